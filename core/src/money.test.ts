@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { alignToTick, toMoney } from './money.ts';
+
+describe('toMoney', () => {
+  it('parses wire strings exactly', () => {
+    expect(toMoney('0.1').plus(toMoney('0.2')).toString()).toBe('0.3');
+  });
+  it('rejects NaN, Infinity and garbage rather than coercing', () => {
+    expect(() => toMoney(Number.NaN)).toThrow(RangeError);
+    expect(() => toMoney(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => toMoney('')).toThrow(RangeError);
+    expect(() => toMoney('12abc')).toThrow(RangeError);
+  });
+});
+
+describe('alignToTick', () => {
+  it('rounds to the tick in the requested direction', () => {
+    const tick = toMoney('0.1');
+    expect(alignToTick(toMoney('100.06'), tick).toString()).toBe('100.1');
+    expect(alignToTick(toMoney('100.06'), tick, 'down').toString()).toBe('100');
+    expect(alignToTick(toMoney('100.01'), tick, 'up').toString()).toBe('100.1');
+  });
+});
