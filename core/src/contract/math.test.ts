@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { toMoney } from '../money.ts';
+import {
+  applyFill,
+  bankruptcyPrice,
+  fundingFee,
+  initialMargin,
+  liquidationPrice,
+  notionalValue,
+  tradingFee,
+  unrealisedPnl,
+} from './math.ts';
+import { CONTRACTS, contractSpec, riskTierFor } from './specs.ts';
+
+const XBT = CONTRACTS.XBTUSDTM!;
+const m = toMoney;
+
+describe('contract specs', () => {
+  it('lists the three majors with KuCoin multipliers and rejects unknown symbols', () => {
+    expect(XBT.multiplier.toString()).toBe('0.001');
+    expect(contractSpec('ETHUSDTM').multiplier.toString()).toBe('0.01');
+    expect(contractSpec('SOLUSDTM').multiplier.toString()).toBe('0.1');
+    expect(() => contractSpec('DOGEUSDTM')).toThrow(/unknown contract/);
+  });
+
+  it('picks the risk tier by notional', () => {
+    expect(riskTierFor(XBT, m(50_000)).level).toBe(1);
+    expect(riskTierFor(XBT, m(100_001)).level).toBe(2);
+    expect(riskTierFor(XBT, m(1e12)).level).toBe(12);
+  });
+});
+
+describe('contract maths (KuCoin position sample: long 1 XBTUSDTM @ 67430.9, mark 68900.7)', () => {
+  it('computes notional, margin and unrealised PnL as in the sample', () => {
+    expect(notionalValue(XBT, 1, m('67430.9')).toString()).toBe('67.4309');
+    expect(initialMargin(m('67.4309'), 3).toFixed(4)).toBe('22.4770');
+    expect(unrealisedPnl(XBT, 1, m('67430.9'), m('68900.7')).toString()).toBe('1.4698');
+    expect(unrealisedPnl(XBT, -1, m('67430.9'), m('68900.7')).toString()).toBe('-1.4698');
+  });
+
+  it('charges fees on notional at the maker or taker rate (fill sample 67.4309 → 0.04045854)', () => {
+    expect(tradingFee(XBT, 1, m('67430.9'), 'taker').toString()).toBe('0.04045854');
+    expect(tradingFee(XBT, 1, m('67430.9'), 'maker').toString()).toBe('0.01348618');
+  });
+
+  it('makes longs pay a positive funding rate (funding sample 87.13992 × 0.000641)', () => {
+    expect(fundingFee(XBT, 1, m('87139.92'), m('0.000641')).toFixed(8)).toBe('-0.05585669');
+    expect(fundingFee(XBT, -1, m('87139.92'), m('0.000641')).toFixed(8)).toBe('0.05585669');
+  });
+
+  it('reproduces the Help Center liquidation example (short 5 @ 28000, 100x, MMR 0.4% → 28168)', () => {
+    const margin = initialMargin(notionalValue(XBT, 5, m(28000)), 100);
+    expect(liquidationPrice(XBT, -5, m(28000), margin, m('0.004')).toString()).toBe('28168');
+    expect(bankruptcyPrice(XBT, -5, m(28000), margin).toString()).toBe('28280');
+    const longMargin = initialMargin(notionalValue(XBT, 5, m(28000)), 100);
+    expect(liquidationPrice(XBT, 5, m(28000), longMargin, m('0.004')).toString()).toBe('27832');
+  });
+});
+
+describe('applyFill', () => {
+  it('averages the entry on an increase', () => {
+    const r = applyFill(XBT, 1, m(100), 1, m(110));
+    expect(r).toMatchObject({ qty: 2, closedLots: 0, openedLots: 1 });
+    expect(r.entryPrice.toString()).toBe('105');
+  });
+
+  it('realises PnL on a reduction and keeps the entry', () => {
+    const r = applyFill(XBT, 3, m(100), -2, m(120));
+    expect(r).toMatchObject({ qty: 1, closedLots: 2, openedLots: 0 });
+    expect(r.realisedGross.toString()).toBe('0.04');
+    expect(r.entryPrice.toString()).toBe('100');
+  });
+
+  it('flips through zero: closes all, opens the rest at the fill price', () => {
+    const r = applyFill(XBT, -2, m(100), 5, m(90));
+    expect(r).toMatchObject({ qty: 3, closedLots: 2, openedLots: 3 });
+    expect(r.realisedGross.toString()).toBe('0.02');
+    expect(r.entryPrice.toString()).toBe('90');
+  });
+
+  it('rejects a fractional or zero fill', () => {
+    expect(() => applyFill(XBT, 0, m(0), 0, m(1))).toThrow();
+    expect(() => applyFill(XBT, 0, m(0), 1.5, m(1))).toThrow();
+  });
+});

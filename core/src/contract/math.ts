@@ -1,0 +1,147 @@
+import Decimal from 'decimal.js';
+import { Money } from '../money.ts';
+import type { ContractSpec } from './specs.ts';
+
+/**
+ * Contract maths for linear (USDT-margined) KuCoin perpetuals. Sizes are signed integer lots
+ * (+long / −short); every amount is a Decimal in the settle currency.
+ */
+
+const ZERO = new Money(0);
+
+/** Notional value of |lots| at `price`: |q| × multiplier × price. */
+export function notionalValue(spec: ContractSpec, lots: number, price: Decimal): Decimal {
+  return new Money(Math.abs(lots)).mul(spec.multiplier).mul(price);
+}
+
+/** Trading fee for a fill: notional × maker or taker rate. */
+export function tradingFee(
+  spec: ContractSpec,
+  lots: number,
+  price: Decimal,
+  liquidity: 'maker' | 'taker',
+): Decimal {
+  const rate = liquidity === 'maker' ? spec.makerFeeRate : spec.takerFeeRate;
+  return notionalValue(spec, lots, price).mul(rate);
+}
+
+/** Initial margin for a notional at a leverage: notional / leverage. */
+export function initialMargin(notional: Decimal, leverage: Decimal | number): Decimal {
+  const lev = new Money(leverage);
+  if (lev.lte(0)) throw new RangeError('leverage must be positive');
+  return notional.div(lev);
+}
+
+/** Unrealised PnL: (mark − entry) × q × multiplier (q signed). */
+export function unrealisedPnl(spec: ContractSpec, qty: number, entry: Decimal, mark: Decimal): Decimal {
+  if (qty === 0) return ZERO;
+  return mark.minus(entry).mul(qty).mul(spec.multiplier);
+}
+
+/** Funding paid or received at a settlement: positive = received. Longs pay a positive rate. */
+export function fundingFee(spec: ContractSpec, qty: number, mark: Decimal, rate: Decimal): Decimal {
+  return new Money(qty).mul(spec.multiplier).mul(mark).mul(rate).neg();
+}
+
+/**
+ * Isolated bankruptcy price: where the position margin is exactly lost.
+ * Long E − margin/(|q|m), short E + margin/(|q|m). With margin = IM this is E(1 ∓ 1/L).
+ */
+export function bankruptcyPrice(
+  spec: ContractSpec,
+  qty: number,
+  entry: Decimal,
+  positionMargin: Decimal,
+): Decimal {
+  if (qty === 0) return ZERO;
+  const perUnit = positionMargin.div(new Money(Math.abs(qty)).mul(spec.multiplier));
+  const p = qty > 0 ? entry.minus(perUnit) : entry.plus(perUnit);
+  return Decimal.max(p, ZERO);
+}
+
+/**
+ * Isolated liquidation price (KuCoin Help Center formula): the mark price at which the margin left
+ * equals the maintenance margin. Long LP = E − (margin − MM)/(|q|m), short LP = E + (margin − MM)/(|q|m),
+ * MM = E × |q| × m × MMR.
+ */
+export function liquidationPrice(
+  spec: ContractSpec,
+  qty: number,
+  entry: Decimal,
+  positionMargin: Decimal,
+  maintenanceRate: Decimal,
+): Decimal {
+  if (qty === 0) return ZERO;
+  const base = new Money(Math.abs(qty)).mul(spec.multiplier);
+  const mm = entry.mul(base).mul(maintenanceRate);
+  const perUnit = positionMargin.minus(mm).div(base);
+  const p = qty > 0 ? entry.minus(perUnit) : entry.plus(perUnit);
+  return Decimal.max(p, ZERO);
+}
+
+/** Maintenance margin of a position at a price: |q| × m × price × MMR. */
+export function maintenanceMargin(
+  spec: ContractSpec,
+  qty: number,
+  price: Decimal,
+  maintenanceRate: Decimal,
+): Decimal {
+  return notionalValue(spec, qty, price).mul(maintenanceRate);
+}
+
+/** The result of applying one fill to a one-way position. */
+export interface FillOutcome {
+  /** Position size after the fill (signed lots). */
+  qty: number;
+  /** Average entry after the fill (0 when flat). */
+  entryPrice: Decimal;
+  /** Lots of the previous position that this fill closed (≥ 0). */
+  closedLots: number;
+  /** Lots this fill opened in its own direction (≥ 0). */
+  openedLots: number;
+  /** Gross realised PnL of the closed part: (exit − entry) × closed × m × sign. */
+  realisedGross: Decimal;
+}
+
+/**
+ * Apply a fill of `fillQty` signed lots at `price` to a position (`qty`, `entry`): reduce first,
+ * then open the rest at the fill price; the average entry is cost-weighted.
+ *
+ * @example applyFill(XBT, 1, toMoney(100), 1, toMoney(110)).entryPrice // 105
+ */
+export function applyFill(
+  spec: ContractSpec,
+  qty: number,
+  entry: Decimal,
+  fillQty: number,
+  price: Decimal,
+): FillOutcome {
+  if (!Number.isInteger(fillQty) || fillQty === 0)
+    throw new RangeError('fill size must be a non-zero integer');
+  const sameDirection = qty === 0 || Math.sign(qty) === Math.sign(fillQty);
+  if (sameDirection) {
+    const newQty = qty + fillQty;
+    const cost = entry.mul(Math.abs(qty)).plus(price.mul(Math.abs(fillQty)));
+    return {
+      qty: newQty,
+      entryPrice: cost.div(Math.abs(newQty)),
+      closedLots: 0,
+      openedLots: Math.abs(fillQty),
+      realisedGross: ZERO,
+    };
+  }
+  const closedLots = Math.min(Math.abs(qty), Math.abs(fillQty));
+  const realisedGross = price
+    .minus(entry)
+    .mul(closedLots * Math.sign(qty))
+    .mul(spec.multiplier);
+  const newQty = qty + fillQty;
+  const openedLots = Math.abs(fillQty) - closedLots;
+  return {
+    qty: newQty,
+    entryPrice: newQty === 0 ? ZERO : openedLots > 0 ? price : entry,
+    closedLots,
+    openedLots,
+    realisedGross,
+  };
+}
