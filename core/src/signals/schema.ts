@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { SignalParseError } from './errors.ts';
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A number that may arrive as a JSON string; NaN, Infinity and non-numeric text are refused. */
+const finite = z.union([z.number(), z.string().trim()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : DECIMAL.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a finite number: ${JSON.stringify(v).slice(0, 40)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** A decimal kept as its canonical string so money never passes through a float. */
+const decimalString = z.union([z.number(), z.string().trim()]).transform((v, ctx) => {
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  if (!DECIMAL.test(s)) {
+    ctx.addIssue({ code: 'custom', message: `not a decimal number: ${JSON.stringify(v).slice(0, 40)}` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const nonNegativeDecimal = decimalString.refine((s) => !s.trim().startsWith('-') || /^-0*\.?0*$/.test(s), {
+  message: 'must not be negative',
+});
+
+const shortText = (max: number) =>
+  z.union([z.string(), z.number()]).transform((v) => String(v).slice(0, max));
+
+/** The indicator block of the original design; every value a finite number (string or JSON number). */
+export const indicatorsSchema = z
+  .object({
+    rsi: finite,
+    macd: finite,
+    macd_signal: finite,
+    macd_hist: finite,
+    bb_upper: finite,
+    bb_middle: finite,
+    bb_lower: finite,
+    atr: finite,
+    volume: finite,
+    close: finite,
+    open: finite,
+    high: finite,
+    low: finite,
+  })
+  .partial()
+  .catchall(finite);
+
+/**
+ * The TradingView alert message of the original design plus TradingView's common strategy fields,
+ * after key aliases are resolved (see `normaliseKeys`). Unknown top-level keys are ignored.
+ */
+export const tradingViewPayloadSchema = z.object({
+  secret: z.string().max(512).optional(),
+  timestamp: z.union([z.string().max(64), z.number()]).optional(),
+  exchange: z.string().max(32).optional(),
+  symbol: z.string().min(1).max(64),
+  interval: shortText(16).optional(),
+  action: z.string().min(1).max(32),
+  price: decimalString.optional(),
+  contracts: nonNegativeDecimal.optional(),
+  position_size: decimalString.optional(),
+  market_position: z.string().max(16).optional(),
+  order_id: shortText(128).optional(),
+  comment: shortText(512).optional(),
+  alert_message: shortText(2048).optional(),
+  indicators: indicatorsSchema.optional(),
+  conditions: z
+    .record(z.string().max(64), z.union([z.boolean(), z.number(), z.string().max(256)]))
+    .optional(),
+});
+export type TradingViewPayload = z.output<typeof tradingViewPayloadSchema>;
+
+/** Names people (and TradingView's own variable names) use for the fields above. */
+const KEY_ALIASES: Readonly<Record<string, string>> = {
+  ticker: 'symbol',
+  side: 'action',
+  order_action: 'action',
+  'strategy.order.action': 'action',
+  time: 'timestamp',
+  timenow: 'timestamp',
+  alert_time: 'timestamp',
+  tf: 'interval',
+  timeframe: 'interval',
+  qty: 'contracts',
+  quantity: 'contracts',
+  size: 'contracts',
+  'strategy.order.contracts': 'contracts',
+  positionsize: 'position_size',
+  'strategy.position_size': 'position_size',
+  marketposition: 'market_position',
+  'strategy.market_position': 'market_position',
+  orderid: 'order_id',
+  id: 'order_id',
+  'strategy.order.id': 'order_id',
+  'strategy.order.comment': 'comment',
+  alertmessage: 'alert_message',
+  'strategy.order.alert_message': 'alert_message',
+  'strategy.order.price': 'price',
+  passphrase: 'secret',
+  token: 'secret',
+};
+
+/** Lower-case top-level keys and resolve aliases; the canonical key wins over an alias. */
+export function normaliseKeys(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const key = k.toLowerCase();
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(k)}`, { key: k });
+    }
+    const canonical = KEY_ALIASES[key] ?? key;
+    if (canonical !== key && Object.hasOwn(input, canonical)) continue;
+    out[canonical] = v;
+  }
+  return out;
+}
