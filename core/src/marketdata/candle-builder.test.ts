@@ -66,7 +66,10 @@ describe('CandleBuilder', () => {
         ),
         (steps) => {
           let ts = T0;
-          const trades = steps.map((s) => ({ ts: (ts += s.dt), price: p(s.px / 10), size: s.size }));
+          const trades = steps.map((s) => {
+            ts += s.dt;
+            return { ts, price: p(s.px / 10), size: s.size };
+          });
           const b = new CandleBuilder('X');
           const bars = trades.flatMap((t) => b.onTrade(t));
           bars.push(...b.closeUntil(ts + 60_000));

@@ -147,9 +147,9 @@ export function rollupBars(bars: readonly Bar[], target: Timeframe): Bar[] {
   const groups = new Map<number, Bar[]>();
   for (const bar of bars) {
     const key = bucketStart(bar.openTime, target);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
-    group.push(bar);
+    const group = groups.get(key);
+    if (group) group.push(bar);
+    else groups.set(key, [bar]);
   }
   const out: Bar[] = [];
   for (const [openTime, group] of [...groups].sort((a, b) => a[0] - b[0])) {
