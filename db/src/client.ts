@@ -1,0 +1,167 @@
+/**
+ * Client factories for the three drivers, one schema and one `EnigmaDb` type for all.
+ *
+ * This module has no top-level Node-only import: `pg`, PGlite, `ws` and the file-reading migrators are
+ * loaded with dynamic `import()` inside the functions that need them, so bundling it for a Worker is safe
+ * (a Worker only ever takes the Neon path; see client.edge.ts for the smallest edge entry point).
+ */
+import { sql } from 'drizzle-orm';
+import { configureNeon, openNeonPool } from './client.edge.ts';
+import { type EnigmaDb, rowsOf } from './db-type.ts';
+import * as schema from './schema/index.ts';
+
+export { neonHttp } from './client.edge.ts';
+export type { EnigmaDb } from './db-type.ts';
+
+/** Which driver a handle uses. */
+export type DbKind = 'pglite' | 'pg' | 'neon';
+
+/** An open database: the drizzle instance plus what is needed to migrate and close it. */
+export interface DbHandle {
+  kind: DbKind;
+  db: EnigmaDb;
+  close(): Promise<void>;
+}
+
+/** How to open the database; see `openDatabase` for the selection rules. */
+export interface OpenDatabaseOptions {
+  /** postgres:// or postgresql:// URL (DATABASE_URL). Absent → embedded PGlite. */
+  url?: string;
+  /** PGlite data directory (ENIGMA_DATA_DIR/pglite); `memory://` for an in-memory database. */
+  dataDir?: string;
+  /** Force a driver; 'neon' needs `url`. */
+  kind?: DbKind;
+  neon?: { wsProxy?: string };
+}
+
+/** Default PGlite directory, relative to the working directory. */
+export const DEFAULT_PGLITE_DIR = '.data/pglite';
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * Open a database. Rules: `kind: 'neon'` → Neon serverless Pool over WebSocket (optionally through
+ * `neon.wsProxy`); otherwise a `url` → node-postgres Pool; otherwise PGlite persisted at `dataDir`
+ * (default `.data/pglite`).
+ *
+ * @example const handle = await openDatabase({ url: process.env.DATABASE_URL });
+ */
+export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DbHandle> {
+  const kind: DbKind = opts.kind ?? (opts.url ? 'pg' : 'pglite');
+  if (kind === 'neon') {
+    if (!opts.url) throw new Error('openDatabase: kind "neon" needs a url');
+    const webSocket = isNode ? (await import('ws')).WebSocket : undefined;
+    configureNeon(opts.neon ?? {}, webSocket);
+    const { db, pool } = openNeonPool(opts.url);
+    return { kind, db, close: () => pool.end() };
+  }
+  if (kind === 'pg') {
+    if (!opts.url || !/^postgres(ql)?:\/\//.test(opts.url)) {
+      throw new Error('openDatabase: kind "pg" needs a postgres:// url');
+    }
+    const { default: pg } = await import('pg');
+    const { drizzle } = await import('drizzle-orm/node-postgres');
+    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    const db = drizzle({ client: pool, schema }) as unknown as EnigmaDb;
+    return { kind, db, close: () => pool.end() };
+  }
+  const dataDir = opts.dataDir ?? DEFAULT_PGLITE_DIR;
+  if (isNode && !dataDir.includes('://')) {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const client = await PGlite.create({ dataDir });
+  const db = drizzle({ client, schema }) as unknown as EnigmaDb;
+  return { kind, db, close: () => client.close() };
+}
+
+interface JournalEntry {
+  idx: number;
+  when: number;
+  tag: string;
+}
+
+async function migrationsFolder(): Promise<string> {
+  const { fileURLToPath } = await import('node:url');
+  return fileURLToPath(new URL('../migrations', import.meta.url));
+}
+
+async function readJournal(): Promise<JournalEntry[]> {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const raw = readFileSync(join(await migrationsFolder(), 'meta', '_journal.json'), 'utf8');
+  return (JSON.parse(raw) as { entries: JournalEntry[] }).entries;
+}
+
+/** created_at (the migration's folderMillis) of every applied migration; empty before the first migrate. */
+async function appliedMillis(db: EnigmaDb): Promise<number[]> {
+  const exists = rowsOf<{ t: string | null }>(
+    await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`),
+  );
+  if (!exists[0]?.t) return [];
+  const rows = rowsOf<{ created_at: string | number }>(
+    await db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at`),
+  );
+  return rows.map((r) => Number(r.created_at));
+}
+
+/** drizzle's migrators apply every journal entry newer than the newest applied one. */
+function pendingOf(journal: JournalEntry[], applied: number[]): JournalEntry[] {
+  const last = applied.length ? Math.max(...applied) : -1;
+  return journal.filter((e) => e.when > last);
+}
+
+/**
+ * Apply pending migrations from db/migrations with drizzle's migrator for the handle's driver (Node only:
+ * it reads the SQL files from disk). Idempotent: a second call applies nothing.
+ */
+export async function migrate(
+  handle: DbHandle,
+  onProgress: (msg: string) => void = () => {},
+): Promise<{ applied: string[] }> {
+  const journal = await readJournal();
+  const pending = pendingOf(journal, await appliedMillis(handle.db));
+  if (pending.length === 0) {
+    onProgress(`database is up to date (${journal.length} migrations)`);
+    return { applied: [] };
+  }
+  onProgress(`applying ${pending.length} migration(s): ${pending.map((e) => e.tag).join(', ')}`);
+  const config = { migrationsFolder: await migrationsFolder() };
+  // biome-ignore lint/suspicious/noExplicitAny: each migrator wants its own driver's database class
+  const db = handle.db as any;
+  if (handle.kind === 'pglite') await (await import('drizzle-orm/pglite/migrator')).migrate(db, config);
+  else if (handle.kind === 'pg')
+    await (await import('drizzle-orm/node-postgres/migrator')).migrate(db, config);
+  else await (await import('drizzle-orm/neon-serverless/migrator')).migrate(db, config);
+  onProgress(`applied ${pending.map((e) => e.tag).join(', ')}`);
+  return { applied: pending.map((e) => e.tag) };
+}
+
+/** Connectivity and migration status, for `enigma db check` and health endpoints. */
+export async function checkDatabase(handle: DbHandle): Promise<{
+  ok: boolean;
+  kind: DbKind;
+  serverVersion: string;
+  applied: number;
+  pending: number;
+  timescale: boolean;
+}> {
+  const version = rowsOf<{ v: string }>(
+    await handle.db.execute(sql`select current_setting('server_version') as v`),
+  );
+  const ts = rowsOf<{ n: string | number }>(
+    await handle.db.execute(sql`select count(*) as n from pg_extension where extname = 'timescaledb'`),
+  );
+  const applied = await appliedMillis(handle.db);
+  const pending = pendingOf(await readJournal(), applied).length;
+  return {
+    ok: pending === 0,
+    kind: handle.kind,
+    serverVersion: version[0]?.v ?? 'unknown',
+    applied: applied.length,
+    pending,
+    timescale: Number(ts[0]?.n ?? 0) > 0,
+  };
+}
