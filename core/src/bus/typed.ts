@@ -24,7 +24,7 @@ export interface TypedStream<In, Out> {
   /** `bus.reclaim`, parsed the same way. */
   reclaim(group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry<Out>[]>;
   ack(group: string, ids: readonly string[]): Promise<number>;
-  deadLetter(group: string, entry: StreamEntry<unknown>, reason: string): Promise<string>;
+  deadLetter(group: string, entry: StreamEntry<unknown>, reason: string): Promise<string | null>;
 }
 
 /**

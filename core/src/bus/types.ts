@@ -34,7 +34,10 @@ export interface StreamEntry<T = BusPayload> {
   /** Stream id, `<ms>-<seq>` (Redis format in every adapter); ids increase in append order. */
   id: string;
   payload: T;
-  /** How many times this entry has been delivered to the group, this delivery included (>= 1). */
+  /**
+   * How many times this entry has been delivered to the group, this delivery included (>= 1);
+   * 0 when listed outside a group (`deadLetters`).
+   */
   deliveries: number;
 }
 
@@ -153,9 +156,15 @@ export interface Bus extends BusPublisher {
   reclaim(stream: string, group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry[]>;
   /**
    * Move one delivered entry to `<stream>:dlq` with `reason`, and ack it in the origin, atomically.
-   * Returns the DLQ entry id.
+   * Returns the DLQ entry id, or null (and writes nothing) when the entry was no longer pending
+   * (already acked or dead-lettered elsewhere), so an entry is never dead-lettered twice.
    */
-  deadLetter(stream: string, group: string, entry: StreamEntry<unknown>, reason: string): Promise<string>;
+  deadLetter(
+    stream: string,
+    group: string,
+    entry: StreamEntry<unknown>,
+    reason: string,
+  ): Promise<string | null>;
   /** The oldest entries of `<stream>:dlq` (default up to 100), without consuming them. */
   deadLetters(stream: string, options?: { count?: number }): Promise<StreamEntry<DeadLetter>[]>;
   /** Append dead letters' original payloads back to `stream` (new ids) and remove them from the DLQ; returns how many. */
