@@ -27,6 +27,11 @@ export interface TypedStream<In, Out> {
   deadLetter(group: string, entry: StreamEntry<unknown>, reason: string): Promise<string | null>;
 }
 
+export interface TypedStreamOptions {
+  /** Told about every entry that failed the schema on read, after it was dead-lettered (for metrics, logs). */
+  onInvalid?: (entry: StreamEntry, reason: string) => void;
+}
+
 /**
  * Bind a stream to a zod schema so a malformed entry never reaches (or crashes) a consumer.
  *
@@ -39,6 +44,7 @@ export function typedStream<S extends ZodType>(
   bus: Bus,
   name: string,
   schema: S,
+  options: TypedStreamOptions = {},
 ): TypedStream<input<S>, output<S>> {
   async function parseAll(group: string, entries: StreamEntry[]): Promise<StreamEntry<output<S>>[]> {
     const valid: StreamEntry<output<S>>[] = [];
@@ -47,7 +53,9 @@ export function typedStream<S extends ZodType>(
       if (result.success) {
         valid.push({ id: entry.id, deliveries: entry.deliveries, payload: result.data as output<S> });
       } else {
-        await bus.deadLetter(name, group, entry, `validation: ${formatIssues(result.error.issues)}`);
+        const reason = `validation: ${formatIssues(result.error.issues)}`;
+        await bus.deadLetter(name, group, entry, reason);
+        options.onInvalid?.(entry, reason);
       }
     }
     return valid;
