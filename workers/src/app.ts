@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { registerApi } from './api/index.ts';
+import type { AppDeps, AppEnv } from './deps.ts';
+import { ApiError, errorResponse } from './errors.ts';
+import { registerWebhooks } from './webhooks/index.ts';
+
+export { bootstrapEmbedded } from './bootstrap.ts';
+export { UpstashBusPublisher } from './bus/upstash.ts';
+export type { AppConfig, AppDeps, AppEnv, KvPort, Logger } from './deps.ts';
+export { DEFAULT_CONFIG, silentLogger } from './deps.ts';
+export { ApiError } from './errors.ts';
+export { MemoryKv } from './kv/memory.ts';
+export { UpstashKv } from './kv/upstash.ts';
+
+/**
+ * Build the Hono app (webhooks, REST API, health) over its ports. The same app runs in workerd
+ * (worker.ts builds the deps per request from bindings) and on Node (`enigma start`).
+ *
+ * @example
+ * const app = createApp({ db, kv: new MemoryKv(), bus, config, logger });
+ * serve({ fetch: app.fetch, port: 8787 });
+ */
+export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', async function withDeps(c, next) {
+    c.set('deps', typeof deps === 'function' ? deps(c.env) : deps);
+    c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
+    await next();
+    c.header('x-request-id', c.get('requestId'));
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  registerWebhooks(app);
+  registerApi(app);
+
+  app.notFound((c) =>
+    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError(function onError(err, c) {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof HTTPException && err.status < 500) {
+      return errorResponse(c, new ApiError('bad_request', err.message || 'bad request'));
+    }
+    // Unknown errors never echo their message: it may hold SQL, hosts or secrets.
+    c.get('deps')?.logger.error({ requestId: c.get('requestId'), err: describe(err) }, 'unhandled error');
+    return errorResponse(c, new ApiError('internal', 'internal error'));
+  });
+  return app;
+}
+
+function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { value: String(err) };
+}

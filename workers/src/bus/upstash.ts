@@ -1,0 +1,41 @@
+import {
+  type AppendOptions,
+  type BusPayload,
+  type BusPublisher,
+  encodePayload,
+} from '@enigma/core/bus/index';
+import type { Redis } from '@upstash/redis';
+
+/**
+ * The edge half of the bus over Upstash REST: `append` is XADD `<stream> * payload <json>` (the
+ * entry layout the Redis bus adapter reads), `publish` is PUBLISH. `prefix` namespaces stream and
+ * channel names (tests, environments sharing one Redis).
+ *
+ * @example await new UpstashBusPublisher(redis).append('signals:incoming', { signalId })
+ */
+export class UpstashBusPublisher implements BusPublisher {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = '',
+  ) {}
+
+  async append(stream: string, payload: BusPayload, options: AppendOptions = {}): Promise<string> {
+    const json = encodePayload(payload);
+    const key = this.prefix + stream;
+    if (options.maxLen !== undefined) {
+      return String(
+        await this.redis.xadd(
+          key,
+          '*',
+          { payload: json },
+          { trim: { type: 'MAXLEN', comparison: '~', threshold: options.maxLen } },
+        ),
+      );
+    }
+    return String(await this.redis.xadd(key, '*', { payload: json }));
+  }
+
+  async publish(channel: string, event: BusPayload): Promise<number> {
+    return Number(await this.redis.publish(this.prefix + channel, encodePayload(event)));
+  }
+}

@@ -1,0 +1,89 @@
+import type { BusPublisher } from '@enigma/core/bus/index';
+import type { EnigmaDb } from '@enigma/db/db-type';
+
+/** A pino-compatible logger: the subset of pino's API the app uses. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * The key-value port behind idempotency and rate limits: Redis semantics (SET NX EX, INCR with a
+ * window). Upstash (edge, tests) and in-memory (embedded default) implement it.
+ */
+export interface KvPort {
+  /** SET key value NX EX ttl; true when this call created the key. */
+  setNx(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  get(key: string): Promise<string | null>;
+  del(key: string): Promise<void>;
+  /**
+   * Count one hit in the fixed window containing now; returns the count so far and the seconds
+   * until the window resets.
+   */
+  hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }>;
+}
+
+/** Settings the app reads; `now` is the only clock the app uses. */
+export interface AppConfig {
+  /** default staleness window when the source has none (seconds) */
+  staleAfterSeconds: number;
+  /** largest webhook or API body accepted (bytes); larger → 413 */
+  maxBodyBytes: number;
+  /** HS256 secret for dashboard/API access tokens */
+  jwtSecret: string;
+  /** master key for webhook-source secret envelopes (base64, 32 bytes) */
+  masterKey: string;
+  /** per-client-IP webhook requests per minute */
+  ipRateLimitPerMin: number;
+  /** contracts intake accepts; others are rejected as unknown_symbol */
+  knownSymbols?: readonly string[];
+  /** access-token lifetime (seconds) */
+  accessTokenTtlSeconds: number;
+  /** refresh-token lifetime (seconds) */
+  refreshTokenTtlSeconds: number;
+  now(): number;
+}
+
+/** Everything `createApp` needs; the worker entry builds it from bindings, `enigma start` from its own adapters. */
+export interface AppDeps {
+  db: EnigmaDb;
+  kv: KvPort;
+  bus: BusPublisher;
+  config: AppConfig;
+  logger: Logger;
+  /**
+   * Client IP of a request. Default: Cloudflare's `CF-Connecting-IP`. On Node, pass one reading the
+   * socket address (behind no proxy) instead.
+   */
+  clientIp?: (req: Request, env: unknown) => string | undefined;
+}
+
+/** Defaults for everything in AppConfig except the secrets. */
+export const DEFAULT_CONFIG = {
+  staleAfterSeconds: 60,
+  maxBodyBytes: 64 * 1024,
+  ipRateLimitPerMin: 600,
+  accessTokenTtlSeconds: 15 * 60,
+  refreshTokenTtlSeconds: 7 * 24 * 3600,
+} as const;
+
+/** Hono environment of the app: per-request variables. */
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    auth?: AuthContext;
+  };
+}
+
+/** Who is calling the REST API. */
+export interface AuthContext {
+  subject: string;
+  role: 'viewer' | 'trader' | 'admin';
+  via: 'jwt' | 'api_key';
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

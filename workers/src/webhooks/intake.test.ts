@@ -1,0 +1,333 @@
+import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
+import { signals } from '@enigma/db/schema/index';
+import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHarness } from '../../test/node-harness.ts';
+import { signPayload } from '../security/hmac.ts';
+import { TRADINGVIEW_IPS } from '../security/ip.ts';
+
+let h: Awaited<ReturnType<typeof nodeHarness>>;
+let tvSecret: string;
+let customSecret: string;
+let apiSecret: string;
+
+beforeAll(async () => {
+  h = await nodeHarness();
+  ({ secret: tvSecret } = await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'tradingview',
+    kind: 'tradingview',
+  }));
+  ({ secret: customSecret } = await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'custom',
+    kind: 'custom',
+    hmacRequired: true,
+  }));
+  ({ secret: apiSecret } = await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'signals',
+    kind: 'api',
+  }));
+  await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'tv-locked',
+    kind: 'tradingview',
+    ipAllowlist: [...TRADINGVIEW_IPS],
+  });
+  await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'tv-slow',
+    kind: 'tradingview',
+    rateLimitPerMin: 2,
+  });
+});
+afterAll(() => h.close());
+
+let seq = 0;
+/** A TradingView alert in the original design's format, a second before the harness clock, unique per call. */
+function alert(extra: Record<string, unknown> = {}) {
+  seq++;
+  return {
+    secret: tvSecret,
+    timestamp: new Date(h.clock.now - 1000).toISOString(),
+    exchange: 'KUCOIN',
+    symbol: 'XBTUSDTM',
+    interval: '15',
+    action: 'buy',
+    order_id: `order-${seq}`,
+    indicators: { rsi: '28.4', close: '64150.5' },
+    conditions: { rsi_oversold: true },
+    ...extra,
+  };
+}
+
+function post(path: string, body: string, headers: Record<string, string> = {}) {
+  return h.app.request(path, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+async function rowsFor(id: string) {
+  return h.db.select().from(signals).where(eq(signals.id, id));
+}
+
+describe('accepted alerts', () => {
+  it('stores a received signal without the secret and publishes it to signals:incoming', async () => {
+    const res = await post('/webhooks/tradingview', JSON.stringify(alert()));
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { status: string; signalId: string };
+    expect(body.status).toBe('received');
+    const [row] = await rowsFor(body.signalId);
+    expect(row).toMatchObject({
+      status: 'received',
+      symbol: 'XBTUSDTM',
+      rawSymbol: 'KUCOIN:XBTUSDTM',
+      action: 'buy',
+    });
+    expect(JSON.stringify(row)).not.toContain(tvSecret);
+    const entry = h.bus.entries.find((e) => e.payload['signalId'] === body.signalId);
+    expect(entry?.stream).toBe('signals:incoming');
+    expect(JSON.stringify(entry)).not.toContain(tvSecret);
+  });
+
+  it('accepts TradingView text/plain key=value and one-line bodies', async () => {
+    const t = new Date(h.clock.now - 500).toISOString();
+    const lines = `secret=${tvSecret}\nsymbol=BTCUSDT.P\naction=SELL\ntime=${t}\nprice=64000`;
+    const a = await post('/webhooks/tradingview', lines, { 'content-type': 'text/plain; charset=utf-8' });
+    expect(a.status).toBe(202);
+    const oneLine = `long XBTUSDTM.P secret=${tvSecret} time=${t} id=one-line`;
+    const b = await post('/webhooks/tradingview', oneLine, { 'content-type': 'text/plain' });
+    expect(b.status).toBe(202);
+  });
+
+  it('accepts an external source with x-api-key on /webhooks/signals', async () => {
+    const body = JSON.stringify({ ...alert(), secret: undefined });
+    expect((await post('/webhooks/signals', body, { 'x-api-key': apiSecret })).status).toBe(202);
+    expect((await post('/webhooks/signals', body, { 'x-api-key': 'nope' })).status).toBe(401);
+  });
+
+  it('accepts a custom source with a valid HMAC signature', async () => {
+    const body = JSON.stringify({ ...alert(), secret: undefined });
+    const t = Math.floor(h.clock.now / 1000);
+    const sig = await signPayload(customSecret, t, body);
+    const res = await post('/webhooks/tradingview?source=custom', body, {
+      'enigma-signature': `t=${t},v1=${sig}`,
+    });
+    expect(res.status).toBe(202);
+  });
+});
+
+describe('refused alerts leave a record', () => {
+  async function refused(res: Response, status: number, code: string, rowStatus: string) {
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as {
+      error: { code: string; details: { recordId: string; status: string } };
+    };
+    expect(body.error.code).toBe(code);
+    expect(body.error.details.status).toBe(rowStatus);
+    const [row] = await rowsFor(body.error.details.recordId);
+    expect(row?.status).toBe(rowStatus);
+    expect(row?.reason).toContain(code);
+    expect(JSON.stringify(row)).not.toContain(tvSecret);
+    return body;
+  }
+
+  it('missing and forged secrets are 401 rejected', async () => {
+    await refused(
+      await post('/webhooks/tradingview', JSON.stringify({ ...alert(), secret: undefined })),
+      401,
+      'missing_secret',
+      'rejected',
+    );
+    await refused(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ secret: `${tvSecret}x` }))),
+      401,
+      'invalid_secret',
+      'rejected',
+    );
+  });
+
+  it('a wrong client IP is 403 rejected', async () => {
+    const res = await post('/webhooks/tradingview?source=tv-locked', JSON.stringify(alert()), {
+      'x-test-ip': '203.0.113.9',
+    });
+    await refused(res, 403, 'ip_not_allowed', 'rejected');
+  });
+
+  it('a bad or stale HMAC signature is 401 rejected', async () => {
+    const body = JSON.stringify({ ...alert(), secret: undefined });
+    const t = Math.floor(h.clock.now / 1000);
+    const forged = await signPayload('not-the-secret', t, body);
+    await refused(
+      await post('/webhooks/tradingview?source=custom', body, { 'enigma-signature': `t=${t},v1=${forged}` }),
+      401,
+      'invalid_signature',
+      'rejected',
+    );
+    const old = await signPayload(customSecret, t - 301, body);
+    await refused(
+      await post('/webhooks/tradingview?source=custom', body, {
+        'enigma-signature': `t=${t - 301},v1=${old}`,
+      }),
+      401,
+      'invalid_signature',
+      'rejected',
+    );
+    await refused(
+      await post('/webhooks/tradingview?source=custom', body),
+      401,
+      'invalid_signature',
+      'rejected',
+    );
+  });
+
+  it('an unexpanded placeholder is 422 invalid', async () => {
+    await refused(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ price: '{{close}}' }))),
+      422,
+      'unexpanded_placeholder',
+      'invalid',
+    );
+  });
+
+  it('an unknown action is 422 invalid and names the accepted ones', async () => {
+    const body = await refused(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ action: 'hodl' }))),
+      422,
+      'unknown_action',
+      'invalid',
+    );
+    expect(JSON.stringify(body)).toContain('reverse');
+  });
+
+  it('an unknown symbol is 422 rejected with the known list', async () => {
+    const body = await refused(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'PEPEUSDT' }))),
+      422,
+      'unknown_symbol',
+      'rejected',
+    );
+    expect(JSON.stringify(body)).toContain('XBTUSDTM');
+  });
+
+  it('malformed, oversized, deep and wrongly typed bodies are refused', async () => {
+    await refused(await post('/webhooks/tradingview', '{"symbol":'), 400, 'malformed_body', 'invalid');
+    await refused(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ pad: 'x'.repeat(70_000) }))),
+      413,
+      'payload_too_large',
+      'rejected',
+    );
+    await refused(
+      await post('/webhooks/tradingview', `{"a":${'['.repeat(50)}${']'.repeat(50)}}`),
+      422,
+      'too_deep',
+      'invalid',
+    );
+    await refused(
+      await post('/webhooks/tradingview', '{"__proto__":{"admin":true}}'),
+      422,
+      'forbidden_key',
+      'invalid',
+    );
+    await refused(
+      await post('/webhooks/tradingview', 'a=b', { 'content-type': 'application/xml' }),
+      415,
+      'unsupported_media_type',
+      'rejected',
+    );
+  });
+
+  it('an unknown source is 404 rejected', async () => {
+    await refused(
+      await post('/webhooks/tradingview?source=ghost', JSON.stringify(alert())),
+      404,
+      'unknown_source',
+      'rejected',
+    );
+  });
+
+  it('rate limits a source with 429 and Retry-After', async () => {
+    const send = () => post('/webhooks/tradingview?source=tv-slow', JSON.stringify(alert()));
+    await send();
+    await send();
+    const res = await send();
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    await refused(res, 429, 'rate_limited', 'rejected');
+  });
+});
+
+describe('staleness and duplicates', () => {
+  it('stores an old alert as stale and does not publish it', async () => {
+    const before = h.bus.entries.length;
+    const res = await post(
+      '/webhooks/tradingview',
+      JSON.stringify(alert({ timestamp: new Date(h.clock.now - 61_000).toISOString() })),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; signalId: string };
+    expect(body.status).toBe('stale');
+    expect((await rowsFor(body.signalId))[0]?.status).toBe('stale');
+    expect(h.bus.entries.length).toBe(before);
+  });
+
+  it('answers a repeat delivery 200 duplicate with the original id', async () => {
+    const body = JSON.stringify(alert());
+    const first = (await (await post('/webhooks/tradingview', body)).json()) as { signalId: string };
+    const res = await post('/webhooks/tradingview', body);
+    expect(res.status).toBe(200);
+    const second = (await res.json()) as { status: string; signalId: string; recordId: string };
+    expect(second).toMatchObject({ status: 'duplicate', signalId: first.signalId });
+    expect((await rowsFor(second.recordId))[0]).toMatchObject({
+      status: 'duplicate',
+      duplicateOf: first.signalId,
+    });
+  });
+
+  it('turns 50 concurrent copies of one alert into exactly one signal and one stream entry', async () => {
+    const a = alert();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        post('/webhooks/tradingview', JSON.stringify(a)).then(
+          (r) => r.json() as Promise<{ status: string; signalId: string }>,
+        ),
+      ),
+    );
+    const received = results.filter((r) => r.status === 'received');
+    expect(received).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 'duplicate').every((r) => r.signalId === received[0]!.signalId),
+    ).toBe(true);
+    const rows = await h.db.select().from(signals).where(eq(signals.status, 'received'));
+    expect(rows.filter((r) => (r.payload as { order_id?: string }).order_id === a.order_id)).toHaveLength(1);
+    expect(h.bus.entries.filter((e) => e.payload['orderId'] === a.order_id)).toHaveLength(1);
+  });
+});
+
+describe('fuzz', () => {
+  it('never answers 5xx and writes at most one refusal record for arbitrary bodies', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+          fc
+            .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+            .map((d) => JSON.stringify({ ...alert(), ...d })),
+        ),
+        fc.constantFrom('application/json', 'text/plain'),
+        async (body, type) => {
+          const before = (await h.db.select({ id: signals.id }).from(signals)).length;
+          const res = await post('/webhooks/tradingview', body, { 'content-type': type });
+          expect(res.status).toBeLessThan(500);
+          const after = (await h.db.select({ id: signals.id }).from(signals)).length;
+          expect(after - before).toBe(1);
+          if (res.status >= 400) {
+            const err = (await res.json()) as { error: { details: { status: string } } };
+            expect(['rejected', 'invalid']).toContain(err.error.details.status);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
