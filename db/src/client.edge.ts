@@ -35,6 +35,8 @@ export function configureNeon(opts: NeonOptions = {}, webSocket?: unknown): void
  */
 export function openNeonPool(url: string): { db: EnigmaDb; pool: Pool } {
   const pool = new Pool({ connectionString: url });
+  // Idle connections dropped by the server must not become uncaught errors; the pool replaces them.
+  pool.on('error', () => {});
   const db = drizzleNeonPool({ client: pool, schema }) as unknown as EnigmaDb;
   return { db, pool };
 }

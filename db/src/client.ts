@@ -62,6 +62,9 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DbHa
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // An idle client losing its connection (server restart, admin termination) is dropped by the pool;
+    // without a listener Node would treat the event as an uncaught error and exit.
+    pool.on('error', () => {});
     const db = drizzle({ client: pool, schema }) as unknown as EnigmaDb;
     return { kind, db, close: () => pool.end() };
   }

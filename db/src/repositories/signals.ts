@@ -1,0 +1,140 @@
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import type { EnigmaDb } from '../db-type.ts';
+import { SIGNAL_ACTIONS, SIGNAL_STATUSES, type SignalStatus, signals } from '../schema/index.ts';
+import { type NumericInput, numericOrNull } from './numeric.ts';
+
+/** A stored signal. Numeric columns come back as exact decimal strings. */
+export type Signal = typeof signals.$inferSelect;
+
+/** Input of the insert functions: the row without generated columns, numerics as Decimal/string/number. */
+export type SignalInput = Omit<
+  typeof signals.$inferInsert,
+  'id' | 'updatedAt' | 'price' | 'contracts' | 'size' | 'score'
+> & {
+  price?: NumericInput | null;
+  contracts?: NumericInput | null;
+  size?: NumericInput | null;
+  score?: NumericInput | null;
+};
+
+function toRow(input: SignalInput): typeof signals.$inferInsert {
+  if (!SIGNAL_STATUSES.includes(input.status)) throw new RangeError(`unknown signal status: ${input.status}`);
+  if (input.action != null && !SIGNAL_ACTIONS.includes(input.action)) {
+    throw new RangeError(`unknown signal action: ${input.action}`);
+  }
+  if (!input.source) throw new TypeError('source must be a non-empty string');
+  return {
+    ...input,
+    price: numericOrNull(input.price, 'price'),
+    contracts: numericOrNull(input.contracts, 'contracts'),
+    size: numericOrNull(input.size, 'size'),
+    score: numericOrNull(input.score, 'score'),
+  };
+}
+
+/**
+ * Insert a signal keyed by its idempotency key, exactly once: `INSERT … ON CONFLICT (idempotency_key) DO
+ * NOTHING`, then read the existing row when the key was already taken. Safe under concurrent calls.
+ *
+ * @example const { signal, created } = await insertSignalIdempotent(db, { source: 'tradingview', idempotencyKey, status: 'received', ... });
+ */
+export async function insertSignalIdempotent(
+  db: EnigmaDb,
+  row: SignalInput & { idempotencyKey: string },
+): Promise<{ signal: Signal; created: boolean }> {
+  if (!row.idempotencyKey) throw new TypeError('idempotencyKey must be a non-empty string');
+  const [inserted] = await db
+    .insert(signals)
+    .values(toRow(row))
+    .onConflictDoNothing({ target: signals.idempotencyKey })
+    .returning();
+  if (inserted) return { signal: inserted, created: true };
+  const [existing] = await db.select().from(signals).where(eq(signals.idempotencyKey, row.idempotencyKey));
+  if (!existing)
+    throw new Error(`signal with idempotency key ${row.idempotencyKey} vanished after a conflict`);
+  return { signal: existing, created: false };
+}
+
+/**
+ * Insert a record that must not take an idempotency key (rejected, invalid, duplicate, stale alerts), so the
+ * dashboard can show why an alert was refused.
+ */
+export async function insertSignalRecord(
+  db: EnigmaDb,
+  row: Omit<SignalInput, 'idempotencyKey'>,
+): Promise<Signal> {
+  const [inserted] = await db
+    .insert(signals)
+    .values({ ...toRow(row), idempotencyKey: null })
+    .returning();
+  return inserted!;
+}
+
+/** Filters and keyset page of `listSignals`. `cursor` is the `nextCursor` of the previous page. */
+export interface ListSignalsQuery {
+  status?: SignalStatus | SignalStatus[];
+  symbol?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Signals newest first (received_at, then id), filtered, one keyset page at a time. `from` is inclusive,
+ * `to` exclusive.
+ */
+export async function listSignals(
+  db: EnigmaDb,
+  q: ListSignalsQuery,
+): Promise<{ items: Signal[]; nextCursor: string | null }> {
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 1000) {
+    throw new RangeError('limit must be an integer from 1 to 1000');
+  }
+  const where: SQL[] = [];
+  if (q.status !== undefined) {
+    const statuses = Array.isArray(q.status) ? q.status : [q.status];
+    for (const s of statuses)
+      if (!SIGNAL_STATUSES.includes(s)) throw new RangeError(`unknown signal status: ${s}`);
+    where.push(inArray(signals.status, statuses));
+  }
+  if (q.symbol !== undefined) where.push(eq(signals.symbol, q.symbol));
+  if (q.from !== undefined) where.push(gte(signals.receivedAt, q.from));
+  if (q.to !== undefined) where.push(lt(signals.receivedAt, q.to));
+  if (q.cursor) {
+    if (!UUID.test(q.cursor)) throw new RangeError('invalid cursor');
+    // Compare against the cursor row's own timestamp in SQL: JS Dates would truncate microseconds.
+    where.push(
+      sql`(${signals.receivedAt}, ${signals.id}) < (select s.received_at, s.id from signals s where s.id = ${q.cursor})`,
+    );
+  }
+  const rows = await db
+    .select()
+    .from(signals)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(signals.receivedAt), desc(signals.id))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit);
+  const nextCursor = rows.length > q.limit ? (items[items.length - 1]?.id ?? null) : null;
+  return { items, nextCursor };
+}
+
+/** Move a signal to a new status with the reason; returns the updated row or null if no such signal. */
+export async function updateSignalStatus(
+  db: EnigmaDb,
+  id: string,
+  status: SignalStatus,
+  reason: string | null = null,
+): Promise<Signal | null> {
+  if (!SIGNAL_STATUSES.includes(status)) throw new RangeError(`unknown signal status: ${status}`);
+  const [row] = await db.update(signals).set({ status, reason }).where(eq(signals.id, id)).returning();
+  return row ?? null;
+}
+
+/** One signal by id, or null. */
+export async function getSignal(db: EnigmaDb, id: string): Promise<Signal | null> {
+  const [row] = await db.select().from(signals).where(eq(signals.id, id));
+  return row ?? null;
+}
