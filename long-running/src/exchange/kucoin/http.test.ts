@@ -1,0 +1,220 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toMoney } from '@enigma/core/money';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  InsufficientBalanceError,
+  KucoinNetworkError,
+  OrderOutcomeUnknownError,
+  RateLimitError,
+} from './errors.ts';
+import { KucoinHttpClient } from './http.ts';
+import { fixture } from './test-fixtures.ts';
+
+const credential = { apiKey: 'k1', apiSecret: 'secret-1', passphrase: 'pass-1', keyVersion: '2' as const };
+type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse, n: number) => void;
+interface Seen {
+  method: string;
+  url: string;
+  body: string;
+  signed: boolean;
+}
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+/** A protocol-faithful local KuCoin endpoint: it checks KC-API-SIGN the way KuCoin does. */
+async function kucoinServer(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const ts = req.headers['kc-api-timestamp'];
+      const path = decodeURIComponent(req.url ?? '');
+      const expected = createHmac('sha256', credential.apiSecret)
+        .update(`${ts}${req.method}${path}${body}`)
+        .digest('base64');
+      const signed = req.headers['kc-api-sign'] === expected;
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body, signed });
+      handler(Object.assign(req, { body }), res, seen.length);
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, seen };
+}
+
+function reply(res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(json));
+}
+
+function client(url: string, sleeps: number[] = []) {
+  return new KucoinHttpClient({
+    baseUrl: url,
+    credential,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    retryBaseMs: 1,
+    timeoutMs: 2000,
+  });
+}
+
+const order = {
+  clientOid: 'sig-42-a',
+  symbol: 'XBTUSDTM',
+  side: 'buy' as const,
+  type: 'limit' as const,
+  price: toMoney('60000'),
+  size: 1,
+  leverage: 3,
+};
+const knownOrder = {
+  ...(fixture('http_get_orders_byClientOid') as { data: object }).data,
+  clientOid: 'sig-42-a',
+};
+
+describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
+  it('resolves a lost order response by clientOid and never sends the order twice', async () => {
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') {
+        req.socket.destroy(); // accepted, then the connection drops before the answer
+        return;
+      }
+      reply(res, 200, { code: '200000', data: knownOrder });
+    });
+    const ack = await client(url).trade.placeOrder(order);
+    expect(ack).toEqual({ orderId: '250444645610336256', clientOid: 'sig-42-a' });
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+    expect(seen[1]?.url).toBe('/api/v1/orders/byClientOid?clientOid=sig-42-a');
+    expect(seen.every((s) => s.signed)).toBe(true);
+  });
+
+  it('resolves a 5xx answer to an order the same way', async () => {
+    const { url, seen } = await kucoinServer((req, res, n) => {
+      if (req.method === 'POST') return reply(res, 502, { code: '500000', msg: 'bad gateway' });
+      // first lookup: not recorded yet; second: found
+      reply(res, 200, { code: '200000', data: n === 2 ? null : knownOrder });
+    });
+    const ack = await client(url).trade.placeOrder(order);
+    expect(ack.orderId).toBe('250444645610336256');
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET', 'GET']);
+  });
+
+  it('reports an unknown outcome when the order cannot be found, still without re-sending', async () => {
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') return req.socket.destroy();
+      reply(res, 200, { code: '200000', data: null });
+    });
+    await expect(client(url).trade.placeOrder(order)).rejects.toBeInstanceOf(OrderOutcomeUnknownError);
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+  });
+
+  it('retries a GET on 5xx and on a dropped connection', async () => {
+    const { url, seen } = await kucoinServer((req, res, n) => {
+      if (n === 1) return reply(res, 503, { code: '500000', msg: 'busy' });
+      if (n === 2) return req.socket.destroy();
+      reply(res, 200, fixture('http_get_ticker'));
+    });
+    const t = await client(url).market.ticker('XBTUSDM');
+    expect(t.bestBid.toFixed()).toBe('67169.6');
+    expect(seen).toHaveLength(3);
+  });
+
+  it('does not retry a cancel on a dropped connection', async () => {
+    const { url, seen } = await kucoinServer((req) => req.socket.destroy());
+    await expect(client(url).trade.cancelOrder('1')).rejects.toBeInstanceOf(KucoinNetworkError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('maps a business error answered with HTTP 200 to its typed error, once', async () => {
+    const { url, seen } = await kucoinServer((_req, res) =>
+      reply(res, 200, { code: '300003', msg: 'Balance insufficient. The order would cost 501.5.' }),
+    );
+    await expect(client(url).trade.placeOrder(order)).rejects.toBeInstanceOf(InsufficientBalanceError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('waits for the reported reset after a 429 and then retries', async () => {
+    const sleeps: number[] = [];
+    const { url, seen } = await kucoinServer((_req, res, n) => {
+      if (n === 1)
+        return reply(
+          res,
+          429,
+          { code: '429000', msg: 'Too Many Requests' },
+          {
+            'gw-ratelimit-limit': '2000',
+            'gw-ratelimit-remaining': '0',
+            'gw-ratelimit-reset': '30000',
+          },
+        );
+      reply(res, 200, { code: '200000', data: 1729260030774 });
+    });
+    const now = 1_000_000;
+    const c = new KucoinHttpClient({
+      baseUrl: url,
+      clock: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    expect(await c.market.serverTime()).toBe(1729260030774);
+    expect(seen).toHaveLength(2);
+    expect(sleeps[0]).toBe(30000);
+  });
+
+  it('gives up with RateLimitError when the limit persists', async () => {
+    const { url } = await kucoinServer((_req, res) =>
+      reply(res, 429, { code: '429000', msg: 'Too Many Requests' }),
+    );
+    await expect(client(url).market.serverTime()).rejects.toBeInstanceOf(RateLimitError);
+  });
+
+  it('waits before spending weight from a pool the headers report as empty', async () => {
+    const sleeps: number[] = [];
+    const { url } = await kucoinServer((_req, res) =>
+      reply(res, 200, fixture('http_get_timestamp'), {
+        'gw-ratelimit-limit': '2000',
+        'gw-ratelimit-remaining': '1',
+        'gw-ratelimit-reset': '1500',
+      }),
+    );
+    const c = new KucoinHttpClient({
+      baseUrl: url,
+      clock: () => 5,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await c.market.serverTime();
+    expect(c.limiter.state('public')).toMatchObject({ limit: 2000, remaining: 1, resetAt: 1505 });
+    await c.market.serverTime(); // weight 2 > remaining 1
+    expect(sleeps).toEqual([1500]);
+  });
+
+  it('re-syncs the clock and retries once on 400002 (timestamp out of window)', async () => {
+    let serverNow = 0;
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.url === '/api/v1/timestamp') return reply(res, 200, { code: '200000', data: serverNow });
+      const skew = Math.abs(Number(req.headers['kc-api-timestamp']) - serverNow);
+      if (skew > 5000) return reply(res, 400, { code: '400002', msg: 'KC-API-TIMESTAMP Invalid' });
+      reply(res, 200, fixture('http_get_account_overview'));
+    });
+    serverNow = Date.now() + 60_000; // the exchange clock is a minute ahead of ours
+    const c = client(url);
+    const overview = await c.account.overview();
+    expect(overview.currency).toBe('USDT');
+    expect(seen.map((s) => s.url)).toEqual([
+      '/api/v1/account-overview?currency=USDT',
+      '/api/v1/timestamp',
+      '/api/v1/account-overview?currency=USDT',
+    ]);
+    expect(Math.abs(c.timeOffsetMs - 60_000)).toBeLessThan(5000);
+  });
+});

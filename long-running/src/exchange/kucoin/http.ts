@@ -1,0 +1,230 @@
+import pino, { type Logger } from 'pino';
+import type { KucoinCredential } from './credential.ts';
+import { account, type Endpoint, market, positions, trade } from './endpoints.ts';
+import {
+  ExchangeUnavailableError,
+  InvalidTimestampError,
+  KucoinError,
+  KucoinNetworkError,
+  OrderNotFoundError,
+  OrderOutcomeUnknownError,
+  RateLimitError,
+  toKucoinError,
+} from './errors.ts';
+import { type PoolName, RateLimiter } from './rate-limit.ts';
+import { type BuiltRequest, buildRequest, type RequestSpec } from './request.ts';
+import { envelope } from './schemas.ts';
+
+export interface KucoinHttpOptions {
+  /** e.g. https://api-futures.kucoin.com or the local simulator's URL. */
+  baseUrl: string;
+  credential?: KucoinCredential;
+  /** Epoch ms; injected for tests. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  /** Retries of a safe request (GET, or a rejected-before-processing 429/400002). */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  /** How many times a lost order response is looked up by clientOid before giving up. */
+  resolveAttempts?: number;
+  logger?: Logger;
+  fetch?: typeof fetch;
+}
+
+/** One HTTP exchange: what came back, before interpretation. */
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+type Bound<G> = {
+  [K in keyof G]: G[K] extends (...args: infer A) => Endpoint<infer T> ? (...args: A) => Promise<T> : never;
+};
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * KuCoin Futures REST client: signs with a server-corrected clock, respects the gateway rate limit,
+ * retries only what is safe, and resolves a lost order response by clientOid, never by re-sending.
+ *
+ * @example
+ * const kucoin = new KucoinHttpClient({ baseUrl: 'https://api-futures.kucoin.com', credential });
+ * await kucoin.syncTime();
+ * const ack = await kucoin.trade.placeOrder({ clientOid: 'sig-42', symbol: 'XBTUSDTM', side: 'buy',
+ *   type: 'limit', price: toMoney('60000'), size: 1, leverage: 3 });
+ */
+export class KucoinHttpClient {
+  /** Server time minus local time, ms (see syncTime). */
+  timeOffsetMs = 0;
+  readonly limiter: RateLimiter;
+  readonly market: Bound<typeof market>;
+  readonly trade: Bound<typeof trade>;
+  readonly positions: Bound<typeof positions>;
+  readonly account: Bound<typeof account>;
+  private readonly opts: Required<Omit<KucoinHttpOptions, 'credential'>> & { credential?: KucoinCredential };
+
+  constructor(options: KucoinHttpOptions) {
+    this.opts = {
+      clock: Date.now,
+      sleep: defaultSleep,
+      timeoutMs: 10_000,
+      maxRetries: 3,
+      retryBaseMs: 250,
+      resolveAttempts: 5,
+      logger: pino({ level: 'silent' }),
+      fetch: globalThis.fetch,
+      ...options,
+    };
+    this.limiter = new RateLimiter(this.opts.clock);
+    this.market = this.bind(market);
+    this.trade = this.bind(trade);
+    this.positions = this.bind(positions);
+    this.account = this.bind(account);
+  }
+
+  private bind<G extends Record<string, (...args: never[]) => Endpoint<unknown>>>(group: G): Bound<G> {
+    const bound: Record<string, unknown> = {};
+    for (const [name, make] of Object.entries(group)) {
+      bound[name] = (...args: never[]) => this.call(make(...args));
+    }
+    return bound as Bound<G>;
+  }
+
+  /** Build and sign with the server-corrected clock. Pure apart from reading the clock. */
+  buildRequest(spec: RequestSpec): BuiltRequest {
+    return buildRequest(spec, {
+      baseUrl: this.opts.baseUrl,
+      credential: this.opts.credential,
+      timestampMs: Math.round(this.opts.clock() + this.timeOffsetMs),
+    });
+  }
+
+  /** Measure the server clock (GET /api/v1/timestamp) and keep the offset for signing. */
+  async syncTime(): Promise<number> {
+    const before = this.opts.clock();
+    const server = await this.call(market.serverTime());
+    const after = this.opts.clock();
+    this.timeOffsetMs = server - (before + after) / 2;
+    this.opts.logger.debug({ offsetMs: this.timeOffsetMs }, 'kucoin clock offset');
+    return this.timeOffsetMs;
+  }
+
+  /** Send one built request once. Throws KucoinNetworkError when no HTTP response arrived. */
+  async send(request: BuiltRequest): Promise<RawResponse> {
+    try {
+      const res = await this.opts.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } catch (error) {
+      throw new KucoinNetworkError(`${request.method} ${request.url}: ${describe(error)}`, true, error);
+    }
+  }
+
+  /** Run one operation with rate limiting, safe retries and, for orders, lost-response resolution. */
+  async call<T>(endpoint: Endpoint<T>): Promise<T> {
+    const { spec } = endpoint;
+    const pool: PoolName = spec.private ? 'futures' : 'public';
+    const safeToRepeat = spec.method === 'GET';
+    let resynced = false;
+    for (let attempt = 0; ; attempt++) {
+      const wait = this.limiter.delayFor(pool, spec.weight);
+      if (wait > 0) await this.opts.sleep(wait);
+      this.limiter.spend(pool, spec.weight);
+      const request = this.buildRequest(spec);
+      let failure: unknown;
+      try {
+        const res = await this.send(request);
+        this.limiter.update(pool, res.headers);
+        const data = interpret(res);
+        return endpoint.parse(data);
+      } catch (error) {
+        failure = error;
+      }
+      const canRetry = attempt < this.opts.maxRetries;
+      // Rejected at the gateway before any processing: repeating is safe for every method.
+      if (failure instanceof RateLimitError && canRetry) {
+        this.limiter.exhausted(pool, this.backoff(attempt));
+        continue;
+      }
+      if (failure instanceof InvalidTimestampError && !resynced && spec.path !== '/api/v1/timestamp') {
+        resynced = true;
+        await this.syncTime();
+        continue;
+      }
+      const ambiguous = failure instanceof KucoinNetworkError || failure instanceof ExchangeUnavailableError;
+      if (ambiguous && endpoint.placesOrder !== undefined) {
+        this.opts.logger.warn(
+          { clientOid: endpoint.placesOrder, err: describe(failure) },
+          'order outcome unknown',
+        );
+        return (await this.resolveOrder(endpoint.placesOrder, failure)) as T;
+      }
+      if (ambiguous && safeToRepeat && canRetry) {
+        await this.opts.sleep(this.backoff(attempt));
+        continue;
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * The order request may or may not have reached KuCoin: look it up by clientOid (with backoff, since
+   * the matching engine may not have recorded it yet). Never places it again.
+   */
+  private async resolveOrder(
+    clientOid: string,
+    cause: unknown,
+  ): Promise<{ orderId: string; clientOid: string }> {
+    for (let i = 0; i < this.opts.resolveAttempts; i++) {
+      try {
+        const found = await this.call(trade.orderByClientOid(clientOid));
+        if (found) return { orderId: found.id, clientOid };
+      } catch (error) {
+        if (!(error instanceof OrderNotFoundError) && !isNotFound(error)) {
+          this.opts.logger.warn({ clientOid, err: describe(error) }, 'order lookup failed');
+        }
+      }
+      await this.opts.sleep(this.backoff(i));
+    }
+    throw new OrderOutcomeUnknownError(clientOid, cause);
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.opts.retryBaseMs * 2 ** attempt;
+    return base + Math.floor(Math.random() * base * 0.25);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof KucoinError && error.kind === 'notFound';
+}
+
+/** Envelope → data, or the typed error. KuCoin answers business errors with HTTP 200 + code. */
+export function interpret(res: RawResponse): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.text);
+  } catch {
+    throw toKucoinError(undefined, res.text.slice(0, 200) || `HTTP ${res.status}`, res.status);
+  }
+  const env = envelope.safeParse(json);
+  if (!env.success) throw toKucoinError(undefined, res.text.slice(0, 200), res.status);
+  if (res.status === 200 && env.data.code === '200000') return env.data.data;
+  const message = env.data.msg ?? (typeof env.data.data === 'string' ? env.data.data : '');
+  throw toKucoinError(env.data.code === '200000' ? undefined : env.data.code, message, res.status);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}
