@@ -14,12 +14,16 @@ export function ensureDataDir(dir: string): string {
  * default generates one on first start and keeps it beside the data it protects (mode 0600), so a
  * second start can still decrypt what the first stored.
  */
-export function resolveMasterKey(dataDir: string, fromEnv: string | undefined): { key: string; source: 'env' | 'file' | 'generated' } {
+export function resolveMasterKey(
+  dataDir: string,
+  fromEnv: string | undefined,
+): { key: string; source: 'env' | 'file' | 'generated' } {
   if (fromEnv) return { key: fromEnv, source: 'env' };
   const file = join(dataDir, 'master.key');
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
-    if (Buffer.from(key, 'base64').length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+    if (Buffer.from(key, 'base64').length !== 32)
+      throw new Error(`${file} does not hold a 32-byte base64 key`);
     return { key, source: 'file' };
   }
   const key = randomBytes(32).toString('base64');

@@ -10,10 +10,26 @@ export function createLogger(opts: { level?: string; name?: string; pretty?: boo
     name: opts.name ?? 'enigma',
     level: opts.level ?? 'info',
     redact: {
-      paths: ['*.secret', '*.apiSecret', '*.passphrase', '*.password', '*.token', 'secret', 'password', 'headers.authorization'],
+      paths: [
+        '*.secret',
+        '*.apiSecret',
+        '*.passphrase',
+        '*.password',
+        '*.token',
+        'secret',
+        'password',
+        'headers.authorization',
+      ],
       censor: '[redacted]',
     },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+    ...(pretty
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }
+      : {}),
   });
 }
 

@@ -1,0 +1,64 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@enigma/db/testing/pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadEnv } from '../env.ts';
+import { createLogger } from './logger.ts';
+import type { Progress } from './progress.ts';
+import { startSystem } from './system.ts';
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const steps: string[] = [];
+const progress: Progress = {
+  step: async (label, work) => {
+    steps.push(label);
+    return work(() => {});
+  },
+};
+
+describe('startSystem (embedded default)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'enigma-start-'));
+
+  it('starts on PGlite with the in-process bus, serves /healthz, and resumes from its data on a second start', async () => {
+    const env = loadEnv({ ENIGMA_DATA_DIR: dataDir });
+    const first = await startSystem({ env, logger, progress, port: 0 });
+    const health = await fetch(`${first.url}/healthz`).then((r) => r.json());
+    expect(health).toMatchObject({ ok: true, bus: 'in-process', database: { kind: 'pglite', pending: 0 } });
+    await first.bus.append('signals:incoming', { probe: 1 });
+    await first.close();
+
+    const second = await startSystem({ env, logger, progress, port: 0 });
+    const again = await fetch(`${second.url}/healthz`).then((r) => r.json());
+    expect(again).toMatchObject({
+      ok: true,
+      database: { applied: (health as { database: { applied: number } }).database.applied },
+    });
+    const metrics = await fetch(`${second.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('process_cpu_user_seconds_total');
+    await second.close();
+    expect(steps.filter((s) => s === 'migrating the database')).toHaveLength(2);
+  });
+});
+
+describe('startSystem with DATABASE_URL and REDIS_URL', () => {
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(() => drop?.());
+
+  it('uses PostgreSQL and Redis instead of the embedded adapters', async () => {
+    const tdb = await createTestDatabase();
+    drop = tdb.drop;
+    const env = loadEnv({
+      ENIGMA_DATA_DIR: mkdtempSync(join(tmpdir(), 'enigma-start-pg-')),
+      DATABASE_URL: tdb.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    const system = await startSystem({ env, logger, progress, port: 0 });
+    try {
+      const health = await fetch(`${system.url}/healthz`).then((r) => r.json());
+      expect(health).toMatchObject({ ok: true, bus: 'redis', database: { kind: 'pg', pending: 0 } });
+    } finally {
+      await system.close();
+    }
+  });
+});
