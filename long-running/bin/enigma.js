@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is TypeScript, loaded through tsx's ESM hooks so `enigma` runs from source.
-import { register } from 'tsx/esm/api';
-
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   console.error(
@@ -9,5 +7,6 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+const { register } = await import('tsx/esm/api');
 register();
 await import('../src/cli/main.ts');
