@@ -252,6 +252,14 @@ export function busContract(name: string, makeBus: () => Bus | Promise<Bus>): vo
       expect((await bus.pending(stream, 'g')).count).toBe(1);
     });
 
+    it('wakes a blocked read with an empty result when the bus is closed', async () => {
+      const { bus, stream } = await fresh();
+      await bus.ensureGroup(stream, 'g');
+      const read = bus.readGroup(stream, 'g', 'c', { blockMs: 60_000 });
+      await bus.close();
+      expect(await read).toEqual([]);
+    });
+
     it('refuses every operation once closed', async () => {
       const { bus, stream } = await fresh();
       await bus.close();
