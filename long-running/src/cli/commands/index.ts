@@ -1,7 +1,8 @@
 import type { CliCommand } from '../command.ts';
+import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 
 /** Every `enigma` sub-command, in the order `--help` lists them. Add one line per command. */
-export const commands: CliCommand[] = [startCommand, migrateCommand, dbCheckCommand];
+export const commands: CliCommand[] = [startCommand, migrateCommand, dbCheckCommand, dataCommand];
