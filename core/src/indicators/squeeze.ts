@@ -1,6 +1,6 @@
 import type { Candle } from '../candle.ts';
-import { BollingerCore } from './bollinger.ts';
-import { RingWindow } from './ring-window.ts';
+import { BollingerCore, type BollingerValue } from './bollinger.ts';
+import { SlidingMin } from './sliding-min.ts';
 import { assertFinite, assertFiniteSeries, assertPeriod } from './validate.ts';
 
 /** Bollinger squeeze state at one bar. */
@@ -12,42 +12,61 @@ export interface SqueezeValue {
 }
 
 /**
- * Bollinger squeeze: BandWidth = (upper − lower) / middle is at its lowest over `lookback` bars
- * (Bollinger's "six-month low" with lookback 125 on daily bars).
+ * Tracks whether a Bollinger BandWidth is the lowest of the last `lookback` bars (John
+ * Bollinger's squeeze: his "six-month low" is lookback 125 on daily bars). Fed with bandwidths
+ * so the indicator bundle can reuse the bands it already computed.
  */
-export class BollingerSqueezeCore {
+export class SqueezeTracker {
   readonly lookback: number;
-  readonly #bb: BollingerCore;
   /** the previous lookback − 1 bandwidths */
-  readonly #prev: RingWindow;
+  readonly #prev: SlidingMin;
+
+  constructor(lookback = 125) {
+    assertPeriod('squeeze lookback', lookback, 2);
+    this.lookback = lookback;
+    this.#prev = new SlidingMin(lookback - 1);
+  }
+
+  /** Commit a bandwidth (NaN during band warm-up is ignored); returns the squeeze flag. */
+  push(bandwidth: number): boolean {
+    const squeeze = this.peek(bandwidth);
+    if (!Number.isNaN(bandwidth)) this.#prev.push(bandwidth);
+    return squeeze;
+  }
+
+  peek(bandwidth: number): boolean {
+    return !Number.isNaN(bandwidth) && this.#prev.full && bandwidth <= this.#prev.min();
+  }
+}
+
+/** BandWidth = (upper − lower) / middle. */
+export function bandwidthOf(b: BollingerValue): number {
+  return (b.upper - b.lower) / b.middle;
+}
+
+/** Bollinger squeeze of numbers: bands, BandWidth, and the lowest-in-lookback test. */
+export class BollingerSqueezeCore {
+  readonly #bb: BollingerCore;
+  readonly #tracker: SqueezeTracker;
   readonly #out: SqueezeValue = { bandwidth: Number.NaN, squeeze: false };
   readonly #peekOut: SqueezeValue = { bandwidth: Number.NaN, squeeze: false };
 
   constructor(period = 20, mult = 2, lookback = 125) {
-    assertPeriod('squeeze lookback', lookback, 2);
     this.#bb = new BollingerCore(period, mult);
-    this.lookback = lookback;
-    this.#prev = new RingWindow(lookback - 1);
+    this.#tracker = new SqueezeTracker(lookback);
   }
 
   push(x: number): SqueezeValue {
-    const b = this.#bb.push(x);
-    return this.#commit(this.#fill(this.#out, (b.upper - b.lower) / b.middle));
-  }
-
-  peek(x: number): SqueezeValue {
-    const b = this.#bb.peek(x);
-    return this.#fill(this.#peekOut, (b.upper - b.lower) / b.middle);
-  }
-
-  #fill(out: SqueezeValue, bandwidth: number): SqueezeValue {
-    out.bandwidth = bandwidth;
-    out.squeeze = !Number.isNaN(bandwidth) && this.#prev.full && bandwidth <= this.#prev.min();
+    const out = this.#out;
+    out.bandwidth = bandwidthOf(this.#bb.push(x));
+    out.squeeze = this.#tracker.push(out.bandwidth);
     return out;
   }
 
-  #commit(out: SqueezeValue): SqueezeValue {
-    if (!Number.isNaN(out.bandwidth)) this.#prev.push(out.bandwidth);
+  peek(x: number): SqueezeValue {
+    const out = this.#peekOut;
+    out.bandwidth = bandwidthOf(this.#bb.peek(x));
+    out.squeeze = this.#tracker.peek(out.bandwidth);
     return out;
   }
 }
