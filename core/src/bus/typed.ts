@@ -1,5 +1,4 @@
 import type { input, output, ZodType } from 'zod';
-import { encodePayload } from './codec.ts';
 import {
   type AppendOptions,
   type Bus,
@@ -69,7 +68,6 @@ export function typedStream<S extends ZodType>(
       if (!result.success) {
         throw new BusError('INVALID_PAYLOAD', `${name}: ${formatIssues(result.error.issues)}`);
       }
-      encodePayload(payload);
       return bus.append(name, payload as BusPayload, options);
     },
     async readGroup(group, consumer, options) {

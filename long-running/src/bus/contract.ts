@@ -166,6 +166,10 @@ export function busContract(name: string, makeBus: () => Bus | Promise<Bus>): vo
       await bus.append(stream, { a: 1 });
       await expect(bus.readGroup(stream, 'nope', 'c')).rejects.toMatchObject({ code: 'NO_GROUP' });
       await expect(bus.pending(stream, 'nope')).rejects.toMatchObject({ code: 'NO_GROUP' });
+      await expect(bus.reclaim(stream, 'nope', 'c', { minIdleMs: 0 })).rejects.toMatchObject({
+        code: 'NO_GROUP',
+      });
+      expect(await bus.ack(stream, 'nope', ['1-0'])).toBe(0);
     });
 
     it('rejects a payload JSON would mangle and appends nothing', async () => {

@@ -196,10 +196,11 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
       assertOptionalInt('count', opts.count, 1);
       assertOptionalInt('blockMs', opts.blockMs, 0);
       const count = opts.count ?? 10;
-      const deadline = now() + (opts.blockMs ?? 0);
+      // Real time, not the injectable clock: a frozen test clock must not make a block last forever.
+      const deadline = Date.now() + (opts.blockMs ?? 0);
       for (;;) {
         const batch = deliverNew(stream, group, consumer, count);
-        const left = deadline - now();
+        const left = deadline - Date.now();
         if (batch.length > 0 || left <= 0) return batch;
         await waitForAppend(streamOf(stream), left);
         if (closed) return [];

@@ -10,6 +10,7 @@ export interface BusMetrics {
 
 const byRegistry = new WeakMap<Registry, BusMetrics>();
 
+/** The bus metrics registered on `registry` (default: prom-client's global registry, served at /metrics). */
 export function busMetrics(registry: Registry = register): BusMetrics {
   let metrics = byRegistry.get(registry);
   if (!metrics) {

@@ -331,9 +331,10 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
       await serial(async () => {
         let set = handlers.get(handlerKey);
         if (!set) {
+          // Registered only once the server confirmed, so a failed subscribe leaves no phantom entry.
+          await (pattern ? subscriber().psubscribe(server) : subscriber().subscribe(server));
           set = new Set();
           handlers.set(handlerKey, set);
-          await (pattern ? subscriber().psubscribe(server) : subscriber().subscribe(server));
         }
         set.add(h);
       });

@@ -7,16 +7,19 @@ export interface StreamId {
 
 export const ZERO_ID: StreamId = { ms: 0, seq: 0 };
 
+/** `<ms>-<seq>` → parts, or null for anything else. */
 export function parseStreamId(id: string): StreamId | null {
   const m = /^(\d+)-(\d+)$/.exec(id);
   if (!m) return null;
   return { ms: Number(m[1]), seq: Number(m[2]) };
 }
 
+/** Parts → `<ms>-<seq>`. */
 export function formatStreamId(id: StreamId): string {
   return `${id.ms}-${id.seq}`;
 }
 
+/** Negative, 0 or positive as `a` sorts before, with or after `b`. */
 export function compareStreamIds(a: StreamId, b: StreamId): number {
   return a.ms - b.ms || a.seq - b.seq;
 }
