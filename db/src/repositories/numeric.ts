@@ -11,7 +11,10 @@ export type NumericInput = Decimal | string | number;
 export function numericOrNull(value: NumericInput | null | undefined, field: string): string | null {
   if (value === null || value === undefined) return null;
   try {
-    return toMoney(value).toString();
+    const parsed = toMoney(value);
+    // Strings are stored exactly as given (numeric keeps every digit); Decimals without exponent notation.
+    if (typeof value === 'string') return value.trim();
+    return parsed.toFixed();
   } catch (error) {
     throw new RangeError(`${field}: ${(error as Error).message}`);
   }
