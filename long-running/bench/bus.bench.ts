@@ -4,7 +4,7 @@
  * concurrent appends, reads of `BATCH` entries, one XACK per read) in the same run.
  */
 import { randomBytes } from 'node:crypto';
-import type { Bus } from '@enigma/core/bus/index';
+import { type Bus, STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createMemoryBus } from '../src/bus/memory.ts';
@@ -75,7 +75,7 @@ async function cycleRaw(redis: Redis, key: string): Promise<number> {
   for (let i = 0; i < MESSAGES; i += WINDOW) {
     const window: Promise<unknown>[] = [];
     for (let j = i; j < Math.min(i + WINDOW, MESSAGES); j++) {
-      window.push(redis.call('XADD', key, '*', 'p', JSON.stringify(payload(j))));
+      window.push(redis.call('XADD', key, '*', STREAM_PAYLOAD_FIELD, JSON.stringify(payload(j))));
     }
     await Promise.all(window);
   }

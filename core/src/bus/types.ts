@@ -21,6 +21,12 @@ export const STREAMS = {
 /** Pub/sub channels are `events:<topic>`; subscribe to `events:*` for all of them. */
 export const EVENTS_PREFIX = 'events:';
 
+/**
+ * The one field of a Redis stream entry: the payload as JSON text. Every Redis-backed writer (the
+ * Redis adapter, the Upstash edge publisher) and reader uses it, so they interoperate.
+ */
+export const STREAM_PAYLOAD_FIELD = 'payload';
+
 /** Suffix of the dead-letter stream that belongs to a stream: `<stream>:dlq`. */
 export const DLQ_SUFFIX = ':dlq';
 

@@ -1,6 +1,8 @@
+import { STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
+
 /**
  * Lua scripts for the multi-step bus operations that must be atomic in Redis. Payloads stay opaque
- * JSON text in field `p`: Lua never decodes them (cjson would round numbers to 14 digits).
+ * JSON text in field STREAM_PAYLOAD_FIELD: Lua never decodes them (cjson would round numbers to 14 digits).
  */
 
 /**
@@ -30,7 +32,7 @@ return out
  */
 export const DEAD_LETTER_SCRIPT = `
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
-  return redis.call('XADD', KEYS[2], '*', 'p', ARGV[3])
+  return redis.call('XADD', KEYS[2], '*', '${STREAM_PAYLOAD_FIELD}', ARGV[3])
 end
 return false
 `;
@@ -41,7 +43,7 @@ return false
  */
 export const REDRIVE_SCRIPT = `
 if redis.call('XDEL', KEYS[2], ARGV[1]) == 1 then
-  return redis.call('XADD', KEYS[1], '*', 'p', ARGV[2])
+  return redis.call('XADD', KEYS[1], '*', '${STREAM_PAYLOAD_FIELD}', ARGV[2])
 end
 return false
 `;

@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { busContract } from './contract.ts';
@@ -46,6 +48,37 @@ describe('redis bus', () => {
       expect([...reclaimed, ...fresh].map((e) => e.payload)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
     } finally {
       await bus.close();
+    }
+  });
+
+  it('reads entries other Redis writers add in the shared layout, and dead-letters unreadable ones', async () => {
+    const stream = 'interop';
+    const raw = new Redis(TEST_REDIS_URL);
+    const bus = makeBus();
+    try {
+      await bus.ensureGroup(stream, 'g');
+      // What the Upstash edge publisher sends: one field, STREAM_PAYLOAD_FIELD, holding JSON text.
+      await raw.call('XADD', prefix + stream, '*', STREAM_PAYLOAD_FIELD, '{"signalId":"s-1","size":2}');
+      const garbled = (await raw.call(
+        'XADD',
+        prefix + stream,
+        '*',
+        STREAM_PAYLOAD_FIELD,
+        'not json',
+      )) as string;
+      const missing = (await raw.call('XADD', prefix + stream, '*', 'other', '{}')) as string;
+      const got = await bus.readGroup(stream, 'g', 'c');
+      expect(got.map((e) => e.payload)).toEqual([{ signalId: 's-1', size: 2 }]);
+      const dead = await bus.deadLetters(stream);
+      expect(dead.map((d) => [d.payload.originId, d.payload.payload])).toEqual([
+        [garbled, { fields: { [STREAM_PAYLOAD_FIELD]: 'not json' } }],
+        [missing, { fields: { other: '{}' } }],
+      ]);
+      expect(dead.every((d) => d.payload.reason.startsWith('unreadable entry: '))).toBe(true);
+      expect((await bus.pending(stream, 'g')).count).toBe(1);
+    } finally {
+      await bus.close();
+      await raw.quit();
     }
   });
 

@@ -11,6 +11,7 @@ import {
   encodePayload,
   isPattern,
   type PendingSummary,
+  STREAM_PAYLOAD_FIELD,
   type StreamEntry,
   type Unsubscribe,
 } from '@enigma/core/bus/index';
@@ -67,11 +68,37 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
   function toEntry(raw: RawEntry, deliveries: number): StreamEntry | null {
     const [id, fields] = raw;
     if (!fields) return null;
-    const i = fields.indexOf('p');
+    const i = fields.indexOf(STREAM_PAYLOAD_FIELD);
     if (i === -1 || i + 1 >= fields.length) {
       throw new BusError('INVALID_PAYLOAD', `stream entry ${id} has no payload field`);
     }
     return { id, payload: decodePayload(fields[i + 1]!), deliveries };
+  }
+
+  /**
+   * Entries as delivered to a group. One that another writer left unreadable (no payload field, not
+   * a JSON object) is dead-lettered with its raw fields instead of crashing every consumer on it.
+   */
+  async function delivered(
+    stream: string,
+    group: string,
+    raws: [RawEntry, number][],
+  ): Promise<StreamEntry[]> {
+    const out: StreamEntry[] = [];
+    for (const [raw, deliveries] of raws) {
+      try {
+        const entry = toEntry(raw, deliveries);
+        if (entry) out.push(entry);
+      } catch (error) {
+        const reason = `unreadable entry: ${(error as Error).message}`;
+        const fields: Record<string, string> = {};
+        const list = raw[1] ?? [];
+        for (let i = 0; i + 1 < list.length; i += 2) fields[list[i]!] = list[i + 1]!;
+        await deadLetterRaw(stream, group, { id: raw[0], payload: { fields }, deliveries }, reason);
+        logger.warn({ stream, group, id: raw[0], reason }, 'bus entry dead-lettered');
+      }
+    }
+    return out;
   }
 
   function blockingFor(consumer: string): Redis {
@@ -157,7 +184,7 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
       const text = encodePayload(payload);
       const maxLen = opts.maxLen ?? options.maxLen;
       const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
-      return (await cmd.call('XADD', key(stream), ...trim, '*', 'p', text)) as string;
+      return (await cmd.call('XADD', key(stream), ...trim, '*', STREAM_PAYLOAD_FIELD, text)) as string;
     },
 
     async ensureGroup(stream, group, opts = {}) {
@@ -197,7 +224,11 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
         mapError(error, stream, group);
       }
       const raw = reply?.[0]?.[1] ?? [];
-      return raw.map((r) => toEntry(r, 1)).filter((e): e is StreamEntry => e !== null);
+      return delivered(
+        stream,
+        group,
+        raw.map((r) => [r, 1]),
+      );
     },
 
     async ack(stream, group, ids) {
@@ -226,11 +257,14 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
       } catch (error) {
         mapError(error, stream, group);
       }
+      const entries = await delivered(
+        stream,
+        group,
+        reply.map(([id, fields, deliveries]) => [[id, fields], deliveries]),
+      );
       const out: StreamEntry[] = [];
-      for (const [id, fields, deliveries] of reply) {
-        const entry = toEntry([id, fields], deliveries);
-        if (!entry) continue;
-        if (opts.maxDeliveries !== undefined && deliveries > opts.maxDeliveries) {
+      for (const entry of entries) {
+        if (opts.maxDeliveries !== undefined && entry.deliveries > opts.maxDeliveries) {
           await deadLetterRaw(stream, group, entry, `exceeded maxDeliveries (${opts.maxDeliveries})`);
         } else {
           out.push(entry);
