@@ -58,8 +58,8 @@ function alert(extra: Record<string, unknown> = {}) {
   };
 }
 
-function post(path: string, body: string, headers: Record<string, string> = {}) {
-  return h.app.request(path, {
+async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return await h.app.request(path, {
     method: 'POST',
     body,
     headers: { 'content-type': 'application/json', ...headers },

@@ -1,0 +1,68 @@
+import { Redis } from '@upstash/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.ts';
+
+let bridge: UpstashBridge;
+const prefix = `enigma_t_bridge_${crypto.randomUUID().slice(0, 8)}:`;
+beforeAll(async () => {
+  bridge = await startUpstashBridge({ token: 'tok' });
+});
+afterAll(async () => {
+  const redis = new Redis({ url: bridge.url, token: 'tok', enableTelemetry: false });
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await bridge.close();
+});
+
+function client(opts: { base64?: boolean; token?: string } = {}) {
+  return new Redis({
+    url: bridge.url,
+    token: opts.token ?? 'tok',
+    responseEncoding: opts.base64 === false ? false : 'base64',
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: false,
+  });
+}
+
+describe('Upstash REST bridge', () => {
+  it('runs single commands for the real @upstash/redis client, with and without base64', async () => {
+    for (const base64 of [true, false]) {
+      const r = client({ base64 });
+      const k = `${prefix}k${base64}`;
+      expect(await r.set(k, 'héllo ✓', { nx: true, ex: 30 })).toBe('OK');
+      expect(await r.set(k, 'other', { nx: true, ex: 30 })).toBeNull();
+      expect(await r.get(k)).toBe('héllo ✓');
+    }
+  });
+
+  it('runs pipelines in order and multi-exec atomically', async () => {
+    const r = client();
+    const k = `${prefix}counter`;
+    expect(await r.pipeline().incr(k).incr(k).expire(k, 30).exec()).toEqual([1, 2, 1]);
+    expect(await r.multi().incr(k).get(k).exec()).toEqual([3, '3']);
+  });
+
+  it('appends to streams as the bus publisher does', async () => {
+    const r = client();
+    const id = await r.xadd(`${prefix}s`, '*', { payload: '{"a":1}' });
+    expect(id).toMatch(/^\d+-\d+$/);
+    expect(await r.xlen(`${prefix}s`)).toBe(1);
+  });
+
+  it('refuses a wrong token and reports command errors', async () => {
+    await expect(client({ token: 'bad' }).get(`${prefix}x`)).rejects.toThrow();
+    await expect(client().incr(`${prefix}s`)).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it('speaks the documented wire format', async () => {
+    const res = await fetch(`${bridge.url}/`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok', 'upstash-encoding': 'base64' },
+      body: JSON.stringify(['ECHO', 'hi']),
+    });
+    expect(await res.json()).toEqual({ result: btoa('hi') });
+    const unauth = await fetch(`${bridge.url}/pipeline`, { method: 'POST', body: '[]' });
+    expect(unauth.status).toBe(401);
+  });
+});

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * The worker's bindings (vars and secrets from wrangler.toml / `wrangler secret put`), validated per
+ * request: a missing secret is a clear 500 at startup of the request, never an undefined deep inside.
+ */
+export const workerEnvSchema = z.object({
+  /** Neon connection string (postgres://...) */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET needs at least 32 characters'),
+  /** base64 of 32 bytes: unwraps the webhook source secrets */
+  ENIGMA_MASTER_KEY: z.string().min(40),
+  /** prefix of every Redis key and stream (environments sharing one Redis; tests) */
+  REDIS_PREFIX: z.string().default(''),
+  STALE_AFTER_SECONDS: z.coerce.number().int().positive().default(60),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  IP_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(600),
+  /** Local development and tests only: host:port/path of a WebSocket→TCP proxy in front of PostgreSQL. */
+  NEON_WS_PROXY: z.string().optional(),
+});
+export type WorkerEnv = z.output<typeof workerEnvSchema>;
+
+/** Parse bindings; throws with every problem listed (names only, never values). */
+export function parseWorkerEnv(env: unknown): WorkerEnv {
+  const r = workerEnvSchema.safeParse(env);
+  if (!r.success) {
+    throw new Error(
+      `invalid worker environment: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return r.data;
+}

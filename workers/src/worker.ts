@@ -1,0 +1,57 @@
+/**
+ * The Cloudflare Worker entry (wrangler.toml `main`): builds the app's ports from bindings for each
+ * request (Workers cannot keep sockets across requests) and closes the Neon pool after the response.
+ */
+import { configureNeon, openNeonPool } from '@enigma/db/client.edge';
+import { Redis } from '@upstash/redis/cloudflare';
+import { createApp } from './app.ts';
+import { UpstashBusPublisher } from './bus/upstash.ts';
+import { type AppDeps, DEFAULT_CONFIG, type Logger } from './deps.ts';
+import { parseWorkerEnv } from './env.ts';
+import { UpstashKv } from './kv/upstash.ts';
+
+/** JSON lines on the console: Workers Logs / `wrangler tail` index them like pino output. */
+const consoleLogger: Logger = {
+  debug: (obj, msg) => console.debug(JSON.stringify({ level: 'debug', msg, ...obj })),
+  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
+  warn: (obj, msg) => console.warn(JSON.stringify({ level: 'warn', msg, ...obj })),
+  error: (obj, msg) => console.error(JSON.stringify({ level: 'error', msg, ...obj })),
+};
+
+export default {
+  async fetch(
+    request: Request,
+    rawEnv: unknown,
+    ctx: { waitUntil(p: Promise<unknown>): void },
+  ): Promise<Response> {
+    const env = parseWorkerEnv(rawEnv);
+    if (env.NEON_WS_PROXY) configureNeon({ wsProxy: env.NEON_WS_PROXY });
+    const { db, pool } = openNeonPool(env.DATABASE_URL);
+    const redis = new Redis({
+      url: env.UPSTASH_REDIS_REST_URL,
+      token: env.UPSTASH_REDIS_REST_TOKEN,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
+    const deps: AppDeps = {
+      db,
+      kv: new UpstashKv(redis, env.REDIS_PREFIX),
+      bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
+      logger: consoleLogger,
+      config: {
+        ...DEFAULT_CONFIG,
+        staleAfterSeconds: env.STALE_AFTER_SECONDS,
+        maxBodyBytes: env.MAX_BODY_BYTES,
+        ipRateLimitPerMin: env.IP_RATE_LIMIT_PER_MIN,
+        jwtSecret: env.JWT_SECRET,
+        masterKey: env.ENIGMA_MASTER_KEY,
+        now: () => Date.now(),
+      },
+    };
+    try {
+      return await createApp(deps).fetch(request, rawEnv, ctx as never);
+    } finally {
+      ctx.waitUntil(pool.end());
+    }
+  },
+};

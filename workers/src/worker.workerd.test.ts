@@ -1,0 +1,197 @@
+import { env, exports } from 'cloudflare:workers';
+import { configureNeon, openNeonPool } from '@enigma/db/client.edge';
+import { signals } from '@enigma/db/schema/index';
+import { Redis } from '@upstash/redis/cloudflare';
+import { eq, sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { signPayload } from './security/hmac.ts';
+
+const b = env as unknown as Record<string, string>;
+configureNeon({ wsProxy: b['NEON_WS_PROXY']! });
+const { db, pool } = openNeonPool(b['DATABASE_URL']!);
+const redis = new Redis({
+  url: b['UPSTASH_REDIS_REST_URL']!,
+  token: b['UPSTASH_REDIS_REST_TOKEN']!,
+  automaticDeserialization: false,
+  enableTelemetry: false,
+});
+afterAll(() => pool.end());
+
+const TV_IP = '52.89.214.238';
+
+function alert(extra: Record<string, unknown> = {}) {
+  return {
+    secret: b['TEST_TV_SECRET'],
+    timestamp: new Date().toISOString(),
+    exchange: 'KUCOIN',
+    symbol: 'XBTUSDTM',
+    interval: '15',
+    action: 'buy',
+    order_id: crypto.randomUUID(),
+    indicators: { rsi: '28.4', macd: '-12.5', close: '64150.5' },
+    ...extra,
+  };
+}
+
+function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return exports.default.fetch(`http://edge.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': TV_IP, ...headers },
+    body,
+  });
+}
+
+async function streamEntriesFor(orderId: string): Promise<number> {
+  // Without automatic deserialisation XRANGE comes back as Redis sends it: [id, [field, value, ...]][].
+  const raw = (await redis.xrange(`${b['REDIS_PREFIX']}signals:incoming`, '-', '+')) as unknown;
+  const entries = Array.isArray(raw) ? (raw as unknown[]) : Object.entries(raw as object);
+  return entries.filter((e) => JSON.stringify(e).includes(orderId)).length;
+}
+
+async function refusal(res: Response) {
+  const body = (await res.json()) as {
+    error: { code: string; details: { recordId: string; status: string } };
+  };
+  const [row] = await db.select().from(signals).where(eq(signals.id, body.error.details.recordId));
+  return { status: res.status, code: body.error.code, row };
+}
+
+describe('worker in workerd', () => {
+  it('answers /healthz', async () => {
+    expect((await exports.default.fetch('http://edge.test/healthz')).status).toBe(200);
+  });
+
+  it('accepts a JSON alert: one row, one entry on signals:incoming', async () => {
+    const a = alert({ symbol: 'BTCUSDT.P' });
+    const res = await post('/webhooks/tradingview', JSON.stringify(a));
+    expect(res.status).toBe(202);
+    const { signalId } = (await res.json()) as { signalId: string };
+    const [row] = await db.select().from(signals).where(eq(signals.id, signalId));
+    expect(row).toMatchObject({ status: 'received', symbol: 'XBTUSDTM', clientIp: TV_IP });
+    expect(JSON.stringify(row)).not.toContain(b['TEST_TV_SECRET']);
+    expect(await streamEntriesFor(a.order_id)).toBe(1);
+  });
+
+  it('accepts a text/plain alert', async () => {
+    const body = `buy KUCOIN:XBTUSDTM secret=${b['TEST_TV_SECRET']} time=${new Date().toISOString()} id=${crypto.randomUUID()}`;
+    const res = await post('/webhooks/tradingview', body, { 'content-type': 'text/plain; charset=utf-8' });
+    expect(res.status).toBe(202);
+  });
+
+  it('accepts x-api-key and HMAC-signed sources', async () => {
+    const body = JSON.stringify({ ...alert(), secret: undefined });
+    expect((await post('/webhooks/signals', body, { 'x-api-key': b['TEST_API_SECRET']! })).status).toBe(202);
+    const t = Math.floor(Date.now() / 1000);
+    const custom = JSON.stringify({ ...alert(), secret: undefined });
+    const sig = await signPayload(b['TEST_CUSTOM_SECRET']!, t, custom);
+    expect(
+      (await post('/webhooks/alerts?source=custom', custom, { 'enigma-signature': `t=${t},v1=${sig}` }))
+        .status,
+    ).toBe(202);
+  });
+
+  it('records forged and missing secrets, wrong IPs and bad signatures as rejected', async () => {
+    const forged = await refusal(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ secret: 'forged' }))),
+    );
+    expect(forged).toMatchObject({ status: 401, code: 'invalid_secret', row: { status: 'rejected' } });
+    const missing = await refusal(
+      await post('/webhooks/tradingview', JSON.stringify({ ...alert(), secret: undefined })),
+    );
+    expect(missing).toMatchObject({ status: 401, code: 'missing_secret', row: { status: 'rejected' } });
+    const ip = await refusal(
+      await post('/webhooks/tradingview?source=tv-locked', JSON.stringify(alert()), {
+        'cf-connecting-ip': '198.51.100.7',
+      }),
+    );
+    expect(ip).toMatchObject({
+      status: 403,
+      code: 'ip_not_allowed',
+      row: { status: 'rejected', clientIp: '198.51.100.7' },
+    });
+    const body = JSON.stringify({ ...alert(), secret: undefined });
+    const bad = await refusal(
+      await post('/webhooks/tradingview?source=custom', body, {
+        'enigma-signature': `t=${Math.floor(Date.now() / 1000)},v1=00ff`,
+      }),
+    );
+    expect(bad).toMatchObject({ status: 401, code: 'invalid_signature', row: { status: 'rejected' } });
+  });
+
+  it('records placeholders, bad actions and unknown symbols', async () => {
+    const ph = await refusal(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ price: '{{close}}' }))),
+    );
+    expect(ph).toMatchObject({ status: 422, code: 'unexpanded_placeholder', row: { status: 'invalid' } });
+    const act = await refusal(await post('/webhooks/tradingview', JSON.stringify(alert({ action: 'moon' }))));
+    expect(act).toMatchObject({ status: 422, code: 'unknown_action', row: { status: 'invalid' } });
+    const sym = await refusal(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'KUCOIN:FOOUSDTM' }))),
+    );
+    expect(sym).toMatchObject({ status: 422, code: 'unknown_symbol', row: { status: 'rejected' } });
+  });
+
+  it('refuses oversized and malformed bodies with a record', async () => {
+    const big = await refusal(
+      await post('/webhooks/tradingview', JSON.stringify(alert({ pad: 'x'.repeat(70_000) }))),
+    );
+    expect(big).toMatchObject({ status: 413, code: 'payload_too_large', row: { status: 'rejected' } });
+    const bad = await refusal(await post('/webhooks/tradingview', '{"symbol": "XBT'));
+    expect(bad).toMatchObject({ status: 400, code: 'malformed_body', row: { status: 'invalid' } });
+  });
+
+  it('stores a stale alert as stale and does not publish it', async () => {
+    const a = alert({ timestamp: new Date(Date.now() - 120_000).toISOString() });
+    const res = await post('/webhooks/tradingview', JSON.stringify(a));
+    expect(res.status).toBe(200);
+    const { status, signalId } = (await res.json()) as { status: string; signalId: string };
+    expect(status).toBe('stale');
+    expect((await db.select().from(signals).where(eq(signals.id, signalId)))[0]?.status).toBe('stale');
+    expect(await streamEntriesFor(a.order_id)).toBe(0);
+  });
+
+  it('turns a storm of 50 concurrent copies into exactly one signal and one stream entry', async () => {
+    const a = alert();
+    const body = JSON.stringify(a);
+    const answers = await Promise.all(
+      Array.from(
+        { length: 50 },
+        async () =>
+          (await post('/webhooks/tradingview', body)).json() as Promise<{ status: string; signalId: string }>,
+      ),
+    );
+    const received = answers.filter((x) => x.status === 'received');
+    expect(received).toHaveLength(1);
+    expect(
+      answers.filter((x) => x.status === 'duplicate' && x.signalId === received[0]!.signalId),
+    ).toHaveLength(49);
+    const rows = await db
+      .select({ status: signals.status, n: sql<number>`count(*)::int` })
+      .from(signals)
+      .where(sql`${signals.payload}->>'order_id' = ${a.order_id}`)
+      .groupBy(signals.status);
+    expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ received: 1, duplicate: 49 });
+    expect(await streamEntriesFor(a.order_id)).toBe(1);
+  });
+
+  it('fuzz: arbitrary bodies never cause a 5xx and leave exactly one row', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+        ),
+        fc.constantFrom('application/json', 'text/plain'),
+        async (body, type) => {
+          const [before] = await db.select({ n: sql<number>`count(*)::int` }).from(signals);
+          const res = await post('/webhooks/tradingview', body, { 'content-type': type });
+          expect(res.status).toBeLessThan(500);
+          const [after] = await db.select({ n: sql<number>`count(*)::int` }).from(signals);
+          expect(after!.n - before!.n).toBe(1);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
