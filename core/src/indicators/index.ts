@@ -1,6 +1,7 @@
 export * from './atr.ts';
 export * from './bollinger.ts';
 export * from './bundle.ts';
+export * from './divergence.ts';
 export * from './ema.ts';
 export * from './macd.ts';
 export * from './ring-window.ts';
