@@ -39,10 +39,10 @@ export interface DownloadResult {
 }
 
 /**
- * The public funding-rate history has no documented page size; 30-day windows hold at most 720 points
- * even at KuCoin's shortest (1 h) interval.
+ * The public funding-rate history documents no page size, and a response is observed to hold at most
+ * 100 points (the simulator enforces that): 4-day windows stay under it even at the shortest (1 h) interval.
  */
-export const FUNDING_WINDOW_MS = 30 * 86_400_000;
+export const FUNDING_WINDOW_MS = 4 * 86_400_000;
 
 /**
  * Download historical candles (and optionally funding rates) into a sink, paginated within KuCoin's
