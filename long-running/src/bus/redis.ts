@@ -42,7 +42,15 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
   const logger = options.logger ?? pino({ name: 'bus' });
   const prefix = options.keyPrefix ?? '';
   const url = options.url ?? 'redis://127.0.0.1:6379';
-  const connect = () => new Redis(url, { ...options.redis });
+  let closed = false;
+  const connect = () => {
+    const conn = new Redis(url, { ...options.redis });
+    // ioredis reconnects by itself; without a listener each failed attempt is an "unhandled error event".
+    conn.on('error', (error: Error) => {
+      if (!closed) logger.warn({ err: error }, 'bus Redis connection error (reconnecting)');
+    });
+    return conn;
+  };
   const cmd = connect();
   const blocking = new Map<string, Redis>();
   let sub: Redis | null = null;
@@ -50,7 +58,6 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
   const handlers = new Map<string, Set<EventHandler>>();
   /** Subscribe/unsubscribe calls run one at a time so the server-side state matches `handlers`. */
   let subQueue: Promise<unknown> = Promise.resolve();
-  let closed = false;
 
   const key = (stream: string) => prefix + stream;
 
