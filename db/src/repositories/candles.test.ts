@@ -80,6 +80,20 @@ describe.each(TEST_DRIVERS)('candles repository (%s)', (kind) => {
     expect(await latestCandleTime(h.db, 'XBTUSDTM', '4h')).toBeNull();
   });
 
+  it('round-trips nulls and awkward text through the column arrays', async () => {
+    const odd = 'A,"B"\\{C} NULL';
+    const [c] = series(odd, 1);
+    await upsertCandles(h.db, [{ ...c!, timeframe: 'NULL', turnover: null, trades: null, source: "o'neil" }]);
+    const [row] = await getCandles(h.db, odd, 'NULL', new Date(t0), new Date(t0 + MIN));
+    expect(row).toMatchObject({
+      symbol: odd,
+      timeframe: 'NULL',
+      turnover: null,
+      trades: null,
+      source: "o'neil",
+    });
+  });
+
   it('rejects a batch with one bad candle and writes none of it', async () => {
     const rows = series('SOLUSDTM', 10);
     rows[5] = { ...rows[5]!, high: 'NaN' };
