@@ -1,0 +1,3 @@
+export * from './aggregator.ts';
+export * from './multi-timeframe.ts';
+export * from './timeframe.ts';
