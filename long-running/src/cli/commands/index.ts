@@ -1,3 +1,4 @@
+import { busCommand } from '../../bus/cli.ts';
 import type { CliCommand } from '../command.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
@@ -5,4 +6,4 @@ import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 
 /** Every `enigma` sub-command, in the order `--help` lists them. Add one line per command. */
-export const commands: CliCommand[] = [startCommand, migrateCommand, dbCheckCommand, dataCommand];
+export const commands: CliCommand[] = [startCommand, migrateCommand, dbCheckCommand, dataCommand, busCommand];
