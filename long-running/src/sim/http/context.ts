@@ -1,0 +1,105 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Clock } from '../clock.ts';
+import type { SimEngine } from '../engine.ts';
+import { SimError } from '../errors.ts';
+import type { Faults } from '../faults.ts';
+import type { TokenStore } from '../ws/tokens.ts';
+import { type SimCredentials, verifyRequest } from './auth.ts';
+
+/** Everything a route handler needs. */
+export interface SimContext {
+  engine: SimEngine;
+  credentials: SimCredentials;
+  faults: Faults;
+  tokens: TokenStore;
+  /** ws:// endpoint returned by the bullet calls (no query of its own). */
+  wsEndpoint: () => string;
+  /** Clock for the KC-API-TIMESTAMP window: clients sign with wall time even when the market clock is manual. */
+  authClock: Clock;
+  pingInterval: number;
+  pingTimeout: number;
+  /** Called with unexpected handler errors (answered as 500000). */
+  onInternalError?: (err: Error) => void;
+  /** Called for requests to paths the simulator does not serve. */
+  onNotFound?: (method: string, path: string) => void;
+}
+
+export type SimEnv = { Bindings: HttpBindings; Variables: { rawBody: string } };
+export type SimC = Context<SimEnv>;
+
+/** KuCoin's success envelope. */
+export function ok(c: SimC, data: unknown) {
+  return c.json({ code: '200000', data });
+}
+
+/** The query string exactly as received (still percent-encoded). */
+export function rawQueryOf(c: SimC): string {
+  const url = c.req.url;
+  const i = url.indexOf('?');
+  return i < 0 ? '' : url.slice(i + 1);
+}
+
+/** Middleware: verify KuCoin's signature headers on a private route. */
+export function requireAuth(ctx: SimContext): MiddlewareHandler<SimEnv> {
+  return async function kucoinAuth(c, next) {
+    const body = c.get('rawBody') ?? '';
+    verifyRequest({
+      headers: (n) => c.req.header(n),
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      rawQuery: rawQueryOf(c),
+      body,
+      now: ctx.authClock.now(),
+      credentials: ctx.credentials,
+    });
+    await next();
+  };
+}
+
+/** Parsed JSON body (or undefined); a malformed body is a parameter error. */
+export function jsonBody(c: SimC): unknown {
+  const raw = c.get('rawBody');
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new SimError('400100', 'Invalid JSON body', 400);
+  }
+}
+
+/** A query parameter, or undefined when absent or empty. */
+export function q(c: SimC, name: string): string | undefined {
+  const v = c.req.query(name);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** A required `symbol` query parameter naming a listed contract. */
+export function symbolParam(ctx: SimContext, c: SimC, name = 'symbol'): string {
+  const s = q(c, name) ?? c.req.param(name);
+  if (!s) throw new SimError('100001', `${name} is required`);
+  if (!ctx.engine.markets.has(s)) throw new SimError('100003', 'Contract parameter invalid');
+  return s;
+}
+
+/** An optional non-negative integer query parameter; anything else is rejected. */
+export function intParam(c: SimC, name: string): number | undefined {
+  const v = q(c, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new SimError('100001', `${name} must be a non-negative integer`);
+  return Number(v);
+}
+
+/** KuCoin's "Pagination" object. */
+export function paginate<T>(c: SimC, items: T[]): Record<string, unknown> {
+  const currentPage = Math.max(1, intParam(c, 'currentPage') ?? 1);
+  const pageSize = Math.min(1000, Math.max(1, intParam(c, 'pageSize') ?? 50));
+  const start = (currentPage - 1) * pageSize;
+  return {
+    currentPage,
+    pageSize,
+    totalNum: items.length,
+    totalPage: Math.ceil(items.length / pageSize),
+    items: items.slice(start, start + pageSize),
+  };
+}

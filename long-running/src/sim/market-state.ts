@@ -1,0 +1,194 @@
+import type { ContractSpec } from '@enigma/core/contract/specs';
+import { Money } from '@enigma/core/money';
+import type Decimal from 'decimal.js';
+import { type BookShape, levelEpoch, syntheticBook, type TickLevel } from './book.ts';
+import type { Side } from './types.ts';
+
+/** A public trade (the /trade/history and execution shape before rendering). */
+export interface PublicTrade {
+  sequence: number;
+  tradeId: string;
+  makerOrderId: string;
+  takerOrderId: string;
+  ts: number;
+  size: number;
+  price: Decimal;
+  side: Side;
+}
+
+/** A one-minute bar in lots (KuCoin kline volume is in lots). */
+export interface MinuteBar {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  turnover: number;
+}
+
+const MAX_TRADES = 100;
+const MAX_MINUTES = 7 * 24 * 60;
+
+/**
+ * Public market state of one contract: synthetic book around the source price, last trade, mark and
+ * index price, the book sequence shared by REST depth and WS level2 deltas, trades and 1-minute bars.
+ */
+export class SymbolMarket {
+  /** Book sequence: +1 per level2 delta, with no gaps (clients resync on a gap). */
+  sequence: number;
+  /** Trade sequence (ticker/execution), separate so the book sequence stays contiguous. */
+  tradeSequence: number;
+  mid = 0;
+  last: Decimal;
+  lastSide: Side = 'buy';
+  lastSize = 0;
+  lastTradeId = '';
+  lastTradeTs = 0;
+  mark: Decimal;
+  index: Decimal;
+  bids: TickLevel[] = [];
+  asks: TickLevel[] = [];
+  /** Displayed (synthetic + visible user) size per `b:tick` / `a:tick`. */
+  displayed = new Map<string, number>();
+  readonly consumed = new Map<string, { epoch: number; lots: number }>();
+  readonly trades: PublicTrade[] = [];
+  readonly minutes: MinuteBar[] = [];
+  fundingRate: Decimal = new Money(0);
+
+  constructor(
+    readonly spec: ContractSpec,
+    private readonly seed: number,
+    private readonly shape: BookShape,
+    startSequence: number,
+  ) {
+    this.sequence = startSequence;
+    this.tradeSequence = startSequence;
+    this.last = new Money(0);
+    this.mark = new Money(0);
+    this.index = new Money(0);
+  }
+
+  tickToPrice(tick: number): Decimal {
+    return this.spec.tickSize.mul(tick);
+  }
+
+  priceToTick(price: Decimal): number {
+    return price.div(this.spec.tickSize).toNumber();
+  }
+
+  /** Rebuild the synthetic book around a new mid (the caller diffs and publishes). */
+  rebuild(mid: number, now: number): void {
+    this.mid = mid;
+    const b = syntheticBook({
+      spec: this.spec,
+      mid,
+      now,
+      seed: this.seed,
+      shape: this.shape,
+      consumed: this.consumed,
+    });
+    this.bids = b.bids;
+    this.asks = b.asks;
+    if (this.consumed.size > 500) {
+      for (const [k, v] of this.consumed) {
+        const tick = Number(k.split(':')[1]);
+        if (v.epoch !== levelEpoch(tick, now)) this.consumed.delete(k);
+      }
+    }
+  }
+
+  /** Take `lots` from a synthetic level (a user taker order ate it). */
+  consume(side: 'bid' | 'ask', tick: number, lots: number, now: number): void {
+    const key = `${side === 'bid' ? 0 : 1}:${tick}`;
+    const epoch = levelEpoch(tick, now);
+    const prev = this.consumed.get(key);
+    this.consumed.set(key, { epoch, lots: (prev && prev.epoch === epoch ? prev.lots : 0) + lots });
+    const levels = side === 'bid' ? this.bids : this.asks;
+    const i = levels.findIndex((l) => l.tick === tick);
+    if (i >= 0) {
+      levels[i]!.size -= lots;
+      if (levels[i]!.size <= 0) levels.splice(i, 1);
+    }
+  }
+
+  recordTrade(trade: PublicTrade): void {
+    this.trades.push(trade);
+    if (this.trades.length > MAX_TRADES) this.trades.shift();
+    this.last = trade.price;
+    this.lastSide = trade.side;
+    this.lastSize = trade.size;
+    this.lastTradeId = trade.tradeId;
+    this.lastTradeTs = trade.ts;
+    this.addToBar(Math.floor(trade.ts / 60_000) * 60_000, trade.price.toNumber(), trade.size);
+  }
+
+  /** Extend the current bar with a price (mark of a quiet interval) and volume. */
+  addToBar(minute: number, price: number, lots: number): void {
+    let bar = this.minutes[this.minutes.length - 1];
+    if (!bar || bar.time < minute) {
+      bar = { time: minute, open: price, high: price, low: price, close: price, volume: 0, turnover: 0 };
+      this.minutes.push(bar);
+      if (this.minutes.length > MAX_MINUTES) this.minutes.shift();
+    } else if (bar.time > minute) return;
+    bar.high = Math.max(bar.high, price);
+    bar.low = Math.min(bar.low, price);
+    bar.close = price;
+    bar.volume += lots;
+    bar.turnover += lots * price * this.spec.multiplier.toNumber();
+  }
+
+  /** Bars aggregated to `minutes`-wide buckets between from and to (ms, inclusive start). */
+  bars(minutes: number, from: number, to: number): MinuteBar[] {
+    const width = minutes * 60_000;
+    const out: MinuteBar[] = [];
+    for (const m of this.minutes) {
+      if (m.time < from - width || m.time > to) continue;
+      const t = Math.floor(m.time / width) * width;
+      if (t < from || t > to) continue;
+      const cur = out[out.length - 1];
+      if (cur && cur.time === t) {
+        cur.high = Math.max(cur.high, m.high);
+        cur.low = Math.min(cur.low, m.low);
+        cur.close = m.close;
+        cur.volume += m.volume;
+        cur.turnover += m.turnover;
+      } else out.push({ ...m, time: t });
+    }
+    return out;
+  }
+
+  /** 24 h statistics from the 1-minute bars. */
+  stats24h(now: number): { high: number; low: number; open: number; volume: number; turnover: number } {
+    const from = now - 86_400_000;
+    let high = -Infinity;
+    let low = Infinity;
+    let open: number | undefined;
+    let volume = 0;
+    let turnover = 0;
+    for (const m of this.minutes) {
+      if (m.time < from) continue;
+      open ??= m.open;
+      high = Math.max(high, m.high);
+      low = Math.min(low, m.low);
+      volume += m.volume;
+      turnover += m.turnover;
+    }
+    const lastPrice = this.last.toNumber();
+    return {
+      high: Number.isFinite(high) ? high : lastPrice,
+      low: Number.isFinite(low) ? low : lastPrice,
+      open: open ?? lastPrice,
+      volume,
+      turnover,
+    };
+  }
+
+  bestBid(): TickLevel | undefined {
+    return this.bids[0];
+  }
+
+  bestAsk(): TickLevel | undefined {
+    return this.asks[0];
+  }
+}
