@@ -16,6 +16,8 @@ export interface Endpoint<T> {
   parse: (data: unknown) => T;
   /** Set on order placement: the clientOid that identifies the order if the response is lost. */
   placesOrder?: string;
+  /** Set on batch placement: the clientOids to look up if the response is lost. */
+  placesOrders?: string[];
 }
 
 export interface Page<T> {
@@ -185,6 +187,7 @@ export const trade = {
         weight: 20,
       } as RequestSpec,
       parse: listOf((r) => p.check(s.batchOrderItem, r, 'batch order result'), 'batch order results'),
+      placesOrders: orders.map((o) => o.clientOid),
     };
   },
   cancelOrder: (orderId: string) => ({

@@ -97,6 +97,20 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     expect(seen.every((s) => s.signed)).toBe(true);
   });
 
+  it('resolves a lost batch response order by order, without re-sending the batch', async () => {
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') return req.socket.destroy();
+      const clientOid = new URL(req.url ?? '', 'http://x').searchParams.get('clientOid');
+      reply(res, 200, { code: '200000', data: { ...knownOrder, id: `id-${clientOid}`, clientOid } });
+    });
+    const acks = await client(url).trade.placeOrders([order, { ...order, clientOid: 'sig-42-b' }]);
+    expect(acks.map((a) => [a.orderId, a.clientOid, a.code])).toEqual([
+      ['id-sig-42-a', 'sig-42-a', '200000'],
+      ['id-sig-42-b', 'sig-42-b', '200000'],
+    ]);
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+  });
+
   it('resolves a 5xx answer to an order the same way', async () => {
     const { url, seen } = await kucoinServer((req, res, n) => {
       if (req.method === 'POST') return reply(res, 502, { code: '500000', msg: 'bad gateway' });

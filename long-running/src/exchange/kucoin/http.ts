@@ -166,6 +166,18 @@ export class KucoinHttpClient {
         );
         return (await this.resolveOrder(endpoint.placesOrder, failure)) as T;
       }
+      if (ambiguous && endpoint.placesOrders !== undefined) {
+        this.opts.logger.warn(
+          { clientOids: endpoint.placesOrders, err: describe(failure) },
+          'batch outcome unknown',
+        );
+        const found = [];
+        for (const clientOid of endpoint.placesOrders) {
+          const ack = await this.resolveOrder(clientOid, failure);
+          found.push({ ...ack, code: '200000', msg: 'resolved by clientOid' });
+        }
+        return found as T;
+      }
       if (ambiguous && safeToRepeat && canRetry) {
         await this.opts.sleep(this.backoff(attempt));
         continue;
