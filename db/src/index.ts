@@ -1,11 +1,6 @@
+/**
+ * `@enigma/db`: everything in `@enigma/db/edge` plus the Node-side client factories and migrator
+ * (`openDatabase`, `migrate`, `checkDatabase`). Test helpers live under `@enigma/db/testing/*`.
+ */
 export * from './client.ts';
-export * from './crypto/encoding.ts';
-export * from './crypto/envelope.ts';
-export * from './db-type.ts';
-export * from './repositories/audit.ts';
-export * from './repositories/candles.ts';
-export * from './repositories/exchange-credentials.ts';
-export * from './repositories/numeric.ts';
-export * from './repositories/signals.ts';
-export * from './repositories/webhook-sources.ts';
-export * from './schema/index.ts';
+export * from './edge.ts';
