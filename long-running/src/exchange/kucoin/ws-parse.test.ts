@@ -90,9 +90,21 @@ describe('KuCoin WS payload table', () => {
     });
   }
 
+  it('accepts orderTime as a string of ns, as CCXT recorded it in 2026', () => {
+    const data = { ...(frame('ws_private_tradeOrders').data as object), orderTime: '1772043995356345762' };
+    expect(parseOrderChange(data).orderId).toBe('247899236673269761');
+  });
+
   it('keeps the candle order from the docs: close is index 2, high 3, low 4', () => {
     const c = parseWsCandle({ symbol: 'X', candles: ['60', '1', '2', '3', '0.5', '7', '8'], time: 1 });
-    expect(plain(c)).toMatchObject({ open: '1', close: '2', high: '3', low: '0.5', openTime: 60000 });
+    expect(plain(c)).toMatchObject({
+      open: '1',
+      close: '2',
+      high: '3',
+      low: '0.5',
+      volume: '8',
+      openTime: 60000,
+    });
   });
 });
 
@@ -107,6 +119,7 @@ describe('KuCoin WS parse boundary rejects bad data', () => {
     ['a level2 change with missing parts', l2('100,buy')],
     ['an order change with an unknown type', () => parseOrderChange({ ...order, type: 'expired' })],
     ['an order change with a non-integer size', () => parseOrderChange({ ...order, size: '1.5' })],
+    ['an order change with filled above size', () => parseOrderChange({ ...order, filledSize: '2' })],
   ];
   for (const [what, run] of cases) {
     it(`rejects ${what}`, () => {

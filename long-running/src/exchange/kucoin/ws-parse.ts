@@ -79,13 +79,13 @@ export function parseExecution(raw: unknown): PublicTrade {
 
 /**
  * `/contractMarket/limitCandle`: candles = [start s, open, close, high, low, volume, amount]. The order
- * (close before high/low) is KuCoin's documented one, confirmed by the official SDK's KlinesEvent
- * (CCXT pro reads it as OHLC, which is wrong). The documented `volume` is flagged as incorrect by
- * KuCoin, so the bar volume is taken from it only as reported.
+ * (close before high/low) is KuCoin's documented one, confirmed by the official SDK's KlinesEvent and
+ * by CCXT's current parser. KuCoin flags index 5 ("volume") as incorrect; like CCXT for contract
+ * markets, the bar volume is taken from index 6.
  */
 export function parseWsCandle(raw: unknown): Candle & { time: number } {
   const c = check(w.limitCandle, raw, 'candle');
-  const [start, open, close, high, low, volume] = c.candles;
+  const [start, open, close, high, low, , amount] = c.candles;
   return {
     symbol: c.symbol,
     openTime: Number(start) * 1000,
@@ -93,7 +93,7 @@ export function parseWsCandle(raw: unknown): Candle & { time: number } {
     high: toMoney(high),
     low: toMoney(low),
     close: toMoney(close),
-    volume: toMoney(volume),
+    volume: toMoney(amount),
     time: c.time,
   };
 }

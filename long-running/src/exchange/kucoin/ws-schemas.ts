@@ -104,7 +104,8 @@ export const orderChange = z.object({
   tradeId: z.string().optional(),
   liquidity: z.enum(['taker', 'maker']).optional(),
   feeType: z.enum(['takerFee', 'makerFee']).optional(),
-  orderTime: epoch.optional(),
+  // ns; a number in KuCoin's spec sample, a string in CCXT's 2026 recording
+  orderTime: epochString.optional(),
   ts: epoch,
   tradeType: z.enum(['trade', 'liquid']).optional(),
 });
