@@ -1,0 +1,3 @@
+export * from './compute.ts';
+export * from './label.ts';
+export * from './spec.ts';
