@@ -1,3 +1,4 @@
+export { assertCandle, type Candle, type PriceSource, priceOf } from '../candle.ts';
 export * from './atr.ts';
 export * from './bollinger.ts';
 export * from './bundle.ts';
