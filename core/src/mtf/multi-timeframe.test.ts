@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readCandles } from '../../test/helpers/shared-data.ts';
 import type { Candle } from '../candle.ts';
 import { IndicatorBundle } from '../indicators/index.ts';
-import { MultiTimeframe } from './multi-timeframe.ts';
+import { MultiTimeframe, multiTimeframeAt } from './multi-timeframe.ts';
 import { bucketStart, parseTimeframe, TIMEFRAMES, timeframeMs } from './timeframe.ts';
 
 const MINUTE = 60_000;
@@ -132,6 +132,15 @@ describe('MultiTimeframe', () => {
       ),
       { numRuns: 8 },
     );
+  });
+
+  it('multiTimeframeAt gives the same state in one call and ignores minutes after now', () => {
+    const now = minutes[4321]!.time + 2 * MINUTE;
+    const s = multiTimeframeAt(minutes, now, { symbol: 'BTCUSDT' });
+    expect(s.symbol).toBe('BTCUSDT');
+    const { symbol: _, ...rest } = s;
+    expect(rest).toEqual(feed(minutes, now).state(now));
+    expect(s.frames['4h'].forming?.candle.time).toBe(bucketStart(now - 1, 4 * 60 * MINUTE));
   });
 
   it('can leave the forming bar out', () => {

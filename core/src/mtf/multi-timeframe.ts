@@ -27,12 +27,15 @@ export interface TimeframeState {
 
 /** Indicator state of one symbol across timeframes at one instant. */
 export interface MultiTimeframeState {
+  /** the symbol named in the options, if any */
+  symbol?: string;
   /** the instant asked about (ms) */
   asOf: number;
   frames: Record<Timeframe, TimeframeState>;
 }
 
 export interface MultiTimeframeOptions {
+  symbol?: string;
   timeframes: readonly Timeframe[];
   bundle: Partial<IndicatorBundleOptions>;
 }
@@ -62,6 +65,7 @@ const MINUTE = 60_000;
  */
 export class MultiTimeframe {
   readonly timeframes: readonly Timeframe[];
+  readonly symbol: string | undefined;
   readonly #frames: Frame[];
   #lastMinute = Number.NEGATIVE_INFINITY;
 
@@ -71,6 +75,7 @@ export class MultiTimeframe {
       if (!(tf in timeframeMs)) throw new RangeError(`unknown timeframe ${JSON.stringify(tf)}`);
     }
     this.timeframes = Object.freeze([...new Set(timeframes)]);
+    this.symbol = options.symbol;
     this.#frames = this.timeframes.map((timeframe) => ({
       timeframe,
       aggregator: new CandleAggregator(timeframeMs[timeframe]),
@@ -118,7 +123,7 @@ export class MultiTimeframe {
         forming: open ? { candle: { ...open }, indicators: { ...f.bundle.peek(open) }, forming: true } : null,
       };
     }
-    return { asOf: now, frames };
+    return this.symbol === undefined ? { asOf: now, frames } : { symbol: this.symbol, asOf: now, frames };
   }
 
   #commit(f: Frame): void {
@@ -129,4 +134,24 @@ export class MultiTimeframe {
     Object.assign(f.lastCandle, bar);
     f.aggregator.clear();
   }
+}
+
+/**
+ * One call: the multi-timeframe state at `now` from a history of closed 1m candles (oldest first).
+ * Minutes that had not closed by `now` are left out, so a longer history cannot leak into it.
+ *
+ * @example
+ * const s = multiTimeframeAt(minutes, Date.parse('2025-05-10T12:34:00Z'), { symbol: 'XBTUSDTM' });
+ */
+export function multiTimeframeAt(
+  minutes: readonly Candle[],
+  now: number,
+  options: Partial<MultiTimeframeOptions> & { forming?: boolean } = {},
+): MultiTimeframeState {
+  const mtf = new MultiTimeframe(options);
+  for (const m of minutes) {
+    if (m.time + MINUTE > now) break;
+    mtf.update(m);
+  }
+  return mtf.state(now, { forming: options.forming ?? true });
 }
