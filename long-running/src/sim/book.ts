@@ -29,7 +29,7 @@ function levelOffset(i: number): number {
 
 /** Epoch of one price level: staggered by tick so the whole book never refreshes at once. */
 export function levelEpoch(tick: number, now: number): number {
-  return Math.floor((now + (Math.abs(tick) % 10) * 1000) / LEVEL_EPOCH_MS);
+  return Math.floor((now + (Math.abs(tick) % 100) * 100) / LEVEL_EPOCH_MS);
 }
 
 /**

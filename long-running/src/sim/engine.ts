@@ -712,6 +712,7 @@ export class SimEngine {
         size: order.size,
         stop,
         stopPrice: price,
+        stopPriceType: input.stopPriceType,
         reduceOnly: true,
         clientOid: `${order.clientOid}-${stop === 'up' ? 'tp' : 'sl'}`.slice(0, 40),
       });

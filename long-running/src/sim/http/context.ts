@@ -71,7 +71,8 @@ export function jsonBody(c: SimC): unknown {
 /** A query parameter, or undefined when absent or empty. */
 export function q(c: SimC, name: string): string | undefined {
   const v = c.req.query(name);
-  return v === undefined || v === '' ? undefined : v;
+  // KuCoin's official Node SDK serialises unset optional fields as the text "undefined".
+  return v === undefined || v === '' || v === 'undefined' || v === 'null' ? undefined : v;
 }
 
 /** A required `symbol` query parameter naming a listed contract. */

@@ -26,14 +26,17 @@ interface SymbolState {
   pendingVolume: number;
 }
 
-// GARCH(1,1) on one-second log returns: persistence alpha+beta = 0.99 gives the volatility clustering
+// GARCH(1,1) on 250 ms log returns: persistence alpha+beta = 0.9975 (0.99 per second) gives the volatility clustering
 // seen in crypto; rare Poisson jumps add fat tails.
-const ALPHA = 0.06;
-const BETA = 0.93;
-const JUMP_PROB_PER_SEC = 1 / 14_400;
+const ALPHA = 0.03;
+const BETA = 0.9675;
+const JUMP_PROB_PER_STEP = 1 / 57_600;
 const JUMP_SIZE = 0.004;
 /** The generator never jumps more than a day of seconds at once (a paused laptop must not stall). */
-const MAX_CATCHUP_SECONDS = 86_400;
+const MAX_CATCHUP_STEPS = 86_400 * 4;
+/** The generator's time step: sub-second, so books and tickers move several times a second. */
+const STEP_MS = 250;
+const STEPS_PER_DAY = 86_400_000 / STEP_MS;
 
 /**
  * Seeded synthetic market: GARCH-like volatility clustering, jumps and volume that rises with volatility.
@@ -58,9 +61,9 @@ export function syntheticSource(
         ...(DEFAULTS[symbol] ?? { startPrice: 100, dailyVol: 0.05, volumePerSecond: 100 }),
         ...opts.params?.[symbol],
       };
-      const variance = (params.dailyVol * params.dailyVol) / 86_400;
+      const variance = (params.dailyVol * params.dailyVol) / STEPS_PER_DAY;
       s = {
-        t: Math.floor((opts.startTime ?? now) / 1000) * 1000,
+        t: Math.floor((opts.startTime ?? now) / STEP_MS) * STEP_MS,
         logPrice: Math.log(params.startPrice),
         variance,
         lastShock: 0,
@@ -73,31 +76,31 @@ export function syntheticSource(
     return s;
   }
 
-  function stepSecond(s: SymbolState): void {
-    const longRun = (s.params.dailyVol * s.params.dailyVol) / 86_400;
+  function step(s: SymbolState): void {
+    const longRun = (s.params.dailyVol * s.params.dailyVol) / STEPS_PER_DAY;
     const omega = longRun * (1 - ALPHA - BETA);
     s.variance = omega + ALPHA * s.lastShock * s.lastShock + BETA * s.variance;
     const shock = Math.sqrt(s.variance) * s.rng.normal();
     // A jump feeds the volatility only partly, or one jump would set off an hour of turmoil.
-    const jump = s.rng.next() < JUMP_PROB_PER_SEC ? JUMP_SIZE * s.rng.normal() : 0;
+    const jump = s.rng.next() < JUMP_PROB_PER_STEP ? JUMP_SIZE * s.rng.normal() : 0;
     s.lastShock = shock + jump * 0.02;
     s.logPrice += shock + jump - s.variance / 2;
     const activity = Math.sqrt(s.variance / longRun);
     const noise = Math.exp(0.5 * s.rng.normal() - 0.125);
-    s.pendingVolume += s.params.volumePerSecond * activity * noise;
+    s.pendingVolume += ((s.params.volumePerSecond * STEP_MS) / 1000) * activity * noise;
   }
 
   return {
     kind: 'synthetic',
     sample(symbol, now) {
       const s = stateFor(symbol, now);
-      let steps = Math.floor((now - s.t) / 1000);
-      if (steps > MAX_CATCHUP_SECONDS) {
-        s.t += (steps - MAX_CATCHUP_SECONDS) * 1000;
-        steps = MAX_CATCHUP_SECONDS;
+      let steps = Math.floor((now - s.t) / STEP_MS);
+      if (steps > MAX_CATCHUP_STEPS) {
+        s.t += (steps - MAX_CATCHUP_STEPS) * STEP_MS;
+        steps = MAX_CATCHUP_STEPS;
       }
-      for (let i = 0; i < steps; i++) stepSecond(s);
-      if (steps > 0) s.t += steps * 1000;
+      for (let i = 0; i < steps; i++) step(s);
+      if (steps > 0) s.t += steps * STEP_MS;
       const volume = s.pendingVolume;
       s.pendingVolume = 0;
       return { price: Math.exp(s.logPrice), volume };

@@ -1,0 +1,102 @@
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from './server.ts';
+import { startTestSimulator } from './test-helpers.ts';
+
+type KucoinFutures = InstanceType<(typeof ccxt.pro)['kucoinfutures']>;
+const BTC = 'BTC/USDT:USDT';
+
+// CCXT's kucoinfutures, unmodified: every urls.api family points at the simulator.
+function ccxtClient(sim: RunningSimulator, secret = sim.credentials.secret): KucoinFutures {
+  const ex = new ccxt.pro.kucoinfutures({
+    apiKey: sim.credentials.key,
+    secret,
+    password: sim.credentials.passphrase,
+  });
+  const api = ex.urls['api'] as Record<string, string>;
+  for (const key of Object.keys(api)) api[key] = sim.url;
+  return ex;
+}
+
+describe('CCXT kucoinfutures against the simulator', () => {
+  let sim: RunningSimulator;
+  let ex: KucoinFutures;
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+    ex = ccxtClient(sim);
+    await ex.loadHttpProxyAgent();
+  });
+  afterAll(async () => {
+    await ex.close();
+    await sim.close();
+  });
+
+  it('loads the three contracts as markets with KuCoin precision', async () => {
+    const markets = await ex.loadMarkets();
+    expect(Object.keys(markets).sort()).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT']);
+    expect(markets[BTC]).toMatchObject({ id: 'XBTUSDTM', contractSize: 0.001, linear: true, swap: true });
+    expect(markets[BTC]!.precision.price).toBe(0.1);
+  });
+
+  it('reads ticker, order book, candles and balance', async () => {
+    const ticker = await ex.fetchTicker(BTC);
+    expect(ticker.ask!).toBeGreaterThan(ticker.bid!);
+    const book = await ex.fetchOrderBook(BTC, 20);
+    expect(book.bids).toHaveLength(20);
+    expect(book.bids[0]![0]!).toBeLessThan(book.asks[0]![0]!);
+    const candles = await ex.fetchOHLCV(BTC, '1m', undefined, 10);
+    expect(candles.length).toBeGreaterThan(5);
+    const [, open, high, low] = candles[0]!;
+    expect(high!).toBeGreaterThanOrEqual(Math.max(open!, low!));
+    const balance = await ex.fetchBalance();
+    expect(balance['USDT']).toMatchObject({ free: 100_000, total: 100_000 });
+  });
+
+  it('places, queries and cancels a limit order', async () => {
+    const { bid } = await ex.fetchTicker(BTC);
+    const price = Math.floor(bid! * 0.95);
+    const order = await ex.createOrder(BTC, 'limit', 'buy', 2, price);
+    const fetched = await ex.fetchOrder(order.id, BTC);
+    expect(fetched).toMatchObject({ status: 'open', amount: 2, price, filled: 0 });
+    expect((await ex.fetchOpenOrders(BTC)).map((o) => o.id)).toContain(order.id);
+    await ex.cancelOrder(order.id, BTC);
+    expect((await ex.fetchOrder(order.id, BTC)).status).toBe('canceled');
+  });
+
+  it('opens and closes a position with market orders, places a stop and lists fills', async () => {
+    await ex.createOrder(BTC, 'market', 'buy', 3);
+    const [pos] = await ex.fetchPositions([BTC]);
+    expect(pos).toMatchObject({ side: 'long', contracts: 3 });
+    const { bid } = await ex.fetchTicker(BTC);
+    const stop = await ex.createOrder(BTC, 'market', 'sell', 3, undefined, {
+      stopLossPrice: Math.floor(bid! * 0.8),
+    });
+    const stops = await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true });
+    expect(stops.map((o) => o.id)).toContain(stop.id);
+    await ex.createOrder(BTC, 'market', 'sell', 3, undefined, { reduceOnly: true });
+    expect(await ex.fetchPositions([BTC])).toEqual([]);
+    // The stop-loss belonged to the closed position and goes with it.
+    expect(await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true })).toEqual([]);
+    const trades = await ex.fetchMyTrades(BTC);
+    expect(trades.filter((t) => t.takerOrMaker === 'taker').length).toBeGreaterThanOrEqual(2);
+    expect(trades[0]!.fee!.currency).toBe('USDT');
+  });
+
+  it('streams ticker and order-book updates over ccxt.pro', async () => {
+    const ticker = await ex.watchTicker(BTC);
+    expect(ticker.symbol).toBe(BTC);
+    for (let i = 0; i < 30; i++) {
+      const ob = await ex.watchOrderBook(BTC);
+      expect(ob.bids[0]![0]!).toBeLessThan(ob.asks[0]![0]!);
+    }
+    const rest = await ex.fetchOrderBook(BTC, 20);
+    const live = await ex.watchOrderBook(BTC);
+    expect(live.nonce!).toBeGreaterThan(0);
+    expect(Math.abs(live.bids[0]![0]! - rest.bids[0]![0]!)).toBeLessThan(rest.bids[0]![0]! * 0.01);
+  });
+
+  it('turns a wrong secret into an AuthenticationError', async () => {
+    const bad = ccxtClient(sim, 'wrong-secret');
+    await expect(bad.fetchBalance()).rejects.toBeInstanceOf(ccxt.AuthenticationError);
+  });
+});

@@ -1,0 +1,30 @@
+import pino from 'pino';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from './server.ts';
+
+/** A simulator for tests: silent logs, fixed credentials, a funded account, fast steps. */
+export function startTestSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
+  return startSimulator({
+    key: 'sim-key',
+    secret: 'sim-secret',
+    passphrase: 'sim-pass',
+    initialBalance: 100_000,
+    tickMs: 50,
+    warmupMinutes: 120,
+    logger: pino({ level: 'silent' }),
+    ...opts,
+  });
+}
+
+/** Poll until `check` returns a truthy value, or fail after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
