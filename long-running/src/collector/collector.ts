@@ -1,6 +1,7 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import { contractSpec } from '@enigma/core/contract/specs';
 import type { Bar } from '@enigma/core/marketdata/index';
+import type Decimal from 'decimal.js';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { OrderBook } from '../exchange/book.ts';
@@ -183,7 +184,7 @@ export class Collector {
   }
 
   /** Record a reference-venue mid (e.g. Binance book ticker) for the divergence check. */
-  onReferenceMid(symbol: string, mid: import('decimal.js').default, time: number): void {
+  onReferenceMid(symbol: string, mid: Decimal, time: number): void {
     this.state.setReferenceMid(symbol, mid, time);
     this.state.touch(symbol, 'reference');
   }

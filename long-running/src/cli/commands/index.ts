@@ -1,9 +1,17 @@
 import { busCommand } from '../../bus/cli.ts';
 import type { CliCommand } from '../command.ts';
+import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 
 /** Every `enigma` sub-command, in the order `--help` lists them. Add one line per command. */
-export const commands: CliCommand[] = [startCommand, migrateCommand, dbCheckCommand, dataCommand, busCommand];
+export const commands: CliCommand[] = [
+  startCommand,
+  migrateCommand,
+  dbCheckCommand,
+  collectorCommand,
+  dataCommand,
+  busCommand,
+];
