@@ -1,0 +1,3 @@
+export * from './agreement.ts';
+export * from './gate.ts';
+export * from './scorer.ts';
