@@ -1,4 +1,5 @@
 export * from './actions.ts';
+export * from './commands.ts';
 export * from './errors.ts';
 export * from './idempotency.ts';
 export * from './json.ts';

@@ -3,6 +3,7 @@ import {
   type BusPayload,
   type BusPublisher,
   encodePayload,
+  STREAM_PAYLOAD_FIELD,
 } from '@enigma/core/bus/index';
 import type { Redis } from '@upstash/redis';
 
@@ -27,12 +28,12 @@ export class UpstashBusPublisher implements BusPublisher {
         await this.redis.xadd(
           key,
           '*',
-          { payload: json },
+          { [STREAM_PAYLOAD_FIELD]: json },
           { trim: { type: 'MAXLEN', comparison: '~', threshold: options.maxLen } },
         ),
       );
     }
-    return String(await this.redis.xadd(key, '*', { payload: json }));
+    return String(await this.redis.xadd(key, '*', { [STREAM_PAYLOAD_FIELD]: json }));
   }
 
   async publish(channel: string, event: BusPayload): Promise<number> {

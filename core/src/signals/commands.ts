@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+/** A positive price as a decimal string (money never travels as a float). */
+const price = z
+  .string()
+  .regex(DECIMAL, 'must be a positive decimal string')
+  .refine((s) => Number(s) > 0, 'must be positive');
+const symbol = z.string().regex(/^[A-Z0-9]{2,20}M$/, 'must be a KuCoin Futures contract, e.g. XBTUSDTM');
+
+/** Operator commands the REST API publishes to the `commands` stream for the engine. */
+export const placeOrderCommand = z
+  .object({
+    type: z.literal('place_order'),
+    symbol,
+    side: z.enum(['buy', 'sell']),
+    orderType: z.enum(['market', 'limit']),
+    /** integer lots */
+    size: z.number().int().positive().max(1_000_000),
+    price: price.optional(),
+    reduceOnly: z.boolean().default(false),
+    leverage: z.number().int().min(1).max(125).optional(),
+    stopLoss: price.optional(),
+    takeProfit: price.optional(),
+  })
+  .refine((c) => c.orderType === 'market' || c.price !== undefined, {
+    message: 'a limit order needs a price',
+    path: ['price'],
+  });
+
+export const cancelOrderCommand = z.object({
+  type: z.literal('cancel_order'),
+  orderId: z.string().min(1).max(64),
+});
+export const cancelAllCommand = z.object({ type: z.literal('cancel_all'), symbol: symbol.optional() });
+export const closePositionCommand = z.object({ type: z.literal('close_position'), symbol });
+export const setTpSlCommand = z
+  .object({
+    type: z.literal('set_tpsl'),
+    symbol,
+    takeProfit: price.nullable().optional(),
+    stopLoss: price.nullable().optional(),
+  })
+  .refine((c) => c.takeProfit !== undefined || c.stopLoss !== undefined, {
+    message: 'give takeProfit, stopLoss or both (null clears one)',
+  });
+export const killSwitchCommand = z.object({
+  type: z.literal('kill_switch'),
+  on: z.boolean(),
+  reason: z.string().min(1).max(500),
+});
+
+export const operatorCommand = z.union([
+  placeOrderCommand,
+  cancelOrderCommand,
+  cancelAllCommand,
+  closePositionCommand,
+  setTpSlCommand,
+  killSwitchCommand,
+]);
+export type OperatorCommand = z.output<typeof operatorCommand>;
+
+/** What a `commands` stream entry carries: the command plus who issued it and its idempotency key. */
+export interface CommandEnvelope {
+  commandId: string;
+  issuedBy: string;
+  issuedAt: number;
+  idempotencyKey: string;
+  command: OperatorCommand;
+}

@@ -1,0 +1,194 @@
+import { appendAudit, verifyAuditLog } from '@enigma/db/repositories/audit';
+import {
+  createWebhookSource,
+  listWebhookSources,
+  rotateWebhookSecret,
+  updateWebhookSource,
+} from '@enigma/db/repositories/webhook-sources';
+import { WEBHOOK_SOURCE_KINDS } from '@enigma/db/schema/index';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { requireRole } from '../middleware/auth/index.ts';
+import { masterKeyOf } from '../webhooks/master-key.ts';
+import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+
+const admin = { security: bearerSecurity, middleware: [requireRole('admin')] };
+const Policy = z.object({
+  ipAllowlist: z.array(z.string().min(1).max(64)).max(100).optional(),
+  hmacRequired: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+  rateLimitPerMin: z.number().int().positive().max(100_000).optional(),
+  staleAfterSeconds: z.number().int().positive().max(86_400).optional(),
+});
+const SourceWithSecret = z.object({ source: RowSchema, secret: z.string() });
+
+const list = createRoute({
+  method: 'get',
+  path: '/settings/webhook-sources',
+  tags: ['settings'],
+  summary: 'Webhook sources and their policies (admin); secrets are never listed',
+  ...admin,
+  responses: {
+    200: {
+      description: 'Sources',
+      content: { 'application/json': { schema: z.object({ items: z.array(RowSchema) }) } },
+    },
+    ...errorResponses,
+  },
+});
+const create = createRoute({
+  method: 'post',
+  path: '/settings/webhook-sources',
+  tags: ['settings'],
+  summary: 'Create a webhook source (admin); its secret is returned once',
+  ...admin,
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: Policy.extend({
+            name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
+            kind: z.enum(WEBHOOK_SOURCE_KINDS),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: SourceWithSecret } } },
+    ...errorResponses,
+  },
+});
+const patch = createRoute({
+  method: 'patch',
+  path: '/settings/webhook-sources/{id}',
+  tags: ['settings'],
+  summary: 'Change a source policy (admin)',
+  ...admin,
+  request: {
+    params: z.object({ id: z.uuid() }),
+    body: { content: { 'application/json': { schema: Policy } } },
+  },
+  responses: {
+    200: { description: 'Updated', content: { 'application/json': { schema: RowSchema } } },
+    ...errorResponses,
+  },
+});
+const rotate = createRoute({
+  method: 'post',
+  path: '/settings/webhook-sources/{name}/rotate',
+  tags: ['settings'],
+  summary: 'Rotate a source secret (admin); the old one stays valid for graceSeconds',
+  ...admin,
+  request: {
+    params: z.object({ name: z.string().min(1).max(64) }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            graceSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(7 * 86_400)
+              .default(0),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'New secret',
+      content: { 'application/json': { schema: z.object({ secret: z.string() }) } },
+    },
+    ...errorResponses,
+  },
+});
+const verify = createRoute({
+  method: 'get',
+  path: '/audit/verify',
+  tags: ['audit'],
+  summary: 'Verify the audit log hash chain (admin)',
+  ...admin,
+  responses: {
+    200: { description: 'Verification', content: { 'application/json': { schema: RowSchema } } },
+    ...errorResponses,
+  },
+});
+
+/** Webhook source settings and audit verification. */
+export function registerSettings(api: OpenAPIHono<AppEnv>): void {
+  api.openapi(list, async (c) => {
+    const items = await listWebhookSources(c.get('deps').db);
+    return c.json({ items: items.map(jsonRow) }, 200);
+  });
+
+  api.openapi(create, async (c) => {
+    const { db, config } = c.get('deps');
+    const body = c.req.valid('json');
+    const { source, secret } = await createWebhookSource(db, await masterKeyOf(config.masterKey), body).catch(
+      (e: unknown) => {
+        if (
+          String((e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code) ===
+          '23505'
+        ) {
+          throw new ApiError('conflict', `a webhook source named ${body.name} exists`);
+        }
+        throw e;
+      },
+    );
+    await appendAudit(db, {
+      actor: c.get('auth')!.subject,
+      action: 'webhook_source.create',
+      entity: 'webhook_source',
+      entityId: source.id,
+      data: { ...body },
+      at: new Date(config.now()),
+    });
+    return c.json({ source: jsonRow(source), secret }, 201);
+  });
+
+  api.openapi(patch, async (c) => {
+    const { db, config } = c.get('deps');
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const row = await updateWebhookSource(db, id, body);
+    if (!row) throw new ApiError('not_found', 'no such webhook source');
+    await appendAudit(db, {
+      actor: c.get('auth')!.subject,
+      action: 'webhook_source.update',
+      entity: 'webhook_source',
+      entityId: id,
+      data: body,
+      at: new Date(config.now()),
+    });
+    return c.json(jsonRow(row), 200);
+  });
+
+  api.openapi(rotate, async (c) => {
+    const { db, config } = c.get('deps');
+    const { name } = c.req.valid('param');
+    const { graceSeconds } = c.req.valid('json');
+    const sources = await listWebhookSources(db);
+    if (!sources.some((s) => s.name === name)) throw new ApiError('not_found', 'no such webhook source');
+    const { secret } = await rotateWebhookSecret(db, await masterKeyOf(config.masterKey), name, {
+      graceSeconds,
+      now: new Date(config.now()),
+    });
+    await appendAudit(db, {
+      actor: c.get('auth')!.subject,
+      action: 'webhook_source.rotate',
+      entity: 'webhook_source',
+      entityId: name,
+      data: { graceSeconds },
+      at: new Date(config.now()),
+    });
+    return c.json({ secret }, 200);
+  });
+
+  api.openapi(verify, async (c) => {
+    return c.json({ ...(await verifyAuditLog(c.get('deps').db)) }, 200);
+  });
+}

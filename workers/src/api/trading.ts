@@ -1,0 +1,245 @@
+import { getCandles } from '@enigma/db/repositories/candles';
+import { closedTrades, LIVE_ORDER_STATUSES, orders, positions } from '@enigma/db/schema/index';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, desc, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
+import type { AppEnv } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { requireRole } from '../middleware/auth/index.ts';
+import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+
+const rows = (description: string) => ({
+  200: { description, content: { 'application/json': { schema: z.object({ items: z.array(RowSchema) }) } } },
+  ...errorResponses,
+});
+const viewer = { security: bearerSecurity, middleware: [requireRole('viewer')] };
+
+const candlesRoute = createRoute({
+  method: 'get',
+  path: '/candles',
+  tags: ['market'],
+  summary: 'Candles of one contract and timeframe, oldest first (from inclusive, to exclusive)',
+  ...viewer,
+  request: {
+    query: z.object({
+      symbol: z.string().min(1).max(32),
+      timeframe: z
+        .string()
+        .regex(/^\d+[mhdw]$/)
+        .default('1m'),
+      from: z.iso.datetime(),
+      to: z.iso.datetime(),
+    }),
+  },
+  responses: rows('Candles'),
+});
+
+const positionsRoute = createRoute({
+  method: 'get',
+  path: '/positions',
+  tags: ['trading'],
+  summary: 'Open positions (qty ≠ 0)',
+  ...viewer,
+  responses: rows('Positions'),
+});
+
+const ordersRoute = createRoute({
+  method: 'get',
+  path: '/orders',
+  tags: ['trading'],
+  summary: 'Orders, newest first, optionally by status and symbol',
+  ...viewer,
+  request: {
+    query: z.object({
+      status: z.string().max(32).optional(),
+      symbol: z.string().max(32).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: rows('Orders'),
+});
+
+const tradesQuery = z.object({
+  symbol: z.string().max(32).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+const tradesRoute = createRoute({
+  method: 'get',
+  path: '/trades',
+  tags: ['trading'],
+  summary: 'Closed trades, newest first, paginated',
+  ...viewer,
+  request: { query: tradesQuery },
+  responses: rows('Closed trades'),
+});
+
+const tradesCsvRoute = createRoute({
+  method: 'get',
+  path: '/trades.csv',
+  tags: ['trading'],
+  summary: 'Closed trades as CSV (same filters as /trades, up to 100,000 rows)',
+  ...viewer,
+  request: { query: tradesQuery.omit({ limit: true, offset: true }) },
+  responses: {
+    200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+
+const accountRoute = createRoute({
+  method: 'get',
+  path: '/account',
+  tags: ['trading'],
+  summary: 'Account overview: open positions, unrealised and realised PnL, open orders',
+  ...viewer,
+  responses: {
+    200: {
+      description: 'Overview',
+      content: {
+        'application/json': {
+          schema: z.object({
+            openPositions: z.number(),
+            openOrders: z.number(),
+            unrealisedPnl: z.string(),
+            realisedPnl: z.string(),
+            closedTrades: z.number(),
+          }),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+const CSV_COLUMNS = [
+  'id',
+  'symbol',
+  'side',
+  'size',
+  'entryPrice',
+  'exitPrice',
+  'grossPnl',
+  'fees',
+  'funding',
+  'netPnl',
+  'openedAt',
+  'closedAt',
+  'exitReason',
+  'signalId',
+] as const;
+
+/** Quote a CSV cell; cells that a spreadsheet would run as a formula are prefixed with '. */
+function csvCell(v: unknown): string {
+  let s = v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function tradeFilters(q: {
+  symbol?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}): SQL | undefined {
+  const where: SQL[] = [];
+  if (q.symbol) where.push(eq(closedTrades.symbol, q.symbol));
+  if (q.from) where.push(gte(closedTrades.closedAt, new Date(q.from)));
+  if (q.to) where.push(lt(closedTrades.closedAt, new Date(q.to)));
+  return where.length ? and(...where) : undefined;
+}
+
+/** Read-only views of market data and trading state. */
+export function registerTrading(api: OpenAPIHono<AppEnv>): void {
+  api.openapi(candlesRoute, async (c) => {
+    const q = c.req.valid('query');
+    const from = new Date(q.from);
+    const to = new Date(q.to);
+    if (to <= from) throw new ApiError('validation_failed', '`to` must be after `from`');
+    if (to.getTime() - from.getTime() > 31 * 24 * 3600_000) {
+      throw new ApiError('validation_failed', 'at most 31 days of candles per request');
+    }
+    const items = await getCandles(c.get('deps').db, q.symbol, q.timeframe, from, to);
+    return c.json({ items: items.map(jsonRow) }, 200);
+  });
+
+  api.openapi(positionsRoute, async (c) => {
+    const items = await c.get('deps').db.select().from(positions).where(ne(positions.qty, 0));
+    return c.json({ items: items.map(jsonRow) }, 200);
+  });
+
+  api.openapi(ordersRoute, async (c) => {
+    const q = c.req.valid('query');
+    const where: SQL[] = [];
+    if (q.status) where.push(eq(orders.status, q.status));
+    if (q.symbol) where.push(eq(orders.symbol, q.symbol));
+    const items = await c
+      .get('deps')
+      .db.select()
+      .from(orders)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(orders.createdAt))
+      .limit(q.limit);
+    return c.json({ items: items.map(jsonRow) }, 200);
+  });
+
+  api.openapi(tradesRoute, async (c) => {
+    const q = c.req.valid('query');
+    const items = await c
+      .get('deps')
+      .db.select()
+      .from(closedTrades)
+      .where(tradeFilters(q))
+      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+      .limit(q.limit)
+      .offset(q.offset);
+    return c.json({ items: items.map(jsonRow) }, 200);
+  });
+
+  api.openapi(tradesCsvRoute, async (c) => {
+    const q = c.req.valid('query');
+    const items = await c
+      .get('deps')
+      .db.select()
+      .from(closedTrades)
+      .where(tradeFilters(q))
+      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+      .limit(100_000);
+    const lines = [CSV_COLUMNS.join(',')];
+    for (const t of items) lines.push(CSV_COLUMNS.map((k) => csvCell(t[k])).join(','));
+    c.header('content-disposition', 'attachment; filename="trades.csv"');
+    return c.body(`${lines.join('\r\n')}\r\n`, 200, { 'content-type': 'text/csv; charset=utf-8' });
+  });
+
+  api.openapi(accountRoute, async (c) => {
+    const db = c.get('deps').db;
+    const [pos] = await db
+      .select({
+        n: sql<number>`count(*)::int`,
+        unrealised: sql<string>`coalesce(sum(${positions.unrealisedPnl}), 0)::text`,
+      })
+      .from(positions)
+      .where(ne(positions.qty, 0));
+    const [trades] = await db
+      .select({
+        n: sql<number>`count(*)::int`,
+        realised: sql<string>`coalesce(sum(${closedTrades.netPnl}), 0)::text`,
+      })
+      .from(closedTrades);
+    const [open] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(orders)
+      .where(inArray(orders.status, [...LIVE_ORDER_STATUSES]));
+    return c.json(
+      {
+        openPositions: pos?.n ?? 0,
+        openOrders: open?.n ?? 0,
+        unrealisedPnl: pos?.unrealised ?? '0',
+        realisedPnl: trades?.realised ?? '0',
+        closedTrades: trades?.n ?? 0,
+      },
+      200,
+    );
+  });
+}
