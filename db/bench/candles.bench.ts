@@ -9,24 +9,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
+import { ratioOf } from '../../bench/types.ts';
 import { type DbHandle, migrate } from '../src/client.ts';
 import type { EnigmaDb } from '../src/db-type.ts';
 import { type CandleInput, upsertCandles } from '../src/repositories/candles.ts';
 import * as schema from '../src/schema/index.ts';
 import { createTestDatabase } from '../src/testing/pg.ts';
-
-// Structurally bench/types.ts (outside this package's TypeScript project); bench/run.ts checks the shape.
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
 
 const ROWS = 50_000;
 /** The most rows a VALUES list of 11 parameters per row can carry under the 65535-parameter limit. */
@@ -102,7 +91,7 @@ async function bestOf(
 }
 
 function result(driver: string, ours: number, peer: number, peerName: string): BenchResult {
-  const ratio = ours / peer;
+  const ratio = ratioOf(ours, peer, true);
   return {
     name: `candle upsert, ${ROWS} rows (${driver})`,
     unit: 'rows/s',
@@ -115,7 +104,7 @@ function result(driver: string, ours: number, peer: number, peerName: string): B
   };
 }
 
-export default {
+const suite: BenchSuite = {
   name: 'db candles',
   async run(progress: (message: string) => void): Promise<BenchResult[]> {
     const rows = makeRows();
@@ -170,3 +159,5 @@ export default {
     return results;
   },
 };
+
+export default suite;
