@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findCandleFile, parseCandlesCsv, readCandlesFile } from './candles-csv.ts';
+import { replaySource } from './replay.ts';
+import { buildReplaySource, findSharedData } from './select.ts';
+
+const shared = findSharedData();
+const binance = shared ? join(shared, 'candles', 'binance-futures') : '';
+
+describe('candle CSV parsing', () => {
+  it('rejects non-numbers and unsorted times instead of guessing', () => {
+    expect(() => parseCandlesCsv('time,open,high,low,close\n1,1,1,1,x\n2,1,1,1,1')).toThrow(/not a number/);
+    expect(() => parseCandlesCsv('time,open,high,low,close\n2,1,1,1,1\n1,1,1,1,1')).toThrow(/ascend/);
+    expect(() => parseCandlesCsv('time,open\n1,1\n2,1')).toThrow(/columns/);
+  });
+});
+
+describe.runIf(shared)('replay of the recorded Binance futures candles', () => {
+  const candles = readCandlesFile(findCandleFile(binance, 'XBTUSDTM', '1m')!);
+
+  it('maps XBTUSDTM to the BTC file and walks open → extremes → close inside each bar', () => {
+    const anchor = Date.UTC(2026, 0, 1);
+    const src = replaySource({
+      candles: { XBTUSDTM: candles },
+      anchorTime: anchor,
+      speed: 60,
+      startIndex: 10,
+    });
+    const bar = candles[10]!;
+    expect(src.sample('XBTUSDTM', anchor)!.price).toBeCloseTo(bar.open, 6);
+    const mid = src.sample('XBTUSDTM', anchor + 500)!.price;
+    expect(mid).toBeGreaterThanOrEqual(bar.low);
+    expect(mid).toBeLessThanOrEqual(bar.high);
+    // One second at 60× is exactly one 1-minute bar: its close, and its whole volume.
+    const next = src.sample('XBTUSDTM', anchor + 1000)!;
+    expect(next.price).toBeCloseTo(bar.close, 6);
+    expect(src.sample('SOLUSDTM', anchor)).toBeUndefined();
+  });
+
+  it('counts the replayed volume bar by bar', () => {
+    const anchor = 0;
+    const src = replaySource({
+      candles: { XBTUSDTM: candles },
+      anchorTime: anchor,
+      speed: 60,
+      startIndex: 0,
+    });
+    src.sample('XBTUSDTM', 0);
+    const v = src.sample('XBTUSDTM', 3000)!.volume;
+    expect(v).toBeCloseTo(candles[0]!.volume + candles[1]!.volume + candles[2]!.volume, 6);
+  });
+
+  it('loops past the end of the data without a price jump', () => {
+    const short = candles.slice(0, 5);
+    const src = replaySource({ candles: { XBTUSDTM: short }, anchorTime: 0, speed: 60, startIndex: 0 });
+    const end = src.sample('XBTUSDTM', 5000 - 1)!.price;
+    const wrapped = src.sample('XBTUSDTM', 5000 + 1)!.price;
+    expect(Math.abs(wrapped - end) / end).toBeLessThan(0.002);
+  });
+
+  it('uses the recorded funding rate in force at the replayed time', () => {
+    const src = buildReplaySource(['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'], { speed: 1 }, Date.UTC(2026, 0, 1));
+    const rate = src.fundingRate!('ETHUSDTM', Date.UTC(2026, 0, 1));
+    expect(rate).toBeDefined();
+    expect(Math.abs(rate!)).toBeLessThan(0.003);
+  });
+});
