@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toMoney } from '@enigma/core/money';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InsufficientBalanceError,
@@ -10,6 +11,7 @@ import {
   RateLimitError,
 } from './errors.ts';
 import { KucoinHttpClient } from './http.ts';
+import { kucoinMetrics } from './metrics.ts';
 import { fixture } from './test-fixtures.ts';
 
 const credential = { apiKey: 'k1', apiSecret: 'secret-1', passphrase: 'pass-1', keyVersion: '2' as const };
@@ -23,8 +25,9 @@ interface Seen {
 
 let server: Server | undefined;
 afterEach(async () => {
-  await new Promise((r) => server?.close(r));
+  const s = server;
   server = undefined;
+  if (s) await new Promise((r) => s.close(r));
 });
 
 /** A protocol-faithful local KuCoin endpoint: it checks KC-API-SIGN the way KuCoin does. */
@@ -95,6 +98,36 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
     expect(seen[1]?.url).toBe('/api/v1/orders/byClientOid?clientOid=sig-42-a');
     expect(seen.every((s) => s.signed)).toBe(true);
+  });
+
+  it('counts the resolution and the attempts in its metrics', async () => {
+    const { url } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') return req.socket.destroy();
+      reply(res, 200, { code: '200000', data: knownOrder });
+    });
+    const registry = new Registry();
+    const c = new KucoinHttpClient({
+      baseUrl: url,
+      credential,
+      metrics: kucoinMetrics(registry),
+      sleep: async () => {},
+    });
+    await c.trade.placeOrder(order);
+    const text = await registry.metrics();
+    expect(text).toContain('enigma_kucoin_order_resolutions_total{result="found"} 1');
+    expect(text).toContain('enigma_kucoin_requests_total{method="POST",outcome="network"} 1');
+    expect(text).toContain('enigma_kucoin_requests_total{method="GET",outcome="ok"} 1');
+  });
+
+  it('retries an order that could not reach KuCoin (connection refused) and reports it as not sent', async () => {
+    const { url } = await kucoinServer(() => {});
+    await new Promise((r) => server!.close(r)); // nothing listens on that port any more
+    server = undefined;
+    const error = await client(url)
+      .trade.placeOrder(order)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KucoinNetworkError);
+    expect((error as KucoinNetworkError).sent).toBe(false);
   });
 
   it('resolves a lost batch response order by order, without re-sending the batch', async () => {

@@ -11,6 +11,7 @@ import {
   RateLimitError,
   toKucoinError,
 } from './errors.ts';
+import { type KucoinMetrics, kucoinMetrics } from './metrics.ts';
 import { type PoolName, RateLimiter } from './rate-limit.ts';
 import { type BuiltRequest, buildRequest, type RequestSpec } from './request.ts';
 import { envelope } from './schemas.ts';
@@ -31,6 +32,8 @@ export interface KucoinHttpOptions {
   resolveAttempts?: number;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** Defaults to the metrics on prom-client's global registry. */
+  metrics?: KucoinMetrics;
 }
 
 /** One HTTP exchange: what came back, before interpretation. */
@@ -64,7 +67,10 @@ export class KucoinHttpClient {
   readonly trade: Bound<typeof trade>;
   readonly positions: Bound<typeof positions>;
   readonly account: Bound<typeof account>;
-  private readonly opts: Required<Omit<KucoinHttpOptions, 'credential'>> & { credential?: KucoinCredential };
+  private readonly opts: Required<Omit<KucoinHttpOptions, 'credential' | 'metrics'>> & {
+    credential?: KucoinCredential;
+    metrics: KucoinMetrics;
+  };
 
   constructor(options: KucoinHttpOptions) {
     this.opts = {
@@ -77,6 +83,7 @@ export class KucoinHttpClient {
       logger: pino({ level: 'silent' }),
       fetch: globalThis.fetch,
       ...options,
+      metrics: options.metrics ?? kucoinMetrics(),
     };
     this.limiter = new RateLimiter(this.opts.clock);
     this.market = this.bind(market);
@@ -114,6 +121,7 @@ export class KucoinHttpClient {
 
   /** Send one built request once. Throws KucoinNetworkError when no HTTP response arrived. */
   async send(request: BuiltRequest): Promise<RawResponse> {
+    const stop = this.opts.metrics.requestSeconds.startTimer({ method: request.method });
     try {
       const res = await this.opts.fetch(request.url, {
         method: request.method,
@@ -123,7 +131,14 @@ export class KucoinHttpClient {
       });
       return { status: res.status, headers: res.headers, text: await res.text() };
     } catch (error) {
-      throw new KucoinNetworkError(`${request.method} ${request.url}: ${describe(error)}`, true, error);
+      this.opts.metrics.requests.inc({ method: request.method, outcome: 'network' });
+      throw new KucoinNetworkError(
+        `${request.method} ${request.url}: ${describe(error)}`,
+        mayHaveBeenSent(error),
+        error,
+      );
+    } finally {
+      stop();
     }
   }
 
@@ -142,7 +157,15 @@ export class KucoinHttpClient {
       try {
         const res = await this.send(request);
         this.limiter.update(pool, res.headers);
-        const data = interpret(res);
+        let data: unknown;
+        try {
+          data = interpret(res);
+        } catch (error) {
+          const kind = error instanceof KucoinError ? error.kind : 'unparseable';
+          this.opts.metrics.requests.inc({ method: spec.method, outcome: kind });
+          throw error;
+        }
+        this.opts.metrics.requests.inc({ method: spec.method, outcome: 'ok' });
         return endpoint.parse(data);
       } catch (error) {
         failure = error;
@@ -156,6 +179,12 @@ export class KucoinHttpClient {
       if (failure instanceof InvalidTimestampError && !resynced && spec.path !== '/api/v1/timestamp') {
         resynced = true;
         await this.syncTime();
+        continue;
+      }
+      // Never reached KuCoin (connection refused, DNS): repeating is safe for every method.
+      if (failure instanceof KucoinNetworkError && !failure.sent) {
+        if (!canRetry) throw failure;
+        await this.opts.sleep(this.backoff(attempt));
         continue;
       }
       const ambiguous = failure instanceof KucoinNetworkError || failure instanceof ExchangeUnavailableError;
@@ -197,7 +226,10 @@ export class KucoinHttpClient {
     for (let i = 0; i < this.opts.resolveAttempts; i++) {
       try {
         const found = await this.call(trade.orderByClientOid(clientOid));
-        if (found) return { orderId: found.id, clientOid };
+        if (found) {
+          this.opts.metrics.orderResolutions.inc({ result: 'found' });
+          return { orderId: found.id, clientOid };
+        }
       } catch (error) {
         if (!(error instanceof OrderNotFoundError) && !isNotFound(error)) {
           this.opts.logger.warn({ clientOid, err: describe(error) }, 'order lookup failed');
@@ -205,6 +237,7 @@ export class KucoinHttpClient {
       }
       await this.opts.sleep(this.backoff(i));
     }
+    this.opts.metrics.orderResolutions.inc({ result: 'unknown' });
     throw new OrderOutcomeUnknownError(clientOid, cause);
   }
 
@@ -212,6 +245,12 @@ export class KucoinHttpClient {
     const base = this.opts.retryBaseMs * 2 ** attempt;
     return base + Math.floor(Math.random() * base * 0.25);
   }
+}
+
+/** Connection refused or name not resolved: the request cannot have reached KuCoin. */
+function mayHaveBeenSent(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return !(code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN');
 }
 
 function isNotFound(error: unknown): boolean {

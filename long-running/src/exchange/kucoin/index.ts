@@ -5,6 +5,7 @@ export { account, type Endpoint, market, type Page, positions, trade } from './e
 export * from './errors.ts';
 export { interpret, KucoinHttpClient, type KucoinHttpOptions } from './http.ts';
 export { type Level2Delta, Level2Sync } from './level2.ts';
+export { type KucoinMetrics, kucoinMetrics } from './metrics.ts';
 export * from './orders.ts';
 export * from './parse.ts';
 export { RateLimiter } from './rate-limit.ts';

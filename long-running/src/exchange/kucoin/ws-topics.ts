@@ -1,6 +1,7 @@
 import type { OrderBook } from '../book.ts';
 import type { OrderBookSnapshot } from '../types.ts';
 import { Level2Sync } from './level2.ts';
+import { type KucoinMetrics, kucoinMetrics } from './metrics.ts';
 import { check } from './parse.ts';
 import type { KucoinWs, WsMessage } from './ws.ts';
 import * as wp from './ws-parse.ts';
@@ -111,9 +112,17 @@ export async function subscribeBook(
     fetchSnapshot: () => Promise<OrderBookSnapshot>;
     onBook?: (book: OrderBook) => void;
     onResync?: (reason: string) => void;
+    metrics?: KucoinMetrics;
   },
 ): Promise<Level2Sync> {
-  const sync = new Level2Sync(options);
+  const metrics = options.metrics ?? kucoinMetrics();
+  const sync = new Level2Sync({
+    ...options,
+    onResync: (reason) => {
+      metrics.l2Resyncs.inc({ symbol: options.symbol });
+      options.onResync?.(reason);
+    },
+  });
   ws.on('reconnected', () => sync.resync('websocket reconnected'));
   await ws.subscribe(topics.level2(options.symbol), (m) =>
     sync.onDelta(check(level2Change, m.data, 'level2')),

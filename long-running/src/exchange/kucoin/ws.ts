@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import type { z } from 'zod';
+import { type KucoinMetrics, kucoinMetrics } from './metrics.ts';
 import type { bullet } from './schemas.ts';
 import { type WsFrame, wsFrame } from './ws-schemas.ts';
 
@@ -36,6 +37,8 @@ export interface KucoinWsOptions {
   /** How long to wait for `welcome` and for a subscribe `ack`. */
   handshakeTimeoutMs?: number;
   logger?: Logger;
+  /** Defaults to the metrics on prom-client's global registry. */
+  metrics?: KucoinMetrics;
 }
 
 const realTimers: Timers = {
@@ -86,7 +89,8 @@ export class KucoinWs extends EventEmitter {
   private connected = false;
   /** Completed connections (1 after start, +1 per reconnect). */
   connections = 0;
-  private readonly o: Required<Omit<KucoinWsOptions, 'getToken'>> & Pick<KucoinWsOptions, 'getToken'>;
+  private readonly o: Required<Omit<KucoinWsOptions, 'getToken' | 'metrics'>> &
+    Pick<KucoinWsOptions, 'getToken'> & { metrics: KucoinMetrics };
 
   constructor(options: KucoinWsOptions) {
     super();
@@ -100,6 +104,7 @@ export class KucoinWs extends EventEmitter {
       handshakeTimeoutMs: 10_000,
       logger: pino({ level: 'silent' }),
       ...options,
+      metrics: options.metrics ?? kucoinMetrics(),
     };
   }
 
@@ -176,6 +181,11 @@ export class KucoinWs extends EventEmitter {
         resolve();
       });
     });
+    if (this.closed) {
+      // close() was called while this (re)connection was in flight
+      socket.close();
+      return;
+    }
     socket.on('message', (raw) => this.onFrame(raw));
     socket.on('close', (code) => this.onDrop(socket, `closed (${code})`));
     socket.on('error', (error) => this.onDrop(socket, `error: ${error.message}`));
@@ -186,7 +196,10 @@ export class KucoinWs extends EventEmitter {
     for (const topic of this.subscriptions) await this.request('subscribe', topic);
     this.attempt = 0;
     this.emit('connected');
-    if (this.connections > 1) this.emit('reconnected');
+    if (this.connections > 1) {
+      this.o.metrics.wsReconnects.inc({ channel: this.o.privateChannel ? 'private' : 'public' });
+      this.emit('reconnected');
+    }
   }
 
   private startKeepAlive(pingInterval: number): void {
