@@ -4,6 +4,7 @@ import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { migrateCommand } from './migrate.ts';
+import { simCommand } from './sim.ts';
 import { startCommand } from './start.ts';
 
 /** Every `enigma` sub-command, in the order `--help` lists them. Add one line per command. */
@@ -14,4 +15,5 @@ export const commands: CliCommand[] = [
   collectorCommand,
   dataCommand,
   busCommand,
+  simCommand,
 ];
