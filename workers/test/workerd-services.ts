@@ -10,6 +10,7 @@ import { startNeonWsProxy } from '@enigma/db/testing/neon-ws-proxy';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { Redis } from 'ioredis';
 import { startUpstashBridge } from '../dev/upstash-bridge.ts';
+import { createUser } from '../src/repos/users.ts';
 import { TRADINGVIEW_IPS } from '../src/security/ip.ts';
 
 const tdb = await createTestDatabase();
@@ -28,6 +29,9 @@ await createWebhookSource(handle.db, masterKey, {
   kind: 'tradingview',
   ipAllowlist: [...TRADINGVIEW_IPS],
 });
+await createWebhookSource(handle.db, masterKey, { name: 'tv-slow', kind: 'tradingview', rateLimitPerMin: 1 });
+const adminPassword = crypto.randomUUID();
+await createUser(handle.db, { email: 'admin@workerd.test', password: adminPassword, role: 'admin' });
 await handle.close();
 
 const proxy = await startNeonWsProxy();
@@ -65,5 +69,7 @@ process.stdout.write(
     TEST_TV_SECRET: tv.secret,
     TEST_CUSTOM_SECRET: custom.secret,
     TEST_API_SECRET: api.secret,
+    TEST_ADMIN_EMAIL: 'admin@workerd.test',
+    TEST_ADMIN_PASSWORD: adminPassword,
   })}\n`,
 );

@@ -1,0 +1,72 @@
+import { Redis } from '@upstash/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUpstashBridge, type UpstashBridge } from '../../dev/upstash-bridge.ts';
+import type { KvPort } from '../deps.ts';
+import { MemoryKv } from './memory.ts';
+import { UpstashKv } from './upstash.ts';
+
+let bridge: UpstashBridge;
+let redis: Redis;
+const prefix = `enigma_t_kv_${crypto.randomUUID().slice(0, 8)}:`;
+const clock = { now: Date.UTC(2024, 4, 1, 12, 0, 0) };
+
+beforeAll(async () => {
+  bridge = await startUpstashBridge({ token: 'kv' });
+  redis = new Redis({
+    url: bridge.url,
+    token: 'kv',
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await bridge.close();
+});
+
+/** The same contract for both implementations of the port. */
+describe.each([
+  ['MemoryKv', () => new MemoryKv(() => clock.now) as KvPort],
+  ['UpstashKv over the bridge', () => new UpstashKv(redis, prefix, () => clock.now) as KvPort],
+])('%s', (_name, make) => {
+  it('sets a key only if absent, and reads and deletes it', async () => {
+    const kv = make();
+    const key = `nx:${crypto.randomUUID()}`;
+    expect(await kv.setNx(key, 'first', 60)).toBe(true);
+    expect(await kv.setNx(key, 'second', 60)).toBe(false);
+    expect(await kv.get(key)).toBe('first');
+    await kv.del(key);
+    expect(await kv.get(key)).toBeNull();
+    expect(await kv.setNx(key, 'third', 60)).toBe(true);
+  });
+
+  it('gives exactly one winner among concurrent SET NX calls', async () => {
+    const kv = make();
+    const key = `race:${crypto.randomUUID()}`;
+    const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => kv.setNx(key, String(i), 60)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('counts hits per fixed window and says when the window resets', async () => {
+    const kv = make();
+    const key = `rl:${crypto.randomUUID()}`;
+    clock.now = Date.UTC(2024, 4, 1, 12, 0, 15);
+    expect(await kv.hit(key, 60)).toEqual({ count: 1, resetSeconds: 45 });
+    expect((await kv.hit(key, 60)).count).toBe(2);
+    clock.now = Date.UTC(2024, 4, 1, 12, 1, 0);
+    expect((await kv.hit(key, 60)).count).toBe(1);
+  });
+});
+
+describe('MemoryKv expiry', () => {
+  it('forgets a key once its TTL has passed on the injected clock', async () => {
+    const kv = new MemoryKv(() => clock.now);
+    expect(await kv.setNx('ttl', 'a', 10)).toBe(true);
+    clock.now += 9_999;
+    expect(await kv.setNx('ttl', 'b', 10)).toBe(false);
+    clock.now += 1;
+    expect(await kv.get('ttl')).toBeNull();
+    expect(await kv.setNx('ttl', 'c', 10)).toBe(true);
+  });
+});
