@@ -177,7 +177,6 @@ export function scoreSignal(input: ScoreInput): ScoredSignal {
       weight: w.patterns,
       detail: pats.map((p) => `${p.pattern} (${p.direction})`).join(', '),
     });
-    reasons.push(`patterns: ${pats.map((p) => p.pattern).join(', ')}`);
   }
 
   const totalWeight = components.reduce((s, c) => s + c.weight, 0);
