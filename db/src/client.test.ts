@@ -91,6 +91,25 @@ describe('migrations on an empty PostgreSQL database', () => {
   });
 });
 
+describe('concurrent migrations from two processes', () => {
+  it('apply once: the second migrator waits for the first, then finds nothing to do', async () => {
+    const tdb = await createTestDatabase();
+    const a = await openDatabase({ url: tdb.url });
+    const b = await openDatabase({ url: tdb.url });
+    try {
+      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+      const applied = [...ra.applied, ...rb.applied].sort();
+      expect(applied).toEqual([...new Set(applied)]);
+      expect(applied).toContain('0000_init');
+      expect(await checkDatabase(a)).toMatchObject({ ok: true, pending: 0 });
+    } finally {
+      await a.close();
+      await b.close();
+      await tdb.drop();
+    }
+  });
+});
+
 describe('migrations on PGlite', () => {
   let dir: string;
   beforeAll(() => {

@@ -118,11 +118,30 @@ function pendingOf(journal: JournalEntry[], applied: number[]): JournalEntry[] {
 
 /**
  * Apply pending migrations from db/migrations with drizzle's migrator for the handle's driver (Node only:
- * it reads the SQL files from disk). Idempotent: a second call applies nothing.
+ * it reads the SQL files from disk). Idempotent: a second call applies nothing, and concurrent calls from
+ * several processes apply each migration once. On pg/Neon it needs two pooled connections.
  */
 export async function migrate(
   handle: DbHandle,
   onProgress: (msg: string) => void = () => {},
+): Promise<{ applied: string[] }> {
+  if (handle.kind === 'pglite') return applyPending(handle, onProgress);
+  // Two processes (a release command and an app starting) may migrate at once. Serialise them with a
+  // transaction-level advisory lock held on one pooled connection while the migrator runs on another;
+  // the second process then finds nothing pending. PGlite has one connection and one process: no lock.
+  return handle.db.transaction(async (tx) => {
+    onProgress('waiting for the migration lock');
+    await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    return applyPending(handle, onProgress);
+  });
+}
+
+/** Arbitrary constant naming "enigma migrations" among advisory locks. */
+const MIGRATION_LOCK_KEY = 7_263_001_512;
+
+async function applyPending(
+  handle: DbHandle,
+  onProgress: (msg: string) => void,
 ): Promise<{ applied: string[] }> {
   const journal = await readJournal();
   const pending = pendingOf(journal, await appliedMillis(handle.db));
