@@ -62,6 +62,8 @@ interface SymbolContext {
   lastBookPublish: number;
   backfilling: boolean;
   staleFeeds: Set<Feed>;
+  /** Messages and latest lag per feed since the last tick. */
+  counts: Map<Feed, { messages: number; lagMs: number }>;
 }
 
 /**
@@ -137,6 +139,7 @@ export class Collector {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const ctx of this.contexts.values()) this.exportCounts(ctx);
     await this.connection?.close();
     for (const ctx of this.contexts.values()) ctx.sync.resync('stopped');
     await this.writer.close();
@@ -199,6 +202,7 @@ export class Collector {
       lastBookPublish: 0,
       backfilling: false,
       staleFeeds: new Set(),
+      counts: new Map(),
       candles: new SymbolCandles(symbol, lastStored, serverNow, this.opts.lookbackMs ?? 86_400_000),
       sync: new Level2Sync({
         symbol,
@@ -223,12 +227,16 @@ export class Collector {
     touch: (symbol, feed, eventTime) => {
       const ctx = this.contexts.get(symbol);
       if (!ctx) return undefined;
-      this.state.touch(symbol, feed);
-      this.metrics.messages.inc({ symbol, feed });
+      const now = this.now();
+      this.state.touchAt(symbol, feed, now);
+      // counted here, exported on the next tick: labelled prom-client calls per message cost more than the book
+      let counts = ctx.counts.get(feed);
+      if (!counts) ctx.counts.set(feed, (counts = { messages: 0, lagMs: 0 }));
+      counts.messages++;
       this.messagesInWindow++;
       if (eventTime !== undefined) {
         if (eventTime > ctx.marketTime) ctx.marketTime = eventTime;
-        this.metrics.lagMs.set({ symbol, feed }, this.now() - eventTime);
+        counts.lagMs = now - eventTime;
         if (ctx.resumePending) {
           ctx.resumePending = false;
           ctx.candles.suspend(eventTime);
@@ -348,6 +356,7 @@ export class Collector {
   private tick(): void {
     const now = this.now();
     for (const ctx of this.contexts.values()) {
+      this.exportCounts(ctx);
       if (!ctx.resumePending) this.handleBars(ctx.candles.advance(ctx.marketTime));
       if (ctx.bookDirty && now - ctx.lastBookPublish >= (this.opts.bookPublishMs ?? 250))
         this.publishBook(ctx, now);
@@ -361,6 +370,15 @@ export class Collector {
     if (this.messageTimes.length > 10) this.messageTimes.shift();
     const seconds = (this.messageTimes.length * (this.opts.tickMs ?? 1_000)) / 1_000;
     this.metrics.messagesPerSecond.set(this.messageTimes.reduce((a, b) => a + b, 0) / seconds);
+  }
+
+  private exportCounts(ctx: SymbolContext): void {
+    for (const [feed, c] of ctx.counts) {
+      if (c.messages === 0) continue;
+      this.metrics.messages.inc({ symbol: ctx.symbol, feed }, c.messages);
+      this.metrics.lagMs.set({ symbol: ctx.symbol, feed }, c.lagMs);
+      c.messages = 0;
+    }
   }
 
   private requiredFeeds(): readonly Feed[] {

@@ -109,6 +109,11 @@ export class MarketState {
     this.trackers[feed].touch(symbol, this.now());
   }
 
+  /** `touch` with the arrival time already read (the hot path reads the clock once per message). */
+  touchAt(symbol: string, feed: Feed, now: number): void {
+    this.trackers[feed].touch(symbol, now);
+  }
+
   /**
    * Whether `feed` of `symbol` delivered within its stale window. Without a feed: whether every feed the
    * engine trades on (level-2 book and instrument mark price) is fresh. A feed never seen is not fresh.
