@@ -13,6 +13,8 @@ import * as schema from './schema/index.ts';
 export interface NeonOptions {
   /** `host:port/path` of a WebSocket→TCP proxy (no protocol); `?address=host:port` is appended by the driver. */
   wsProxy?: string;
+  /** Full URL of a SQL-over-HTTP endpoint for `neonHttp` (e.g. the local proxy's `/sql`). */
+  fetchEndpoint?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface NeonOptions {
  */
 export function configureNeon(opts: NeonOptions = {}, webSocket?: unknown): void {
   if (webSocket) neonConfig.webSocketConstructor = webSocket as typeof WebSocket;
+  if (opts.fetchEndpoint) neonConfig.fetchEndpoint = opts.fetchEndpoint;
   if (opts.wsProxy) {
     neonConfig.wsProxy = opts.wsProxy;
     neonConfig.useSecureWebSocket = false;

@@ -6,11 +6,11 @@
  * (a Worker only ever takes the Neon path; see client.edge.ts for the smallest edge entry point).
  */
 import { sql } from 'drizzle-orm';
-import { configureNeon, openNeonPool } from './client.edge.ts';
+import { configureNeon, type NeonOptions, openNeonPool } from './client.edge.ts';
 import { type EnigmaDb, rowsOf } from './db-type.ts';
 import * as schema from './schema/index.ts';
 
-export { neonHttp } from './client.edge.ts';
+export { type NeonOptions, neonHttp } from './client.edge.ts';
 export type { EnigmaDb } from './db-type.ts';
 
 /** Which driver a handle uses. */
@@ -31,7 +31,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Force a driver; 'neon' needs `url`. */
   kind?: DbKind;
-  neon?: { wsProxy?: string };
+  /** Neon driver settings for non-Neon servers (local proxy). */
+  neon?: NeonOptions;
 }
 
 /** Default PGlite directory, relative to the working directory. */

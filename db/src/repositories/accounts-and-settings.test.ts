@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
+import { openTestDatabase, TEST_DRIVERS_WITH_HTTP, type TestHandle } from '../testing/drivers.ts';
 import { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
 import { getBreaker, listBreakers, setBreaker } from './circuit-breakers.ts';
 import { deleteSetting, getSetting, listSettings, putSetting } from './settings.ts';
 import { createUser, getUserByEmail, listUsers, updateUser } from './users.ts';
 
-describe.each(TEST_DRIVERS)('users, api keys, settings, breakers (%s)', (kind) => {
+describe.each(TEST_DRIVERS_WITH_HTTP)('users, api keys, settings, breakers (%s)', (kind) => {
   let h: TestHandle;
   beforeAll(async () => {
     h = await openTestDatabase(kind);

@@ -2,7 +2,7 @@ import Decimal from 'decimal.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db-type.ts';
-import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
+import { openTestDatabase, TEST_DRIVERS_WITH_HTTP, type TestHandle } from '../testing/drivers.ts';
 import { type CandleInput, getCandles, latestCandleTime, upsertCandles } from './candles.ts';
 
 const MIN = 60_000;
@@ -27,7 +27,7 @@ async function count(h: TestHandle): Promise<number> {
   return Number(rowsOf<{ n: string }>(await h.db.execute(sql`select count(*) as n from candles`))[0]!.n);
 }
 
-describe.each(TEST_DRIVERS)('candles repository (%s)', (kind) => {
+describe.each(TEST_DRIVERS_WITH_HTTP)('candles repository (%s)', (kind) => {
   let h: TestHandle;
   beforeAll(async () => {
     h = await openTestDatabase(kind);

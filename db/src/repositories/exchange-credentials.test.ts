@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecryptionError, generateMasterKey, importMasterKey } from '../crypto/envelope.ts';
 import { rowsOf } from '../db-type.ts';
 import { exchangeAccounts, exchangeCredentials } from '../schema/index.ts';
-import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
+import { openTestDatabase, TEST_DRIVERS_WITH_HTTP, type TestHandle } from '../testing/drivers.ts';
 import { loadExchangeCredential, storeExchangeCredential } from './exchange-credentials.ts';
 
 const run = promisify(execFile);
@@ -34,7 +34,7 @@ async function hasPgDump(): Promise<boolean> {
   }
 }
 
-describe.each(TEST_DRIVERS)('exchange credentials at rest (%s)', (kind) => {
+describe.each(TEST_DRIVERS_WITH_HTTP)('exchange credentials at rest (%s)', (kind) => {
   let h: TestHandle;
   const masterKey = generateMasterKey();
   beforeAll(async () => {

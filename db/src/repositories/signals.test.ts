@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signals } from '../schema/index.ts';
-import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
+import { openTestDatabase, TEST_DRIVERS_WITH_HTTP, type TestHandle } from '../testing/drivers.ts';
 import {
   getSignal,
   insertSignalIdempotent,
@@ -25,7 +25,7 @@ const base: SignalInput = {
   contracts: '3',
 };
 
-describe.each(TEST_DRIVERS)('signals repository (%s)', (kind) => {
+describe.each(TEST_DRIVERS_WITH_HTTP)('signals repository (%s)', (kind) => {
   let h: TestHandle;
   beforeAll(async () => {
     h = await openTestDatabase(kind);

@@ -1,17 +1,22 @@
 /**
  * A local WebSocket→TCP proxy speaking what @neondatabase/serverless expects from a self-hosted proxy
  * (`wss?://<proxy>/v1?address=host:port`, raw PostgreSQL protocol bytes in binary frames), so the Neon
- * driver can be tested against the real local PostgreSQL. Node only; for tests and local development.
+ * driver can be tested against the real local PostgreSQL. The same server also answers Neon's
+ * SQL-over-HTTP protocol at `/sql` (see neon-http-sql.ts) for `neon()` / `neonHttp()`. Node only; for tests
+ * and local development.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { NeonHttpSql } from './neon-http-sql.ts';
 
 export interface NeonWsProxy {
   port: number;
   /** Value for `openDatabase({ kind: 'neon', neon: { wsProxy } })` / `neonConfig.wsProxy`. */
   wsProxy: string;
+  /** Value for `neonConfig.fetchEndpoint` / `configureNeon({ fetchEndpoint })`: `http://127.0.0.1:<port>/sql`. */
+  fetchEndpoint: string;
   /** Hosts the proxy may connect to; anything else is refused so the proxy is not an open relay. */
   allowedHosts: string[];
   close(): Promise<void>;
@@ -28,8 +33,13 @@ export async function startNeonWsProxy(
   opts: { port?: number; allowedHosts?: string[] } = {},
 ): Promise<NeonWsProxy> {
   const allowedHosts = opts.allowedHosts ?? ['127.0.0.1', 'localhost'];
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(426).end('websocket only');
+  const httpSql = new NeonHttpSql(allowedHosts);
+  const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/sql')) {
+      httpSql.handle(req, res).catch(() => res.writeHead(500).end());
+      return;
+    }
+    res.writeHead(426).end('websocket or POST /sql only');
   });
   const wss = new WebSocketServer({ server, path: '/v1' });
   const sockets = new Set<Socket>();
@@ -69,12 +79,14 @@ export async function startNeonWsProxy(
   return {
     port,
     wsProxy: `127.0.0.1:${port}/v1`,
+    fetchEndpoint: `http://127.0.0.1:${port}/sql`,
     allowedHosts,
     close: async () => {
       for (const s of sockets) s.destroy();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await httpSql.close();
     },
   };
 }
