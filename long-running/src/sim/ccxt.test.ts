@@ -56,11 +56,11 @@ describe('CCXT kucoinfutures against the simulator', () => {
     const { bid } = await ex.fetchTicker(BTC);
     const price = Math.floor(bid! * 0.95);
     const order = await ex.createOrder(BTC, 'limit', 'buy', 2, price);
-    const fetched = await ex.fetchOrder(order.id, BTC);
+    const fetched = await ex.fetchOrder(order.id!, BTC);
     expect(fetched).toMatchObject({ status: 'open', amount: 2, price, filled: 0 });
     expect((await ex.fetchOpenOrders(BTC)).map((o) => o.id)).toContain(order.id);
-    await ex.cancelOrder(order.id, BTC);
-    expect((await ex.fetchOrder(order.id, BTC)).status).toBe('canceled');
+    await ex.cancelOrder(order.id!, BTC);
+    expect((await ex.fetchOrder(order.id!, BTC)).status).toBe('canceled');
   });
 
   it('opens and closes a position with market orders, places a stop and lists fills', async () => {

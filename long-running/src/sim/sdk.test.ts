@@ -99,12 +99,12 @@ describe('kucoin-universal-sdk against the simulator', () => {
     );
     expect(pos.currentQty).toBe(-4);
     await orders.addOrder(
-      Futures.Order.AddOrderReq.create({
-        clientOid: 'sdk-close',
-        symbol: 'XBTUSDTM',
-        type: Futures.Order.AddOrderReq.TypeEnum.MARKET,
-        closeOrder: true,
-      }),
+      Futures.Order.AddOrderReq.builder()
+        .setClientOid('sdk-close')
+        .setSymbol('XBTUSDTM')
+        .setType(Futures.Order.AddOrderReq.TypeEnum.MARKET)
+        .setCloseOrder(true)
+        .build(),
     );
     const after = await positions.getPositionDetails(
       Futures.Positions.GetPositionDetailsReq.create({ symbol: 'XBTUSDTM' }),

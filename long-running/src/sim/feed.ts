@@ -1,0 +1,286 @@
+import type Decimal from 'decimal.js';
+import type { SimEngine } from './engine.ts';
+import type { SymbolMarket } from './market-state.ts';
+import { restingOrders } from './order-flow.ts';
+import type { Side } from './types.ts';
+
+/** Public market data: trades, the displayed book, level2 deltas, tickers, candles, mark/index and 24 h pushes. */
+
+const ns = (ms: number) => ms * 1_000_000;
+
+/** A book side as [price, lots] pairs, best first. */
+export type Depth = { bids: [Decimal, number][]; asks: [Decimal, number][] };
+/** Best bid and ask in ticker form. */
+export type TopOfBook = { bidPrice: string; bidSize: number; askPrice: string; askSize: number };
+
+/** KuCoin's limitCandle types and their widths in minutes. */
+export const CANDLE_TYPES: Record<string, number> = {
+  '1min': 1,
+  '3min': 3,
+  '5min': 5,
+  '15min': 15,
+  '30min': 30,
+  '1hour': 60,
+  '2hour': 120,
+  '4hour': 240,
+  '8hour': 480,
+  '12hour': 720,
+  '1day': 1440,
+  '1week': 10080,
+};
+
+export function publicTrade(
+  e: SimEngine,
+  m: SymbolMarket,
+  price: Decimal,
+  size: number,
+  side: Side,
+  now: number,
+  takerOrderId: string,
+  makerOrderId: string,
+): void {
+  m.tradeSequence += 1;
+  const tradeId = String(m.tradeSequence);
+  m.recordTrade({
+    sequence: m.tradeSequence,
+    tradeId,
+    makerOrderId: makerOrderId || e.nextId(),
+    takerOrderId: takerOrderId || e.nextId(),
+    ts: now,
+    size,
+    price,
+    side,
+  });
+  const t = m.trades[m.trades.length - 1]!;
+  const sym = m.spec.symbol;
+  if (e.isWatched(`/contractMarket/execution:${sym}`))
+    e.emit({
+      channel: 'public',
+      topic: `/contractMarket/execution:${sym}`,
+      subject: 'match',
+      sn: t.sequence,
+      data: {
+        symbol: sym,
+        sequence: t.sequence,
+        side,
+        size,
+        price: price.toString(),
+        takerOrderId: t.takerOrderId,
+        makerOrderId: t.makerOrderId,
+        tradeId,
+        ts: ns(now),
+      },
+    });
+  if (e.isWatched(`/contractMarket/ticker:${sym}`)) {
+    const top = topOfBook(e, m);
+    e.emit({
+      channel: 'public',
+      topic: `/contractMarket/ticker:${sym}`,
+      subject: 'ticker',
+      sn: t.sequence,
+      data: {
+        symbol: sym,
+        sequence: t.sequence,
+        side,
+        size,
+        price: price.toString(),
+        bestBidSize: top.bidSize,
+        bestBidPrice: top.bidPrice,
+        bestAskPrice: top.askPrice,
+        tradeId,
+        bestAskSize: top.askSize,
+        ts: ns(now),
+      },
+    });
+  }
+}
+
+/** The displayed book: synthetic levels plus the user's visible resting orders, best first. */
+export function depth(
+  e: SimEngine,
+  m: SymbolMarket,
+  limit = Number.POSITIVE_INFINITY,
+): { bids: [Decimal, number][]; asks: [Decimal, number][] } {
+  const merge = (side: 'bid' | 'ask'): [Decimal, number][] => {
+    const map = new Map<number, number>();
+    for (const l of side === 'bid' ? m.bids : m.asks) map.set(l.tick, l.size);
+    for (const o of restingOrders(e, m.spec.symbol, side === 'bid' ? 'buy' : 'sell')) {
+      if (o.hidden) continue;
+      const left = o.size - o.filledSize - o.canceledSize;
+      const shown = o.iceberg ? Math.min(o.visibleSize ?? left, left) : left;
+      const t = Math.round(m.priceToTick(o.price!));
+      map.set(t, (map.get(t) ?? 0) + shown);
+    }
+    const ticks = [...map.keys()].sort((a, b) => (side === 'bid' ? b - a : a - b));
+    return ticks.slice(0, limit).map((t) => [m.tickToPrice(t), map.get(t)!]);
+  };
+  return { bids: merge('bid'), asks: merge('ask') };
+}
+
+export function topOfBook(
+  e: SimEngine,
+  m: SymbolMarket,
+): { bidPrice: string; bidSize: number; askPrice: string; askSize: number } {
+  const d = depth(e, m, 1);
+  return {
+    bidPrice: d.bids[0]?.[0].toString() ?? '0',
+    bidSize: d.bids[0]?.[1] ?? 0,
+    askPrice: d.asks[0]?.[0].toString() ?? '0',
+    askSize: d.asks[0]?.[1] ?? 0,
+  };
+}
+
+/** Diff the displayed book against the last published one; each changed level is one level2 delta. */
+export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
+  const d = depth(e, m);
+  const next = new Map<string, number>();
+  for (const [p, s] of d.bids) next.set(`buy|${p.toString()}`, s);
+  for (const [p, s] of d.asks) next.set(`sell|${p.toString()}`, s);
+  // Removals first: every intermediate book a client builds is then a subset of the final one, so
+  // never crossed.
+  const changes: string[] = [];
+  for (const k of m.displayed.keys()) if (!next.has(k)) changes.push(`${k}|0`);
+  for (const [k, s] of next) if (m.displayed.get(k) !== s) changes.push(`${k}|${s}`);
+  m.displayed = next;
+  if (changes.length === 0) return;
+  const sym = m.spec.symbol;
+  const watched = e.isWatched(`/contractMarket/level2:${sym}`);
+  for (const c of changes) {
+    m.sequence += 1;
+    if (!watched) continue;
+    const [side, price, size] = c.split('|');
+    e.emit({
+      channel: 'public',
+      topic: `/contractMarket/level2:${sym}`,
+      subject: 'level2',
+      sn: m.sequence,
+      data: { sequence: m.sequence, change: `${price},${side},${size}`, timestamp: now },
+    });
+  }
+  if (e.isWatched(`/contractMarket/tickerV2:${sym}`)) {
+    const top = topOfBook(e, m);
+    e.emit({
+      channel: 'public',
+      topic: `/contractMarket/tickerV2:${sym}`,
+      subject: 'tickerV2',
+      sn: m.sequence,
+      data: {
+        symbol: sym,
+        sequence: m.sequence,
+        bestBidSize: top.bidSize,
+        bestBidPrice: top.bidPrice,
+        bestAskPrice: top.askPrice,
+        bestAskSize: top.askSize,
+        ts: ns(now),
+      },
+    });
+  }
+  for (const n of [5, 50]) {
+    const topic = `/contractMarket/level2Depth${n}:${sym}`;
+    if (!e.isWatched(topic)) continue;
+    const dd = depth(e, m, n);
+    e.emit({
+      channel: 'public',
+      topic,
+      subject: 'level2',
+      sn: now,
+      data: {
+        bids: dd.bids.map(([p, s]) => [p.toString(), s]),
+        sequence: m.sequence,
+        timestamp: now,
+        ts: now,
+        asks: dd.asks.map(([p, s]) => [p.toString(), s]),
+      },
+    });
+  }
+}
+
+export function publishPeriodic(e: SimEngine, now: number): void {
+  if (now - e.lastInstrumentPush >= 1000) {
+    e.lastInstrumentPush = now;
+    for (const [sym, m] of e.markets) {
+      const topic = `/contract/instrument:${sym}`;
+      if (!e.isWatched(topic)) continue;
+      e.emit({
+        channel: 'public',
+        topic,
+        subject: 'mark.index.price',
+        data: {
+          markPrice: m.mark.toNumber(),
+          indexPrice: m.index.toNumber(),
+          granularity: 1000,
+          timestamp: now,
+        },
+      });
+      if (Math.floor(now / 60_000) !== Math.floor((now - 1000) / 60_000))
+        e.emit({
+          channel: 'public',
+          topic,
+          subject: 'funding.rate',
+          data: { granularity: 60000, fundingRate: m.fundingRate.toNumber(), timestamp: now },
+        });
+    }
+    publishCandles(e, now);
+  }
+  if (now - e.lastSnapshotPush >= 5000) {
+    e.lastSnapshotPush = now;
+    for (const [sym, m] of e.markets) {
+      const topic = `/contractMarket/snapshot:${sym}`;
+      if (!e.isWatched(topic)) continue;
+      const st = m.stats24h(now);
+      const last = m.last.toNumber();
+      e.emit({
+        channel: 'public',
+        topic,
+        subject: 'snapshot.24h',
+        data: {
+          highPrice: st.high,
+          lastPrice: last,
+          lowPrice: st.low,
+          price24HoursBefore: st.open,
+          priceChg: last - st.open,
+          priceChgPct: st.open ? Number(((last - st.open) / st.open).toFixed(4)) : 0,
+          symbol: sym,
+          ts: ns(now),
+          turnover: st.turnover,
+          volume: st.volume * m.spec.multiplier.toNumber(),
+        },
+      });
+    }
+  }
+  if (now - e.lastPositionPush >= 5000) {
+    e.lastPositionPush = now;
+    for (const p of e.positions.values()) if (p.qty !== 0) e.emitPosition(p, 'markPriceChange');
+  }
+}
+
+export function publishCandles(e: SimEngine, now: number): void {
+  for (const [sym, m] of e.markets) {
+    for (const [type, minutes] of Object.entries(CANDLE_TYPES)) {
+      const topic = `/contractMarket/limitCandle:${sym}_${type}`;
+      if (!e.isWatched(topic)) continue;
+      const width = minutes * 60_000;
+      const start = Math.floor(now / width) * width;
+      const bar = m.bars(minutes, start, now)[0];
+      if (!bar) continue;
+      e.emit({
+        channel: 'public',
+        topic,
+        subject: 'candle.stick',
+        data: {
+          symbol: sym,
+          candles: [
+            String(bar.time / 1000),
+            String(bar.open),
+            String(bar.close),
+            String(bar.high),
+            String(bar.low),
+            String(bar.volume),
+            String(bar.turnover),
+          ],
+          time: now,
+        },
+      });
+    }
+  }
+}

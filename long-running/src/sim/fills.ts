@@ -1,0 +1,150 @@
+import { applyFill, initialMargin, notionalValue, tradingFee } from '@enigma/core/contract/math';
+import type Decimal from 'decimal.js';
+import type { SimEngine } from './engine.ts';
+import { publicTrade } from './feed.ts';
+import { cancelOrderObject, emitOrder, finish } from './order-flow.ts';
+import { ZERO } from './order-input.ts';
+import type { SimOrder, SimPosition } from './types.ts';
+
+/** Booking a user fill: position, fees, wallet, fill record, the public trade and private events. */
+
+/** Book one fill of a user order: position, fees, wallet, fill record, public trade and WS events. */
+export function fillOrder(
+  e: SimEngine,
+  order: SimOrder,
+  lots: number,
+  price: Decimal,
+  liquidity: 'maker' | 'taker',
+  now: number,
+  tradeType: 'trade' | 'liquid' = 'trade',
+): void {
+  const m = e.market(order.symbol);
+  const pos = e.position(order.symbol);
+  if (order.reduceOnly) {
+    const reducible =
+      (order.side === 'buy' && pos.qty < 0) || (order.side === 'sell' && pos.qty > 0) ? Math.abs(pos.qty) : 0;
+    lots = Math.min(lots, reducible);
+    if (lots <= 0) {
+      finish(e, order, 'canceled', now);
+      return;
+    }
+  }
+  const signed = order.side === 'buy' ? lots : -lots;
+  const before = pos.qty;
+  if (before === 0) {
+    pos.marginMode = e.settingsOf(order.symbol).marginMode;
+    pos.leverage = order.leverage;
+    pos.realisedGrossPnl = ZERO;
+    pos.realisedPnl = ZERO;
+    pos.currentComm = ZERO;
+    pos.posFunding = ZERO;
+    pos.isolatedMargin = ZERO;
+    pos.openingTimestamp = now;
+    pos.openPrice = price;
+  }
+  const out = applyFill(m.spec, pos.qty, pos.entryPrice, signed, price);
+  const fee = tradingFee(
+    m.spec,
+    lots,
+    price,
+    liquidity === 'maker' && tradeType === 'trade' ? 'maker' : 'taker',
+  );
+  const feeRate = liquidity === 'maker' ? m.spec.makerFeeRate : m.spec.takerFeeRate;
+  const closeFee = fee.mul(out.closedLots).div(lots);
+  const openFee = fee.minus(closeFee);
+  if (out.closedLots > 0 && before !== 0)
+    pos.isolatedMargin = pos.isolatedMargin.minus(
+      pos.isolatedMargin.mul(out.closedLots).div(Math.abs(before)),
+    );
+  if (out.openedLots > 0) {
+    if (out.closedLots > 0) {
+      pos.isolatedMargin = ZERO;
+      pos.openingTimestamp = now;
+      pos.openPrice = price;
+      pos.leverage = order.leverage;
+    }
+    pos.isolatedMargin = pos.isolatedMargin.plus(
+      initialMargin(notionalValue(m.spec, out.openedLots, price), pos.leverage),
+    );
+  }
+  pos.qty = out.qty;
+  pos.entryPrice = out.entryPrice;
+  pos.realisedGrossPnl = pos.realisedGrossPnl.plus(out.realisedGross);
+  pos.realisedPnl = pos.realisedPnl.plus(out.realisedGross).minus(fee);
+  pos.currentComm = pos.currentComm.plus(fee);
+  e.wallet = e.wallet.plus(out.realisedGross).minus(fee);
+  if (!out.realisedGross.isZero()) e.addLedger('RealisedPNL', out.realisedGross.minus(fee), order.symbol);
+  order.filledSize += lots;
+  order.filledValue = order.filledValue.plus(notionalValue(m.spec, lots, price));
+  order.fee = order.fee.plus(fee);
+  order.updatedAt = now;
+  const tradeId = e.nextId();
+  e.fills.push({
+    tradeId,
+    orderId: order.id,
+    symbol: order.symbol,
+    side: order.side,
+    liquidity,
+    price,
+    size: lots,
+    value: notionalValue(m.spec, lots, price),
+    fee,
+    feeRate,
+    openFeePay: openFee,
+    closeFeePay: closeFee,
+    stop: order.stop,
+    marginMode: pos.marginMode,
+    orderType: order.type,
+    displayType: order.stop ? `${order.type}_stop` : order.type,
+    tradeType,
+    time: now,
+  });
+  publicTrade(
+    e,
+    m,
+    price,
+    lots,
+    liquidity === 'taker' ? order.side : order.side === 'buy' ? 'sell' : 'buy',
+    now,
+    liquidity === 'taker' ? order.id : '',
+    liquidity === 'maker' ? order.id : '',
+  );
+  emitOrder(e, order, 'match', now, { price, lots, tradeId, liquidity });
+  if (before !== 0 && (pos.qty === 0 || Math.sign(pos.qty) !== Math.sign(before)))
+    recordClose(e, pos, before, price, now, tradeType === 'liquid');
+  e.emitPosition(pos, tradeType === 'liquid' ? 'liquidation' : 'positionChange');
+  e.walletDirty = true;
+  if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
+}
+
+export function recordClose(
+  e: SimEngine,
+  pos: SimPosition,
+  before: number,
+  price: Decimal,
+  now: number,
+  liquid: boolean,
+): void {
+  const long = before > 0;
+  e.closedPositions.push({
+    closeId: e.nextId(),
+    symbol: pos.symbol,
+    leverage: pos.leverage,
+    type: liquid ? (long ? 'LIQUID_LONG' : 'LIQUID_SHORT') : long ? 'CLOSE_LONG' : 'CLOSE_SHORT',
+    side: long ? 'LONG' : 'SHORT',
+    pnl: pos.realisedPnl,
+    realisedGrossCost: pos.realisedGrossPnl.neg(),
+    tradeFee: pos.currentComm,
+    fundingFee: pos.posFunding,
+    openTime: pos.openingTimestamp,
+    closeTime: now,
+    openPrice: pos.openPrice,
+    closePrice: price,
+    marginMode: pos.marginMode,
+    liquidPrice: liquid ? price : null,
+  });
+  // TP/SL stops belong to the closed position.
+  for (const o of [...e.openOrders])
+    if (o.symbol === pos.symbol && o.stop && !o.stopTriggered && o.status === 'open' && o.reduceOnly)
+      cancelOrderObject(e, o, now);
+}

@@ -1,0 +1,393 @@
+import { initialMargin, notionalValue } from '@enigma/core/contract/math';
+import type Decimal from 'decimal.js';
+import type { MatchInfo, SimEngine } from './engine.ts';
+import { badParam, SimError } from './errors.ts';
+import { publicTrade, publishBook } from './feed.ts';
+import { fillOrder } from './fills.ts';
+import { accountSummary } from './margin.ts';
+import type { SymbolMarket } from './market-state.ts';
+import { lotsFor, type OrderInput, parseOrderInput, ZERO } from './order-input.ts';
+import type { Side, SimOrder } from './types.ts';
+
+/** Order life cycle: validation, admission, stops, taker matching, resting fills, cancels. */
+
+/** Place an order (POST /orders). `test` validates it and changes nothing. */
+export function placeOrder(
+  e: SimEngine,
+  body: unknown,
+  opts: { test?: boolean } = {},
+): { orderId: string; clientOid: string } {
+  const input = parseOrderInput(body, 'order');
+  const order = prepareOrder(e, input);
+  if (opts.test) return { orderId: order.id, clientOid: order.clientOid };
+  admit(e, order);
+  e.flushWallet();
+  return { orderId: order.id, clientOid: order.clientOid };
+}
+
+/** POST /st-orders: the order plus reduce-only take-profit / stop-loss stop orders. */
+export function placeTpSlOrder(e: SimEngine, body: unknown): { orderId: string; clientOid: string } {
+  const input = parseOrderInput(body, 'st');
+  if (!input.triggerStopUpPrice && !input.triggerStopDownPrice)
+    throw badParam('triggerStopUpPrice or triggerStopDownPrice is required');
+  const order = prepareOrder(e, input);
+  admit(e, order);
+  const closeSide: Side = order.side === 'buy' ? 'sell' : 'buy';
+  for (const [stop, price] of [
+    ['up', input.triggerStopUpPrice],
+    ['down', input.triggerStopDownPrice],
+  ] as const) {
+    if (!price) continue;
+    const child = newOrder(e, input, {
+      side: closeSide,
+      type: 'market',
+      price: null,
+      size: order.size,
+      stop,
+      stopPrice: price,
+      stopPriceType: input.stopPriceType,
+      reduceOnly: true,
+      clientOid: `${order.clientOid}-${stop === 'up' ? 'tp' : 'sl'}`.slice(0, 40),
+    });
+    child.parentId = order.id;
+    admit(e, child);
+  }
+  e.flushWallet();
+  return { orderId: order.id, clientOid: order.clientOid };
+}
+
+export function newOrder(e: SimEngine, input: OrderInput, over: Partial<SimOrder>): SimOrder {
+  const now = e.clock.now();
+  const st = e.settingsOf(input.symbol);
+  return {
+    id: e.nextId(),
+    clientOid: input.clientOid,
+    symbol: input.symbol,
+    side: input.side ?? 'buy',
+    type: input.type,
+    price: input.price,
+    size: input.size ?? 0,
+    filledSize: 0,
+    filledValue: ZERO,
+    canceledSize: 0,
+    fee: ZERO,
+    status: 'open',
+    isActive: false,
+    cancelExist: false,
+    stop: input.stop,
+    stopPrice: input.stopPrice,
+    stopPriceType: input.stop ? input.stopPriceType : '',
+    stopTriggered: false,
+    timeInForce: input.timeInForce,
+    postOnly: input.postOnly,
+    hidden: input.hidden,
+    iceberg: input.iceberg,
+    visibleSize: input.visibleSize,
+    reduceOnly: input.reduceOnly || input.closeOrder,
+    closeOrder: input.closeOrder,
+    forceHold: input.forceHold,
+    leverage:
+      st.marginMode === 'CROSS' ? st.crossLeverage : (input.leverage ?? e.position(input.symbol).leverage),
+    marginMode: st.marginMode,
+    remark: input.remark,
+    stp: input.stp,
+    createdAt: now,
+    updatedAt: now,
+    endAt: null,
+    ...over,
+  };
+}
+
+export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
+  const m = e.market(input.symbol);
+  const st = e.settingsOf(input.symbol);
+  for (const o of e.openOrders)
+    if (o.clientOid === input.clientOid) throw new SimError('300018', 'The clientOid is duplicated');
+  if (input.marginMode && input.marginMode !== st.marginMode)
+    throw badParam(`The order's margin mode does not match the current margin mode (${st.marginMode})`);
+  const pos = e.positions.get(input.symbol);
+  let side = input.side;
+  let size = input.size;
+  if (input.closeOrder) {
+    if (!input.stop && (!pos || pos.qty === 0)) throw new SimError('300009', 'No open positions to close.');
+    side = pos && pos.qty < 0 ? 'buy' : 'sell';
+    size = pos ? Math.abs(pos.qty) : 0;
+  } else {
+    const ref = input.price ?? m.mark;
+    size = lotsFor(input, m.spec.multiplier, ref);
+    if (size < m.spec.lotSize) throw badParam('The order size is below the minimum lot size');
+  }
+  if (input.reduceOnly && !input.stop) {
+    const reducible = pos && ((side === 'buy' && pos.qty < 0) || (side === 'sell' && pos.qty > 0));
+    if (!reducible) throw new SimError('300009', 'No open positions to close.');
+  }
+  if (input.iceberg && input.visibleSize !== null && input.visibleSize * 20 < (size ?? 0))
+    throw badParam('visibleSize must be at least 1/20 of the size');
+  if (st.marginMode === 'ISOLATED' && !input.reduceOnly && !input.closeOrder) {
+    if (!input.leverage) throw badParam('leverage is required');
+    const tier = m.spec.riskLimits[st.riskLimitLevel - 1]!;
+    if (input.leverage.gt(tier.maxLeverage))
+      throw new SimError('300016', `The leverage cannot be greater than ${tier.maxLeverage}.`);
+  }
+  return newOrder(e, input, { side: side ?? 'buy', size: size ?? 0 });
+}
+
+/** Admit an order: stops wait for their trigger, the rest go to matching. */
+export function admit(e: SimEngine, order: SimOrder): void {
+  e.orders.set(order.id, order);
+  e.openOrders.add(order);
+  if (order.stop && !order.stopTriggered) {
+    emitStopOrder(e, order, 'open');
+    return;
+  }
+  activate(e, order, true);
+}
+
+/** Margin check, taker matching, then resting / cancelling the remainder. */
+export function activate(e: SimEngine, order: SimOrder, fromRequest: boolean): void {
+  const m = e.market(order.symbol);
+  const now = e.clock.now();
+  const pos = e.position(order.symbol);
+  if (order.closeOrder) {
+    order.side = pos.qty < 0 ? 'buy' : 'sell';
+    order.size = Math.abs(pos.qty);
+  }
+  if (order.reduceOnly) {
+    const reducible =
+      (order.side === 'buy' && pos.qty < 0) || (order.side === 'sell' && pos.qty > 0) ? Math.abs(pos.qty) : 0;
+    if (reducible === 0) {
+      if (fromRequest) forget(e, order);
+      if (fromRequest) throw new SimError('300009', 'No open positions to close.');
+      finish(e, order, 'canceled', now);
+      return;
+    }
+    if (order.size > reducible) order.canceledSize = order.size - reducible;
+  } else {
+    const cost = openingCost(e, order, m);
+    const a = accountSummary(e);
+    if (cost.gt(a.available)) {
+      const msg = `Balance insufficient. The order would cost ${cost.toFixed(10)}.`;
+      if (fromRequest) {
+        forget(e, order);
+        throw new SimError('300003', msg);
+      }
+      finish(e, order, 'canceled', now);
+      return;
+    }
+  }
+  const limitTick = order.price ? m.priceToTick(order.price) : null;
+  const crosses =
+    limitTick === null ||
+    (order.side === 'buy'
+      ? (m.bestAsk()?.tick ?? Infinity) <= limitTick
+      : (m.bestBid()?.tick ?? -Infinity) >= limitTick);
+  if (order.postOnly && crosses) {
+    emitOrder(e, order, 'open', now);
+    finish(e, order, 'canceled', now);
+    return;
+  }
+  order.isActive = true;
+  if (!crosses) emitOrder(e, order, 'open', now);
+  if (crosses) take(e, order, m, limitTick, now);
+  if (order.status === 'done') {
+    publishBook(e, m, now);
+    return;
+  }
+  if (order.type === 'market' || order.timeInForce === 'IOC') {
+    finish(e, order, 'canceled', now);
+  } else if (crosses) emitOrder(e, order, 'open', now);
+  e.walletDirty = true;
+  publishBook(e, m, now);
+}
+
+/** Margin + estimated taker fee for the part of the order that would open or grow a position. */
+export function openingCost(e: SimEngine, order: SimOrder, m: SymbolMarket): Decimal {
+  const pos = e.positions.get(order.symbol)?.qty ?? 0;
+  const reducible =
+    (order.side === 'buy' && pos < 0) || (order.side === 'sell' && pos > 0) ? Math.abs(pos) : 0;
+  const opening = Math.max(0, order.size - reducible);
+  if (opening === 0) return ZERO;
+  const top = order.side === 'buy' ? m.bestAsk() : m.bestBid();
+  const ref = order.price ?? (top ? m.tickToPrice(top.tick) : m.mark);
+  const notional = notionalValue(m.spec, opening, ref);
+  return initialMargin(notional, order.leverage).plus(notional.mul(m.spec.takerFeeRate));
+}
+
+/** Walk the synthetic opposite side up to the limit (the user's own orders are never matched). */
+export function take(
+  e: SimEngine,
+  order: SimOrder,
+  m: SymbolMarket,
+  limitTick: number | null,
+  now: number,
+): void {
+  const levels = order.side === 'buy' ? m.asks : m.bids;
+  for (const level of [...levels]) {
+    const left = order.size - order.filledSize - order.canceledSize;
+    if (left <= 0 || order.status === 'done') break;
+    if (limitTick !== null && (order.side === 'buy' ? level.tick > limitTick : level.tick < limitTick)) break;
+    const lots = Math.min(level.size, left);
+    const price = m.tickToPrice(level.tick);
+    m.consume(order.side === 'buy' ? 'ask' : 'bid', level.tick, lots, now);
+    fillOrder(e, order, lots, price, 'taker', now);
+  }
+}
+
+export function finish(e: SimEngine, order: SimOrder, how: 'filled' | 'canceled', now: number): void {
+  if (order.status === 'done') return;
+  const left = order.size - order.filledSize - order.canceledSize;
+  if (how === 'canceled' && left > 0) order.canceledSize += left;
+  if (order.canceledSize > 0) order.cancelExist = true;
+  order.status = 'done';
+  e.openOrders.delete(order);
+  order.isActive = false;
+  order.endAt = now;
+  order.updatedAt = now;
+  e.walletDirty = true;
+  emitOrder(e, order, order.filledSize >= order.size ? 'filled' : how, now);
+}
+
+export function cancelOrderObject(e: SimEngine, order: SimOrder, now: number): void {
+  if (order.status === 'done') return;
+  if (order.stop && !order.stopTriggered) {
+    order.canceledSize = order.size - order.filledSize;
+    order.cancelExist = true;
+    order.status = 'done';
+    e.openOrders.delete(order);
+    order.endAt = now;
+    order.updatedAt = now;
+    emitStopOrder(e, order, 'cancel');
+    return;
+  }
+  finish(e, order, 'canceled', now);
+}
+
+/** DELETE /orders/{id}; works for stop orders too. */
+export function cancelOrder(e: SimEngine, id: string): string[] {
+  const o = e.orders.get(id);
+  if (!o || o.status === 'done') throw new SimError('100004', 'The order cannot be canceled.');
+  const now = e.clock.now();
+  cancelOrderObject(e, o, now);
+  publishBook(e, e.market(o.symbol), now);
+  e.flushWallet();
+  return [id];
+}
+
+export function findByClientOid(e: SimEngine, clientOid: string, symbol?: string): SimOrder | undefined {
+  let found: SimOrder | undefined;
+  for (const o of e.orders.values())
+    if (o.clientOid === clientOid && (!symbol || o.symbol === symbol)) found = o;
+  return found;
+}
+
+/** Cancel every active (non-stop, or only stop) order, optionally of one symbol. */
+export function cancelAll(e: SimEngine, symbol: string | undefined, stops: boolean): string[] {
+  if (symbol) e.market(symbol);
+  const now = e.clock.now();
+  const ids: string[] = [];
+  for (const o of [...e.openOrders]) {
+    if (o.status === 'done' || (symbol && o.symbol !== symbol)) continue;
+    const isStop = !!o.stop && !o.stopTriggered;
+    if (isStop !== stops) continue;
+    cancelOrderObject(e, o, now);
+    ids.push(o.id);
+  }
+  for (const m of e.markets.values()) publishBook(e, m, now);
+  e.flushWallet();
+  return ids;
+}
+
+export function triggerStops(e: SimEngine, now: number): void {
+  for (const o of [...e.openOrders]) {
+    if (!o.stop || o.stopTriggered || o.status === 'done') continue;
+    const m = e.market(o.symbol);
+    const ref = o.stopPriceType === 'MP' ? m.mark : o.stopPriceType === 'IP' ? m.index : m.last;
+    const hit = o.stop === 'up' ? ref.gte(o.stopPrice!) : ref.lte(o.stopPrice!);
+    if (!hit) continue;
+    o.stopTriggered = true;
+    o.updatedAt = now;
+    emitStopOrder(e, o, 'triggered');
+    try {
+      activate(e, o, false);
+    } catch {
+      finish(e, o, 'canceled', now);
+    }
+  }
+}
+
+/** Synthetic volume prints as public trades; it fills the user's top-of-book orders first. */
+export function runTape(e: SimEngine, m: SymbolMarket, volume: number, side: Side, now: number): void {
+  const carry = (e.tapeCarry.get(m.spec.symbol) ?? 0) + volume / m.spec.multiplier.toNumber();
+  let lots = Math.floor(carry);
+  e.tapeCarry.set(m.spec.symbol, carry - lots);
+  if (lots <= 0) return;
+  const top = side === 'sell' ? m.bestBid() : m.bestAsk();
+  if (!top) return;
+  const resting = restingOrders(e, m.spec.symbol, side === 'sell' ? 'buy' : 'sell').filter((o) =>
+    side === 'sell' ? o.price!.gte(m.tickToPrice(top.tick)) : o.price!.lte(m.tickToPrice(top.tick)),
+  );
+  for (const o of resting) {
+    if (lots <= 0) break;
+    const take = Math.min(lots, o.size - o.filledSize - o.canceledSize);
+    fillOrder(e, o, take, o.price!, 'maker', now);
+    lots -= take;
+  }
+  if (lots > 0) publicTrade(e, m, m.tickToPrice(top.tick), Math.min(lots, top.size), side, now, '', '');
+}
+
+/** The market moved through a resting user order: it fills as maker at its own price. */
+export function crossThrough(e: SimEngine, m: SymbolMarket, now: number): void {
+  for (const side of ['buy', 'sell'] as const) {
+    for (const o of restingOrders(e, m.spec.symbol, side)) {
+      const opp = side === 'buy' ? m.asks : m.bids;
+      let remaining = o.size - o.filledSize - o.canceledSize;
+      const limitTick = m.priceToTick(o.price!);
+      for (const level of [...opp]) {
+        if (remaining <= 0) break;
+        if (side === 'buy' ? level.tick > limitTick : level.tick < limitTick) break;
+        const lots = Math.min(level.size, remaining);
+        m.consume(side === 'buy' ? 'ask' : 'bid', level.tick, lots, now);
+        fillOrder(e, o, lots, o.price!, 'maker', now);
+        remaining -= lots;
+        if (o.status === 'done') break;
+      }
+    }
+  }
+}
+
+export function restingOrders(e: SimEngine, symbol: string, side: Side): SimOrder[] {
+  const out: SimOrder[] = [];
+  for (const o of e.openOrders)
+    if (o.isActive && o.symbol === symbol && o.side === side && o.price) out.push(o);
+  return out.sort((a, b) =>
+    side === 'buy'
+      ? b.price!.cmp(a.price!) || a.createdAt - b.createdAt
+      : a.price!.cmp(b.price!) || a.createdAt - b.createdAt,
+  );
+}
+
+export function emitOrder(e: SimEngine, order: SimOrder, type: string, now: number, match?: MatchInfo): void {
+  const data = e.renderOrderEvent(order, type, now, match);
+  e.emit({ channel: 'private', topic: '/contractMarket/tradeOrders', subject: 'orderChange', data });
+  e.emit({
+    channel: 'private',
+    topic: `/contractMarket/tradeOrders:${order.symbol}`,
+    subject: 'symbolOrderChange',
+    data,
+  });
+}
+
+export function emitStopOrder(e: SimEngine, order: SimOrder, type: 'open' | 'triggered' | 'cancel'): void {
+  e.emit({
+    channel: 'private',
+    topic: '/contractMarket/advancedOrders',
+    subject: 'stopOrder',
+    data: e.renderStopEvent(order, type, e.clock.now()),
+  });
+}
+
+/** Drop an order rejected during admission: it never existed for the client. */
+function forget(e: SimEngine, order: SimOrder): void {
+  e.orders.delete(order.id);
+  e.openOrders.delete(order);
+}
