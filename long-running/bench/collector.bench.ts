@@ -111,7 +111,11 @@ function snapshotLevels(): { bids: BookLevel[]; asks: BookLevel[] } {
   return { bids, asks };
 }
 
-const nullStore: CandleStore = { latestOpen: async () => T0 - 60_000, upsert: async () => {} };
+const nullStore: CandleStore = {
+  latestOpen: async () => T0 - 60_000,
+  upsert: async () => {},
+  load: async () => [],
+};
 
 /** A real Collector whose feed is driven by hand, synced on a snapshot at SEQ0. */
 async function collectorUnderTest(): Promise<{ collector: Collector; deliver: (text: string) => void }> {

@@ -77,6 +77,7 @@ describe('BatchedCandleWriter', () => {
     let fail = true;
     const flaky: CandleStore = {
       latestOpen: store.latestOpen,
+      load: store.load,
       async upsert(bars) {
         if (fail) throw new Error('connection reset');
         await store.upsert(bars);

@@ -1,5 +1,6 @@
-import type { Bar } from '@enigma/core/marketdata/index';
-import { type EnigmaDb, latestCandleTime, upsertCandles } from '@enigma/db';
+import type { Bar, Timeframe } from '@enigma/core/marketdata/index';
+import { Money } from '@enigma/core/money';
+import { type EnigmaDb, getCandles, latestCandleTime, upsertCandles } from '@enigma/db';
 import pino, { type Logger } from 'pino';
 
 /** Where a stored bar came from: the exchange's REST klines or the collector's own trade aggregation. */
@@ -11,6 +12,8 @@ export interface CandleStore {
   latestOpen(symbol: string, timeframe: string): Promise<number | undefined>;
   /** Idempotent upsert. */
   upsert(bars: readonly (Bar & { source?: BarSource })[]): Promise<void>;
+  /** Stored bars with from <= open time < to, oldest first. */
+  load(symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Bar[]>;
 }
 
 /** The CandleStore over the `candles` table (repository functions of @enigma/db). */
@@ -19,6 +22,21 @@ export function dbCandleStore(db: EnigmaDb): CandleStore {
     async latestOpen(symbol, timeframe) {
       const t = await latestCandleTime(db, symbol, timeframe);
       return t ? t.getTime() : undefined;
+    },
+    async load(symbol, timeframe, from, to) {
+      const rows = await getCandles(db, symbol, timeframe, new Date(from), new Date(to));
+      return rows.map((r) => ({
+        symbol: r.symbol,
+        timeframe,
+        openTime: r.openTime.getTime(),
+        open: new Money(r.open),
+        high: new Money(r.high),
+        low: new Money(r.low),
+        close: new Money(r.close),
+        volume: new Money(r.volume),
+        turnover: new Money(r.turnover ?? 0),
+        trades: r.trades ?? 0,
+      }));
     },
     async upsert(bars) {
       if (bars.length === 0) return;

@@ -120,7 +120,12 @@ export class Collector {
     const serverNow = await this.opts.rest.serverTime();
     for (const symbol of this.opts.symbols) {
       const lastStored = await this.opts.store.latestOpen(symbol, '1m');
-      this.contexts.set(symbol, this.makeContext(symbol, lastStored, serverNow));
+      const ctx = this.makeContext(symbol, lastStored, serverNow);
+      if (lastStored !== undefined)
+        ctx.candles.preload(
+          await this.opts.store.load(symbol, '1m', lastStored - 86_400_000 + 60_000, lastStored + 60_000),
+        );
+      this.contexts.set(symbol, ctx);
     }
     this.connection = this.opts.feed({
       onMessage: (topic, subject, data) => this.onMessage(topic, subject, data),

@@ -131,4 +131,22 @@ describe('SymbolCandles', () => {
     expect(c.disagreements).toBe(1); // own minute 2 (C101) vs exchange (C1)
     expect(c.compared).toBe(3);
   });
+
+  it('completes an hourly bar across a restart from preloaded stored minutes', () => {
+    const hour = Date.UTC(2025, 4, 5, 11, 0);
+    // 50 minutes stored before the restart (11:00-11:49), the process restarts during 11:50
+    const c = new SymbolCandles('XBTUSDTM', hour + 49 * M, hour + 50 * M + 5_000, 0, { rollups: ['1h'] });
+    c.preload(Array.from({ length: 50 }, (_, i) => ({ ...restBar(hour + i * M, 100 + i), trades: 3 })));
+    const gap = c.dueBackfill(hour + 51 * M + 1)!;
+    expect(gap).toEqual({ from: hour + 50 * M, to: hour + 51 * M });
+    c.addBackfilled(gap, [restBar(hour + 50 * M, 150)]);
+    const out: Bar[] = [];
+    for (let m = 51; m <= 60; m++) out.push(...c.onTrade(trade(hour + m * M + 1, 200 + m)));
+    out.push(...c.advance(hour + 61 * M));
+    const hourly = out.filter((b) => b.timeframe === '1h');
+    expect(hourly).toHaveLength(1);
+    expect(hourly[0]!.openTime).toBe(hour);
+    expect(hourly[0]!.open.toString()).toBe('99');
+    expect(hourly[0]!.close.toString()).toBe('259');
+  });
 });

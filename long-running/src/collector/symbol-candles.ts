@@ -93,6 +93,18 @@ export class SymbolCandles {
     this.resumeAt = bucketStart(now, '1m') + MINUTE;
   }
 
+  /**
+   * Seed the roll-up buffer with stored 1m bars up to the last contiguous one (e.g. the last day from the
+   * database at start), so a higher bar spanning a restart is still completed. Nothing is emitted.
+   */
+  preload(stored: readonly Bar[]): void {
+    for (const bar of stored) {
+      if (bar.timeframe === '1m' && bar.openTime <= this.lastContiguous && !this.bars.has(bar.openTime))
+        this.bars.set(bar.openTime, bar);
+    }
+    this.trim();
+  }
+
   /** Forget the forming bar and the current minute's trades (a reconnect lost some); REST covers them. */
   suspend(now: number): void {
     this.builder = new CandleBuilder(this.symbol, '1m');
