@@ -118,12 +118,13 @@ async function kucoinWsServer(pingInterval = 200) {
     close: async () => {
       for (const c of conns) c.socket.terminate();
       wss.close();
+      http.closeAllConnections();
       await new Promise((r) => http.close(r));
     },
   };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -126,7 +126,13 @@ export class KucoinWs extends EventEmitter {
     this.teardown('closed by client');
     if (socket && socket.readyState !== WebSocket.CLOSED) {
       await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
+        // a peer that never answers the close frame must not hold us up
+        const timer = this.o.timers.setTimeout(() => socket.terminate(), 1000);
+        socket.once('close', () => {
+          this.o.timers.clearTimeout(timer);
+          resolve();
+        });
+        socket.on('error', () => {});
         socket.close();
       });
     }
@@ -189,11 +195,12 @@ export class KucoinWs extends EventEmitter {
     socket.on('message', (raw) => this.onFrame(raw));
     socket.on('close', (code) => this.onDrop(socket, `closed (${code})`));
     socket.on('error', (error) => this.onDrop(socket, `error: ${error.message}`));
-    this.connected = true;
     this.lastFrameAt = this.o.clock();
     this.startKeepAlive(server.pingInterval);
-    this.connections++;
+    // Topics added while this loop runs are visited too (Set iteration includes later additions).
     for (const topic of this.subscriptions) await this.request('subscribe', topic);
+    this.connected = true;
+    this.connections++;
     this.attempt = 0;
     this.emit('connected');
     if (this.connections > 1) {
@@ -296,11 +303,13 @@ export class KucoinWs extends EventEmitter {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed) return;
+    // one pending reconnect at a time (a drop during resubscription reports twice)
+    if (this.closed || this.reconnectTimer !== undefined) return;
     const base = Math.min(this.o.reconnectMaxMs, this.o.reconnectBaseMs * 2 ** this.attempt);
     const delay = Math.round(base * (0.5 + this.o.random()));
     this.attempt++;
     this.reconnectTimer = this.o.timers.setTimeout(() => {
+      this.reconnectTimer = undefined;
       this.connect().catch((error: Error) => {
         this.o.logger.warn({ err: error.message, attempt: this.attempt }, 'KuCoin WS reconnect failed');
         if (this.socket) {

@@ -1,0 +1,165 @@
+import { toMoney } from '@enigma/core/money';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../sim/server.ts';
+import { startTestSimulator, waitFor } from '../../sim/test-helpers.ts';
+import { InvalidOrderError, OrderNotFoundError } from './errors.ts';
+import { KucoinHttpClient } from './http.ts';
+import { kucoinMetrics } from './metrics.ts';
+import { KucoinWs } from './ws.ts';
+import { subscribe, subscribeBook } from './ws-topics.ts';
+
+// Our client against the KuCoin-compatible simulator, over the real wire protocol.
+describe('KuCoin client against the simulator', () => {
+  let sim: RunningSimulator;
+  let http: KucoinHttpClient;
+  const sockets: KucoinWs[] = [];
+  const metrics = kucoinMetrics(new Registry());
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+    http = new KucoinHttpClient({
+      baseUrl: sim.url,
+      credential: {
+        apiKey: sim.credentials.key,
+        apiSecret: sim.credentials.secret,
+        passphrase: sim.credentials.passphrase,
+        keyVersion: '2',
+      },
+      metrics,
+    });
+  });
+  afterAll(async () => {
+    for (const s of sockets) await s.close();
+    await sim?.close();
+  });
+
+  it('syncs time and reads market data', async () => {
+    await http.syncTime();
+    expect(Math.abs(http.timeOffsetMs)).toBeLessThan(5000);
+    const contracts = await http.market.contracts();
+    const xbt = contracts.find((c) => c.symbol === 'XBTUSDTM')!;
+    expect(xbt.multiplier.toFixed()).toBe('0.001');
+    const ticker = await http.market.ticker('XBTUSDTM');
+    expect(ticker.bestAsk.gt(ticker.bestBid)).toBe(true);
+    const book = await http.market.orderBook('XBTUSDTM');
+    expect(book.bids.length).toBeGreaterThan(0);
+    expect((await http.market.orderBook('XBTUSDTM', 20)).bids.length).toBeLessThanOrEqual(20);
+    expect((await http.market.klines('XBTUSDTM', 5)).length).toBeGreaterThan(0);
+    expect((await http.market.fundingRate('XBTUSDTM')).symbol).toBe('XBTUSDTM');
+    expect((await http.market.serverStatus()).status).toBe('open');
+    expect((await http.market.riskLimits('XBTUSDTM')).length).toBeGreaterThan(0);
+  });
+
+  it('places, finds, lists and cancels a limit order', async () => {
+    const ticker = await http.market.ticker('XBTUSDTM');
+    const price = ticker.bestBid.mul(0.9).toDecimalPlaces(1);
+    const ack = await http.trade.placeOrder({
+      clientOid: `e2e-${Date.now()}`,
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'limit',
+      price,
+      size: 1,
+      leverage: 5,
+      postOnly: true,
+    });
+    const order = await http.trade.order(ack.orderId);
+    expect(order.status).toBe('open');
+    expect(order.price?.eq(price)).toBe(true);
+    const byOid = await http.trade.orderByClientOid(ack.clientOid!);
+    expect(byOid?.id).toBe(ack.orderId);
+    const active = await http.trade.orders({ status: 'active', symbol: 'XBTUSDTM' });
+    expect(active.items.map((o) => o.id)).toContain(ack.orderId);
+    expect(await http.trade.cancelOrder(ack.orderId)).toEqual([ack.orderId]);
+    await expect(http.trade.cancelOrder(ack.orderId)).rejects.toBeInstanceOf(OrderNotFoundError);
+  });
+
+  it('opens and closes a position with market orders and sees fills and the account', async () => {
+    const oid = `e2e-m-${Date.now()}`;
+    await http.trade.placeOrder({
+      clientOid: oid,
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 2,
+      leverage: 3,
+    });
+    const pos = await waitFor(async () => {
+      const p = await http.positions.position('XBTUSDTM');
+      return p.qty === 2 ? p : undefined;
+    }, 30_000);
+    expect(pos.isOpen).toBe(true);
+    const fills = await http.trade.fills({ symbol: 'XBTUSDTM' });
+    expect(fills.items.length).toBeGreaterThan(0);
+    await http.trade.placeOrder({
+      clientOid: `${oid}-close`,
+      symbol: 'XBTUSDTM',
+      side: 'sell',
+      type: 'market',
+      size: 2,
+      reduceOnly: true,
+    });
+    await waitFor(
+      async () => ((await http.positions.position('XBTUSDTM')).qty === 0 ? true : undefined),
+      30_000,
+    );
+    const overview = await http.account.overview('USDT');
+    expect(overview.accountEquity.gt(0)).toBe(true);
+  });
+
+  it('maps a rejected order to a typed error', async () => {
+    await expect(
+      http.trade.placeOrder({
+        clientOid: `e2e-bad-${Date.now()}`,
+        symbol: 'XBTUSDTM',
+        side: 'buy',
+        type: 'limit',
+        price: toMoney('0.05'), // off XBTUSDTM's 0.1 tick
+        size: 1,
+        leverage: 5,
+      }),
+    ).rejects.toBeInstanceOf(InvalidOrderError);
+  });
+
+  it('streams tickers and keeps a level-2 book in sync over the public WebSocket', async () => {
+    const ws = new KucoinWs({ getToken: () => http.market.publicToken(), metrics });
+    sockets.push(ws);
+    await ws.start();
+    const tickers: unknown[] = [];
+    await subscribe.tickerV2(ws, 'XBTUSDTM', (t) => tickers.push(t));
+    const sync = await subscribeBook(ws, {
+      symbol: 'XBTUSDTM',
+      priceDecimals: 1,
+      fetchSnapshot: () => http.market.orderBook('XBTUSDTM'),
+      metrics,
+    });
+    await waitFor(() => tickers.length > 0 || undefined, 30_000);
+    await waitFor(() => (sync.synced && sync.book.sequence > 0) || undefined, 30_000);
+    const before = sync.book.sequence;
+    await waitFor(() => sync.book.sequence > before || undefined, 30_000);
+    expect(sync.book.isCrossed()).toBe(false);
+    expect(sync.book.bestBid()).not.toBeNull();
+  });
+
+  it('receives private order events', async () => {
+    const ws = new KucoinWs({ getToken: () => http.market.privateToken(), privateChannel: true, metrics });
+    sockets.push(ws);
+    await ws.start();
+    const events: string[] = [];
+    await subscribe.orders(ws, (o) => events.push(`${o.clientOid}:${o.type}`));
+    const ticker = await http.market.ticker('XBTUSDTM');
+    const clientOid = `e2e-ws-${Date.now()}`;
+    const ack = await http.trade.placeOrder({
+      clientOid,
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'limit',
+      price: ticker.bestBid.mul(0.9).toDecimalPlaces(1),
+      size: 1,
+      leverage: 5,
+    });
+    await http.trade.cancelOrder(ack.orderId);
+    await waitFor(() => events.includes(`${clientOid}:canceled`) || undefined, 30_000);
+    expect(events).toContain(`${clientOid}:open`);
+  });
+});
