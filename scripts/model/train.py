@@ -223,12 +223,14 @@ def main():
     ce = nn.CrossEntropyLoss()
     best = (float('inf'), None, 0)
     epoch = 0
+    seen = 0
     deadline = started + args.minutes * 60
     while time.time() < deadline:
         epoch += 1
         model.train()
         order = rng.permutation(len(x_tr))
         total = 0.0
+        epoch_seen = seen
         for b in range(0, len(order), args.batch):
             if time.time() >= deadline:
                 break
@@ -242,9 +244,10 @@ def main():
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             total += float(loss) * len(j)
+            seen += len(j)
         prob_va, _ = predict(model, x_va)
         val_loss = float(-np.log(np.clip(prob_va[np.arange(len(y_va)), y_va], 1e-7, 1)).mean())
-        print(f'epoch {epoch} ({len(order)} windows) train {total / len(order):.4f} val log-loss {val_loss:.4f} ({time.time() - started:.0f}s)', file=sys.stderr)
+        print(f'epoch {epoch} ({seen} windows seen in all) train {total / max(1, seen - epoch_seen):.4f} val log-loss {val_loss:.4f} ({time.time() - started:.0f}s)', file=sys.stderr)
         if val_loss < best[0]:
             best = (val_loss, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
     model.load_state_dict(best[1])
@@ -263,7 +266,7 @@ def main():
     momentum = np.where(ret15 > bar, 0, np.where(ret15 < -bar, 1, 2))
     momentum_always = np.where(ret15 > 0, 0, 1)
     report = {
-        'model': {'epochs': epoch, 'best_epoch': best[2], 'best_val_log_loss': best[0]},
+        'model': {'epochs': epoch, 'windows_seen': seen, 'best_epoch': best[2], 'best_val_log_loss': best[0]},
         'split': {
             'train_windows_available': int(len(split['train'])),
             'train_windows_used': int(len(train_idx)),
@@ -295,8 +298,9 @@ def main():
     print(json.dumps(report, indent=2))
 
     # ONNX export (opset 17), dynamic batch.
-    model.eval()
-    exported = Exported(model)
+    # eval() on the wrapper itself: torch.onnx.export restores the wrapper's own training flag
+    # recursively afterwards, which would switch the LSTM's dropout back on for the fixture below.
+    exported = Exported(model).eval()
     onnx_path = os.path.join(args.out, 'signal-model.onnx')
     dummy = torch.from_numpy(x_te[:1])
     torch.onnx.export(
@@ -315,6 +319,7 @@ def main():
     fixtures = os.path.join(ROOT, 'long-running', 'src', 'ml', 'fixtures')
     os.makedirs(fixtures, exist_ok=True)
     pick = np.linspace(0, len(x_te) - 1, 4).astype(np.int64)
+    exported.eval()
     with torch.no_grad():
         p, q = exported(torch.from_numpy(x_te[pick]))
     with open(os.path.join(fixtures, 'model-outputs.json'), 'w') as f:

@@ -145,6 +145,8 @@ export const scoreCommand: CliCommand = {
       return 2;
     }
     const now = at ?? (minutes.length > 0 ? minutes.at(-1)!.time + MINUTE : (alertTime ?? Date.now()));
+    // Only what had closed by `now`, and only as much history as the slowest warm-up needs.
+    minutes = minutes.filter((m) => m.time + MINUTE <= now).slice(-HISTORY_MINUTES);
 
     const model: SignalModel | DisabledModel = values['no-model']
       ? { enabled: false, reason: 'model disabled: --no-model' }
