@@ -4,6 +4,7 @@ import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { migrateCommand } from './migrate.ts';
+import { scoreCommand } from './score.ts';
 import { simCommand } from './sim.ts';
 import { startCommand } from './start.ts';
 
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   dataCommand,
   busCommand,
   simCommand,
+  scoreCommand,
 ];
