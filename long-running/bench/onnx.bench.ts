@@ -6,26 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { FEATURE_COUNT, SEQUENCE_LENGTH } from '@enigma/core/features/index';
 import * as ort from 'onnxruntime-node';
+import { type BenchResult, type BenchSuite, ratioOf } from '../../bench/types.ts';
 import { DEFAULT_MODEL_PATH, startSignalModel } from '../src/ml/signal-model.ts';
-
-// Structurally bench/types.ts (outside this package's TypeScript project, so not imported).
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
-interface BenchSuite {
-  name: string;
-  run(progress: (message: string) => void): Promise<BenchResult[]>;
-}
-/** Latency ratio oriented so that > 1 means ours is faster (as bench/types.ts ratioOf). */
-const ratioOf = (ours: number, peer: number) => (ours === 0 ? Number.NaN : peer / ours);
 
 const IDENTITY_PATH = new URL('../models/identity-32x14.onnx', import.meta.url).pathname;
 const WARMUP = 50;
@@ -86,7 +68,7 @@ const suite: BenchSuite = {
         value: model[q],
         higherIsBetter: false,
         peer: { name: 'identity model, same input shape', value: identity[q] },
-        ratio: ratioOf(model[q], identity[q]),
+        ratio: ratioOf(model[q], identity[q], false),
         ...(q === 'p99' ? { goal: '<= 10 ms', goalMet: model.p99 <= 10 } : {}),
       });
     }
@@ -96,7 +78,7 @@ const suite: BenchSuite = {
       value: viaWorker.p99,
       higherIsBetter: false,
       peer: { name: 'direct session.run p99', value: model.p99 },
-      ratio: ratioOf(viaWorker.p99, model.p99),
+      ratio: ratioOf(viaWorker.p99, model.p99, false),
       goal: '<= 10 ms',
       goalMet: viaWorker.p99 <= 10,
       extra: { p50: viaWorker.p50 },
