@@ -4,6 +4,7 @@ import { registerApi } from './api/index.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { ApiError, errorResponse } from './errors.ts';
 import { registerWebhooks } from './webhooks/index.ts';
+import { SourceCache } from './webhooks/source-cache.ts';
 
 export { bootstrapEmbedded } from './bootstrap.ts';
 export { UpstashBusPublisher } from './bus/upstash.ts';
@@ -23,8 +24,10 @@ export { UpstashKv } from './kv/upstash.ts';
  */
 export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const sourceCache = new SourceCache();
   app.use('*', async function withDeps(c, next) {
-    c.set('deps', typeof deps === 'function' ? deps(c.env) : deps);
+    const d = typeof deps === 'function' ? deps(c.env) : deps;
+    c.set('deps', d.sourceCache ? d : { ...d, sourceCache });
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
     c.header('x-request-id', c.get('requestId'));

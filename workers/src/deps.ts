@@ -1,5 +1,6 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
+import type { SourceCache } from './webhooks/source-cache.ts';
 
 /** A pino-compatible logger: the subset of pino's API the app uses. */
 export interface Logger {
@@ -58,6 +59,11 @@ export interface AppDeps {
    * socket address (behind no proxy) instead.
    */
   clientIp?: (req: Request, env: unknown) => string | undefined;
+  /**
+   * Webhook sources remembered between requests. `createApp` makes one per app when absent; the
+   * worker entry keeps one per isolate (deps are rebuilt per request there).
+   */
+  sourceCache?: SourceCache;
 }
 
 /** Defaults for everything in AppConfig except the secrets. */

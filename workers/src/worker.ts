@@ -9,6 +9,10 @@ import { UpstashBusPublisher } from './bus/upstash.ts';
 import { type AppDeps, DEFAULT_CONFIG, type Logger } from './deps.ts';
 import { parseWorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
+import { SourceCache } from './webhooks/source-cache.ts';
+
+/** Lives as long as the isolate: sources are re-read at most every few seconds. */
+const sourceCache = new SourceCache();
 
 /** JSON lines on the console: Workers Logs / `wrangler tail` index them like pino output. */
 const consoleLogger: Logger = {
@@ -38,6 +42,7 @@ export default {
       kv: new UpstashKv(redis, env.REDIS_PREFIX),
       bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
       logger: consoleLogger,
+      sourceCache,
       config: {
         ...DEFAULT_CONFIG,
         staleAfterSeconds: env.STALE_AFTER_SECONDS,

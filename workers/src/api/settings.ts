@@ -147,6 +147,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
       data: { ...body },
       at: new Date(config.now()),
     });
+    c.get('deps').sourceCache?.clear();
     return c.json({ source: jsonRow(source), secret }, 201);
   });
 
@@ -164,6 +165,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
       data: body,
       at: new Date(config.now()),
     });
+    c.get('deps').sourceCache?.clear();
     return c.json(jsonRow(row), 200);
   });
 
@@ -185,6 +187,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
       data: { graceSeconds },
       at: new Date(config.now()),
     });
+    c.get('deps').sourceCache?.clear();
     return c.json({ secret }, 200);
   });
 

@@ -112,7 +112,10 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   const kind = bodyKindOf(c.req.header('content-type'));
   const rawBody = await readBodyCapped(c.req.raw, config.maxBodyBytes);
 
-  const source = await getWebhookSourceByName(deps.db, await masterKeyOf(config.masterKey), trace.source);
+  const mk = await masterKeyOf(config.masterKey);
+  const source = deps.sourceCache
+    ? await deps.sourceCache.get(deps.db, mk, trace.source, config.now())
+    : await getWebhookSourceByName(deps.db, mk, trace.source, new Date(config.now()));
   if (!source)
     throw new ApiError('unknown_source', `no webhook source named ${JSON.stringify(trace.source)}`);
   trace.sourceId = source.id;

@@ -1,0 +1,33 @@
+import type { MasterKey } from '@enigma/db/crypto/envelope';
+import type { EnigmaDb } from '@enigma/db/db-type';
+import { getWebhookSourceByName } from '@enigma/db/repositories/webhook-sources';
+
+type Source = NonNullable<Awaited<ReturnType<typeof getWebhookSourceByName>>>;
+
+/**
+ * Webhook sources (policy and decrypted secrets) remembered for a few seconds, so a burst of alerts
+ * costs one lookup and one decryption instead of two queries each. A change made through the
+ * settings API clears the cache at once in this process; elsewhere it applies within `ttlMs`.
+ * Misses (unknown names) are not cached, so creating a source takes effect immediately.
+ */
+export class SourceCache {
+  readonly #entries = new Map<string, { source: Source; expiresAt: number }>();
+  constructor(readonly ttlMs = 5_000) {}
+
+  async get(db: EnigmaDb, mk: MasterKey, name: string, now: number): Promise<Source | null> {
+    const hit = this.#entries.get(name);
+    if (hit && hit.expiresAt > now) return hit.source;
+    const source = await getWebhookSourceByName(db, mk, name, new Date(now));
+    if (source && this.ttlMs > 0) {
+      if (this.#entries.size > 1000) this.#entries.clear();
+      this.#entries.set(name, { source, expiresAt: now + this.ttlMs });
+    } else {
+      this.#entries.delete(name);
+    }
+    return source;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
