@@ -65,3 +65,20 @@ describe.runIf(shared)('replay of the recorded Binance futures candles', () => {
     expect(Math.abs(rate!)).toBeLessThan(0.003);
   });
 });
+
+describe('replay of downloaded files', () => {
+  it('reads the funding file that `enigma data download --funding` writes beside the candles', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'sim-replay-'));
+    const file = join(dir, 'xbt.csv');
+    writeFileSync(
+      file,
+      'time,open,high,low,close,volume\n0,100,101,99,100.5,10\n60000,100.5,102,100,101,12\n',
+    );
+    writeFileSync(join(dir, 'xbt-funding.csv'), 'time,rate\n0,0.00025\n');
+    const src = buildReplaySource(['XBTUSDTM'], { files: { XBTUSDTM: file }, fundingDir: dir }, 0);
+    expect(src.sample('XBTUSDTM', 0)!.price).toBeCloseTo(100, 6);
+    expect(src.fundingRate!('XBTUSDTM', 30_000)).toBe(0.00025);
+  });
+});

@@ -45,7 +45,14 @@ export function buildReplaySource(symbols: string[], cfg: ReplayConfig, anchorTi
     const file = cfg.files?.[symbol] ?? (dir ? findCandleFile(dir, symbol, timeframe) : undefined);
     if (!file) throw new Error(`no ${timeframe} candle file for ${symbol} in ${dir ?? '(no data dir)'}`);
     candles[symbol] = readCandlesFile(file);
-    const funding = fundingDir ? join(fundingDir, `${dataBaseOf(symbol)}USDT.csv`) : undefined;
+    // `enigma data download --out x.csv --funding` writes the rates beside the candles as x-funding.csv.
+    const beside = cfg.files?.[symbol]?.replace(/\.csv$/i, '-funding.csv');
+    const funding =
+      beside && existsSync(beside)
+        ? beside
+        : fundingDir
+          ? join(fundingDir, `${dataBaseOf(symbol)}USDT.csv`)
+          : undefined;
     if (funding && existsSync(funding)) fundingFiles[symbol] = funding;
   }
   const lengths = Object.values(candles).map((c) => c.length);
