@@ -11,10 +11,11 @@ import { type BarSource, BatchedCandleWriter, type CandleStore } from './candle-
 import { DivergenceMonitor } from './divergence.ts';
 import { bookPayload, CANDLES_STREAM, candlePayload, type HealthEvent, MARKET_EVENTS } from './events.ts';
 import type { FeedConnection, FeedFactory } from './feed.ts';
-import { publicTopics } from './feed.ts';
+import { privateTopics, publicTopics } from './feed.ts';
 import { fetchBars, type MarketDataApi } from './klines.ts';
 import { type Feed, MarketState, summarizeBook } from './market-state.ts';
 import { type CollectorMetrics, collectorMetrics } from './metrics.ts';
+import { routePrivateMessage } from './private-router.ts';
 import { type MessageSink, routeMessage } from './router.ts';
 import { SymbolCandles } from './symbol-candles.ts';
 
@@ -28,6 +29,8 @@ export interface CollectorOptions {
   symbols: readonly string[];
   rest: CollectorRest;
   feed: FeedFactory;
+  /** Private channels of the configured account (orders, stop orders, positions, wallet), if any. */
+  privateFeed?: FeedFactory;
   store: CandleStore;
   registry: Registry;
   bus?: BusPublisher;
@@ -86,6 +89,7 @@ export class Collector {
   private readonly now: () => number;
   private readonly divergence: DivergenceMonitor;
   private connection: FeedConnection | undefined;
+  private privateConnection: FeedConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private connected = false;
   private messageTimes: number[] = [];
@@ -135,6 +139,15 @@ export class Collector {
     await this.connection.start(this.opts.symbols.flatMap(publicTopics));
     this.connected = true;
     this.health({ kind: 'connected', at: this.now() });
+    if (this.opts.privateFeed) {
+      this.privateConnection = this.opts.privateFeed({
+        onMessage: (topic, subject, data) => this.onPrivateMessage(topic, subject, data),
+        onDisconnected: (reason) =>
+          this.health({ kind: 'disconnected', channel: 'private', reason, at: this.now() }),
+        onReconnected: () => this.health({ kind: 'reconnected', channel: 'private', at: this.now() }),
+      });
+      await this.privateConnection.start(privateTopics(this.opts.symbols));
+    }
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
     this.timer.unref();
     this.tick();
@@ -146,6 +159,7 @@ export class Collector {
     this.timer = undefined;
     for (const ctx of this.contexts.values()) this.exportCounts(ctx);
     await this.connection?.close();
+    await this.privateConnection?.close();
     for (const ctx of this.contexts.values()) ctx.sync.resync('stopped');
     await this.writer.close();
   }
@@ -300,6 +314,16 @@ export class Collector {
 
   private onMessage(topic: string, subject: string, data: unknown): void {
     routeMessage(this.sink, topic, subject, data);
+  }
+
+  private onPrivateMessage(topic: string, subject: string, data: unknown): void {
+    try {
+      const event = routePrivateMessage(topic, subject, data);
+      if (event) this.publish(event.channel, event.payload);
+    } catch (error) {
+      this.metrics.parseErrors.inc({ feed: 'private' });
+      this.log.warn({ topic, subject, err: error }, 'rejected a private message');
+    }
   }
 
   private onBookChanged(ctx: SymbolContext): void {

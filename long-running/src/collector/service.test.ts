@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createMemoryBus } from '../bus/memory.ts';
 import { parseCollectorArgs } from '../cli/commands/collector.ts';
+import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
+import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { ManualClock } from '../sim/clock.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
 import type { DivergenceEvent } from './divergence.ts';
@@ -62,6 +64,8 @@ let binance: ReturnType<typeof binanceReplayServer>;
 let handle: DbHandle;
 let service: CollectorService;
 const divergences: DivergenceEvent[] = [];
+const accountEvents: Record<string, unknown>[] = [];
+let account: KucoinCredential;
 const registry = new Registry();
 
 beforeAll(async () => {
@@ -70,14 +74,24 @@ beforeAll(async () => {
     symbols: ['XBTUSDTM'],
     tickMs: 1_000,
     warmupMinutes: 5,
+    initialBalance: 10_000,
     logger: pino({ level: 'silent' }),
   });
   binance = binanceReplayServer(sim);
+  account = {
+    apiKey: sim.credentials.key,
+    apiSecret: sim.credentials.secret,
+    passphrase: sim.credentials.passphrase,
+    keyVersion: '2',
+  };
   handle = await openDatabase({ dataDir: 'memory://' });
   await migrate(handle);
   const bus = createMemoryBus({ logger: pino({ level: 'silent' }) });
   await bus.subscribe(MARKET_EVENTS.divergence, (e) => {
     divergences.push(e as unknown as DivergenceEvent);
+  });
+  await bus.subscribe('events:account.*', (e, channel) => {
+    accountEvents.push({ channel, ...e });
   });
   service = await startCollectorService({
     symbols: ['XBTUSDTM'],
@@ -87,6 +101,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     bus,
     reference: { baseUrl: binance.url() },
+    account,
     tuning: { staleAfterMs: 60_000, divergenceBps: 50, lookbackMs: 5 * 60_000 },
   });
 }, 60_000);
@@ -138,6 +153,32 @@ describe('collector service with the Binance reference feed (PGlite)', () => {
       'recovery',
     );
   }, 60_000);
+
+  it("forwards the account's private order events to the bus, parsed", async () => {
+    const http = new KucoinHttpClient({ baseUrl: sim.url, credential: account });
+    const book = service.collector.orderBook('XBTUSDTM')!;
+    const farBelow = book.bestBid()!.price.mul(0.9).toDecimalPlaces(1);
+    await http.trade.placeOrder({
+      clientOid: 'collector-test-1',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'limit',
+      price: farBelow,
+      size: 1,
+      leverage: 5,
+    });
+    await waitFor(
+      async () => {
+        await runMarket(1);
+        return accountEvents.some((e) => e.channel === 'events:account.order');
+      },
+      10_000,
+      'order event',
+    );
+    const order = accountEvents.find((e) => e.channel === 'events:account.order')!;
+    expect(order).toMatchObject({ clientOid: 'collector-test-1', symbol: 'XBTUSDTM', side: 'buy', size: 1 });
+    expect(order.price).toBe(farBelow.toString());
+  });
 
   it('serves /healthz with the reference feed listed', async () => {
     const res = await service.app.request('/healthz');

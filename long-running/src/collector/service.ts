@@ -3,6 +3,7 @@ import type { EnigmaDb } from '@enigma/db';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { startBinanceFeed } from './binance/feed.ts';
 import { binanceSymbolFor } from './binance/symbols.ts';
@@ -20,6 +21,8 @@ export interface CollectorServiceOptions {
   registry: Registry;
   logger: Logger;
   bus?: BusPublisher;
+  /** API key of the account whose private channels (orders, positions, wallet) are forwarded to the bus. */
+  account?: KucoinCredential;
   /** Binance USDⓈ-M reference feed: its WS base URL, or false to run without it. */
   reference?: { baseUrl?: string } | false;
   /** Passed through to the Collector (stale windows, lookback, divergence threshold, ...). */
@@ -54,6 +57,17 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
     symbols: opts.symbols,
     rest: kucoinCollectorRest(http),
     feed: kucoinFeed(http, { logger: log }),
+    ...(opts.account
+      ? {
+          privateFeed: kucoinFeed(
+            new KucoinHttpClient({ baseUrl: opts.baseUrl, credential: opts.account, logger: log }),
+            {
+              privateChannel: true,
+              logger: log,
+            },
+          ),
+        }
+      : {}),
     store: dbCandleStore(opts.db),
     registry: opts.registry,
     logger: log,

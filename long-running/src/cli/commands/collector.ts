@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { createBus } from '../../bus/index.ts';
 import { startCollectorService } from '../../collector/service.ts';
 import { loadEnv } from '../../env.ts';
+import type { KucoinCredential } from '../../exchange/kucoin/credential.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { startSimulator } from '../../sim/server.ts';
@@ -20,6 +21,7 @@ export interface CollectorArgs {
   port: number;
   staleMs: number;
   reference: string | false;
+  private: boolean;
 }
 
 /** Validate `enigma collector` options; throws naming the bad one. */
@@ -51,7 +53,16 @@ export function parseCollectorArgs(values: Record<string, unknown>): CollectorAr
         : source === 'live'
           ? 'wss://fstream.binance.com'
           : false;
-  return { symbols, source, simSource, ...(url ? { url } : {}), port, staleMs, reference };
+  return {
+    symbols,
+    source,
+    simSource,
+    ...(url ? { url } : {}),
+    port,
+    staleMs,
+    reference,
+    private: values.private === true,
+  };
 }
 
 export const collectorCommand: CliCommand = {
@@ -61,12 +72,14 @@ export const collectorCommand: CliCommand = {
   usage: [
     'usage: enigma collector [--symbols XBTUSDTM,ETHUSDTM] [--live | --url https://api-futures.kucoin.com]',
     '                        [--sim-source synthetic|replay] [--port 9464] [--stale-ms 10000]',
-    '                        [--reference wss://fstream.binance.com | --no-reference]',
+    '                        [--reference wss://fstream.binance.com | --no-reference] [--private]',
     '',
     'Default: an embedded simulator on localhost (offline). --live uses KUCOIN_FUTURES_URL; --url any KuCoin-compatible host.',
     'Database: DATABASE_URL, else the embedded PGlite under ENIGMA_DATA_DIR. Bus: REDIS_URL, else in-process.',
     'Health: GET /healthz (per-feed freshness, 503 when stale) and GET /metrics on --port.',
     'The Binance USDⓈ-M reference feed (divergence alerts) is on by default for --live only.',
+    "--private forwards the account's orders, stop orders, positions and wallet to the bus (events:account.*):",
+    "the simulator's account, or KUCOIN_API_KEY / KUCOIN_API_SECRET / KUCOIN_API_PASSPHRASE when live.",
   ].join('\n'),
   options: {
     symbols: { type: 'string' },
@@ -77,6 +90,7 @@ export const collectorCommand: CliCommand = {
     'stale-ms': { type: 'string' },
     reference: { type: 'string' },
     'no-reference': { type: 'boolean' },
+    private: { type: 'boolean' },
   },
   async run({ values }) {
     let args: CollectorArgs;
@@ -95,6 +109,17 @@ export const collectorCommand: CliCommand = {
     };
     try {
       let baseUrl = args.url ?? env.KUCOIN_FUTURES_URL;
+      let account: KucoinCredential | undefined;
+      if (args.private && args.source === 'live') {
+        if (!env.KUCOIN_API_KEY || !env.KUCOIN_API_SECRET || !env.KUCOIN_API_PASSPHRASE)
+          throw new Error('--private needs KUCOIN_API_KEY, KUCOIN_API_SECRET and KUCOIN_API_PASSPHRASE');
+        account = {
+          apiKey: env.KUCOIN_API_KEY,
+          apiSecret: env.KUCOIN_API_SECRET,
+          passphrase: env.KUCOIN_API_PASSPHRASE,
+          keyVersion: env.KUCOIN_KEY_VERSION,
+        };
+      }
       if (args.source === 'sim') {
         const sim = await startSimulator({
           symbols: args.symbols,
@@ -103,6 +128,13 @@ export const collectorCommand: CliCommand = {
         });
         stops.push(() => sim.close());
         baseUrl = sim.url;
+        if (args.private)
+          account = {
+            apiKey: sim.credentials.key,
+            apiSecret: sim.credentials.secret,
+            passphrase: sim.credentials.passphrase,
+            keyVersion: '2',
+          };
         logger.info({ url: sim.url, source: args.simSource }, 'simulator started');
       }
       const { handle, where } = await openConfiguredDatabase();
@@ -119,6 +151,7 @@ export const collectorCommand: CliCommand = {
         registry,
         logger,
         reference: args.reference === false ? false : { baseUrl: args.reference },
+        ...(account ? { account } : {}),
         tuning: { staleAfterMs: args.staleMs },
       });
       stops.push(() => service.close());
