@@ -124,7 +124,7 @@ async function kucoinWsServer(pingInterval = 200) {
   };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -166,8 +166,40 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
   });
 
   it('pings at the server-given interval and gets pongs', async () => {
-    const { server } = await setup(50);
+    const { server, ws } = await setup(50);
     await waitFor(() => server.conns[0]!.pings >= 3, 'three pings');
+    expect(ws.connections).toBe(1); // answered pings keep the watchdog quiet
+  });
+
+  it('declares a silent socket dead within 2 × pingInterval (manual clock and timers)', async () => {
+    const pingInterval = 1000;
+    const server = await kucoinWsServer(pingInterval);
+    cleanup.push(server.close);
+    let now = 0;
+    const intervals: { fn: () => void; ms: number }[] = [];
+    const timers = {
+      setTimeout: () => 0,
+      clearTimeout: () => {},
+      setInterval: (fn: () => void, ms: number) => intervals.push({ fn, ms }),
+      clearInterval: () => {},
+    };
+    const http = new KucoinHttpClient({ baseUrl: server.url });
+    const ws = new KucoinWs({ getToken: () => http.market.publicToken(), clock: () => now, timers });
+    cleanup.push(() => ws.close());
+    let detectedAt: number | undefined;
+    ws.on('disconnected', () => {
+      detectedAt ??= now;
+    });
+    await ws.start();
+    server.conns[0]!.silent = true;
+    const watchdog = intervals.find((i) => i.ms < pingInterval)!;
+    for (let step = 0; step < 16 && detectedAt === undefined; step++) {
+      now += watchdog.ms;
+      watchdog.fn();
+    }
+    expect(detectedAt).toBeDefined();
+    expect(detectedAt!).toBeGreaterThan(pingInterval);
+    expect(detectedAt!).toBeLessThanOrEqual(2 * pingInterval);
   });
 
   it('parses typed pushes and reports a bad payload without dropping the connection', async () => {
