@@ -49,7 +49,11 @@ export async function bootstrapEmbedded(deps: AppDeps, options: BootstrapOptions
   let source: BootstrapResult['source'] = null;
   const existing = await getWebhookSourceByName(db, mk, sourceName);
   if (!existing) {
-    const created = await createWebhookSource(db, mk, { name: sourceName, kind: 'tradingview' });
+    const created = await createWebhookSource(db, mk, {
+      name: sourceName,
+      kind: 'tradingview',
+      staleAfterSeconds: config.staleAfterSeconds,
+    });
     source = { name: sourceName, secret: created.secret, created: true };
   } else {
     const plaintext = existing.secrets.find((s) => s.plaintext !== null && s.expiresAt === null)?.plaintext;

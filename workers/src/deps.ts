@@ -28,7 +28,7 @@ export interface KvPort {
 
 /** Settings the app reads; `now` is the only clock the app uses. */
 export interface AppConfig {
-  /** default staleness window when the source has none (seconds) */
+  /** staleness window (seconds) given to the default source `bootstrapEmbedded` creates; each source has its own */
   staleAfterSeconds: number;
   /** largest webhook or API body accepted (bytes); larger → 413 */
   maxBodyBytes: number;

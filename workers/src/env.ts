@@ -14,7 +14,6 @@ export const workerEnvSchema = z.object({
   ENIGMA_MASTER_KEY: z.string().min(40),
   /** prefix of every Redis key and stream (environments sharing one Redis; tests) */
   REDIS_PREFIX: z.string().default(''),
-  STALE_AFTER_SECONDS: z.coerce.number().int().positive().default(60),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

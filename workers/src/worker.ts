@@ -45,7 +45,6 @@ export default {
       sourceCache,
       config: {
         ...DEFAULT_CONFIG,
-        staleAfterSeconds: env.STALE_AFTER_SECONDS,
         maxBodyBytes: env.MAX_BODY_BYTES,
         ipRateLimitPerMin: env.IP_RATE_LIMIT_PER_MIN,
         jwtSecret: env.JWT_SECRET,

@@ -165,7 +165,7 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   );
   trace.signal = signal;
 
-  const staleAfter = source.staleAfterSeconds ?? config.staleAfterSeconds;
+  const staleAfter = source.staleAfterSeconds;
   if (signal.alertTime !== undefined && config.now() - signal.alertTime > staleAfter * 1000) {
     const reason = `stale: alert is ${Math.round((config.now() - signal.alertTime) / 1000)} s old (window ${staleAfter} s)`;
     const id = await record(deps, trace, 'stale', reason);
