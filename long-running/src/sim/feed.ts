@@ -96,46 +96,59 @@ export function publicTrade(
 }
 
 /** The displayed book: synthetic levels plus the user's visible resting orders, best first. */
-export function depth(
+/** The displayed book in ticks: synthetic levels plus the user's visible resting orders, best first. */
+export function depthTicks(
   e: SimEngine,
   m: SymbolMarket,
   limit = Number.POSITIVE_INFINITY,
-): { bids: [Decimal, number][]; asks: [Decimal, number][] } {
-  const merge = (side: 'bid' | 'ask'): [Decimal, number][] => {
+): { bids: [number, number][]; asks: [number, number][] } {
+  const merge = (side: 'bid' | 'ask'): [number, number][] => {
+    const levels = side === 'bid' ? m.bids : m.asks;
+    const resting = restingOrders(e, m.spec.symbol, side === 'bid' ? 'buy' : 'sell').filter((o) => !o.hidden);
+    if (resting.length === 0) return levels.slice(0, limit).map((l) => [l.tick, l.size]);
     const map = new Map<number, number>();
-    for (const l of side === 'bid' ? m.bids : m.asks) map.set(l.tick, l.size);
-    for (const o of restingOrders(e, m.spec.symbol, side === 'bid' ? 'buy' : 'sell')) {
-      if (o.hidden) continue;
+    for (const l of levels) map.set(l.tick, l.size);
+    for (const o of resting) {
       const left = o.size - o.filledSize - o.canceledSize;
       const shown = o.iceberg ? Math.min(o.visibleSize ?? left, left) : left;
       const t = Math.round(m.priceToTick(o.price!));
       map.set(t, (map.get(t) ?? 0) + shown);
     }
     const ticks = [...map.keys()].sort((a, b) => (side === 'bid' ? b - a : a - b));
-    return ticks.slice(0, limit).map((t) => [m.tickToPrice(t), map.get(t)!]);
+    return ticks.slice(0, limit).map((t) => [t, map.get(t)!]);
   };
   return { bids: merge('bid'), asks: merge('ask') };
+}
+
+export function depth(e: SimEngine, m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
+  const d = depthTicks(e, m, limit);
+  return {
+    bids: d.bids.map(([t, s]) => [m.tickToPrice(t), s]),
+    asks: d.asks.map(([t, s]) => [m.tickToPrice(t), s]),
+  };
 }
 
 export function topOfBook(
   e: SimEngine,
   m: SymbolMarket,
 ): { bidPrice: string; bidSize: number; askPrice: string; askSize: number } {
-  const d = depth(e, m, 1);
+  const d = depthTicks(e, m, 1);
+  const bid = d.bids[0];
+  const ask = d.asks[0];
   return {
-    bidPrice: d.bids[0]?.[0].toString() ?? '0',
-    bidSize: d.bids[0]?.[1] ?? 0,
-    askPrice: d.asks[0]?.[0].toString() ?? '0',
-    askSize: d.asks[0]?.[1] ?? 0,
+    bidPrice: bid ? m.priceString(bid[0]) : '0',
+    bidSize: bid?.[1] ?? 0,
+    askPrice: ask ? m.priceString(ask[0]) : '0',
+    askSize: ask?.[1] ?? 0,
   };
 }
 
 /** Diff the displayed book against the last published one; each changed level is one level2 delta. */
 export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
-  const d = depth(e, m);
+  const d = depthTicks(e, m);
   const next = new Map<string, number>();
-  for (const [p, s] of d.bids) next.set(`buy|${p.toString()}`, s);
-  for (const [p, s] of d.asks) next.set(`sell|${p.toString()}`, s);
+  for (const [t, s] of d.bids) next.set(`buy|${t}`, s);
+  for (const [t, s] of d.asks) next.set(`sell|${t}`, s);
   // Removals first: every intermediate book a client builds is then a subset of the final one, so
   // never crossed.
   const changes: string[] = [];
@@ -148,7 +161,8 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
   for (const c of changes) {
     m.sequence += 1;
     if (!watched) continue;
-    const [side, price, size] = c.split('|');
+    const [side, tick, size] = c.split('|');
+    const price = m.priceString(Number(tick));
     e.emit({
       channel: 'public',
       topic: `/contractMarket/level2:${sym}`,

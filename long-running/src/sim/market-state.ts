@@ -69,8 +69,27 @@ export class SymbolMarket {
     this.index = new Money(0);
   }
 
+  private readonly priceCache = new Map<number, { price: Decimal; text: string }>();
+
+  /** Price of a tick (cached: the book converts the same few hundred ticks every step). */
   tickToPrice(tick: number): Decimal {
-    return this.spec.tickSize.mul(tick);
+    return this.cached(tick).price;
+  }
+
+  /** The price of a tick as KuCoin prints it ("95000.1"). */
+  priceString(tick: number): string {
+    return this.cached(tick).text;
+  }
+
+  private cached(tick: number): { price: Decimal; text: string } {
+    let c = this.priceCache.get(tick);
+    if (!c) {
+      if (this.priceCache.size > 20_000) this.priceCache.clear();
+      const price = this.spec.tickSize.mul(tick);
+      c = { price, text: price.toString() };
+      this.priceCache.set(tick, c);
+    }
+    return c;
   }
 
   priceToTick(price: Decimal): number {
@@ -142,10 +161,11 @@ export class SymbolMarket {
   bars(minutes: number, from: number, to: number): MinuteBar[] {
     const width = minutes * 60_000;
     const out: MinuteBar[] = [];
-    for (const m of this.minutes) {
-      if (m.time < from - width || m.time > to) continue;
+    for (let i = this.firstBarAt(from - width); i < this.minutes.length; i++) {
+      const m = this.minutes[i]!;
+      if (m.time > to) break;
       const t = Math.floor(m.time / width) * width;
-      if (t < from || t > to) continue;
+      if (t < from) continue;
       const cur = out[out.length - 1];
       if (cur && cur.time === t) {
         cur.high = Math.max(cur.high, m.high);
@@ -158,6 +178,18 @@ export class SymbolMarket {
     return out;
   }
 
+  /** Index of the first bar at or after `time` (bars are time-ordered). */
+  private firstBarAt(time: number): number {
+    let lo = 0;
+    let hi = this.minutes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.minutes[mid]!.time < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** 24 h statistics from the 1-minute bars. */
   stats24h(now: number): { high: number; low: number; open: number; volume: number; turnover: number } {
     const from = now - 86_400_000;
@@ -166,8 +198,8 @@ export class SymbolMarket {
     let open: number | undefined;
     let volume = 0;
     let turnover = 0;
-    for (const m of this.minutes) {
-      if (m.time < from) continue;
+    for (let i = this.firstBarAt(from); i < this.minutes.length; i++) {
+      const m = this.minutes[i]!;
       open ??= m.open;
       high = Math.max(high, m.high);
       low = Math.min(low, m.low);
