@@ -26,6 +26,8 @@ interface Rig {
   http: KucoinHttpClient;
   handle: DbHandle;
   health: HealthEvent[];
+  /** Stop the collector and replace it with a new, not yet started one on the same database. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,33 +53,39 @@ async function startRig(symbol: string, source: 'synthetic' | 'replay'): Promise
   await bus.subscribe<HealthEvent>(MARKET_EVENTS.health, (e) => {
     health.push(e);
   });
-  const collector = new Collector({
-    symbols: [symbol],
-    rest: kucoinCollectorRest(http),
-    feed: kucoinFeed(http, { handshakeTimeoutMs: 500, reconnectBaseMs: 20, reconnectMaxMs: 200 }),
-    store: dbCandleStore(handle.db),
-    registry: new Registry(),
-    bus,
-    tickMs: 20,
-    lookbackMs: 20 * M,
-    staleAfterMs: 60_000,
-  });
-  await collector.start();
-  return {
+  const newCollector = () =>
+    new Collector({
+      symbols: [symbol],
+      rest: kucoinCollectorRest(http),
+      feed: kucoinFeed(http, { handshakeTimeoutMs: 500, reconnectBaseMs: 20, reconnectMaxMs: 200 }),
+      store: dbCandleStore(handle.db),
+      registry: new Registry(),
+      bus,
+      tickMs: 20,
+      lookbackMs: 20 * M,
+      staleAfterMs: 60_000,
+    });
+  const rig: Rig = {
     sim,
     clock,
-    collector,
+    collector: newCollector(),
     http,
     handle,
     health,
+    async restart() {
+      await rig.collector.stop();
+      rig.collector = newCollector();
+    },
     async close() {
-      await collector.stop();
+      await rig.collector.stop();
       await sim.close();
       await bus.close();
       await handle.close();
       await tdb.drop();
     },
   };
+  await rig.collector.start();
+  return rig;
 }
 
 /** Move the simulated market forward in 1 s steps, letting the pushes reach the collector as it goes. */
@@ -180,6 +188,25 @@ describe('Collector against the simulator', () => {
     // the exchange's own candle channel agreed with the bars built from trades
     expect(collector.stats(SYMBOL)!.comparedCandles).toBeGreaterThanOrEqual(2);
     expect(collector.stats(SYMBOL)!.candleDisagreements).toBe(0);
+  }, 120_000);
+
+  it('after a restart resumes from the last stored bar and backfills the downtime', async () => {
+    await rig?.close();
+    rig = await startRig(SYMBOL, 'synthetic');
+    await runMarket(rig, 2 * M + 30_000);
+    await caughtUp(rig, SYMBOL);
+    const before = rig.collector.stats(SYMBOL)!.candlesContiguousUntil;
+    await rig.restart(); // stop writes every queued bar
+    await runMarket(rig, 3 * M); // the collector is down
+    await rig.collector.start();
+    await runMarket(rig, 2 * M);
+    await caughtUp(rig, SYMBOL);
+    const lastClosed = Math.floor(rig.clock.now() / M) * M - M;
+    const rows = await expectStoredEqualsSim(rig, SYMBOL, Math.floor((T0 - 20 * M) / M) * M, lastClosed);
+    const bySource = new Map(rows.map((r) => [r.openTime.getTime(), r.source]));
+    expect(bySource.get(before + M)).toBe('kucoin');
+    expect(bySource.get(before)).toBe('kucoin-trades');
+    expect(bySource.get(lastClosed)).toBe('kucoin-trades');
   }, 120_000);
 
   it("builds 1m candles from the replayed trades that equal the simulator's own candles", async () => {
