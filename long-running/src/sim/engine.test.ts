@@ -278,3 +278,14 @@ describe('determinism', () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe('fees', () => {
+  it('charges hidden orders the taker rate even when they fill as maker', () => {
+    const { engine, move } = setup();
+    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '99000', size: 2, hidden: true }));
+    move('XBTUSDTM', 98_900);
+    const fill = engine.fills.find((f) => f.orderId === orderId)!;
+    expect(fill.liquidity).toBe('maker');
+    expect(fill.fee.toString()).toBe('0.1188'); // 198 × 0.0006
+  });
+});

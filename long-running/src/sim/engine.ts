@@ -248,11 +248,21 @@ export class SimEngine {
   }
 
   /** Credit the account (the paper account of `enigma start`, tests). */
-  deposit(amount: number | string): void {
-    const d = toMoney(amount);
-    if (d.lte(0)) throw badParam('amount must be positive');
+  deposit(amount: number | string, type: 'Deposit' | 'TransferIn' = 'Deposit'): void {
+    const d = positiveAmount(amount);
     this.wallet = this.wallet.plus(d);
-    this.addLedger('Deposit', d, 'simulator deposit');
+    this.addLedger(type, d, type === 'Deposit' ? 'simulator deposit' : 'Transferred in');
+    this.walletDirty = true;
+    this.flushWallet();
+  }
+
+  /** Move funds out of the futures account (POST /api/v3/transfer-out): at most the available balance. */
+  withdraw(amount: number | string): void {
+    const d = positiveAmount(amount);
+    if (d.gt(accountSummary(this).available))
+      throw new SimError('300003', `Balance insufficient. The order would cost ${d.toFixed(10)}.`);
+    this.wallet = this.wallet.minus(d);
+    this.addLedger('TransferOut', d.neg(), 'Transferred out');
     this.walletDirty = true;
     this.flushWallet();
   }
@@ -511,4 +521,15 @@ export function nextFundingTime(now: number, granularity: number): number {
 function roundToTick(price: number, spec: ContractSpec): number {
   const tick = spec.tickSize.toNumber();
   return Number((Math.round(price / tick) * tick).toFixed(spec.tickSize.decimalPlaces()));
+}
+
+function positiveAmount(amount: number | string): Decimal {
+  let d: Decimal;
+  try {
+    d = toMoney(amount);
+  } catch {
+    throw badParam('amount must be a number');
+  }
+  if (d.lte(0)) throw badParam('amount must be positive');
+  return d;
 }

@@ -43,13 +43,11 @@ export function fillOrder(
     pos.openPrice = price;
   }
   const out = applyFill(m.spec, pos.qty, pos.entryPrice, signed, price);
-  const fee = tradingFee(
-    m.spec,
-    lots,
-    price,
-    liquidity === 'maker' && tradeType === 'trade' ? 'maker' : 'taker',
-  );
-  const feeRate = liquidity === 'maker' ? m.spec.makerFeeRate : m.spec.takerFeeRate;
+  // KuCoin charges hidden and iceberg orders the taker rate even when they rest.
+  const feeKind =
+    liquidity === 'maker' && tradeType === 'trade' && !order.hidden && !order.iceberg ? 'maker' : 'taker';
+  const fee = tradingFee(m.spec, lots, price, feeKind);
+  const feeRate = feeKind === 'maker' ? m.spec.makerFeeRate : m.spec.takerFeeRate;
   const closeFee = fee.mul(out.closedLots).div(lots);
   const openFee = fee.minus(closeFee);
   if (out.closedLots > 0 && before !== 0)

@@ -303,4 +303,41 @@ export function registerAccountRoutes(
       hasMore: items.length > maxCount,
     });
   });
+
+  // Transfers between the futures account and the outside world: the simulator's only funding path
+  // besides /sim/deposit. Only USDT is held.
+  app.post('/api/v1/transfer-in', auth, (c) => {
+    const body = bodyObject(jsonBody(c));
+    if (body['currency'] !== 'USDT') throw new SimError('100001', 'only USDT is supported');
+    engine.deposit(positiveDecimal(body['amount'], 'amount').toString(), 'TransferIn');
+    return ok(c, null);
+  });
+
+  app.post('/api/v3/transfer-out', auth, (c) => {
+    const body = bodyObject(jsonBody(c));
+    if (body['currency'] !== 'USDT') throw new SimError('100001', 'only USDT is supported');
+    const amount = positiveDecimal(body['amount'], 'amount');
+    engine.withdraw(amount.toString());
+    const now = engine.clock.now();
+    const id = engine.nextId();
+    return ok(c, {
+      applyId: id,
+      bizNo: id,
+      payAccountType: 'CONTRACT',
+      payTag: 'DEFAULT',
+      remark: '',
+      recAccountType: String(body['recAccountType'] ?? 'MAIN'),
+      recTag: 'DEFAULT',
+      recRemark: '',
+      recSystem: 'KUCOIN',
+      status: 'SUCCESS',
+      currency: 'USDT',
+      amount: amount.toString(),
+      fee: '0',
+      sn: Number(id.slice(-12)),
+      reason: '',
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
 }

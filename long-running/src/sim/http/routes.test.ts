@@ -180,3 +180,39 @@ describe('private REST operations', () => {
     expect(max.data.maxBuyOpenSize).toBeGreaterThan(100);
   });
 });
+
+describe('transfers', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startTestSimulator({ initialBalance: 0 });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  const post = async (path: string, body: unknown) => {
+    const text = JSON.stringify(body);
+    const res = await fetch(`${sim.url}${path}`, {
+      method: 'POST',
+      body: text,
+      headers: signRequest(sim.credentials, 'POST', path, text, Date.now()),
+    });
+    return (await res.json()) as { code: string; data: unknown };
+  };
+
+  it('moves USDT in and out, never more than is available', async () => {
+    expect(
+      (await post('/api/v1/transfer-in', { currency: 'USDT', amount: '250', payAccountType: 'MAIN' })).code,
+    ).toBe('200000');
+    expect(
+      (await post('/api/v3/transfer-out', { currency: 'USDT', amount: '100', recAccountType: 'MAIN' })).data,
+    ).toMatchObject({
+      amount: '100',
+      currency: 'USDT',
+    });
+    expect(
+      (await post('/api/v3/transfer-out', { currency: 'USDT', amount: '151', recAccountType: 'MAIN' })).code,
+    ).toBe('300003');
+    expect(sim.engine.wallet.toString()).toBe('150');
+    expect(sim.engine.ledger.map((l) => l.type)).toEqual(['TransferIn', 'TransferOut']);
+  });
+});
