@@ -13,6 +13,7 @@ import {
   RateLimitError,
   toKucoinError,
 } from './errors.ts';
+import { interpret } from './http.ts';
 
 // Error mapping table: (code, HTTP status) → typed error.
 const rows: [string | undefined, number, typeof KucoinError, string][] = [
@@ -57,5 +58,31 @@ describe('KuCoin error code table', () => {
     for (const [code, [, , meaning]] of Object.entries(KUCOIN_ERROR_TABLE)) {
       expect(meaning.length, code).toBeGreaterThan(3);
     }
+  });
+});
+
+describe('KuCoin response envelope', () => {
+  const res = (status: number, text: string) => ({ status, headers: new Headers(), text });
+
+  it('returns data only for HTTP 200 with code "200000"', () => {
+    expect(interpret(res(200, '{"code":"200000","data":{"a":1}}'))).toEqual({ a: 1 });
+    expect(interpret(res(200, '{"code":"200000","data":null}'))).toBeNull();
+  });
+
+  it('maps a business error sent with HTTP 200', () => {
+    expect(() => interpret(res(200, '{"code":"300003","msg":"Balance insufficient"}'))).toThrow(
+      InsufficientBalanceError,
+    );
+  });
+
+  it('maps a gateway error sent with 4xx', () => {
+    expect(() => interpret(res(401, '{"code":"400005","msg":"Invalid KC-API-SIGN"}'))).toThrow(
+      AuthenticationError,
+    );
+  });
+
+  it('maps a non-JSON answer (e.g. a proxy error page) by its HTTP status', () => {
+    expect(() => interpret(res(502, '<html>Bad Gateway</html>'))).toThrow(ExchangeUnavailableError);
+    expect(() => interpret(res(403, '<html>denied</html>'))).toThrow(AuthenticationError);
   });
 });
