@@ -1,7 +1,7 @@
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from './server.ts';
-import { startTestSimulator } from './test-helpers.ts';
+import { startTestSimulator, waitFor } from './test-helpers.ts';
 
 type KucoinFutures = InstanceType<(typeof ccxt.pro)['kucoinfutures']>;
 const BTC = 'BTC/USDT:USDT';
@@ -13,8 +13,12 @@ function ccxtClient(sim: RunningSimulator, secret = sim.credentials.secret): Kuc
     secret,
     password: sim.credentials.passphrase,
   });
-  const api = ex.urls['api'] as Record<string, string>;
-  for (const key of Object.keys(api)) api[key] = sim.url;
+  const api = ex.urls['api'] as Record<string, string | Record<string, string>>;
+  for (const [key, value] of Object.entries(api)) {
+    if (typeof value === 'string') api[key] = sim.url;
+    // The nested `ws` family is KuCoin's unified-account WebSocket; the futures WS URL comes from the bullet.
+    else for (const k of Object.keys(value)) value[k] = sim.wsUrl;
+  }
   return ex;
 }
 
@@ -93,6 +97,19 @@ describe('CCXT kucoinfutures against the simulator', () => {
     const live = await ex.watchOrderBook(BTC);
     expect(live.nonce!).toBeGreaterThan(0);
     expect(Math.abs(live.bids[0]![0]! - rest.bids[0]![0]!)).toBeLessThan(rest.bids[0]![0]! * 0.01);
+  });
+
+  // (watchPositions in this CCXT build always uses KuCoin's unified-account WS protocol, not the futures one.)
+  it('streams its own orders and balance over private ccxt.pro topics', async () => {
+    const orders = ex.watchOrders(BTC);
+    const balance = ex.watchBalance();
+    const subscribed = () =>
+      sim.engine.isWatched('/contractMarket/tradeOrders') && sim.engine.isWatched('/contractAccount/wallet');
+    await waitFor(subscribed);
+    const placed = await ex.createOrder(BTC, 'market', 'buy', 1);
+    const [o] = await orders;
+    expect(o).toMatchObject({ id: placed.id, symbol: BTC, side: 'buy' });
+    expect((await balance)['USDT']?.free).toBeGreaterThan(0);
   });
 
   it('turns a wrong secret into an AuthenticationError', async () => {
