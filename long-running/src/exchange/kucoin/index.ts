@@ -10,6 +10,6 @@ export * from './orders.ts';
 export * from './parse.ts';
 export { RateLimiter } from './rate-limit.ts';
 export { type BuiltRequest, buildRequest, type RequestSpec } from './request.ts';
-export { type Bullet, KucoinWs, type KucoinWsOptions, type WsMessage } from './ws.ts';
+export { type Bullet, KucoinWs, type KucoinWsOptions, type WsMessage, WsSubscribeError } from './ws.ts';
 export * from './ws-parse.ts';
 export { subscribe, subscribeBook, topics } from './ws-topics.ts';

@@ -217,8 +217,13 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
   });
 
   it('rejects a subscription the server answers with an error frame', async () => {
-    const { ws } = await setup();
+    const { server, ws } = await setup();
     await expect(ws.subscribe('/bad/topic:X', () => {})).rejects.toThrow(/topic does not exist/);
+    // the refused topic is forgotten: a reconnect restores only the good ones
+    await ws.subscribe('/contractMarket/tickerV2:XBTUSDTM', () => {});
+    server.conns[0]!.socket.close();
+    await waitFor(() => ws.connections === 2 && ws.isConnected, 'reconnect');
+    expect(server.conns[1]!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
   });
 
   it('detects a silent socket, reconnects with a fresh token and resubscribes', async () => {

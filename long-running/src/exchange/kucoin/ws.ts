@@ -48,6 +48,18 @@ const realTimers: Timers = {
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 };
 
+/** KuCoin answered a subscribe/unsubscribe with an `error` frame (e.g. 404 topic does not exist). */
+export class WsSubscribeError extends Error {
+  override readonly name = 'WsSubscribeError';
+  constructor(
+    readonly topic: string,
+    readonly code: string | number | undefined,
+    readonly reason: string,
+  ) {
+    super(`KuCoin refused ${topic}: ${code} ${reason}`);
+  }
+}
+
 /** Expand `/prefix:A,B` into the per-symbol topics KuCoin pushes on. */
 export function expandTopic(topic: string): string[] {
   const i = topic.indexOf(':');
@@ -77,7 +89,7 @@ export class KucoinWs extends EventEmitter {
   private readonly subscriptions = new Set<string>();
   private readonly pendingAcks = new Map<
     string,
-    { resolve: () => void; reject: (e: Error) => void; timer: unknown }
+    { topic: string; resolve: () => void; reject: (e: Error) => void; timer: unknown }
   >();
   private nextId = 1;
   private lastFrameAt = 0;
@@ -147,7 +159,19 @@ export class KucoinWs extends EventEmitter {
     }
     const isNew = !this.subscriptions.has(topic);
     this.subscriptions.add(topic);
-    if (isNew && this.connected) await this.request('subscribe', topic);
+    if (!isNew || !this.connected) return;
+    try {
+      await this.request('subscribe', topic);
+    } catch (error) {
+      // a refused topic must not be restored on every reconnect
+      if (error instanceof WsSubscribeError) this.forget(topic);
+      throw error;
+    }
+  }
+
+  private forget(topic: string): void {
+    this.subscriptions.delete(topic);
+    for (const t of expandTopic(topic)) this.handlers.delete(t);
   }
 
   /** Unsubscribe and drop every handler of `topic`. */
@@ -198,7 +222,15 @@ export class KucoinWs extends EventEmitter {
     this.lastFrameAt = this.o.clock();
     this.startKeepAlive(server.pingInterval);
     // Topics added while this loop runs are visited too (Set iteration includes later additions).
-    for (const topic of this.subscriptions) await this.request('subscribe', topic);
+    for (const topic of this.subscriptions) {
+      try {
+        await this.request('subscribe', topic);
+      } catch (error) {
+        if (!(error instanceof WsSubscribeError)) throw error;
+        this.forget(topic);
+        this.emit('subscribeError', error);
+      }
+    }
     this.connected = true;
     this.connections++;
     this.attempt = 0;
@@ -244,7 +276,7 @@ export class KucoinWs extends EventEmitter {
         this.pendingAcks.delete(String(frame.id));
         this.o.timers.clearTimeout(ack.timer);
         if (frame.type === 'ack') ack.resolve();
-        else ack.reject(new Error(`KuCoin WS error ${frame.code}: ${String(frame.data)}`));
+        else ack.reject(new WsSubscribeError(ack.topic, frame.code, String(frame.data)));
       } else if (frame.type === 'error')
         this.o.logger.warn({ code: frame.code, data: frame.data }, 'KuCoin WS error');
       return;
@@ -269,7 +301,7 @@ export class KucoinWs extends EventEmitter {
         this.pendingAcks.delete(id);
         reject(new Error(`no ack for ${type} ${topic}`));
       }, this.o.handshakeTimeoutMs);
-      this.pendingAcks.set(id, { resolve, reject, timer });
+      this.pendingAcks.set(id, { topic, resolve, reject, timer });
       this.send({ id, type, topic, privateChannel: this.o.privateChannel, response: true });
     });
   }
