@@ -150,6 +150,9 @@ describe('matching', () => {
     expect(code(order({ symbol: 'DOGEUSDTM', side: 'buy', price: '1', size: 1 }))).toBe('100003');
     expect(code(order({ side: 'buy', price: '100000', size: 1, leverage: 200 }))).toBe('300016');
     expect(code(order({ side: 'sell', type: 'market', size: 1, reduceOnly: true }))).toBe('300009');
+    expect(code(order({ symbol: 'SOLUSDTM', side: 'buy', price: '100', size: 1, marginMode: 'CROSS' }))).toBe(
+      '330005',
+    );
     const dup = order({ side: 'buy', price: '90000', size: 1 });
     expect(code(dup)).toBe('accepted');
     expect(code(dup)).toBe('300018');

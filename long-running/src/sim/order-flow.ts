@@ -104,7 +104,11 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
   for (const o of e.openOrders)
     if (o.clientOid === input.clientOid) throw new SimError('300018', 'The clientOid is duplicated');
   if (input.marginMode && input.marginMode !== st.marginMode)
-    throw badParam(`The order's margin mode does not match the current margin mode (${st.marginMode})`);
+    // KuCoin's code for this (330005) is from its error list, not from a recorded answer.
+    throw new SimError(
+      '330005',
+      `The order's margin mode does not match the selected one (${st.marginMode}). Please switch and try again.`,
+    );
   const pos = e.positions.get(input.symbol);
   let side = input.side;
   let size = input.size;
