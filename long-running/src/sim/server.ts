@@ -45,6 +45,10 @@ export interface SimulatorOptions {
   pingInterval?: number;
   pingTimeout?: number;
   logger?: Logger;
+  /** Restrict the key to these source IPs (400006 otherwise). */
+  ipWhitelist?: string[];
+  /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
+  keyPermissions?: ('General' | 'Futures')[];
 }
 
 /** A running simulator. */
@@ -114,6 +118,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     authClock: opts.authClock ?? systemClock,
     pingInterval,
     pingTimeout,
+    ipWhitelist: opts.ipWhitelist,
+    keyPermissions: opts.keyPermissions,
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),
   });

@@ -140,3 +140,40 @@ describe('gateway errors over HTTP', () => {
     expect(await call('/api/v9/nothing', {})).toMatchObject({ status: 404, body: { code: '404000' } });
   });
 });
+
+describe('key restrictions', () => {
+  it('answers 400006 outside the IP whitelist and 400007 for a read-only key that trades', async () => {
+    const walled = await startTestSimulator({ ipWhitelist: ['10.1.2.3'] });
+    const readOnly = await startTestSimulator({ keyPermissions: ['General'] });
+    try {
+      const path = '/api/v1/positions';
+      const res = await fetch(`${walled.url}${path}`, {
+        headers: signRequest(walled.credentials, 'GET', path, '', Date.now()),
+      });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ code: '400006' });
+      const read = await fetch(`${readOnly.url}${path}`, {
+        headers: signRequest(readOnly.credentials, 'GET', path, '', Date.now()),
+      });
+      expect(await read.json()).toMatchObject({ code: '200000' });
+      const body = JSON.stringify({
+        clientOid: 'ro',
+        symbol: 'XBTUSDTM',
+        side: 'buy',
+        type: 'market',
+        size: 1,
+        leverage: 1,
+      });
+      const write = await fetch(`${readOnly.url}/api/v1/orders`, {
+        method: 'POST',
+        body,
+        headers: signRequest(readOnly.credentials, 'POST', '/api/v1/orders', body, Date.now()),
+      });
+      expect(await write.json()).toMatchObject({ code: '400007' });
+      expect(readOnly.engine.orders.size).toBe(0);
+    } finally {
+      await walled.close();
+      await readOnly.close();
+    }
+  });
+});

@@ -21,6 +21,10 @@ export interface SimContext {
   pingTimeout: number;
   /** Called with unexpected handler errors (answered as 500000). */
   onInternalError?: (err: Error) => void;
+  /** Source addresses the key accepts (KuCoin's IP whitelist); undefined = any. */
+  ipWhitelist?: string[];
+  /** Key permissions; without `Futures` every state-changing call gets 400007. Undefined = all. */
+  keyPermissions?: ('General' | 'Futures')[];
   /** Called for requests to paths the simulator does not serve. */
   onNotFound?: (method: string, path: string) => void;
 }
@@ -53,6 +57,12 @@ export function requireAuth(ctx: SimContext): MiddlewareHandler<SimEnv> {
       now: ctx.authClock.now(),
       credentials: ctx.credentials,
     });
+    const ip = c.env.incoming.socket.remoteAddress ?? '';
+    if (ctx.ipWhitelist && !ctx.ipWhitelist.includes(ip.replace(/^::ffff:/, '')))
+      throw new SimError('400006', `Invalid request ip, the current clientIp is:${ip}`, 403);
+    const trading = c.req.method !== 'GET' && !new URL(c.req.url).pathname.startsWith('/api/v1/bullet');
+    if (trading && ctx.keyPermissions && !ctx.keyPermissions.includes('Futures'))
+      throw new SimError('400007', 'Access Denied', 403);
     await next();
   };
 }
