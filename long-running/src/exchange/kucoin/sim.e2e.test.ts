@@ -162,4 +162,83 @@ describe('KuCoin client against the simulator', () => {
     await waitFor(() => events.includes(`${clientOid}:canceled`) || undefined, 30_000);
     expect(events).toContain(`${clientOid}:open`);
   });
+
+  it('covers the remaining trading, position and account operations', async () => {
+    const t = Date.now();
+    const ticker = await http.market.ticker('ETHUSDTM');
+    const far = ticker.bestBid.mul(0.8).toDecimalPlaces(2);
+    const batch = await http.trade.placeOrders([
+      {
+        clientOid: `e2e-b1-${t}`,
+        symbol: 'ETHUSDTM',
+        side: 'buy',
+        type: 'limit',
+        price: far,
+        size: 1,
+        leverage: 2,
+      },
+      {
+        clientOid: `e2e-b2-${t}`,
+        symbol: 'ETHUSDTM',
+        side: 'buy',
+        type: 'limit',
+        price: far,
+        size: 1,
+        leverage: 2,
+      },
+    ]);
+    expect(batch.map((b) => b.code)).toEqual(['200000', '200000']);
+    expect(await http.trade.cancelOrderByClientOid(`e2e-b1-${t}`, 'ETHUSDTM')).toBe(`e2e-b1-${t}`);
+    expect((await http.trade.cancelAllOrders('ETHUSDTM')).length).toBeGreaterThan(0);
+
+    const stop = await http.trade.placeOrder({
+      clientOid: `e2e-s-${t}`,
+      symbol: 'ETHUSDTM',
+      side: 'sell',
+      type: 'market',
+      size: 1,
+      leverage: 2,
+      stop: { direction: 'down', price: far, priceType: 'MP' },
+    });
+    const stops = await http.trade.stopOrders({ symbol: 'ETHUSDTM' });
+    expect(stops.items.map((o) => o.id)).toContain(stop.orderId);
+    expect(await http.trade.cancelAllStopOrders('ETHUSDTM')).toContain(stop.orderId);
+
+    const tpsl = await http.trade.placeTpSlOrder({
+      clientOid: `e2e-t-${t}`,
+      symbol: 'ETHUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 1,
+      leverage: 2,
+      upTriggerPrice: ticker.bestAsk.mul(1.2).toDecimalPlaces(2),
+      downTriggerPrice: far,
+      stopPriceType: 'MP',
+    });
+    expect(tpsl.orderId).toBeTruthy();
+    await http.trade.placeOrder({
+      clientOid: `e2e-c-${t}`,
+      symbol: 'ETHUSDTM',
+      side: 'sell',
+      type: 'market',
+      closeOrder: true,
+    });
+    await http.trade.cancelAllStopOrders('ETHUSDTM');
+
+    expect((await http.trade.recentDoneOrders('ETHUSDTM')).length).toBeGreaterThan(0);
+    expect((await http.trade.recentFills('ETHUSDTM')).length).toBeGreaterThan(0);
+    expect((await http.trade.orders({ status: 'done', symbol: 'ETHUSDTM' })).items.length).toBeGreaterThan(0);
+    await http.positions.positions('USDT');
+    await http.positions.history({ symbol: 'ETHUSDTM' });
+    const mode = await http.positions.marginMode('SOLUSDTM');
+    const other = mode.marginMode === 'ISOLATED' ? 'CROSS' : 'ISOLATED';
+    expect((await http.positions.changeMarginMode('SOLUSDTM', other)).marginMode).toBe(other);
+    expect(await http.positions.changeCrossLeverage('SOLUSDTM', toMoney(5))).toBe(true);
+    expect((await http.positions.crossLeverage('SOLUSDTM')).leverage).toBe('5');
+    expect(await http.positions.changeRiskLimitLevel('SOLUSDTM', 1)).toBe(true);
+    await http.account.fundingHistory({ symbol: 'XBTUSDTM' });
+    const now = Date.now();
+    await http.market.fundingRateHistory('XBTUSDTM', now - 7 * 86_400_000, now);
+    expect((await http.market.trades('XBTUSDTM')).length).toBeGreaterThan(0);
+  });
 });
