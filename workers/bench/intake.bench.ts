@@ -28,10 +28,10 @@ import { UpstashBusPublisher } from '../src/bus/upstash.ts';
 import { type AppDeps, DEFAULT_CONFIG, type KvPort, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
 import { UpstashKv } from '../src/kv/upstash.ts';
+import { alertBody, CONCURRENCY, closedLoop } from './load.ts';
 
 const PHASE_MS = 6_000;
 const WARMUP_MS = 1_500;
-const CONCURRENCY = 32;
 const GOAL = 0.25;
 const MAX_IN_FLIGHT = 128;
 
@@ -53,50 +53,6 @@ async function listen(
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-function p99(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN;
-}
-
-/** Closed-loop load: CONCURRENCY clients send back to back for `ms`; returns req/s and latencies. */
-async function closedLoop(
-  ms: number,
-  send: (i: number) => Promise<Response>,
-  check: (r: Response) => boolean,
-) {
-  const latencies: number[] = [];
-  let n = 0;
-  let bad = 0;
-  const deadline = performance.now() + ms;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        const res = await send(n++);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t);
-        if (!check(res)) bad++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { rps: latencies.length / seconds, p99: p99(latencies), bad, count: latencies.length };
-}
-
-function alertBody(secret: string, i: number, now: number): string {
-  return JSON.stringify({
-    secret,
-    timestamp: new Date(now).toISOString(),
-    exchange: 'KUCOIN',
-    symbol: 'XBTUSDTM',
-    interval: '15',
-    action: i % 2 ? 'buy' : 'sell',
-    order_id: `bench-${i}`,
-    indicators: { rsi: '28.4', macd: '-12.5', close: '64150.5' },
-  });
 }
 
 function deps(db: AppDeps['db'], kv: KvPort, bus: BusPublisher, masterKey: string): AppDeps {

@@ -20,6 +20,8 @@ export const workerEnvSchema = z.object({
     .positive()
     .default(64 * 1024),
   IP_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(600),
+  /** lowest level written to the console (Workers Logs) */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Local development and tests only: host:port/path of a WebSocket→TCP proxy in front of PostgreSQL. */
   NEON_WS_PROXY: z.string().optional(),
 });

@@ -14,13 +14,20 @@ import { SourceCache } from './webhooks/source-cache.ts';
 /** Lives as long as the isolate: sources are re-read at most every few seconds. */
 const sourceCache = new SourceCache();
 
-/** JSON lines on the console: Workers Logs / `wrangler tail` index them like pino output. */
-const consoleLogger: Logger = {
-  debug: (obj, msg) => console.debug(JSON.stringify({ level: 'debug', msg, ...obj })),
-  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
-  warn: (obj, msg) => console.warn(JSON.stringify({ level: 'warn', msg, ...obj })),
-  error: (obj, msg) => console.error(JSON.stringify({ level: 'error', msg, ...obj })),
-};
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
+
+/** JSON lines on the console at or above `min`: Workers Logs / `wrangler tail` index them like pino output. */
+function consoleLogger(min: Level): Logger {
+  const on = (level: Level) => LEVELS.indexOf(level) >= LEVELS.indexOf(min);
+  const line = (level: Level, obj: object, msg?: string) => JSON.stringify({ level, msg, ...obj });
+  return {
+    debug: (obj, msg) => on('debug') && console.debug(line('debug', obj, msg)),
+    info: (obj, msg) => on('info') && console.log(line('info', obj, msg)),
+    warn: (obj, msg) => on('warn') && console.warn(line('warn', obj, msg)),
+    error: (obj, msg) => on('error') && console.error(line('error', obj, msg)),
+  };
+}
 
 export default {
   async fetch(
@@ -41,7 +48,7 @@ export default {
       db,
       kv: new UpstashKv(redis, env.REDIS_PREFIX),
       bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
-      logger: consoleLogger,
+      logger: consoleLogger(env.LOG_LEVEL),
       sourceCache,
       config: {
         ...DEFAULT_CONFIG,

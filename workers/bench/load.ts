@@ -1,0 +1,48 @@
+/** Load generation shared by the intake benchmarks (Node and workerd). */
+
+/** Concurrent client connections of the closed-loop phases. */
+export const CONCURRENCY = 32;
+
+export function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN;
+}
+
+/** Closed-loop load: CONCURRENCY clients send back to back for `ms`; returns req/s and latencies. */
+export async function closedLoop(
+  ms: number,
+  send: (i: number) => Promise<Response>,
+  check: (r: Response) => boolean,
+) {
+  const latencies: number[] = [];
+  let n = 0;
+  let bad = 0;
+  const deadline = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        const res = await send(n++);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (!check(res)) bad++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rps: latencies.length / seconds, p99: p99(latencies), bad, count: latencies.length };
+}
+
+export function alertBody(secret: string, i: number, now: number): string {
+  return JSON.stringify({
+    secret,
+    timestamp: new Date(now).toISOString(),
+    exchange: 'KUCOIN',
+    symbol: 'XBTUSDTM',
+    interval: '15',
+    action: i % 2 ? 'buy' : 'sell',
+    order_id: `bench-${i}`,
+    indicators: { rsi: '28.4', macd: '-12.5', close: '64150.5' },
+  });
+}
