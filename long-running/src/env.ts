@@ -26,7 +26,7 @@ const envSchema = z.object({
   KUCOIN_API_KEY: z.string().min(1).optional(),
   KUCOIN_API_SECRET: z.string().min(1).optional(),
   KUCOIN_API_PASSPHRASE: z.string().min(1).optional(),
-  KUCOIN_KEY_VERSION: z.enum(['1', '2', '3']).default('2'),
+  KUCOIN_KEY_VERSION: z.enum(['1', '2', '3']).default('3'),
   KUCOIN_FUTURES_URL: z.url().default('https://api-futures.kucoin.com'),
   SIM_API_KEY: z.string().min(1).optional(),
   SIM_API_SECRET: z.string().min(1).optional(),

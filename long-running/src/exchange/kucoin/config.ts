@@ -41,7 +41,7 @@ export function kucoinHttpOptions(env: KucoinEnv): KucoinHttpOptions {
     apiKey: parts.KUCOIN_API_KEY!,
     apiSecret: parts.KUCOIN_API_SECRET!,
     passphrase: parts.KUCOIN_API_PASSPHRASE!,
-    keyVersion: env.KUCOIN_KEY_VERSION ?? '2',
+    keyVersion: env.KUCOIN_KEY_VERSION ?? '3',
   };
   return { baseUrl, credential };
 }
