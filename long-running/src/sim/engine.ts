@@ -75,6 +75,7 @@ interface SymbolSettings {
 }
 
 const DEFAULT_FUNDING_RATE = 0.0001;
+const ORDER_RETENTION_MS = 7 * 86_400_000;
 /** KuCoin settles 8-hour funding at 04:00, 12:00 and 20:00 UTC: 4 h past the 8 h grid. */
 const FUNDING_OFFSET = 4 * 3600_000;
 
@@ -106,6 +107,7 @@ export class SimEngine {
   lastSnapshotPush = 0;
   lastPositionPush = 0;
   walletDirty = false;
+  private lastPrune = 0;
   private idCounter = 0;
   private readonly idBase: bigint;
   private walletVersion = 1;
@@ -219,6 +221,15 @@ export class SimEngine {
     settleFunding(this, now);
     publishPeriodic(this, now);
     this.flushWallet();
+    if (now - this.lastPrune >= 60_000) this.prune(now);
+  }
+
+  /** Forget done orders older than KuCoin keeps them queryable (7 days), so long paper runs stay small. */
+  private prune(now: number): void {
+    this.lastPrune = now;
+    const horizon = now - ORDER_RETENTION_MS;
+    for (const [id, o] of this.orders)
+      if (o.status === 'done' && (o.endAt ?? now) < horizon) this.orders.delete(id);
   }
 
   // ---------------------------------------------------------------- account
