@@ -181,6 +181,32 @@ describe('kucoin-universal-sdk against the simulator', () => {
     await ws.stop();
   });
 
+  it('receives wallet and position pushes, legacy wallet subjects included, without breaking its parser', async () => {
+    const ws = client.wsService().newFuturesPrivateWS();
+    await ws.start();
+    const wallet: string[] = [];
+    const positions: number[] = [];
+    await ws.balance((_t, subject, data) => wallet.push(`${subject}:${data.currency}`));
+    await ws.position('ETHUSDTM', (_t, _s, data) => positions.push(data.currentQty));
+    await client
+      .restService()
+      .getFuturesService()
+      .getOrderApi()
+      .addOrder(
+        Futures.Order.AddOrderReq.create({
+          clientOid: 'sdk-ws-2',
+          symbol: 'ETHUSDTM',
+          side: Futures.Order.AddOrderReq.SideEnum.SELL,
+          type: Futures.Order.AddOrderReq.TypeEnum.MARKET,
+          size: 2,
+          leverage: 2,
+        }),
+      );
+    await waitFor(() => positions.includes(-2) && wallet.includes('walletBalance.change:USDT'));
+    expect(wallet).toContain('availableBalance.change:USDT');
+    await ws.stop();
+  });
+
   it('rejects a wrong secret with KuCoin authentication errors', async () => {
     const bad = sdkClient(sim, 'not-the-secret');
     await expect(
