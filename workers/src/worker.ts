@@ -35,7 +35,17 @@ export default {
     rawEnv: unknown,
     ctx: { waitUntil(p: Promise<unknown>): void },
   ): Promise<Response> {
-    const env = parseWorkerEnv(rawEnv);
+    let env: ReturnType<typeof parseWorkerEnv>;
+    try {
+      env = parseWorkerEnv(rawEnv);
+    } catch (e) {
+      // Names of the missing or invalid bindings only; values are never logged.
+      console.error(JSON.stringify({ level: 'error', msg: (e as Error).message }));
+      return Response.json(
+        { error: { code: 'unavailable', message: 'the service is not configured', details: {} } },
+        { status: 503 },
+      );
+    }
     if (env.NEON_WS_PROXY) configureNeon({ wsProxy: env.NEON_WS_PROXY });
     const { db, pool } = openNeonPool(env.DATABASE_URL);
     const redis = new Redis({

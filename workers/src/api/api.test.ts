@@ -391,3 +391,19 @@ describe('trades and documents', () => {
     expect(r.json.error.code).toBe('not_found');
   });
 });
+
+describe('login throttling', () => {
+  it('answers 429 with Retry-After after 10 attempts a minute for one account', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await call('POST', '/api/auth/login', {
+        body: { email: 'victim@x.test', password: `guess-${i}` },
+        headers: { 'x-test-ip': `198.51.100.${i}` },
+      });
+      statuses.push(r.status);
+      if (i === 10) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+});

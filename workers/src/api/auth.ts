@@ -3,7 +3,7 @@ import { USER_ROLES } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { verifyPassword } from '../auth/password.ts';
 import { issueTokens, verifyToken } from '../auth/tokens.ts';
-import type { AppEnv } from '../deps.ts';
+import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import {
@@ -14,6 +14,7 @@ import {
   revokeApiKey,
   touchLogin,
 } from '../repos/users.ts';
+import { cfConnectingIp } from '../webhooks/intake.ts';
 import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
 
 const TokenPair = z
@@ -118,11 +119,38 @@ const revokeKey = createRoute({
   responses: { 204: { description: 'Revoked' }, ...errorResponses },
 });
 
+/** Password guessing is slowed per account and per client address (attempts a minute). */
+const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
+const LOGIN_ATTEMPTS_PER_IP = 30;
+
+async function limitLoginAttempts(deps: AppDeps, ip: string | undefined, email: string): Promise<void> {
+  const limits: [string, number][] = [
+    [`rl:login:user:${email.trim().toLowerCase()}`, LOGIN_ATTEMPTS_PER_ACCOUNT],
+    [`rl:login:ip:${ip ?? 'unknown'}`, LOGIN_ATTEMPTS_PER_IP],
+  ];
+  for (const [key, limit] of limits) {
+    const { count, resetSeconds } = await deps.kv.hit(key, 60);
+    if (count > limit) {
+      throw new ApiError(
+        'rate_limited',
+        'too many login attempts, try again later',
+        { retryAfterSeconds: resetSeconds },
+        { 'Retry-After': String(resetSeconds) },
+      );
+    }
+  }
+}
+
 /** Login, refresh and API key management. */
 export function registerAuth(api: OpenAPIHono<AppEnv>): void {
   api.openapi(login, async (c) => {
     const { db, config } = c.get('deps');
     const { email, password } = c.req.valid('json');
+    await limitLoginAttempts(
+      c.get('deps'),
+      (c.get('deps').clientIp ?? cfConnectingIp)(c.req.raw, c.env),
+      email,
+    );
     const user = await findUserByEmail(db, email);
     // Same answer for unknown users and wrong passwords, so emails cannot be probed.
     const ok = user ? await verifyPassword(password, user.passwordHash) : false;
