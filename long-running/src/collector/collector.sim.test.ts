@@ -40,8 +40,9 @@ async function startRig(symbol: string, source: 'synthetic' | 'replay'): Promise
     source,
     tickMs: 1_000,
     warmupMinutes: 30,
-    pingInterval: 200,
-    pingTimeout: 200,
+    // dead after 1.5 s of silence: short for the test, long enough not to trip on a busy CI machine
+    pingInterval: 1_000,
+    pingTimeout: 1_000,
     logger: pino({ level: 'silent' }),
   });
   const tdb = await createTestDatabase();
@@ -146,7 +147,7 @@ describe('Collector against the simulator', () => {
     // the link goes silent: no data, no pong, no close frame
     sim.faults.set({ wsSilent: true });
     await waitFor(() => collector.details().connected === false, 10_000, 'silence detected');
-    expect(health.some((e) => e.kind === 'disconnected')).toBe(true);
+    await waitFor(() => health.some((e) => e.kind === 'disconnected'), 5_000, 'disconnected health event');
     const lastSeenBefore = collector.stats(SYMBOL)!.marketTime;
     await runMarket(rig, 2 * M + 30_000); // trades and deltas the collector never sees
     sim.faults.set({ wsSilent: false });
