@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   pingInterval?: number;
   pingTimeout?: number;
   logger?: Logger;
+  /** Enforce KuCoin's VIP-0 pool quotas with endpoint weights (429000 when exhausted). Default off. */
+  enforceRateLimits?: boolean;
   /** Restrict the key to these source IPs (400006 otherwise). */
   ipWhitelist?: string[];
   /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
@@ -119,6 +121,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     pingInterval,
     pingTimeout,
     ipWhitelist: opts.ipWhitelist,
+    enforceRateLimits: opts.enforceRateLimits,
     keyPermissions: opts.keyPermissions,
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),

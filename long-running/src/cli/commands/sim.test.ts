@@ -22,6 +22,7 @@ describe('enigma sim options', () => {
     const o = parseSimArgs({ source: 'replay', replay: ['XBTUSDTM=/x.csv'], speed: '60' }, {});
     expect(o.replay).toMatchObject({ files: { XBTUSDTM: '/x.csv' }, speed: 60 });
     expect(parseSimArgs({ mirror: 'http://127.0.0.1:9100' }, {}).source).toBe('mirror');
+    expect(parseSimArgs({ 'rate-limit': true }, {}).enforceRateLimits).toBe(true);
   });
 
   it('rejects bad values naming the option', () => {

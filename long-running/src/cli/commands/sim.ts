@@ -60,6 +60,7 @@ export function parseSimArgs(
     initialBalance: num(values, 'balance', (n) => n >= 0, 'a non-negative amount') ?? 0,
     fundingRate: num(values, 'funding-rate', (n) => Math.abs(n) <= 0.003, 'a rate within ±0.003'),
     tickMs: num(values, 'tick-ms', (n) => n >= 10, 'at least 10'),
+    enforceRateLimits: values['rate-limit'] === true,
   };
 }
 
@@ -72,6 +73,7 @@ export const simCommand: CliCommand = {
     '                  [--source synthetic|replay|mirror] [--balance 10000] [--funding-rate 0.0001]',
     '                  [--data DIR] [--replay XBTUSDTM=file.csv ...] [--timeframe 1m] [--speed 60] [--funding-dir DIR]',
     '                  [--mirror https://api-futures.kucoin.com] [--symbols XBTUSDTM,ETHUSDTM,SOLUSDTM] [--tick-ms 250]',
+    "                  [--rate-limit]   (enforce KuCoin's 2000-weight / 30 s pools: 429000 when spent)",
     'Credentials default to SIM_API_KEY / SIM_API_SECRET / SIM_API_PASSPHRASE, else random.',
     'Prints "simulator: <url> key=… secret=… passphrase=…" once listening. Docs: docs/simulator.md',
   ].join('\n'),
@@ -93,6 +95,7 @@ export const simCommand: CliCommand = {
     balance: { type: 'string' },
     'funding-rate': { type: 'string' },
     'tick-ms': { type: 'string' },
+    'rate-limit': { type: 'boolean' },
   },
   async run({ values }) {
     let opts: SimulatorOptions;

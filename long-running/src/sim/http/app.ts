@@ -5,10 +5,8 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { requireAuth, type SimContext, type SimEnv } from './context.ts';
 import { registerSessionRoutes } from './extra-routes.ts';
 import { registerMarketRoutes } from './market-routes.ts';
+import { POOL_QUOTA, RateLimiter, weightOf } from './rate-limit.ts';
 import { registerTradeRoutes } from './trade-routes.ts';
-
-const WINDOW_MS = 30_000;
-const POOL_QUOTA = 2000;
 
 /**
  * The KuCoin-compatible REST app: fault middleware, raw-body capture (for signatures), rate-limit headers,
@@ -16,7 +14,7 @@ const POOL_QUOTA = 2000;
  */
 export function createSimApp(ctx: SimContext): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
-  const pools = new Map<string, { start: number; used: number }>();
+  const limiter = new RateLimiter();
 
   app.use('*', async function faultInjection(c, next) {
     const path = new URL(c.req.url).pathname;
@@ -45,19 +43,21 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
     await next();
   });
 
-  app.use('/api/*', async function rateLimitHeaders(c, next) {
-    const pool = c.req.header('kc-api-key') ? 'futures' : 'public';
-    const now = ctx.authClock.now();
-    let p = pools.get(pool);
-    if (!p || now - p.start >= WINDOW_MS) {
-      p = { start: now, used: 0 };
-      pools.set(pool, p);
+  app.use('/api/*', async function rateLimit(c, next) {
+    const path = new URL(c.req.url).pathname;
+    const { pool, weight } = weightOf(c.req.method, path, !!c.req.header('kc-api-key'));
+    const r = limiter.take(pool, weight, ctx.authClock.now());
+    const headers = (h: (k: string, v: string) => void) => {
+      h('gw-ratelimit-limit', String(POOL_QUOTA[pool]));
+      h('gw-ratelimit-remaining', String(r.remaining));
+      h('gw-ratelimit-reset', String(r.resetMs));
+    };
+    if (!r.allowed && ctx.enforceRateLimits) {
+      headers((k, v) => c.header(k, v));
+      return c.json({ code: '429000', msg: 'Too Many Requests' }, 429);
     }
-    p.used += 1;
     await next();
-    c.header('gw-ratelimit-limit', String(POOL_QUOTA));
-    c.header('gw-ratelimit-remaining', String(Math.max(0, POOL_QUOTA - p.used)));
-    c.header('gw-ratelimit-reset', String(Math.max(0, WINDOW_MS - (now - p.start))));
+    headers((k, v) => c.header(k, v));
   });
 
   const auth = requireAuth(ctx);

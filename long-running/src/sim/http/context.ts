@@ -21,6 +21,8 @@ export interface SimContext {
   pingTimeout: number;
   /** Called with unexpected handler errors (answered as 500000). */
   onInternalError?: (err: Error) => void;
+  /** Answer 429000 once a pool's 30 s quota is used up (headers are sent either way). */
+  enforceRateLimits?: boolean;
   /** Source addresses the key accepts (KuCoin's IP whitelist); undefined = any. */
   ipWhitelist?: string[];
   /** Key permissions; without `Futures` every state-changing call gets 400007. Undefined = all. */

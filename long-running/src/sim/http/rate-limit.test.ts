@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../server.ts';
+import { startTestSimulator } from '../test-helpers.ts';
+import { signRequest } from './auth.ts';
+import { RateLimiter, weightOf } from './rate-limit.ts';
+
+describe('rate limits', () => {
+  it('weighs endpoints as KuCoin does', () => {
+    expect(weightOf('POST', '/api/v1/orders', true)).toEqual({ pool: 'futures', weight: 2 });
+    expect(weightOf('DELETE', '/api/v1/orders', true)).toEqual({ pool: 'futures', weight: 800 });
+    expect(weightOf('DELETE', '/api/v1/orders/123', true)).toEqual({ pool: 'futures', weight: 1 });
+    expect(weightOf('GET', '/api/v1/level2/depth20', false)).toEqual({ pool: 'public', weight: 5 });
+  });
+
+  it('opens a new 30 s window after the old one', () => {
+    const r = new RateLimiter();
+    expect(r.take('futures', 1990, 0)).toMatchObject({ allowed: true, remaining: 10 });
+    expect(r.take('futures', 20, 1000)).toMatchObject({ allowed: false, remaining: 10, resetMs: 29_000 });
+    expect(r.take('futures', 20, 30_000)).toMatchObject({ allowed: true, remaining: 1980 });
+  });
+
+  describe('enforced over HTTP', () => {
+    let sim: RunningSimulator;
+    beforeAll(async () => {
+      sim = await startTestSimulator({ enforceRateLimits: true });
+    });
+    afterAll(async () => {
+      await sim.close();
+    });
+
+    it('answers 429 / 429000 once the futures pool is spent, and spares the public pool', async () => {
+      const del = async () => {
+        const res = await fetch(`${sim.url}/api/v1/orders`, {
+          method: 'DELETE',
+          headers: signRequest(sim.credentials, 'DELETE', '/api/v1/orders', '', Date.now()),
+        });
+        return {
+          status: res.status,
+          remaining: res.headers.get('gw-ratelimit-remaining'),
+          body: await res.json(),
+        };
+      };
+      expect(await del()).toMatchObject({ status: 200, remaining: '1200' });
+      expect(await del()).toMatchObject({ status: 200, remaining: '400' });
+      expect(await del()).toMatchObject({ status: 429, body: { code: '429000' } });
+      expect((await fetch(`${sim.url}/api/v1/ticker?symbol=XBTUSDTM`)).status).toBe(200);
+    });
+  });
+});
