@@ -45,6 +45,12 @@ describe('startSimulator', () => {
     },
   );
 
+  it('fails to start, rather than hanging, when the port is taken', async () => {
+    const first = await start();
+    const port = Number(new URL(first.url).port);
+    await expect(startTestSimulator({ port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
   it('runs on an injected manual clock that tests advance', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 3, 59, 0));
     const sim = await start({ clock, fundingRate: 0.0002, tickMs: 1000 });

@@ -126,10 +126,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),
   });
-  const server = await new Promise<Server>((resolve) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: opts.host ?? '127.0.0.1' }, () =>
       resolve(s as Server),
     ) as Server;
+    // A taken port must fail the start, not hang it.
+    s.once('error', (err) => {
+      source.close?.();
+      reject(err);
+    });
   });
   const addr = server.address() as AddressInfo;
   base = `http://${opts.host ?? '127.0.0.1'}:${addr.port}`;

@@ -106,7 +106,13 @@ export const simCommand: CliCommand = {
       return 2;
     }
     const logger = createLogger({ name: 'sim', level: loadEnv().LOG_LEVEL });
-    const sim = await startSimulator({ ...opts, logger });
+    let sim: Awaited<ReturnType<typeof startSimulator>>;
+    try {
+      sim = await startSimulator({ ...opts, logger });
+    } catch (err) {
+      console.error(`enigma sim: cannot start: ${(err as Error).message}`);
+      return 1;
+    }
     const c = sim.credentials;
     console.log(`simulator: ${sim.url} key=${c.key} secret=${c.secret} passphrase=${c.passphrase}`);
     await new Promise<void>((resolve) => {
