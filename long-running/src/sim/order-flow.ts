@@ -120,6 +120,7 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
     const ref = input.price ?? m.mark;
     size = lotsFor(input, m.spec.multiplier, ref);
     if (size < m.spec.lotSize) throw badParam('The order size is below the minimum lot size');
+    if (size > m.spec.maxOrderQty) throw badParam(`The order size is above ${m.spec.maxOrderQty} lots`);
   }
   if (input.reduceOnly && !input.stop) {
     const reducible = pos && ((side === 'buy' && pos.qty < 0) || (side === 'sell' && pos.qty > 0));
