@@ -1,4 +1,3 @@
-import { notionalValue } from '@enigma/core/contract/math';
 import { CONTRACTS, type ContractSpec, contractSpec } from '@enigma/core/contract/specs';
 import { alignToTick, Money, toMoney } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
@@ -22,7 +21,6 @@ import { SymbolMarket } from './market-state.ts';
 import {
   cancelAll,
   cancelOrder,
-  cancelOrderObject,
   crossThrough,
   findByClientOid,
   placeOrder,
@@ -32,6 +30,7 @@ import {
 } from './order-flow.ts';
 import { ZERO } from './order-input.ts';
 import { hashString } from './rng.ts';
+import { publishWallet, setCrossLeverage, setMarginMode, setRiskLimitLevel } from './settings.ts';
 import type {
   ClosedPosition,
   FundingRecord,
@@ -107,10 +106,10 @@ export class SimEngine {
   lastSnapshotPush = 0;
   lastPositionPush = 0;
   walletDirty = false;
+  walletVersion = 1;
   private lastPrune = 0;
   private idCounter = 0;
   private readonly idBase: bigint;
-  private walletVersion = 1;
   private readonly fixedFundingRate: number | undefined;
   /** Topic filter set by the WS server so unwatched payloads are not built. */
   isWatched: (topic: string) => boolean = () => true;
@@ -290,125 +289,28 @@ export class SimEngine {
     });
   }
 
-  flushWallet(): void {
-    if (!this.walletDirty) return;
-    this.walletDirty = false;
-    this.walletVersion += 1;
-    const a = accountSummary(this);
-    const now = this.clock.now();
-    const topic = '/contractAccount/wallet';
-    this.emit({
-      channel: 'private',
-      topic,
-      subject: 'walletBalance.change',
-      data: {
-        crossPosMargin: a.crossPosMargin.toString(),
-        isolatedOrderMargin: a.isoOrderMargin.toString(),
-        holdBalance: '0',
-        equity: a.equity.toString(),
-        version: String(this.walletVersion),
-        availableBalance: a.available.toString(),
-        isolatedPosMargin: a.isoPosMargin.toString(),
-        walletBalance: a.wallet.toString(),
-        isolatedFundingFeeMargin: '0',
-        crossUnPnl: a.crossUnPnl.toString(),
-        totalCrossMargin: a.totalCrossMargin.toString(),
-        currency: 'USDT',
-        isolatedUnPnl: a.isoUnPnl.toString(),
-        crossOrderMargin: a.crossOrderMargin.toString(),
-        timestamp: String(now),
-      },
-    });
-    this.emit({
-      channel: 'private',
-      topic,
-      subject: 'availableBalance.change',
-      data: {
-        availableBalance: a.available.toString(),
-        holdBalance: '0',
-        currency: 'USDT',
-        timestamp: String(now),
-      },
-    });
-    this.emit({
-      channel: 'private',
-      topic,
-      subject: 'orderMargin.change',
-      data: { orderMargin: a.orderMargin.toString(), currency: 'USDT', timestamp: String(now) },
-    });
-  }
-
   markWalletDirty(): void {
     this.walletDirty = true;
   }
 
   // ---------------------------------------------------------------- settings
 
+  /** Push the wallet (new and legacy subjects) if anything changed since the last push. */
+  flushWallet(): void {
+    publishWallet(this);
+  }
+
   setMarginMode(symbol: string, mode: MarginMode): void {
-    const st = this.settingsOf(symbol);
-    if (st.marginMode === mode) return;
-    const pos = this.positions.get(symbol);
-    const busy = (pos && pos.qty !== 0) || [...this.openOrders].some((o) => o.symbol === symbol);
-    if (busy) throw new SimError('50002', 'exist.order.or.position');
-    st.marginMode = mode;
-    if (pos) {
-      pos.marginMode = mode;
-      if (mode === 'CROSS') pos.leverage = st.crossLeverage;
-    }
-    this.emit({
-      channel: 'private',
-      topic: '/contract/marginMode',
-      subject: 'user.config',
-      data: { [symbol]: mode },
-    });
+    setMarginMode(this, symbol, mode);
   }
 
   setCrossLeverage(symbol: string, leverage: Decimal): void {
-    const m = this.market(symbol);
-    if (leverage.lte(0) || leverage.gt(m.spec.maxLeverage))
-      throw new SimError('300016', `The leverage cannot be greater than ${m.spec.maxLeverage}.`);
-    const st = this.settingsOf(symbol);
-    st.crossLeverage = leverage;
-    const pos = this.positions.get(symbol);
-    if (pos && pos.marginMode === 'CROSS') pos.leverage = leverage;
-    this.emit({
-      channel: 'private',
-      topic: '/contract/crossLeverage',
-      subject: 'user.config',
-      data: { [symbol]: { leverage: leverage.toString() } },
-    });
-    this.walletDirty = true;
-    this.flushWallet();
+    setCrossLeverage(this, symbol, leverage);
   }
 
   /** Change the isolated risk-limit level; the outcome is pushed as position.adjustRiskLimit. */
   setRiskLimitLevel(symbol: string, level: number): void {
-    const m = this.market(symbol);
-    const tier = m.spec.riskLimits[level - 1];
-    if (!Number.isInteger(level) || !tier) throw new SimError('100005', 'contractRiskLimitNotExist');
-    const pos = this.positions.get(symbol);
-    const notional = pos ? notionalValue(m.spec, pos.qty, pos.entryPrice) : ZERO;
-    const ok = notional.lte(tier.maxRiskLimit);
-    if (ok) {
-      this.settingsOf(symbol).riskLimitLevel = level;
-      const now = this.clock.now();
-      for (const o of [...this.openOrders])
-        if (o.symbol === symbol && o.isActive) cancelOrderObject(this, o, now);
-      publishBook(this, m, now);
-    }
-    this.emit({
-      channel: 'private',
-      topic: `/contract/position:${symbol}`,
-      subject: 'position.adjustRiskLimit',
-      data: ok
-        ? { success: true, riskLimitLevel: level, msg: '' }
-        : {
-            success: false,
-            riskLimitLevel: this.settingsOf(symbol).riskLimitLevel,
-            msg: 'risk limit exceeded',
-          },
-    });
-    this.flushWallet();
+    setRiskLimitLevel(this, symbol, level);
   }
 
   // ---------------------------------------------------------------- delegates
