@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { computeFeatures, FEATURE_COUNT } from '@enigma/core/features/index';
+import { computeFeatures, FEATURE_COUNT, INFERENCE_HISTORY, sequenceAt } from '@enigma/core/features/index';
 import { describe, expect, it } from 'vitest';
 import { readCandleCsv } from './candles-csv.ts';
 
@@ -37,4 +37,27 @@ describe('feature parity with the training data', () => {
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(hash);
     },
   );
+});
+
+describe('inference windows against the training matrix', () => {
+  it(`a window computed from only the last ${INFERENCE_HISTORY} bars matches the whole-file features`, () => {
+    const c = readCandleCsv(candles(parity.file));
+    const full = computeFeatures(c);
+    const end = 30_000;
+    const from = end + 1 - INFERENCE_HISTORY;
+    const cut = (a: Float64Array) => a.subarray(from, end + 1);
+    const recent = computeFeatures({
+      open: cut(c.open),
+      high: cut(c.high),
+      low: cut(c.low),
+      close: cut(c.close),
+      volume: cut(c.volume),
+    });
+    const live = sequenceAt(recent, recent.rows - 1);
+    const trained = sequenceAt(full, end);
+    // EMA/Wilder seeds decay to nothing over 500 bars; what is left is float32 rounding.
+    live.forEach((v, i) =>
+      expect(Math.abs(v - trained[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(trained[i]!))),
+    );
+  });
 });
