@@ -17,6 +17,7 @@ export interface BookShape {
   spreadFraction: number;
 }
 
+/** Default book: 60 levels a side, ~40k USDT per top level, one-tick spread on the majors. */
 export const DEFAULT_BOOK_SHAPE: BookShape = { levels: 60, levelNotional: 40_000, spreadFraction: 0.000002 };
 
 /** Liquidity refreshes level by level every this many ms (staggered), so depleted levels come back. */

@@ -29,6 +29,7 @@ export const CANDLE_TYPES: Record<string, number> = {
   '1week': 10080,
 };
 
+/** Record a public trade and push it on the execution and ticker topics. */
 export function publicTrade(
   e: SimEngine,
   m: SymbolMarket,
@@ -120,6 +121,7 @@ export function depthTicks(
   return { bids: merge('bid'), asks: merge('ask') };
 }
 
+/** The displayed book with Decimal prices (REST depth). */
 export function depth(e: SimEngine, m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
   const d = depthTicks(e, m, limit);
   return {
@@ -128,6 +130,7 @@ export function depth(e: SimEngine, m: SymbolMarket, limit = Number.POSITIVE_INF
   };
 }
 
+/** Best bid and ask as tickers print them. */
 export function topOfBook(
   e: SimEngine,
   m: SymbolMarket,
@@ -209,6 +212,7 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
   }
 }
 
+/** Mark/index (1 s), funding rate (1 min), candles (1 s), 24 h snapshot and position marks (5 s). */
 export function publishPeriodic(e: SimEngine, now: number): void {
   if (now - e.lastInstrumentPush >= 1000) {
     e.lastInstrumentPush = now;
@@ -268,6 +272,7 @@ export function publishPeriodic(e: SimEngine, now: number): void {
   }
 }
 
+/** Push the current bar of every watched limitCandle topic (KuCoin's order: t, o, c, h, l, v, amount). */
 export function publishCandles(e: SimEngine, now: number): void {
   for (const [sym, m] of e.markets) {
     for (const [type, minutes] of Object.entries(CANDLE_TYPES)) {

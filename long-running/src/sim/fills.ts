@@ -115,6 +115,7 @@ export function fillOrder(
   if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
 }
 
+/** Record a closed (or liquidated) position and cancel the TP/SL stops that belonged to it. */
 export function recordClose(
   e: SimEngine,
   pos: SimPosition,

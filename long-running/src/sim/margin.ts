@@ -50,6 +50,7 @@ export function liquidationPriceOf(e: SimEngine, p: SimPosition): Decimal {
   return Decimal.max(px, ZERO);
 }
 
+/** Liquidate isolated positions at their liquidation price and cross positions at maintenance. */
 export function checkLiquidations(e: SimEngine, now: number): void {
   for (const p of [...e.positions.values()]) {
     if (p.qty === 0 || p.marginMode !== 'ISOLATED') continue;
@@ -104,6 +105,7 @@ export function liquidate(e: SimEngine, p: SimPosition, price: Decimal, now: num
   fillOrder(e, order, lots, price, 'taker', now, 'liquid');
 }
 
+/** Settle every funding time passed since the last step (several if the clock jumped). */
 export function settleFunding(e: SimEngine, now: number): void {
   for (const [symbol, m] of e.markets) {
     let next = e.nextFunding.get(symbol)!;
@@ -173,6 +175,7 @@ export function adjustIsolatedMargin(e: SimEngine, symbol: string, amount: Decim
   return p;
 }
 
+/** Isolated margin above the initial margin: what may be withdrawn. */
 export function maxWithdrawMargin(e: SimEngine, symbol: string): Decimal {
   const p = e.positions.get(symbol);
   if (!p || p.qty === 0 || p.marginMode !== 'ISOLATED') return ZERO;

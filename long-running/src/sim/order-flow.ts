@@ -56,6 +56,7 @@ export function placeTpSlOrder(e: SimEngine, body: unknown): { orderId: string; 
   return { orderId: order.id, clientOid: order.clientOid };
 }
 
+/** A fresh order record from validated input (nothing is stored yet). */
 export function newOrder(e: SimEngine, input: OrderInput, over: Partial<SimOrder>): SimOrder {
   const now = e.clock.now();
   const st = e.settingsOf(input.symbol);
@@ -98,6 +99,7 @@ export function newOrder(e: SimEngine, input: OrderInput, over: Partial<SimOrder
   };
 }
 
+/** Business checks before admission: duplicates, margin mode, close/reduce sizing, leverage. */
 export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
   const m = e.market(input.symbol);
   const st = e.settingsOf(input.symbol);
@@ -238,6 +240,7 @@ export function take(
   }
 }
 
+/** Mark an order done (filled or cancelled) and push the final event. */
 export function finish(e: SimEngine, order: SimOrder, how: 'filled' | 'canceled', now: number): void {
   if (order.status === 'done') return;
   const left = order.size - order.filledSize - order.canceledSize;
@@ -252,6 +255,7 @@ export function finish(e: SimEngine, order: SimOrder, how: 'filled' | 'canceled'
   emitOrder(e, order, order.filledSize >= order.size ? 'filled' : how, now);
 }
 
+/** Cancel an order or an untriggered stop, with the matching push. */
 export function cancelOrderObject(e: SimEngine, order: SimOrder, now: number): void {
   if (order.status === 'done') return;
   if (order.stop && !order.stopTriggered) {
@@ -278,6 +282,7 @@ export function cancelOrder(e: SimEngine, id: string): string[] {
   return [id];
 }
 
+/** The latest order with this clientOid (optionally of one symbol). */
 export function findByClientOid(e: SimEngine, clientOid: string, symbol?: string): SimOrder | undefined {
   let found: SimOrder | undefined;
   for (const o of e.orders.values())
@@ -302,6 +307,7 @@ export function cancelAll(e: SimEngine, symbol: string | undefined, stops: boole
   return ids;
 }
 
+/** Trigger stops whose reference price (last, mark or index) crossed the stop price. */
 export function triggerStops(e: SimEngine, now: number): void {
   for (const o of [...e.openOrders]) {
     if (!o.stop || o.stopTriggered || o.status === 'done') continue;
@@ -360,6 +366,7 @@ export function crossThrough(e: SimEngine, m: SymbolMarket, now: number): void {
   }
 }
 
+/** The user's resting limit orders on one side, in price-time priority. */
 export function restingOrders(e: SimEngine, symbol: string, side: Side): SimOrder[] {
   const out: SimOrder[] = [];
   for (const o of e.openOrders)
@@ -371,6 +378,7 @@ export function restingOrders(e: SimEngine, symbol: string, side: Side): SimOrde
   );
 }
 
+/** Push a tradeOrders event on the all-symbol and the per-symbol topic. */
 export function emitOrder(e: SimEngine, order: SimOrder, type: string, now: number, match?: MatchInfo): void {
   const data = e.renderOrderEvent(order, type, now, match);
   e.emit({ channel: 'private', topic: '/contractMarket/tradeOrders', subject: 'orderChange', data });
@@ -382,6 +390,7 @@ export function emitOrder(e: SimEngine, order: SimOrder, type: string, now: numb
   });
 }
 
+/** Push an advancedOrders (stopOrder) event. */
 export function emitStopOrder(e: SimEngine, order: SimOrder, type: 'open' | 'triggered' | 'cancel'): void {
   e.emit({
     channel: 'private',

@@ -186,4 +186,5 @@ export function lotsFor(input: OrderInput, multiplier: Decimal, price: Decimal):
   return 0;
 }
 
+/** Decimal zero in the money configuration. */
 export const ZERO = new Money(0);

@@ -10,6 +10,7 @@ import type { MarginMode } from './types.ts';
 
 /** Per-symbol account settings (margin mode, cross leverage, risk-limit level) and the wallet push. */
 
+/** Switch a symbol's margin mode; refused while it has a position or open orders. */
 export function setMarginMode(e: SimEngine, symbol: string, mode: MarginMode): void {
   const st = e.settingsOf(symbol);
   if (st.marginMode === mode) return;
@@ -29,6 +30,7 @@ export function setMarginMode(e: SimEngine, symbol: string, mode: MarginMode): v
   });
 }
 
+/** Set a symbol's cross leverage (max: the contract's) and announce it on /contract/crossLeverage. */
 export function setCrossLeverage(e: SimEngine, symbol: string, leverage: Decimal): void {
   const m = e.market(symbol);
   if (leverage.lte(0) || leverage.gt(m.spec.maxLeverage))
@@ -76,6 +78,7 @@ export function setRiskLimitLevel(e: SimEngine, symbol: string, level: number): 
   e.flushWallet();
 }
 
+/** Push walletBalance.change and the legacy availableBalance/orderMargin subjects if the wallet changed. */
 export function publishWallet(e: SimEngine): void {
   if (!e.walletDirty) return;
   e.walletDirty = false;

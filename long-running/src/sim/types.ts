@@ -1,7 +1,10 @@
 import type Decimal from 'decimal.js';
 
+/** Order side. */
 export type Side = 'buy' | 'sell';
+/** KuCoin margin modes. */
 export type MarginMode = 'ISOLATED' | 'CROSS';
+/** Stop reference: TP last trade, MP mark, IP index price. */
 export type StopPriceType = 'TP' | 'MP' | 'IP';
 
 /** An order as the simulator keeps it; rendered to KuCoin's Order shape by views.ts. */

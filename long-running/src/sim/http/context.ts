@@ -31,7 +31,9 @@ export interface SimContext {
   onNotFound?: (method: string, path: string) => void;
 }
 
+/** Hono environment: node bindings plus the raw body kept for the signature check. */
 export type SimEnv = { Bindings: HttpBindings; Variables: { rawBody: string } };
+/** Route handler context. */
 export type SimC = Context<SimEnv>;
 
 /** KuCoin's success envelope. */

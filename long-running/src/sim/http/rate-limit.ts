@@ -5,7 +5,9 @@
 
 export type Pool = 'public' | 'futures';
 
+/** Length of a quota window. */
 export const WINDOW_MS = 30_000;
+/** VIP-0 quota per pool and window. */
 export const POOL_QUOTA: Record<Pool, number> = { public: 2000, futures: 2000 };
 
 type Row = [method: string, path: RegExp, pool: Pool, weight: number];
