@@ -245,6 +245,8 @@ describe('margin, liquidation and funding', () => {
 
   it('settles funding at 04:00 UTC: longs pay mark value × rate, shorts receive it', () => {
     const { engine, move } = setup({ fundingRate: 0.0001 });
+    const subjects: string[] = [];
+    engine.onEvent((ev) => subjects.push(`${ev.topic} ${ev.subject}`));
     engine.placeOrder(order({ side: 'buy', type: 'market', size: 10 }));
     engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'sell', type: 'market', size: 10 }));
     const wallet = engine.wallet;
@@ -258,6 +260,13 @@ describe('margin, liquidation and funding', () => {
     expect(xbt!.funding.toString()).toBe('-0.1'); // 10 × 0.001 × 100000 × 0.0001
     expect(eth!.funding.toString()).toBe('0.02'); // 10 × 0.01 × 2000 × 0.0001
     expect(engine.wallet.minus(wallet).toString()).toBe('-0.08');
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        '/contract/announcement:XBTUSDTM funding.begin',
+        '/contract/announcement:XBTUSDTM funding.end',
+        '/contract/position:XBTUSDTM position.settlement',
+      ]),
+    );
   });
 });
 

@@ -111,13 +111,15 @@ export function settleFunding(e: SimEngine, now: number): void {
     let next = e.nextFunding.get(symbol)!;
     while (now >= next) {
       const rate = new Money(e.fundingRateFor(symbol, next));
+      // KuCoin announces the settlement's start and end; here both happen at the settlement instant.
       if (e.isWatched(`/contract/announcement:${symbol}`))
-        e.emit({
-          channel: 'public',
-          topic: `/contract/announcement:${symbol}`,
-          subject: 'funding.end',
-          data: { symbol, fundingTime: next, fundingRate: rate.toNumber(), timestamp: now },
-        });
+        for (const subject of ['funding.begin', 'funding.end'])
+          e.emit({
+            channel: 'public',
+            topic: `/contract/announcement:${symbol}`,
+            subject,
+            data: { symbol, fundingTime: next, fundingRate: rate.toNumber(), timestamp: now },
+          });
       const p = e.positions.get(symbol);
       if (p && p.qty !== 0) {
         const fee = fundingFee(m.spec, p.qty, m.mark, rate);
