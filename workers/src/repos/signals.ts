@@ -1,6 +1,6 @@
-import type { EnigmaDb } from '@enigma/db/db-type';
+import { type EnigmaDb, rowsOf } from '@enigma/db/db-type';
 import { signals } from '@enigma/db/schema/index';
-import { eq } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 
 /** A signal row as intake writes it. */
 export interface IntakeSignalRow {
@@ -26,6 +26,25 @@ export interface IntakeSignalRow {
 }
 
 /**
+ * The INSERT as one SQL statement with parameters: intake's hot path, where drizzle's insert builder
+ * cost more CPU than the rest of the request (see workers/bench/intake.bench.ts).
+ */
+function insertStatement(row: IntakeSignalRow, idempotent: boolean): SQL {
+  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  return sql`insert into signals (id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
+      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata)
+    values (coalesce(${row.id ?? null}::uuid, gen_random_uuid()), ${row.sourceId}, ${row.source},
+      ${idempotent ? (row.idempotencyKey ?? null) : null}, ${row.status}, ${row.reason ?? null}, ${row.symbol ?? null},
+      ${row.rawSymbol ?? null}, ${row.action ?? null}, ${row.interval ?? null}, ${ts(row.alertTime)}::timestamptz,
+      ${ts(row.receivedAt)}::timestamptz, ${row.clientIp ?? null}, ${json(row.payload)}::jsonb, ${row.price ?? null}::numeric,
+      ${row.contracts ?? null}::numeric, ${row.size ?? null}::numeric, ${row.duplicateOf ?? null}::uuid,
+      coalesce(${json(row.metadata)}::jsonb, '{}'::jsonb))
+    ${idempotent ? sql`on conflict (idempotency_key) do nothing` : sql``}
+    returning id`;
+}
+
+/**
  * Insert an accepted signal unless one with the same idempotency key exists; returns the id of the
  * row that holds the key and whether this call created it (the database backstop behind SET NX).
  */
@@ -33,12 +52,8 @@ export async function insertAcceptedSignal(
   db: EnigmaDb,
   row: IntakeSignalRow & { id: string; idempotencyKey: string },
 ): Promise<{ id: string; inserted: boolean }> {
-  const inserted = await db
-    .insert(signals)
-    .values(row)
-    .onConflictDoNothing({ target: signals.idempotencyKey })
-    .returning({ id: signals.id });
-  if (inserted[0]) return { id: inserted[0].id, inserted: true };
+  const [inserted] = rowsOf<{ id: string }>(await db.execute(insertStatement(row, true)));
+  if (inserted) return { id: inserted.id, inserted: true };
   const existing = await db
     .select({ id: signals.id })
     .from(signals)
@@ -50,10 +65,7 @@ export async function insertAcceptedSignal(
 
 /** Insert a record of a refused or duplicate request (no idempotency key); returns its id. */
 export async function insertSignalRecord(db: EnigmaDb, row: IntakeSignalRow): Promise<string> {
-  const [r] = await db
-    .insert(signals)
-    .values({ ...row, idempotencyKey: null })
-    .returning({ id: signals.id });
+  const [r] = rowsOf<{ id: string }>(await db.execute(insertStatement(row, false)));
   return r!.id;
 }
 

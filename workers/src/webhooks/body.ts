@@ -30,6 +30,13 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
     new ApiError('payload_too_large', `body larger than ${maxBytes} bytes`, { maxBytes });
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!req.body) return '';
+  if (Number.isFinite(declared)) {
+    // Fast path: a declared length within the cap can be read whole (on @hono/node-server this
+    // skips the web-stream wrapper); the length is re-checked because a client can lie about it.
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge();
+    return decodeUtf8(bytes);
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -49,8 +56,12 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
     all.set(c, offset);
     offset += c.byteLength;
   }
+  return decodeUtf8(all);
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(all);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new ApiError('malformed_body', 'body is not valid UTF-8');
   }

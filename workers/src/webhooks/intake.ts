@@ -8,7 +8,6 @@ import {
   parseTextBody,
   SignalParseError,
 } from '@enigma/core/signals/index';
-import { getWebhookSourceByName, verifyWebhookSecret } from '@enigma/db/repositories/webhook-sources';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -18,10 +17,12 @@ import {
   insertSignalRecord,
   setSignalStatus,
 } from '../repos/signals.ts';
+import { secretMatchesDigests } from '../security/compare.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../security/hmac.ts';
 import { ipAllowed } from '../security/ip.ts';
 import { bodyKindOf, readBodyCapped } from './body.ts';
 import { masterKeyOf } from './master-key.ts';
+import { loadIntakeSource } from './source-cache.ts';
 
 /** How long a delivered alert's idempotency key is remembered (TradingView redelivers within minutes). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -115,7 +116,7 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   const mk = await masterKeyOf(config.masterKey);
   const source = deps.sourceCache
     ? await deps.sourceCache.get(deps.db, mk, trace.source, config.now())
-    : await getWebhookSourceByName(deps.db, mk, trace.source, new Date(config.now()));
+    : await loadIntakeSource(deps.db, mk, trace.source, config.now());
   if (!source)
     throw new ApiError('unknown_source', `no webhook source named ${JSON.stringify(trace.source)}`);
   trace.sourceId = source.id;
@@ -155,7 +156,7 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
         trace.route === 'signals' ? 'missing x-api-key header' : 'missing secret',
       );
     }
-    if (!(await verifyWebhookSecret(source, presented)))
+    if (!(await secretMatchesDigests(presented, source.secretDigests)))
       throw new ApiError('invalid_secret', 'secret does not match');
   }
 
