@@ -25,7 +25,18 @@ describe('startSystem (embedded default)', () => {
     const first = await startSystem({ env, logger, progress, port: 0 });
     const health = await fetch(`${first.url}/healthz`).then((r) => r.json());
     expect(health).toMatchObject({ ok: true, bus: 'in-process', database: { kind: 'pglite', pending: 0 } });
-    await first.bus.append('signals:incoming', { probe: 1 });
+    expect(first.banner.join('\n')).toMatch(/login: +admin@enigma\.local \/ \S+/);
+    const curl = first.banner.find((l) => l.startsWith('curl '));
+    expect(curl).toBeDefined();
+    // The printed curl posts an alert with the real secret; what it returns says what became of it.
+    // (asynchronously: the server answering it runs in this very process)
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)('bash', ['-c', curl!], { encoding: 'utf8' });
+    const answer = JSON.parse(stdout);
+    expect(answer).toMatchObject({ status: 'received' });
+    expect(answer.signalId ?? answer.signal_id ?? answer.id).toBeTruthy();
+    expect(await first.bus.length('signals:incoming')).toBe(1);
     await first.close();
 
     const second = await startSystem({ env, logger, progress, port: 0 });

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import type { Bus } from '@enigma/core/bus/index';
 import { checkDatabase, type DbHandle, migrate, openDatabase } from '@enigma/db';
+import {
+  type AppDeps,
+  bootstrapEmbedded,
+  createApp,
+  DEFAULT_CONFIG,
+  MemoryKv,
+  nodeSocketIp,
+} from '@enigma/workers';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
@@ -10,6 +18,7 @@ import { ensureDataDir, resolveJwtSecret, resolveMasterKey } from './data-dir.ts
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import type { Progress } from './progress.ts';
+import { RedisKv } from './redis-kv.ts';
 
 /** Everything `enigma start` runs in one process, and how to stop it. */
 export interface RunningSystem {
@@ -79,7 +88,18 @@ export async function startSystem({
     stops.push(() => bus.close());
 
     const metrics = createMetricsRegistry();
+    const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL) : new MemoryKv();
+    if (kv instanceof RedisKv) stops.push(() => kv.close());
+    const deps: AppDeps = {
+      db: db.db,
+      kv,
+      bus,
+      config: { ...DEFAULT_CONFIG, jwtSecret, masterKey: masterKey.key, now: Date.now },
+      logger,
+      clientIp: nodeSocketIp,
+    };
     const app = new Hono();
+    // The process-level health (database, bus) and metrics sit in front of the shared edge app.
     app.get('/healthz', async (c) => {
       const database = await checkDatabase(db).catch((error: Error) => ({ ok: false, error: error.message }));
       const ok = database.ok;
@@ -88,18 +108,32 @@ export async function startSystem({
     app.get('/metrics', async (c) =>
       c.text(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
     );
-    void jwtSecret;
+    app.route('/', createApp(deps));
 
     const server = await progress.step('starting the HTTP server', () => listen(app, env.HOST, port));
     stops.push(() => closeServer(server.server));
     const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${server.port}`;
+    const boot = await progress.step('first-start setup (admin login, TradingView source)', () =>
+      bootstrapEmbedded(deps, { baseUrl: url }),
+    );
+    const banner = [
+      `enigma is running at ${url}`,
+      `  health:   ${url}/healthz`,
+      `  metrics:  ${url}/metrics`,
+      `  API:      ${url}/api (reference: ${url}/api/docs)`,
+    ];
+    if (boot.admin)
+      banner.push(`  login:    ${boot.admin.email} / ${boot.admin.password}   (shown once: change it)`);
+    else banner.push('  login:    the admin created on first start');
+    if (boot.curl)
+      banner.push('', 'post a TradingView-style alert (the answer says what became of it):', boot.curl);
     return {
       url,
       port: server.port,
       db,
       bus,
       metrics,
-      banner: [`enigma is running at ${url}`, `  health:  ${url}/healthz`, `  metrics: ${url}/metrics`],
+      banner,
       close: closeAll,
     };
   } catch (error) {
