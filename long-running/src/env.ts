@@ -20,7 +20,10 @@ const envSchema = z.object({
     .optional(),
   ENIGMA_MASTER_KEY: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .refine(
+      (v) => Buffer.from(v, 'base64').length === 32,
+      'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+    )
     .optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   KUCOIN_API_KEY: z.string().min(1).optional(),
@@ -28,6 +31,9 @@ const envSchema = z.object({
   KUCOIN_API_PASSPHRASE: z.string().min(1).optional(),
   KUCOIN_KEY_VERSION: z.enum(['1', '2', '3']).default('3'),
   KUCOIN_FUTURES_URL: z.url().default('https://api-futures.kucoin.com'),
+  SIM_PORT: z.coerce.number().int().min(0).max(65_535).default(9100),
+  SIM_SOURCE: z.enum(['replay', 'synthetic']).optional(),
+  SIM_BALANCE: z.coerce.number().min(0).default(100_000),
   SIM_API_KEY: z.string().min(1).optional(),
   SIM_API_SECRET: z.string().min(1).optional(),
   SIM_API_PASSPHRASE: z.string().min(1).optional(),
@@ -50,7 +56,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new EnvError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+    throw new EnvError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
   }
   return parsed.data;
 }

@@ -22,10 +22,28 @@ describe('startSystem (embedded default)', () => {
 
   it('starts on PGlite with the in-process bus, serves /healthz, and resumes from its data on a second start', async () => {
     const env = loadEnv({ ENIGMA_DATA_DIR: dataDir });
-    const first = await startSystem({ env, logger, progress, port: 0 });
+    const first = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     const health = await fetch(`${first.url}/healthz`).then((r) => r.json());
     expect(health).toMatchObject({ ok: true, bus: 'in-process', database: { kind: 'pglite', pending: 0 } });
     expect(first.banner.join('\n')).toMatch(/login: +admin@enigma\.local \/ \S+/);
+    // the paper exchange: the printed line is enough for any KuCoin client, and the account is funded
+    const simLine = first.banner.find((l) => l.startsWith('simulator: '));
+    expect(simLine).toBe(
+      `simulator: ${first.sim.url} key=${first.sim.credentials.key} secret=${first.sim.credentials.secret} passphrase=${first.sim.credentials.passphrase}`,
+    );
+    const { KucoinHttpClient } = await import('../exchange/kucoin/http.ts');
+    const creds = first.sim.credentials;
+    const kucoin = new KucoinHttpClient({
+      baseUrl: first.sim.url,
+      credential: {
+        apiKey: creds.key,
+        apiSecret: creds.secret,
+        passphrase: creds.passphrase,
+        keyVersion: '3',
+      },
+    });
+    const overview = await kucoin.account.overview('USDT');
+    expect(overview.accountEquity.toNumber()).toBe(100_000);
     const curl = first.banner.find((l) => l.startsWith('curl '));
     expect(curl).toBeDefined();
     // The printed curl posts an alert with the real secret; what it returns says what became of it.
@@ -39,7 +57,7 @@ describe('startSystem (embedded default)', () => {
     expect(await first.bus.length('signals:incoming')).toBe(1);
     await first.close();
 
-    const second = await startSystem({ env, logger, progress, port: 0 });
+    const second = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     const again = await fetch(`${second.url}/healthz`).then((r) => r.json());
     expect(again).toMatchObject({
       ok: true,
@@ -64,7 +82,7 @@ describe('startSystem with DATABASE_URL and REDIS_URL', () => {
       DATABASE_URL: tdb.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
-    const system = await startSystem({ env, logger, progress, port: 0 });
+    const system = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     try {
       const health = await fetch(`${system.url}/healthz`).then((r) => r.json());
       expect(health).toMatchObject({ ok: true, bus: 'redis', database: { kind: 'pg', pending: 0 } });

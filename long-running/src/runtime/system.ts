@@ -14,6 +14,8 @@ import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { createBus } from '../bus/index.ts';
 import type { Env } from '../env.ts';
+import { findSharedData } from '../sim/market/select.ts';
+import { type RunningSimulator, startSimulator } from '../sim/server.ts';
 import { ensureDataDir, resolveJwtSecret, resolveMasterKey } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -26,6 +28,7 @@ export interface RunningSystem {
   port: number;
   db: DbHandle;
   bus: Bus;
+  sim: RunningSimulator;
   metrics: Registry;
   /** lines for the person who started it (URLs, logins, a ready-to-paste curl) */
   banner: string[];
@@ -38,6 +41,8 @@ export interface StartOptions {
   progress: Progress;
   /** 0 picks a free port (tests) */
   port?: number;
+  /** the in-process simulator's port; 0 picks a free one */
+  simPort?: number;
 }
 
 /**
@@ -50,6 +55,7 @@ export async function startSystem({
   logger,
   progress,
   port = env.PORT,
+  simPort = env.SIM_PORT,
 }: StartOptions): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -87,6 +93,27 @@ export async function startSystem({
     );
     stops.push(() => bus.close());
 
+    const sim = await progress.step(
+      'starting the KuCoin Futures simulator (paper exchange)',
+      async (note) => {
+        // Replay the recorded real candles when they are beside the checkout; otherwise the seeded synthetic market.
+        const source = env.SIM_SOURCE ?? (findSharedData() ? 'replay' : 'synthetic');
+        const running = await startSimulator({
+          port: simPort,
+          host: env.HOST,
+          key: env.SIM_API_KEY,
+          secret: env.SIM_API_SECRET,
+          passphrase: env.SIM_API_PASSPHRASE,
+          source,
+          initialBalance: env.SIM_BALANCE,
+          logger: logger.child({ component: 'sim' }),
+        });
+        note(`${source} market, paper account funded with ${env.SIM_BALANCE} USDT`);
+        return running;
+      },
+    );
+    stops.push(() => sim.close());
+
     const metrics = createMetricsRegistry();
     const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL) : new MemoryKv();
     if (kv instanceof RedisKv) stops.push(() => kv.close());
@@ -122,6 +149,8 @@ export async function startSystem({
       `  metrics:  ${url}/metrics`,
       `  API:      ${url}/api (reference: ${url}/api/docs)`,
     ];
+    const c = sim.credentials;
+    banner.push(`simulator: ${sim.url} key=${c.key} secret=${c.secret} passphrase=${c.passphrase}`);
     if (boot.admin)
       banner.push(`  login:    ${boot.admin.email} / ${boot.admin.password}   (shown once: change it)`);
     else banner.push('  login:    the admin created on first start');
@@ -132,6 +161,7 @@ export async function startSystem({
       port: server.port,
       db,
       bus,
+      sim,
       metrics,
       banner,
       close: closeAll,
