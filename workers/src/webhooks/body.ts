@@ -29,14 +29,15 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
   const tooLarge = () =>
     new ApiError('payload_too_large', `body larger than ${maxBytes} bytes`, { maxBytes });
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (!req.body) return '';
   if (Number.isFinite(declared)) {
-    // Fast path: a declared length within the cap can be read whole (on @hono/node-server this
-    // skips the web-stream wrapper); the length is re-checked because a client can lie about it.
+    // Fast path: a declared length within the cap can be read whole. `req.body` is not touched
+    // first: on @hono/node-server that would build a web stream and lose the direct read. The
+    // length is re-checked because a client can lie about it.
     const bytes = new Uint8Array(await req.arrayBuffer());
     if (bytes.byteLength > maxBytes) throw tooLarge();
     return decodeUtf8(bytes);
   }
+  if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
