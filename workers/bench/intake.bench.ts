@@ -90,7 +90,10 @@ const suite: BenchSuite = {
       // Throughput: intake (embedded adapters) vs bare hello, one server, alternating phases.
       const bus = new CountingBus();
       const app = createApp(deps(handle.db, new MemoryKv(), bus, masterKey));
-      const hello = new Hono().get('/hello', (c) => c.text('hello'));
+      // The echo route shows what a POST with a JSON body costs by itself (client and server).
+      const hello = new Hono()
+        .get('/hello', (c) => c.text('hello'))
+        .post('/echo', async (c) => c.json({ bytes: (await c.req.text()).length }, 202));
       const root = new Hono().route('/', hello).route('/', app);
       const server = await listen(root.fetch);
       let seq = 0;
@@ -101,6 +104,12 @@ const suite: BenchSuite = {
           body: alertBody(secret, seq++, Date.now()),
         });
       const helloReq = () => fetch(`${server.url}/hello`);
+      const echo = () =>
+        fetch(`${server.url}/echo`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: alertBody(secret, seq++, Date.now()),
+        });
       progress('warming up');
       await closedLoop(WARMUP_MS, helloReq, (r) => r.ok);
       await closedLoop(WARMUP_MS, intake, (r) => r.status === 202);
@@ -108,6 +117,8 @@ const suite: BenchSuite = {
       const h = await closedLoop(PHASE_MS, helloReq, (r) => r.ok);
       progress(`webhook intake, ${CONCURRENCY} connections, ${PHASE_MS / 1000} s`);
       const w = await closedLoop(PHASE_MS, intake, (r) => r.status === 202);
+      progress(`bare POST echo, ${CONCURRENCY} connections, ${PHASE_MS / 2000} s`);
+      const e = await closedLoop(PHASE_MS / 2, echo, (r) => r.status === 202);
       await server.close();
       const ratio = ratioOf(w.rps, h.rps, true);
       results.push({
@@ -119,7 +130,12 @@ const suite: BenchSuite = {
         ratio,
         goal: `>= ${GOAL}x hello`,
         goalMet: ratio >= GOAL,
-        extra: { non202: w.bad, requests: w.count },
+        extra: {
+          non202: w.bad,
+          requests: w.count,
+          bareJsonPostEchoRps: Math.round(e.rps),
+          ratioToBareJsonPostEcho: Number((w.rps / e.rps).toFixed(3)),
+        },
       });
       results.push({
         name: 'webhook intake p99',
