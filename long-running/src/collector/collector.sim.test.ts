@@ -191,7 +191,7 @@ describe('Collector against the simulator', () => {
     expect(collector.stats(SYMBOL)!.candleDisagreements).toBe(0);
   }, 120_000);
 
-  it('after a restart resumes from the last stored bar and backfills the downtime', async () => {
+  it('after a restart resumes from the last stored bar and backfills the downtime, retrying REST failures', async () => {
     await rig?.close();
     rig = await startRig(SYMBOL, 'synthetic');
     await runMarket(rig, 2 * M + 30_000);
@@ -199,7 +199,10 @@ describe('Collector against the simulator', () => {
     const before = rig.collector.stats(SYMBOL)!.candlesContiguousUntil;
     await rig.restart(); // stop writes every queued bar
     await runMarket(rig, 3 * M); // the collector is down
+    // and the kline endpoint fails for a while after it comes back: the backfill must retry
+    rig.sim.faults.set({ errorResponses: 6, errorStatus: 503, pathPrefix: '/api/v1/kline' });
     await rig.collector.start();
+    await waitFor(() => rig.health.some((e) => e.kind === 'backfill-failed'), 20_000, 'a failed backfill');
     await runMarket(rig, 2 * M);
     await caughtUp(rig, SYMBOL);
     const lastClosed = Math.floor(rig.clock.now() / M) * M - M;

@@ -64,6 +64,9 @@ interface SymbolContext {
   bookDirty: boolean;
   lastBookPublish: number;
   backfilling: boolean;
+  /** After failed backfills: wall time before which none is attempted (exponential backoff). */
+  backfillRetryAt: number;
+  backfillFailures: number;
   staleFeeds: Set<Feed>;
   /** Messages and latest lag per feed since the last tick. */
   counts: Map<Feed, { messages: number; lagMs: number }>;
@@ -160,7 +163,6 @@ export class Collector {
     for (const ctx of this.contexts.values()) this.exportCounts(ctx);
     await this.connection?.close();
     await this.privateConnection?.close();
-    for (const ctx of this.contexts.values()) ctx.sync.resync('stopped');
     await this.writer.close();
   }
 
@@ -220,6 +222,8 @@ export class Collector {
       bookDirty: false,
       lastBookPublish: 0,
       backfilling: false,
+      backfillRetryAt: 0,
+      backfillFailures: 0,
       staleFeeds: new Set(),
       counts: new Map(),
       candles: new SymbolCandles(symbol, lastStored, serverNow, this.opts.lookbackMs ?? 86_400_000),
@@ -415,7 +419,7 @@ export class Collector {
   }
 
   private async backfill(ctx: SymbolContext): Promise<void> {
-    if (ctx.backfilling) return;
+    if (ctx.backfilling || this.now() < ctx.backfillRetryAt) return;
     const range = ctx.candles.dueBackfill(ctx.marketTime);
     if (!range) return;
     ctx.backfilling = true;
@@ -423,6 +427,7 @@ export class Collector {
       const bars = await fetchBars(this.opts.rest, ctx.symbol, '1m', range.from, range.to);
       const added = ctx.candles.addBackfilled(range, bars);
       this.handleBars(added, true);
+      ctx.backfillFailures = 0;
       this.health({
         kind: 'backfilled',
         symbol: ctx.symbol,
@@ -433,6 +438,8 @@ export class Collector {
       });
     } catch (error) {
       ctx.candles.backfillFailed();
+      ctx.backfillFailures++;
+      ctx.backfillRetryAt = this.now() + Math.min(30_000, 500 * 2 ** ctx.backfillFailures);
       this.metrics.backfillErrors.inc({ symbol: ctx.symbol });
       this.log.warn({ symbol: ctx.symbol, err: error, range }, 'candle backfill failed; will retry');
       this.health({
