@@ -1,3 +1,4 @@
+import { idempotencyKey } from '@enigma/core/signals/index';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { signals } from '@enigma/db/schema/index';
 import { eq } from 'drizzle-orm';
@@ -329,5 +330,31 @@ describe('fuzz', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('idempotency backstop', () => {
+  it('answers duplicate with the stored original when the KV entry is gone (expiry, restart)', async () => {
+    h.clock.now += 60_000; // a fresh rate-limit window: the tests above used up the source's 60/min
+    const a = alert();
+    const body = JSON.stringify(a);
+    const headers = { 'x-test-ip': '192.0.2.77' };
+    const first = (await (await post('/webhooks/tradingview', body, headers)).json()) as { signalId: string };
+    const key = idempotencyKey({
+      source: 'tradingview',
+      symbol: 'XBTUSDTM',
+      action: 'buy',
+      alertTime: Date.parse(a.timestamp),
+      orderId: a.order_id,
+      rawBody: body,
+    });
+    expect(await h.kv.get(`idem:${key}`)).toBe(first.signalId);
+    await h.kv.del(`idem:${key}`);
+    const again = (await (await post('/webhooks/tradingview', body, headers)).json()) as {
+      status: string;
+      signalId: string;
+    };
+    expect(again).toMatchObject({ status: 'duplicate', signalId: first.signalId });
+    expect(await h.kv.get(`idem:${key}`)).toBe(first.signalId);
   });
 });

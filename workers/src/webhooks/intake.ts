@@ -203,7 +203,11 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   }
   if (!stored.inserted) {
     // The key outlived the KV entry (expired or embedded restart): the database is the backstop.
-    await kv.del(kvKey).catch(() => {});
+    // Point the KV entry at the real original so later repeats are answered without the database.
+    await kv
+      .del(kvKey)
+      .then(() => kv.setNx(kvKey, stored.id, IDEMPOTENCY_TTL_SECONDS))
+      .catch(() => {});
     const recordId = await recordDuplicate(deps, trace, stored.id);
     return { status: 'duplicate', signalId: stored.id, recordId };
   }
