@@ -19,6 +19,25 @@ import { routePrivateMessage } from './private-router.ts';
 import { type MessageSink, routeMessage } from './router.ts';
 import { SymbolCandles } from './symbol-candles.ts';
 
+/**
+ * Where mark-price samples and funding rates are persisted. The database has no table for them yet, so
+ * the collector only calls this hook; the composition root plugs a repository in when one exists.
+ */
+export interface MarketSampleSink {
+  markSample(sample: {
+    symbol: string;
+    markPrice: Decimal;
+    indexPrice: Decimal;
+    time: number;
+  }): Promise<void> | void;
+  fundingRate(rate: {
+    symbol: string;
+    rate: Decimal;
+    granularityMs: number;
+    time: number;
+  }): Promise<void> | void;
+}
+
 /** REST calls the collector needs: the level-2 snapshot, klines and the server clock. */
 export interface CollectorRest extends Pick<MarketDataApi, 'klines'> {
   orderBook(symbol: string): Promise<OrderBookSnapshot>;
@@ -32,6 +51,10 @@ export interface CollectorOptions {
   /** Private channels of the configured account (orders, stop orders, positions, wallet), if any. */
   privateFeed?: FeedFactory;
   store: CandleStore;
+  /** Persistence of mark samples (at most one per `markSampleMs`) and every funding-rate push. */
+  samples?: MarketSampleSink;
+  /** Minimum market-time interval between stored mark samples per symbol (default 60 s). */
+  markSampleMs?: number;
   registry: Registry;
   bus?: BusPublisher;
   logger?: Logger;
@@ -64,6 +87,7 @@ interface SymbolContext {
   bookDirty: boolean;
   lastBookPublish: number;
   backfilling: boolean;
+  lastMarkSample: number;
   /** After failed backfills: wall time before which none is attempted (exponential backoff). */
   backfillRetryAt: number;
   backfillFailures: number;
@@ -222,6 +246,7 @@ export class Collector {
       bookDirty: false,
       lastBookPublish: 0,
       backfilling: false,
+      lastMarkSample: Number.NEGATIVE_INFINITY,
       backfillRetryAt: 0,
       backfillFailures: 0,
       staleFeeds: new Set(),
@@ -294,6 +319,10 @@ export class Collector {
         indexPrice: m.indexPrice,
         markTime: m.time,
       });
+      if (this.opts.samples && m.time - ctx.lastMarkSample >= (this.opts.markSampleMs ?? 60_000)) {
+        ctx.lastMarkSample = m.time;
+        this.persistSample(() => this.opts.samples?.markSample({ symbol: ctx.symbol, ...m }));
+      }
       this.publish(MARKET_EVENTS.mark, {
         symbol: ctx.symbol,
         markPrice: m.markPrice.toString(),
@@ -303,6 +332,7 @@ export class Collector {
     },
     funding: (ctx, f) => {
       this.state.updateInstrument(ctx.symbol, { fundingRate: f.rate, fundingTime: f.time });
+      this.persistSample(() => this.opts.samples?.fundingRate({ symbol: ctx.symbol, ...f }));
       this.publish(MARKET_EVENTS.funding, {
         symbol: ctx.symbol,
         rate: f.rate.toString(),
@@ -318,6 +348,12 @@ export class Collector {
 
   private onMessage(topic: string, subject: string, data: unknown): void {
     routeMessage(this.sink, topic, subject, data);
+  }
+
+  private persistSample(write: () => Promise<void> | void | undefined): void {
+    Promise.resolve()
+      .then(write)
+      .catch((error) => this.log.warn({ err: error }, 'market sample write failed'));
   }
 
   private onPrivateMessage(topic: string, subject: string, data: unknown): void {
