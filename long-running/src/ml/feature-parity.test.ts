@@ -56,8 +56,8 @@ describe('inference windows against the training matrix', () => {
     const live = sequenceAt(recent, recent.rows - 1);
     const trained = sequenceAt(full, end);
     // EMA/Wilder seeds decay to nothing over 500 bars; what is left is float32 rounding.
-    live.forEach((v, i) =>
-      expect(Math.abs(v - trained[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(trained[i]!))),
-    );
+    live.forEach((v, i) => {
+      expect(Math.abs(v - trained[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(trained[i]!)));
+    });
   });
 });
