@@ -279,7 +279,10 @@ export class Collector {
       this.state.touchAt(symbol, feed, now);
       // counted here, exported on the next tick: labelled prom-client calls per message cost more than the book
       let counts = ctx.counts.get(feed);
-      if (!counts) ctx.counts.set(feed, (counts = { messages: 0, lagMs: 0 }));
+      if (!counts) {
+        counts = { messages: 0, lagMs: 0 };
+        ctx.counts.set(feed, counts);
+      }
       counts.messages++;
       this.messagesInWindow++;
       if (eventTime !== undefined) {
