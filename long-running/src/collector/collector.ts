@@ -69,6 +69,11 @@ export interface CollectorOptions {
   bookLevels?: number;
   /** Minimum interval between book-top publications per symbol (default 250 ms). */
   bookPublishMs?: number;
+  /**
+   * A quiet minute is closed only once market time is this far past its end (default 2 s), so a trade
+   * delivered after a later book or mark message is not dropped as late.
+   */
+  closeGraceMs?: number;
   /** Housekeeping interval: closing bars, backfills, freshness (default 1000 ms). */
   tickMs?: number;
   /** Divergence alert threshold vs the reference feed, bps (default 50). */
@@ -429,7 +434,8 @@ export class Collector {
     const now = this.now();
     for (const ctx of this.contexts.values()) {
       this.exportCounts(ctx);
-      if (!ctx.resumePending) this.handleBars(ctx.candles.advance(ctx.marketTime));
+      if (!ctx.resumePending)
+        this.handleBars(ctx.candles.advance(ctx.marketTime - (this.opts.closeGraceMs ?? 2_000)));
       if (ctx.bookDirty && now - ctx.lastBookPublish >= (this.opts.bookPublishMs ?? 250))
         this.publishBook(ctx, now);
       if (this.connected && !ctx.resumePending) void this.backfill(ctx);
@@ -459,7 +465,8 @@ export class Collector {
 
   private async backfill(ctx: SymbolContext): Promise<void> {
     if (ctx.backfilling || this.now() < ctx.backfillRetryAt) return;
-    const range = ctx.candles.dueBackfill(ctx.marketTime);
+    // the same grace: the exchange may still be adding the last trades of a minute that just ended
+    const range = ctx.candles.dueBackfill(ctx.marketTime - (this.opts.closeGraceMs ?? 2_000));
     if (!range) return;
     ctx.backfilling = true;
     try {
