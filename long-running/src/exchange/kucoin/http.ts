@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { Agent } from 'undici';
 import type { KucoinCredential } from './credential.ts';
 import { account, type Endpoint, market, positions, trade } from './endpoints.ts';
 import {
@@ -15,6 +16,9 @@ import { type KucoinMetrics, kucoinMetrics } from './metrics.ts';
 import { type PoolName, RateLimiter } from './rate-limit.ts';
 import { type BuiltRequest, buildRequest, type RequestSpec } from './request.ts';
 import { envelope } from './schemas.ts';
+import { fetchTransport, type RawResponse, type Transport, undiciTransport } from './transport.ts';
+
+export type { RawResponse, ResponseHeaders, Transport } from './transport.ts';
 
 export interface KucoinHttpOptions {
   /** e.g. https://api-futures.kucoin.com or the local simulator's URL. */
@@ -23,7 +27,7 @@ export interface KucoinHttpOptions {
   /** Epoch ms; injected for tests. */
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Per-attempt timeout. */
+  /** Per-attempt deadline, ms: connect, headers and body together. */
   timeoutMs?: number;
   /** Retries of a safe request (GET, or a rejected-before-processing 429/400002). */
   maxRetries?: number;
@@ -31,16 +35,13 @@ export interface KucoinHttpOptions {
   /** How many times a lost order response is looked up by clientOid before giving up. */
   resolveAttempts?: number;
   logger?: Logger;
+  /**
+   * Send through this WHATWG fetch instead of the client's own keep-alive undici Agent (other
+   * runtimes, or a test that must see the wire through fetch). Same timeout, errors and retries.
+   */
   fetch?: typeof fetch;
   /** Defaults to the metrics on prom-client's global registry. */
   metrics?: KucoinMetrics;
-}
-
-/** One HTTP exchange: what came back, before interpretation. */
-export interface RawResponse {
-  status: number;
-  headers: Headers;
-  text: string;
 }
 
 type Bound<G> = {
@@ -49,15 +50,20 @@ type Bound<G> = {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The rejection of an attempt that hit its deadline (what AbortSignal.timeout used to give). */
+const timeoutError = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
 /**
  * KuCoin Futures REST client: signs with a server-corrected clock, respects the gateway rate limit,
  * retries only what is safe, and resolves a lost order response by clientOid, never by re-sending.
+ * HTTP goes through one keep-alive undici Agent per client: call `close()` when done with it.
  *
  * @example
  * const kucoin = new KucoinHttpClient({ baseUrl: 'https://api-futures.kucoin.com', credential });
  * await kucoin.syncTime();
  * const ack = await kucoin.trade.placeOrder({ clientOid: 'sig-42', symbol: 'XBTUSDTM', side: 'buy',
  *   type: 'limit', price: toMoney('60000'), size: 1, leverage: 3 });
+ * await kucoin.close();
  */
 export class KucoinHttpClient {
   /** Server time minus local time, ms (see syncTime). */
@@ -67,10 +73,14 @@ export class KucoinHttpClient {
   readonly trade: Bound<typeof trade>;
   readonly positions: Bound<typeof positions>;
   readonly account: Bound<typeof account>;
-  private readonly opts: Required<Omit<KucoinHttpOptions, 'credential' | 'metrics'>> & {
+  private readonly opts: Required<Omit<KucoinHttpOptions, 'credential' | 'metrics' | 'fetch'>> & {
     credential?: KucoinCredential;
     metrics: KucoinMetrics;
   };
+  /** Undefined when a fetch was injected. */
+  private readonly agent: Agent | undefined;
+  private readonly transport: Transport;
+  private closed = false;
 
   constructor(options: KucoinHttpOptions) {
     this.opts = {
@@ -81,10 +91,18 @@ export class KucoinHttpClient {
       retryBaseMs: 250,
       resolveAttempts: 5,
       logger: pino({ level: 'silent' }),
-      fetch: globalThis.fetch,
       ...options,
       metrics: options.metrics ?? kucoinMetrics(),
     };
+    if (options.fetch) {
+      this.agent = undefined;
+      this.transport = fetchTransport(options.fetch);
+    } else {
+      // undici's defaults (4 s idle keep-alive, server hints honoured) are what Node's fetch used, so
+      // the chance of sending on a socket the server is closing is unchanged.
+      this.agent = new Agent();
+      this.transport = undiciTransport(this.agent);
+    }
     this.limiter = new RateLimiter(this.opts.clock);
     this.market = this.bind(market);
     this.trade = this.bind(trade);
@@ -119,17 +137,27 @@ export class KucoinHttpClient {
     return this.timeOffsetMs;
   }
 
+  /**
+   * Close the client's connections: requests in flight finish first, later ones throw. Idempotent.
+   * An idle client does not keep the process alive, but its sockets stay open until closed.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent?.close();
+  }
+
   /** Send one built request once. Throws KucoinNetworkError when no HTTP response arrived. */
   async send(request: BuiltRequest): Promise<RawResponse> {
+    // Not a KucoinNetworkError: nothing was sent, and retrying cannot help.
+    if (this.closed) throw new Error(`${request.method} ${request.url}: KucoinHttpClient is closed`);
     const stop = this.opts.metrics.requestSeconds.startTimer({ method: request.method });
+    // One deadline for the whole attempt, cleared as soon as it settles: a timer per request that
+    // outlives it (AbortSignal.timeout) costs every request and piles up under load.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(timeoutError()), this.opts.timeoutMs);
     try {
-      const res = await this.opts.fetch(request.url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      return await this.transport(request, abort.signal);
     } catch (error) {
       this.opts.metrics.requests.inc({ method: request.method, outcome: 'network' });
       throw new KucoinNetworkError(
@@ -138,6 +166,7 @@ export class KucoinHttpClient {
         error,
       );
     } finally {
+      clearTimeout(timer);
       stop();
     }
   }
@@ -247,10 +276,15 @@ export class KucoinHttpClient {
   }
 }
 
-/** Connection refused or name not resolved: the request cannot have reached KuCoin. */
+const NOT_SENT = new Set<unknown>(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Connection refused or name not resolved: the request cannot have reached KuCoin. undici.request
+ * rejects with the socket error itself; fetch wraps it as the `cause` of a TypeError.
+ */
 function mayHaveBeenSent(error: unknown): boolean {
-  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
-  return !(code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN');
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return !(NOT_SENT.has(e?.code) || NOT_SENT.has(e?.cause?.code));
 }
 
 function isNotFound(error: unknown): boolean {
