@@ -44,6 +44,20 @@ describe('startSystem (embedded default)', () => {
     });
     const overview = await kucoin.account.overview('USDT');
     expect(overview.accountEquity.toNumber()).toBe(100_000);
+    // the collector fills the database with candles from the first minute (backfilled over REST)
+    const { getCandles } = await import('@enigma/db');
+    const deadline = Date.now() + 30_000;
+    let stored = 0;
+    while (Date.now() < deadline && stored === 0) {
+      stored = (
+        await getCandles(first.db.db, 'XBTUSDTM', '1m', new Date(0), new Date(Date.now() + 3_600_000))
+      ).length;
+      if (stored === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(stored).toBeGreaterThan(0);
+    const market = await fetch(`${first.url}/collector/healthz`);
+    expect([200, 503]).toContain(market.status);
+    expect(await market.json()).toHaveProperty('feeds');
     const curl = first.banner.find((l) => l.startsWith('curl '));
     expect(curl).toBeDefined();
     // The printed curl posts an alert with the real secret; what it returns says what became of it.

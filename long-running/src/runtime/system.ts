@@ -13,6 +13,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { createBus } from '../bus/index.ts';
+import { type CollectorService, startCollectorService } from '../collector/service.ts';
 import type { Env } from '../env.ts';
 import { findSharedData } from '../sim/market/select.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
@@ -29,6 +30,7 @@ export interface RunningSystem {
   db: DbHandle;
   bus: Bus;
   sim: RunningSimulator;
+  collector: CollectorService;
   metrics: Registry;
   /** lines for the person who started it (URLs, logins, a ready-to-paste curl) */
   banner: string[];
@@ -115,6 +117,21 @@ export async function startSystem({
     stops.push(() => sim.close());
 
     const metrics = createMetricsRegistry();
+    const collector = await progress.step('starting the market-data collector', async (note) => {
+      // The reference feed (Binance) is off here: the embedded default runs with no outside network.
+      const service = await startCollectorService({
+        symbols: [...sim.engine.markets.keys()],
+        baseUrl: sim.url,
+        db: db.db,
+        bus,
+        registry: metrics,
+        logger,
+        reference: false,
+      });
+      note('ticker, level-2 book, trades → candles, mark/index/funding; backfilled over REST');
+      return service;
+    });
+    stops.push(() => collector.close());
     const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL) : new MemoryKv();
     if (kv instanceof RedisKv) stops.push(() => kv.close());
     const deps: AppDeps = {
@@ -135,6 +152,7 @@ export async function startSystem({
     app.get('/metrics', async (c) =>
       c.text(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
     );
+    app.route('/collector', collector.app);
     app.route('/', createApp(deps));
 
     const server = await progress.step('starting the HTTP server', () => listen(app, env.HOST, port));
@@ -147,6 +165,7 @@ export async function startSystem({
       `enigma is running at ${url}`,
       `  health:   ${url}/healthz`,
       `  metrics:  ${url}/metrics`,
+      `  market:   ${url}/collector/healthz (feed freshness)`,
       `  API:      ${url}/api (reference: ${url}/api/docs)`,
     ];
     const c = sim.credentials;
@@ -162,6 +181,7 @@ export async function startSystem({
       db,
       bus,
       sim,
+      collector,
       metrics,
       banner,
       close: closeAll,
