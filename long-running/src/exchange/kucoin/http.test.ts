@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { toMoney } from '@enigma/core/money';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import {
   OrderOutcomeUnknownError,
   RateLimitError,
 } from './errors.ts';
-import { KucoinHttpClient } from './http.ts';
+import { KucoinHttpClient, type KucoinHttpOptions } from './http.ts';
 import { kucoinMetrics } from './metrics.ts';
 import { fixture } from './test-fixtures.ts';
 
@@ -58,7 +59,7 @@ function reply(res: ServerResponse, status: number, json: unknown, headers: Reco
   res.end(JSON.stringify(json));
 }
 
-function client(url: string, sleeps: number[] = []) {
+function client(url: string, sleeps: number[] = [], options: Partial<KucoinHttpOptions> = {}) {
   return new KucoinHttpClient({
     baseUrl: url,
     credential,
@@ -67,6 +68,7 @@ function client(url: string, sleeps: number[] = []) {
     },
     retryBaseMs: 1,
     timeoutMs: 2000,
+    ...options,
   });
 }
 
@@ -263,5 +265,100 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
       '/api/v1/account-overview?currency=USDT',
     ]);
     expect(Math.abs(c.timeOffsetMs - 60_000)).toBeLessThan(5000);
+  });
+});
+
+describe('KuCoin HTTP transport (undici keep-alive Agent, per-attempt deadline)', () => {
+  it('resolves an order whose answer never comes within the deadline by clientOid, sending it once', async () => {
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') return; // accepted, never answered
+      reply(res, 200, { code: '200000', data: knownOrder });
+    });
+    const c = client(url, [], { timeoutMs: 200 });
+    const ack = await c.trade.placeOrder(order);
+    expect(ack.orderId).toBe('250444645610336256');
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
+    // undici's pool may have dialled a spare connection after the abort: close() releases it.
+    await c.close();
+  });
+
+  it('applies the deadline to the body too: a GET whose body stalls is abandoned and retried', async () => {
+    const { url, seen } = await kucoinServer((_req, res, n) => {
+      if (n === 1) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"code":"200000",'); // headers and half a body, then nothing
+        return;
+      }
+      reply(res, 200, fixture('http_get_ticker'));
+    });
+    const t = await client(url, [], { timeoutMs: 200 }).market.ticker('XBTUSDM');
+    expect(t.bestBid.toFixed()).toBe('67169.6');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('keeps connections alive across consecutive requests instead of dialling one each', async () => {
+    const ports = new Set<number>();
+    const { url } = await kucoinServer((req, res) => {
+      ports.add(req.socket.remotePort ?? -1);
+      reply(res, 200, fixture('http_get_timestamp'));
+    });
+    const c = client(url);
+    for (let i = 0; i < 10; i++) await c.market.serverTime();
+    // undici's pool may alternate between two sockets; without keep-alive there would be ten.
+    expect(ports.size).toBeLessThan(5);
+    await c.close();
+  });
+
+  it('asks for compression and decodes a gzip answer, as fetch did', async () => {
+    const encodings: (string | undefined)[] = [];
+    const { url } = await kucoinServer((req, res) => {
+      encodings.push(req.headers['accept-encoding']);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'gw-ratelimit-limit': '2000',
+        'gw-ratelimit-remaining': '1990',
+        'gw-ratelimit-reset': '29000',
+      });
+      res.end(gzipSync(JSON.stringify(fixture('http_get_ticker'))));
+    });
+    const c = client(url);
+    const t = await c.market.ticker('XBTUSDM');
+    expect(t.bestBid.toFixed()).toBe('67169.6');
+    expect(encodings[0]).toContain('gzip');
+    expect(c.limiter.state('public')).toMatchObject({ limit: 2000, remaining: 1990 });
+  });
+
+  it('after close(), rejects every call without sending it, and the server can shut down', async () => {
+    const { url, seen } = await kucoinServer((_req, res) => reply(res, 200, fixture('http_get_timestamp')));
+    const c = client(url);
+    await c.market.serverTime();
+    await c.close();
+    await c.close(); // idempotent
+    await expect(c.trade.placeOrder(order)).rejects.toThrow(/closed/);
+    expect(seen).toHaveLength(1);
+    // The kept-alive socket is gone, so close() on the server settles without closeAllConnections().
+    const s = server!;
+    server = undefined;
+    await new Promise((r) => s.close(r));
+  });
+
+  it('keeps the same semantics through an injected fetch: lost answer resolved, refusal reported unsent', async () => {
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'POST') return req.socket.destroy();
+      reply(res, 200, { code: '200000', data: knownOrder });
+    });
+    const ack = await client(url, [], { fetch: globalThis.fetch }).trade.placeOrder(order);
+    expect(ack.orderId).toBe('250444645610336256');
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+
+    const s = server!;
+    server = undefined;
+    await new Promise((r) => s.close(r));
+    const error = await client(url, [], { fetch: globalThis.fetch })
+      .trade.placeOrder(order)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KucoinNetworkError);
+    expect((error as KucoinNetworkError).sent).toBe(false);
   });
 });

@@ -30,6 +30,7 @@ describe('KuCoin client against the simulator', () => {
   });
   afterAll(async () => {
     for (const s of sockets) await s.close();
+    await http?.close();
     await sim?.close();
   });
 
