@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import type { Candle } from '../src/candle.ts';
 import { atr, bollinger, ema, IndicatorBundle, macd, rsi, sma, stochRsi } from '../src/indicators/index.ts';
 
@@ -16,23 +17,6 @@ import { atr, bollinger, ema, IndicatorBundle, macd, rsi, sma, stochRsi } from '
  * throughput of the same indicators vs TA-Lib's native addon when this process can load it.
  * Input: 43,200 real Binance BTCUSDT 1m candles from ../shared/data.
  */
-
-// Structurally bench/types.ts (outside this package's TypeScript project).
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
-interface BenchSuite {
-  name: string;
-  run(progress: (message: string) => void): Promise<BenchResult[]>;
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 

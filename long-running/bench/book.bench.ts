@@ -1,4 +1,5 @@
 import { toMoney } from '@enigma/core/money';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import { OrderBook } from '../src/exchange/book.ts';
 import { NaiveOrderBook } from '../src/exchange/naive-book.ts';
 
@@ -7,24 +8,6 @@ import { NaiveOrderBook } from '../src/exchange/naive-book.ts';
  * sorted-array book, on the same synthetic KuCoin "price,side,size" stream (1,000 levels a side,
  * updates concentrated near the top like a real XBTUSDTM feed, ~25% deletes, ~25% new levels).
  */
-
-// Structurally bench/types.ts: that file sits outside this package's TypeScript project (importing it
-// breaks `tsc -b`); bench/run.ts checks the shape at run time.
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
-interface BenchSuite {
-  name: string;
-  run(progress: (message: string) => void): Promise<BenchResult[]>;
-}
 
 const LEVELS = 1000;
 const MID = 900_000; // 90000.0 on a 0.1 grid

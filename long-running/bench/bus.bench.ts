@@ -7,27 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { type Bus, STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import { createMemoryBus } from '../src/bus/memory.ts';
 import { createRedisBus } from '../src/bus/redis.ts';
 import { deletePrefix } from '../src/bus/testing/redis-prefix.ts';
-
-// Structurally bench/types.ts (BenchSuite, BenchResult): that file sits outside this package's
-// TypeScript project, so importing it breaks `tsc -b`; bench/run.ts checks the shape at run time.
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
-interface BenchSuite {
-  name: string;
-  run(progress: (message: string) => void): Promise<BenchResult[]>;
-}
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const MESSAGES = 30_000;

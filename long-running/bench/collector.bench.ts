@@ -1,6 +1,7 @@
 import { CandleBuilder } from '@enigma/core/marketdata/index';
 import { toMoney } from '@enigma/core/money';
 import { Registry } from 'prom-client';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import type { CandleStore } from '../src/collector/candle-store.ts';
 import { Collector } from '../src/collector/collector.ts';
 import type { FeedHandlers } from '../src/collector/feed.ts';
@@ -17,23 +18,6 @@ import type { BookLevel } from '../src/exchange/types.ts';
  * naive pipeline (zod + Decimal parse of every change into the naive sorted-array book; trades without
  * the collector's bookkeeping).
  */
-
-// Structurally bench/types.ts (outside this package's TypeScript project; bench/run.ts checks the shape).
-interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  higherIsBetter: boolean;
-  peer?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-  extra?: Record<string, number | string>;
-}
-interface BenchSuite {
-  name: string;
-  run(progress: (message: string) => void): Promise<BenchResult[]>;
-}
 
 const SYMBOL = 'XBTUSDTM';
 const LEVELS = 500;
