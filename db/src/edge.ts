@@ -14,6 +14,7 @@ export * from './repositories/audit.ts';
 export * from './repositories/candles.ts';
 export * from './repositories/circuit-breakers.ts';
 export * from './repositories/exchange-credentials.ts';
+export * from './repositories/market-samples.ts';
 export * from './repositories/numeric.ts';
 export * from './repositories/settings.ts';
 export * from './repositories/signals.ts';
