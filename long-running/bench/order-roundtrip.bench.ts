@@ -28,6 +28,7 @@ const ROUND_MS = 750;
 interface Client {
   place(): Promise<string>;
   cancel(orderId: string): Promise<void>;
+  close?: () => Promise<void>;
 }
 
 interface Samples {
@@ -105,6 +106,7 @@ function ourClient(sim: RunningSimulator, price: string): Client {
     cancel: async (orderId) => {
       await http.trade.cancelOrder(orderId);
     },
+    close: () => http.close(),
   };
 }
 
@@ -147,6 +149,7 @@ const suite: BenchSuite = {
       warmupMinutes: 10,
       logger: pino({ level: 'silent' }),
     });
+    const openClients: { ours?: Client } = {};
     try {
       const market = sim.engine.market(SYMBOL);
       const price = market.mark.mul(0.5).toDecimalPlaces(market.spec.tickSize.decimalPlaces()).toFixed();
@@ -154,6 +157,7 @@ const suite: BenchSuite = {
         ours: ourClient(sim, price),
         ccxt: await ccxtClient(sim, price),
       };
+      openClients.ours = clients.ours;
       const samples = { ours: emptySamples(), ccxt: emptySamples() };
 
       progress(`warm-up: ${WARMUP_MS} ms each, buying at ${price}`);
@@ -209,6 +213,7 @@ const suite: BenchSuite = {
       }
       return results;
     } finally {
+      await openClients.ours?.close?.();
       await sim.close();
     }
   },
