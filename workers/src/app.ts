@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { registerApi } from './api/index.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { ApiError, errorResponse } from './errors.ts';
+import { BatchingSignalWriter, singleInsertWriter } from './repos/signal-writer.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
@@ -13,6 +14,11 @@ export { DEFAULT_CONFIG, silentLogger } from './deps.ts';
 export { ApiError } from './errors.ts';
 export { MemoryKv } from './kv/memory.ts';
 export { UpstashKv } from './kv/upstash.ts';
+export {
+  type AcceptedSignalWriter,
+  BatchingSignalWriter,
+  singleInsertWriter,
+} from './repos/signal-writer.ts';
 
 /**
  * Build the Hono app (webhooks, REST API, health) over its ports. The same app runs in workerd
@@ -25,9 +31,26 @@ export { UpstashKv } from './kv/upstash.ts';
 export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const sourceCache = new SourceCache();
+  // One long-lived deps object (Node): accepted rows are group-committed. Deps built per request
+  // (a factory, as in workerd) cannot share connections between requests: one INSERT each.
+  const shared =
+    typeof deps === 'function'
+      ? undefined
+      : {
+          ...deps,
+          sourceCache: deps.sourceCache ?? sourceCache,
+          signalWriter: deps.signalWriter ?? new BatchingSignalWriter(deps.db),
+        };
   app.use('*', async function withDeps(c, next) {
-    const d = typeof deps === 'function' ? deps(c.env) : deps;
-    c.set('deps', d.sourceCache ? d : { ...d, sourceCache });
+    if (shared) c.set('deps', shared);
+    else {
+      const d = (deps as (env: unknown) => AppDeps)(c.env);
+      c.set('deps', {
+        ...d,
+        sourceCache: d.sourceCache ?? sourceCache,
+        signalWriter: d.signalWriter ?? singleInsertWriter(d.db),
+      });
+    }
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
     c.header('x-request-id', c.get('requestId'));

@@ -1,5 +1,6 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
+import type { AcceptedSignalWriter } from './repos/signal-writer.ts';
 import type { SourceCache } from './webhooks/source-cache.ts';
 
 /** A pino-compatible logger: the subset of pino's API the app uses. */
@@ -64,6 +65,11 @@ export interface AppDeps {
    * worker entry keeps one per isolate (deps are rebuilt per request there).
    */
   sourceCache?: SourceCache;
+  /**
+   * Writes accepted signal rows. `createApp` given a deps object makes a group-committing
+   * `BatchingSignalWriter` over `db` when absent; the worker entry passes `singleInsertWriter`.
+   */
+  signalWriter?: AcceptedSignalWriter;
 }
 
 /** Defaults for everything in AppConfig except the secrets. */

@@ -9,6 +9,7 @@ import { UpstashBusPublisher } from './bus/upstash.ts';
 import { type AppDeps, DEFAULT_CONFIG, type Logger } from './deps.ts';
 import { parseWorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
+import { singleInsertWriter } from './repos/signal-writer.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
 /** Lives as long as the isolate: sources are re-read at most every few seconds. */
@@ -60,6 +61,7 @@ export default {
       bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
       logger: consoleLogger(env.LOG_LEVEL),
       sourceCache,
+      signalWriter: singleInsertWriter(db),
       config: {
         ...DEFAULT_CONFIG,
         maxBodyBytes: env.MAX_BODY_BYTES,

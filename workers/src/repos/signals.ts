@@ -1,6 +1,6 @@
 import { type EnigmaDb, rowsOf } from '@enigma/db/db-type';
 import { signals } from '@enigma/db/schema/index';
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 
 /** A signal row as intake writes it. */
 export interface IntakeSignalRow {
@@ -25,33 +25,84 @@ export interface IntakeSignalRow {
   metadata?: Record<string, unknown>;
 }
 
+/** One row's VALUES tuple, in the column order of `INSERT_COLUMNS`. */
+function valuesOf(row: IntakeSignalRow, idempotent: boolean): SQL {
+  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  return sql`(coalesce(${row.id ?? null}::uuid, gen_random_uuid()), ${row.sourceId}, ${row.source},
+      ${idempotent ? (row.idempotencyKey ?? null) : null}, ${row.status}, ${row.reason ?? null}, ${row.symbol ?? null},
+      ${row.rawSymbol ?? null}, ${row.action ?? null}, ${row.interval ?? null}, ${ts(row.alertTime)}::timestamptz,
+      ${ts(row.receivedAt)}::timestamptz, ${row.clientIp ?? null}, ${json(row.payload)}::jsonb, ${row.price ?? null}::numeric,
+      ${row.contracts ?? null}::numeric, ${row.size ?? null}::numeric, ${row.duplicateOf ?? null}::uuid,
+      coalesce(${json(row.metadata)}::jsonb, '{}'::jsonb))`;
+}
+
+const INSERT_COLUMNS =
+  sql.raw(`insert into signals (id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
+      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata)`);
+
 /**
  * The INSERT as one SQL statement with parameters: intake's hot path, where drizzle's insert builder
  * cost more CPU than the rest of the request (see workers/bench/intake.bench.ts).
  */
 function insertStatement(row: IntakeSignalRow, idempotent: boolean): SQL {
-  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-  return sql`insert into signals (id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
-      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata)
-    values (coalesce(${row.id ?? null}::uuid, gen_random_uuid()), ${row.sourceId}, ${row.source},
-      ${idempotent ? (row.idempotencyKey ?? null) : null}, ${row.status}, ${row.reason ?? null}, ${row.symbol ?? null},
-      ${row.rawSymbol ?? null}, ${row.action ?? null}, ${row.interval ?? null}, ${ts(row.alertTime)}::timestamptz,
-      ${ts(row.receivedAt)}::timestamptz, ${row.clientIp ?? null}, ${json(row.payload)}::jsonb, ${row.price ?? null}::numeric,
-      ${row.contracts ?? null}::numeric, ${row.size ?? null}::numeric, ${row.duplicateOf ?? null}::uuid,
-      coalesce(${json(row.metadata)}::jsonb, '{}'::jsonb))
+  return sql`${INSERT_COLUMNS} values ${valuesOf(row, idempotent)}
     ${idempotent ? sql`on conflict (idempotency_key) do nothing` : sql``}
     returning id`;
+}
+
+/** An accepted signal: its id is chosen by the caller and its idempotency key is set. */
+export type AcceptedSignalRow = IntakeSignalRow & { id: string; idempotencyKey: string };
+
+/** Where an accepted signal's key is held: by this row (`inserted`) or by an earlier one (`id`). */
+export interface AcceptedOutcome {
+  id: string;
+  inserted: boolean;
+}
+
+/**
+ * Insert accepted signals with one multi-row statement (`ON CONFLICT (idempotency_key) DO NOTHING`);
+ * returns one outcome per row, in order. Of several rows sharing a key, the first in `rows` wins and
+ * the others report it. Rows losing to an existing row are resolved with one lookup. The statement
+ * commits as a whole (autocommit) before this resolves, or fails as a whole.
+ */
+export async function insertAcceptedSignals(
+  db: EnigmaDb,
+  rows: readonly AcceptedSignalRow[],
+): Promise<AcceptedOutcome[]> {
+  if (rows.length === 0) return [];
+  const statement = sql`${INSERT_COLUMNS} values ${sql.join(
+    rows.map((r) => valuesOf(r, true)),
+    sql`, `,
+  )}
+    on conflict (idempotency_key) do nothing
+    returning id, idempotency_key`;
+  const holder = new Map<string, string>();
+  for (const r of rowsOf<{ id: string; idempotency_key: string }>(await db.execute(statement))) {
+    holder.set(r.idempotency_key, r.id);
+  }
+  const missing = [
+    ...new Set(rows.filter((r) => !holder.has(r.idempotencyKey)).map((r) => r.idempotencyKey)),
+  ];
+  if (missing.length > 0) {
+    const existing = await db
+      .select({ id: signals.id, key: signals.idempotencyKey })
+      .from(signals)
+      .where(inArray(signals.idempotencyKey, missing));
+    for (const e of existing) if (e.key) holder.set(e.key, e.id);
+  }
+  return rows.map((r) => {
+    const id = holder.get(r.idempotencyKey);
+    if (!id) throw new Error('idempotency key conflict without a row');
+    return { id, inserted: id === r.id };
+  });
 }
 
 /**
  * Insert an accepted signal unless one with the same idempotency key exists; returns the id of the
  * row that holds the key and whether this call created it (the database backstop behind SET NX).
  */
-export async function insertAcceptedSignal(
-  db: EnigmaDb,
-  row: IntakeSignalRow & { id: string; idempotencyKey: string },
-): Promise<{ id: string; inserted: boolean }> {
+export async function insertAcceptedSignal(db: EnigmaDb, row: AcceptedSignalRow): Promise<AcceptedOutcome> {
   const [inserted] = rowsOf<{ id: string }>(await db.execute(insertStatement(row, true)));
   if (inserted) return { id: inserted.id, inserted: true };
   const existing = await db

@@ -191,11 +191,10 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
 
   let stored: { id: string; inserted: boolean };
   try {
-    stored = await insertAcceptedSignal(deps.db, {
-      ...rowOf(trace, 'received', null),
-      id,
-      idempotencyKey: key,
-    });
+    const row = { ...rowOf(trace, 'received', null), id, idempotencyKey: key };
+    stored = await (deps.signalWriter
+      ? deps.signalWriter.insertAccepted(row)
+      : insertAcceptedSignal(deps.db, row));
   } catch (e) {
     // Free the key so TradingView's next delivery is not taken for a duplicate of nothing.
     await kv.del(kvKey).catch(() => {});
