@@ -29,7 +29,9 @@ const EXPECTED_TABLES = [
   'exchange_credentials',
   'fills',
   'funding_payments',
+  'funding_rates',
   'indicator_snapshots',
+  'mark_price_samples',
   'model_scores',
   'order_intents',
   'orders',
@@ -82,6 +84,15 @@ describe('migrations on an empty PostgreSQL database', () => {
       ),
     );
     expect(rows[0]?.indexdef).toMatch(/USING brin \(open_time\)/);
+  });
+
+  it('indexes mark_price_samples.ts with BRIN', async () => {
+    const rows = rowsOf<{ indexdef: string }>(
+      await handle.db.execute(
+        sql`select indexdef from pg_indexes where indexname = 'mark_price_samples_ts_brin'`,
+      ),
+    );
+    expect(rows[0]?.indexdef).toMatch(/USING brin \(ts\)/);
   });
 
   it('enforces the signal status enum in the database', async () => {

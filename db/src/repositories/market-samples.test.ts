@@ -128,6 +128,7 @@ describe.each(TEST_DRIVERS_WITH_HTTP)('market samples repository (%s)', (kind) =
       { rate: 'NaN' },
       { rate: Number.POSITIVE_INFINITY },
       { rate: Number.NaN },
+      { rate: new Decimal(Number.NaN) },
       { fundingTime: new Date(Number.NaN) },
       { kind: 'guessed' as never },
       { granularityMs: 0 },
@@ -142,6 +143,7 @@ describe.each(TEST_DRIVERS_WITH_HTTP)('market samples repository (%s)', (kind) =
     for (const bad of [
       { markPrice: 'Infinity' },
       { markPrice: Number.NaN },
+      { markPrice: new Decimal(Number.POSITIVE_INFINITY) },
       { indexPrice: Number.NEGATIVE_INFINITY },
       { ts: new Date(Number.NaN) },
     ]) {

@@ -20,9 +20,13 @@ export function numericOrNull(value: NumericInput | null | undefined, field: str
       throw new RangeError(`${field}: not a decimal number: ${JSON.stringify(value)}`);
     return text;
   }
+  let d: Decimal;
   try {
-    return toMoney(value).toFixed();
+    d = toMoney(value);
   } catch (error) {
     throw new RangeError(`${field}: ${(error as Error).message}`);
   }
+  // toMoney passes a Decimal through as is, and numeric would store a NaN Decimal's 'NaN' text
+  if (!d.isFinite()) throw new RangeError(`${field}: not a finite number: ${d.toString()}`);
+  return d.toFixed();
 }
