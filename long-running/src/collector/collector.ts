@@ -20,8 +20,9 @@ import { type MessageSink, routeMessage } from './router.ts';
 import { SymbolCandles } from './symbol-candles.ts';
 
 /**
- * Where mark-price samples and funding rates are persisted. The database has no table for them yet, so
- * the collector only calls this hook; the composition root plugs a repository in when one exists.
+ * Where mark-price samples and funding rates are persisted. The collector calls it and ignores any
+ * failure (logged); `startCollectorService` plugs in `BatchedSampleWriter` (sample-store.ts), which
+ * writes to `mark_price_samples` and `funding_rates` in batches.
  */
 export interface MarketSampleSink {
   markSample(sample: {

@@ -16,6 +16,9 @@ export interface CollectorMetrics {
   backfillErrors: Counter<'symbol'>;
   referenceDivergenceBps: Gauge<'symbol'>;
   divergenceAlerts: Counter<'symbol'>;
+  samplesStored: Counter<'kind'>;
+  sampleWriteFailures: Counter<'kind'>;
+  samplesDropped: Counter<'kind' | 'reason'>;
 }
 
 /**
@@ -158,6 +161,36 @@ export function collectorMetrics(registry: Registry): CollectorMetrics {
           name: 'enigma_collector_divergence_alerts_total',
           help: 'Times the KuCoin price diverged from the reference beyond the threshold',
           labelNames: ['symbol'] as const,
+          registers,
+        }),
+    ),
+    samplesStored: reuse(
+      'enigma_collector_samples_stored_total',
+      () =>
+        new Counter({
+          name: 'enigma_collector_samples_stored_total',
+          help: 'Mark-price samples and funding rates written to the database, by kind (mark, funding)',
+          labelNames: ['kind'] as const,
+          registers,
+        }),
+    ),
+    sampleWriteFailures: reuse(
+      'enigma_collector_sample_write_failures_total',
+      () =>
+        new Counter({
+          name: 'enigma_collector_sample_write_failures_total',
+          help: 'Failed batch writes of mark samples or funding rates (kept queued and retried)',
+          labelNames: ['kind'] as const,
+          registers,
+        }),
+    ),
+    samplesDropped: reuse(
+      'enigma_collector_samples_dropped_total',
+      () =>
+        new Counter({
+          name: 'enigma_collector_samples_dropped_total',
+          help: 'Samples never written: rejected as invalid, or the oldest dropped when the queue was full',
+          labelNames: ['kind', 'reason'] as const,
           registers,
         }),
     ),

@@ -12,6 +12,8 @@ import { Collector, type CollectorOptions } from './collector.ts';
 import { collectorHealthApp } from './health.ts';
 import { kucoinCollectorRest } from './kucoin-api.ts';
 import { kucoinFeed } from './kucoin-feed.ts';
+import { collectorMetrics } from './metrics.ts';
+import { BatchedSampleWriter, dbSampleStore, type SampleWriterOptions } from './sample-store.ts';
 
 export interface CollectorServiceOptions {
   symbols: readonly string[];
@@ -29,13 +31,23 @@ export interface CollectorServiceOptions {
   tuning?: Partial<
     Pick<
       CollectorOptions,
-      'staleAfterMs' | 'staleAfterMsByFeed' | 'lookbackMs' | 'bookLevels' | 'divergenceBps' | 'requiredFeeds'
+      | 'staleAfterMs'
+      | 'staleAfterMsByFeed'
+      | 'lookbackMs'
+      | 'bookLevels'
+      | 'divergenceBps'
+      | 'requiredFeeds'
+      | 'markSampleMs'
     >
   >;
+  /** Batching of the mark-sample / funding-rate writes (defaults: 500 rows, every 5 s). */
+  sampleWrites?: Pick<SampleWriterOptions, 'maxBatch' | 'flushEveryMs' | 'maxQueue'>;
 }
 
 export interface CollectorService {
   collector: Collector;
+  /** The batched writer of mark samples and funding rates (`flush()` in tests). */
+  samples: BatchedSampleWriter;
   /** `/healthz` and `/metrics`; mount it (`app.route('/collector', service.app)`) or serve it. */
   app: Hono;
   close(): Promise<void>;
@@ -53,6 +65,11 @@ export interface CollectorService {
 export async function startCollectorService(opts: CollectorServiceOptions): Promise<CollectorService> {
   const log = opts.logger.child({ component: 'collector' });
   const http = new KucoinHttpClient({ baseUrl: opts.baseUrl, logger: log });
+  const samples = new BatchedSampleWriter(dbSampleStore(opts.db), {
+    ...opts.sampleWrites,
+    logger: log,
+    metrics: collectorMetrics(opts.registry),
+  });
   const collector = new Collector({
     symbols: opts.symbols,
     rest: kucoinCollectorRest(http),
@@ -69,12 +86,18 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
         }
       : {}),
     store: dbCandleStore(opts.db),
+    samples,
     registry: opts.registry,
     logger: log,
     ...(opts.bus ? { bus: opts.bus } : {}),
     ...opts.tuning,
   });
-  await collector.start();
+  try {
+    await collector.start();
+  } catch (error) {
+    await samples.close();
+    throw error;
+  }
   let reference: { close(): Promise<void> } | undefined;
   if (opts.reference !== false) {
     const pairs = opts.symbols.flatMap((s) => {
@@ -98,15 +121,17 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
   const app = collectorHealthApp({
     state: collector.state,
     registry: opts.registry,
-    details: () => collector.details(),
+    details: () => ({ ...collector.details(), pendingSampleWrites: samples.pending }),
     ...(opts.tuning?.requiredFeeds ? { required: opts.tuning.requiredFeeds } : {}),
   });
   return {
     collector,
+    samples,
     app,
     async close() {
       await reference?.close();
       await collector.stop();
+      await samples.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { migrate } from '@enigma/db';
 import { dbCandleStore } from '../../collector/candle-store.ts';
 import { downloadHistory } from '../../collector/download/download.ts';
 import { progressBar } from '../../collector/download/progress-bar.ts';
-import { csvSink, databaseSink } from '../../collector/download/sinks.ts';
+import { csvSink, databaseSink, dbFundingSink } from '../../collector/download/sinks.ts';
 import { kucoinMarketDataApi } from '../../collector/kucoin-api.ts';
 import { loadEnv } from '../../env.ts';
 import { KucoinHttpClient } from '../../exchange/kucoin/http.ts';
@@ -66,9 +66,10 @@ export const dataCommand: CliCommand = {
     'usage: enigma data download --symbol XBTUSDTM [--timeframe 1m] --from <date|ms> [--to <date|ms>]',
     '                            [--out candles.csv] [--funding] [--url https://api-futures.kucoin.com]',
     '',
-    'Without --out, candles go to the database (DATABASE_URL, or the embedded PGlite under ENIGMA_DATA_DIR).',
+    'Without --out, candles and --funding rates go to the database (DATABASE_URL, or the embedded PGlite',
+    'under ENIGMA_DATA_DIR; funding into funding_rates as settled rates).',
     'With --out, candles go to a CSV (time,open,high,low,close,volume) and --funding rates to <out>-funding.csv.',
-    'A re-run resumes after the last stored/written bar. Progress is shown on stderr.',
+    'A re-run resumes after the last stored/written bar and funding rate. Progress is shown on stderr.',
     '--url (default KUCOIN_FUTURES_URL) may point at the simulator.',
   ].join('\n'),
   options: {
@@ -105,7 +106,7 @@ export const dataCommand: CliCommand = {
       const { handle, where: dbWhere } = await openConfiguredDatabase();
       await migrate(handle);
       close = () => handle.close();
-      sink = databaseSink(dbCandleStore(handle.db));
+      sink = databaseSink(dbCandleStore(handle.db), dbFundingSink(handle.db));
       where = dbWhere;
     }
     const bar = progressBar(process.stderr, `${args.symbol} ${args.timeframe}`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DbHandle, getCandles, migrate, openDatabase } from '@enigma/db';
+import { type DbHandle, getCandles, getFundingRates, migrate, openDatabase } from '@enigma/db';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,11 @@ import { type RunningSimulator, startSimulator } from '../../sim/server.ts';
 import { dbCandleStore } from '../candle-store.ts';
 import { kucoinMarketDataApi } from '../kucoin-api.ts';
 import { CANDLE_CSV_HEADER } from './csv.ts';
-import { downloadHistory } from './download.ts';
-import { csvSink, databaseSink } from './sinks.ts';
+import { downloadHistory, FUNDING_WINDOW_MS } from './download.ts';
+import { csvSink, databaseSink, dbFundingSink } from './sinks.ts';
 
 const M = 60_000;
+const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 4, 5, 12, 0, 0);
 const SYMBOL = 'XBTUSDTM';
 // 700 one-minute bars: two kline pages (500 + 200)
@@ -47,6 +48,25 @@ function simBars(from: number, to: number) {
     .market(SYMBOL)
     .minutes.filter((b) => b.time >= from && b.time < to)
     .map((b) => [b.time, b.open, b.high, b.low, b.close, b.volume]);
+}
+
+/**
+ * The exchange's own answer over the 4-day windows an uninterrupted download asks for: the rates the
+ * database must end up holding, in time order.
+ */
+async function exchangeFunding(from: number, to: number): Promise<[number, number][]> {
+  const out: [number, number][] = [];
+  for (let t = from; t < to; t += FUNDING_WINDOW_MS) {
+    const end = Math.min(to, t + FUNDING_WINDOW_MS) - 1;
+    const points = await http.market.fundingRateHistory(SYMBOL, t, end);
+    out.push(
+      ...points
+        .filter((p) => p.time >= t && p.time <= end)
+        .sort((a, b) => a.time - b.time)
+        .map((p): [number, number] => [p.time, p.rate.toNumber()]),
+    );
+  }
+  return out;
 }
 
 function csvRows(path: string) {
@@ -125,7 +145,38 @@ describe('downloadHistory into PostgreSQL', () => {
     ).toEqual(expected);
   });
 
-  it('refuses funding rates for the database, which has no table for them', async () => {
+  it('stores the funding history as settled rates and resumes after an interruption', async () => {
+    const sink = databaseSink(dbCandleStore(handle.db), dbFundingSink(handle.db));
+    const api = kucoinMarketDataApi(http);
+    // ten days: three 4-day funding windows
+    const req = { symbol: SYMBOL, timeframe: '1d' as const, from: T0 - 10 * DAY, to: TO, funding: true };
+    await expect(
+      downloadHistory(api, sink, req, (done, _total, what) => {
+        if (what === 'funding' && done > 0)
+          sim.faults.set({
+            errorResponses: 100,
+            errorStatus: 503,
+            pathPrefix: '/api/v1/contract/funding-rates',
+          });
+      }),
+    ).rejects.toThrow();
+    sim.faults.reset();
+    const partial = await getFundingRates(handle.db, SYMBOL, new Date(req.from), new Date(req.to), 'settled');
+    expect(partial.length).toBeGreaterThan(0);
+
+    const second = await downloadHistory(api, sink, req);
+    const stored = await getFundingRates(handle.db, SYMBOL, new Date(req.from), new Date(req.to));
+    const expected = await exchangeFunding(req.from, req.to);
+    expect(expected.length).toBeGreaterThan(partial.length);
+    expect(second).toMatchObject({ fundingPoints: expected.length - partial.length });
+    expect(stored.map((r) => [r.kind, r.fundingTime.getTime(), Number(r.rate)])).toEqual(
+      expected.map(([t, rate]) => ['settled', t, rate]),
+    );
+    // a third run has nothing left to fetch
+    expect((await downloadHistory(api, sink, req)).fundingPoints).toBe(0);
+  });
+
+  it('refuses funding rates for a destination without a funding table', async () => {
     await expect(
       downloadHistory(kucoinMarketDataApi(http), databaseSink(dbCandleStore(handle.db)), {
         symbol: SYMBOL,
@@ -135,6 +186,35 @@ describe('downloadHistory into PostgreSQL', () => {
         funding: true,
       }),
     ).rejects.toThrow(/cannot store funding/);
+  });
+
+  it('enigma data download --funding without --out writes the funding history to DATABASE_URL', async () => {
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = tdb.url;
+    try {
+      const from = T0 - 20 * DAY;
+      const to = T0 - 16 * DAY;
+      const code = await dataCommand.run({
+        values: {
+          symbol: SYMBOL,
+          timeframe: '1d',
+          from: String(from),
+          to: String(to),
+          funding: true,
+          url: sim.url,
+        },
+        positionals: ['download'],
+      });
+      expect(code).toBe(0);
+      const stored = await getFundingRates(handle.db, SYMBOL, new Date(from), new Date(to), 'settled');
+      expect(stored.map((r) => [r.fundingTime.getTime(), Number(r.rate)])).toEqual(
+        await exchangeFunding(from, to),
+      );
+      expect(stored.length).toBeGreaterThan(0);
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
   });
 });
 

@@ -9,7 +9,8 @@ export interface DownloadSink {
   writeBars(bars: readonly Bar[]): Promise<void>;
   /** Absent when the sink cannot store funding rates. */
   funding?: {
-    lastTime(symbol: string): Promise<number | undefined>;
+    /** Time of the newest rate already written before `before` (ms), if any. */
+    lastTime(symbol: string, before: number): Promise<number | undefined>;
     write(points: readonly FundingPoint[]): Promise<void>;
   };
 }
@@ -78,9 +79,8 @@ export async function downloadHistory(
   }
   let fundingPoints = 0;
   if (req.funding) {
-    if (!sink.funding)
-      throw new Error('this destination cannot store funding rates (use --out with a CSV file)');
-    const lastFunding = await sink.funding.lastTime(req.symbol);
+    if (!sink.funding) throw new Error('this destination cannot store funding rates');
+    const lastFunding = await sink.funding.lastTime(req.symbol, req.to);
     const fStart = lastFunding !== undefined && lastFunding >= req.from ? lastFunding + 1 : req.from;
     const windows = Math.max(1, Math.ceil((req.to - fStart) / FUNDING_WINDOW_MS));
     let w = 0;

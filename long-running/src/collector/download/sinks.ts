@@ -1,4 +1,5 @@
 import type { Timeframe } from '@enigma/core/marketdata/index';
+import { type EnigmaDb, latestFundingTime, upsertFundingRates } from '@enigma/db';
 import type { CandleStore } from '../candle-store.ts';
 import { appendCsv, CANDLE_CSV_HEADER, candleCsvRow, FUNDING_CSV_HEADER, lastCsvTime } from './csv.ts';
 import type { DownloadSink } from './download.ts';
@@ -33,14 +34,40 @@ export function csvSink(path: string): DownloadSink & { fundingPath: string } {
 }
 
 /**
- * The database destination: the candles table through the collector's CandleStore (source `kucoin`).
- * No funding-rate table exists yet, so funding downloads need a CSV destination.
+ * Funding history into `funding_rates` as `settled` rates (the public history holds only applied
+ * rates). Resumes after the newest settled rate before the requested end, so downloading an older range
+ * is not skipped because newer rates are stored; the upsert makes any overlap harmless.
  */
-export function databaseSink(store: CandleStore): DownloadSink {
+export function dbFundingSink(db: EnigmaDb): NonNullable<DownloadSink['funding']> {
+  return {
+    async lastTime(symbol, before) {
+      const t = await latestFundingTime(db, symbol, 'settled', new Date(before));
+      return t ? t.getTime() : undefined;
+    },
+    async write(points) {
+      await upsertFundingRates(
+        db,
+        points.map((p) => ({
+          symbol: p.symbol,
+          kind: 'settled' as const,
+          fundingTime: new Date(p.time),
+          rate: p.rate,
+        })),
+      );
+    },
+  };
+}
+
+/**
+ * The database destination: the candles table through the collector's CandleStore (source `kucoin`),
+ * and, when given, funding rates through `dbFundingSink`.
+ */
+export function databaseSink(store: CandleStore, funding?: DownloadSink['funding']): DownloadSink {
   return {
     lastBarTime: (symbol: string, tf: Timeframe) => store.latestOpen(symbol, tf),
     async writeBars(bars) {
       await store.upsert(bars.map((b) => ({ ...b, source: 'kucoin' as const })));
     },
+    ...(funding ? { funding } : {}),
   };
 }
