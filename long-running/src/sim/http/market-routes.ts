@@ -158,7 +158,10 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     if (from === undefined || to === undefined) throw new SimError('100001', 'from and to are required');
     const g = m.spec.fundingRateGranularity;
     const out: { symbol: string; fundingRate: number; timepoint: number }[] = [];
-    const last = Math.min(to, engine.nextFundingTime(m.spec.symbol) - g);
+    // Settlements fall on the contract's schedule (e.g. 04:00/12:00/20:00 UTC): step back from the
+    // latest past settlement to the last one at or before `to`, never to `to` itself.
+    let last = engine.nextFundingTime(m.spec.symbol) - g;
+    if (to < last) last -= Math.ceil((last - to) / g) * g;
     for (let t = last; t >= from && out.length < 100; t -= g)
       out.push({ symbol: m.spec.symbol, fundingRate: engine.fundingRateFor(m.spec.symbol, t), timepoint: t });
     return ok(c, out);
