@@ -65,6 +65,7 @@ export interface CollectorService {
 export async function startCollectorService(opts: CollectorServiceOptions): Promise<CollectorService> {
   const log = opts.logger.child({ component: 'collector' });
   const http = new KucoinHttpClient({ baseUrl: opts.baseUrl, logger: log });
+  let privateHttp: KucoinHttpClient | undefined;
   const samples = new BatchedSampleWriter(dbSampleStore(opts.db), {
     ...opts.sampleWrites,
     logger: log,
@@ -77,7 +78,11 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
     ...(opts.account
       ? {
           privateFeed: kucoinFeed(
-            new KucoinHttpClient({ baseUrl: opts.baseUrl, credential: opts.account, logger: log }),
+            (privateHttp = new KucoinHttpClient({
+              baseUrl: opts.baseUrl,
+              credential: opts.account,
+              logger: log,
+            })),
             {
               privateChannel: true,
               logger: log,
@@ -132,6 +137,8 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
       await reference?.close();
       await collector.stop();
       await samples.close();
+      await http.close();
+      await privateHttp?.close();
     },
   };
 }

@@ -124,6 +124,7 @@ export const dataCommand: CliCommand = {
       return 1;
     } finally {
       await close();
+      await http.close();
     }
   },
 };
