@@ -65,7 +65,9 @@ export interface CollectorService {
 export async function startCollectorService(opts: CollectorServiceOptions): Promise<CollectorService> {
   const log = opts.logger.child({ component: 'collector' });
   const http = new KucoinHttpClient({ baseUrl: opts.baseUrl, logger: log });
-  let privateHttp: KucoinHttpClient | undefined;
+  const privateHttp = opts.account
+    ? new KucoinHttpClient({ baseUrl: opts.baseUrl, credential: opts.account, logger: log })
+    : undefined;
   const samples = new BatchedSampleWriter(dbSampleStore(opts.db), {
     ...opts.sampleWrites,
     logger: log,
@@ -75,21 +77,7 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
     symbols: opts.symbols,
     rest: kucoinCollectorRest(http),
     feed: kucoinFeed(http, { logger: log }),
-    ...(opts.account
-      ? {
-          privateFeed: kucoinFeed(
-            (privateHttp = new KucoinHttpClient({
-              baseUrl: opts.baseUrl,
-              credential: opts.account,
-              logger: log,
-            })),
-            {
-              privateChannel: true,
-              logger: log,
-            },
-          ),
-        }
-      : {}),
+    ...(privateHttp ? { privateFeed: kucoinFeed(privateHttp, { privateChannel: true, logger: log }) } : {}),
     store: dbCandleStore(opts.db),
     samples,
     registry: opts.registry,
