@@ -181,11 +181,14 @@ def main():
     ap.add_argument('--features', default='/tmp/enigma-features')
     ap.add_argument('--minutes', type=float, default=10.0, help='wall-clock budget for the training loop')
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--train-samples', type=int, default=20000, help='training windows drawn (strided) from the train split')
+    ap.add_argument('--train-samples', type=int, default=60000, help='training windows drawn (strided) from the train split')
+    ap.add_argument('--eval-every', type=int, default=15000, help='training windows between validation checks')
+    ap.add_argument('--patience', type=int, default=4, help='validation checks without improvement before stopping')
     ap.add_argument('--batch', type=int, default=256)
     ap.add_argument('--val-samples', type=int, default=2000)
     ap.add_argument('--test-samples', type=int, default=8000)
     ap.add_argument('--out', default=os.path.join(ROOT, 'long-running', 'models'))
+    ap.add_argument('--fixtures', default=os.path.join(ROOT, 'long-running', 'src', 'ml', 'fixtures'))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -220,17 +223,37 @@ def main():
 
     model = SignalModel(n_feat, mean, std)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    # Halve the learning rate when validation stalls; stop after `patience` checks without a new best.
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     ce = nn.CrossEntropyLoss()
-    best = (float('inf'), None, 0)
+    best = (float('inf'), None, 0, 0)
+    history = []
     epoch = 0
     seen = 0
+    since_eval = 0
+    stale = 0
+    stopped = 'budget'
+    train_started = time.time()
     deadline = started + args.minutes * 60
-    while time.time() < deadline:
+
+    def validate():
+        nonlocal best, stale
+        prob_va, _ = predict(model, x_va)
+        val_loss = float(-np.log(np.clip(prob_va[np.arange(len(y_va)), y_va], 1e-7, 1)).mean())
+        history.append({'epoch': epoch, 'windows_seen': seen, 'val_log_loss': val_loss, 'seconds': round(time.time() - started, 1)})
+        print(f'epoch {epoch} ({seen} windows seen) val log-loss {val_loss:.4f} lr {opt.param_groups[0]["lr"]:.2e} ({time.time() - started:.0f}s)', file=sys.stderr, flush=True)
+        sched.step(val_loss)
+        if val_loss < best[0]:
+            best = (val_loss, {k: v.clone() for k, v in model.state_dict().items()}, epoch, seen)
+            stale = 0
+        else:
+            stale += 1
+        model.train()
+
+    while time.time() < deadline and stopped == 'budget':
         epoch += 1
         model.train()
         order = rng.permutation(len(x_tr))
-        total = 0.0
-        epoch_seen = seen
         for b in range(0, len(order), args.batch):
             if time.time() >= deadline:
                 break
@@ -243,13 +266,17 @@ def main():
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            total += float(loss) * len(j)
             seen += len(j)
-        prob_va, _ = predict(model, x_va)
-        val_loss = float(-np.log(np.clip(prob_va[np.arange(len(y_va)), y_va], 1e-7, 1)).mean())
-        print(f'epoch {epoch} ({seen} windows seen in all) train {total / max(1, seen - epoch_seen):.4f} val log-loss {val_loss:.4f} ({time.time() - started:.0f}s)', file=sys.stderr)
-        if val_loss < best[0]:
-            best = (val_loss, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
+            since_eval += len(j)
+            if since_eval >= args.eval_every:
+                since_eval = 0
+                validate()
+                if stale >= args.patience:
+                    stopped = 'early stopping'
+                    break
+    if since_eval > 0:
+        validate()
+    train_seconds = time.time() - train_started
     model.load_state_dict(best[1])
 
     # Out-of-sample evaluation on the test split (the latest period), against naive baselines.
@@ -266,7 +293,17 @@ def main():
     momentum = np.where(ret15 > bar, 0, np.where(ret15 < -bar, 1, 2))
     momentum_always = np.where(ret15 > 0, 0, 1)
     report = {
-        'model': {'epochs': epoch, 'windows_seen': seen, 'best_epoch': best[2], 'best_val_log_loss': best[0]},
+        'model': {
+            'epochs': epoch,
+            'epochs_completed': seen / len(x_tr),
+            'windows_seen': seen,
+            'best_epoch': best[2],
+            'best_windows_seen': best[3],
+            'best_val_log_loss': best[0],
+            'stopped_by': stopped,
+            'training_loop_seconds': round(train_seconds, 1),
+            'validation_history': history,
+        },
         'split': {
             'train_windows_available': int(len(split['train'])),
             'train_windows_used': int(len(train_idx)),
@@ -316,7 +353,7 @@ def main():
 
     m = onnx.load(onnx_path)
     onnx.checker.check_model(m)
-    fixtures = os.path.join(ROOT, 'long-running', 'src', 'ml', 'fixtures')
+    fixtures = args.fixtures
     os.makedirs(fixtures, exist_ok=True)
     pick = np.linspace(0, len(x_te) - 1, 4).astype(np.int64)
     exported.eval()
