@@ -28,7 +28,8 @@ import { UpstashBusPublisher } from '../src/bus/upstash.ts';
 import { type AppDeps, DEFAULT_CONFIG, type KvPort, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
 import { UpstashKv } from '../src/kv/upstash.ts';
-import { alertBody, CONCURRENCY, closedLoop } from './load.ts';
+import { UpstashBatcher } from '../src/kv/upstash-batcher.ts';
+import { alertBody, CONCURRENCY, closedLoop, keepAliveClient } from './load.ts';
 
 const PHASE_MS = 6_000;
 const WARMUP_MS = 1_500;
@@ -173,9 +174,17 @@ async function countAudit(
     enableTelemetry: false,
   });
   const prefix = `enigma_bench_${crypto.randomUUID().slice(0, 8)}:`;
+  // One long-lived client (Node): concurrent requests share /pipeline round trips.
+  const batcher = new UpstashBatcher(redis);
   const app = createApp(
-    deps(db, new UpstashKv(redis, prefix), new UpstashBusPublisher(redis, prefix), masterKey),
+    deps(
+      db,
+      new UpstashKv(redis, prefix, Date.now, batcher),
+      new UpstashBusPublisher(redis, prefix, batcher),
+      masterKey,
+    ),
   );
+  const client = keepAliveClient(MAX_IN_FLIGHT);
   const server = await listen(app.fetch);
   await db.delete(signals);
   progress(`count audit: ${rate} alerts/s for ${seconds} s (every 10th a repeat delivery)`);
@@ -202,13 +211,10 @@ async function countAudit(
     sentAt.set(alert, at);
     if (alert !== i) sentAt.delete(alert);
     offered++;
-    const p = fetch(`${server.url}/webhooks/tradingview`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: alertBody(secret, 1_000_000 + alert, Date.parse(at)),
-    })
-      .then(async (res) => {
-        const body = (await res.json()) as { status?: string };
+    const p = client
+      .post(`${server.url}/webhooks/tradingview`, alertBody(secret, 1_000_000 + alert, Date.parse(at)))
+      .then((res) => {
+        const body = JSON.parse(res.body) as { status?: string };
         if (res.status === 202 && body.status === 'received') answers.received++;
         else if (body.status === 'duplicate') answers.duplicate++;
         else other(`${res.status} ${body.status ?? ''}`.trim());
@@ -218,6 +224,7 @@ async function countAudit(
     inFlight.add(p);
   }
   await Promise.all(inFlight);
+  client.close();
   const elapsed = (performance.now() - started) / 1000;
   const [rows] = await db
     .select({ n: sql<number>`count(*)::int` })
@@ -254,6 +261,7 @@ async function countAudit(
       lost,
       duplicated,
       elapsedSeconds: Number(elapsed.toFixed(1)),
+      upstashRequests: batcher.requests,
       ...Object.fromEntries([...others].map(([k, v]) => [`other: ${k}`, v])),
     },
   };

@@ -113,10 +113,9 @@ async function run(redis: Redis, command: (string | number)[], base64: boolean):
 }
 
 async function pipeline(redis: Redis, commands: (string | number)[][], base64: boolean): Promise<Reply[]> {
-  const out: Reply[] = [];
-  // Upstash runs pipeline commands in order, not atomically; each reply stands alone.
-  for (const c of commands) out.push(await run(redis, c, base64));
-  return out;
+  // Upstash runs pipeline commands in order, not atomically; each reply stands alone. All are sent at
+  // once: one connection keeps them in order, without a round trip per command.
+  return Promise.all(commands.map((c) => run(redis, c, base64)));
 }
 
 async function multiExec(redis: Redis, commands: (string | number)[][], base64: boolean): Promise<Reply[]> {

@@ -4,6 +4,7 @@ import { startUpstashBridge, type UpstashBridge } from '../../dev/upstash-bridge
 import type { KvPort } from '../deps.ts';
 import { MemoryKv } from './memory.ts';
 import { UpstashKv } from './upstash.ts';
+import { UpstashBatcher } from './upstash-batcher.ts';
 
 let bridge: UpstashBridge;
 let redis: Redis;
@@ -29,6 +30,10 @@ afterAll(async () => {
 describe.each([
   ['MemoryKv', () => new MemoryKv(() => clock.now) as KvPort],
   ['UpstashKv over the bridge', () => new UpstashKv(redis, prefix, () => clock.now) as KvPort],
+  [
+    'UpstashKv with shared pipelines',
+    () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)) as KvPort,
+  ],
 ])('%s', (_name, make) => {
   it('sets a key only if absent, and reads and deletes it', async () => {
     const kv = make();

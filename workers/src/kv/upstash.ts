@@ -1,9 +1,12 @@
 import type { Redis } from '@upstash/redis';
 import type { KvPort } from '../deps.ts';
+import type { UpstashBatcher } from './upstash-batcher.ts';
 
 /**
  * KvPort over Upstash Redis REST (the edge), or the local Upstash bridge in tests. Every key gets
  * `prefix`, so tests and environments sharing one Redis stay apart.
+ *
+ * On Node, pass an `UpstashBatcher` over the same client to share round trips between requests.
  *
  * @example new UpstashKv(new Redis({ url, token, automaticDeserialization: false }), 'enigma:')
  */
@@ -12,20 +15,29 @@ export class UpstashKv implements KvPort {
     private readonly redis: Redis,
     private readonly prefix = '',
     private readonly now: () => number = Date.now,
+    private readonly batcher?: UpstashBatcher,
   ) {}
 
   async setNx(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const r = await this.redis.set(this.prefix + key, value, { nx: true, ex: ttlSeconds });
+    const k = this.prefix + key;
+    const r = this.batcher
+      ? (await this.batcher.run(1, (p) => p.set(k, value, { nx: true, ex: ttlSeconds })))[0]
+      : await this.redis.set(k, value, { nx: true, ex: ttlSeconds });
     return r === 'OK';
   }
 
   async get(key: string): Promise<string | null> {
-    const v = await this.redis.get<string>(this.prefix + key);
+    const k = this.prefix + key;
+    const v = this.batcher
+      ? (await this.batcher.run(1, (p) => p.get(k)))[0]
+      : await this.redis.get<string>(k);
     return v === null || v === undefined ? null : String(v);
   }
 
   async del(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
+    const k = this.prefix + key;
+    if (this.batcher) await this.batcher.run(1, (p) => p.del(k));
+    else await this.redis.del(k);
   }
 
   async hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }> {
@@ -33,11 +45,13 @@ export class UpstashKv implements KvPort {
     const window = Math.floor(now / (windowSeconds * 1000));
     const full = `${this.prefix}${key}:${window}`;
     // One round trip: INCR and the expiry together.
-    const [count] = await this.redis
-      .pipeline()
-      .incr(full)
-      .expire(full, windowSeconds + 1)
-      .exec<[number, number]>();
+    const [count] = this.batcher
+      ? ((await this.batcher.run(2, (p) => p.incr(full).expire(full, windowSeconds + 1))) as [number, number])
+      : await this.redis
+          .pipeline()
+          .incr(full)
+          .expire(full, windowSeconds + 1)
+          .exec<[number, number]>();
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowSeconds * 1000 - now) / 1000));
     return { count, resetSeconds };
   }
