@@ -62,7 +62,7 @@ export class BatchingSignalWriter implements AcceptedSignalWriter {
     options: BatchingOptions = {},
   ) {
     this.#maxRows = Math.max(1, options.maxRows ?? 100);
-    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 4);
   }
 
   insertAccepted(row: AcceptedSignalRow): Promise<AcceptedOutcome> {
