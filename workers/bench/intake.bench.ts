@@ -29,7 +29,7 @@ import { type AppDeps, DEFAULT_CONFIG, type KvPort, silentLogger } from '../src/
 import { MemoryKv } from '../src/kv/memory.ts';
 import { UpstashKv } from '../src/kv/upstash.ts';
 import { UpstashBatcher } from '../src/kv/upstash-batcher.ts';
-import { alertBody, CONCURRENCY, closedLoop, keepAliveClient } from './load.ts';
+import { alertBody, CONCURRENCY, closedLoop, keepAliveClient, p99 } from './load.ts';
 
 const PHASE_MS = 6_000;
 const WARMUP_MS = 1_500;
@@ -195,6 +195,7 @@ async function countAudit(
     others.set(why, (others.get(why) ?? 0) + 1);
   };
   const inFlight = new Set<Promise<void>>();
+  const latencies: number[] = [];
   const started = performance.now();
   const stopAt = started + seconds * 1000;
   const sentAt = new Map<number, string>();
@@ -211,9 +212,11 @@ async function countAudit(
     sentAt.set(alert, at);
     if (alert !== i) sentAt.delete(alert);
     offered++;
+    const sent = performance.now();
     const p = client
       .post(`${server.url}/webhooks/tradingview`, alertBody(secret, 1_000_000 + alert, Date.parse(at)))
       .then((res) => {
+        latencies.push(performance.now() - sent);
         const body = JSON.parse(res.body) as { status?: string };
         if (res.status === 202 && body.status === 'received') answers.received++;
         else if (body.status === 'duplicate') answers.duplicate++;
@@ -262,6 +265,7 @@ async function countAudit(
       duplicated,
       elapsedSeconds: Number(elapsed.toFixed(1)),
       upstashRequests: batcher.requests,
+      p99Ms: Number(p99(latencies).toFixed(1)),
       ...Object.fromEntries([...others].map(([k, v]) => [`other: ${k}`, v])),
     },
   };
