@@ -2,7 +2,7 @@
 """Trains the signal model on the features written by export-features.ts and exports it to ONNX.
 
     npx -y pnpm@10 exec tsx scripts/model/export-features.ts          # -> /tmp/enigma-features
-    /usr/bin/python3 scripts/model/train.py [--features /tmp/enigma-features] [--minutes 10]
+    /usr/bin/python3 scripts/model/train.py [--features /tmp/enigma-features] [--minutes 20]
 
 Writes (all small, committed):
   long-running/models/signal-model.onnx                    the model (opset 17)
@@ -179,11 +179,11 @@ def predict(model, x, batch=2048):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--features', default='/tmp/enigma-features')
-    ap.add_argument('--minutes', type=float, default=10.0, help='wall-clock budget for the training loop')
+    ap.add_argument('--minutes', type=float, default=20.0, help='wall-clock budget for the training loop')
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--train-samples', type=int, default=60000, help='training windows drawn (strided) from the train split')
-    ap.add_argument('--eval-every', type=int, default=15000, help='training windows between validation checks')
-    ap.add_argument('--patience', type=int, default=4, help='validation checks without improvement before stopping')
+    ap.add_argument('--train-samples', type=int, default=120000, help='training windows drawn (strided) from the train split')
+    ap.add_argument('--eval-every', type=int, default=20000, help='training windows between validation checks')
+    ap.add_argument('--patience', type=int, default=6, help='validation checks without improvement before stopping')
     ap.add_argument('--batch', type=int, default=256)
     ap.add_argument('--val-samples', type=int, default=2000)
     ap.add_argument('--test-samples', type=int, default=8000)
