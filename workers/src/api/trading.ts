@@ -2,7 +2,7 @@ import { getCandles } from '@enigma/db/repositories/candles';
 import { closedTrades, LIVE_ORDER_STATUSES, orders, positions } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, desc, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
-import type { AppEnv } from '../deps.ts';
+import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
@@ -150,6 +150,16 @@ function tradeFilters(q: {
   return where.length ? and(...where) : undefined;
 }
 
+/** Closed trades matching the filters, newest first; the JSON page and the CSV export share it. */
+function selectClosedTrades(db: AppDeps['db'], q: Parameters<typeof tradeFilters>[0]) {
+  return db
+    .select()
+    .from(closedTrades)
+    .where(tradeFilters(q))
+    .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+    .$dynamic();
+}
+
 /** Read-only views of market data and trading state. */
 export function registerTrading(api: OpenAPIHono<AppEnv>): void {
   api.openapi(candlesRoute, async (c) => {
@@ -186,26 +196,13 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(tradesRoute, async (c) => {
     const q = c.req.valid('query');
-    const items = await c
-      .get('deps')
-      .db.select()
-      .from(closedTrades)
-      .where(tradeFilters(q))
-      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
-      .limit(q.limit)
-      .offset(q.offset);
+    const items = await selectClosedTrades(c.get('deps').db, q).limit(q.limit).offset(q.offset);
     return c.json({ items: items.map(jsonRow) }, 200);
   });
 
   api.openapi(tradesCsvRoute, async (c) => {
     const q = c.req.valid('query');
-    const items = await c
-      .get('deps')
-      .db.select()
-      .from(closedTrades)
-      .where(tradeFilters(q))
-      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
-      .limit(100_000);
+    const items = await selectClosedTrades(c.get('deps').db, q).limit(100_000);
     const lines = [CSV_COLUMNS.join(',')];
     for (const t of items) lines.push(CSV_COLUMNS.map((k) => csvCell(t[k])).join(','));
     c.header('content-disposition', 'attachment; filename="trades.csv"');
