@@ -20,20 +20,23 @@ const outDir = join(repo, 'core', 'test', 'fixtures', 'talib');
 const COMPARE_FROM = 300;
 const COUNT = 2000;
 
+/** TradingView's / TA-Lib's default periods. */
+const DEFAULT_PARAMS = {
+  sma: 20,
+  ema: 20,
+  rsi: 14,
+  macd: [12, 26, 9],
+  bollinger: [20, 2],
+  atr: 14,
+  stochRsi: [14, 14, 3, 3],
+};
+
 const cases = [
   {
     name: 'binance-btcusdt-1m-default',
     file: 'candles/binance-futures/BTCUSDT-1m.csv',
     start: 0,
-    params: {
-      sma: 20,
-      ema: 20,
-      rsi: 14,
-      macd: [12, 26, 9],
-      bollinger: [20, 2],
-      atr: 14,
-      stochRsi: [14, 14, 3, 3],
-    },
+    params: DEFAULT_PARAMS,
   },
   {
     name: 'kucoin-eth-usdt-1m-custom',
@@ -53,15 +56,7 @@ const cases = [
     name: 'kucoin-sol-usdt-1m-default',
     file: 'candles/kucoin-spot/SOL-USDT-1m.csv',
     start: 30000,
-    params: {
-      sma: 20,
-      ema: 20,
-      rsi: 14,
-      macd: [12, 26, 9],
-      bollinger: [20, 2],
-      atr: 14,
-      stochRsi: [14, 14, 3, 3],
-    },
+    params: DEFAULT_PARAMS,
   },
   {
     name: 'binance-solusdt-1m-custom',

@@ -1,3 +1,4 @@
+import type { Candle } from '@enigma/core/candle';
 import type { ContractSpec } from '@enigma/core/contract/specs';
 import { Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
@@ -17,13 +18,7 @@ export interface PublicTrade {
 }
 
 /** A one-minute bar in lots (KuCoin kline volume is in lots). */
-export interface MinuteBar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+export interface MinuteBar extends Candle {
   turnover: number;
 }
 

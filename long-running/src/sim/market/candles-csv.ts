@@ -1,15 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Candle } from '@enigma/core/candle';
 
 /** One recorded bar; floats, because it only drives the simulated price path. */
-export interface CsvCandle {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+export type CsvCandle = Candle;
 
 /**
  * Parse a `time,open,high,low,close[,volume]` CSV (header on line 1, ms times ascending). Rejects
