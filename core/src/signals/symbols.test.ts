@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
-import { idempotencyKey } from './idempotency.ts';
+import { fnv1a64, idempotencyKey } from './idempotency.ts';
 import { normaliseSymbol } from './symbols.ts';
 
 describe('normaliseSymbol', () => {
@@ -43,15 +43,16 @@ describe('idempotencyKey', () => {
   it('is the same for the same alert whatever the body bytes', () => {
     expect(idempotencyKey(base)).toBe(idempotencyKey({ ...base, rawBody: 'b' }));
   });
-  it('differs by source, action, time and order id', () => {
+  it('differs by source, symbol, action, time and order id', () => {
     const keys = new Set([
       idempotencyKey(base),
       idempotencyKey({ ...base, source: 'tv2' }),
+      idempotencyKey({ ...base, symbol: 'ETHUSDTM' }),
       idempotencyKey({ ...base, action: 'sell' }),
       idempotencyKey({ ...base, alertTime: 1714564806000 }),
       idempotencyKey({ ...base, orderId: 'x' }),
     ]);
-    expect(keys.size).toBe(5);
+    expect(keys.size).toBe(6);
   });
   it('falls back to the body when the alert has no time and no order id', () => {
     const { alertTime: _t, ...noTime } = base;
@@ -62,4 +63,30 @@ describe('idempotencyKey', () => {
       idempotencyKey({ ...base, source: 'a', symbol: 'b|XBTUSDTM' }),
     );
   });
+  it('is exactly the documented key (fixed vectors, written by hand from the format)', () => {
+    expect(idempotencyKey(base)).toBe('sig:v1:tv|XBTUSDTM|buy|1714564805000|');
+    expect(idempotencyKey({ ...base, symbol: 'ETHUSDTM', orderId: 'L 1' })).toBe(
+      'sig:v1:tv|ETHUSDTM|buy|1714564805000|L 1',
+    );
+    expect(idempotencyKey({ ...base, source: '50%|x' })).toBe('sig:v1:50%25%7Cx|XBTUSDTM|buy|1714564805000|');
+    const { alertTime: _t, ...noTime } = base;
+    // FNV-1a 64 of 'a' (the published FNV test vector af63dc4c8601ec8c)
+    expect(idempotencyKey(noTime)).toBe('sig:v1:tv|XBTUSDTM|buy|||baf63dc4c8601ec8c');
+  });
+});
+
+describe('fnv1a64', () => {
+  // Computed once outside the code, over UTF-16 code units as the function documents:
+  // /usr/bin/python3 -c 'def f(s):
+  //   h=0xcbf29ce484222325; b=s.encode("utf-16-le")
+  //   for i in range(0,len(b),2): h^=b[i]|(b[i+1]<<8); h=(h*0x100000001b3)&0xffffffffffffffff
+  //   return "%016x"%h
+  // for s in ["","a","foobar","\u00e9\u20ac\U0001F600","{\"action\":\"buy\"}"]: print(f(s))'
+  it.each([
+    ['', 'cbf29ce484222325'],
+    ['a', 'af63dc4c8601ec8c'],
+    ['foobar', '85944171f73967e8'],
+    ['\u00e9\u20ac\u{1F600}', 'ea9aea879c98b56d'],
+    ['{"action":"buy"}', '6f02fecfd6a892dd'],
+  ])('hashes %j to %s', (text, hex) => expect(fnv1a64(text)).toBe(hex));
 });
