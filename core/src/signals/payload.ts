@@ -21,6 +21,7 @@ export interface ParsedSignal {
   size?: string;
   positionSize?: string;
   marketPosition?: string;
+  prevMarketPosition?: string;
   orderId?: string;
   comment?: string;
   alertMessage?: string;
@@ -106,6 +107,7 @@ function toSignal(p: TradingViewPayload, options: ParseOptions): ParsedSignal {
   if (p.contracts !== undefined) signal.size = p.contracts;
   if (p.position_size !== undefined) signal.positionSize = p.position_size;
   if (p.market_position !== undefined) signal.marketPosition = p.market_position;
+  if (p.prev_market_position !== undefined) signal.prevMarketPosition = p.prev_market_position;
   if (p.order_id !== undefined) signal.orderId = p.order_id;
   if (p.comment !== undefined) signal.comment = p.comment;
   if (p.alert_message !== undefined) signal.alertMessage = p.alert_message;

@@ -1,4 +1,5 @@
 import { STREAMS } from '@enigma/core/bus/index';
+import { checkStreamPayload } from '@enigma/core/streams/index';
 import {
   idempotencyKey,
   normaliseKeys,
@@ -220,9 +221,9 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   return { status: 'received', signalId: id };
 }
 
-/** The stream entry the engine consumes. */
+/** The stream entry the engine consumes, checked against the stream catalog's schema. */
 function busPayloadOf(id: string, source: string, s: ParsedSignal, trace: Trace): Record<string, unknown> {
-  return {
+  return checkStreamPayload(STREAMS.signalsIncoming, {
     signalId: id,
     source,
     symbol: s.symbol,
@@ -232,11 +233,16 @@ function busPayloadOf(id: string, source: string, s: ParsedSignal, trace: Trace)
     receivedAt: trace.receivedAt.getTime(),
     price: s.price ?? null,
     size: s.size ?? null,
+    positionSize: s.positionSize ?? null,
+    marketPosition: s.marketPosition ?? null,
+    prevMarketPosition: s.prevMarketPosition ?? null,
     orderId: s.orderId ?? null,
+    comment: s.comment ?? null,
     indicators: s.indicators,
     conditions: s.conditions,
     route: trace.route,
-  };
+    confidence: null,
+  });
 }
 
 async function rateLimit(deps: AppDeps, key: string, perMinute: number, what: string): Promise<void> {
