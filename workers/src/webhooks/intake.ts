@@ -1,5 +1,4 @@
 import { STREAMS } from '@enigma/core/bus/index';
-import { checkStreamPayload } from '@enigma/core/streams/index';
 import {
   idempotencyKey,
   normaliseKeys,
@@ -9,6 +8,7 @@ import {
   parseTextBody,
   SignalParseError,
 } from '@enigma/core/signals/index';
+import { checkStreamPayload } from '@enigma/core/streams/index';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
