@@ -116,6 +116,91 @@ describe('rollupBars', () => {
     expect(five[1]!.volume.toString()).toBe('5');
   });
 
+  it('takes high and low from the middle bars when the market falls then rises (hand-computed)', () => {
+    const start = Date.UTC(2025, 4, 4, 15, 0);
+    const mk = (i: number, o: number, h: number, l: number, c: number, v: number, n: number): Bar => ({
+      symbol: 'X',
+      timeframe: '1m',
+      openTime: start + i * 60_000,
+      open: p(o),
+      high: p(h),
+      low: p(l),
+      close: p(c),
+      volume: p(v),
+      turnover: p(v * 10),
+      trades: n,
+    });
+    // falls to 90 in minute 2, rises to 113 in minute 3; neither extreme is in the first or last bar,
+    // and the first bar's low (99) and high (101) are both beaten
+    const bars = [
+      mk(3, 96, 113, 95, 112, 4, 3),
+      mk(0, 100, 101, 99, 98, 1, 1),
+      mk(1, 98, 99, 94, 95, 2, 2),
+      mk(2, 95, 97, 90, 96, 3, 1),
+      mk(4, 112, 112, 105, 106, 5, 4),
+    ];
+    const [five, ...rest] = rollupBars(bars, '5m');
+    expect(rest).toEqual([]);
+    expect(five).toMatchObject({ symbol: 'X', timeframe: '5m', openTime: start, trades: 11 });
+    expect(plain(five!)).toEqual({ t: start, o: '100', h: '113', l: '90', c: '106', v: '15', n: 11 });
+    expect(five!.turnover.toString()).toBe('150');
+  });
+
+  it('equals OHLCV computed directly from the trades per 5m and 15m bucket (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            dt: fc.integer({ min: 0, max: 40_000 }),
+            px: fc.integer({ min: 1, max: 10_000 }),
+            size: fc.integer({ min: 1, max: 9 }),
+          }),
+          { minLength: 1, maxLength: 300 },
+        ),
+        (steps) => {
+          const first = Date.UTC(2025, 4, 4, 15, 0);
+          let ts = first;
+          const trades = steps.map((s) => {
+            ts += s.dt;
+            return { ts, price: p(s.px / 10), size: s.size };
+          });
+          const b = new CandleBuilder('X');
+          const minutes = trades.flatMap((t) => b.onTrade(t));
+          minutes.push(...b.closeUntil(ts + 60_000));
+          for (const tf of ['5m', '15m'] as const) {
+            const size = tf === '5m' ? 300_000 : 900_000;
+            for (const bar of rollupBars(minutes, tf)) {
+              const group = trades.filter((t) => t.ts - (t.ts % size) === bar.openTime);
+              const lastBefore = trades.filter((t) => t.ts < bar.openTime).at(-1);
+              if (group.length === 0) {
+                // a quiet bucket is flat at the previous close
+                expect(plain(bar)).toMatchObject({
+                  v: '0',
+                  h: lastBefore!.price.toString(),
+                  l: lastBefore!.price.toString(),
+                });
+                continue;
+              }
+              const prices = group.map((g) => g.price.toNumber());
+              // a quiet first minute of the bucket opens at the previous close
+              const open = trades.filter((t) => t.ts < bar.openTime + 60_000 && t.ts >= bar.openTime).length
+                ? group[0]!.price.toNumber()
+                : lastBefore!.price.toNumber();
+              const withCarry = open === group[0]!.price.toNumber() ? prices : [...prices, open];
+              expect(bar.open.toNumber()).toBe(open);
+              expect(bar.high.toNumber()).toBe(Math.max(...withCarry));
+              expect(bar.low.toNumber()).toBe(Math.min(...withCarry));
+              expect(bar.close.toNumber()).toBe(prices.at(-1));
+              expect(bar.volume.toNumber()).toBe(group.reduce((a, g) => a + g.size, 0));
+              expect(bar.trades).toBe(group.length);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('refuses a roll-up that does not divide evenly', () => {
     const bar: Bar = {
       symbol: 'X',

@@ -102,8 +102,55 @@ describe('SymbolCandles', () => {
     expect(five[0]!.open.toString()).toBe('99');
     expect(five[0]!.high.toString()).toBe('301');
     expect(five[0]!.close.toString()).toBe('204');
+    expect(five[0]!.low.toString()).toBe('98');
+    expect(five[0]!.volume.toString()).toBe('17'); // 3 REST bars × 5 + 2 trades
     // never emitted twice
     expect(c.advance(T0 + 7 * M).filter((b) => b.timeframe === '5m')).toEqual([]);
+  });
+
+  it('rolls up high and low from inside the bucket when the market falls and rises (hand-computed)', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 - 1, 0, { rollups: ['5m'] });
+    // [minute, price, size]: bucket 0 falls to 92 (minute 1) then rises to 108 (minute 3), closes 101;
+    // bucket 1 rises to 111 (minute 6) then falls to 96 (minute 8), closes 98
+    const ticks: [number, number, number][] = [
+      [0, 100, 1],
+      [0, 97, 2],
+      [1, 95, 1],
+      [1, 92, 3],
+      [2, 94, 1],
+      [2, 99, 1],
+      [3, 104, 2],
+      [3, 108, 1],
+      [4, 103, 1],
+      [4, 101, 4],
+      [5, 101, 1],
+      [5, 109, 1],
+      [6, 111, 2],
+      [6, 100, 1],
+      [7, 97, 1],
+      [8, 96, 5],
+      [8, 97, 1],
+      [9, 99, 1],
+      [9, 98, 2],
+      [10, 98, 1],
+    ];
+    const out: Bar[] = [];
+    ticks.forEach(([m, px, size], i) => out.push(...c.onTrade(trade(T0 + m * M + 1 + i, px, size))));
+    const five = out
+      .filter((b) => b.timeframe === '5m')
+      .map((b) => [
+        (b.openTime - T0) / M,
+        b.open.toString(),
+        b.high.toString(),
+        b.low.toString(),
+        b.close.toString(),
+        b.volume.toString(),
+        b.trades,
+      ]);
+    expect(five).toEqual([
+      [0, '100', '108', '92', '101', '17', 10],
+      [5, '101', '111', '96', '98', '15', 9],
+    ]);
   });
 
   it('compares the final exchange candle with its own bar and counts disagreements', () => {
@@ -148,5 +195,8 @@ describe('SymbolCandles', () => {
     expect(hourly[0]!.openTime).toBe(hour);
     expect(hourly[0]!.open.toString()).toBe('99');
     expect(hourly[0]!.close.toString()).toBe('259');
+    expect(hourly[0]!.high.toString()).toBe('259');
+    expect(hourly[0]!.low.toString()).toBe('98');
+    expect(hourly[0]!.trades).toBe(50 * 3 + 9);
   });
 });
