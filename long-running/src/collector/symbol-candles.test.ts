@@ -134,8 +134,7 @@ describe('SymbolCandles', () => {
       [9, 98, 2],
       [10, 98, 1],
     ];
-    const out: Bar[] = [];
-    ticks.forEach(([m, px, size], i) => out.push(...c.onTrade(trade(T0 + m * M + 1 + i, px, size))));
+    const out = ticks.flatMap(([m, px, size], i) => c.onTrade(trade(T0 + m * M + 1 + i, px, size)));
     const five = out
       .filter((b) => b.timeframe === '5m')
       .map((b) => [
