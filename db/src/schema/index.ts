@@ -13,6 +13,7 @@ export * from './mark-price-samples.ts';
 export * from './model-scores.ts';
 export * from './order-intents.ts';
 export * from './orders.ts';
+export * from './outbox.ts';
 export * from './position-snapshots.ts';
 export * from './positions.ts';
 export * from './risk-events.ts';
