@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomSecret, timingSafeEqual } from './encoding.ts';
+import { fromBase64, randomSecret, timingSafeEqual, toHex } from './encoding.ts';
 import { DecryptionError, generateMasterKey, importMasterKey, openRecord, sealRecord } from './envelope.ts';
 
 describe('envelope encryption', () => {
@@ -55,5 +55,54 @@ describe('envelope encryption', () => {
     expect(await timingSafeEqual(s, s)).toBe(true);
     expect(await timingSafeEqual(s, `${s}a`)).toBe(false);
     expect(await timingSafeEqual('', s)).toBe(false);
+  });
+
+  it('uses a fresh random IV for every field and for the wrapped data key (no GCM nonce reuse)', async () => {
+    const mk = await importMasterKey(generateMasterKey());
+    const ivOf = (stored: string) => toHex(fromBase64(stored.slice(3)).slice(0, 12));
+    const ivs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sealed = await sealRecord(mk, ref, { apiKey: 'k', secret: 'hunter2', passphrase: 'p' });
+      ivs.push(ivOf(sealed.dataKey), ...Object.values(sealed.fields).map(ivOf));
+    }
+    expect(ivs).toHaveLength(12);
+    // all 12 distinct: the same IV under one data key for two fields would reuse a GCM nonce
+    expect(new Set(ivs).size).toBe(12);
+    for (const iv of ivs) {
+      expect(iv).toHaveLength(24);
+      expect(iv).not.toBe('0'.repeat(24));
+    }
+    // a random 96-bit IV has, on average, 48 one bits; a counter or constant would not
+    const ones = ivs
+      .join('')
+      .split('')
+      .reduce((n, h) => n + Number.parseInt(h, 16).toString(2).split('1').length - 1, 0);
+    expect(ones / ivs.length).toBeGreaterThan(30);
+    expect(ones / ivs.length).toBeLessThan(66);
+  });
+
+  it('opens a record sealed by an independent implementation (fixed vector)', async () => {
+    // Made once with /usr/bin/python3 and the `cryptography` package (AESGCM):
+    //   K = bytes(range(32)); D = bytes(range(0x40, 0x60))
+    //   aad(f) = f"enigma/v1|exchange_credentials|5b0c7f0e-0000-4000-8000-000000000001|{f}"
+    //   seal(key, iv, pt, f) = 'v1.' + b64(iv + AESGCM(key).encrypt(iv, pt, aad(f)))
+    //   dataKey = seal(K, a1×12, D, 'data_key'); secret = seal(D, b2×12, b'hunter2', 'secret')
+    //   passphrase = seal(D, c3×12, 'ünïcødé ✓'.encode(), 'passphrase')
+    //   masterKeyId = sha256(f"enigma-master-key:{b64(K)}").hexdigest()[:16]
+    const mk = await importMasterKey('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=');
+    expect(mk.id).toBe('e28b675693666175');
+    const sealed = {
+      masterKeyId: 'e28b675693666175',
+      dataKey: 'v1.oaGhoaGhoaGhoaGh5YG5HZdbN5OMVOsGpHWJmCFgDxAOvKa/E3KK+4+QvopUDFnajnsbVaWqMaUfntu6',
+      fields: {
+        secret: 'v1.srKysrKysrKysrKy7pnzHWZvAo8jvxrNwdmEabHs4FScVJs=',
+        passphrase: 'v1.w8PDw8PDw8PDw8PDobY+tOrWy3BOjbnKGYd2WMbw/nhaXIUZWkbisR48jw==',
+      },
+    };
+    expect(await openRecord(mk, ref, sealed)).toEqual({ secret: 'hunter2', passphrase: 'ünïcødé ✓' });
+    // the same bytes bound to another field name do not open
+    await expect(
+      openRecord(mk, ref, { ...sealed, fields: { passphrase: sealed.fields.secret } }),
+    ).rejects.toBeInstanceOf(DecryptionError);
   });
 });
