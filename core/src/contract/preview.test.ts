@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { toMoney } from '../money.ts';
+import { type OrderPreviewInput, type PreviewRiskState, previewOrder } from './preview.ts';
+import { CONTRACTS } from './specs.ts';
+
+const XBT = CONTRACTS.XBTUSDTM!;
+const base: OrderPreviewInput = {
+  spec: XBT,
+  side: 'buy',
+  lots: 10,
+  price: toMoney('60000'),
+  leverage: 10,
+  marginMode: 'isolated',
+  liquidity: 'taker',
+  reduceOnly: false,
+};
+const calm: PreviewRiskState = { killSwitchOn: false, limits: {}, currentLots: 0, openPositions: 0 };
+
+describe('previewOrder', () => {
+  it('prices a 10-lot 10× long: notional 600, margin 60, liquidation from the first tier', () => {
+    const p = previewOrder({ ...base, stopLoss: toMoney('59000') }, calm);
+    expect(p.notional.toString()).toBe('600');
+    expect(p.margin.toString()).toBe('60');
+    // 600 × 0.0006 at entry + 590 × 0.0006 at the stop
+    expect(p.fees.toString()).toBe('0.714');
+    // LP = 60000 − (60 − 600 × 0.004) / (10 × 0.001) = 54240
+    expect(p.liquidationPrice?.toString()).toBe('54240');
+    expect(p.stopDistance?.toString()).toBe('1000');
+    expect(p.worstCaseLoss.toString()).toBe('10.714');
+    expect(p.allowed).toBe(true);
+  });
+
+  it('blocks on the kill switch, limits, a stop beyond liquidation and an unaligned price', () => {
+    const p = previewOrder(
+      { ...base, leverage: 50, price: toMoney('60000.05'), stopLoss: toMoney('58000') },
+      {
+        killSwitchOn: true,
+        limits: { maxLeverage: 20, maxPositionLots: { XBTUSDTM: 5 }, maxOpenPositions: 0 },
+        currentLots: 0,
+        openPositions: 0,
+      },
+    );
+    const failed = p.checks.filter((c) => !c.ok).map((c) => c.code);
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        'tick',
+        'kill_switch',
+        'max_leverage',
+        'max_position',
+        'max_open_positions',
+        'stop_before_liquidation',
+      ]),
+    );
+    expect(p.allowed).toBe(false);
+  });
+
+  it('lets a reduce-only order through the kill switch and warns, without blocking, on a missing stop', () => {
+    const closing = previewOrder(
+      { ...base, side: 'sell', reduceOnly: true },
+      { ...calm, killSwitchOn: true, currentLots: 10, openPositions: 1 },
+    );
+    expect(closing.allowed).toBe(true);
+    const naked = previewOrder(base, calm);
+    expect(naked.checks.find((c) => c.code === 'stop_loss')).toMatchObject({ ok: false, blocking: false });
+    expect(naked.allowed).toBe(true);
+    expect(naked.worstCaseLoss.toString()).toBe('60.72');
+  });
+
+  it('checks risk per trade against equity when equity is known', () => {
+    const p = previewOrder(
+      { ...base, stopLoss: toMoney('59000') },
+      { ...calm, limits: { riskPerTradePct: '0.5' }, equity: toMoney('1000') },
+    );
+    expect(p.checks.find((c) => c.code === 'risk_per_trade')).toMatchObject({ ok: false, blocking: true });
+  });
+});

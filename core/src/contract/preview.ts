@@ -1,0 +1,200 @@
+import type Decimal from 'decimal.js';
+import { alignToTick, Money } from '../money.ts';
+import { initialMargin, liquidationPrice, notionalValue, tradingFee } from './math.ts';
+import { type ContractSpec, riskTierFor } from './specs.ts';
+
+/** The order a trader is about to send, as the ticket describes it. */
+export interface OrderPreviewInput {
+  spec: ContractSpec;
+  side: 'buy' | 'sell';
+  /** positive integer lots */
+  lots: number;
+  /** the limit price, or the last price for a market order */
+  price: Decimal;
+  leverage: number;
+  marginMode: 'isolated' | 'cross';
+  /** maker fee for a post-only limit, taker otherwise */
+  liquidity: 'maker' | 'taker';
+  reduceOnly: boolean;
+  stopLoss?: Decimal | undefined;
+  takeProfit?: Decimal | undefined;
+}
+
+/** The risk state the checks read: stored limits and the account as far as it is known. */
+export interface PreviewRiskState {
+  killSwitchOn: boolean;
+  limits: {
+    maxLeverage?: number | undefined;
+    maxPositionLots?: Record<string, number> | undefined;
+    maxOpenPositions?: number | undefined;
+    /** percent of equity a trade may lose at its stop */
+    riskPerTradePct?: string | undefined;
+  };
+  /** signed lots already held in this contract */
+  currentLots: number;
+  /** contracts with an open position */
+  openPositions: number;
+  /** account equity in the settle currency, when known */
+  equity?: Decimal | undefined;
+}
+
+/** One risk check: `ok` false with `blocking` true means the engine would refuse the order. */
+export interface PreviewCheck {
+  code: string;
+  ok: boolean;
+  blocking: boolean;
+  message: string;
+}
+
+export interface OrderPreview {
+  price: Decimal;
+  notional: Decimal;
+  /** initial margin the order locks */
+  margin: Decimal;
+  /** opening fee plus closing fee at the stop (or the entry price without a stop) */
+  fees: Decimal;
+  /** isolated liquidation price; null for cross margin (it depends on the whole account) */
+  liquidationPrice: Decimal | null;
+  /** |entry − liquidation| / entry × 100 */
+  liquidationDistancePct: Decimal | null;
+  stopDistance: Decimal | null;
+  stopDistancePct: Decimal | null;
+  /** loss if the stop fills (plus fees); without a stop, the whole margin (isolated) or the notional (cross) */
+  worstCaseLoss: Decimal;
+  checks: PreviewCheck[];
+  /** true when no blocking check failed */
+  allowed: boolean;
+}
+
+const ZERO = new Money(0);
+const HUNDRED = new Money(100);
+
+/**
+ * What an order would cost and risk, and which checks would refuse it, before it is sent: the
+ * dashboard's ticket shows this. Pure: the caller passes the price, limits and account state.
+ *
+ * @example previewOrder({ spec: XBT, side: 'buy', lots: 10, price: toMoney(60000), leverage: 10, marginMode: 'isolated', liquidity: 'taker', reduceOnly: false }, state).margin // 60
+ */
+export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState): OrderPreview {
+  const { spec, lots, price, leverage } = input;
+  const sign = input.side === 'buy' ? 1 : -1;
+  const checks: PreviewCheck[] = [];
+  const check = (code: string, ok: boolean, message: string, blocking = true) =>
+    checks.push({ code, ok, blocking, message });
+
+  const validSize = Number.isInteger(lots) && lots >= spec.lotSize && lots <= spec.maxOrderQty;
+  check(
+    'size',
+    validSize,
+    validSize
+      ? `${lots} lots`
+      : `size must be a whole number of lots between ${spec.lotSize} and ${spec.maxOrderQty}`,
+  );
+  const size = validSize ? lots : Math.max(spec.lotSize, 1);
+  const notional = notionalValue(spec, size, price);
+  const tier = riskTierFor(spec, notional);
+  const lev = Math.max(1, Math.floor(leverage));
+  const margin = initialMargin(notional, lev);
+  const exitPrice = input.stopLoss ?? price;
+  const fees = tradingFee(spec, size, price, input.liquidity).plus(
+    tradingFee(spec, size, exitPrice, 'taker'),
+  );
+
+  const liq =
+    input.marginMode === 'isolated'
+      ? liquidationPrice(spec, sign * size, price, margin, tier.maintainMargin)
+      : null;
+  const liqDistance = liq ? liq.minus(price).abs().div(price).mul(HUNDRED) : null;
+  const stop = input.stopLoss;
+  const stopDistance = stop ? stop.minus(price).abs() : null;
+  const stopDistancePct = stopDistance ? stopDistance.div(price).mul(HUNDRED) : null;
+  const worstCaseLoss = stopDistance
+    ? stopDistance.mul(size).mul(spec.multiplier).plus(fees)
+    : (input.marginMode === 'isolated' ? margin : notional).plus(fees);
+
+  check(
+    'tick',
+    price.eq(alignToTick(price, spec.tickSize)),
+    `price must be a multiple of the tick size ${spec.tickSize.toString()}`,
+  );
+  check(
+    'kill_switch',
+    !state.killSwitchOn || input.reduceOnly,
+    state.killSwitchOn ? 'the kill switch is on: only reduce-only orders pass' : 'kill switch off',
+  );
+  check(
+    'contract_leverage',
+    lev <= tier.maxLeverage,
+    `leverage ${lev}× against ${tier.maxLeverage}× allowed at this size (risk tier ${tier.level})`,
+  );
+  if (state.limits.maxLeverage !== undefined)
+    check(
+      'max_leverage',
+      lev <= state.limits.maxLeverage,
+      `leverage ${lev}× against the ${state.limits.maxLeverage}× limit`,
+    );
+  const after = state.currentLots + sign * size;
+  const maxLots = state.limits.maxPositionLots?.[spec.symbol];
+  if (maxLots !== undefined)
+    check(
+      'max_position',
+      Math.abs(after) <= maxLots || Math.abs(after) < Math.abs(state.currentLots),
+      `position after the order ${after} lots against the ${maxLots}-lot limit`,
+    );
+  if (state.limits.maxOpenPositions !== undefined && state.currentLots === 0 && !input.reduceOnly)
+    check(
+      'max_open_positions',
+      state.openPositions < state.limits.maxOpenPositions,
+      `${state.openPositions} open positions against the limit of ${state.limits.maxOpenPositions}`,
+    );
+  if (input.reduceOnly)
+    check(
+      'reduce_only',
+      state.currentLots !== 0 && Math.sign(state.currentLots) !== sign && size <= Math.abs(state.currentLots),
+      'a reduce-only order must shrink the open position',
+    );
+  if (stop) {
+    const sideOk = sign > 0 ? stop.lt(price) : stop.gt(price);
+    check('stop_side', sideOk, `the stop must be ${sign > 0 ? 'below' : 'above'} the entry price`);
+    if (liq && sideOk)
+      check(
+        'stop_before_liquidation',
+        sign > 0 ? stop.gt(liq) : stop.lt(liq),
+        `the stop must trigger before liquidation at ${liq.toDecimalPlaces(spec.tickSize.decimalPlaces()).toString()}`,
+      );
+  } else if (!input.reduceOnly) {
+    check('stop_loss', false, 'no stop-loss: the worst case is losing the whole margin', false);
+  }
+  if (input.takeProfit)
+    check(
+      'take_profit_side',
+      sign > 0 ? input.takeProfit.gt(price) : input.takeProfit.lt(price),
+      `the take-profit must be ${sign > 0 ? 'above' : 'below'} the entry price`,
+    );
+  if (state.limits.riskPerTradePct !== undefined && !input.reduceOnly) {
+    if (state.equity && state.equity.gt(ZERO)) {
+      const budget = state.equity.mul(state.limits.riskPerTradePct).div(HUNDRED);
+      check(
+        'risk_per_trade',
+        worstCaseLoss.lte(budget),
+        `worst-case loss against ${state.limits.riskPerTradePct}% of equity (${budget.toFixed(2)})`,
+      );
+    } else {
+      check('risk_per_trade', false, 'account equity unknown: risk per trade not checked', false);
+    }
+  }
+
+  return {
+    price,
+    notional,
+    margin,
+    fees,
+    liquidationPrice: liq,
+    liquidationDistancePct: liqDistance,
+    stopDistance,
+    stopDistancePct,
+    worstCaseLoss,
+    checks,
+    allowed: checks.every((c) => c.ok || !c.blocking),
+  };
+}
