@@ -67,20 +67,21 @@ describe.each(TEST_DRIVERS_WITH_HTTP)('users, api keys, settings, breakers (%s)'
     expect(await getSetting(h.db, 'engine.paused')).toBeUndefined();
   });
 
-  it('trips, half-opens and closes a breaker; unknown scopes are closed', async () => {
-    expect((await getBreaker(h.db, 'global')).state).toBe('closed');
+  it('trips a breaker to reduce-only then halted (keeping the first trip time) and resets it; unknown ones are active', async () => {
+    expect((await getBreaker(h.db, 'global')).state).toBe('active');
     const t = new Date('2026-11-25T09:00:00Z');
-    const open = await setBreaker(h.db, 'global', { state: 'open', reason: 'daily_loss_limit', now: t });
-    expect(open).toMatchObject({ state: 'open', reason: 'daily_loss_limit' });
-    expect(open.trippedAt?.getTime()).toBe(t.getTime());
-    const half = await setBreaker(h.db, 'global', {
-      state: 'half_open',
-      reason: 'probe',
+    const reduce = await setBreaker(h.db, 'global', { state: 'reduce_only', reason: 'errors', now: t });
+    expect(reduce).toMatchObject({ state: 'reduce_only', reason: 'errors' });
+    expect(reduce.trippedAt?.getTime()).toBe(t.getTime());
+    const halted = await setBreaker(h.db, 'global', {
+      state: 'halted',
+      reason: 'daily_loss_limit',
       now: new Date(t.getTime() + 1000),
     });
-    expect(half.trippedAt?.getTime()).toBe(t.getTime());
-    const closed = await setBreaker(h.db, 'global', { state: 'closed', reason: 'ignored' });
-    expect(closed).toMatchObject({ state: 'closed', reason: null, trippedAt: null });
+    expect(halted).toMatchObject({ state: 'halted', reason: 'daily_loss_limit' });
+    expect(halted.trippedAt?.getTime()).toBe(t.getTime());
+    const active = await setBreaker(h.db, 'global', { state: 'active', reason: 'ignored' });
+    expect(active).toMatchObject({ state: 'active', reason: null, trippedAt: null });
     await expect(setBreaker(h.db, 'global', { state: 'melted' as never })).rejects.toThrow(/state/);
     expect((await listBreakers(h.db)).map((b) => b.scope)).toEqual(['global']);
   });

@@ -1,17 +1,17 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { BREAKER_STATES, type BreakerState, circuitBreakers } from '../schema/index.ts';
 
-/** A breaker row; a scope never written is `closed`. */
+/** A breaker row; a breaker never written is `active`. */
 export type CircuitBreaker = typeof circuitBreakers.$inferSelect;
 
-/** The breaker for `scope` ('global', 'account:<id>', 'symbol:<sym>'); an unknown scope is closed. */
+/** The breaker named `scope` (e.g. 'daily_loss'); one never written is active. */
 export async function getBreaker(db: EnigmaDb, scope: string): Promise<CircuitBreaker> {
   const [row] = await db.select().from(circuitBreakers).where(eq(circuitBreakers.scope, scope));
   return (
     row ?? {
       scope,
-      state: 'closed',
+      state: 'active',
       reason: null,
       trippedAt: null,
       resumeAt: null,
@@ -23,10 +23,10 @@ export async function getBreaker(db: EnigmaDb, scope: string): Promise<CircuitBr
 }
 
 /**
- * Set a breaker's state. Opening records `tripped_at` (kept through half_open); closing clears reason,
- * trip and resume times.
+ * Set a breaker's state. Tripping (reduce_only or halted) records `tripped_at` (kept when it moves
+ * between the two); back to active clears reason, trip and resume times.
  *
- * @example await setBreaker(db, 'global', { state: 'open', reason: 'daily_loss_limit', updatedBy: 'risk' });
+ * @example await setBreaker(db, 'daily_loss', { state: 'halted', reason: 'daily loss 512 USDT', updatedBy: 'engine' });
  */
 export async function setBreaker(
   db: EnigmaDb,
@@ -43,20 +43,22 @@ export async function setBreaker(
   if (!scope) throw new TypeError('breaker scope must be a non-empty string');
   if (!BREAKER_STATES.includes(input.state)) throw new RangeError(`unknown breaker state: ${input.state}`);
   const now = input.now ?? new Date();
-  const closed = input.state === 'closed';
+  const closed = input.state === 'active';
   const values = {
     scope,
     state: input.state,
     reason: closed ? null : (input.reason ?? null),
-    trippedAt: input.state === 'open' ? now : null,
+    trippedAt: closed ? null : now,
     resumeAt: closed ? null : (input.resumeAt ?? null),
     updatedBy: input.updatedBy ?? null,
     data: input.data ?? {},
     updatedAt: now,
   };
   const { scope: _key, ...update } = values;
-  // half_open keeps the time the breaker originally tripped.
-  const set = input.state === 'half_open' ? { ...update, trippedAt: circuitBreakers.trippedAt } : update;
+  // A breaker already tripped keeps the time it first tripped.
+  const set = closed
+    ? update
+    : { ...update, trippedAt: sql`coalesce(${circuitBreakers.trippedAt}, excluded.tripped_at)` };
   const [row] = await db
     .insert(circuitBreakers)
     .values(values)

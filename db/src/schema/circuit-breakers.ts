@@ -2,15 +2,16 @@ import { sql } from 'drizzle-orm';
 import { check, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { tstz } from './columns.ts';
 
-export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+/** active: trading as usual; reduce_only: only orders that reduce a position; halted: nothing for signals. */
+export const BREAKER_STATES = ['active', 'reduce_only', 'halted'] as const;
 export type BreakerState = (typeof BREAKER_STATES)[number];
 
-/** Circuit breakers / kill switches by scope ('global', 'account:<id>', 'symbol:<sym>'); open = trading halted. */
+/** Circuit breakers by name ('daily_loss', 'drawdown', 'consecutive_losses', 'exchange_errors', 'stale_data'), persisted; reset only by an admin. */
 export const circuitBreakers = pgTable(
   'circuit_breakers',
   {
     scope: text('scope').primaryKey(),
-    state: text('state').$type<BreakerState>().notNull().default('closed'),
+    state: text('state').$type<BreakerState>().notNull().default('active'),
     reason: text('reason'),
     trippedAt: tstz('tripped_at'),
     /** when an open breaker may move to half_open by itself; null = only by hand */
@@ -23,6 +24,6 @@ export const circuitBreakers = pgTable(
       .$onUpdate(() => new Date()),
   },
   (t) => [
-    check('circuit_breakers_state_check', sql.raw(`${t.state.name} in ('closed', 'open', 'half_open')`)),
+    check('circuit_breakers_state_check', sql.raw(`${t.state.name} in ('active', 'reduce_only', 'halted')`)),
   ],
 );

@@ -3,6 +3,8 @@ export * from './audit-log.ts';
 export * from './candles.ts';
 export * from './circuit-breakers.ts';
 export * from './closed-trades.ts';
+export * from './commands.ts';
+export * from './engine-leases.ts';
 export * from './exchange-accounts.ts';
 export * from './exchange-credentials.ts';
 export * from './fills.ts';

@@ -38,11 +38,11 @@ describe.each(['pg', 'pglite'] as const)('schema invariants (%s)', (kind) => {
       .values({ ...entry, clientOid: 'i1-a', status: 'open' })
       .returning();
     await expect(
-      h.db.insert(orders).values({ ...entry, clientOid: 'i1-b', status: 'new' }),
+      h.db.insert(orders).values({ ...entry, clientOid: 'i1-b', status: 'intent' }),
     ).rejects.toThrow();
     await h.db.insert(orders).values({ ...entry, clientOid: 'i1-stop', purpose: 'stop', status: 'open' });
-    await h.db.update(orders).set({ status: 'cancelled' }).where(eq(orders.id, first!.id));
-    await h.db.insert(orders).values({ ...entry, clientOid: 'i1-c', status: 'new' });
+    await h.db.update(orders).set({ status: 'canceled' }).where(eq(orders.id, first!.id));
+    await h.db.insert(orders).values({ ...entry, clientOid: 'i1-c', status: 'intent' });
   });
 
   it('never stores the same clientOid twice', async () => {

@@ -1,5 +1,7 @@
+import { LIVE_ORDER_STATES, ORDER_STATES, type OrderState } from '@enigma/core/engine/order-state';
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -11,16 +13,20 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { sqlList, timestamps, tstz } from './columns.ts';
 import { exchangeAccounts } from './exchange-accounts.ts';
 import { type OrderSide, orderIntents } from './order-intents.ts';
 
 /** Statuses in which an order may still trade; used by the one-live-entry-order-per-intent index. */
-export const LIVE_ORDER_STATUSES = ['new', 'submitted', 'open', 'partially_filled', 'cancelling'] as const;
+export const LIVE_ORDER_STATUSES = LIVE_ORDER_STATES;
+export const ORDER_PURPOSES = ['entry', 'exit', 'stop', 'take_profit', 'flatten', 'manual'] as const;
+export type OrderPurpose = (typeof ORDER_PURPOSES)[number];
 
 /**
- * Orders sent (or about to be sent) to the exchange. `client_oid` is deterministic and unique so a retry
- * never doubles an order. A partial unique index allows at most one live entry order per intent.
+ * Orders sent (or about to be sent) to the exchange. The row is committed in state `intent` BEFORE the
+ * request goes on the wire; `client_oid` is deterministic and unique, so a retry or a restart never
+ * doubles an order, and a lost answer is resolved by looking the clientOid up. Status follows the
+ * order state table in core/src/engine/order-state.ts (checked here).
  */
 export const orders = pgTable(
   'orders',
@@ -30,32 +36,47 @@ export const orders = pgTable(
     accountId: uuid('account_id').references(() => exchangeAccounts.id, { onDelete: 'restrict' }),
     clientOid: text('client_oid').notNull().unique(),
     exchangeOrderId: text('exchange_order_id').unique(),
+    /** the signal, position or command that caused it */
+    signalId: uuid('signal_id'),
+    commandId: uuid('command_id'),
     symbol: text('symbol').notNull(),
     side: text('side').$type<OrderSide>().notNull(),
-    /** entry | stop | take_profit | exit | slice */
-    purpose: text('purpose').notNull().default('entry'),
+    purpose: text('purpose').$type<OrderPurpose>().notNull().default('entry'),
+    /** limit | market | stop_market | stop_limit */
     type: text('type').notNull(),
     price: numeric('price'),
     stopPrice: numeric('stop_price'),
+    /** TP | MP | IP for stop orders */
+    stopPriceType: text('stop_price_type'),
     size: integer('size').notNull(),
     filledSize: integer('filled_size').notNull().default(0),
     avgFillPrice: numeric('avg_fill_price'),
+    leverage: numeric('leverage'),
+    marginMode: text('margin_mode'),
     reduceOnly: boolean('reduce_only').notNull().default(false),
     timeInForce: text('time_in_force'),
-    status: text('status').notNull().default('new'),
+    status: text('status').$type<OrderState>().notNull().default('intent'),
     reason: text('reason'),
+    /** the engine lease's fencing token of the process that created the intent */
+    fence: bigint('fence', { mode: 'number' }),
+    submittedAt: tstz('submitted_at'),
+    doneAt: tstz('done_at'),
     raw: jsonb('raw').$type<unknown>(),
     ...timestamps,
   },
   (t) => [
     check('orders_side_check', sql.raw(`${t.side.name} in ('buy', 'sell')`)),
-    check('orders_size_check', sql.raw(`${t.size.name} > 0 and ${t.filledSize.name} >= 0`)),
+    check(
+      'orders_size_check',
+      sql.raw(`${t.size.name} > 0 and ${t.filledSize.name} >= 0 and ${t.filledSize.name} <= ${t.size.name}`),
+    ),
+    check('orders_status_check', sql.raw(`${t.status.name} in (${sqlList(ORDER_STATES)})`)),
+    check('orders_purpose_check', sql.raw(`${t.purpose.name} in (${sqlList(ORDER_PURPOSES)})`)),
     index('orders_intent_idx').on(t.intentId),
     index('orders_symbol_status_idx').on(t.symbol, t.status),
+    index('orders_signal_idx').on(t.signalId),
     uniqueIndex('orders_one_live_entry_per_intent')
       .on(t.intentId)
-      .where(
-        sql.raw(`purpose = 'entry' and status in (${LIVE_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')})`),
-      ),
+      .where(sql.raw(`purpose = 'entry' and status in (${sqlList(LIVE_ORDER_STATUSES)})`)),
   ],
 );

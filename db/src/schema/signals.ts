@@ -15,6 +15,9 @@ export const SIGNAL_STATUSES = [
   'ordered',
   'filled',
   'protected',
+  'closed',
+  /** read by the engine and nothing to do (already at the target, nothing to close) */
+  'ignored',
   'failed',
 ] as const;
 export type SignalStatus = (typeof SIGNAL_STATUSES)[number];
