@@ -2,8 +2,8 @@
 // Run under the machine's Node 20 (talib 1.1.6 is a native addon built against it):
 //   cd scripts/talib && npm install && node generate.mjs
 // Each fixture names a slice of a CSV in ../shared/data (path relative to shared/data, first row,
-// bar count) and holds TA-Lib's outputs for bars [compareFrom, count) of that slice only; the
-// tests recompute ours from the same CSV at run time.
+// bar count) and holds TA-Lib's outputs for bars [compareFrom, count) of that slice (null where TA-Lib
+// has no value yet, so the warm-up is compared too); the tests recompute ours from the same CSV at run time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ const repo = join(here, '..', '..');
 const shared = join(repo, '..', 'shared', 'data');
 const outDir = join(repo, 'core', 'test', 'fixtures', 'talib');
 
-const COMPARE_FROM = 300;
+const COMPARE_FROM = 0;
 const COUNT = 2000;
 
 /** TradingView's / TA-Lib's default periods. */
@@ -115,6 +115,28 @@ for (const c of cases) {
   values.macd = aligned(m, 'outMACD', n);
   values.macdSignal = aligned(m, 'outMACDSignal', n);
   values.macdHist = aligned(m, 'outMACDHist', n);
+  // TA-Lib's MACD seeds the fast EMA at the slow EMA's first bar and starts all three outputs with the
+  // signal; TradingView's is EMA(fast) − EMA(slow) from bar slow − 1, each EMA seeded by the SMA of its first
+  // bars (TA-Lib's EMA does exactly that), and the signal is an EMA of the MACD line from there.
+  const fastEma = run('EMA', close, { optInTimePeriod: p.macd[0] });
+  const slowEma = run('EMA', close, { optInTimePeriod: p.macd[1] });
+  const tvMacd = new Array(n).fill(null);
+  for (let i = slowEma.begIndex; i < n; i++)
+    tvMacd[i] = fastEma.result.outReal[i - fastEma.begIndex] - slowEma.result.outReal[i - slowEma.begIndex];
+  const tvMacdLine = tvMacd.slice(slowEma.begIndex);
+  const sig = run(
+    'EMA',
+    { n: tvMacdLine.length, series: { inReal: tvMacdLine } },
+    { optInTimePeriod: p.macd[2] },
+  );
+  const tvSignal = new Array(n).fill(null);
+  for (let i = 0; i < sig.result.outReal.length; i++)
+    tvSignal[slowEma.begIndex + sig.begIndex + i] = sig.result.outReal[i];
+  values.macdTradingView = tvMacd.slice(COMPARE_FROM);
+  values.macdSignalTradingView = tvSignal.slice(COMPARE_FROM);
+  values.macdHistTradingView = tvMacd
+    .map((m, i) => (tvSignal[i] === null ? null : m - tvSignal[i]))
+    .slice(COMPARE_FROM);
   const bb = run('BBANDS', close, {
     optInTimePeriod: p.bollinger[0],
     optInNbDevUp: p.bollinger[1],
@@ -125,6 +147,17 @@ for (const c of cases) {
   values.bbMiddle = aligned(bb, 'outRealMiddleBand', n);
   values.bbLower = aligned(bb, 'outRealLowerBand', n);
   values.atr = aligned(run('ATR', hlc, { optInTimePeriod: p.atr }), 'outReal', n);
+  // TradingView's ATR counts bar 0's true range as high − low; TA-Lib skips bar 0. Prepending one bar
+  // whose close is bar 0's close (inside bar 0's range) makes TA-Lib's first true range exactly bar 0's
+  // high − low, so TA-Lib's ATR of the prepended series, shifted back one bar, is TradingView's ATR
+  // from its very first value (bar period − 1).
+  const pre = (a) => [d.close[0], ...a];
+  const tv = run(
+    'ATR',
+    { n: n + 1, series: { high: pre(d.high), low: pre(d.low), close: pre(d.close) } },
+    { optInTimePeriod: p.atr },
+  );
+  values.atrTradingView = aligned({ begIndex: tv.begIndex - 1, result: tv.result }, 'outReal', n);
   // TradingView's Stoch RSI = SMA(k) of the stochastic of RSI, SMA(d) of that. TA-Lib's STOCHRSI
   // smooths fastK/fastD differently, so the reference is RSI → STOCH with the RSI as high, low and
   // close, slowK = SMA(k), slowD = SMA(d).
@@ -145,6 +178,27 @@ for (const c of cases) {
     optInSlowD_MAType: 0,
   });
   if (st.error) throw new Error(`STOCH: ${st.error}`);
+  // TA-Lib starts %K only when %D exists; TradingView's %K starts dPeriod − 1 bars earlier. The same
+  // STOCH with a 1-bar %D gives %K from its first bar.
+  const stK = talib.execute({
+    name: 'STOCH',
+    startIdx: 0,
+    endIdx: rsiSeries.length - 1,
+    high: rsiSeries,
+    low: rsiSeries,
+    close: rsiSeries,
+    optInFastK_Period: stochPeriod,
+    optInSlowK_Period: kPeriod,
+    optInSlowK_MAType: 0,
+    optInSlowD_Period: 1,
+    optInSlowD_MAType: 0,
+  });
+  if (stK.error) throw new Error(`STOCH: ${stK.error}`);
+  values.stochRsiKTradingView = aligned(
+    { begIndex: r.begIndex + stK.begIndex, result: stK.result },
+    'outSlowK',
+    n,
+  );
   const shift = { begIndex: r.begIndex + st.begIndex, result: st.result };
   values.stochRsiK = aligned(shift, 'outSlowK', n);
   values.stochRsiD = aligned(shift, 'outSlowD', n);

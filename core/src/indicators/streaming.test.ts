@@ -133,6 +133,8 @@ function assertStreamEqualsBatch(c: Case, candles: Candle[]): void {
   }
 }
 
+// Consistency only: batch and stream share one core, so this cannot catch a wrong core. The streams are
+// checked against TA-Lib from the first value in test/talib-parity.test.ts.
 describe('streaming classes equal the batch functions bit for bit', () => {
   for (const c of cases) {
     it(`${c.name}: update and peek equal batch on random series`, () => {
