@@ -3,45 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.ts';
 import { SimEngine } from './engine.ts';
 import { SimError } from './errors.ts';
-import type { MarketSource } from './market/source.ts';
 import { syntheticSource } from './market/synthetic.ts';
-import { installRenderers } from './views.ts';
-
-// 2025-01-01 00:00 UTC: the next funding settlement is 04:00.
-const T0 = Date.UTC(2025, 0, 1, 0, 0, 0);
-
-/** A market source whose price the test sets: the scripted input of the engine. */
-function scriptedSource(prices: Record<string, number>): MarketSource & { prices: Record<string, number> } {
-  return { kind: 'synthetic', prices, sample: (symbol) => ({ price: prices[symbol]!, volume: 0 }) };
-}
-
-function setup(opts: { balance?: number; fundingRate?: number } = {}) {
-  const clock = new ManualClock(T0);
-  const source = scriptedSource({ XBTUSDTM: 100_000, ETHUSDTM: 2_000, SOLUSDTM: 150 });
-  const engine = new SimEngine({
-    clock,
-    source,
-    seed: 7,
-    initialBalance: opts.balance ?? 10_000,
-    fundingRate: opts.fundingRate,
-    warmupMinutes: 5,
-  });
-  installRenderers(engine);
-  const move = (symbol: string, price: number, ms = 250) => {
-    source.prices[symbol] = price;
-    clock.advance(ms);
-    engine.step();
-  };
-  return { clock, source, engine, move };
-}
-
-let oid = 0;
-const order = (o: Record<string, unknown>) => ({
-  clientOid: `t-${++oid}`,
-  symbol: 'XBTUSDTM',
-  leverage: 10,
-  ...o,
-});
+import { order, setup, T0 } from './test-engine.ts';
 
 describe('matching', () => {
   it('walks the book for a market order: partial fills at rising prices, taker fee on each', () => {
@@ -172,8 +135,12 @@ describe('stops', () => {
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(1);
   });
 
-  it('attaches TP/SL stops with /st-orders and cancels them when the position closes', () => {
+  // KuCoin does not document what happens to TP/SL stops when their position closes (KUCOIN.md §3.4:
+  // "How the attached TP/SL orders appear afterwards … is UNCONFIRMED"); users report stale ones left
+  // behind, so they stay by default and `cancelStopsOnClose` restores the auto-cancel.
+  it('attaches TP/SL stops with /st-orders; with cancelStopsOnClose they go when the position closes', () => {
     const { engine, move } = setup();
+    engine.setBehaviour({ cancelStopsOnClose: true });
     engine.placeTpSlOrder(
       order({
         side: 'buy',

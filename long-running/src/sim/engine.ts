@@ -1,9 +1,11 @@
 import { CONTRACTS, type ContractSpec, contractSpec } from '@enigma/core/contract/specs';
 import { alignToTick, Money, toMoney } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
+import { DEFAULT_BEHAVIOUR, mergeBehaviour, type SimBehaviour } from './behaviour.ts';
 import { type BookShape, DEFAULT_BOOK_SHAPE } from './book.ts';
 import type { Clock } from './clock.ts';
 import { badParam, SimError } from './errors.ts';
+import { Faults } from './faults.ts';
 import { type Depth, depth, publishBook, publishPeriodic, type TopOfBook, topOfBook } from './feed.ts';
 import {
   type AccountSummary,
@@ -65,6 +67,10 @@ export interface EngineOptions {
   warmupMinutes?: number;
   /** Default cross-margin leverage per symbol. */
   crossLeverage?: number;
+  /** Fault switches the engine consumes (order refusals, stop-trigger failures, level-2 faults). */
+  faults?: Faults;
+  /** Behaviour switches (see behaviour.ts); unset ones take the harsher default. */
+  behaviour?: Partial<SimBehaviour>;
 }
 
 interface SymbolSettings {
@@ -95,6 +101,8 @@ export class SimEngine {
   readonly ledger: LedgerEntry[] = [];
   readonly settings = new Map<string, SymbolSettings>();
   wallet: Decimal;
+  readonly faults: Faults;
+  behaviour: SimBehaviour;
   readonly clock: Clock;
   readonly source: MarketSource;
   readonly seed: number;
@@ -119,6 +127,8 @@ export class SimEngine {
     this.source = opts.source;
     this.seed = opts.seed ?? 1;
     this.fixedFundingRate = opts.fundingRate;
+    this.faults = opts.faults ?? new Faults();
+    this.behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour);
     this.wallet = new Money(opts.initialBalance ?? 0);
     this.idBase = 240_000_000_000_000_000n + BigInt(this.seed % 1_000_000) * 1_000_000_000n;
     const shape = { ...DEFAULT_BOOK_SHAPE, ...opts.bookShape };
@@ -143,6 +153,12 @@ export class SimEngine {
   onEvent(listener: (e: SimEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Change behaviour switches at run time; returns the whole set. */
+  setBehaviour(patch: Partial<SimBehaviour>): SimBehaviour {
+    this.behaviour = mergeBehaviour(this.behaviour, patch);
+    return { ...this.behaviour };
   }
 
   emit(e: SimEvent): void {
@@ -397,7 +413,9 @@ export class SimEngine {
   ) => ({
     orderId: o.id,
   });
-  renderStopEvent: (o: SimOrder, type: string, now: number) => Record<string, unknown> = (o) => ({
+  renderStopEvent: (o: SimOrder, type: string, now: number, error?: string) => Record<string, unknown> = (
+    o,
+  ) => ({
     orderId: o.id,
   });
 

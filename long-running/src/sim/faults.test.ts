@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from './http/auth.ts';
 import type { RunningSimulator } from './server.ts';
-import { startTestSimulator } from './test-helpers.ts';
+import { startTestSimulator, waitFor } from './test-helpers.ts';
 
 describe('fault injection', () => {
   let sim: RunningSimulator;
@@ -55,6 +55,68 @@ describe('fault injection', () => {
     expect(byClientOid('f-lost')).toMatchObject({ status: 'done', filledSize: 1 });
     sim.faults.reset();
     expect((await placeOrder('f-after')).status).toBe(200);
+  });
+
+  // KUCOIN.md §2.2 / §5: a 429 carries gw-ratelimit-limit/remaining/reset like every other answer.
+  it('sends the rate-limit headers with a faulted 429', async () => {
+    sim.faults.set({ errorResponses: 1, errorStatus: 429 });
+    const res = await fetch(`${sim.url}/api/v1/timestamp`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('gw-ratelimit-limit')).toBe('2000');
+    expect(Number(res.headers.get('gw-ratelimit-remaining'))).toBeGreaterThanOrEqual(0);
+    expect(Number(res.headers.get('gw-ratelimit-reset'))).toBeGreaterThan(0);
+  });
+
+  // KUCOIN.md §2.1: the SDK retries 5xx, so an order answered 5xx after it was placed is the case a client
+  // must resolve by clientOid.
+  it('processes then answers 5xx: the order exists, the answer is an error', async () => {
+    sim.faults.set({ errorAfterProcessing: 1, errorStatus: 502, pathPrefix: '/api/v1/orders' });
+    const res = await placeOrder('f-5xx-after');
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ code: '500000' });
+    expect(byClientOid('f-5xx-after')).toMatchObject({ status: 'done', filledSize: 1 });
+    sim.faults.reset();
+  });
+
+  it('delays the answer after processing on the chosen paths only', async () => {
+    sim.faults.set({ delayAfterMs: 400, pathPrefix: '/api/v1/orders' });
+    const t0 = Date.now();
+    const pending = placeOrder('f-delay-after');
+    await waitFor(() => byClientOid('f-delay-after'));
+    expect(Date.now() - t0).toBeLessThan(400);
+    expect((await pending).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    const t1 = Date.now();
+    await fetch(`${sim.url}/api/v1/timestamp`);
+    expect(Date.now() - t1).toBeLessThan(400);
+    sim.faults.reset();
+  });
+
+  it('refuses the next N orders with a chosen business code over HTTP 200', async () => {
+    await fetch(`${sim.url}/sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ refuseOrders: 1, refuseCode: '300003' }),
+    });
+    const res = await placeOrder('f-refused');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ code: '300003' });
+    expect(byClientOid('f-refused')).toBeUndefined();
+    expect(await (await placeOrder('f-refused')).json()).toMatchObject({ code: '200000' });
+  });
+
+  it('switches behaviours over /sim/behaviour and rejects unknown ones', async () => {
+    const set = await fetch(`${sim.url}/sim/behaviour`, {
+      method: 'POST',
+      body: JSON.stringify({ cancelStopsOnClose: true }),
+    });
+    expect(await set.json()).toMatchObject({ code: '200000', data: { cancelStopsOnClose: true } });
+    expect(sim.engine.behaviour.cancelStopsOnClose).toBe(true);
+    const bad = await fetch(`${sim.url}/sim/behaviour`, {
+      method: 'POST',
+      body: JSON.stringify({ cancelStopsOnClose: 'yes' }),
+    });
+    expect(bad.status).toBe(400);
+    sim.engine.setBehaviour({ cancelStopsOnClose: false });
   });
 
   it('is switchable over the admin path and rejects unknown switches', async () => {

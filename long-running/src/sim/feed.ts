@@ -162,17 +162,23 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
   const sym = m.spec.symbol;
   const watched = e.isWatched(`/contractMarket/level2:${sym}`);
   for (const c of changes) {
+    // l2Gap / l2Duplicate faults: a skipped sequence number (also missing from REST depth's count) or a
+    // delta sent twice under one sequence.
+    const fault = watched ? e.faults.takeL2Fault() : undefined;
+    if (fault === 'gap') m.sequence += 1;
     m.sequence += 1;
     if (!watched) continue;
     const [side, tick, size] = c.split('|');
     const price = m.priceString(Number(tick));
-    e.emit({
-      channel: 'public',
+    const event = {
+      channel: 'public' as const,
       topic: `/contractMarket/level2:${sym}`,
       subject: 'level2',
       sn: m.sequence,
       data: { sequence: m.sequence, change: `${price},${side},${size}`, timestamp: now },
-    });
+    };
+    e.emit(event);
+    if (fault === 'duplicate') e.emit(event);
   }
   if (e.isWatched(`/contractMarket/tickerV2:${sym}`)) {
     const top = topOfBook(e, m);

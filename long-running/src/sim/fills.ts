@@ -115,7 +115,7 @@ export function fillOrder(
   if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
 }
 
-/** Record a closed (or liquidated) position and cancel the TP/SL stops that belonged to it. */
+/** Record a closed (or liquidated) position; with `cancelStopsOnClose`, cancel its leftover TP/SL stops. */
 export function recordClose(
   e: SimEngine,
   pos: SimPosition,
@@ -142,7 +142,9 @@ export function recordClose(
     marginMode: pos.marginMode,
     liquidPrice: liquid ? price : null,
   });
-  // TP/SL stops belong to the closed position.
+  // Whether TP/SL stops die with their position is undocumented; by default they stay (users report
+  // stale ones left behind), `cancelStopsOnClose` restores the kinder behaviour.
+  if (!e.behaviour.cancelStopsOnClose) return;
   for (const o of [...e.openOrders])
     if (o.symbol === pos.symbol && o.stop && !o.stopTriggered && o.status === 'open' && o.reduceOnly)
       cancelOrderObject(e, o, now);

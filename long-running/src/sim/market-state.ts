@@ -211,6 +211,26 @@ export class SymbolMarket {
     };
   }
 
+  /**
+   * KuCoin's price band (old docs "IEPR"; the contract's `buyLimit`/`sellLimit`): a buy limit may be at most
+   * mark × (1 + band), a sell at least mark × (1 − band), rounded inward to the tick.
+   */
+  priceBand(band: number): { buyLimit: Decimal; sellLimit: Decimal } {
+    const tick = this.spec.tickSize;
+    return {
+      buyLimit: this.mark
+        .mul(1 + band)
+        .div(tick)
+        .floor()
+        .mul(tick),
+      sellLimit: this.mark
+        .mul(1 - band)
+        .div(tick)
+        .ceil()
+        .mul(tick),
+    };
+  }
+
   bestBid(): TickLevel | undefined {
     return this.bids[0];
   }

@@ -18,6 +18,7 @@ export function placeOrder(
   opts: { test?: boolean } = {},
 ): { orderId: string; clientOid: string } {
   const input = parseOrderInput(body, 'order');
+  if (!opts.test) refuseIfFaulted(e);
   const order = prepareOrder(e, input);
   if (opts.test) return { orderId: order.id, clientOid: order.clientOid };
   admit(e, order);
@@ -30,6 +31,7 @@ export function placeTpSlOrder(e: SimEngine, body: unknown): { orderId: string; 
   const input = parseOrderInput(body, 'st');
   if (!input.triggerStopUpPrice && !input.triggerStopDownPrice)
     throw badParam('triggerStopUpPrice or triggerStopDownPrice is required');
+  refuseIfFaulted(e);
   const order = prepareOrder(e, input);
   admit(e, order);
   const closeSide: Side = order.side === 'buy' ? 'sell' : 'buy';
@@ -103,7 +105,10 @@ export function newOrder(e: SimEngine, input: OrderInput, over: Partial<SimOrder
 export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
   const m = e.market(input.symbol);
   const st = e.settingsOf(input.symbol);
-  for (const o of e.openOrders)
+  // KuCoin refuses a clientOid only while an order with it is active; a done order's clientOid can be
+  // reused unless the switch says otherwise.
+  const taken = e.behaviour.refuseReusedClientOid ? e.orders.values() : e.openOrders;
+  for (const o of taken)
     if (o.clientOid === input.clientOid) throw new SimError('300018', 'The clientOid is duplicated');
   if (input.marginMode && input.marginMode !== st.marginMode)
     // KuCoin's code for this (330005) is from its error list, not from a recorded answer.
@@ -128,6 +133,7 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
     const reducible = pos && ((side === 'buy' && pos.qty < 0) || (side === 'sell' && pos.qty > 0));
     if (!reducible) throw new SimError('300009', 'No open positions to close.');
   }
+  checkOrderCount(e, input);
   if (input.iceberg && input.visibleSize !== null && input.visibleSize * 20 < (size ?? 0))
     throw badParam('visibleSize must be at least 1/20 of the size');
   if (st.marginMode === 'ISOLATED' && !input.reduceOnly && !input.closeOrder) {
@@ -137,6 +143,57 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
       throw new SimError('300016', `The leverage cannot be greater than ${tier.maxLeverage}.`);
   }
   return newOrder(e, input, { side: side ?? 'buy', size: size ?? 0 });
+}
+
+/** `refuseOrders` fault: the next N placements get the chosen business code. */
+function refuseIfFaulted(e: SimEngine): void {
+  const refusal = e.faults.takeOrderRefusal();
+  if (refusal) throw new SimError(refusal[0], refusal[1]);
+}
+
+/** KuCoin's per-contract caps: 100 active limit orders (300001), 50 untriggered stops (300004). */
+function checkOrderCount(e: SimEngine, input: OrderInput): void {
+  let stops = 0;
+  let limits = 0;
+  for (const o of e.openOrders) {
+    if (o.symbol !== input.symbol) continue;
+    if (o.stop && !o.stopTriggered) stops += 1;
+    else if (o.isActive && o.type === 'limit') limits += 1;
+  }
+  const { maxStopOrders, maxOpenOrders } = e.behaviour;
+  if (input.stop && stops >= maxStopOrders)
+    throw new SimError('300004', `The number of stop orders exceeds the limit of ${maxStopOrders}.`);
+  if (!input.stop && input.type === 'limit' && limits >= maxOpenOrders)
+    throw new SimError('300001', `The number of active orders exceeds the limit of ${maxOpenOrders}.`);
+}
+
+/**
+ * Why this order cannot enter matching now, if it cannot: outside the price band (300011 / 300012), or
+ * short of margin for the part that opens (300003 isolated, 330008 cross).
+ */
+export function admissionError(e: SimEngine, order: SimOrder): SimError | undefined {
+  const m = e.market(order.symbol);
+  if (order.type === 'limit' && order.price && e.behaviour.priceBand > 0) {
+    const band = m.priceBand(e.behaviour.priceBand);
+    if (order.side === 'buy' && order.price.gt(band.buyLimit))
+      return new SimError('300011', `The order price cannot be higher than ${band.buyLimit.toString()}.`);
+    if (order.side === 'sell' && order.price.lt(band.sellLimit))
+      return new SimError('300012', `The order price cannot be lower than ${band.sellLimit.toString()}.`);
+  }
+  if (order.reduceOnly || order.closeOrder) return undefined;
+  const cost = openingCost(e, order, m);
+  if (cost.lte(accountSummary(e).available)) return undefined;
+  // 330008 is KuCoin's listed code for cross margin short of funds; no recorded answer carries its text.
+  if (order.marginMode === 'CROSS')
+    return new SimError('330008', `Insufficient cross margin. The order would cost ${cost.toFixed(10)}.`);
+  return new SimError('300003', `Balance insufficient. The order would cost ${cost.toFixed(10)}.`);
+}
+
+/** The `error` a failed stop trigger is pushed with (KUCOIN.md §4.3 advancedOrders, S1 sample). */
+function triggerErrorOf(err: SimError): string {
+  if (err.code === '300003' || err.code === '330008') return 'error.createOrder.accountBalanceInsufficient';
+  // Unconfirmed: KuCoin's text for a triggered order outside the price band is not in any sample.
+  return 'error.createOrder.priceLimit';
 }
 
 /** Admit an order: stops wait for their trigger, the rest go to matching. */
@@ -159,6 +216,11 @@ export function activate(e: SimEngine, order: SimOrder, fromRequest: boolean): v
     order.side = pos.qty < 0 ? 'buy' : 'sell';
     order.size = Math.abs(pos.qty);
   }
+  const refused = admissionError(e, order);
+  if (refused) {
+    if (fromRequest) forget(e, order);
+    throw refused;
+  }
   if (order.reduceOnly) {
     const reducible =
       (order.side === 'buy' && pos.qty < 0) || (order.side === 'sell' && pos.qty > 0) ? Math.abs(pos.qty) : 0;
@@ -169,18 +231,6 @@ export function activate(e: SimEngine, order: SimOrder, fromRequest: boolean): v
       return;
     }
     if (order.size > reducible) order.canceledSize = order.size - reducible;
-  } else {
-    const cost = openingCost(e, order, m);
-    const a = accountSummary(e);
-    if (cost.gt(a.available)) {
-      const msg = `Balance insufficient. The order would cost ${cost.toFixed(10)}.`;
-      if (fromRequest) {
-        forget(e, order);
-        throw new SimError('300003', msg);
-      }
-      finish(e, order, 'canceled', now);
-      return;
-    }
   }
   const limitTick = order.price ? m.priceToTick(order.price) : null;
   const crosses =
@@ -259,22 +309,31 @@ export function finish(e: SimEngine, order: SimOrder, how: 'filled' | 'canceled'
 export function cancelOrderObject(e: SimEngine, order: SimOrder, now: number): void {
   if (order.status === 'done') return;
   if (order.stop && !order.stopTriggered) {
-    order.canceledSize = order.size - order.filledSize;
-    order.cancelExist = true;
-    order.status = 'done';
-    e.openOrders.delete(order);
-    order.endAt = now;
-    order.updatedAt = now;
+    endStop(e, order, now);
     emitStopOrder(e, order, 'cancel');
     return;
   }
   finish(e, order, 'canceled', now);
 }
 
+/** A stop that never became an order (cancelled, or its trigger failed) is done with its size cancelled. */
+function endStop(e: SimEngine, order: SimOrder, now: number): void {
+  order.canceledSize = order.size - order.filledSize;
+  order.cancelExist = true;
+  order.status = 'done';
+  order.isActive = false;
+  e.openOrders.delete(order);
+  order.endAt = now;
+  order.updatedAt = now;
+  e.walletDirty = true;
+}
+
 /** DELETE /orders/{id}; works for stop orders too. */
 export function cancelOrder(e: SimEngine, id: string): string[] {
   const o = e.orders.get(id);
-  if (!o || o.status === 'done') throw new SimError('100004', 'The order cannot be canceled.');
+  // KuCoin: an id it never issued is a parameter error; a done order cannot be cancelled.
+  if (!o) throw new SimError('100001', 'The order does not exist.');
+  if (o.status === 'done') throw new SimError('100004', 'The order cannot be canceled.');
   const now = e.clock.now();
   cancelOrderObject(e, o, now);
   publishBook(e, e.market(o.symbol), now);
@@ -317,6 +376,18 @@ export function triggerStops(e: SimEngine, now: number): void {
     if (!hit) continue;
     o.stopTriggered = true;
     o.updatedAt = now;
+    if (o.closeOrder) {
+      const qty = e.positions.get(o.symbol)?.qty ?? 0;
+      o.side = qty < 0 ? 'buy' : 'sell';
+    }
+    const refused = admissionError(e, o);
+    const error = e.faults.takeStopTriggerFailure() ?? (refused ? triggerErrorOf(refused) : undefined);
+    if (error) {
+      // The trigger fired but the order could not be created: one push with `error`, no order events.
+      endStop(e, o, now);
+      emitStopOrder(e, o, 'triggered', error);
+      continue;
+    }
     emitStopOrder(e, o, 'triggered');
     try {
       activate(e, o, false);
@@ -390,13 +461,18 @@ export function emitOrder(e: SimEngine, order: SimOrder, type: string, now: numb
   });
 }
 
-/** Push an advancedOrders (stopOrder) event. */
-export function emitStopOrder(e: SimEngine, order: SimOrder, type: 'open' | 'triggered' | 'cancel'): void {
+/** Push an advancedOrders (stopOrder) event; a failed trigger carries `error`. */
+export function emitStopOrder(
+  e: SimEngine,
+  order: SimOrder,
+  type: 'open' | 'triggered' | 'cancel',
+  error?: string,
+): void {
   e.emit({
     channel: 'private',
     topic: '/contractMarket/advancedOrders',
     subject: 'stopOrder',
-    data: e.renderStopEvent(order, type, e.clock.now()),
+    data: e.renderStopEvent(order, type, e.clock.now(), error),
   });
 }
 

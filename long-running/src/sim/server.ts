@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
+import type { SimBehaviour } from './behaviour.ts';
 import { type Clock, ManualClock, systemClock } from './clock.ts';
 import { SimEngine } from './engine.ts';
 import { Faults } from './faults.ts';
@@ -51,6 +52,8 @@ export interface SimulatorOptions {
   ipWhitelist?: string[];
   /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
   keyPermissions?: ('General' | 'Futures')[];
+  /** Behaviour switches (behaviour.ts); unset ones take the harsher default. */
+  behaviour?: Partial<SimBehaviour>;
 }
 
 /** A running simulator. */
@@ -96,8 +99,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   } else source = syntheticSource({ seed: opts.seed ?? 1, startTime: now - warmupMinutes * 60_000 });
   await source.start?.();
 
+  const faults = new Faults();
   const engine = new SimEngine({
     clock,
+    faults,
+    behaviour: opts.behaviour,
     source,
     seed: opts.seed ?? 1,
     symbols,
@@ -106,7 +112,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     warmupMinutes: source.kind === 'mirror' ? 0 : warmupMinutes,
   });
   installRenderers(engine);
-  const faults = new Faults();
   const tokens = new TokenStore();
   let base = '';
   const pingInterval = opts.pingInterval ?? 18_000;

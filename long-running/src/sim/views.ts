@@ -209,7 +209,12 @@ export function renderOrderEvent(
 }
 
 /** advancedOrders (stopOrder) event data. */
-export function renderStopEvent(o: SimOrder, type: string, now: number): Record<string, unknown> {
+export function renderStopEvent(
+  o: SimOrder,
+  type: string,
+  now: number,
+  error?: string,
+): Record<string, unknown> {
   return {
     createdAt: o.createdAt,
     marginMode: o.marginMode,
@@ -224,7 +229,9 @@ export function renderStopEvent(o: SimOrder, type: string, now: number): Record<
     symbol: o.symbol,
     ts: ns(now),
     type,
-    ...(type === 'triggered' ? { triggerSuccess: true } : {}),
+    // S1's stopOrder sample: `triggerSuccess` on a trigger, `error` when the order could not be created.
+    ...(type === 'triggered' ? { triggerSuccess: error === undefined } : {}),
+    ...(error ? { error } : {}),
   };
 }
 
@@ -236,6 +243,7 @@ export function renderContract(engine: SimEngine, m: SymbolMarket): Record<strin
   const last = m.last.toNumber();
   const base = s.baseCurrency;
   const mark = m.mark.toNumber();
+  const band = m.priceBand(engine.behaviour.priceBand || 0.05);
   return {
     symbol: s.symbol,
     rootSymbol: 'USDT',
@@ -299,8 +307,8 @@ export function renderContract(engine: SimEngine, m: SymbolMarket): Record<strin
     mmrLimit: 0.3,
     mmrLevConstant: s.maxLeverage,
     supportCross: true,
-    buyLimit: Number((mark * 1.05).toFixed(4)),
-    sellLimit: Number((mark * 0.95).toFixed(4)),
+    buyLimit: band.buyLimit.toNumber(),
+    sellLimit: band.sellLimit.toNumber(),
   };
 }
 

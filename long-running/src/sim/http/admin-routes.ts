@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { SimBehaviour } from '../behaviour.ts';
 import { SimError } from '../errors.ts';
 import type { FaultState } from '../faults.ts';
 import { jsonBody, ok, type SimContext, type SimEnv } from './context.ts';
@@ -23,6 +24,13 @@ export function registerAdminRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     ok(
       c,
       guard(() => faults.set((jsonBody(c) ?? {}) as Partial<FaultState>)),
+    ),
+  );
+  app.get('/sim/behaviour', (c) => ok(c, engine.behaviour));
+  app.post('/sim/behaviour', (c) =>
+    ok(
+      c,
+      guard(() => engine.setBehaviour((jsonBody(c) ?? {}) as Partial<SimBehaviour>)),
     ),
   );
   app.post('/sim/faults/reset', (c) => {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { SimError } from '../errors.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
@@ -8,35 +8,20 @@ import { registerMarketRoutes } from './market-routes.ts';
 import { POOL_QUOTA, RateLimiter, weightOf } from './rate-limit.ts';
 import { registerTradeRoutes } from './trade-routes.ts';
 
+/** KuCoin's envelope for a gateway 429 / 5xx. */
+function faultAnswer(c: Context<SimEnv>, status: number): Response {
+  const code = status === 429 ? '429000' : '500000';
+  const msg = status === 429 ? 'Too Many Requests' : 'Internal Server Error';
+  return c.json({ code, msg }, status as 429);
+}
+
 /**
- * The KuCoin-compatible REST app: fault middleware, raw-body capture (for signatures), rate-limit headers,
- * KuCoin's envelope and error codes, then the route groups.
+ * The KuCoin-compatible REST app: raw-body capture (for signatures), rate-limit headers (on faulted answers
+ * too), fault middleware, KuCoin's envelope and error codes, then the route groups.
  */
 export function createSimApp(ctx: SimContext): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
   const limiter = new RateLimiter();
-
-  app.use('*', async function faultInjection(c, next) {
-    const path = new URL(c.req.url).pathname;
-    if (path.startsWith('/sim/')) return next();
-    const fault = ctx.faults.take(c.req.method, path);
-    const { delayMs } = ctx.faults.get();
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    if (fault?.kind === 'drop') {
-      c.env.incoming.socket.destroy();
-      return new Promise<Response>(() => {});
-    }
-    if (fault?.kind === 'error') {
-      const code = fault.status === 429 ? '429000' : '500000';
-      const msg = fault.status === 429 ? 'Too Many Requests' : 'Internal Server Error';
-      return c.json({ code, msg }, fault.status as 429);
-    }
-    await next();
-    if (fault?.kind === 'lose') {
-      c.env.incoming.socket.destroy();
-      return new Promise<Response>(() => {});
-    }
-  });
 
   app.use('*', async function captureBody(c, next) {
     c.set('rawBody', c.req.method === 'GET' || c.req.method === 'HEAD' ? '' : await c.req.text());
@@ -58,6 +43,27 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
     }
     await next();
     headers((k, v) => c.header(k, v));
+  });
+
+  app.use('*', async function faultInjection(c, next) {
+    const path = new URL(c.req.url).pathname;
+    if (path.startsWith('/sim/')) return next();
+    const fault = ctx.faults.take(c.req.method, path);
+    const { delayMs, delayAfterMs } = ctx.faults.get();
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    if (fault?.kind === 'drop') {
+      c.env.incoming.socket.destroy();
+      return new Promise<Response>(() => {});
+    }
+    if (fault?.kind === 'error') return faultAnswer(c, fault.status);
+    await next();
+    if (fault?.kind === 'lose') {
+      c.env.incoming.socket.destroy();
+      return new Promise<Response>(() => {});
+    }
+    if (delayAfterMs > 0 && ctx.faults.appliesTo(path)) await new Promise((r) => setTimeout(r, delayAfterMs));
+    // Processed (the order exists), answered as a gateway failure.
+    if (fault?.kind === 'errorAfter') c.res = faultAnswer(c, fault.status);
   });
 
   const auth = requireAuth(ctx);

@@ -1,0 +1,37 @@
+import { checkSwitches } from './switches.ts';
+
+/**
+ * Exchange behaviours where KuCoin is undocumented or where tests need the kinder variant. Defaults are the
+ * harsher reading (issue #11); each can be switched per simulator (`startSimulator({ behaviour })`,
+ * `sim.engine.setBehaviour(…)`, `POST /sim/behaviour`).
+ */
+export interface SimBehaviour {
+  /**
+   * Cancel untriggered reduce-only stops (TP/SL) when their position closes. KuCoin does not document this
+   * and users report stale SL/TP orders left behind, so by default they stay and can fire against the next
+   * position.
+   */
+  cancelStopsOnClose: boolean;
+  /** Refuse (300018) a clientOid used by any remembered order, done ones included. KuCoin only refuses active duplicates. */
+  refuseReusedClientOid: boolean;
+  /** Price band around the mark price: buy limit ≤ mark × (1 + band) (300011), sell ≥ mark × (1 − band) (300012). 0 = off. */
+  priceBand: number;
+  /** Active limit orders per contract (KuCoin: 100, code 300001). */
+  maxOpenOrders: number;
+  /** Untriggered stop orders per contract (KuCoin: 50, code 300004). */
+  maxStopOrders: number;
+}
+
+export const DEFAULT_BEHAVIOUR: SimBehaviour = {
+  cancelStopsOnClose: false,
+  refuseReusedClientOid: false,
+  priceBand: 0.05,
+  maxOpenOrders: 100,
+  maxStopOrders: 50,
+};
+
+/** The behaviour with a validated patch applied (RangeError naming a bad switch). */
+export function mergeBehaviour(base: SimBehaviour, patch: Partial<SimBehaviour> = {}): SimBehaviour {
+  checkSwitches(DEFAULT_BEHAVIOUR, patch, 'behaviour');
+  return { ...base, ...patch };
+}

@@ -1,0 +1,58 @@
+import type { SimBehaviour } from './behaviour.ts';
+import { ManualClock } from './clock.ts';
+import { SimEngine } from './engine.ts';
+import type { Faults } from './faults.ts';
+import type { MarketSource } from './market/source.ts';
+import { installRenderers } from './views.ts';
+
+/** Engine fixtures for tests: a scripted market on a manual clock. */
+
+/** 2025-01-01 00:00 UTC: the next funding settlement is 04:00. */
+export const T0 = Date.UTC(2025, 0, 1, 0, 0, 0);
+
+/** A market source whose price the test sets: the scripted input of the engine. */
+export function scriptedSource(
+  prices: Record<string, number>,
+): MarketSource & { prices: Record<string, number> } {
+  return { kind: 'synthetic', prices, sample: (symbol) => ({ price: prices[symbol]!, volume: 0 }) };
+}
+
+/** An engine on a manual clock at T0 with XBT 100 000, ETH 2 000, SOL 150; `move` sets a price and steps. */
+export function setup(
+  opts: {
+    balance?: number;
+    fundingRate?: number;
+    behaviour?: Partial<SimBehaviour>;
+    faults?: Faults;
+    seed?: number;
+  } = {},
+) {
+  const clock = new ManualClock(T0);
+  const source = scriptedSource({ XBTUSDTM: 100_000, ETHUSDTM: 2_000, SOLUSDTM: 150 });
+  const engine = new SimEngine({
+    clock,
+    source,
+    seed: opts.seed ?? 7,
+    initialBalance: opts.balance ?? 10_000,
+    fundingRate: opts.fundingRate,
+    warmupMinutes: 5,
+    behaviour: opts.behaviour,
+    faults: opts.faults,
+  });
+  installRenderers(engine);
+  const move = (symbol: string, price: number, ms = 250) => {
+    source.prices[symbol] = price;
+    clock.advance(ms);
+    engine.step();
+  };
+  return { clock, source, engine, move };
+}
+
+let oid = 0;
+/** An XBTUSDTM order body at 10x with a fresh clientOid. */
+export const order = (o: Record<string, unknown>) => ({
+  clientOid: `t-${++oid}`,
+  symbol: 'XBTUSDTM',
+  leverage: 10,
+  ...o,
+});
