@@ -1,0 +1,148 @@
+/**
+ * Mutation testing with Stryker (vitest runner) on the modules where a bug costs money or trust.
+ *
+ *   npx -y pnpm@10 mutation                    # every package below, one after the other
+ *   npx -y pnpm@10 mutation core               # one package
+ *   npx -y pnpm@10 mutation core "contract maths" "indicator cores"   # some modules of one package
+ *
+ * Each package is run from its own folder (its vitest config, its tests; Stryker's sandbox is
+ * `<package>/.stryker-tmp`, git-ignored). Reports: `reports/mutation/<package>/index.html` and
+ * `mutation.json`. Incremental mode: `reports/mutation/<package>.incremental.json` (git-ignored) keeps the
+ * outcome of every mutant with the tests that covered it, so a rerun after a small change only retests
+ * the mutants in changed code or covered by changed tests. `--force` ignores it. Not part of `.ci/run`
+ * (far too slow for two cores). Prints the mutation score per module at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** package → module name → files mutated (globs relative to the package). */
+export const MODULES: Record<string, Record<string, string[]>> = {
+  core: {
+    'webhook intake & idempotency': [
+      'src/signals/idempotency.ts',
+      'src/signals/payload.ts',
+      'src/signals/symbols.ts',
+      'src/signals/actions.ts',
+      'src/signals/text.ts',
+      'src/signals/placeholders.ts',
+    ],
+    'contract maths': ['src/contract/math.ts'],
+    'candle builder & roll-ups': ['src/marketdata/candle-builder.ts', 'src/marketdata/timeframe.ts'],
+    'indicator cores': [
+      'src/indicators/sma.ts',
+      'src/indicators/ema.ts',
+      'src/indicators/rsi.ts',
+      'src/indicators/macd.ts',
+      'src/indicators/bollinger.ts',
+      'src/indicators/atr.ts',
+      'src/indicators/stoch-rsi.ts',
+      'src/indicators/ring-window.ts',
+      'src/indicators/sliding-min.ts',
+    ],
+    'engine state machine & risk checks': ['src/engine/order-state.ts', 'src/risk/checks.ts'],
+  },
+  db: {
+    'envelope encryption': ['src/crypto/envelope.ts', 'src/crypto/encoding.ts'],
+    'audit chain': ['src/repositories/audit.ts'],
+  },
+  workers: {
+    'HMAC & comparison': ['src/security/hmac.ts', 'src/security/compare.ts'],
+  },
+  'long-running': {
+    'simulator margin & funding': ['src/sim/margin.ts'],
+    'collector roll-ups': ['src/collector/symbol-candles.ts'],
+  },
+};
+
+interface Mutant {
+  status: string;
+}
+interface Report {
+  files: Record<string, { mutants: Mutant[] }>;
+}
+
+/** Stryker's score: detected (killed + timeout) / valid (all but compile errors and ignored). */
+export function score(mutants: Mutant[]): { score: number; killed: number; survived: number; total: number } {
+  const detected = mutants.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length;
+  const undetected = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage').length;
+  const total = detected + undetected;
+  return {
+    score: total === 0 ? Number.NaN : (100 * detected) / total,
+    killed: detected,
+    survived: undetected,
+    total,
+  };
+}
+
+function matches(file: string, glob: string): boolean {
+  const re = new RegExp(`^${glob.replaceAll('.', '\\.').replaceAll('**', '.*').replaceAll('*', '[^/]*')}$`);
+  return re.test(file);
+}
+
+function runPackage(pkg: string, moduleNames: string[], force: boolean): void {
+  const modules = MODULES[pkg]!;
+  const chosen = moduleNames.length > 0 ? moduleNames : Object.keys(modules);
+  for (const m of chosen)
+    if (!modules[m]) throw new Error(`${pkg} has no module "${m}": ${Object.keys(modules).join(', ')}`);
+  const cwd = join(repo, pkg);
+  const out = join(repo, 'reports', 'mutation');
+  mkdirSync(join(out, pkg), { recursive: true });
+  const config = {
+    $schema: relative(cwd, join(repo, 'node_modules/@stryker-mutator/core/schema/stryker-schema.json')),
+    packageManager: 'pnpm',
+    testRunner: 'vitest',
+    // pnpm keeps Stryker in its store, where it cannot discover the runner by itself
+    plugins: [join(repo, 'node_modules/@stryker-mutator/vitest-runner/dist/src/index.js')],
+    vitest: { configFile: 'vitest.config.ts', related: true },
+    coverageAnalysis: 'perTest',
+    mutate: chosen.flatMap((m) => modules[m]!),
+    reporters: ['clear-text', 'progress', 'html', 'json'],
+    htmlReporter: { fileName: relative(cwd, join(out, pkg, 'index.html')) },
+    jsonReporter: { fileName: relative(cwd, join(out, pkg, 'mutation.json')) },
+    incremental: true,
+    incrementalFile: relative(cwd, join(out, `${pkg}.incremental.json`)),
+    force,
+    concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+    timeoutMS: 20_000,
+    tempDirName: '.stryker-tmp',
+    cleanTempDir: true,
+    thresholds: { high: 90, low: 80, break: null },
+  };
+  const configFile = join(out, `${pkg}.stryker.config.json`);
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const bin = join(repo, 'node_modules', '.bin', 'stryker');
+  const r = spawnSync(bin, ['run', configFile], { cwd, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`stryker failed for ${pkg} (exit ${r.status})`);
+  summarise(pkg, chosen);
+}
+
+function summarise(pkg: string, moduleNames: string[]): void {
+  const file = join(repo, 'reports', 'mutation', pkg, 'mutation.json');
+  if (!existsSync(file)) return;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+  const modules = MODULES[pkg]!;
+  console.log(`\nmutation score per module (${pkg}):`);
+  for (const name of moduleNames) {
+    const mutants = Object.entries(report.files)
+      .filter(([f]) => modules[name]!.some((g) => matches(f.replace(/^.*?\/?(src\/)/, '$1'), g)))
+      .flatMap(([, f]) => f.mutants);
+    const s = score(mutants);
+    console.log(
+      `  ${name.padEnd(36)} ${Number.isNaN(s.score) ? '   n/a' : `${s.score.toFixed(1).padStart(5)} %`}  (${s.killed} detected / ${s.total}, ${s.survived} survived)`,
+    );
+  }
+}
+
+const args = process.argv.slice(2);
+const force = args.includes('--force');
+const rest = args.filter((a) => a !== '--force');
+const [pkg, ...names] = rest;
+if (pkg && !MODULES[pkg]) {
+  console.error(`unknown package ${pkg}; one of: ${Object.keys(MODULES).join(', ')}`);
+  process.exit(2);
+}
+for (const p of pkg ? [pkg] : Object.keys(MODULES)) runPackage(p, pkg ? names : [], force);
