@@ -116,7 +116,10 @@ export class SimEngine {
   walletDirty = false;
   walletVersion = 1;
   private lastPrune = 0;
-  private idCounter = 0;
+  /** Ids issued so far (persisted, so ids stay unique across restarts). */
+  idCounter = 0;
+  /** Bumped by every private event, i.e. every change of account state: the persister saves when it moved. */
+  revision = 0;
   private readonly idBase: bigint;
   private readonly fixedFundingRate: number | undefined;
   /** Topic filter set by the WS server so unwatched payloads are not built. */
@@ -162,6 +165,7 @@ export class SimEngine {
   }
 
   emit(e: SimEvent): void {
+    if (e.channel === 'private') this.revision += 1;
     for (const l of this.listeners) l(e);
   }
 
@@ -254,7 +258,8 @@ export class SimEngine {
     if (!p) {
       const st = this.settingsOf(symbol);
       p = {
-        id: this.nextId(),
+        // Derived from the symbol, not the id counter: reading a position must not consume an id.
+        id: (this.idBase + BigInt(hashString(symbol) % 1_000_000) * 7n + 3n).toString(),
         symbol,
         qty: 0,
         entryPrice: ZERO,

@@ -13,6 +13,7 @@ import { mirrorSource } from './market/mirror.ts';
 import { buildReplaySource, type ReplayConfig } from './market/select.ts';
 import type { MarketSource } from './market/source.ts';
 import { syntheticSource } from './market/synthetic.ts';
+import { captureState, loadState, restoreState, saveState } from './state.ts';
 import { installRenderers } from './views.ts';
 import { attachWebSocketServer } from './ws/server.ts';
 import { TokenStore } from './ws/tokens.ts';
@@ -52,6 +53,11 @@ export interface SimulatorOptions {
   ipWhitelist?: string[];
   /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
   keyPermissions?: ('General' | 'Futures')[];
+  /**
+   * Keep the account in this file (atomic writes after every change): restored on start, credentials
+   * included unless given explicitly. A corrupt file stops the start with a SimStateError.
+   */
+  statePath?: string;
   /** Behaviour switches (behaviour.ts); unset ones take the harsher default. */
   behaviour?: Partial<SimBehaviour>;
 }
@@ -82,10 +88,11 @@ const randomSecret = () => randomBytes(16).toString('hex');
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const log = opts.logger ?? pino({ level: 'info', name: 'sim' });
   const clock = opts.clock ?? systemClock;
+  const saved = opts.statePath ? loadState(opts.statePath) : undefined;
   const credentials: SimCredentials = {
-    key: opts.key ?? randomSecret(),
-    secret: opts.secret ?? randomSecret(),
-    passphrase: opts.passphrase ?? randomSecret(),
+    key: opts.key ?? saved?.credentials.key ?? randomSecret(),
+    secret: opts.secret ?? saved?.credentials.secret ?? randomSecret(),
+    passphrase: opts.passphrase ?? saved?.credentials.passphrase ?? randomSecret(),
   };
   const symbols = opts.symbols ?? ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
   const now = clock.now();
@@ -107,11 +114,24 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     source,
     seed: opts.seed ?? 1,
     symbols,
-    initialBalance: opts.initialBalance,
+    // A restored account keeps its own balance; the starting balance only funds a new one.
+    initialBalance: saved ? 0 : opts.initialBalance,
     fundingRate: opts.fundingRate,
     warmupMinutes: source.kind === 'mirror' ? 0 : warmupMinutes,
   });
   installRenderers(engine);
+  if (saved) restoreState(engine, saved);
+  let savedRevision = -1;
+  const persist = () => {
+    if (!opts.statePath || engine.revision === savedRevision) return;
+    try {
+      saveState(opts.statePath, captureState(engine, credentials));
+      savedRevision = engine.revision;
+    } catch (err) {
+      log.error({ err, path: opts.statePath }, 'simulator state not saved');
+    }
+  };
+  persist();
   const tokens = new TokenStore();
   let base = '';
   const pingInterval = opts.pingInterval ?? 18_000;
@@ -130,6 +150,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     keyPermissions: opts.keyPermissions,
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),
+    onChange: persist,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: opts.host ?? '127.0.0.1' }, () =>
@@ -162,6 +183,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         } catch (err) {
           log.error({ err }, 'simulator step failed');
         }
+        persist();
       }, tickMs);
   log.debug({ url: base, source: source.kind }, 'simulator listening');
 
@@ -180,9 +202,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         engine.step();
         left -= d;
       }
+      persist();
     },
     async close() {
       if (timer) clearInterval(timer);
+      persist();
       ws.close();
       source.close?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

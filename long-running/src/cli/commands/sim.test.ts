@@ -12,6 +12,17 @@ describe('enigma sim options', () => {
     expect(o.key).toBeUndefined();
   });
 
+  it('funds 10,000 USDT unless --balance says otherwise; --balance 0 keeps the account empty', () => {
+    expect(parseSimArgs({}, {}).initialBalance).toBe(10_000);
+    expect(parseSimArgs({ balance: '0' }, {}).initialBalance).toBe(0);
+    expect(parseSimArgs({ balance: '250' }, {}).initialBalance).toBe(250);
+  });
+
+  it('passes --state through as the state file', () => {
+    expect(parseSimArgs({ state: '/tmp/sim.json' }, {}).statePath).toBe('/tmp/sim.json');
+    expect(parseSimArgs({}, {}).statePath).toBeUndefined();
+  });
+
   it('takes credentials from flags, else from SIM_API_* variables', () => {
     const env = { SIM_API_KEY: 'ek', SIM_API_SECRET: 'es', SIM_API_PASSPHRASE: 'ep' };
     expect(parseSimArgs({}, env)).toMatchObject({ key: 'ek', secret: 'es', passphrase: 'ep' });

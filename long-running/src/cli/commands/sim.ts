@@ -16,6 +16,9 @@ function num(values: Values, name: string, check: (n: number) => boolean, what: 
   return n;
 }
 
+/** USDT funded into a new paper account when `--balance` is not given. */
+export const DEFAULT_BALANCE = 10_000;
+
 /** Validate `enigma sim` options into simulator options; throws naming the bad option. */
 export function parseSimArgs(
   values: Values,
@@ -57,7 +60,9 @@ export function parseSimArgs(
       speed: num(values, 'speed', (n) => n > 0, 'a positive number') ?? 1,
       fundingDir: str(values['funding-dir']),
     },
-    initialBalance: num(values, 'balance', (n) => n >= 0, 'a non-negative amount') ?? 0,
+    // A paper account is funded unless asked otherwise; `--balance 0` keeps it empty.
+    initialBalance: num(values, 'balance', (n) => n >= 0, 'a non-negative amount') ?? DEFAULT_BALANCE,
+    statePath: str(values.state),
     fundingRate: num(values, 'funding-rate', (n) => Math.abs(n) <= 0.003, 'a rate within ±0.003'),
     tickMs: num(values, 'tick-ms', (n) => n >= 10, 'at least 10'),
     enforceRateLimits: values['rate-limit'] === true,
@@ -70,10 +75,12 @@ export const simCommand: CliCommand = {
   summary: 'run the KuCoin Futures-compatible exchange simulator (REST + WebSocket)',
   usage: [
     'usage: enigma sim [--port 9100] [--host 127.0.0.1] [--key K --secret S --passphrase P] [--seed 1]',
-    '                  [--source synthetic|replay|mirror] [--balance 10000] [--funding-rate 0.0001]',
+    '                  [--source synthetic|replay|mirror] [--balance 10000] [--funding-rate 0.0001] [--state FILE]',
     '                  [--data DIR] [--replay XBTUSDTM=file.csv ...] [--timeframe 1m] [--speed 60] [--funding-dir DIR]',
     '                  [--mirror https://api-futures.kucoin.com] [--symbols XBTUSDTM,ETHUSDTM,SOLUSDTM] [--tick-ms 250]',
     "                  [--rate-limit]   (enforce KuCoin's 2000-weight / 30 s pools: 429000 when spent)",
+    '--balance defaults to 10000 USDT (0 keeps the account empty); --state FILE keeps the account, positions,',
+    'orders, fills, funding and credentials in FILE across restarts (a corrupt file stops the start).',
     'Credentials default to SIM_API_KEY / SIM_API_SECRET / SIM_API_PASSPHRASE, else random.',
     'Prints "simulator: <url> key=… secret=… passphrase=…" once listening. Docs: docs/simulator.md',
   ].join('\n'),
@@ -96,6 +103,7 @@ export const simCommand: CliCommand = {
     'funding-rate': { type: 'string' },
     'tick-ms': { type: 'string' },
     'rate-limit': { type: 'boolean' },
+    state: { type: 'string' },
   },
   async run({ values }) {
     let opts: SimulatorOptions;

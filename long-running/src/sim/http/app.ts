@@ -66,6 +66,11 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
     if (fault?.kind === 'errorAfter') c.res = faultAnswer(c, fault.status);
   });
 
+  app.use('*', async function persistChanges(c, next) {
+    await next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') ctx.onChange?.();
+  });
+
   const auth = requireAuth(ctx);
   registerSessionRoutes(app, ctx, auth);
   registerMarketRoutes(app, ctx);

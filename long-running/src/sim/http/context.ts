@@ -27,6 +27,8 @@ export interface SimContext {
   ipWhitelist?: string[];
   /** Key permissions; without `Futures` every state-changing call gets 400007. Undefined = all. */
   keyPermissions?: ('General' | 'Futures')[];
+  /** Called after every state-changing (non-GET) request, before it is answered: the persister. */
+  onChange?: () => void;
   /** Called for requests to paths the simulator does not serve. */
   onNotFound?: (method: string, path: string) => void;
 }
