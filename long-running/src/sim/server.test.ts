@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.ts';
-import { findSharedData } from './market/select.ts';
 import type { RunningSimulator } from './server.ts';
-import { startTestSimulator, waitFor } from './test-helpers.ts';
+import { requireSharedData, startTestSimulator, waitFor } from './test-helpers.ts';
 
 const running: RunningSimulator[] = [];
 afterAll(async () => {
@@ -32,18 +31,16 @@ describe('startSimulator', () => {
     expect(mirror.engine.source.kind).toBe('mirror');
   });
 
-  it.runIf(findSharedData())(
-    'replays recorded candles: XBTUSDTM trades at the recorded BTC prices',
-    async () => {
-      const sim = await start({ source: 'replay', replay: { speed: 60 } });
-      const price = sim.engine.market('XBTUSDTM').mark.toNumber();
-      // BTCUSDT 1m data covers May–June 2025, between 90k and 112k.
-      expect(price).toBeGreaterThan(85_000);
-      expect(price).toBeLessThan(115_000);
-      const bars = sim.engine.market('XBTUSDTM').bars(1, 0, Date.now());
-      expect(bars.length).toBeGreaterThan(100);
-    },
-  );
+  it('replays recorded candles: XBTUSDTM trades at the recorded BTC prices', async () => {
+    requireSharedData();
+    const sim = await start({ source: 'replay', replay: { speed: 60 } });
+    const price = sim.engine.market('XBTUSDTM').mark.toNumber();
+    // BTCUSDT 1m data covers May–June 2025, between 90k and 112k.
+    expect(price).toBeGreaterThan(85_000);
+    expect(price).toBeLessThan(115_000);
+    const bars = sim.engine.market('XBTUSDTM').bars(1, 0, Date.now());
+    expect(bars.length).toBeGreaterThan(100);
+  });
 
   it('fails to start, rather than hanging, when the port is taken', async () => {
     const first = await start();

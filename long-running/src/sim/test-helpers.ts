@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { findSharedData } from './market/select.ts';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from './server.ts';
 
 /** A simulator for tests: silent logs, fixed credentials, a funded account, fast steps. */
@@ -27,4 +28,18 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error('condition not met before the deadline');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * The shared reference folder (`../shared/data`, with `kucoin-spec` beside it). Tests that compare with
+ * KuCoin's samples or replay the recorded data fail loudly without it instead of skipping.
+ */
+export function requireSharedData(): string {
+  const dir = findSharedData();
+  if (!dir)
+    throw new Error(
+      'shared/data (recorded candles) and shared/kucoin-spec (KuCoin samples) were not found beside the checkout: ' +
+        'these tests need them and do not skip',
+    );
+  return dir;
 }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireSharedData } from '../test-helpers.ts';
 import { findCandleFile, parseCandlesCsv, readCandlesFile } from './candles-csv.ts';
 import { replaySource } from './replay.ts';
-import { buildReplaySource, findSharedData } from './select.ts';
+import { buildReplaySource } from './select.ts';
 
-const shared = findSharedData();
-const binance = shared ? join(shared, 'candles', 'binance-futures') : '';
+const binance = join(requireSharedData(), 'candles', 'binance-futures');
 
 describe('candle CSV parsing', () => {
   it('rejects non-numbers and unsorted times instead of guessing', () => {
@@ -15,7 +15,7 @@ describe('candle CSV parsing', () => {
   });
 });
 
-describe.runIf(shared)('replay of the recorded Binance futures candles', () => {
+describe('replay of the recorded Binance futures candles', () => {
   const candles = readCandlesFile(findCandleFile(binance, 'XBTUSDTM', '1m')!);
 
   it('maps XBTUSDTM to the BTC file and walks open → extremes → close inside each bar', () => {
