@@ -1,0 +1,98 @@
+import { api } from '../lib/api.ts';
+import { price } from '../lib/market.ts';
+import { useTime } from '../lib/time.tsx';
+import type { OrderRow, Role } from '../lib/types.ts';
+import { ConfirmButton } from './ConfirmButton.tsx';
+
+/** Orders still working at the exchange, with cancel and cancel-all (confirmed). */
+export function OpenOrders(props: {
+  orders: OrderRow[];
+  role: Role;
+  onCommand(label: string, result: { ok: boolean; error: string | null }): void;
+}) {
+  const { format } = useTime();
+  const canTrade = props.role !== 'viewer';
+  return (
+    <section className="card" aria-labelledby="orders-title" data-testid="orders-panel">
+      <h2 id="orders-title">
+        Open orders <span className="muted">({props.orders.length})</span>
+        {canTrade && props.orders.length > 0 ? (
+          <ConfirmButton
+            className="danger small right"
+            confirmLabel="Cancel every order?"
+            onConfirm={async () =>
+              props.onCommand(
+                'cancel all',
+                await api('/orders/cancel-all', {
+                  method: 'POST',
+                  body: {},
+                  idempotencyKey: crypto.randomUUID(),
+                }),
+              )
+            }
+          >
+            Cancel all
+          </ConfirmButton>
+        ) : null}
+      </h2>
+      {props.orders.length === 0 ? (
+        <p className="empty">No open orders.</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Type</th>
+                <th scope="col">Price</th>
+                <th scope="col">Filled</th>
+                <th scope="col">Status</th>
+                {canTrade ? <th scope="col">Cancel</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {props.orders.map((o) => (
+                <tr key={o.id}>
+                  <td>{format(o.createdAt ?? null)}</td>
+                  <th scope="row">{o.symbol}</th>
+                  <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
+                  <td>
+                    {o.type}
+                    {o.reduceOnly ? ' · RO' : ''}
+                    {o.purpose !== 'entry' ? ` · ${o.purpose}` : ''}
+                  </td>
+                  <td>{price(o.symbol, o.price ?? o.stopPrice)}</td>
+                  <td>
+                    {o.filledSize}/{o.size}
+                  </td>
+                  <td>{o.status}</td>
+                  {canTrade ? (
+                    <td>
+                      <ConfirmButton
+                        className="small"
+                        confirmLabel="Sure?"
+                        onConfirm={async () =>
+                          props.onCommand(
+                            `cancel ${o.symbol}`,
+                            await api(`/orders/${encodeURIComponent(o.exchangeOrderId ?? o.id)}`, {
+                              method: 'DELETE',
+                              idempotencyKey: crypto.randomUUID(),
+                            }),
+                          )
+                        }
+                      >
+                        Cancel
+                      </ConfirmButton>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

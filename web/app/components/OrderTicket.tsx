@@ -1,0 +1,365 @@
+import { useEffect, useId, useMemo, useState } from 'react';
+import { api } from '../lib/api.ts';
+import { fixed, price as fmtPrice, SYMBOLS, specOf } from '../lib/market.ts';
+import type { OrderPreview, Role } from '../lib/types.ts';
+import { ConfirmButton } from './ConfirmButton.tsx';
+
+export interface TicketPreset {
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** bumps on every preset so the same preset twice still applies */
+  n: number;
+}
+
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+
+/**
+ * Symbol, side, type, size in lots or USDT, leverage, margin mode, reduce-/post-only, TP/SL; a live
+ * risk preview from POST /api/orders/preview before anything is sent.
+ */
+export function OrderTicket(props: {
+  symbol: string;
+  lastPrice: number | null;
+  role: Role;
+  preset: TicketPreset | null;
+  onCommand(label: string, result: { ok: boolean; error: string | null }): void;
+}) {
+  const id = useId();
+  const [symbol, setSymbol] = useState(props.symbol);
+  const [side, setSide] = useState<'buy' | 'sell'>('buy');
+  const [type, setType] = useState<'market' | 'limit'>('market');
+  const [unit, setUnit] = useState<'lots' | 'usdt'>('lots');
+  const [amount, setAmount] = useState('1');
+  const [limitPrice, setLimitPrice] = useState('');
+  const [leverage, setLeverage] = useState('5');
+  const [marginMode, setMarginMode] = useState<'isolated' | 'cross'>('isolated');
+  const [reduceOnly, setReduceOnly] = useState(false);
+  const [postOnly, setPostOnly] = useState(false);
+  const [tp, setTp] = useState('');
+  const [sl, setSl] = useState('');
+  const [preview, setPreview] = useState<OrderPreview | null>(null);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useEffect(() => setSymbol(props.symbol), [props.symbol]);
+  useEffect(() => {
+    if (!props.preset) return;
+    setSymbol(props.preset.symbol);
+    setSide(props.preset.side);
+  }, [props.preset]);
+
+  const spec = specOf(symbol);
+  const refPrice = type === 'limit' && DECIMAL.test(limitPrice) ? Number(limitPrice) : props.lastPrice;
+  const lots = useMemo(() => {
+    if (!DECIMAL.test(amount)) return null;
+    if (unit === 'lots') return Number.isInteger(Number(amount)) ? Number(amount) : null;
+    if (!spec || !refPrice) return null;
+    return Math.floor(Number(amount) / (Number(spec.multiplier) * refPrice));
+  }, [amount, unit, spec, refPrice]);
+
+  const errors: Record<string, string> = {};
+  if (!DECIMAL.test(amount) || Number(amount) <= 0) errors['size'] = 'enter a positive amount';
+  else if (unit === 'lots' && lots === null) errors['size'] = 'lots are whole numbers';
+  else if (lots !== null && lots < 1) errors['size'] = 'less than one lot at this price';
+  else if (lots === null) errors['size'] = 'no price yet to convert USDT into lots';
+  if (type === 'limit' && !DECIMAL.test(limitPrice)) errors['price'] = 'a limit order needs a price';
+  const lev = Number(leverage);
+  if (!Number.isInteger(lev) || lev < 1 || lev > (spec?.maxLeverage ?? 125))
+    errors['leverage'] = `1 to ${spec?.maxLeverage ?? 125}`;
+  if (tp && !DECIMAL.test(tp)) errors['takeProfit'] = 'a positive price';
+  if (sl && !DECIMAL.test(sl)) errors['stopLoss'] = 'a positive price';
+  const valid = Object.keys(errors).length === 0 && lots !== null;
+
+  const body = valid
+    ? {
+        symbol,
+        side,
+        orderType: type,
+        size: lots!,
+        ...(type === 'limit' ? { price: limitPrice } : {}),
+        leverage: lev,
+        reduceOnly,
+        ...(sl ? { stopLoss: sl } : {}),
+        ...(tp ? { takeProfit: tp } : {}),
+      }
+    : null;
+  const bodyKey = JSON.stringify(body) + marginMode + postOnly;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: bodyKey stands for the body
+  useEffect(() => {
+    if (!body) {
+      setPreview(null);
+      return;
+    }
+    let cancelled = false;
+    const t = setTimeout(async () => {
+      const r = await api<OrderPreview>('/orders/preview', {
+        method: 'POST',
+        body: { ...body, marginMode, postOnly: type === 'limit' && postOnly },
+      });
+      if (cancelled) return;
+      setServerErrors(r.fields);
+      setPreviewError(r.ok ? null : r.error);
+      setPreview(r.ok ? r.data : null);
+    }, 250);
+    return () => {
+      cancelled = true;
+      clearTimeout(t);
+    };
+  }, [bodyKey]);
+
+  const fieldError = (name: string) => errors[name] ?? serverErrors[name];
+  const err = (name: string) =>
+    fieldError(name) ? (
+      <span className="field-error" id={`${id}-${name}-err`} role="alert">
+        {fieldError(name)}
+      </span>
+    ) : null;
+  const described = (name: string) =>
+    fieldError(name) ? { 'aria-invalid': true, 'aria-describedby': `${id}-${name}-err` } : {};
+  const canTrade = props.role !== 'viewer';
+
+  return (
+    <section className="card ticket" aria-labelledby={`${id}-title`} data-testid="order-ticket">
+      <h2 id={`${id}-title`}>Order ticket</h2>
+      <form onSubmit={(e) => e.preventDefault()} noValidate>
+        <div className="row">
+          <label>
+            Symbol
+            <select value={symbol} onChange={(e) => setSymbol(e.target.value)} name="symbol">
+              {SYMBOLS.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Type
+            <select value={type} onChange={(e) => setType(e.target.value as 'market' | 'limit')} name="type">
+              <option value="market">Market</option>
+              <option value="limit">Limit</option>
+              <option value="stop_market" disabled>
+                Stop market (engine pending)
+              </option>
+              <option value="stop_limit" disabled>
+                Stop limit (engine pending)
+              </option>
+            </select>
+          </label>
+        </div>
+        <fieldset className="sides">
+          <legend className="sr-only">Side</legend>
+          <button
+            type="button"
+            className={side === 'buy' ? 'buy on' : 'buy'}
+            aria-pressed={side === 'buy'}
+            onClick={() => setSide('buy')}
+          >
+            Buy / Long
+          </button>
+          <button
+            type="button"
+            className={side === 'sell' ? 'sell on' : 'sell'}
+            aria-pressed={side === 'sell'}
+            onClick={() => setSide('sell')}
+          >
+            Sell / Short
+          </button>
+        </fieldset>
+        <div className="row">
+          <label>
+            Size
+            <input
+              name="size"
+              inputMode="decimal"
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+              {...described('size')}
+            />
+          </label>
+          <label>
+            Unit
+            <select value={unit} onChange={(e) => setUnit(e.target.value as 'lots' | 'usdt')} name="unit">
+              <option value="lots">lots</option>
+              <option value="usdt">USDT</option>
+            </select>
+          </label>
+        </div>
+        {err('size')}
+        {unit === 'usdt' && lots !== null && spec ? (
+          <p className="small muted">
+            = {lots} lots × {spec.multiplier.toString()} {spec.baseCurrency}
+          </p>
+        ) : null}
+        {type === 'limit' ? (
+          <>
+            <label>
+              Limit price
+              <input
+                name="price"
+                inputMode="decimal"
+                value={limitPrice}
+                onChange={(e) => setLimitPrice(e.target.value)}
+                {...described('price')}
+              />
+            </label>
+            {err('price')}
+          </>
+        ) : null}
+        <div className="row">
+          <label>
+            Leverage
+            <input
+              name="leverage"
+              inputMode="numeric"
+              value={leverage}
+              onChange={(e) => setLeverage(e.target.value)}
+              {...described('leverage')}
+            />
+          </label>
+          <label>
+            Margin
+            <select
+              value={marginMode}
+              onChange={(e) => setMarginMode(e.target.value as 'isolated' | 'cross')}
+              name="marginMode"
+            >
+              <option value="isolated">isolated</option>
+              <option value="cross">cross</option>
+            </select>
+          </label>
+        </div>
+        {err('leverage')}
+        <div className="row">
+          <label>
+            Take-profit
+            <input
+              name="takeProfit"
+              inputMode="decimal"
+              value={tp}
+              onChange={(e) => setTp(e.target.value)}
+              {...described('takeProfit')}
+            />
+          </label>
+          <label>
+            Stop-loss
+            <input
+              name="stopLoss"
+              inputMode="decimal"
+              value={sl}
+              onChange={(e) => setSl(e.target.value)}
+              {...described('stopLoss')}
+            />
+          </label>
+        </div>
+        {err('takeProfit')}
+        {err('stopLoss')}
+        <div className="row checks">
+          <label className="check">
+            <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} />{' '}
+            Reduce-only
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={postOnly}
+              disabled={type !== 'limit'}
+              onChange={(e) => setPostOnly(e.target.checked)}
+            />{' '}
+            Post-only
+          </label>
+        </div>
+
+        <div className="preview" aria-live="polite" data-testid="risk-preview">
+          <h3>Risk preview</h3>
+          {preview ? (
+            <>
+              <dl>
+                <dt>Price</dt>
+                <dd>
+                  {fmtPrice(symbol, preview.price)}{' '}
+                  <span className="muted small">{preview.priceSource === 'limit' ? 'limit' : 'last'}</span>
+                </dd>
+                <dt>Notional</dt>
+                <dd>{fixed(preview.notional, 2)}</dd>
+                <dt>Margin</dt>
+                <dd data-testid="preview-margin">{fixed(preview.margin, 2)}</dd>
+                <dt>Fees</dt>
+                <dd>{fixed(preview.fees, 4)}</dd>
+                <dt>Liquidation</dt>
+                <dd>
+                  {preview.liquidationPrice
+                    ? fmtPrice(symbol, preview.liquidationPrice)
+                    : 'cross: account-wide'}
+                  {preview.liquidationDistancePct ? (
+                    <span className="muted small"> ({preview.liquidationDistancePct}%)</span>
+                  ) : null}
+                </dd>
+                <dt>Stop distance</dt>
+                <dd>
+                  {preview.stopDistance
+                    ? `${fmtPrice(symbol, preview.stopDistance)} (${preview.stopDistancePct}%)`
+                    : '—'}
+                </dd>
+                <dt>Worst-case loss</dt>
+                <dd className="neg">{fixed(preview.worstCaseLoss, 2)}</dd>
+              </dl>
+              <ul className="checks-list">
+                {preview.checks
+                  .filter((c) => !c.ok)
+                  .map((c) => (
+                    <li key={c.code} className={c.blocking ? 'neg' : 'warn'}>
+                      {c.blocking ? '✕ blocks: ' : '! '}
+                      {c.message}
+                    </li>
+                  ))}
+                {preview.checks.every((c) => c.ok) ? (
+                  <li className="pos">✓ every risk check passes</li>
+                ) : null}
+              </ul>
+            </>
+          ) : (
+            <p className="muted small">
+              {previewError ?? (valid ? 'computing…' : 'fill in the order to see its risk')}
+            </p>
+          )}
+        </div>
+
+        {canTrade ? (
+          <ConfirmButton
+            className={`primary wide ${side}`}
+            disabled={!valid || !preview?.allowed}
+            testId="place-order"
+            confirmLabel={`Confirm ${side} ${lots ?? ''} ${symbol} ${type}`}
+            onConfirm={async () => {
+              if (!body) return;
+              const r = await api<{ commandId: string }>('/orders', {
+                method: 'POST',
+                body,
+                idempotencyKey: crypto.randomUUID(),
+              });
+              setResult(
+                r.ok
+                  ? { ok: true, text: `sent: command ${r.data?.commandId.slice(0, 8)} accepted` }
+                  : { ok: false, text: r.error ?? 'refused' },
+              );
+              setServerErrors(r.fields);
+              props.onCommand(`${side} ${lots} ${symbol} ${type}`, r);
+            }}
+          >
+            {side === 'buy' ? 'Buy' : 'Sell'} {lots ?? ''} {symbol}
+          </ConfirmButton>
+        ) : (
+          <p className="muted small" data-testid="viewer-note">
+            Viewers cannot place orders.
+          </p>
+        )}
+        {result ? (
+          <p className={result.ok ? 'pos small' : 'error'} role="status" data-testid="order-result">
+            {result.text}
+          </p>
+        ) : null}
+      </form>
+    </section>
+  );
+}

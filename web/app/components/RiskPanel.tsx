@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import { api } from '../lib/api.ts';
+import { usdt } from '../lib/market.ts';
+import { useTime } from '../lib/time.tsx';
+import type { PositionRow, RiskState, Role } from '../lib/types.ts';
+import { ConfirmButton } from './ConfirmButton.tsx';
+
+/** Exposure against limits, daily loss against its limit, breakers, and the kill switch (admin). */
+export function RiskPanel(props: {
+  risk: RiskState | null;
+  positions: PositionRow[];
+  notionals: Record<string, number>;
+  todayPnl: number;
+  role: Role;
+  onChanged(): void;
+}) {
+  const { format } = useTime();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const risk = props.risk;
+  if (!risk)
+    return (
+      <section className="card" aria-labelledby="risk-title">
+        <h2 id="risk-title">Risk</h2>
+        <p className="empty">Risk state unavailable.</p>
+      </section>
+    );
+  const limits = risk.limits;
+  const total = Object.values(props.notionals).reduce((a, b) => a + b, 0);
+  const maxLoss = limits.maxDailyLoss ? Number(limits.maxDailyLoss) : null;
+  const loss = Math.max(0, -props.todayPnl);
+  const bar = (value: number, max: number | null, label: string) => (
+    <div className="meter">
+      <span>{label}</span>
+      <meter
+        min={0}
+        max={max ?? 1}
+        value={max ? Math.min(value, max) : 0}
+        low={(max ?? 1) * 0.5}
+        high={(max ?? 1) * 0.8}
+        optimum={0}
+        aria-label={label}
+      />
+    </div>
+  );
+  return (
+    <section className="card" aria-labelledby="risk-title" data-testid="risk-panel">
+      <h2 id="risk-title">Risk</h2>
+      <dl className="kv">
+        <dt>Exposure (total)</dt>
+        <dd>{usdt(total.toFixed(8))} USDT</dd>
+        {props.positions.map((p) => {
+          const max = limits.maxPositionLots?.[p.symbol];
+          return (
+            <div key={p.symbol} className="kv-row">
+              <dt>{p.symbol}</dt>
+              <dd>
+                {Math.abs(p.qty)} lots{max ? ` of ${max}` : ''} ·{' '}
+                {usdt((props.notionals[p.symbol] ?? 0).toFixed(8))}
+              </dd>
+            </div>
+          );
+        })}
+        <dt>Daily loss</dt>
+        <dd>
+          {usdt(loss.toFixed(8))}
+          {maxLoss !== null ? ` of ${usdt(limits.maxDailyLoss)}` : ' (no limit set)'}
+        </dd>
+        <dt>Max leverage</dt>
+        <dd>{limits.maxLeverage ? `${limits.maxLeverage}×` : 'contract maximum'}</dd>
+        <dt>Risk per trade</dt>
+        <dd>{limits.riskPerTradePct ? `${limits.riskPerTradePct}% of equity` : 'not set'}</dd>
+        <dt>Max open positions</dt>
+        <dd>{limits.maxOpenPositions ?? 'not set'}</dd>
+      </dl>
+      {maxLoss !== null ? bar(loss, maxLoss, 'daily loss against its limit') : null}
+      <h3>Circuit breakers</h3>
+      {risk.breakers.length === 0 ? (
+        <p className="empty small">No breaker has tripped.</p>
+      ) : (
+        <ul className="plain">
+          {risk.breakers.map((b) => (
+            <li key={b.scope}>
+              <strong>{b.scope}</strong>{' '}
+              <span className={b.state === 'closed' ? 'pos' : 'neg'}>{b.state}</span>{' '}
+              <span className="muted small">
+                {b.reason ?? ''} {b.trippedAt ? format(b.trippedAt) : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Kill switch</h3>
+      <p data-testid="kill-switch-state" className={risk.killSwitch.on ? 'neg' : 'pos'}>
+        {risk.killSwitch.on
+          ? `ON — trading halted: ${risk.killSwitch.reason ?? ''}`
+          : 'off — trading allowed'}
+        {risk.killSwitch.updatedAt ? (
+          <span className="muted small"> (since {format(risk.killSwitch.updatedAt)})</span>
+        ) : null}
+      </p>
+      {props.role === 'admin' ? (
+        <div className="kill">
+          <label>
+            Reason
+            <input
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              name="killReason"
+              placeholder="why"
+            />
+          </label>
+          <ConfirmButton
+            className={risk.killSwitch.on ? 'small' : 'danger small'}
+            testId="kill-switch-toggle"
+            confirmLabel={risk.killSwitch.on ? 'Confirm: resume trading' : 'Confirm: halt all trading'}
+            onConfirm={async () => {
+              if (!reason.trim()) return setError('give a reason: it goes into the audit log');
+              const r = await api('/risk/kill-switch', {
+                method: 'PUT',
+                body: { on: !risk.killSwitch.on, reason: reason.trim() },
+              });
+              setError(r.ok ? null : r.error);
+              if (r.ok) {
+                setReason('');
+                props.onChanged();
+              }
+            }}
+          >
+            {risk.killSwitch.on ? 'Turn kill switch off' : 'Kill switch: halt trading'}
+          </ConfirmButton>
+          {error ? (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <p className="muted small">Only an admin can change the kill switch.</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+import { Form } from '@remix-run/react';
+import type { LiveState } from '../lib/live.ts';
+import { tone, usdt } from '../lib/market.ts';
+import { useTime } from '../lib/time.tsx';
+import type { AccountSummary, RiskState, Role } from '../lib/types.ts';
+
+export interface TopBarStats {
+  todayPnl: string;
+  totalPnl: string;
+  winRate: number | null;
+  tradesCounted: number;
+}
+
+interface Props {
+  account: AccountSummary | null;
+  /** the latest `events:account` payload from the engine, when there is one */
+  liveAccount: Record<string, unknown> | null;
+  stats: TopBarStats;
+  risk: RiskState | null;
+  unread: number;
+  onSeen(): void;
+  live: LiveState;
+  dataAgeMs: number | null;
+  role: Role;
+}
+
+function pick(obj: Record<string, unknown> | null, ...keys: string[]): string | null {
+  for (const k of keys) {
+    const v = obj?.[k];
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+  }
+  return null;
+}
+
+/** Equity, P&L, win rate, positions, alerts, connection and data health, breakers and the kill switch. */
+export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live, dataAgeMs, role }: Props) {
+  const { mode, setMode } = useTime();
+  const equity = pick(liveAccount, 'equity', 'accountEquity');
+  const balance = pick(liveAccount, 'balance', 'availableBalance', 'marginBalance');
+  const openBreakers = (risk?.breakers ?? []).filter((b) => b.state !== 'closed');
+  const dataState = dataAgeMs === null ? 'no data' : dataAgeMs < 10_000 ? 'fresh' : 'stale';
+  const waiting = 'waiting for the engine to publish the account (events:account)';
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <span aria-hidden="true">◆</span> Enigma
+      </div>
+      <dl className="stats">
+        <div title={equity ? undefined : waiting}>
+          <dt>Equity</dt>
+          <dd data-testid="equity">{equity ? usdt(equity) : '—'}</dd>
+        </div>
+        <div title={balance ? undefined : waiting}>
+          <dt>Balance</dt>
+          <dd>{balance ? usdt(balance) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Today P&amp;L</dt>
+          <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
+        </div>
+        <div title="realised (net of fees and funding) + unrealised">
+          <dt>Total P&amp;L</dt>
+          <dd className={tone(stats.totalPnl)}>{usdt(stats.totalPnl, true)}</dd>
+        </div>
+        <div title={`over the last ${stats.tradesCounted} closed trades`}>
+          <dt>Win rate</dt>
+          <dd>{stats.winRate === null ? '—' : `${(stats.winRate * 100).toFixed(0)}%`}</dd>
+        </div>
+        <div>
+          <dt>Positions</dt>
+          <dd data-testid="open-positions">{account?.openPositions ?? '—'}</dd>
+        </div>
+      </dl>
+      <div className="status">
+        <button
+          type="button"
+          className="chip"
+          onClick={onSeen}
+          aria-label={`${unread} unread alerts; mark as read`}
+        >
+          Alerts <strong>{unread}</strong>
+        </button>
+        <span
+          className={`chip ${live === 'live' ? 'ok' : live === 'offline' ? 'bad' : 'warn'}`}
+          data-testid="live-state"
+        >
+          {live === 'live' ? '● live' : live === 'offline' ? '● offline' : '● connecting'}
+        </span>
+        <span className={`chip ${dataState === 'fresh' ? 'ok' : 'warn'}`} title="age of the last market tick">
+          data {dataState}
+        </span>
+        {openBreakers.length ? (
+          <span
+            className="chip bad"
+            title={openBreakers.map((b) => `${b.scope}: ${b.reason ?? b.state}`).join('\n')}
+          >
+            breaker {openBreakers.length}
+          </span>
+        ) : (
+          <span className="chip ok">breakers ok</span>
+        )}
+        {risk?.killSwitch.on ? (
+          <span className="chip bad" data-testid="kill-state" title={risk.killSwitch.reason ?? ''}>
+            KILL SWITCH ON
+          </span>
+        ) : (
+          <span className="chip ok" data-testid="kill-state">
+            trading on
+          </span>
+        )}
+        <button
+          type="button"
+          className="chip"
+          onClick={() => setMode(mode === 'utc' ? 'local' : 'utc')}
+          aria-label={`times shown in ${mode === 'utc' ? 'UTC' : 'local time'}; switch`}
+        >
+          {mode === 'utc' ? 'UTC' : 'Local'}
+        </button>
+        <Form method="post" action="/logout" className="inline">
+          <button type="submit" className="chip" title={`signed in as ${role}`}>
+            {role} · Sign out
+          </button>
+        </Form>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,130 @@
+import { Link, useSearchParams } from '@remix-run/react';
+import { useState } from 'react';
+import { download } from '../lib/api.ts';
+import { fixed, price, SYMBOLS, specOf, tone, usdt } from '../lib/market.ts';
+import { useTime } from '../lib/time.tsx';
+import type { TradeRow } from '../lib/types.ts';
+
+export const TRADES_PAGE_SIZE = 20;
+
+/** Closed trades with a symbol filter, pages and a CSV export (fees and funding included). */
+export function TradeHistory({
+  trades,
+  page,
+  symbol,
+}: {
+  trades: TradeRow[];
+  page: number;
+  symbol: string | null;
+}) {
+  const { format } = useTime();
+  const [params] = useSearchParams();
+  const [csvError, setCsvError] = useState<string | null>(null);
+  const withParams = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) v === null ? next.delete(k) : next.set(k, v);
+    return `?${next.toString()}`;
+  };
+  return (
+    <section className="card" aria-labelledby="history-title" data-testid="history-panel">
+      <h2 id="history-title">Trade history</h2>
+      <div className="toolbar">
+        <nav aria-label="filter trades by symbol" className="tabs">
+          <Link
+            to={withParams({ tsym: null, tpage: null })}
+            aria-current={symbol === null ? 'true' : undefined}
+            preventScrollReset
+          >
+            All
+          </Link>
+          {SYMBOLS.map((s) => (
+            <Link
+              key={s}
+              to={withParams({ tsym: s, tpage: null })}
+              aria-current={symbol === s ? 'true' : undefined}
+              preventScrollReset
+            >
+              {s}
+            </Link>
+          ))}
+        </nav>
+        <button
+          type="button"
+          className="small"
+          data-testid="csv-export"
+          onClick={() =>
+            download(`/trades.csv${symbol ? `?symbol=${symbol}` : ''}`, 'trades.csv').then(
+              () => setCsvError(null),
+              (e: Error) => setCsvError(e.message),
+            )
+          }
+        >
+          Export CSV
+        </button>
+        {csvError ? <span className="error">{csvError}</span> : null}
+      </div>
+      {trades.length === 0 ? (
+        <p className="empty">{page > 0 ? 'No more trades.' : 'No closed trades yet.'}</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Closed</th>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Size</th>
+                <th scope="col">Entry</th>
+                <th scope="col">Exit</th>
+                <th scope="col">Net P&amp;L</th>
+                <th scope="col">ROI</th>
+                <th scope="col">Fees</th>
+                <th scope="col">Funding</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trades.map((t) => {
+                const spec = specOf(t.symbol);
+                const notional = spec ? Number(t.entryPrice) * t.size * Number(spec.multiplier) : 0;
+                const roi = notional > 0 ? (Number(t.netPnl) / notional) * 100 : null;
+                return (
+                  <tr key={t.id}>
+                    <td>{format(t.closedAt)}</td>
+                    <th scope="row">{t.symbol}</th>
+                    <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
+                    <td>{t.size}</td>
+                    <td>{price(t.symbol, t.entryPrice)}</td>
+                    <td>{price(t.symbol, t.exitPrice)}</td>
+                    <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
+                    <td className={tone(roi)} title="net P&L over the entry notional">
+                      {roi === null ? '—' : `${roi.toFixed(2)}%`}
+                    </td>
+                    <td>{fixed(t.fees, 4)}</td>
+                    <td>{fixed(t.funding, 4)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pager" aria-label="trade history pages">
+        {page > 0 ? (
+          <Link to={withParams({ tpage: String(page - 1) })} preventScrollReset>
+            ← Newer
+          </Link>
+        ) : (
+          <span />
+        )}
+        <span className="muted small">page {page + 1}</span>
+        {trades.length === TRADES_PAGE_SIZE ? (
+          <Link to={withParams({ tpage: String(page + 1) })} preventScrollReset>
+            Older →
+          </Link>
+        ) : (
+          <span />
+        )}
+      </nav>
+    </section>
+  );
+}

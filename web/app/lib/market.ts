@@ -1,0 +1,54 @@
+import { CONTRACTS, type ContractSpec } from '@enigma/core/contract/specs';
+import { Money } from '@enigma/core/money';
+
+export const SYMBOLS = Object.keys(CONTRACTS);
+export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+export type Timeframe = (typeof TIMEFRAMES)[number];
+
+/** Length of one bar in ms. */
+export function timeframeMs(tf: string): number {
+  const n = Number.parseInt(tf, 10);
+  const unit = tf.slice(-1);
+  const per = unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : unit === 'd' ? 86_400_000 : 604_800_000;
+  return n * per;
+}
+
+export function specOf(symbol: string): ContractSpec | undefined {
+  return CONTRACTS[symbol];
+}
+
+/** Decimal places of the contract's tick (XBTUSDTM 0.1 → 1). */
+export function priceDecimals(symbol: string): number {
+  return specOf(symbol)?.tickSize.decimalPlaces() ?? 2;
+}
+
+/**
+ * A decimal string shown with exactly `dp` places, computed in decimal (never float noise);
+ * '—' for null/empty/unparseable.
+ */
+export function fixed(value: string | number | null | undefined, dp: number): string {
+  if (value === null || value === undefined || value === '') return '—';
+  try {
+    return new Money(value).toFixed(dp);
+  } catch {
+    return '—';
+  }
+}
+
+/** A price at the contract's tick precision. */
+export function price(symbol: string, value: string | number | null | undefined): string {
+  return fixed(value, priceDecimals(symbol));
+}
+
+/** USDT amounts: two decimals, with a sign when asked. */
+export function usdt(value: string | number | null | undefined, signed = false): string {
+  const s = fixed(value, 2);
+  return signed && s !== '—' && !s.startsWith('-') && s !== '0.00' ? `+${s}` : s;
+}
+
+/** Sign class for P&L colouring. */
+export function tone(value: string | number | null | undefined): 'pos' | 'neg' | '' {
+  if (value === null || value === undefined || value === '') return '';
+  const n = Number(value);
+  return n > 0 ? 'pos' : n < 0 ? 'neg' : '';
+}

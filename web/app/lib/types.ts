@@ -1,0 +1,137 @@
+/** Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). */
+export type Role = 'viewer' | 'trader' | 'admin';
+
+export interface CandleRow {
+  symbol: string;
+  timeframe: string;
+  openTime: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+export interface PositionRow {
+  id: string;
+  symbol: string;
+  qty: number;
+  avgEntryPrice: string | null;
+  markPrice: string | null;
+  liquidationPrice: string | null;
+  leverage: string | null;
+  marginMode: string | null;
+  unrealisedPnl: string;
+  realisedPnl: string;
+  stopOrderId: string | null;
+  stopConfirmedAt: string | null;
+  openedAt: string | null;
+  [k: string]: unknown;
+}
+
+export interface OrderRow {
+  id: string;
+  clientOid: string;
+  exchangeOrderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  purpose: string;
+  type: string;
+  price: string | null;
+  stopPrice: string | null;
+  size: number;
+  filledSize: number;
+  reduceOnly: boolean;
+  status: string;
+  reason: string | null;
+  createdAt?: string;
+  [k: string]: unknown;
+}
+
+export interface SignalRow {
+  id: string;
+  source: string;
+  status: string;
+  reason: string | null;
+  symbol: string | null;
+  rawSymbol: string | null;
+  action: string | null;
+  interval: string | null;
+  alertTime: string | null;
+  receivedAt: string;
+  price: string | null;
+  contracts: string | null;
+  duplicateOf: string | null;
+  score: string | null;
+  payload: unknown;
+}
+
+export interface TradeRow {
+  id: string;
+  symbol: string;
+  side: string;
+  size: number;
+  entryPrice: string;
+  exitPrice: string;
+  grossPnl: string;
+  fees: string;
+  funding: string;
+  netPnl: string;
+  openedAt: string;
+  closedAt: string;
+  exitReason: string | null;
+  signalId: string | null;
+}
+
+export interface AccountSummary {
+  openPositions: number;
+  openOrders: number;
+  unrealisedPnl: string;
+  realisedPnl: string;
+  closedTrades: number;
+}
+
+export interface RiskLimits {
+  maxPositionLots?: Record<string, number>;
+  maxLeverage?: number;
+  maxDailyLoss?: string;
+  riskPerTradePct?: string;
+  maxOpenPositions?: number;
+}
+
+export interface RiskState {
+  limits: RiskLimits;
+  killSwitch: { on: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null };
+  breakers: {
+    scope: string;
+    state: string;
+    reason: string | null;
+    trippedAt: string | null;
+    [k: string]: unknown;
+  }[];
+}
+
+export interface OrderPreview {
+  symbol: string;
+  price: string;
+  priceSource: 'limit' | 'last_candle';
+  notional: string;
+  margin: string;
+  fees: string;
+  liquidationPrice: string | null;
+  liquidationDistancePct: string | null;
+  stopDistance: string | null;
+  stopDistancePct: string | null;
+  worstCaseLoss: string;
+  allowed: boolean;
+  checks: { code: string; ok: boolean; blocking: boolean; message: string }[];
+}
+
+/** Order statuses still working at the exchange (db's LIVE_ORDER_STATUSES). */
+export const LIVE_ORDER_STATUSES: readonly string[] = [
+  'new',
+  'submitted',
+  'open',
+  'partially_filled',
+  'cancelling',
+];

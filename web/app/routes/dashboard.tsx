@@ -1,0 +1,333 @@
+import type { Candle } from '@enigma/core/candle';
+import { data, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
+import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { DashboardContext } from '../../server/context.ts';
+import { IndicatorStrip } from '../components/IndicatorStrip.tsx';
+import { OpenOrders } from '../components/OpenOrders.tsx';
+import { OrderTicket, type TicketPreset } from '../components/OrderTicket.tsx';
+import { Positions } from '../components/Positions.tsx';
+import { PriceChart } from '../components/PriceChart.tsx';
+import { RiskPanel } from '../components/RiskPanel.tsx';
+import { SignalsFeed } from '../components/SignalsFeed.tsx';
+import { TopBar, type TopBarStats } from '../components/TopBar.tsx';
+import { TRADES_PAGE_SIZE, TradeHistory } from '../components/TradeHistory.tsx';
+import { toBars } from '../lib/bars.ts';
+import { LiveFeed, useLiveConnection } from '../lib/live.ts';
+import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
+import { callApi, requireSession } from '../lib/session.server.ts';
+import { TimeZoneProvider, useTime } from '../lib/time.tsx';
+import {
+  type AccountSummary,
+  type CandleRow,
+  LIVE_ORDER_STATUSES,
+  type OrderRow,
+  type PositionRow,
+  type RiskState,
+  type Role,
+  type SignalRow,
+  type TradeRow,
+} from '../lib/types.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Enigma · dashboard' }];
+
+const BARS = 300;
+const MAX_SPAN_MS = 31 * 24 * 3600_000;
+
+function tradeStats(trades: TradeRow[], unrealised: string, nowMs: number): TopBarStats {
+  const midnight = Math.floor(nowMs / 86_400_000) * 86_400_000;
+  let today = 0;
+  let total = 0;
+  let wins = 0;
+  for (const t of trades) {
+    const net = Number(t.netPnl);
+    total += net;
+    if (net > 0) wins++;
+    if (Date.parse(t.closedAt) >= midnight) today += net;
+  }
+  return {
+    todayPnl: today.toFixed(8),
+    totalPnl: (total + Number(unrealised || 0)).toFixed(8),
+    winRate: trades.length ? wins / trades.length : null,
+    tradesCounted: trades.length,
+  };
+}
+
+/** Everything the page shows, read over the REST API as the signed-in user. */
+export interface DashboardData {
+  role: Role;
+  symbol: string;
+  timeframe: string;
+  page: number;
+  tradeSymbol: string | null;
+  account: AccountSummary | null;
+  positions: PositionRow[];
+  orders: OrderRow[];
+  signals: SignalRow[];
+  trades: TradeRow[];
+  stats: TopBarStats;
+  risk: RiskState | null;
+  candles: CandleRow[];
+}
+
+// `data()` carries the refreshed session cookie; the page receives the plain DashboardData.
+export async function loader({ request, context }: LoaderFunctionArgs): Promise<DashboardData> {
+  const ctx = context as unknown as DashboardContext;
+  const { session, setCookie } = await requireSession(request, ctx);
+  const url = new URL(request.url);
+  const symbol = SYMBOLS.includes(url.searchParams.get('symbol') ?? '')
+    ? url.searchParams.get('symbol')!
+    : 'XBTUSDTM';
+  const tfParam = url.searchParams.get('tf') ?? '1m';
+  const timeframe = (TIMEFRAMES as readonly string[]).includes(tfParam) ? tfParam : '1m';
+  const tradeSymbol = SYMBOLS.includes(url.searchParams.get('tsym') ?? '')
+    ? url.searchParams.get('tsym')
+    : null;
+  const page = Math.max(0, Math.min(10_000, Number.parseInt(url.searchParams.get('tpage') ?? '0', 10) || 0));
+  const now = Date.now();
+  const to = now + timeframeMs(timeframe);
+  const from = Math.max(to - BARS * timeframeMs(timeframe), to - MAX_SPAN_MS);
+
+  let signedOut = false;
+  async function get<T>(path: string): Promise<T | null> {
+    const res = await callApi(ctx, request, path, { token: session.accessToken });
+    if (res.status === 401) signedOut = true;
+    return res.ok ? ((await res.json()) as T) : null;
+  }
+  const tradesQuery = new URLSearchParams({
+    limit: String(TRADES_PAGE_SIZE),
+    offset: String(page * TRADES_PAGE_SIZE),
+  });
+  if (tradeSymbol) tradesQuery.set('symbol', tradeSymbol);
+  const [account, positions, orders, signals, trades, recent, risk, candles] = await Promise.all([
+    get<AccountSummary>('/account'),
+    get<{ items: PositionRow[] }>('/positions'),
+    get<{ items: OrderRow[] }>('/orders?limit=200'),
+    get<{ items: SignalRow[] }>('/signals?limit=50'),
+    get<{ items: TradeRow[] }>(`/trades?${tradesQuery}`),
+    get<{ items: TradeRow[] }>('/trades?limit=1000'),
+    get<RiskState>('/risk'),
+    get<{ items: CandleRow[] }>(
+      `/candles?${new URLSearchParams({ symbol, timeframe, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
+    ),
+  ]);
+  if (signedOut) throw redirect('/login');
+  const body: DashboardData = {
+    role: session.role,
+    symbol,
+    timeframe,
+    page,
+    tradeSymbol,
+    account,
+    positions: positions?.items ?? [],
+    orders: (orders?.items ?? []).filter((o) => LIVE_ORDER_STATUSES.includes(o.status)),
+    signals: signals?.items ?? [],
+    trades: trades?.items ?? [],
+    stats: tradeStats(recent?.items ?? [], account?.unrealisedPnl ?? '0', now),
+    risk,
+    candles: candles?.items ?? [],
+  };
+  return data(body, { headers: setCookie ? { 'set-cookie': setCookie } : {} }) as unknown as DashboardData;
+}
+
+export default function DashboardRoute() {
+  return (
+    <TimeZoneProvider>
+      <Dashboard />
+    </TimeZoneProvider>
+  );
+}
+
+/** Events that change what the REST panels show: reload the page's data (debounced). */
+const RELOAD_CHANNEL = /^events:(signals|orders|positions|fills|account|risk|commands)/;
+
+function Dashboard() {
+  const d = useLoaderData<typeof loader>();
+  const revalidator = useRevalidator();
+  const feed = useMemo(() => new LiveFeed(), []);
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const reload = useCallback(() => {
+    if (reloadTimer.current) return;
+    reloadTimer.current = setTimeout(() => {
+      reloadTimer.current = undefined;
+      revalidator.revalidate();
+    }, 200);
+  }, [revalidator]);
+  const live = useLiveConnection(feed, reload);
+  const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
+  const [marks, setMarks] = useState<Record<string, string>>({});
+  const [lastTickAt, setLastTickAt] = useState<number | null>(null);
+  const [now, setNow] = useState<number | null>(null);
+  const [commands, setCommands] = useState<{ at: number; label: string; ok: boolean; text: string }[]>([]);
+  const [preset, setPreset] = useState<TicketPreset | null>(null);
+  const [seenAt, setSeenAt] = useState<string | null>(null);
+  const initialBars = useMemo(() => toBars(d.candles), [d.candles]);
+  const [bars, setBars] = useState<Candle[]>(initialBars);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a switch resets the strip's bars
+  useEffect(() => setBars(initialBars), [d.symbol, d.timeframe]);
+
+  useEffect(() => {
+    setSeenAt(localStorage.getItem('enigma.seenSignals') ?? new Date(0).toISOString());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  useEffect(
+    () =>
+      feed.on((msg) => {
+        if (RELOAD_CHANNEL.test(msg.channel)) reload();
+        if (msg.channel === 'events:account') setLiveAccount(msg.data);
+        if (msg.channel === 'events:market.tick') setLastTickAt(Date.now());
+        if (msg.channel === 'events:market.mark') {
+          const s = String(msg.data['symbol']);
+          const m = String(msg.data['markPrice']);
+          setMarks((prev) => (prev[s] === m ? prev : { ...prev, [s]: m }));
+        }
+      }),
+    [feed, reload],
+  );
+
+  const onCommand = useCallback(
+    (label: string, r: { ok: boolean; error: string | null }) => {
+      setCommands((prev) =>
+        [
+          { at: Date.now(), label, ok: r.ok, text: r.ok ? 'accepted' : (r.error ?? 'refused') },
+          ...prev,
+        ].slice(0, 20),
+      );
+      reload();
+    },
+    [reload],
+  );
+
+  const lastPrice = bars.length ? bars[bars.length - 1]!.close : null;
+  const notionals: Record<string, number> = {};
+  for (const p of d.positions) {
+    const spec = specOf(p.symbol);
+    const mark = Number(marks[p.symbol] ?? p.markPrice ?? p.avgEntryPrice ?? 0);
+    notionals[p.symbol] = spec ? Math.abs(p.qty) * Number(spec.multiplier) * mark : 0;
+  }
+  const unread = seenAt ? d.signals.filter((s) => s.receivedAt > seenAt).length : 0;
+  const position = d.positions.find((p) => p.symbol === d.symbol);
+
+  return (
+    <div className="app">
+      <TopBar
+        account={d.account}
+        liveAccount={liveAccount}
+        stats={d.stats}
+        risk={d.risk}
+        unread={unread}
+        onSeen={() => {
+          const at = new Date().toISOString();
+          localStorage.setItem('enigma.seenSignals', at);
+          setSeenAt(at);
+        }}
+        live={live.state}
+        dataAgeMs={lastTickAt && now ? now - lastTickAt : null}
+        role={d.role}
+      />
+      <main className="layout">
+        <section className="card chart-card" aria-labelledby="chart-title">
+          <div className="toolbar">
+            <h1 id="chart-title" className="sr-only">
+              {d.symbol} chart
+            </h1>
+            <nav aria-label="symbol" className="tabs">
+              {SYMBOLS.map((s) => (
+                <Link
+                  key={s}
+                  to={`?symbol=${s}&tf=${d.timeframe}`}
+                  aria-current={s === d.symbol ? 'true' : undefined}
+                  preventScrollReset
+                >
+                  {s}
+                </Link>
+              ))}
+            </nav>
+            <nav aria-label="timeframe" className="tabs">
+              {TIMEFRAMES.map((tf) => (
+                <Link
+                  key={tf}
+                  to={`?symbol=${d.symbol}&tf=${tf}`}
+                  aria-current={tf === d.timeframe ? 'true' : undefined}
+                  preventScrollReset
+                >
+                  {tf}
+                </Link>
+              ))}
+            </nav>
+            <span className="legend small" aria-hidden="true">
+              <i className="l-ema20">EMA20</i> <i className="l-ema50">EMA50</i>{' '}
+              <i className="l-bb">BB 20,2</i>
+            </span>
+          </div>
+          <PriceChart
+            symbol={d.symbol}
+            timeframe={d.timeframe}
+            initialBars={initialBars}
+            signals={d.signals}
+            orders={d.orders}
+            position={position}
+            feed={feed}
+            onBars={setBars}
+          />
+          <IndicatorStrip bars={bars} />
+        </section>
+        <div className="side">
+          <OrderTicket
+            symbol={d.symbol}
+            lastPrice={lastPrice}
+            role={d.role}
+            preset={preset}
+            onCommand={onCommand}
+          />
+          <CommandLog commands={commands} />
+        </div>
+        <div className="wide">
+          <Positions
+            positions={d.positions}
+            role={d.role}
+            marks={marks}
+            onCommand={onCommand}
+            onAdd={(symbol, side) => setPreset((p) => ({ symbol, side, n: (p?.n ?? 0) + 1 }))}
+          />
+          <OpenOrders orders={d.orders} role={d.role} onCommand={onCommand} />
+        </div>
+        <SignalsFeed signals={d.signals} unreadSince={seenAt} />
+        <RiskPanel
+          risk={d.risk}
+          positions={d.positions}
+          notionals={notionals}
+          todayPnl={Number(d.stats.todayPnl)}
+          role={d.role}
+          onChanged={reload}
+        />
+        <div className="wide">
+          <TradeHistory trades={d.trades} page={d.page} symbol={d.tradeSymbol} />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function CommandLog({ commands }: { commands: { at: number; label: string; ok: boolean; text: string }[] }) {
+  const { format } = useTime();
+  return (
+    <section className="card" aria-labelledby="commands-title" data-testid="commands-panel">
+      <h2 id="commands-title">Commands</h2>
+      {commands.length === 0 ? (
+        <p className="empty small">Commands you send from this page appear here with their outcome.</p>
+      ) : (
+        <ul className="plain" aria-live="polite">
+          {commands.map((c) => (
+            <li key={c.at + c.label}>
+              <span className="muted small">{format(c.at)}</span> {c.label}:{' '}
+              <span className={c.ok ? 'pos' : 'neg'}>{c.text}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
