@@ -3,6 +3,7 @@ import type { AppEnv } from '../deps.ts';
 import { registerAuth } from './auth.ts';
 import { registerCommands } from './commands.ts';
 import { createApiRouter } from './openapi.ts';
+import { registerPreview } from './preview.ts';
 import { referencePage } from './reference.ts';
 import { registerRisk } from './risk.ts';
 import { registerSettings } from './settings.ts';
@@ -35,6 +36,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerAuth(api);
   registerSignals(api);
   registerTrading(api);
+  registerPreview(api);
   registerCommands(api);
   registerRisk(api);
   registerSettings(api);

@@ -1,0 +1,87 @@
+import { candles } from '@enigma/db/schema/index';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHarness } from '../../test/node-harness.ts';
+import { createUser } from '../repos/users.ts';
+
+let h: Awaited<ReturnType<typeof nodeHarness>>;
+let viewer: string;
+
+async function preview(body: unknown, token = viewer) {
+  const res = await h.app.request('/api/orders/preview', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  h = await nodeHarness();
+  await createUser(h.db, { email: 'viewer@x.test', password: 'viewer-password', role: 'viewer' });
+  const res = await h.app.request('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'viewer@x.test', password: 'viewer-password' }),
+  });
+  viewer = ((await res.json()) as { accessToken: string }).accessToken;
+});
+afterAll(() => h.close());
+
+describe('POST /api/orders/preview', () => {
+  it('previews a market order at the last 1m close, with the stored limits applied', async () => {
+    await h.db.insert(candles).values({
+      symbol: 'XBTUSDTM',
+      timeframe: '1m',
+      openTime: new Date(Date.UTC(2024, 4, 1, 12, 0)),
+      open: '59900',
+      high: '60100',
+      low: '59800',
+      close: '60000',
+      volume: '10',
+    });
+    const r = await preview({
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      orderType: 'market',
+      size: 10,
+      leverage: 10,
+      stopLoss: '59000',
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      price: '60000',
+      priceSource: 'last_candle',
+      notional: '600',
+      margin: '60',
+      liquidationPrice: '54240',
+      stopDistance: '1000',
+      worstCaseLoss: '10.714',
+      allowed: true,
+    });
+  });
+
+  it('names the checks that would block, and refuses bad input in place', async () => {
+    const r = await preview({
+      symbol: 'XBTUSDTM',
+      side: 'sell',
+      orderType: 'limit',
+      price: '60000',
+      size: 1,
+      leverage: 10,
+      stopLoss: '59000',
+    });
+    expect(r.json['allowed']).toBe(false);
+    expect(r.json['checks']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'stop_side', ok: false, blocking: true })]),
+    );
+    expect((await preview({ symbol: 'XBTUSDTM', side: 'buy', orderType: 'limit', size: 1 })).status).toBe(
+      422,
+    );
+    expect((await preview({ symbol: 'NOPEUSDTM', side: 'buy', orderType: 'market', size: 1 })).status).toBe(
+      422,
+    );
+    expect(
+      (await preview({ symbol: 'XBTUSDTM', side: 'buy', orderType: 'market', size: 1 }, 'x')).status,
+    ).toBe(401);
+  });
+});
