@@ -15,8 +15,11 @@ import type { Registry } from 'prom-client';
 import { createBus } from '../bus/index.ts';
 import { type CollectorService, startCollectorService } from '../collector/service.ts';
 import type { Env } from '../env.ts';
+import { accessTokenAuthenticator } from '../gateway/auth.ts';
+import { type Gateway, startGateway } from '../gateway/index.ts';
 import { findSharedData } from '../sim/market/select.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
+import { type DashboardHandler, prepareDashboard } from './dashboard.ts';
 import { ensureDataDir, resolveJwtSecret, resolveMasterKey } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -31,6 +34,8 @@ export interface RunningSystem {
   bus: Bus;
   sim: RunningSimulator;
   collector: CollectorService;
+  /** the live WebSocket gateway mounted at /ws */
+  gateway: Gateway;
   metrics: Registry;
   /** lines for the person who started it (URLs, logins, a ready-to-paste curl) */
   banner: string[];
@@ -45,7 +50,12 @@ export interface StartOptions {
   port?: number;
   /** the in-process simulator's port; 0 picks a free one */
   simPort?: number;
+  /** serve the dashboard at / (building web/ first when needed); default true */
+  dashboard?: boolean;
 }
+
+/** Paths the backend answers; everything else is the dashboard's. */
+const BACKEND_PATH = /^\/(api|webhooks|healthz|metrics|collector)(\/|$)/;
 
 /**
  * The composition root of the embedded default: the same modules as production, wired with in-process
@@ -58,6 +68,7 @@ export async function startSystem({
   progress,
   port = env.PORT,
   simPort = env.SIM_PORT,
+  dashboard: withDashboard = true,
 }: StartOptions): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -155,14 +166,35 @@ export async function startSystem({
     app.route('/collector', collector.app);
     app.route('/', createApp(deps));
 
-    const server = await progress.step('starting the HTTP server', () => listen(app, env.HOST, port));
+    const gateway = await progress.step('starting the live gateway (/ws)', () =>
+      startGateway({ bus, logger, authenticate: accessTokenAuthenticator(deps.config) }),
+    );
+    stops.push(() => gateway.close());
+    let dashboard: DashboardHandler | undefined;
+    if (withDashboard)
+      dashboard = await progress.step('preparing the dashboard (web/)', (note) => prepareDashboard(note));
+    // The dashboard gets every path the backend does not own; its loaders call the backend in-process.
+    const root = new Hono();
+    root.all('*', (c) =>
+      dashboard && !BACKEND_PATH.test(c.req.path)
+        ? dashboard(c.req.raw, { api: (request) => Promise.resolve(app.fetch(request, c.env)) })
+        : app.fetch(c.req.raw, c.env),
+    );
+
+    const server = await progress.step('starting the HTTP server', () => listen(root, env.HOST, port));
     stops.push(() => closeServer(server.server));
+    server.server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/ws') gateway.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
     const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${server.port}`;
     const boot = await progress.step('first-start setup (admin login, TradingView source)', () =>
       bootstrapEmbedded(deps, { baseUrl: url }),
     );
     const banner = [
       `enigma is running at ${url}`,
+      ...(dashboard ? [`  dashboard: ${url}/`] : []),
+      `  live:     ${url.replace(/^http/, 'ws')}/ws (token from POST /api/auth/login)`,
       `  health:   ${url}/healthz`,
       `  metrics:  ${url}/metrics`,
       `  market:   ${url}/collector/healthz (feed freshness)`,
@@ -182,6 +214,7 @@ export async function startSystem({
       bus,
       sim,
       collector,
+      gateway,
       metrics,
       banner,
       close: closeAll,
