@@ -48,6 +48,8 @@ export const killSwitchCommand = z.object({
   type: z.literal('kill_switch'),
   on: z.boolean(),
   reason: z.string().min(1).max(500),
+  /** with `on`: also close every position reduce-only (default: keep positions, with their stops) */
+  flatten: z.boolean().optional(),
 });
 
 export const operatorCommand = z.union([

@@ -138,3 +138,41 @@ export async function getSignal(db: EnigmaDb, id: string): Promise<Signal | null
   const [row] = await db.select().from(signals).where(eq(signals.id, id));
   return row ?? null;
 }
+
+/**
+ * The engine's step on a signal: its new status with the reason, and optionally its score and extra
+ * metadata (merged into the row's metadata). Only moves a signal that is in one of `from` (when given),
+ * so two processes can never both act on it; returns false when it was not in such a state.
+ */
+export async function advanceSignal(
+  db: EnigmaDb,
+  id: string,
+  to: {
+    status: SignalStatus;
+    reason?: string | null;
+    score?: string | null;
+    metadata?: Record<string, unknown>;
+  },
+  from?: readonly SignalStatus[],
+): Promise<boolean> {
+  if (!SIGNAL_STATUSES.includes(to.status)) throw new RangeError(`unknown signal status: ${to.status}`);
+  const set: Partial<typeof signals.$inferInsert> = {
+    status: to.status,
+    reason: to.reason?.slice(0, 1000) ?? null,
+  };
+  if (to.score !== undefined) set.score = to.score;
+  if (to.metadata) set.metadata = sql`${signals.metadata} || ${JSON.stringify(to.metadata)}::jsonb` as never;
+  const where = from ? and(eq(signals.id, id), inArray(signals.status, [...from])) : eq(signals.id, id);
+  const rows = await db.update(signals).set(set).where(where).returning({ id: signals.id });
+  return rows.length > 0;
+}
+
+/** Signals the engine left mid-way (scored, ordered, filled) whose row has not moved since `before`. */
+export async function signalsInProgress(db: EnigmaDb, before: Date, limit = 100): Promise<Signal[]> {
+  return db
+    .select()
+    .from(signals)
+    .where(and(inArray(signals.status, ['scored', 'ordered', 'filled']), lt(signals.updatedAt, before)))
+    .orderBy(signals.receivedAt)
+    .limit(limit);
+}

@@ -3,6 +3,7 @@ import type { CliCommand } from '../command.ts';
 import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
+import { engineCommand } from './engine.ts';
 import { migrateCommand } from './migrate.ts';
 import { scoreCommand } from './score.ts';
 import { simCommand } from './sim.ts';
@@ -11,6 +12,7 @@ import { startCommand } from './start.ts';
 /** Every `enigma` sub-command, in the order `--help` lists them. Add one line per command. */
 export const commands: CliCommand[] = [
   startCommand,
+  engineCommand,
   migrateCommand,
   dbCheckCommand,
   collectorCommand,

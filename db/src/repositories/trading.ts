@@ -1,0 +1,369 @@
+import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import type { EnigmaDb } from '../db-type.ts';
+import { rowsOf } from '../db-type.ts';
+import {
+  closedTrades,
+  engineLeases,
+  exchangeAccounts,
+  fills,
+  fundingPayments,
+  LIVE_ORDER_STATUSES,
+  orderIntents,
+  orders,
+  positions,
+  type RiskSeverity,
+  riskEvents,
+} from '../schema/index.ts';
+
+/**
+ * The engine's repository: accounts, the lease, order intents and orders, fills, positions, closed
+ * trades, funding and risk events. Numerics travel as decimal strings; callers turn them into Decimals.
+ */
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderInsert = typeof orders.$inferInsert;
+export type PositionRow = typeof positions.$inferSelect;
+export type FillRow = typeof fills.$inferSelect;
+export type IntentRow = typeof orderIntents.$inferSelect;
+
+/** The account row for `name`, created on first use (idempotent). */
+export async function ensureAccount(
+  db: EnigmaDb,
+  name: string,
+  mode: 'live' | 'paper' | 'sim',
+): Promise<string> {
+  await db
+    .insert(exchangeAccounts)
+    .values({ name, mode })
+    .onConflictDoNothing({ target: exchangeAccounts.name });
+  const [row] = await db
+    .select({ id: exchangeAccounts.id })
+    .from(exchangeAccounts)
+    .where(eq(exchangeAccounts.name, name));
+  return row!.id;
+}
+
+// ── lease ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface Lease {
+  name: string;
+  holder: string;
+  fence: number;
+  expiresAt: Date;
+}
+
+/**
+ * Take or renew the lease `name` for `holder` until `now + ttlMs`. Returns the lease when `holder` has it
+ * (its fence incremented when it was taken over from another holder or after expiry), null when another
+ * holder's lease is still running.
+ */
+export async function acquireLease(
+  db: EnigmaDb,
+  name: string,
+  holder: string,
+  ttlMs: number,
+  now: Date,
+): Promise<Lease | null> {
+  const expires = new Date(now.getTime() + ttlMs);
+  const rows = rowsOf<{ name: string; holder: string; fence: string | number; expires_at: Date | string }>(
+    await db.execute(sql`
+      insert into ${engineLeases} (name, holder, fence, expires_at, renewed_at)
+      values (${name}, ${holder}, 1, ${expires.toISOString()}, ${now.toISOString()})
+      on conflict (name) do update set
+        fence = case when ${engineLeases.holder} = excluded.holder and ${engineLeases.expiresAt} > ${now.toISOString()}
+                     then ${engineLeases.fence} else ${engineLeases.fence} + 1 end,
+        holder = excluded.holder,
+        expires_at = excluded.expires_at,
+        renewed_at = excluded.renewed_at
+      where ${engineLeases.holder} = excluded.holder or ${engineLeases.expiresAt} <= ${now.toISOString()}
+      returning name, holder, fence, expires_at`),
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { name: r.name, holder: r.holder, fence: Number(r.fence), expiresAt: new Date(r.expires_at) };
+}
+
+/** Give the lease up (only if `holder` still has it with `fence`). */
+export async function releaseLease(db: EnigmaDb, name: string, holder: string, fence: number): Promise<void> {
+  await db
+    .update(engineLeases)
+    .set({ expiresAt: new Date(0) })
+    .where(and(eq(engineLeases.name, name), eq(engineLeases.holder, holder), eq(engineLeases.fence, fence)));
+}
+
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+}
+
+/**
+ * Run `fn` in a transaction that first locks the lease row and checks `fence` is still current: a
+ * process that lost its lease cannot write an order intent (fencing in the database).
+ */
+export async function withFence<T>(
+  db: EnigmaDb,
+  lease: { name: string; fence: number },
+  fn: (tx: EnigmaDb) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const rows = rowsOf<{ fence: string | number }>(
+      await tx.execute(sql`select fence from ${engineLeases} where name = ${lease.name} for update`),
+    );
+    const current = rows[0] ? Number(rows[0].fence) : null;
+    if (current !== lease.fence)
+      throw new FencedError(`lease ${lease.name}: fence ${lease.fence} is stale (now ${current})`);
+    return fn(tx as unknown as EnigmaDb);
+  });
+}
+
+// ── intents and orders ──────────────────────────────────────────────────────────────────────────
+
+/** The intent of a signal (unique per signal), created once; returns the existing one on a repeat. */
+export async function upsertIntent(
+  db: EnigmaDb,
+  row: typeof orderIntents.$inferInsert & { signalId: string },
+): Promise<{ intent: IntentRow; created: boolean }> {
+  const [created] = await db
+    .insert(orderIntents)
+    .values(row)
+    .onConflictDoNothing({ target: orderIntents.signalId })
+    .returning();
+  if (created) return { intent: created, created: true };
+  const [existing] = await db.select().from(orderIntents).where(eq(orderIntents.signalId, row.signalId));
+  return { intent: existing!, created: false };
+}
+
+export async function getIntentBySignal(db: EnigmaDb, signalId: string): Promise<IntentRow | null> {
+  const [row] = await db.select().from(orderIntents).where(eq(orderIntents.signalId, signalId));
+  return row ?? null;
+}
+
+export async function setIntentStatus(
+  db: EnigmaDb,
+  id: string,
+  status: string,
+  reason: string | null = null,
+): Promise<void> {
+  await db.update(orderIntents).set({ status, reason }).where(eq(orderIntents.id, id));
+}
+
+/**
+ * Commit an order in state `intent` before anything is sent. The clientOid is unique: a second call
+ * with the same clientOid returns the existing row (`created: false`), whatever state it reached.
+ */
+export async function insertOrderIntent(
+  db: EnigmaDb,
+  row: OrderInsert,
+): Promise<{ order: OrderRow; created: boolean }> {
+  const [created] = await db
+    .insert(orders)
+    .values({ ...row, status: 'intent' })
+    .onConflictDoNothing({ target: orders.clientOid })
+    .returning();
+  if (created) return { order: created, created: true };
+  const [existing] = await db.select().from(orders).where(eq(orders.clientOid, row.clientOid));
+  return { order: existing!, created: false };
+}
+
+export async function updateOrder(
+  db: EnigmaDb,
+  id: string,
+  patch: Partial<
+    Pick<
+      OrderInsert,
+      | 'status'
+      | 'reason'
+      | 'exchangeOrderId'
+      | 'filledSize'
+      | 'avgFillPrice'
+      | 'submittedAt'
+      | 'doneAt'
+      | 'raw'
+      | 'stopPrice'
+    >
+  >,
+): Promise<OrderRow> {
+  const [row] = await db.update(orders).set(patch).where(eq(orders.id, id)).returning();
+  if (!row) throw new Error(`no order ${id}`);
+  return row;
+}
+
+export async function getOrderByClientOid(db: EnigmaDb, clientOid: string): Promise<OrderRow | null> {
+  const [row] = await db.select().from(orders).where(eq(orders.clientOid, clientOid));
+  return row ?? null;
+}
+
+export async function getOrderByExchangeId(db: EnigmaDb, exchangeOrderId: string): Promise<OrderRow | null> {
+  const [row] = await db.select().from(orders).where(eq(orders.exchangeOrderId, exchangeOrderId));
+  return row ?? null;
+}
+
+/** Orders of the account that may still trade (or whose outcome is unknown). */
+export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: string): Promise<OrderRow[]> {
+  const where = [eq(orders.accountId, accountId), inArray(orders.status, [...LIVE_ORDER_STATUSES])];
+  if (symbol) where.push(eq(orders.symbol, symbol));
+  return db
+    .select()
+    .from(orders)
+    .where(and(...where))
+    .orderBy(orders.createdAt);
+}
+
+export async function ordersOfSignal(db: EnigmaDb, signalId: string): Promise<OrderRow[]> {
+  return db.select().from(orders).where(eq(orders.signalId, signalId)).orderBy(orders.createdAt);
+}
+
+// ── fills and positions ─────────────────────────────────────────────────────────────────────────
+
+/** Record a fill once per (account, trade id); false when it was already recorded. */
+export async function insertFill(db: EnigmaDb, row: typeof fills.$inferInsert): Promise<boolean> {
+  const inserted = await db.insert(fills).values(row).onConflictDoNothing().returning({ id: fills.id });
+  return inserted.length > 0;
+}
+
+export async function fillsOfAccount(db: EnigmaDb, accountId: string, symbol?: string): Promise<FillRow[]> {
+  const where = [eq(fills.accountId, accountId)];
+  if (symbol) where.push(eq(fills.symbol, symbol));
+  return db
+    .select()
+    .from(fills)
+    .where(and(...where))
+    .orderBy(fills.filledAt);
+}
+
+/** The newest fill time of the account on `symbol` (where a fill sync resumes). */
+export async function latestFillTime(db: EnigmaDb, accountId: string, symbol: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ t: fills.filledAt })
+    .from(fills)
+    .where(and(eq(fills.accountId, accountId), eq(fills.symbol, symbol)))
+    .orderBy(desc(fills.filledAt))
+    .limit(1);
+  return row?.t ?? null;
+}
+
+export async function getPosition(
+  db: EnigmaDb,
+  accountId: string,
+  symbol: string,
+): Promise<PositionRow | null> {
+  const [row] = await db
+    .select()
+    .from(positions)
+    .where(and(eq(positions.accountId, accountId), eq(positions.symbol, symbol)));
+  return row ?? null;
+}
+
+export async function listPositions(
+  db: EnigmaDb,
+  accountId: string,
+  openOnly = false,
+): Promise<PositionRow[]> {
+  const where = [eq(positions.accountId, accountId)];
+  if (openOnly) where.push(ne(positions.qty, 0));
+  return db
+    .select()
+    .from(positions)
+    .where(and(...where))
+    .orderBy(positions.symbol);
+}
+
+/** Insert or replace the position of (account, symbol); a whole row read earlier may be passed back with changes. */
+export async function savePosition(
+  db: EnigmaDb,
+  row: Omit<typeof positions.$inferInsert, 'accountId' | 'symbol'> & {
+    accountId: string | null;
+    symbol: string;
+    createdAt?: Date;
+    updatedAt?: Date;
+  },
+): Promise<PositionRow> {
+  const { id: _id, createdAt: _c, updatedAt: _u, ...values } = row;
+  const { accountId: _a, symbol: _s, ...set } = values;
+  const [saved] = await db
+    .insert(positions)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [positions.accountId, positions.symbol],
+      set: { ...set, updatedAt: new Date() },
+    })
+    .returning();
+  return saved!;
+}
+
+export async function insertClosedTrade(db: EnigmaDb, row: typeof closedTrades.$inferInsert): Promise<void> {
+  await db.insert(closedTrades).values(row);
+}
+
+export async function recentClosedTrades(db: EnigmaDb, accountId: string, since: Date) {
+  return db
+    .select()
+    .from(closedTrades)
+    .where(
+      and(eq(closedTrades.accountId, accountId), sql`${closedTrades.closedAt} >= ${since.toISOString()}`),
+    )
+    .orderBy(desc(closedTrades.closedAt));
+}
+
+/** Record a funding settlement once per (account, symbol, time); false when already recorded. */
+export async function insertFundingPayment(
+  db: EnigmaDb,
+  row: typeof fundingPayments.$inferInsert,
+): Promise<boolean> {
+  const inserted = await db
+    .insert(fundingPayments)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: fundingPayments.id });
+  return inserted.length > 0;
+}
+
+// ── risk events ─────────────────────────────────────────────────────────────────────────────────
+
+export interface RiskEventInput {
+  accountId: string | null;
+  signalId?: string | null;
+  intentId?: string | null;
+  code: string;
+  severity: RiskSeverity;
+  message?: string | null;
+  data?: Record<string, unknown>;
+  at?: Date;
+}
+
+export async function insertRiskEvent(db: EnigmaDb, e: RiskEventInput): Promise<void> {
+  await db.insert(riskEvents).values({
+    accountId: e.accountId,
+    signalId: e.signalId ?? null,
+    intentId: e.intentId ?? null,
+    code: e.code,
+    severity: e.severity,
+    message: e.message ?? null,
+    data: e.data ?? {},
+    ...(e.at ? { at: e.at } : {}),
+  });
+}
+
+export async function listRiskEvents(db: EnigmaDb, opts: { code?: string; limit?: number } = {}) {
+  const q = db.select().from(riskEvents);
+  const filtered = opts.code ? q.where(eq(riskEvents.code, opts.code)) : q;
+  return filtered.orderBy(desc(riskEvents.at)).limit(opts.limit ?? 100);
+}
+
+/** Orders that have an exchange id (for attributing exchange fills). */
+export async function ordersWithExchangeIds(
+  db: EnigmaDb,
+  accountId: string,
+  ids: string[],
+): Promise<OrderRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.accountId, accountId),
+        isNotNull(orders.exchangeOrderId),
+        inArray(orders.exchangeOrderId, ids),
+      ),
+    );
+}

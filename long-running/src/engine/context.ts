@@ -1,0 +1,83 @@
+import type { Bus } from '@enigma/core/bus/index';
+import type { TradableContract } from '@enigma/core/risk/checks';
+import type { RiskLimits } from '@enigma/core/risk/limits';
+import type { EventTopic } from '@enigma/core/streams/catalog';
+import type { EnigmaDb } from '@enigma/db';
+import type { Logger } from 'pino';
+import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { Contract } from '../exchange/types.ts';
+import type { EngineMetrics } from './metrics.ts';
+
+/** Time as the engine sees it: injected, so a backtest can drive the same code on simulated time. */
+export interface EngineClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: EngineClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface EngineTuning {
+  /** the lease is renewed every third of this; another engine takes over after it runs out */
+  leaseTtlMs: number;
+  /** periodic reconciliation */
+  reconcileEveryMs: number;
+  /** how long a position may stay without a confirmed stop before it is flattened */
+  protectGraceMs: number;
+  /** polling of an order until it is done (also the REST fallback when the private socket is down) */
+  orderPollMs: number;
+  /** how long an entry order may take to fill before it is reported and left to reconciliation */
+  orderDoneTimeoutMs: number;
+  /** signal entries handled at once across symbols */
+  maxInFlight: number;
+  /** an entry unacked this long (a dead consumer's) is taken over */
+  reclaimIdleMs: number;
+  /** the protection watchdog (stop confirmation, trailing) */
+  protectEveryMs: number;
+}
+
+export const DEFAULT_TUNING: EngineTuning = {
+  leaseTtlMs: 10_000,
+  reconcileEveryMs: 30_000,
+  protectGraceMs: 5_000,
+  orderPollMs: 150,
+  orderDoneTimeoutMs: 15_000,
+  maxInFlight: 256,
+  reclaimIdleMs: 30_000,
+  protectEveryMs: 1_000,
+};
+
+/** What every part of the engine shares. */
+export interface EngineContext {
+  db: EnigmaDb;
+  bus: Bus;
+  kucoin: KucoinHttpClient;
+  clock: EngineClock;
+  log: Logger;
+  metrics: EngineMetrics;
+  tuning: EngineTuning;
+  mode: 'paper' | 'live';
+  accountId: string;
+  /** the current lease (name and fence); orders are written only under it */
+  lease: { name: string; fence: number };
+  contracts: ContractBook;
+  /** run `fn` with the symbol's lock held: position, stop and fill changes of one contract are serial */
+  withSymbol<T>(symbol: string, fn: () => Promise<T>): Promise<T>;
+  /** publish a dashboard event (best effort) */
+  publish(topic: EventTopic, event: Record<string, unknown>): void;
+  /** the risk limits in force, or null when the stored value does not parse (everything blocks) */
+  limits(): RiskLimits | null;
+  killSwitch(): { on: boolean; reason: string | null };
+  breaker(): 'active' | 'reduce_only' | 'halted';
+  /** count an exchange call's outcome for the error-rate breaker */
+  exchangeOutcome(ok: boolean): void;
+}
+
+/** The exchange's contracts: the one source of truth for what can be traded. */
+export interface ContractBook {
+  get(symbol: string): TradableContract | undefined;
+  raw(symbol: string): Contract | undefined;
+  symbols(): string[];
+}

@@ -1,0 +1,597 @@
+import { hostname } from 'node:os';
+import { type Bus, BusError, type StreamEntry, typedStream } from '@enigma/core/bus/index';
+import { DEFAULT_STRATEGY, strategyKey } from '@enigma/core/engine/strategy';
+import { type RiskLimits, resolveRiskLimits } from '@enigma/core/risk/limits';
+import {
+  type CommandEnvelopeEntry,
+  commandEnvelopeSchema,
+  type EventTopic,
+  type SignalEntry,
+  signalEntrySchema,
+} from '@enigma/core/streams/catalog';
+import {
+  acquireLease,
+  advanceSignal,
+  type EnigmaDb,
+  ensureAccount,
+  getSetting,
+  insertRiskEvent,
+  putSetting,
+  releaseLease,
+  signalsInProgress,
+} from '@enigma/db';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { KucoinWs } from '../exchange/kucoin/ws.ts';
+import { subscribe } from '../exchange/kucoin/ws-topics.ts';
+import type { DisabledModel, SignalModel } from '../ml/signal-model.ts';
+import { Breakers } from './breakers.ts';
+import { CommandHandler } from './commands.ts';
+import {
+  DEFAULT_TUNING,
+  type EngineClock,
+  type EngineContext,
+  type EngineTuning,
+  systemClock,
+} from './context.ts';
+import { Executor } from './executor.ts';
+import { Ledger } from './ledger.ts';
+import { AtrSource, ExchangeContracts, MarketView } from './market.ts';
+import { engineMetrics } from './metrics.ts';
+import { Protection } from './protection.ts';
+import { type ReconcileReport, Reconciler } from './reconcile.ts';
+import { RiskInputs } from './risk-inputs.ts';
+import { SignalScorer } from './scoring.ts';
+import { SignalHandler } from './signals.ts';
+
+export const SIGNALS_STREAM = 'signals:incoming';
+export const COMMANDS_STREAM = 'commands';
+export const ENGINE_GROUP = 'engine';
+/** Settings key of the kill switch (written by the API with its command, read here). */
+export const KILL_SWITCH_KEY = 'risk.kill_switch';
+export const RISK_LIMITS_KEY = 'risk.limits';
+/** Settings key where the engine publishes the exchange's tradable contracts for intake and the collector. */
+export const TRADABLE_CONTRACTS_KEY = 'exchange.contracts';
+
+export interface EngineOptions {
+  db: EnigmaDb;
+  bus: Bus;
+  kucoin: KucoinHttpClient;
+  logger: Logger;
+  mode: 'paper' | 'live';
+  /** the exchange account row the engine trades (created on first use) */
+  accountName?: string;
+  /** this process's name in the lease (default host:pid) */
+  holder?: string;
+  model: SignalModel | DisabledModel;
+  clock?: EngineClock;
+  tuning?: Partial<EngineTuning>;
+  registry?: Registry;
+  /** subscribe to the private WebSocket (orders, stops, positions) to react at once; REST polling always runs */
+  privateSocket?: boolean;
+  /** a default strategy for these sources when none is stored (the embedded default's TradingView source) */
+  defaultStrategyFor?: string[];
+}
+
+export interface EngineStatus {
+  state: 'waiting_for_lease' | 'reconciling' | 'trading' | 'stopped' | 'lease_lost';
+  holder: string;
+  fence: number | null;
+  reconciledAt: number | null;
+  lastReconcile: ReconcileReport | null;
+  killSwitch: { on: boolean; reason: string | null };
+  breaker: 'active' | 'reduce_only' | 'halted';
+  inFlight: number;
+}
+
+/**
+ * The execution and risk engine: reads `signals:incoming` and `commands` as the consumer group
+ * `engine`, trades one exchange account under a lease with fencing, reconciles before the first trade
+ * after any start, periodically and after every private-socket reconnect, and keeps every position
+ * protected. Entries are handled in parallel across contracts and in order within one.
+ */
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly executor: Executor;
+  readonly ledger: Ledger;
+  readonly protection: Protection;
+  readonly reconciler: Reconciler;
+  readonly signals: SignalHandler;
+  readonly commands: CommandHandler;
+  readonly market: MarketView;
+  readonly breakers: Breakers;
+  private readonly riskInputs: RiskInputs;
+  private readonly contracts: ExchangeContracts;
+  private readonly holder: string;
+  private readonly stop = new AbortController();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inHand = new Set<string>();
+  private loops: Promise<void>[] = [];
+  private ws: KucoinWs | null = null;
+  private limitsCache: { at: number; value: RiskLimits | null } | null = null;
+  private kill: { on: boolean; reason: string | null } = { on: false, reason: null };
+  private status: EngineStatus['state'] = 'waiting_for_lease';
+  private reconciledAt: number | null = null;
+  private lastReconcile: ReconcileReport | null = null;
+  private staleSince: number | null = null;
+  private reconcileRequested = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    const clock = opts.clock ?? systemClock;
+    const log = opts.logger.child({ component: 'engine' });
+    this.holder = opts.holder ?? `${hostname()}:${process.pid}`;
+    this.contracts = new ExchangeContracts(opts.kucoin);
+    const tuning = { ...DEFAULT_TUNING, ...(opts.tuning ?? {}) };
+    let breakers: Breakers;
+    this.ctx = {
+      db: opts.db,
+      bus: opts.bus,
+      kucoin: opts.kucoin,
+      clock,
+      log,
+      metrics: engineMetrics(opts.registry),
+      tuning,
+      mode: opts.mode,
+      accountId: '',
+      lease: { name: '', fence: -1 },
+      contracts: this.contracts,
+      withSymbol: (symbol, fn) => this.withSymbol(symbol, fn),
+      publish: (topic, event) => this.publish(topic, event),
+      limits: () => this.limitsCache?.value ?? null,
+      killSwitch: () => this.kill,
+      breaker: () => breakers.state(),
+      exchangeOutcome: (ok) => breakers.recordOutcome(ok),
+    };
+    breakers = new Breakers(this.ctx);
+    this.breakers = breakers;
+    this.market = new MarketView(opts.kucoin, clock, log);
+    const atr = new AtrSource(opts.db, clock);
+    this.executor = new Executor(this.ctx);
+    this.ledger = new Ledger(this.ctx);
+    this.protection = new Protection(this.ctx, this.executor, this.market, atr);
+    this.reconciler = new Reconciler(this.ctx, this.executor, this.ledger, this.protection);
+    this.riskInputs = new RiskInputs(this.ctx, this.market);
+    this.signals = new SignalHandler(
+      this.ctx,
+      this.executor,
+      this.ledger,
+      this.protection,
+      atr,
+      new SignalScorer(opts.db, opts.model, clock),
+      this.riskInputs,
+    );
+    this.commands = new CommandHandler(
+      this.ctx,
+      this.executor,
+      this.ledger,
+      this.protection,
+      this.riskInputs,
+      (on, reason, flatten) => this.setKillSwitch(on, reason, flatten),
+    );
+  }
+
+  /** Start: account, contracts, lease (waits for it), reconciliation, then the consumers and timers. */
+  async start(): Promise<void> {
+    const { ctx, opts } = this;
+    if (opts.mode === 'live' && !opts.kucoin) throw new Error('live mode needs KuCoin credentials');
+    ctx.accountId = await ensureAccount(
+      opts.db,
+      opts.accountName ?? 'default',
+      opts.mode === 'live' ? 'live' : 'paper',
+    );
+    ctx.lease.name = `engine:${ctx.accountId}`;
+    await opts.kucoin.syncTime().catch((error) => ctx.log.warn({ err: error }, 'server time sync failed'));
+    const symbols = await this.contracts.load();
+    await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols, at: ctx.clock.now() }, 'engine');
+    for (const source of opts.defaultStrategyFor ?? []) {
+      if ((await getSetting(opts.db, strategyKey(source))) === undefined)
+        await putSetting(opts.db, strategyKey(source), DEFAULT_STRATEGY, 'engine');
+    }
+    await this.refreshSettings();
+    await this.breakers.load();
+    await this.market.listen(opts.bus);
+    await this.acquire();
+    this.loops.push(this.leaseLoop());
+    if (opts.privateSocket !== false) await this.startPrivateSocket();
+    // Fail closed: nothing is traded until the first reconciliation has succeeded.
+    this.status = 'reconciling';
+    for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
+      try {
+        await this.reconcile();
+        break;
+      } catch (error) {
+        ctx.log.error({ err: error, attempt }, 'reconciliation failed: not trading until it succeeds');
+        await ctx.clock.sleep(Math.min(30_000, 500 * 2 ** attempt));
+      }
+    }
+    if (this.stop.signal.aborted) return;
+    this.status = 'trading';
+    ctx.log.info(
+      { mode: opts.mode, account: opts.accountName ?? 'default', fence: ctx.lease.fence, symbols },
+      'engine trading',
+    );
+    this.loops.push(
+      this.consumeLoop<SignalEntry>(
+        SIGNALS_STREAM,
+        signalEntrySchema,
+        (e) => e.payload.symbol,
+        (e, readAt) => this.signals.handle(e.payload, readAt),
+      ),
+      this.consumeLoop<CommandEnvelopeEntry>(
+        COMMANDS_STREAM,
+        commandEnvelopeSchema,
+        () => '__commands__',
+        (e) => this.commands.handle(e.payload),
+      ),
+      this.every(tuning(this).protectEveryMs, () => this.watchdog()),
+      this.every(tuning(this).reconcileEveryMs, () => this.reconcile()),
+      this.every(1_000, () => this.refreshSettings()),
+      this.every(600_000, async () => {
+        const list = await this.contracts.load();
+        await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols: list, at: ctx.clock.now() }, 'engine');
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    this.status = 'stopped';
+    await this.ws?.close().catch(() => {});
+    await this.market.close();
+    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.chains.values()]);
+    if (this.ctx.lease.fence > 0)
+      await releaseLease(this.opts.db, this.ctx.lease.name, this.holder, this.ctx.lease.fence).catch(
+        () => {},
+      );
+  }
+
+  statusReport(): EngineStatus {
+    return {
+      state: this.status,
+      holder: this.holder,
+      fence: this.ctx.lease.fence > 0 ? this.ctx.lease.fence : null,
+      reconciledAt: this.reconciledAt,
+      lastReconcile: this.lastReconcile,
+      killSwitch: this.kill,
+      breaker: this.breakers.state(),
+      inFlight: this.inHand.size,
+    };
+  }
+
+  /** Run one reconciliation now (also what the periodic timer and a socket reconnect do). */
+  async reconcile(): Promise<ReconcileReport> {
+    const report = await this.reconciler.run();
+    this.reconciledAt = this.ctx.clock.now();
+    this.lastReconcile = report;
+    await this.resumeStuckSignals();
+    return report;
+  }
+
+  // ── lease ──────────────────────────────────────────────────────────────────────────────────────
+
+  private async acquire(): Promise<void> {
+    const { ctx } = this;
+    let logged = false;
+    while (!this.stop.signal.aborted) {
+      const lease = await acquireLease(
+        ctx.db,
+        ctx.lease.name,
+        this.holder,
+        ctx.tuning.leaseTtlMs,
+        new Date(ctx.clock.now()),
+      );
+      if (lease) {
+        ctx.lease.fence = lease.fence;
+        ctx.log.info({ holder: this.holder, fence: lease.fence }, 'engine lease acquired');
+        return;
+      }
+      if (!logged)
+        ctx.log.warn({ lease: ctx.lease.name }, 'another engine holds the lease: waiting to take over');
+      logged = true;
+      this.status = 'waiting_for_lease';
+      await ctx.clock.sleep(Math.max(200, ctx.tuning.leaseTtlMs / 4));
+    }
+  }
+
+  private async leaseLoop(): Promise<void> {
+    const { ctx } = this;
+    while (!this.stop.signal.aborted) {
+      await ctx.clock.sleep(ctx.tuning.leaseTtlMs / 3);
+      if (this.stop.signal.aborted) return;
+      try {
+        const lease = await acquireLease(
+          ctx.db,
+          ctx.lease.name,
+          this.holder,
+          ctx.tuning.leaseTtlMs,
+          new Date(ctx.clock.now()),
+        );
+        if (!lease || lease.fence !== ctx.lease.fence) {
+          // Another engine took over: stop trading at once (fenced writes would fail anyway).
+          this.status = 'lease_lost';
+          ctx.log.error({ fence: ctx.lease.fence, now: lease?.fence ?? null }, 'engine lease lost: stopping');
+          ctx.lease.fence = -1;
+          this.stop.abort();
+          return;
+        }
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'lease renewal failed');
+      }
+    }
+  }
+
+  // ── stream consumers ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Read a stream as the `engine` group and hand each entry to the chain of its key (its contract):
+   * parallel across keys, in order within one, acked when handled. A failing entry stays pending and is
+   * retried after `reclaimIdleMs`; after 5 deliveries it is dead-lettered with the error.
+   */
+  private async consumeLoop<T>(
+    stream: string,
+    schema: Parameters<typeof typedStream>[2],
+    keyOf: (e: StreamEntry<T>) => string,
+    handle: (e: StreamEntry<T>, readAt: number) => Promise<void>,
+  ): Promise<void> {
+    const { ctx } = this;
+    const typed = typedStream(this.opts.bus, stream, schema, {
+      onInvalid: (entry, reason) =>
+        ctx.log.warn({ stream, id: entry.id, reason }, 'malformed stream entry dead-lettered'),
+    });
+    const consumer = this.holder;
+    await this.opts.bus.ensureGroup(stream, ENGINE_GROUP, { start: 'beginning' });
+    const lastError = new Map<string, string>();
+    let nextReclaim = 0;
+    const dispatch = (entry: StreamEntry<T>) => {
+      if (this.inHand.has(`${stream}|${entry.id}`)) return;
+      if (entry.deliveries > 5) {
+        void typed.deadLetter(
+          ENGINE_GROUP,
+          entry as StreamEntry<unknown>,
+          `handler failed ${entry.deliveries - 1} times; last error: ${lastError.get(entry.id) ?? 'unknown'}`,
+        );
+        return;
+      }
+      const readAt = ctx.clock.now();
+      const key = `${stream}|${keyOf(entry)}`;
+      this.inHand.add(`${stream}|${entry.id}`);
+      const prev = this.chains.get(key) ?? Promise.resolve();
+      const next = prev.then(async () => {
+        try {
+          await handle(entry, readAt);
+          await typed.ack(ENGINE_GROUP, [entry.id]);
+          lastError.delete(entry.id);
+        } catch (error) {
+          lastError.set(entry.id, error instanceof Error ? error.message : String(error));
+          ctx.log.warn(
+            { stream, id: entry.id, err: error },
+            'engine handler failed: the entry will be retried',
+          );
+        } finally {
+          this.inHand.delete(`${stream}|${entry.id}`);
+        }
+      });
+      this.chains.set(key, next);
+      void next.then(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    };
+    while (!this.stop.signal.aborted) {
+      try {
+        if (this.inHand.size >= ctx.tuning.maxInFlight) {
+          await ctx.clock.sleep(5);
+          continue;
+        }
+        if (ctx.clock.now() >= nextReclaim) {
+          nextReclaim = ctx.clock.now() + Math.min(ctx.tuning.reclaimIdleMs, 5_000);
+          for (const e of await typed.reclaim(ENGINE_GROUP, consumer, {
+            minIdleMs: ctx.tuning.reclaimIdleMs,
+            count: 50,
+          }))
+            dispatch(e as StreamEntry<T>);
+        }
+        const entries = await typed.readGroup(ENGINE_GROUP, consumer, { count: 50, blockMs: 200 });
+        for (const e of entries) dispatch(e as StreamEntry<T>);
+      } catch (error) {
+        if (error instanceof BusError && error.code === 'CLOSED') return;
+        if (this.stop.signal.aborted) return;
+        ctx.log.warn({ stream, err: error }, 'stream read failed: retrying');
+        await ctx.clock.sleep(500);
+      }
+    }
+  }
+
+  // ── timers ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async every(ms: number, fn: () => Promise<unknown>): Promise<void> {
+    while (!this.stop.signal.aborted) {
+      await this.ctx.clock.sleep(ms);
+      if (this.stop.signal.aborted) return;
+      try {
+        await fn();
+      } catch (error) {
+        this.ctx.log.warn({ err: error }, 'engine periodic task failed');
+      }
+    }
+  }
+
+  /** Protection watchdog: every open position protected (or flattened past the grace), trailing stops moved, breakers evaluated. */
+  private async watchdog(): Promise<void> {
+    const { ctx } = this;
+    if (this.reconcileRequested) {
+      this.reconcileRequested = false;
+      await this.reconcile();
+    }
+    const { listPositions } = await import('@enigma/db');
+    const open = await listPositions(ctx.db, ctx.accountId, true);
+    let unprotected = 0;
+    let stale = false;
+    for (const pos of open) {
+      const m = this.market.peek(pos.symbol);
+      if (!m.markAt || ctx.clock.now() - m.markAt > 60_000) stale = true;
+      await this.withSymbol(pos.symbol, async () => {
+        await this.protection.trail(pos.symbol, await this.trailingOf(pos.signalId));
+        const state = await this.protection.ensure(pos.symbol);
+        if (state === 'unprotected') unprotected++;
+      });
+    }
+    ctx.metrics.unprotected.set(unprotected);
+    this.staleSince = stale ? (this.staleSince ?? ctx.clock.now()) : null;
+    const limits = ctx.limits();
+    const equity =
+      open.length > 0 || !this.breakers.list().some((b) => b.scope === 'drawdown')
+        ? (await this.riskInputs.balance()).equity
+        : null;
+    await this.breakers.evaluate(limits, equity, this.staleSince ? ctx.clock.now() - this.staleSince : 0);
+  }
+
+  private async trailingOf(
+    signalId: string | null,
+  ): Promise<{ activateR: string; distanceR: string } | null> {
+    if (!signalId) return null;
+    const { getIntentBySignal } = await import('@enigma/db');
+    const intent = await getIntentBySignal(this.ctx.db, signalId);
+    const t = (intent?.params as { trailing?: { activateR: string; distanceR: string } | null } | undefined)
+      ?.trailing;
+    return t ?? null;
+  }
+
+  /** Signals left mid-way (an order still open at the time, a crash between steps): resumed by reconciliation. */
+  private async resumeStuckSignals(): Promise<void> {
+    const { ctx } = this;
+    const cutoff = new Date(ctx.clock.now() - 10_000);
+    const stuck = await signalsInProgress(ctx.db, cutoff);
+    for (const s of stuck) {
+      if (!s.symbol || !s.action) continue;
+      const entry = signalEntrySchema.safeParse({
+        signalId: s.id,
+        source: s.source,
+        symbol: s.symbol,
+        action: s.action === 'long' ? 'buy' : s.action === 'short' ? 'sell' : s.action,
+        interval: s.interval,
+        alertTime: s.alertTime?.getTime() ?? null,
+        receivedAt: s.receivedAt.getTime(),
+        price: s.price,
+        size: s.contracts,
+        orderId: null,
+        indicators: {},
+        conditions: {},
+        route: 'tradingview',
+      });
+      if (!entry.success) continue;
+      await this.withSymbol(s.symbol, () => this.signals.resume(entry.data)).catch((error) =>
+        ctx.log.warn({ signalId: s.id, err: error }, 'resuming a signal failed'),
+      );
+    }
+  }
+
+  // ── settings: kill switch and limits ───────────────────────────────────────────────────────────
+
+  private async refreshSettings(): Promise<void> {
+    const { ctx } = this;
+    try {
+      this.limitsCache = {
+        at: ctx.clock.now(),
+        value: resolveRiskLimits(await getSetting(ctx.db, RISK_LIMITS_KEY)),
+      };
+    } catch (error) {
+      if (this.limitsCache?.value !== null)
+        await insertRiskEvent(ctx.db, {
+          accountId: ctx.accountId || null,
+          code: 'risk_limits_invalid',
+          severity: 'critical',
+          message: (error as Error).message,
+        }).catch(() => {});
+      this.limitsCache = { at: ctx.clock.now(), value: null };
+    }
+    const k = (await getSetting(ctx.db, KILL_SWITCH_KEY)) as { on?: unknown; reason?: unknown } | undefined;
+    const on = k?.on === true;
+    if (on && !this.kill.on) ctx.log.warn({ reason: k?.reason }, 'kill switch is on');
+    this.kill = { on, reason: typeof k?.reason === 'string' ? k.reason : null };
+  }
+
+  /** The kill switch's command: its stored state was written by the API with the command; act on it. */
+  private async setKillSwitch(on: boolean, reason: string, flatten: boolean): Promise<void> {
+    this.kill = { on, reason };
+    if (!on) return;
+    const result = await this.commands.killSwitchActions(flatten, reason);
+    await insertRiskEvent(this.ctx.db, {
+      accountId: this.ctx.accountId,
+      code: 'kill_switch',
+      severity: 'critical',
+      message: `kill switch on: ${reason}`,
+      data: { ...result, flattened: result.flattened.join(',') },
+    });
+    this.ctx.publish('risk', { type: 'kill_switch', on, reason, ...result, at: this.ctx.clock.now() });
+  }
+
+  // ── private socket ─────────────────────────────────────────────────────────────────────────────
+
+  private async startPrivateSocket(): Promise<void> {
+    const { ctx } = this;
+    const ws = new KucoinWs({
+      getToken: () => this.opts.kucoin.market.privateToken(),
+      privateChannel: true,
+      logger: ctx.log.child({ component: 'engine-ws' }),
+    });
+    this.ws = ws;
+    ws.on('reconnected', () => {
+      ctx.log.info('private socket reconnected: reconciling');
+      this.reconcileRequested = true;
+    });
+    ws.on('handlerError', (error: unknown) => ctx.log.warn({ err: error }, 'private push failed to parse'));
+    try {
+      await ws.start();
+      await subscribe.orders(ws, (o) => {
+        // A fill or a done order: bring that contract's fills and protection up to date now.
+        if (o.type === 'match' || o.type === 'filled' || o.type === 'canceled') this.kick(o.symbol);
+      });
+      await subscribe.stopOrders(ws, (o) => this.kick((o as { symbol: string }).symbol));
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'private socket unavailable: REST polling only');
+    }
+  }
+
+  private kick(symbol: string): void {
+    if (this.status !== 'trading' || !this.contracts.get(symbol)) return;
+    void this.withSymbol(symbol, async () => {
+      await this.ledger.syncFills(symbol);
+      await this.protection.ensure(symbol);
+    }).catch((error) => this.ctx.log.warn({ symbol, err: error }, 'reacting to a private push failed'));
+  }
+
+  // ── plumbing ───────────────────────────────────────────────────────────────────────────────────
+
+  private withSymbol<T>(symbol: string, fn: () => Promise<T>): Promise<T> {
+    // Re-entrant per async call chain is not needed: callers never nest two symbol sections.
+    const prev = this.locks.get(symbol) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(symbol, tail);
+    void tail.then(() => {
+      if (this.locks.get(symbol) === tail) this.locks.delete(symbol);
+    });
+    return run;
+  }
+
+  private publish(topic: EventTopic, event: Record<string, unknown>): void {
+    this.opts.bus
+      .publish(`events:${topic}`, event)
+      .catch((error) => this.ctx.log.debug({ err: error }, 'event publish failed'));
+  }
+}
+
+function tuning(engine: Engine): EngineTuning {
+  return engine.ctx.tuning;
+}
+
+/** Mark a signal failed from outside the handler (e.g. its entry was dead-lettered). */
+export async function failSignal(db: EnigmaDb, signalId: string, reason: string): Promise<void> {
+  await advanceSignal(db, signalId, { status: 'failed', reason }, ['received', 'scored', 'ordered']);
+}

@@ -1,0 +1,299 @@
+import { applyReport, type OrderState, transition } from '@enigma/core/engine/order-state';
+import { toMoney } from '@enigma/core/money';
+import {
+  getOrderByClientOid,
+  insertOrderIntent,
+  type OrderPurpose,
+  type OrderRow,
+  updateOrder,
+  withFence,
+} from '@enigma/db';
+import type Decimal from 'decimal.js';
+import {
+  DuplicateClientOidError,
+  KucoinError,
+  KucoinNetworkError,
+  OrderNotFoundError,
+  OrderOutcomeUnknownError,
+} from '../exchange/kucoin/errors.ts';
+import type { PlaceOrderRequest } from '../exchange/kucoin/orders.ts';
+import type { Order } from '../exchange/types.ts';
+import type { EngineContext } from './context.ts';
+
+/** Everything needed to send one order, decided before anything is written. */
+export interface OrderSpec {
+  clientOid: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit';
+  size: number;
+  price?: Decimal;
+  reduceOnly: boolean;
+  leverage?: number;
+  marginMode?: 'ISOLATED' | 'CROSS';
+  purpose: OrderPurpose;
+  /** a conditional (stop) order: triggers on the mark price */
+  stop?: { direction: 'up' | 'down'; price: Decimal };
+  timeInForce?: 'GTC' | 'IOC';
+  signalId?: string | null;
+  commandId?: string | null;
+  intentId?: string | null;
+}
+
+/**
+ * The order discipline: the intent row (with its deterministic clientOid and the lease's fence) is
+ * committed BEFORE the request goes on the wire; the answer moves the row through the state table; a
+ * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
+ */
+export class Executor {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Send `spec` once. A repeat with the same clientOid (after a crash, a redelivery) sends nothing when
+   * the order already exists in the database: it is brought up to date from the exchange instead. An
+   * intent that never reached the exchange (looked up, not found) is sent with the same clientOid.
+   */
+  async submit(spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+    const { ctx } = this;
+    const { order, created } = await withFence(ctx.db, ctx.lease, (tx) =>
+      insertOrderIntent(tx, {
+        accountId: ctx.accountId,
+        clientOid: spec.clientOid,
+        signalId: spec.signalId ?? null,
+        commandId: spec.commandId ?? null,
+        intentId: spec.intentId ?? null,
+        symbol: spec.symbol,
+        side: spec.side,
+        purpose: spec.purpose,
+        type: spec.stop ? (spec.type === 'limit' ? 'stop_limit' : 'stop_market') : spec.type,
+        price: spec.price?.toFixed() ?? null,
+        stopPrice: spec.stop?.price.toFixed() ?? null,
+        stopPriceType: spec.stop ? 'MP' : null,
+        size: spec.size,
+        leverage: spec.leverage !== undefined ? String(spec.leverage) : null,
+        marginMode: spec.marginMode ?? null,
+        reduceOnly: spec.reduceOnly,
+        timeInForce: spec.timeInForce ?? null,
+        fence: ctx.lease.fence,
+      }),
+    );
+    if (!created) {
+      if (order.status !== 'intent') return this.refresh(order);
+      // An intent from an earlier run: send only if the exchange has never seen it.
+      const found = await this.lookup(order);
+      if (found !== 'absent') return found;
+    }
+    return this.send(order, spec, onWire);
+  }
+
+  private async send(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+    const { ctx } = this;
+    let row = await updateOrder(ctx.db, order.id, {
+      status: transition(order.status as OrderState, 'submit'),
+      submittedAt: new Date(ctx.clock.now()),
+    });
+    const request: PlaceOrderRequest = {
+      clientOid: spec.clientOid,
+      symbol: spec.symbol,
+      side: spec.side,
+      type: spec.type,
+      size: spec.size,
+      ...(spec.price ? { price: spec.price } : {}),
+      ...(spec.leverage !== undefined ? { leverage: spec.leverage } : {}),
+      ...(spec.marginMode ? { marginMode: spec.marginMode } : {}),
+      ...(spec.reduceOnly ? { reduceOnly: true } : {}),
+      ...(spec.timeInForce && spec.type === 'limit' ? { timeInForce: spec.timeInForce } : {}),
+      ...(spec.stop
+        ? { stop: { direction: spec.stop.direction, price: spec.stop.price, priceType: 'MP' as const } }
+        : {}),
+    };
+    try {
+      onWire?.();
+      const ack = await ctx.kucoin.trade.placeOrder(request);
+      ctx.exchangeOutcome(true);
+      row = await updateOrder(ctx.db, row.id, { status: 'open', exchangeOrderId: ack.orderId });
+      ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'accepted' });
+    } catch (error) {
+      row = await this.onSendError(row, spec, error);
+    }
+    ctx.publish('orders', {
+      type: 'order.changed',
+      orderId: row.id,
+      clientOid: row.clientOid,
+      status: row.status,
+      symbol: row.symbol,
+      at: ctx.clock.now(),
+    });
+    return row;
+  }
+
+  private async onSendError(row: OrderRow, spec: OrderSpec, error: unknown): Promise<OrderRow> {
+    const { ctx } = this;
+    if (error instanceof DuplicateClientOidError) {
+      // The exchange already has this clientOid: it is ours from an earlier attempt.
+      const found = await this.lookup(row);
+      if (found !== 'absent') return found;
+    }
+    if (
+      error instanceof KucoinError &&
+      !(error.kind === 'exchangeUnavailable' || error.kind === 'rateLimited')
+    ) {
+      // A business refusal is an answer, not an exchange failure: it does not count toward the error rate.
+      ctx.exchangeOutcome(true);
+      ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'rejected' });
+      ctx.log.warn(
+        { clientOid: spec.clientOid, code: error.code, err: error.message },
+        'order rejected by the exchange',
+      );
+      return updateOrder(ctx.db, row.id, {
+        status: 'rejected',
+        reason: `exchange_${error.code}: ${error.exchangeMessage}`.slice(0, 500),
+        doneAt: new Date(ctx.clock.now()),
+      });
+    }
+    if (error instanceof KucoinNetworkError && !error.sent) {
+      ctx.exchangeOutcome(false);
+      ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'not_sent' });
+      return updateOrder(ctx.db, row.id, {
+        status: 'rejected',
+        reason: `not_sent: ${error.message}`.slice(0, 500),
+        doneAt: new Date(ctx.clock.now()),
+      });
+    }
+    // Lost answer, 5xx after sending, an unresolved lookup: the outcome is unknown, never a failure.
+    ctx.exchangeOutcome(false);
+    ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'unknown' });
+    ctx.log.warn(
+      {
+        clientOid: spec.clientOid,
+        err: error instanceof Error ? error.message : String(error),
+        unresolved: error instanceof OrderOutcomeUnknownError,
+      },
+      'order outcome unknown: left to reconciliation (looked up by clientOid, never re-sent)',
+    );
+    return updateOrder(ctx.db, row.id, {
+      status: transition(row.status as OrderState, 'lost'),
+      reason: `outcome_unknown: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
+    });
+  }
+
+  /**
+   * Look an order up by its clientOid and bring the row up to date. 'absent' when the exchange has never
+   * seen it (only then may an intent be sent).
+   */
+  async lookup(row: OrderRow): Promise<OrderRow | 'absent'> {
+    const { ctx } = this;
+    let found: Order | null;
+    try {
+      found = await ctx.kucoin.trade.orderByClientOid(row.clientOid);
+    } catch (error) {
+      if (error instanceof OrderNotFoundError || (error instanceof KucoinError && error.kind === 'notFound'))
+        found = null;
+      else throw error;
+    }
+    if (!found) return 'absent';
+    return this.applyExchangeOrder(row, found);
+  }
+
+  /** Bring one row up to date from the exchange (by id, or by clientOid when the id is unknown). */
+  async refresh(row: OrderRow): Promise<OrderRow> {
+    const { ctx } = this;
+    if (row.status === 'filled' || row.status === 'canceled' || row.status === 'rejected') return row;
+    if (!row.exchangeOrderId) {
+      const found = await this.lookup(row);
+      if (found !== 'absent') return found;
+      // Not at the exchange: an intent or a lost request that never arrived.
+      const age = ctx.clock.now() - (row.submittedAt ?? row.createdAt).getTime();
+      if (row.status === 'intent' || age < 5_000) return row;
+      return updateOrder(ctx.db, row.id, {
+        status: 'rejected',
+        reason: 'not_at_exchange: the request never reached the exchange (looked up by clientOid)',
+        doneAt: new Date(ctx.clock.now()),
+      });
+    }
+    let found: Order | null = null;
+    try {
+      found = await ctx.kucoin.trade.order(row.exchangeOrderId);
+    } catch (error) {
+      if (!(error instanceof OrderNotFoundError)) throw error;
+    }
+    if (!found) return row;
+    return this.applyExchangeOrder(row, found);
+  }
+
+  private async applyExchangeOrder(row: OrderRow, o: Order): Promise<OrderRow> {
+    const { ctx } = this;
+    const done = o.status === 'done' || !o.isActive;
+    // An untriggered stop order is `open` with nothing filled.
+    const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
+    const next = applyReport(from, o.size, o.filledSize, done);
+    if (next === row.status && o.filledSize === row.filledSize && row.exchangeOrderId === o.id) return row;
+    const updated = await updateOrder(ctx.db, row.id, {
+      status: next,
+      exchangeOrderId: o.id,
+      filledSize: o.filledSize,
+      avgFillPrice:
+        o.avgFillPrice?.toFixed() ??
+        (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
+      ...(done ? { doneAt: new Date(o.endAt ?? ctx.clock.now()) } : {}),
+    });
+    ctx.publish('orders', {
+      type: 'order.changed',
+      orderId: updated.id,
+      clientOid: updated.clientOid,
+      status: updated.status,
+      symbol: updated.symbol,
+      at: ctx.clock.now(),
+    });
+    return updated;
+  }
+
+  /** Poll an order until it is done (or `timeoutMs`); returns the last known row. */
+  async awaitDone(row: OrderRow, timeoutMs = this.ctx.tuning.orderDoneTimeoutMs): Promise<OrderRow> {
+    const { ctx } = this;
+    const deadline = ctx.clock.now() + timeoutMs;
+    let current = row;
+    for (;;) {
+      if (current.status === 'filled' || current.status === 'canceled' || current.status === 'rejected')
+        return current;
+      try {
+        current = await this.refresh(current);
+      } catch (error) {
+        ctx.log.warn({ clientOid: row.clientOid, err: error }, 'order status lookup failed');
+      }
+      if (current.status === 'filled' || current.status === 'canceled' || current.status === 'rejected')
+        return current;
+      if (ctx.clock.now() >= deadline) return current;
+      await ctx.clock.sleep(ctx.tuning.orderPollMs);
+    }
+  }
+
+  /** Cancel an order at the exchange (by id or clientOid) and record the outcome; true when it is no longer live. */
+  async cancel(row: OrderRow, reason: string): Promise<boolean> {
+    const { ctx } = this;
+    try {
+      if (row.exchangeOrderId) await ctx.kucoin.trade.cancelOrder(row.exchangeOrderId);
+      else await ctx.kucoin.trade.cancelOrderByClientOid(row.clientOid, row.symbol);
+    } catch (error) {
+      if (
+        !(error instanceof OrderNotFoundError) &&
+        !(error instanceof KucoinError && error.code === '100001')
+      ) {
+        ctx.log.warn({ clientOid: row.clientOid, err: error }, 'cancel failed');
+        return false;
+      }
+    }
+    // A cancel can race a fill: the exchange's report decides, never the assumption that it was cancelled.
+    const after = await this.refresh(row).catch(() => row);
+    const done = after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
+    if (done && after.status === 'canceled' && after.reason === null)
+      await updateOrder(ctx.db, after.id, { reason });
+    return done;
+  }
+
+  getByClientOid(clientOid: string) {
+    return getOrderByClientOid(this.ctx.db, clientOid);
+  }
+}
+
+export const priceOf = (s: string | null) => (s === null ? null : toMoney(s));

@@ -1,0 +1,271 @@
+import { applyFill } from '@enigma/core/contract/math';
+import type { ContractSpec } from '@enigma/core/contract/specs';
+import { Money, toMoney } from '@enigma/core/money';
+import {
+  fillsOfAccount,
+  getPosition,
+  insertClosedTrade,
+  insertFill,
+  insertFundingPayment,
+  latestFillTime,
+  ordersWithExchangeIds,
+  type PositionRow,
+  savePosition,
+  updateSignalStatus,
+} from '@enigma/db';
+import Decimal from 'decimal.js';
+import type { Fill } from '../exchange/types.ts';
+import type { EngineContext } from './context.ts';
+
+const ZERO = new Money(0);
+const dec = (s: string | null | undefined) => (s === null || s === undefined ? ZERO : toMoney(s));
+
+/** The contract maths only needs the multiplier; the exchange's contract list gives it. */
+function specOf(ctx: EngineContext, symbol: string): ContractSpec {
+  const c = ctx.contracts.get(symbol);
+  if (!c) throw new Error(`no contract ${symbol}`);
+  return { multiplier: c.multiplier } as ContractSpec;
+}
+
+/**
+ * Positions and P&L from fills, in decimal: each exchange fill is recorded once (unique trade id), and
+ * the position moves only when a fill is new, in the same transaction, so position = sum of fills.
+ * When a round trip ends (flat, or through zero) it becomes a closed trade with its fees from the fills
+ * and its funding from the exchange's funding history (not estimated).
+ */
+export class Ledger {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** Fetch the exchange's fills for `symbol` since the newest one we have (with overlap) and apply the new ones. */
+  async syncFills(symbol: string, sinceMs?: number): Promise<number> {
+    const { ctx } = this;
+    const last = await latestFillTime(ctx.db, ctx.accountId, symbol);
+    const startAt = sinceMs ?? (last ? last.getTime() - 60_000 : ctx.clock.now() - 24 * 3600_000);
+    const all: Fill[] = [];
+    for (let page = 1; page <= 50; page++) {
+      const res = await ctx.kucoin.trade.fills({ symbol, startAt, currentPage: page, pageSize: 200 });
+      all.push(...res.items);
+      if (page >= res.totalPage || res.items.length === 0) break;
+    }
+    if (all.length === 0) return 0;
+    return this.applyFills(symbol, all);
+  }
+
+  /** Apply exchange fills (any order, duplicates allowed): oldest first, each at most once. */
+  async applyFills(symbol: string, list: readonly Fill[]): Promise<number> {
+    const { ctx } = this;
+    const sorted = [...list]
+      .filter((f) => f.symbol === symbol && f.size > 0)
+      .sort((a, b) => a.time - b.time || a.tradeId.localeCompare(b.tradeId));
+    if (sorted.length === 0) return 0;
+    const owners = await ordersWithExchangeIds(ctx.db, ctx.accountId, [
+      ...new Set(sorted.map((f) => f.orderId)),
+    ]);
+    const ownerOf = new Map(owners.map((o) => [o.exchangeOrderId!, o]));
+    let applied = 0;
+    for (const fill of sorted) {
+      const owner = ownerOf.get(fill.orderId);
+      const closed = await ctx.db.transaction(async (tx) => {
+        const inserted = await insertFill(tx as never, {
+          orderId: owner?.id ?? null,
+          accountId: ctx.accountId,
+          tradeId: fill.tradeId,
+          symbol,
+          side: fill.side,
+          price: fill.price.toFixed(),
+          size: fill.size,
+          fee: fill.fee.toFixed(),
+          feeCurrency: fill.feeCurrency,
+          liquidity: fill.liquidity,
+          filledAt: new Date(fill.time),
+        });
+        if (!inserted) return null;
+        applied++;
+        const pos = await getPosition(tx as never, ctx.accountId, symbol);
+        return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null);
+      });
+      if (closed) await this.finishRoundTrip(symbol, closed);
+    }
+    if (applied > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });
+    return applied;
+  }
+
+  private async moveByFill(
+    tx: EngineContext['db'],
+    symbol: string,
+    pos: PositionRow | null,
+    fill: Fill,
+    signalId: string | null,
+  ): Promise<ClosedRoundTrip | null> {
+    const { ctx } = this;
+    const spec = specOf(ctx, symbol);
+    const qty = pos?.qty ?? 0;
+    const entry = dec(pos?.avgEntryPrice);
+    const signed = fill.side === 'buy' ? fill.size : -fill.size;
+    const out = applyFill(spec, qty, entry, signed, fill.price);
+    const fillAt = new Date(fill.time);
+    const fees = dec(pos?.fees);
+    const realised = dec(pos?.realisedPnl).plus(out.realisedGross);
+    // A fill that crosses zero: the closing share of its fee belongs to the closed trade.
+    const closeShare = out.closedLots / fill.size;
+    const feeClose = fill.fee.mul(closeShare);
+    const feeOpen = fill.fee.minus(feeClose);
+    const endsRoundTrip = qty !== 0 && (out.qty === 0 || Math.sign(out.qty) !== Math.sign(qty));
+    if (endsRoundTrip) {
+      const closed: ClosedRoundTrip = {
+        positionId: pos!.id,
+        signalId: pos!.signalId,
+        side: qty > 0 ? 'long' : 'short',
+        size: Math.max(pos!.maxQty, Math.abs(qty)),
+        entryPrice: entry,
+        exitPrice: fill.price,
+        grossPnl: realised,
+        fees: fees.plus(feeClose),
+        fundingSoFar: dec(pos!.funding),
+        openedAt: pos!.openedAt ?? fillAt,
+        closedAt: fillAt,
+        exitReason: null,
+        realisedBeforeLastFill: dec(pos!.realisedPnl),
+        closedLotsBefore: pos!.maxQty - Math.abs(qty),
+        lastClosedLots: out.closedLots,
+      };
+      const opensNew = out.qty !== 0;
+      await savePosition(tx, {
+        accountId: ctx.accountId,
+        symbol,
+        qty: out.qty,
+        avgEntryPrice: opensNew ? out.entryPrice.toFixed() : null,
+        realisedPnl: '0',
+        fees: opensNew ? feeOpen.toFixed() : '0',
+        funding: '0',
+        maxQty: Math.abs(out.qty),
+        signalId: opensNew ? signalId : null,
+        stopPrice: null,
+        stopDistance: null,
+        bestPrice: null,
+        takeProfits: [],
+        stopConfirmedAt: null,
+        unprotectedSince: opensNew ? fillAt : null,
+        openedAt: opensNew ? fillAt : null,
+        closedAt: opensNew ? null : fillAt,
+        fundingCheckedAt: opensNew ? fillAt : null,
+        // the old stop stays recorded until protection cancels it
+        stopOrderId: pos!.stopOrderId,
+        stopClientOid: pos!.stopClientOid,
+        stopVersion: pos!.stopVersion,
+      });
+      return closed;
+    }
+    const opening = qty === 0;
+    await savePosition(tx, {
+      accountId: ctx.accountId,
+      symbol,
+      qty: out.qty,
+      avgEntryPrice: out.qty === 0 ? null : out.entryPrice.toFixed(),
+      realisedPnl: realised.toFixed(),
+      fees: fees.plus(fill.fee).toFixed(),
+      funding: pos?.funding ?? '0',
+      maxQty: Math.max(pos?.maxQty ?? 0, Math.abs(out.qty)),
+      signalId: opening ? signalId : (pos?.signalId ?? null),
+      openedAt: opening ? fillAt : (pos?.openedAt ?? fillAt),
+      closedAt: null,
+      unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
+      fundingCheckedAt: opening ? fillAt : (pos?.fundingCheckedAt ?? fillAt),
+    });
+    return null;
+  }
+
+  /** Write the closed trade with the exchange's funding over its life, and mark its signal closed. */
+  private async finishRoundTrip(symbol: string, t: ClosedRoundTrip): Promise<void> {
+    const { ctx } = this;
+    const funding = await this.fundingBetween(symbol, t.openedAt.getTime(), t.closedAt.getTime()).catch(
+      (error) => {
+        ctx.log.warn(
+          { symbol, err: error },
+          'funding history unavailable: closed trade records the funding seen so far',
+        );
+        return t.fundingSoFar;
+      },
+    );
+    const spec = specOf(ctx, symbol);
+    // Average exit over every closing fill of the round trip: entry + gross / (closed lots × multiplier × side).
+    const closedLots = t.closedLotsBefore + t.lastClosedLots;
+    const sign = t.side === 'long' ? 1 : -1;
+    const exit =
+      closedLots > 0
+        ? t.entryPrice.plus(t.grossPnl.div(new Decimal(closedLots).mul(spec.multiplier).mul(sign)))
+        : t.exitPrice;
+    const net = t.grossPnl.minus(t.fees).plus(funding);
+    await insertClosedTrade(ctx.db, {
+      accountId: ctx.accountId,
+      positionId: t.positionId,
+      signalId: t.signalId,
+      symbol,
+      side: t.side,
+      size: t.size,
+      entryPrice: t.entryPrice.toFixed(),
+      exitPrice: exit.toFixed(),
+      grossPnl: t.grossPnl.toFixed(),
+      fees: t.fees.toFixed(),
+      funding: funding.toFixed(),
+      netPnl: net.toFixed(),
+      openedAt: t.openedAt,
+      closedAt: t.closedAt,
+      exitReason: t.exitReason,
+    });
+    if (t.signalId)
+      await updateSignalStatus(ctx.db, t.signalId, 'closed', `position closed: net ${net.toFixed(4)} USDT`);
+    ctx.publish('positions', { type: 'position.closed', symbol, netPnl: net.toFixed(), at: ctx.clock.now() });
+  }
+
+  /** Funding the exchange settled on `symbol` between two instants (positive = received), recorded once each. */
+  async fundingBetween(symbol: string, fromMs: number, toMs: number): Promise<Decimal> {
+    const { ctx } = this;
+    let total = new Money(0);
+    const res = await ctx.kucoin.account.fundingHistory({
+      symbol,
+      startAt: fromMs,
+      endAt: toMs + 1,
+      maxCount: 100,
+    });
+    for (const p of res.items) {
+      if (p.time < fromMs || p.time > toMs) continue;
+      total = total.plus(p.funding);
+      await insertFundingPayment(ctx.db, {
+        accountId: ctx.accountId,
+        symbol,
+        fundingRate: p.rate.toFixed(),
+        amount: p.funding.toFixed(),
+        currency: p.currency,
+        positionQty: p.positionQty,
+        markPrice: p.markPrice.toFixed(),
+        fundingTime: new Date(p.time),
+        exchangeId: p.id,
+      });
+    }
+    return total;
+  }
+
+  /** Our fills on `symbol`, for tests and reconciliation. */
+  fills(symbol?: string) {
+    return fillsOfAccount(this.ctx.db, this.ctx.accountId, symbol);
+  }
+}
+
+interface ClosedRoundTrip {
+  positionId: string;
+  signalId: string | null;
+  side: 'long' | 'short';
+  size: number;
+  entryPrice: Decimal;
+  exitPrice: Decimal;
+  grossPnl: Decimal;
+  fees: Decimal;
+  fundingSoFar: Decimal;
+  openedAt: Date;
+  closedAt: Date;
+  exitReason: string | null;
+  realisedBeforeLastFill: Decimal;
+  closedLotsBefore: number;
+  lastClosedLots: number;
+}

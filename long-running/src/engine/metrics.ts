@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Prometheus metrics of the engine. */
+export function engineMetrics(registry?: Registry) {
+  const registers = registry ? [registry] : undefined;
+  const get = <T>(name: string, make: () => T): T =>
+    ((registry ?? undefined)?.getSingleMetric(name) as T | undefined) ?? make();
+  return {
+    signals: get(
+      'enigma_engine_signals_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_signals_total',
+          help: 'signals handled by the engine, by final status',
+          labelNames: ['status'],
+          registers,
+        }),
+    ),
+    orders: get(
+      'enigma_engine_orders_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_orders_total',
+          help: 'orders sent by the engine, by purpose and outcome',
+          labelNames: ['purpose', 'outcome'],
+          registers,
+        }),
+    ),
+    riskBlocks: get(
+      'enigma_engine_risk_blocks_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_risk_blocks_total',
+          help: 'pre-trade risk blocks by reason code',
+          labelNames: ['code'],
+          registers,
+        }),
+    ),
+    decisionSeconds: get(
+      'enigma_engine_decision_seconds',
+      () =>
+        new Histogram({
+          name: 'enigma_engine_decision_seconds',
+          help: 'stream entry read → first order request on the wire',
+          buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+          registers,
+        }),
+    ),
+    unprotected: get(
+      'enigma_engine_unprotected_positions',
+      () =>
+        new Gauge({
+          name: 'enigma_engine_unprotected_positions',
+          help: 'open positions without a confirmed exchange-side stop',
+          registers,
+        }),
+    ),
+  };
+}
+export type EngineMetrics = ReturnType<typeof engineMetrics>;

@@ -1,0 +1,289 @@
+import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { stopDistance, stopPriceFor, takeProfitPriceFor } from '@enigma/core/engine/sizing';
+import { DEFAULT_STRATEGY, type StopRule } from '@enigma/core/engine/strategy';
+import { alignToTick, toMoney } from '@enigma/core/money';
+import {
+  getPosition,
+  insertRiskEvent,
+  liveOrders,
+  type OrderRow,
+  type PositionRow,
+  savePosition,
+  updateSignalStatus,
+} from '@enigma/db';
+import type Decimal from 'decimal.js';
+import type { EngineContext } from './context.ts';
+import type { Executor } from './executor.ts';
+import type { AtrSource, MarketView } from './market.ts';
+
+/**
+ * Every open position gets an exchange-side reduce-only stop (mark-price trigger) sized to the position,
+ * plus optional take-profits; a trailing stop is moved by the engine (ratchet only). A position without
+ * a confirmed stop after `protectGraceMs` is flattened and a critical risk event raised. When a
+ * position is flat, its leftover stops and take-profits are cancelled by us.
+ */
+export class Protection {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly executor: Executor,
+    private readonly market: MarketView,
+    private readonly atr: AtrSource,
+  ) {}
+
+  /** Bring one contract's protection in line with its position (call with the symbol lock held). */
+  async ensure(symbol: string): Promise<'flat' | 'protected' | 'unprotected' | 'flattened'> {
+    const { ctx } = this;
+    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const live = await liveOrders(ctx.db, ctx.accountId, symbol);
+    const stops = live.filter((o) => o.purpose === 'stop');
+    const tps = live.filter((o) => o.purpose === 'take_profit');
+    if (!pos || pos.qty === 0) {
+      for (const o of [...stops, ...tps])
+        await this.executor.cancel(o, 'position closed: leftover protection cancelled');
+      return 'flat';
+    }
+    const qty = pos.qty;
+    const side = qty > 0 ? 'sell' : 'buy';
+    const stopPrice = pos.stopPrice ? toMoney(pos.stopPrice) : await this.defaultStop(symbol, pos);
+    if (!stopPrice) return this.unprotected(pos, 'no stop price: no ATR or mark price to derive one');
+
+    const current = stops.find(
+      (o) =>
+        o.side === side &&
+        o.size === Math.abs(qty) &&
+        o.stopPrice !== null &&
+        toMoney(o.stopPrice).eq(stopPrice),
+    );
+    if (current && (current.status === 'open' || current.status === 'partially_filled')) {
+      if (!pos.stopConfirmedAt || pos.unprotectedSince || pos.stopClientOid !== current.clientOid) {
+        await savePosition(ctx.db, {
+          ...pos,
+          stopPrice: stopPrice.toFixed(),
+          stopOrderId: current.exchangeOrderId,
+          stopClientOid: current.clientOid,
+          stopConfirmedAt: new Date(ctx.clock.now()),
+          unprotectedSince: null,
+        });
+        await this.markProtected(pos);
+      }
+      await this.cancelOthers(stops, current);
+      await this.ensureTakeProfits(pos, tps);
+      return 'protected';
+    }
+    if (current) {
+      // Sent but not confirmed yet (unknown outcome): look it up before anything else is sent.
+      const refreshed = await this.executor.refresh(current);
+      if (refreshed.status === 'open') return this.ensure(symbol);
+      if (refreshed.status !== 'rejected' && refreshed.status !== 'canceled' && refreshed.status !== 'filled')
+        return this.unprotected(pos, 'stop order outcome unknown');
+    }
+    const version = pos.stopVersion + 1;
+    const order = await this.executor.submit({
+      clientOid: clientOidFor('stop', pos.id, version),
+      symbol,
+      side,
+      type: 'market',
+      size: Math.abs(qty),
+      reduceOnly: true,
+      purpose: 'stop',
+      stop: { direction: qty > 0 ? 'down' : 'up', price: stopPrice },
+      signalId: pos.signalId,
+      ...(pos.marginMode ? { marginMode: pos.marginMode as 'ISOLATED' | 'CROSS' } : {}),
+    });
+    await savePosition(ctx.db, { ...pos, stopVersion: version, stopPrice: stopPrice.toFixed() });
+    if (order.status === 'open') {
+      await savePosition(ctx.db, {
+        ...pos,
+        stopVersion: version,
+        stopPrice: stopPrice.toFixed(),
+        stopOrderId: order.exchangeOrderId,
+        stopClientOid: order.clientOid,
+        stopConfirmedAt: new Date(ctx.clock.now()),
+        unprotectedSince: null,
+      });
+      await this.cancelOthers(stops, order);
+      await this.markProtected(pos);
+      ctx.publish('positions', {
+        type: 'position.protected',
+        symbol,
+        stopPrice: stopPrice.toFixed(),
+        at: ctx.clock.now(),
+      });
+      await this.ensureTakeProfits({ ...pos, stopVersion: version }, tps);
+      return 'protected';
+    }
+    const after = (await getPosition(ctx.db, ctx.accountId, symbol))!;
+    return this.unprotected(after, `stop order ${order.status}: ${order.reason ?? ''}`);
+  }
+
+  private async markProtected(pos: PositionRow): Promise<void> {
+    if (!pos.signalId) return;
+    await updateSignalStatus(this.ctx.db, pos.signalId, 'protected', 'exchange-side stop confirmed').catch(
+      () => {},
+    );
+    this.ctx.publish('signals', {
+      type: 'signal.status',
+      signalId: pos.signalId,
+      status: 'protected',
+      at: this.ctx.clock.now(),
+    });
+  }
+
+  private async cancelOthers(stops: OrderRow[], keep: OrderRow): Promise<void> {
+    for (const o of stops)
+      if (o.id !== keep.id) await this.executor.cancel(o, 'replaced by a resized or moved stop');
+  }
+
+  /** No confirmed stop: record since when; past the grace period, flatten reduce-only and raise a critical event. */
+  private async unprotected(pos: PositionRow, why: string): Promise<'unprotected' | 'flattened'> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const since = pos.unprotectedSince?.getTime() ?? now;
+    if (!pos.unprotectedSince) await savePosition(ctx.db, { ...pos, unprotectedSince: new Date(now) });
+    if (now - since < ctx.tuning.protectGraceMs) return 'unprotected';
+    await insertRiskEvent(ctx.db, {
+      accountId: ctx.accountId,
+      signalId: pos.signalId,
+      code: 'unprotected_flattened',
+      severity: 'critical',
+      message: `${pos.symbol} had no confirmed stop for ${Math.round((now - since) / 1000)} s (${why}): flattening`,
+      data: { symbol: pos.symbol, qty: pos.qty },
+    });
+    ctx.publish('risk', {
+      type: 'risk.event',
+      code: 'unprotected_flattened',
+      severity: 'critical',
+      symbol: pos.symbol,
+      at: now,
+    });
+    await this.flatten(pos, 'unprotected');
+    return 'flattened';
+  }
+
+  /** Close the whole position with a reduce-only market order (deterministic clientOid per position and stop version). */
+  async flatten(pos: PositionRow, why: string): Promise<OrderRow | null> {
+    if (pos.qty === 0) return null;
+    const order = await this.executor.submit({
+      clientOid: clientOidFor('flatten', pos.id, pos.stopVersion),
+      symbol: pos.symbol,
+      side: pos.qty > 0 ? 'sell' : 'buy',
+      type: 'market',
+      size: Math.abs(pos.qty),
+      reduceOnly: true,
+      purpose: 'flatten',
+      signalId: pos.signalId,
+    });
+    this.ctx.log.warn({ symbol: pos.symbol, qty: pos.qty, why, status: order.status }, 'position flattened');
+    return this.executor.awaitDone(order);
+  }
+
+  /** A stop for a position the engine did not open (adopted): the default rule from the average entry. */
+  private async defaultStop(symbol: string, pos: PositionRow): Promise<Decimal | null> {
+    const contract = this.ctx.contracts.get(symbol);
+    if (!contract || !pos.avgEntryPrice) return null;
+    const entry = toMoney(pos.avgEntryPrice);
+    const rule: StopRule = DEFAULT_STRATEGY.stop;
+    let distance: Decimal | null = null;
+    if (rule.kind === 'atr')
+      distance = stopDistance(rule, entry, await this.atr.atr(symbol, rule.timeframe, rule.period));
+    // No ATR yet: 2 % of the entry, so an adopted position is never left bare.
+    distance ??= entry.mul('0.02');
+    let price = stopPriceFor(pos.qty > 0 ? 'long' : 'short', entry, distance, contract.tickSize);
+    // A stop already through the mark would trigger at once; place it just beyond the mark instead.
+    const mark = this.market.peek(symbol).mark;
+    if (mark) {
+      if (pos.qty > 0 && price.gte(mark)) price = alignToTick(mark.mul('0.995'), contract.tickSize, 'down');
+      if (pos.qty < 0 && price.lte(mark)) price = alignToTick(mark.mul('1.005'), contract.tickSize, 'up');
+    }
+    return price.gt(0) ? price : null;
+  }
+
+  /** Take-profit levels from the position's plan (`takeProfits`), each a reduce-only limit order. */
+  private async ensureTakeProfits(pos: PositionRow, live: OrderRow[]): Promise<void> {
+    const { ctx } = this;
+    if (pos.takeProfits.length === 0) return;
+    for (const tp of pos.takeProfits) {
+      if (live.some((o) => o.clientOid === tp.clientOid)) continue;
+      const existing = await this.executor.getByClientOid(tp.clientOid);
+      if (existing) continue;
+      await this.executor.submit({
+        clientOid: tp.clientOid,
+        symbol: pos.symbol,
+        side: pos.qty > 0 ? 'sell' : 'buy',
+        type: 'limit',
+        price: toMoney(tp.price),
+        size: Math.min(tp.lots, Math.abs(pos.qty)),
+        reduceOnly: true,
+        purpose: 'take_profit',
+        signalId: pos.signalId,
+      });
+    }
+    ctx.log.debug({ symbol: pos.symbol }, 'take-profits in place');
+  }
+
+  /** Plan take-profit orders for a freshly opened position (`r` multiples of the stop distance). */
+  planTakeProfits(
+    pos: PositionRow,
+    levels: readonly { r: string; fraction: string }[],
+    distance: Decimal,
+  ): { level: number; price: string; lots: number; clientOid: string }[] {
+    const contract = this.ctx.contracts.get(pos.symbol);
+    if (!contract || !pos.avgEntryPrice || levels.length === 0) return [];
+    const entry = toMoney(pos.avgEntryPrice);
+    const side = pos.qty > 0 ? 'long' : 'short';
+    const out: { level: number; price: string; lots: number; clientOid: string }[] = [];
+    let left = Math.abs(pos.qty);
+    levels.forEach((l, i) => {
+      const lots =
+        i === levels.length - 1 ? left : Math.min(left, Math.floor(Math.abs(pos.qty) * Number(l.fraction)));
+      if (lots <= 0) return;
+      left -= lots;
+      out.push({
+        level: i + 1,
+        price: takeProfitPriceFor(side, entry, distance, l.r, contract.tickSize).toFixed(),
+        lots,
+        clientOid: clientOidFor('takeProfit', pos.id, (pos.stopVersion + 1) * 10 + i),
+      });
+    });
+    return out;
+  }
+
+  /** Move trailing stops (ratchet only) for positions whose strategy has `trailing`. */
+  async trail(symbol: string, trailing: { activateR: string; distanceR: string } | null): Promise<void> {
+    const { ctx } = this;
+    if (!trailing) return;
+    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const contract = ctx.contracts.get(symbol);
+    const mark = this.market.peek(symbol).mark;
+    if (
+      !pos ||
+      pos.qty === 0 ||
+      !pos.stopDistance ||
+      !pos.avgEntryPrice ||
+      !pos.stopPrice ||
+      !mark ||
+      !contract
+    )
+      return;
+    const entry = toMoney(pos.avgEntryPrice);
+    const distance = toMoney(pos.stopDistance);
+    const long = pos.qty > 0;
+    const best = pos.bestPrice ? toMoney(pos.bestPrice) : entry;
+    const newBest = long ? (mark.gt(best) ? mark : best) : mark.lt(best) ? mark : best;
+    const moved = long ? newBest.minus(entry) : entry.minus(newBest);
+    let stop = toMoney(pos.stopPrice);
+    if (moved.gte(distance.mul(trailing.activateR))) {
+      const candidate = stopPriceFor(
+        long ? 'long' : 'short',
+        newBest,
+        distance.mul(trailing.distanceR),
+        contract.tickSize,
+      );
+      // Ratchet only: a trailing stop never moves back.
+      if (long ? candidate.gt(stop) : candidate.lt(stop)) stop = candidate;
+    }
+    if (!newBest.eq(best) || !stop.eq(toMoney(pos.stopPrice))) {
+      await savePosition(ctx.db, { ...pos, bestPrice: newBest.toFixed(), stopPrice: stop.toFixed() });
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  getOrderByExchangeId,
+  getPosition,
+  insertRiskEvent,
+  listPositions,
+  liveOrders,
+  type OrderRow,
+  savePosition,
+} from '@enigma/db';
+import type { Order, Position } from '../exchange/types.ts';
+import type { EngineContext } from './context.ts';
+import type { Executor } from './executor.ts';
+import type { Ledger } from './ledger.ts';
+import type { Protection } from './protection.ts';
+
+export interface ReconcileReport {
+  ordersResolved: number;
+  fillsApplied: number;
+  positionsAdopted: string[];
+  positionsCorrected: string[];
+  orphanStopsCancelled: number;
+  unknownOrders: number;
+}
+
+/**
+ * Reconciliation with the exchange: before the first trade after any start (the engine trades nothing
+ * until it has succeeded), periodically, and after every private-socket reconnect. Our live orders are
+ * looked up (by clientOid when the id is unknown), fills since the last known one applied, positions
+ * compared: an exchange position we do not know is adopted and protected, a drift corrected, an orphan
+ * stop cancelled; every drift is a risk event. A failed or missing report is never read as "flat".
+ */
+export class Reconciler {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly executor: Executor,
+    private readonly ledger: Ledger,
+    private readonly protection: Protection,
+  ) {}
+
+  async run(): Promise<ReconcileReport> {
+    const { ctx } = this;
+    const report: ReconcileReport = {
+      ordersResolved: 0,
+      fillsApplied: 0,
+      positionsAdopted: [],
+      positionsCorrected: [],
+      orphanStopsCancelled: 0,
+      unknownOrders: 0,
+    };
+    // 1. Our live orders (intents, unknown outcomes, open) against the exchange.
+    for (const order of await liveOrders(ctx.db, ctx.accountId)) {
+      const before = order.status;
+      const after = await ctx.withSymbol(order.symbol, () => this.executor.refresh(order));
+      if (after.status !== before) report.ordersResolved++;
+    }
+    // 2. Positions: throws when the exchange does not answer (never read as flat).
+    const exchangePositions = await ctx.kucoin.positions.positions('USDT');
+    const theirs = new Map<string, Position>();
+    for (const p of exchangePositions) if (p.qty !== 0) theirs.set(p.symbol, p);
+    const ours = await listPositions(ctx.db, ctx.accountId, false);
+    const symbols = new Set([...theirs.keys(), ...ours.filter((p) => p.qty !== 0).map((p) => p.symbol)]);
+    for (const symbol of symbols) {
+      if (!ctx.contracts.get(symbol)) continue;
+      await ctx.withSymbol(symbol, async () => {
+        report.fillsApplied += await this.ledger.syncFills(symbol);
+        const mine = await getPosition(ctx.db, ctx.accountId, symbol);
+        const ex = theirs.get(symbol);
+        const exQty = ex?.qty ?? 0;
+        const myQty = mine?.qty ?? 0;
+        if (exQty === myQty) return;
+        const adopted = myQty === 0;
+        (adopted ? report.positionsAdopted : report.positionsCorrected).push(symbol);
+        await insertRiskEvent(ctx.db, {
+          accountId: ctx.accountId,
+          code: adopted ? 'position_adopted' : 'position_drift',
+          severity: 'warn',
+          message: adopted
+            ? `${symbol}: the exchange holds ${exQty} lots we did not open: adopted and protected`
+            : `${symbol}: ours ${myQty} lots, exchange ${exQty} lots after applying its fills: corrected to the exchange`,
+          data: { symbol, ours: myQty, exchange: exQty },
+        });
+        ctx.publish('risk', {
+          type: 'risk.event',
+          code: adopted ? 'position_adopted' : 'position_drift',
+          symbol,
+          at: ctx.clock.now(),
+        });
+        const now = new Date(ctx.clock.now());
+        await savePosition(ctx.db, {
+          ...(mine ?? {}),
+          accountId: ctx.accountId,
+          symbol,
+          qty: exQty,
+          avgEntryPrice: ex ? ex.avgEntryPrice.toFixed() : null,
+          leverage: ex?.leverage?.toFixed() ?? mine?.leverage ?? null,
+          marginMode: ex?.marginMode ?? mine?.marginMode ?? null,
+          maxQty: Math.max(mine?.maxQty ?? 0, Math.abs(exQty)),
+          openedAt: mine?.openedAt ?? (exQty !== 0 ? now : null),
+          closedAt: exQty === 0 ? now : null,
+          unprotectedSince: exQty !== 0 ? (mine?.unprotectedSince ?? now) : null,
+          stopPrice: adopted ? null : (mine?.stopPrice ?? null),
+          stopConfirmedAt: null,
+        });
+      });
+    }
+    // 3. Stop orders at the exchange: ours that are not a position's current stop, and strays, are cancelled.
+    const stopOrders: Order[] = [];
+    for (let page = 1; page <= 20; page++) {
+      const res = await ctx.kucoin.trade.stopOrders({ currentPage: page, pageSize: 100 });
+      stopOrders.push(...res.items);
+      if (page >= res.totalPage || res.items.length === 0) break;
+    }
+    const positionsNow = new Map(
+      (await listPositions(ctx.db, ctx.accountId, false)).map((p) => [p.symbol, p]),
+    );
+    for (const so of stopOrders) {
+      const pos = positionsNow.get(so.symbol);
+      const mine: OrderRow | null = await getOrderByExchangeId(ctx.db, so.id);
+      const isCurrentStop =
+        pos && pos.qty !== 0 && (pos.stopOrderId === so.id || (mine && pos.stopClientOid === mine.clientOid));
+      const isTakeProfit = mine?.purpose === 'take_profit' && pos && pos.qty !== 0;
+      const pending =
+        mine &&
+        (mine.purpose === 'stop' || mine.purpose === 'take_profit') &&
+        pos &&
+        pos.qty !== 0 &&
+        !pos.stopConfirmedAt;
+      if (isCurrentStop || isTakeProfit || pending) continue;
+      if (!so.reduceOnly && !so.closeOrder && !mine) continue; // someone's conditional entry: not ours to judge
+      try {
+        await ctx.kucoin.trade.cancelOrder(so.id);
+        report.orphanStopsCancelled++;
+        await insertRiskEvent(ctx.db, {
+          accountId: ctx.accountId,
+          code: 'orphan_stop_cancelled',
+          severity: 'warn',
+          message: `${so.symbol}: ${so.side} stop ${so.stopPrice?.toFixed() ?? ''} × ${so.size} guarded no current position: cancelled`,
+          data: { symbol: so.symbol, orderId: so.id, clientOid: so.clientOid },
+        });
+        if (mine) await this.executor.refresh(mine).catch(() => {});
+      } catch (error) {
+        ctx.log.warn({ orderId: so.id, err: error }, 'could not cancel an orphan stop');
+      }
+    }
+    // 4. Open orders at the exchange we know nothing about: reported.
+    const open = await ctx.kucoin.trade.orders({ status: 'active', pageSize: 200 });
+    for (const o of open.items) {
+      if (await getOrderByExchangeId(ctx.db, o.id)) continue;
+      report.unknownOrders++;
+      await insertRiskEvent(ctx.db, {
+        accountId: ctx.accountId,
+        code: 'unknown_order',
+        severity: 'warn',
+        message: `${o.symbol}: open ${o.side} ${o.type} ${o.size} @ ${o.price?.toFixed() ?? 'market'} was not placed by the engine`,
+        data: { symbol: o.symbol, orderId: o.id, clientOid: o.clientOid },
+      });
+    }
+    // 5. Every position protected (and every flat one's leftovers cancelled).
+    for (const symbol of new Set([...symbols, ...positionsNow.keys()])) {
+      if (!ctx.contracts.get(symbol)) continue;
+      await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
+    }
+    // Mark prices of positions for the dashboard.
+    for (const p of exchangePositions) {
+      const mine = positionsNow.get(p.symbol);
+      if (mine && p.qty !== 0) {
+        await savePosition(ctx.db, {
+          ...(await getPosition(ctx.db, ctx.accountId, p.symbol))!,
+          markPrice: p.markPrice.toFixed(),
+          liquidationPrice: p.liquidationPrice.toFixed(),
+          unrealisedPnl: p.unrealisedPnl.toFixed(),
+        }).catch(() => {});
+      }
+    }
+    return report;
+  }
+}

@@ -1,0 +1,550 @@
+import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { type Plan, planSignal } from '@enigma/core/engine/decide';
+import { entryLots, stopDistance, stopPriceFor } from '@enigma/core/engine/sizing';
+import {
+  type EffectiveStrategy,
+  effectiveStrategy,
+  strategyConfigSchema,
+  strategyKey,
+} from '@enigma/core/engine/strategy';
+import { toMoney } from '@enigma/core/money';
+import { type OrderProposal, preTradeChecks, type RiskBlock } from '@enigma/core/risk/checks';
+import type { SignalEntry } from '@enigma/core/streams/catalog';
+import {
+  advanceSignal,
+  getIntentBySignal,
+  getOrderByClientOid,
+  getPosition,
+  getSetting,
+  getSignal,
+  type IntentRow,
+  insertRiskEvent,
+  listWebhookSources,
+  type SignalStatus,
+  savePosition,
+  setIntentStatus,
+  upsertIntent,
+} from '@enigma/db';
+import Decimal from 'decimal.js';
+import type { EngineContext } from './context.ts';
+import type { Executor } from './executor.ts';
+import type { Ledger } from './ledger.ts';
+import type { AtrSource } from './market.ts';
+import type { Protection } from './protection.ts';
+import type { RiskInputs } from './risk-inputs.ts';
+import type { SignalScorer } from './scoring.ts';
+
+/** One order of a signal's plan, decided and stored before the first is sent. */
+export interface Leg {
+  kind: 'close' | 'open';
+  clientOid: string;
+  side: 'buy' | 'sell';
+  lots: number;
+  reduceOnly: boolean;
+  leverage: number;
+  marginMode: 'ISOLATED' | 'CROSS';
+  /** open legs: the stop distance (price units) the protective stop keeps from the average entry */
+  stopDistance?: string;
+  takeProfits?: { r: string; fraction: string }[];
+}
+
+/** Signal statuses after which the engine never acts on the signal again. */
+const FINAL: readonly SignalStatus[] = [
+  'rejected',
+  'duplicate',
+  'stale',
+  'invalid',
+  'risk_blocked',
+  'protected',
+  'closed',
+  'ignored',
+  'failed',
+];
+const IN_PROGRESS: readonly SignalStatus[] = ['scored', 'ordered', 'filled'];
+
+/**
+ * From an accepted alert to protected position: staleness (re-checked here), the signal's row status
+ * (never act twice), scoring, the strategy's plan, sizing, pre-trade risk per order, the intent stored,
+ * then each order through the executor and the stop through protection. Every step moves the signal's
+ * status with a reason code and publishes an event.
+ */
+export class SignalHandler {
+  private readonly strategies = new Map<
+    string,
+    { at: number; value: ReturnType<typeof strategyConfigSchema.safeParse> | null }
+  >();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly executor: Executor,
+    private readonly ledger: Ledger,
+    private readonly protection: Protection,
+    private readonly atr: AtrSource,
+    private readonly scorer: SignalScorer,
+    private readonly risk: RiskInputs,
+  ) {}
+
+  /** Handle one stream entry. Throws only for retryable trouble (the entry stays pending). */
+  async handle(entry: SignalEntry, readAt: number): Promise<void> {
+    const row = await getSignal(this.ctx.db, entry.signalId);
+    if (!row) throw new Error(`signal ${entry.signalId} is not in the database (yet)`);
+    if (FINAL.includes(row.status)) return;
+    if (row.status === 'received') return this.decide(entry, readAt);
+    if (IN_PROGRESS.includes(row.status)) return this.resume(entry);
+  }
+
+  private async to(
+    entry: SignalEntry,
+    status: SignalStatus,
+    reason: string,
+    extra: { score?: string; metadata?: Record<string, unknown> } = {},
+    from?: readonly SignalStatus[],
+  ) {
+    const moved = await advanceSignal(this.ctx.db, entry.signalId, { status, reason, ...extra }, from);
+    if (moved) {
+      this.ctx.metrics.signals.inc({ status });
+      this.ctx.publish('signals', {
+        type: 'signal.status',
+        signalId: entry.signalId,
+        symbol: entry.symbol,
+        status,
+        reason,
+        at: this.ctx.clock.now(),
+      });
+    }
+    return moved;
+  }
+
+  private async decide(entry: SignalEntry, readAt: number): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const staleAfterMs = (await this.staleWindowSeconds(entry.source)) * 1000;
+    const age = now - (entry.alertTime ?? entry.receivedAt);
+    if (age > staleAfterMs) {
+      await this.to(
+        entry,
+        'stale',
+        `stale_at_engine: alert is ${Math.round(age / 1000)} s old when read (window ${staleAfterMs / 1000} s); not executed`,
+        { metadata: { ageMs: age } },
+        ['received'],
+      );
+      return;
+    }
+    const contract = ctx.contracts.get(entry.symbol);
+    if (!contract) {
+      await this.to(
+        entry,
+        'rejected',
+        `unknown_symbol: ${entry.symbol} is not a contract the exchange lists as tradable`,
+        {},
+        ['received'],
+      );
+      return;
+    }
+    const strategy = await this.strategyFor(entry.source, entry.symbol);
+    if ('code' in strategy) {
+      await this.to(entry, 'risk_blocked', `${strategy.code}: ${strategy.message}`, {}, ['received']);
+      return;
+    }
+
+    const side = entry.action === 'buy' ? 'long' : entry.action === 'sell' ? 'short' : undefined;
+    const scored = await this.scorer.score(entry, side);
+    await this.scorer.record(entry.signalId, entry, scored);
+    const model = scored.inputs.model;
+    const gate = model.enabled ? model.gate : null;
+    const moved = await this.to(
+      entry,
+      'scored',
+      `score ${scored.score} (${scored.direction})`,
+      {
+        score: String(scored.score),
+        metadata: {
+          direction: scored.direction,
+          modelVersion: scored.modelVersion,
+          gate: gate?.decision ?? 'disabled',
+          reasons: scored.reasons.slice(0, 10),
+        },
+      },
+      ['received'],
+    );
+    if (!moved) return; // another process took it
+
+    const pos = await getPosition(ctx.db, ctx.accountId, entry.symbol);
+    const qty = pos?.qty ?? 0;
+    const plan = planSignal(
+      {
+        action: entry.action,
+        marketPosition: entry.marketPosition,
+        positionSize: entry.positionSize,
+        size: entry.size,
+      },
+      strategy,
+      qty,
+    );
+    if (plan.kind !== 'trade') {
+      await this.to(
+        entry,
+        plan.kind === 'none' ? 'ignored' : 'risk_blocked',
+        `${plan.code}: ${plan.message}`,
+        {},
+        ['scored'],
+      );
+      return;
+    }
+    const opens = plan.open !== null;
+    if (opens && strategy.minScore !== null && scored.score / 100 < strategy.minScore) {
+      await this.block(entry, {
+        code: 'score_below_minimum' as never,
+        message: `score ${scored.score} < minimum ${strategy.minScore * 100}`,
+      });
+      return;
+    }
+    if (
+      opens &&
+      strategy.modelGate === 'block' &&
+      (!gate || gate.decision === 'WAIT' || (gate.decision === 'LONG') !== (plan.open!.side === 'long'))
+    ) {
+      await this.block(entry, {
+        code: 'model_gate' as never,
+        message: `model gate ${gate?.decision ?? 'disabled'} does not confirm ${plan.open!.side}`,
+      });
+      return;
+    }
+
+    const legs = await this.legsFor(entry, plan, qty, strategy, scored.score / 100);
+    if ('code' in legs) {
+      await this.block(entry, legs);
+      return;
+    }
+    const { intent } = await upsertIntent(ctx.db, {
+      signalId: entry.signalId,
+      accountId: ctx.accountId,
+      symbol: entry.symbol,
+      side: legs[0]!.side,
+      size: legs[0]!.lots,
+      leverage: String(strategy.leverage),
+      reduceOnly: legs.every((l) => l.reduceOnly),
+      status: 'ordered',
+      params: {
+        label: plan.label,
+        targetQty: plan.targetQty,
+        legs,
+        trailing: strategy.trailing,
+      } as unknown as Record<string, unknown>,
+    });
+    await this.to(
+      entry,
+      'ordered',
+      `${plan.label}: ${legs.map((l) => `${l.side} ${l.lots}${l.reduceOnly ? ' reduce-only' : ''}`).join(', ')}`,
+      {},
+      ['scored'],
+    );
+    await this.execute(entry, intent, readAt);
+  }
+
+  private async block(
+    entry: SignalEntry,
+    b: { code: string; message: string; data?: Record<string, unknown> },
+  ): Promise<void> {
+    const { ctx } = this;
+    ctx.metrics.riskBlocks.inc({ code: b.code });
+    await insertRiskEvent(ctx.db, {
+      accountId: ctx.accountId,
+      signalId: entry.signalId,
+      code: b.code,
+      severity: 'block',
+      message: b.message,
+      data: { symbol: entry.symbol, ...(b.data ?? {}) },
+    });
+    ctx.publish('risk', {
+      type: 'risk.block',
+      signalId: entry.signalId,
+      code: b.code,
+      message: b.message,
+      at: ctx.clock.now(),
+    });
+    await this.to(entry, 'risk_blocked', `${b.code}: ${b.message}`, {}, ['scored', 'ordered']);
+  }
+
+  /** The orders of a plan, sized and risk-checked as of now. */
+  private async legsFor(
+    entry: SignalEntry,
+    plan: Extract<Plan, { kind: 'trade' }>,
+    qty: number,
+    strategy: EffectiveStrategy,
+    score: number,
+  ): Promise<Leg[] | { code: string; message: string; data?: Record<string, unknown> }> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(entry.symbol)!;
+    const legs: Leg[] = [];
+    const base = { leverage: strategy.leverage, marginMode: strategy.marginMode };
+    if (plan.closeLots > 0) {
+      legs.push({
+        kind: 'close',
+        clientOid: clientOidFor('close', entry.signalId),
+        side: qty > 0 ? 'sell' : 'buy',
+        lots: plan.closeLots,
+        reduceOnly: true,
+        ...base,
+      });
+    }
+    if (plan.open) {
+      const inputs = await this.risk.context(entry.symbol, 'signal', {
+        [entry.symbol]: qty > 0 ? qty - plan.closeLots : qty + plan.closeLots,
+      });
+      const m = inputs.market;
+      const buy = plan.open.side === 'long';
+      const ref = buy ? m.bestAsk : m.bestBid;
+      const atr =
+        strategy.stop.kind === 'atr'
+          ? await this.atr.atr(entry.symbol, strategy.stop.timeframe, strategy.stop.period)
+          : null;
+      const distance = ref ? stopDistance(strategy.stop, ref, atr) : null;
+      let lots = plan.open.lots;
+      if (lots === null) {
+        if (!ref) return { code: 'data_missing', message: 'no order book: cannot size the entry' };
+        const sized = entryLots({
+          sizing: strategy.sizing,
+          equity: inputs.account.equity ?? new Decimal(Number.NaN),
+          price: ref,
+          multiplier: contract.multiplier,
+          lotSize: contract.lotSize,
+          stopDistance: distance,
+          defaultRiskPct: ctx.limits()?.riskPerTradePct ?? '1',
+          score,
+          scaleByScore: strategy.scaleByScore,
+        });
+        if (!sized.ok) return { code: sized.code, message: sized.message };
+        lots = sized.lots;
+      }
+      const stop = ref && distance ? stopPriceFor(plan.open.side, ref, distance, contract.tickSize) : null;
+      const proposal: OrderProposal = {
+        symbol: entry.symbol,
+        side: buy ? 'buy' : 'sell',
+        lots,
+        reduceOnly: false,
+        price: null,
+        leverage: strategy.leverage,
+        stopPrice: stop,
+        kind: 'market',
+      };
+      const blocks = preTradeChecks(proposal, contract, inputs);
+      if (blocks.length > 0) {
+        const first = blocks[0]!;
+        return {
+          code: first.code,
+          message: first.message,
+          data: { all: blocks.map((b) => b.code).join(','), ...(first.data ?? {}) },
+        };
+      }
+      legs.push({
+        kind: 'open',
+        clientOid: clientOidFor('open', entry.signalId),
+        side: buy ? 'buy' : 'sell',
+        lots,
+        reduceOnly: false,
+        ...base,
+        stopDistance: distance!.toFixed(),
+        takeProfits: strategy.takeProfits,
+      });
+    }
+    if (legs[0]?.kind === 'close') {
+      const inputs = await this.risk.context(entry.symbol, 'signal');
+      const blocks = preTradeChecks(
+        {
+          symbol: entry.symbol,
+          side: legs[0].side,
+          lots: legs[0].lots,
+          reduceOnly: true,
+          price: null,
+          leverage: strategy.leverage,
+          stopPrice: null,
+          kind: 'market',
+        },
+        contract,
+        inputs,
+      );
+      if (blocks.length > 0) return { code: blocks[0]!.code, message: blocks[0]!.message };
+    }
+    return legs;
+  }
+
+  /** Continue a signal whose intent is stored (after a crash, a timeout or a redelivery). */
+  async resume(entry: SignalEntry): Promise<void> {
+    const intent = await getIntentBySignal(this.ctx.db, entry.signalId);
+    if (!intent) {
+      // Scored but no intent: the plan was never stored, so nothing was sent. Decide again from here.
+      await advanceSignal(
+        this.ctx.db,
+        entry.signalId,
+        { status: 'received', reason: 'resumed after an interruption before the plan was stored' },
+        ['scored'],
+      );
+      return this.decide(entry, this.ctx.clock.now());
+    }
+    return this.execute(entry, intent, null);
+  }
+
+  private async execute(entry: SignalEntry, intent: IntentRow, readAt: number | null): Promise<void> {
+    const { ctx } = this;
+    const legs = ((intent.params as { legs?: Leg[] }).legs ?? []) as Leg[];
+    const symbol = entry.symbol;
+    let first = true;
+    for (const leg of legs) {
+      const existing = await getOrderByClientOid(ctx.db, leg.clientOid);
+      if (!existing && leg.kind === 'open') {
+        // Re-checked right before sending: the close leg has changed the position.
+        const contract = ctx.contracts.get(symbol)!;
+        const inputs = await this.risk.context(symbol, 'signal');
+        const m = inputs.market;
+        const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
+        const stop =
+          ref && leg.stopDistance
+            ? stopPriceFor(
+                leg.side === 'buy' ? 'long' : 'short',
+                ref,
+                toMoney(leg.stopDistance),
+                contract.tickSize,
+              )
+            : null;
+        const blocks: RiskBlock[] = preTradeChecks(
+          {
+            symbol,
+            side: leg.side,
+            lots: leg.lots,
+            reduceOnly: false,
+            price: null,
+            leverage: leg.leverage,
+            stopPrice: stop,
+            kind: 'market',
+          },
+          contract,
+          inputs,
+        );
+        if (blocks.length > 0) {
+          await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocks[0]!.code);
+          await this.block(entry, blocks[0]!);
+          return;
+        }
+      }
+      const onWire =
+        first && readAt !== null
+          ? () => ctx.metrics.decisionSeconds.observe((ctx.clock.now() - readAt) / 1000)
+          : undefined;
+      first = false;
+      const sent = await this.executor.submit(
+        {
+          clientOid: leg.clientOid,
+          symbol,
+          side: leg.side,
+          type: 'market',
+          size: leg.lots,
+          reduceOnly: leg.reduceOnly,
+          ...(leg.reduceOnly ? {} : { leverage: leg.leverage, marginMode: leg.marginMode }),
+          purpose: leg.kind === 'close' ? 'exit' : 'entry',
+          signalId: entry.signalId,
+          intentId: intent.id,
+        },
+        onWire,
+      );
+      if (sent.status === 'rejected') {
+        await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
+        await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
+        return;
+      }
+      const done = await this.executor.awaitDone(sent);
+      await this.ledger.syncFills(symbol);
+      if (done.status !== 'filled' && done.status !== 'canceled') {
+        // Still open or unknown: reconciliation resumes this signal; nothing is sent again meanwhile.
+        await advanceSignal(
+          ctx.db,
+          entry.signalId,
+          { status: 'ordered', reason: `awaiting ${leg.kind} order ${done.clientOid} (${done.status})` },
+          ['ordered'],
+        );
+        return;
+      }
+      if (done.filledSize === 0) {
+        await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order canceled unfilled`);
+        await this.to(entry, 'failed', `order_unfilled: the ${leg.kind} order ended without a fill`, {}, [
+          'ordered',
+          'filled',
+        ]);
+        return;
+      }
+      if (leg.kind === 'open') await this.afterEntry(entry, leg);
+    }
+    await setIntentStatus(ctx.db, intent.id, 'done');
+    if (legs.every((l) => l.kind === 'close')) {
+      await this.protection.ensure(symbol);
+      await this.to(entry, 'closed', 'position closed by this signal', {}, ['ordered', 'filled']);
+    }
+  }
+
+  /** After an entry fill: the stop (and take-profits) from the average entry; then protect. */
+  private async afterEntry(entry: SignalEntry, leg: Leg): Promise<void> {
+    const { ctx } = this;
+    const symbol = entry.symbol;
+    await this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, ['ordered']);
+    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const contract = ctx.contracts.get(symbol);
+    if (pos && pos.qty !== 0 && pos.avgEntryPrice && contract && leg.stopDistance) {
+      const distance = toMoney(leg.stopDistance);
+      const stop = stopPriceFor(
+        pos.qty > 0 ? 'long' : 'short',
+        toMoney(pos.avgEntryPrice),
+        distance,
+        contract.tickSize,
+      );
+      const updated = {
+        ...pos,
+        stopPrice: stop.toFixed(),
+        stopDistance: distance.toFixed(),
+        leverage: String(leg.leverage),
+        marginMode: leg.marginMode,
+      };
+      const takeProfits = this.protection.planTakeProfits(updated, leg.takeProfits ?? [], distance);
+      await savePosition(ctx.db, { ...updated, takeProfits });
+    }
+    await this.protection.ensure(symbol);
+  }
+
+  /** The source's strategy for a contract: stored settings parsed with the one schema; missing or invalid blocks. */
+  private async strategyFor(
+    source: string,
+    symbol: string,
+  ): Promise<EffectiveStrategy | { code: string; message: string }> {
+    const now = this.ctx.clock.now();
+    let hit = this.strategies.get(source);
+    if (!hit || now - hit.at > 2_000) {
+      const stored = await getSetting(this.ctx.db, strategyKey(source));
+      hit = { at: now, value: stored === undefined ? null : strategyConfigSchema.safeParse(stored) };
+      this.strategies.set(source, hit);
+    }
+    if (!hit.value)
+      return { code: 'strategy_missing', message: `no strategy configured for source ${source}` };
+    if (!hit.value.success)
+      return {
+        code: 'strategy_invalid',
+        message: `the stored strategy of ${source} does not parse: ${hit.value.error.issues[0]?.message ?? ''}`,
+      };
+    return effectiveStrategy(hit.value.data, symbol);
+  }
+
+  private sources: { at: number; windows: Map<string, number> } | null = null;
+
+  /** The source's staleness window (seconds; 60 when unknown), cached for a few seconds. */
+  private async staleWindowSeconds(source: string): Promise<number> {
+    const now = this.ctx.clock.now();
+    if (!this.sources || now - this.sources.at > 5_000) {
+      const rows = await listWebhookSources(this.ctx.db);
+      this.sources = { at: now, windows: new Map(rows.map((r) => [r.name, r.staleAfterSeconds])) };
+    }
+    return this.sources.windows.get(source) ?? 60;
+  }
+
+  /** Forget cached strategies (after an API change). */
+  invalidateStrategies(): void {
+    this.strategies.clear();
+  }
+}
