@@ -38,3 +38,27 @@ export function fnv1a64(text: string): string {
   }
   return h.toString(16).padStart(16, '0');
 }
+
+/** What identifies one webhook delivery: TradingView resends the byte-identical body. */
+export interface WebhookKeyInput {
+  /** webhook source name */
+  source: string;
+  /** lower-case hex SHA-256 of the raw body (computed by the caller: hashing is I/O-free but async on WebCrypto) */
+  bodySha256: string;
+  /** the sender's own idempotency key (`Idempotency-Key` header or `idempotency_key` field), when it gives one */
+  explicitKey?: string;
+}
+
+/**
+ * The idempotency key of a webhook delivery: the source and the sender's explicit key when there is
+ * one, else the source and the SHA-256 of the body. Two alerts that differ in any byte (a 15-minute
+ * and a 60-minute strategy firing in the same second) are two alerts; a retry of the same bytes is one.
+ *
+ * @example webhookIdempotencyKey({ source: 'tradingview', bodySha256: 'ab12…' }) // 'wh:v2:tradingview|b:ab12…'
+ */
+export function webhookIdempotencyKey(input: WebhookKeyInput): string {
+  const esc = (p: string) => p.replaceAll('%', '%25').replaceAll('|', '%7C');
+  return input.explicitKey !== undefined
+    ? `wh:v2:${esc(input.source)}|k:${esc(input.explicitKey)}`
+    : `wh:v2:${esc(input.source)}|b:${input.bodySha256}`;
+}

@@ -76,7 +76,9 @@ export function parseSignalObject(raw: Record<string, unknown>, options: ParseOp
       path: i.path.map(String).join('.'),
       message: i.path[0] === 'secret' ? 'invalid secret' : i.message,
     }));
-    const numeric = issues.some((i) => /not a (finite|decimal) number|negative/.test(i.message));
+    const numeric = result.error.issues.some(
+      (i) => i.code === 'custom' && (i as { params?: { number?: boolean } }).params?.number === true,
+    );
     throw new SignalParseError(
       numeric ? 'invalid_number' : 'invalid_payload',
       `invalid payload: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,

@@ -1,31 +1,38 @@
 import { z } from 'zod';
+import { checkDecimal, checkFiniteNumber, type DecimalRule } from '../decimal-text.ts';
 import { SignalParseError } from './errors.ts';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/** A number that may arrive as a JSON string; NaN, Infinity and non-numeric text are refused. */
-const finite = z.union([z.number(), z.string().trim()]).transform((v, ctx) => {
-  const n = typeof v === 'number' ? v : DECIMAL.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `not a finite number: ${JSON.stringify(v).slice(0, 40)}` });
+/** A number that may arrive as a JSON string; NaN, Infinity, overlong and non-numeric text are refused. */
+const finite = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const r = checkFiniteNumber(v);
+  if (!r.ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${r.reason}: ${JSON.stringify(v).slice(0, 40)}`,
+      params: NUMBER_ISSUE,
+    });
     return z.NEVER;
   }
-  return n;
+  return r.value;
 });
 
-/** A decimal kept as its canonical string so money never passes through a float. */
-const decimalString = z.union([z.number(), z.string().trim()]).transform((v, ctx) => {
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
-  if (!DECIMAL.test(s)) {
-    ctx.addIssue({ code: 'custom', message: `not a decimal number: ${JSON.stringify(v).slice(0, 40)}` });
-    return z.NEVER;
-  }
-  return s;
-});
+/** Marks an issue as a bad number, so the parser answers `invalid_number`. */
+export const NUMBER_ISSUE = { number: true } as const;
 
-const nonNegativeDecimal = decimalString.refine((s) => !s.trim().startsWith('-') || /^-0*\.?0*$/.test(s), {
-  message: 'must not be negative',
-});
+/** A decimal kept as its canonical string so money never passes through a float (see core/decimal-text). */
+const decimalString = (rule: DecimalRule) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const r = checkDecimal(v, rule);
+    if (!r.ok) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${r.reason}: ${JSON.stringify(v).slice(0, 40)}`,
+        params: NUMBER_ISSUE,
+      });
+      return z.NEVER;
+    }
+    return r.value;
+  });
 
 const shortText = (max: number) =>
   z.union([z.string(), z.number()]).transform((v) => String(v).slice(0, max));
@@ -61,9 +68,12 @@ export const tradingViewPayloadSchema = z.object({
   symbol: z.string().min(1).max(64),
   interval: shortText(16).optional(),
   action: z.string().min(1).max(32),
-  price: decimalString.optional(),
-  contracts: nonNegativeDecimal.optional(),
-  position_size: decimalString.optional(),
+  /** a price is always above zero */
+  price: decimalString({ sign: 'positive' }).optional(),
+  /** an order's size in whole lots, above zero */
+  contracts: decimalString({ sign: 'positive', integer: true }).optional(),
+  /** the strategy's position after the order (TradingView: signed, 0 when flat) */
+  position_size: decimalString({ sign: 'any' }).optional(),
   market_position: z.string().max(16).optional(),
   prev_market_position: z.string().max(16).optional(),
   order_id: shortText(128).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainDecimal } from '../decimal-text.ts';
 import { operatorCommand } from '../signals/commands.ts';
 
 /**
@@ -7,7 +8,8 @@ import { operatorCommand } from '../signals/commands.ts';
  * A malformed entry is dead-lettered with the validation error by `typedStream` (core/src/bus/typed.ts).
  */
 
-const decimalString = z.string().regex(/^-?(\d{1,30}(\.\d{1,30})?|\.\d{1,30})$/, 'a decimal string');
+/** Decimals in stream entries are already canonical (core/decimal-text.ts wrote them). */
+const decimalString = plainDecimal;
 
 /** `signals:incoming`: one accepted alert, as intake stored it (the signal row's id is the key). */
 export const signalEntrySchema = z.object({
