@@ -1,12 +1,18 @@
+import { BatchingSignalWriter, singleInsertWriter } from '@enigma/db/repositories/signal-writer';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { registerApi } from './api/index.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { ApiError, errorResponse } from './errors.ts';
-import { BatchingSignalWriter, singleInsertWriter } from './repos/signal-writer.ts';
 import { registerWebhooks } from './webhooks/index.ts';
+import { BatchingOutboxDone } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
+export {
+  type AcceptedSignalWriter,
+  BatchingSignalWriter,
+  singleInsertWriter,
+} from '@enigma/db/repositories/signal-writer';
 export { bootstrapEmbedded } from './bootstrap.ts';
 export { UpstashBusPublisher } from './bus/upstash.ts';
 export type { AppConfig, AppDeps, AppEnv, KvPort, Logger } from './deps.ts';
@@ -15,10 +21,12 @@ export { ApiError } from './errors.ts';
 export { MemoryKv } from './kv/memory.ts';
 export { UpstashKv } from './kv/upstash.ts';
 export {
-  type AcceptedSignalWriter,
-  BatchingSignalWriter,
-  singleInsertWriter,
-} from './repos/signal-writer.ts';
+  BatchingOutboxDone,
+  type OutboxDone,
+  type RelayPass,
+  relayOutbox,
+  startOutboxRelay,
+} from './webhooks/outbox.ts';
 
 /**
  * Build the Hono app (webhooks, REST API, health) over its ports. The same app runs in workerd
@@ -40,6 +48,7 @@ export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<App
           ...deps,
           sourceCache: deps.sourceCache ?? sourceCache,
           signalWriter: deps.signalWriter ?? new BatchingSignalWriter(deps.db),
+          outboxDone: deps.outboxDone ?? new BatchingOutboxDone(deps.db, deps.logger),
         };
   app.use('*', async function withDeps(c, next) {
     if (shared) c.set('deps', shared);

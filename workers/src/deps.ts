@@ -1,6 +1,7 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
-import type { AcceptedSignalWriter } from './repos/signal-writer.ts';
+import type { AcceptedSignalWriter } from '@enigma/db/repositories/signal-writer';
+import type { OutboxDone } from './webhooks/outbox.ts';
 import type { SourceCache } from './webhooks/source-cache.ts';
 
 /** A pino-compatible logger: the subset of pino's API the app uses. */
@@ -37,7 +38,10 @@ export interface AppConfig {
   jwtSecret: string;
   /** master key for webhook-source secret envelopes (base64, 32 bytes) */
   masterKey: string;
-  /** per-client-IP webhook requests per minute */
+  /**
+   * refused unauthenticated webhook requests per client address (IPv6: per /64) and minute before
+   * they are answered 429; authenticated requests are never counted here
+   */
   ipRateLimitPerMin: number;
   /** contracts intake accepts; others are rejected as unknown_symbol */
   knownSymbols?: readonly string[];
@@ -70,6 +74,12 @@ export interface AppDeps {
    * `BatchingSignalWriter` over `db` when absent; the worker entry passes `singleInsertWriter`.
    */
   signalWriter?: AcceptedSignalWriter;
+  /**
+   * Forgets outbox entries once they are on their stream. `createApp` given a deps object batches the
+   * deletions off the request path (`BatchingOutboxDone`); absent (the worker), each is deleted before
+   * the answer.
+   */
+  outboxDone?: OutboxDone;
 }
 
 /** Defaults for everything in AppConfig except the secrets. */

@@ -3,13 +3,13 @@
  * request (Workers cannot keep sockets across requests) and closes the Neon pool after the response.
  */
 import { configureNeon, openNeonPool } from '@enigma/db/client.edge';
+import { singleInsertWriter } from '@enigma/db/repositories/signal-writer';
 import { Redis } from '@upstash/redis/cloudflare';
 import { createApp } from './app.ts';
 import { UpstashBusPublisher } from './bus/upstash.ts';
 import { type AppDeps, DEFAULT_CONFIG, type Logger } from './deps.ts';
 import { parseWorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
-import { singleInsertWriter } from './repos/signal-writer.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
 /** Lives as long as the isolate: sources are re-read at most every few seconds. */

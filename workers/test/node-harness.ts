@@ -5,6 +5,7 @@ import { createTestDatabase } from '@enigma/db/testing/pg';
 import { createApp } from '../src/app.ts';
 import { type AppConfig, DEFAULT_CONFIG, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
+import { BatchingOutboxDone } from '../src/webhooks/outbox.ts';
 
 /** A bus publisher that keeps what it was given, so tests can count stream entries. */
 export class RecordingBus implements BusPublisher {
@@ -18,8 +19,28 @@ export class RecordingBus implements BusPublisher {
   }
 }
 
-/** A Node-side app over a fresh PostgreSQL database, a memory KV and a recording bus; a settable clock. */
-export async function nodeHarness(overrides: Partial<AppConfig> = {}) {
+/** A recording bus whose appends fail while `failing` is above zero (each failure counts it down). */
+export class FlakyBus extends RecordingBus {
+  failing = 0;
+  failures = 0;
+  override async append(stream: string, payload: BusPayload): Promise<string> {
+    if (this.failing > 0) {
+      this.failing--;
+      this.failures++;
+      throw new Error('bus unavailable (test)');
+    }
+    return super.append(stream, payload);
+  }
+}
+
+/**
+ * A Node-side app over a fresh PostgreSQL database, a memory KV and a recording bus (or `options.bus`);
+ * a settable clock.
+ */
+export async function nodeHarness<B extends RecordingBus = RecordingBus>(
+  overrides: Partial<AppConfig> = {},
+  options: { bus?: B } = {},
+) {
   const tdb = await createTestDatabase();
   const handle: DbHandle = await openDatabase({ url: tdb.url });
   await migrate(handle);
@@ -32,15 +53,18 @@ export async function nodeHarness(overrides: Partial<AppConfig> = {}) {
     ...overrides,
   };
   const kv = new MemoryKv(() => clock.now);
-  const bus = new RecordingBus();
-  const app = createApp({
+  const bus = (options.bus ?? new RecordingBus()) as B;
+  const outboxDone = new BatchingOutboxDone(handle.db);
+  const deps = {
     db: handle.db,
     kv,
     bus,
     config,
     logger: silentLogger,
-    clientIp: (req) => req.headers.get('x-test-ip') ?? '127.0.0.1',
-  });
+    outboxDone,
+    clientIp: (req: Request) => req.headers.get('x-test-ip') ?? '127.0.0.1',
+  };
+  const app = createApp(deps);
   return {
     app,
     db: handle.db,
@@ -48,7 +72,10 @@ export async function nodeHarness(overrides: Partial<AppConfig> = {}) {
     kv,
     clock,
     config,
+    deps,
+    outboxDone,
     async close() {
+      await outboxDone.flush();
       await handle.close();
       await tdb.drop();
     },

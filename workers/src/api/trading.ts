@@ -1,3 +1,4 @@
+import { ORDER_STATES } from '@enigma/core/engine/order-state';
 import { getCandles } from '@enigma/db/repositories/candles';
 import { closedTrades, LIVE_ORDER_STATUSES, orders, positions } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -50,7 +51,7 @@ const ordersRoute = createRoute({
   ...viewer,
   request: {
     query: z.object({
-      status: z.string().max(32).optional(),
+      status: z.enum(ORDER_STATES).optional(),
       symbol: z.string().max(32).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),

@@ -1,10 +1,11 @@
-import { idempotencyKey } from '@enigma/core/signals/index';
+import { webhookIdempotencyKey } from '@enigma/core/signals/index';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { signals } from '@enigma/db/schema/index';
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHarness } from '../../test/node-harness.ts';
+import { sha256Hex } from '../security/compare.ts';
 import { signPayload } from '../security/hmac.ts';
 import { TRADINGVIEW_IPS } from '../security/ip.ts';
 
@@ -12,6 +13,8 @@ let h: Awaited<ReturnType<typeof nodeHarness>>;
 let tvSecret: string;
 let customSecret: string;
 let apiSecret: string;
+let slowSecret: string;
+let fuzzSecret: string;
 
 beforeAll(async () => {
   h = await nodeHarness();
@@ -33,11 +36,16 @@ beforeAll(async () => {
     kind: 'tradingview',
     ipAllowlist: [...TRADINGVIEW_IPS],
   });
-  await createWebhookSource(h.db, h.config.masterKey, {
+  ({ secret: slowSecret } = await createWebhookSource(h.db, h.config.masterKey, {
     name: 'tv-slow',
     kind: 'tradingview',
     rateLimitPerMin: 2,
-  });
+  }));
+  ({ secret: fuzzSecret } = await createWebhookSource(h.db, h.config.masterKey, {
+    name: 'fuzz',
+    kind: 'tradingview',
+    rateLimitPerMin: 100_000,
+  }));
 });
 afterAll(() => h.close());
 
@@ -59,12 +67,24 @@ function alert(extra: Record<string, unknown> = {}) {
   };
 }
 
+let ipSeq = 0;
+/** A client address no earlier request used, so per-address refusal counting starts afresh. */
+function freshIp(): string {
+  ipSeq++;
+  return `198.18.${Math.floor(ipSeq / 250)}.${(ipSeq % 250) + 1}`;
+}
+
+/** POST from a fresh client address unless `x-test-ip` is given. */
 async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return await h.app.request(path, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'x-test-ip': freshIp(), ...headers },
   });
+}
+
+async function signalCount(): Promise<number> {
+  return (await h.db.select({ id: signals.id }).from(signals)).length;
 }
 
 async function rowsFor(id: string) {
@@ -248,7 +268,8 @@ describe('refused alerts leave a record', () => {
   });
 
   it('rate limits a source with 429 and Retry-After', async () => {
-    const send = () => post('/webhooks/tradingview?source=tv-slow', JSON.stringify(alert()));
+    const send = () =>
+      post('/webhooks/tradingview?source=tv-slow', JSON.stringify(alert({ secret: slowSecret })));
     await send();
     await send();
     const res = await send();
@@ -286,42 +307,70 @@ describe('staleness and duplicates', () => {
 
   it('turns 50 concurrent copies of one alert into exactly one signal and one stream entry', async () => {
     const a = alert();
-    const results = await Promise.all(
+    const answers = await Promise.all(
       Array.from({ length: 50 }, () =>
-        post('/webhooks/tradingview', JSON.stringify(a)).then(
-          (r) => r.json() as Promise<{ status: string; signalId: string }>,
-        ),
+        post('/webhooks/tradingview', JSON.stringify(a)).then(async (r) => ({
+          http: r.status,
+          body: (await r.json()) as { status: string; signalId: string },
+        })),
       ),
     );
-    const received = results.filter((r) => r.status === 'received');
+    // Every answer counts: one 202 received, 49 × 200 duplicate of it, nothing else (no 5xx).
+    expect(answers).toHaveLength(50);
+    const received = answers.filter((r) => r.http === 202 && r.body.status === 'received');
+    const duplicates = answers.filter((r) => r.http === 200 && r.body.status === 'duplicate');
     expect(received).toHaveLength(1);
-    expect(
-      results.filter((r) => r.status === 'duplicate').every((r) => r.signalId === received[0]!.signalId),
-    ).toBe(true);
+    expect(duplicates).toHaveLength(49);
+    expect(duplicates.every((r) => r.body.signalId === received[0]!.body.signalId)).toBe(true);
     const rows = await h.db.select().from(signals).where(eq(signals.status, 'received'));
     expect(rows.filter((r) => (r.payload as { order_id?: string }).order_id === a.order_id)).toHaveLength(1);
+    const dupRows = await h.db
+      .select()
+      .from(signals)
+      .where(eq(signals.duplicateOf, received[0]!.body.signalId));
+    expect(dupRows).toHaveLength(49);
     expect(h.bus.entries.filter((e) => e.payload['orderId'] === a.order_id)).toHaveLength(1);
   });
 });
 
 describe('fuzz', () => {
-  it('never answers 5xx and writes at most one refusal record for arbitrary bodies', async () => {
+  // The secret travels in a header and the source's budget is large, so every input is authenticated
+  // and reaches the parser (issue #15: a fuzz test answered 429 tests nothing).
+  it('reaches the parser, never answers 5xx and leaves exactly one row per request', async () => {
+    const answered: number[] = [];
+    const awkward = fc.constantFrom(
+      '\u0000',
+      '\ud800',
+      'a\udc00b',
+      '1e999999',
+      '9'.repeat(5000),
+      '-1',
+      '{{close}}',
+    );
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), awkward);
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
           fc.string({ maxLength: 300 }),
           fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
           fc
-            .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
-            .map((d) => JSON.stringify({ ...alert(), ...d })),
+            .dictionary(fc.string({ maxLength: 12 }), value)
+            .map((d) => JSON.stringify({ ...alert(), secret: undefined, ...d })),
+          fc
+            .record({ price: value, contracts: value, symbol: value, timestamp: value, action: value })
+            .map((d) => JSON.stringify({ ...alert(), secret: undefined, ...d })),
         ),
         fc.constantFrom('application/json', 'text/plain'),
         async (body, type) => {
-          const before = (await h.db.select({ id: signals.id }).from(signals)).length;
-          const res = await post('/webhooks/tradingview', body, { 'content-type': type });
+          const before = await signalCount();
+          const res = await post('/webhooks/tradingview?source=fuzz', body, {
+            'content-type': type,
+            'x-webhook-secret': fuzzSecret,
+          });
+          answered.push(res.status);
           expect(res.status).toBeLessThan(500);
-          const after = (await h.db.select({ id: signals.id }).from(signals)).length;
-          expect(after - before).toBe(1);
+          expect([200, 202, 400, 413, 422]).toContain(res.status);
+          expect((await signalCount()) - before).toBe(1);
           if (res.status >= 400) {
             const err = (await res.json()) as { error: { details: { status: string } } };
             expect(['rejected', 'invalid']).toContain(err.error.details.status);
@@ -330,6 +379,9 @@ describe('fuzz', () => {
       ),
       { numRuns: 150 },
     );
+    // The parser and the insert were reached: no rate-limit or authentication answer at all.
+    expect(answered.filter((s) => s === 429 || s === 401)).toEqual([]);
+    expect(answered.filter((s) => s === 422).length).toBeGreaterThan(10);
   });
 });
 
@@ -340,14 +392,7 @@ describe('idempotency backstop', () => {
     const body = JSON.stringify(a);
     const headers = { 'x-test-ip': '192.0.2.77' };
     const first = (await (await post('/webhooks/tradingview', body, headers)).json()) as { signalId: string };
-    const key = idempotencyKey({
-      source: 'tradingview',
-      symbol: 'XBTUSDTM',
-      action: 'buy',
-      alertTime: Date.parse(a.timestamp),
-      orderId: a.order_id,
-      rawBody: body,
-    });
+    const key = webhookIdempotencyKey({ source: 'tradingview', bodySha256: await sha256Hex(body) });
     expect(await h.kv.get(`idem:${key}`)).toBe(first.signalId);
     await h.kv.del(`idem:${key}`);
     const again = (await (await post('/webhooks/tradingview', body, headers)).json()) as {

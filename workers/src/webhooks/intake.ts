@@ -1,32 +1,52 @@
 import { STREAMS } from '@enigma/core/bus/index';
+import { findUnsafeText, unsafeTextProblem } from '@enigma/core/safe-text';
 import {
-  idempotencyKey,
   normaliseKeys,
   type ParsedSignal,
   parseGuardedJson,
   parseSignalObject,
   parseTextBody,
   SignalParseError,
+  webhookIdempotencyKey,
 } from '@enigma/core/signals/index';
 import { checkStreamPayload } from '@enigma/core/streams/index';
-import type { Context } from 'hono';
-import type { AppDeps, AppEnv } from '../deps.ts';
-import { ApiError } from '../errors.ts';
 import {
   type IntakeSignalRow,
   insertAcceptedSignal,
   insertSignalRecord,
-  setSignalStatus,
-} from '../repos/signals.ts';
-import { secretMatchesDigests } from '../security/compare.ts';
+} from '@enigma/db/repositories/intake-signals';
+import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
+import type { Context } from 'hono';
+import type { AppDeps, AppEnv } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { secretMatchesDigests, sha256Hex } from '../security/compare.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../security/hmac.ts';
-import { ipAllowed } from '../security/ip.ts';
+import { clientKeyOf, ipAllowed } from '../security/ip.ts';
 import { bodyKindOf, readBodyCapped } from './body.ts';
 import { masterKeyOf } from './master-key.ts';
+import { publishHeldEntry } from './outbox.ts';
 import { loadIntakeSource } from './source-cache.ts';
 
 /** How long a delivered alert's idempotency key is remembered (TradingView redelivers within minutes). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/** An alert stamped further than this in the future is refused (clock skew between TradingView and us). */
+export const MAX_FUTURE_SKEW_SECONDS = 30;
+
+/** Longest explicit idempotency key a sender may give. */
+const MAX_EXPLICIT_KEY_LENGTH = 200;
+
+/**
+ * Which unauthenticated refusals of one address in one minute leave a sample row: the 1st, 10th,
+ * 100th, … So a flood of n refusals writes at most ⌊log10 n⌋ + 1 rows per address per minute; the
+ * rest are only counted (in the KV window counter, and in the sample's reason).
+ */
+export function isRefusalSample(countThisMinute: number): boolean {
+  if (countThisMinute < 1) return false;
+  let n = countThisMinute;
+  while (n % 10 === 0) n /= 10;
+  return n === 1;
+}
 
 /** Which webhook route received the request; `signals` authenticates with `x-api-key`. */
 export type WebhookRoute = 'tradingview' | 'indicators' | 'alerts' | 'signals';
@@ -49,6 +69,8 @@ interface Trace {
   payload?: Record<string, unknown>;
   signal?: ParsedSignal;
   route: WebhookRoute;
+  /** set once the request has proven it knows the source's secret (secret, api key or HMAC) */
+  authenticated: boolean;
 }
 
 /** Default source name per route when the request names none (`?source=`). */
@@ -66,20 +88,28 @@ const DEFAULT_SOURCE: Record<WebhookRoute, string> = {
  */
 export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Promise<Response> {
   const deps = c.get('deps');
+  const named = c.req.query('source');
   const trace: Trace = {
-    source: (c.req.query('source') ?? DEFAULT_SOURCE[route]).slice(0, 64),
+    source: (named ?? DEFAULT_SOURCE[route]).slice(0, 64),
     sourceId: null,
     clientIp: (deps.clientIp ?? cfConnectingIp)(c.req.raw, c.env),
     receivedAt: new Date(deps.config.now()),
     route,
+    authenticated: false,
   };
+  const sourceProblem = named === undefined ? null : unsafeTextProblem(named);
   try {
+    if (sourceProblem) {
+      trace.source = '(invalid)';
+      throw new ApiError('bad_request', `query parameter source: ${sourceProblem}`, { field: 'source' });
+    }
     const result = await intake(c, deps, trace);
     deps.logger.info({ requestId: c.get('requestId'), route, source: trace.source, ...result }, 'webhook');
     return c.json(result, result.status === 'received' ? 202 : 200);
   } catch (e) {
     const err = toApiError(e);
     if (err.status >= 500) throw e;
+    if (!trace.authenticated) throw await refuseUnauthenticated(c, deps, trace, err);
     const status = err.code === 'malformed_body' || err.status === 422 ? 'invalid' : 'rejected';
     const finalStatus = err.code === 'unknown_symbol' ? 'rejected' : status;
     const recordId = await record(deps, trace, finalStatus, `${err.code}: ${err.message}`).catch(
@@ -106,11 +136,62 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
   }
 }
 
+/**
+ * A request that never proved it knows the source's secret: counted per client address (IPv6 per
+ * /64) and minute, sampled into a row without its payload (`isRefusalSample`), and answered 429 once
+ * the address has been refused more than `ipRateLimitPerMin` times this minute. Authenticated
+ * requests from the same address are not affected (TradingView sends every user's alerts from the
+ * same four addresses), and never share the source's budget with these.
+ */
+async function refuseUnauthenticated(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  trace: Trace,
+  err: ApiError,
+): Promise<ApiError> {
+  const clientKey = clientKeyOf(trace.clientIp);
+  const { count, resetSeconds } = await deps.kv.hit(`rl:refused:${clientKey}`, 60);
+  const limit = deps.config.ipRateLimitPerMin;
+  const status = err.code === 'malformed_body' || err.status === 422 ? 'invalid' : 'rejected';
+  let recordId: string | undefined;
+  if (isRefusalSample(count)) {
+    const reason = `${err.code}: ${err.message} (refusal ${count} from ${clientKey} this minute; the 1st, 10th, 100th, … are recorded)`;
+    recordId = await record(deps, { ...trace, payload: undefined, signal: undefined }, status, reason).catch(
+      (dbErr: unknown) => {
+        deps.logger.error(
+          { requestId: c.get('requestId'), err: String(dbErr) },
+          'could not record a refusal',
+        );
+        return undefined;
+      },
+    );
+  }
+  deps.logger.info(
+    {
+      requestId: c.get('requestId'),
+      route: trace.route,
+      source: trace.source,
+      client: clientKey,
+      code: err.code,
+      refusalsThisMinute: count,
+      recordId,
+    },
+    'webhook refused before authentication',
+  );
+  const details = { status, recordId, refusalsThisMinute: count };
+  if (count > limit) {
+    return new ApiError(
+      'rate_limited',
+      `more than ${limit} refused requests from this address this minute`,
+      { ...details, retryAfterSeconds: resetSeconds },
+      { 'Retry-After': String(resetSeconds) },
+    );
+  }
+  return new ApiError(err.code, err.message, { ...err.details, ...details }, err.headers);
+}
+
 async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<IntakeResult> {
   const { config, kv } = deps;
-  const ipKey = trace.clientIp ?? 'unknown';
-  await rateLimit(deps, `rl:ip:${ipKey}`, config.ipRateLimitPerMin, 'client IP');
-
   const kind = bodyKindOf(c.req.header('content-type'));
   const rawBody = await readBodyCapped(c.req.raw, config.maxBodyBytes);
 
@@ -127,7 +208,6 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
       ip: trace.clientIp ?? null,
     });
   }
-  await rateLimit(deps, `rl:src:${source.id}`, source.rateLimitPerMin, 'source');
 
   const plaintextSecrets = source.secrets.flatMap((s) => (s.plaintext === null ? [] : [s.plaintext]));
   if (source.hmacRequired) {
@@ -140,33 +220,48 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
     if (!check.ok) throw new ApiError('invalid_signature', check.reason);
   }
 
+  // A secret in a header is checked before the body is decoded; one in the body needs decoding first.
+  const headerSecret =
+    trace.route === 'signals' ? c.req.header('x-api-key') : c.req.header('x-webhook-secret');
+  if (headerSecret !== undefined) await checkSecret(headerSecret, source.secretDigests, trace.route);
   const decoded = kind === 'json' ? parseGuardedJson(rawBody) : parseTextBody(rawBody);
   const keyed = normaliseKeys(decoded);
   const { secret: bodySecret, ...withoutSecret } = keyed;
-  trace.payload = withoutSecret;
-
-  const presented =
-    trace.route === 'signals'
-      ? c.req.header('x-api-key')
-      : (c.req.header('x-webhook-secret') ?? (typeof bodySecret === 'string' ? bodySecret : undefined));
-  // An HMAC-signed request has proven knowledge of the secret already.
-  if (!source.hmacRequired || presented !== undefined) {
-    if (presented === undefined || presented === '') {
-      throw new ApiError(
-        'missing_secret',
-        trace.route === 'signals' ? 'missing x-api-key header' : 'missing secret',
-      );
-    }
-    if (!(await secretMatchesDigests(presented, source.secretDigests)))
-      throw new ApiError('invalid_secret', 'secret does not match');
+  if (headerSecret === undefined) {
+    const presented =
+      trace.route === 'signals' ? undefined : typeof bodySecret === 'string' ? bodySecret : undefined;
+    // An HMAC-signed request has proven knowledge of the secret already.
+    if (!source.hmacRequired || presented !== undefined)
+      await checkSecret(presented, source.secretDigests, trace.route);
   }
+  trace.authenticated = true;
 
+  // PostgreSQL cannot store NUL and JSON cannot carry lone surrogates: refuse them by field name
+  // (the record is written without the payload).
+  const unsafe = findUnsafeText(withoutSecret);
+  if (unsafe) {
+    throw new ApiError('invalid_payload', `field ${unsafe.path}: ${unsafe.problem}`, { field: unsafe.path });
+  }
+  trace.payload = withoutSecret;
+  await rateLimit(deps, `rl:src:${source.id}`, source.rateLimitPerMin, 'source');
+
+  const explicitKey = explicitIdempotencyKey(
+    c.req.header('idempotency-key'),
+    withoutSecret['idempotency_key'],
+  );
   const { signal } = parseSignalObject(
     withoutSecret,
     config.knownSymbols ? { knownSymbols: config.knownSymbols } : {},
   );
   trace.signal = signal;
 
+  if (signal.alertTime !== undefined && signal.alertTime - config.now() > MAX_FUTURE_SKEW_SECONDS * 1000) {
+    throw new ApiError(
+      'invalid_timestamp',
+      `alert time is ${Math.round((signal.alertTime - config.now()) / 1000)} s in the future (at most ${MAX_FUTURE_SKEW_SECONDS} s of clock skew is allowed)`,
+      { field: 'timestamp' },
+    );
+  }
   const staleAfter = source.staleAfterSeconds;
   if (signal.alertTime !== undefined && config.now() - signal.alertTime > staleAfter * 1000) {
     const reason = `stale: alert is ${Math.round((config.now() - signal.alertTime) / 1000)} s old (window ${staleAfter} s)`;
@@ -174,25 +269,32 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
     return { status: 'stale', signalId: id, reason };
   }
 
-  const key = idempotencyKey({
+  const key = webhookIdempotencyKey({
     source: source.name,
-    symbol: signal.symbol,
-    action: signal.action,
-    rawBody,
-    ...(signal.alertTime !== undefined ? { alertTime: signal.alertTime } : {}),
-    ...(signal.orderId !== undefined ? { orderId: signal.orderId } : {}),
+    bodySha256: await sha256Hex(rawBody),
+    ...(explicitKey !== undefined ? { explicitKey } : {}),
   });
   const id = crypto.randomUUID();
   const kvKey = `idem:${key}`;
   if (!(await kv.setNx(kvKey, id, IDEMPOTENCY_TTL_SECONDS))) {
     const original = (await kv.get(kvKey)) ?? null;
-    const recordId = await recordDuplicate(deps, trace, original);
-    return { status: 'duplicate', signalId: original ?? recordId, recordId };
+    return repeatDelivery(deps, trace, original);
   }
 
+  const entry: OutboxEntry = {
+    id,
+    stream: STREAMS.signalsIncoming,
+    payload: busPayloadOf(id, source.name, signal, trace),
+  };
   let stored: { id: string; inserted: boolean };
   try {
-    const row = { ...rowOf(trace, 'received', null), id, idempotencyKey: key };
+    // The row and its outbox entry are written by one statement: an accepted alert is never lost.
+    const row = {
+      ...rowOf(trace, 'received', null),
+      id,
+      idempotencyKey: key,
+      outbox: { stream: entry.stream, payload: entry.payload },
+    };
     stored = await (deps.signalWriter
       ? deps.signalWriter.insertAccepted(row)
       : insertAcceptedSignal(deps.db, row));
@@ -208,17 +310,72 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
       .del(kvKey)
       .then(() => kv.setNx(kvKey, stored.id, IDEMPOTENCY_TTL_SECONDS))
       .catch(() => {});
-    const recordId = await recordDuplicate(deps, trace, stored.id);
-    return { status: 'duplicate', signalId: stored.id, recordId };
+    return repeatDelivery(deps, trace, stored.id);
   }
 
-  try {
-    await deps.bus.append(STREAMS.signalsIncoming, busPayloadOf(id, source.name, signal, trace));
-  } catch (e) {
-    await setSignalStatus(deps.db, id, 'failed', `publish_failed: ${(e as Error).message}`.slice(0, 500));
-    throw e;
+  // Stored with its outbox entry: accepted. When the append fails the entry is released, so the
+  // sender's resend or the relay publishes it.
+  if (!(await publishHeldEntry(deps, entry))) {
+    deps.logger.warn(
+      { requestId: c.get('requestId'), signalId: id },
+      'signal stored but not yet on the stream: left to a resend or the outbox relay',
+    );
   }
   return { status: 'received', signalId: id };
+}
+
+async function checkSecret(
+  presented: string | undefined,
+  digests: readonly string[],
+  route: WebhookRoute,
+): Promise<void> {
+  if (presented === undefined || presented === '') {
+    throw new ApiError('missing_secret', route === 'signals' ? 'missing x-api-key header' : 'missing secret');
+  }
+  if (!(await secretMatchesDigests(presented, digests)))
+    throw new ApiError('invalid_secret', 'secret does not match');
+}
+
+/** The sender's own idempotency key: the `Idempotency-Key` header, else an `idempotency_key` field. */
+function explicitIdempotencyKey(header: string | undefined, field: unknown): string | undefined {
+  const value = header ?? field;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new ApiError('invalid_payload', 'idempotency_key must be text', { field: 'idempotency_key' });
+  const text = String(value).trim();
+  if (text === '' || text.length > MAX_EXPLICIT_KEY_LENGTH) {
+    throw new ApiError(
+      'invalid_payload',
+      `idempotency key must be 1..${MAX_EXPLICIT_KEY_LENGTH} characters`,
+      {
+        field: 'idempotency_key',
+      },
+    );
+  }
+  return text;
+}
+
+/**
+ * A delivery whose key is already held by `original`. When the original was stored but never reached
+ * the stream (its append failed, or its process died before appending and its lease ran out), this
+ * delivery publishes it and is answered `received`; otherwise it is a `duplicate`. Either way the
+ * delivery leaves its own `duplicate` record pointing at the original.
+ */
+async function repeatDelivery(deps: AppDeps, trace: Trace, original: string | null): Promise<IntakeResult> {
+  if (original) {
+    const held = await claimOutboxEntry(deps.db, original);
+    if (held && (await publishHeldEntry(deps, held))) {
+      const recordId = await recordDuplicate(
+        deps,
+        trace,
+        original,
+        `resend of ${original}, which had not reached the stream: published now`,
+      );
+      return { status: 'received', signalId: original, recordId };
+    }
+  }
+  const recordId = await recordDuplicate(deps, trace, original);
+  return { status: 'duplicate', signalId: original ?? recordId, recordId };
 }
 
 /** The stream entry the engine consumes, checked against the stream catalog's schema. */
@@ -294,8 +451,12 @@ function record(
  * copies arrive at once (it won SET NX a moment ago), so the foreign key is retried briefly before
  * the link falls back to metadata.
  */
-async function recordDuplicate(deps: AppDeps, trace: Trace, original: string | null): Promise<string> {
-  const reason = `duplicate of ${original ?? 'an alert being processed'}`;
+async function recordDuplicate(
+  deps: AppDeps,
+  trace: Trace,
+  original: string | null,
+  reason = `duplicate of ${original ?? 'an alert being processed'}`,
+): Promise<string> {
   // At most ~0.9 s in total, well inside TradingView's 3 s budget.
   for (let attempt = 0; attempt < 10 && original; attempt++) {
     try {

@@ -1,6 +1,7 @@
 import type { MasterKey } from '@enigma/db/crypto/envelope';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { getWebhookSourceByName } from '@enigma/db/repositories/webhook-sources';
+import { LRUCache } from 'lru-cache';
 
 import { sha256Hex } from '../security/compare.ts';
 
@@ -28,25 +29,32 @@ export async function loadIntakeSource(
 
 /**
  * Webhook sources (policy and decrypted secrets) remembered for a few seconds, so a burst of alerts
- * costs one lookup and one decryption instead of two queries each. A change made through the
- * settings API clears the cache at once in this process; elsewhere it applies within `ttlMs`.
- * Misses (unknown names) are not cached, so creating a source takes effect immediately.
+ * costs one lookup and one decryption instead of two queries each. Misses (unknown names) are
+ * remembered too, so a flood of requests naming sources that do not exist never reaches the
+ * database. Bounded: at most `maxEntries` names, least recently used dropped first. A change made
+ * through the settings API clears the cache at once in this process; elsewhere it applies within
+ * `ttlMs`.
  */
 export class SourceCache {
-  readonly #entries = new Map<string, { source: IntakeSource; expiresAt: number }>();
-  constructor(readonly ttlMs = 5_000) {}
+  readonly #entries: LRUCache<string, { source: IntakeSource | null; expiresAt: number }>;
+  constructor(
+    readonly ttlMs = 5_000,
+    maxEntries = 1_000,
+  ) {
+    this.#entries = new LRUCache({ max: maxEntries });
+  }
 
   async get(db: EnigmaDb, mk: MasterKey, name: string, now: number): Promise<IntakeSource | null> {
     const hit = this.#entries.get(name);
     if (hit && hit.expiresAt > now) return hit.source;
     const source = await loadIntakeSource(db, mk, name, now);
-    if (source && this.ttlMs > 0) {
-      if (this.#entries.size > 1000) this.#entries.clear();
-      this.#entries.set(name, { source, expiresAt: now + this.ttlMs });
-    } else {
-      this.#entries.delete(name);
-    }
+    if (this.ttlMs > 0) this.#entries.set(name, { source, expiresAt: now + this.ttlMs });
     return source;
+  }
+
+  /** Names currently remembered (tests). */
+  get size(): number {
+    return this.#entries.size;
   }
 
   clear(): void {

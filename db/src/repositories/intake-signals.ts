@@ -1,6 +1,7 @@
-import { type EnigmaDb, rowsOf } from '@enigma/db/db-type';
-import { signals } from '@enigma/db/schema/index';
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
+import { type EnigmaDb, rowsOf } from '../db-type.ts';
+import { signals } from '../schema/index.ts';
+import { type NewOutboxEntry, OUTBOX_LEASE_SECONDS } from './outbox.ts';
 
 /** A signal row as intake writes it. */
 export interface IntakeSignalRow {
@@ -51,8 +52,15 @@ function insertStatement(row: IntakeSignalRow, idempotent: boolean): SQL {
     returning id`;
 }
 
-/** An accepted signal: its id is chosen by the caller and its idempotency key is set. */
-export type AcceptedSignalRow = IntakeSignalRow & { id: string; idempotencyKey: string };
+/**
+ * An accepted signal: its id is chosen by the caller and its idempotency key is set. `outbox` is the
+ * stream entry announcing it, written in the same statement (transactional outbox).
+ */
+export type AcceptedSignalRow = IntakeSignalRow & {
+  id: string;
+  idempotencyKey: string;
+  outbox?: NewOutboxEntry;
+};
 
 /** Where an accepted signal's key is held: by this row (`inserted`) or by an earlier one (`id`). */
 export interface AcceptedOutcome {
@@ -63,7 +71,9 @@ export interface AcceptedOutcome {
 /**
  * Insert accepted signals with one multi-row statement (`ON CONFLICT (idempotency_key) DO NOTHING`);
  * returns one outcome per row, in order. Of several rows sharing a key, the first in `rows` wins and
- * the others report it. Rows losing to an existing row are resolved with one lookup. The statement
+ * the others report it. Rows losing to an existing row are resolved with one lookup. The rows that
+ * are inserted get their outbox entries (leased for `OUTBOX_LEASE_SECONDS` to the caller, who
+ * publishes them) in the same statement, so a row never exists without its entry. The statement
  * commits as a whole (autocommit) before this resolves, or fails as a whole.
  */
 export async function insertAcceptedSignals(
@@ -71,12 +81,26 @@ export async function insertAcceptedSignals(
   rows: readonly AcceptedSignalRow[],
 ): Promise<AcceptedOutcome[]> {
   if (rows.length === 0) return [];
-  const statement = sql`${INSERT_COLUMNS} values ${sql.join(
+  const insert = sql`${INSERT_COLUMNS} values ${sql.join(
     rows.map((r) => valuesOf(r, true)),
     sql`, `,
   )}
     on conflict (idempotency_key) do nothing
     returning id, idempotency_key`;
+  const withOutbox = rows.filter((r) => r.outbox);
+  const statement =
+    withOutbox.length === 0
+      ? insert
+      : sql`with ins as (${insert}),
+          ob as (insert into outbox (id, stream, payload, lease_until)
+            select ins.id, v.stream, v.payload, now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS})
+            from ins join (values ${sql.join(
+              withOutbox.map(
+                (r) => sql`(${r.id}::uuid, ${r.outbox!.stream}, ${JSON.stringify(r.outbox!.payload)}::jsonb)`,
+              ),
+              sql`, `,
+            )}) as v(id, stream, payload) on v.id = ins.id)
+          select id, idempotency_key from ins`;
   const holder = new Map<string, string>();
   for (const r of rowsOf<{ id: string; idempotency_key: string }>(await db.execute(statement))) {
     holder.set(r.idempotency_key, r.id);
@@ -99,33 +123,17 @@ export async function insertAcceptedSignals(
 }
 
 /**
- * Insert an accepted signal unless one with the same idempotency key exists; returns the id of the
- * row that holds the key and whether this call created it (the database backstop behind SET NX).
+ * Insert an accepted signal (and its outbox entry) unless one with the same idempotency key exists;
+ * returns the id of the row that holds the key and whether this call created it (the database
+ * backstop behind SET NX).
  */
 export async function insertAcceptedSignal(db: EnigmaDb, row: AcceptedSignalRow): Promise<AcceptedOutcome> {
-  const [inserted] = rowsOf<{ id: string }>(await db.execute(insertStatement(row, true)));
-  if (inserted) return { id: inserted.id, inserted: true };
-  const existing = await db
-    .select({ id: signals.id })
-    .from(signals)
-    .where(eq(signals.idempotencyKey, row.idempotencyKey))
-    .limit(1);
-  if (!existing[0]) throw new Error('idempotency key conflict without a row');
-  return { id: existing[0].id, inserted: false };
+  const [outcome] = await insertAcceptedSignals(db, [row]);
+  return outcome!;
 }
 
 /** Insert a record of a refused or duplicate request (no idempotency key); returns its id. */
 export async function insertSignalRecord(db: EnigmaDb, row: IntakeSignalRow): Promise<string> {
   const [r] = rowsOf<{ id: string }>(await db.execute(insertStatement(row, false)));
   return r!.id;
-}
-
-/** Change a signal's status after intake (e.g. publish failed). */
-export async function setSignalStatus(
-  db: EnigmaDb,
-  id: string,
-  status: 'failed',
-  reason: string,
-): Promise<void> {
-  await db.update(signals).set({ status, reason }).where(eq(signals.id, id));
 }

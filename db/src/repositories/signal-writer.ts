@@ -1,10 +1,10 @@
-import type { EnigmaDb } from '@enigma/db/db-type';
+import type { EnigmaDb } from '../db-type.ts';
 import {
   type AcceptedOutcome,
   type AcceptedSignalRow,
   insertAcceptedSignal,
   insertAcceptedSignals,
-} from './signals.ts';
+} from './intake-signals.ts';
 
 /**
  * Writes accepted signals (the row that must be durable before intake answers 2xx). Resolves only

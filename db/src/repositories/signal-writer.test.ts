@@ -4,8 +4,8 @@ import { signals } from '@enigma/db/schema/index';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AcceptedSignalRow } from './intake-signals.ts';
 import { BatchingSignalWriter } from './signal-writer.ts';
-import type { AcceptedSignalRow } from './signals.ts';
 
 let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
 let handle: DbHandle;
