@@ -413,9 +413,13 @@ export class SimEngine {
     symbol: p.symbol,
     currentQty: p.qty,
   });
-  renderOrderEvent: (o: SimOrder, type: string, now: number, match?: MatchInfo) => Record<string, unknown> = (
-    o,
-  ) => ({
+  renderOrderEvent: (
+    o: SimOrder,
+    type: string,
+    now: number,
+    match?: MatchInfo,
+    oldSize?: number,
+  ) => Record<string, unknown> = (o) => ({
     orderId: o.id,
   });
   renderStopEvent: (o: SimOrder, type: string, now: number, error?: string) => Record<string, unknown> = (
@@ -425,7 +429,12 @@ export class SimEngine {
   });
 
   emitPosition(p: SimPosition, changeReason: string): void {
-    const data = { ...this.renderPosition(p), changeReason };
+    const full = this.renderPosition(p);
+    // Mark-price updates carry KuCoin's reduced field set (KUCOIN.md §4.3, S1), not the whole position.
+    const data =
+      changeReason === 'markPriceChange'
+        ? { ...Object.fromEntries(MARK_UPDATE_FIELDS.map((k) => [k, full[k]])), changeReason }
+        : { ...full, changeReason };
     this.emit({
       channel: 'private',
       topic: `/contract/position:${p.symbol}`,
@@ -439,6 +448,21 @@ export class SimEngine {
     return this.market(symbol).spec;
   }
 }
+
+/** The fields of a mark-price `position.change` (S1's sample, plus `symbol` for per-symbol routing). */
+const MARK_UPDATE_FIELDS = [
+  'symbol',
+  'markPrice',
+  'markValue',
+  'maintMargin',
+  'realLeverage',
+  'unrealisedPnl',
+  'unrealisedRoePcnt',
+  'unrealisedPnlPcnt',
+  'delevPercentage',
+  'currentTimestamp',
+  'settleCurrency',
+] as const;
 
 /** Details of one match for the tradeOrders event. */
 export interface MatchInfo {

@@ -239,3 +239,100 @@ describe('faults in the engine', () => {
     expect(dup[0]! - gapped[gapped.length - 1]!).toBe(1);
   });
 });
+
+describe('9. liquidation and update pushes', () => {
+  const orderPushes = (events: SimEvent[]) =>
+    events.filter((e) => e.subject === 'orderChange').map((e) => e.data as Record<string, unknown>);
+
+  // KUCOIN.md §4.3 tradeOrders: `tradeType` (trade|liquid); position.change changeReason liquidation;
+  // §3.7 fills: tradeType liquid. Isolated short: LP = E + (IM − MM) / (q·m) (S8, help-center formula).
+  it('liquidates an isolated short at its liquidation price, with liquid pushes and fills', () => {
+    const { engine, move } = setup();
+    const events = record(engine);
+    engine.placeOrder(order({ side: 'sell', type: 'market', size: 10, leverage: 20 }));
+    const p = engine.positions.get('XBTUSDTM')!;
+    expect(p.qty).toBe(-10);
+    const notional = p.entryPrice.mul(10).mul('0.001');
+    const im = notional.div(20);
+    const mm = notional.mul('0.004');
+    const lp = p.entryPrice.plus(im.minus(mm).div('0.01'));
+    expect(engine.liquidationPriceOf(p).toString()).toBe(lp.toString());
+    move('XBTUSDTM', lp.toNumber() - 20);
+    expect(p.qty).toBe(-10);
+    events.length = 0;
+    move('XBTUSDTM', lp.toNumber() + 1);
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', side: 'buy' });
+    expect(engine.closedPositions.at(-1)).toMatchObject({ type: 'LIQUID_SHORT' });
+    const liq = orderPushes(events);
+    expect(liq.length).toBeGreaterThan(0);
+    for (const d of liq) expect(d['tradeType']).toBe('liquid');
+    expect(
+      events.some(
+        (e) =>
+          e.subject === 'position.change' &&
+          (e.data as { changeReason: string }).changeReason === 'liquidation',
+      ),
+    ).toBe(true);
+  });
+
+  // KUCOIN.md §4.3: type `update` (a partial cancel) carries `oldSize`.
+  it('shrinks a resting reduce-only order when the position shrinks: update with oldSize, then canceled', () => {
+    const { engine } = setup();
+    const events = record(engine);
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 5 }));
+    const { orderId } = engine.placeOrder(
+      order({ side: 'sell', price: '101000', size: 5, reduceOnly: true }),
+    );
+    engine.placeOrder(order({ side: 'sell', type: 'market', size: 2, reduceOnly: true }));
+    const update = orderPushes(events).find((d) => d['orderId'] === orderId && d['type'] === 'update');
+    expect(update).toMatchObject({ type: 'update', oldSize: '5', size: '3', status: 'open' });
+    engine.placeOrder(order({ side: 'sell', type: 'market', size: 3, reduceOnly: true }));
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 0, canceledSize: 5 });
+  });
+
+  // KUCOIN.md §4.3: "Mark-price-driven updates carry a reduced field set (S1)".
+  it('sends the reduced field set on mark-price position updates', () => {
+    const { engine, move } = setup();
+    const events = record(engine);
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 1 }));
+    move('XBTUSDTM', 100_100, 5_000);
+    const mark = events.find(
+      (e) =>
+        e.subject === 'position.change' &&
+        (e.data as { changeReason: string }).changeReason === 'markPriceChange',
+    )!.data as Record<string, unknown>;
+    expect(Object.keys(mark).sort()).toEqual(
+      [
+        'symbol',
+        'markPrice',
+        'markValue',
+        'maintMargin',
+        'realLeverage',
+        'unrealisedPnl',
+        'unrealisedRoePcnt',
+        'unrealisedPnlPcnt',
+        'delevPercentage',
+        'currentTimestamp',
+        'settleCurrency',
+        'changeReason',
+      ].sort(),
+    );
+  });
+});
+
+describe('funding at more than one settlement', () => {
+  // KUCOIN.md §3.9 / S8: funding = position value at the mark × rate at each settlement (04:00, 12:00, 20:00 UTC).
+  it('settles 04:00, 12:00 and 20:00 at each settlement mark, and the position funding adds up', () => {
+    const { engine, move } = setup({ fundingRate: 0.0001 });
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10 }));
+    const hour = 3600_000;
+    move('XBTUSDTM', 100_000, 4 * hour); // 04:00 at 100 000
+    move('XBTUSDTM', 102_000, 8 * hour); // 12:00 at 102 000
+    move('XBTUSDTM', 98_000, 8 * hour); // 20:00 at 98 000
+    const recs = engine.fundingRecords.filter((f) => f.symbol === 'XBTUSDTM');
+    expect(recs.map((f) => f.timePoint - recs[0]!.timePoint)).toEqual([0, 8 * hour, 16 * hour]);
+    expect(recs.map((f) => f.funding.toString())).toEqual(['-0.1', '-0.102', '-0.098']);
+    expect(engine.positions.get('XBTUSDTM')!.posFunding.toString()).toBe('-0.3');
+  });
+});

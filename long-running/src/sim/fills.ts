@@ -2,7 +2,7 @@ import { applyFill, initialMargin, notionalValue, tradingFee } from '@enigma/cor
 import type Decimal from 'decimal.js';
 import type { SimEngine } from './engine.ts';
 import { publicTrade } from './feed.ts';
-import { cancelOrderObject, emitOrder, finish } from './order-flow.ts';
+import { cancelOrderObject, emitOrder, finish, shrinkReduceOnly } from './order-flow.ts';
 import { ZERO } from './order-input.ts';
 import type { SimOrder, SimPosition } from './types.ts';
 
@@ -113,6 +113,7 @@ export function fillOrder(
   e.emitPosition(pos, tradeType === 'liquid' ? 'liquidation' : 'positionChange');
   e.walletDirty = true;
   if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
+  if (Math.abs(pos.qty) < Math.abs(before)) shrinkReduceOnly(e, order.symbol, now);
 }
 
 /** Record a closed (or liquidated) position; with `cancelStopsOnClose`, cancel its leftover TP/SL stops. */

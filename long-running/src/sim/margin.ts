@@ -91,6 +91,7 @@ export function liquidate(e: SimEngine, p: SimPosition, price: Decimal, now: num
     { side: p.qty > 0 ? 'sell' : 'buy', size: Math.abs(p.qty), reduceOnly: true, closeOrder: true },
   );
   order.isActive = true;
+  order.tradeType = 'liquid';
   e.orders.set(order.id, order);
   e.openOrders.add(order);
   const lots = Math.abs(p.qty);

@@ -449,9 +449,38 @@ export function restingOrders(e: SimEngine, symbol: string, side: Side): SimOrde
   );
 }
 
+/**
+ * After the position changed: resting reduce-only orders larger than what is left to reduce shrink to it
+ * (an `update` push with `oldSize`), and are cancelled when nothing is left.
+ */
+export function shrinkReduceOnly(e: SimEngine, symbol: string, now: number): void {
+  const qty = e.positions.get(symbol)?.qty ?? 0;
+  for (const o of [...e.openOrders]) {
+    if (o.symbol !== symbol || !o.isActive || !o.reduceOnly || o.status === 'done') continue;
+    const reducible = (o.side === 'buy' && qty < 0) || (o.side === 'sell' && qty > 0) ? Math.abs(qty) : 0;
+    const left = o.size - o.filledSize - o.canceledSize;
+    if (left <= reducible) continue;
+    if (reducible === 0) {
+      finish(e, o, 'canceled', now);
+      continue;
+    }
+    const oldSize = o.size - o.canceledSize;
+    o.canceledSize += left - reducible;
+    o.updatedAt = now;
+    emitOrder(e, o, 'update', now, undefined, oldSize);
+  }
+}
+
 /** Push a tradeOrders event on the all-symbol and the per-symbol topic. */
-export function emitOrder(e: SimEngine, order: SimOrder, type: string, now: number, match?: MatchInfo): void {
-  const data = e.renderOrderEvent(order, type, now, match);
+export function emitOrder(
+  e: SimEngine,
+  order: SimOrder,
+  type: string,
+  now: number,
+  match?: MatchInfo,
+  oldSize?: number,
+): void {
+  const data = e.renderOrderEvent(order, type, now, match, oldSize);
   e.emit({ channel: 'private', topic: '/contractMarket/tradeOrders', subject: 'orderChange', data });
   e.emit({
     channel: 'private',

@@ -45,6 +45,8 @@ export interface SimOrder {
   endAt: number | null;
   /** Orders attached by /st-orders: the parent order id. */
   parentId?: string;
+  /** Set on the orders the liquidation engine creates: their pushes and fills say `liquid`. */
+  tradeType?: 'liquid';
 }
 
 /** One of the user's fills. */

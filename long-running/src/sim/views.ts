@@ -176,6 +176,7 @@ export function renderOrderEvent(
   type: string,
   now: number,
   match?: MatchInfo,
+  oldSize?: number,
 ): Record<string, unknown> {
   const remain = o.status === 'done' ? 0 : o.size - o.filledSize - o.canceledSize;
   const status = o.status === 'done' ? 'done' : match?.liquidity === 'taker' ? 'match' : 'open';
@@ -189,13 +190,15 @@ export function renderOrderEvent(
     type,
     orderType: o.type,
     orderTime: ns(o.createdAt),
-    size: String(o.size),
+    // An `update` (the order shrank) shows the new size and the one before (KUCOIN.md §4.3, S1).
+    size: String(type === 'update' ? o.size - o.canceledSize : o.size),
+    ...(type === 'update' && oldSize !== undefined ? { oldSize: String(oldSize) } : {}),
     filledSize: String(o.filledSize),
     price: o.price ? o.price.toString() : '',
     remainSize: String(remain),
     status,
     ts: ns(now),
-    tradeType: 'trade',
+    tradeType: o.tradeType ?? 'trade',
     ...(match
       ? {
           matchPrice: match.price.toString(),
