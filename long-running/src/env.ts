@@ -18,6 +18,8 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** prefix of every Redis key this process writes (streams, KV): several deployments or test runs on one Redis */
+  REDIS_KEY_PREFIX: z.string().default(''),
   ENIGMA_MASTER_KEY: z
     .string()
     .refine(

@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@enigma/db/testing/pg';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
 import { loadEnv } from '../env.ts';
 import { createLogger } from './logger.ts';
 import type { Progress } from './progress.ts';
@@ -20,7 +22,9 @@ const progress: Progress = {
 describe('startSystem (embedded default)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'enigma-start-'));
 
-  it('starts on PGlite with the in-process bus, serves /healthz, and resumes from its data on a second start', async () => {
+  it('starts on PGlite with the in-process bus, serves /healthz, and resumes from its data on a second start', {
+    timeout: 180_000,
+  }, async () => {
     const env = loadEnv({ ENIGMA_DATA_DIR: dataDir });
     const first = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     const health = await fetch(`${first.url}/healthz`).then((r) => r.json());
@@ -55,9 +59,28 @@ describe('startSystem (embedded default)', () => {
       if (stored === 0) await new Promise((r) => setTimeout(r, 250));
     }
     expect(stored).toBeGreaterThan(0);
-    const market = await fetch(`${first.url}/collector/healthz`);
-    expect([200, 503]).toContain(market.status);
-    expect(await market.json()).toHaveProperty('feeds');
+    // the collector's required feeds (level 2, instrument) of every simulated symbol turn fresh
+    let market = await fetch(`${first.url}/collector/healthz`);
+    while (market.status !== 200 && Date.now() < deadline + 30_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      market = await fetch(`${first.url}/collector/healthz`);
+    }
+    expect(market.status).toBe(200);
+    const marketBody = (await market.json()) as {
+      ok: boolean;
+      staleSymbols: string[];
+      feeds: { symbol: string; feed: string; fresh: boolean }[];
+    };
+    expect(marketBody).toMatchObject({ ok: true, staleSymbols: [] });
+    const symbols = [...first.sim.engine.markets.keys()].sort();
+    expect([...new Set(marketBody.feeds.map((f) => f.symbol))].sort()).toEqual(symbols);
+    for (const feed of ['level2', 'instrument'])
+      expect(
+        marketBody.feeds
+          .filter((f) => f.feed === feed && f.fresh)
+          .map((f) => f.symbol)
+          .sort(),
+      ).toEqual(symbols);
     const curl = first.banner.find((l) => l.startsWith('curl '));
     expect(curl).toBeDefined();
     // The printed curl posts an alert with the real secret; what it returns says what became of it.
@@ -65,9 +88,8 @@ describe('startSystem (embedded default)', () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const { stdout } = await promisify(execFile)('bash', ['-c', curl!], { encoding: 'utf8' });
-    const answer = JSON.parse(stdout);
-    expect(answer).toMatchObject({ status: 'received' });
-    expect(answer.signalId ?? answer.signal_id ?? answer.id).toBeTruthy();
+    const answer = JSON.parse(stdout) as { status: string; signalId: string };
+    expect(answer).toEqual({ status: 'received', signalId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(await first.bus.length('signals:incoming')).toBe(1);
     await first.close();
 
@@ -79,6 +101,13 @@ describe('startSystem (embedded default)', () => {
     });
     const metrics = await fetch(`${second.url}/metrics`).then((r) => r.text());
     expect(metrics).toContain('process_cpu_user_seconds_total');
+    // what the first start created is still there: its signal row, its admin (no new login printed)
+    const { getSignal } = await import('@enigma/db');
+    expect(await getSignal(second.db.db, answer.signalId)).toMatchObject({
+      id: answer.signalId,
+      symbol: 'XBTUSDTM',
+    });
+    expect(second.banner).toContain('  login:    the admin created on first start');
     await second.close();
     expect(steps.filter((s) => s === 'migrating the database')).toHaveLength(2);
   });
@@ -86,7 +115,12 @@ describe('startSystem (embedded default)', () => {
 
 describe('startSystem with DATABASE_URL and REDIS_URL', () => {
   let drop: (() => Promise<void>) | undefined;
-  afterAll(() => drop?.());
+  // every key under a random prefix, deleted afterwards: the Redis server is shared
+  const prefix = randomPrefix();
+  afterAll(async () => {
+    await deletePrefix(prefix);
+    await drop?.();
+  });
 
   it('uses PostgreSQL and Redis instead of the embedded adapters', async () => {
     const tdb = await createTestDatabase();
@@ -94,14 +128,24 @@ describe('startSystem with DATABASE_URL and REDIS_URL', () => {
     const env = loadEnv({
       ENIGMA_DATA_DIR: mkdtempSync(join(tmpdir(), 'enigma-start-pg-')),
       DATABASE_URL: tdb.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
     });
     const system = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     try {
       const health = await fetch(`${system.url}/healthz`).then((r) => r.json());
       expect(health).toMatchObject({ ok: true, bus: 'redis', database: { kind: 'pg', pending: 0 } });
+      await system.bus.append('signals:incoming', { probe: '1' });
     } finally {
       await system.close();
+    }
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await redis.exists(`${prefix}signals:incoming`)).toBe(1);
+      await deletePrefix(prefix);
+      expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    } finally {
+      await redis.quit();
     }
   });
 });

@@ -102,7 +102,7 @@ export async function startSystem({
 
     const bus = await progress.step(
       env.REDIS_URL ? 'connecting to Redis' : 'starting the in-process bus',
-      async () => createBus({ redisUrl: env.REDIS_URL, logger }),
+      async () => createBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger }),
     );
     stops.push(() => bus.close());
 
@@ -143,7 +143,7 @@ export async function startSystem({
       return service;
     });
     stops.push(() => collector.close());
-    const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL) : new MemoryKv();
+    const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL, `${env.REDIS_KEY_PREFIX}enigma:kv:`) : new MemoryKv();
     if (kv instanceof RedisKv) stops.push(() => kv.close());
     const deps: AppDeps = {
       db: db.db,
