@@ -125,11 +125,27 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     const { url } = await kucoinServer(() => {});
     await new Promise((r) => server!.close(r)); // nothing listens on that port any more
     server = undefined;
-    const error = await client(url)
+    // the client's own transport: one backoff sleep before each of the 3 retries, growing
+    const sleeps: number[] = [];
+    const error = await client(url, sleeps, { retryBaseMs: 10 })
       .trade.placeOrder(order)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KucoinNetworkError);
     expect((error as KucoinNetworkError).sent).toBe(false);
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[0]!).toBeLessThan(sleeps[2]!);
+    // through an injected fetch the attempts themselves can be counted: 1 + maxRetries
+    let attempts = 0;
+    const counting: typeof fetch = (input, init) => {
+      attempts++;
+      return fetch(input, init);
+    };
+    const again = await client(url, [], { fetch: counting, maxRetries: 2 })
+      .trade.placeOrder(order)
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(KucoinNetworkError);
+    expect((again as KucoinNetworkError).sent).toBe(false);
+    expect(attempts).toBe(3);
   });
 
   it('resolves a lost batch response order by order, without re-sending the batch', async () => {
