@@ -31,12 +31,12 @@ export async function loadIntakeSource(
  * Webhook sources (policy and decrypted secrets) remembered for a few seconds, so a burst of alerts
  * costs one lookup and one decryption instead of two queries each. Misses (unknown names) are
  * remembered too, so a flood of requests naming sources that do not exist never reaches the
- * database. Bounded: at most `maxEntries` names, least recently used dropped first. A change made
+ * database. Concurrent lookups of one name share one query. Bounded: at most `maxEntries` names, least recently used dropped first. A change made
  * through the settings API clears the cache at once in this process; elsewhere it applies within
  * `ttlMs`.
  */
 export class SourceCache {
-  readonly #entries: LRUCache<string, { source: IntakeSource | null; expiresAt: number }>;
+  readonly #entries: LRUCache<string, { source: Promise<IntakeSource | null>; expiresAt: number }>;
   constructor(
     readonly ttlMs = 5_000,
     maxEntries = 1_000,
@@ -47,8 +47,13 @@ export class SourceCache {
   async get(db: EnigmaDb, mk: MasterKey, name: string, now: number): Promise<IntakeSource | null> {
     const hit = this.#entries.get(name);
     if (hit && hit.expiresAt > now) return hit.source;
-    const source = await loadIntakeSource(db, mk, name, now);
-    if (this.ttlMs > 0) this.#entries.set(name, { source, expiresAt: now + this.ttlMs });
+    // One lookup in flight per name: a burst arriving as an entry expires waits for the same query
+    // instead of sending one each (a thundering herd on a small connection pool).
+    const source = loadIntakeSource(db, mk, name, now);
+    if (this.ttlMs > 0) {
+      this.#entries.set(name, { source, expiresAt: now + this.ttlMs });
+      source.catch(() => this.#entries.delete(name));
+    }
     return source;
   }
 
