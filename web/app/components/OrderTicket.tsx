@@ -276,7 +276,7 @@ export function OrderTicket(props: {
             <>
               <dl>
                 <dt>Price</dt>
-                <dd>
+                <dd data-testid="preview-price" data-price={preview.price}>
                   {fmtPrice(symbol, preview.price)}{' '}
                   <span className="muted small">{preview.priceSource === 'limit' ? 'limit' : 'last'}</span>
                 </dd>

@@ -76,7 +76,7 @@ export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live
           type="button"
           className="chip"
           onClick={onSeen}
-          aria-label={`${unread} unread alerts; mark as read`}
+          title="unread alerts: press to mark them read"
         >
           Alerts <strong>{unread}</strong>
         </button>
@@ -112,7 +112,7 @@ export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live
           type="button"
           className="chip"
           onClick={() => setMode(mode === 'utc' ? 'local' : 'utc')}
-          aria-label={`times shown in ${mode === 'utc' ? 'UTC' : 'local time'}; switch`}
+          title={`times are shown in ${mode === 'utc' ? 'UTC' : 'local time'}: press to switch`}
         >
           {mode === 'utc' ? 'UTC' : 'Local'}
         </button>
