@@ -4,6 +4,7 @@ import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { engineCommand } from './engine.ts';
+import { gatewayCommand } from './gateway.ts';
 import { migrateCommand } from './migrate.ts';
 import { scoreCommand } from './score.ts';
 import { simCommand } from './sim.ts';
@@ -13,6 +14,7 @@ import { startCommand } from './start.ts';
 export const commands: CliCommand[] = [
   startCommand,
   engineCommand,
+  gatewayCommand,
   migrateCommand,
   dbCheckCommand,
   collectorCommand,
