@@ -208,6 +208,11 @@ export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: strin
     .orderBy(orders.createdAt);
 }
 
+/** Every order of the account, oldest first. */
+export async function listOrders(db: EnigmaDb, accountId: string): Promise<OrderRow[]> {
+  return db.select().from(orders).where(eq(orders.accountId, accountId)).orderBy(orders.createdAt);
+}
+
 export async function ordersOfSignal(db: EnigmaDb, signalId: string): Promise<OrderRow[]> {
   return db.select().from(orders).where(eq(orders.signalId, signalId)).orderBy(orders.createdAt);
 }

@@ -11,12 +11,23 @@ import type { EngineMetrics } from './metrics.ts';
 /** Time as the engine sees it: injected, so a backtest can drive the same code on simulated time. */
 export interface EngineClock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** resolves after `ms`, or at once when `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: EngineClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
 
 export interface EngineTuning {
@@ -73,7 +84,20 @@ export interface EngineContext {
   breaker(): 'active' | 'reduce_only' | 'halted';
   /** count an exchange call's outcome for the error-rate breaker */
   exchangeOutcome(ok: boolean): void;
+  /** test hook: called at each step of an order's life (crash tests kill the process here) */
+  point(step: CrashPoint, detail: { clientOid?: string; symbol?: string }): void;
 }
+
+/** The steps of the order lifecycle where the crash tests kill the engine. */
+export const CRASH_POINTS = [
+  'before_intent',
+  'after_intent',
+  'before_send',
+  'after_answer',
+  'after_fill',
+  'before_stop',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** The exchange's contracts: the one source of truth for what can be traded. */
 export interface ContractBook {

@@ -72,6 +72,8 @@ export interface EngineOptions {
   privateSocket?: boolean;
   /** a default strategy for these sources when none is stored (the embedded default's TradingView source) */
   defaultStrategyFor?: string[];
+  /** test hook at each step of an order's life (crash tests) */
+  onPoint?: EngineContext['point'];
 }
 
 export interface EngineStatus {
@@ -143,6 +145,7 @@ export class Engine {
       killSwitch: () => this.kill,
       breaker: () => breakers.state(),
       exchangeOutcome: (ok) => breakers.recordOutcome(ok),
+      point: opts.onPoint ?? (() => {}),
     };
     breakers = new Breakers(this.ctx);
     this.breakers = breakers;
@@ -203,7 +206,7 @@ export class Engine {
         break;
       } catch (error) {
         ctx.log.error({ err: error, attempt }, 'reconciliation failed: not trading until it succeeds');
-        await ctx.clock.sleep(Math.min(30_000, 500 * 2 ** attempt));
+        await ctx.clock.sleep(Math.min(30_000, 500 * 2 ** attempt), this.stop.signal);
       }
     }
     if (this.stop.signal.aborted) return;
@@ -217,7 +220,8 @@ export class Engine {
         SIGNALS_STREAM,
         signalEntrySchema,
         (e) => e.payload.symbol,
-        (e, readAt) => this.signals.handle(e.payload, readAt),
+        // The contract's lock: the watchdog and private pushes never interleave with a signal's steps.
+        (e, readAt) => this.withSymbol(e.payload.symbol, () => this.signals.handle(e.payload, readAt)),
       ),
       this.consumeLoop<CommandEnvelopeEntry>(
         COMMANDS_STREAM,
@@ -292,14 +296,14 @@ export class Engine {
         ctx.log.warn({ lease: ctx.lease.name }, 'another engine holds the lease: waiting to take over');
       logged = true;
       this.status = 'waiting_for_lease';
-      await ctx.clock.sleep(Math.max(200, ctx.tuning.leaseTtlMs / 4));
+      await ctx.clock.sleep(Math.max(200, ctx.tuning.leaseTtlMs / 4), this.stop.signal);
     }
   }
 
   private async leaseLoop(): Promise<void> {
     const { ctx } = this;
     while (!this.stop.signal.aborted) {
-      await ctx.clock.sleep(ctx.tuning.leaseTtlMs / 3);
+      await ctx.clock.sleep(ctx.tuning.leaseTtlMs / 3, this.stop.signal);
       if (this.stop.signal.aborted) return;
       try {
         const lease = await acquireLease(
@@ -408,7 +412,7 @@ export class Engine {
 
   private async every(ms: number, fn: () => Promise<unknown>): Promise<void> {
     while (!this.stop.signal.aborted) {
-      await this.ctx.clock.sleep(ms);
+      await this.ctx.clock.sleep(ms, this.stop.signal);
       if (this.stop.signal.aborted) return;
       try {
         await fn();

@@ -55,6 +55,7 @@ export class Executor {
    */
   async submit(spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
     const { ctx } = this;
+    ctx.point('before_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
     const { order, created } = await withFence(ctx.db, ctx.lease, (tx) =>
       insertOrderIntent(tx, {
         accountId: ctx.accountId,
@@ -77,6 +78,7 @@ export class Executor {
         fence: ctx.lease.fence,
       }),
     );
+    ctx.point('after_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
     if (!created) {
       if (order.status !== 'intent') return this.refresh(order);
       // An intent from an earlier run: send only if the exchange has never seen it.
@@ -107,9 +109,11 @@ export class Executor {
         ? { stop: { direction: spec.stop.direction, price: spec.stop.price, priceType: 'MP' as const } }
         : {}),
     };
+    ctx.point('before_send', { clientOid: spec.clientOid, symbol: spec.symbol });
     try {
       onWire?.();
       const ack = await ctx.kucoin.trade.placeOrder(request);
+      ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
       row = await updateOrder(ctx.db, row.id, { status: 'open', exchangeOrderId: ack.orderId });
       ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'accepted' });

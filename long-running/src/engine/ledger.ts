@@ -7,6 +7,7 @@ import {
   insertClosedTrade,
   insertFill,
   insertFundingPayment,
+  insertRiskEvent,
   latestFillTime,
   ordersWithExchangeIds,
   type PositionRow,
@@ -82,6 +83,17 @@ export class Ledger {
         if (!inserted) return null;
         applied++;
         const pos = await getPosition(tx as never, ctx.accountId, symbol);
+        if (!owner) {
+          // A fill of an order the engine never placed: the position it makes is adopted (and then protected).
+          const opens = (pos?.qty ?? 0) === 0;
+          await insertRiskEvent(tx as never, {
+            accountId: ctx.accountId,
+            code: opens ? 'position_adopted' : 'external_fill',
+            severity: 'warn',
+            message: `${symbol}: ${fill.side} ${fill.size} @ ${fill.price.toFixed()} by an order the engine did not place (${fill.orderId})${opens ? ': position adopted' : ''}`,
+            data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
+          });
+        }
         return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null);
       });
       if (closed) await this.finishRoundTrip(symbol, closed);

@@ -78,6 +78,7 @@ export class Protection {
         return this.unprotected(pos, 'stop order outcome unknown');
     }
     const version = pos.stopVersion + 1;
+    ctx.point('before_stop', { symbol });
     const order = await this.executor.submit({
       clientOid: clientOidFor('stop', pos.id, version),
       symbol,

@@ -24,6 +24,8 @@ export interface RunEngineOptions {
   defaultStrategyFor?: string[];
   /** pass a model (tests), or let it load the bundled ONNX model (disabled with a reason if it cannot) */
   model?: SignalModel | DisabledModel;
+  /** test hook at each step of an order's life (crash tests) */
+  onPoint?: import('./context.ts').EngineContext['point'];
   /** resolve `start()` only once trading (default), or at once while it waits for the lease */
   waitForTrading?: boolean;
 }
@@ -63,6 +65,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.defaultStrategyFor ? { defaultStrategyFor: opts.defaultStrategyFor } : {}),
+    ...(opts.onPoint ? { onPoint: opts.onPoint } : {}),
   });
   const started = engine.start().catch((error) => {
     opts.logger.error({ err: error }, 'engine failed to start');

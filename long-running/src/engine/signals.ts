@@ -454,6 +454,7 @@ export class SignalHandler {
       }
       const done = await this.executor.awaitDone(sent);
       await this.ledger.syncFills(symbol);
+      ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
       if (done.status !== 'filled' && done.status !== 'canceled') {
         // Still open or unknown: reconciliation resumes this signal; nothing is sent again meanwhile.
         await advanceSignal(

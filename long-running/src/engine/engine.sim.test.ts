@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '@enigma/core/bus/index';
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
+import {
+  getPosition,
+  getSignal,
+  insertSignalIdempotent,
+  listOrders,
+  listPositions,
+  listRiskEvents,
+  ordersOfSignal,
+  putSetting,
+  recentClosedTrades,
+} from '@enigma/db';
+import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../bus/memory.ts';
+import { createRedisBus } from '../bus/redis.ts';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
+import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { RunningSimulator } from '../sim/server.ts';
+import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { type RunningEngine, runEngine } from './runner.ts';
+
+const SOURCE = 'tv';
+const credential = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+// A 1 % stop: the synthetic market has no stored candles for an ATR here.
+const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+
+const setups = [
+  { name: 'embedded: PGlite + in-process bus', db: 'pglite' as const, redis: false },
+  { name: 'PostgreSQL + Redis', db: 'pg' as const, redis: true },
+];
+
+describe.each(setups)('engine against the simulator ($name)', (setup) => {
+  let sim: RunningSimulator;
+  let h: TestHandle;
+  let bus: Bus;
+  let prefix: string;
+  let running: RunningEngine;
+  let kucoin: KucoinHttpClient;
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({ initialBalance: 10_000, symbols: ['XBTUSDTM', 'ETHUSDTM'] });
+    h = await openTestDatabase(setup.db);
+    prefix = randomPrefix();
+    bus = setup.redis ? createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix }) : createMemoryBus();
+    await putSetting(h.db, strategyKey(SOURCE), strategy);
+    await putSetting(h.db, strategyKey('target'), { ...strategy, mode: 'target', allowScaleIn: true });
+    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.close();
+    await kucoin?.close();
+    await bus?.close();
+    await sim?.close();
+    await h?.cleanup();
+    if (setup.redis) await deletePrefix(prefix);
+  });
+
+  const accountId = () => running.engine.ctx.accountId;
+
+  /** What intake does for an accepted alert: the row, then the stream entry (through the catalog). */
+  async function alert(
+    input: Partial<SignalEntryInput> & { action: SignalEntryInput['action'] },
+    source = SOURCE,
+  ) {
+    const signalId = randomUUID();
+    const now = Date.now();
+    const entry: SignalEntryInput = {
+      signalId,
+      source,
+      symbol: 'XBTUSDTM',
+      interval: '15',
+      alertTime: now,
+      receivedAt: now,
+      price: null,
+      size: null,
+      orderId: null,
+      indicators: {},
+      conditions: {},
+      route: 'tradingview',
+      ...input,
+    };
+    await insertSignalIdempotent(h.db, {
+      id: signalId,
+      idempotencyKey: `test:${signalId}`,
+      source,
+      status: 'received',
+      symbol: entry.symbol,
+      action: entry.action,
+      receivedAt: new Date(entry.receivedAt),
+      alertTime: entry.alertTime ? new Date(entry.alertTime) : null,
+    } as never);
+    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    return { signalId, entry };
+  }
+
+  const statusOf = async (id: string) => (await getSignal(h.db, id))?.status;
+  const settled = (id: string) =>
+    waitFor(async () => {
+      const s = await statusOf(id);
+      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
+    }, 20_000);
+
+  async function exchangeQty(symbol = 'XBTUSDTM') {
+    const list = await kucoin.positions.positions('USDT');
+    return list.find((p) => p.symbol === symbol && p.qty !== 0)?.qty ?? 0;
+  }
+  async function exchangeStops(symbol = 'XBTUSDTM') {
+    return (await kucoin.trade.stopOrders({ symbol })).items;
+  }
+  async function flat() {
+    for (const p of await listPositions(h.db, accountId(), true)) {
+      const { signalId } = await alert({ action: 'close', symbol: p.symbol });
+      await settled(signalId);
+    }
+  }
+
+  it('turns a buy into exactly one position with a confirmed exchange-side stop', async () => {
+    const { signalId } = await alert({ action: 'buy' });
+    expect(await settled(signalId)).toBe('protected');
+    const pos = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!;
+    expect(pos.qty).toBeGreaterThan(0);
+    expect(await exchangeQty()).toBe(pos.qty);
+    expect(pos.stopConfirmedAt).not.toBeNull();
+    const stops = await exchangeStops();
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({
+      side: 'sell',
+      size: pos.qty,
+      reduceOnly: true,
+      stop: 'down',
+      stopPriceType: 'MP',
+    });
+    // 1 % below the average entry, on the tick.
+    const entry = Number(pos.avgEntryPrice);
+    expect(Number(stops[0]!.stopPrice)).toBeLessThan(entry);
+    expect(Number(stops[0]!.stopPrice)).toBeGreaterThan(entry * 0.985);
+    const mine = await ordersOfSignal(h.db, signalId);
+    expect(mine.map((o) => [o.purpose, o.status]).sort()).toEqual([
+      ['entry', 'filled'],
+      ['stop', 'open'],
+    ]);
+  });
+
+  it('changes nothing when the same alert is delivered again', async () => {
+    const before = await listOrders(h.db, accountId());
+    const { entry } = await alert({ action: 'buy' }).then(async (first) => {
+      await settled(first.signalId);
+      return first;
+    });
+    const afterFirst = await listOrders(h.db, accountId());
+    const qty = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!.qty;
+    // TradingView's retry (or a redelivered stream entry): the same signal id again.
+    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await listOrders(h.db, accountId())).length).toBe(afterFirst.length);
+    expect((await getPosition(h.db, accountId(), 'XBTUSDTM'))!.qty).toBe(qty);
+    // the second buy on a long with scale-in off was ignored, not traded
+    expect(afterFirst.length).toBe(before.length);
+  });
+
+  it('reverses long → short on a sell, then closes on close, cancelling the leftover stop', async () => {
+    const { signalId } = await alert({ action: 'sell' });
+    expect(await settled(signalId)).toBe('protected');
+    const pos = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!;
+    expect(pos.qty).toBeLessThan(0);
+    expect(await exchangeQty()).toBe(pos.qty);
+    const stops = await exchangeStops();
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ side: 'buy', size: -pos.qty, stop: 'up' });
+    const close = await alert({ action: 'close' });
+    expect(await settled(close.signalId)).toBe('closed');
+    expect(await exchangeQty()).toBe(0);
+    await waitFor(async () => ((await exchangeStops()).length === 0 ? true : undefined), 5_000);
+    const trades = (await recentClosedTrades(h.db, accountId(), new Date(0))).reverse();
+    expect(trades.map((t) => t.side)).toEqual(['long', 'short']);
+  });
+
+  it('follows a TradingView strategy in target mode: long → flat → short, exactly', async () => {
+    const seq: [string, string, number][] = [
+      ['buy', 'long', 3],
+      ['sell', 'flat', 0],
+      ['sell', 'short', 2],
+    ];
+    for (const [action, mp, size] of seq) {
+      const { signalId } = await alert(
+        { action: action as 'buy', marketPosition: mp, positionSize: String(size), size: String(size) },
+        'target',
+      );
+      await settled(signalId);
+      const want = mp === 'long' ? size : mp === 'short' ? -size : 0;
+      expect((await getPosition(h.db, accountId(), 'XBTUSDTM'))?.qty ?? 0).toBe(want);
+      expect(await exchangeQty()).toBe(want);
+    }
+    // The same target again trades nothing.
+    const again = await alert(
+      { action: 'sell', marketPosition: 'short', positionSize: '2', size: '2' },
+      'target',
+    );
+    expect(await settled(again.signalId)).toBe('ignored');
+    await flat();
+  });
+
+  it('does not execute a stale backlog', async () => {
+    const old = Date.now() - 10 * 60_000;
+    const { signalId } = await alert({ action: 'buy', alertTime: old, receivedAt: old });
+    expect(await settled(signalId)).toBe('stale');
+    expect((await getSignal(h.db, signalId))!.reason).toMatch(/^stale_at_engine/);
+    expect(await ordersOfSignal(h.db, signalId)).toHaveLength(0);
+  });
+
+  it('blocks each pre-trade check with its own reason code', async () => {
+    const cases: { name: string; code: string; arrange: () => Promise<void>; undo: () => Promise<void> }[] = [
+      {
+        name: 'leverage above the limit',
+        code: 'leverage_cap',
+        arrange: () =>
+          putSetting(h.db, strategyKey(SOURCE), { ...strategy, leverage: 50 }).then(() => undefined),
+        undo: () => putSetting(h.db, strategyKey(SOURCE), strategy).then(() => undefined),
+      },
+      {
+        name: 'order larger than maxOrderNotional',
+        code: 'order_size',
+        arrange: () => putSetting(h.db, 'risk.limits', { maxOrderNotional: '10' }).then(() => undefined),
+        undo: () => putSetting(h.db, 'risk.limits', {}).then(() => undefined),
+      },
+      {
+        name: 'stored limits that do not parse',
+        code: 'risk_limits_invalid',
+        arrange: () => putSetting(h.db, 'risk.limits', { maxLeverage: 'ten' }).then(() => undefined),
+        undo: () => putSetting(h.db, 'risk.limits', {}).then(() => undefined),
+      },
+    ];
+    for (const c of cases) {
+      await c.arrange();
+      await new Promise((r) => setTimeout(r, 2_300)); // settings are re-read every second, strategies every 2 s
+      const { signalId } = await alert({ action: 'buy' });
+      expect(await settled(signalId), c.name).toBe('risk_blocked');
+      expect((await getSignal(h.db, signalId))!.reason, c.name).toMatch(new RegExp(`^${c.code}:`));
+      await c.undo();
+    }
+    await new Promise((r) => setTimeout(r, 2_300));
+    const blocks = await listRiskEvents(h.db, {});
+    expect(new Set(blocks.map((b) => b.code))).toEqual(expect.objectContaining({}));
+  });
+
+  it('adopts and protects a position opened behind its back, and cancels a leftover stop', async () => {
+    await kucoin.trade.placeOrder({
+      clientOid: `manual${Date.now()}`,
+      symbol: 'ETHUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 2,
+      leverage: 3,
+      marginMode: 'ISOLATED',
+    });
+    // a stray reduce-only stop on a contract with no position
+    await kucoin.trade.placeOrder({
+      clientOid: `stray${Date.now()}`,
+      symbol: 'XBTUSDTM',
+      side: 'sell',
+      type: 'market',
+      size: 1,
+      reduceOnly: true,
+      stop: {
+        direction: 'down',
+        price: (await kucoin.market.ticker('XBTUSDTM')).bestBid.mul('0.5').toDecimalPlaces(1),
+        priceType: 'MP',
+      },
+    });
+    const report = await running.engine.reconcile();
+    // Learned from the fill push (then the fills) or from the position list: adopted either way.
+    expect(report.orphanStopsCancelled).toBe(1);
+    const eth = (await getPosition(h.db, accountId(), 'ETHUSDTM'))!;
+    expect(eth.qty).toBe(2);
+    expect(eth.stopConfirmedAt).not.toBeNull();
+    const ethStops = await exchangeStops('ETHUSDTM');
+    expect(ethStops).toHaveLength(1);
+    expect(ethStops[0]).toMatchObject({ side: 'sell', size: 2, reduceOnly: true });
+    expect(await exchangeStops('XBTUSDTM')).toHaveLength(0);
+    const codes = (await listRiskEvents(h.db, {})).map((e) => e.code);
+    expect(codes).toContain('position_adopted');
+    expect(codes).toContain('orphan_stop_cancelled');
+    await flat();
+  });
+});
