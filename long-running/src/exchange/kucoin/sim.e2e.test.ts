@@ -216,7 +216,29 @@ describe('KuCoin client against the simulator', () => {
       downTriggerPrice: far,
       stopPriceType: 'MP',
     });
-    expect(tpsl.orderId).toBeTruthy();
+    expect(tpsl.clientOid).toBe(`e2e-t-${t}`);
+    // the market order opened a long, and its take-profit and stop-loss wait as reduce-only sell stops
+    const up = ticker.bestAsk.mul(1.2).toDecimalPlaces(2);
+    const attached = (await http.trade.stopOrders({ symbol: 'ETHUSDTM' })).items
+      .filter((o) => o.clientOid?.startsWith(`e2e-t-${t}`))
+      .map((o) => [
+        o.clientOid,
+        o.side,
+        o.stop,
+        o.stopPrice?.toFixed(),
+        o.stopPriceType,
+        o.size,
+        o.reduceOnly,
+      ])
+      .sort();
+    expect(attached).toEqual([
+      [`e2e-t-${t}-sl`, 'sell', 'down', far.toFixed(), 'MP', 1, true],
+      [`e2e-t-${t}-tp`, 'sell', 'up', up.toFixed(), 'MP', 1, true],
+    ]);
+    await waitFor(
+      async () => ((await http.positions.position('ETHUSDTM')).qty === 1 ? true : undefined),
+      30_000,
+    );
     await http.trade.placeOrder({
       clientOid: `e2e-c-${t}`,
       symbol: 'ETHUSDTM',
@@ -229,17 +251,24 @@ describe('KuCoin client against the simulator', () => {
     expect((await http.trade.recentDoneOrders('ETHUSDTM')).length).toBeGreaterThan(0);
     expect((await http.trade.recentFills('ETHUSDTM')).length).toBeGreaterThan(0);
     expect((await http.trade.orders({ status: 'done', symbol: 'ETHUSDTM' })).items.length).toBeGreaterThan(0);
-    await http.positions.positions('USDT');
-    await http.positions.history({ symbol: 'ETHUSDTM' });
+    const open = await http.positions.positions('USDT');
+    expect(open.filter((p) => p.symbol === 'ETHUSDTM' && p.isOpen)).toEqual([]);
+    const history = await http.positions.history({ symbol: 'ETHUSDTM' });
+    expect(history.items.length).toBeGreaterThan(0);
+    expect(history.items.every((h) => h.symbol === 'ETHUSDTM')).toBe(true);
     const mode = await http.positions.marginMode('SOLUSDTM');
     const other = mode.marginMode === 'ISOLATED' ? 'CROSS' : 'ISOLATED';
     expect((await http.positions.changeMarginMode('SOLUSDTM', other)).marginMode).toBe(other);
     expect(await http.positions.changeCrossLeverage('SOLUSDTM', toMoney(5))).toBe(true);
     expect((await http.positions.crossLeverage('SOLUSDTM')).leverage).toBe('5');
     expect(await http.positions.changeRiskLimitLevel('SOLUSDTM', 1)).toBe(true);
-    await http.account.fundingHistory({ symbol: 'XBTUSDTM' });
+    const paid = await http.account.fundingHistory({ symbol: 'XBTUSDTM' });
+    expect(paid.items.every((f) => f.symbol === 'XBTUSDTM')).toBe(true);
     const now = Date.now();
-    await http.market.fundingRateHistory('XBTUSDTM', now - 7 * 86_400_000, now);
+    const rates = await http.market.fundingRateHistory('XBTUSDTM', now - 7 * 86_400_000, now);
+    // a week of settlements every 8 hours
+    expect(rates.length).toBeGreaterThanOrEqual(20);
+    expect(rates.every((r) => r.symbol === 'XBTUSDTM')).toBe(true);
     expect((await http.market.trades('XBTUSDTM')).length).toBeGreaterThan(0);
   });
 });
