@@ -20,10 +20,13 @@ export const CLIENT_OID_KINDS = {
 } as const;
 export type ClientOidKind = keyof typeof CLIENT_OID_KINDS;
 
+const MAX_SEQ_EXCLUSIVE = 36 ** 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function clientOidFor(kind: ClientOidKind, causeId: string, seq = 0): string {
   if (!UUID.test(causeId)) throw new RangeError(`clientOid cause must be a UUID: ${causeId}`);
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`clientOid sequence must be ≥ 0: ${seq}`);
+  // 1 + 32 characters leave 7 base-36 digits of the 40 KuCoin accepts.
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= MAX_SEQ_EXCLUSIVE)
+    throw new RangeError(`clientOid sequence must be in 0..${MAX_SEQ_EXCLUSIVE - 1}: ${seq}`);
   return `${CLIENT_OID_KINDS[kind]}${causeId.replaceAll('-', '').toLowerCase()}${seq.toString(36)}`;
 }

@@ -29,6 +29,15 @@ export type Plan =
       label: 'open' | 'close' | 'reduce' | 'reverse' | 'scale_in';
     };
 
+/** A decimal from an alert field, or null when it is not one (garbage never throws out of planning). */
+function decimalOrNull(s: string): Decimal | null {
+  try {
+    return new Decimal(s);
+  } catch {
+    return null;
+  }
+}
+
 const none = (code: string, message: string): Plan => ({ kind: 'none', code, message });
 const blocked = (code: string, message: string): Plan => ({ kind: 'blocked', code, message });
 
@@ -57,9 +66,11 @@ function planTarget(signal: SignalFacts, config: EffectiveStrategy, qty: number)
   if (mp !== 'flat') {
     if (signal.positionSize === null)
       return blocked('target_fields_missing', 'target mode needs position_size with long/short');
-    const units = new Decimal(signal.positionSize).abs();
-    const lots = units.mul(config.multiplier).toDecimalPlaces(0, Decimal.ROUND_DOWN).toNumber();
-    target = mp === 'long' ? lots : -lots;
+    const units = decimalOrNull(signal.positionSize)?.abs();
+    const lots = units?.mul(config.multiplier).toDecimalPlaces(0, Decimal.ROUND_DOWN).toNumber();
+    if (lots === undefined || !Number.isSafeInteger(lots))
+      return blocked('target_fields_missing', `position_size is not a usable number: ${signal.positionSize}`);
+    target = mp === 'long' || lots === 0 ? lots : -lots;
   }
   if (target === qty) return none('at_target', `position is already ${qty} lots`);
   const sameSide = qty === 0 || target === 0 || Math.sign(qty) === Math.sign(target);
@@ -156,8 +167,10 @@ function planPartialExit(signal: SignalFacts, config: EffectiveStrategy, qty: nu
   if (!config.allowClose) return blocked('close_not_allowed', 'the strategy may not close');
   if (signal.size === null || signal.positionSize === null)
     return none('partial_exit_unsized', 'a partial exit needs contracts and position_size');
-  const order = new Decimal(signal.size).abs();
-  const after = new Decimal(signal.positionSize).abs();
+  const order = decimalOrNull(signal.size)?.abs();
+  const after = decimalOrNull(signal.positionSize)?.abs();
+  if (!order?.isFinite() || !after?.isFinite())
+    return none('partial_exit_unsized', 'contracts or position_size is not a number');
   const before = after.plus(order);
   if (before.lte(0)) return none('partial_exit_unsized', 'contracts and position_size are zero');
   const lots = order.div(before).mul(Math.abs(qty)).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();

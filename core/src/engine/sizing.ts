@@ -28,6 +28,8 @@ export function entryLots(input: SizingInput): SizingResult {
   const { sizing, price, multiplier } = input;
   if (!price.isFinite() || price.lte(0))
     return { ok: false, code: 'price_missing', message: 'no positive reference price' };
+  if (!multiplier.isFinite() || multiplier.lte(0) || !Number.isFinite(input.lotSize))
+    return { ok: false, code: 'contract_invalid', message: 'contract multiplier or lot size is not usable' };
   const lotValue = price.mul(multiplier);
   let lots: Decimal;
   switch (sizing.method) {

@@ -121,16 +121,22 @@ export function preTradeChecks(
     if (ctx.breaker === 'halted' && ctx.origin !== 'signal') add('breaker_halted', RISK_CODES.breaker_halted);
   }
 
+  // A position that is not whole lots (NaN from a bad parse) compares false with everything: block.
+  if (!Number.isSafeInteger(current)) {
+    add('data_missing', `position of ${order.symbol} is not whole lots: ${String(current)}`);
+    return blocks;
+  }
+
   // 3. Exchange limits: apply to every order.
   if (order.lots % Math.max(1, contract.lotSize) !== 0)
     add('lot_size', `${order.lots} lots is not a multiple of ${contract.lotSize}`);
-  if (order.lots > contract.maxOrderQty)
+  if (!(order.lots <= contract.maxOrderQty))
     add('max_order_qty', `${order.lots} lots > exchange maximum ${contract.maxOrderQty}`);
   if (order.kind === 'limit' && order.price && !order.price.mod(contract.tickSize).isZero())
     add('tick_size', `${fmt(order.price)} is not a multiple of ${fmt(contract.tickSize)}`);
-  if (order.kind === 'limit' && ctx.openOrders.limit >= 100)
+  if (order.kind === 'limit' && !(ctx.openOrders.limit < 100))
     add('open_order_limit', `${ctx.openOrders.limit} open limit orders on ${order.symbol}`);
-  if (order.kind === 'stop' && ctx.openOrders.stop >= 50)
+  if (order.kind === 'stop' && !(ctx.openOrders.stop < 50))
     add('open_order_limit', `${ctx.openOrders.stop} open stop orders on ${order.symbol}`);
 
   if (order.reduceOnly) {
@@ -159,7 +165,8 @@ export function preTradeChecks(
   }
   const markAge = ctx.now - m.markAt;
   const bookAge = ctx.now - m.bookAt;
-  if (markAge > limits.maxDataAgeMs || bookAge > limits.maxDataAgeMs) {
+  // Negated so that a NaN age (a NaN timestamp or clock) blocks instead of comparing false.
+  if (!(markAge <= limits.maxDataAgeMs) || !(bookAge <= limits.maxDataAgeMs)) {
     add('data_stale', `mark ${markAge} ms, book ${bookAge} ms old (limit ${limits.maxDataAgeMs} ms)`, {
       markAgeMs: markAge,
       bookAgeMs: bookAge,
@@ -175,7 +182,7 @@ export function preTradeChecks(
 
   // 5. Leverage, order size, collar.
   const levCap = Math.min(limits.maxLeverage, contract.maxLeverage);
-  if (order.leverage > levCap) add('leverage_cap', `leverage ${order.leverage} > ${levCap}`);
+  if (!(order.leverage <= levCap)) add('leverage_cap', `leverage ${order.leverage} > ${levCap}`);
   const orderNotional = price.mul(contract.multiplier).mul(order.lots);
   if (order.lots > limits.maxOrderLots || orderNotional.gt(limits.maxOrderNotional)) {
     add(
@@ -205,8 +212,8 @@ export function preTradeChecks(
     let exposure = afterNotional;
     for (const p of ctx.positions) {
       if (p.symbol === order.symbol || p.qty === 0) continue;
-      if (!ok(p.mark)) {
-        add('data_missing', `no mark price for open position ${p.symbol}: exposure unknown`);
+      if (!ok(p.mark) || !Number.isSafeInteger(p.qty)) {
+        add('data_missing', `no mark price or size for open position ${p.symbol}: exposure unknown`);
         continue;
       }
       exposure = exposure.plus(p.mark.mul(p.multiplier).mul(Math.abs(p.qty)));

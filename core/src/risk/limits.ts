@@ -85,7 +85,7 @@ export type RiskLimits = Required<StoredRiskLimits>;
 /** What an absent limit means. Conservative: a newcomer's paper account cannot take a large position. */
 export const DEFAULT_RISK_LIMITS: RiskLimits = Object.freeze({
   maxLeverage: 10,
-  maxPositionLots: {},
+  maxPositionLots: Object.freeze({}),
   maxPositionNotional: '5000',
   maxTotalExposure: '20000',
   maxOpenPositions: 5,
@@ -117,5 +117,7 @@ export function resolveRiskLimits(stored: unknown): RiskLimits {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new RiskLimitsError(`stored risk limits do not parse: ${issues.join('; ')}`);
   }
-  return { ...DEFAULT_RISK_LIMITS, ...parsed.data } as RiskLimits;
+  // An explicit `undefined` is absent too: it must not override the default.
+  const present = Object.entries(parsed.data).filter(([, v]) => v !== undefined);
+  return { ...DEFAULT_RISK_LIMITS, ...Object.fromEntries(present) } as RiskLimits;
 }
