@@ -89,6 +89,7 @@ const suite: BenchSuite = {
         bindings: {
           DATABASE_URL: tdb.url,
           NEON_WS_PROXY: proxy.wsProxy,
+          NEON_HTTP_ENDPOINT: proxy.fetchEndpoint,
           UPSTASH_REDIS_REST_URL: bridge.url,
           UPSTASH_REDIS_REST_TOKEN: token,
           REDIS_PREFIX: prefix,

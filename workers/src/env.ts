@@ -24,6 +24,8 @@ export const workerEnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Local development and tests only: host:port/path of a WebSocket→TCP proxy in front of PostgreSQL. */
   NEON_WS_PROXY: z.string().optional(),
+  /** Local development and tests only: URL of the proxy's SQL-over-HTTP endpoint (`http://host:port/sql`). */
+  NEON_HTTP_ENDPOINT: z.url().optional(),
 });
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 

@@ -1,15 +1,20 @@
 /**
- * The Cloudflare Worker entry (wrangler.toml `main`): builds the app's ports from bindings for each
- * request (Workers cannot keep sockets across requests) and closes the Neon pool after the response.
+ * The Cloudflare Worker entry (wrangler.toml `main`). The Hono app (routes, OpenAPI registry) is built
+ * once per isolate; only the ports that cannot outlive a request are made per request. Webhooks use
+ * Neon's SQL-over-HTTP (one fetch per statement, no connection to open: intake needs no interactive
+ * transaction); the REST API opens a Neon WebSocket pool for its transactions and closes it after the
+ * response. A Cron Trigger (`scheduled`) runs the outbox relay.
  */
-import { configureNeon, openNeonPool } from '@enigma/db/client.edge';
+import { configureNeon, neonHttp, openNeonPool } from '@enigma/db/client.edge';
 import { singleInsertWriter } from '@enigma/db/repositories/signal-writer';
 import { Redis } from '@upstash/redis/cloudflare';
+import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { UpstashBusPublisher } from './bus/upstash.ts';
-import { type AppDeps, DEFAULT_CONFIG, type Logger } from './deps.ts';
-import { parseWorkerEnv } from './env.ts';
+import { type AppDeps, type AppEnv, DEFAULT_CONFIG, type Logger } from './deps.ts';
+import { parseWorkerEnv, type WorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
+import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
 /** Lives as long as the isolate: sources are re-read at most every few seconds. */
@@ -30,15 +35,55 @@ function consoleLogger(min: Level): Logger {
   };
 }
 
+/** The per-request deps travel to the once-built app inside its env, under this key. */
+const DEPS = '__enigmaDeps';
+let app: Hono<AppEnv> | undefined;
+function appOnce(): Hono<AppEnv> {
+  app ??= createApp((env) => (env as { [DEPS]: AppDeps })[DEPS]);
+  return app;
+}
+
+let parsed: { raw: unknown; env: WorkerEnv } | undefined;
+/** Bindings are the same object for the isolate's life: validate them once per object. */
+function envOf(rawEnv: unknown): WorkerEnv {
+  if (!parsed || parsed.raw !== rawEnv) parsed = { raw: rawEnv, env: parseWorkerEnv(rawEnv) };
+  return parsed.env;
+}
+
+function edgePorts(env: WorkerEnv) {
+  if (env.NEON_WS_PROXY || env.NEON_HTTP_ENDPOINT) {
+    configureNeon({
+      ...(env.NEON_WS_PROXY ? { wsProxy: env.NEON_WS_PROXY } : {}),
+      ...(env.NEON_HTTP_ENDPOINT ? { fetchEndpoint: env.NEON_HTTP_ENDPOINT } : {}),
+    });
+  }
+  const redis = new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+  return {
+    kv: new UpstashKv(redis, env.REDIS_PREFIX),
+    bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
+    logger: consoleLogger(env.LOG_LEVEL),
+  };
+}
+
+/** SQL over HTTP where it reaches the database (Neon; locally only when the proxy's endpoint is given). */
+function httpUsable(env: WorkerEnv): boolean {
+  return !env.NEON_WS_PROXY || env.NEON_HTTP_ENDPOINT !== undefined;
+}
+
 export default {
   async fetch(
     request: Request,
     rawEnv: unknown,
     ctx: { waitUntil(p: Promise<unknown>): void },
   ): Promise<Response> {
-    let env: ReturnType<typeof parseWorkerEnv>;
+    let env: WorkerEnv;
     try {
-      env = parseWorkerEnv(rawEnv);
+      env = envOf(rawEnv);
     } catch (e) {
       // Names of the missing or invalid bindings only; values are never logged.
       console.error(JSON.stringify({ level: 'error', msg: (e as Error).message }));
@@ -47,19 +92,13 @@ export default {
         { status: 503 },
       );
     }
-    if (env.NEON_WS_PROXY) configureNeon({ wsProxy: env.NEON_WS_PROXY });
-    const { db, pool } = openNeonPool(env.DATABASE_URL);
-    const redis = new Redis({
-      url: env.UPSTASH_REDIS_REST_URL,
-      token: env.UPSTASH_REDIS_REST_TOKEN,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    const ports = edgePorts(env);
+    const webhook = new URL(request.url).pathname.startsWith('/webhooks/');
+    const pool = webhook && httpUsable(env) ? undefined : openNeonPool(env.DATABASE_URL);
+    const db = pool ? pool.db : neonHttp(env.DATABASE_URL);
     const deps: AppDeps = {
       db,
-      kv: new UpstashKv(redis, env.REDIS_PREFIX),
-      bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
-      logger: consoleLogger(env.LOG_LEVEL),
+      ...ports,
       sourceCache,
       signalWriter: singleInsertWriter(db),
       config: {
@@ -72,9 +111,26 @@ export default {
       },
     };
     try {
-      return await createApp(deps).fetch(request, rawEnv, ctx as never);
+      return await appOnce().fetch(request, { ...(rawEnv as object), [DEPS]: deps }, ctx as never);
     } finally {
-      ctx.waitUntil(pool.end());
+      if (pool) ctx.waitUntil(pool.pool.end());
     }
+  },
+
+  /**
+   * Cron Trigger (wrangler.toml `[triggers]`, every minute): re-publish accepted alerts whose stream
+   * append failed or whose request died between the insert and the append. The long-running side
+   * runs the same relay every 2 s; either is enough, both are safe together.
+   */
+  async scheduled(_controller: unknown, rawEnv: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    const env = envOf(rawEnv);
+    const ports = edgePorts(env);
+    const db = httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined;
+    const pool = db ? undefined : openNeonPool(env.DATABASE_URL);
+    const pass = relayOutbox({ db: db ?? pool!.db, bus: ports.bus }).then((r) => {
+      if (r.published + r.failed > 0) ports.logger.info({ ...r }, 'outbox relay');
+    });
+    ctx.waitUntil(pass.finally(() => pool?.pool.end()));
+    await pass;
   },
 };

@@ -29,7 +29,17 @@ await createWebhookSource(handle.db, masterKey, {
   kind: 'tradingview',
   ipAllowlist: [...TRADINGVIEW_IPS],
 });
-await createWebhookSource(handle.db, masterKey, { name: 'tv-slow', kind: 'tradingview', rateLimitPerMin: 1 });
+const slow = await createWebhookSource(handle.db, masterKey, {
+  name: 'tv-slow',
+  kind: 'tradingview',
+  rateLimitPerMin: 1,
+});
+// The fuzz test's source: a budget large enough that every input reaches the parser.
+const fuzz = await createWebhookSource(handle.db, masterKey, {
+  name: 'fuzz',
+  kind: 'tradingview',
+  rateLimitPerMin: 100_000,
+});
 const adminPassword = crypto.randomUUID();
 await createUser(handle.db, { email: 'admin@workerd.test', password: adminPassword, role: 'admin' });
 await handle.close();
@@ -61,6 +71,7 @@ process.stdout.write(
   `${JSON.stringify({
     DATABASE_URL: tdb.url,
     NEON_WS_PROXY: proxy.wsProxy,
+    NEON_HTTP_ENDPOINT: proxy.fetchEndpoint,
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: token,
     REDIS_PREFIX: prefix,
@@ -69,6 +80,8 @@ process.stdout.write(
     TEST_TV_SECRET: tv.secret,
     TEST_CUSTOM_SECRET: custom.secret,
     TEST_API_SECRET: api.secret,
+    TEST_SLOW_SECRET: slow.secret,
+    TEST_FUZZ_SECRET: fuzz.secret,
     TEST_ADMIN_EMAIL: 'admin@workerd.test',
     TEST_ADMIN_PASSWORD: adminPassword,
   })}\n`,

@@ -60,7 +60,8 @@ describe('REST API in workerd', () => {
       exports.default.fetch('http://edge.test/webhooks/tradingview?source=tv-slow', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'cf-connecting-ip': '52.89.214.238' },
-        body: '{"symbol":"XBTUSDTM","action":"buy"}',
+        // authenticated: only requests that know the secret count against a source's budget
+        body: JSON.stringify({ symbol: 'XBTUSDTM', action: 'buy', secret: b['TEST_SLOW_SECRET'] }),
       });
     await send();
     const res = await send();

@@ -218,12 +218,16 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
       config.now(),
     );
     if (!check.ok) throw new ApiError('invalid_signature', check.reason);
+    trace.authenticated = true;
   }
 
   // A secret in a header is checked before the body is decoded; one in the body needs decoding first.
   const headerSecret =
     trace.route === 'signals' ? c.req.header('x-api-key') : c.req.header('x-webhook-secret');
-  if (headerSecret !== undefined) await checkSecret(headerSecret, source.secretDigests, trace.route);
+  if (headerSecret !== undefined) {
+    await checkSecret(headerSecret, source.secretDigests, trace.route);
+    trace.authenticated = true;
+  }
   const decoded = kind === 'json' ? parseGuardedJson(rawBody) : parseTextBody(rawBody);
   const keyed = normaliseKeys(decoded);
   const { secret: bodySecret, ...withoutSecret } = keyed;
