@@ -8,6 +8,7 @@ import {
   DEFAULT_CONFIG,
   MemoryKv,
   nodeSocketIp,
+  startOutboxRelay,
 } from '@enigma/workers';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -153,6 +154,10 @@ export async function startSystem({
       logger,
       clientIp: nodeSocketIp,
     };
+    // Accepted alerts whose stream append failed, or whose request died before it, are re-published
+    // from the outbox every 2 s (docs/intake.md "No accepted alert is lost").
+    const relay = startOutboxRelay({ db: db.db, bus, logger });
+    stops.push(() => relay.stop());
     const app = new Hono();
     // The process-level health (database, bus) and metrics sit in front of the shared edge app.
     app.get('/healthz', async (c) => {
