@@ -6,4 +6,6 @@
 export interface DashboardContext {
   /** Send a request to the REST API (`/api/...`) and return its answer. */
   api(request: Request): Promise<Response>;
+  /** where the page opens its live WebSocket; default: /ws on the page's own host */
+  gatewayUrl?: string;
 }

@@ -56,6 +56,7 @@ function tradeStats(trades: TradeRow[], unrealised: string, nowMs: number): TopB
 /** Everything the page shows, read over the REST API as the signed-in user. */
 export interface DashboardData {
   role: Role;
+  gatewayUrl: string | null;
   symbol: string;
   timeframe: string;
   page: number;
@@ -114,6 +115,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   if (signedOut) throw redirect('/login');
   const body: DashboardData = {
     role: session.role,
+    gatewayUrl: ctx.gatewayUrl ?? null,
     symbol,
     timeframe,
     page,
@@ -153,7 +155,7 @@ function Dashboard() {
       revalidator.revalidate();
     }, 200);
   }, [revalidator]);
-  const live = useLiveConnection(feed, reload);
+  const live = useLiveConnection(feed, reload, d.gatewayUrl ?? undefined);
   const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
   const [marks, setMarks] = useState<Record<string, string>>({});
   const [lastTickAt, setLastTickAt] = useState<number | null>(null);
