@@ -43,6 +43,8 @@ function batchSeries(f: TalibFixture, candles: Candle[]): Record<string, Float64
   return {
     sma: sma(close, p.sma),
     ema: ema(close, p.ema),
+    ema50: ema(close, 50),
+    volumeSma20: sma(column(candles, 'volume'), 20),
     rsi: rsi(close, p.rsi),
     macd: m.macd,
     macdSignal: m.signal,
@@ -65,39 +67,38 @@ function streamSeries(f: TalibFixture, candles: Candle[], mode: 'update' | 'peek
   const s = {
     sma: new SmaStream(p.sma),
     ema: new EmaStream(p.ema),
+    ema50: new EmaStream(50),
+    volumeSma20: new SmaStream(20),
     rsi: new RsiStream(p.rsi),
     macd: new MacdStream(...p.macd),
     bb: new BollingerStream(...p.bollinger),
     atr: new AtrStream(p.atr),
     st: new StochRsiStream(...p.stochRsi),
   };
-  const keys = [
-    'sma',
-    'ema',
-    'rsi',
-    'macd',
-    'macdSignal',
-    'macdHist',
-    'bbUpper',
-    'bbMiddle',
-    'bbLower',
-    'atr',
-  ];
   const out: Record<string, Float64Array> = {};
-  for (const k of [...keys, 'stochRsiK', 'stochRsiD']) out[k] = new Float64Array(candles.length);
   candles.forEach((c, i) => {
-    const read = <T>(stream: { update(c: Candle): T; peek(c: Candle): T }) => {
-      if (mode === 'update') return stream.update(c);
-      const peeked = stream.peek(c);
-      stream.update(c);
+    const readValue = <T>(stream: { update(c: Candle): T; peek(c: Candle): T }, candle: Candle) => {
+      if (mode === 'update') return stream.update(candle);
+      const peeked = stream.peek(candle);
+      stream.update(candle);
       return peeked;
     };
+    const read = <T>(stream: { update(c: Candle): T; peek(c: Candle): T }) => readValue(stream, c);
     const m = read(s.macd);
     const bb = read(s.bb);
     const st = read(s.st);
     const row: Record<string, number> = {
       sma: read(s.sma),
       ema: read(s.ema),
+      ema50: read(s.ema50),
+      // SmaStream averages the candle's close; the volume series goes in as the close of a flat candle
+      volumeSma20: readValue(s.volumeSma20, {
+        ...c,
+        open: c.volume,
+        high: c.volume,
+        low: c.volume,
+        close: c.volume,
+      }),
       rsi: read(s.rsi),
       macd: m.macd,
       macdSignal: m.signal,
@@ -109,7 +110,10 @@ function streamSeries(f: TalibFixture, candles: Candle[], mode: 'update' | 'peek
       stochRsiK: st.k,
       stochRsiD: st.d,
     };
-    for (const [k, v] of Object.entries(row)) out[k]![i] = v;
+    for (const [k, v] of Object.entries(row)) {
+      out[k] ??= new Float64Array(candles.length);
+      out[k][i] = v;
+    }
   });
   return out;
 }

@@ -107,6 +107,13 @@ for (const c of cases) {
   values.sma = aligned(run('SMA', close, { optInTimePeriod: p.sma }), 'outReal', n);
   values.ema = aligned(run('EMA', close, { optInTimePeriod: p.ema }), 'outReal', n);
   values.rsi = aligned(run('RSI', close, { optInTimePeriod: p.rsi }), 'outReal', n);
+  // the signal model's features also use EMA-50 of the close and SMA-20 of the volume
+  values.ema50 = aligned(run('EMA', close, { optInTimePeriod: 50 }), 'outReal', n);
+  values.volumeSma20 = aligned(
+    run('SMA', { n, series: { inReal: d.volume } }, { optInTimePeriod: 20 }),
+    'outReal',
+    n,
+  );
   const m = run('MACD', close, {
     optInFastPeriod: p.macd[0],
     optInSlowPeriod: p.macd[1],
