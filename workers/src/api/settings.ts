@@ -10,12 +10,23 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
+import { allowlistEntryProblem } from '../security/ip.ts';
 import { masterKeyOf } from '../webhooks/master-key.ts';
 import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
 
 const admin = { security: bearerSecurity, middleware: [requireRole('admin')] };
+/** An IPv4/IPv6 address or a CIDR block with an explicit prefix (`203.0.113.7/` is refused, not read as /0). */
+const AllowlistEntry = z
+  .string()
+  .min(1)
+  .max(64)
+  .superRefine((entry, ctx) => {
+    const problem = allowlistEntryProblem(entry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ example: '52.89.214.238', description: 'IPv4/IPv6 address or CIDR block, e.g. 10.0.0.0/8' });
 const Policy = z.object({
-  ipAllowlist: z.array(z.string().min(1).max(64)).max(100).optional(),
+  ipAllowlist: z.array(AllowlistEntry).max(100).optional(),
   hmacRequired: z.boolean().optional(),
   enabled: z.boolean().optional(),
   rateLimitPerMin: z.number().int().positive().max(100_000).optional(),
