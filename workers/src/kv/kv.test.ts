@@ -75,3 +75,16 @@ describe('MemoryKv expiry', () => {
     expect(await kv.setNx('ttl', 'c', 10)).toBe(true);
   });
 });
+
+describe('MemoryKv memory bound', () => {
+  it('holds at most maxEntries keys, dropping the least recently used, with O(1) setNx', async () => {
+    const kv = new MemoryKv(() => clock.now, 1_000);
+    for (let i = 0; i < 5_000; i++) await kv.setNx(`k${i}`, 'v', 3600);
+    expect(kv.size).toBe(1_000);
+    expect(await kv.get('k0')).toBeNull();
+    expect(await kv.get('k4999')).toBe('v');
+    const t0 = performance.now();
+    for (let i = 0; i < 20_000; i++) await kv.setNx(`m${i}`, 'v', 3600);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+});

@@ -1,19 +1,26 @@
+import { LRUCache } from 'lru-cache';
 import type { KvPort } from '../deps.ts';
 
 /**
  * In-process KvPort for the embedded default (one Node process, no Redis). Expiry is checked on
- * read against the injected clock, so nothing needs a timer.
+ * read against the injected clock, so nothing needs a timer; memory is bounded by `maxEntries`
+ * (least recently used dropped first: an idempotency key dropped early is still caught by the
+ * database's unique key, a rate-limit window dropped early starts again).
  *
  * @example const kv = new MemoryKv(() => Date.now());
  */
 export class MemoryKv implements KvPort {
-  readonly #values = new Map<string, { value: string; expiresAt: number }>();
-  constructor(private readonly now: () => number = Date.now) {}
+  readonly #values: LRUCache<string, { value: string; expiresAt: number }>;
+  constructor(
+    private readonly now: () => number = Date.now,
+    maxEntries = 200_000,
+  ) {
+    this.#values = new LRUCache({ max: maxEntries });
+  }
 
   async setNx(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)) return false;
     this.#values.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
-    this.#sweep();
     return true;
   }
 
@@ -36,6 +43,11 @@ export class MemoryKv implements KvPort {
     return { count, resetSeconds: Math.max(1, Math.ceil((expiresAt - now) / 1000)) };
   }
 
+  /** Entries held (tests). */
+  get size(): number {
+    return this.#values.size;
+  }
+
   #live(key: string) {
     const entry = this.#values.get(key);
     if (entry && entry.expiresAt <= this.now()) {
@@ -43,11 +55,5 @@ export class MemoryKv implements KvPort {
       return undefined;
     }
     return entry;
-  }
-
-  /** Bound memory: drop expired entries once the map grows. */
-  #sweep(): void {
-    if (this.#values.size < 100_000) return;
-    for (const key of [...this.#values.keys()]) this.#live(key);
   }
 }
