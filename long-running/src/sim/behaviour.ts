@@ -20,6 +20,13 @@ export interface SimBehaviour {
   maxOpenOrders: number;
   /** Untriggered stop orders per contract (KuCoin: 50, code 300004). */
   maxStopOrders: number;
+  /**
+   * Answer first, match later (KUCOIN.md §3.4: "the order is accepted before it is matched"): an accepted
+   * order is validated and its margin frozen, then it enters matching on the first market step at least
+   * `matchLatencyMs` later, so every push and fill follows the REST answer. Off: matched inside the request.
+   */
+  asyncMatching: boolean;
+  matchLatencyMs: number;
 }
 
 export const DEFAULT_BEHAVIOUR: SimBehaviour = {
@@ -28,6 +35,8 @@ export const DEFAULT_BEHAVIOUR: SimBehaviour = {
   priceBand: 0.05,
   maxOpenOrders: 100,
   maxStopOrders: 50,
+  asyncMatching: true,
+  matchLatencyMs: 0,
 };
 
 /** The behaviour with a validated patch applied (RangeError naming a bad switch). */

@@ -69,7 +69,11 @@ describe('CCXT kucoinfutures against the simulator', () => {
 
   it('opens and closes a position with market orders, places a stop and lists fills', async () => {
     await ex.createOrder(BTC, 'market', 'buy', 3);
-    const [pos] = await ex.fetchPositions([BTC]);
+    // KuCoin answers before it matches: poll until the position shows.
+    const [pos] = await waitFor(async () => {
+      const ps = await ex.fetchPositions([BTC]);
+      return ps.length > 0 ? ps : undefined;
+    });
     expect(pos).toMatchObject({ side: 'long', contracts: 3 });
     const { bid } = await ex.fetchTicker(BTC);
     const stop = await ex.createOrder(BTC, 'market', 'sell', 3, undefined, {
@@ -78,7 +82,7 @@ describe('CCXT kucoinfutures against the simulator', () => {
     const stops = await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true });
     expect(stops.map((o) => o.id)).toContain(stop.id);
     await ex.createOrder(BTC, 'market', 'sell', 3, undefined, { reduceOnly: true });
-    expect(await ex.fetchPositions([BTC])).toEqual([]);
+    await waitFor(async () => ((await ex.fetchPositions([BTC])).length === 0 ? true : undefined));
     // The stop-loss outlives the closed position (the simulator's default, as users report of KuCoin):
     // the client has to cancel it.
     expect((await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true })).map((o) => o.id)).toEqual(

@@ -25,6 +25,7 @@ import {
   cancelOrder,
   crossThrough,
   findByClientOid,
+  matchPending,
   placeOrder,
   placeTpSlOrder,
   runTape,
@@ -230,6 +231,7 @@ export class SimEngine {
       if (!s) continue;
       const prevMid = m.mid;
       this.applyPrice(m, s.price, now);
+      matchPending(this, m, now);
       crossThrough(this, m, now);
       runTape(this, m, s.volume, s.price >= prevMid ? 'buy' : 'sell', now);
       m.addToBar(Math.floor(now / 60_000) * 60_000, m.last.toNumber(), 0);

@@ -52,6 +52,9 @@ describe('fault injection', () => {
   it('loses the response after accepting the order: the order exists, the client never heard', async () => {
     sim.faults.set({ loseResponses: 1, pathPrefix: '/api/v1/orders' });
     await expect(placeOrder('f-lost')).rejects.toThrow();
+    expect(byClientOid('f-lost')).toBeDefined();
+    // Accepted first, matched on the next market step.
+    await waitFor(() => byClientOid('f-lost')?.status === 'done');
     expect(byClientOid('f-lost')).toMatchObject({ status: 'done', filledSize: 1 });
     sim.faults.reset();
     expect((await placeOrder('f-after')).status).toBe(200);
@@ -74,6 +77,8 @@ describe('fault injection', () => {
     const res = await placeOrder('f-5xx-after');
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ code: '500000' });
+    expect(byClientOid('f-5xx-after')).toBeDefined();
+    await waitFor(() => byClientOid('f-5xx-after')?.status === 'done');
     expect(byClientOid('f-5xx-after')).toMatchObject({ status: 'done', filledSize: 1 });
     sim.faults.reset();
   });

@@ -336,3 +336,35 @@ describe('funding at more than one settlement', () => {
     expect(engine.positions.get('XBTUSDTM')!.posFunding.toString()).toBe('-0.3');
   });
 });
+
+describe('4. asynchronous matching', () => {
+  // KUCOIN.md §3.4 limits (S1): "the order is accepted before it is matched (the HTTP reply only means
+  // received)". Default on; `asyncMatching: false` restores matching inside the request.
+  it('answers first, freezes margin, matches after the latency on a later step, then pushes', () => {
+    const { engine, move } = setup({ behaviour: { asyncMatching: true, matchLatencyMs: 500 } });
+    const events = record(engine);
+    const available = engine.accountSummary().available;
+    const { orderId } = engine.placeOrder(order({ side: 'buy', type: 'market', size: 2 }));
+    expect(events.filter((e) => e.subject === 'orderChange')).toEqual([]);
+    expect(engine.fills).toEqual([]);
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'open', filledSize: 0 });
+    expect(engine.accountSummary().available.lt(available)).toBe(true);
+    move('XBTUSDTM', 100_000, 250);
+    expect(engine.fills).toEqual([]);
+    move('XBTUSDTM', 100_000, 250);
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 2 });
+    const types = events
+      .filter((e) => e.subject === 'orderChange' && (e.data as { orderId: string }).orderId === orderId)
+      .map((e) => (e.data as { type: string }).type);
+    expect(types).toEqual(['match', 'filled']);
+  });
+
+  it('a pending order cancelled before its step never fills; refusals still come in the answer', () => {
+    const { engine, move } = setup({ behaviour: { asyncMatching: true }, balance: 1_000 });
+    const { orderId } = engine.placeOrder(order({ side: 'buy', type: 'market', size: 2 }));
+    engine.cancelOrder(orderId);
+    move('XBTUSDTM', 100_000);
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 0, canceledSize: 2 });
+    expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 })))).toBe('300003');
+  });
+});

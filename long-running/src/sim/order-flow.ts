@@ -204,7 +204,34 @@ export function admit(e: SimEngine, order: SimOrder): void {
     emitStopOrder(e, order, 'open');
     return;
   }
+  if (e.behaviour.asyncMatching) {
+    // Checked and margin frozen now; matched on a later step (matchPending), pushes after the answer.
+    const refused = admissionError(e, order);
+    if (refused) {
+      forget(e, order);
+      throw refused;
+    }
+    order.isActive = true;
+    order.pendingUntil = e.clock.now() + e.behaviour.matchLatencyMs;
+    e.walletDirty = true;
+    return;
+  }
   activate(e, order, true);
+}
+
+/** Async matching: accepted orders of this contract whose latency has passed enter matching, oldest first. */
+export function matchPending(e: SimEngine, m: SymbolMarket, now: number): void {
+  for (const o of [...e.openOrders]) {
+    if (o.symbol !== m.spec.symbol || o.pendingUntil === undefined || o.pendingUntil > now) continue;
+    o.pendingUntil = undefined;
+    o.isActive = false; // its own frozen margin must not count against it
+    try {
+      activate(e, o, false);
+    } catch {
+      // The market moved since acceptance: out of the band or short of margin now.
+      finish(e, o, 'canceled', now);
+    }
+  }
 }
 
 /** Margin check, taker matching, then resting / cancelling the remainder. */
@@ -441,7 +468,8 @@ export function crossThrough(e: SimEngine, m: SymbolMarket, now: number): void {
 export function restingOrders(e: SimEngine, symbol: string, side: Side): SimOrder[] {
   const out: SimOrder[] = [];
   for (const o of e.openOrders)
-    if (o.isActive && o.symbol === symbol && o.side === side && o.price) out.push(o);
+    if (o.isActive && o.pendingUntil === undefined && o.symbol === symbol && o.side === side && o.price)
+      out.push(o);
   return out.sort((a, b) =>
     side === 'buy'
       ? b.price!.cmp(a.price!) || a.createdAt - b.createdAt

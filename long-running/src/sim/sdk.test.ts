@@ -94,9 +94,13 @@ describe('kucoin-universal-sdk against the simulator', () => {
         leverage: 10,
       }),
     );
-    const pos = await positions.getPositionDetails(
-      Futures.Positions.GetPositionDetailsReq.create({ symbol: 'XBTUSDTM' }),
-    );
+    // KuCoin answers before it matches: poll until the fill shows.
+    const positionOf = () =>
+      positions.getPositionDetails(Futures.Positions.GetPositionDetailsReq.create({ symbol: 'XBTUSDTM' }));
+    const pos = await waitFor(async () => {
+      const p = await positionOf();
+      return p.currentQty === -4 ? p : undefined;
+    });
     expect(pos.currentQty).toBe(-4);
     await orders.addOrder(
       Futures.Order.AddOrderReq.builder()
@@ -106,9 +110,10 @@ describe('kucoin-universal-sdk against the simulator', () => {
         .setCloseOrder(true)
         .build(),
     );
-    const after = await positions.getPositionDetails(
-      Futures.Positions.GetPositionDetailsReq.create({ symbol: 'XBTUSDTM' }),
-    );
+    const after = await waitFor(async () => {
+      const p = await positionOf();
+      return p.currentQty === 0 ? p : undefined;
+    });
     expect(after.currentQty).toBe(0);
     const fills = await orders.getTradeHistory(
       Futures.Order.GetTradeHistoryReq.create({ symbol: 'XBTUSDTM' }),

@@ -67,6 +67,7 @@ describe('response shapes match KuCoin samples', () => {
     e.placeOrder({ clientOid: 's1', symbol: 'XBTUSDTM', side: 'buy', price: '1000', size: 1, leverage: 3 });
     e.placeOrder({ clientOid: 's2', symbol: 'XBTUSDTM', side: 'buy', type: 'market', size: 2, leverage: 3 });
     e.placeOrder({ clientOid: 's3', symbol: 'ETHUSDTM', side: 'sell', type: 'market', size: 2, leverage: 3 });
+    sim.advance(1000); // async matching: the orders above match on this step
     e.placeOrder({
       clientOid: 's4',
       symbol: 'ETHUSDTM',

@@ -36,7 +36,8 @@ export function setup(
     initialBalance: opts.balance ?? 10_000,
     fundingRate: opts.fundingRate,
     warmupMinutes: 5,
-    behaviour: opts.behaviour,
+    // Matching-mechanics tests want the order matched inside the call; async matching has its own tests.
+    behaviour: { asyncMatching: false, ...opts.behaviour },
     faults: opts.faults,
   });
   installRenderers(engine);

@@ -9,8 +9,9 @@ import { kucoinMetrics } from './metrics.ts';
 import { KucoinWs } from './ws.ts';
 import { subscribe, subscribeBook } from './ws-topics.ts';
 
-// Our client against the KuCoin-compatible simulator, over the real wire protocol.
-describe('KuCoin client against the simulator', () => {
+// Our client against the KuCoin-compatible simulator, over the real wire protocol. Some tests wait up
+// to 30 s for each of several conditions, so the per-test budget covers the sum of their waits.
+describe('KuCoin client against the simulator', { timeout: 120_000 }, () => {
   let sim: RunningSimulator;
   let http: KucoinHttpClient;
   const sockets: KucoinWs[] = [];
@@ -159,9 +160,10 @@ describe('KuCoin client against the simulator', () => {
       size: 1,
       leverage: 5,
     });
+    // The answer comes before matching; the order is in the book once `open` is pushed.
+    await waitFor(() => events.includes(`${clientOid}:open`) || undefined, 30_000);
     await http.trade.cancelOrder(ack.orderId);
     await waitFor(() => events.includes(`${clientOid}:canceled`) || undefined, 30_000);
-    expect(events).toContain(`${clientOid}:open`);
   });
 
   it('covers the remaining trading, position and account operations', async () => {
@@ -246,6 +248,10 @@ describe('KuCoin client against the simulator', () => {
       type: 'market',
       closeOrder: true,
     });
+    await waitFor(
+      async () => ((await http.positions.position('ETHUSDTM')).qty === 0 ? true : undefined),
+      30_000,
+    );
     await http.trade.cancelAllStopOrders('ETHUSDTM');
 
     expect((await http.trade.recentDoneOrders('ETHUSDTM')).length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimEvent } from '../engine.ts';
 import type { RunningSimulator } from '../server.ts';
-import { startTestSimulator } from '../test-helpers.ts';
+import { startTestSimulator, waitFor } from '../test-helpers.ts';
 import { signRequest } from './auth.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads KuCoin's JSON loosely, field by field.
@@ -137,6 +137,8 @@ describe('private REST operations', () => {
       size: 5,
       leverage: 5,
     });
+    // Accepted first, matched on the next step (async matching).
+    await waitFor(() => sim.engine.positions.get('XBTUSDTM')?.qty === 5);
     const before = (await call('GET', '/api/v1/position?symbol=XBTUSDTM')).data.posMargin as number;
     const added = await call('POST', '/api/v1/position/margin/deposit-margin', {
       symbol: 'XBTUSDTM',
@@ -173,6 +175,7 @@ describe('private REST operations', () => {
       type: 'market',
       closeOrder: true,
     });
+    await waitFor(() => sim.engine.positions.get('XBTUSDTM')?.qty === 0);
     const hist = await call('GET', '/api/v1/history-positions?symbol=XBTUSDTM');
     expect(hist.data.items[0]).toMatchObject({ symbol: 'XBTUSDTM', type: 'CLOSE_LONG', side: 'LONG' });
     expect((await call('GET', '/api/v1/positions')).data).toEqual([]);
