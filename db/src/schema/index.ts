@@ -18,6 +18,7 @@ export * from './orders.ts';
 export * from './outbox.ts';
 export * from './position-snapshots.ts';
 export * from './positions.ts';
+export * from './refresh-tokens.ts';
 export * from './risk-events.ts';
 export * from './settings.ts';
 export * from './signals.ts';
