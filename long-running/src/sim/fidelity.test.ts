@@ -245,7 +245,7 @@ describe('9. liquidation and update pushes', () => {
     events.filter((e) => e.subject === 'orderChange').map((e) => e.data as Record<string, unknown>);
 
   // KUCOIN.md §4.3 tradeOrders: `tradeType` (trade|liquid); position.change changeReason liquidation;
-  // §3.7 fills: tradeType liquid. Isolated short: LP = E + (IM − MM) / (q·m) (S8, help-center formula).
+  // §3.6 fills: tradeType liquid. Isolated short (§6.1, S8): LP = E + (IM − MM) / (q·m).
   it('liquidates an isolated short at its liquidation price, with liquid pushes and fills', () => {
     const { engine, move } = setup();
     const events = record(engine);
@@ -322,7 +322,7 @@ describe('9. liquidation and update pushes', () => {
 });
 
 describe('funding at more than one settlement', () => {
-  // KUCOIN.md §3.9 / S8: funding = position value at the mark × rate at each settlement (04:00, 12:00, 20:00 UTC).
+  // KUCOIN.md §6.3 / S8: funding = position value at the mark × rate at each settlement (04:00, 12:00, 20:00 UTC).
   it('settles 04:00, 12:00 and 20:00 at each settlement mark, and the position funding adds up', () => {
     const { engine, move } = setup({ fundingRate: 0.0001 });
     engine.placeOrder(order({ side: 'buy', type: 'market', size: 10 }));
