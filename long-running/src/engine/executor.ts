@@ -191,8 +191,7 @@ export class Executor {
     try {
       found = await ctx.kucoin.trade.orderByClientOid(row.clientOid);
     } catch (error) {
-      if (error instanceof OrderNotFoundError || (error instanceof KucoinError && error.kind === 'notFound'))
-        found = null;
+      if (isOrderAbsent(error)) found = null;
       else throw error;
     }
     if (!found) return 'absent';
@@ -219,7 +218,7 @@ export class Executor {
     try {
       found = await ctx.kucoin.trade.order(row.exchangeOrderId);
     } catch (error) {
-      if (!(error instanceof OrderNotFoundError)) throw error;
+      if (!isOrderAbsent(error)) throw error;
     }
     if (!found) return row;
     return this.applyExchangeOrder(row, found);
@@ -227,15 +226,28 @@ export class Executor {
 
   private async applyExchangeOrder(row: OrderRow, o: Order): Promise<OrderRow> {
     const { ctx } = this;
+    // A report about a finished order (a late REST answer after the socket's fill) changes nothing.
+    if (row.status === 'filled' || row.status === 'canceled' || row.status === 'rejected') return row;
     const done = o.status === 'done' || !o.isActive;
+    // Fills only grow: a stale report never lowers what is already known.
+    const filledSize = Math.max(row.filledSize, o.filledSize);
     // An untriggered stop order is `open` with nothing filled.
     const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
-    const next = applyReport(from, o.size, o.filledSize, done);
-    if (next === row.status && o.filledSize === row.filledSize && row.exchangeOrderId === o.id) return row;
+    let next: OrderState;
+    try {
+      next = applyReport(from, o.size, filledSize, done);
+    } catch (error) {
+      ctx.log.warn(
+        { clientOid: row.clientOid, from, err: error },
+        'exchange report ignored: not a legal transition',
+      );
+      return row;
+    }
+    if (next === row.status && filledSize === row.filledSize && row.exchangeOrderId === o.id) return row;
     const updated = await updateOrder(ctx.db, row.id, {
       status: next,
       exchangeOrderId: o.id,
-      filledSize: o.filledSize,
+      filledSize,
       avgFillPrice:
         o.avgFillPrice?.toFixed() ??
         (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
@@ -298,6 +310,19 @@ export class Executor {
   getByClientOid(clientOid: string) {
     return getOrderByClientOid(this.ctx.db, clientOid);
   }
+}
+
+/**
+ * The exchange does not know the order. KuCoin answers an unknown order id or clientOid with
+ * `100001 error.getOrder.orderNotExist` (a 200 with a business code, typed InvalidOrderError), not 100004:
+ * read as "absent", never as a failure (which would stop reconciliation for good).
+ */
+function isOrderAbsent(error: unknown): boolean {
+  return (
+    error instanceof OrderNotFoundError ||
+    (error instanceof KucoinError &&
+      (error.kind === 'notFound' || (error.code === '100001' && /orderNotExist/i.test(error.exchangeMessage))))
+  );
 }
 
 export const priceOf = (s: string | null) => (s === null ? null : toMoney(s));

@@ -1,0 +1,516 @@
+/**
+ * Crash safety of the engine. Part 1: `enigma engine` (a child process: testing/crash-child.ts) is killed
+ * with SIGKILL at each step of an order's life over seeded runs, restarted (a new process that takes the
+ * lease over), and after it has reconciled and finished, the engine's orders, positions and fills must
+ * equal the simulator's: 0 duplicate orders, 0 lost signals, every position protected by exactly one
+ * reduce-only stop. Part 2: the simulator's faults against a live engine.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Bus } from '@enigma/core/bus/index';
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
+import {
+  type EnigmaDb,
+  ensureAccount,
+  fillsOfAccount,
+  getSignal,
+  insertSignalIdempotent,
+  listOrders,
+  listPositions,
+  putSetting,
+} from '@enigma/db';
+import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../bus/memory.ts';
+import { createRedisBus } from '../bus/redis.ts';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
+import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { Fill } from '../exchange/types.ts';
+import type { FaultState } from '../sim/faults.ts';
+import type { RunningSimulator } from '../sim/server.ts';
+import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { CRASH_POINTS, type CrashPoint } from './context.ts';
+import { type RunningEngine, runEngine } from './runner.ts';
+import type { CrashChildConfig } from './testing/crash-child.ts';
+
+const SOURCE = 'tv';
+const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM'];
+const credential = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+// A 1 % stop: the synthetic market has no stored candles for an ATR.
+const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+const FINAL = ['protected', 'closed', 'ignored', 'risk_blocked', 'failed', 'stale', 'rejected'];
+/** Short lease and reclaim so a restarted engine takes over in about a second and a half. */
+const TUNING = {
+  leaseTtlMs: 1_500,
+  reclaimIdleMs: 1_000,
+  orderPollMs: 40,
+  protectEveryMs: 250,
+  reconcileEveryMs: 3_000,
+};
+
+type Action = 'buy' | 'sell' | 'close';
+type Alert = [Action, string];
+/** Alert sequences: each opens at least two positions, so every step is reached at least twice. */
+const SEQUENCES: Alert[][] = [
+  [
+    ['buy', 'XBTUSDTM'],
+    ['sell', 'XBTUSDTM'],
+    ['close', 'XBTUSDTM'],
+  ],
+  [
+    ['sell', 'ETHUSDTM'],
+    ['buy', 'XBTUSDTM'],
+    ['close', 'ETHUSDTM'],
+  ],
+  [
+    ['buy', 'XBTUSDTM'],
+    ['buy', 'ETHUSDTM'],
+    ['close', 'XBTUSDTM'],
+    ['sell', 'ETHUSDTM'],
+  ],
+];
+/** How many hits of each step every sequence is sure to reach (entry + stop per opened position). */
+const MAX_NTH: Record<CrashPoint, number> = {
+  before_intent: 3,
+  after_intent: 3,
+  before_send: 3,
+  after_answer: 3,
+  after_fill: 2,
+  before_stop: 2,
+};
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What intake does for an accepted alert: the row, then the stream entry (through the catalog). */
+async function postAlert(db: EnigmaDb, bus: Bus, action: Action, symbol: string): Promise<string> {
+  const signalId = randomUUID();
+  const now = Date.now();
+  const entry: SignalEntryInput = {
+    signalId,
+    source: SOURCE,
+    symbol,
+    interval: '15',
+    alertTime: now,
+    receivedAt: now,
+    price: null,
+    size: null,
+    orderId: null,
+    indicators: {},
+    conditions: {},
+    route: 'tradingview',
+    action,
+  };
+  await insertSignalIdempotent(db, {
+    id: signalId,
+    idempotencyKey: `test:${signalId}`,
+    source: SOURCE,
+    status: 'received',
+    symbol,
+    action,
+    receivedAt: new Date(now),
+    alertTime: new Date(now),
+  } as never);
+  await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+  return signalId;
+}
+
+const isFinal = async (db: EnigmaDb, id: string) => FINAL.includes((await getSignal(db, id))?.status ?? '');
+
+async function allFills(kucoin: KucoinHttpClient): Promise<Fill[]> {
+  const out: Fill[] = [];
+  for (let page = 1; page <= 50; page++) {
+    const res = await kucoin.trade.fills({
+      currentPage: page,
+      pageSize: 200,
+      startAt: Date.now() - 3600_000,
+    });
+    out.push(...res.items);
+    if (page >= res.totalPage || res.items.length === 0) break;
+  }
+  return out;
+}
+
+/**
+ * The engine's books against the simulator's: a list of differences (empty when they agree).
+ * Positions per contract (REST), fills by trade id (REST: each exactly once in ours), orders by clientOid
+ * (the simulator's own records: at most one exchange order per clientOid, every one known to us with the
+ * same id, fill and done-ness; none of ours left in flight), every signal final, every open position
+ * guarded by exactly one reduce-only stop of its size and every flat contract by none.
+ */
+async function differences(
+  db: EnigmaDb,
+  accountId: string,
+  sim: RunningSimulator,
+  kucoin: KucoinHttpClient,
+  signalIds: string[],
+): Promise<string[]> {
+  const diffs: string[] = [];
+  // positions
+  const theirs = new Map<string, number>();
+  for (const p of await kucoin.positions.positions('USDT')) if (p.qty !== 0) theirs.set(p.symbol, p.qty);
+  const ours = new Map<string, number>();
+  for (const p of await listPositions(db, accountId, true)) if (p.qty !== 0) ours.set(p.symbol, p.qty);
+  for (const s of SYMBOLS)
+    if ((theirs.get(s) ?? 0) !== (ours.get(s) ?? 0))
+      diffs.push(`position ${s}: ours ${ours.get(s) ?? 0}, exchange ${theirs.get(s) ?? 0}`);
+  // fills
+  const exFills = await allFills(kucoin);
+  const myFills = await fillsOfAccount(db, accountId);
+  const mine = new Map<string, (typeof myFills)[number][]>();
+  for (const f of myFills) mine.set(f.tradeId, [...(mine.get(f.tradeId) ?? []), f]);
+  for (const f of exFills) {
+    const m = mine.get(f.tradeId) ?? [];
+    if (m.length !== 1) diffs.push(`fill ${f.tradeId} recorded ${m.length} times`);
+    else if (m[0]!.size !== f.size || m[0]!.side !== f.side || !f.price.eq(m[0]!.price))
+      diffs.push(`fill ${f.tradeId} differs: ours ${m[0]!.side} ${m[0]!.size}@${m[0]!.price}`);
+  }
+  const exIds = new Set(exFills.map((f) => f.tradeId));
+  for (const f of myFills) if (!exIds.has(f.tradeId)) diffs.push(`fill ${f.tradeId} is not at the exchange`);
+  // orders
+  const simOrders = [...sim.engine.orders.values()];
+  const byOid = new Map<string, typeof simOrders>();
+  for (const o of simOrders) byOid.set(o.clientOid, [...(byOid.get(o.clientOid) ?? []), o]);
+  for (const [oid, list] of byOid)
+    if (list.length > 1) diffs.push(`duplicate: ${list.length} exchange orders with clientOid ${oid}`);
+  const rows = await listOrders(db, accountId);
+  const rowByOid = new Map(rows.map((r) => [r.clientOid, r]));
+  for (const o of simOrders) {
+    const r = rowByOid.get(o.clientOid);
+    if (!r) {
+      diffs.push(`exchange order ${o.clientOid} unknown to the engine`);
+      continue;
+    }
+    const done = o.status === 'done';
+    const rowDone = ['filled', 'canceled', 'rejected'].includes(r.status);
+    if (r.exchangeOrderId !== o.id) diffs.push(`order ${o.clientOid}: id ${r.exchangeOrderId} vs ${o.id}`);
+    if (r.filledSize !== o.filledSize)
+      diffs.push(`order ${o.clientOid}: filled ${r.filledSize} vs ${o.filledSize}`);
+    if (done !== rowDone) diffs.push(`order ${o.clientOid}: ${r.status} vs exchange ${o.status}`);
+  }
+  for (const r of rows) {
+    if (byOid.has(r.clientOid)) continue;
+    if (r.status !== 'rejected')
+      diffs.push(`order ${r.clientOid} (${r.purpose}) is ${r.status} but not at the exchange`);
+  }
+  // signals
+  for (const id of signalIds) {
+    const s = await getSignal(db, id);
+    if (!s || !FINAL.includes(s.status)) diffs.push(`signal ${id} left ${s?.status ?? 'missing'}`);
+  }
+  // protection
+  for (const s of SYMBOLS) {
+    const qty = theirs.get(s) ?? 0;
+    const stops = simOrders.filter(
+      (o) => o.symbol === s && o.status === 'open' && o.stop !== '' && o.reduceOnly,
+    );
+    if (qty === 0 && stops.length > 0) diffs.push(`${s} is flat with ${stops.length} stops left`);
+    if (qty !== 0) {
+      const good = stops.filter((o) => o.size === Math.abs(qty) && o.side === (qty > 0 ? 'sell' : 'buy'));
+      if (stops.length !== 1 || good.length !== 1)
+        diffs.push(
+          `${s} ${qty}: ${stops.length} stops (${stops.map((o) => `${o.side} ${o.size}`).join(', ')})`,
+        );
+    }
+  }
+  return diffs;
+}
+
+/** Wait until the books agree (or the deadline), then return the last differences. */
+async function settle(check: () => Promise<string[]>, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string[] = [];
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last.length === 0) {
+      // Stable twice in a row: nothing still in motion.
+      await new Promise((r) => setTimeout(r, 400));
+      last = await check();
+      if (last.length === 0) return last;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last;
+}
+
+// ── part 1: SIGKILL at each step ───────────────────────────────────────────────────────────────────
+
+interface Child {
+  proc: ChildProcess;
+  lines: string[];
+  exited: Promise<NodeJS.Signals | number | null>;
+  dead: boolean;
+  trading: Promise<void>;
+  loaded: Promise<void>;
+}
+
+function startChild(config: CrashChildConfig): Child {
+  const proc = fork(
+    fileURLToPath(new URL('./testing/crash-child.ts', import.meta.url)),
+    [JSON.stringify(config)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', process.env.CRASH_TRACE ? 'inherit' : 'pipe', 'ipc'],
+    },
+  );
+  const child: Child = { proc, lines: [], dead: false } as unknown as Child;
+  let buf = '';
+  let stderr = '';
+  proc.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  let loaded: () => void = () => {};
+  child.loaded = new Promise((resolve) => {
+    loaded = resolve;
+  });
+  child.trading = new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      for (const line of parts) {
+        child.lines.push(line);
+        if (line === 'loaded') loaded();
+        if (line === 'trading') resolve();
+      }
+    });
+    proc.once('exit', (code, signal) =>
+      reject(new Error(`engine child exited (${signal ?? code}) before trading: ${stderr}`)),
+    );
+  });
+  child.trading.catch(() => {});
+  child.exited = new Promise((resolve) =>
+    proc.once('exit', (code, signal) => {
+      child.dead = true;
+      resolve(signal ?? code);
+    }),
+  );
+  return child;
+}
+
+async function stopChild(child: Child | undefined): Promise<void> {
+  if (!child || child.dead) return;
+  child.proc.kill('SIGTERM');
+  const t = setTimeout(() => child.proc.kill('SIGKILL'), 5_000);
+  await child.exited;
+  clearTimeout(t);
+}
+
+interface RunResult {
+  killedAt: string[];
+  diffs: string[];
+  statuses: string[];
+  children: number;
+}
+
+/**
+ * One seeded run: a fresh simulator, database and Redis prefix; the engine killed at `point`'s `nth` hit
+ * (and, for `again`, its successor killed too at a random step), restarted until one survives; then the
+ * books compared.
+ */
+async function crashRun(
+  seed: number,
+  point: CrashPoint,
+  nth: number,
+  again?: [CrashPoint, number],
+): Promise<RunResult> {
+  const rnd = mulberry32(seed);
+  const seq = SEQUENCES[Math.floor(rnd() * SEQUENCES.length)]!;
+  const sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS, seed });
+  const h = await openTestDatabase('pg');
+  const prefix = randomPrefix();
+  const bus = createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix, logger: pino({ level: 'silent' }) });
+  const kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+  const children: Child[] = [];
+  const spares: Child[] = [];
+  const accountName = `crash-${seed}`;
+  const plan: (CrashPoint | undefined)[] = [point, again?.[0]];
+  const t0 = Date.now();
+  const trace = (m: string) =>
+    process.env.CRASH_TRACE && console.log(`[${seed}] +${Date.now() - t0} ms ${m}`);
+  const nths = [nth, again?.[1]];
+  try {
+    await putSetting(h.db, strategyKey(SOURCE), strategy);
+    const accountId = await ensureAccount(h.db, accountName, 'paper');
+    // Engines are forked as warm spares (modules loaded, waiting for `go`), so a restart costs only
+    // the lease takeover and the reconciliation, not the module loading.
+    let forked = 0;
+    const fresh = () => {
+      const i = forked++;
+      return startChild({
+        databaseUrl: h.url!,
+        redisUrl: TEST_REDIS_URL,
+        keyPrefix: prefix,
+        simUrl: sim.url,
+        accountName,
+        holder: `crash-${seed}-${i}`,
+        ...(plan[i] ? { point: plan[i], nth: nths[i] } : {}),
+        tuning: TUNING,
+        standby: true,
+      });
+    };
+    // One spare per planned kill, plus the first engine.
+    spares.push(fresh());
+    for (const p of plan) if (p) spares.push(fresh());
+    const spawn = async () => {
+      const child = spares.shift() ?? fresh();
+      const i = children.length;
+      children.push(child);
+      await child.loaded;
+      child.proc.send('go');
+      trace(`child ${i} started`);
+      await Promise.race([child.trading, child.exited]);
+      trace(`child ${i} ${child.dead ? 'dead' : 'trading'}`);
+      return child;
+    };
+    let current = await spawn();
+    const ids: string[] = [];
+    const keepAlive = async () => {
+      // A killed engine is replaced by a fresh process (same database, Redis prefix and simulator).
+      while (current.dead) current = await spawn();
+    };
+    for (const [action, symbol] of seq) {
+      ids.push(await postAlert(h.db, bus, action, symbol));
+      await waitFor(async () => {
+        await keepAlive();
+        return (await isFinal(h.db, ids.at(-1)!)) || undefined;
+      }, 40_000);
+      trace(`${action} ${symbol} final`);
+    }
+    await keepAlive();
+    const diffs = await settle(() => differences(h.db, accountId, sim, kucoin, ids), 25_000);
+    trace(`settled ${diffs.length}`);
+    const killedAt = children.flatMap((c) => c.lines.filter((l) => l.startsWith('killing')));
+    const statuses = await Promise.all(
+      ids.map(async (id) => (await getSignal(h.db, id))?.status ?? 'missing'),
+    );
+    return { killedAt, diffs, statuses, children: children.length };
+  } finally {
+    for (const c of [...children, ...spares]) await stopChild(c);
+    await kucoin.close();
+    await bus.close();
+    await sim.close();
+    await h.cleanup();
+    await deletePrefix(prefix);
+  }
+}
+
+describe('engine crash safety: SIGKILL at each step of an order, restart, reconcile (PostgreSQL + Redis)', () => {
+  const runs: { seed: number; point: CrashPoint; nth: number; again?: [CrashPoint, number] }[] = [];
+  for (const [i, point] of CRASH_POINTS.entries())
+    for (const seed of [101 + i, 201 + i]) {
+      const rnd = mulberry32(seed * 7919);
+      runs.push({ seed, point, nth: 1 + Math.floor(rnd() * MAX_NTH[point]) });
+    }
+  // Random points, with the successor killed as well (a crash during recovery).
+  for (const seed of [901, 902, 903]) {
+    const rnd = mulberry32(seed);
+    const p1 = CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!;
+    const p2 = CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!;
+    runs.push({ seed, point: p1, nth: 1 + Math.floor(rnd() * MAX_NTH[p1]), again: [p2, 1] });
+  }
+
+  it.concurrent.each(runs)(
+    'seed $seed: killed at $point (hit $nth), then $again: books equal the exchange',
+    async ({ seed, point, nth, again }) => {
+      const r = await crashRun(seed, point, nth, again);
+      expect(r.killedAt[0], `the engine was killed at ${point} #${nth}`).toBe(`killing ${point} ${nth}`);
+      expect(r.diffs).toEqual([]);
+      expect(r.statuses.every((s) => FINAL.includes(s))).toBe(true);
+    },
+    120_000,
+  );
+});
+
+// ── part 2: the simulator's faults against a live engine ───────────────────────────────────────────
+
+describe('engine under the simulator faults (live engine, PostgreSQL + in-process bus)', () => {
+  let sim: RunningSimulator;
+  let h: TestHandle;
+  let bus: Bus;
+  let running: RunningEngine;
+  let kucoin: KucoinHttpClient;
+  const posted: string[] = [];
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS });
+    h = await openTestDatabase('pg');
+    bus = createMemoryBus();
+    await putSetting(h.db, strategyKey(SOURCE), strategy);
+    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      tuning: { ...TUNING, reconcileEveryMs: 2_000 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.close();
+    await kucoin?.close();
+    await bus?.close();
+    await sim?.close();
+    await h?.cleanup();
+  });
+
+  const ORDERS = '/api/v1/orders';
+  const cases: { name: string; faults?: Partial<FaultState>; apply?: () => Promise<void> }[] = [
+    { name: 'lost response to an accepted order', faults: { loseResponses: 1, pathPrefix: ORDERS } },
+    {
+      name: 'processed, then 502',
+      faults: { errorAfterProcessing: 1, errorStatus: 502, pathPrefix: ORDERS },
+    },
+    { name: '503 without processing', faults: { errorResponses: 1, errorStatus: 503, pathPrefix: ORDERS } },
+    { name: '429 twice', faults: { errorResponses: 2, errorStatus: 429, pathPrefix: ORDERS } },
+    { name: 'request dropped without an answer', faults: { dropRequests: 1, pathPrefix: ORDERS } },
+    { name: 'every answer delayed 700 ms', faults: { delayMs: 700 } },
+    { name: 'answer delayed 700 ms after processing', faults: { delayAfterMs: 700, pathPrefix: ORDERS } },
+    { name: 'silent private socket', faults: { wsSilent: true } },
+    { name: 'token expiry (private socket dropped)', apply: async () => sim.faults.expireTokens() },
+  ];
+
+  it.each(cases)(
+    '$name: one alert → exactly one protected position, no duplicate order',
+    async (c) => {
+      const accountId = running.engine.ctx.accountId;
+      if (c.faults) sim.faults.set(c.faults);
+      await c.apply?.();
+      const buy = await postAlert(h.db, bus, 'buy', 'XBTUSDTM');
+      posted.push(buy);
+      await waitFor(async () => (await isFinal(h.db, buy)) || undefined, 30_000);
+      const status = (await getSignal(h.db, buy))?.status;
+      sim.faults.reset();
+      expect(status, (await getSignal(h.db, buy))?.reason ?? '').toBe('protected');
+      expect(await settle(() => differences(h.db, accountId, sim, kucoin, posted), 15_000)).toEqual([]);
+      const pos = (await listPositions(h.db, accountId, true)).filter((p) => p.symbol === 'XBTUSDTM');
+      expect(pos.map((p) => p.qty > 0)).toEqual([true]);
+      // Flat again for the next case (without faults).
+      const close = await postAlert(h.db, bus, 'close', 'XBTUSDTM');
+      posted.push(close);
+      await waitFor(async () => (await isFinal(h.db, close)) || undefined, 20_000);
+      expect(await settle(() => differences(h.db, accountId, sim, kucoin, posted), 15_000)).toEqual([]);
+    },
+    60_000,
+  );
+});
