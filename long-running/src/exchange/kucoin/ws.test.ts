@@ -138,7 +138,10 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(pingInterval = 200) {
+// Real timers: a ping window must be wide enough that a loaded machine (an event-loop stall of a few
+// hundred ms) does not look like a silent socket; reconnect counts are asserted as "at least" where a
+// second spurious reconnect would not change what the test is about.
+async function setup(pingInterval = 1_000) {
   const server = await kucoinWsServer(pingInterval);
   const http = new KucoinHttpClient({ baseUrl: server.url });
   const ws = new KucoinWs({
@@ -166,9 +169,11 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
   });
 
   it('pings at the server-given interval and gets pongs', async () => {
-    const { server, ws } = await setup(50);
+    const { server, ws } = await setup(400);
     await waitFor(() => server.conns[0]!.pings >= 3, 'three pings');
-    expect(ws.connections).toBe(1); // answered pings keep the watchdog quiet
+    // answered pings keep the watchdog quiet (an 800 ms silence window: a stall shorter than that is fine)
+    expect(ws.connections).toBe(1);
+    expect(server.conns).toHaveLength(1);
   });
 
   it('declares a silent socket dead within 2 × pingInterval (manual clock and timers)', async () => {
@@ -222,16 +227,16 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     // the refused topic is forgotten: a reconnect restores only the good ones
     await ws.subscribe('/contractMarket/tickerV2:XBTUSDTM', () => {});
     server.conns[0]!.socket.close();
-    await waitFor(() => ws.connections === 2 && ws.isConnected, 'reconnect');
-    expect(server.conns[1]!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'reconnect');
+    expect(server.conns.at(-1)!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
   });
 
   it('detects a silent socket, reconnects with a fresh token and resubscribes', async () => {
-    const { server, ws } = await setup(100);
+    const { server, ws } = await setup(300);
     const got: unknown[] = [];
     await ws.subscribe('/contractMarket/tickerV2:XBTUSDTM', (m) => got.push(m.data));
     server.conns[0]!.silent = true; // open, but nothing comes back: no pong, no data
-    await waitFor(() => ws.connections === 2 && ws.isConnected, 'a reconnect after silence');
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'a reconnect after silence');
     expect(server.conns[1]!.token).toBe('tok-2');
     expect(server.conns[1]!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
     server.push('/contractMarket/tickerV2:XBTUSDTM', 'tickerV2', tickerV2);
@@ -268,7 +273,7 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
 
     server.setSnapshotSequence(40);
     server.conns[0]!.socket.close();
-    await waitFor(() => ws.connections === 2 && ws.isConnected, 'reconnect');
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'reconnect');
     expect(sync.synced).toBe(false);
     delta(41, '100.2,buy,1');
     await waitFor(() => sync.synced && sync.book.sequence === 41, 'book rebuilt at 41');
