@@ -6,6 +6,7 @@ import {
   fundingFee,
   initialMargin,
   liquidationPrice,
+  maintenanceMargin,
   notionalValue,
   tradingFee,
   unrealisedPnl,
@@ -81,5 +82,40 @@ describe('applyFill', () => {
   it('rejects a fractional or zero fill', () => {
     expect(() => applyFill(XBT, 0, m(0), 0, m(1))).toThrow();
     expect(() => applyFill(XBT, 0, m(0), 1.5, m(1))).toThrow();
+  });
+});
+
+describe('edges of the contract maths (hand-computed)', () => {
+  it('gives the long bankruptcy price below the entry: 28000 − 1.4 / (5 × 0.001) = 27720', () => {
+    const margin = initialMargin(notionalValue(XBT, 5, m(28000)), 100);
+    expect(margin.toString()).toBe('1.4');
+    expect(bankruptcyPrice(XBT, 5, m(28000), margin).toString()).toBe('27720');
+  });
+
+  it('has no bankruptcy or liquidation price for a flat position', () => {
+    expect(bankruptcyPrice(XBT, 0, m(28000), m(1)).toString()).toBe('0');
+    expect(liquidationPrice(XBT, 0, m(28000), m(1), m('0.004')).toString()).toBe('0');
+  });
+
+  it('refuses a leverage of zero or less', () => {
+    expect(() => initialMargin(m(100), 0)).toThrow(/leverage must be positive/);
+    expect(() => initialMargin(m(100), -2)).toThrow(/leverage must be positive/);
+    expect(initialMargin(m(100), m('0.5')).toString()).toBe('200');
+  });
+
+  it('computes the maintenance margin on |q|: 5 × 0.001 × 28000 × 0.4 % = 0.56 for a long or a short', () => {
+    expect(maintenanceMargin(XBT, 5, m(28000), m('0.004')).toString()).toBe('0.56');
+    expect(maintenanceMargin(XBT, -5, m(28000), m('0.004')).toString()).toBe('0.56');
+  });
+
+  it('closes a position exactly: flat, entry 0, PnL (110 − 100) × 2 × 0.001', () => {
+    const r = applyFill(XBT, 2, m(100), -2, m(110));
+    expect(r).toMatchObject({ qty: 0, closedLots: 2, openedLots: 0 });
+    expect(r.entryPrice.toString()).toBe('0');
+    expect(r.realisedGross.toString()).toBe('0.02');
+  });
+
+  it('says why a fill is refused', () => {
+    expect(() => applyFill(XBT, 0, m(0), 0, m(1))).toThrow(/non-zero integer/);
   });
 });
