@@ -35,7 +35,13 @@ describe('previewOrder', () => {
       { ...base, leverage: 50, price: toMoney('60000.05'), stopLoss: toMoney('58000') },
       {
         killSwitchOn: true,
-        limits: { maxLeverage: 20, maxPositionLots: { XBTUSDTM: 5 }, maxOpenPositions: 0 },
+        limits: {
+          maxLeverage: 20,
+          maxPositionLots: { XBTUSDTM: 5 },
+          maxOpenPositions: 0,
+          maxOrderLots: 5,
+          minLiquidationDistanceMultiple: '2',
+        },
         currentLots: 0,
         openPositions: 0,
       },
@@ -49,6 +55,7 @@ describe('previewOrder', () => {
         'max_position',
         'max_open_positions',
         'stop_before_liquidation',
+        'order_size',
       ]),
     );
     expect(p.allowed).toBe(false);
@@ -64,6 +71,15 @@ describe('previewOrder', () => {
     expect(naked.checks.find((c) => c.code === 'stop_loss')).toMatchObject({ ok: false, blocking: false });
     expect(naked.allowed).toBe(true);
     expect(naked.worstCaseLoss.toString()).toBe('60.72');
+  });
+
+  it('asks for liquidation at least the configured multiple of the stop distance away', () => {
+    const limits = { minLiquidationDistanceMultiple: '2' };
+    // entry 60000, liquidation 54240 (5760 away): a stop 3000 away passes, 3000 × 2 > 5760 blocks
+    const near = previewOrder({ ...base, stopLoss: toMoney('57000') }, { ...calm, limits });
+    expect(near.checks.find((c) => c.code === 'liquidation_distance')).toMatchObject({ ok: false });
+    const far = previewOrder({ ...base, stopLoss: toMoney('58000') }, { ...calm, limits });
+    expect(far.checks.find((c) => c.code === 'liquidation_distance')).toMatchObject({ ok: true });
   });
 
   it('checks risk per trade against equity when equity is known', () => {

@@ -23,10 +23,16 @@ export interface OrderPreviewInput {
 /** The risk state the checks read: stored limits and the account as far as it is known. */
 export interface PreviewRiskState {
   killSwitchOn: boolean;
+  /** the engine's limits (core/src/risk/limits.ts names); an absent one is not checked */
   limits: {
     maxLeverage?: number | undefined;
     maxPositionLots?: Record<string, number> | undefined;
+    maxPositionNotional?: string | undefined;
     maxOpenPositions?: number | undefined;
+    maxOrderLots?: number | undefined;
+    maxOrderNotional?: string | undefined;
+    /** liquidation must be at least this multiple of the stop distance away from entry */
+    minLiquidationDistanceMultiple?: string | undefined;
     /** percent of equity a trade may lose at its stop */
     riskPerTradePct?: string | undefined;
   };
@@ -133,7 +139,21 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       lev <= state.limits.maxLeverage,
       `leverage ${lev}× against the ${state.limits.maxLeverage}× limit`,
     );
+  const { maxOrderLots, maxOrderNotional, maxPositionNotional } = state.limits;
+  if (maxOrderLots !== undefined || maxOrderNotional !== undefined)
+    check(
+      'order_size',
+      (maxOrderLots === undefined || size <= maxOrderLots) &&
+        (maxOrderNotional === undefined || notional.lte(maxOrderNotional)),
+      `order of ${size} lots / ${notional.toFixed(2)} against ${maxOrderLots ?? '∞'} lots / ${maxOrderNotional ?? '∞'}`,
+    );
   const after = state.currentLots + sign * size;
+  if (maxPositionNotional !== undefined && !input.reduceOnly)
+    check(
+      'position_notional',
+      notionalValue(spec, after, price).lte(maxPositionNotional),
+      `position after the order ${notionalValue(spec, after, price).toFixed(2)} against ${maxPositionNotional}`,
+    );
   const maxLots = state.limits.maxPositionLots?.[spec.symbol];
   if (maxLots !== undefined)
     check(
@@ -156,12 +176,20 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   if (stop) {
     const sideOk = sign > 0 ? stop.lt(price) : stop.gt(price);
     check('stop_side', sideOk, `the stop must be ${sign > 0 ? 'below' : 'above'} the entry price`);
-    if (liq && sideOk)
+    if (liq && sideOk) {
       check(
         'stop_before_liquidation',
         sign > 0 ? stop.gt(liq) : stop.lt(liq),
         `the stop must trigger before liquidation at ${liq.toDecimalPlaces(spec.tickSize.decimalPlaces()).toString()}`,
       );
+      const multiple = state.limits.minLiquidationDistanceMultiple;
+      if (multiple !== undefined && stopDistance)
+        check(
+          'liquidation_distance',
+          liq.minus(price).abs().gte(stopDistance.mul(multiple)),
+          `liquidation must be at least ${multiple}× the stop distance from entry`,
+        );
+    }
   } else if (!input.reduceOnly) {
     check('stop_loss', false, 'no stop-loss: the worst case is losing the whole margin', false);
   }

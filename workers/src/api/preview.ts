@@ -1,6 +1,7 @@
 import { CONTRACTS } from '@enigma/core/contract/index';
 import { type OrderPreview, previewOrder } from '@enigma/core/contract/preview';
 import { toMoney } from '@enigma/core/money';
+import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/core/risk/limits';
 import { candles, positions, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
@@ -8,7 +9,7 @@ import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
-import { KILL_SWITCH_KEY, RISK_LIMITS_KEY, RiskLimits } from './risk.ts';
+import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from './risk.ts';
 
 const decimal = z.string().regex(/^(\d+\.?\d*|\.\d+)$/, 'must be a positive decimal string');
 const money = (description: string) => z.string().openapi({ description, example: '60.5' });
@@ -113,7 +114,13 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       .from(settings)
       .where(inArray(settings.key, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]));
     const byKey = new Map(rows.map((r) => [r.key, r.value]));
-    const limits = RiskLimits.safeParse(byKey.get(RISK_LIMITS_KEY) ?? {});
+    // the limits the engine applies: the stored row over its defaults
+    let limits: RiskLimits | null = null;
+    try {
+      limits = resolveRiskLimits(byKey.get(RISK_LIMITS_KEY));
+    } catch (error) {
+      if (!(error instanceof RiskLimitsError)) throw error;
+    }
     const kill = (byKey.get(KILL_SWITCH_KEY) ?? {}) as { on?: unknown };
     const open = await db
       .select({ symbol: positions.symbol, qty: positions.qty })
@@ -134,12 +141,20 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       },
       {
         killSwitchOn: kill.on === true,
-        limits: limits.success ? limits.data : {},
+        limits: limits ?? {},
         currentLots: open.filter((p) => p.symbol === q.symbol).reduce((s, p) => s + p.qty, 0),
         openPositions: new Set(open.map((p) => p.symbol)).size,
       },
     );
+    if (!limits)
+      preview.checks.unshift({
+        code: 'risk_limits_invalid',
+        ok: false,
+        blocking: true,
+        message: 'the stored risk limits do not parse: the engine blocks every entry',
+      });
     const source = q.orderType === 'limit' ? 'limit' : 'last_candle';
-    return c.json(serialise(q.symbol, source, preview, spec.tickSize.decimalPlaces()), 200);
+    const result = { ...preview, allowed: preview.allowed && limits !== null };
+    return c.json(serialise(q.symbol, source, result, spec.tickSize.decimalPlaces()), 200);
   });
 }
