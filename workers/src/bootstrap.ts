@@ -1,7 +1,7 @@
 import { createWebhookSource, getWebhookSourceByName } from '@enigma/db/repositories/webhook-sources';
 import { users } from '@enigma/db/schema/index';
+import { createUserWithPassword as createUser } from './auth/users.ts';
 import type { AppDeps } from './deps.ts';
-import { createUser } from './repos/users.ts';
 import { randomToken } from './security/compare.ts';
 import { masterKeyOf } from './webhooks/master-key.ts';
 

@@ -10,7 +10,7 @@ import { startNeonWsProxy } from '@enigma/db/testing/neon-ws-proxy';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { Redis } from 'ioredis';
 import { startUpstashBridge } from '../dev/upstash-bridge.ts';
-import { createUser } from '../src/repos/users.ts';
+import { createUserWithPassword as createUser } from '../src/auth/users.ts';
 import { TRADINGVIEW_IPS } from '../src/security/ip.ts';
 
 const tdb = await createTestDatabase();

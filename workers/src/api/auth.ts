@@ -1,21 +1,22 @@
+import { createApiKey, listApiKeys, revokeApiKey } from '@enigma/db/repositories/api-keys';
 import { appendAudit } from '@enigma/db/repositories/audit';
-import { USER_ROLES } from '@enigma/db/schema/index';
+import {
+  refreshFamilyOf,
+  revokeRefreshFamily,
+  useRefreshToken,
+} from '@enigma/db/repositories/refresh-tokens';
+import { getUserByEmail, updateUser } from '@enigma/db/repositories/users';
+import { USER_ROLES, users } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { verifyPassword } from '../auth/password.ts';
-import { issueTokens, verifyToken } from '../auth/tokens.ts';
+import { eq } from 'drizzle-orm';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { issueTokens } from '../auth/tokens.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import {
-  createApiKey,
-  findUserByEmail,
-  findUserById,
-  listApiKeys,
-  revokeApiKey,
-  touchLogin,
-} from '../repos/users.ts';
+import { clientKeyOf } from '../security/ip.ts';
 import { cfConnectingIp } from '../webhooks/intake.ts';
-import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+import { bearerSecurity, errorResponses } from './openapi.ts';
 
 const TokenPair = z
   .object({
@@ -51,15 +52,47 @@ const refresh = createRoute({
   method: 'post',
   path: '/auth/refresh',
   tags: ['auth'],
-  summary: 'Exchange a refresh token for a new token pair',
+  summary:
+    'Exchange a refresh token for a new pair (the token is used up; presenting it again revokes its whole session)',
   request: {
-    body: { content: { 'application/json': { schema: z.object({ refreshToken: z.string().min(1) }) } } },
+    body: {
+      content: { 'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }) } },
+    },
   },
   responses: {
     200: { description: 'Tokens', content: { 'application/json': { schema: TokenPair } } },
     ...errorResponses,
   },
 });
+
+const logout = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['auth'],
+  summary: 'End a session: every refresh token of its family is revoked',
+  request: {
+    body: {
+      content: { 'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }) } },
+    },
+  },
+  responses: { 204: { description: 'Logged out' }, ...errorResponses },
+});
+
+const ApiKeyItem = z
+  .object({
+    id: z.string().openapi({ example: '0b7c1f0e-2a57-4a89-9a7b-0c1d2e3f4a5b' }),
+    name: z.string().openapi({ example: 'grafana' }),
+    prefix: z
+      .string()
+      .openapi({ description: 'first characters of the key, to tell keys apart', example: 'enk_AbCdEfGh' }),
+    role: z.enum(USER_ROLES),
+    userId: z.string().nullable(),
+    createdAt: z.string().openapi({ example: '2026-12-06T06:00:00.000Z' }),
+    lastUsedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi('ApiKey');
 
 const createKey = createRoute({
   method: 'post',
@@ -102,7 +135,7 @@ const listKeys = createRoute({
   responses: {
     200: {
       description: 'Keys',
-      content: { 'application/json': { schema: z.object({ items: z.array(RowSchema) }) } },
+      content: { 'application/json': { schema: z.object({ items: z.array(ApiKeyItem) }) } },
     },
     ...errorResponses,
   },
@@ -119,52 +152,102 @@ const revokeKey = createRoute({
   responses: { 204: { description: 'Revoked' }, ...errorResponses },
 });
 
-/** Password guessing is slowed per account and per client address (attempts a minute). */
-const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
-const LOGIN_ATTEMPTS_PER_IP = 30;
+/** Login attempts a minute per client address (IPv6: per /64), checked before anything else. */
+const LOGIN_ATTEMPTS_PER_ADDRESS = 30;
+/** Failed logins of one account before it backs off. */
+const FREE_FAILURES = 5;
+/** Longest back-off between attempts on one account, and how long failures are remembered. */
+const MAX_BACKOFF_SECONDS = 300;
+const FAILURE_MEMORY_SECONDS = 15 * 60;
 
-async function limitLoginAttempts(deps: AppDeps, ip: string | undefined, email: string): Promise<void> {
-  const limits: [string, number][] = [
-    [`rl:login:user:${email.trim().toLowerCase()}`, LOGIN_ATTEMPTS_PER_ACCOUNT],
-    [`rl:login:ip:${ip ?? 'unknown'}`, LOGIN_ATTEMPTS_PER_IP],
-  ];
-  for (const [key, limit] of limits) {
-    const { count, resetSeconds } = await deps.kv.hit(key, 60);
-    if (count > limit) {
-      throw new ApiError(
-        'rate_limited',
-        'too many login attempts, try again later',
-        { retryAfterSeconds: resetSeconds },
-        { 'Retry-After': String(resetSeconds) },
-      );
-    }
-  }
+/** A hash of nothing, verified against when the email is unknown, so both cases cost the same. */
+let dummyHash: Promise<string> | undefined;
+
+function tooMany(seconds: number, message: string): ApiError {
+  return new ApiError(
+    'rate_limited',
+    message,
+    { retryAfterSeconds: seconds },
+    { 'Retry-After': String(seconds) },
+  );
 }
 
-/** Login, refresh and API key management. */
+async function limitAddress(deps: AppDeps, ip: string | undefined): Promise<void> {
+  const { count, resetSeconds } = await deps.kv.hit(`rl:login:ip:${clientKeyOf(ip)}`, 60);
+  if (count > LOGIN_ATTEMPTS_PER_ADDRESS)
+    throw tooMany(resetSeconds, 'too many login attempts, try again later');
+}
+
+/**
+ * Per account: after FREE_FAILURES failures the next attempt must wait 1, 2, 4, … s (at most
+ * MAX_BACKOFF_SECONDS) after the last failure. A back-off, not a lock-out: the owner can always log
+ * in once it has passed, and one success clears it.
+ */
+interface Failures {
+  n: number;
+  lastMs: number;
+}
+
+async function failuresOf(deps: AppDeps, key: string): Promise<Failures> {
+  const raw = await deps.kv.get(key);
+  if (!raw) return { n: 0, lastMs: 0 };
+  const [n, lastMs] = raw.split(':').map(Number);
+  return { n: n ?? 0, lastMs: lastMs ?? 0 };
+}
+
+export function backoffSeconds(failures: number): number {
+  return failures < FREE_FAILURES ? 0 : Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - FREE_FAILURES));
+}
+
+/** Login, refresh, logout and API key management. */
 export function registerAuth(api: OpenAPIHono<AppEnv>): void {
   api.openapi(login, async (c) => {
-    const { db, config } = c.get('deps');
+    const deps = c.get('deps');
+    const { db, config } = deps;
     const { email, password } = c.req.valid('json');
-    await limitLoginAttempts(
-      c.get('deps'),
-      (c.get('deps').clientIp ?? cfConnectingIp)(c.req.raw, c.env),
-      email,
-    );
-    const user = await findUserByEmail(db, email);
-    // Same answer for unknown users and wrong passwords, so emails cannot be probed.
-    const ok = user ? await verifyPassword(password, user.passwordHash) : false;
-    if (!user || !ok || user.disabled) throw new ApiError('invalid_credentials', 'wrong email or password');
-    await touchLogin(db, user.id, new Date(config.now()));
-    return c.json(await issueTokens(config, user.id, user.role), 200);
+    await limitAddress(deps, (deps.clientIp ?? cfConnectingIp)(c.req.raw, c.env));
+    const account = `login:failures:${email.trim().toLowerCase()}`;
+    const failures = await failuresOf(deps, account);
+    const wait = Math.ceil((failures.lastMs + backoffSeconds(failures.n) * 1000 - config.now()) / 1000);
+    if (wait > 0) throw tooMany(wait, 'too many failed logins for this account, wait before trying again');
+    const user = await getUserByEmail(db, email).catch(() => null);
+    dummyHash ??= hashPassword('no such user');
+    // Same work for unknown users as for known ones, and the same answer, so emails cannot be probed.
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
+    if (!user || !ok || user.disabled) {
+      await deps.kv.del(account);
+      await deps.kv.setNx(account, `${failures.n + 1}:${config.now()}`, FAILURE_MEMORY_SECONDS);
+      throw new ApiError('invalid_credentials', 'wrong email or password');
+    }
+    if (failures.n > 0) await deps.kv.del(account);
+    await updateUser(db, user.id, { lastLoginAt: new Date(config.now()) });
+    return c.json(await issueTokens(config, db, user), 200);
   });
 
   api.openapi(refresh, async (c) => {
+    const { db, config, logger } = c.get('deps');
+    const used = await useRefreshToken(db, c.req.valid('json').refreshToken, new Date(config.now()));
+    if (!used.ok) {
+      if (used.reason === 'reused')
+        logger.warn({ requestId: c.get('requestId') }, 'refresh token reused: session revoked');
+      throw new ApiError('invalid_token', 'invalid or expired token');
+    }
+    const [user] = await db
+      .select({ id: users.id, role: users.role, disabled: users.disabled })
+      .from(users)
+      .where(eq(users.id, used.userId));
+    if (!user || user.disabled) {
+      await revokeRefreshFamily(db, used.familyId, new Date(config.now()));
+      throw new ApiError('invalid_token', 'invalid or expired token');
+    }
+    return c.json(await issueTokens(config, db, user, used.familyId), 200);
+  });
+
+  api.openapi(logout, async (c) => {
     const { db, config } = c.get('deps');
-    const claims = await verifyToken(config, c.req.valid('json').refreshToken, 'refresh');
-    const user = await findUserById(db, claims.sub);
-    if (!user || user.disabled) throw new ApiError('invalid_token', 'invalid or expired token');
-    return c.json(await issueTokens(config, user.id, user.role), 200);
+    const family = await refreshFamilyOf(db, c.req.valid('json').refreshToken);
+    if (family) await revokeRefreshFamily(db, family, new Date(config.now()));
+    return c.body(null, 204);
   });
 
   api.openapi(createKey, async (c) => {
@@ -172,12 +255,13 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid('json');
     const auth = c.get('auth')!;
     const userId = auth.subject.startsWith('user:') ? auth.subject.slice(5) : null;
-    const created = await createApiKey(db, {
+    const { apiKey, key } = await createApiKey(db, {
       userId,
       name: body.name,
       role: body.role,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
     });
+    const created = { id: apiKey.id, key, prefix: apiKey.prefix };
     await appendAudit(db, {
       actor: auth.subject,
       action: 'api_key.create',
@@ -191,7 +275,23 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(listKeys, async (c) => {
     const items = await listApiKeys(c.get('deps').db);
-    return c.json({ items: items.map(jsonRow) }, 200);
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    return c.json(
+      {
+        items: items.map((k) => ({
+          id: k.id,
+          name: k.name,
+          prefix: k.prefix,
+          role: k.role,
+          userId: k.userId,
+          createdAt: k.createdAt.toISOString(),
+          lastUsedAt: iso(k.lastUsedAt),
+          expiresAt: iso(k.expiresAt),
+          revokedAt: iso(k.revokedAt),
+        })),
+      },
+      200,
+    );
   });
 
   api.openapi(revokeKey, async (c) => {

@@ -1,7 +1,7 @@
 import { candles } from '@enigma/db/schema/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHarness } from '../../test/node-harness.ts';
-import { createUser } from '../repos/users.ts';
+import { createUserWithPassword as createUser } from '../auth/users.ts';
 
 let h: Awaited<ReturnType<typeof nodeHarness>>;
 let viewer: string;

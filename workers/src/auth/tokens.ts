@@ -1,3 +1,5 @@
+import type { EnigmaDb } from '@enigma/db/db-type';
+import { issueRefreshToken } from '@enigma/db/repositories/refresh-tokens';
 import { sign, verify } from 'hono/jwt';
 import type { AppConfig, AuthContext } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -15,35 +17,41 @@ export interface TokenPair {
 }
 
 /**
- * Issue a short-lived access token and a longer refresh token (HS256). The `typ` claim keeps one
- * from being used as the other.
+ * Issue a short-lived access token (HS256 JWT) and an opaque refresh token stored hashed in the
+ * database (`refresh_tokens`), in `familyId` when refreshing (a new family for a login). The
+ * access token's `typ` claim keeps a refresh token from ever being taken for it.
  */
-export async function issueTokens(config: AppConfig, subject: string, role: Role): Promise<TokenPair> {
+export async function issueTokens(
+  config: AppConfig,
+  db: EnigmaDb,
+  user: { id: string; role: Role },
+  familyId?: string,
+): Promise<TokenPair> {
   const now = Math.floor(config.now() / 1000);
   const accessToken = await sign(
-    { sub: subject, role, typ: 'access', iat: now, exp: now + config.accessTokenTtlSeconds },
+    { sub: user.id, role: user.role, typ: 'access', iat: now, exp: now + config.accessTokenTtlSeconds },
     config.jwtSecret,
     'HS256',
   );
-  const refreshToken = await sign(
-    {
-      sub: subject,
-      typ: 'refresh',
-      iat: now,
-      exp: now + config.refreshTokenTtlSeconds,
-      jti: crypto.randomUUID(),
-    },
-    config.jwtSecret,
-    'HS256',
-  );
-  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: config.accessTokenTtlSeconds, role };
+  const { token: refreshToken } = await issueRefreshToken(db, {
+    userId: user.id,
+    expiresAt: new Date(config.now() + config.refreshTokenTtlSeconds * 1000),
+    ...(familyId ? { familyId } : {}),
+  });
+  return {
+    accessToken,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: config.accessTokenTtlSeconds,
+    role: user.role,
+  };
 }
 
 /** Verify a token of the given type; any failure is `invalid_token` (401) without detail on why. */
 export async function verifyToken(
   config: AppConfig,
   token: string,
-  typ: 'access' | 'refresh',
+  typ: 'access',
 ): Promise<{ sub: string; role?: Role }> {
   let payload: Record<string, unknown>;
   try {

@@ -1,8 +1,11 @@
+import type { EnigmaDb } from '@enigma/db/db-type';
+import { authenticateApiKey } from '@enigma/db/repositories/api-keys';
+import { users } from '@enigma/db/schema/index';
+import { eq } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import { verifyToken } from '../../auth/tokens.ts';
 import type { AppEnv, AuthContext } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { findApiKey, findUserById } from '../../repos/users.ts';
 
 const RANK: Record<AuthContext['role'], number> = { viewer: 0, trader: 1, admin: 2 };
 
@@ -23,19 +26,37 @@ export function requireRole(minRole: AuthContext['role']): MiddlewareHandler<App
   };
 }
 
+/** The lesser of two roles. */
+function lesser(a: AuthContext['role'], b: AuthContext['role']): AuthContext['role'] {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
+async function currentUser(db: EnigmaDb, id: string) {
+  const [row] = await db
+    .select({ id: users.id, role: users.role, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.id, id));
+  return row ?? null;
+}
+
 async function authenticate(req: Request, deps: AppEnv['Variables']['deps']): Promise<AuthContext> {
   const header = req.headers.get('authorization') ?? '';
   const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-  const apiKey = req.headers.get('x-api-key') ?? (bearer?.startsWith('ek_') ? bearer : undefined);
+  const apiKey = req.headers.get('x-api-key') ?? (bearer?.startsWith('enk_') ? bearer : undefined);
   if (apiKey) {
-    const row = await findApiKey(deps.db, apiKey, new Date(deps.config.now()));
-    if (!row) throw new ApiError('invalid_credentials', 'invalid API key');
-    return { subject: `api-key:${row.id}`, role: row.role, via: 'api_key' };
+    // Records lastUsedAt; revoked and expired keys are not found.
+    const key = await authenticateApiKey(deps.db, apiKey, new Date(deps.config.now()));
+    if (!key) throw new ApiError('invalid_credentials', 'invalid API key');
+    if (!key.userId) return { subject: `api-key:${key.id}`, role: key.role, via: 'api_key' };
+    // A key acts for its user: it stops with a disabled user and never outranks the user's current role.
+    const user = await currentUser(deps.db, key.userId);
+    if (!user || user.disabled) throw new ApiError('invalid_credentials', 'invalid API key');
+    return { subject: `api-key:${key.id}`, role: lesser(key.role, user.role), via: 'api_key' };
   }
   if (!bearer) throw new ApiError('unauthorized', 'missing Authorization: Bearer token or x-api-key');
   const claims = await verifyToken(deps.config, bearer, 'access');
   // The role is re-read so a demoted or disabled user loses access before the token expires.
-  const user = await findUserById(deps.db, claims.sub);
+  const user = await currentUser(deps.db, claims.sub);
   if (!user || user.disabled) throw new ApiError('invalid_token', 'invalid or expired token');
   return { subject: `user:${user.id}`, role: user.role, via: 'jwt' };
 }
