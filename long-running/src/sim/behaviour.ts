@@ -27,6 +27,12 @@ export interface SimBehaviour {
    */
   asyncMatching: boolean;
   matchLatencyMs: number;
+  /**
+   * Mark and index apart from the traded price: the index is the source price less a mean-reverting basis
+   * (premium) with this standard deviation, the mark is the index plus that basis smoothed (KuCoin's
+   * FairPrice marking: index + moving average of the premium). 0: mark = mid, index = mid × 0.99997.
+   */
+  basisVolatility: number;
 }
 
 export const DEFAULT_BEHAVIOUR: SimBehaviour = {
@@ -37,6 +43,7 @@ export const DEFAULT_BEHAVIOUR: SimBehaviour = {
   maxStopOrders: 50,
   asyncMatching: true,
   matchLatencyMs: 0,
+  basisVolatility: 0.0003,
 };
 
 /** The behaviour with a validated patch applied (RangeError naming a bad switch). */

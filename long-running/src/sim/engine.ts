@@ -6,7 +6,15 @@ import { type BookShape, DEFAULT_BOOK_SHAPE } from './book.ts';
 import type { Clock } from './clock.ts';
 import { badParam, SimError } from './errors.ts';
 import { Faults } from './faults.ts';
-import { type Depth, depth, publishBook, publishPeriodic, type TopOfBook, topOfBook } from './feed.ts';
+import {
+  type Depth,
+  depth,
+  publicTrade,
+  publishBook,
+  publishPeriodic,
+  type TopOfBook,
+  topOfBook,
+} from './feed.ts';
 import {
   type AccountSummary,
   accountSummary,
@@ -32,7 +40,7 @@ import {
   triggerStops,
 } from './order-flow.ts';
 import { ZERO } from './order-input.ts';
-import { hashString } from './rng.ts';
+import { hashString, Rng } from './rng.ts';
 import { publishWallet, setCrossLeverage, setMarginMode, setRiskLimitLevel } from './settings.ts';
 import type {
   ClosedPosition,
@@ -111,6 +119,9 @@ export class SimEngine {
   readonly nextFunding = new Map<string, number>();
   readonly listeners = new Set<(e: SimEvent) => void>();
   readonly tapeCarry = new Map<string, number>();
+  /** Active price wicks per symbol (see `wick`). */
+  readonly wicks = new Map<string, PriceWick>();
+  private readonly basisRng = new Map<string, Rng>();
   lastInstrumentPush = 0;
   lastSnapshotPush = 0;
   lastPositionPush = 0;
@@ -148,6 +159,7 @@ export class SimEngine {
         riskLimitLevel: 1,
       });
       this.nextFunding.set(symbol, nextFundingTime(now, spec.fundingRateGranularity));
+      this.basisRng.set(symbol, new Rng(this.seed ^ (hashString(symbol) * 31 + 7)));
     }
     if (opts.initialBalance) this.addLedger('Deposit', new Money(opts.initialBalance), 'initial balance');
     this.warmup(opts.warmupMinutes ?? 300);
@@ -157,6 +169,19 @@ export class SimEngine {
   onEvent(listener: (e: SimEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Move one price alone from the next step on, for `durationMs` (at least one step): `last` prints one
+   * trade at that price (TP stops), `mark` sets the mark (MP stops, liquidation), `index` the index (IP
+   * stops). What TP/MP/IP triggers and mark-based liquidation react to can then be told apart.
+   */
+  wick(symbol: string, prices: { last?: Decimal; mark?: Decimal; index?: Decimal }, durationMs = 0): void {
+    this.market(symbol);
+    if (!prices.last && !prices.mark && !prices.index) throw badParam('wick needs last, mark or index');
+    for (const p of [prices.last, prices.mark, prices.index])
+      if (p?.lte(0)) throw badParam('wick prices must be positive');
+    this.wicks.set(symbol, { ...prices, until: this.clock.now() + durationMs });
   }
 
   /** Change behaviour switches at run time; returns the whole set. */
@@ -206,9 +231,22 @@ export class SimEngine {
 
   private applyPrice(m: SymbolMarket, price: number, now: number): void {
     m.rebuild(price, now);
-    m.mark = alignToTick(new Money(price), m.spec.indexPriceTickSize);
-    // A small fixed basis keeps index and mark distinct, as on the venue.
-    m.index = alignToTick(new Money(price * 0.99997), m.spec.indexPriceTickSize);
+    const vol = this.behaviour.basisVolatility;
+    if (vol > 0) {
+      // index = traded price less the premium; mark = index + the premium's moving average (FairPrice).
+      const rng = this.basisRng.get(m.spec.symbol)!;
+      m.basis = m.basis * BASIS_PERSISTENCE + vol * Math.sqrt(1 - BASIS_PERSISTENCE ** 2) * rng.normal();
+      m.basisAverage += (m.basis - m.basisAverage) * BASIS_SMOOTHING;
+      const index = price / (1 + m.basis);
+      m.index = alignToTick(new Money(index), m.spec.indexPriceTickSize);
+      m.mark = alignToTick(new Money(index * (1 + m.basisAverage)), m.spec.indexPriceTickSize);
+    } else {
+      m.mark = alignToTick(new Money(price), m.spec.indexPriceTickSize);
+      m.index = alignToTick(new Money(price * 0.99997), m.spec.indexPriceTickSize);
+    }
+    const wick = this.wicks.get(m.spec.symbol);
+    if (wick?.mark) m.mark = wick.mark;
+    if (wick?.index) m.index = wick.index;
     const rate = this.fundingRateFor(m.spec.symbol, now);
     m.fundingRate = new Money(rate);
   }
@@ -234,11 +272,18 @@ export class SimEngine {
       matchPending(this, m, now);
       crossThrough(this, m, now);
       runTape(this, m, s.volume, s.price >= prevMid ? 'buy' : 'sell', now);
+      const wick = this.wicks.get(symbol);
+      if (wick?.last) {
+        // One print at the wick price: last moves alone (TP stops see it, mark and index do not).
+        const side = wick.last.gte(m.last) ? 'buy' : 'sell';
+        publicTrade(this, m, wick.last, 1, side, now, '', '');
+      }
       m.addToBar(Math.floor(now / 60_000) * 60_000, m.last.toNumber(), 0);
       publishBook(this, m, now);
     }
     triggerStops(this, now);
     checkLiquidations(this, now);
+    for (const [symbol, w] of this.wicks) if (now >= w.until) this.wicks.delete(symbol);
     settleFunding(this, now);
     publishPeriodic(this, now);
     this.flushWallet();
@@ -465,6 +510,19 @@ const MARK_UPDATE_FIELDS = [
   'currentTimestamp',
   'settleCurrency',
 ] as const;
+
+/** A price moved alone for a while (`wick`): last (one print), mark or index. */
+export interface PriceWick {
+  last?: Decimal;
+  mark?: Decimal;
+  index?: Decimal;
+  /** Applies on every step up to this time, and on at least one step. */
+  until: number;
+}
+
+/** Basis walk: per-step persistence, and the smoothing of the mark's premium (about 1 min at 250 ms). */
+const BASIS_PERSISTENCE = 0.995;
+const BASIS_SMOOTHING = 0.02;
 
 /** Details of one match for the tradeOrders event. */
 export interface MatchInfo {

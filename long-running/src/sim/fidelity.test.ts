@@ -368,3 +368,85 @@ describe('4. asynchronous matching', () => {
     expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 })))).toBe('300003');
   });
 });
+
+describe('3. mark, index and last apart, and wicks', () => {
+  // KUCOIN.md §3.2 contract: markMethod FairPrice (mark = index + moving average of the premium), and
+  // §3.4 stopPriceType TP last / MP mark / IP index.
+  it('keeps index and mark apart from the traded price with a mean-reverting premium', () => {
+    const { engine, move } = setup({ behaviour: { basisVolatility: 0.0003 } });
+    const m = engine.market('XBTUSDTM');
+    const seen = { indexOff: 0, markOff: 0, markIndex: 0 };
+    let maxDev = 0;
+    for (let i = 0; i < 400; i++) {
+      move('XBTUSDTM', 100_000);
+      if (!m.index.eq(100_000)) seen.indexOff += 1;
+      if (!m.mark.eq(100_000)) seen.markOff += 1;
+      if (!m.mark.eq(m.index)) seen.markIndex += 1;
+      maxDev = Math.max(
+        maxDev,
+        Math.abs(m.mark.toNumber() / 100_000 - 1),
+        Math.abs(m.index.toNumber() / 100_000 - 1),
+      );
+    }
+    expect(seen.indexOff).toBeGreaterThan(300);
+    expect(seen.markOff).toBeGreaterThan(300);
+    expect(seen.markIndex).toBeGreaterThan(300);
+    expect(maxDev).toBeLessThan(0.003);
+  });
+
+  const threeStops = (engine: ReturnType<typeof setup>['engine']) =>
+    Object.fromEntries(
+      (['TP', 'MP', 'IP'] as const).map((t) => [
+        t,
+        engine.placeOrder(
+          order({
+            side: 'sell',
+            type: 'market',
+            size: 1,
+            stop: 'down',
+            stopPrice: '99000',
+            stopPriceType: t,
+          }),
+        ).orderId,
+      ]),
+    );
+  const triggered = (engine: ReturnType<typeof setup>['engine'], ids: Record<string, string>) =>
+    Object.entries(ids)
+      .filter(([, id]) => engine.orders.get(id)!.stopTriggered)
+      .map(([t]) => t);
+
+  it('a last-price wick triggers only TP stops', () => {
+    const { engine, move } = setup();
+    const ids = threeStops(engine);
+    engine.wick('XBTUSDTM', { last: toMoney(98_900) });
+    move('XBTUSDTM', 100_000);
+    expect(engine.market('XBTUSDTM').mark.toNumber()).toBe(100_000);
+    expect(triggered(engine, ids)).toEqual(['TP']);
+  });
+
+  it('a mark wick triggers only MP stops and liquidates by mark while last stays', () => {
+    const { engine, move } = setup();
+    engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', type: 'market', size: 10, leverage: 50 }));
+    const ids = threeStops(engine);
+    engine.wick('XBTUSDTM', { mark: toMoney(98_900) });
+    engine.wick('ETHUSDTM', { mark: toMoney(1_900) });
+    move('XBTUSDTM', 100_000);
+    expect(triggered(engine, ids)).toEqual(['MP']);
+    expect(engine.positions.get('ETHUSDTM')!.qty).toBe(0);
+    expect(engine.closedPositions.at(-1)).toMatchObject({ type: 'LIQUID_LONG' });
+    // Last only printed the triggered stop's own fill at the touch, nowhere near the mark wick.
+    expect(engine.market('XBTUSDTM').last.toNumber()).toBeGreaterThan(99_900);
+    // One step only: the mark is back.
+    move('XBTUSDTM', 100_000);
+    expect(engine.market('XBTUSDTM').mark.toNumber()).toBe(100_000);
+  });
+
+  it('an index wick triggers only IP stops', () => {
+    const { engine, move } = setup();
+    const ids = threeStops(engine);
+    engine.wick('XBTUSDTM', { index: toMoney(98_900) }, 1_000);
+    move('XBTUSDTM', 100_000);
+    expect(triggered(engine, ids)).toEqual(['IP']);
+    expect(engine.market('XBTUSDTM').index.toNumber()).toBe(98_900);
+  });
+});

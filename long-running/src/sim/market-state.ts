@@ -50,6 +50,9 @@ export class SymbolMarket {
   readonly trades: PublicTrade[] = [];
   readonly minutes: MinuteBar[] = [];
   fundingRate: Decimal = new Money(0);
+  /** Premium of the traded price over the index (a mean-reverting walk) and its moving average. */
+  basis = 0;
+  basisAverage = 0;
 
   constructor(
     readonly spec: ContractSpec,

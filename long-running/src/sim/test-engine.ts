@@ -37,7 +37,8 @@ export function setup(
     fundingRate: opts.fundingRate,
     warmupMinutes: 5,
     // Matching-mechanics tests want the order matched inside the call; async matching has its own tests.
-    behaviour: { asyncMatching: false, ...opts.behaviour },
+    // and mark = index = the scripted price, so tests set the mark exactly.
+    behaviour: { asyncMatching: false, basisVolatility: 0, ...opts.behaviour },
     faults: opts.faults,
   });
   installRenderers(engine);

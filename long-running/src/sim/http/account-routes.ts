@@ -18,7 +18,8 @@ function marginModeOf(v: unknown): MarginMode {
   return v;
 }
 
-function positiveDecimal(v: unknown, name: string): Decimal {
+/** A required positive number (string or number) as a Decimal; 100001 otherwise. */
+export function positiveDecimal(v: unknown, name: string): Decimal {
   if (typeof v !== 'string' && typeof v !== 'number') throw new SimError('100001', `${name} is required`);
   let d: Decimal;
   try {

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { SimBehaviour } from '../behaviour.ts';
 import { SimError } from '../errors.ts';
 import type { FaultState } from '../faults.ts';
+import { positiveDecimal } from './account-routes.ts';
 import { jsonBody, ok, type SimContext, type SimEnv } from './context.ts';
 
 /**
@@ -33,6 +34,16 @@ export function registerAdminRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       guard(() => engine.setBehaviour((jsonBody(c) ?? {}) as Partial<SimBehaviour>)),
     ),
   );
+  app.post('/sim/wick', (c) => {
+    const body = (jsonBody(c) ?? {}) as Record<string, unknown>;
+    const price = (k: string) => (body[k] === undefined ? undefined : positiveDecimal(body[k], k));
+    const symbol = String(body['symbol'] ?? '');
+    const duration = body['durationMs'] ?? 0;
+    if (typeof duration !== 'number' || !(duration >= 0))
+      throw new SimError('400100', 'durationMs must be ≥ 0', 400);
+    engine.wick(symbol, { last: price('last'), mark: price('mark'), index: price('index') }, duration);
+    return ok(c, { symbol, until: engine.wicks.get(symbol)?.until });
+  });
   app.post('/sim/faults/reset', (c) => {
     faults.reset();
     return ok(c, faults.get());
