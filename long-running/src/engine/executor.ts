@@ -321,7 +321,8 @@ function isOrderAbsent(error: unknown): boolean {
   return (
     error instanceof OrderNotFoundError ||
     (error instanceof KucoinError &&
-      (error.kind === 'notFound' || (error.code === '100001' && /orderNotExist/i.test(error.exchangeMessage))))
+      (error.kind === 'notFound' ||
+        (error.code === '100001' && /orderNotExist/i.test(error.exchangeMessage))))
   );
 }
 

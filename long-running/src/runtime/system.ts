@@ -15,6 +15,8 @@ import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { createBus } from '../bus/index.ts';
 import { type CollectorService, startCollectorService } from '../collector/service.ts';
+import type { Engine } from '../engine/engine.ts';
+import { runEngine } from '../engine/runner.ts';
 import type { Env } from '../env.ts';
 import { accessTokenAuthenticator } from '../gateway/auth.ts';
 import { type Gateway, startGateway } from '../gateway/index.ts';
@@ -35,6 +37,7 @@ export interface RunningSystem {
   bus: Bus;
   sim: RunningSimulator;
   collector: CollectorService;
+  engine: Engine;
   /** the live WebSocket gateway mounted at /ws */
   gateway: Gateway;
   metrics: Registry;
@@ -144,7 +147,9 @@ export async function startSystem({
       return service;
     });
     stops.push(() => collector.close());
-    const kv = env.REDIS_URL ? new RedisKv(env.REDIS_URL, `${env.REDIS_KEY_PREFIX}enigma:kv:`) : new MemoryKv();
+    const kv = env.REDIS_URL
+      ? new RedisKv(env.REDIS_URL, `${env.REDIS_KEY_PREFIX}enigma:kv:`)
+      : new MemoryKv();
     if (kv instanceof RedisKv) stops.push(() => kv.close());
     const deps: AppDeps = {
       db: db.db,
@@ -189,13 +194,34 @@ export async function startSystem({
     const server = await progress.step('starting the HTTP server', () => listen(root, env.HOST, port));
     stops.push(() => closeServer(server.server));
     server.server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/ws') gateway.handleUpgrade(req, socket, head);
+      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/ws')
+        gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
     const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${server.port}`;
     const boot = await progress.step('first-start setup (admin login, TradingView source)', () =>
       bootstrapEmbedded(deps, { baseUrl: url }),
     );
+    const c = sim.credentials;
+    const engine = await progress.step(
+      'starting the engine (paper mode, reconciling first)',
+      async (note) => {
+        const running = await runEngine({
+          db: db.db,
+          bus,
+          logger,
+          mode: 'paper',
+          baseUrl: sim.url,
+          credential: { apiKey: c.key, apiSecret: c.secret, passphrase: c.passphrase, keyVersion: '3' },
+          registry: metrics,
+          // The TradingView source created on first start trades the paper default out of the box.
+          defaultStrategyFor: ['tradingview'],
+        });
+        note('reconciled with the paper account; reading signals:incoming and commands');
+        return running;
+      },
+    );
+    stops.push(() => engine.close());
     const banner = [
       `enigma is running at ${url}`,
       ...(dashboard ? [`  dashboard: ${url}/`] : []),
@@ -205,7 +231,7 @@ export async function startSystem({
       `  market:   ${url}/collector/healthz (feed freshness)`,
       `  API:      ${url}/api (reference: ${url}/api/docs)`,
     ];
-    const c = sim.credentials;
+    banner.push(`  engine:   paper trading (strategy: GET ${url}/api/settings/strategies/tradingview)`);
     banner.push(`simulator: ${sim.url} key=${c.key} secret=${c.secret} passphrase=${c.passphrase}`);
     if (boot.admin)
       banner.push(`  login:    ${boot.admin.email} / ${boot.admin.password}   (shown once: change it)`);
@@ -220,6 +246,7 @@ export async function startSystem({
       sim,
       collector,
       gateway,
+      engine: engine.engine,
       metrics,
       banner,
       close: closeAll,

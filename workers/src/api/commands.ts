@@ -8,17 +8,20 @@ import {
   placeOrderCommand,
   setTpSlCommand,
 } from '@enigma/core/signals/commands';
+import { checkStreamPayload } from '@enigma/core/streams/catalog';
+import type { EnigmaDb } from '@enigma/db/db-type';
 import { appendAudit } from '@enigma/db/repositories/audit';
+import { type CommandRow, getCommand, insertCommand, listCommands } from '@enigma/db/repositories/commands';
+import { OUTBOX_LEASE_SECONDS } from '@enigma/db/repositories/outbox';
+import { outbox } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../deps.ts';
+import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { sha256Hex } from '../security/compare.ts';
+import { publishHeldEntry } from '../webhooks/outbox.ts';
 import { bearerSecurity, ErrorSchema, errorResponses } from './openapi.ts';
-
-/** How long an Idempotency-Key is remembered per caller. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 const Accepted = z
   .object({ commandId: z.string(), status: z.literal('accepted'), replayed: z.boolean() })
@@ -109,16 +112,17 @@ const tpsl = createRoute({
 });
 
 /**
- * Validate with the shared command schema, make it idempotent per caller and key, audit it and
- * publish it to `commands`. The engine does the work; the API answers 202 with the command id.
+ * Validate with the shared command schema, then record it: the command row (idempotent per caller and
+ * key IN THE DATABASE), its audit row and its outbox entry in one transaction, so a command is either
+ * stored, audited and bound for the engine, or not at all. The entry is appended to `commands` at once;
+ * if that fails the outbox relay publishes it. The engine does the work; the API answers 202 with the
+ * command id, and `GET /api/commands/{id}` tells its outcome.
  */
 export async function submitCommand(
   c: Context<AppEnv>,
   raw: Record<string, unknown>,
   schema: z.ZodType<OperatorCommand>,
 ) {
-  const deps = c.get('deps');
-  const auth = c.get('auth')!;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({
@@ -131,42 +135,128 @@ export async function submitCommand(
       { issues },
     );
   }
-  const command = parsed.data;
   const key = c.req.header('idempotency-key');
   if (!key) throw new ApiError('bad_request', 'the Idempotency-Key header is required');
+  const result = await recordCommand(c.get('deps'), c.get('auth')!.subject, key, parsed.data);
+  return c.json({ commandId: result.commandId, status: 'accepted' as const, replayed: result.replayed }, 202);
+}
+
+/**
+ * Store a command with its audit row and outbox entry in one transaction (plus `alongside`, e.g. the
+ * kill switch's own state), then publish it. A repeat of (issuer, key) with the same command is a
+ * replay (the first id); with another command it is a 409.
+ */
+export async function recordCommand(
+  deps: AppDeps,
+  issuedBy: string,
+  idempotencyKey: string,
+  command: OperatorCommand,
+  alongside?: (tx: EnigmaDb, at: Date, commandId: string) => Promise<void>,
+): Promise<{ commandId: string; replayed: boolean }> {
   const fingerprint = await sha256Hex(JSON.stringify(command));
-  const commandId = crypto.randomUUID();
-  const kvKey = `cmd:${auth.subject}:${await sha256Hex(key)}`;
-  if (!(await deps.kv.setNx(kvKey, `${commandId}|${fingerprint}`, IDEMPOTENCY_TTL_SECONDS))) {
-    const [originalId, originalPrint] = ((await deps.kv.get(kvKey)) ?? '').split('|');
-    if (originalPrint !== fingerprint) {
-      throw new ApiError('conflict', 'this Idempotency-Key was used for a different command');
-    }
-    return c.json({ commandId: originalId ?? commandId, status: 'accepted' as const, replayed: true }, 202);
-  }
+  const at = new Date(deps.config.now());
   const envelope: CommandEnvelope = {
-    commandId,
-    issuedBy: auth.subject,
-    issuedAt: deps.config.now(),
-    idempotencyKey: key,
+    commandId: crypto.randomUUID(),
+    issuedBy,
+    issuedAt: at.getTime(),
+    idempotencyKey,
     command,
   };
-  try {
-    await appendAudit(deps.db, {
-      actor: auth.subject,
+  const payload = checkStreamPayload('commands', envelope);
+  const stored = await deps.db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as EnigmaDb;
+    const inserted = await insertCommand(tx, {
+      id: envelope.commandId,
+      issuedBy,
+      idempotencyKey,
+      type: command.type,
+      command: command as unknown as Record<string, unknown>,
+      fingerprint,
+    });
+    if (!inserted.created) return inserted;
+    await alongside?.(tx, at, envelope.commandId);
+    await appendAudit(tx, {
+      actor: issuedBy,
       action: `command.${command.type}`,
       entity: 'command',
-      entityId: commandId,
+      entityId: envelope.commandId,
       data: command,
-      at: new Date(deps.config.now()),
+      at,
     });
-    await deps.bus.append(STREAMS.commands, envelope as unknown as Record<string, unknown>);
-  } catch (e) {
-    await deps.kv.del(kvKey).catch(() => {});
-    throw e;
+    await tx.insert(outbox).values({
+      id: envelope.commandId,
+      stream: STREAMS.commands,
+      payload,
+      leaseUntil: new Date(Date.now() + OUTBOX_LEASE_SECONDS * 1000),
+    });
+    return inserted;
+  });
+  if (!stored.created) {
+    if (stored.conflict)
+      throw new ApiError('conflict', 'this Idempotency-Key was used for a different command');
+    return { commandId: stored.command.id, replayed: true };
   }
-  return c.json({ commandId, status: 'accepted' as const, replayed: false }, 202);
+  // Published now; if the append fails, the outbox relay publishes it after the lease.
+  await publishHeldEntry(
+    { db: deps.db, bus: deps.bus },
+    { id: envelope.commandId, stream: STREAMS.commands, payload },
+  );
+  return { commandId: envelope.commandId, replayed: false };
 }
+
+const CommandOutcome = z
+  .object({
+    commandId: z.string(),
+    type: z.string(),
+    status: z.enum(['pending', 'running', 'done', 'failed', 'rejected']),
+    reason: z.string().nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    issuedBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('CommandOutcome');
+
+const getOne = createRoute({
+  method: 'get',
+  path: '/commands/{commandId}',
+  summary:
+    "A command's outcome: pending until the engine has run it, then done, failed or rejected with the reason",
+  security: bearerSecurity,
+  middleware: [requireRole('viewer')],
+  tags: ['orders'],
+  request: { params: z.object({ commandId: z.uuid() }) },
+  responses: {
+    200: { description: 'The command', content: { 'application/json': { schema: CommandOutcome } } },
+    ...errorResponses,
+  },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/commands',
+  summary: 'The latest operator commands with their outcomes',
+  security: bearerSecurity,
+  middleware: [requireRole('viewer')],
+  tags: ['orders'],
+  responses: {
+    200: {
+      description: 'Commands, newest first',
+      content: { 'application/json': { schema: z.object({ items: z.array(CommandOutcome) }) } },
+    },
+    ...errorResponses,
+  },
+});
+
+const outcomeOf = (r: CommandRow) => ({
+  commandId: r.id,
+  type: r.type,
+  status: r.status,
+  reason: r.reason,
+  result: r.result ?? null,
+  issuedBy: r.issuedBy,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
 
 /** Order and position commands. */
 export function registerCommands(api: OpenAPIHono<AppEnv>): void {
@@ -181,6 +271,14 @@ export function registerCommands(api: OpenAPIHono<AppEnv>): void {
   );
   api.openapi(close, (c) =>
     submitCommand(c, { symbol: c.req.valid('param').symbol, type: 'close_position' }, closePositionCommand),
+  );
+  api.openapi(getOne, async (c) => {
+    const row = await getCommand(c.get('deps').db, c.req.valid('param').commandId);
+    if (!row) throw new ApiError('not_found', 'no such command');
+    return c.json(outcomeOf(row), 200);
+  });
+  api.openapi(list, async (c) =>
+    c.json({ items: (await listCommands(c.get('deps').db, 100)).map(outcomeOf) }, 200),
   );
   api.openapi(tpsl, (c) =>
     submitCommand(

@@ -1,46 +1,74 @@
-import { STREAMS } from '@enigma/core/bus/index';
-import type { CommandEnvelope } from '@enigma/core/signals/commands';
+import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
+import { DEFAULT_RISK_LIMITS, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { appendAudit } from '@enigma/db/repositories/audit';
+import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
 import { circuitBreakers, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { AppEnv } from '../deps.ts';
+import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+import { recordCommand } from './commands.ts';
+import { bearerSecurity, errorResponses } from './openapi.ts';
 
-/** Settings keys the risk endpoints own. */
+/** Settings keys the risk endpoints own (the engine reads the same rows). */
 export const RISK_LIMITS_KEY = 'risk.limits';
 export const KILL_SWITCH_KEY = 'risk.kill_switch';
+const BREAKER_NAMES = [
+  'daily_loss',
+  'drawdown',
+  'consecutive_losses',
+  'exchange_errors',
+  'stale_data',
+] as const;
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
-/** Risk limits an admin may set; the engine reads the same settings row. */
-export const RiskLimits = z
+/** The one risk-limits schema (core/src/risk/limits.ts): units in its descriptions, absent = default. */
+const RiskLimits = riskLimitsSchema;
+const EffectiveLimits = z.record(z.string(), z.unknown()).openapi('EffectiveRiskLimits');
+const StrategyConfig = strategyConfigSchema;
+
+const KillSwitch = z
   .object({
-    maxPositionLots: z.record(z.string(), z.number().int().positive()).optional(),
-    maxLeverage: z.number().int().min(1).max(125).optional(),
-    maxDailyLoss: decimal.optional(),
-    riskPerTradePct: decimal.optional(),
-    maxOpenPositions: z.number().int().min(0).max(100).optional(),
+    on: z.boolean(),
+    reason: z.string().nullable(),
+    flatten: z.boolean(),
+    updatedBy: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+    commandId: z.string().nullable(),
   })
-  .strict()
-  .openapi('RiskLimits');
-
-const KillSwitch = z.object({
-  on: z.boolean(),
-  reason: z.string().nullable(),
-  updatedBy: z.string().nullable(),
-  updatedAt: z.string().nullable(),
-});
+  .openapi('KillSwitch');
+const Breaker = z
+  .object({
+    name: z.string(),
+    state: z.enum(['active', 'reduce_only', 'halted']),
+    reason: z.string().nullable(),
+    trippedAt: z.string().nullable(),
+    resumeAt: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+  })
+  .openapi('Breaker');
 const RiskState = z
-  .object({ limits: RiskLimits, killSwitch: KillSwitch, breakers: z.array(RowSchema) })
+  .object({
+    limits: RiskLimits,
+    effective: EffectiveLimits.nullable(),
+    limitsError: z.string().nullable(),
+    killSwitch: KillSwitch,
+    breakers: z.array(Breaker),
+  })
   .openapi('RiskState');
+
+const admin = { security: bearerSecurity, middleware: [requireRole('admin')] };
+const json = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+});
 
 const getRisk = createRoute({
   method: 'get',
   path: '/risk',
   tags: ['risk'],
-  summary: 'Risk limits, kill switch and circuit-breaker state',
+  summary: 'Risk limits (stored and in force), kill switch and circuit breakers',
   security: bearerSecurity,
   middleware: [requireRole('viewer')],
   responses: {
@@ -53,15 +81,15 @@ const putKill = createRoute({
   method: 'put',
   path: '/risk/kill-switch',
   tags: ['risk'],
-  summary: 'Turn the kill switch on or off (admin): audited and sent to the engine',
-  security: bearerSecurity,
-  middleware: [requireRole('admin')],
+  summary:
+    'Turn the kill switch on (no new entries, entry orders cancelled, stops kept; `flatten` closes every position) or off (admin, with a reason). The state and its command are stored in one transaction.',
+  ...admin,
   request: {
-    body: {
-      content: {
-        'application/json': { schema: z.object({ on: z.boolean(), reason: z.string().min(1).max(500) }) },
-      },
-    },
+    body: json(
+      z
+        .object({ on: z.boolean(), reason: z.string().min(1).max(500), flatten: z.boolean().optional() })
+        .strict(),
+    ),
   },
   responses: {
     200: { description: 'New state', content: { 'application/json': { schema: KillSwitch } } },
@@ -73,94 +101,235 @@ const putLimits = createRoute({
   method: 'put',
   path: '/settings/risk-limits',
   tags: ['settings'],
-  summary: 'Replace the risk limits (admin), audited',
-  security: bearerSecurity,
-  middleware: [requireRole('admin')],
-  request: { body: { content: { 'application/json': { schema: RiskLimits } } } },
+  summary: 'Replace the risk limits (admin), audited; a field left out takes its default, never "unlimited"',
+  ...admin,
+  request: { body: json(RiskLimits) },
   responses: {
     200: { description: 'Stored limits', content: { 'application/json': { schema: RiskLimits } } },
     ...errorResponses,
   },
 });
 
-async function readSettings(db: EnigmaDb) {
-  const rows = await db
-    .select()
-    .from(settings)
-    .where(inArray(settings.key, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]));
-  return new Map(rows.map((r) => [r.key, r]));
-}
+const resetBreaker = createRoute({
+  method: 'post',
+  path: '/risk/breakers/{name}/reset',
+  tags: ['risk'],
+  summary: 'Reset a tripped circuit breaker to active (admin, with a reason), audited',
+  ...admin,
+  request: {
+    params: z.object({ name: z.enum(BREAKER_NAMES) }),
+    body: json(z.object({ reason: z.string().min(1).max(500) }).strict()),
+  },
+  responses: {
+    200: { description: 'The breaker', content: { 'application/json': { schema: Breaker } } },
+    ...errorResponses,
+  },
+});
+
+const getStrategy = createRoute({
+  method: 'get',
+  path: '/settings/strategies/{source}',
+  tags: ['settings'],
+  summary:
+    "A webhook source's strategy: mode (signal or target), sizing, stop, leverage, what may open/close/reverse",
+  security: bearerSecurity,
+  middleware: [requireRole('viewer')],
+  request: { params: z.object({ source: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/) }) },
+  responses: {
+    200: { description: 'The strategy', content: { 'application/json': { schema: StrategyConfig } } },
+    ...errorResponses,
+  },
+});
+const putStrategy = createRoute({
+  method: 'put',
+  path: '/settings/strategies/{source}',
+  tags: ['settings'],
+  summary: "Replace a webhook source's strategy (admin), audited; the engine reads it within 2 s",
+  ...admin,
+  request: {
+    params: z.object({ source: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/) }),
+    body: json(StrategyConfig),
+  },
+  responses: {
+    200: { description: 'Stored strategy', content: { 'application/json': { schema: StrategyConfig } } },
+    ...errorResponses,
+  },
+});
 
 async function upsertSetting(db: EnigmaDb, key: string, value: unknown, by: string) {
   await db
     .insert(settings)
     .values({ key, value, updatedBy: by })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by } });
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by, updatedAt: new Date() } });
 }
 
-/** Risk state, kill switch and risk limits. */
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+/** Risk state, kill switch, risk limits, breakers and strategies. */
 export function registerRisk(api: OpenAPIHono<AppEnv>): void {
   api.openapi(getRisk, async (c) => {
     const db = c.get('deps').db;
-    const s = await readSettings(db);
-    const limits = RiskLimits.safeParse(s.get(RISK_LIMITS_KEY)?.value ?? {});
+    const rows = await db
+      .select()
+      .from(settings)
+      .where(inArray(settings.key, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]));
+    const s = new Map(rows.map((r) => [r.key, r]));
+    const storedLimits = s.get(RISK_LIMITS_KEY)?.value;
+    let effective: Record<string, unknown> | null = null;
+    let limitsError: string | null = null;
+    try {
+      effective = resolveRiskLimits(storedLimits) as unknown as Record<string, unknown>;
+    } catch (e) {
+      limitsError = (e as Error).message;
+    }
     const kill = s.get(KILL_SWITCH_KEY);
-    const killValue = (kill?.value ?? {}) as { on?: unknown; reason?: unknown };
+    const k = (kill?.value ?? {}) as {
+      on?: unknown;
+      reason?: unknown;
+      flatten?: unknown;
+      commandId?: unknown;
+    };
     const breakers = await db.select().from(circuitBreakers);
+    const parsedLimits = riskLimitsSchema.safeParse(storedLimits ?? {});
     return c.json(
       {
-        limits: limits.success ? limits.data : {},
+        limits: parsedLimits.success ? parsedLimits.data : {},
+        effective,
+        limitsError,
         killSwitch: {
-          on: killValue.on === true,
-          reason: typeof killValue.reason === 'string' ? killValue.reason : null,
+          on: k.on === true,
+          reason: typeof k.reason === 'string' ? k.reason : null,
+          flatten: k.flatten === true,
           updatedBy: kill?.updatedBy ?? null,
-          updatedAt: kill?.updatedAt.toISOString() ?? null,
+          updatedAt: iso(kill?.updatedAt),
+          commandId: typeof k.commandId === 'string' ? k.commandId : null,
         },
-        breakers: breakers.map(jsonRow),
+        breakers: breakers.map((b) => ({
+          name: b.scope,
+          state: b.state,
+          reason: b.reason,
+          trippedAt: iso(b.trippedAt),
+          resumeAt: iso(b.resumeAt),
+          updatedBy: b.updatedBy,
+        })),
       },
       200,
     );
   });
 
   api.openapi(putKill, async (c) => {
-    const { db, bus, config } = c.get('deps');
+    const deps = c.get('deps');
     const auth = c.get('auth')!;
-    const { on, reason } = c.req.valid('json');
-    const now = new Date(config.now());
-    await upsertSetting(db, KILL_SWITCH_KEY, { on, reason }, auth.subject);
-    await appendAudit(db, {
-      actor: auth.subject,
-      action: on ? 'kill_switch.on' : 'kill_switch.off',
-      entity: 'risk',
-      entityId: 'kill_switch',
-      data: { reason },
-      at: now,
-    });
-    const commandId = crypto.randomUUID();
-    const envelope: CommandEnvelope = {
-      commandId,
-      issuedBy: auth.subject,
-      issuedAt: now.getTime(),
-      idempotencyKey: commandId,
-      command: { type: 'kill_switch', on, reason },
-    };
-    await bus.append(STREAMS.commands, envelope as unknown as Record<string, unknown>);
-    return c.json({ on, reason, updatedBy: auth.subject, updatedAt: now.toISOString() }, 200);
+    const { on, reason, flatten = false } = c.req.valid('json');
+    // The state and the command that tells the engine are one transaction: nothing is "on" that the engine was not told.
+    const { commandId } = await recordCommand(
+      deps,
+      auth.subject,
+      `kill-switch:${crypto.randomUUID()}`,
+      { type: 'kill_switch', on, reason, flatten },
+      (tx, _at, id) =>
+        upsertSetting(tx, KILL_SWITCH_KEY, { on, reason, flatten, commandId: id }, auth.subject),
+    );
+    return c.json(
+      {
+        on,
+        reason,
+        flatten,
+        updatedBy: auth.subject,
+        updatedAt: new Date(deps.config.now()).toISOString(),
+        commandId,
+      },
+      200,
+    );
   });
 
   api.openapi(putLimits, async (c) => {
     const { db, config } = c.get('deps');
     const auth = c.get('auth')!;
     const limits = c.req.valid('json');
-    await upsertSetting(db, RISK_LIMITS_KEY, limits, auth.subject);
-    await appendAudit(db, {
-      actor: auth.subject,
-      action: 'risk_limits.set',
-      entity: 'settings',
-      entityId: RISK_LIMITS_KEY,
-      data: limits,
-      at: new Date(config.now()),
+    await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      await upsertSetting(tx, RISK_LIMITS_KEY, limits, auth.subject);
+      await appendAudit(tx, {
+        actor: auth.subject,
+        action: 'risk_limits.set',
+        entity: 'settings',
+        entityId: RISK_LIMITS_KEY,
+        data: limits,
+        at: new Date(config.now()),
+      });
     });
     return c.json(limits, 200);
   });
+
+  api.openapi(resetBreaker, async (c) => {
+    const { db, config } = c.get('deps');
+    const auth = c.get('auth')!;
+    const { name } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    const row = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      const [before] = await tx.select().from(circuitBreakers).where(eq(circuitBreakers.scope, name));
+      const updated = await setBreaker(tx, name, {
+        state: 'active',
+        updatedBy: auth.subject,
+        now: new Date(config.now()),
+      });
+      await appendAudit(tx, {
+        actor: auth.subject,
+        action: 'breaker.reset',
+        entity: 'breaker',
+        entityId: name,
+        data: { reason, was: before?.state ?? 'active', wasReason: before?.reason ?? null },
+        at: new Date(config.now()),
+      });
+      return updated;
+    });
+    return c.json(
+      {
+        name: row.scope,
+        state: row.state,
+        reason: row.reason,
+        trippedAt: iso(row.trippedAt),
+        resumeAt: iso(row.resumeAt),
+        updatedBy: row.updatedBy,
+      },
+      200,
+    );
+  });
+
+  api.openapi(getStrategy, async (c) => {
+    const { source } = c.req.valid('param');
+    const [row] = await c
+      .get('deps')
+      .db.select()
+      .from(settings)
+      .where(eq(settings.key, strategyKey(source)));
+    if (!row) throw new ApiError('not_found', `no strategy for source ${source}`);
+    const parsed = strategyConfigSchema.safeParse(row.value);
+    if (!parsed.success) throw new ApiError('internal', `the stored strategy of ${source} does not parse`);
+    return c.json(parsed.data, 200);
+  });
+
+  api.openapi(putStrategy, async (c) => {
+    const { db, config } = c.get('deps');
+    const auth = c.get('auth')!;
+    const { source } = c.req.valid('param');
+    const strategy = c.req.valid('json');
+    await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      await upsertSetting(tx, strategyKey(source), strategy, auth.subject);
+      await appendAudit(tx, {
+        actor: auth.subject,
+        action: 'strategy.set',
+        entity: 'settings',
+        entityId: strategyKey(source),
+        data: strategy,
+        at: new Date(config.now()),
+      });
+    });
+    return c.json(strategy, 200);
+  });
 }
+
+export { DEFAULT_RISK_LIMITS };

@@ -21,7 +21,7 @@ export const startCommand: CliCommand = {
       ...(typeof values.host === 'string' ? { HOST: values.host } : {}),
     });
     const logger = createLogger({ level: env.LOG_LEVEL });
-    const system = await startSystem({ env, logger, progress: createProgress(9) });
+    const system = await startSystem({ env, logger, progress: createProgress(10) });
     console.log(system.banner.join('\n'));
     console.log('press Ctrl-C to stop');
     await new Promise<void>((resolve) => {
