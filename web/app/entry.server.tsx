@@ -14,15 +14,23 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ): Promise<Response> {
   let failed = false;
+  // Abort a render that is still going after the deadline; once it is done, the timer is cleared (an
+  // abort after the stream closed would throw "Controller is already closed").
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ABORT_AFTER_MS + 1_000);
   const stream = await renderToReadableStream(
     <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_AFTER_MS} />,
     {
-      signal: AbortSignal.timeout(ABORT_AFTER_MS + 1_000),
+      signal: abort.signal,
       onError(error: unknown) {
         failed = true;
-        console.error(error);
+        if (!abort.signal.aborted) console.error(error);
       },
     },
+  );
+  stream.allReady.then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
   );
   if (isbot(request.headers.get('user-agent') ?? '')) await stream.allReady;
   headers.set('content-type', 'text/html; charset=utf-8');

@@ -12,6 +12,7 @@ import { RiskPanel } from '../components/RiskPanel.tsx';
 import { SignalsFeed } from '../components/SignalsFeed.tsx';
 import { TopBar, type TopBarStats } from '../components/TopBar.tsx';
 import { TRADES_PAGE_SIZE, TradeHistory } from '../components/TradeHistory.tsx';
+import { api } from '../lib/api.ts';
 import { toBars } from '../lib/bars.ts';
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
@@ -141,7 +142,9 @@ export default function DashboardRoute() {
 }
 
 /** Events that change what the REST panels show: reload the page's data (debounced). */
-const RELOAD_CHANNEL = /^events:(signals|orders|positions|fills|account|risk|commands)/;
+const RELOAD_CHANNEL = /^events:(orders|positions|fills|account|risk|commands)/;
+/** Alerts only change the signals feed: re-read just that list, at once. */
+const SIGNAL_CHANNEL = /^events:signals/;
 
 function Dashboard() {
   const d = useLoaderData<typeof loader>();
@@ -156,6 +159,16 @@ function Dashboard() {
     }, 200);
   }, [revalidator]);
   const live = useLiveConnection(feed, reload, d.gatewayUrl ?? undefined);
+  const [signals, setSignals] = useState<SignalRow[]>(d.signals);
+  useEffect(() => setSignals(d.signals), [d.signals]);
+  const signalsInFlight = useRef<Promise<void> | null>(null);
+  const refreshSignals = useCallback(() => {
+    if (signalsInFlight.current) return;
+    signalsInFlight.current = api<{ items: SignalRow[] }>('/signals?limit=50').then((r) => {
+      signalsInFlight.current = null;
+      if (r.ok && r.data) setSignals(r.data.items);
+    });
+  }, []);
   const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
   const [marks, setMarks] = useState<Record<string, string>>({});
   const [lastTickAt, setLastTickAt] = useState<number | null>(null);
@@ -178,6 +191,7 @@ function Dashboard() {
     () =>
       feed.on((msg) => {
         if (RELOAD_CHANNEL.test(msg.channel)) reload();
+        if (SIGNAL_CHANNEL.test(msg.channel)) refreshSignals();
         if (msg.channel === 'events:account') setLiveAccount(msg.data);
         if (msg.channel === 'events:market.tick') setLastTickAt(Date.now());
         if (msg.channel === 'events:market.mark') {
@@ -186,7 +200,7 @@ function Dashboard() {
           setMarks((prev) => (prev[s] === m ? prev : { ...prev, [s]: m }));
         }
       }),
-    [feed, reload],
+    [feed, reload, refreshSignals],
   );
 
   const onCommand = useCallback(
@@ -209,7 +223,7 @@ function Dashboard() {
     const mark = Number(marks[p.symbol] ?? p.markPrice ?? p.avgEntryPrice ?? 0);
     notionals[p.symbol] = spec ? Math.abs(p.qty) * Number(spec.multiplier) * mark : 0;
   }
-  const unread = seenAt ? d.signals.filter((s) => s.receivedAt > seenAt).length : 0;
+  const unread = seenAt ? signals.filter((s) => s.receivedAt > seenAt).length : 0;
   const position = d.positions.find((p) => p.symbol === d.symbol);
 
   return (
@@ -268,7 +282,7 @@ function Dashboard() {
             symbol={d.symbol}
             timeframe={d.timeframe}
             initialBars={initialBars}
-            signals={d.signals}
+            signals={signals}
             orders={d.orders}
             position={position}
             feed={feed}
@@ -296,7 +310,7 @@ function Dashboard() {
           />
           <OpenOrders orders={d.orders} role={d.role} onCommand={onCommand} />
         </div>
-        <SignalsFeed signals={d.signals} unreadSince={seenAt} />
+        <SignalsFeed signals={signals} unreadSince={seenAt} />
         <RiskPanel
           risk={d.risk}
           positions={d.positions}

@@ -152,11 +152,13 @@ describe('the dashboard, end to end', () => {
 
     // a TradingView alert posted with the printed curl appears in the signals feed
     const curl = system.banner.find((l) => l.startsWith('curl '))!;
-    const posted = Date.now();
     await promisify(execFile)('bash', ['-c', curl]);
+    // from intake's answer to the row on screen: gateway → page → /api/signals → render
+    const answered = Date.now();
     await page.getByTestId('signal-row').first().waitFor({ timeout: 10_000 });
-    const shownAfterMs = Date.now() - posted;
-    expect(shownAfterMs).toBeLessThan(5_000);
+    const shownAfterMs = Date.now() - answered;
+    console.log(`alert on screen ${shownAfterMs} ms after intake answered`);
+    expect(shownAfterMs).toBeLessThan(3_000);
 
     // the ticket: risk preview first, then a confirmed market order → 202 from the API
     const commandsBefore = await system.bus.length('commands');
@@ -164,11 +166,10 @@ describe('the dashboard, end to end', () => {
     await page.getByTestId('risk-preview').filter({ hasText: 'no stop-loss' }).waitFor();
     const last = Number(await page.getByTestId('preview-price').getAttribute('data-price'));
     await page.getByLabel('Stop-loss').fill((Math.floor(last * 0.99 * 10) / 10).toFixed(1));
-    await page
-      .getByTestId('risk-preview')
-      .filter({ hasText: 'every risk check passes' })
-      .waitFor({ timeout: 10_000 });
+    // with the stop 1 % away nothing blocks (risk per trade is a warning until the account equity is known)
     const place = page.getByTestId('place-order');
+    await expect.poll(() => place.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await expect(page.getByTestId('risk-preview').textContent()).resolves.not.toContain('blocks');
     await place.click();
     await expect(place.textContent()).resolves.toMatch(/^Confirm buy 1 XBTUSDTM market/);
     await place.click();
@@ -177,9 +178,32 @@ describe('the dashboard, end to end', () => {
     await expect(page.getByTestId('commands-panel').textContent()).resolves.toContain(
       'buy 1 XBTUSDTM market: accepted',
     );
+    if ('engine' in system) {
+      // with the engine inside enigma start: the order opens a position with a confirmed stop, and
+      // closing it (unless the engine already has) puts the trade in the history
+      const row = page.getByTestId('position-XBTUSDTM');
+      await row.filter({ hasText: 'confirmed' }).waitFor({ timeout: 30_000 });
+      expect(await layoutProblems(page)).toEqual([]);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, 'dashboard-1440x900-position.png') });
+      const close = page.getByTestId('close-XBTUSDTM');
+      if (await close.count()) {
+        await close.click({ timeout: 2_000 }).catch(() => {});
+        await close.click({ timeout: 2_000 }).catch(() => {});
+      }
+      await row.waitFor({ state: 'detached', timeout: 30_000 });
+      await page
+        .getByTestId('history-panel')
+        .locator('tbody tr', { hasText: 'XBTUSDTM' })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      expect(await accessibilityViolations(page)).toEqual([]);
+    }
 
     expect(await layoutProblems(page)).toEqual([]);
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'dashboard-1440x900.png') });
 
     // the kill switch halts trading and the page says so; the preview then blocks new orders
