@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Money } from '../money.ts';
 import { type Bar, CandleBuilder, rollupBars } from './candle-builder.ts';
-import { bucketStart } from './timeframe.ts';
+import { bucketStart, isTimeframe, ROLLUP_TIMEFRAMES } from './timeframe.ts';
 
 const T0 = Date.UTC(2025, 4, 4, 15, 33);
 const p = (v: string | number) => new Money(v);
@@ -215,5 +215,118 @@ describe('rollupBars', () => {
       trades: 0,
     };
     expect(() => rollupBars([bar], '1m')).toThrow(RangeError);
+  });
+});
+
+describe('CandleBuilder after a restart and at bar boundaries', () => {
+  it('seeded with the last stored bar, fills the gap from its close and refuses trades for it', () => {
+    const b = new CandleBuilder('XBTUSDTM');
+    b.seed({ openTime: T0, close: p(50) });
+    // a trade for the stored minute (or earlier) is late, also before any bar is forming
+    expect(b.onTrade({ ts: T0 + 30_000, price: p(99), size: 1 })).toEqual([]);
+    expect(b.onTrade({ ts: T0 - 1, price: p(99), size: 1 })).toEqual([]);
+    expect(b.lateTrades).toBe(2);
+    expect(b.forming()).toBeUndefined();
+    // minutes 1 and 2 had no trade: flat at the stored close; minute 3 forms
+    const closed = b.onTrade({ ts: T0 + 3 * 60_000 + 1, price: p(52), size: 1 });
+    expect(closed.map(plain)).toEqual([
+      { t: T0 + 60_000, o: '50', h: '50', l: '50', c: '50', v: '0', n: 0 },
+      { t: T0 + 120_000, o: '50', h: '50', l: '50', c: '50', v: '0', n: 0 },
+    ]);
+    expect(b.forming()).toMatchObject({ openTime: T0 + 180_000, trades: 1 });
+  });
+
+  it('without a seed or a trade there is nothing to fill', () => {
+    const b = new CandleBuilder('XBTUSDTM');
+    expect(b.closeUntil(T0 + 10 * 60_000)).toEqual([]);
+    b.seed({ openTime: T0, close: p(7) });
+    expect(b.closeUntil(T0 + 2 * 60_000).map((x) => [x.openTime - T0, x.close.toString()])).toEqual([
+      [60_000, '7'],
+    ]);
+  });
+
+  it('closes a bar exactly when its minute has passed, not before', () => {
+    const b = new CandleBuilder('XBTUSDTM');
+    b.onTrade({ ts: T0 + 5, price: p(10), size: 1 });
+    expect(b.closeUntil(T0 + 59_999)).toEqual([]);
+    expect(b.forming()?.openTime).toBe(T0);
+    // another trade in the same minute closes nothing
+    expect(b.onTrade({ ts: T0 + 59_999, price: p(11), size: 2 })).toEqual([]);
+    expect(b.closeUntil(T0 + 60_000).map(plain)).toEqual([
+      { t: T0, o: '10', h: '11', l: '10', c: '11', v: '3', n: 2 },
+    ]);
+    expect(b.forming()).toBeUndefined();
+    expect(b.closeUntil(T0 + 60_000)).toEqual([]);
+  });
+
+  it('says why a size is refused', () => {
+    expect(() => new CandleBuilder('X').onTrade({ ts: T0, price: p(1), size: -1 })).toThrow(
+      /positive integer of lots: -1/,
+    );
+  });
+});
+
+describe('rollupBars input handling', () => {
+  const bar = (i: number, close: number): Bar => ({
+    symbol: 'X',
+    timeframe: '1m',
+    openTime: T0 - (T0 % 300_000) + i * 60_000,
+    open: p(close),
+    high: p(close),
+    low: p(close),
+    close: p(close),
+    volume: p(1),
+    turnover: p(close),
+    trades: 1,
+  });
+
+  it('returns nothing for no bars', () => expect(rollupBars([], '5m')).toEqual([]));
+
+  it('orders bars and buckets itself: shuffled input gives the same bars, oldest first', () => {
+    const bars = Array.from({ length: 10 }, (_, i) => bar(i, 100 + i));
+    const shuffled = [
+      bars[7]!,
+      bars[2]!,
+      bars[9]!,
+      bars[0]!,
+      bars[5]!,
+      bars[3]!,
+      bars[8]!,
+      bars[1]!,
+      bars[6]!,
+      bars[4]!,
+    ];
+    const five = rollupBars(shuffled, '5m');
+    expect(five.map(plain)).toEqual(rollupBars(bars, '5m').map(plain));
+    expect(five.map((b) => [b.openTime - bars[0]!.openTime, b.open.toString(), b.close.toString()])).toEqual([
+      [0, '100', '104'],
+      [300_000, '105', '109'],
+    ]);
+  });
+
+  it('refuses to roll into an equal or a non-multiple timeframe, naming both', () => {
+    expect(() => rollupBars([bar(0, 1)], '1m')).not.toThrow();
+    expect(rollupBars([bar(0, 1)], '1m').map(plain)).toEqual([plain(bar(0, 1))]);
+    const fiveMinute = { ...bar(0, 1), timeframe: '5m' as const };
+    expect(() => rollupBars([fiveMinute], '1m')).toThrow(/cannot roll 5m into 1m/);
+    const fifteen = { ...bar(0, 1), timeframe: '15m' as const };
+    expect(() => rollupBars([fifteen], '30m')).not.toThrow();
+    const thirty = { ...bar(0, 1), timeframe: '30m' as const };
+    expect(() => rollupBars([thirty], '1h')).not.toThrow();
+    const twoHour = { ...bar(0, 1), timeframe: '2h' as const };
+    expect(() => rollupBars([twoHour], '1h')).toThrow(RangeError);
+    const eightHour = { ...bar(0, 1), timeframe: '8h' as const };
+    expect(() => rollupBars([eightHour], '12h')).toThrow(/cannot roll 8h into 12h/); // 1.5 bars each
+  });
+});
+
+describe('timeframes', () => {
+  it('rolls 1m up to exactly these timeframes', () => {
+    expect(ROLLUP_TIMEFRAMES).toEqual(['5m', '15m', '1h', '4h', '1d']);
+  });
+  it('knows its own names only', () => {
+    expect(isTimeframe('1h')).toBe(true);
+    expect(isTimeframe('3m')).toBe(false);
+    expect(isTimeframe('toString')).toBe(false);
   });
 });
