@@ -305,3 +305,229 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     await flat();
   });
 });
+
+/** Wall time plus a jump the test controls: the simulator and the engine share it, so funding can be crossed at once. */
+class JumpClock {
+  offset = 0;
+  now = () => Date.now() + this.offset;
+}
+
+describe('engine against the simulator: stops, funding and the kill switch', () => {
+  let sim: RunningSimulator;
+  let h: TestHandle;
+  let bus: Bus;
+  let running: RunningEngine;
+  let kucoin: KucoinHttpClient;
+  const clock = new JumpClock();
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({
+      initialBalance: 10_000,
+      symbols: ['XBTUSDTM', 'ETHUSDTM'],
+      clock,
+      fundingRate: 0.001,
+    });
+    h = await openTestDatabase('pglite');
+    bus = createMemoryBus();
+    await putSetting(h.db, strategyKey(SOURCE), strategy);
+    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      clock: {
+        now: clock.now,
+        sleep: (ms, signal) =>
+          new Promise((r) => {
+            const t = setTimeout(r, ms);
+            signal?.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                r();
+              },
+              { once: true },
+            );
+          }),
+      },
+      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.close();
+    await kucoin?.close();
+    await bus?.close();
+    await sim?.close();
+    await h?.cleanup();
+  });
+
+  async function alert(action: SignalEntryInput['action'], symbol = 'XBTUSDTM') {
+    const signalId = randomUUID();
+    const now = clock.now();
+    const entry: SignalEntryInput = {
+      signalId,
+      source: SOURCE,
+      symbol,
+      action,
+      interval: '15',
+      alertTime: now,
+      receivedAt: now,
+      price: null,
+      size: null,
+      orderId: null,
+      indicators: {},
+      conditions: {},
+      route: 'tradingview',
+    };
+    await insertSignalIdempotent(h.db, {
+      id: signalId,
+      idempotencyKey: `test:${signalId}`,
+      source: SOURCE,
+      status: 'received',
+      symbol,
+      action,
+      receivedAt: new Date(now),
+      alertTime: new Date(now),
+    } as never);
+    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    return signalId;
+  }
+  const settled = (id: string) =>
+    waitFor(async () => {
+      const s = (await getSignal(h.db, id))?.status;
+      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
+    }, 20_000);
+
+  async function until(label: string, check: () => Promise<boolean>, ms = 15_000) {
+    await waitFor(async () => ((await check()) ? true : undefined), ms).catch(() => {
+      throw new Error(`not reached: ${label}`);
+    });
+  }
+
+  it('records a triggered stop as a closed trade whose fees and funding equal the simulator’s to the cent', async () => {
+    const signalId = await alert('buy');
+    expect(await settled(signalId)).toBe('protected');
+    const accountId = running.engine.ctx.accountId;
+    const pos = (await getPosition(h.db, accountId, 'XBTUSDTM'))!;
+    // Cross the next funding settlement (04:00, 12:00, 20:00 UTC) while the position is open.
+    const next = sim.engine.nextFundingTime('XBTUSDTM');
+    clock.offset += next - clock.now() + 1_000;
+    await waitFor(
+      () => (sim.engine.fundingRecords.some((f) => f.symbol === 'XBTUSDTM') ? true : undefined),
+      10_000,
+    );
+    // The mark falls through the stop: the exchange closes the position.
+    const stop = Number(pos.stopPrice);
+    await fetch(`${sim.url}/sim/wick`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol: 'XBTUSDTM', mark: String(Math.floor(stop * 0.99)), durationMs: 3_000 }),
+    });
+    await until(
+      'the stop closed the position',
+      async () => (await getSignal(h.db, signalId))?.status === 'closed',
+    );
+    const [trade] = await recentClosedTrades(h.db, accountId, new Date(0));
+    expect(trade).toMatchObject({ symbol: 'XBTUSDTM', side: 'long', size: pos.qty, signalId });
+    // The simulator's own books: its fills' fees and its funding settlements for this round trip.
+    const fills = (await kucoin.trade.fills({ symbol: 'XBTUSDTM', pageSize: 200 })).items;
+    const simFees = fills.reduce((s, f) => s + Number(f.fee.toFixed(8)), 0);
+    const simFunding = sim.engine.fundingRecords
+      .filter((f) => f.symbol === 'XBTUSDTM')
+      .reduce((s, f) => s + Number(f.funding.toFixed(8)), 0);
+    expect(simFunding).not.toBe(0);
+    expect(Number(trade!.fees).toFixed(2)).toBe(simFees.toFixed(2));
+    expect(Number(trade!.funding).toFixed(2)).toBe(simFunding.toFixed(2));
+    expect(Number(trade!.netPnl).toFixed(6)).toBe(
+      (Number(trade!.grossPnl) - Number(trade!.fees) + Number(trade!.funding)).toFixed(6),
+    );
+    // Nothing left behind on the exchange.
+    expect((await kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
+  });
+
+  it('kill switch: halts entries, cancels open entry orders, keeps stops, and flattens when asked', async () => {
+    const accountId = running.engine.ctx.accountId;
+    const open = await alert('buy', 'ETHUSDTM');
+    const openStatus = await settled(open).catch(async () => `stuck: ${JSON.stringify(await getSignal(h.db, open))}`);
+    expect(openStatus).toBe('protected');
+    // A resting entry order (far from the market) that the kill switch must cancel.
+    const ticker = await kucoin.market.ticker('XBTUSDTM');
+    await bus.append(
+      'commands',
+      checkStreamPayload('commands', {
+        commandId: randomUUID(),
+        issuedBy: 'test',
+        issuedAt: Date.now(),
+        idempotencyKey: 'resting',
+        command: {
+          type: 'place_order',
+          symbol: 'XBTUSDTM',
+          side: 'buy',
+          orderType: 'limit',
+          size: 1,
+          price: ticker.bestBid.mul('0.98').toDecimalPlaces(1).toFixed(),
+          reduceOnly: false,
+        },
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 1
+          ? true
+          : undefined,
+      10_000,
+    );
+
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await bus.append(
+      'commands',
+      checkStreamPayload('commands', {
+        commandId: randomUUID(),
+        issuedBy: 'test',
+        issuedAt: Date.now(),
+        idempotencyKey: 'kill-1',
+        command: { type: 'kill_switch', on: true, reason: 'drill' },
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 0
+          ? true
+          : undefined,
+      10_000,
+    );
+    // the protective stop of the ETH position is kept
+    expect((await kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(1);
+    // no new entries
+    const blocked = await alert('buy');
+    expect(await settled(blocked)).toBe('risk_blocked');
+    expect((await getSignal(h.db, blocked))!.reason).toMatch(/^kill_switch:/);
+
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill', flatten: true });
+    await bus.append(
+      'commands',
+      checkStreamPayload('commands', {
+        commandId: randomUUID(),
+        issuedBy: 'test',
+        issuedAt: Date.now(),
+        idempotencyKey: 'kill-2',
+        command: { type: 'kill_switch', on: true, reason: 'flatten drill', flatten: true },
+      }),
+    );
+    await waitFor(
+      async () => ((await kucoin.positions.positions('USDT')).every((p) => p.qty === 0) ? true : undefined),
+      15_000,
+    );
+    await waitFor(
+      async () => ((await kucoin.trade.stopOrders({})).items.length === 0 ? true : undefined),
+      10_000,
+    );
+    expect(await listPositions(h.db, accountId, true)).toHaveLength(0);
+    await putSetting(h.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
+  });
+});

@@ -74,6 +74,8 @@ export interface EngineOptions {
   defaultStrategyFor?: string[];
   /** test hook at each step of an order's life (crash tests) */
   onPoint?: EngineContext['point'];
+  /** bench hook: stream entry read → first order request on the wire, ms */
+  onDecision?: (ms: number) => void;
 }
 
 export interface EngineStatus {
@@ -146,6 +148,7 @@ export class Engine {
       breaker: () => breakers.state(),
       exchangeOutcome: (ok) => breakers.recordOutcome(ok),
       point: opts.onPoint ?? (() => {}),
+      ...(opts.onDecision ? { onDecision: opts.onDecision } : {}),
     };
     breakers = new Breakers(this.ctx);
     this.breakers = breakers;
@@ -359,7 +362,8 @@ export class Engine {
         );
         return;
       }
-      const readAt = ctx.clock.now();
+      // Wall time (not the injected clock): the decision latency is a property of this process.
+      const readAt = performance.now();
       const key = `${stream}|${keyOf(entry)}`;
       this.inHand.add(`${stream}|${entry.id}`);
       const prev = this.chains.get(key) ?? Promise.resolve();
@@ -437,6 +441,9 @@ export class Engine {
       const m = this.market.peek(pos.symbol);
       if (!m.markAt || ctx.clock.now() - m.markAt > 60_000) stale = true;
       await this.withSymbol(pos.symbol, async () => {
+        // Fills first: a stop that triggered since the last look must close the position before
+        // protection decides anything (it would otherwise re-protect a position that is gone).
+        await this.ledger.syncFills(pos.symbol);
         await this.protection.trail(pos.symbol, await this.trailingOf(pos.signalId));
         const state = await this.protection.ensure(pos.symbol);
         if (state === 'unprotected') unprotected++;

@@ -1,10 +1,11 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry, register as globalRegistry } from 'prom-client';
 
 /** Prometheus metrics of the engine. */
 export function engineMetrics(registry?: Registry) {
   const registers = registry ? [registry] : undefined;
+  // One set per registry: a second engine in the same process (tests, a take-over) shares it.
   const get = <T>(name: string, make: () => T): T =>
-    ((registry ?? undefined)?.getSingleMetric(name) as T | undefined) ?? make();
+    ((registry ?? globalRegistry).getSingleMetric(name) as T | undefined) ?? make();
   return {
     signals: get(
       'enigma_engine_signals_total',
