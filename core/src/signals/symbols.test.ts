@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
 import { fnv1a64, idempotencyKey } from './idempotency.ts';
-import { normaliseSymbol } from './symbols.ts';
+import { DEFAULT_CONTRACTS, normaliseSymbol } from './symbols.ts';
 
 describe('normaliseSymbol', () => {
   it.each([
@@ -20,6 +20,39 @@ describe('normaliseSymbol', () => {
   it('rejects unknown contracts, also when a custom list excludes them', () => {
     expect(() => normaliseSymbol('FOOUSDT')).toThrow(SignalParseError);
     expect(() => normaliseSymbol('ETHUSDTM', ['XBTUSDTM'])).toThrow(/known: XBTUSDTM/);
+  });
+});
+
+describe('normaliseSymbol, every default contract and separator', () => {
+  it.each(DEFAULT_CONTRACTS.map((c) => [c]))(
+    'accepts %s as KuCoin, TradingView perpetual and spot-style tickers',
+    (c) => {
+      const base = c.replace(/USDTM$/, '');
+      const tv = base === 'XBT' ? 'BTC' : base;
+      for (const raw of [
+        c,
+        `KUCOIN:${c}`,
+        `${tv}USDT.P`,
+        `BINANCE:${tv}USDT.P`,
+        `${tv}-USDT`,
+        `${tv}_USDT`,
+        `${tv}/USDT`,
+      ])
+        expect(normaliseSymbol(raw)).toBe(c);
+    },
+  );
+  it('renames BTC only as the whole base, and keeps inverse USDM contracts', () => {
+    expect(normaliseSymbol('WBTCUSDT', ['WBTCUSDTM'])).toBe('WBTCUSDTM');
+    expect(normaliseSymbol('BTCUSDM', ['XBTUSDM'])).toBe('XBTUSDM');
+    expect(() => normaliseSymbol('BTCUSDTMUSDTM')).toThrow(SignalParseError);
+  });
+  it('names the refused ticker (first 40 characters) and the known list', () => {
+    expect(() => normaliseSymbol('FOOUSDT')).toThrow(
+      `unknown symbol "FOOUSDT"; known: ${DEFAULT_CONTRACTS.join(', ')}`,
+    );
+    expect(() => normaliseSymbol(`${'A'.repeat(50)}USDT`, ['X'])).toThrow(
+      `unknown symbol "${'A'.repeat(40)}"; known: X`,
+    );
   });
 });
 
@@ -88,5 +121,6 @@ describe('fnv1a64', () => {
     ['foobar', '85944171f73967e8'],
     ['\u00e9\u20ac\u{1F600}', 'ea9aea879c98b56d'],
     ['{"action":"buy"}', '6f02fecfd6a892dd'],
+    ['body-1800', '09a875198ddf22a1'], // a leading zero nibble: the hex is padded to 16 digits
   ])('hashes %j to %s', (text, hex) => expect(fnv1a64(text)).toBe(hex));
 });
