@@ -92,7 +92,7 @@ describe('worker in workerd', () => {
     const custom = JSON.stringify({ ...alert(), secret: undefined });
     const sig = await signPayload(b['TEST_CUSTOM_SECRET']!, t, custom);
     expect(
-      (await post('/webhooks/alerts?source=custom', custom, { 'enigma-signature': `t=${t},v1=${sig}` }))
+      (await post('/webhooks/tradingview?source=custom', custom, { 'enigma-signature': `t=${t},v1=${sig}` }))
         .status,
     ).toBe(202);
   });

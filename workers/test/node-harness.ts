@@ -14,7 +14,9 @@ export class RecordingBus implements BusPublisher {
     this.entries.push({ stream, payload: JSON.parse(JSON.stringify(payload)) });
     return `${this.entries.length}-0`;
   }
-  async publish(): Promise<number> {
+  readonly published: { channel: string; event: BusPayload }[] = [];
+  async publish(channel: string, event: BusPayload): Promise<number> {
+    this.published.push({ channel, event: JSON.parse(JSON.stringify(event)) });
     return 0;
   }
 }

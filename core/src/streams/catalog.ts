@@ -55,10 +55,27 @@ export const commandEnvelopeSchema = z.object({
 });
 export type CommandEnvelopeEntry = z.output<typeof commandEnvelopeSchema>;
 
+/**
+ * `indicators:raw`: indicator values a sender posted to `/webhooks/indicators` (outside context for the
+ * scorer, never traded). The snapshot row's id is the key.
+ */
+export const indicatorEntrySchema = z.object({
+  snapshotId: z.number().int().positive(),
+  source: z.string().min(1).max(64),
+  symbol: z.string().min(1).max(32),
+  timeframe: z.string().min(1).max(16),
+  /** epoch ms the values are for */
+  at: z.number().int(),
+  values: z.record(z.string().max(64), z.number()),
+  receivedAt: z.number().int(),
+});
+export type IndicatorEntry = z.output<typeof indicatorEntrySchema>;
+
 /** Every stream the system uses, with its schema. */
 export const STREAM_CATALOG = {
   'signals:incoming': signalEntrySchema,
   commands: commandEnvelopeSchema,
+  'indicators:raw': indicatorEntrySchema,
 } as const;
 export type StreamName = keyof typeof STREAM_CATALOG;
 export type StreamPayload<N extends StreamName> = z.output<(typeof STREAM_CATALOG)[N]>;
@@ -77,7 +94,15 @@ export function checkStreamPayload<N extends StreamName>(
 }
 
 /** Dashboard events are published on `events:<topic>`; these are the topics. */
-export const EVENT_TOPICS = ['signals', 'orders', 'positions', 'risk', 'account', 'commands'] as const;
+export const EVENT_TOPICS = [
+  'signals',
+  'orders',
+  'positions',
+  'risk',
+  'account',
+  'commands',
+  'alerts',
+] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 /** One dashboard event: what changed (`type`) and the changed record's fields. */
@@ -88,3 +113,16 @@ export const engineEventSchema = z
   })
   .catchall(z.unknown());
 export type EngineEvent = z.output<typeof engineEventSchema>;
+
+/** `events:alerts`: a notice posted to `/webhooks/alerts` (dashboard alert list, unread count; never traded). */
+export const alertNoticeEventSchema = z.object({
+  type: z.literal('alert'),
+  at: z.number().int(),
+  alertId: z.uuid(),
+  source: z.string().min(1).max(64),
+  kind: z.string().min(1).max(64),
+  symbol: z.string().max(32).nullable(),
+  message: z.string().min(1).max(2000),
+  severity: z.enum(['info', 'warning', 'critical']),
+});
+export type AlertNoticeEvent = z.output<typeof alertNoticeEventSchema>;

@@ -1,20 +1,24 @@
-import { STREAMS } from '@enigma/core/bus/index';
+import { EVENTS_PREFIX, STREAMS } from '@enigma/core/bus/index';
+import { checkFiniteNumber } from '@enigma/core/decimal-text';
 import { findUnsafeText, unsafeTextProblem } from '@enigma/core/safe-text';
 import {
   normaliseKeys,
   type ParsedSignal,
+  parseAlertPost,
   parseGuardedJson,
+  parseIndicatorPost,
   parseSignalObject,
   parseTextBody,
   SignalParseError,
   webhookIdempotencyKey,
 } from '@enigma/core/signals/index';
-import { checkStreamPayload } from '@enigma/core/streams/index';
+import { alertNoticeEventSchema, checkStreamPayload } from '@enigma/core/streams/index';
 import {
   type IntakeSignalRow,
   insertAcceptedSignal,
   insertSignalRecord,
 } from '@enigma/db/repositories/intake-signals';
+import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
@@ -54,7 +58,12 @@ export type WebhookRoute = 'tradingview' | 'indicators' | 'alerts' | 'signals';
 /** The answer to an accepted, duplicate or stale alert. */
 export interface IntakeResult {
   status: 'received' | 'duplicate' | 'stale';
-  signalId: string;
+  /** the signal (trade routes) */
+  signalId?: string;
+  /** the stored indicator snapshot (`/webhooks/indicators`) */
+  snapshotId?: number;
+  /** the stored notice (`/webhooks/alerts`) */
+  alertId?: string;
   /** for duplicates: the id of this request's own duplicate record */
   recordId?: string;
   reason?: string;
@@ -253,11 +262,23 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
     c.req.header('idempotency-key'),
     withoutSecret['idempotency_key'],
   );
+  // Indicator values and notices are stored and announced, never traded.
+  if (trace.route === 'indicators' || trace.route === 'alerts') {
+    const key = webhookIdempotencyKey({
+      source: source.name,
+      bodySha256: await sha256Hex(rawBody),
+      ...(explicitKey !== undefined ? { explicitKey } : {}),
+    });
+    return trace.route === 'indicators'
+      ? acceptIndicators(deps, trace, source.name, withoutSecret, key)
+      : acceptNotice(deps, trace, source.name, withoutSecret, key);
+  }
   const { signal } = parseSignalObject(
     withoutSecret,
     config.knownSymbols ? { knownSymbols: config.knownSymbols } : {},
   );
   trace.signal = signal;
+  const confidence = confidenceOf(trace.route, withoutSecret['confidence']);
 
   if (signal.alertTime !== undefined && signal.alertTime - config.now() > MAX_FUTURE_SKEW_SECONDS * 1000) {
     throw new ApiError(
@@ -288,7 +309,7 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   const entry: OutboxEntry = {
     id,
     stream: STREAMS.signalsIncoming,
-    payload: busPayloadOf(id, source.name, signal, trace),
+    payload: busPayloadOf(id, source.name, signal, trace, confidence),
   };
   let stored: { id: string; inserted: boolean };
   try {
@@ -326,6 +347,104 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
     );
   }
   return { status: 'received', signalId: id };
+}
+
+function knownSymbolsOf(deps: AppDeps): { knownSymbols?: readonly string[] } {
+  return deps.config.knownSymbols ? { knownSymbols: deps.config.knownSymbols } : {};
+}
+
+function refuseFuture(deps: AppDeps, at: number | undefined): void {
+  if (at !== undefined && at - deps.config.now() > MAX_FUTURE_SKEW_SECONDS * 1000) {
+    throw new ApiError(
+      'invalid_timestamp',
+      `time is ${Math.round((at - deps.config.now()) / 1000)} s in the future (at most ${MAX_FUTURE_SKEW_SECONDS} s of clock skew is allowed)`,
+      { field: 'timestamp' },
+    );
+  }
+}
+
+/**
+ * `/webhooks/indicators`: an indicator snapshot (symbol, timeframe, values) stored with its
+ * `indicators:raw` entry in one statement, then published; a repeat of the same delivery is a
+ * `duplicate` and writes nothing.
+ */
+async function acceptIndicators(
+  deps: AppDeps,
+  trace: Trace,
+  source: string,
+  payload: Record<string, unknown>,
+  key: string,
+): Promise<IntakeResult> {
+  const post = parseIndicatorPost(payload, knownSymbolsOf(deps));
+  refuseFuture(deps, post.at);
+  const entryId = crypto.randomUUID();
+  const kvKey = `idem:indicators:${key}`;
+  if (!(await deps.kv.setNx(kvKey, entryId, IDEMPOTENCY_TTL_SECONDS))) return { status: 'duplicate' };
+  const at = post.at ?? trace.receivedAt.getTime();
+  const entry = checkStreamPayload('indicators:raw', {
+    snapshotId: 1, // replaced by the row's id in the same statement
+    source,
+    symbol: post.symbol,
+    timeframe: post.timeframe,
+    at,
+    values: post.values,
+    receivedAt: trace.receivedAt.getTime(),
+  });
+  let stored: { snapshotId: number; payload: Record<string, unknown> };
+  try {
+    stored = await insertIndicatorSnapshot(
+      deps.db,
+      { symbol: post.symbol, timeframe: post.timeframe, at: new Date(at), values: post.values },
+      { id: entryId, stream: 'indicators:raw', payload: entry },
+    );
+  } catch (e) {
+    await deps.kv.del(kvKey).catch(() => {});
+    throw e;
+  }
+  await publishHeldEntry(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
+  return { status: 'received', snapshotId: stored.snapshotId };
+}
+
+/**
+ * `/webhooks/alerts`: a notice (type, symbol, message, severity) stored unread with its
+ * `events:alerts` event in one statement, then published for the dashboard; never traded.
+ */
+async function acceptNotice(
+  deps: AppDeps,
+  trace: Trace,
+  source: string,
+  payload: Record<string, unknown>,
+  key: string,
+): Promise<IntakeResult> {
+  const post = parseAlertPost(payload, knownSymbolsOf(deps));
+  const id = crypto.randomUUID();
+  const kvKey = `idem:alerts:${key}`;
+  if (!(await deps.kv.setNx(kvKey, id, IDEMPOTENCY_TTL_SECONDS))) {
+    return { status: 'duplicate', alertId: (await deps.kv.get(kvKey)) ?? id };
+  }
+  const event = alertNoticeEventSchema.parse({
+    type: 'alert',
+    at: trace.receivedAt.getTime(),
+    alertId: id,
+    source,
+    kind: post.kind,
+    symbol: post.symbol,
+    message: post.message,
+    severity: post.severity,
+  });
+  const stream = `${EVENTS_PREFIX}alerts`;
+  try {
+    await insertAlertNotice(
+      deps.db,
+      { id, sourceId: trace.sourceId, source, ...post, payload, receivedAt: trace.receivedAt },
+      { stream, payload: event },
+    );
+  } catch (e) {
+    await deps.kv.del(kvKey).catch(() => {});
+    throw e;
+  }
+  await publishHeldEntry(deps, { id, stream, payload: event });
+  return { status: 'received', alertId: id };
 }
 
 async function checkSecret(
@@ -383,7 +502,29 @@ async function repeatDelivery(deps: AppDeps, trace: Trace, original: string | nu
 }
 
 /** The stream entry the engine consumes, checked against the stream catalog's schema. */
-function busPayloadOf(id: string, source: string, s: ParsedSignal, trace: Trace): Record<string, unknown> {
+/**
+ * An external source's own confidence (`/webhooks/signals`), 0..1 (or 0..100, read as a percentage),
+ * recorded beside our score; null elsewhere or when absent.
+ */
+function confidenceOf(route: WebhookRoute, value: unknown): number | null {
+  if (route !== 'signals' || value === undefined || value === null) return null;
+  const n = checkFiniteNumber(value);
+  const c = n.ok ? (n.value > 1 ? n.value / 100 : n.value) : Number.NaN;
+  if (!(c >= 0 && c <= 1)) {
+    throw new ApiError('invalid_number', 'confidence must be a number from 0 to 1 (or 0 to 100)', {
+      field: 'confidence',
+    });
+  }
+  return c;
+}
+
+function busPayloadOf(
+  id: string,
+  source: string,
+  s: ParsedSignal,
+  trace: Trace,
+  confidence: number | null = null,
+): Record<string, unknown> {
   return checkStreamPayload(STREAMS.signalsIncoming, {
     signalId: id,
     source,
@@ -402,7 +543,7 @@ function busPayloadOf(id: string, source: string, s: ParsedSignal, trace: Trace)
     indicators: s.indicators,
     conditions: s.conditions,
     route: trace.route,
-    confidence: null,
+    confidence,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { BusPublisher } from '@enigma/core/bus/index';
+import { type BusPublisher, EVENTS_PREFIX } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import {
   claimDueOutboxEntries,
@@ -29,7 +29,9 @@ export interface OutboxDone {
  */
 export async function publishHeldEntry(deps: OutboxDeps, entry: OutboxEntry): Promise<boolean> {
   try {
-    await deps.bus.append(entry.stream, entry.payload);
+    // `events:*` entries are dashboard events (pub/sub), the rest stream entries.
+    if (entry.stream.startsWith(EVENTS_PREFIX)) await deps.bus.publish(entry.stream, entry.payload);
+    else await deps.bus.append(entry.stream, entry.payload);
   } catch (e) {
     await releaseOutboxEntry(deps.db, entry.id, `append failed: ${(e as Error).message}`).catch(() => {});
     return false;

@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { type EnigmaDb, rowsOf } from '../db-type.ts';
+import { OUTBOX_LEASE_SECONDS } from './outbox.ts';
+
+/**
+ * The rows behind the two webhook routes that are never traded, each written with its outbox entry in
+ * one statement (see `outbox.ts`), like accepted signals.
+ */
+
+/**
+ * Store an indicator snapshot posted by a sender and its `indicators:raw` entry (the entry's
+ * `snapshotId` is filled in from the new row). Returns the snapshot id and the outbox entry id.
+ */
+export async function insertIndicatorSnapshot(
+  db: EnigmaDb,
+  row: { symbol: string; timeframe: string; at: Date; values: Record<string, number> },
+  entry: { id: string; stream: string; payload: Record<string, unknown> },
+): Promise<{ snapshotId: number; payload: Record<string, unknown> }> {
+  const [r] = rowsOf<{ id: number | string; payload: unknown }>(
+    await db.execute(sql`with s as (
+        insert into indicator_snapshots (symbol, timeframe, at, values)
+        values (${row.symbol}, ${row.timeframe}, ${row.at.toISOString()}::timestamptz, ${JSON.stringify(row.values)}::jsonb)
+        returning id),
+      o as (insert into outbox (id, stream, payload, lease_until)
+        select ${entry.id}::uuid, ${entry.stream},
+          jsonb_set(${JSON.stringify(entry.payload)}::jsonb, '{snapshotId}', to_jsonb(s.id)),
+          now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS})
+        from s returning payload)
+      select s.id, o.payload from s, o`),
+  );
+  const payload = (typeof r!.payload === 'string' ? JSON.parse(r!.payload) : r!.payload) as Record<
+    string,
+    unknown
+  >;
+  return { snapshotId: Number(r!.id), payload };
+}
+
+/** Store a notice posted to `/webhooks/alerts` and its `events:alerts` entry (same id). */
+export async function insertAlertNotice(
+  db: EnigmaDb,
+  row: {
+    id: string;
+    sourceId: string | null;
+    source: string;
+    kind: string;
+    symbol: string | null;
+    message: string;
+    severity: string;
+    payload: Record<string, unknown>;
+    receivedAt: Date;
+  },
+  entry: { stream: string; payload: Record<string, unknown> },
+): Promise<void> {
+  await db.execute(sql`with a as (
+      insert into alert_notices (id, source_id, source, kind, symbol, message, severity, payload, received_at)
+      values (${row.id}::uuid, ${row.sourceId}::uuid, ${row.source}, ${row.kind}, ${row.symbol}, ${row.message},
+        ${row.severity}, ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz)
+      returning id)
+    insert into outbox (id, stream, payload, lease_until)
+    select a.id, ${entry.stream}, ${JSON.stringify(entry.payload)}::jsonb,
+      now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS}) from a`);
+}
+
+/** Notices not read yet (the dashboard's badge). */
+export async function countUnreadAlertNotices(db: EnigmaDb): Promise<number> {
+  const [r] = rowsOf<{ n: number | string }>(
+    await db.execute(sql`select count(*)::int as n from alert_notices where read_at is null`),
+  );
+  return Number(r?.n ?? 0);
+}
