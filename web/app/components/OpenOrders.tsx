@@ -3,6 +3,7 @@ import { price } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import type { OrderRow, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
+import { PanelTable } from './PanelTable.tsx';
 
 /** Orders still working at the exchange, with cancel and cancel-all (confirmed). */
 export function OpenOrders(props: {
@@ -35,64 +36,47 @@ export function OpenOrders(props: {
           </ConfirmButton>
         ) : null}
       </h2>
-      {props.orders.length === 0 ? (
-        <p className="empty">No open orders.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Type</th>
-                <th scope="col">Price</th>
-                <th scope="col">Filled</th>
-                <th scope="col">Status</th>
-                {canTrade ? <th scope="col">Cancel</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {props.orders.map((o) => (
-                <tr key={o.id}>
-                  <td>{format(o.createdAt ?? null)}</td>
-                  <th scope="row">{o.symbol}</th>
-                  <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
-                  <td>
-                    {o.type}
-                    {o.reduceOnly ? ' · RO' : ''}
-                    {o.purpose !== 'entry' ? ` · ${o.purpose}` : ''}
-                  </td>
-                  <td>{price(o.symbol, o.price ?? o.stopPrice)}</td>
-                  <td>
-                    {o.filledSize}/{o.size}
-                  </td>
-                  <td>{o.status}</td>
-                  {canTrade ? (
-                    <td>
-                      <ConfirmButton
-                        className="small"
-                        confirmLabel="Sure?"
-                        onConfirm={async () =>
-                          props.onCommand(
-                            `cancel ${o.symbol}`,
-                            await api(`/orders/${encodeURIComponent(o.exchangeOrderId ?? o.id)}`, {
-                              method: 'DELETE',
-                              idempotencyKey: crypto.randomUUID(),
-                            }),
-                          )
-                        }
-                      >
-                        Cancel
-                      </ConfirmButton>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PanelTable
+        columns={['Time', 'Symbol', 'Side', 'Type', 'Price', 'Filled', 'Status', canTrade && 'Cancel']}
+        empty={props.orders.length === 0 ? 'No open orders.' : null}
+      >
+        {props.orders.map((o) => (
+          <tr key={o.id}>
+            <td>{format(o.createdAt ?? null)}</td>
+            <th scope="row">{o.symbol}</th>
+            <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
+            <td>
+              {o.type}
+              {o.reduceOnly ? ' · RO' : ''}
+              {o.purpose !== 'entry' ? ` · ${o.purpose}` : ''}
+            </td>
+            <td>{price(o.symbol, o.price ?? o.stopPrice)}</td>
+            <td>
+              {o.filledSize}/{o.size}
+            </td>
+            <td>{o.status}</td>
+            {canTrade ? (
+              <td>
+                <ConfirmButton
+                  className="small"
+                  confirmLabel="Sure?"
+                  onConfirm={async () =>
+                    props.onCommand(
+                      `cancel ${o.symbol}`,
+                      await api(`/orders/${encodeURIComponent(o.exchangeOrderId ?? o.id)}`, {
+                        method: 'DELETE',
+                        idempotencyKey: crypto.randomUUID(),
+                      }),
+                    )
+                  }
+                >
+                  Cancel
+                </ConfirmButton>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </PanelTable>
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { api } from '../lib/api.ts';
 import { fixed, price, specOf, tone, usdt } from '../lib/market.ts';
 import type { PositionRow, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
+import { PanelTable } from './PanelTable.tsx';
 
 const EIGHT_HOURS = 8 * 3600_000;
 
@@ -38,115 +39,106 @@ export function Positions(props: {
           · next funding in {nextFunding === null ? '—' : countdown(nextFunding)}
         </span>
       </h2>
-      {props.positions.length === 0 ? (
-        <p className="empty">No open positions.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Size</th>
-                <th scope="col">Entry</th>
-                <th scope="col">Mark</th>
-                <th scope="col">P&amp;L</th>
-                <th scope="col">Lev</th>
-                <th scope="col">Liq.</th>
-                <th scope="col">Margin</th>
-                <th scope="col">Stop</th>
-                {canTrade ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {props.positions.map((p) => {
-                const spec = specOf(p.symbol);
-                const mark = props.marks[p.symbol] ?? p.markPrice;
-                const entry = Number(p.avgEntryPrice);
-                const lev = Number(p.leverage) || 1;
-                const mult = spec ? Number(spec.multiplier) : 1;
-                const margin = entry > 0 ? (Math.abs(p.qty) * mult * entry) / lev : null;
-                const upnl =
-                  mark && entry > 0 ? (Number(mark) - entry) * p.qty * mult : Number(p.unrealisedPnl);
-                const pct = margin ? (upnl / margin) * 100 : null;
-                const liq = Number(p.liquidationPrice);
-                const liqDist =
-                  liq > 0 && Number(mark) > 0 ? (Math.abs(Number(mark) - liq) / Number(mark)) * 100 : null;
-                return (
-                  <tr key={p.id} data-testid={`position-${p.symbol}`}>
-                    <th scope="row">{p.symbol}</th>
-                    <td className={p.qty > 0 ? 'pos' : 'neg'}>{p.qty > 0 ? 'long' : 'short'}</td>
-                    <td>{Math.abs(p.qty)}</td>
-                    <td>{price(p.symbol, p.avgEntryPrice)}</td>
-                    <td>{price(p.symbol, mark)}</td>
-                    <td className={tone(upnl)}>
-                      {usdt(upnl.toFixed(8), true)}{' '}
-                      {pct === null ? '' : <span className="small">({pct.toFixed(1)}%)</span>}
-                    </td>
-                    <td>{p.leverage ? `${fixed(p.leverage, 0)}×` : '—'}</td>
-                    <td>
-                      {price(p.symbol, p.liquidationPrice)}
-                      {liqDist === null ? '' : <span className="small muted"> {liqDist.toFixed(1)}%</span>}
-                    </td>
-                    <td>{margin === null ? '—' : usdt(margin.toFixed(8))}</td>
-                    <td>
-                      {p.stopOrderId ? (
-                        <span className={p.stopConfirmedAt ? 'pos' : 'warn'}>
-                          {p.stopConfirmedAt ? 'confirmed' : 'pending'}
-                        </span>
-                      ) : (
-                        <span className="neg">none</span>
-                      )}
-                    </td>
-                    {canTrade ? (
-                      <td className="actions">
-                        <ConfirmButton
-                          className="danger small"
-                          confirmLabel={`Close ${Math.abs(p.qty)}?`}
-                          testId={`close-${p.symbol}`}
-                          onConfirm={async () => {
-                            const r = await api(`/positions/${p.symbol}/close`, {
-                              method: 'POST',
-                              idempotencyKey: crypto.randomUUID(),
-                            });
-                            props.onCommand(`close ${p.symbol}`, r);
-                          }}
-                        >
-                          Close
-                        </ConfirmButton>
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => props.onAdd(p.symbol, p.qty > 0 ? 'buy' : 'sell')}
-                        >
-                          Add
-                        </button>
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => setEditing(editing === p.id ? null : p.id)}
-                          aria-expanded={editing === p.id}
-                        >
-                          TP/SL
-                        </button>
-                        {editing === p.id ? (
-                          <TpSlForm
-                            position={p}
-                            onDone={(label, r) => {
-                              setEditing(null);
-                              props.onCommand(label, r);
-                            }}
-                          />
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PanelTable
+        columns={[
+          'Symbol',
+          'Side',
+          'Size',
+          'Entry',
+          'Mark',
+          'P&L',
+          'Lev',
+          'Liq.',
+          'Margin',
+          'Stop',
+          canTrade && 'Actions',
+        ]}
+        empty={props.positions.length === 0 ? 'No open positions.' : null}
+      >
+        {props.positions.map((p) => {
+          const spec = specOf(p.symbol);
+          const mark = props.marks[p.symbol] ?? p.markPrice;
+          const entry = Number(p.avgEntryPrice);
+          const lev = Number(p.leverage) || 1;
+          const mult = spec ? Number(spec.multiplier) : 1;
+          const margin = entry > 0 ? (Math.abs(p.qty) * mult * entry) / lev : null;
+          const upnl = mark && entry > 0 ? (Number(mark) - entry) * p.qty * mult : Number(p.unrealisedPnl);
+          const pct = margin ? (upnl / margin) * 100 : null;
+          const liq = Number(p.liquidationPrice);
+          const liqDist =
+            liq > 0 && Number(mark) > 0 ? (Math.abs(Number(mark) - liq) / Number(mark)) * 100 : null;
+          return (
+            <tr key={p.id} data-testid={`position-${p.symbol}`}>
+              <th scope="row">{p.symbol}</th>
+              <td className={p.qty > 0 ? 'pos' : 'neg'}>{p.qty > 0 ? 'long' : 'short'}</td>
+              <td>{Math.abs(p.qty)}</td>
+              <td>{price(p.symbol, p.avgEntryPrice)}</td>
+              <td>{price(p.symbol, mark)}</td>
+              <td className={tone(upnl)}>
+                {usdt(upnl.toFixed(8), true)}{' '}
+                {pct === null ? '' : <span className="small">({pct.toFixed(1)}%)</span>}
+              </td>
+              <td>{p.leverage ? `${fixed(p.leverage, 0)}×` : '—'}</td>
+              <td>
+                {price(p.symbol, p.liquidationPrice)}
+                {liqDist === null ? '' : <span className="small muted"> {liqDist.toFixed(1)}%</span>}
+              </td>
+              <td>{margin === null ? '—' : usdt(margin.toFixed(8))}</td>
+              <td>
+                {p.stopOrderId ? (
+                  <span className={p.stopConfirmedAt ? 'pos' : 'warn'}>
+                    {p.stopConfirmedAt ? 'confirmed' : 'pending'}
+                  </span>
+                ) : (
+                  <span className="neg">none</span>
+                )}
+              </td>
+              {canTrade ? (
+                <td className="actions">
+                  <ConfirmButton
+                    className="danger small"
+                    confirmLabel={`Close ${Math.abs(p.qty)}?`}
+                    testId={`close-${p.symbol}`}
+                    onConfirm={async () => {
+                      const r = await api(`/positions/${p.symbol}/close`, {
+                        method: 'POST',
+                        idempotencyKey: crypto.randomUUID(),
+                      });
+                      props.onCommand(`close ${p.symbol}`, r);
+                    }}
+                  >
+                    Close
+                  </ConfirmButton>
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => props.onAdd(p.symbol, p.qty > 0 ? 'buy' : 'sell')}
+                  >
+                    Add
+                  </button>
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => setEditing(editing === p.id ? null : p.id)}
+                    aria-expanded={editing === p.id}
+                  >
+                    TP/SL
+                  </button>
+                  {editing === p.id ? (
+                    <TpSlForm
+                      position={p}
+                      onDone={(label, r) => {
+                        setEditing(null);
+                        props.onCommand(label, r);
+                      }}
+                    />
+                  ) : null}
+                </td>
+              ) : null}
+            </tr>
+          );
+        })}
+      </PanelTable>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../lib/api.ts';
 import { usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
-import type { PositionRow, RiskState, Role } from '../lib/types.ts';
+import { breakerTripped, type PositionRow, type RiskState, type Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 
 /** Exposure against limits, daily loss against its limit, breakers, and the kill switch (admin). */
@@ -16,6 +16,7 @@ export function RiskPanel(props: {
 }) {
   const { format } = useTime();
   const [reason, setReason] = useState('');
+  const [flatten, setFlatten] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const risk = props.risk;
   if (!risk)
@@ -25,7 +26,7 @@ export function RiskPanel(props: {
         <p className="empty">Risk state unavailable.</p>
       </section>
     );
-  const limits = risk.limits;
+  const limits = risk.effective ?? risk.limits;
   const total = Object.values(props.notionals).reduce((a, b) => a + b, 0);
   const maxLoss = limits.maxDailyLoss ? Number(limits.maxDailyLoss) : null;
   const loss = Math.max(0, -props.todayPnl);
@@ -76,13 +77,13 @@ export function RiskPanel(props: {
       {maxLoss !== null ? bar(loss, maxLoss, 'daily loss against its limit') : null}
       <h3>Circuit breakers</h3>
       {risk.breakers.length === 0 ? (
-        <p className="empty small">No breaker has tripped.</p>
+        <p className="empty small">No breaker recorded.</p>
       ) : (
         <ul className="plain">
           {risk.breakers.map((b) => (
-            <li key={b.scope}>
-              <strong>{b.scope}</strong>{' '}
-              <span className={b.state === 'closed' ? 'pos' : 'neg'}>{b.state}</span>{' '}
+            <li key={`${b.name ?? b.scope}-${b.state}-${b.trippedAt ?? ''}`}>
+              <strong>{b.name ?? b.scope}</strong>{' '}
+              <span className={breakerTripped(b) ? 'neg' : 'pos'}>{b.state}</span>{' '}
               <span className="muted small">
                 {b.reason ?? ''} {b.trippedAt ? format(b.trippedAt) : ''}
               </span>
@@ -110,6 +111,12 @@ export function RiskPanel(props: {
               placeholder="why"
             />
           </label>
+          {risk.killSwitch.on ? null : (
+            <label className="check">
+              <input type="checkbox" checked={flatten} onChange={(e) => setFlatten(e.target.checked)} /> also
+              close every position (otherwise only new entries stop; stops are kept)
+            </label>
+          )}
           <ConfirmButton
             className={risk.killSwitch.on ? 'small' : 'danger small'}
             testId="kill-switch-toggle"
@@ -118,7 +125,11 @@ export function RiskPanel(props: {
               if (!reason.trim()) return setError('give a reason: it goes into the audit log');
               const r = await api('/risk/kill-switch', {
                 method: 'PUT',
-                body: { on: !risk.killSwitch.on, reason: reason.trim() },
+                body: {
+                  on: !risk.killSwitch.on,
+                  reason: reason.trim(),
+                  ...(risk.killSwitch.on ? {} : { flatten }),
+                },
               });
               setError(r.ok ? null : r.error);
               if (r.ok) {

@@ -2,7 +2,7 @@ import { Form } from '@remix-run/react';
 import type { LiveState } from '../lib/live.ts';
 import { tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
-import type { AccountSummary, RiskState, Role } from '../lib/types.ts';
+import { type AccountSummary, breakerTripped, type RiskState, type Role } from '../lib/types.ts';
 
 export interface TopBarStats {
   todayPnl: string;
@@ -37,7 +37,7 @@ export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live
   const { mode, setMode } = useTime();
   const equity = pick(liveAccount, 'equity', 'accountEquity');
   const balance = pick(liveAccount, 'balance', 'availableBalance', 'marginBalance');
-  const openBreakers = (risk?.breakers ?? []).filter((b) => b.state !== 'closed');
+  const openBreakers = (risk?.breakers ?? []).filter(breakerTripped);
   const dataState = dataAgeMs === null ? 'no data' : dataAgeMs < 10_000 ? 'fresh' : 'stale';
   const waiting = 'waiting for the engine to publish the account (events:account)';
   return (
@@ -92,7 +92,9 @@ export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live
         {openBreakers.length ? (
           <span
             className="chip bad"
-            title={openBreakers.map((b) => `${b.scope}: ${b.reason ?? b.state}`).join('\n')}
+            title={openBreakers
+              .map((b) => `${b.name ?? b.scope}: ${b.state}${b.reason ? ` (${b.reason})` : ''}`)
+              .join('\n')}
           >
             breaker {openBreakers.length}
           </span>

@@ -4,6 +4,7 @@ import { download } from '../lib/api.ts';
 import { fixed, price, SYMBOLS, specOf, tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import type { TradeRow } from '../lib/types.ts';
+import { PanelTable } from './PanelTable.tsx';
 
 export const TRADES_PAGE_SIZE = 20;
 
@@ -63,51 +64,32 @@ export function TradeHistory({
         </button>
         {csvError ? <span className="error">{csvError}</span> : null}
       </div>
-      {trades.length === 0 ? (
-        <p className="empty">{page > 0 ? 'No more trades.' : 'No closed trades yet.'}</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Closed</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Size</th>
-                <th scope="col">Entry</th>
-                <th scope="col">Exit</th>
-                <th scope="col">Net P&amp;L</th>
-                <th scope="col">ROI</th>
-                <th scope="col">Fees</th>
-                <th scope="col">Funding</th>
-              </tr>
-            </thead>
-            <tbody>
-              {trades.map((t) => {
-                const spec = specOf(t.symbol);
-                const notional = spec ? Number(t.entryPrice) * t.size * Number(spec.multiplier) : 0;
-                const roi = notional > 0 ? (Number(t.netPnl) / notional) * 100 : null;
-                return (
-                  <tr key={t.id}>
-                    <td>{format(t.closedAt)}</td>
-                    <th scope="row">{t.symbol}</th>
-                    <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
-                    <td>{t.size}</td>
-                    <td>{price(t.symbol, t.entryPrice)}</td>
-                    <td>{price(t.symbol, t.exitPrice)}</td>
-                    <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
-                    <td className={tone(roi)} title="net P&L over the entry notional">
-                      {roi === null ? '—' : `${roi.toFixed(2)}%`}
-                    </td>
-                    <td>{fixed(t.fees, 4)}</td>
-                    <td>{fixed(t.funding, 4)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PanelTable
+        columns={['Closed', 'Symbol', 'Side', 'Size', 'Entry', 'Exit', 'Net P&L', 'ROI', 'Fees', 'Funding']}
+        empty={trades.length === 0 ? (page > 0 ? 'No more trades.' : 'No closed trades yet.') : null}
+      >
+        {trades.map((t) => {
+          const spec = specOf(t.symbol);
+          const notional = spec ? Number(t.entryPrice) * t.size * Number(spec.multiplier) : 0;
+          const roi = notional > 0 ? (Number(t.netPnl) / notional) * 100 : null;
+          return (
+            <tr key={t.id}>
+              <td>{format(t.closedAt)}</td>
+              <th scope="row">{t.symbol}</th>
+              <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
+              <td>{t.size}</td>
+              <td>{price(t.symbol, t.entryPrice)}</td>
+              <td>{price(t.symbol, t.exitPrice)}</td>
+              <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
+              <td className={tone(roi)} title="net P&L over the entry notional">
+                {roi === null ? '—' : `${roi.toFixed(2)}%`}
+              </td>
+              <td>{fixed(t.fees, 4)}</td>
+              <td>{fixed(t.funding, 4)}</td>
+            </tr>
+          );
+        })}
+      </PanelTable>
       <nav className="pager" aria-label="trade history pages">
         {page > 0 ? (
           <Link to={withParams({ tpage: String(page - 1) })} preventScrollReset>

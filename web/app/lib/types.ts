@@ -100,15 +100,32 @@ export interface RiskLimits {
 }
 
 export interface RiskState {
+  /** the stored limits */
   limits: RiskLimits;
-  killSwitch: { on: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null };
+  /** the limits in force (stored over the engine's defaults), when the API reports them */
+  effective?: RiskLimits | null;
+  limitsError?: string | null;
+  killSwitch: {
+    on: boolean;
+    reason: string | null;
+    /** whether turning it on also closed every position */
+    flatten?: boolean;
+    updatedBy: string | null;
+    updatedAt: string | null;
+  };
+  /** `name` (`scope` in older answers); state `active` means trading is allowed */
   breakers: {
-    scope: string;
+    name?: string;
+    scope?: string;
     state: string;
     reason: string | null;
     trippedAt: string | null;
-    [k: string]: unknown;
   }[];
+}
+
+/** A breaker that stops or limits trading (anything but `active`, the normal state). */
+export function breakerTripped(b: { state: string }): boolean {
+  return b.state !== 'active' && b.state !== 'closed';
 }
 
 export interface OrderPreview {

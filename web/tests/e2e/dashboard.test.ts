@@ -29,6 +29,15 @@ const ARGS = [
   '--no-first-run',
 ];
 const SHOTS = join(WEB_DIR, 'test-results');
+/** data-testid of every panel besides the chart. */
+const PANELS = [
+  'order-ticket',
+  'positions-panel',
+  'orders-panel',
+  'signals-panel',
+  'risk-panel',
+  'history-panel',
+];
 const progress: Progress = { step: (_label, work) => work(() => {}) };
 
 let system: RunningSystem;
@@ -80,15 +89,7 @@ async function signIn(context: BrowserContext, who: { email: string; password: s
 
 /** Main panels: each inside the viewport's width and none overlapping another. */
 async function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const ids = [
-      'order-ticket',
-      'positions-panel',
-      'orders-panel',
-      'signals-panel',
-      'risk-panel',
-      'history-panel',
-    ];
+  return page.evaluate((ids) => {
     const boxes = [
       { id: 'chart', r: document.querySelector('.chart-card')!.getBoundingClientRect() },
       ...ids.map((id) => ({ id, r: document.querySelector(`[data-testid=${id}]`)!.getBoundingClientRect() })),
@@ -114,7 +115,7 @@ async function layoutProblems(page: Page): Promise<string[]> {
     if (document.documentElement.scrollWidth > window.innerWidth)
       problems.push('the page scrolls horizontally');
     return problems;
-  });
+  }, PANELS);
 }
 
 /** axe-core injected into the page: serious and critical violations only. */
@@ -138,15 +139,7 @@ describe('the dashboard, end to end', () => {
   it('signs in, draws the chart and every panel at 1440×900, takes an alert and an order from the ticket, and halts on the kill switch', async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await signIn(context, admin);
-    for (const id of [
-      'order-ticket',
-      'positions-panel',
-      'orders-panel',
-      'signals-panel',
-      'risk-panel',
-      'history-panel',
-      'indicator-strip',
-    ])
+    for (const id of [...PANELS, 'indicator-strip'])
       await expect(page.getByTestId(id).isVisible()).resolves.toBe(true);
     expect(await page.locator('[data-testid=price-chart] canvas').count()).toBeGreaterThan(0);
 
