@@ -33,6 +33,12 @@ export interface SimBehaviour {
    * FairPrice marking: index + moving average of the premium). 0: mark = mid, index = mid × 0.99997.
    */
   basisVolatility: number;
+  /**
+   * Price-time priority: a resting order joins behind the displayed size at its price and fills from traded
+   * volume only once that queue is used up (the queue shrinks when the level does). Off: traded volume at
+   * the touch fills the user's order first.
+   */
+  queuePriority: boolean;
 }
 
 export const DEFAULT_BEHAVIOUR: SimBehaviour = {
@@ -44,6 +50,7 @@ export const DEFAULT_BEHAVIOUR: SimBehaviour = {
   asyncMatching: true,
   matchLatencyMs: 0,
   basisVolatility: 0.0003,
+  queuePriority: true,
 };
 
 /** The behaviour with a validated patch applied (RangeError naming a bad switch). */

@@ -450,3 +450,36 @@ describe('3. mark, index and last apart, and wicks', () => {
     expect(engine.market('XBTUSDTM').index.toNumber()).toBe(98_900);
   });
 });
+
+describe('5. price-time priority', () => {
+  // KUCOIN.md §3.4: a limit order rests in the book; matching is price-time (the displayed size at a
+  // price was there first). The user's order fills from traded volume only after the queue ahead.
+  const restAtAsk = (queuePriority: boolean) => {
+    const { engine, move, source } = setup({ behaviour: { queuePriority } });
+    const m = engine.market('XBTUSDTM');
+    const ask = m.bestAsk()!;
+    const { orderId } = engine.placeOrder(
+      order({ side: 'sell', price: m.tickToPrice(ask.tick).toString(), size: 1 }),
+    );
+    const o = engine.orders.get(orderId)!;
+    const perStep = Math.max(1, Math.floor(ask.size / 4));
+    source.volumes['XBTUSDTM'] = perStep * 0.001; // lots × multiplier
+    return { engine, move, o, queue: ask.size, perStep };
+  };
+
+  it('joins behind the displayed size and fills only once traded volume has used it up', () => {
+    const { move, o, queue, perStep } = restAtAsk(true);
+    expect(o.queueAhead).toBe(queue);
+    move('XBTUSDTM', 100_000);
+    expect(o.filledSize).toBe(0);
+    expect(o.queueAhead).toBeLessThanOrEqual(queue - perStep);
+    for (let i = 0; i < 10 && o.status === 'open'; i++) move('XBTUSDTM', 100_000);
+    expect(o).toMatchObject({ status: 'done', filledSize: 1 });
+  });
+
+  it('fills at once from the first traded lot with queuePriority off', () => {
+    const { move, o } = restAtAsk(false);
+    move('XBTUSDTM', 100_000);
+    expect(o).toMatchObject({ status: 'done', filledSize: 1 });
+  });
+});

@@ -279,7 +279,13 @@ export function activate(e: SimEngine, order: SimOrder, fromRequest: boolean): v
   }
   if (order.type === 'market' || order.timeInForce === 'IOC') {
     finish(e, order, 'canceled', now);
-  } else if (crosses) emitOrder(e, order, 'open', now);
+  } else {
+    // It rests: behind whatever is displayed at its price already (price-time priority).
+    order.queueAhead = e.behaviour.queuePriority
+      ? syntheticSizeAt(m, order.side, m.priceToTick(order.price!))
+      : 0;
+    if (crosses) emitOrder(e, order, 'open', now);
+  }
   e.walletDirty = true;
   publishBook(e, m, now);
 }
@@ -437,6 +443,13 @@ export function runTape(e: SimEngine, m: SymbolMarket, volume: number, side: Sid
   );
   for (const o of resting) {
     if (lots <= 0) break;
+    // The displayed lots ahead at its price trade first (they print as public trades).
+    const ahead = queueAt(e, m, o);
+    const used = Math.min(lots, ahead);
+    o.queueAhead = ahead - used;
+    if (used > 0) publicTrade(e, m, o.price!, used, side, now, '', '');
+    lots -= used;
+    if (lots <= 0) break;
     const take = Math.min(lots, o.size - o.filledSize - o.canceledSize);
     fillOrder(e, o, take, o.price!, 'maker', now);
     lots -= take;
@@ -454,7 +467,17 @@ export function crossThrough(e: SimEngine, m: SymbolMarket, now: number): void {
       for (const level of [...opp]) {
         if (remaining <= 0) break;
         if (side === 'buy' ? level.tick > limitTick : level.tick < limitTick) break;
-        const lots = Math.min(level.size, remaining);
+        let size = level.size;
+        if (level.tick === limitTick) {
+          // Touching, not through: the queue ahead at this price trades against the level first.
+          const ahead = queueAt(e, m, o);
+          const used = Math.min(size, ahead);
+          o.queueAhead = ahead - used;
+          if (used > 0) m.consume(side === 'buy' ? 'ask' : 'bid', level.tick, used, now);
+          size -= used;
+          if (size <= 0) break;
+        }
+        const lots = Math.min(size, remaining);
         m.consume(side === 'buy' ? 'ask' : 'bid', level.tick, lots, now);
         fillOrder(e, o, lots, o.price!, 'maker', now);
         remaining -= lots;
@@ -462,6 +485,18 @@ export function crossThrough(e: SimEngine, m: SymbolMarket, now: number): void {
       }
     }
   }
+}
+
+/** Synthetic (displayed, not the user's) lots on a side at a tick. */
+function syntheticSizeAt(m: SymbolMarket, side: Side, tick: number): number {
+  const levels = side === 'buy' ? m.bids : m.asks;
+  return levels.find((l) => l.tick === Math.round(tick))?.size ?? 0;
+}
+
+/** Lots still ahead of a resting order: never more than is displayed at its price now (cancels ahead count). */
+function queueAt(e: SimEngine, m: SymbolMarket, o: SimOrder): number {
+  if (!e.behaviour.queuePriority || !o.queueAhead) return 0;
+  return Math.min(o.queueAhead, syntheticSizeAt(m, o.side, m.priceToTick(o.price!)));
 }
 
 /** The user's resting limit orders on one side, in price-time priority. */

@@ -10,11 +10,17 @@ import { installRenderers } from './views.ts';
 /** 2025-01-01 00:00 UTC: the next funding settlement is 04:00. */
 export const T0 = Date.UTC(2025, 0, 1, 0, 0, 0);
 
-/** A market source whose price the test sets: the scripted input of the engine. */
+/** A market source whose prices (and traded volume per step, base units) the test sets. */
 export function scriptedSource(
   prices: Record<string, number>,
-): MarketSource & { prices: Record<string, number> } {
-  return { kind: 'synthetic', prices, sample: (symbol) => ({ price: prices[symbol]!, volume: 0 }) };
+): MarketSource & { prices: Record<string, number>; volumes: Record<string, number> } {
+  const volumes: Record<string, number> = {};
+  return {
+    kind: 'synthetic',
+    prices,
+    volumes,
+    sample: (symbol) => ({ price: prices[symbol]!, volume: volumes[symbol] ?? 0 }),
+  };
 }
 
 /** An engine on a manual clock at T0 with XBT 100 000, ETH 2 000, SOL 150; `move` sets a price and steps. */

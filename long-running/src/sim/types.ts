@@ -45,6 +45,8 @@ export interface SimOrder {
   endAt: number | null;
   /** Orders attached by /st-orders: the parent order id. */
   parentId?: string;
+  /** Price-time priority: displayed lots ahead of this resting order at its price. */
+  queueAhead?: number;
   /** Accepted but not matched yet (async matching): enters matching on the first step at or after this time. */
   pendingUntil?: number;
   /** Set on the orders the liquidation engine creates: their pushes and fills say `liquid`. */
