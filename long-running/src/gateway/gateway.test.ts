@@ -105,6 +105,25 @@ describe('the live gateway', () => {
     });
   });
 
+  it('coalesces quotes for a client that does not read, keeping the newest, instead of buffering them all', async () => {
+    const { bus, url } = await harness({ softBufferBytes: 16 * 1024, hardBufferBytes: 64 * 1024 * 1024 });
+    const { ws, got } = await connect(`${url}?token=good`);
+    const socket = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const pad = 'x'.repeat(4096);
+    const sent = 4000;
+    for (let n = 0; n < sent; n++) await bus.publish('events:market.tick', { symbol: 'XBTUSDTM', n, pad });
+    socket.resume();
+    await waitFor(
+      () => got.some((m) => m.channel === 'events:market.tick' && m.data.n === sent - 1),
+      10_000,
+      'newest tick',
+    );
+    const ticks = got.filter((m) => m.channel === 'events:market.tick');
+    expect(ticks.length).toBeLessThan(sent);
+    expect(ticks.map((m) => m.data.n)).toEqual([...ticks.map((m) => m.data.n)].sort((a, b) => a - b));
+  });
+
   it('closes a socket with 4001 when its token expires', async () => {
     const { url } = await harness({
       authenticate: async () => ({ subject: 'u', role: 'viewer', expiresAt: Date.now() + 150 }),
