@@ -24,6 +24,20 @@ describe('normaliseSymbol', () => {
 });
 
 describe('normaliseSymbol, every default contract and separator', () => {
+  it('trades these contracts by default', () => {
+    expect(DEFAULT_CONTRACTS).toEqual([
+      'XBTUSDTM',
+      'ETHUSDTM',
+      'SOLUSDTM',
+      'XRPUSDTM',
+      'DOGEUSDTM',
+      'BNBUSDTM',
+      'ADAUSDTM',
+      'LINKUSDTM',
+      'AVAXUSDTM',
+      'LTCUSDTM',
+    ]);
+  });
   it.each(DEFAULT_CONTRACTS.map((c) => [c]))(
     'accepts %s as KuCoin, TradingView perpetual and spot-style tickers',
     (c) => {
