@@ -86,6 +86,8 @@ export interface EngineContext {
   exchangeOutcome(ok: boolean): void;
   /** test hook: called at each step of an order's life (crash tests kill the process here) */
   point(step: CrashPoint, detail: { clientOid?: string; symbol?: string }): void;
+  /** bench hook: a signal's stream entry read → its first order request on the wire, in ms (performance.now) */
+  onDecision?: (ms: number) => void;
 }
 
 /** The steps of the order lifecycle where the crash tests kill the engine. */

@@ -47,6 +47,17 @@ const credential = {
 // A 1 % stop: the synthetic market has no stored candles for an ATR.
 const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
 const FINAL = ['protected', 'closed', 'ignored', 'risk_blocked', 'failed', 'stale', 'rejected'];
+/**
+ * The loss and error breakers off: these runs trade back and forth at a loss on purpose, and the faults
+ * make exchange calls fail; a breaker's reduce-only state would turn every later alert into a block.
+ */
+const LIMITS = {
+  maxConsecutiveLosses: 1000,
+  lossCooldownMinutes: 0,
+  maxDailyLoss: '1000000',
+  maxDrawdownPct: '100',
+  maxExchangeErrorPct: '100',
+};
 /** Short lease and reclaim so a restarted engine takes over in about a second and a half. */
 const TUNING = {
   leaseTtlMs: 1_500,
@@ -79,10 +90,10 @@ const SEQUENCES: Alert[][] = [
 ];
 /** How many hits of each step every sequence is sure to reach (entry + stop per opened position). */
 const MAX_NTH: Record<CrashPoint, number> = {
-  before_intent: 3,
-  after_intent: 3,
-  before_send: 3,
-  after_answer: 3,
+  before_intent: 2,
+  after_intent: 2,
+  before_send: 2,
+  after_answer: 2,
   after_fill: 2,
   before_stop: 2,
 };
@@ -312,95 +323,125 @@ async function stopChild(child: Child | undefined): Promise<void> {
   clearTimeout(t);
 }
 
-interface RunResult {
-  killedAt: string[];
+interface Segment {
+  seed: number;
+  point: CrashPoint;
+  nth: number;
+}
+
+interface SegmentResult extends Segment {
+  alerts: string;
+  /** the engines that died during this segment: `killing <step> <n>`, or `killed by the test` (its point not reached) */
+  killed: string[];
   diffs: string[];
   statuses: string[];
-  children: number;
 }
 
 /**
- * One seeded run: a fresh simulator, database and Redis prefix; the engine killed at `point`'s `nth` hit
- * (and, for `again`, its successor killed too at a random step), restarted until one survives; then the
- * books compared.
+ * A chain of seeded segments against one simulator, database and Redis prefix. The engine of segment k is
+ * armed to SIGKILL itself at `point`'s `nth` hit; it starts as the replacement of segment k−1's killed
+ * engine (so it first takes the lease over, reconciles and finishes k−1's alerts: a point hit during that
+ * recovery is a crash during recovery), then gets segment k's alerts and dies. After each segment's alerts
+ * are final, the books must equal the exchange's. Engines are forked as warm spares (modules loaded,
+ * waiting for `go`), so a restart costs the lease takeover and the reconciliation, not the module loading.
  */
-async function crashRun(
-  seed: number,
-  point: CrashPoint,
-  nth: number,
-  again?: [CrashPoint, number],
-): Promise<RunResult> {
-  const rnd = mulberry32(seed);
-  const seq = SEQUENCES[Math.floor(rnd() * SEQUENCES.length)]!;
-  const sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS, seed });
+async function crashChain(name: string, segments: Segment[]): Promise<SegmentResult[]> {
+  const sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS, seed: segments[0]!.seed });
   const h = await openTestDatabase('pg');
   const prefix = randomPrefix();
   const bus = createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix, logger: pino({ level: 'silent' }) });
   const kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
   const children: Child[] = [];
   const spares: Child[] = [];
-  const accountName = `crash-${seed}`;
-  const plan: (CrashPoint | undefined)[] = [point, again?.[0]];
+  const accountName = `crash-${name}`;
   const t0 = Date.now();
   const trace = (m: string) =>
-    process.env.CRASH_TRACE && console.log(`[${seed}] +${Date.now() - t0} ms ${m}`);
-  const nths = [nth, again?.[1]];
+    process.env.CRASH_TRACE && console.log(`[${name}] +${Date.now() - t0} ms ${m}`);
+  const results: SegmentResult[] = [];
+  trace(`redis prefix ${prefix}`);
   try {
     await putSetting(h.db, strategyKey(SOURCE), strategy);
+    await putSetting(h.db, 'risk.limits', LIMITS);
     const accountId = await ensureAccount(h.db, accountName, 'paper');
-    // Engines are forked as warm spares (modules loaded, waiting for `go`), so a restart costs only
-    // the lease takeover and the reconciliation, not the module loading.
     let forked = 0;
     const fresh = () => {
       const i = forked++;
+      const seg = segments[i];
       return startChild({
         databaseUrl: h.url!,
         redisUrl: TEST_REDIS_URL,
         keyPrefix: prefix,
         simUrl: sim.url,
         accountName,
-        holder: `crash-${seed}-${i}`,
-        ...(plan[i] ? { point: plan[i], nth: nths[i] } : {}),
+        holder: `crash-${name}-${i}`,
+        ...(seg ? { point: seg.point, nth: seg.nth } : {}),
         tuning: TUNING,
         standby: true,
       });
     };
-    // One spare per planned kill, plus the first engine.
-    spares.push(fresh());
-    for (const p of plan) if (p) spares.push(fresh());
+    // Two warm spares ahead (forking the whole pool at once would starve a shared machine).
+    spares.push(fresh(), fresh());
+    let current: Child | undefined;
     const spawn = async () => {
       const child = spares.shift() ?? fresh();
-      const i = children.length;
       children.push(child);
+      spares.push(fresh());
       await child.loaded;
       child.proc.send('go');
-      trace(`child ${i} started`);
-      await Promise.race([child.trading, child.exited]);
-      trace(`child ${i} ${child.dead ? 'dead' : 'trading'}`);
+      trace(`engine ${children.length - 1} started`);
+      // It may die before trading: armed steps are reached while it reconciles, too.
+      await Promise.race([child.trading.catch(() => {}), child.exited]);
       return child;
     };
-    let current = await spawn();
-    const ids: string[] = [];
+    // A killed engine is replaced by the next one (same database, Redis prefix and simulator).
+    const deaths: string[] = [];
     const keepAlive = async () => {
-      // A killed engine is replaced by a fresh process (same database, Redis prefix and simulator).
-      while (current.dead) current = await spawn();
+      while (!current || current.dead) {
+        if (current) deaths.push(current.lines.find((l) => l.startsWith('killing')) ?? 'killed by the test');
+        current = await spawn();
+      }
     };
-    for (const [action, symbol] of seq) {
-      ids.push(await postAlert(h.db, bus, action, symbol));
-      await waitFor(async () => {
+    const ids: string[] = [];
+    for (const seg of segments) {
+      await keepAlive();
+      const victim = current!;
+      const before = deaths.length;
+      const rnd = mulberry32(seg.seed);
+      const seq = SEQUENCES[Math.floor(rnd() * SEQUENCES.length)]!;
+      const mine: string[] = [];
+      for (const [action, symbol] of seq) {
+        mine.push(await postAlert(h.db, bus, action, symbol));
+        await waitFor(async () => {
+          await keepAlive();
+          return (await isFinal(h.db, mine.at(-1)!)) || undefined;
+        }, 40_000).catch(async () => {
+          const row = await getSignal(h.db, mine.at(-1)!);
+          throw new Error(
+            `seed ${seg.seed} (${seg.point} #${seg.nth}): ${action} ${symbol} left ${row?.status}: ${row?.reason}; deaths ${deaths.join(' | ')}`,
+          );
+        });
+      }
+      ids.push(...mine);
+      if (!victim.dead) {
+        // Its point was not reached within the segment: the test kills it (still a crash, between steps).
+        victim.proc.kill('SIGKILL');
+        await victim.exited;
+      }
+      await keepAlive();
+      const diffs = await settle(async () => {
         await keepAlive();
-        return (await isFinal(h.db, ids.at(-1)!)) || undefined;
-      }, 40_000);
-      trace(`${action} ${symbol} final`);
+        return differences(h.db, accountId, sim, kucoin, ids);
+      }, 25_000);
+      const statuses = await Promise.all(
+        mine.map(async (id) => (await getSignal(h.db, id))?.status ?? 'missing'),
+      );
+      const killed = deaths.slice(before);
+      results.push({ ...seg, alerts: seq.map((a) => a.join(' ')).join(', '), killed, diffs, statuses });
+      trace(
+        `${seg.point} #${seg.nth}: ${killed.join(' | ')}; ${statuses.join(',')}; ${diffs.length} differences`,
+      );
     }
-    await keepAlive();
-    const diffs = await settle(() => differences(h.db, accountId, sim, kucoin, ids), 25_000);
-    trace(`settled ${diffs.length}`);
-    const killedAt = children.flatMap((c) => c.lines.filter((l) => l.startsWith('killing')));
-    const statuses = await Promise.all(
-      ids.map(async (id) => (await getSignal(h.db, id))?.status ?? 'missing'),
-    );
-    return { killedAt, diffs, statuses, children: children.length };
+    return results;
   } finally {
     for (const c of [...children, ...spares]) await stopChild(c);
     await kucoin.close();
@@ -412,29 +453,44 @@ async function crashRun(
 }
 
 describe('engine crash safety: SIGKILL at each step of an order, restart, reconcile (PostgreSQL + Redis)', () => {
-  const runs: { seed: number; point: CrashPoint; nth: number; again?: [CrashPoint, number] }[] = [];
+  // Each step twice (two seeds), plus random steps; split over two chains that run side by side.
+  const chains: Segment[][] = [[], []];
   for (const [i, point] of CRASH_POINTS.entries())
-    for (const seed of [101 + i, 201 + i]) {
+    for (const [c, seed] of [101 + i, 201 + i].entries()) {
       const rnd = mulberry32(seed * 7919);
-      runs.push({ seed, point, nth: 1 + Math.floor(rnd() * MAX_NTH[point]) });
+      chains[c]!.push({ seed, point, nth: 1 + Math.floor(rnd() * MAX_NTH[point]) });
     }
-  // Random points, with the successor killed as well (a crash during recovery).
   for (const seed of [901, 902, 903]) {
     const rnd = mulberry32(seed);
-    const p1 = CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!;
-    const p2 = CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!;
-    runs.push({ seed, point: p1, nth: 1 + Math.floor(rnd() * MAX_NTH[p1]), again: [p2, 1] });
+    const point = CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!;
+    chains[seed % 2]!.push({ seed, point, nth: 1 + Math.floor(rnd() * MAX_NTH[point]) });
+  }
+  for (const chain of chains) {
+    const r = mulberry32(chain[0]!.seed);
+    chain.sort(() => r() - 0.5);
   }
 
-  it.concurrent.each(runs)(
-    'seed $seed: killed at $point (hit $nth), then $again: books equal the exchange',
-    async ({ seed, point, nth, again }) => {
-      const r = await crashRun(seed, point, nth, again);
-      expect(r.killedAt[0], `the engine was killed at ${point} #${nth}`).toBe(`killing ${point} ${nth}`);
-      expect(r.diffs).toEqual([]);
-      expect(r.statuses.every((s) => FINAL.includes(s))).toBe(true);
+  it.concurrent.each(chains.map((segments, i) => ({ i, segments })))(
+    'chain $i: after every crash and restart the books equal the exchange',
+    async ({ i, segments }) => {
+      const results = await crashChain(`${i}-${process.pid}`, segments);
+      console.log(
+        results
+          .map(
+            (r) =>
+              `seed ${r.seed} ${r.point} #${r.nth}: ${r.killed.join(' | ')}; ${r.alerts} → ${r.statuses.join(', ')}`,
+          )
+          .join('\n'),
+      );
+      for (const r of results) {
+        expect(r.diffs, `seed ${r.seed} (${r.point} #${r.nth})`).toEqual([]);
+        expect(r.statuses.every((s) => FINAL.includes(s))).toBe(true);
+      }
+      // Every step of the order lifecycle actually killed an engine in this chain.
+      const steps = new Set(results.flatMap((r) => r.killed.map((k) => k.split(' ')[1])));
+      expect([...steps].sort()).toEqual(expect.arrayContaining([...CRASH_POINTS]));
     },
-    120_000,
+    300_000,
   );
 });
 
@@ -453,6 +509,7 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
     h = await openTestDatabase('pg');
     bus = createMemoryBus();
     await putSetting(h.db, strategyKey(SOURCE), strategy);
+    await putSetting(h.db, 'risk.limits', LIMITS);
     kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
     running = await runEngine({
       db: h.db,

@@ -228,10 +228,13 @@ export class Executor {
     const { ctx } = this;
     // A report about a finished order (a late REST answer after the socket's fill) changes nothing.
     if (row.status === 'filled' || row.status === 'canceled' || row.status === 'rejected') return row;
-    const done = o.status === 'done' || !o.isActive;
+    // An untriggered stop order is `open`, nothing filled and NOT active (isActive means "rests in the
+    // book"): it is live, not done. Reading it as done marked live stops canceled at every
+    // reconciliation, and protection then placed a second stop.
+    const untriggeredStop = o.stop !== null && !o.stopTriggered;
+    const done = o.status === 'done' || (!o.isActive && !untriggeredStop);
     // Fills only grow: a stale report never lowers what is already known.
     const filledSize = Math.max(row.filledSize, o.filledSize);
-    // An untriggered stop order is `open` with nothing filled.
     const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
     let next: OrderState;
     try {

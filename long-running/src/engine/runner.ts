@@ -26,6 +26,8 @@ export interface RunEngineOptions {
   model?: SignalModel | DisabledModel;
   /** test hook at each step of an order's life (crash tests) */
   onPoint?: import('./context.ts').EngineContext['point'];
+  /** bench hook: stream entry read → first order request on the wire, ms */
+  onDecision?: (ms: number) => void;
   /** resolve `start()` only once trading (default), or at once while it waits for the lease */
   waitForTrading?: boolean;
 }
@@ -66,6 +68,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.defaultStrategyFor ? { defaultStrategyFor: opts.defaultStrategyFor } : {}),
     ...(opts.onPoint ? { onPoint: opts.onPoint } : {}),
+    ...(opts.onDecision ? { onDecision: opts.onDecision } : {}),
   });
   const started = engine.start().catch((error) => {
     opts.logger.error({ err: error }, 'engine failed to start');

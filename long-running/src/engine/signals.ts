@@ -380,7 +380,7 @@ export class SignalHandler {
         { status: 'received', reason: 'resumed after an interruption before the plan was stored' },
         ['scored'],
       );
-      return this.decide(entry, this.ctx.clock.now());
+      return this.decide(entry, performance.now());
     }
     return this.execute(entry, intent, null);
   }
@@ -429,7 +429,11 @@ export class SignalHandler {
       }
       const onWire =
         first && readAt !== null
-          ? () => ctx.metrics.decisionSeconds.observe((ctx.clock.now() - readAt) / 1000)
+          ? () => {
+              const ms = performance.now() - readAt;
+              ctx.metrics.decisionSeconds.observe(ms / 1000);
+              ctx.onDecision?.(ms);
+            }
           : undefined;
       first = false;
       const sent = await this.executor.submit(

@@ -33,6 +33,8 @@ const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;
 const say = (line: string) => writeSync(1, `${line}\n`);
 const logger = pino({ level: process.env.CRASH_CHILD_LOG ?? 'silent' }, pino.destination(2));
 
+// The test process went away (a timeout, Ctrl-C): never linger as an orphan.
+process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 if (config.standby) {
   say('loaded');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));

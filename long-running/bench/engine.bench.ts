@@ -1,0 +1,361 @@
+/**
+ * The engine's latency.
+ *
+ * (a) In-engine: a signal's `signals:incoming` entry read → its first order request on the wire (the
+ * engine's `onDecision` hook, the same span as the `enigma_engine_decision_seconds` histogram), p50/p99
+ * at an offered 100 and 1,000 signals/s, with the event-loop delay p99 under that load against idle.
+ * Between the two ends: the signal row read and moved (received → scored → ordered), scoring, the
+ * strategy's plan, the risk inputs (account, book, positions, open orders: REST calls to the exchange),
+ * the intent and the order row written under the lease's fence. Every signal trades: buy and sell
+ * alternate on each of the simulator's three contracts (flat → long, then reverse, …), so each one sends
+ * an order; within one contract signals are handled in order, so above what one contract can take the
+ * latency includes the queue (reported with the throughput reached).
+ *
+ * (b) End to end over loopback: a TradingView alert POSTed to the real Hono app (createApp, as
+ * `enigma start` wires it) → intake (auth, parse, idempotency, row) → the in-process bus → engine (score,
+ * risk, order) → the order accepted by the simulator (its answer received), p50/p99 at 100 alerts/s.
+ *
+ * PostgreSQL (127.0.0.1:5432) for the engine's database, the in-process bus, the simulator in this process
+ * with matching inside the request (asyncMatching off), so the exchange's matching delay is not counted.
+ */
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { checkStreamPayload } from '@enigma/core/streams/catalog';
+import { type EnigmaDb, getSignal, insertSignalIdempotent, putSetting } from '@enigma/db';
+import { generateMasterKey } from '@enigma/db/crypto/envelope';
+import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
+import { openTestDatabase } from '@enigma/db/testing/drivers';
+import { createApp, DEFAULT_CONFIG, MemoryKv } from '@enigma/workers';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import type { BenchResult, BenchSuite } from '../../bench/types.ts';
+import { createMemoryBus } from '../src/bus/memory.ts';
+import { runEngine } from '../src/engine/runner.ts';
+import { type RunningSimulator, startSimulator } from '../src/sim/server.ts';
+
+const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
+const IN_ENGINE_RATES = [
+  { rate: 100, seconds: 3 },
+  { rate: 1_000, seconds: 1 },
+];
+const E2E = { rate: 100, seconds: 3 };
+const IDLE_MS = 1_500;
+const SETTLE_TIMEOUT_MS = 60_000;
+const GOALS = { enginep50: 1, enginep99: 5, e2ep50: 10, e2ep99: 50 };
+const credential = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+const FINAL = new Set(['protected', 'closed', 'ignored', 'risk_blocked', 'failed', 'stale', 'rejected']);
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+/** Call `emit(i)` `rate` times a second for `seconds`, on a 5 ms timer (catching up on late ticks). */
+async function paced(rate: number, seconds: number, emit: (i: number) => void): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+    while (sent < due) emit(sent++);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return (performance.now() - start) / 1000;
+}
+
+async function settled(db: EnigmaDb, ids: string[]): Promise<number> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let left = ids;
+  while (left.length > 0 && Date.now() < deadline) {
+    const still: string[] = [];
+    for (const id of left) if (!FINAL.has((await getSignal(db, id))?.status ?? '')) still.push(id);
+    left = still;
+    if (left.length > 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  return left.length;
+}
+
+async function startSim(): Promise<RunningSimulator> {
+  return startSimulator({
+    key: credential.apiKey,
+    secret: credential.apiSecret,
+    passphrase: credential.passphrase,
+    initialBalance: 10_000_000,
+    symbols: SYMBOLS,
+    warmupMinutes: 30,
+    logger: pino({ level: 'silent' }),
+    behaviour: { asyncMatching: false },
+  });
+}
+
+const suite: BenchSuite = {
+  name: 'engine',
+  async run(progress) {
+    const results: BenchResult[] = [];
+
+    // ── (a) in-engine ──────────────────────────────────────────────────────────────────────────────
+    {
+      const sim = await startSim();
+      const h = await openTestDatabase('pg');
+      const bus = createMemoryBus();
+      const decisions: number[] = [];
+      let record = false;
+      await putSetting(h.db, strategyKey('bench'), strategy);
+      const running = await runEngine({
+        db: h.db,
+        bus,
+        logger: pino({ level: 'silent' }),
+        mode: 'paper',
+        baseUrl: sim.url,
+        credential,
+        model: { enabled: false, reason: 'bench' },
+        tuning: { reconcileEveryMs: 3_600_000, orderPollMs: 20 },
+        onDecision: (ms) => {
+          if (record) decisions.push(ms);
+        },
+      });
+      try {
+        const loop = monitorEventLoopDelay({ resolution: 1 });
+        loop.enable();
+        await new Promise((r) => setTimeout(r, IDLE_MS));
+        loop.disable();
+        const idleP99 = loop.percentile(99) / 1e6;
+        let n = 0;
+        for (const { rate, seconds } of IN_ENGINE_RATES) {
+          // Rows first (intake's job), so the timed phase only appends stream entries.
+          const total = rate * seconds;
+          const now = Date.now();
+          const entries: Record<string, unknown>[] = [];
+          for (let i = 0; i < total; i++) {
+            const signalId = crypto.randomUUID();
+            const symbol = SYMBOLS[i % SYMBOLS.length]!;
+            const action = Math.floor((n + i) / SYMBOLS.length) % 2 === 0 ? 'buy' : 'sell';
+            await insertSignalIdempotent(h.db, {
+              id: signalId,
+              idempotencyKey: `bench:${signalId}`,
+              source: 'bench',
+              status: 'received',
+              symbol,
+              action,
+              receivedAt: new Date(now),
+              alertTime: new Date(now),
+            } as never);
+            entries.push(
+              checkStreamPayload('signals:incoming', {
+                signalId,
+                source: 'bench',
+                symbol,
+                interval: '15',
+                alertTime: now,
+                receivedAt: now,
+                price: null,
+                size: null,
+                orderId: null,
+                indicators: {},
+                conditions: {},
+                route: 'tradingview',
+                action,
+              }),
+            );
+          }
+          n += total;
+          progress(`in-engine: ${rate} signals/s for ${seconds} s (${total} signals, every one trades)`);
+          decisions.length = 0;
+          record = true;
+          loop.reset();
+          loop.enable();
+          const started = performance.now();
+          const offeredFor = await paced(
+            rate,
+            seconds,
+            (i) => void bus.append('signals:incoming', entries[i]!),
+          );
+          const left = await settled(
+            h.db,
+            entries.map((e) => (e as { signalId: string }).signalId),
+          );
+          const busyS = (performance.now() - started) / 1000;
+          loop.disable();
+          record = false;
+          const p50 = percentile(decisions, 50);
+          const p99 = percentile(decisions, 99);
+          const extra = {
+            signals: total,
+            ordersOnTheWire: decisions.length,
+            notSettledAfter60s: left,
+            offeredForS: Number(offeredFor.toFixed(2)),
+            handledPerS: Number((decisions.length / busyS).toFixed(1)),
+            eventLoopDelayP99Ms: Number((loop.percentile(99) / 1e6).toFixed(2)),
+            eventLoopDelayIdleP99Ms: Number(idleP99.toFixed(2)),
+            eventLoopDelayMaxMs: Number((loop.max / 1e6).toFixed(1)),
+          };
+          results.push(
+            {
+              name: `in-engine: stream entry read → order on the wire p50 @ ${rate} signals/s`,
+              unit: 'ms p50',
+              value: p50,
+              higherIsBetter: false,
+              goal: `<= ${GOALS.enginep50} ms`,
+              goalMet: p50 <= GOALS.enginep50,
+              extra,
+            },
+            {
+              name: `in-engine: stream entry read → order on the wire p99 @ ${rate} signals/s`,
+              unit: 'ms p99',
+              value: p99,
+              higherIsBetter: false,
+              goal: `<= ${GOALS.enginep99} ms`,
+              goalMet: p99 <= GOALS.enginep99,
+              extra: {
+                eventLoopDelayP99Ms: extra.eventLoopDelayP99Ms,
+                eventLoopDelayIdleP99Ms: extra.eventLoopDelayIdleP99Ms,
+              },
+            },
+            {
+              name: `event-loop delay p99 @ ${rate} signals/s (engine + simulator + generator in one process)`,
+              unit: 'ms p99',
+              value: extra.eventLoopDelayP99Ms,
+              higherIsBetter: false,
+              peer: { name: 'idle (engine running, no signals)', value: extra.eventLoopDelayIdleP99Ms },
+            },
+          );
+          progress(
+            `  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${extra.handledPerS}/s handled, loop p99 ${extra.eventLoopDelayP99Ms} ms (idle ${extra.eventLoopDelayIdleP99Ms})`,
+          );
+        }
+      } finally {
+        await running.close();
+        await bus.close();
+        await sim.close();
+        await h.cleanup();
+      }
+    }
+
+    // ── (b) end to end: HTTP intake → stream → engine → order accepted by the simulator ───────────
+    {
+      const sim = await startSim();
+      const h = await openTestDatabase('pg');
+      const bus = createMemoryBus();
+      const masterKey = generateMasterKey();
+      const { secret } = await createWebhookSource(h.db, masterKey, {
+        name: 'tradingview',
+        kind: 'tradingview',
+        rateLimitPerMin: 10_000_000,
+      });
+      await putSetting(h.db, strategyKey('tradingview'), strategy);
+      const sentAt = new Map<string, number>();
+      const accepted = new Map<string, number>();
+      const running = await runEngine({
+        db: h.db,
+        bus,
+        logger: pino({ level: 'silent' }),
+        mode: 'paper',
+        baseUrl: sim.url,
+        credential,
+        model: { enabled: false, reason: 'bench' },
+        tuning: { reconcileEveryMs: 3_600_000, orderPollMs: 20 },
+        onPoint: (step, d) => {
+          if (step === 'after_answer' && d.clientOid && !accepted.has(d.clientOid))
+            accepted.set(d.clientOid, performance.now());
+        },
+      });
+      const app = createApp({
+        db: h.db,
+        kv: new MemoryKv(),
+        bus,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        config: {
+          ...DEFAULT_CONFIG,
+          ipRateLimitPerMin: 10_000_000,
+          jwtSecret: 'bench-jwt-secret-bench-jwt-secret-00',
+          masterKey,
+          now: () => Date.now(),
+        },
+        clientIp: () => '127.0.0.1',
+      });
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise((r) => server.once('listening', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/tradingview`;
+      try {
+        const post = async (i: number) => {
+          const symbol = SYMBOLS[i % SYMBOLS.length]!;
+          const action = Math.floor(i / SYMBOLS.length) % 2 === 0 ? 'buy' : 'sell';
+          const t0 = performance.now();
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              secret,
+              timestamp: new Date().toISOString(),
+              exchange: 'KUCOIN',
+              symbol,
+              interval: '15',
+              action,
+              order_id: `e2e-${i}-${Date.now()}`,
+            }),
+          });
+          const body = (await res.json()) as { signalId?: string };
+          if (res.status === 202 && body.signalId) sentAt.set(body.signalId, t0);
+        };
+        progress('end to end: warm-up (6 alerts)');
+        for (let i = 0; i < 6; i++) await post(i);
+        await settled(h.db, [...sentAt.keys()]);
+        sentAt.clear();
+        const posts: Promise<void>[] = [];
+        progress(`end to end: ${E2E.rate} alerts/s for ${E2E.seconds} s over loopback`);
+        await paced(E2E.rate, E2E.seconds, (i) => posts.push(post(i + 6)));
+        await Promise.all(posts);
+        const left = await settled(h.db, [...sentAt.keys()]);
+        const latencies: number[] = [];
+        for (const [signalId, t0] of sentAt) {
+          const t1 =
+            accepted.get(clientOidFor('open', signalId)) ?? accepted.get(clientOidFor('close', signalId));
+          if (t1 !== undefined) latencies.push(t1 - t0);
+        }
+        const p50 = percentile(latencies, 50);
+        const p99 = percentile(latencies, 99);
+        const extra = { alerts: sentAt.size, ordersAccepted: latencies.length, notSettledAfter60s: left };
+        results.push(
+          {
+            name: `end to end: alert POST → order accepted by the simulator p50 @ ${E2E.rate} alerts/s`,
+            unit: 'ms p50',
+            value: p50,
+            higherIsBetter: false,
+            goal: `<= ${GOALS.e2ep50} ms`,
+            goalMet: p50 <= GOALS.e2ep50,
+            extra,
+          },
+          {
+            name: `end to end: alert POST → order accepted by the simulator p99 @ ${E2E.rate} alerts/s`,
+            unit: 'ms p99',
+            value: p99,
+            higherIsBetter: false,
+            goal: `<= ${GOALS.e2ep99} ms`,
+            goalMet: p99 <= GOALS.e2ep99,
+            extra,
+          },
+        );
+        progress(`  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${latencies.length} orders)`);
+      } finally {
+        await new Promise((r) => server.close(() => r(undefined)));
+        await running.close();
+        await bus.close();
+        await sim.close();
+        await h.cleanup();
+      }
+    }
+    return results;
+  },
+};
+
+export default suite;
