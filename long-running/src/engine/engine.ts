@@ -190,6 +190,7 @@ export class Engine {
     ctx.lease.name = `engine:${ctx.accountId}`;
     await opts.kucoin.syncTime().catch((error) => ctx.log.warn({ err: error }, 'server time sync failed'));
     const symbols = await this.contracts.load();
+    ctx.log.info({ symbols }, 'engine: contracts loaded');
     await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols, at: ctx.clock.now() }, 'engine');
     for (const source of opts.defaultStrategyFor ?? []) {
       if ((await getSetting(opts.db, strategyKey(source))) === undefined)
@@ -201,6 +202,7 @@ export class Engine {
     await this.acquire();
     this.loops.push(this.leaseLoop());
     if (opts.privateSocket !== false) await this.startPrivateSocket();
+    ctx.log.info('engine: private socket started; reconciling');
     // Fail closed: nothing is traded until the first reconciliation has succeeded.
     this.status = 'reconciling';
     for (let attempt = 0; !this.stop.signal.aborted; attempt++) {

@@ -123,9 +123,13 @@ export async function startSystem({
           passphrase: env.SIM_API_PASSPHRASE,
           source,
           initialBalance: env.SIM_BALANCE,
+          // The paper account (balances, positions, orders, stops, fills, credentials) survives a restart.
+          statePath: join(dataDir, 'sim-state.json'),
           logger: logger.child({ component: 'sim' }),
         });
-        note(`${source} market, paper account funded with ${env.SIM_BALANCE} USDT`);
+        note(
+          `${source} market, paper account (kept in ${join(dataDir, 'sim-state.json')}) funded with ${env.SIM_BALANCE} USDT on first start`,
+        );
         return running;
       },
     );
