@@ -19,12 +19,15 @@ async function tableNames(handle: DbHandle): Promise<string[]> {
 }
 
 const EXPECTED_TABLES = [
+  'alert_notices',
   'api_keys',
   'audit_head',
   'audit_log',
   'candles',
   'circuit_breakers',
   'closed_trades',
+  'commands',
+  'engine_leases',
   'exchange_accounts',
   'exchange_credentials',
   'fills',
@@ -35,8 +38,10 @@ const EXPECTED_TABLES = [
   'model_scores',
   'order_intents',
   'orders',
+  'outbox',
   'position_snapshots',
   'positions',
+  'refresh_tokens',
   'risk_events',
   'settings',
   'signals',
