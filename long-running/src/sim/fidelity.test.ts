@@ -36,14 +36,14 @@ describe('1. a stop that triggers and then fails', () => {
   // KUCOIN.md §4.3 (S1 sample of /contractMarket/advancedOrders): `{…, type, triggerSuccess?, error?}` with
   // error "error.createOrder.accountBalanceInsufficient"; kucoin-spec/wspriv.txt lists the base fields.
   it('pushes triggered with triggerSuccess false and the error when margin is short, and no order events', () => {
-    const { engine, move } = setup({ balance: 10_000 });
+    const { engine, move } = setup({ balance: 400 });
     const events = record(engine);
-    // 1 500 lots × 0.001 × 100 000 = 150 000 USDT at 10x: 15 000 margin against a 10 000 balance.
+    // 50 lots × 0.001 × 101 000 = 5 050 USDT at 10x: 505 margin against a 400 balance.
     const { orderId } = engine.placeOrder(
       order({
         side: 'buy',
         type: 'market',
-        size: 1500,
+        size: 50,
         stop: 'up',
         stopPrice: '101000',
         stopPriceType: 'MP',
@@ -481,5 +481,39 @@ describe('5. price-time priority', () => {
     const { move, o } = restAtAsk(false);
     move('XBTUSDTM', 100_000);
     expect(o).toMatchObject({ status: 'done', filledSize: 1 });
+  });
+});
+
+describe('6. the selected risk-limit level', () => {
+  // KUCOIN.md §3.9: the isolated risk-limit level sets the maximum position value and the maintenance
+  // rate; §2.2: 300005 risk limit exceeded.
+  it('caps the position value at the level and sets the maintenance rate; a higher level admits more', () => {
+    const { engine } = setup({ balance: 100_000 });
+    // 1 100 lots × 0.001 × ~100 000 = ~110 000 USDT > level 1's 100 000.
+    expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 1100 })))).toBe(
+      '300005',
+    );
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 900 }));
+    expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 })))).toBe('300005');
+    const p = engine.positions.get('XBTUSDTM')!;
+    expect(engine.maintenanceRate(p).toString()).toBe('0.004');
+    engine.setRiskLimitLevel('XBTUSDTM', 2);
+    expect(engine.maintenanceRate(p).toString()).toBe('0.005');
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 }));
+    expect(p.qty).toBe(1100);
+  });
+});
+
+describe('8. isolated margin added at another leverage', () => {
+  // KUCOIN.md §6.1 / S8: isolated position margin is the sum of each fill's initial margin.
+  it('books each fill at its own order leverage', () => {
+    const { engine } = setup();
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10, leverage: 10 }));
+    const p = engine.positions.get('XBTUSDTM')!;
+    const first = p.isolatedMargin;
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10, leverage: 5 }));
+    const second = engine.fills.at(-1)!;
+    const expected = first.plus(second.value.div(5));
+    expect(p.isolatedMargin.toString()).toBe(expected.toString());
   });
 });

@@ -61,8 +61,10 @@ export function fillOrder(
       pos.openPrice = price;
       pos.leverage = order.leverage;
     }
+    // Each fill brings its own order's initial margin (KuCoin accumulates it; adding at another leverage
+    // is not re-booked at the first one).
     pos.isolatedMargin = pos.isolatedMargin.plus(
-      initialMargin(notionalValue(m.spec, out.openedLots, price), pos.leverage),
+      initialMargin(notionalValue(m.spec, out.openedLots, price), order.leverage),
     );
   }
   pos.qty = out.qty;

@@ -23,9 +23,14 @@ const ns = (ms: number) => ms * 1_000_000;
 /** Figures of the USDT account. */
 export type AccountSummary = ReturnType<typeof accountSummary>;
 
-/** Maintenance rate of a position: its risk tier by notional. */
+/**
+ * Maintenance rate of a position: isolated, the selected risk-limit level's (KUCOIN.md §3.9); cross, the
+ * tier its notional falls in (KuCoin's cross formula is unpublished).
+ */
 export function maintenanceRate(e: SimEngine, p: SimPosition): Decimal {
   const m = e.market(p.symbol);
+  if (p.marginMode === 'ISOLATED')
+    return m.spec.riskLimits[e.settingsOf(p.symbol).riskLimitLevel - 1]!.maintainMargin;
   return riskTierFor(m.spec, notionalValue(m.spec, p.qty, p.entryPrice)).maintainMargin;
 }
 

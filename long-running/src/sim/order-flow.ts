@@ -181,6 +181,17 @@ export function admissionError(e: SimEngine, order: SimOrder): SimError | undefi
       return new SimError('300012', `The order price cannot be lower than ${band.sellLimit.toString()}.`);
   }
   if (order.reduceOnly || order.closeOrder) return undefined;
+  if (order.marginMode === 'ISOLATED') {
+    // The selected risk-limit level caps the position's value (KUCOIN.md §3.9, §2.2 300005).
+    const qty = e.positions.get(order.symbol)?.qty ?? 0;
+    const after = Math.abs(qty + (order.side === 'buy' ? 1 : -1) * (order.size - order.filledSize));
+    const level = m.spec.riskLimits[e.settingsOf(order.symbol).riskLimitLevel - 1]!;
+    if (after > Math.abs(qty) && notionalValue(m.spec, after, order.price ?? m.mark).gt(level.maxRiskLimit))
+      return new SimError(
+        '300005',
+        `Risk limit exceeded: the position would be above ${level.maxRiskLimit} at level ${level.level}.`,
+      );
+  }
   const cost = openingCost(e, order, m);
   if (cost.lte(accountSummary(e).available)) return undefined;
   // 330008 is KuCoin's listed code for cross margin short of funds; no recorded answer carries its text.
@@ -192,7 +203,8 @@ export function admissionError(e: SimEngine, order: SimOrder): SimError | undefi
 /** The `error` a failed stop trigger is pushed with (KUCOIN.md §4.3 advancedOrders, S1 sample). */
 function triggerErrorOf(err: SimError): string {
   if (err.code === '300003' || err.code === '330008') return 'error.createOrder.accountBalanceInsufficient';
-  // Unconfirmed: KuCoin's text for a triggered order outside the price band is not in any sample.
+  // Unconfirmed: KuCoin's texts for a triggered order beyond the risk limit or the price band are in no sample.
+  if (err.code === '300005') return 'error.createOrder.riskLimitExceeded';
   return 'error.createOrder.priceLimit';
 }
 
