@@ -119,17 +119,8 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
     const err = toApiError(e);
     if (err.status >= 500) throw e;
     if (!trace.authenticated) throw await refuseUnauthenticated(c, deps, trace, err);
-    const status = err.code === 'malformed_body' || err.status === 422 ? 'invalid' : 'rejected';
-    const finalStatus = err.code === 'unknown_symbol' ? 'rejected' : status;
-    const recordId = await record(deps, trace, finalStatus, `${err.code}: ${err.message}`).catch(
-      (dbErr: unknown) => {
-        deps.logger.error(
-          { requestId: c.get('requestId'), err: String(dbErr) },
-          'could not record a refused webhook',
-        );
-        return undefined;
-      },
-    );
+    const finalStatus = err.code === 'unknown_symbol' ? 'rejected' : refusalStatusOf(err);
+    const recordId = await recordRefusal(c, deps, trace, finalStatus, `${err.code}: ${err.message}`);
     deps.logger.info(
       {
         requestId: c.get('requestId'),
@@ -143,6 +134,28 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
     );
     throw new ApiError(err.code, err.message, { ...err.details, status: finalStatus, recordId }, err.headers);
   }
+}
+
+/** How a refusal is recorded: `invalid` when the payload itself is at fault, `rejected` otherwise. */
+function refusalStatusOf(err: ApiError): 'invalid' | 'rejected' {
+  return err.code === 'malformed_body' || err.status === 422 ? 'invalid' : 'rejected';
+}
+
+/** Record a refusal; a database failure is logged and leaves the answer without a `recordId`. */
+function recordRefusal(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  trace: Trace,
+  status: 'invalid' | 'rejected',
+  reason: string,
+): Promise<string | undefined> {
+  return record(deps, trace, status, reason).catch((dbErr: unknown) => {
+    deps.logger.error(
+      { requestId: c.get('requestId'), err: String(dbErr) },
+      'could not record a refused webhook',
+    );
+    return undefined;
+  });
 }
 
 /**
@@ -161,19 +174,12 @@ async function refuseUnauthenticated(
   const clientKey = clientKeyOf(trace.clientIp);
   const { count, resetSeconds } = await deps.kv.hit(`rl:refused:${clientKey}`, 60);
   const limit = deps.config.ipRateLimitPerMin;
-  const status = err.code === 'malformed_body' || err.status === 422 ? 'invalid' : 'rejected';
+  const status = refusalStatusOf(err);
   let recordId: string | undefined;
   if (isRefusalSample(count)) {
     const reason = `${err.code}: ${err.message} (refusal ${count} from ${clientKey} this minute; the 1st, 10th, 100th, … are recorded)`;
-    recordId = await record(deps, { ...trace, payload: undefined, signal: undefined }, status, reason).catch(
-      (dbErr: unknown) => {
-        deps.logger.error(
-          { requestId: c.get('requestId'), err: String(dbErr) },
-          'could not record a refusal',
-        );
-        return undefined;
-      },
-    );
+    const unread = { ...trace, payload: undefined, signal: undefined };
+    recordId = await recordRefusal(c, deps, unread, status, reason);
   }
   deps.logger.info(
     {
