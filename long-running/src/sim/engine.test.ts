@@ -4,7 +4,7 @@ import { ManualClock } from './clock.ts';
 import { SimEngine } from './engine.ts';
 import { SimError } from './errors.ts';
 import { syntheticSource } from './market/synthetic.ts';
-import { order, setup, T0 } from './test-engine.ts';
+import { order, setup, T0, tpSlLong } from './test-engine.ts';
 
 describe('matching', () => {
   it('walks the book for a market order: partial fills at rising prices, taker fee on each', () => {
@@ -141,16 +141,7 @@ describe('stops', () => {
   it('attaches TP/SL stops with /st-orders; with cancelStopsOnClose they go when the position closes', () => {
     const { engine, move } = setup();
     engine.setBehaviour({ cancelStopsOnClose: true });
-    engine.placeTpSlOrder(
-      order({
-        side: 'buy',
-        type: 'market',
-        size: 2,
-        triggerStopUpPrice: '110000',
-        triggerStopDownPrice: '95000',
-        stopPriceType: 'MP',
-      }),
-    );
+    engine.placeTpSlOrder(tpSlLong());
     const stops = () => [...engine.orders.values()].filter((o) => o.stop && o.status === 'open');
     expect(stops().map((o) => [o.stop, o.side, o.reduceOnly])).toEqual([
       ['up', 'sell', true],

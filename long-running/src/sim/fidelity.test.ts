@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SimEvent } from './engine.ts';
 import { SimError } from './errors.ts';
 import { Faults } from './faults.ts';
-import { order, setup } from './test-engine.ts';
+import { order, setup, tpSlLong } from './test-engine.ts';
 
 /**
  * Issue #11: where the simulator must be as harsh as KuCoin. Each test names the KuCoin source of the
@@ -92,23 +92,12 @@ describe('1. a stop that triggers and then fails', () => {
 
 describe('2. leftover reduce-only stops', () => {
   // KUCOIN.md §3.4: how /st-orders' TP/SL orders live on is UNCONFIRMED; the harsher reading is the default.
-  const openWithTpSl = (engine: ReturnType<typeof setup>['engine']) =>
-    engine.placeTpSlOrder(
-      order({
-        side: 'buy',
-        type: 'market',
-        size: 2,
-        triggerStopUpPrice: '110000',
-        triggerStopDownPrice: '95000',
-        stopPriceType: 'MP',
-      }),
-    );
   const openStops = (engine: ReturnType<typeof setup>['engine']) =>
     [...engine.orders.values()].filter((o) => o.stop && o.status === 'open');
 
   it('stay resting after the position closes and fire against the next position', () => {
     const { engine, move } = setup();
-    openWithTpSl(engine);
+    engine.placeTpSlOrder(tpSlLong());
     engine.placeOrder(order({ side: 'sell', type: 'market', size: 2, reduceOnly: true }));
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(0);
     expect(openStops(engine).map((o) => o.stop)).toEqual(['up', 'down']);
@@ -118,13 +107,7 @@ describe('2. leftover reduce-only stops', () => {
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(0);
     expect(openStops(engine).map((o) => o.stop)).toEqual(['up']);
   });
-
-  it('go with the position when cancelStopsOnClose is on', () => {
-    const { engine } = setup({ behaviour: { cancelStopsOnClose: true } });
-    openWithTpSl(engine);
-    engine.placeOrder(order({ side: 'sell', type: 'market', size: 2, reduceOnly: true }));
-    expect(openStops(engine)).toEqual([]);
-  });
+  // With cancelStopsOnClose they go with the position: engine.test.ts 'attaches TP/SL stops …'.
 });
 
 describe('10. clientOid after the order is done', () => {

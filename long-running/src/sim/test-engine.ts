@@ -64,3 +64,14 @@ export const order = (o: Record<string, unknown>) => ({
   leverage: 10,
   ...o,
 });
+
+/** /st-orders body: a 2-lot market long with a take-profit at 110 000 and a stop-loss at 95 000 (mark). */
+export const tpSlLong = () =>
+  order({
+    side: 'buy',
+    type: 'market',
+    size: 2,
+    triggerStopUpPrice: '110000',
+    triggerStopDownPrice: '95000',
+    stopPriceType: 'MP',
+  });
