@@ -171,36 +171,27 @@ for (const c of cases) {
   const [rsiPeriod, stochPeriod, kPeriod, dPeriod] = p.stochRsi;
   const r = run('RSI', close, { optInTimePeriod: rsiPeriod });
   const rsiSeries = r.result.outReal;
-  const st = talib.execute({
-    name: 'STOCH',
-    startIdx: 0,
-    endIdx: rsiSeries.length - 1,
-    high: rsiSeries,
-    low: rsiSeries,
-    close: rsiSeries,
-    optInFastK_Period: stochPeriod,
-    optInSlowK_Period: kPeriod,
-    optInSlowK_MAType: 0,
-    optInSlowD_Period: dPeriod,
-    optInSlowD_MAType: 0,
-  });
-  if (st.error) throw new Error(`STOCH: ${st.error}`);
+  const stoch = (slowD) => {
+    const out = talib.execute({
+      name: 'STOCH',
+      startIdx: 0,
+      endIdx: rsiSeries.length - 1,
+      high: rsiSeries,
+      low: rsiSeries,
+      close: rsiSeries,
+      optInFastK_Period: stochPeriod,
+      optInSlowK_Period: kPeriod,
+      optInSlowK_MAType: 0,
+      optInSlowD_Period: slowD,
+      optInSlowD_MAType: 0,
+    });
+    if (out.error) throw new Error(`STOCH: ${out.error}`);
+    return out;
+  };
+  const st = stoch(dPeriod);
   // TA-Lib starts %K only when %D exists; TradingView's %K starts dPeriod − 1 bars earlier. The same
   // STOCH with a 1-bar %D gives %K from its first bar.
-  const stK = talib.execute({
-    name: 'STOCH',
-    startIdx: 0,
-    endIdx: rsiSeries.length - 1,
-    high: rsiSeries,
-    low: rsiSeries,
-    close: rsiSeries,
-    optInFastK_Period: stochPeriod,
-    optInSlowK_Period: kPeriod,
-    optInSlowK_MAType: 0,
-    optInSlowD_Period: 1,
-    optInSlowD_MAType: 0,
-  });
-  if (stK.error) throw new Error(`STOCH: ${stK.error}`);
+  const stK = stoch(1);
   values.stochRsiKTradingView = aligned(
     { begIndex: r.begIndex + stK.begIndex, result: stK.result },
     'outSlowK',
