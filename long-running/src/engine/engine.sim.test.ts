@@ -5,7 +5,6 @@ import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/
 import {
   getPosition,
   getSignal,
-  insertSignalIdempotent,
   listOrders,
   listPositions,
   listRiskEvents,
@@ -23,6 +22,7 @@ import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { type RunningEngine, runEngine } from './runner.ts';
+import { postAlert } from './testing/post-alert.ts';
 
 const SOURCE = 'tv';
 const credential = {
@@ -79,40 +79,10 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   const accountId = () => running.engine.ctx.accountId;
 
   /** What intake does for an accepted alert: the row, then the stream entry (through the catalog). */
-  async function alert(
+  const alert = (
     input: Partial<SignalEntryInput> & { action: SignalEntryInput['action'] },
     source = SOURCE,
-  ) {
-    const signalId = randomUUID();
-    const now = Date.now();
-    const entry: SignalEntryInput = {
-      signalId,
-      source,
-      symbol: 'XBTUSDTM',
-      interval: '15',
-      alertTime: now,
-      receivedAt: now,
-      price: null,
-      size: null,
-      orderId: null,
-      indicators: {},
-      conditions: {},
-      route: 'tradingview',
-      ...input,
-    };
-    await insertSignalIdempotent(h.db, {
-      id: signalId,
-      idempotencyKey: `test:${signalId}`,
-      source,
-      status: 'received',
-      symbol: entry.symbol,
-      action: entry.action,
-      receivedAt: new Date(entry.receivedAt),
-      alertTime: entry.alertTime ? new Date(entry.alertTime) : null,
-    } as never);
-    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
-    return { signalId, entry };
-  }
+  ) => postAlert(h.db, bus, input, { source });
 
   const statusOf = async (id: string) => (await getSignal(h.db, id))?.status;
   const settled = (id: string) =>
@@ -366,37 +336,8 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     await h?.cleanup();
   });
 
-  async function alert(action: SignalEntryInput['action'], symbol = 'XBTUSDTM') {
-    const signalId = randomUUID();
-    const now = clock.now();
-    const entry: SignalEntryInput = {
-      signalId,
-      source: SOURCE,
-      symbol,
-      action,
-      interval: '15',
-      alertTime: now,
-      receivedAt: now,
-      price: null,
-      size: null,
-      orderId: null,
-      indicators: {},
-      conditions: {},
-      route: 'tradingview',
-    };
-    await insertSignalIdempotent(h.db, {
-      id: signalId,
-      idempotencyKey: `test:${signalId}`,
-      source: SOURCE,
-      status: 'received',
-      symbol,
-      action,
-      receivedAt: new Date(now),
-      alertTime: new Date(now),
-    } as never);
-    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
-    return signalId;
-  }
+  const alert = async (action: SignalEntryInput['action'], symbol = 'XBTUSDTM') =>
+    (await postAlert(h.db, bus, { action, symbol }, { source: SOURCE, now: clock.now() })).signalId;
   const settled = (id: string) =>
     waitFor(async () => {
       const s = (await getSignal(h.db, id))?.status;
@@ -453,7 +394,9 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
   it('kill switch: halts entries, cancels open entry orders, keeps stops, and flattens when asked', async () => {
     const accountId = running.engine.ctx.accountId;
     const open = await alert('buy', 'ETHUSDTM');
-    const openStatus = await settled(open).catch(async () => `stuck: ${JSON.stringify(await getSignal(h.db, open))}`);
+    const openStatus = await settled(open).catch(
+      async () => `stuck: ${JSON.stringify(await getSignal(h.db, open))}`,
+    );
     expect(openStatus).toBe('protected');
     // A resting entry order (far from the market) that the kill switch must cancel.
     const ticker = await kucoin.market.ticker('XBTUSDTM');

@@ -72,6 +72,15 @@ describe('enigma start: the printed curl opens a protected paper position', () =
     } finally {
       await kucoin.close();
     }
+    // Intake refuses a contract the exchange does not list (one source of truth with the engine).
+    const other = curl.replace('"symbol":"XBTUSDTM"', '"symbol":"XRPUSDTM"');
+    const refused = JSON.parse(
+      (await promisify(execFile)('bash', ['-c', other], { encoding: 'utf8' })).stdout,
+    ) as {
+      error: { code: string; details?: { known?: string[] } };
+    };
+    expect(refused.error.code).toBe('unknown_symbol');
+    expect(refused.error.details?.known?.sort()).toEqual([...sys.sim.engine.markets.keys()].sort());
   });
 
   it('keeps the paper position and its stop across a restart, with nothing to correct', {

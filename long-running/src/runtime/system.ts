@@ -226,6 +226,15 @@ export async function startSystem({
       },
     );
     stops.push(() => engine.close());
+    // One source of truth for tradable symbols: intake refuses what the exchange does not list.
+    const tradable = () => {
+      (deps.config as { knownSymbols?: readonly string[] }).knownSymbols =
+        engine.engine.ctx.contracts.symbols();
+    };
+    tradable();
+    const refreshTradable = setInterval(tradable, 60_000);
+    refreshTradable.unref();
+    stops.push(async () => clearInterval(refreshTradable));
     const banner = [
       `enigma is running at ${url}`,
       ...(dashboard ? [`  dashboard: ${url}/`] : []),
