@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { closedTrades, signals } from '@enigma/db/schema/index';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller } from '../../test/api-client.ts';
 import { nodeHarness } from '../../test/node-harness.ts';
 import { createUserWithPassword as createUser } from '../auth/users.ts';
 import { bootstrapEmbedded } from '../bootstrap.ts';
@@ -14,29 +15,7 @@ let adminToken: string;
 let viewerToken: string;
 let traderToken: string;
 
-async function call(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await h.app.request(path, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text, headers: res.headers };
-}
+const call = apiCaller(() => h.app);
 
 async function login(email: string, password: string): Promise<string> {
   const r = await call('POST', '/api/auth/login', { body: { email, password } });

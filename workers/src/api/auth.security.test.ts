@@ -2,6 +2,7 @@ import { updateUser } from '@enigma/db/repositories/users';
 import { apiKeys } from '@enigma/db/schema/index';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller } from '../../test/api-client.ts';
 import { nodeHarness } from '../../test/node-harness.ts';
 import { createUserWithPassword } from '../auth/users.ts';
 import { backoffSeconds } from './auth.ts';
@@ -11,29 +12,15 @@ import { backoffSeconds } from './auth.ts';
 let h: Awaited<ReturnType<typeof nodeHarness>>;
 let adminId: string;
 
-async function call(
+const request = apiCaller(() => h.app);
+/** From one fixed address unless `ip` is given (login limits are per address). */
+function call(
   method: string,
   path: string,
   opts: { token?: string; key?: string; body?: unknown; ip?: string } = {},
 ) {
-  const headers: Record<string, string> = { 'x-test-ip': opts.ip ?? '192.0.2.10' };
-  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-  if (opts.key) headers['x-api-key'] = opts.key;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await h.app.request(path, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, headers: res.headers };
+  const { ip, ...rest } = opts;
+  return request(method, path, { ...rest, headers: { 'x-test-ip': ip ?? '192.0.2.10' } });
 }
 
 async function login(email: string, password: string, ip = '192.0.2.10') {
