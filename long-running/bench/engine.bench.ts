@@ -37,6 +37,8 @@ import { type RunningSimulator, startSimulator } from '../src/sim/server.ts';
 
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
 const IN_ENGINE_RATES = [
+  // unloaded: one signal at a time, the floor of the decision path (no queue)
+  { rate: 2, seconds: 4 },
   { rate: 100, seconds: 3 },
   { rate: 1_000, seconds: 1 },
 ];
@@ -51,6 +53,14 @@ const credential = {
   keyVersion: '3' as const,
 };
 const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+/** Breakers off: alternating buy/sell reverses at a small loss every time, on purpose. */
+const LIMITS = {
+  maxConsecutiveLosses: 1000,
+  lossCooldownMinutes: 0,
+  maxDailyLoss: '100000000',
+  maxDrawdownPct: '100',
+  maxExchangeErrorPct: '100',
+};
 const FINAL = new Set(['protected', 'closed', 'ignored', 'risk_blocked', 'failed', 'stale', 'rejected']);
 
 /** Nearest-rank percentile. */
@@ -71,6 +81,20 @@ async function paced(rate: number, seconds: number, emit: (i: number) => void): 
     await new Promise((r) => setTimeout(r, 5));
   }
   return (performance.now() - start) / 1000;
+}
+
+/** How the signals ended, e.g. { protected: 290, risk_blocked: 10 }, with the reason codes of blocks. */
+async function outcomes(db: EnigmaDb, ids: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const id of ids) {
+    const row = await getSignal(db, id);
+    const key =
+      row?.status === 'risk_blocked' || row?.status === 'failed' || row?.status === 'ignored'
+        ? `${row.status}:${(row.reason ?? '').split(':')[0]}`
+        : (row?.status ?? 'missing');
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function settled(db: EnigmaDb, ids: string[]): Promise<number> {
@@ -111,6 +135,7 @@ const suite: BenchSuite = {
       const decisions: number[] = [];
       let record = false;
       await putSetting(h.db, strategyKey('bench'), strategy);
+      await putSetting(h.db, 'risk.limits', LIMITS);
       const running = await runEngine({
         db: h.db,
         bus,
@@ -180,16 +205,16 @@ const suite: BenchSuite = {
             seconds,
             (i) => void bus.append('signals:incoming', entries[i]!),
           );
-          const left = await settled(
-            h.db,
-            entries.map((e) => (e as { signalId: string }).signalId),
-          );
+          const ids = entries.map((e) => (e as { signalId: string }).signalId);
+          const left = await settled(h.db, ids);
+          const ended = await outcomes(h.db, ids);
           const busyS = (performance.now() - started) / 1000;
           loop.disable();
           record = false;
           const p50 = percentile(decisions, 50);
           const p99 = percentile(decisions, 99);
           const extra = {
+            outcomes: JSON.stringify(ended),
             signals: total,
             ordersOnTheWire: decisions.length,
             notSettledAfter60s: left,
@@ -230,7 +255,7 @@ const suite: BenchSuite = {
             },
           );
           progress(
-            `  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${extra.handledPerS}/s handled, loop p99 ${extra.eventLoopDelayP99Ms} ms (idle ${extra.eventLoopDelayIdleP99Ms})`,
+            `  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${extra.handledPerS}/s handled, loop p99 ${extra.eventLoopDelayP99Ms} ms (idle ${extra.eventLoopDelayIdleP99Ms}) ${extra.outcomes}`,
           );
         }
       } finally {
@@ -253,6 +278,7 @@ const suite: BenchSuite = {
         rateLimitPerMin: 10_000_000,
       });
       await putSetting(h.db, strategyKey('tradingview'), strategy);
+      await putSetting(h.db, 'risk.limits', LIMITS);
       const sentAt = new Map<string, number>();
       const accepted = new Map<string, number>();
       const running = await runEngine({
@@ -324,7 +350,12 @@ const suite: BenchSuite = {
         }
         const p50 = percentile(latencies, 50);
         const p99 = percentile(latencies, 99);
-        const extra = { alerts: sentAt.size, ordersAccepted: latencies.length, notSettledAfter60s: left };
+        const extra = {
+          alerts: sentAt.size,
+          ordersAccepted: latencies.length,
+          notSettledAfter60s: left,
+          outcomes: JSON.stringify(await outcomes(h.db, [...sentAt.keys()])),
+        };
         results.push(
           {
             name: `end to end: alert POST → order accepted by the simulator p50 @ ${E2E.rate} alerts/s`,
@@ -345,7 +376,9 @@ const suite: BenchSuite = {
             extra,
           },
         );
-        progress(`  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${latencies.length} orders)`);
+        progress(
+          `  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${latencies.length} orders) ${extra.outcomes}`,
+        );
       } finally {
         await new Promise((r) => server.close(() => r(undefined)));
         await running.close();
