@@ -500,3 +500,43 @@ describe('8. isolated margin added at another leverage', () => {
     expect(p.isolatedMargin.toString()).toBe(expected.toString());
   });
 });
+
+describe('11. stp: the user meets their own order', () => {
+  // KUCOIN.md §3.4: stp CN (cancel newest), CO (cancel oldest), CB (cancel both); without it the two
+  // orders trade with each other.
+  const meetOwn = (stp?: string) => {
+    const { engine } = setup();
+    const m = engine.market('XBTUSDTM');
+    const ask = { ...m.bestAsk()! }; // a copy: taking liquidity shrinks the level itself
+    const price = m.tickToPrice(ask.tick).toString();
+    const resting = engine.placeOrder(order({ side: 'sell', price, size: 1 })).orderId;
+    const taker = engine.placeOrder(
+      order({ side: 'buy', price, size: ask.size + 1, ...(stp ? { stp } : {}) }),
+    ).orderId;
+    return {
+      engine,
+      resting: engine.orders.get(resting)!,
+      taker: engine.orders.get(taker)!,
+      queue: ask.size,
+    };
+  };
+
+  it('without stp the orders trade with each other', () => {
+    const { resting, taker, engine } = meetOwn();
+    expect(resting).toMatchObject({ status: 'done', filledSize: 1 });
+    expect(taker).toMatchObject({ status: 'done', filledSize: taker.size });
+    expect(engine.fills.filter((f) => f.orderId === resting.id)).toMatchObject([{ liquidity: 'maker' }]);
+  });
+
+  it('CN cancels the incoming order, CO the resting one, CB both', () => {
+    const cn = meetOwn('CN');
+    expect(cn.taker).toMatchObject({ status: 'done', filledSize: cn.queue, canceledSize: 1 });
+    expect(cn.resting).toMatchObject({ status: 'open', filledSize: 0 });
+    const co = meetOwn('CO');
+    expect(co.resting).toMatchObject({ status: 'done', filledSize: 0, canceledSize: 1 });
+    expect(co.taker).toMatchObject({ status: 'open', filledSize: co.queue }); // the rest rests at its limit
+    const cb = meetOwn('CB');
+    expect(cb.resting).toMatchObject({ status: 'done', canceledSize: 1 });
+    expect(cb.taker).toMatchObject({ status: 'done', filledSize: cb.queue, canceledSize: 1 });
+  });
+});

@@ -272,11 +272,14 @@ export function activate(e: SimEngine, order: SimOrder, fromRequest: boolean): v
     if (order.size > reducible) order.canceledSize = order.size - reducible;
   }
   const limitTick = order.price ? m.priceToTick(order.price) : null;
+  // The best opposite price: the synthetic book's or one of the user's own resting orders'.
+  const own = restingOrders(e, order.symbol, order.side === 'buy' ? 'sell' : 'buy')[0];
+  const ownTick = own ? m.priceToTick(own.price!) : undefined;
   const crosses =
     limitTick === null ||
     (order.side === 'buy'
-      ? (m.bestAsk()?.tick ?? Infinity) <= limitTick
-      : (m.bestBid()?.tick ?? -Infinity) >= limitTick);
+      ? Math.min(m.bestAsk()?.tick ?? Infinity, ownTick ?? Infinity) <= limitTick
+      : Math.max(m.bestBid()?.tick ?? -Infinity, ownTick ?? -Infinity) >= limitTick);
   if (order.postOnly && crosses) {
     emitOrder(e, order, 'open', now);
     finish(e, order, 'canceled', now);
@@ -323,16 +326,54 @@ export function take(
   limitTick: number | null,
   now: number,
 ): void {
-  const levels = order.side === 'buy' ? m.asks : m.bids;
-  for (const level of [...levels]) {
-    const left = order.size - order.filledSize - order.canceledSize;
-    if (left <= 0 || order.status === 'done') break;
-    if (limitTick !== null && (order.side === 'buy' ? level.tick > limitTick : level.tick < limitTick)) break;
-    const lots = Math.min(level.size, left);
-    const price = m.tickToPrice(level.tick);
-    m.consume(order.side === 'buy' ? 'ask' : 'bid', level.tick, lots, now);
-    fillOrder(e, order, lots, price, 'taker', now);
+  const buy = order.side === 'buy';
+  const levels = buy ? m.asks : m.bids;
+  // The user's own resting orders on the other side meet the taker too, after the synthetic size at
+  // their price (it was displayed first); `stp` decides what happens then.
+  const own = restingOrders(e, order.symbol, buy ? 'sell' : 'buy');
+  const ownAt = new Map<number, SimOrder[]>();
+  for (const o of own) {
+    const t = Math.round(m.priceToTick(o.price!));
+    ownAt.set(t, [...(ownAt.get(t) ?? []), o]);
   }
+  const ticks = [...new Set([...levels.map((l) => l.tick), ...ownAt.keys()])].sort((a, b) =>
+    buy ? a - b : b - a,
+  );
+  for (const tick of ticks) {
+    if (order.status === 'done' || order.size - order.filledSize - order.canceledSize <= 0) break;
+    if (limitTick !== null && (buy ? tick > limitTick : tick < limitTick)) break;
+    const price = m.tickToPrice(tick);
+    const level = levels.find((l) => l.tick === tick);
+    if (level) {
+      const lots = Math.min(level.size, order.size - order.filledSize - order.canceledSize);
+      m.consume(buy ? 'ask' : 'bid', tick, lots, now);
+      fillOrder(e, order, lots, price, 'taker', now);
+    }
+    for (const mine of ownAt.get(tick) ?? []) if (!selfTrade(e, order, mine, price, now)) return;
+  }
+}
+
+/**
+ * The taker meets one of the user's own resting orders (KUCOIN.md §3.4 `stp`): CN cancels the taker, CO
+ * the resting order, CB both; without `stp` they trade with each other (two fills, both fees). Returns
+ * whether the taker goes on.
+ */
+function selfTrade(e: SimEngine, taker: SimOrder, maker: SimOrder, price: Decimal, now: number): boolean {
+  if (taker.status === 'done') return false;
+  if (taker.stp === 'CO' || taker.stp === 'CB') finish(e, maker, 'canceled', now);
+  if (taker.stp === 'CN' || taker.stp === 'CB') {
+    finish(e, taker, 'canceled', now);
+    return false;
+  }
+  if (taker.stp === 'CO') return true;
+  const lots = Math.min(
+    taker.size - taker.filledSize - taker.canceledSize,
+    maker.size - maker.filledSize - maker.canceledSize,
+  );
+  if (lots <= 0) return true;
+  fillOrder(e, maker, lots, price, 'maker', now);
+  fillOrder(e, taker, lots, price, 'taker', now);
+  return true;
 }
 
 /** Mark an order done (filled or cancelled) and push the final event. */
