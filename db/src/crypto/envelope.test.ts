@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fromBase64, randomSecret, timingSafeEqual, toHex } from './encoding.ts';
-import { DecryptionError, generateMasterKey, importMasterKey, openRecord, sealRecord } from './envelope.ts';
+import { fromBase64, fromUtf8, randomSecret, timingSafeEqual, toBase64Url, toHex } from './encoding.ts';
+import {
+  DecryptionError,
+  generateMasterKey,
+  importMasterKey,
+  openRecord,
+  sealRecord,
+  toMasterKey,
+} from './envelope.ts';
 
 describe('envelope encryption', () => {
   const ref = { table: 'exchange_credentials', id: '5b0c7f0e-0000-4000-8000-000000000001' };
@@ -104,5 +111,40 @@ describe('envelope encryption', () => {
     await expect(
       openRecord(mk, ref, { ...sealed, fields: { passphrase: sealed.fields.secret } }),
     ).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it('refuses a stored string of another format, and says which check failed', async () => {
+    const mk = await importMasterKey(generateMasterKey());
+    const sealed = await sealRecord(mk, ref, { secret: 'hunter2' });
+    for (const bad of [`v2.${sealed.fields.secret.slice(3)}`, 'v1.', 'garbage']) {
+      const error = await openRecord(mk, ref, { ...sealed, fields: { secret: bad } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DecryptionError);
+      expect(error).toMatchObject({ name: 'DecryptionError', message: 'unknown ciphertext format' });
+    }
+    const body = sealed.fields.secret.slice(3);
+    const flipped = `v1.${body.startsWith('A') ? `B${body.slice(1)}` : `A${body.slice(1)}`}`;
+    await expect(openRecord(mk, ref, { ...sealed, fields: { secret: flipped } })).rejects.toThrow(
+      'ciphertext failed authentication',
+    );
+  });
+
+  it('takes the master key as base64 (surrounding whitespace ignored) or already imported', async () => {
+    const b64 = generateMasterKey();
+    const mk = await importMasterKey(b64);
+    expect((await importMasterKey(`  ${b64}\n`)).id).toBe(mk.id);
+    expect((await toMasterKey(b64)).id).toBe(mk.id);
+    expect(await toMasterKey(mk)).toBe(mk);
+    const sealed = await sealRecord(await toMasterKey(`${b64}\n`), ref, { secret: 's' });
+    expect(await openRecord(mk, ref, sealed)).toEqual({ secret: 's' });
+  });
+
+  it('encodes base64url without padding and refuses invalid UTF-8', () => {
+    expect(toBase64Url(Uint8Array.of(0xfb, 0xff))).toBe('-_8');
+    expect(toBase64Url(Uint8Array.of(0xff))).toBe('_w');
+    expect(toBase64Url(Uint8Array.of(1, 2, 3))).toBe('AQID');
+    expect(() => fromUtf8(Uint8Array.of(0xc3, 0x28))).toThrow();
+    expect(fromUtf8(Uint8Array.of(0xc3, 0xa9))).toBe('é');
   });
 });
