@@ -11,7 +11,7 @@ const RANK: Record<AuthContext['role'], number> = { viewer: 0, trader: 1, admin:
 
 /**
  * Require a caller with at least `minRole`: a Bearer access token (dashboard) or an API key
- * (`x-api-key`, or `Authorization: Bearer ek_...`) for scripts.
+ * (`x-api-key`, or `Authorization: Bearer enk_...`) for scripts; a key acts for its user.
  *
  * @example app.get('/api/signals', requireRole('viewer'), handler)
  */
