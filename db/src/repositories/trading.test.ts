@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestHandle } from '../testing/drivers.ts';
+import { claimCommand, finishCommand, getCommand, insertCommand } from './commands.ts';
+import {
+  acquireLease,
+  ensureAccount,
+  FencedError,
+  getPosition,
+  insertFill,
+  insertOrderIntent,
+  releaseLease,
+  savePosition,
+  withFence,
+} from './trading.ts';
+
+describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
+  let h: TestHandle;
+  let accountId: string;
+  beforeAll(async () => {
+    h = await openTestDatabase(kind);
+    accountId = await ensureAccount(h.db, 'default', 'paper');
+  });
+  afterAll(() => h?.cleanup());
+
+  it('creates the account once', async () => {
+    expect(await ensureAccount(h.db, 'default', 'paper')).toBe(accountId);
+  });
+
+  it('gives the lease to one holder; another takes over only after it expires, with a new fence', async () => {
+    const t0 = new Date('2026-12-01T00:00:00Z');
+    const a = await acquireLease(h.db, 'engine:x', 'a', 10_000, t0);
+    expect(a).toMatchObject({ holder: 'a', fence: 1 });
+    // renewal by the holder keeps the fence
+    expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 3_000))).toMatchObject({
+      fence: 1,
+    });
+    // another process waits while the lease runs
+    expect(await acquireLease(h.db, 'engine:x', 'b', 10_000, new Date(t0.getTime() + 12_000))).toBeNull();
+    // expired (13 s after the last renewal at +3 s): taken over, fence incremented
+    const b = await acquireLease(h.db, 'engine:x', 'b', 10_000, new Date(t0.getTime() + 13_001));
+    expect(b).toMatchObject({ holder: 'b', fence: 2 });
+    // the old holder cannot renew, and its fenced writes are refused
+    expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 14_000))).toBeNull();
+    await expect(
+      withFence(h.db, { name: 'engine:x', fence: 1 }, async () => 'written'),
+    ).rejects.toBeInstanceOf(FencedError);
+    expect(await withFence(h.db, { name: 'engine:x', fence: 2 }, async () => 'written')).toBe('written');
+    // releasing hands it over at once (a new fence again)
+    await releaseLease(h.db, 'engine:x', 'b', 2);
+    expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 14_500))).toMatchObject({
+      fence: 3,
+    });
+  });
+
+  it('commits an order intent once per clientOid and returns the existing row on a repeat', async () => {
+    const row = {
+      accountId,
+      clientOid: 'o0123abc',
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      type: 'market',
+      size: 2,
+      purpose: 'entry' as const,
+    };
+    const first = await insertOrderIntent(h.db, row);
+    expect(first).toMatchObject({ created: true, order: { status: 'intent', clientOid: 'o0123abc' } });
+    const again = await insertOrderIntent(h.db, { ...row, size: 5 });
+    expect(again.created).toBe(false);
+    expect(again.order).toMatchObject({ id: first.order.id, size: 2 });
+    await expect(
+      insertOrderIntent(h.db, { ...row, clientOid: 'bad-status', purpose: 'yolo' as never }),
+    ).rejects.toThrow();
+  });
+
+  it('records a fill once per trade id', async () => {
+    const fill = {
+      accountId,
+      tradeId: 't-1',
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      price: '65000.1',
+      size: 2,
+      fee: '0.078',
+      filledAt: new Date(),
+    };
+    expect(await insertFill(h.db, fill)).toBe(true);
+    expect(await insertFill(h.db, fill)).toBe(false);
+  });
+
+  it('saves a position read back whole, one row per account and symbol', async () => {
+    const saved = await savePosition(h.db, {
+      accountId,
+      symbol: 'XBTUSDTM',
+      qty: 2,
+      avgEntryPrice: '65000.1',
+      fees: '0.078',
+    });
+    const again = await savePosition(h.db, { ...saved, qty: 3 });
+    expect(again.id).toBe(saved.id);
+    expect(await getPosition(h.db, accountId, 'XBTUSDTM')).toMatchObject({
+      qty: 3,
+      avgEntryPrice: '65000.1',
+      fees: '0.078',
+    });
+  });
+
+  it('stores a command once per issuer and key and tells a conflicting reuse apart', async () => {
+    const base = {
+      issuedBy: 'user:1',
+      idempotencyKey: 'k1',
+      type: 'cancel_all',
+      command: { type: 'cancel_all' },
+      fingerprint: 'f1',
+    };
+    const first = await insertCommand(h.db, { ...base, id: '6f1c1d1e-3a8b-4f63-9a3e-0c1f2b3a4d5e' });
+    expect(first).toMatchObject({ created: true, conflict: false });
+    const replay = await insertCommand(h.db, { ...base, id: '7f1c1d1e-3a8b-4f63-9a3e-0c1f2b3a4d5e' });
+    expect(replay).toMatchObject({ created: false, conflict: false, command: { id: first.command.id } });
+    const other = await insertCommand(h.db, {
+      ...base,
+      id: '8f1c1d1e-3a8b-4f63-9a3e-0c1f2b3a4d5e',
+      fingerprint: 'f2',
+    });
+    expect(other.conflict).toBe(true);
+    expect(await claimCommand(h.db, first.command.id)).toBe(true);
+    expect(await claimCommand(h.db, first.command.id)).toBe(false);
+    await finishCommand(h.db, first.command.id, 'done', null, { cancelled: 0 });
+    expect(await getCommand(h.db, first.command.id)).toMatchObject({
+      status: 'done',
+      result: { cancelled: 0 },
+    });
+  });
+});
