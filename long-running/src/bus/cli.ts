@@ -1,7 +1,7 @@
 import { type Bus, BusError, dlqStreamOf } from '@enigma/core/bus/index';
-import pino from 'pino';
 import type { CliCommand } from '../cli/command.ts';
 import { loadEnv } from '../env.ts';
+import { createLogger } from '../runtime/logger.ts';
 import { createRedisBus } from './redis.ts';
 
 const USAGE = [
@@ -111,7 +111,7 @@ export const busCommand: CliCommand = {
     const bus = createRedisBus({
       url: env.REDIS_URL,
       keyPrefix: prefix,
-      logger: pino({ level: env.LOG_LEVEL }),
+      logger: createLogger({ level: env.LOG_LEVEL, name: 'bus', pretty: false }),
     });
     try {
       return await runBusCommand(bus, positionals, values, (line) => console.log(line));

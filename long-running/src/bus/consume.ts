@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bus, type BusPayload, type StreamEntry, typedStream } from '@enigma/core/bus/index';
-import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ZodType } from 'zod';
+import { createLogger, type Logger } from '../runtime/logger.ts';
 import { busMetrics } from './metrics.ts';
 
 export interface ConsumeOptions<T> {
@@ -52,7 +52,11 @@ export async function consume<T = BusPayload>(bus: Bus, options: ConsumeOptions<
   const reclaimEveryMs = options.reclaimEveryMs ?? Math.min(reclaimIdleMs, 5_000);
   const count = options.count ?? 10;
   const blockMs = options.blockMs ?? 1_000;
-  const log = (options.logger ?? pino({ name: 'bus' })).child({ stream, group, consumer });
+  const log = (options.logger ?? createLogger({ name: 'bus', pretty: false })).child({
+    stream,
+    group,
+    consumer,
+  });
   const metrics = busMetrics(options.registry);
   const labels = { stream, group };
   const lastError = new Map<string, string>();

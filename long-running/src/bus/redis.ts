@@ -16,7 +16,7 @@ import {
   type Unsubscribe,
 } from '@enigma/core/bus/index';
 import { Redis, type RedisOptions } from 'ioredis';
-import pino, { type Logger } from 'pino';
+import { createLogger, type Logger } from '../runtime/logger.ts';
 import { DEAD_LETTER_SCRIPT, RECLAIM_SCRIPT, REDRIVE_SCRIPT } from './redis-scripts.ts';
 
 export interface RedisBusOptions {
@@ -39,7 +39,7 @@ type RawEntry = [id: string, fields: string[] | null];
  * consumer so they never stall other commands.
  */
 export function createRedisBus(options: RedisBusOptions = {}): Bus {
-  const logger = options.logger ?? pino({ name: 'bus' });
+  const logger = options.logger ?? createLogger({ name: 'bus', pretty: false });
   const prefix = options.keyPrefix ?? '';
   const url = options.url ?? 'redis://127.0.0.1:6379';
   let closed = false;
