@@ -132,10 +132,14 @@ const CSV_COLUMNS = [
   'signalId',
 ] as const;
 
-/** Quote a CSV cell; cells that a spreadsheet would run as a formula are prefixed with '. */
-function csvCell(v: unknown): string {
+/**
+ * Quote a CSV cell; cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR)
+ * are prefixed with ', unless the whole cell is a plain number (`-12.5`): `-2+3+cmd|' /C calc'!A0`
+ * starts like a negative number and is still defused.
+ */
+export function csvCell(v: unknown): string {
   let s = v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
