@@ -58,6 +58,22 @@ export const MODULES: Record<string, Record<string, string[]>> = {
   },
 };
 
+/**
+ * Where a package's mutated files are imported by most of its suite (db's encoding helpers), vitest's
+ * "related" selection is the whole suite; these packages run only the tests written for the modules.
+ * A mutant killed only by some other test file counts as survived here: the score is a lower bound.
+ */
+export const TESTS: Record<string, string[]> = {
+  db: ['src/crypto/**/*.test.ts', 'src/repositories/audit.test.ts'],
+  workers: ['src/security/**/*.test.ts'],
+  'long-running': [
+    'src/sim/engine.test.ts',
+    'src/sim/fidelity.test.ts',
+    'src/sim/margin*.test.ts',
+    'src/collector/symbol-candles.test.ts',
+  ],
+};
+
 interface Mutant {
   status: string;
 }
@@ -91,13 +107,22 @@ function runPackage(pkg: string, moduleNames: string[], force: boolean): void {
   const cwd = join(repo, pkg);
   const out = join(repo, 'reports', 'mutation');
   mkdirSync(join(out, pkg), { recursive: true });
+  // Instrumented code with per-test coverage runs several times slower than the plain suite: the same
+  // vitest config with longer test timeouts (root stays the sandbox, the config only adds time).
+  const vitestConfig = join(out, `${pkg}.vitest.config.mjs`);
+  writeFileSync(
+    vitestConfig,
+    `import base from ${JSON.stringify(join(cwd, 'vitest.config.ts'))};\n` +
+      `const include = ${JSON.stringify(TESTS[pkg] ?? null)} ?? base.test.include;\n` +
+      'export default { ...base, test: { ...base.test, include, testTimeout: 180_000, hookTimeout: 180_000 } };\n',
+  );
   const config = {
     $schema: relative(cwd, join(repo, 'node_modules/@stryker-mutator/core/schema/stryker-schema.json')),
     packageManager: 'pnpm',
     testRunner: 'vitest',
     // pnpm keeps Stryker in its store, where it cannot discover the runner by itself
     plugins: [join(repo, 'node_modules/@stryker-mutator/vitest-runner/dist/src/index.js')],
-    vitest: { configFile: 'vitest.config.ts', related: true },
+    vitest: { configFile: vitestConfig, related: true },
     coverageAnalysis: 'perTest',
     mutate: chosen.flatMap((m) => modules[m]!),
     reporters: ['clear-text', 'progress', 'html', 'json'],
@@ -108,6 +133,7 @@ function runPackage(pkg: string, moduleNames: string[], force: boolean): void {
     force,
     concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
     timeoutMS: 20_000,
+    dryRunTimeoutMinutes: 30,
     tempDirName: '.stryker-tmp',
     cleanTempDir: true,
     thresholds: { high: 90, low: 80, break: null },
