@@ -35,6 +35,13 @@ function specOf(ctx: EngineContext, symbol: string): ContractSpec {
  * and its funding from the exchange's funding history (not estimated).
  */
 export class Ledger {
+  /**
+   * Trade ids this process has seen recorded (inserted, or already there). Every sync fetches the last
+   * minute of fills again; without this each of them cost a transaction per sync. The database's unique
+   * key stays the guard: a restarted process starts empty and re-checks once.
+   */
+  private readonly recorded = new Set<string>();
+
   constructor(private readonly ctx: EngineContext) {}
 
   /** Fetch the exchange's fills for `symbol` since the newest one we have (with overlap) and apply the new ones. */
@@ -56,7 +63,7 @@ export class Ledger {
   async applyFills(symbol: string, list: readonly Fill[]): Promise<number> {
     const { ctx } = this;
     const sorted = [...list]
-      .filter((f) => f.symbol === symbol && f.size > 0)
+      .filter((f) => f.symbol === symbol && f.size > 0 && !this.recorded.has(f.tradeId))
       .sort((a, b) => a.time - b.time || a.tradeId.localeCompare(b.tradeId));
     if (sorted.length === 0) return 0;
     const owners = await ordersWithExchangeIds(ctx.db, ctx.accountId, [
@@ -96,6 +103,8 @@ export class Ledger {
         }
         return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null);
       });
+      if (this.recorded.size > 200_000) this.recorded.clear();
+      this.recorded.add(fill.tradeId);
       if (closed) await this.finishRoundTrip(symbol, closed);
     }
     if (applied > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });
