@@ -29,6 +29,7 @@ async function call(
   } catch {
     json = undefined;
   }
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
   return { status: res.status, json: json as never as Record<string, any>, text };
 }
 
