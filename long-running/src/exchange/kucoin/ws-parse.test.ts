@@ -95,6 +95,30 @@ describe('KuCoin WS payload table', () => {
     expect(parseOrderChange(data).orderId).toBe('247899236673269761');
   });
 
+  it('gives no Position for a mark-price update, which carries only part of the fields', () => {
+    // KuCoin's reduced `position.change` for a mark move (changeReason markPriceChange): no currentQty.
+    const reduced = {
+      symbol: 'XBTUSDTM',
+      changeReason: 'markPriceChange',
+      markPrice: '91700.1',
+      markValue: '91.7001',
+      unrealisedPnl: '0.0056',
+      unrealisedPnlPcnt: '0.0001',
+      unrealisedRoePcnt: '0.0003',
+      maintMargin: '0.45',
+      riskRate: '0.01',
+      realLeverage: '3.0',
+      liquidationPrice: '61000',
+      bankruptPrice: '60700',
+      settleCurrency: 'USDT',
+      currentTimestamp: 1731916996764,
+    };
+    const parsed = parsePositionChange(reduced);
+    expect(parsed.position).toBeNull();
+    expect(parsed).toMatchObject({ symbol: 'XBTUSDTM', changeReason: 'markPriceChange' });
+    expect(parsePositionChange(frame('ws_private_position').data).partial).toBeNull();
+  });
+
   it('keeps the candle order from the docs: close is index 2, high 3, low 4', () => {
     const c = parseWsCandle({ symbol: 'X', candles: ['60', '1', '2', '3', '0.5', '7', '8'], time: 1 });
     expect(plain(c)).toMatchObject({

@@ -168,10 +168,20 @@ export function parseStopOrderEvent(raw: unknown) {
   };
 }
 
-/** `/contract/position` subject `position.change`: a full Position when the frame carries one. */
+/**
+ * `/contract/position` subject `position.change`: a full Position when the frame carries one. KuCoin's
+ * mark-price updates (`changeReason: markPriceChange`) carry a reduced field set (mark, PnL, margin, no
+ * quantity): those give `position: null` and the fields they do carry in `partial`.
+ */
 export function parsePositionChange(raw: unknown) {
   const p = check(w.positionChange, raw, 'position change');
-  return { symbol: p.symbol, changeReason: p.changeReason ?? null, position: parsePosition(raw) };
+  const full = typeof (raw as { currentQty?: unknown }).currentQty === 'number';
+  return {
+    symbol: p.symbol,
+    changeReason: p.changeReason ?? null,
+    position: full ? parsePosition(raw) : null,
+    partial: full ? null : p,
+  };
 }
 
 /** `/contract/position` subject `position.settlement` (funding settled on the position). */
