@@ -128,7 +128,10 @@ export const stopOrderEvent = z.object({
   error: z.string().optional(),
 });
 
-export const positionChange = position.partial().extend({ symbol: z.string() });
+/** Full frames carry the REST Position's fields; mark-price frames a reduced set (any `changeReason`, e.g. markPriceChange). */
+export const positionChange = position
+  .partial()
+  .extend({ symbol: z.string(), changeReason: z.string().max(64).optional() });
 
 export const positionSettlement = z.object({
   fundingTime: epoch,
