@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry, register as globalRegistry } from 'prom-client';
+import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from 'prom-client';
 
 /** Prometheus metrics of the engine. */
 export function engineMetrics(registry?: Registry) {
