@@ -259,6 +259,8 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
         priceType: 'MP',
       },
     });
+    // The simulator matches on its next step (KuCoin accepts before it matches): wait for the position.
+    await waitFor(async () => ((await exchangeQty('ETHUSDTM')) === 2 ? true : undefined), 10_000);
     const report = await running.engine.reconcile();
     // Learned from the fill push (then the fills) or from the position list: adopted either way.
     expect(report.orphanStopsCancelled).toBe(1);
