@@ -102,6 +102,16 @@ export const DEFAULT_RISK_LIMITS: RiskLimits = Object.freeze({
   riskPerTradePct: '1',
 }) as RiskLimits;
 
+/** The circuit breakers the engine keeps (persisted in `circuit_breakers`, reset by an admin through the API). */
+export const BREAKER_NAMES = [
+  'daily_loss',
+  'drawdown',
+  'consecutive_losses',
+  'exchange_errors',
+  'stale_data',
+] as const;
+export type BreakerName = (typeof BREAKER_NAMES)[number];
+
 export class RiskLimitsError extends Error {
   override readonly name = 'RiskLimitsError';
 }

@@ -1,4 +1,4 @@
-import type { RiskLimits } from '@enigma/core/risk/limits';
+import type { BreakerName, RiskLimits } from '@enigma/core/risk/limits';
 import {
   type CircuitBreaker,
   insertRiskEvent,
@@ -9,14 +9,6 @@ import {
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 
-export const BREAKERS = [
-  'daily_loss',
-  'drawdown',
-  'consecutive_losses',
-  'exchange_errors',
-  'stale_data',
-] as const;
-export type BreakerName = (typeof BREAKERS)[number];
 type State = 'active' | 'reduce_only' | 'halted';
 const RANK: Record<State, number> = { active: 0, reduce_only: 1, halted: 2 };
 

@@ -6,17 +6,14 @@
  * reduce-only stop. Part 2: the simulator's faults against a live engine.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import {
   type EnigmaDb,
   ensureAccount,
   fillsOfAccount,
   getSignal,
-  insertSignalIdempotent,
   listOrders,
   listPositions,
   putSetting,
@@ -35,6 +32,7 @@ import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { CRASH_POINTS, type CrashPoint } from './context.ts';
 import { type RunningEngine, runEngine } from './runner.ts';
 import type { CrashChildConfig } from './testing/crash-child.ts';
+import { postAlert as postAlertWith } from './testing/post-alert.ts';
 
 const SOURCE = 'tv';
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM'];
@@ -109,38 +107,9 @@ function mulberry32(seed: number) {
   };
 }
 
-/** What intake does for an accepted alert: the row, then the stream entry (through the catalog). */
-async function postAlert(db: EnigmaDb, bus: Bus, action: Action, symbol: string): Promise<string> {
-  const signalId = randomUUID();
-  const now = Date.now();
-  const entry: SignalEntryInput = {
-    signalId,
-    source: SOURCE,
-    symbol,
-    interval: '15',
-    alertTime: now,
-    receivedAt: now,
-    price: null,
-    size: null,
-    orderId: null,
-    indicators: {},
-    conditions: {},
-    route: 'tradingview',
-    action,
-  };
-  await insertSignalIdempotent(db, {
-    id: signalId,
-    idempotencyKey: `test:${signalId}`,
-    source: SOURCE,
-    status: 'received',
-    symbol,
-    action,
-    receivedAt: new Date(now),
-    alertTime: new Date(now),
-  } as never);
-  await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
-  return signalId;
-}
+/** What intake does for an accepted alert (the shared test helper), returning the signal id. */
+const postAlert = async (db: EnigmaDb, bus: Bus, action: Action, symbol: string): Promise<string> =>
+  (await postAlertWith(db, bus, { action, symbol }, { source: SOURCE })).signalId;
 
 const isFinal = async (db: EnigmaDb, id: string) => FINAL.includes((await getSignal(db, id))?.status ?? '');
 

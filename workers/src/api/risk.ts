@@ -1,5 +1,10 @@
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
-import { DEFAULT_RISK_LIMITS, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
+import {
+  BREAKER_NAMES,
+  DEFAULT_RISK_LIMITS,
+  resolveRiskLimits,
+  riskLimitsSchema,
+} from '@enigma/core/risk/limits';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { appendAudit } from '@enigma/db/repositories/audit';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
@@ -15,14 +20,6 @@ import { bearerSecurity, errorResponses } from './openapi.ts';
 /** Settings keys the risk endpoints own (the engine reads the same rows). */
 export const RISK_LIMITS_KEY = 'risk.limits';
 export const KILL_SWITCH_KEY = 'risk.kill_switch';
-const BREAKER_NAMES = [
-  'daily_loss',
-  'drawdown',
-  'consecutive_losses',
-  'exchange_errors',
-  'stale_data',
-] as const;
-
 /** The one risk-limits schema (core/src/risk/limits.ts): units in its descriptions, absent = default. */
 const RiskLimits = riskLimitsSchema;
 const EffectiveLimits = z.record(z.string(), z.unknown()).openapi('EffectiveRiskLimits');
