@@ -14,8 +14,10 @@ import {
   advanceSignal,
   type EnigmaDb,
   ensureAccount,
+  getIntentBySignal,
   getSetting,
   insertRiskEvent,
+  listPositions,
   putSetting,
   releaseLease,
   signalsInProgress,
@@ -435,7 +437,6 @@ export class Engine {
       this.reconcileRequested = false;
       await this.reconcile();
     }
-    const { listPositions } = await import('@enigma/db');
     const open = await listPositions(ctx.db, ctx.accountId, true);
     let unprotected = 0;
     let stale = false;
@@ -465,7 +466,6 @@ export class Engine {
     signalId: string | null,
   ): Promise<{ activateR: string; distanceR: string } | null> {
     if (!signalId) return null;
-    const { getIntentBySignal } = await import('@enigma/db');
     const intent = await getIntentBySignal(this.ctx.db, signalId);
     const t = (intent?.params as { trailing?: { activateR: string; distanceR: string } | null } | undefined)
       ?.trailing;
