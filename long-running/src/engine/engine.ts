@@ -11,7 +11,6 @@ import {
 } from '@enigma/core/streams/catalog';
 import {
   acquireLease,
-  advanceSignal,
   type EnigmaDb,
   ensureAccount,
   getIntentBySignal,
@@ -236,8 +235,8 @@ export class Engine {
         () => '__commands__',
         (e) => this.commands.handle(e.payload),
       ),
-      this.every(tuning(this).protectEveryMs, () => this.watchdog()),
-      this.every(tuning(this).reconcileEveryMs, () => this.reconcile()),
+      this.every(this.ctx.tuning.protectEveryMs, () => this.watchdog()),
+      this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile()),
       this.every(1_000, () => this.refreshSettings()),
       this.every(600_000, async () => {
         const list = await this.contracts.load();
@@ -598,13 +597,4 @@ export class Engine {
       .publish(`events:${topic}`, event)
       .catch((error) => this.ctx.log.debug({ err: error }, 'event publish failed'));
   }
-}
-
-function tuning(engine: Engine): EngineTuning {
-  return engine.ctx.tuning;
-}
-
-/** Mark a signal failed from outside the handler (e.g. its entry was dead-lettered). */
-export async function failSignal(db: EnigmaDb, signalId: string, reason: string): Promise<void> {
-  await advanceSignal(db, signalId, { status: 'failed', reason }, ['received', 'scored', 'ordered']);
 }

@@ -1,5 +1,4 @@
 import { applyReport, type OrderState, transition } from '@enigma/core/engine/order-state';
-import { toMoney } from '@enigma/core/money';
 import {
   getOrderByClientOid,
   insertOrderIntent,
@@ -328,5 +327,3 @@ function isOrderAbsent(error: unknown): boolean {
         (error.code === '100001' && /orderNotExist/i.test(error.exchangeMessage))))
   );
 }
-
-export const priceOf = (s: string | null) => (s === null ? null : toMoney(s));

@@ -2,7 +2,6 @@ import { applyFill } from '@enigma/core/contract/math';
 import type { ContractSpec } from '@enigma/core/contract/specs';
 import { Money, toMoney } from '@enigma/core/money';
 import {
-  fillsOfAccount,
   getPosition,
   insertClosedTrade,
   insertFill,
@@ -146,7 +145,6 @@ export class Ledger {
         openedAt: pos!.openedAt ?? fillAt,
         closedAt: fillAt,
         exitReason: null,
-        realisedBeforeLastFill: dec(pos!.realisedPnl),
         closedLotsBefore: pos!.maxQty - Math.abs(qty),
         lastClosedLots: out.closedLots,
       };
@@ -266,11 +264,6 @@ export class Ledger {
     }
     return total;
   }
-
-  /** Our fills on `symbol`, for tests and reconciliation. */
-  fills(symbol?: string) {
-    return fillsOfAccount(this.ctx.db, this.ctx.accountId, symbol);
-  }
 }
 
 interface ClosedRoundTrip {
@@ -286,7 +279,6 @@ interface ClosedRoundTrip {
   openedAt: Date;
   closedAt: Date;
   exitReason: string | null;
-  realisedBeforeLastFill: Decimal;
   closedLotsBefore: number;
   lastClosedLots: number;
 }

@@ -30,11 +30,6 @@ export class RiskInputs {
     return this.account;
   }
 
-  /** Forget the cached balance (after a fill). */
-  invalidate(): void {
-    this.account = null;
-  }
-
   /** The risk context for an order on `symbol`; `qtyOverride` replaces positions' quantities (a plan's later legs). */
   async context(
     symbol: string,

@@ -547,9 +547,4 @@ export class SignalHandler {
     }
     return this.sources.windows.get(source) ?? 60;
   }
-
-  /** Forget cached strategies (after an API change). */
-  invalidateStrategies(): void {
-    this.strategies.clear();
-  }
 }

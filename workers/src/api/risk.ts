@@ -1,10 +1,5 @@
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
-import {
-  BREAKER_NAMES,
-  DEFAULT_RISK_LIMITS,
-  resolveRiskLimits,
-  riskLimitsSchema,
-} from '@enigma/core/risk/limits';
+import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { appendAudit } from '@enigma/db/repositories/audit';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
@@ -328,5 +323,3 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     return c.json(strategy, 200);
   });
 }
-
-export { DEFAULT_RISK_LIMITS };
