@@ -5,12 +5,13 @@
  *   npx -y pnpm@10 mutation core               # one package
  *   npx -y pnpm@10 mutation core "contract maths" "indicator cores"   # some modules of one package
  *
- * Each package is run from its own folder (its vitest config, its tests; Stryker's sandbox is
- * `<package>/.stryker-tmp`, git-ignored). Reports: `reports/mutation/<package>/index.html` and
- * `mutation.json`. Incremental mode: `reports/mutation/<package>.incremental.json` (git-ignored) keeps the
- * outcome of every mutant with the tests that covered it, so a rerun after a small change only retests
- * the mutants in changed code or covered by changed tests. `--force` ignores it. Not part of `.ci/run`
- * (far too slow for two cores). Prints the mutation score per module at the end.
+ * Each module is its own Stryker run, from its package's folder (its vitest config, its tests; Stryker's
+ * sandbox is `<package>/.stryker-tmp`, git-ignored), with one test-runner process unless
+ * STRYKER_CONCURRENCY says otherwise. Reports: `reports/mutation/<package>/<module>/index.html` and
+ * `mutation.json`. Incremental mode: `reports/mutation/<package>/<module>/incremental.json` (git-ignored)
+ * keeps the outcome of every mutant with the tests that covered it, so a rerun after a small change only
+ * retests the mutants in changed code or covered by changed tests. `--force` ignores it. Not part of
+ * `.ci/run` (far too slow for two cores). Prints the mutation score per module at the end.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,12 @@ export const MODULES: Record<string, Record<string, string[]>> = {
       'src/indicators/ring-window.ts',
       'src/indicators/sliding-min.ts',
     ],
-    'engine state machine & risk checks': ['src/engine/order-state.ts', 'src/risk/checks.ts'],
+    'engine state machine & risk checks': [
+      'src/engine/order-state.ts',
+      'src/engine/sizing.ts',
+      'src/risk/checks.ts',
+      'src/risk/limits.ts',
+    ],
   },
   db: {
     'envelope encryption': ['src/crypto/envelope.ts', 'src/crypto/encoding.ts'],
@@ -94,22 +100,31 @@ export function score(mutants: Mutant[]): { score: number; killed: number; survi
   };
 }
 
-function matches(file: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.replaceAll('.', '\\.').replaceAll('**', '.*').replaceAll('*', '[^/]*')}$`);
-  return re.test(file);
+/** A module's folder name under reports/mutation/<package>/: `webhook intake & idempotency` → `webhook-intake-idempotency`. */
+export function slug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
+/** Each module is its own Stryker run: its own report, its own incremental file, its own related tests. */
 function runPackage(pkg: string, moduleNames: string[], force: boolean): void {
   const modules = MODULES[pkg]!;
   const chosen = moduleNames.length > 0 ? moduleNames : Object.keys(modules);
   for (const m of chosen)
     if (!modules[m]) throw new Error(`${pkg} has no module "${m}": ${Object.keys(modules).join(', ')}`);
+  for (const m of chosen) runModule(pkg, m, force);
+  for (const m of chosen) summarise(pkg, m);
+}
+
+function runModule(pkg: string, name: string, force: boolean): void {
   const cwd = join(repo, pkg);
-  const out = join(repo, 'reports', 'mutation');
-  mkdirSync(join(out, pkg), { recursive: true });
+  const out = join(repo, 'reports', 'mutation', pkg, slug(name));
+  mkdirSync(out, { recursive: true });
   // Instrumented code with per-test coverage runs several times slower than the plain suite: the same
   // vitest config with longer test timeouts (root stays the sandbox, the config only adds time).
-  const vitestConfig = join(out, `${pkg}.vitest.config.mjs`);
+  const vitestConfig = join(out, 'vitest.config.mjs');
   writeFileSync(
     vitestConfig,
     `import base from ${JSON.stringify(join(cwd, 'vitest.config.ts'))};\n` +
@@ -124,43 +139,36 @@ function runPackage(pkg: string, moduleNames: string[], force: boolean): void {
     plugins: [join(repo, 'node_modules/@stryker-mutator/vitest-runner/dist/src/index.js')],
     vitest: { configFile: vitestConfig, related: true },
     coverageAnalysis: 'perTest',
-    mutate: chosen.flatMap((m) => modules[m]!),
+    mutate: MODULES[pkg]![name]!,
     reporters: ['clear-text', 'progress', 'html', 'json'],
-    htmlReporter: { fileName: relative(cwd, join(out, pkg, 'index.html')) },
-    jsonReporter: { fileName: relative(cwd, join(out, pkg, 'mutation.json')) },
+    htmlReporter: { fileName: relative(cwd, join(out, 'index.html')) },
+    jsonReporter: { fileName: relative(cwd, join(out, 'mutation.json')) },
     incremental: true,
-    incrementalFile: relative(cwd, join(out, `${pkg}.incremental.json`)),
+    incrementalFile: relative(cwd, join(out, 'incremental.json')),
     force,
-    concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+    // one test-runner process by default: the machine is shared (STRYKER_CONCURRENCY=2 on a free one)
+    concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 1),
     timeoutMS: 20_000,
     dryRunTimeoutMinutes: 30,
     tempDirName: '.stryker-tmp',
     cleanTempDir: true,
     thresholds: { high: 90, low: 80, break: null },
   };
-  const configFile = join(out, `${pkg}.stryker.config.json`);
+  const configFile = join(out, 'stryker.config.json');
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const bin = join(repo, 'node_modules', '.bin', 'stryker');
   const r = spawnSync(bin, ['run', configFile], { cwd, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`stryker failed for ${pkg} (exit ${r.status})`);
-  summarise(pkg, chosen);
+  if (r.status !== 0) throw new Error(`stryker failed for ${pkg} / ${name} (exit ${r.status})`);
 }
 
-function summarise(pkg: string, moduleNames: string[]): void {
-  const file = join(repo, 'reports', 'mutation', pkg, 'mutation.json');
+function summarise(pkg: string, name: string): void {
+  const file = join(repo, 'reports', 'mutation', pkg, slug(name), 'mutation.json');
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
-  const modules = MODULES[pkg]!;
-  console.log(`\nmutation score per module (${pkg}):`);
-  for (const name of moduleNames) {
-    const mutants = Object.entries(report.files)
-      .filter(([f]) => modules[name]!.some((g) => matches(f.replace(/^.*?\/?(src\/)/, '$1'), g)))
-      .flatMap(([, f]) => f.mutants);
-    const s = score(mutants);
-    console.log(
-      `  ${name.padEnd(36)} ${Number.isNaN(s.score) ? '   n/a' : `${s.score.toFixed(1).padStart(5)} %`}  (${s.killed} detected / ${s.total}, ${s.survived} survived)`,
-    );
-  }
+  const s = score(Object.values(report.files).flatMap((f) => f.mutants));
+  console.log(
+    `mutation score ${pkg} / ${name.padEnd(36)} ${Number.isNaN(s.score) ? '   n/a' : `${s.score.toFixed(1).padStart(5)} %`}  (${s.killed} detected / ${s.total}, ${s.survived} survived)`,
+  );
 }
 
 const args = process.argv.slice(2);
