@@ -1,6 +1,18 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
-import { SIGNAL_ACTIONS, SIGNAL_STATUSES, type SignalStatus, signals } from '../schema/index.ts';
+import {
+  commands,
+  fills,
+  indicatorSnapshots,
+  modelScores,
+  orderIntents,
+  orders,
+  riskEvents,
+  SIGNAL_ACTIONS,
+  SIGNAL_STATUSES,
+  type SignalStatus,
+  signals,
+} from '../schema/index.ts';
 import { type NumericInput, numericOrNull } from './numeric.ts';
 
 /** A stored signal. Numeric columns come back as exact decimal strings. */
@@ -137,6 +149,66 @@ export async function updateSignalStatus(
 export async function getSignal(db: EnigmaDb, id: string): Promise<Signal | null> {
   const [row] = await db.select().from(signals).where(eq(signals.id, id));
   return row ?? null;
+}
+
+/** Everything recorded about one signal, for the dashboard's drill-down (`GET /api/signals/{id}`). */
+export interface SignalDetail {
+  signal: Signal;
+  /** the indicator values the engine computed when it scored the signal, oldest first */
+  indicators: (typeof indicatorSnapshots.$inferSelect)[];
+  /** the scorer's / model's output, oldest first */
+  scores: (typeof modelScores.$inferSelect)[];
+  /** risk decisions taken about it (blocks carry the rule's code), oldest first */
+  riskEvents: (typeof riskEvents.$inferSelect)[];
+  /** what the engine decided to do about it, when it got that far */
+  intent: typeof orderIntents.$inferSelect | null;
+  /** the orders it produced (by signal or by its intent), oldest first */
+  orders: (typeof orders.$inferSelect)[];
+  /** the fills of those orders, oldest first */
+  fills: (typeof fills.$inferSelect)[];
+  /** operator commands that acted on those orders, with their outcome */
+  commands: (typeof commands.$inferSelect)[];
+}
+
+/** One signal with its indicator snapshot, model output, risk events, intent, orders, fills and commands; null if unknown. */
+export async function getSignalDetail(db: EnigmaDb, id: string): Promise<SignalDetail | null> {
+  const signal = await getSignal(db, id);
+  if (!signal) return null;
+  const [indicators, scores, risk, [intent]] = await Promise.all([
+    db
+      .select()
+      .from(indicatorSnapshots)
+      .where(eq(indicatorSnapshots.signalId, id))
+      .orderBy(indicatorSnapshots.id),
+    db.select().from(modelScores).where(eq(modelScores.signalId, id)).orderBy(modelScores.createdAt),
+    db.select().from(riskEvents).where(eq(riskEvents.signalId, id)).orderBy(riskEvents.at),
+    db.select().from(orderIntents).where(eq(orderIntents.signalId, id)),
+  ]);
+  const produced = await db
+    .select()
+    .from(orders)
+    .where(intent ? or(eq(orders.signalId, id), eq(orders.intentId, intent.id)) : eq(orders.signalId, id))
+    .orderBy(orders.createdAt);
+  const orderIds = produced.map((o) => o.id);
+  const commandIds = [...new Set(produced.flatMap((o) => (o.commandId ? [o.commandId] : [])))];
+  const [orderFills, orderCommands] = await Promise.all([
+    orderIds.length
+      ? db.select().from(fills).where(inArray(fills.orderId, orderIds)).orderBy(fills.filledAt)
+      : [],
+    commandIds.length
+      ? db.select().from(commands).where(inArray(commands.id, commandIds)).orderBy(commands.createdAt)
+      : [],
+  ]);
+  return {
+    signal,
+    indicators,
+    scores,
+    riskEvents: risk,
+    intent: intent ?? null,
+    orders: produced,
+    fills: orderFills,
+    commands: orderCommands,
+  };
 }
 
 /**

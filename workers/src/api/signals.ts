@@ -1,9 +1,10 @@
-import { listSignals } from '@enigma/db/repositories/signals';
+import { getSignalDetail, listSignals, type Signal as SignalRow } from '@enigma/db/repositories/signals';
 import { SIGNAL_STATUSES } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
+import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import { bearerSecurity, errorResponses } from './openapi.ts';
+import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
 
 const Signal = z
   .object({
@@ -73,7 +74,98 @@ const list = createRoute({
   },
 });
 
-/** GET /api/signals */
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** A stored signal as the API shows it (the one mapping, list and detail). */
+function signalJson(s: SignalRow): z.infer<typeof Signal> {
+  return {
+    id: s.id,
+    source: s.source,
+    status: s.status,
+    reason: s.reason,
+    symbol: s.symbol,
+    rawSymbol: s.rawSymbol,
+    action: s.action,
+    interval: s.interval,
+    alertTime: iso(s.alertTime),
+    receivedAt: s.receivedAt.toISOString(),
+    clientIp: s.clientIp,
+    price: s.price,
+    contracts: s.contracts,
+    duplicateOf: s.duplicateOf,
+    score: s.score,
+    payload: s.payload,
+  };
+}
+
+/** The drill-down of one signal: what the engine computed, decided and sent for it. */
+const SignalDetail = z
+  .object({
+    signal: Signal,
+    /** the signal row's metadata (e.g. its age when the engine read it) */
+    metadata: RowSchema,
+    indicators: z.array(
+      z.object({
+        symbol: z.string(),
+        timeframe: z.string(),
+        at: z.string(),
+        values: z.record(z.string(), z.number().nullable()),
+      }),
+    ),
+    scores: z.array(
+      z.object({
+        modelName: z.string(),
+        modelVersion: z.string(),
+        score: z.string(),
+        decision: z.string().nullable(),
+        features: RowSchema.nullable(),
+        latencyMicros: z.number().nullable(),
+        at: z.string(),
+      }),
+    ),
+    riskEvents: z.array(
+      z.object({
+        code: z.string(),
+        severity: z.string(),
+        message: z.string().nullable(),
+        data: RowSchema,
+        at: z.string(),
+      }),
+    ),
+    intent: RowSchema.nullable(),
+    orders: z.array(RowSchema),
+    fills: z.array(RowSchema),
+    commands: z.array(
+      z.object({
+        commandId: z.string(),
+        type: z.string(),
+        issuedBy: z.string(),
+        status: z.string(),
+        reason: z.string().nullable(),
+        result: RowSchema.nullable(),
+        createdAt: z.string(),
+        updatedAt: z.string(),
+      }),
+    ),
+  })
+  .openapi('SignalDetail');
+
+const detail = createRoute({
+  method: 'get',
+  path: '/signals/{id}',
+  tags: ['signals'],
+  summary:
+    'One signal with its indicator snapshot, model output, risk decisions, intent, the orders and fills it produced and the operator commands that acted on them',
+  security: bearerSecurity,
+  middleware: [requireRole('viewer')],
+  request: { params: z.object({ id: z.uuid() }) },
+  responses: {
+    200: { description: 'The signal', content: { 'application/json': { schema: SignalDetail } } },
+    ...errorResponses,
+  },
+});
+
+/** GET /api/signals, GET /api/signals/{id} */
 export function registerSignals(api: OpenAPIHono<AppEnv>): void {
   api.openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -85,24 +177,54 @@ export function registerSignals(api: OpenAPIHono<AppEnv>): void {
       ...(q.to ? { to: new Date(q.to) } : {}),
       ...(q.cursor ? { cursor: q.cursor } : {}),
     });
-    const items = page.items.map((s) => ({
-      id: s.id,
-      source: s.source,
-      status: s.status,
-      reason: s.reason,
-      symbol: s.symbol,
-      rawSymbol: s.rawSymbol,
-      action: s.action,
-      interval: s.interval,
-      alertTime: s.alertTime?.toISOString() ?? null,
-      receivedAt: s.receivedAt.toISOString(),
-      clientIp: s.clientIp,
-      price: s.price,
-      contracts: s.contracts,
-      duplicateOf: s.duplicateOf,
-      score: s.score,
-      payload: s.payload,
-    }));
+    const items = page.items.map(signalJson);
     return c.json({ items, nextCursor: page.nextCursor }, 200);
+  });
+
+  api.openapi(detail, async (c) => {
+    const d = await getSignalDetail(c.get('deps').db, c.req.valid('param').id);
+    if (!d) throw new ApiError('not_found', 'no such signal');
+    return c.json(
+      {
+        signal: signalJson(d.signal),
+        metadata: d.signal.metadata,
+        indicators: d.indicators.map((i) => ({
+          symbol: i.symbol,
+          timeframe: i.timeframe,
+          at: i.at.toISOString(),
+          values: i.values,
+        })),
+        scores: d.scores.map((m) => ({
+          modelName: m.modelName,
+          modelVersion: m.modelVersion,
+          score: m.score,
+          decision: m.decision,
+          features: m.features,
+          latencyMicros: m.latencyMicros,
+          at: m.createdAt.toISOString(),
+        })),
+        riskEvents: d.riskEvents.map((r) => ({
+          code: r.code,
+          severity: r.severity,
+          message: r.message,
+          data: r.data,
+          at: r.at.toISOString(),
+        })),
+        intent: d.intent ? jsonRow(d.intent) : null,
+        orders: d.orders.map((o) => jsonRow({ ...o, raw: undefined })),
+        fills: d.fills.map(jsonRow),
+        commands: d.commands.map((k) => ({
+          commandId: k.id,
+          type: k.type,
+          issuedBy: k.issuedBy,
+          status: k.status,
+          reason: k.reason,
+          result: k.result,
+          createdAt: k.createdAt.toISOString(),
+          updatedAt: k.updatedAt.toISOString(),
+        })),
+      },
+      200,
+    );
   });
 }
