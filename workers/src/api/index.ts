@@ -3,6 +3,7 @@ import type { AppEnv } from '../deps.ts';
 import { registerAuth } from './auth.ts';
 import { registerCommands } from './commands.ts';
 import { createApiRouter } from './openapi.ts';
+import { registerPerformance } from './performance.ts';
 import { registerPreview } from './preview.ts';
 import { referencePage } from './reference.ts';
 import { registerRisk } from './risk.ts';
@@ -37,6 +38,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerSignals(api);
   registerTrading(api);
   registerPreview(api);
+  registerPerformance(api);
   registerCommands(api);
   registerRisk(api);
   registerSettings(api);
