@@ -1,10 +1,14 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestHandle } from '../testing/drivers.ts';
 import { claimCommand, finishCommand, getCommand, insertCommand } from './commands.ts';
+import { getSignal, insertSignalIdempotent } from './signals.ts';
 import {
   acquireLease,
+  commitDecision,
   ensureAccount,
   FencedError,
+  getOrderByClientOid,
   getPosition,
   insertFill,
   insertOrderIntent,
@@ -70,6 +74,118 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     await expect(
       insertOrderIntent(h.db, { ...row, clientOid: 'bad-status', purpose: 'yolo' as never }),
     ).rejects.toThrow();
+  });
+
+  it('stores a decision in one statement: guard, snapshot, model score, intent and orders, or nothing', async () => {
+    const lease = await acquireLease(h.db, 'engine:decide', 'a', 60_000, new Date());
+    const signalId = crypto.randomUUID();
+    await insertSignalIdempotent(h.db, {
+      id: signalId,
+      idempotencyKey: `t:${signalId}`,
+      source: 'tv',
+      status: 'received',
+      symbol: 'XBTUSDTM',
+      action: 'sell',
+      receivedAt: new Date(),
+    } as never);
+    const decision = {
+      lease: { name: 'engine:decide', fence: lease!.fence },
+      accountId,
+      signalId,
+      symbol: 'XBTUSDTM',
+      from: ['received'] as const,
+      status: 'ordered' as const,
+      reason: 'reverse: buy 2 reduce-only, buy 1',
+      score: '61',
+      metadata: { direction: 'short' },
+      snapshot: { timeframe: '1m', at: new Date('2026-12-01T00:00:00Z'), values: { rsi: 55.5, atr: null } },
+      modelScore: {
+        modelName: 'scorer',
+        modelVersion: 'scorer-only',
+        score: '61',
+        decision: 'short',
+        features: { reasons: ['x'] },
+      },
+      intent: {
+        side: 'buy' as const,
+        size: 2,
+        leverage: '3',
+        reduceOnly: false,
+        status: 'ordered',
+        params: { label: 'reverse' },
+        orders: [
+          {
+            clientOid: `c-${signalId}`,
+            side: 'buy' as const,
+            purpose: 'exit' as const,
+            type: 'market' as const,
+            size: 2,
+            reduceOnly: true,
+          },
+          {
+            clientOid: `o-${signalId}`,
+            side: 'buy' as const,
+            purpose: 'entry' as const,
+            type: 'market' as const,
+            size: 1,
+            reduceOnly: false,
+            leverage: '3',
+            marginMode: 'ISOLATED',
+          },
+        ],
+      },
+    };
+    // a stale fence writes nothing and says so
+    await expect(
+      commitDecision(h.db, { ...decision, lease: { ...decision.lease, fence: lease!.fence + 7 } }),
+    ).rejects.toBeInstanceOf(FencedError);
+    expect((await getSignal(h.db, signalId))!.status).toBe('received');
+    expect(await getOrderByClientOid(h.db, `o-${signalId}`)).toBeNull();
+
+    const done = await commitDecision(h.db, decision);
+    expect(done.committed).toBe(true);
+    if (!done.committed) return;
+    expect(done.orders.map((o) => [o.clientOid, o.status, o.size, o.fence])).toEqual([
+      [`c-${signalId}`, 'intent', 2, lease!.fence],
+      [`o-${signalId}`, 'intent', 1, lease!.fence],
+    ]);
+    // what the function returns is what the database holds
+    const stored = await getOrderByClientOid(h.db, `o-${signalId}`);
+    expect(stored).toMatchObject({
+      id: done.orders[1]!.id,
+      intentId: done.intent!.id,
+      signalId,
+      purpose: 'entry',
+      marginMode: 'ISOLATED',
+      reduceOnly: false,
+      status: 'intent',
+      fence: lease!.fence,
+    });
+    expect(Number(stored!.leverage)).toBe(3);
+    const sig = await getSignal(h.db, signalId);
+    expect(sig).toMatchObject({ status: 'ordered', reason: 'reverse: buy 2 reduce-only, buy 1' });
+    expect(Number(sig!.score)).toBe(61);
+    expect(sig!.metadata).toMatchObject({ direction: 'short' });
+    const snaps = (await h.db.execute(
+      sql`select values from indicator_snapshots where signal_id = ${signalId}`,
+    )) as unknown as { rows: { values: unknown }[] };
+    expect(snaps.rows.map((r) => r.values)).toEqual([{ rsi: 55.5, atr: null }]);
+    const scores = (await h.db.execute(
+      sql`select model_name, decision from model_scores where signal_id = ${signalId}`,
+    )) as unknown as { rows: unknown[] };
+    expect(scores.rows).toEqual([{ model_name: 'scorer', decision: 'short' }]);
+
+    // the guard: a second decision of the same signal stores nothing
+    const again = await commitDecision(h.db, { ...decision, reason: 'again' });
+    expect(again).toEqual({ committed: false, reason: 'signal_moved' });
+    const count = (await h.db.execute(
+      sql`select count(*)::int as n from orders where signal_id = ${signalId}`,
+    )) as unknown as { rows: { n: number }[] };
+    expect(count.rows[0]!.n).toBe(2);
+    const snapCount = (await h.db.execute(
+      sql`select count(*)::int as n from indicator_snapshots where signal_id = ${signalId}`,
+    )) as unknown as { rows: { n: number }[] };
+    expect(snapCount.rows[0]!.n).toBe(1);
   });
 
   it('records a fill once per trade id', async () => {

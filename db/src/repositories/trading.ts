@@ -8,11 +8,14 @@ import {
   fills,
   fundingPayments,
   LIVE_ORDER_STATUSES,
+  type OrderPurpose,
   orderIntents,
   orders,
   positions,
   type RiskSeverity,
   riskEvents,
+  SIGNAL_STATUSES,
+  type SignalStatus,
 } from '../schema/index.ts';
 
 /**
@@ -371,4 +374,203 @@ export async function ordersWithExchangeIds(
         inArray(orders.exchangeOrderId, ids),
       ),
     );
+}
+
+// ── a signal's decision in one statement ────────────────────────────────────────────────────────
+
+/** One order of a decision, stored as an `intent` row (not yet sent). */
+export interface DecisionOrder {
+  clientOid: string;
+  side: 'buy' | 'sell';
+  purpose: OrderPurpose;
+  type: 'market' | 'limit' | 'stop_market' | 'stop_limit';
+  size: number;
+  price?: string | null;
+  stopPrice?: string | null;
+  stopPriceType?: 'TP' | 'MP' | 'IP' | null;
+  leverage?: string | null;
+  marginMode?: string | null;
+  reduceOnly: boolean;
+  timeInForce?: string | null;
+}
+
+export interface DecisionCommit {
+  lease: { name: string; fence: number };
+  accountId: string;
+  signalId: string;
+  symbol: string;
+  /** the signal moves to `status` only from one of `from` (the guard against acting twice) */
+  from: readonly SignalStatus[];
+  status: SignalStatus;
+  reason: string;
+  score?: string | null;
+  metadata?: Record<string, unknown>;
+  snapshot?: { timeframe: string; at: Date; values: Record<string, number | null> };
+  modelScore?: {
+    modelName: string;
+    modelVersion: string;
+    score: string;
+    decision: string | null;
+    features: Record<string, unknown>;
+  };
+  intent?: {
+    side: 'buy' | 'sell';
+    size: number;
+    leverage: string | null;
+    reduceOnly: boolean;
+    status: string;
+    params: Record<string, unknown>;
+    orders: DecisionOrder[];
+  };
+}
+
+export type DecisionCommitResult =
+  | { committed: true; intent: IntentRow | null; orders: OrderRow[] }
+  | { committed: false; reason: 'signal_moved' };
+
+/**
+ * A signal's whole decision in ONE statement (one round trip, atomic): the status guard (`from`), the
+ * indicator snapshot and model output, the intent and its orders as `intent` rows under the lease's
+ * fence (read FOR SHARE, so a take-over waits for it and a stale fence writes nothing). Nothing is
+ * written when the signal is no longer in `from`; a stale fence throws `FencedError`.
+ */
+export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<DecisionCommitResult> {
+  if (!SIGNAL_STATUSES.includes(d.status)) throw new RangeError(`unknown signal status: ${d.status}`);
+  const from = sql.join(
+    d.from.map((s) => sql`${s}`),
+    sql`, `,
+  );
+  const parts = [
+    sql`lease as (select fence from engine_leases where name = ${d.lease.name} and fence = ${d.lease.fence} for share)`,
+    sql`sig as (update signals set status = ${d.status}, reason = ${d.reason.slice(0, 1000)},
+      score = coalesce(${d.score ?? null}::numeric, score),
+      metadata = metadata || ${JSON.stringify(d.metadata ?? {})}::jsonb, updated_at = now()
+      where id = ${d.signalId} and status in (${from}) and exists (select 1 from lease) returning id)`,
+  ];
+  if (d.snapshot)
+    parts.push(sql`snap as (insert into indicator_snapshots (signal_id, symbol, timeframe, at, values)
+      select id, ${d.symbol}, ${d.snapshot.timeframe}, ${d.snapshot.at.toISOString()}::timestamptz,
+        ${JSON.stringify(d.snapshot.values)}::jsonb from sig)`);
+  if (d.modelScore)
+    parts.push(sql`ms as (insert into model_scores (signal_id, model_name, model_version, score, decision, features)
+      select id, ${d.modelScore.modelName}, ${d.modelScore.modelVersion}, ${d.modelScore.score}::numeric,
+        ${d.modelScore.decision}, ${JSON.stringify(d.modelScore.features)}::jsonb from sig)`);
+  const i = d.intent;
+  if (i) {
+    parts.push(sql`intent as (insert into order_intents
+        (signal_id, account_id, symbol, side, size, leverage, reduce_only, status, params)
+      select id, ${d.accountId}, ${d.symbol}, ${i.side}, ${i.size}, ${i.leverage}::numeric, ${i.reduceOnly},
+        ${i.status}, ${JSON.stringify(i.params)}::jsonb from sig
+      on conflict (signal_id) do nothing
+      returning id, created_at)`);
+    const legs = i.orders.map((o, ord) => ({
+      ord,
+      client_oid: o.clientOid,
+      side: o.side,
+      purpose: o.purpose,
+      type: o.type,
+      size: o.size,
+      price: o.price ?? null,
+      stop_price: o.stopPrice ?? null,
+      stop_price_type: o.stopPriceType ?? null,
+      leverage: o.leverage ?? null,
+      margin_mode: o.marginMode ?? null,
+      reduce_only: o.reduceOnly,
+      time_in_force: o.timeInForce ?? null,
+    }));
+    parts.push(sql`ord as (insert into orders (intent_id, account_id, client_oid, signal_id, symbol, side, purpose,
+        type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
+        status, fence)
+      select intent.id, ${d.accountId}, l.client_oid, ${d.signalId}, ${d.symbol}, l.side, l.purpose, l.type,
+        l.size, l.price, l.stop_price, l.stop_price_type, l.leverage, l.margin_mode, l.reduce_only,
+        l.time_in_force, 'intent', (select fence from lease)
+      from intent cross join jsonb_to_recordset(${JSON.stringify(legs)}::jsonb) as l(ord int, client_oid text,
+        side text, purpose text, type text, size int, price numeric, stop_price numeric, stop_price_type text,
+        leverage numeric, margin_mode text, reduce_only boolean, time_in_force text)
+      order by l.ord
+      on conflict (client_oid) do nothing
+      returning id, client_oid, created_at)`);
+  }
+  const select = sql`select (select count(*) from sig)::int as moved,
+      (select fence from engine_leases where name = ${d.lease.name}) as fence_now
+      ${
+        i
+          ? sql`, (select json_build_object('id', id, 'createdAt', created_at) from intent) as intent,
+      (select json_agg(json_build_object('id', id, 'clientOid', client_oid, 'createdAt', created_at)) from ord) as orders`
+          : sql``
+      }`;
+  const rows = rowsOf<{
+    moved: number;
+    fence_now: string | number | null;
+    intent?: { id: string; createdAt: string } | null;
+    orders?: { id: string; clientOid: string; createdAt: string }[] | null;
+  }>(await db.execute(sql`with ${sql.join(parts, sql`, `)} ${select}`));
+  const r = rows[0]!;
+  if (Number(r.moved) === 0) {
+    const now = r.fence_now === null ? null : Number(r.fence_now);
+    if (now !== d.lease.fence)
+      throw new FencedError(`lease ${d.lease.name}: fence ${d.lease.fence} is stale (now ${now})`);
+    return { committed: false, reason: 'signal_moved' };
+  }
+  if (!i) return { committed: true, intent: null, orders: [] };
+  if (!r.intent) throw new Error(`signal ${d.signalId} already has an intent: nothing was stored`);
+  const intentAt = new Date(r.intent.createdAt);
+  const intent: IntentRow = {
+    id: r.intent.id,
+    signalId: d.signalId,
+    accountId: d.accountId,
+    symbol: d.symbol,
+    side: i.side,
+    size: i.size,
+    style: 'market',
+    limitPrice: null,
+    stopPrice: null,
+    takeProfitPrice: null,
+    leverage: i.leverage,
+    reduceOnly: i.reduceOnly,
+    status: i.status,
+    reason: null,
+    params: i.params,
+    createdAt: intentAt,
+    updatedAt: intentAt,
+  };
+  const stored = new Map((r.orders ?? []).map((o) => [o.clientOid, o]));
+  const out: OrderRow[] = [];
+  for (const o of i.orders) {
+    const s = stored.get(o.clientOid);
+    if (!s) throw new Error(`order ${o.clientOid} already exists: the decision was not stored whole`);
+    const at = new Date(s.createdAt);
+    out.push({
+      id: s.id,
+      intentId: intent.id,
+      accountId: d.accountId,
+      clientOid: o.clientOid,
+      exchangeOrderId: null,
+      signalId: d.signalId,
+      commandId: null,
+      symbol: d.symbol,
+      side: o.side,
+      purpose: o.purpose,
+      type: o.type,
+      price: o.price ?? null,
+      stopPrice: o.stopPrice ?? null,
+      stopPriceType: o.stopPriceType ?? null,
+      size: o.size,
+      filledSize: 0,
+      avgFillPrice: null,
+      leverage: o.leverage ?? null,
+      marginMode: o.marginMode ?? null,
+      reduceOnly: o.reduceOnly,
+      timeInForce: o.timeInForce ?? null,
+      status: 'intent',
+      reason: null,
+      fence: d.lease.fence,
+      submittedAt: null,
+      doneAt: null,
+      raw: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  return { committed: true, intent, orders: out };
 }
