@@ -1,5 +1,7 @@
 import type Decimal from 'decimal.js';
+import { z } from 'zod';
 import { toMoney } from '../money.ts';
+import table from './contracts.json' with { type: 'json' };
 
 /** One isolated-margin risk-limit tier (`GET /api/v1/contracts/risk-limit/{symbol}`). */
 export interface RiskLimitTier {
@@ -32,6 +34,8 @@ export interface ContractSpec {
   takerFeeRate: Decimal;
   /** Funding interval in ms (`fundingRateGranularity`). */
   fundingRateGranularity: number;
+  /** Settlements fall this many ms past the UTC grid of the interval (XBTUSDTM: 4 h, i.e. 04:00/12:00/20:00). */
+  fundingTimeOffset: number;
   fundingRateCap: Decimal;
   fundingRateFloor: Decimal;
   riskLimits: RiskLimitTier[];
@@ -40,131 +44,81 @@ export interface ContractSpec {
   firstOpenDate: number;
 }
 
-type TierRow = [level: number, min: number, max: number, lev: number, imr: string, mmr: string];
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');
+const tierSchema = z.strictObject({
+  level: z.number().int().positive(),
+  minRiskLimit: z.number().nonnegative(),
+  maxRiskLimit: z.number().positive(),
+  maxLeverage: z.number().positive(),
+  initialMargin: decimal,
+  maintainMargin: decimal,
+});
+const contractSchema = z.strictObject({
+  symbol: z.string(),
+  baseCurrency: z.string(),
+  quoteCurrency: z.string(),
+  settleCurrency: z.string(),
+  multiplier: decimal,
+  lotSize: z.number().int().positive(),
+  tickSize: decimal,
+  indexPriceTickSize: decimal,
+  maxOrderQty: z.number().int().positive(),
+  maxPrice: z.number().positive(),
+  maxLeverage: z.number().positive(),
+  makerFeeRate: decimal,
+  takerFeeRate: decimal,
+  fundingRateGranularity: z.number().int().positive(),
+  fundingTimeOffset: z.number().int().nonnegative(),
+  fundingRateCap: decimal,
+  fundingRateFloor: decimal,
+  indexSymbol: z.string(),
+  firstOpenDate: z.number().int(),
+  riskLimits: z.array(tierSchema).min(1),
+  /** Field → its source (KUCOIN.md section, recorded data file). */
+  confirmed: z.record(z.string(), z.string()),
+  /** Field → why it is not confirmed. */
+  unconfirmed: z.record(z.string(), z.string()),
+});
+/** The contract table file's shape (`contracts.json`). */
+export const contractTableSchema = z.strictObject({
+  $comment: z.string(),
+  contracts: z.record(z.string(), contractSchema),
+});
+export type ContractRecord = z.infer<typeof contractSchema>;
 
-function tiers(rows: TierRow[]): RiskLimitTier[] {
-  return rows.map(([level, minRiskLimit, maxRiskLimit, maxLeverage, imr, mmr]) => ({
-    level,
-    minRiskLimit,
-    maxRiskLimit,
-    maxLeverage,
-    initialMargin: toMoney(imr),
-    maintainMargin: toMoney(mmr),
-  }));
-}
-
-// The XBTUSDTM ladder is KuCoin's published example (risk-limit spec sample). ETH and SOL follow the
-// same shape with their own first-tier leverage; their notional bounds are scaled and UNCONFIRMED.
-const XBT_TIERS = tiers([
-  [1, 0, 100_000, 125, '0.008', '0.004'],
-  [2, 100_000, 500_000, 100, '0.01', '0.005'],
-  [3, 500_000, 1_000_000, 75, '0.014', '0.007'],
-  [4, 1_000_000, 2_000_000, 50, '0.02', '0.01'],
-  [5, 2_000_000, 3_000_000, 30, '0.034', '0.017'],
-  [6, 3_000_000, 5_000_000, 20, '0.05', '0.025'],
-  [7, 5_000_000, 8_000_000, 10, '0.1', '0.05'],
-  [8, 8_000_000, 12_000_000, 5, '0.2', '0.1'],
-  [9, 12_000_000, 20_000_000, 4, '0.25', '0.125'],
-  [10, 20_000_000, 30_000_000, 3, '0.334', '0.167'],
-  [11, 30_000_000, 40_000_000, 2, '0.5', '0.25'],
-  [12, 40_000_000, 50_000_000, 1, '1', '0.5'],
-]);
-
-const ETH_TIERS = tiers([
-  [1, 0, 100_000, 100, '0.01', '0.005'],
-  [2, 100_000, 500_000, 75, '0.014', '0.007'],
-  [3, 500_000, 1_000_000, 50, '0.02', '0.01'],
-  [4, 1_000_000, 2_000_000, 30, '0.034', '0.017'],
-  [5, 2_000_000, 3_000_000, 20, '0.05', '0.025'],
-  [6, 3_000_000, 5_000_000, 10, '0.1', '0.05'],
-  [7, 5_000_000, 8_000_000, 5, '0.2', '0.1'],
-  [8, 8_000_000, 12_000_000, 3, '0.334', '0.167'],
-  [9, 12_000_000, 20_000_000, 2, '0.5', '0.25'],
-  [10, 20_000_000, 30_000_000, 1, '1', '0.5'],
-]);
-
-const SOL_TIERS = tiers([
-  [1, 0, 50_000, 75, '0.014', '0.007'],
-  [2, 50_000, 200_000, 50, '0.02', '0.01'],
-  [3, 200_000, 500_000, 30, '0.034', '0.017'],
-  [4, 500_000, 1_000_000, 20, '0.05', '0.025'],
-  [5, 1_000_000, 2_000_000, 10, '0.1', '0.05'],
-  [6, 2_000_000, 3_000_000, 5, '0.2', '0.1'],
-  [7, 3_000_000, 5_000_000, 3, '0.334', '0.167'],
-  [8, 5_000_000, 8_000_000, 2, '0.5', '0.25'],
-  [9, 8_000_000, 10_000_000, 1, '1', '0.5'],
-]);
-
-const EIGHT_HOURS = 8 * 3600_000;
-
-function linear(
-  symbol: string,
-  base: string,
-  p: {
-    multiplier: string;
-    tickSize: string;
-    indexTick: string;
-    maxLeverage: number;
-    tiers: RiskLimitTier[];
-    firstOpenDate: number;
-  },
-): ContractSpec {
+/** A validated table entry as the in-memory spec (Decimals for prices and rates). */
+export function specFromRecord(r: ContractRecord): ContractSpec {
+  const { confirmed: _c, unconfirmed: _u, riskLimits, ...rest } = r;
   return {
-    symbol,
-    baseCurrency: base,
-    quoteCurrency: 'USDT',
-    settleCurrency: 'USDT',
-    multiplier: toMoney(p.multiplier),
-    lotSize: 1,
-    tickSize: toMoney(p.tickSize),
-    indexPriceTickSize: toMoney(p.indexTick),
-    maxOrderQty: 1_000_000,
-    maxPrice: 1_000_000,
-    maxLeverage: p.maxLeverage,
-    makerFeeRate: toMoney('0.0002'),
-    takerFeeRate: toMoney('0.0006'),
-    fundingRateGranularity: EIGHT_HOURS,
-    fundingRateCap: toMoney('0.003'),
-    fundingRateFloor: toMoney('-0.003'),
-    riskLimits: p.tiers,
-    indexSymbol: `.K${base}USDT`,
-    firstOpenDate: p.firstOpenDate,
+    ...rest,
+    multiplier: toMoney(r.multiplier),
+    tickSize: toMoney(r.tickSize),
+    indexPriceTickSize: toMoney(r.indexPriceTickSize),
+    makerFeeRate: toMoney(r.makerFeeRate),
+    takerFeeRate: toMoney(r.takerFeeRate),
+    fundingRateCap: toMoney(r.fundingRateCap),
+    fundingRateFloor: toMoney(r.fundingRateFloor),
+    riskLimits: riskLimits.map((t) => ({
+      ...t,
+      initialMargin: toMoney(t.initialMargin),
+      maintainMargin: toMoney(t.maintainMargin),
+    })),
   };
 }
 
+/** The contract table as read from `contracts.json`, provenance marks included. */
+export const CONTRACT_TABLE: Readonly<Record<string, ContractRecord>> =
+  contractTableSchema.parse(table).contracts;
+
 /**
- * The contracts the simulator lists and risk/engine size against. XBTUSDTM values are KuCoin's
- * published contract sample; ETHUSDTM/SOLUSDTM use KuCoin's multipliers (0.01 ETH, 0.1 SOL), tick sizes
- * and maximum leverage.
+ * The contracts the simulator lists and risk/engine size against, from the one data file
+ * `contracts.json` (each field marked confirmed with its source, or unconfirmed with why).
  *
  * @example CONTRACTS.XBTUSDTM.multiplier.toString() // '0.001'
  */
-export const CONTRACTS: Readonly<Record<string, ContractSpec>> = {
-  XBTUSDTM: linear('XBTUSDTM', 'XBT', {
-    multiplier: '0.001',
-    tickSize: '0.1',
-    indexTick: '0.01',
-    maxLeverage: 125,
-    tiers: XBT_TIERS,
-    firstOpenDate: 1585555200000,
-  }),
-  ETHUSDTM: linear('ETHUSDTM', 'ETH', {
-    multiplier: '0.01',
-    tickSize: '0.01',
-    indexTick: '0.01',
-    maxLeverage: 100,
-    tiers: ETH_TIERS,
-    firstOpenDate: 1591086000000,
-  }),
-  SOLUSDTM: linear('SOLUSDTM', 'SOL', {
-    multiplier: '0.1',
-    tickSize: '0.001',
-    indexTick: '0.001',
-    maxLeverage: 75,
-    tiers: SOL_TIERS,
-    firstOpenDate: 1614153600000,
-  }),
-};
+export const CONTRACTS: Readonly<Record<string, ContractSpec>> = Object.fromEntries(
+  Object.entries(CONTRACT_TABLE).map(([symbol, r]) => [symbol, specFromRecord(r)]),
+);
 
 /** Look a contract up by KuCoin symbol; throws on an unknown symbol. */
 export function contractSpec(symbol: string): ContractSpec {

@@ -90,8 +90,6 @@ interface SymbolSettings {
 
 const DEFAULT_FUNDING_RATE = 0.0001;
 const ORDER_RETENTION_MS = 7 * 86_400_000;
-/** KuCoin settles 8-hour funding at 04:00, 12:00 and 20:00 UTC: 4 h past the 8 h grid. */
-const FUNDING_OFFSET = 4 * 3600_000;
 
 /**
  * The simulated exchange: one account (USDT), one-way positions, a synthetic book per contract driven by a
@@ -158,7 +156,7 @@ export class SimEngine {
         crossLeverage: new Money(opts.crossLeverage ?? 5),
         riskLimitLevel: 1,
       });
-      this.nextFunding.set(symbol, nextFundingTime(now, spec.fundingRateGranularity));
+      this.nextFunding.set(symbol, nextFundingTime(now, spec));
       this.basisRng.set(symbol, new Rng(this.seed ^ (hashString(symbol) * 31 + 7)));
     }
     if (opts.initialBalance) this.addLedger('Deposit', new Money(opts.initialBalance), 'initial balance');
@@ -532,9 +530,13 @@ export interface MatchInfo {
   liquidity: 'maker' | 'taker';
 }
 
-/** The next settlement strictly after `now` on KuCoin's grid (04:00/12:00/20:00 UTC for 8 h). */
-export function nextFundingTime(now: number, granularity: number): number {
-  const offset = granularity === 8 * 3600_000 ? FUNDING_OFFSET : 0;
+/** The next settlement strictly after `now` on the contract's grid (XBTUSDTM: 04:00/12:00/20:00 UTC). */
+export function nextFundingTime(
+  now: number,
+  spec: Pick<ContractSpec, 'fundingRateGranularity' | 'fundingTimeOffset'>,
+): number {
+  const granularity = spec.fundingRateGranularity;
+  const offset = spec.fundingTimeOffset % granularity;
   return Math.floor((now - offset) / granularity) * granularity + offset + granularity;
 }
 
