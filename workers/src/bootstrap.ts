@@ -1,4 +1,4 @@
-import { createWebhookSource, getWebhookSourceByName } from '@enigma/db/repositories/webhook-sources';
+import { createWebhookSource, findWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { users } from '@enigma/db/schema/index';
 import { createUserWithPassword as createUser } from './auth/users.ts';
 import type { AppDeps } from './deps.ts';
@@ -9,10 +9,15 @@ import { masterKeyOf } from './webhooks/master-key.ts';
 export interface BootstrapResult {
   /** the first admin login, only on the start that created it (the password is not stored in clear) */
   admin: { email: string; password: string } | null;
-  /** the default TradingView source and its secret (read back with the master key on later starts) */
-  source: { name: string; secret: string; created: boolean } | null;
-  /** a ready-to-paste curl posting a TradingView-style alert, in the original design's format */
+  /**
+   * the default TradingView source; its secret only on the start that created it (later starts never
+   * read it back: `secretHelp` says how to show or rotate it)
+   */
+  source: { name: string; secret: string | null; created: boolean };
+  /** a ready-to-paste curl posting a TradingView-style alert with the real secret, on the creating start only */
   curl: string | null;
+  /** on later starts: how to show or rotate the source's secret (lines to print) */
+  secretHelp: string[];
 }
 
 export interface BootstrapOptions {
@@ -25,7 +30,7 @@ export interface BootstrapOptions {
 /**
  * First-start setup of the embedded default: an admin user with a random password and a default
  * `tradingview` webhook source with a random secret, each created only when absent. Safe to call on
- * every start.
+ * every start; the password and the secret are returned only by the call that creates them.
  *
  * @example
  * const boot = await bootstrapEmbedded(deps, { baseUrl: 'http://127.0.0.1:8787' });
@@ -45,21 +50,38 @@ export async function bootstrapEmbedded(deps: AppDeps, options: BootstrapOptions
     admin = { email, password };
   }
 
-  const mk = await masterKeyOf(config.masterKey);
-  let source: BootstrapResult['source'] = null;
-  const existing = await getWebhookSourceByName(db, mk, sourceName);
-  if (!existing) {
-    const created = await createWebhookSource(db, mk, {
-      name: sourceName,
-      kind: 'tradingview',
-      staleAfterSeconds: config.staleAfterSeconds,
-    });
-    source = { name: sourceName, secret: created.secret, created: true };
-  } else {
-    const plaintext = existing.secrets.find((s) => s.plaintext !== null && s.expiresAt === null)?.plaintext;
-    if (plaintext) source = { name: sourceName, secret: plaintext, created: false };
+  if (await findWebhookSource(db, sourceName)) {
+    // The secret is not decrypted, let alone printed, again: a terminal log or a shared screen of a
+    // later start must not leak it.
+    return {
+      admin,
+      source: { name: sourceName, secret: null, created: false },
+      curl: null,
+      secretHelp: secretHelp(options.baseUrl, sourceName),
+    };
   }
-  return { admin, source, curl: source ? alertCurl(options.baseUrl, source.name, source.secret) : null };
+  const created = await createWebhookSource(db, await masterKeyOf(config.masterKey), {
+    name: sourceName,
+    kind: 'tradingview',
+    staleAfterSeconds: config.staleAfterSeconds,
+  });
+  return {
+    admin,
+    source: { name: sourceName, secret: created.secret, created: true },
+    curl: alertCurl(options.baseUrl, sourceName, created.secret),
+    secretHelp: [],
+  };
+}
+
+/** What a later start prints instead of the secret: where to show it (admin, audited) or rotate it. */
+export function secretHelp(baseUrl: string, sourceName: string): string[] {
+  const api = `${baseUrl.replace(/\/$/, '')}/api/settings/webhook-sources/${encodeURIComponent(sourceName)}`;
+  const auth = '-H "authorization: Bearer $TOKEN"';
+  return [
+    `webhook source "${sourceName}": its secret was shown on the first start only. With an admin token:`,
+    `  show it:   curl -sS ${auth} '${api}/secret'`,
+    `  rotate it: curl -sS -X POST ${auth} -H 'content-type: application/json' -d '{"graceSeconds":0}' '${api}/rotate'`,
+  ];
 }
 
 /**

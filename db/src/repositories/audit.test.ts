@@ -2,10 +2,26 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditHead, auditLog } from '../schema/index.ts';
 import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
-import { AUDIT_GENESIS_HASH, appendAudit, auditHash, canonicalJson, verifyAuditLog } from './audit.ts';
+import {
+  AUDIT_GENESIS_HASH,
+  type AuditKey,
+  appendAudit,
+  auditKeyFromMasterKey,
+  auditMac,
+  canonicalJson,
+  importAuditKey,
+  legacyAuditHash,
+  verifyAuditLog,
+} from './audit.ts';
+
+/** The master key of the fixed vectors: bytes 0, 1, …, 31. */
+const MASTER_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
 /**
- * A chain computed once outside the code, with /usr/bin/python3 (hashlib + json), as
+ * A chain computed once outside the code, with /usr/bin/python3 (hmac, hashlib, json). Keyed (v2):
+ * key = HKDF-SHA256(ikm = master key bytes, salt = 32 zero bytes, info = 'enigma-audit-mac-v2', 32 bytes)
+ * (extract then one expand block, written out with hmac), mac = hmac.new(key, json.dumps(['enigma-audit-v2',
+ * … the same fields as v1 …]).encode(), sha256).hexdigest(). Legacy (v1, unkeyed):
  * sha256(json.dumps(['enigma-audit-v1', str(seq), at, actor, action, entity, entityId,
  *   json.dumps(data, sort_keys=True, separators=(',', ':'), ensure_ascii=False), prevHash],
  *   separators=(',', ':'), ensure_ascii=False).encode()).hexdigest(), starting from prevHash '0' * 64.
@@ -36,13 +52,23 @@ const FIXED_CHAIN = [
     data: {},
   },
 ];
+const FIXED_MACS = [
+  'fd1cfa9d355c4e4a21c189781784b7755bafd26242ee1146b099620f76485430',
+  '8400e7d2ce35eaf727271b3886a34e768fa594339c5907603e67f235822ae10e',
+  '8679087d98892e799b486b9550238247f2f22d428cc255dc1502dde4860a94ec',
+];
 const FIXED_HASHES = [
   '7ee2883277678f53ad6630fa5ec246796f2fc3268e2dad069d14f013eb7f3cba',
   '8dcce7c59d986365d106f5a153933cc25017186da6834c171d06a7a48f152292',
   'c2c8a29af93381b8761d11729a07470196534b3ed7396448be3dc6cbdc878758',
 ];
 
-describe('auditHash', () => {
+let key: AuditKey;
+beforeAll(async () => {
+  key = await auditKeyFromMasterKey(MASTER_KEY);
+});
+
+describe('auditMac', () => {
   const row = (i: number, prevHash: string) => ({
     ...FIXED_CHAIN[i]!,
     seq: i + 1,
@@ -50,15 +76,24 @@ describe('auditHash', () => {
     prevHash,
   });
 
-  it('equals the independently computed vectors', async () => {
+  it('equals the independently computed vectors (keyed) and the legacy ones (unkeyed)', async () => {
     let prev = AUDIT_GENESIS_HASH;
+    let legacyPrev = AUDIT_GENESIS_HASH;
     for (let i = 0; i < FIXED_CHAIN.length; i++) {
-      expect(await auditHash(row(i, prev))).toBe(FIXED_HASHES[i]);
-      prev = FIXED_HASHES[i]!;
+      expect(await auditMac(key, row(i, prev))).toBe(FIXED_MACS[i]);
+      expect(await legacyAuditHash(row(i, legacyPrev))).toBe(FIXED_HASHES[i]);
+      prev = FIXED_MACS[i]!;
+      legacyPrev = FIXED_HASHES[i]!;
     }
   });
 
-  it('changes when any one hashed field changes', async () => {
+  it('depends on the key', async () => {
+    const other = await importAuditKey(new Uint8Array(32).fill(7));
+    expect(await auditMac(other, row(0, AUDIT_GENESIS_HASH))).not.toBe(FIXED_MACS[0]);
+    await expect(importAuditKey(new Uint8Array(16))).rejects.toThrow(/32 bytes/);
+  });
+
+  it('changes when any one covered field changes', async () => {
     const base = row(0, AUDIT_GENESIS_HASH);
     const variants = [
       { seq: 2 },
@@ -71,12 +106,12 @@ describe('auditHash', () => {
       { data: { value: 2, nested: { z: 1, a: [1, 'x'] } } },
       { prevHash: '1'.repeat(64) },
     ];
-    const hashes = await Promise.all(variants.map((v) => auditHash({ ...base, ...v })));
-    expect(new Set([FIXED_HASHES[0], ...hashes]).size).toBe(variants.length + 1);
+    const macs = await Promise.all(variants.map((v) => auditMac(key, { ...base, ...v })));
+    expect(new Set([FIXED_MACS[0], ...macs]).size).toBe(variants.length + 1);
   });
 });
 
-describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
+describe.each(TEST_DRIVERS)('audit log MAC chain (%s)', (kind) => {
   let h: TestHandle;
   beforeAll(async () => {
     h = await openTestDatabase(kind);
@@ -93,7 +128,7 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
 
   async function appendFive() {
     for (let i = 1; i <= 5; i++) {
-      await appendAudit(h.db, {
+      await appendAudit(h.db, key, {
         actor: 'user:alice',
         action: 'settings.update',
         entity: 'settings',
@@ -111,7 +146,7 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
 
   it('verifies an intact chain and links each row to the previous hash', async () => {
     await appendFive();
-    expect(await verifyAuditLog(h.db)).toEqual({ ok: true, rows: 5 });
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 5, legacyRows: 0 });
     const rows = await h.db.select().from(auditLog).orderBy(auditLog.seq);
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(rows[0]!.prevHash).toBe(AUDIT_GENESIS_HASH);
@@ -123,25 +158,25 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
     await expect(h.db.execute(sql`update audit_log set actor = 'mallory' where seq = 2`)).rejects.toThrow();
     await expect(h.db.execute(sql`delete from audit_log where seq = 2`)).rejects.toThrow();
     await expect(h.db.execute(sql`truncate audit_log`)).rejects.toThrow();
-    expect(await verifyAuditLog(h.db)).toEqual({ ok: true, rows: 5 });
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 5, legacyRows: 0 });
   });
 
   it('names the row whose content was edited', async () => {
     await appendFive();
     await tamper(sql`update audit_log set data = '{"value": 999}'::jsonb where seq = 3`);
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
   });
 
   it('names a row deleted from the middle', async () => {
     await appendFive();
     await tamper(sql`delete from audit_log where seq = 2`);
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 2, problem: 'deleted' });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 2, problem: 'deleted' });
   });
 
   it('names a row deleted from the tail, using the chain head', async () => {
     await appendFive();
     await tamper(sql`delete from audit_log where seq = 5`);
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 5, problem: 'deleted' });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 5, problem: 'deleted' });
   });
 
   it('names a forged row with a valid self-hash but a wrong link', async () => {
@@ -157,9 +192,9 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
       data: { size: 1000 },
       prevHash: rows[2]!.hash,
     };
-    await h.db.insert(auditLog).values({ ...forged, hash: await auditHash(forged) });
+    await h.db.insert(auditLog).values({ ...forged, hash: await auditMac(key, forged) });
     await h.db.update(auditHead).set({ seq: 6 });
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 6, problem: 'inserted' });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 6, problem: 'inserted' });
   });
 
   it('names a forged row appended with a correct link, because the head does not cover it', async () => {
@@ -175,33 +210,86 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
       data: {},
       prevHash: last.hash,
     };
-    await h.db.insert(auditLog).values({ ...forged, hash: await auditHash(forged) });
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 6, problem: 'inserted' });
+    await h.db.insert(auditLog).values({ ...forged, hash: await auditMac(key, forged) });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 6, problem: 'inserted' });
   });
 
   it('hashes data independently of key order, as jsonb returns it', async () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: null } })).toBe(
       '{"a":{"c":null,"d":[2,{"x":2,"y":1}]},"b":1}',
     );
-    await appendAudit(h.db, { actor: 'a', action: 'b', entity: 'c', data: { zeta: 1, alpha: 0.1 + 0.2 } });
-    expect(await verifyAuditLog(h.db)).toEqual({ ok: true, rows: 1 });
+    await appendAudit(h.db, key, {
+      actor: 'a',
+      action: 'b',
+      entity: 'c',
+      data: { zeta: 1, alpha: 0.1 + 0.2 },
+    });
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 1, legacyRows: 0 });
   });
 
   it('keeps the chain intact under concurrent appends', async () => {
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        appendAudit(h.db, { actor: `worker:${i % 3}`, action: 'tick', entity: 'test', data: { i } }),
+        appendAudit(h.db, key, { actor: `worker:${i % 3}`, action: 'tick', entity: 'test', data: { i } }),
       ),
     );
-    expect(await verifyAuditLog(h.db, { pageSize: 7 })).toEqual({ ok: true, rows: 25 });
+    expect(await verifyAuditLog(h.db, key, { pageSize: 7 })).toEqual({ ok: true, rows: 25, legacyRows: 0 });
+  });
+
+  it('catches an edit re-hashed by a database writer without the key (bare SHA-256 or another key)', async () => {
+    await appendFive();
+    const rows = await h.db.select().from(auditLog).orderBy(auditLog.seq);
+    const edited = { ...rows[2]!, data: { value: 999 } };
+    const other = await importAuditKey(new Uint8Array(32).fill(9));
+    for (const rehash of [await legacyAuditHash(edited), await auditMac(other, edited)]) {
+      await tamper(sql`update audit_log set data = '{"value": 999}'::jsonb, hash = ${rehash} where seq = 3`);
+      expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
+    }
+    // a chain that is intact for one key is refused under another
+    await tamper(
+      sql`update audit_log set data = ${JSON.stringify(rows[2]!.data)}::jsonb, hash = ${rows[2]!.hash} where seq = 3`,
+    );
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 5, legacyRows: 0 });
+    expect(await verifyAuditLog(h.db, other)).toMatchObject({ ok: false, firstBadSeq: 1, problem: 'edited' });
+  });
+
+  it('accepts unkeyed rows written before the chain was keyed, only as its leading run', async () => {
+    // three rows as the first version wrote them, then keyed appends continue the chain
+    for (const [i, e] of FIXED_CHAIN.entries()) {
+      await h.db.insert(auditLog).values({
+        ...e,
+        seq: i + 1,
+        at: new Date(e.at),
+        prevHash: i === 0 ? AUDIT_GENESIS_HASH : FIXED_HASHES[i - 1]!,
+        hash: FIXED_HASHES[i]!,
+      });
+    }
+    await h.db.update(auditHead).set({ seq: 3, hash: FIXED_HASHES[2]! });
+    await appendAudit(h.db, key, { actor: 'user:alice', action: 'x', entity: 'y' });
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 4, legacyRows: 3 });
+    // an unkeyed row after a keyed one is a forgery
+    const last = (await h.db.select().from(auditLog).orderBy(auditLog.seq)).at(-1)!;
+    const forged = {
+      seq: 5,
+      at: new Date(),
+      actor: 'user:mallory',
+      action: 'x',
+      entity: 'y',
+      entityId: null,
+      data: {},
+      prevHash: last.hash,
+    };
+    await h.db.insert(auditLog).values({ ...forged, hash: await legacyAuditHash(forged) });
+    await h.db.update(auditHead).set({ seq: 5, hash: await legacyAuditHash(forged) });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 5, problem: 'edited' });
   });
 
   it('stores exactly the hashes of a chain computed outside the code (fixed vectors)', async () => {
-    for (const e of FIXED_CHAIN) await appendAudit(h.db, { ...e, at: new Date(e.at) });
+    for (const e of FIXED_CHAIN) await appendAudit(h.db, key, { ...e, at: new Date(e.at) });
     const rows = await h.db.select().from(auditLog).orderBy(auditLog.seq);
-    expect(rows.map((r) => r.hash)).toEqual(FIXED_HASHES);
-    expect(rows.map((r) => r.prevHash)).toEqual([AUDIT_GENESIS_HASH, ...FIXED_HASHES.slice(0, 2)]);
-    expect(await verifyAuditLog(h.db)).toEqual({ ok: true, rows: 3 });
+    expect(rows.map((r) => r.hash)).toEqual(FIXED_MACS);
+    expect(rows.map((r) => r.prevHash)).toEqual([AUDIT_GENESIS_HASH, ...FIXED_MACS.slice(0, 2)]);
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 3, legacyRows: 0 });
   });
 
   it.each([
@@ -213,11 +301,11 @@ describe.each(TEST_DRIVERS)('audit log hash chain (%s)', (kind) => {
   ])('names the row whose %s was edited', async (_column, statement) => {
     await appendFive();
     await tamper(statement);
-    expect(await verifyAuditLog(h.db)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
+    expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
   });
 
   it('rejects an entry without actor, action or entity and writes nothing', async () => {
-    await expect(appendAudit(h.db, { actor: '', action: 'x', entity: 'y' })).rejects.toThrow(/actor/);
-    expect(await verifyAuditLog(h.db)).toEqual({ ok: true, rows: 0 });
+    await expect(appendAudit(h.db, key, { actor: '', action: 'x', entity: 'y' })).rejects.toThrow(/actor/);
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 0, legacyRows: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { asc, eq, gt } from 'drizzle-orm';
-import { sha256Hex } from '../crypto/encoding.ts';
+import { fromBase64, sha256Hex, toHex, utf8 } from '../crypto/encoding.ts';
 import type { EnigmaDb } from '../db-type.ts';
 import { auditHead, auditLog } from '../schema/index.ts';
 
@@ -16,8 +16,48 @@ export interface AuditEntry {
   at?: Date;
 }
 
-/** The hash the chain starts from (the head row's initial value, seeded by migration 0002). */
+/** The link the chain starts from (the head row's initial value, seeded by migration 0002). */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+/** WebCrypto key type without depending on the DOM or Node global type declarations. */
+type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+/**
+ * The secret the chain is keyed with (HMAC-SHA256). It must be held outside the database (the master
+ * key's environment or file), so someone who can write to the database cannot recompute the chain.
+ */
+export interface AuditKey {
+  readonly hmac: CryptoKey;
+}
+
+/** An audit key from raw secret bytes (at least 32). */
+export async function importAuditKey(secret: Uint8Array<ArrayBuffer>): Promise<AuditKey> {
+  if (secret.length < 32) throw new RangeError(`audit key must be at least 32 bytes, got ${secret.length}`);
+  const hmac = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  return { hmac };
+}
+
+/**
+ * The audit key derived from the master key (base64, 32 bytes; `ENIGMA_MASTER_KEY` or
+ * `.data/master.key`) with HKDF-SHA256, so the deployment holds one secret and the envelope key and
+ * the audit key are still independent. Rotating the master key therefore starts a new audit key: keep
+ * the old master key to verify the rows written before (see docs/security.md).
+ *
+ * @example const key = await auditKeyFromMasterKey(env.ENIGMA_MASTER_KEY);
+ */
+export async function auditKeyFromMasterKey(base64: string): Promise<AuditKey> {
+  const raw = fromBase64(base64.trim());
+  if (raw.length !== 32) throw new RangeError(`master key must be 32 bytes, got ${raw.length}`);
+  const ikm = await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: utf8('enigma-audit-mac-v2') },
+    ikm,
+    256,
+  );
+  return importAuditKey(new Uint8Array(bits));
+}
 
 /** JSON with object keys sorted at every level, so jsonb's key reordering does not change the hash. */
 export function canonicalJson(value: unknown): string {
@@ -28,29 +68,48 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-/** SHA-256 (hex) over the canonical serialisation of a row's content and its predecessor's hash. */
-export function auditHash(row: Omit<AuditRow, 'hash'>): Promise<string> {
-  return sha256Hex(
-    JSON.stringify([
-      'enigma-audit-v1',
-      String(row.seq),
-      row.at.toISOString(),
-      row.actor,
-      row.action,
-      row.entity,
-      row.entityId ?? null,
-      canonicalJson(row.data),
-      row.prevHash,
-    ]),
-  );
+function rowContent(version: string, row: Omit<AuditRow, 'hash'>): string {
+  return JSON.stringify([
+    version,
+    String(row.seq),
+    row.at.toISOString(),
+    row.actor,
+    row.action,
+    row.entity,
+    row.entityId ?? null,
+    canonicalJson(row.data),
+    row.prevHash,
+  ]);
 }
 
 /**
- * Append one entry to the hash chain. Writers are serialised by locking the chain head row
- * (`SELECT … FOR UPDATE` in a transaction), so concurrent appends get consecutive seqs and a correct
- * prev_hash. Must run on a driver with interactive transactions (pg, PGlite, Neon Pool — not neon-http).
+ * HMAC-SHA256 (hex) under the audit key over the canonical serialisation of a row's content and its
+ * predecessor's MAC: what `appendAudit` stores in `hash`.
  */
-export async function appendAudit(db: EnigmaDb, entry: AuditEntry): Promise<AuditRow> {
+export async function auditMac(key: AuditKey, row: Omit<AuditRow, 'hash'>): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', key.hmac, utf8(rowContent('enigma-audit-v2', row)));
+  return toHex(new Uint8Array(mac));
+}
+
+/**
+ * The unkeyed SHA-256 link of the first version of the chain. Only read, to verify rows written
+ * before the chain was keyed (a leading run of them, reported as `legacyRows`); anyone can recompute
+ * it, which is why it was replaced.
+ */
+export function legacyAuditHash(row: Omit<AuditRow, 'hash'>): Promise<string> {
+  return sha256Hex(rowContent('enigma-audit-v1', row));
+}
+
+/**
+ * Append one entry to the MAC chain. Writers are serialised by locking the chain head row
+ * (`SELECT … FOR UPDATE` in a transaction), so concurrent appends get consecutive seqs and a correct
+ * prev_hash. Pass the transaction that makes the change the entry records, so the change and its
+ * audit row commit or roll back together (inside it, this runs as a savepoint). Must run on a driver
+ * with interactive transactions (pg, PGlite, Neon Pool — not neon-http).
+ *
+ * @example await db.transaction(async (tx) => { await change(tx); await appendAudit(tx, key, entry); });
+ */
+export async function appendAudit(db: EnigmaDb, key: AuditKey, entry: AuditEntry): Promise<AuditRow> {
   if (!entry.actor || !entry.action || !entry.entity) {
     throw new TypeError('audit entry needs actor, action and entity');
   }
@@ -71,35 +130,52 @@ export async function appendAudit(db: EnigmaDb, entry: AuditEntry): Promise<Audi
       data,
       prevHash: head.hash,
     };
-    const row: AuditRow = { ...base, hash: await auditHash(base) };
+    const row: AuditRow = { ...base, hash: await auditMac(key, base) };
     await tx.insert(auditLog).values(row);
     await tx.update(auditHead).set({ seq: row.seq, hash: row.hash }).where(eq(auditHead.id, 1));
     return row;
   });
 }
 
-/** Outcome of `verifyAuditLog`: all good, or the first row found deleted, edited or inserted. */
+/**
+ * Outcome of `verifyAuditLog`: all good, or the first row found deleted, edited or inserted.
+ * `legacyRows` counts the leading rows written before the chain was keyed (checked with the unkeyed
+ * hash; they prove less: see `legacyAuditHash`).
+ */
 export type AuditVerification =
-  | { ok: true; rows: number }
-  | { ok: false; firstBadSeq: number; problem: 'edited' | 'deleted' | 'inserted'; rows: number };
+  | { ok: true; rows: number; legacyRows: number }
+  | {
+      ok: false;
+      firstBadSeq: number;
+      problem: 'edited' | 'deleted' | 'inserted';
+      rows: number;
+      legacyRows: number;
+    };
 
 /**
  * Walk the whole chain in seq order and name the first problem:
  * - a gap in seq (or a head pointing past the last row) → `deleted`, naming the missing seq;
- * - a row whose stored hash does not match its content → `edited`;
- * - a row whose own hash is valid but whose prev_hash does not match its predecessor (or which lies past the
- *   head) → `inserted` (forged or reordered).
- * A row edited and then re-hashed by the attacker shows up as `inserted` at the next row, because only the
- * link to the following row betrays it.
+ * - a row whose stored MAC does not match its content under the key → `edited` (without the key, an
+ *   attacker cannot make a MAC that matches, so an edit re-"hashed" by a database writer shows here);
+ * - a row whose own MAC is valid but whose prev_hash does not match its predecessor (or which lies
+ *   past the head) → `inserted` (a valid row replayed or reordered).
+ * Rows with the unkeyed v1 hash are accepted only before the first keyed row.
+ *
+ * @example const v = await verifyAuditLog(db, await auditKeyFromMasterKey(env.ENIGMA_MASTER_KEY));
  */
 export async function verifyAuditLog(
   db: EnigmaDb,
+  key: AuditKey,
   opts: { pageSize?: number } = {},
 ): Promise<AuditVerification> {
   const pageSize = opts.pageSize ?? 1000;
   let expectedSeq = 1;
   let prevHash = AUDIT_GENESIS_HASH;
   let rows = 0;
+  let legacyRows = 0;
+  let keyed = false;
+  const bad = (firstBadSeq: number, problem: 'edited' | 'deleted' | 'inserted') =>
+    ({ ok: false, firstBadSeq, problem, rows, legacyRows }) as const;
   for (;;) {
     const page = await db
       .select()
@@ -108,10 +184,11 @@ export async function verifyAuditLog(
       .orderBy(asc(auditLog.seq))
       .limit(pageSize);
     for (const row of page) {
-      if (row.seq !== expectedSeq) return { ok: false, firstBadSeq: expectedSeq, problem: 'deleted', rows };
-      if ((await auditHash(row)) !== row.hash)
-        return { ok: false, firstBadSeq: row.seq, problem: 'edited', rows };
-      if (row.prevHash !== prevHash) return { ok: false, firstBadSeq: row.seq, problem: 'inserted', rows };
+      if (row.seq !== expectedSeq) return bad(expectedSeq, 'deleted');
+      if ((await auditMac(key, row)) === row.hash) keyed = true;
+      else if (!keyed && (await legacyAuditHash(row)) === row.hash) legacyRows++;
+      else return bad(row.seq, 'edited');
+      if (row.prevHash !== prevHash) return bad(row.seq, 'inserted');
       prevHash = row.hash;
       expectedSeq++;
       rows++;
@@ -120,9 +197,9 @@ export async function verifyAuditLog(
   }
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
   const lastSeq = expectedSeq - 1;
-  if (!head) return { ok: false, firstBadSeq: expectedSeq, problem: 'deleted', rows };
-  if (head.seq > lastSeq) return { ok: false, firstBadSeq: lastSeq + 1, problem: 'deleted', rows };
-  if (head.seq < lastSeq) return { ok: false, firstBadSeq: head.seq + 1, problem: 'inserted', rows };
-  if (head.hash !== prevHash) return { ok: false, firstBadSeq: lastSeq, problem: 'inserted', rows };
-  return { ok: true, rows };
+  if (!head) return bad(expectedSeq, 'deleted');
+  if (head.seq > lastSeq) return bad(lastSeq + 1, 'deleted');
+  if (head.seq < lastSeq) return bad(head.seq + 1, 'inserted');
+  if (head.hash !== prevHash) return bad(lastSeq, 'inserted');
+  return { ok: true, rows, legacyRows };
 }

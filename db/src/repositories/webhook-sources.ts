@@ -151,6 +151,12 @@ export async function verifyWebhookSecret(
   return matched;
 }
 
+/** A source by name, without its secrets (nothing decrypted); null when absent. */
+export async function findWebhookSource(db: EnigmaDb, name: string): Promise<WebhookSource | null> {
+  const [source] = await db.select().from(webhookSources).where(eq(webhookSources.name, name));
+  return source ?? null;
+}
+
 /** All sources, by name, without secrets. */
 export async function listWebhookSources(db: EnigmaDb): Promise<WebhookSource[]> {
   return db.select().from(webhookSources).orderBy(asc(webhookSources.name));

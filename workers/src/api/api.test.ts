@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('bootstrapEmbedded', () => {
-  it('creates the admin only once and always returns a curl for the default source', async () => {
+  it('creates the admin and the secret once, and never hands either out again', async () => {
     const deps = {
       db: h.db,
       kv: h.kv,
@@ -55,8 +55,11 @@ describe('bootstrapEmbedded', () => {
     };
     const again = await bootstrapEmbedded(deps, { baseUrl: 'http://127.0.0.1:1' });
     expect(again.admin).toBeNull();
-    expect(again.source?.created).toBe(false);
-    expect(again.curl).toContain('/webhooks/tradingview');
+    expect(again.source).toEqual({ name: 'tradingview', secret: null, created: false });
+    expect(again.curl).toBeNull();
+    expect(again.secretHelp.join('\n')).toContain(
+      'http://127.0.0.1:1/api/settings/webhook-sources/tradingview/secret',
+    );
   });
 
   it('prints a curl that really posts an accepted alert', async () => {
@@ -81,8 +84,9 @@ describe('bootstrapEmbedded', () => {
           config: realClock,
           logger: { debug() {}, info() {}, warn() {}, error() {} },
         },
-        { baseUrl: `http://127.0.0.1:${port}` },
+        { baseUrl: `http://127.0.0.1:${port}`, sourceName: 'curl-check' },
       );
+      expect(boot.source.created).toBe(true);
       const { stdout } = await promisify(execFile)('bash', ['-c', boot.curl!]);
       expect(JSON.parse(stdout)).toMatchObject({ status: 'received' });
     } finally {

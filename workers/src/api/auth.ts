@@ -1,14 +1,15 @@
+import type { EnigmaDb } from '@enigma/db/db-type';
 import { createApiKey, listApiKeys, revokeApiKey } from '@enigma/db/repositories/api-keys';
-import { appendAudit } from '@enigma/db/repositories/audit';
 import {
   refreshFamilyOf,
   revokeRefreshFamily,
   useRefreshToken,
 } from '@enigma/db/repositories/refresh-tokens';
 import { getUserByEmail, updateUser } from '@enigma/db/repositories/users';
-import { USER_ROLES, users } from '@enigma/db/schema/index';
+import { refreshTokens, USER_ROLES, users } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import { recordAudit } from '../audit.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { issueTokens } from '../auth/tokens.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
@@ -220,8 +221,22 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
       throw new ApiError('invalid_credentials', 'wrong email or password');
     }
     if (failures.n > 0) await deps.kv.del(account);
-    await updateUser(db, user.id, { lastLoginAt: new Date(config.now()) });
-    return c.json(await issueTokens(config, db, user), 200);
+    const at = new Date(config.now());
+    const tokens = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      await updateUser(tx, user.id, { lastLoginAt: at });
+      const pair = await issueTokens(config, tx, user);
+      await recordAudit(tx, config, {
+        actor: `user:${user.id}`,
+        action: 'auth.login',
+        entity: 'user',
+        entityId: user.id,
+        data: { role: user.role },
+        at,
+      });
+      return pair;
+    });
+    return c.json(tokens, 200);
   });
 
   api.openapi(refresh, async (c) => {
@@ -246,7 +261,25 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
   api.openapi(logout, async (c) => {
     const { db, config } = c.get('deps');
     const family = await refreshFamilyOf(db, c.req.valid('json').refreshToken);
-    if (family) await revokeRefreshFamily(db, family, new Date(config.now()));
+    if (family) {
+      const at = new Date(config.now());
+      await db.transaction(async (txRaw) => {
+        const tx = txRaw as unknown as EnigmaDb;
+        if ((await revokeRefreshFamily(tx, family, at)) === 0) return;
+        const [owner] = await tx
+          .select({ userId: refreshTokens.userId })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.familyId, family))
+          .limit(1);
+        await recordAudit(tx, config, {
+          actor: owner ? `user:${owner.userId}` : 'session',
+          action: 'auth.logout',
+          entity: 'refresh_family',
+          entityId: family,
+          at,
+        });
+      });
+    }
     return c.body(null, 204);
   });
 
@@ -255,20 +288,23 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid('json');
     const auth = c.get('auth')!;
     const userId = auth.subject.startsWith('user:') ? auth.subject.slice(5) : null;
-    const { apiKey, key } = await createApiKey(db, {
-      userId,
-      name: body.name,
-      role: body.role,
-      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
-    });
-    const created = { id: apiKey.id, key, prefix: apiKey.prefix };
-    await appendAudit(db, {
-      actor: auth.subject,
-      action: 'api_key.create',
-      entity: 'api_key',
-      entityId: created.id,
-      data: { name: body.name, role: body.role, prefix: created.prefix },
-      at: new Date(config.now()),
+    const created = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      const { apiKey, key } = await createApiKey(tx, {
+        userId,
+        name: body.name,
+        role: body.role,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+      });
+      await recordAudit(tx, config, {
+        actor: auth.subject,
+        action: 'api_key.create',
+        entity: 'api_key',
+        entityId: apiKey.id,
+        data: { name: body.name, role: body.role, prefix: apiKey.prefix },
+        at: new Date(config.now()),
+      });
+      return { id: apiKey.id, key, prefix: apiKey.prefix };
     });
     return c.json(created, 201);
   });
@@ -297,14 +333,17 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
   api.openapi(revokeKey, async (c) => {
     const { db, config } = c.get('deps');
     const { id } = c.req.valid('param');
-    if (!(await revokeApiKey(db, id, new Date(config.now()))))
-      throw new ApiError('not_found', 'no such API key');
-    await appendAudit(db, {
-      actor: c.get('auth')!.subject,
-      action: 'api_key.revoke',
-      entity: 'api_key',
-      entityId: id,
-      at: new Date(config.now()),
+    await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      if (!(await revokeApiKey(tx, id, new Date(config.now()))))
+        throw new ApiError('not_found', 'no such API key');
+      await recordAudit(tx, config, {
+        actor: c.get('auth')!.subject,
+        action: 'api_key.revoke',
+        entity: 'api_key',
+        entityId: id,
+        at: new Date(config.now()),
+      });
     });
     return c.body(null, 204);
   });

@@ -10,12 +10,12 @@ import {
 } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
 import type { EnigmaDb } from '@enigma/db/db-type';
-import { appendAudit } from '@enigma/db/repositories/audit';
 import { type CommandRow, getCommand, insertCommand, listCommands } from '@enigma/db/repositories/commands';
 import { OUTBOX_LEASE_SECONDS } from '@enigma/db/repositories/outbox';
 import { outbox } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { recordAudit } from '../audit.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -175,7 +175,7 @@ export async function recordCommand(
     });
     if (!inserted.created) return inserted;
     await alongside?.(tx, at, envelope.commandId);
-    await appendAudit(tx, {
+    await recordAudit(tx, deps.config, {
       actor: issuedBy,
       action: `command.${command.type}`,
       entity: 'command',

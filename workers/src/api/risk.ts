@@ -1,11 +1,11 @@
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
 import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import type { EnigmaDb } from '@enigma/db/db-type';
-import { appendAudit } from '@enigma/db/repositories/audit';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
 import { circuitBreakers, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq, inArray } from 'drizzle-orm';
+import { recordAudit } from '../audit.ts';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -242,7 +242,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
       await upsertSetting(tx, RISK_LIMITS_KEY, limits, auth.subject);
-      await appendAudit(tx, {
+      await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'risk_limits.set',
         entity: 'settings',
@@ -267,7 +267,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
         updatedBy: auth.subject,
         now: new Date(config.now()),
       });
-      await appendAudit(tx, {
+      await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'breaker.reset',
         entity: 'breaker',
@@ -311,7 +311,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
       await upsertSetting(tx, strategyKey(source), strategy, auth.subject);
-      await appendAudit(tx, {
+      await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'strategy.set',
         entity: 'settings',

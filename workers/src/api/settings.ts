@@ -1,12 +1,16 @@
-import { appendAudit, verifyAuditLog } from '@enigma/db/repositories/audit';
+import type { EnigmaDb } from '@enigma/db/db-type';
+import { verifyAuditLog } from '@enigma/db/repositories/audit';
 import {
   createWebhookSource,
+  findWebhookSource,
+  getWebhookSourceByName,
   listWebhookSources,
   rotateWebhookSecret,
   updateWebhookSource,
 } from '@enigma/db/repositories/webhook-sources';
 import { WEBHOOK_SOURCE_KINDS } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { auditKeyOf, recordAudit } from '../audit.ts';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -117,6 +121,22 @@ const rotate = createRoute({
     ...errorResponses,
   },
 });
+const reveal = createRoute({
+  method: 'get',
+  path: '/settings/webhook-sources/{name}/secret',
+  tags: ['settings'],
+  summary:
+    "Show a source's current secret (admin; audited). `enigma start` prints it only on the start that creates it",
+  ...admin,
+  request: { params: z.object({ name: z.string().min(1).max(64) }) },
+  responses: {
+    200: {
+      description: 'The current secret',
+      content: { 'application/json': { schema: z.object({ secret: z.string() }) } },
+    },
+    ...errorResponses,
+  },
+});
 const verify = createRoute({
   method: 'get',
   path: '/audit/verify',
@@ -139,8 +159,22 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
   api.openapi(create, async (c) => {
     const { db, config } = c.get('deps');
     const body = c.req.valid('json');
-    const { source, secret } = await createWebhookSource(db, await masterKeyOf(config.masterKey), body).catch(
-      (e: unknown) => {
+    const mk = await masterKeyOf(config.masterKey);
+    const { source, secret } = await db
+      .transaction(async (txRaw) => {
+        const tx = txRaw as unknown as EnigmaDb;
+        const created = await createWebhookSource(tx, mk, body);
+        await recordAudit(tx, config, {
+          actor: c.get('auth')!.subject,
+          action: 'webhook_source.create',
+          entity: 'webhook_source',
+          entityId: created.source.id,
+          data: { ...body },
+          at: new Date(config.now()),
+        });
+        return created;
+      })
+      .catch((e: unknown) => {
         if (
           String((e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code) ===
           '23505'
@@ -148,16 +182,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
           throw new ApiError('conflict', `a webhook source named ${body.name} exists`);
         }
         throw e;
-      },
-    );
-    await appendAudit(db, {
-      actor: c.get('auth')!.subject,
-      action: 'webhook_source.create',
-      entity: 'webhook_source',
-      entityId: source.id,
-      data: { ...body },
-      at: new Date(config.now()),
-    });
+      });
     c.get('deps').sourceCache?.clear();
     return c.json({ source: jsonRow(source), secret }, 201);
   });
@@ -166,15 +191,19 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
     const { db, config } = c.get('deps');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const row = await updateWebhookSource(db, id, body);
-    if (!row) throw new ApiError('not_found', 'no such webhook source');
-    await appendAudit(db, {
-      actor: c.get('auth')!.subject,
-      action: 'webhook_source.update',
-      entity: 'webhook_source',
-      entityId: id,
-      data: body,
-      at: new Date(config.now()),
+    const row = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      const updated = await updateWebhookSource(tx, id, body);
+      if (!updated) throw new ApiError('not_found', 'no such webhook source');
+      await recordAudit(tx, config, {
+        actor: c.get('auth')!.subject,
+        action: 'webhook_source.update',
+        entity: 'webhook_source',
+        entityId: id,
+        data: body,
+        at: new Date(config.now()),
+      });
+      return updated;
     });
     c.get('deps').sourceCache?.clear();
     return c.json(jsonRow(row), 200);
@@ -184,25 +213,53 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
     const { db, config } = c.get('deps');
     const { name } = c.req.valid('param');
     const { graceSeconds } = c.req.valid('json');
-    const sources = await listWebhookSources(db);
-    if (!sources.some((s) => s.name === name)) throw new ApiError('not_found', 'no such webhook source');
-    const { secret } = await rotateWebhookSecret(db, await masterKeyOf(config.masterKey), name, {
-      graceSeconds,
-      now: new Date(config.now()),
-    });
-    await appendAudit(db, {
-      actor: c.get('auth')!.subject,
-      action: 'webhook_source.rotate',
-      entity: 'webhook_source',
-      entityId: name,
-      data: { graceSeconds },
-      at: new Date(config.now()),
+    const mk = await masterKeyOf(config.masterKey);
+    const { secret } = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      const source = await findWebhookSource(tx, name);
+      if (!source) throw new ApiError('not_found', 'no such webhook source');
+      const rotated = await rotateWebhookSecret(tx, mk, name, { graceSeconds, now: new Date(config.now()) });
+      await recordAudit(tx, config, {
+        actor: c.get('auth')!.subject,
+        action: 'webhook_source.rotate',
+        entity: 'webhook_source',
+        entityId: source.id,
+        data: { name, graceSeconds },
+        at: new Date(config.now()),
+      });
+      return rotated;
     });
     c.get('deps').sourceCache?.clear();
     return c.json({ secret }, 200);
   });
 
+  api.openapi(reveal, async (c) => {
+    const { db, config } = c.get('deps');
+    const { name } = c.req.valid('param');
+    const mk = await masterKeyOf(config.masterKey);
+    const secret = await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as EnigmaDb;
+      const source = await getWebhookSourceByName(tx, mk, name, new Date(config.now()));
+      if (!source) throw new ApiError('not_found', 'no such webhook source');
+      const current = source.secrets.find((s) => s.expiresAt === null && s.plaintext !== null)?.plaintext;
+      if (!current)
+        throw new ApiError('not_found', 'this source has no readable secret: rotate it to get a new one');
+      // Showing a secret is recorded like a change: who saw it, and when.
+      await recordAudit(tx, config, {
+        actor: c.get('auth')!.subject,
+        action: 'webhook_source.reveal',
+        entity: 'webhook_source',
+        entityId: source.id,
+        data: { name },
+        at: new Date(config.now()),
+      });
+      return current;
+    });
+    return c.json({ secret }, 200);
+  });
+
   api.openapi(verify, async (c) => {
-    return c.json({ ...(await verifyAuditLog(c.get('deps').db)) }, 200);
+    const { db, config } = c.get('deps');
+    return c.json({ ...(await verifyAuditLog(db, await auditKeyOf(config))) }, 200);
   });
 }
