@@ -487,6 +487,107 @@ describe('6. the selected risk-limit level', () => {
   });
 });
 
+describe('6. level-by-level liquidation', () => {
+  // KuCoin, "What Is Risk Limit Level on KuCoin Futures?" (blog, 2022-12-01) and Help Center
+  // /support/26685810193433: the liquidation price uses the selected level's maintenance rate (KUCOIN.md §3.9
+  // tiers, §6.1 LP = E ∓ (IM − MM)/(q·m)); above level 1 a liquidation reduces the position by
+  // value − the lower level's limit and drops one level; at level 1 the whole position goes.
+  // Expected values are worked by hand below (XBTUSDTM, m = 0.001; level 2 MMR 0.5 %, level 1 MMR 0.4 %,
+  // level 1 limit 100 000 USDT; leverage 50; taker fee 0.06 %, maker 0.02 %).
+
+  /** A 1 500-lot position at exactly `entry` (a resting limit filled by the market moving through it). */
+  const openAt = (side: 'buy' | 'sell', entry: number, through: number) => {
+    const { engine, move } = setup({ balance: 10_000 });
+    const events = record(engine);
+    engine.setRiskLimitLevel('XBTUSDTM', 2);
+    const { orderId } = engine.placeOrder(order({ side, price: String(entry), size: 1500, leverage: 50 }));
+    for (let i = 0; i < 30 && engine.orders.get(orderId)!.status !== 'done'; i++)
+      move('XBTUSDTM', through, 10_000);
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 1500 });
+    return { engine, move, events, p: engine.positions.get('XBTUSDTM')! };
+  };
+
+  it('long: reduces to level 1 at its level-2 liquidation price, then liquidates the rest at level 1', () => {
+    const { engine, move, events, p } = openAt('buy', 99_000, 98_500);
+    // V = 1500 × 0.001 × 99 000 = 148 500; IM = 148 500 / 50 = 2 970; MM(level 2) = 742.5;
+    // LP = 99 000 − (2 970 − 742.5) / 1.5 = 97 515.
+    expect(p.isolatedMargin.toString()).toBe('2970');
+    expect(engine.liquidationPriceOf(p).toString()).toBe('97515');
+    const wallet0 = engine.wallet; // after the 29.7 maker fee
+    move('XBTUSDTM', 97_520);
+    expect(p.qty).toBe(1500);
+    move('XBTUSDTM', 97_500);
+    // Value at 97 500 = 146 250; excess over 100 000 = 46 250; 46 250 / 97.5 = 474.36 → 475 lots closed.
+    expect(p.qty).toBe(1025);
+    expect(engine.settingsOf('XBTUSDTM').riskLimitLevel).toBe(1);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', side: 'sell', size: 475 });
+    expect(engine.fills.at(-1)!.price.toString()).toBe('97500');
+    // Margin left 2 970 × 1025/1500 = 2 029.5; realised (97 500 − 99 000) × 0.475 = −712.5; fee 27.7875.
+    expect(p.isolatedMargin.toString()).toBe('2029.5');
+    expect(wallet0.minus(engine.wallet).toString()).toBe('740.2875');
+    // Level 1: LP = 99 000 − (2 029.5 − 405.9) / 1.025 = 97 416: the rest is safe at 97 500.
+    expect(engine.liquidationPriceOf(p).toString()).toBe('97416');
+    expect(
+      events.some(
+        (e) =>
+          e.subject === 'position.adjustRiskLimit' &&
+          (e.data as { riskLimitLevel: number }).riskLimitLevel === 1,
+      ),
+    ).toBe(true);
+    move('XBTUSDTM', 97_420);
+    expect(p.qty).toBe(1025);
+    move('XBTUSDTM', 97_400);
+    // At level 1 all of it goes at the bankruptcy price 99 000 − 2 029.5 / 1.025 = 97 020, margin lost.
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)!.price.toString()).toBe('97020');
+    expect(wallet0.minus(engine.wallet).toString()).toBe('2769.7875');
+    expect(engine.closedPositions.at(-1)).toMatchObject({ type: 'LIQUID_LONG' });
+  });
+
+  it('short: reduces to level 1 at its level-2 liquidation price, then liquidates the rest at level 1', () => {
+    const { engine, move, p } = openAt('sell', 101_000, 101_500);
+    // V = 151 500; IM = 3 030; MM(level 2) = 757.5; LP = 101 000 + (3 030 − 757.5) / 1.5 = 102 515.
+    expect(engine.liquidationPriceOf(p).toString()).toBe('102515');
+    move('XBTUSDTM', 102_510);
+    expect(p.qty).toBe(-1500);
+    move('XBTUSDTM', 102_520);
+    // Value 153 780; excess 53 780; 53 780 / 102.52 = 524.58 → 525 lots bought back at 102 520.
+    expect(p.qty).toBe(-975);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', side: 'buy', size: 525 });
+    // Margin left 3 030 × 975/1500 = 1 969.5; level 1: LP = 101 000 + (1 969.5 − 393.9) / 0.975 = 102 616.
+    expect(p.isolatedMargin.toString()).toBe('1969.5');
+    expect(engine.liquidationPriceOf(p).toString()).toBe('102616');
+    move('XBTUSDTM', 102_610);
+    expect(p.qty).toBe(-975);
+    move('XBTUSDTM', 102_620);
+    // Bankruptcy 101 000 + 1 969.5 / 0.975 = 103 020.
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)!.price.toString()).toBe('103020');
+    expect(engine.closedPositions.at(-1)).toMatchObject({ type: 'LIQUID_SHORT' });
+  });
+
+  it('a level above what the position needs drops without a fill; a crossed mark takes every level at once', () => {
+    const { engine, move, p } = openAt('buy', 99_000, 98_500);
+    engine.setRiskLimitLevel('XBTUSDTM', 3); // MMR 0.7 %: LP = 99 000 − (2 970 − 1 039.5) / 1.5 = 97 713
+    expect(engine.liquidationPriceOf(p).toString()).toBe('97713');
+    // At 97 700: level 3 → 2 (value 146 550 is under level 2's 500 000: nothing sold), level 2's LP 97 515
+    // is not reached, so the position stays whole at level 2.
+    move('XBTUSDTM', 97_700);
+    expect(p.qty).toBe(1500);
+    expect(engine.settingsOf('XBTUSDTM').riskLimitLevel).toBe(2);
+    // A gap to 97 000: level 2 → 1 (value 145 500 − 100 000 = 45 500; 45 500 / 97 = 469.07 → 470 lots at
+    // 97 000), then level 1's LP 97 416 is passed too and the other 1 030 lots go at the bankruptcy price
+    // 99 000 − (2 970 × 1030/1500) / 1.03 = 97 020.
+    move('XBTUSDTM', 97_000);
+    expect(p.qty).toBe(0);
+    const liq = engine.fills.filter((f) => f.tradeType === 'liquid');
+    expect(liq.map((f) => [f.size, f.price.toString()])).toEqual([
+      [470, '97000'],
+      [1030, '97020'],
+    ]);
+  });
+});
+
 describe('8. isolated margin added at another leverage', () => {
   // KUCOIN.md §6.1 / S8: isolated position margin is the sum of each fill's initial margin.
   it('books each fill at its own order leverage', () => {

@@ -55,19 +55,55 @@ export function liquidationPriceOf(e: SimEngine, p: SimPosition): Decimal {
   return Decimal.max(px, ZERO);
 }
 
-/** Liquidate isolated positions at their liquidation price and cross positions at maintenance. */
+/**
+ * Liquidate isolated positions level by level and cross positions at maintenance (see `liquidateIsolated`
+ * and `checkCrossLiquidation`).
+ */
 export function checkLiquidations(e: SimEngine, now: number): void {
-  for (const p of [...e.positions.values()]) {
-    if (p.qty === 0 || p.marginMode !== 'ISOLATED') continue;
-    const m = e.market(p.symbol);
+  for (const p of [...e.positions.values()])
+    if (p.qty !== 0 && p.marginMode === 'ISOLATED') liquidateIsolated(e, p, now);
+  checkCrossLiquidation(e, now);
+}
+
+/**
+ * Tiered liquidation of an isolated position whose mark reached its liquidation price (KuCoin, "What Is
+ * Risk Limit Level on KuCoin Futures?" 2022, and Help Center /support/26685810193433): above level 1 the
+ * position is reduced at the mark by what exceeds the next lower level's limit (value − that limit, in
+ * whole lots, rounded up), the level drops one and the maintenance rate with it; that repeats while the
+ * mark is still at the new liquidation price. At level 1 the whole position goes at its bankruptcy price.
+ */
+function liquidateIsolated(e: SimEngine, p: SimPosition, now: number): void {
+  const m = e.market(p.symbol);
+  const st = e.settingsOf(p.symbol);
+  while (p.qty !== 0) {
     const lp = liquidationPriceOf(e, p);
-    if ((p.qty > 0 && m.mark.lte(lp)) || (p.qty < 0 && m.mark.gte(lp))) {
+    if (p.qty > 0 ? m.mark.gt(lp) : m.mark.lt(lp)) return;
+    if (st.riskLimitLevel <= 1) {
       const bankrupt = p.entryPrice.plus(
         p.isolatedMargin.div(new Money(Math.abs(p.qty)).mul(m.spec.multiplier)).mul(p.qty > 0 ? -1 : 1),
       );
       liquidate(e, p, alignToTick(Decimal.max(bankrupt, m.spec.tickSize), m.spec.tickSize), now);
+      return;
     }
+    const lower = m.spec.riskLimits[st.riskLimitLevel - 2]!;
+    const price = alignToTick(m.mark, m.spec.tickSize);
+    const excess = notionalValue(m.spec, p.qty, price).minus(lower.maxRiskLimit);
+    const lots = excess.gt(0)
+      ? Math.min(Math.abs(p.qty), excess.div(price.mul(m.spec.multiplier)).ceil().toNumber())
+      : 0;
+    st.riskLimitLevel = lower.level;
+    e.emit({
+      channel: 'private',
+      topic: `/contract/position:${p.symbol}`,
+      subject: 'position.adjustRiskLimit',
+      data: { success: true, riskLimitLevel: lower.level, msg: '' },
+    });
+    if (lots > 0) liquidate(e, p, price, now, lots);
   }
+}
+
+/** Cross positions are liquidated when the cross margin falls to their maintenance margin. */
+function checkCrossLiquidation(e: SimEngine, now: number): void {
   const cross = [...e.positions.values()].filter((p) => p.qty !== 0 && p.marginMode === 'CROSS');
   if (cross.length === 0) return;
   const a = accountSummary(e);
@@ -79,10 +115,20 @@ export function checkLiquidations(e: SimEngine, now: number): void {
   if (a.totalCrossMargin.lte(mm)) for (const p of cross) liquidate(e, p, e.market(p.symbol).mark, now);
 }
 
-/** Close a position by the liquidation engine: orders cancelled, fill at `price` with tradeType liquid. */
-export function liquidate(e: SimEngine, p: SimPosition, price: Decimal, now: number): void {
+/**
+ * Close `lots` of a position (all of it by default) by the liquidation engine: the symbol's orders are
+ * cancelled, then a fill at `price` with tradeType liquid. A whole isolated position loses its margin.
+ */
+export function liquidate(
+  e: SimEngine,
+  p: SimPosition,
+  price: Decimal,
+  now: number,
+  lots = Math.abs(p.qty),
+): void {
   for (const o of [...e.openOrders])
     if (o.symbol === p.symbol && o.status === 'open') cancelOrderObject(e, o, now);
+  const whole = lots >= Math.abs(p.qty);
   const order = newOrder(
     e,
     {
@@ -93,15 +139,14 @@ export function liquidate(e: SimEngine, p: SimPosition, price: Decimal, now: num
         type: 'market',
       }),
     },
-    { side: p.qty > 0 ? 'sell' : 'buy', size: Math.abs(p.qty), reduceOnly: true, closeOrder: true },
+    { side: p.qty > 0 ? 'sell' : 'buy', size: lots, reduceOnly: true, closeOrder: whole },
   );
   order.isActive = true;
   order.tradeType = 'liquid';
   e.orders.set(order.id, order);
   e.openOrders.add(order);
-  const lots = Math.abs(p.qty);
   // The isolated margin is lost at the bankruptcy price; any remainder is the insurance fund's.
-  if (p.marginMode === 'ISOLATED') {
+  if (whole && p.marginMode === 'ISOLATED') {
     const m = e.market(p.symbol);
     const gross = price.minus(p.entryPrice).mul(p.qty).mul(m.spec.multiplier);
     const fee = tradingFee(m.spec, lots, price, 'taker');
