@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normaliseAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
-import { parseAlertTime, parseSignalBody } from './payload.ts';
+import { parseAlertTime, parseSignalBody, parseSignalObject } from './payload.ts';
+import { assertNoPlaceholders, findPlaceholders } from './placeholders.ts';
 
 /** The alert message of the original design, as TradingView sends it once placeholders are expanded. */
 const designPayload = {
@@ -211,6 +213,283 @@ describe('parser properties', () => {
           expect(Object.values(storedPayload)).not.toContain(secret);
         },
       ),
+    );
+  });
+});
+
+// Expected values below are written by hand from the documented payload format (payload.ts, schema.ts).
+describe('parseSignalObject: the signal, field by field', () => {
+  it('maps every field of a full payload', () => {
+    const { signal, secret, storedPayload } = parseSignalObject({
+      secret: 'k',
+      timestamp: '1714564805',
+      exchange: 'KUCOIN',
+      symbol: 'BTCUSDT.P',
+      interval: 15,
+      action: ' Long ',
+      price: '65000.50',
+      contracts: '3',
+      position_size: '-2',
+      market_position: 'short',
+      prev_market_position: 'flat',
+      order_id: 7,
+      comment: 'c',
+      alert_message: 'm',
+      indicators: { rsi: '30' },
+      conditions: { x: true },
+    });
+    expect(signal).toStrictEqual({
+      symbol: 'XBTUSDTM',
+      rawSymbol: 'KUCOIN:BTCUSDT.P',
+      action: 'buy',
+      rawAction: ' Long ',
+      indicators: { rsi: 30 },
+      conditions: { x: true },
+      alertTime: 1714564805000,
+      interval: '15',
+      price: '65000.5',
+      size: '3',
+      positionSize: '-2',
+      marketPosition: 'short',
+      prevMarketPosition: 'flat',
+      orderId: '7',
+      comment: 'c',
+      alertMessage: 'm',
+    });
+    expect(secret).toBe('k');
+    expect(storedPayload).toStrictEqual({
+      timestamp: '1714564805',
+      exchange: 'KUCOIN',
+      symbol: 'BTCUSDT.P',
+      interval: 15,
+      action: ' Long ',
+      price: '65000.50',
+      contracts: '3',
+      position_size: '-2',
+      market_position: 'short',
+      prev_market_position: 'flat',
+      order_id: 7,
+      comment: 'c',
+      alert_message: 'm',
+      indicators: { rsi: '30' },
+      conditions: { x: true },
+    });
+  });
+
+  it('sets no optional field that the payload does not carry, and no secret', () => {
+    const parsed = parseSignalObject({ symbol: 'ETHUSDTM', action: 'exit' });
+    expect(parsed).toStrictEqual({
+      signal: {
+        symbol: 'ETHUSDTM',
+        rawSymbol: 'ETHUSDTM',
+        action: 'close',
+        rawAction: 'exit',
+        indicators: {},
+        conditions: {},
+      },
+      storedPayload: { symbol: 'ETHUSDTM', action: 'exit' },
+    });
+    expect('secret' in parsed).toBe(false);
+  });
+
+  it('prefixes the exchange only when the symbol has none', () => {
+    const raw = (p: Record<string, unknown>) => parseSignalObject({ action: 'buy', ...p }).signal.rawSymbol;
+    expect(raw({ exchange: 'BINANCE', symbol: 'KUCOIN:XBTUSDTM' })).toBe('KUCOIN:XBTUSDTM');
+    expect(raw({ exchange: 'KUCOIN', symbol: 'XBTUSDTM' })).toBe('KUCOIN:XBTUSDTM');
+    expect(raw({ exchange: '', symbol: 'XBTUSDTM' })).toBe('XBTUSDTM');
+    expect(raw({ symbol: 'XBTUSDTM' })).toBe('XBTUSDTM');
+  });
+
+  it('uses the known symbols given in the options', () => {
+    expect(
+      parseSignalObject({ symbol: 'PEPEUSDT', action: 'buy' }, { knownSymbols: ['PEPEUSDTM'] }).signal.symbol,
+    ).toBe('PEPEUSDTM');
+    expect(
+      parseError(() =>
+        parseSignalBody('{"symbol":"XBTUSDTM","action":"buy"}', 'json', { knownSymbols: ['ETHUSDTM'] }),
+      ).code,
+    ).toBe('unknown_symbol');
+  });
+
+  it('passes the nesting limit to both parsers', () => {
+    const body = '{"symbol":"XBTUSDTM","action":"buy","indicators":{"rsi":1}}'; // depth 2
+    expect(parseSignalBody(body, 'json', { maxDepth: 2 }).signal.indicators).toStrictEqual({ rsi: 1 });
+    expect(parseError(() => parseSignalBody(body, 'json', { maxDepth: 1 })).code).toBe('too_deep');
+    expect(parseError(() => parseSignalBody(body, 'text', { maxDepth: 1 })).code).toBe('too_deep');
+  });
+
+  it('reads key aliases from a text body', () => {
+    expect(parseSignalBody('ticker=ETHUSDT.P\nside=short\nqty=4\ntoken=t', 'text')).toStrictEqual({
+      signal: {
+        symbol: 'ETHUSDTM',
+        rawSymbol: 'ETHUSDT.P',
+        action: 'sell',
+        rawAction: 'short',
+        size: '4',
+        indicators: {},
+        conditions: {},
+      },
+      secret: 't',
+      storedPayload: { symbol: 'ETHUSDT.P', action: 'short', contracts: '4' },
+    });
+  });
+});
+
+describe('parseSignalObject: refusals name the field', () => {
+  it('answers invalid_payload with each issue path and message', () => {
+    const e = parseError(() => parseSignalObject({ action: 'buy' }));
+    expect(e.code).toBe('invalid_payload');
+    expect(e.details['issues']).toEqual([{ path: 'symbol', message: expect.any(String) }]);
+    expect(e.message).toMatch(/^invalid payload: symbol: .+$/);
+  });
+
+  it('joins nested paths with dots and several issues with "; "', () => {
+    const e = parseError(() => parseSignalObject({ symbol: '', action: 'buy', conditions: { a: [1] } }));
+    expect(e.code).toBe('invalid_payload');
+    const issues = e.details['issues'] as { path: string }[];
+    expect(issues.map((i) => i.path)).toEqual(['symbol', 'conditions.a']);
+    expect(e.message).toMatch(/^invalid payload: symbol: .+; conditions\.a: .+$/);
+  });
+
+  it('never echoes a secret of the wrong type, only its path', () => {
+    const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret: 12345678 }));
+    expect(e.code).toBe('invalid_payload');
+    expect(e.details['issues']).toEqual([{ path: 'secret', message: 'invalid secret' }]);
+    expect(e.message).toBe('invalid payload: secret: invalid secret');
+  });
+
+  it('answers invalid_number (not invalid_payload) when a number is bad, with the others listed', () => {
+    const e = parseError(() =>
+      parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', price: '-1', interval: {} }),
+    );
+    expect(e.code).toBe('invalid_number');
+    expect((e.details['issues'] as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      'interval',
+      'price',
+    ]);
+  });
+
+  it('lists at most 20 issues', () => {
+    const indicators = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`i${i}`, 'x']));
+    const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', indicators }));
+    expect(e.details['issues']).toHaveLength(20);
+  });
+
+  it('refuses a placeholder in the secret without echoing it; other braces are not placeholders', () => {
+    const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret: 'ab{{x}}cd' }));
+    expect(e.code).toBe('unexpanded_placeholder');
+    expect(e.message).toBe('the secret field holds an unexpanded placeholder');
+    expect(e.details).toEqual({ placeholders: [{ path: 'secret' }] });
+    for (const secret of ['{{x', 'x}}', '{x}', '}}{{'])
+      expect(parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret }).secret).toBe(secret);
+  });
+
+  it('checks placeholders in the payload before the secret and the schema', () => {
+    const e = parseError(() => parseSignalObject({ symbol: '{{ticker}}', action: 5, secret: '{{s}}' }));
+    expect(e.code).toBe('unexpanded_placeholder');
+    expect(e.message).toBe(
+      'TradingView left {{ticker}} unexpanded in symbol: that variable is not available in this alert',
+    );
+  });
+});
+
+describe('findPlaceholders and assertNoPlaceholders', () => {
+  it('names every path, nested objects and arrays with dots, a bare string as (body)', () => {
+    expect(findPlaceholders('{{close}}')).toEqual([{ path: '(body)', placeholder: '{{close}}' }]);
+    expect(
+      findPlaceholders({ a: { b: ['x', 'p {{plot_0}} q'] }, c: '{{c}}', d: 1, e: null, f: true }),
+    ).toEqual([
+      { path: 'a.b.1', placeholder: '{{plot_0}}' },
+      { path: 'c', placeholder: '{{c}}' },
+    ]);
+    expect(findPlaceholders(['{{a}}'], 'root')).toEqual([{ path: 'root.0', placeholder: '{{a}}' }]);
+  });
+
+  it('matches 0 to 80 characters between the braces, no nested brace', () => {
+    expect(findPlaceholders({ a: '{{}}' })).toEqual([{ path: 'a', placeholder: '{{}}' }]);
+    expect(findPlaceholders({ a: `{{${'x'.repeat(80)}}}` })).toHaveLength(1);
+    expect(findPlaceholders({ a: `{{${'x'.repeat(81)}}}` })).toEqual([]);
+    expect(findPlaceholders({ a: '{{a{b}}', b: '{x}', c: '{{x}', d: 'x}}' })).toEqual([]);
+  });
+
+  it('reports the first placeholder in the message and at most 20 in the details', () => {
+    const value = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, `{{v${i}}}`]));
+    const e = parseError(() => assertNoPlaceholders(value));
+    expect(e.code).toBe('unexpanded_placeholder');
+    expect(e.message).toBe(
+      'TradingView left {{v0}} unexpanded in k0: that variable is not available in this alert',
+    );
+    const found = e.details['placeholders'] as { path: string }[];
+    expect(found).toHaveLength(20);
+    expect(found[19]).toEqual({ path: 'k19', placeholder: '{{v19}}' });
+    expect(() => assertNoPlaceholders({ a: 'no placeholder', b: ['{x}'] })).not.toThrow();
+  });
+});
+
+describe('normaliseAction: the refusal', () => {
+  it('names the word (40 characters) and every accepted spelling', () => {
+    const e = parseError(() => normaliseAction(`${'h'.repeat(50)}`));
+    expect(e.code).toBe('unknown_action');
+    expect(e.message).toBe(
+      `unknown action "${'h'.repeat(40)}"; accepted: buy, long, sell, short, close, exit, flat, reverse`,
+    );
+    expect(e.details).toEqual({
+      accepted: ['buy', 'long', 'sell', 'short', 'close', 'exit', 'flat', 'reverse'],
+    });
+  });
+  it('maps every accepted spelling, trimmed and in any case', () => {
+    expect(
+      [' BUY', 'long ', 'Sell', 'sHoRt', 'CLOSE', 'exit', 'Flat', 'REVERSE'].map((a) => normaliseAction(a)),
+    ).toEqual(['buy', 'buy', 'sell', 'sell', 'close', 'close', 'close', 'reverse']);
+    expect(parseError(() => normaliseAction('')).code).toBe('unknown_action');
+    expect(parseError(() => normaliseAction('hasOwnProperty')).code).toBe('unknown_action');
+  });
+});
+
+describe('parseAlertTime: formats and bounds', () => {
+  const t = Date.UTC(2024, 4, 1, 12, 0, 5);
+  it('reads epoch seconds (9 to 10 digits) and milliseconds (up to 16 digits), fractions rounded', () => {
+    expect(parseAlertTime(' 1714564805 ')).toBe(t);
+    expect(parseAlertTime('1714564805.5')).toBe(t + 500);
+    expect(parseAlertTime('1714564805.0004')).toBe(t);
+    expect(parseAlertTime('1714564805000.6')).toBe(t + 1);
+    expect(parseAlertTime(1714564805)).toBe(t);
+  });
+  it('reads ISO with T or a space, with or without seconds, fraction and zone', () => {
+    expect(parseAlertTime('2024-05-01T12:00:05Z')).toBe(t);
+    expect(parseAlertTime('2024-05-01 12:00:05')).toBe(t);
+    expect(parseAlertTime('2024-05-01T12:00:05')).toBe(t);
+    expect(parseAlertTime('2024-05-01T12:00Z')).toBe(t - 5000);
+    expect(parseAlertTime('2024-05-01T12:00:05.123Z')).toBe(t + 123);
+    expect(parseAlertTime('2024-05-01T14:00:05+02:00')).toBe(t);
+    expect(parseAlertTime('2024-05-01T14:00:05+0200')).toBe(t);
+    expect(parseAlertTime('2024-05-01T10:00:05-02:00')).toBe(t);
+  });
+  it('accepts 2000-01-01 to 2100-01-01 inclusive, nothing outside', () => {
+    expect(parseAlertTime('946684800')).toBe(946_684_800_000);
+    expect(parseAlertTime('4102444800')).toBe(4_102_444_800_000);
+    expect(parseAlertTime('946684800000')).toBe(946_684_800_000);
+    expect(parseAlertTime('2000-01-01T00:00:00Z')).toBe(946_684_800_000);
+    for (const bad of ['946684799', '4102444801', '946684799999', '4102444800001', '1999-12-31T23:59:59Z'])
+      expect(parseError(() => parseAlertTime(bad)).code).toBe('invalid_timestamp');
+  });
+  it('refuses other shapes, naming the value (40 characters)', () => {
+    for (const bad of [
+      '17145648',
+      '12345678901234567',
+      '1714564805.',
+      '-1714564805',
+      '2024-05-01',
+      '2024-05-01T12',
+      '2024-05-01T12:00:05.1234567890Z',
+      '2024-05-01T12:00:05+2',
+      'x2024-05-01T12:00:05Z',
+      '2024-05-01T12:00:05Zx',
+      '2024-13-01T12:00:05Z',
+    ])
+      expect(parseError(() => parseAlertTime(bad)).code, bad).toBe('invalid_timestamp');
+    expect(parseError(() => parseAlertTime(` ${'9'.repeat(50)} `)).message).toBe(
+      `invalid alert timestamp "${'9'.repeat(40)}"`,
     );
   });
 });
