@@ -8,7 +8,7 @@ import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis
 import { loadEnv } from '../env.ts';
 import { createLogger } from './logger.ts';
 import type { Progress } from './progress.ts';
-import { startSystem } from './system.ts';
+import { startSystem, systemHealth } from './system.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const steps: string[] = [];
@@ -28,7 +28,11 @@ describe('startSystem (embedded default)', () => {
     const env = loadEnv({ ENIGMA_DATA_DIR: dataDir });
     const first = await startSystem({ env, logger, progress, port: 0, simPort: 0 });
     const health = await fetch(`${first.url}/healthz`).then((r) => r.json());
-    expect(health).toMatchObject({ ok: true, bus: 'in-process', database: { kind: 'pglite', pending: 0 } });
+    expect(health).toEqual({
+      ok: true,
+      bus: 'in-process',
+      database: { ok: true, kind: 'pglite', applied: expect.any(Number), pending: 0 },
+    });
     expect(first.banner.join('\n')).toMatch(/login: +admin@enigma\.local \/ \S+/);
     // the paper exchange: the printed line is enough for any KuCoin client, and the account is funded
     const simLine = first.banner.find((l) => l.startsWith('simulator: '));
@@ -108,8 +112,34 @@ describe('startSystem (embedded default)', () => {
       symbol: 'XBTUSDTM',
     });
     expect(second.banner).toContain('  login:    the admin created on first start');
+    // the webhook secret is printed by the start that created it, never again: a later start says
+    // how to show or rotate it
+    const secret = /"secret":"([^"]+)"/.exec(curl!)![1]!;
+    expect(second.banner.join('\n')).not.toContain(secret);
+    expect(second.banner.some((l) => l.startsWith('curl '))).toBe(false);
+    expect(second.banner.join('\n')).toMatch(
+      /show it: .*\/api\/settings\/webhook-sources\/tradingview\/secret/,
+    );
+    expect(second.banner.join('\n')).toMatch(/rotate it: .*\/rotate/);
     await second.close();
     expect(steps.filter((s) => s === 'migrating the database')).toHaveLength(2);
+  });
+});
+
+describe('systemHealth (public /healthz)', () => {
+  it('answers a status per component and no error text when the database check fails', async () => {
+    const { openDatabase } = await import('@enigma/db');
+    const handle = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    const logged: unknown[] = [];
+    try {
+      const health = await systemHealth(handle, 'in-process', { error: (obj) => logged.push(obj) });
+      expect(health).toEqual({ ok: false, database: { ok: false, kind: 'pg' }, bus: 'in-process' });
+      expect(JSON.stringify(health)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|nowhere/);
+      // the error itself is kept, in the log
+      expect(logged).toEqual([{ err: expect.any(Error) }]);
+    } finally {
+      await handle.close();
+    }
   });
 });
 

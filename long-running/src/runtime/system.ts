@@ -170,9 +170,8 @@ export async function startSystem({
     const app = new Hono();
     // The process-level health (database, bus) and metrics sit in front of the shared edge app.
     app.get('/healthz', async (c) => {
-      const database = await checkDatabase(db).catch((error: Error) => ({ ok: false, error: error.message }));
-      const ok = database.ok;
-      return c.json({ ok, database, bus: env.REDIS_URL ? 'redis' : 'in-process' }, ok ? 200 : 503);
+      const health = await systemHealth(db, env.REDIS_URL ? 'redis' : 'in-process', logger);
+      return c.json(health, health.ok ? 200 : 503);
     });
     app.get('/metrics', async (c) =>
       c.text(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
@@ -251,6 +250,7 @@ export async function startSystem({
     else banner.push('  login:    the admin created on first start');
     if (boot.curl)
       banner.push('', 'post a TradingView-style alert (the answer says what became of it):', boot.curl);
+    else banner.push('', ...boot.secretHelp);
     return {
       url,
       port: server.port,
@@ -268,6 +268,32 @@ export async function startSystem({
     await closeAll();
     throw error;
   }
+}
+
+/** What public `/healthz` answers: a status per component, never error text. */
+export interface SystemHealth {
+  ok: boolean;
+  database: { ok: boolean; kind: DbHandle['kind']; applied?: number; pending?: number };
+  bus: 'redis' | 'in-process';
+}
+
+/**
+ * The process health behind `/healthz`. The answer is public, so a failing check is reported as
+ * `ok: false` only; its error (which can name hosts, users or SQL) goes to the log.
+ */
+export async function systemHealth(
+  db: DbHandle,
+  bus: SystemHealth['bus'],
+  logger: { error(obj: object, msg?: string): void },
+): Promise<SystemHealth> {
+  const database = await checkDatabase(db).then(
+    (d): SystemHealth['database'] => ({ ok: d.ok, kind: d.kind, applied: d.applied, pending: d.pending }),
+    (error: unknown): SystemHealth['database'] => {
+      logger.error({ err: error }, 'healthz: the database check failed');
+      return { ok: false, kind: db.kind };
+    },
+  );
+  return { ok: database.ok, database, bus };
 }
 
 function listen(app: Hono, hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
