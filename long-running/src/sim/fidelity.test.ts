@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SimEvent } from './engine.ts';
 import { SimError } from './errors.ts';
 import { Faults } from './faults.ts';
+import { crossRiskRate } from './margin.ts';
 import { order, setup, tpSlLong } from './test-engine.ts';
 
 /**
@@ -585,6 +586,92 @@ describe('6. level-by-level liquidation', () => {
       [470, '97000'],
       [1030, '97020'],
     ]);
+  });
+});
+
+describe('7. cross margin', () => {
+  // KuCoin Help Center "Risk Rate of Cross Margin Mode" (/support/35233217061785, KUCOIN.md §6.1 S8): risk
+  // rate = (Σ position MM + MM of expected order fills + expected closing fees) / (total cross margin −
+  // expected opening fees); orders cancelled at 95 %, positions liquidated at 100 %.
+  it('computes the risk rate of KuCoin’s worked example: 5.88 %', () => {
+    // 5 000 USDT; BTC long 100 lots at mark 62 000 (m 0.001, MMR 0.5 %); an ETH order for 1 000 lots at 3 000
+    // (m 0.01, MMR 0.8 %); taker 0.06 %: (31 + 240 + 3.72 + 18) / (5 000 − 18) = 292.72 / 4 982.
+    const fee = toMoney('0.0006');
+    const { rate } = crossRiskRate(
+      [
+        { value: toMoney(6_200), mmr: toMoney('0.005'), feeRate: fee, order: false },
+        { value: toMoney(30_000), mmr: toMoney('0.008'), feeRate: fee, order: true },
+      ],
+      toMoney(5_000),
+    );
+    expect(rate.toFixed(4)).toBe('0.0588');
+    expect(rate.toString()).toBe(toMoney('292.72').div(4_982).toString());
+  });
+
+  /** A cross long of 100 lots at exactly 99 000 (20x) on a 1 000 USDT account. */
+  const crossLong = () => {
+    const { engine, move } = setup({ balance: 1_000 });
+    engine.setMarginMode('XBTUSDTM', 'CROSS');
+    engine.setCrossLeverage('XBTUSDTM', toMoney(20));
+    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '99000', size: 100 }));
+    for (let i = 0; i < 30 && engine.orders.get(orderId)!.status !== 'done'; i++)
+      move('XBTUSDTM', 98_500, 10_000);
+    const p = engine.positions.get('XBTUSDTM')!;
+    expect(p).toMatchObject({ qty: 100, marginMode: 'CROSS' });
+    return { engine, move, p };
+  };
+
+  it('reports a cross liquidation and bankruptcy price, and liquidates at a 100 % risk rate', () => {
+    const { engine, move, p } = crossLong();
+    // Wallet 1 000 − maker fee 9 900 × 0.0002 = 998.02. Nothing else in the account, MMR 0.4 %, taker 0.06 %:
+    // BP = 99 000 − 998.02 / 0.1 = 89 019.8; LP = BP / (1 − 0.004 − 0.0006) = 89 431.18…
+    expect(engine.wallet.toString()).toBe('998.02');
+    const view = engine.renderPosition(p);
+    expect(view['bankruptPrice']).toBe(89_019.8);
+    expect(view['liquidationPrice']).toBeCloseTo(89_431.1834, 3);
+    expect(view).toMatchObject({ crossMode: true, marginMode: 'CROSS', maintMarginReq: 0.004 });
+    // A reduce-only order far away: risk rate 0.00046·P / (0.1·P − 8 901.98) passes 95 % at 89 452.94.
+    const { orderId } = engine.placeOrder(
+      order({ side: 'sell', price: '120000', size: 100, reduceOnly: true }),
+    );
+    move('XBTUSDTM', 89_460); // 93.5 %
+    expect(engine.orders.get(orderId)!.status).toBe('open');
+    move('XBTUSDTM', 89_440); // 97.9 %: orders cancelled, the position stays
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 0 });
+    expect(p.qty).toBe(100);
+    move('XBTUSDTM', 89_430); // 100.3 %: liquidated at the mark
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', size: 100 });
+    // 998.02 + (89 430 − 99 000) × 0.1 − 8 943 × 0.0006 = 998.02 − 957 − 5.3658.
+    expect(engine.wallet.toString()).toBe('35.6542');
+  });
+
+  // Help Center "Cross Margin" (/support/35084093025049): order margin of one contract =
+  // max(|position + same-side orders|, |opposite-side orders|): hedged orders are not charged twice.
+  it('charges cross order margin on max(position + same side, opposite side), not both sides', () => {
+    const { engine } = setup({ balance: 10_000 });
+    engine.setMarginMode('XBTUSDTM', 'CROSS');
+    engine.setCrossLeverage('XBTUSDTM', toMoney(20));
+    engine.placeOrder(order({ side: 'buy', price: '90000', size: 10 })); // 900 USDT
+    engine.placeOrder(order({ side: 'sell', price: '110000', size: 5 })); // 550 USDT
+    // max(900, 550) = 900: 900 / 20 + 900 × 0.0006 = 45.54.
+    expect(engine.accountSummary().orderMargin.toString()).toBe('45.54');
+    engine.placeOrder(order({ side: 'sell', price: '110000', size: 20 })); // sells now 2 750
+    // max(900, 2 750) = 2 750: 137.5 + 1.65.
+    expect(engine.accountSummary().orderMargin.toString()).toBe('139.15');
+  });
+
+  it('refuses an order whose marginMode is not the contract’s (330005) and a mode switch while busy', () => {
+    const { engine } = setup();
+    engine.setMarginMode('XBTUSDTM', 'CROSS');
+    expect(
+      codeOf(() =>
+        engine.placeOrder(order({ side: 'buy', price: '90000', size: 1, marginMode: 'ISOLATED' })),
+      ),
+    ).toBe('330005');
+    engine.placeOrder(order({ side: 'buy', price: '90000', size: 1, marginMode: 'CROSS' }));
+    // KUCOIN.md §3.1 changeMarginMode: refused while the contract has orders or a position (50002 exist.order.or.position).
+    expect(codeOf(() => engine.setMarginMode('XBTUSDTM', 'ISOLATED'))).toBe('50002');
   });
 });
 

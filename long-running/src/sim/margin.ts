@@ -14,7 +14,7 @@ import { SimError } from './errors.ts';
 import { fillOrder } from './fills.ts';
 import { cancelOrderObject, newOrder } from './order-flow.ts';
 import { parseOrderInput, ZERO } from './order-input.ts';
-import type { SimPosition } from './types.ts';
+import type { SimOrder, SimPosition } from './types.ts';
 
 /** Margin and risk: order and position margin, account figures, liquidation and funding settlement. */
 
@@ -34,25 +34,126 @@ export function maintenanceRate(e: SimEngine, p: SimPosition): Decimal {
   return riskTierFor(m.spec, notionalValue(m.spec, p.qty, p.entryPrice)).maintainMargin;
 }
 
-/** Liquidation price: exact for isolated, indicative (this position alone) for cross. */
+/** Liquidation price: exact for isolated; for cross, the mark at which the risk rate would reach 100 %. */
 export function liquidationPriceOf(e: SimEngine, p: SimPosition): Decimal {
   if (p.qty === 0) return ZERO;
   const m = e.market(p.symbol);
   const mmr = maintenanceRate(e, p);
   if (p.marginMode === 'ISOLATED')
     return liquidationPrice(m.spec, p.qty, p.entryPrice, p.isolatedMargin, mmr);
-  const a = accountSummary(e);
-  const own = unrealisedPnl(m.spec, p.qty, p.entryPrice, m.mark);
-  const base = a.totalCrossMargin.minus(a.crossOrderMargin).minus(own);
+  return crossPrices(e, p).liquidation;
+}
+
+/**
+ * Cross liquidation and bankruptcy price of one position, the rest of the account held where it is (KuCoin
+ * calls the cross liquidation price a reference only, S8). With X the margin the position can lose
+ * (everything but its own PnL, less what the rest needs), long BP = E − X/(q·m), LP = BP / (1 − MMR − taker
+ * fee); short BP = E + X/(q·m), LP = BP / (1 + MMR + taker fee). The relation LP = BP / (1 − MMR − fee) is
+ * what KuCoin's own cross position shows (CCXT's recorded sample in kucoin.js fetchPositionsADLRank:
+ * bankruptPrice 52110.87 / (1 − 0.0040000133 − 0.0006) = liquidationPrice 52351.69).
+ */
+export function crossPrices(e: SimEngine, p: SimPosition): { liquidation: Decimal; bankruptcy: Decimal } {
+  const m = e.market(p.symbol);
+  const r = crossRisk(e);
+  const own = r.items.find((i) => i.position === p)!;
+  const upnl = unrealisedPnl(m.spec, p.qty, p.entryPrice, m.mark);
+  const need = r.numerator.minus(own.value.mul(own.mmr.plus(own.feeRate)));
+  const spare = r.denominator.minus(upnl).minus(need);
   const qm = new Money(Math.abs(p.qty)).mul(m.spec.multiplier);
-  const px =
-    p.qty > 0
-      ? p.entryPrice
-          .mul(qm)
-          .minus(base)
-          .div(qm.mul(new Money(1).minus(mmr)))
-      : base.plus(p.entryPrice.mul(qm)).div(qm.mul(new Money(1).plus(mmr)));
-  return Decimal.max(px, ZERO);
+  const rate = own.mmr.plus(own.feeRate);
+  const long = p.qty > 0;
+  const bankruptcy = long ? p.entryPrice.minus(spare.div(qm)) : p.entryPrice.plus(spare.div(qm));
+  const liquidation = long
+    ? bankruptcy.div(new Money(1).minus(rate))
+    : bankruptcy.div(new Money(1).plus(rate));
+  return { liquidation: Decimal.max(liquidation, ZERO), bankruptcy: Decimal.max(bankruptcy, ZERO) };
+}
+
+/** One term of the cross risk rate: a position, or the open-order exposure of one contract. */
+export interface CrossRiskItem {
+  value: Decimal;
+  mmr: Decimal;
+  feeRate: Decimal;
+  /** An order exposure (its opening fee is taken off the margin too). */
+  order: boolean;
+  position?: SimPosition;
+}
+
+/**
+ * KuCoin's cross-margin risk rate (Help Center "Risk Rate of Cross Margin Mode", /support/35233217061785):
+ * (Σ position MM + MM of the orders' expected fills + expected closing fees) / (total cross margin −
+ * expected opening fees). Closing fees are taken on positions and order fills alike, as in KuCoin's worked
+ * example. Orders are cancelled at 95 %, positions liquidated at 100 %.
+ */
+export function crossRiskRate(items: CrossRiskItem[], totalCrossMargin: Decimal) {
+  let numerator = ZERO;
+  let openFees = ZERO;
+  for (const i of items) {
+    numerator = numerator.plus(i.value.mul(i.mmr)).plus(i.value.mul(i.feeRate));
+    if (i.order) openFees = openFees.plus(i.value.mul(i.feeRate));
+  }
+  const denominator = totalCrossMargin.minus(openFees);
+  const rate = denominator.lte(0) ? new Money(Number.POSITIVE_INFINITY) : numerator.div(denominator);
+  return { rate, numerator, denominator };
+}
+
+/** The account's cross risk: its terms (cross positions at the mark, hedged order exposure) and the rate. */
+export function crossRisk(e: SimEngine) {
+  const items: CrossRiskItem[] = [];
+  for (const [sym, m] of e.markets) {
+    if (e.settingsOf(sym).marginMode !== 'CROSS') continue;
+    const p = e.positions.get(sym);
+    if (p && p.qty !== 0 && p.marginMode === 'CROSS')
+      items.push({
+        value: notionalValue(m.spec, p.qty, m.mark),
+        mmr: maintenanceRate(e, p),
+        feeRate: m.spec.takerFeeRate,
+        order: false,
+        position: p,
+      });
+    const value = crossOrderValue(e, sym);
+    if (value.gt(0))
+      items.push({
+        value,
+        mmr: riskTierFor(m.spec, value).maintainMargin,
+        feeRate: m.spec.takerFeeRate,
+        order: true,
+      });
+  }
+  return { items, ...crossRiskRate(items, accountSummary(e).totalCrossMargin) };
+}
+
+/**
+ * Value of a cross contract's open orders beyond its position, hedged as KuCoin charges it (Help Center
+ * "Cross Margin", /support/35084093025049): max(|position + same-side orders|, |opposite-side orders|) less
+ * the position itself. `extra` counts one more order (what admitting it would add).
+ */
+export function crossOrderValue(e: SimEngine, symbol: string, extra?: SimOrder): Decimal {
+  const m = e.market(symbol);
+  const qty = e.positions.get(symbol)?.qty ?? 0;
+  let buy = ZERO;
+  let sell = ZERO;
+  const orders = new Set(e.openOrders);
+  if (extra) orders.add(extra);
+  for (const o of orders) {
+    if (o.symbol !== symbol || o.reduceOnly || o.closeOrder) continue;
+    if (o !== extra && !o.isActive) continue;
+    const left = o.size - o.filledSize - o.canceledSize;
+    if (left <= 0) continue;
+    const v = notionalValue(m.spec, left, o.price ?? m.mark);
+    if (o.side === 'buy') buy = buy.plus(v);
+    else sell = sell.plus(v);
+  }
+  const pos = notionalValue(m.spec, qty, m.mark);
+  const [same, opposite] = qty < 0 ? [sell, buy] : [buy, sell];
+  return Decimal.max(Decimal.max(pos.plus(same), opposite).minus(pos), ZERO);
+}
+
+/** Margin (initial margin at the cross leverage plus the opening fee) that cross orders of a contract freeze. */
+export function crossOrderMargin(e: SimEngine, symbol: string, extra?: SimOrder): Decimal {
+  const value = crossOrderValue(e, symbol, extra);
+  const m = e.market(symbol);
+  return initialMargin(value, e.settingsOf(symbol).crossLeverage).plus(value.mul(m.spec.takerFeeRate));
 }
 
 /**
@@ -102,18 +203,28 @@ function liquidateIsolated(e: SimEngine, p: SimPosition, now: number): void {
   }
 }
 
-/** Cross positions are liquidated when the cross margin falls to their maintenance margin. */
+/**
+ * Cross margin by KuCoin's risk rate (/support/35233217061785): at 100 % every cross position is liquidated
+ * at the mark (orders first cancelled); at 95 % the cross contracts' open orders are cancelled.
+ */
 function checkCrossLiquidation(e: SimEngine, now: number): void {
   const cross = [...e.positions.values()].filter((p) => p.qty !== 0 && p.marginMode === 'CROSS');
-  if (cross.length === 0) return;
-  const a = accountSummary(e);
-  let mm = ZERO;
-  for (const p of cross) {
-    const m = e.market(p.symbol);
-    mm = mm.plus(notionalValue(m.spec, p.qty, m.mark).mul(maintenanceRate(e, p)));
+  const crossOrders = () =>
+    [...e.openOrders].filter(
+      (o) => o.isActive && o.status === 'open' && e.settingsOf(o.symbol).marginMode === 'CROSS',
+    );
+  if (cross.length === 0 && crossOrders().length === 0) return;
+  const { rate } = crossRisk(e);
+  if (rate.gte(1) && cross.length > 0) {
+    for (const p of cross)
+      liquidate(e, p, alignToTick(e.market(p.symbol).mark, e.market(p.symbol).spec.tickSize), now);
+    return;
   }
-  if (a.totalCrossMargin.lte(mm)) for (const p of cross) liquidate(e, p, e.market(p.symbol).mark, now);
+  if (rate.gte(CROSS_CANCEL_RATE)) for (const o of crossOrders()) cancelOrderObject(e, o, now);
 }
+
+/** Cross risk rate at which KuCoin cancels the account's cross orders. */
+const CROSS_CANCEL_RATE = 0.95;
 
 /**
  * Close `lots` of a position (all of it by default) by the liquidation engine: the symbol's orders are
@@ -242,6 +353,10 @@ export function orderMargin(e: SimEngine, symbol?: string): Decimal {
   let total = ZERO;
   for (const [sym, m] of e.markets) {
     if (symbol && sym !== symbol) continue;
+    if (e.settingsOf(sym).marginMode === 'CROSS') {
+      total = total.plus(crossOrderMargin(e, sym));
+      continue;
+    }
     const pos = e.positions.get(sym)?.qty ?? 0;
     for (const side of ['buy', 'sell'] as const) {
       const orders = [...e.openOrders].filter(

@@ -4,7 +4,7 @@ import type { MatchInfo, SimEngine } from './engine.ts';
 import { badParam, SimError } from './errors.ts';
 import { publicTrade, publishBook } from './feed.ts';
 import { fillOrder } from './fills.ts';
-import { accountSummary } from './margin.ts';
+import { accountSummary, crossOrderMargin } from './margin.ts';
 import type { SymbolMarket } from './market-state.ts';
 import { lotsFor, type OrderInput, parseOrderInput, ZERO } from './order-input.ts';
 import type { Side, SimOrder } from './types.ts';
@@ -192,7 +192,11 @@ export function admissionError(e: SimEngine, order: SimOrder): SimError | undefi
         `Risk limit exceeded: the position would be above ${level.maxRiskLimit} at level ${level.level}.`,
       );
   }
-  const cost = openingCost(e, order, m);
+  // Cross: what the order adds to the contract's hedged order margin; isolated: its own opening cost.
+  const cost =
+    order.marginMode === 'CROSS'
+      ? crossOrderMargin(e, order.symbol, order).minus(crossOrderMargin(e, order.symbol))
+      : openingCost(e, order, m);
   if (cost.lte(accountSummary(e).available)) return undefined;
   // 330008 is KuCoin's listed code for cross margin short of funds; no recorded answer carries its text.
   if (order.marginMode === 'CROSS')

@@ -2,6 +2,7 @@ import { bankruptcyPrice, initialMargin, notionalValue, unrealisedPnl } from '@e
 import { Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
 import type { MatchInfo, SimEngine } from './engine.ts';
+import { crossPrices } from './margin.ts';
 import type { SymbolMarket } from './market-state.ts';
 import type { SimFill, SimOrder, SimPosition } from './types.ts';
 
@@ -141,7 +142,7 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     bankruptPrice: num(
       open
         ? cross
-          ? engine.liquidationPriceOf(p)
+          ? crossPrices(engine, p).bankruptcy
           : bankruptcyPrice(spec, p.qty, p.entryPrice, p.isolatedMargin)
         : new Money(0),
       8,
@@ -152,7 +153,9 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     positionSide: 'BOTH',
     leverage: num(cross ? p.leverage : realLeverage.isZero() ? p.leverage : realLeverage, 10),
   };
-  if (cross) return base;
+  // KuCoin's cross position carries its maintenance rate too (CCXT's recorded cross sample, kucoin.js
+  // fetchPositionsADLRank: maintMarginReq, maintainMargin).
+  if (cross) return { ...base, maintMarginReq: num(mmr), maintainMargin: num(mmr) };
   return {
     ...base,
     autoDeposit: false,
