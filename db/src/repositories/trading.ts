@@ -574,3 +574,17 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
   }
   return { committed: true, intent, orders: out };
 }
+
+/** Lots of recorded fills per order id (the engine's view of what its ledger has applied). */
+export async function fillLotsByOrder(
+  db: EnigmaDb,
+  orderIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await db
+    .select({ orderId: fills.orderId, lots: sql<string>`sum(${fills.size})` })
+    .from(fills)
+    .where(inArray(fills.orderId, [...orderIds]))
+    .groupBy(fills.orderId);
+  return new Map(rows.map((r) => [r.orderId!, Number(r.lots)]));
+}

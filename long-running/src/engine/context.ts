@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Contract } from '../exchange/types.ts';
 import type { EngineMetrics } from './metrics.ts';
+import type { AccountState } from './state.ts';
 
 /** Time as the engine sees it: injected, so a backtest can drive the same code on simulated time. */
 export interface EngineClock {
@@ -74,6 +75,8 @@ export interface EngineContext {
   /** the current lease (name and fence); orders are written only under it */
   lease: { name: string; fence: number };
   contracts: ContractBook;
+  /** the account's positions and live orders in memory (kept by the executor, the ledger and reconciliation) */
+  state: AccountState;
   /** run `fn` with the symbol's lock held: position, stop and fill changes of one contract are serial */
   withSymbol<T>(symbol: string, fn: () => Promise<T>): Promise<T>;
   /** publish a dashboard event (best effort) */

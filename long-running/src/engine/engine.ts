@@ -13,10 +13,12 @@ import {
   acquireLease,
   type EnigmaDb,
   ensureAccount,
+  fillLotsByOrder,
   getIntentBySignal,
   getSetting,
   insertRiskEvent,
   listPositions,
+  liveOrders,
   putSetting,
   releaseLease,
   signalsInProgress,
@@ -45,6 +47,7 @@ import { type ReconcileReport, Reconciler } from './reconcile.ts';
 import { RiskInputs } from './risk-inputs.ts';
 import { SignalScorer } from './scoring.ts';
 import { SignalHandler } from './signals.ts';
+import { AccountState } from './state.ts';
 
 export const SIGNALS_STREAM = 'signals:incoming';
 export const COMMANDS_STREAM = 'commands';
@@ -142,6 +145,7 @@ export class Engine {
       accountId: '',
       lease: { name: '', fence: -1 },
       contracts: this.contracts,
+      state: new AccountState(),
       withSymbol: (symbol, fn) => this.withSymbol(symbol, fn),
       publish: (topic, event) => this.publish(topic, event),
       limits: () => this.limitsCache?.value ?? null,
@@ -159,7 +163,7 @@ export class Engine {
     this.ledger = new Ledger(this.ctx);
     this.protection = new Protection(this.ctx, this.executor, this.market, atr);
     this.reconciler = new Reconciler(this.ctx, this.executor, this.ledger, this.protection);
-    this.riskInputs = new RiskInputs(this.ctx, this.market);
+    this.riskInputs = new RiskInputs(this.ctx, this.market, this.ctx.state);
     this.signals = new SignalHandler(
       this.ctx,
       this.executor,
@@ -202,13 +206,25 @@ export class Engine {
     await this.market.listen(opts.bus);
     await this.acquire();
     this.loops.push(this.leaseLoop());
+    // The account view from the database; from here on its writers keep it.
+    const live = await liveOrders(opts.db, ctx.accountId);
+    ctx.state.load(
+      await listPositions(opts.db, ctx.accountId, true),
+      live,
+      await fillLotsByOrder(
+        opts.db,
+        live.map((o) => o.id),
+      ),
+    );
+    await this.riskInputs.refreshBalance();
     if (opts.privateSocket !== false) await this.startPrivateSocket();
     ctx.log.info('engine: private socket started; reconciling');
     // Fail closed: nothing is traded until the first reconciliation has succeeded.
     this.status = 'reconciling';
     for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
       try {
-        await this.reconcile();
+        // Nothing of this process is in flight yet: every signal left mid-way is resumed now.
+        await this.reconcile(0);
         break;
       } catch (error) {
         ctx.log.error({ err: error, attempt }, 'reconciliation failed: not trading until it succeeds');
@@ -226,8 +242,8 @@ export class Engine {
         SIGNALS_STREAM,
         signalEntrySchema,
         (e) => e.payload.symbol,
-        // The contract's lock: the watchdog and private pushes never interleave with a signal's steps.
-        (e, readAt) => this.withSymbol(e.payload.symbol, () => this.signals.handle(e.payload, readAt)),
+        // In order within a contract (its chain); fills and protection take the contract's lock.
+        (e, readAt) => this.signals.handle(e.payload, readAt),
       ),
       this.consumeLoop<CommandEnvelopeEntry>(
         COMMANDS_STREAM,
@@ -238,6 +254,7 @@ export class Engine {
       this.every(this.ctx.tuning.protectEveryMs, () => this.watchdog()),
       this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile()),
       this.every(1_000, () => this.refreshSettings()),
+      this.every(1_000, () => this.riskInputs.refreshBalance()),
       this.every(600_000, async () => {
         const list = await this.contracts.load();
         await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols: list, at: ctx.clock.now() }, 'engine');
@@ -252,6 +269,7 @@ export class Engine {
     await this.market.close();
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.chains.values()]);
+    await this.signals.drain();
     if (this.ctx.lease.fence > 0)
       await releaseLease(this.opts.db, this.ctx.lease.name, this.holder, this.ctx.lease.fence).catch(
         () => {},
@@ -272,11 +290,11 @@ export class Engine {
   }
 
   /** Run one reconciliation now (also what the periodic timer and a socket reconnect do). */
-  async reconcile(): Promise<ReconcileReport> {
+  async reconcile(stuckAfterMs = 10_000): Promise<ReconcileReport> {
     const report = await this.reconciler.run();
     this.reconciledAt = this.ctx.clock.now();
     this.lastReconcile = report;
-    await this.resumeStuckSignals();
+    await this.resumeStuckSignals(stuckAfterMs);
     return report;
   }
 
@@ -472,9 +490,9 @@ export class Engine {
   }
 
   /** Signals left mid-way (an order still open at the time, a crash between steps): resumed by reconciliation. */
-  private async resumeStuckSignals(): Promise<void> {
+  private async resumeStuckSignals(stuckAfterMs: number): Promise<void> {
     const { ctx } = this;
-    const cutoff = new Date(ctx.clock.now() - 10_000);
+    const cutoff = new Date(ctx.clock.now() - stuckAfterMs + 1);
     const stuck = await signalsInProgress(ctx.db, cutoff);
     for (const s of stuck) {
       if (!s.symbol || !s.action) continue;
@@ -494,9 +512,10 @@ export class Engine {
         route: 'tradingview',
       });
       if (!entry.success) continue;
-      await this.withSymbol(s.symbol, () => this.signals.resume(entry.data)).catch((error) =>
-        ctx.log.warn({ signalId: s.id, err: error }, 'resuming a signal failed'),
-      );
+      // A signal this process is already following is not followed twice (see SignalHandler.complete).
+      await this.signals
+        .resume(entry.data)
+        .catch((error) => ctx.log.warn({ signalId: s.id, err: error }, 'resuming a signal failed'));
     }
   }
 

@@ -77,6 +77,7 @@ export class Executor {
         fence: ctx.lease.fence,
       }),
     );
+    ctx.state.track(order);
     ctx.point('after_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
     if (!created) {
       if (order.status !== 'intent') return this.refresh(order);
@@ -87,12 +88,24 @@ export class Executor {
     return this.send(order, spec, onWire);
   }
 
+  /**
+   * Send an order whose `intent` row a decision has just committed (the signal's one statement), the
+   * fast path: no write between the commit and the wire.
+   */
+  sendIntent(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+    this.ctx.state.track(order);
+    return this.send(order, spec, onWire);
+  }
+
+  /**
+   * The row stays `intent` while the request is in flight (`submitting` exists in memory only): after a
+   * crash here the restarted engine looks the clientOid up before it sends anything, exactly as for a
+   * row that was never sent, so no write is spent between the commit and the wire.
+   */
   private async send(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
     const { ctx } = this;
-    let row = await updateOrder(ctx.db, order.id, {
-      status: transition(order.status as OrderState, 'submit'),
-      submittedAt: new Date(ctx.clock.now()),
-    });
+    let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
+    const submittedAt = new Date(ctx.clock.now());
     const request: PlaceOrderRequest = {
       clientOid: spec.clientOid,
       symbol: spec.symbol,
@@ -114,10 +127,10 @@ export class Executor {
       const ack = await ctx.kucoin.trade.placeOrder(request);
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
-      row = await updateOrder(ctx.db, row.id, { status: 'open', exchangeOrderId: ack.orderId });
+      row = await this.save(row.id, { status: 'open', exchangeOrderId: ack.orderId, submittedAt });
       ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'accepted' });
     } catch (error) {
-      row = await this.onSendError(row, spec, error);
+      row = await this.onSendError(row, spec, error, submittedAt);
     }
     ctx.publish('orders', {
       type: 'order.changed',
@@ -130,7 +143,12 @@ export class Executor {
     return row;
   }
 
-  private async onSendError(row: OrderRow, spec: OrderSpec, error: unknown): Promise<OrderRow> {
+  private async onSendError(
+    row: OrderRow,
+    spec: OrderSpec,
+    error: unknown,
+    submittedAt: Date,
+  ): Promise<OrderRow> {
     const { ctx } = this;
     if (error instanceof DuplicateClientOidError) {
       // The exchange already has this clientOid: it is ours from an earlier attempt.
@@ -148,16 +166,17 @@ export class Executor {
         { clientOid: spec.clientOid, code: error.code, err: error.message },
         'order rejected by the exchange',
       );
-      return updateOrder(ctx.db, row.id, {
+      return this.save(row.id, {
         status: 'rejected',
         reason: `exchange_${error.code}: ${error.exchangeMessage}`.slice(0, 500),
+        submittedAt,
         doneAt: new Date(ctx.clock.now()),
       });
     }
     if (error instanceof KucoinNetworkError && !error.sent) {
       ctx.exchangeOutcome(false);
       ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'not_sent' });
-      return updateOrder(ctx.db, row.id, {
+      return this.save(row.id, {
         status: 'rejected',
         reason: `not_sent: ${error.message}`.slice(0, 500),
         doneAt: new Date(ctx.clock.now()),
@@ -174,7 +193,8 @@ export class Executor {
       },
       'order outcome unknown: left to reconciliation (looked up by clientOid, never re-sent)',
     );
-    return updateOrder(ctx.db, row.id, {
+    return this.save(row.id, {
+      submittedAt,
       status: transition(row.status as OrderState, 'lost'),
       reason: `outcome_unknown: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
     });
@@ -207,7 +227,7 @@ export class Executor {
       // Not at the exchange: an intent or a lost request that never arrived.
       const age = ctx.clock.now() - (row.submittedAt ?? row.createdAt).getTime();
       if (row.status === 'intent' || age < 5_000) return row;
-      return updateOrder(ctx.db, row.id, {
+      return this.save(row.id, {
         status: 'rejected',
         reason: 'not_at_exchange: the request never reached the exchange (looked up by clientOid)',
         doneAt: new Date(ctx.clock.now()),
@@ -246,7 +266,7 @@ export class Executor {
       return row;
     }
     if (next === row.status && filledSize === row.filledSize && row.exchangeOrderId === o.id) return row;
-    const updated = await updateOrder(ctx.db, row.id, {
+    const updated = await this.save(row.id, {
       status: next,
       exchangeOrderId: o.id,
       filledSize,
@@ -304,9 +324,24 @@ export class Executor {
     // A cancel can race a fill: the exchange's report decides, never the assumption that it was cancelled.
     const after = await this.refresh(row).catch(() => row);
     const done = after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
-    if (done && after.status === 'canceled' && after.reason === null)
-      await updateOrder(ctx.db, after.id, { reason });
+    if (done && after.status === 'canceled' && after.reason === null) await this.save(after.id, { reason });
     return done;
+  }
+
+  /** An intent the exchange has confirmed it never saw, given up before sending (a risk re-check refused it). */
+  abandon(row: OrderRow, reason: string): Promise<OrderRow> {
+    return this.save(row.id, {
+      status: 'rejected',
+      reason: `not_sent: ${reason}`.slice(0, 500),
+      doneAt: new Date(this.ctx.clock.now()),
+    });
+  }
+
+  /** Every order write goes through here, so the account view sees it. */
+  private async save(id: string, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
+    const row = await updateOrder(this.ctx.db, id, patch);
+    this.ctx.state.track(row);
+    return row;
   }
 
   getByClientOid(clientOid: string) {

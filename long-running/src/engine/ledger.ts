@@ -72,7 +72,7 @@ export class Ledger {
     let applied = 0;
     for (const fill of sorted) {
       const owner = ownerOf.get(fill.orderId);
-      const closed = await ctx.db.transaction(async (tx) => {
+      const moved = await ctx.db.transaction(async (tx) => {
         const inserted = await insertFill(tx as never, {
           orderId: owner?.id ?? null,
           accountId: ctx.accountId,
@@ -104,7 +104,10 @@ export class Ledger {
       });
       if (this.recorded.size > 200_000) this.recorded.clear();
       this.recorded.add(fill.tradeId);
-      if (closed) await this.finishRoundTrip(symbol, closed);
+      if (!moved) continue;
+      // Committed: the position and the order's applied lots change together in the account view.
+      ctx.state.applied(symbol, moved.qty, owner?.id ?? null, fill.size);
+      if (moved.closed) await this.finishRoundTrip(symbol, moved.closed);
     }
     if (applied > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });
     return applied;
@@ -116,7 +119,7 @@ export class Ledger {
     pos: PositionRow | null,
     fill: Fill,
     signalId: string | null,
-  ): Promise<ClosedRoundTrip | null> {
+  ): Promise<{ qty: number; closed: ClosedRoundTrip | null }> {
     const { ctx } = this;
     const spec = specOf(ctx, symbol);
     const qty = pos?.qty ?? 0;
@@ -173,7 +176,7 @@ export class Ledger {
         stopClientOid: pos!.stopClientOid,
         stopVersion: pos!.stopVersion,
       });
-      return closed;
+      return { qty: out.qty, closed };
     }
     const opening = qty === 0;
     await savePosition(tx, {
@@ -191,7 +194,7 @@ export class Ledger {
       unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
       fundingCheckedAt: opening ? fillAt : (pos?.fundingCheckedAt ?? fillAt),
     });
-    return null;
+    return { qty: out.qty, closed: null };
   }
 
   /** Write the closed trade with the exchange's funding over its life, and mark its signal closed. */

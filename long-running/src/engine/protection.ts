@@ -3,6 +3,7 @@ import { stopDistance, stopPriceFor, takeProfitPriceFor } from '@enigma/core/eng
 import { DEFAULT_STRATEGY, type StopRule } from '@enigma/core/engine/strategy';
 import { alignToTick, toMoney } from '@enigma/core/money';
 import {
+  getIntentBySignal,
   getPosition,
   insertRiskEvent,
   liveOrders,
@@ -178,11 +179,18 @@ export class Protection {
     return this.executor.awaitDone(order);
   }
 
-  /** A stop for a position the engine did not open (adopted): the default rule from the average entry. */
+  /**
+   * The stop of a position that has none recorded yet. A position opened by a signal takes its stop
+   * distance from that signal's decision (its open leg), from the average entry: the same price the
+   * signal's own follow-up computes, whichever of the two gets here first after the fill. A position the
+   * engine did not open (adopted) gets the default rule.
+   */
   private async defaultStop(symbol: string, pos: PositionRow): Promise<Decimal | null> {
     const contract = this.ctx.contracts.get(symbol);
     if (!contract || !pos.avgEntryPrice) return null;
     const entry = toMoney(pos.avgEntryPrice);
+    const decided = pos.signalId ? await this.decidedDistance(pos.signalId) : null;
+    if (decided) return stopPriceFor(pos.qty > 0 ? 'long' : 'short', entry, decided, contract.tickSize);
     const rule: StopRule = DEFAULT_STRATEGY.stop;
     let distance: Decimal | null = null;
     if (rule.kind === 'atr')
@@ -197,6 +205,14 @@ export class Protection {
       if (pos.qty < 0 && price.lte(mark)) price = alignToTick(mark.mul('1.005'), contract.tickSize, 'up');
     }
     return price.gt(0) ? price : null;
+  }
+
+  /** The stop distance the signal's decision gave its entry, if it opened one. */
+  private async decidedDistance(signalId: string): Promise<Decimal | null> {
+    const intent = await getIntentBySignal(this.ctx.db, signalId);
+    const legs = (intent?.params as { legs?: { kind: string; stopDistance?: string }[] } | undefined)?.legs;
+    const open = legs?.find((l) => l.kind === 'open' && l.stopDistance);
+    return open?.stopDistance ? toMoney(open.stopDistance) : null;
   }
 
   /** Take-profit levels from the position's plan (`takeProfits`), each a reduce-only limit order. */

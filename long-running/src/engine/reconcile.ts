@@ -101,6 +101,7 @@ export class Reconciler {
           stopPrice: adopted ? null : (mine?.stopPrice ?? null),
           stopConfirmedAt: null,
         });
+        ctx.state.setQty(symbol, exQty);
       });
     }
     // 3. Stop orders at the exchange: ours that are not a position's current stop, and strays, are cancelled.

@@ -1,33 +1,79 @@
 import type { RiskContext } from '@enigma/core/risk/checks';
-import { listPositions, liveOrders } from '@enigma/db';
-import type Decimal from 'decimal.js';
+import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { MarketView } from './market.ts';
+import type { AccountState } from './state.ts';
+
+/** A balance older than this is not trusted: entries block until a fresh one arrives (fail closed). */
+export const BALANCE_MAX_AGE_MS = 5_000;
+
+interface BalanceSnapshot {
+  /** when the request that produced it was sent (what it cannot have seen starts here) */
+  requestedAt: number;
+  /** when it was answered (its age) */
+  at: number;
+  equity: Decimal | null;
+  available: Decimal | null;
+}
 
 /**
- * Gathers what the pre-trade checks need: limits, kill switch, breakers, market data (refreshed when
- * stale), the account's equity and available balance (from the exchange, cached for one second; an
- * unanswered request leaves them null, which blocks) and the positions and open orders.
+ * Gathers what the pre-trade checks need without a database read or an exchange call on the decision
+ * path: limits, kill switch and breaker from the engine's settings, market data from the collector's
+ * events (refreshed over REST only when stale), positions and open orders from the account view, and
+ * the account's equity and available balance from the exchange, refreshed in the background every
+ * second. A balance older than `BALANCE_MAX_AGE_MS`, or an unanswered request, leaves them null, which
+ * blocks. Margin of entry orders accepted since the balance was requested is reserved from it, so a
+ * burst of signals between two refreshes cannot spend the same margin twice.
  */
 export class RiskInputs {
-  private account: { at: number; equity: Decimal | null; available: Decimal | null } | null = null;
+  private snapshot: BalanceSnapshot | null = null;
+  private refreshing: Promise<void> | null = null;
+  private reservations: { at: number; margin: Decimal }[] = [];
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly market: MarketView,
+    private readonly state: AccountState,
   ) {}
 
+  /** Ask the exchange for the balance now (one request at a time; a failure keeps the old snapshot aging). */
+  refreshBalance(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    const requestedAt = this.ctx.clock.now();
+    this.refreshing = (async () => {
+      try {
+        const o = await this.ctx.kucoin.account.overview('USDT');
+        this.snapshot = {
+          requestedAt,
+          at: this.ctx.clock.now(),
+          equity: o.accountEquity,
+          available: o.availableBalance,
+        };
+        this.reservations = this.reservations.filter((r) => r.at >= requestedAt);
+      } catch (error) {
+        this.ctx.log.warn({ err: error }, 'account overview failed: balance ages (entries block past 5 s)');
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Margin an accepted entry order holds until a balance requested after it shows it. */
+  reserve(margin: Decimal): void {
+    if (margin.isFinite() && margin.gt(0)) this.reservations.push({ at: this.ctx.clock.now(), margin });
+  }
+
+  /** Equity and available balance (less reservations), or nulls when unknown or too old. */
   async balance(): Promise<{ equity: Decimal | null; available: Decimal | null }> {
     const now = this.ctx.clock.now();
-    if (this.account && now - this.account.at < 1_000) return this.account;
-    try {
-      const o = await this.ctx.kucoin.account.overview('USDT');
-      this.account = { at: now, equity: o.accountEquity, available: o.availableBalance };
-    } catch (error) {
-      this.ctx.log.warn({ err: error }, 'account overview failed: balance unknown (entries blocked)');
-      this.account = { at: now, equity: null, available: null };
-    }
-    return this.account;
+    if (!this.snapshot || now - this.snapshot.at > BALANCE_MAX_AGE_MS) await this.refreshBalance();
+    const s = this.snapshot;
+    if (!s || this.ctx.clock.now() - s.at > BALANCE_MAX_AGE_MS) return { equity: null, available: null };
+    const reserved = this.reservations
+      .filter((r) => r.at >= s.requestedAt)
+      .reduce((sum, r) => sum.plus(r.margin), new Decimal(0));
+    return { equity: s.equity, available: s.available ? s.available.minus(reserved) : null };
   }
 
   /** The risk context for an order on `symbol`; `qtyOverride` replaces positions' quantities (a plan's later legs). */
@@ -38,27 +84,21 @@ export class RiskInputs {
   ): Promise<RiskContext> {
     const { ctx } = this;
     const limits = ctx.limits();
-    const [market, account, positions, orders] = await Promise.all([
+    const [market, account] = await Promise.all([
       this.market.snapshot(symbol, limits?.maxDataAgeMs ?? 15_000),
       this.balance(),
-      listPositions(ctx.db, ctx.accountId, true),
-      liveOrders(ctx.db, ctx.accountId, symbol),
     ]);
-    const list = positions.map((p) => ({
-      symbol: p.symbol,
-      qty: qtyOverride[p.symbol] ?? p.qty,
-      mark: this.market.peek(p.symbol).mark,
-      multiplier: ctx.contracts.get(p.symbol)?.multiplier ?? (null as unknown as Decimal),
-    }));
-    for (const [s, q] of Object.entries(qtyOverride)) {
-      if (!list.some((p) => p.symbol === s))
-        list.push({
-          symbol: s,
-          qty: q,
-          mark: this.market.peek(s).mark,
-          multiplier: ctx.contracts.get(s)!.multiplier,
-        });
-    }
+    // Decided orders still to fill count as the position they will make.
+    const quantities = this.state.expectedPositions();
+    for (const [s, q] of Object.entries(qtyOverride)) quantities.set(s, q);
+    const positions = [...quantities]
+      .filter(([s, q]) => q !== 0 || s === symbol)
+      .map(([s, qty]) => ({
+        symbol: s,
+        qty,
+        mark: this.market.peek(s).mark,
+        multiplier: ctx.contracts.get(s)?.multiplier ?? (null as unknown as Decimal),
+      }));
     return {
       now: ctx.clock.now(),
       limits,
@@ -67,11 +107,8 @@ export class RiskInputs {
       origin,
       market,
       account,
-      positions: list,
-      openOrders: {
-        limit: orders.filter((o) => o.type === 'limit').length,
-        stop: orders.filter((o) => o.type.startsWith('stop')).length,
-      },
+      positions,
+      openOrders: this.state.openOrders(symbol),
     };
   }
 }

@@ -2,7 +2,6 @@ import type { Candle } from '@enigma/core/candle';
 import type { ScoredSignal } from '@enigma/core/scoring/scorer';
 import type { SignalEntry } from '@enigma/core/streams/catalog';
 import { type EnigmaDb, getCandles } from '@enigma/db';
-import { indicatorSnapshots, modelScores } from '@enigma/db/schema/index';
 import { scoreWithModel } from '../ml/score-signal.ts';
 import type { DisabledModel, SignalModel } from '../ml/signal-model.ts';
 import type { EngineClock } from './context.ts';
@@ -61,33 +60,41 @@ export class SignalScorer {
     });
   }
 
-  /** Record the indicator snapshot and the model output of a signal. */
-  async record(signalId: string, entry: SignalEntry, scored: ScoredSignal): Promise<void> {
+  /** The indicator snapshot and the model output of a signal, as its decision stores them. */
+  recordOf(scored: ScoredSignal): {
+    snapshot: { timeframe: string; at: Date; values: Record<string, number | null> };
+    modelScore: {
+      modelName: string;
+      modelVersion: string;
+      score: string;
+      decision: string | null;
+      features: Record<string, unknown>;
+    };
+  } {
     const local = scored.inputs.local ?? {};
-    await this.db.insert(indicatorSnapshots).values({
-      signalId,
-      symbol: entry.symbol,
-      timeframe: '1m',
-      at: new Date(scored.at),
-      values: Object.fromEntries(
-        Object.entries(local).map(([k, v]) => [k, Number.isFinite(v) ? (v as number) : null]),
-      ),
-    });
     const m = scored.inputs.model;
-    await this.db.insert(modelScores).values({
-      signalId,
-      modelName: m.enabled ? 'signal-model' : 'scorer',
-      modelVersion: m.enabled ? m.version : 'scorer-only',
-      score: String(scored.score),
-      decision: m.enabled ? m.gate.decision : scored.direction,
-      features: {
-        direction: scored.direction,
-        reasons: scored.reasons,
-        components: scored.components,
-        model: m.enabled
-          ? { probabilities: m.probabilities, quality: m.quality, gate: m.gate }
-          : { disabled: m.reason },
-      } as unknown as Record<string, unknown>,
-    });
+    return {
+      snapshot: {
+        timeframe: '1m',
+        at: new Date(scored.at),
+        values: Object.fromEntries(
+          Object.entries(local).map(([k, v]) => [k, Number.isFinite(v) ? (v as number) : null]),
+        ),
+      },
+      modelScore: {
+        modelName: m.enabled ? 'signal-model' : 'scorer',
+        modelVersion: m.enabled ? m.version : 'scorer-only',
+        score: String(scored.score),
+        decision: m.enabled ? m.gate.decision : scored.direction,
+        features: {
+          direction: scored.direction,
+          reasons: scored.reasons,
+          components: scored.components,
+          model: m.enabled
+            ? { probabilities: m.probabilities, quality: m.quality, gate: m.gate }
+            : { disabled: m.reason },
+        } as unknown as Record<string, unknown>,
+      },
+    };
   }
 }

@@ -12,6 +12,8 @@ import { type OrderProposal, preTradeChecks, type RiskBlock } from '@enigma/core
 import type { SignalEntry } from '@enigma/core/streams/catalog';
 import {
   advanceSignal,
+  commitDecision,
+  type DecisionCommit,
   getIntentBySignal,
   getOrderByClientOid,
   getPosition,
@@ -20,14 +22,14 @@ import {
   type IntentRow,
   insertRiskEvent,
   listWebhookSources,
+  type OrderRow,
   type SignalStatus,
   savePosition,
   setIntentStatus,
-  upsertIntent,
 } from '@enigma/db';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
-import type { Executor } from './executor.ts';
+import type { Executor, OrderSpec } from './executor.ts';
 import type { Ledger } from './ledger.ts';
 import type { AtrSource } from './market.ts';
 import type { Protection } from './protection.ts';
@@ -46,6 +48,8 @@ export interface Leg {
   /** open legs: the stop distance (price units) the protective stop keeps from the average entry */
   stopDistance?: string;
   takeProfits?: { r: string; fraction: string }[];
+  /** open legs: the initial margin it needs at the decision's price (reserved once the order is accepted) */
+  margin?: string;
 }
 
 /** Signal statuses after which the engine never acts on the signal again. */
@@ -84,13 +88,40 @@ export class SignalHandler {
     private readonly risk: RiskInputs,
   ) {}
 
-  /** Handle one stream entry. Throws only for retryable trouble (the entry stays pending). */
+  /** Signals being followed to their fills and stop, by id (one follower per signal, never two). */
+  private readonly following = new Map<string, Promise<void>>();
+
+  /**
+   * Handle one stream entry. Throws only for retryable trouble (the entry stays pending). Returns once
+   * the signal's orders are on the wire and answered; following them to their fills and protective stop
+   * goes on in the background (`drain` waits for it), so the next signal of the contract is decided at
+   * once, against the position those orders will make.
+   */
   async handle(entry: SignalEntry, readAt: number): Promise<void> {
+    // Fresh entries are almost always `received`: the decision's one statement is its own guard.
+    if ((await this.decide(entry, readAt)) === 'decided') return;
     const row = await getSignal(this.ctx.db, entry.signalId);
     if (!row) throw new Error(`signal ${entry.signalId} is not in the database (yet)`);
     if (FINAL.includes(row.status)) return;
-    if (row.status === 'received') return this.decide(entry, readAt);
     if (IN_PROGRESS.includes(row.status)) return this.resume(entry);
+    throw new Error(`signal ${entry.signalId} moved while it was decided (now ${row.status}): retried`);
+  }
+
+  /** Wait for every signal being followed in the background. */
+  async drain(): Promise<void> {
+    while (this.following.size > 0) await Promise.allSettled([...this.following.values()]);
+  }
+
+  private announce(entry: SignalEntry, status: SignalStatus, reason: string): void {
+    this.ctx.metrics.signals.inc({ status });
+    this.ctx.publish('signals', {
+      type: 'signal.status',
+      signalId: entry.signalId,
+      symbol: entry.symbol,
+      status,
+      reason,
+      at: this.ctx.clock.now(),
+    });
   }
 
   private async to(
@@ -115,62 +146,69 @@ export class SignalHandler {
     return moved;
   }
 
-  private async decide(entry: SignalEntry, readAt: number): Promise<void> {
+  /**
+   * Decide a `received` signal and put its orders on the wire. 'not_received' when the signal was not
+   * `received` (a redelivery, another process): nothing was written.
+   */
+  private async decide(entry: SignalEntry, readAt: number): Promise<'decided' | 'not_received'> {
     const { ctx } = this;
     const now = ctx.clock.now();
+    const moved = (ok: boolean) => (ok ? 'decided' : 'not_received');
     const staleAfterMs = (await this.staleWindowSeconds(entry.source)) * 1000;
     const age = now - (entry.alertTime ?? entry.receivedAt);
     if (age > staleAfterMs) {
-      await this.to(
-        entry,
-        'stale',
-        `stale_at_engine: alert is ${Math.round(age / 1000)} s old when read (window ${staleAfterMs / 1000} s); not executed`,
-        { metadata: { ageMs: age } },
-        ['received'],
+      return moved(
+        await this.to(
+          entry,
+          'stale',
+          `stale_at_engine: alert is ${Math.round(age / 1000)} s old when read (window ${staleAfterMs / 1000} s); not executed`,
+          { metadata: { ageMs: age } },
+          ['received'],
+        ),
       );
-      return;
     }
     const contract = ctx.contracts.get(entry.symbol);
     if (!contract) {
-      await this.to(
-        entry,
-        'rejected',
-        `unknown_symbol: ${entry.symbol} is not a contract the exchange lists as tradable`,
-        {},
-        ['received'],
+      return moved(
+        await this.to(
+          entry,
+          'rejected',
+          `unknown_symbol: ${entry.symbol} is not a contract the exchange lists as tradable`,
+          {},
+          ['received'],
+        ),
       );
-      return;
     }
     const strategy = await this.strategyFor(entry.source, entry.symbol);
-    if ('code' in strategy) {
-      await this.to(entry, 'risk_blocked', `${strategy.code}: ${strategy.message}`, {}, ['received']);
-      return;
-    }
+    if ('code' in strategy)
+      return moved(
+        await this.to(entry, 'risk_blocked', `${strategy.code}: ${strategy.message}`, {}, ['received']),
+      );
 
     const side = entry.action === 'buy' ? 'long' : entry.action === 'sell' ? 'short' : undefined;
     const scored = await this.scorer.score(entry, side);
-    await this.scorer.record(entry.signalId, entry, scored);
     const model = scored.inputs.model;
     const gate = model.enabled ? model.gate : null;
-    const moved = await this.to(
-      entry,
-      'scored',
-      `score ${scored.score} (${scored.direction})`,
-      {
-        score: String(scored.score),
-        metadata: {
-          direction: scored.direction,
-          modelVersion: scored.modelVersion,
-          gate: gate?.decision ?? 'disabled',
-          reasons: scored.reasons.slice(0, 10),
-        },
+    const scoredReason = `score ${scored.score} (${scored.direction})`;
+    // Stored with whatever the decision is: the score, the indicator snapshot and the model output.
+    const base: Omit<DecisionCommit, 'status' | 'reason'> = {
+      lease: ctx.lease,
+      accountId: ctx.accountId,
+      signalId: entry.signalId,
+      symbol: entry.symbol,
+      from: ['received'],
+      score: String(scored.score),
+      metadata: {
+        direction: scored.direction,
+        modelVersion: scored.modelVersion,
+        gate: gate?.decision ?? 'disabled',
+        reasons: scored.reasons.slice(0, 10),
       },
-      ['received'],
-    );
-    if (!moved) return; // another process took it
+      ...this.scorer.recordOf(scored),
+    };
 
-    const pos = await getPosition(ctx.db, ctx.accountId, entry.symbol);
-    const qty = pos?.qty ?? 0;
+    // The position the orders already decided will make, not only what has filled so far.
+    const qty = ctx.state.expectedQty(entry.symbol);
     const plan = planSignal(
       {
         action: entry.action,
@@ -182,71 +220,161 @@ export class SignalHandler {
       qty,
     );
     if (plan.kind !== 'trade') {
-      await this.to(
-        entry,
-        plan.kind === 'none' ? 'ignored' : 'risk_blocked',
-        `${plan.code}: ${plan.message}`,
-        {},
-        ['scored'],
-      );
-      return;
+      const status = plan.kind === 'none' ? 'ignored' : 'risk_blocked';
+      const reason = `${plan.code}: ${plan.message}`;
+      const done = await commitDecision(ctx.db, { ...base, status, reason });
+      if (!done.committed) return 'not_received';
+      this.announce(entry, 'scored', scoredReason);
+      this.announce(entry, status, reason);
+      return 'decided';
     }
     const opens = plan.open !== null;
     if (opens && strategy.minScore !== null && scored.score / 100 < strategy.minScore) {
-      await this.block(entry, {
-        code: 'score_below_minimum' as never,
-        message: `score ${scored.score} < minimum ${strategy.minScore * 100}`,
-      });
-      return;
+      return moved(
+        await this.block(
+          entry,
+          {
+            code: 'score_below_minimum',
+            message: `score ${scored.score} < minimum ${strategy.minScore * 100}`,
+          },
+          base,
+        ),
+      );
     }
     if (
       opens &&
       strategy.modelGate === 'block' &&
       (!gate || gate.decision === 'WAIT' || (gate.decision === 'LONG') !== (plan.open!.side === 'long'))
     ) {
-      await this.block(entry, {
-        code: 'model_gate' as never,
-        message: `model gate ${gate?.decision ?? 'disabled'} does not confirm ${plan.open!.side}`,
-      });
-      return;
+      return moved(
+        await this.block(
+          entry,
+          {
+            code: 'model_gate',
+            message: `model gate ${gate?.decision ?? 'disabled'} does not confirm ${plan.open!.side}`,
+          },
+          base,
+        ),
+      );
     }
 
     const legs = await this.legsFor(entry, plan, qty, strategy, scored.score / 100);
-    if ('code' in legs) {
-      await this.block(entry, legs);
-      return;
-    }
-    const { intent } = await upsertIntent(ctx.db, {
-      signalId: entry.signalId,
-      accountId: ctx.accountId,
-      symbol: entry.symbol,
-      side: legs[0]!.side,
-      size: legs[0]!.lots,
-      leverage: String(strategy.leverage),
-      reduceOnly: legs.every((l) => l.reduceOnly),
+    if ('code' in legs) return moved(await this.block(entry, legs, base));
+    const reason = `${plan.label}: ${legs.map((l) => `${l.side} ${l.lots}${l.reduceOnly ? ' reduce-only' : ''}`).join(', ')}`;
+    ctx.point('before_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
+    const done = await commitDecision(ctx.db, {
+      ...base,
       status: 'ordered',
-      params: {
-        label: plan.label,
-        targetQty: plan.targetQty,
-        legs,
-        trailing: strategy.trailing,
-      } as unknown as Record<string, unknown>,
+      reason,
+      intent: {
+        side: legs[0]!.side,
+        size: legs[0]!.lots,
+        leverage: String(strategy.leverage),
+        reduceOnly: legs.every((l) => l.reduceOnly),
+        status: 'ordered',
+        params: {
+          label: plan.label,
+          targetQty: plan.targetQty,
+          legs,
+          trailing: strategy.trailing,
+        } as unknown as Record<string, unknown>,
+        orders: legs.map((l) => ({
+          clientOid: l.clientOid,
+          side: l.side,
+          purpose: l.kind === 'close' ? 'exit' : 'entry',
+          type: 'market',
+          size: l.lots,
+          reduceOnly: l.reduceOnly,
+          leverage: l.reduceOnly ? null : String(l.leverage),
+          marginMode: l.reduceOnly ? null : l.marginMode,
+        })),
+      },
     });
-    await this.to(
-      entry,
-      'ordered',
-      `${plan.label}: ${legs.map((l) => `${l.side} ${l.lots}${l.reduceOnly ? ' reduce-only' : ''}`).join(', ')}`,
-      {},
-      ['scored'],
-    );
-    await this.execute(entry, intent, readAt);
+    if (!done.committed) return 'not_received';
+    ctx.point('after_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
+    await this.send(entry, done.intent!, legs, done.orders, readAt);
+    this.announce(entry, 'scored', scoredReason);
+    this.announce(entry, 'ordered', reason);
+    return 'decided';
   }
 
+  /**
+   * The fast path: the legs' committed `intent` rows go on the wire one after another (each answered
+   * before the next, so the exchange sees them in order). A refused leg fails the signal; a leg whose
+   * answer is unknown stops here, and following the signal in the background resolves it (looked up by
+   * clientOid) and sends the legs left.
+   */
+  private async send(
+    entry: SignalEntry,
+    intent: IntentRow,
+    legs: Leg[],
+    rows: OrderRow[],
+    readAt: number,
+  ): Promise<void> {
+    const { ctx } = this;
+    for (let i = 0; i < legs.length; i++) {
+      const leg = legs[i]!;
+      const onWire =
+        i === 0
+          ? () => {
+              const ms = performance.now() - readAt;
+              ctx.metrics.decisionSeconds.observe(ms / 1000);
+              ctx.onDecision?.(ms);
+            }
+          : undefined;
+      const sent = await this.executor.sendIntent(rows[i]!, this.specOf(entry, intent, leg), onWire);
+      if (sent.status === 'rejected') {
+        await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
+        await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
+        return;
+      }
+      if (leg.kind === 'open' && leg.margin) this.risk.reserve(toMoney(leg.margin));
+      if (sent.status === 'unknown') break;
+    }
+    this.follow(entry, intent);
+  }
+
+  /** Follow a signal to its fills and stop in the background (tracked; a crash leaves it to reconciliation). */
+  private follow(entry: SignalEntry, intent: IntentRow): void {
+    void this.complete(entry, intent).catch((error) =>
+      this.ctx.log.warn(
+        { signalId: entry.signalId, err: error },
+        'following a signal failed: reconciliation resumes it',
+      ),
+    );
+  }
+
+  private specOf(entry: SignalEntry, intent: IntentRow, leg: Leg): OrderSpec {
+    return {
+      clientOid: leg.clientOid,
+      symbol: entry.symbol,
+      side: leg.side,
+      type: 'market',
+      size: leg.lots,
+      reduceOnly: leg.reduceOnly,
+      ...(leg.reduceOnly ? {} : { leverage: leg.leverage, marginMode: leg.marginMode }),
+      purpose: leg.kind === 'close' ? 'exit' : 'entry',
+      signalId: entry.signalId,
+      intentId: intent.id,
+    };
+  }
+
+  /** A risk block: the signal moves (guarded) with its score and snapshot, then the risk event. */
   private async block(
     entry: SignalEntry,
     b: { code: string; message: string; data?: Record<string, unknown> },
-  ): Promise<void> {
+    base?: Omit<DecisionCommit, 'status' | 'reason'>,
+  ): Promise<boolean> {
     const { ctx } = this;
+    const reason = `${b.code}: ${b.message}`;
+    const moved = base
+      ? (await commitDecision(ctx.db, { ...base, status: 'risk_blocked', reason })).committed
+      : await this.to(entry, 'risk_blocked', reason, {}, ['scored', 'ordered', 'filled']);
+    if (!moved) return false;
+    if (base) {
+      this.announce(entry, 'scored', `score ${base.score}`);
+      this.announce(entry, 'risk_blocked', reason);
+    }
     ctx.metrics.riskBlocks.inc({ code: b.code });
     await insertRiskEvent(ctx.db, {
       accountId: ctx.accountId,
@@ -263,7 +391,7 @@ export class SignalHandler {
       message: b.message,
       at: ctx.clock.now(),
     });
-    await this.to(entry, 'risk_blocked', `${b.code}: ${b.message}`, {}, ['scored', 'ordered']);
+    return true;
   }
 
   /** The orders of a plan, sized and risk-checked as of now. */
@@ -346,6 +474,7 @@ export class SignalHandler {
         ...base,
         stopDistance: distance!.toFixed(),
         takeProfits: strategy.takeProfits,
+        margin: ref!.mul(contract.multiplier).mul(lots).div(strategy.leverage).toFixed(),
       });
     }
     if (legs[0]?.kind === 'close') {
@@ -380,86 +509,55 @@ export class SignalHandler {
         { status: 'received', reason: 'resumed after an interruption before the plan was stored' },
         ['scored'],
       );
-      return this.decide(entry, performance.now());
+      await this.decide(entry, performance.now());
+      return;
     }
-    return this.execute(entry, intent, null);
+    return this.complete(entry, intent);
   }
 
-  private async execute(entry: SignalEntry, intent: IntentRow, readAt: number | null): Promise<void> {
+  /**
+   * Follow a signal's legs in order to the end: a leg not known to be on the wire (an `intent` row) is
+   * risk-checked again and sent only after its clientOid is looked up (never twice); each leg is waited
+   * for until it is done (no lock held), its fills applied and, for an entry, the position protected.
+   */
+  private complete(entry: SignalEntry, intent: IntentRow): Promise<void> {
+    const running = this.following.get(entry.signalId);
+    if (running) return running;
+    const p = this.completeOnce(entry, intent).finally(() => this.following.delete(entry.signalId));
+    this.following.set(entry.signalId, p);
+    return p;
+  }
+
+  private async completeOnce(entry: SignalEntry, intent: IntentRow): Promise<void> {
     const { ctx } = this;
     const legs = ((intent.params as { legs?: Leg[] }).legs ?? []) as Leg[];
     const symbol = entry.symbol;
-    let first = true;
     for (const leg of legs) {
-      const existing = await getOrderByClientOid(ctx.db, leg.clientOid);
-      if (!existing && leg.kind === 'open') {
-        // Re-checked right before sending: the close leg has changed the position.
-        const contract = ctx.contracts.get(symbol)!;
-        const inputs = await this.risk.context(symbol, 'signal');
-        const m = inputs.market;
-        const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
-        const stop =
-          ref && leg.stopDistance
-            ? stopPriceFor(
-                leg.side === 'buy' ? 'long' : 'short',
-                ref,
-                toMoney(leg.stopDistance),
-                contract.tickSize,
-              )
-            : null;
-        const blocks: RiskBlock[] = preTradeChecks(
-          {
-            symbol,
-            side: leg.side,
-            lots: leg.lots,
-            reduceOnly: false,
-            price: null,
-            leverage: leg.leverage,
-            stopPrice: stop,
-            kind: 'market',
-          },
-          contract,
-          inputs,
-        );
-        if (blocks.length > 0) {
-          await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocks[0]!.code);
-          await this.block(entry, blocks[0]!);
+      let row = await getOrderByClientOid(ctx.db, leg.clientOid);
+      // An intent row may have reached the exchange before a crash: look it up before judging it.
+      if (row?.status === 'intent') {
+        const found = await this.executor.lookup(row);
+        if (found !== 'absent') row = found;
+      }
+      if (!row || row.status === 'intent') {
+        if (leg.kind === 'open') {
+          const blocked = await this.recheck(entry, leg, row);
+          if (blocked) {
+            if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
+            await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
+            await this.block(entry, blocked);
+            return;
+          }
+        }
+        row = await this.executor.submit(this.specOf(entry, intent, leg));
+        if (row.status === 'rejected') {
+          await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
+          await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
           return;
         }
       }
-      const onWire =
-        first && readAt !== null
-          ? () => {
-              const ms = performance.now() - readAt;
-              ctx.metrics.decisionSeconds.observe(ms / 1000);
-              ctx.onDecision?.(ms);
-            }
-          : undefined;
-      first = false;
-      const sent = await this.executor.submit(
-        {
-          clientOid: leg.clientOid,
-          symbol,
-          side: leg.side,
-          type: 'market',
-          size: leg.lots,
-          reduceOnly: leg.reduceOnly,
-          ...(leg.reduceOnly ? {} : { leverage: leg.leverage, marginMode: leg.marginMode }),
-          purpose: leg.kind === 'close' ? 'exit' : 'entry',
-          signalId: entry.signalId,
-          intentId: intent.id,
-        },
-        onWire,
-      );
-      if (sent.status === 'rejected') {
-        await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
-        await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return;
-      }
-      const done = await this.executor.awaitDone(sent);
-      await this.ledger.syncFills(symbol);
-      ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
-      if (done.status !== 'filled' && done.status !== 'canceled') {
+      const done = await this.executor.awaitDone(row);
+      if (done.status !== 'filled' && done.status !== 'canceled' && done.status !== 'rejected') {
         // Still open or unknown: reconciliation resumes this signal; nothing is sent again meanwhile.
         await advanceSignal(
           ctx.db,
@@ -470,20 +568,73 @@ export class SignalHandler {
         return;
       }
       if (done.filledSize === 0) {
-        await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order canceled unfilled`);
+        await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
         await this.to(entry, 'failed', `order_unfilled: the ${leg.kind} order ended without a fill`, {}, [
           'ordered',
           'filled',
         ]);
         return;
       }
-      if (leg.kind === 'open') await this.afterEntry(entry, leg);
+      await ctx.withSymbol(symbol, async () => {
+        await this.ledger.syncFills(symbol);
+        ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
+        if (leg.kind === 'open') await this.afterEntry(entry, leg);
+      });
     }
     await setIntentStatus(ctx.db, intent.id, 'done');
     if (legs.every((l) => l.kind === 'close')) {
-      await this.protection.ensure(symbol);
+      await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
       await this.to(entry, 'closed', 'position closed by this signal', {}, ['ordered', 'filled']);
     }
+  }
+
+  /** An open leg not yet on the wire, checked again as of now (a stale signal is not executed late). */
+  private async recheck(
+    entry: SignalEntry,
+    leg: Leg,
+    row: OrderRow | null,
+  ): Promise<{ code: string; message: string } | null> {
+    const { ctx } = this;
+    const symbol = entry.symbol;
+    const staleAfterMs = (await this.staleWindowSeconds(entry.source)) * 1000;
+    const age = ctx.clock.now() - (entry.alertTime ?? entry.receivedAt);
+    if (age > staleAfterMs)
+      return {
+        code: 'stale_at_engine',
+        message: `the entry was not sent and the alert is now ${Math.round(age / 1000)} s old (window ${staleAfterMs / 1000} s)`,
+      };
+    const contract = ctx.contracts.get(symbol)!;
+    // This leg's own intent row is already counted in the expected position: take it out.
+    const own = row ? (leg.side === 'buy' ? leg.lots : -leg.lots) : 0;
+    const inputs = await this.risk.context(symbol, 'signal', {
+      [symbol]: ctx.state.expectedQty(symbol) - own,
+    });
+    const m = inputs.market;
+    const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
+    const stop =
+      ref && leg.stopDistance
+        ? stopPriceFor(
+            leg.side === 'buy' ? 'long' : 'short',
+            ref,
+            toMoney(leg.stopDistance),
+            contract.tickSize,
+          )
+        : null;
+    const blocks: RiskBlock[] = preTradeChecks(
+      {
+        symbol,
+        side: leg.side,
+        lots: leg.lots,
+        reduceOnly: false,
+        price: null,
+        leverage: leg.leverage,
+        stopPrice: stop,
+        kind: 'market',
+      },
+      contract,
+      inputs,
+    );
+    return blocks[0] ?? null;
   }
 
   /** After an entry fill: the stop (and take-profits) from the average entry; then protect. */

@@ -1,0 +1,141 @@
+import { isTerminal, type OrderState } from '@enigma/core/engine/order-state';
+import type { OrderRow, PositionRow } from '@enigma/db';
+
+/** The fields of an order row the engine's in-memory view needs. */
+interface Tracked {
+  id: string;
+  clientOid: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  purpose: string;
+  type: string;
+  size: number;
+  filledSize: number;
+  status: OrderState;
+  /** lots of this order's fills the ledger has applied to the position */
+  applied: number;
+}
+
+/** Purposes whose fills move the position as the engine decided (protection's fills are not expected). */
+const DECIDED = new Set(['entry', 'exit', 'flatten', 'manual']);
+
+/**
+ * The engine's in-memory view of its account, so a decision reads no database and calls no exchange:
+ * each contract's confirmed position (what the ledger has applied from fills, or what reconciliation set)
+ * and every order that is still live or whose fills the ledger has not applied yet.
+ *
+ * The engine is the only writer of both (one engine per account, under the lease), so the view is kept
+ * by the writers themselves: the executor tracks every order row it writes, the ledger reports each
+ * applied fill and the new position in the same synchronous step (never half of it), reconciliation
+ * loads the whole view from the database.
+ *
+ * `expectedQty` is the position once the orders already decided have filled: the confirmed quantity
+ * plus what is still to come of each decided order. Deciding against it lets signals of one contract
+ * be decided one after another without waiting for the previous one's fills, without counting an
+ * order twice (a target alert repeated while the first order is in flight trades nothing).
+ */
+export class AccountState {
+  private readonly qty = new Map<string, number>();
+  private readonly orders = new Map<string, Tracked>();
+
+  /** Replace the view with the database's (reconciliation; `applied` = lots of fills recorded per order id). */
+  load(positions: readonly PositionRow[], live: readonly OrderRow[], applied: ReadonlyMap<string, number>) {
+    this.qty.clear();
+    for (const p of positions) if (p.qty !== 0) this.qty.set(p.symbol, p.qty);
+    this.orders.clear();
+    for (const o of live) this.put(o, applied.get(o.id) ?? 0);
+  }
+
+  /** The confirmed position of a contract (signed lots). */
+  confirmedQty(symbol: string): number {
+    return this.qty.get(symbol) ?? 0;
+  }
+
+  /** Every contract with a confirmed position. */
+  positions(): { symbol: string; qty: number }[] {
+    return [...this.qty].map(([symbol, qty]) => ({ symbol, qty }));
+  }
+
+  /** Confirmed position plus what the decided orders still to fill will add (signed lots). */
+  expectedQty(symbol: string): number {
+    let q = this.confirmedQty(symbol);
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol || !DECIDED.has(o.purpose)) continue;
+      const q0 = this.pending(o);
+      q += o.side === 'buy' ? q0 : -q0;
+    }
+    return q;
+  }
+
+  /** Every contract's expected position (signed lots, zeros left out). */
+  expectedPositions(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of new Set([...this.qty.keys(), ...[...this.orders.values()].map((o) => o.symbol)])) {
+      const q = this.expectedQty(s);
+      if (q !== 0) out.set(s, q);
+    }
+    return out;
+  }
+
+  /** Live orders of a contract counted as KuCoin limits them: limit orders and stop orders. */
+  openOrders(symbol: string): { limit: number; stop: number } {
+    let limit = 0;
+    let stop = 0;
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol || isTerminal(o.status)) continue;
+      if (o.type === 'limit') limit++;
+      else if (o.type.startsWith('stop')) stop++;
+    }
+    return { limit, stop };
+  }
+
+  /** Record an order row as written (insert or update). */
+  track(row: OrderRow): void {
+    this.put(row, this.orders.get(row.clientOid)?.applied ?? 0);
+  }
+
+  /** The ledger applied `lots` of order `orderId`'s fills and the contract's position is now `qty`. */
+  applied(symbol: string, qty: number, orderId: string | null, lots: number): void {
+    this.setQty(symbol, qty);
+    if (!orderId) return;
+    for (const o of this.orders.values()) {
+      if (o.id !== orderId) continue;
+      o.applied += lots;
+      this.forgetIfSettled(o);
+      return;
+    }
+  }
+
+  /** Reconciliation set the contract's position to the exchange's. */
+  setQty(symbol: string, qty: number): void {
+    if (qty === 0) this.qty.delete(symbol);
+    else this.qty.set(symbol, qty);
+  }
+
+  private put(row: OrderRow, applied: number): void {
+    const o: Tracked = {
+      id: row.id,
+      clientOid: row.clientOid,
+      symbol: row.symbol,
+      side: row.side,
+      purpose: row.purpose,
+      type: row.type,
+      size: row.size,
+      filledSize: row.filledSize,
+      status: row.status as OrderState,
+      applied,
+    };
+    this.orders.set(row.clientOid, o);
+    this.forgetIfSettled(o);
+  }
+
+  /** Lots still to come into the position: all of a live order's unfilled size, a finished one's unapplied fills. */
+  private pending(o: Tracked): number {
+    const final = isTerminal(o.status) ? o.filledSize : o.size;
+    return Math.max(0, final - o.applied);
+  }
+
+  private forgetIfSettled(o: Tracked): void {
+    if (isTerminal(o.status) && this.pending(o) === 0) this.orders.delete(o.clientOid);
+  }
+}
