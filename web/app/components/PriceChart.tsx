@@ -13,7 +13,7 @@ import { computeIndicators } from '../lib/bars.ts';
 import type { LiveFeed } from '../lib/live.ts';
 import { priceDecimals, timeframeMs } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
-import type { OrderRow, PositionRow, SignalRow } from '../lib/types.ts';
+import { ACCEPTED_SIGNAL_STATUSES, type OrderRow, type PositionRow, type SignalRow } from '../lib/types.ts';
 
 type Charts = typeof import('lightweight-charts');
 
@@ -33,7 +33,6 @@ interface Props {
 const GREY = '#6e7681';
 const UP = '#26a69a';
 const DOWN = '#ef5350';
-const ACCEPTED = new Set(['received', 'scored', 'ordered', 'filled', 'protected', 'closed']);
 
 interface Series {
   candles: ISeriesApi<'Candlestick'>;
@@ -325,7 +324,7 @@ export function PriceChart(props: Props) {
         const at = Math.floor(Date.parse(s.receivedAt) / tfMs) * tfMs;
         const buy = s.action === 'buy' || s.action === 'long';
         const sell = s.action === 'sell' || s.action === 'short';
-        const ok = ACCEPTED.has(s.status);
+        const ok = ACCEPTED_SIGNAL_STATUSES.has(s.status);
         return {
           time: t(at),
           position: buy ? 'belowBar' : 'aboveBar',

@@ -1,8 +1,6 @@
+import { Link } from '@remix-run/react';
 import { useTime } from '../lib/time.tsx';
-import type { SignalRow } from '../lib/types.ts';
-
-const GOOD = new Set(['received', 'scored', 'ordered', 'filled', 'protected', 'closed']);
-const TRADINGVIEW_BUDGET_MS = 3000;
+import { ACCEPTED_SIGNAL_STATUSES, type SignalRow, TRADINGVIEW_BUDGET_MS } from '../lib/types.ts';
 
 /** Every alert with its score, direction, status and reason; drill down to its payload. */
 export function SignalsFeed({ signals, unreadSince }: { signals: SignalRow[]; unreadSince: string | null }) {
@@ -38,7 +36,9 @@ export function SignalsFeed({ signals, unreadSince }: { signals: SignalRow[]; un
                     >
                       {s.action ?? '—'}
                     </span>
-                    <span className={`badge ${GOOD.has(s.status) ? 'ok' : 'grey'}`}>{s.status}</span>
+                    <span className={`badge ${ACCEPTED_SIGNAL_STATUSES.has(s.status) ? 'ok' : 'grey'}`}>
+                      {s.status}
+                    </span>
                     {s.score ? <span className="small">score {Number(s.score).toFixed(0)}</span> : null}
                     {s.reason ? <span className="muted small reason">{s.reason}</span> : null}
                   </summary>
@@ -73,6 +73,9 @@ export function SignalsFeed({ signals, unreadSince }: { signals: SignalRow[]; un
                     <dd className="mono">{s.id}</dd>
                   </dl>
                   <pre className="payload">{JSON.stringify(s.payload, null, 2)}</pre>
+                  <Link to={`/signals/${s.id}`} data-testid="signal-detail-link">
+                    Indicators, model output, risk decisions, orders and commands →
+                  </Link>
                 </details>
               </li>
             );

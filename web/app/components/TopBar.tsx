@@ -3,6 +3,7 @@ import type { LiveState } from '../lib/live.ts';
 import { tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import { type AccountSummary, breakerTripped, type RiskState, type Role } from '../lib/types.ts';
+import { PageNav } from './PageHeader.tsx';
 
 export interface TopBarStats {
   todayPnl: string;
@@ -45,6 +46,7 @@ export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live
       <div className="brand">
         <span aria-hidden="true">◆</span> Enigma
       </div>
+      <PageNav />
       <dl className="stats">
         <div title={equity ? undefined : waiting}>
           <dt>Equity</dt>

@@ -88,3 +88,19 @@ export async function requireSession(
   const next = { accessToken: pair.accessToken, refreshToken: pair.refreshToken, role: pair.role };
   return { session: next, setCookie: await commitSession(request, next) };
 }
+
+/**
+ * GET helpers over the REST API as the signed-in user: `get(path)` answers the JSON body or null
+ * (any error status); `signedOut` turns true when the API answered 401 (the loader then redirects).
+ */
+export function apiReader(context: DashboardContext, request: Request, token: string) {
+  const state = { signedOut: false };
+  return {
+    state,
+    async get<T>(path: string): Promise<T | null> {
+      const res = await callApi(context, request, path, { token });
+      if (res.status === 401) state.signedOut = true;
+      return res.ok ? ((await res.json()) as T) : null;
+    },
+  };
+}

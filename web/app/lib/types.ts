@@ -66,6 +66,54 @@ export interface SignalRow {
   payload: unknown;
 }
 
+/** Statuses of an alert that was taken (the rest were refused, duplicate, stale or failed). */
+export const ACCEPTED_SIGNAL_STATUSES: ReadonlySet<string> = new Set([
+  'received',
+  'scored',
+  'ordered',
+  'filled',
+  'protected',
+  'closed',
+]);
+/** TradingView gives up on a webhook that has not answered within 3 s. */
+export const TRADINGVIEW_BUDGET_MS = 3000;
+
+/** `GET /api/signals/{id}`: a signal and everything downstream of it. */
+export interface SignalDetail {
+  signal: SignalRow;
+  metadata: Record<string, unknown>;
+  indicators: { symbol: string; timeframe: string; at: string; values: Record<string, number | null> }[];
+  scores: {
+    modelName: string;
+    modelVersion: string;
+    score: string;
+    decision: string | null;
+    features: Record<string, unknown> | null;
+    latencyMicros: number | null;
+    at: string;
+  }[];
+  riskEvents: {
+    code: string;
+    severity: string;
+    message: string | null;
+    data: Record<string, unknown>;
+    at: string;
+  }[];
+  intent: Record<string, unknown> | null;
+  orders: Record<string, unknown>[];
+  fills: Record<string, unknown>[];
+  commands: {
+    commandId: string;
+    type: string;
+    issuedBy: string;
+    status: string;
+    reason: string | null;
+    result: Record<string, unknown> | null;
+    createdAt: string;
+    updatedAt: string;
+  }[];
+}
+
 export interface TradeRow {
   id: string;
   symbol: string;
@@ -81,6 +129,18 @@ export interface TradeRow {
   closedAt: string;
   exitReason: string | null;
   signalId: string | null;
+}
+
+/** `GET /api/pnl/daily`: closed trades of one UTC day (decimal strings, USDT). */
+export interface DailyPnlRow {
+  day: string;
+  trades: number;
+  wins: number;
+  grossPnl: string;
+  fees: string;
+  funding: string;
+  netPnl: string;
+  cumulativeNetPnl: string;
 }
 
 export interface AccountSummary {

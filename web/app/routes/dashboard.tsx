@@ -16,7 +16,7 @@ import { api } from '../lib/api.ts';
 import { toBars } from '../lib/bars.ts';
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
-import { callApi, requireSession } from '../lib/session.server.ts';
+import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
 import {
   type AccountSummary,
@@ -90,12 +90,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   const to = now + timeframeMs(timeframe);
   const from = Math.max(to - BARS * timeframeMs(timeframe), to - MAX_SPAN_MS);
 
-  let signedOut = false;
-  async function get<T>(path: string): Promise<T | null> {
-    const res = await callApi(ctx, request, path, { token: session.accessToken });
-    if (res.status === 401) signedOut = true;
-    return res.ok ? ((await res.json()) as T) : null;
-  }
+  const { get, state } = apiReader(ctx, request, session.accessToken);
   const tradesQuery = new URLSearchParams({
     limit: String(TRADES_PAGE_SIZE),
     offset: String(page * TRADES_PAGE_SIZE),
@@ -113,7 +108,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
       `/candles?${new URLSearchParams({ symbol, timeframe, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
     ),
   ]);
-  if (signedOut) throw redirect('/login');
+  if (state.signedOut) throw redirect('/login');
   const body: DashboardData = {
     role: session.role,
     gatewayUrl: ctx.gatewayUrl ?? null,

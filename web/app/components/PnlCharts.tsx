@@ -1,0 +1,137 @@
+import { Money } from '@enigma/core/money';
+import type { IChartApi, Time } from 'lightweight-charts';
+import { useEffect, useRef } from 'react';
+import type { DailyPnlRow } from '../lib/types.ts';
+
+const UP = '#26a69a';
+const DOWN = '#ef5350';
+
+type Charts = typeof import('lightweight-charts');
+
+/** One Lightweight Charts instance in `box`, created in the browser only, removed on unmount. */
+function useChart(
+  box: React.RefObject<HTMLDivElement | null>,
+  draw: (lib: Charts, chart: IChartApi) => void,
+  /** the chart is drawn again when this changes */
+  data: unknown,
+) {
+  const drawRef = useRef(draw);
+  drawRef.current = draw;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: redrawn when the data changes
+  useEffect(() => {
+    let chart: IChartApi | null = null;
+    let disposed = false;
+    void import('lightweight-charts').then((lib) => {
+      if (disposed || !box.current) return;
+      chart = lib.createChart(box.current, {
+        autoSize: true,
+        layout: {
+          background: { type: lib.ColorType.Solid, color: '#0d1117' },
+          textColor: '#c9d1d9',
+          fontSize: 11,
+          panes: { separatorColor: '#30363d' },
+          attributionLogo: false,
+        },
+        grid: { vertLines: { color: '#161b22' }, horzLines: { color: '#161b22' } },
+        rightPriceScale: { borderColor: '#30363d' },
+        timeScale: { borderColor: '#30363d' },
+        localization: { priceFormatter: (p: number) => p.toFixed(2) },
+        // a phone must still scroll the page: vertical drags over the chart are not the chart's
+        handleScroll: { vertTouchDrag: false },
+      });
+      drawRef.current(lib, chart);
+      chart.timeScale().fitContent();
+      box.current.dataset['drawn'] = 'true';
+    });
+    return () => {
+      disposed = true;
+      chart?.remove();
+    };
+  }, [data]);
+}
+
+/**
+ * The equity curve (running net P&L of closed trades, from the day before the first trade shown) with
+ * its drawdown from the running peak in a pane below.
+ */
+export function EquityCurve({ days }: { days: DailyPnlRow[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  useChart(
+    box,
+    (lib, chart) => {
+      const equity = chart.addSeries(lib.AreaSeries, {
+        lineColor: '#4493f8',
+        topColor: 'rgba(68,147,248,0.35)',
+        bottomColor: 'rgba(68,147,248,0.02)',
+        lineWidth: 2,
+        priceLineVisible: false,
+      });
+      const drawdown = chart.addSeries(
+        lib.AreaSeries,
+        {
+          lineColor: DOWN,
+          topColor: 'rgba(239,83,80,0.05)',
+          bottomColor: 'rgba(239,83,80,0.4)',
+          lineWidth: 1,
+          priceLineVisible: false,
+          invertFilledArea: true,
+        },
+        1,
+      );
+      let peak = Number.NEGATIVE_INFINITY;
+      const points = days.map((d) => ({ time: d.day as Time, value: Number(d.cumulativeNetPnl) }));
+      const first = days[0];
+      if (first) {
+        // where the curve stood before the first day shown: the running total before it
+        const before = new Date(Date.parse(`${first.day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+        points.unshift({
+          time: before as Time,
+          value: new Money(first.cumulativeNetPnl).minus(first.netPnl).toNumber(),
+        });
+      }
+      equity.setData(points);
+      drawdown.setData(
+        points.map((p) => {
+          peak = Math.max(peak, p.value);
+          return { time: p.time, value: p.value - peak };
+        }),
+      );
+      chart.panes()[1]?.setHeight(80);
+    },
+    days,
+  );
+  return (
+    <div ref={box} className="perf-chart" data-testid="equity-chart" role="img" aria-label="equity curve" />
+  );
+}
+
+/** Daily net P&L bars (green/red), with the daily-loss limit as a line below zero. */
+export function DailyPnlBars({ days, maxDailyLoss }: { days: DailyPnlRow[]; maxDailyLoss: string | null }) {
+  const box = useRef<HTMLDivElement>(null);
+  useChart(
+    box,
+    (lib, chart) => {
+      const bars = chart.addSeries(lib.HistogramSeries, { priceLineVisible: false });
+      bars.setData(
+        days.map((d) => ({
+          time: d.day as Time,
+          value: Number(d.netPnl),
+          color: Number(d.netPnl) >= 0 ? UP : DOWN,
+        })),
+      );
+      if (maxDailyLoss)
+        bars.createPriceLine({
+          price: -Number(maxDailyLoss),
+          color: '#d29922',
+          lineWidth: 1,
+          lineStyle: 2,
+          axisLabelVisible: true,
+          title: 'daily loss limit',
+        });
+    },
+    `${JSON.stringify(days)}|${maxDailyLoss}`,
+  );
+  return (
+    <div ref={box} className="perf-chart" data-testid="daily-pnl-chart" role="img" aria-label="daily P&L" />
+  );
+}
