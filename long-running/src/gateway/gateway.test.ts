@@ -105,6 +105,30 @@ describe('the live gateway', () => {
     });
   });
 
+  it('gives a client that connects fresh (or must reset) the newest account state, without an id', async () => {
+    const { bus, url } = await harness();
+    const first = await connect(`${url}?token=good`);
+    const account = { type: 'account', at: 1, equity: '100012.5', balance: '100000', currency: 'USDT' };
+    await bus.publish('events:account', { ...account, equity: '99990' });
+    await bus.publish('events:account', account);
+    await bus.publish('events:orders', { n: 1 });
+    const order = await waitFor(() => first.got.find((m) => m.channel === 'events:orders'), 2000, 'order');
+    // a page loaded now gets the newest account at once, not replayable (its id is null)
+    const fresh = await connect(`${url}?token=good`);
+    const state = await waitFor(() => fresh.got.find((m) => m.channel === 'events:account'), 2000, 'state');
+    expect(state).toMatchObject({ type: 'event', id: null, data: account });
+    expect(fresh.got.filter((m) => m.type === 'event')).toHaveLength(1);
+    // a resuming client already has it (or gets it in the replay): nothing extra
+    await bus.publish('events:fills', { n: 2 });
+    const resumed = await connect(`${url}?token=good&lastEventId=${order.id}`);
+    await waitFor(() => resumed.got.find((m) => m.channel === 'events:fills'), 2000, 'replay');
+    expect(resumed.got.filter((m) => m.channel === 'events:account')).toEqual([]);
+    // a client that must reset reloads over REST and gets the state again
+    const reset = await connect(`${url}?token=good&lastEventId=abc.1`);
+    await waitFor(() => reset.got.find((m) => m.channel === 'events:account'), 2000, 'state after reset');
+    expect(reset.got.map((m) => m.type)).toEqual(['hello', 'reset', 'event']);
+  });
+
   it('coalesces quotes for a client that does not read, keeping the newest, instead of buffering them all', async () => {
     const { bus, url } = await harness({ softBufferBytes: 16 * 1024, hardBufferBytes: 64 * 1024 * 1024 });
     const { ws, got } = await connect(`${url}?token=good`);

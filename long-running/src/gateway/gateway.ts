@@ -12,6 +12,7 @@ import {
   QUOTE_CHANNELS,
   type ServerMessage,
   SIGNAL_RECEIVED_CHANNEL,
+  STATE_CHANNELS,
 } from './protocol.ts';
 
 /** Who a token belongs to; `expiresAt` (ms) closes the socket with 4001 when reached. */
@@ -100,10 +101,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     client.ws.send(text);
   }
 
+  /** the newest event of each state channel, sent to clients that start without it */
+  const state = new Map<string, { data: Record<string, unknown>; at: number }>();
+  function sendState(client: Client): void {
+    for (const [channel, e] of state) {
+      if (!client.patterns.some((p) => p.test(channel))) continue;
+      send(client, { type: 'event', id: null, channel, data: e.data, at: e.at });
+    }
+  }
+
   function emit(channel: string, data: Record<string, unknown>): void {
     const at = now();
     const quote = QUOTE_CHANNELS.has(channel);
     const id = quote ? null : formatEventId(bootId, history.push(channel, data, at).seq);
+    if (STATE_CHANNELS.has(channel)) state.set(channel, { data, at });
     const text = JSON.stringify({ type: 'event', id, channel, data, at } satisfies ServerMessage);
     const quoteKey = quote ? `${channel}|${String(data['symbol'] ?? '')}` : null;
     for (const client of clients) {
@@ -212,6 +223,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           type: 'reset',
           reason: parsed?.bootId === bootId ? 'too many events missed' : 'the gateway restarted',
         });
+        sendState(client);
         return;
       }
       for (const e of missed) {
@@ -224,7 +236,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           at: e.at,
         });
       }
-    }
+    } else sendState(client);
   }
 
   return {

@@ -15,6 +15,13 @@ export const QUOTE_CHANNELS: ReadonlySet<string> = new Set([
   'events:market.mark',
 ]);
 
+/**
+ * Channels whose newest event is state (the engine's account: equity, balance): the gateway keeps it
+ * and sends it, with id null, to every client that connects fresh or is told to reset, so a page
+ * loaded between two publications still shows the account.
+ */
+export const STATE_CHANNELS: ReadonlySet<string> = new Set(['events:account']);
+
 /** Channel the gateway gives entries of the `signals:incoming` stream (intake publishes no pub/sub event). */
 export const SIGNAL_RECEIVED_CHANNEL = 'events:signals.received';
 
