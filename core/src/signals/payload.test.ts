@@ -339,8 +339,10 @@ describe('parseSignalObject: refusals name the field', () => {
   it('answers invalid_payload with each issue path and message', () => {
     const e = parseError(() => parseSignalObject({ action: 'buy' }));
     expect(e.code).toBe('invalid_payload');
-    expect(e.details['issues']).toEqual([{ path: 'symbol', message: expect.any(String) }]);
-    expect(e.message).toMatch(/^invalid payload: symbol: .+$/);
+    expect(e.details['issues']).toEqual([
+      { path: 'symbol', message: expect.stringContaining('expected string') },
+    ]);
+    expect(e.message).toMatch(/^invalid payload: symbol: .*expected string.*$/);
   });
 
   it('joins nested paths with dots and several issues with "; "', () => {
@@ -356,6 +358,10 @@ describe('parseSignalObject: refusals name the field', () => {
     expect(e.code).toBe('invalid_payload');
     expect(e.details['issues']).toEqual([{ path: 'secret', message: 'invalid secret' }]);
     expect(e.message).toBe('invalid payload: secret: invalid secret');
+    // a non-string secret is not searched for placeholders: it is refused as the wrong type
+    const arr = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret: ['{{s}}'] }));
+    expect(arr.code).toBe('invalid_payload');
+    expect(arr.details['issues']).toEqual([{ path: 'secret', message: 'invalid secret' }]);
   });
 
   it('answers invalid_number (not invalid_payload) when a number is bad, with the others listed', () => {
@@ -376,7 +382,9 @@ describe('parseSignalObject: refusals name the field', () => {
   });
 
   it('refuses a placeholder in the secret without echoing it; other braces are not placeholders', () => {
-    const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret: 'ab{{x}}cd' }));
+    const e = parseError(() =>
+      parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', secret: 'ab{{close}}cd' }),
+    );
     expect(e.code).toBe('unexpanded_placeholder');
     expect(e.message).toBe('the secret field holds an unexpanded placeholder');
     expect(e.details).toEqual({ placeholders: [{ path: 'secret' }] });
@@ -484,6 +492,8 @@ describe('parseAlertTime: formats and bounds', () => {
       '2024-05-01T12:00:05.1234567890Z',
       '2024-05-01T12:00:05+2',
       'x2024-05-01T12:00:05Z',
+      '+1714564805',
+      '+002024-05-01T12:00:05Z',
       '2024-05-01T12:00:05Zx',
       '2024-13-01T12:00:05Z',
     ])

@@ -17,6 +17,15 @@ describe('normaliseSymbol', () => {
     expect(normaliseSymbol('ETHUSDT.P')).toBe('ETHUSDTM');
     expect(normaliseSymbol('KUCOIN:SOLUSDTM')).toBe('SOLUSDTM');
   });
+  it('trims, drops an empty exchange prefix, and maps only a whole ticker', () => {
+    expect(normaliseSymbol(' XBTUSDTM\t')).toBe('XBTUSDTM');
+    expect(normaliseSymbol(':XBTUSDTM')).toBe('XBTUSDTM');
+    // the base must be the whole text before USDT(M): no contract found inside a longer word
+    expect(() => normaliseSymbol('FOO.BTCUSDT')).toThrow(SignalParseError);
+    // a ticker with no USDT(M)/USDM quote is refused as unknown (a SignalParseError, not a crash)
+    expect(() => normaliseSymbol('PEPE')).toThrow(SignalParseError);
+    expect(() => normaliseSymbol('')).toThrow(SignalParseError);
+  });
   it('rejects unknown contracts, also when a custom list excludes them', () => {
     expect(() => normaliseSymbol('FOOUSDT')).toThrow(SignalParseError);
     expect(() => normaliseSymbol('ETHUSDTM', ['XBTUSDTM'])).toThrow(/known: XBTUSDTM/);

@@ -145,12 +145,22 @@ describe('parseTextBody: multi-line bodies', () => {
     // `comment:x` is a bare word; the action is already set, so it is dropped
     expect(parseTextBody('action=buy\ncomment:x')).toStrictEqual({ action: 'buy' });
     expect(parseTextBody('symbol=X\nsell')).toStrictEqual({ symbol: 'X', action: 'sell' });
+    // a line that does not start with a key is split into words, whatever follows
+    expect(parseTextBody('action=buy\n1a=b c')).toStrictEqual({ action: 'buy', symbol: 'c' });
   });
 
   it('splits a line that holds several pairs', () => {
     expect(parseTextBody('a=1 b=2\nc=3')).toStrictEqual({ a: '1', b: '2', c: '3' });
     expect(parseTextBody('a=1, b=2\nc=x y')).toStrictEqual({ a: '1', b: '2', c: 'x y' });
     expect(parseTextBody('comment=a b=c\nd=1')).toStrictEqual({ comment: 'a', b: 'c', d: '1' });
+    expect(parseTextBody('a=1 bb=2\nc=3')).toStrictEqual({ a: '1', bb: '2', c: '3' });
+    // a space before the second `=` still marks a second key: the line is split into words
+    expect(parseTextBody('x=1\ncomment=a b =c')).toStrictEqual({
+      x: '1',
+      comment: 'a',
+      action: 'b',
+      symbol: '=c',
+    });
   });
 
   it('keeps & ; , inside the value of a line that holds one key (no space before a second key)', () => {
