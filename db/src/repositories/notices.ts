@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, desc, inArray, isNull, sql } from 'drizzle-orm';
 import { type EnigmaDb, rowsOf } from '../db-type.ts';
+import { alertNotices } from '../schema/index.ts';
 import { OUTBOX_LEASE_SECONDS } from './outbox.ts';
 
 /**
@@ -67,4 +68,50 @@ export async function countUnreadAlertNotices(db: EnigmaDb): Promise<number> {
     await db.execute(sql`select count(*)::int as n from alert_notices where read_at is null`),
   );
   return Number(r?.n ?? 0);
+}
+
+/** A stored notice as the dashboard's alert list shows it. */
+export type AlertNoticeRow = Omit<typeof alertNotices.$inferSelect, 'payload' | 'sourceId'>;
+
+/** The newest notices first (only the unread ones when asked). */
+export async function listAlertNotices(
+  db: EnigmaDb,
+  opts: { unreadOnly?: boolean; limit: number },
+): Promise<AlertNoticeRow[]> {
+  return db
+    .select({
+      id: alertNotices.id,
+      source: alertNotices.source,
+      kind: alertNotices.kind,
+      symbol: alertNotices.symbol,
+      message: alertNotices.message,
+      severity: alertNotices.severity,
+      receivedAt: alertNotices.receivedAt,
+      readAt: alertNotices.readAt,
+    })
+    .from(alertNotices)
+    .where(opts.unreadOnly ? isNull(alertNotices.readAt) : undefined)
+    .orderBy(desc(alertNotices.receivedAt), desc(alertNotices.id))
+    .limit(opts.limit);
+}
+
+/**
+ * Mark notices read: the given ids, or every unread one. Already-read notices keep their first
+ * `read_at`. Returns the ids that changed.
+ */
+export async function markAlertNoticesRead(
+  db: EnigmaDb,
+  which: { ids: readonly string[] } | { all: true },
+  now: Date,
+): Promise<string[]> {
+  const rows = await db
+    .update(alertNotices)
+    .set({ readAt: now })
+    .where(
+      'all' in which
+        ? isNull(alertNotices.readAt)
+        : and(isNull(alertNotices.readAt), inArray(alertNotices.id, [...which.ids])),
+    )
+    .returning({ id: alertNotices.id });
+  return rows.map((r) => r.id);
 }

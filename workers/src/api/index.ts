@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../deps.ts';
+import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerCommands } from './commands.ts';
 import { createApiRouter } from './openapi.ts';
@@ -42,6 +43,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerCommands(api);
   registerRisk(api);
   registerSettings(api);
+  registerAlerts(api);
   const document = () => api.getOpenAPI31Document(INFO);
   api.get('/openapi.json', (c) => c.json(document()));
   api.get('/docs', (c) => c.html(referencePage(document())));

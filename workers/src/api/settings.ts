@@ -1,3 +1,4 @@
+import { auditVerificationSchema, listOf, toResponse, webhookSourceSchema } from '@enigma/core/api/responses';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { verifyAuditLog } from '@enigma/db/repositories/audit';
 import {
@@ -16,7 +17,7 @@ import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { allowlistEntryProblem } from '../security/ip.ts';
 import { masterKeyOf } from '../webhooks/master-key.ts';
-import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+import { bearerSecurity, errorResponses } from './openapi.ts';
 
 const admin = { security: bearerSecurity, middleware: [requireRole('admin')] };
 /** An IPv4/IPv6 address or a CIDR block with an explicit prefix (`203.0.113.7/` is refused, not read as /0). */
@@ -36,7 +37,7 @@ const Policy = z.object({
   rateLimitPerMin: z.number().int().positive().max(100_000).optional(),
   staleAfterSeconds: z.number().int().positive().max(86_400).optional(),
 });
-const SourceWithSecret = z.object({ source: RowSchema, secret: z.string() });
+const SourceWithSecret = z.object({ source: webhookSourceSchema, secret: z.string() });
 
 const list = createRoute({
   method: 'get',
@@ -47,7 +48,7 @@ const list = createRoute({
   responses: {
     200: {
       description: 'Sources',
-      content: { 'application/json': { schema: z.object({ items: z.array(RowSchema) }) } },
+      content: { 'application/json': { schema: listOf(webhookSourceSchema) } },
     },
     ...errorResponses,
   },
@@ -86,7 +87,7 @@ const patch = createRoute({
     body: { content: { 'application/json': { schema: Policy } } },
   },
   responses: {
-    200: { description: 'Updated', content: { 'application/json': { schema: RowSchema } } },
+    200: { description: 'Updated', content: { 'application/json': { schema: webhookSourceSchema } } },
     ...errorResponses,
   },
 });
@@ -144,7 +145,10 @@ const verify = createRoute({
   summary: 'Verify the audit log hash chain (admin)',
   ...admin,
   responses: {
-    200: { description: 'Verification', content: { 'application/json': { schema: RowSchema } } },
+    200: {
+      description: 'Verification: ok, or the first row found edited, deleted or inserted',
+      content: { 'application/json': { schema: auditVerificationSchema } },
+    },
     ...errorResponses,
   },
 });
@@ -153,7 +157,7 @@ const verify = createRoute({
 export function registerSettings(api: OpenAPIHono<AppEnv>): void {
   api.openapi(list, async (c) => {
     const items = await listWebhookSources(c.get('deps').db);
-    return c.json({ items: items.map(jsonRow) }, 200);
+    return c.json({ items: items.map((s) => toResponse(webhookSourceSchema, s)) }, 200);
   });
 
   api.openapi(create, async (c) => {
@@ -184,7 +188,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
         throw e;
       });
     c.get('deps').sourceCache?.clear();
-    return c.json({ source: jsonRow(source), secret }, 201);
+    return c.json({ source: toResponse(webhookSourceSchema, source), secret }, 201);
   });
 
   api.openapi(patch, async (c) => {
@@ -206,7 +210,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
       return updated;
     });
     c.get('deps').sourceCache?.clear();
-    return c.json(jsonRow(row), 200);
+    return c.json(toResponse(webhookSourceSchema, row), 200);
   });
 
   api.openapi(rotate, async (c) => {
@@ -260,6 +264,9 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(verify, async (c) => {
     const { db, config } = c.get('deps');
-    return c.json({ ...(await verifyAuditLog(db, await auditKeyOf(config))) }, 200);
+    return c.json(
+      toResponse(auditVerificationSchema, await verifyAuditLog(db, await auditKeyOf(config))),
+      200,
+    );
   });
 }

@@ -1,3 +1,4 @@
+import { orderSchema, toResponse } from '@enigma/core/api/responses';
 import { getSignalDetail, listSignals, type Signal as SignalRow } from '@enigma/db/repositories/signals';
 import { SIGNAL_STATUSES } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -133,7 +134,7 @@ const SignalDetail = z
       }),
     ),
     intent: RowSchema.nullable(),
-    orders: z.array(RowSchema),
+    orders: z.array(orderSchema),
     fills: z.array(RowSchema),
     commands: z.array(
       z.object({
@@ -211,7 +212,7 @@ export function registerSignals(api: OpenAPIHono<AppEnv>): void {
           at: r.at.toISOString(),
         })),
         intent: d.intent ? jsonRow(d.intent) : null,
-        orders: d.orders.map((o) => jsonRow({ ...o, raw: undefined })),
+        orders: d.orders.map((o) => toResponse(orderSchema, o)),
         fills: d.fills.map(jsonRow),
         commands: d.commands.map((k) => ({
           commandId: k.id,

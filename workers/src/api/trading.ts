@@ -1,3 +1,11 @@
+import {
+  candleSchema,
+  closedTradeSchema,
+  listOf,
+  orderSchema,
+  positionSchema,
+  toResponse,
+} from '@enigma/core/api/responses';
 import { ORDER_STATES } from '@enigma/core/engine/order-state';
 import { getCandles } from '@enigma/db/repositories/candles';
 import { closedTrades, LIVE_ORDER_STATUSES, orders, positions } from '@enigma/db/schema/index';
@@ -6,10 +14,10 @@ import { and, desc, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm'
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+import { bearerSecurity, errorResponses } from './openapi.ts';
 
-const rows = (description: string) => ({
-  200: { description, content: { 'application/json': { schema: z.object({ items: z.array(RowSchema) }) } } },
+const rows = (description: string, item: z.ZodType) => ({
+  200: { description, content: { 'application/json': { schema: listOf(item) } } },
   ...errorResponses,
 });
 const viewer = { security: bearerSecurity, middleware: [requireRole('viewer')] };
@@ -31,7 +39,7 @@ const candlesRoute = createRoute({
       to: z.iso.datetime(),
     }),
   },
-  responses: rows('Candles'),
+  responses: rows('Candles', candleSchema),
 });
 
 const positionsRoute = createRoute({
@@ -40,7 +48,7 @@ const positionsRoute = createRoute({
   tags: ['trading'],
   summary: 'Open positions (qty ≠ 0)',
   ...viewer,
-  responses: rows('Positions'),
+  responses: rows('Positions', positionSchema),
 });
 
 const ordersRoute = createRoute({
@@ -56,7 +64,7 @@ const ordersRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },
-  responses: rows('Orders'),
+  responses: rows('Orders, newest first', orderSchema),
 });
 
 const tradesQuery = z.object({
@@ -74,7 +82,7 @@ const tradesRoute = createRoute({
   summary: 'Closed trades, newest first, paginated',
   ...viewer,
   request: { query: tradesQuery },
-  responses: rows('Closed trades'),
+  responses: rows('Closed trades', closedTradeSchema),
 });
 
 const tradesCsvRoute = createRoute({
@@ -176,12 +184,12 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
       throw new ApiError('validation_failed', 'at most 31 days of candles per request');
     }
     const items = await getCandles(c.get('deps').db, q.symbol, q.timeframe, from, to);
-    return c.json({ items: items.map(jsonRow) }, 200);
+    return c.json({ items: items.map((r) => toResponse(candleSchema, r)) }, 200);
   });
 
   api.openapi(positionsRoute, async (c) => {
     const items = await c.get('deps').db.select().from(positions).where(ne(positions.qty, 0));
-    return c.json({ items: items.map(jsonRow) }, 200);
+    return c.json({ items: items.map((r) => toResponse(positionSchema, r)) }, 200);
   });
 
   api.openapi(ordersRoute, async (c) => {
@@ -196,13 +204,13 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
       .where(where.length ? and(...where) : undefined)
       .orderBy(desc(orders.createdAt))
       .limit(q.limit);
-    return c.json({ items: items.map(jsonRow) }, 200);
+    return c.json({ items: items.map((r) => toResponse(orderSchema, r)) }, 200);
   });
 
   api.openapi(tradesRoute, async (c) => {
     const q = c.req.valid('query');
     const items = await selectClosedTrades(c.get('deps').db, q).limit(q.limit).offset(q.offset);
-    return c.json({ items: items.map(jsonRow) }, 200);
+    return c.json({ items: items.map((r) => toResponse(closedTradeSchema, r)) }, 200);
   });
 
   api.openapi(tradesCsvRoute, async (c) => {

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The REST API's response bodies: one home, read by the API (its OpenAPI document and the handlers,
+ * which parse every row through these so they answer exactly these fields) and by the dashboard
+ * (`web/`, its types are `z.output` of these). Decimals are strings (decimal.js on both sides),
+ * sizes integer lots, times ISO 8601 strings in UTC.
+ */
+
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A stored candle of one contract and timeframe. */
+export const candleSchema = z
+  .object({
+    symbol: z.string(),
+    timeframe: z.string(),
+    openTime: isoTime,
+    open: decimal,
+    high: decimal,
+    low: decimal,
+    close: decimal,
+    volume: decimal,
+    turnover: decimal.nullable(),
+    trades: z.number().int().nullable(),
+    source: z.string(),
+  })
+  .meta({ id: 'Candle' });
+export type Candle = z.output<typeof candleSchema>;
+
+/** An open position (signed integer lots) with its protective stop. */
+export const positionSchema = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid().nullable(),
+    symbol: z.string(),
+    qty: z.number().int(),
+    avgEntryPrice: decimal.nullable(),
+    markPrice: decimal.nullable(),
+    liquidationPrice: decimal.nullable(),
+    leverage: decimal.nullable(),
+    marginMode: z.string().nullable(),
+    unrealisedPnl: decimal,
+    realisedPnl: decimal,
+    fees: decimal,
+    funding: decimal,
+    signalId: z.uuid().nullable(),
+    stopPrice: decimal.nullable(),
+    stopOrderId: z.string().nullable(),
+    stopConfirmedAt: isoTime.nullable(),
+    unprotectedSince: isoTime.nullable(),
+    takeProfits: z.array(
+      z.object({ level: z.number(), price: decimal, lots: z.number().int(), clientOid: z.string() }),
+    ),
+    openedAt: isoTime.nullable(),
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Position' });
+export type Position = z.output<typeof positionSchema>;
+
+/** An order as the engine recorded it (before and after it went to the exchange). */
+export const orderSchema = z
+  .object({
+    id: z.uuid(),
+    clientOid: z.string(),
+    exchangeOrderId: z.string().nullable(),
+    signalId: z.uuid().nullable(),
+    commandId: z.uuid().nullable(),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    purpose: z.string(),
+    type: z.string(),
+    price: decimal.nullable(),
+    stopPrice: decimal.nullable(),
+    size: z.number().int(),
+    filledSize: z.number().int(),
+    avgFillPrice: decimal.nullable(),
+    leverage: decimal.nullable(),
+    marginMode: z.string().nullable(),
+    reduceOnly: z.boolean(),
+    timeInForce: z.string().nullable(),
+    status: z.string(),
+    reason: z.string().nullable(),
+    submittedAt: isoTime.nullable(),
+    doneAt: isoTime.nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Order' });
+export type Order = z.output<typeof orderSchema>;
+
+/** A round trip from open to close, net of fees and funding. */
+export const closedTradeSchema = z
+  .object({
+    id: z.uuid(),
+    symbol: z.string(),
+    side: z.enum(['long', 'short']),
+    size: z.number().int(),
+    entryPrice: decimal,
+    exitPrice: decimal,
+    grossPnl: decimal,
+    fees: decimal,
+    funding: decimal,
+    netPnl: decimal,
+    openedAt: isoTime,
+    closedAt: isoTime,
+    exitReason: z.string().nullable(),
+    signalId: z.uuid().nullable(),
+  })
+  .meta({ id: 'ClosedTrade' });
+export type ClosedTrade = z.output<typeof closedTradeSchema>;
+
+/** A webhook source's policy; its secrets are never part of it. */
+export const webhookSourceSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(['tradingview', 'custom', 'api']),
+    ipAllowlist: z.array(z.string()),
+    hmacRequired: z.boolean(),
+    enabled: z.boolean(),
+    rateLimitPerMin: z.number().int(),
+    staleAfterSeconds: z.number().int(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'WebhookSource' });
+export type WebhookSource = z.output<typeof webhookSourceSchema>;
+
+/** What `GET /api/audit/verify` answers (see db/src/repositories/audit.ts). */
+export const auditVerificationSchema = z
+  .object({
+    ok: z.boolean(),
+    rows: z.number().int(),
+    legacyRows: z.number().int(),
+    firstBadSeq: z.number().int().optional(),
+    problem: z.enum(['edited', 'deleted', 'inserted']).optional(),
+  })
+  .meta({ id: 'AuditVerification' });
+export type AuditVerification = z.output<typeof auditVerificationSchema>;
+
+/** A notice posted to `/webhooks/alerts`: the dashboard's alert list. */
+export const alertNoticeSchema = z
+  .object({
+    id: z.uuid(),
+    source: z.string(),
+    kind: z.string(),
+    symbol: z.string().nullable(),
+    message: z.string(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    receivedAt: isoTime,
+    readAt: isoTime.nullable(),
+  })
+  .meta({ id: 'AlertNotice' });
+export type AlertNotice = z.output<typeof alertNoticeSchema>;
+
+/** `GET /api/alerts`: the newest notices and how many are unread in all. */
+export const alertNoticeListSchema = z.object({
+  items: z.array(alertNoticeSchema),
+  unread: z.number().int(),
+});
+export type AlertNoticeList = z.output<typeof alertNoticeListSchema>;
+
+/** `{ items: [...] }`, the shape of every list the API answers. */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item) });
+}
+
+/**
+ * A stored row as its response schema: dates become ISO strings, then the schema keeps exactly its
+ * own fields (anything else on the row is dropped) and checks their types, so a handler cannot leak a
+ * column the document does not name.
+ *
+ * @example return c.json({ items: rows.map((r) => toResponse(positionSchema, r)) }, 200);
+ */
+export function toResponse<T extends z.ZodType>(schema: T, row: Record<string, unknown>): z.output<T> {
+  const plain: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) plain[k] = v instanceof Date ? v.toISOString() : v;
+  return schema.parse(plain);
+}

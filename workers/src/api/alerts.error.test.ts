@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller } from '../../test/api-client.ts';
+import { nodeHarness } from '../../test/node-harness.ts';
+import { createUserWithPassword as createUser } from '../auth/users.ts';
+
+// The alert routes' refusals: each a 4xx naming what is wrong.
+
+let h: Awaited<ReturnType<typeof nodeHarness>>;
+let token: string;
+const call = apiCaller(() => h.app);
+
+beforeAll(async () => {
+  h = await nodeHarness();
+  await createUser(h.db, { email: 'viewer@alerts.test', password: 'viewer-password', role: 'viewer' });
+  token = (
+    await call('POST', '/api/auth/login', {
+      body: { email: 'viewer@alerts.test', password: 'viewer-password' },
+    })
+  ).json.accessToken;
+});
+afterAll(() => h.close());
+
+describe('alerts: errors', () => {
+  it('401 without a token', async () => {
+    expect((await call('GET', '/api/alerts')).status).toBe(401);
+    expect((await call('POST', '/api/alerts/read', { body: { all: true } })).status).toBe(401);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=501', 'limit'],
+    ['unread=yes', 'unread'],
+  ])('422 for ?%s naming %s', async (query, field) => {
+    const r = await call('GET', `/api/alerts?${query}`, { token });
+    expect(r.status).toBe(422);
+    expect(r.json.error.details.issues[0].path).toBe(field);
+  });
+
+  it.each([
+    [{}, 'neither ids nor all'],
+    [{ ids: [] }, 'no ids'],
+    [{ ids: ['not-a-uuid'] }, 'a bad id'],
+    [{ all: false }, 'all: false'],
+    [{ all: true, ids: [crypto.randomUUID()] }, 'both'],
+  ])('422 for %j (%s)', async (body, _why) => {
+    const r = await call('POST', '/api/alerts/read', { token, body });
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe('validation_failed');
+  });
+
+  it('422 for an empty body, never "mark everything"', async () => {
+    const r = await h.app.request('/api/alerts/read', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(r.status).toBe(422);
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller } from '../../test/api-client.ts';
+import { nodeHarness } from '../../test/node-harness.ts';
+import { createUserWithPassword as createUser } from '../auth/users.ts';
+
+// The read routes' refusals: each a 4xx in the error envelope naming the field.
+
+let h: Awaited<ReturnType<typeof nodeHarness>>;
+let token: string;
+const call = apiCaller(() => h.app);
+
+beforeAll(async () => {
+  h = await nodeHarness();
+  await createUser(h.db, { email: 'viewer@trading.test', password: 'viewer-password', role: 'viewer' });
+  token = (
+    await call('POST', '/api/auth/login', {
+      body: { email: 'viewer@trading.test', password: 'viewer-password' },
+    })
+  ).json.accessToken;
+});
+afterAll(() => h.close());
+
+describe('trading reads: errors', () => {
+  it.each(['/api/positions', '/api/orders', '/api/trades', '/api/trades.csv', '/api/account'])(
+    '401 without a token: %s',
+    async (path) => {
+      const r = await call('GET', path);
+      expect(r.status).toBe(401);
+      expect(r.json.error.code).toBeDefined();
+    },
+  );
+
+  const from = '2024-05-01T00:00:00Z';
+  it.each([
+    [`/api/candles?timeframe=1m&from=${from}&to=${from}`, 'symbol'],
+    [`/api/candles?symbol=XBTUSDTM&timeframe=1x&from=${from}&to=${from}`, 'timeframe'],
+    ['/api/candles?symbol=XBTUSDTM&from=yesterday&to=today', 'from'],
+    ['/api/orders?status=lost', 'status'],
+    ['/api/orders?limit=501', 'limit'],
+    ['/api/trades?offset=-1', 'offset'],
+    ['/api/trades?to=2024-13-01T00:00:00Z', 'to'],
+    ['/api/trades.csv?from=soon', 'from'],
+  ])('422 for %s naming %s', async (path, field) => {
+    const r = await call('GET', path, { token });
+    expect(r.status).toBe(422);
+    expect(r.json.error.details.issues.map((i: { path: string }) => i.path)).toContain(field);
+  });
+
+  it('422 when the candle range is empty or longer than 31 days', async () => {
+    const empty = await call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=${from}`, { token });
+    expect(empty.status).toBe(422);
+    expect(empty.json.error.message).toMatch(/`to` must be after `from`/);
+    const long = await call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=2024-07-01T00:00:00Z`, {
+      token,
+    });
+    expect(long.status).toBe(422);
+    expect(long.json.error.message).toMatch(/31 days/);
+  });
+});
