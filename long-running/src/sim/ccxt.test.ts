@@ -95,6 +95,35 @@ describe('CCXT kucoinfutures against the simulator', () => {
     expect(trades[0]!.fee!.currency).toBe('USDT');
   });
 
+  // Cross margin through CCXT's own calls: setMarginMode (POST /api/v2/position/changeMarginMode),
+  // setLeverage (POST /api/v2/changeCrossUserLeverage), createOrder with params.marginMode.
+  it('trades in cross mode: switches, refuses a mismatched order (330005), reports a liquidation price', async () => {
+    // Its own small account, so that the cross liquidation price of the position is above zero.
+    const small = await startTestSimulator({ initialBalance: 100 });
+    const ex = ccxtClient(small);
+    const ETH = 'ETH/USDT:USDT';
+    await ex.setMarginMode('cross', ETH);
+    await ex.setLeverage(20, ETH, { marginMode: 'cross' });
+    expect((await ex.fetchMarginMode(ETH)).marginMode).toBe('cross');
+    // KuCoin 330005 "The order's margin mode does not match the selected one", which CCXT maps to InvalidOrder.
+    await expect(
+      ex.createOrder(ETH, 'market', 'buy', 5, undefined, { marginMode: 'isolated' }),
+    ).rejects.toBeInstanceOf(ccxt.InvalidOrder);
+    await ex.createOrder(ETH, 'market', 'buy', 5, undefined, { marginMode: 'cross' });
+    const pos = await waitFor(async () => (await ex.fetchPositions([ETH]))[0]);
+    expect(pos).toMatchObject({ side: 'long', contracts: 5, marginMode: 'cross' });
+    expect(pos.liquidationPrice!).toBeGreaterThan(0);
+    expect(pos.liquidationPrice!).toBeLessThan(pos.entryPrice!);
+    // The mode cannot change under an open position.
+    await expect(ex.setMarginMode('isolated', ETH)).rejects.toThrow();
+    await ex.createOrder(ETH, 'market', 'sell', 5, undefined, { reduceOnly: true, marginMode: 'cross' });
+    await waitFor(async () => ((await ex.fetchPositions([ETH])).length === 0 ? true : undefined));
+    await ex.setMarginMode('isolated', ETH);
+    expect((await ex.fetchMarginMode(ETH)).marginMode).toBe('isolated');
+    await ex.close();
+    await small.close();
+  });
+
   it('streams ticker and order-book updates over ccxt.pro', async () => {
     const ticker = await ex.watchTicker(BTC);
     expect(ticker.symbol).toBe(BTC);

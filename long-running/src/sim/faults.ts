@@ -59,7 +59,8 @@ const REFUSAL_MESSAGES: Record<string, string> = {
   '300005': 'Risk limit exceeded.',
   '300014': 'The position is being liquidated, unable to place/cancel the order. Please try again later.',
   '300015': 'The order placing/cancellation is currently not available. Settlement in progress.',
-  '330008': 'Insufficient cross margin.',
+  '330008':
+    'Your current margin and leverage have reached the maximum open limit. Please increase your margin or raise your leverage to open larger positions.',
 };
 
 /** The decision for one request. */

@@ -111,10 +111,10 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
   for (const o of taken)
     if (o.clientOid === input.clientOid) throw new SimError('300018', 'The clientOid is duplicated');
   if (input.marginMode && input.marginMode !== st.marginMode)
-    // KuCoin's code for this (330005) is from its error list, not from a recorded answer.
+    // KuCoin's code and text as CCXT maps them (ccxt kucoin.js exceptions: 330005).
     throw new SimError(
       '330005',
-      `The order's margin mode does not match the selected one (${st.marginMode}). Please switch and try again.`,
+      "The order's margin mode does not match the selected one. Please switch and try again.",
     );
   const pos = e.positions.get(input.symbol);
   let side = input.side;
@@ -144,6 +144,10 @@ export function prepareOrder(e: SimEngine, input: OrderInput): SimOrder {
   }
   return newOrder(e, input, { side: side ?? 'buy', size: size ?? 0 });
 }
+
+/** KuCoin's 330008 text (as CCXT records it in kucoin.js `exceptions`). */
+export const CROSS_MARGIN_SHORT =
+  'Your current margin and leverage have reached the maximum open limit. Please increase your margin or raise your leverage to open larger positions.';
 
 /** `refuseOrders` fault: the next N placements get the chosen business code. */
 function refuseIfFaulted(e: SimEngine): void {
@@ -198,9 +202,8 @@ export function admissionError(e: SimEngine, order: SimOrder): SimError | undefi
       ? crossOrderMargin(e, order.symbol, order).minus(crossOrderMargin(e, order.symbol))
       : openingCost(e, order, m);
   if (cost.lte(accountSummary(e).available)) return undefined;
-  // 330008 is KuCoin's listed code for cross margin short of funds; no recorded answer carries its text.
-  if (order.marginMode === 'CROSS')
-    return new SimError('330008', `Insufficient cross margin. The order would cost ${cost.toFixed(10)}.`);
+  // 330008, KuCoin's code and text for cross margin short of funds (ccxt kucoin.js exceptions).
+  if (order.marginMode === 'CROSS') return new SimError('330008', CROSS_MARGIN_SHORT);
   return new SimError('300003', `Balance insufficient. The order would cost ${cost.toFixed(10)}.`);
 }
 

@@ -229,3 +229,90 @@ describe('kucoin-universal-sdk against the simulator', () => {
     expect(await res.json()).toMatchObject({ code: '400001' });
   });
 });
+
+describe('kucoin-universal-sdk in cross margin mode', () => {
+  let sim: RunningSimulator;
+  let client: DefaultClient;
+  beforeAll(async () => {
+    // A small account, so that the cross liquidation price of a 5-lot position is above zero.
+    sim = await startTestSimulator({ initialBalance: 300 });
+    client = sdkClient(sim);
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('switches to cross, refuses a mismatched order (330005), trades with a liquidation price, switches back', async () => {
+    const positions = client.restService().getFuturesService().getPositionsApi();
+    const orders = client.restService().getFuturesService().getOrderApi();
+    const P = Futures.Positions;
+    const O = Futures.Order.AddOrderReq;
+    const switched = await positions.switchMarginMode(
+      P.SwitchMarginModeReq.create({
+        symbol: 'XBTUSDTM',
+        marginMode: P.SwitchMarginModeReq.MarginModeEnum.CROSS,
+      }),
+    );
+    expect(switched.marginMode).toBe('CROSS');
+    await positions.modifyMarginLeverage(
+      P.ModifyMarginLeverageReq.create({ symbol: 'XBTUSDTM', leverage: '20' }),
+    );
+    const lev = await positions.getCrossMarginLeverage(
+      P.GetCrossMarginLeverageReq.create({ symbol: 'XBTUSDTM' }),
+    );
+    expect(Number(lev.leverage)).toBe(20);
+    // The SDK requires `leverage`; in cross mode KuCoin applies the contract's cross leverage instead.
+    type Req = Parameters<typeof O.create>[0];
+    const market = (clientOid: string, side: Req['side'], mode: Req['marginMode']) =>
+      O.create({
+        clientOid,
+        symbol: 'XBTUSDTM',
+        side,
+        type: O.TypeEnum.MARKET,
+        size: 5,
+        leverage: 1,
+        marginMode: mode,
+      });
+    await expect(
+      orders.addOrder(market('sdk-x-0', O.SideEnum.BUY, O.MarginModeEnum.ISOLATED)),
+    ).rejects.toThrow(/330005/);
+    await orders.addOrder(market('sdk-x-1', O.SideEnum.BUY, O.MarginModeEnum.CROSS));
+    const details = () =>
+      positions.getPositionDetails(P.GetPositionDetailsReq.create({ symbol: 'XBTUSDTM' }));
+    const pos = await waitFor(async () => {
+      const p = await details();
+      return p.currentQty === 5 ? p : undefined;
+    });
+    expect(pos).toMatchObject({ marginMode: 'CROSS', crossMode: true });
+    // KuCoin's cross liquidation price is its bankruptcy price / (1 − MMR − taker fee) (CCXT's recorded sample).
+    expect(pos.liquidationPrice).toBeGreaterThan(pos.bankruptPrice);
+    expect(pos.liquidationPrice).toBeLessThan(pos.avgEntryPrice);
+    expect(pos.liquidationPrice * (1 - pos.maintMarginReq! - 0.0006)).toBeCloseTo(pos.bankruptPrice, 2);
+    await expect(
+      positions.switchMarginMode(
+        P.SwitchMarginModeReq.create({
+          symbol: 'XBTUSDTM',
+          marginMode: P.SwitchMarginModeReq.MarginModeEnum.ISOLATED,
+        }),
+      ),
+    ).rejects.toThrow();
+    // The SDK sends marginMode ISOLATED unless told otherwise, which KuCoin refuses on a cross contract
+    // (330005; ccxt/ccxt#25592, hummingbot/hummingbot#8228): even a close order must say CROSS.
+    const close = (clientOid: string) =>
+      O.builder()
+        .setClientOid(clientOid)
+        .setSymbol('XBTUSDTM')
+        .setType(O.TypeEnum.MARKET)
+        .setCloseOrder(true);
+    await expect(orders.addOrder(close('sdk-x-2').build())).rejects.toThrow(/330005/);
+    await orders.addOrder(close('sdk-x-3').setMarginMode(O.MarginModeEnum.CROSS).build());
+    await waitFor(async () => ((await details()).currentQty === 0 ? true : undefined));
+    const back = await positions.switchMarginMode(
+      P.SwitchMarginModeReq.create({
+        symbol: 'XBTUSDTM',
+        marginMode: P.SwitchMarginModeReq.MarginModeEnum.ISOLATED,
+      }),
+    );
+    expect(back.marginMode).toBe('ISOLATED');
+  });
+});
