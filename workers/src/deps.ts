@@ -80,6 +80,12 @@ export interface AppDeps {
    * the answer.
    */
   outboxDone?: OutboxDone;
+  /**
+   * Keep the request's resources (the worker's per-request database pool) until `done` settles: a
+   * streamed response (the trades CSV) reads the database after the handler has returned. Absent on
+   * Node, where the pool outlives every request.
+   */
+  keepAlive?: (done: Promise<unknown>) => void;
 }
 
 /** Defaults for everything in AppConfig except the secrets. */

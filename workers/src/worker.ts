@@ -96,8 +96,11 @@ export default {
     const webhook = new URL(request.url).pathname.startsWith('/webhooks/');
     const pool = webhook && httpUsable(env) ? undefined : openNeonPool(env.DATABASE_URL);
     const db = pool ? pool.db : neonHttp(env.DATABASE_URL);
+    // A streamed answer (the trades CSV) still reads after fetch returns: the pool ends after it.
+    const holds: Promise<unknown>[] = [];
     const deps: AppDeps = {
       db,
+      keepAlive: (done) => holds.push(done),
       ...ports,
       sourceCache,
       signalWriter: singleInsertWriter(db),
@@ -113,7 +116,7 @@ export default {
     try {
       return await appOnce().fetch(request, { ...(rawEnv as object), [DEPS]: deps }, ctx as never);
     } finally {
-      if (pool) ctx.waitUntil(pool.pool.end());
+      if (pool) ctx.waitUntil(Promise.allSettled(holds).then(() => pool.pool.end()));
     }
   },
 

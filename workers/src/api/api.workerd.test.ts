@@ -69,6 +69,20 @@ describe('REST API in workerd', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('streams the trades CSV, the pool kept open until the stream ends', async () => {
+    const login = await call('POST', '/api/auth/login', {
+      body: { email: b['TEST_ADMIN_EMAIL'], password: b['TEST_ADMIN_PASSWORD'] },
+    });
+    const res = await exports.default.fetch('http://edge.test/api/trades.csv', {
+      headers: { authorization: `Bearer ${login.json['accessToken'] as string}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect((await res.text()).split('\r\n')[0]).toBe(
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId',
+    );
+  });
+
   it('serves the OpenAPI document', async () => {
     const doc = await call('GET', '/api/openapi.json');
     expect(Object.keys(doc.json['paths'] as object)).toContain('/signals');

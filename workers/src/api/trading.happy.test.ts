@@ -6,11 +6,13 @@ import {
   webhookSourceSchema,
 } from '@enigma/core/api/responses';
 import { candles, closedTrades, orders, positions } from '@enigma/db/schema/index';
+import { desc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { apiCaller } from '../../test/api-client.ts';
 import { nodeHarness } from '../../test/node-harness.ts';
 import { bootstrapEmbedded } from '../bootstrap.ts';
+import { CSV_PAGE_ROWS } from './trading.ts';
 
 // The read routes answer exactly the fields of their response schema (core/src/api/responses.ts),
 // no stored column more (e.g. an order's raw exchange answer, a position's stop clientOid).
@@ -180,5 +182,47 @@ describe('the OpenAPI document names each response', () => {
       'GET /signals/{id}.riskEvents[].data',
       'GET /signals/{id}.scores[].features',
     ]);
+  });
+});
+
+describe('GET /api/trades.csv streams every trade', () => {
+  beforeAll(async () => {
+    // 2,499 more trades over three pages, with ties on closed_at (every 700th) and microseconds
+    await h.db.execute(sql`insert into closed_trades
+        (symbol, side, size, entry_price, exit_price, gross_pnl, net_pnl, opened_at, closed_at)
+      select 'ETHUSDTM', 'long', 1 + g % 5, '3000', '3001.5', '1.5', '1.25',
+        timestamptz '2024-05-01 10:00:00+00',
+        timestamptz '2024-05-01 11:00:00+00' - (g % 700) * interval '1 second' + (g % 7) * interval '1 microsecond'
+      from generate_series(1, 2499) g`);
+  });
+
+  it('answers every matching trade exactly once, newest first, in pages', async () => {
+    const r = await call('GET', '/api/trades.csv', { token });
+    expect(r.status).toBe(200);
+    const lines = r.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId',
+    );
+    const ids = lines.slice(1).map((l) => l.split(',')[0]);
+    const stored = await h.db
+      .select({ id: closedTrades.id })
+      .from(closedTrades)
+      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id));
+    expect(stored.length).toBeGreaterThan(2 * CSV_PAGE_ROWS);
+    expect(ids).toEqual(stored.map((s) => s.id));
+    const eth = await call('GET', '/api/trades.csv?symbol=ETHUSDTM', { token });
+    expect(eth.text.trimEnd().split('\r\n')).toHaveLength(2500);
+  });
+
+  it('reads the database only as the client reads the stream', async () => {
+    const res = await h.app.request('/api/trades.csv', { headers: { authorization: `Bearer ${token}` } });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value!, { stream: true });
+    // the rest is gone before the client asks for it: what it gets next is read now, not buffered
+    await h.db.delete(closedTrades);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      text += decoder.decode(chunk.value, { stream: true });
+    expect(text.trimEnd().split('\r\n')).toHaveLength(1 + CSV_PAGE_ROWS);
   });
 });

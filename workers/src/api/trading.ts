@@ -89,7 +89,7 @@ const tradesCsvRoute = createRoute({
   method: 'get',
   path: '/trades.csv',
   tags: ['trading'],
-  summary: 'Closed trades as CSV (same filters as /trades, up to 100,000 rows)',
+  summary: 'Every closed trade matching the filters as CSV (same filters as /trades), streamed page by page',
   ...viewer,
   request: { query: tradesQuery.omit({ limit: true, offset: true }) },
   responses: {
@@ -173,6 +173,75 @@ function selectClosedTrades(db: AppDeps['db'], q: Parameters<typeof tradeFilters
     .$dynamic();
 }
 
+/** Rows per query of the CSV export: memory holds one page, never the whole export. */
+export const CSV_PAGE_ROWS = 1000;
+
+/**
+ * The trades CSV as a stream: the header, then one page of rows per pull, read with a keyset on
+ * (closed_at, id) so trades closing while the export runs neither repeat nor shift a page. Nothing is
+ * read ahead of the reader (high-water mark 0). `done` settles when the stream ends or is cancelled,
+ * so the caller can keep its database pool open until then.
+ */
+export async function tradesCsvStream(
+  db: AppDeps['db'],
+  q: Parameters<typeof tradeFilters>[0],
+): Promise<{ body: ReadableStream<Uint8Array>; done: Promise<void> }> {
+  const encoder = new TextEncoder();
+  let cursor: { closedAt: string; id: string } | null = null;
+  let finished = false;
+  let settle!: () => void;
+  const done = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const page = async (): Promise<string> => {
+    const filters = tradeFilters(q);
+    const after = cursor
+      ? sql`(${closedTrades.closedAt}, ${closedTrades.id}) < (${cursor.closedAt}::timestamptz, ${cursor.id}::uuid)`
+      : undefined;
+    const rows = await db
+      .select({ trade: closedTrades, exactClosedAt: sql<string>`${closedTrades.closedAt}::text` })
+      .from(closedTrades)
+      .where(filters && after ? and(filters, after) : (filters ?? after))
+      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+      .limit(CSV_PAGE_ROWS);
+    const last = rows.at(-1);
+    if (last) cursor = { closedAt: last.exactClosedAt, id: last.trade.id };
+    if (rows.length < CSV_PAGE_ROWS) finished = true;
+    return rows.map((r) => `${CSV_COLUMNS.map((k) => csvCell(r.trade[k])).join(',')}\r\n`).join('');
+  };
+  // The first page is read before answering, so a database failure is still an error response.
+  const first = `${CSV_COLUMNS.join(',')}\r\n${await page()}`;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(encoder.encode(first));
+        if (finished) {
+          controller.close();
+          settle();
+        }
+      },
+      async pull(controller) {
+        try {
+          const text = await page();
+          if (text) controller.enqueue(encoder.encode(text));
+          if (finished) {
+            controller.close();
+            settle();
+          }
+        } catch (error) {
+          controller.error(error);
+          settle();
+        }
+      },
+      cancel() {
+        settle();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, done };
+}
+
 /** Read-only views of market data and trading state. */
 export function registerTrading(api: OpenAPIHono<AppEnv>): void {
   api.openapi(candlesRoute, async (c) => {
@@ -215,11 +284,11 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(tradesCsvRoute, async (c) => {
     const q = c.req.valid('query');
-    const items = await selectClosedTrades(c.get('deps').db, q).limit(100_000);
-    const lines = [CSV_COLUMNS.join(',')];
-    for (const t of items) lines.push(CSV_COLUMNS.map((k) => csvCell(t[k])).join(','));
+    const deps = c.get('deps');
+    const { body, done } = await tradesCsvStream(deps.db, q);
+    deps.keepAlive?.(done);
     c.header('content-disposition', 'attachment; filename="trades.csv"');
-    return c.body(`${lines.join('\r\n')}\r\n`, 200, { 'content-type': 'text/csv; charset=utf-8' });
+    return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8' });
   });
 
   api.openapi(accountRoute, async (c) => {
