@@ -1,4 +1,7 @@
-/** Candle timeframes the system stores, with KuCoin's kline granularity (minutes) and WS candle type. */
+/**
+ * The one timeframe module: candle timeframes the system stores, with KuCoin's kline granularity
+ * (minutes) and WS candle type. The multi-timeframe view (`mtf/`) uses a subset of these.
+ */
 export const TIMEFRAMES = {
   '1m': { ms: 60_000, granularity: 1, wsType: '1min' },
   '5m': { ms: 300_000, granularity: 5, wsType: '5min' },
@@ -21,12 +24,23 @@ export function isTimeframe(value: string): value is Timeframe {
   return Object.hasOwn(TIMEFRAMES, value);
 }
 
+/** Throw a RangeError unless `value` names a known timeframe. */
+export function parseTimeframe(value: string): Timeframe {
+  if (isTimeframe(value)) return value;
+  throw new RangeError(
+    `unknown timeframe ${JSON.stringify(value)}; expected one of ${Object.keys(TIMEFRAMES).join(', ')}`,
+  );
+}
+
 export function timeframeMs(tf: Timeframe): number {
   return TIMEFRAMES[tf].ms;
 }
 
-/** Open time (ms, UTC) of the bar of `tf` that contains `ts`. Bars align to the Unix epoch, as KuCoin's do. */
-export function bucketStart(ts: number, tf: Timeframe): number {
-  const ms = TIMEFRAMES[tf].ms;
+/**
+ * Open time (ms, UTC) of the bar of `tf` (a timeframe, or a bar length in ms) that contains `ts`.
+ * Bars align to the Unix epoch, as KuCoin's do.
+ */
+export function bucketStart(ts: number, tf: Timeframe | number): number {
+  const ms = typeof tf === 'number' ? tf : TIMEFRAMES[tf].ms;
   return Math.floor(ts / ms) * ms;
 }

@@ -1,5 +1,5 @@
 import type { Candle } from '../candle.ts';
-import { bucketStart } from './timeframe.ts';
+import { bucketStart } from '../marketdata/timeframe.ts';
 
 /**
  * Builds bars of `ms` from closed 1m candles. It holds the open (incomplete) bar in a candle it

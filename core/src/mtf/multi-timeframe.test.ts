@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readCandles } from '../../test/helpers/shared-data.ts';
 import type { Candle } from '../candle.ts';
 import { IndicatorBundle } from '../indicators/index.ts';
-import { MultiTimeframe, multiTimeframeAt } from './multi-timeframe.ts';
-import { bucketStart, parseTimeframe, TIMEFRAMES, timeframeMs } from './timeframe.ts';
+import { bucketStart, parseTimeframe, timeframeMs } from '../marketdata/timeframe.ts';
+import { MTF_TIMEFRAMES, MultiTimeframe, multiTimeframeAt } from './multi-timeframe.ts';
 
 const MINUTE = 60_000;
 const minutes = readCandles('candles/binance-futures/BTCUSDT-1m.csv', 0, 6000);
@@ -61,8 +61,8 @@ describe('MultiTimeframe', () => {
           const now = first + offset;
           const s = feed(feedMinutes, now).state(now);
           expect(s.asOf).toBe(now);
-          for (const tf of TIMEFRAMES) {
-            const ms = timeframeMs[tf];
+          for (const tf of MTF_TIMEFRAMES) {
+            const ms = timeframeMs(tf);
             const ref = referenceBars(feedMinutes, ms, now);
             const frame = s.frames[tf];
             const bundle = new IndicatorBundle();
@@ -146,7 +146,7 @@ describe('MultiTimeframe', () => {
   it('can leave the forming bar out', () => {
     const now = minutes[200]!.time + 3 * MINUTE;
     const s = feed(minutes, now).state(now, { forming: false });
-    for (const tf of TIMEFRAMES) expect(s.frames[tf].forming).toBeNull();
+    for (const tf of MTF_TIMEFRAMES) expect(s.frames[tf].forming).toBeNull();
   });
 
   it('refuses a time before the last fed minute closed, and out-of-order or unaligned minutes', () => {
@@ -164,7 +164,7 @@ describe('MultiTimeframe', () => {
 
   it('parses timeframe names strictly', () => {
     expect(parseTimeframe('4h')).toBe('4h');
-    expect(() => parseTimeframe('2h')).toThrow(/unknown timeframe/);
+    expect(() => parseTimeframe('3h')).toThrow(/unknown timeframe/);
     expect(() => new MultiTimeframe({ timeframes: ['2h' as '1h'] })).toThrow(/unknown timeframe/);
   });
 });

@@ -5,8 +5,12 @@ import {
   type IndicatorBundleOptions,
   type IndicatorSnapshot,
 } from '../indicators/bundle.ts';
+import { type Timeframe, timeframeMs } from '../marketdata/timeframe.ts';
 import { CandleAggregator } from './aggregator.ts';
-import { TIMEFRAMES, type Timeframe, timeframeMs } from './timeframe.ts';
+
+/** The timeframes the multi-timeframe view aggregates 1m candles into (a subset of the stored ones). */
+export const MTF_TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h'] as const satisfies readonly Timeframe[];
+export type MtfTimeframe = (typeof MTF_TIMEFRAMES)[number];
 
 /** A bar and the indicators computed through it. */
 export interface TimeframeBar {
@@ -18,7 +22,7 @@ export interface TimeframeBar {
 
 /** One timeframe as of the asked time. */
 export interface TimeframeState {
-  timeframe: Timeframe;
+  timeframe: MtfTimeframe;
   /** the last bar whose end ≤ asOf, or null before the first one closes */
   closed: TimeframeBar | null;
   /** the open bar built from the minutes seen so far, when asked for and there is one */
@@ -31,17 +35,17 @@ export interface MultiTimeframeState {
   symbol?: string;
   /** the instant asked about (ms) */
   asOf: number;
-  frames: Record<Timeframe, TimeframeState>;
+  frames: Record<MtfTimeframe, TimeframeState>;
 }
 
 export interface MultiTimeframeOptions {
   symbol?: string;
-  timeframes: readonly Timeframe[];
+  timeframes: readonly MtfTimeframe[];
   bundle: Partial<IndicatorBundleOptions>;
 }
 
 interface Frame {
-  timeframe: Timeframe;
+  timeframe: MtfTimeframe;
   aggregator: CandleAggregator;
   bundle: IndicatorBundle;
   lastCandle: Candle | null;
@@ -64,21 +68,22 @@ const MINUTE = 60_000;
  * s.frames['1h'].closed?.indicators.rsi;
  */
 export class MultiTimeframe {
-  readonly timeframes: readonly Timeframe[];
+  readonly timeframes: readonly MtfTimeframe[];
   readonly symbol: string | undefined;
   readonly #frames: Frame[];
   #lastMinute = Number.NEGATIVE_INFINITY;
 
   constructor(options: Partial<MultiTimeframeOptions> = {}) {
-    const timeframes = options.timeframes ?? TIMEFRAMES;
+    const timeframes = options.timeframes ?? MTF_TIMEFRAMES;
     for (const tf of timeframes) {
-      if (!(tf in timeframeMs)) throw new RangeError(`unknown timeframe ${JSON.stringify(tf)}`);
+      if (!(MTF_TIMEFRAMES as readonly string[]).includes(tf))
+        throw new RangeError(`unknown timeframe ${JSON.stringify(tf)}`);
     }
     this.timeframes = Object.freeze([...new Set(timeframes)]);
     this.symbol = options.symbol;
     this.#frames = this.timeframes.map((timeframe) => ({
       timeframe,
-      aggregator: new CandleAggregator(timeframeMs[timeframe]),
+      aggregator: new CandleAggregator(timeframeMs(timeframe)),
       bundle: new IndicatorBundle(options.bundle),
       lastCandle: null,
       lastSnapshot: emptySnapshot(),
@@ -111,7 +116,7 @@ export class MultiTimeframe {
         `asked for ${now}, before the last fed minute closed at ${this.#lastMinute + MINUTE}`,
       );
     }
-    const frames = {} as Record<Timeframe, TimeframeState>;
+    const frames = {} as Record<MtfTimeframe, TimeframeState>;
     for (const f of this.#frames) {
       if (f.aggregator.current && f.aggregator.currentEnd <= now) this.#commit(f);
       const open = forming ? f.aggregator.current : null;

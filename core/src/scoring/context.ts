@@ -2,8 +2,7 @@ import type { Candle } from '../candle.ts';
 import { computeFeatures, sequenceAt } from '../features/compute.ts';
 import { INFERENCE_HISTORY } from '../features/spec.ts';
 import { IndicatorBundle, type IndicatorSnapshot } from '../indicators/bundle.ts';
-import { multiTimeframeAt } from '../mtf/multi-timeframe.ts';
-import { TIMEFRAMES } from '../mtf/timeframe.ts';
+import { MTF_TIMEFRAMES, multiTimeframeAt } from '../mtf/multi-timeframe.ts';
 import { detectPatterns, type PatternMatch } from '../patterns/patterns.ts';
 import { type Trend, trendOf } from './scorer.ts';
 
@@ -39,7 +38,7 @@ export function candleContext(minutes: readonly Candle[], now: number): CandleCo
   let local: IndicatorSnapshot | undefined;
   for (const c of closed) local = bundle.update(c);
   const mtf = multiTimeframeAt(closed, now, { forming: false });
-  const timeframes = TIMEFRAMES.map((tf) => {
+  const timeframes = MTF_TIMEFRAMES.map((tf) => {
     const ind = mtf.frames[tf]?.closed?.indicators;
     return {
       timeframe: tf,

@@ -1,16 +1,19 @@
 import { CONTRACTS, type ContractSpec } from '@enigma/core/contract/specs';
+import {
+  parseTimeframe,
+  type Timeframe as StoredTimeframe,
+  timeframeMs as storedTimeframeMs,
+} from '@enigma/core/marketdata/timeframe';
 import { Money } from '@enigma/core/money';
 
 export const SYMBOLS = Object.keys(CONTRACTS);
-export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+/** The chart's timeframes: a subset of the stored ones (core/src/marketdata/timeframe.ts). */
+export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const satisfies readonly StoredTimeframe[];
 export type Timeframe = (typeof TIMEFRAMES)[number];
 
-/** Length of one bar in ms. */
+/** Length of one bar in ms (a RangeError for a timeframe the system does not store). */
 export function timeframeMs(tf: string): number {
-  const n = Number.parseInt(tf, 10);
-  const unit = tf.slice(-1);
-  const per = unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : unit === 'd' ? 86_400_000 : 604_800_000;
-  return n * per;
+  return storedTimeframeMs(parseTimeframe(tf));
 }
 
 export function specOf(symbol: string): ContractSpec | undefined {
