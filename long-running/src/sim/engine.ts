@@ -19,6 +19,8 @@ import {
   type AccountSummary,
   accountSummary,
   adjustIsolatedMargin,
+  autoDeleverage,
+  checkAutoDeleverage,
   checkLiquidations,
   liquidationPriceOf,
   maintenanceRate,
@@ -262,9 +264,11 @@ export class SimEngine {
   /** Advance the market, resting-order fills, stops, liquidations and funding to `clock.now()`. */
   step(): void {
     const now = this.clock.now();
+    const marks = new Map<string, Decimal>();
     for (const [symbol, m] of this.markets) {
       const s = this.source.sample(symbol, now);
       if (!s) continue;
+      marks.set(symbol, m.mark);
       const prevMid = m.mid;
       this.applyPrice(m, s.price, now);
       matchPending(this, m, now);
@@ -281,6 +285,7 @@ export class SimEngine {
     }
     triggerStops(this, now);
     checkLiquidations(this, now);
+    checkAutoDeleverage(this, marks, now);
     for (const [symbol, w] of this.wicks) if (now >= w.until) this.wicks.delete(symbol);
     settleFunding(this, now);
     publishPeriodic(this, now);
@@ -439,6 +444,20 @@ export class SimEngine {
   /** Liquidation price: exact for isolated, indicative (this position alone) for cross. */
   liquidationPriceOf(p: SimPosition): Decimal {
     return liquidationPriceOf(this, p);
+  }
+
+  /**
+   * Auto-deleverage the user's position in `symbol` (all of it unless `lots`) at `price` (default: the mark),
+   * as KuCoin does when an opposite liquidation is beyond what the insurance fund covers.
+   */
+  autoDeleverage(symbol: string, opts: { price?: Decimal; lots?: number } = {}): void {
+    const m = this.market(symbol);
+    const p = this.positions.get(symbol);
+    if (!p || p.qty === 0) throw new SimError('300009', 'No open positions to close.');
+    if (opts.lots !== undefined && !(Number.isInteger(opts.lots) && opts.lots > 0))
+      throw badParam('lots must be a positive integer');
+    autoDeleverage(this, p, alignToTick(opts.price ?? m.mark, m.spec.tickSize), this.clock.now(), opts.lots);
+    this.flushWallet();
   }
 
   /** Add (positive) or withdraw (negative) isolated margin. */

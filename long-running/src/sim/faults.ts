@@ -30,6 +30,8 @@ export interface FaultState {
   l2Duplicate: number;
   /** WebSocket sessions stop sending anything (no data, no pong, no close frame). */
   wsSilent: boolean;
+  /** Auto-deleverage the user's open positions on the next N market steps that find one (whole, at the mark). */
+  adl: number;
 }
 
 const DEFAULTS: FaultState = {
@@ -48,6 +50,7 @@ const DEFAULTS: FaultState = {
   l2Gap: 0,
   l2Duplicate: 0,
   wsSilent: false,
+  adl: 0,
 };
 
 /** Messages KuCoin sends with the business codes `refuseOrders` can answer (others get a generic text). */
@@ -151,6 +154,13 @@ export class Faults {
     if (this.state.failStopTriggers <= 0) return undefined;
     this.state.failStopTriggers -= 1;
     return this.state.stopTriggerError;
+  }
+
+  /** Whether the `adl` fault deleverages a position now (consumes one). */
+  takeAdl(): boolean {
+    if (this.state.adl <= 0) return false;
+    this.state.adl -= 1;
+    return true;
   }
 
   /** The sequence fault for the next level-2 delta. */

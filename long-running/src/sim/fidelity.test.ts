@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SimEvent } from './engine.ts';
 import { SimError } from './errors.ts';
 import { Faults } from './faults.ts';
-import { crossRiskRate } from './margin.ts';
+import { adlScore, crossRiskRate } from './margin.ts';
 import { order, setup, tpSlLong } from './test-engine.ts';
 
 /**
@@ -672,6 +672,90 @@ describe('7. cross margin', () => {
     engine.placeOrder(order({ side: 'buy', price: '90000', size: 1, marginMode: 'CROSS' }));
     // KUCOIN.md §3.1 changeMarginMode: refused while the contract has orders or a position (50002 exist.order.or.position).
     expect(codeOf(() => engine.setMarginMode('XBTUSDTM', 'ISOLATED'))).toBe('50002');
+  });
+});
+
+describe('9. auto-deleveraging (ADL)', () => {
+  // KuCoin Help Center "Auto-Deleveraging (ADL)" (/support/26686471898009): when a liquidation closes
+  // beyond its bankruptcy price and the insurance fund cannot cover it, the most profitable opposite
+  // positions are reduced at that bankruptcy price; ADL score = return rate × effective leverage (profit) or
+  // ÷ (loss). Pushes: fills tradeType adl (KUCOIN.md §3.6, kucoin-spec/order.txt), position.change
+  // changeReason adl (§4.3), delevPercentage the ADL percentile (§3.7).
+
+  /** A 10-lot isolated long at exactly 100 000 (10x: margin 100), the mark back at 100 000. */
+  const long10 = (behaviour = {}) => {
+    const { engine, move } = setup({ behaviour });
+    const events = record(engine);
+    move('XBTUSDTM', 100_500);
+    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '100000', size: 10, leverage: 10 }));
+    move('XBTUSDTM', 99_500);
+    expect(engine.orders.get(orderId)).toMatchObject({ status: 'done', filledSize: 10 });
+    move('XBTUSDTM', 100_000);
+    const p = engine.positions.get('XBTUSDTM')!;
+    expect(p.entryPrice.toString()).toBe('100000');
+    return { engine, move, events, p };
+  };
+
+  it('ranks by KuCoin’s ADL score: delevPercentage from return rate × effective leverage', () => {
+    const { engine, move, p } = long10();
+    for (const px of [104_000, 108_000, 110_000]) move('XBTUSDTM', px); // < 5 % a step: no gap
+    // uPnL 10 000 × 0.01 = 100; return 100 / 1 000 = 0.1; value 1 100; effective margin 100 + 100 = 200;
+    // leverage 5.5; score 0.55; percentile 0.55 / 1.55 = 0.3548.
+    expect(adlScore(engine, p).toString()).toBe('0.55');
+    expect(engine.renderPosition(p)['delevPercentage']).toBe(0.3548);
+    for (const px of [105_000, 100_000, 95_000]) move('XBTUSDTM', px);
+    // uPnL −50; return −0.05; value 950; margin 50; leverage 19; score −0.05 / 19: last in the queue.
+    expect(adlScore(engine, p).toString()).toBe(toMoney('-0.05').div(19).toString());
+    expect(engine.renderPosition(p)['delevPercentage']).toBe(0);
+  });
+
+  it('deleverages a position whole when the mark gaps 5 % in its favour, at the mark before the gap', () => {
+    const { engine, move, events, p } = long10();
+    const wallet = engine.wallet;
+    events.length = 0;
+    move('XBTUSDTM', 104_000); // 4 %: nothing
+    expect(p.qty).toBe(10);
+    move('XBTUSDTM', 110_000); // 5.77 % in one step
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'adl', side: 'sell', size: 10 });
+    expect(engine.fills.at(-1)!.price.toString()).toBe('104000');
+    // (104 000 − 100 000) × 0.01 = 40, less the taker fee 1 040 × 0.0006 = 0.624.
+    expect(engine.wallet.minus(wallet).toString()).toBe('39.376');
+    const adlPush = events.find(
+      (e) => e.subject === 'position.change' && (e.data as { changeReason: string }).changeReason === 'adl',
+    );
+    expect(adlPush?.data).toMatchObject({ currentQty: 0, changeReason: 'adl' });
+    const orderPushes = events
+      .filter((e) => e.subject === 'orderChange')
+      .map((e) => e.data as Record<string, unknown>);
+    expect(orderPushes.length).toBeGreaterThan(0);
+    for (const d of orderPushes) expect(d['tradeType']).toBe('adl');
+  });
+
+  it('leaves a position alone when the gap goes against it, and when adlOnGap is 0', () => {
+    const short = setup();
+    short.move('XBTUSDTM', 99_500);
+    short.engine.placeOrder(order({ side: 'sell', type: 'market', size: 10 }));
+    short.move('XBTUSDTM', 106_000);
+    expect(short.engine.positions.get('XBTUSDTM')!.qty).toBe(-10);
+    const { move, p } = long10({ adlOnGap: 0 });
+    move('XBTUSDTM', 110_000);
+    expect(p.qty).toBe(10);
+  });
+
+  it('fault adl: the next step deleverages the open position at the mark; engine.autoDeleverage takes part', () => {
+    const faults = new Faults();
+    const { engine, move } = setup({ faults });
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10 }));
+    engine.autoDeleverage('XBTUSDTM', { lots: 4, price: toMoney('100500') });
+    expect(engine.positions.get('XBTUSDTM')!.qty).toBe(6);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'adl', size: 4 });
+    expect(engine.fills.at(-1)!.price.toString()).toBe('100500');
+    faults.set({ adl: 1 });
+    move('XBTUSDTM', 100_100);
+    expect(engine.positions.get('XBTUSDTM')!.qty).toBe(0);
+    expect(engine.fills.at(-1)!.price.toString()).toBe('100100');
+    expect(faults.get().adl).toBe(0);
   });
 });
 

@@ -16,7 +16,7 @@ export function fillOrder(
   price: Decimal,
   liquidity: 'maker' | 'taker',
   now: number,
-  tradeType: 'trade' | 'liquid' = 'trade',
+  tradeType: 'trade' | 'liquid' | 'adl' = 'trade',
 ): void {
   const m = e.market(order.symbol);
   const pos = e.position(order.symbol);
@@ -112,7 +112,10 @@ export function fillOrder(
   emitOrder(e, order, 'match', now, { price, lots, tradeId, liquidity });
   if (before !== 0 && (pos.qty === 0 || Math.sign(pos.qty) !== Math.sign(before)))
     recordClose(e, pos, before, price, now, tradeType === 'liquid');
-  e.emitPosition(pos, tradeType === 'liquid' ? 'liquidation' : 'positionChange');
+  e.emitPosition(
+    pos,
+    tradeType === 'liquid' ? 'liquidation' : tradeType === 'adl' ? 'adl' : 'positionChange',
+  );
   e.walletDirty = true;
   if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
   if (Math.abs(pos.qty) < Math.abs(before)) shrinkReduceOnly(e, order.symbol, now);

@@ -49,8 +49,8 @@ export interface SimOrder {
   queueAhead?: number;
   /** Accepted but not matched yet (async matching): enters matching on the first step at or after this time. */
   pendingUntil?: number;
-  /** Set on the orders the liquidation engine creates: their pushes and fills say `liquid`. */
-  tradeType?: 'liquid';
+  /** Set on the orders the liquidation / ADL engine creates: their pushes and fills say `liquid` / `adl`. */
+  tradeType?: 'liquid' | 'adl';
 }
 
 /** One of the user's fills. */
@@ -71,7 +71,7 @@ export interface SimFill {
   marginMode: MarginMode;
   orderType: 'limit' | 'market';
   displayType: string;
-  tradeType: 'trade' | 'liquid';
+  tradeType: 'trade' | 'liquid' | 'adl';
   time: number;
 }
 

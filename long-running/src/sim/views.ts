@@ -2,7 +2,7 @@ import { bankruptcyPrice, initialMargin, notionalValue, unrealisedPnl } from '@e
 import { Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
 import type { MatchInfo, SimEngine } from './engine.ts';
-import { crossPrices } from './margin.ts';
+import { crossPrices, delevPercentage } from './margin.ts';
 import type { SymbolMarket } from './market-state.ts';
 import type { SimFill, SimOrder, SimPosition } from './types.ts';
 
@@ -115,7 +115,7 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     id: p.id,
     symbol: p.symbol,
     crossMode: cross,
-    delevPercentage: open ? 0.1 : 0,
+    delevPercentage: open ? num(delevPercentage(engine, p), 4) : 0,
     openingTimestamp: open ? p.openingTimestamp : 0,
     currentTimestamp: now,
     currentQty: p.qty,

@@ -44,6 +44,14 @@ export function registerAdminRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     engine.wick(symbol, { last: price('last'), mark: price('mark'), index: price('index') }, duration);
     return ok(c, { symbol, until: engine.wicks.get(symbol)?.until });
   });
+  app.post('/sim/adl', (c) => {
+    const body = (jsonBody(c) ?? {}) as Record<string, unknown>;
+    const symbol = String(body['symbol'] ?? '');
+    const price = body['price'] === undefined ? undefined : positiveDecimal(body['price'], 'price');
+    const lots = body['lots'] === undefined ? undefined : Number(body['lots']);
+    engine.autoDeleverage(symbol, { price, lots });
+    return ok(c, { symbol, qty: engine.positions.get(symbol)?.qty ?? 0 });
+  });
   app.post('/sim/faults/reset', (c) => {
     faults.reset();
     return ok(c, faults.get());
