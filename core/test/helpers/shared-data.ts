@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Candle } from '../../src/candle.ts';
+import { parseCandlesCsv } from '../../src/marketdata/candles-csv.ts';
 
 /** Walk up from this file to the folder that holds `shared/data` (the read-only market data). */
 export function sharedDataDir(): string {
@@ -16,17 +17,10 @@ export function sharedDataDir(): string {
   }
 }
 
-/** Read `count` candles starting at data row `start` of a CSV under shared/data. */
+/** Read `count` candles starting at data row `start` of a CSV under shared/data (core's one reader). */
 export function readCandles(file: string, start = 0, count = Number.POSITIVE_INFINITY): Candle[] {
-  const text = readFileSync(join(sharedDataDir(), file), 'utf8');
-  const lines = text.trim().split('\n');
-  const end = Math.min(lines.length, 1 + start + count);
-  const out: Candle[] = [];
-  for (let i = 1 + start; i < end; i++) {
-    const [time, open, high, low, close, volume] = lines[i]!.split(',').map(Number);
-    out.push({ time: time!, open: open!, high: high!, low: low!, close: close!, volume: volume! });
-  }
-  return out;
+  const all = parseCandlesCsv(readFileSync(join(sharedDataDir(), file), 'utf8'), file);
+  return all.slice(start, start + count);
 }
 
 /** Column of a candle array. */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { Candle } from '@enigma/core/candle';
 import type { CandleColumns } from '@enigma/core/features/index';
+import { parseCandlesCsv } from '@enigma/core/marketdata/candles-csv';
 
 /** Candle columns with their open times (ms since epoch, UTC). */
 export interface TimedCandleColumns extends CandleColumns {
@@ -11,40 +13,22 @@ export interface TimedCandleColumns extends CandleColumns {
   volume: Float64Array;
 }
 
-/**
- * Parses a `time,open,high,low,close,volume` CSV (header on line 1, ascending time), as in
- * ../shared/data/candles. Rejects a malformed number or an out-of-order time instead of skipping it.
- */
+/** Candles as columns, the shape the feature code reads. */
+export function candleColumns(candles: readonly Candle[]): TimedCandleColumns {
+  const col = (key: keyof Candle) => Float64Array.from(candles, (c) => c[key]);
+  return {
+    time: col('time'),
+    open: col('open'),
+    high: col('high'),
+    low: col('low'),
+    close: col('close'),
+    volume: col('volume'),
+  };
+}
+
+/** A `time,open,high,low,close,volume` CSV (core's one reader) as columns. */
 export function parseCandleCsv(text: string, source = 'csv'): TimedCandleColumns {
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  const header = lines[0]?.trim().split(',') ?? [];
-  const want = ['time', 'open', 'high', 'low', 'close', 'volume'];
-  const idx = want.map((name) => header.indexOf(name));
-  if (idx.some((i) => i < 0))
-    throw new Error(`${source}: header must contain ${want.join(',')}, got ${header.join(',')}`);
-  const n = lines.length - 1;
-  const cols = want.map(() => new Float64Array(n));
-  for (let r = 0; r < n; r++) {
-    const cells = lines[r + 1]!.trim().split(',');
-    for (let c = 0; c < want.length; c++) {
-      const v = Number(cells[idx[c]!]);
-      if (!Number.isFinite(v) || cells[idx[c]!] === '') {
-        throw new Error(`${source}: line ${r + 2}: ${want[c]} is not a finite number`);
-      }
-      cols[c]![r] = v;
-    }
-    if (r > 0 && cols[0]![r]! <= cols[0]![r - 1]!)
-      throw new Error(`${source}: line ${r + 2}: time is not ascending`);
-  }
-  const [time, open, high, low, close, volume] = cols as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  return { time, open, high, low, close, volume };
+  return candleColumns(parseCandlesCsv(text, source));
 }
 
 /** Reads and parses a candle CSV file. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Candle } from '@enigma/core/candle';
+import { parseCandlesCsv } from '@enigma/core/marketdata/candles-csv';
 import type { ScoredSignal } from '@enigma/core/scoring/scorer';
 import { parseSignalBody } from '@enigma/core/signals/payload';
 import { getCandles, latestCandleTime } from '@enigma/db';
-import { readCandleCsv } from '../../ml/candles-csv.ts';
 import { type AlertInput, scoreWithModel } from '../../ml/score-signal.ts';
 import {
   DEFAULT_MODEL_PATH,
@@ -25,15 +25,7 @@ function parseAt(raw: string): number {
 }
 
 function loadCsv(path: string): Candle[] {
-  const c = readCandleCsv(path);
-  return Array.from(c.time, (time, i) => ({
-    time,
-    open: c.open[i]!,
-    high: c.high[i]!,
-    low: c.low[i]!,
-    close: c.close[i]!,
-    volume: c.volume[i]!,
-  }));
+  return parseCandlesCsv(readFileSync(path, 'utf8'), path);
 }
 
 async function loadFromDb(symbol: string, at: number | undefined): Promise<Candle[]> {

@@ -1,51 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Candle } from '@enigma/core/candle';
+import { parseCandlesCsv } from '@enigma/core/marketdata/candles-csv';
 
 /** One recorded bar; floats, because it only drives the simulated price path. */
 export type CsvCandle = Candle;
 
 /**
- * Parse a `time,open,high,low,close[,volume]` CSV (header on line 1, ms times ascending). Rejects
- * non-finite numbers and unsorted times rather than guessing.
+ * Parse a recorded candle CSV for the simulator (the one reader, `parseCandlesCsv` in core; volume
+ * optional): it needs at least two candles to make a price path.
  */
-export function parseCandlesCsv(text: string, name = 'csv'): CsvCandle[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines
-    .shift()
-    ?.split(',')
-    .map((h) => h.trim().toLowerCase());
-  const col = (n: string) => header?.indexOf(n) ?? -1;
-  const idx = {
-    time: col('time'),
-    open: col('open'),
-    high: col('high'),
-    low: col('low'),
-    close: col('close'),
-  };
-  if (Object.values(idx).some((i) => i < 0))
-    throw new Error(`${name}: needs columns time,open,high,low,close`);
-  const vIdx = col('volume');
-  const out: CsvCandle[] = [];
-  for (const [n, line] of lines.entries()) {
-    const cells = line.split(',');
-    const num = (i: number) => {
-      const v = Number(cells[i]);
-      if (!Number.isFinite(v)) throw new Error(`${name}: line ${n + 2}: not a number: ${cells[i]}`);
-      return v;
-    };
-    const c = {
-      time: num(idx.time),
-      open: num(idx.open),
-      high: num(idx.high),
-      low: num(idx.low),
-      close: num(idx.close),
-      volume: vIdx >= 0 ? num(vIdx) : 0,
-    };
-    const prev = out[out.length - 1];
-    if (prev && c.time <= prev.time) throw new Error(`${name}: line ${n + 2}: times must ascend`);
-    out.push(c);
-  }
+export function parseSimCandlesCsv(text: string, name = 'csv'): CsvCandle[] {
+  const out = parseCandlesCsv(text, name, { volume: 'optional' });
   if (out.length < 2) throw new Error(`${name}: needs at least two candles`);
   return out;
 }
@@ -92,5 +58,5 @@ export function findCandleFile(dir: string, symbol: string, timeframe: string): 
 
 /** Read a candle CSV file. */
 export function readCandlesFile(path: string): CsvCandle[] {
-  return parseCandlesCsv(readFileSync(path, 'utf8'), path);
+  return parseSimCandlesCsv(readFileSync(path, 'utf8'), path);
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireSharedData } from '../test-helpers.ts';
-import { findCandleFile, parseCandlesCsv, readCandlesFile } from './candles-csv.ts';
+import { findCandleFile, parseSimCandlesCsv, readCandlesFile } from './candles-csv.ts';
 import { replaySource } from './replay.ts';
 import { buildReplaySource } from './select.ts';
 
@@ -9,9 +9,15 @@ const binance = join(requireSharedData(), 'candles', 'binance-futures');
 
 describe('candle CSV parsing', () => {
   it('rejects non-numbers and unsorted times instead of guessing', () => {
-    expect(() => parseCandlesCsv('time,open,high,low,close\n1,1,1,1,x\n2,1,1,1,1')).toThrow(/not a number/);
-    expect(() => parseCandlesCsv('time,open,high,low,close\n2,1,1,1,1\n1,1,1,1,1')).toThrow(/ascend/);
-    expect(() => parseCandlesCsv('time,open\n1,1\n2,1')).toThrow(/columns/);
+    expect(() => parseSimCandlesCsv('time,open,high,low,close\n1,1,1,1,x\n2,1,1,1,1')).toThrow(
+      /line 2: close is not a finite number/,
+    );
+    expect(() => parseSimCandlesCsv('time,open,high,low,close\n2,1,1,1,1\n1,1,1,1,1')).toThrow(
+      /time is not ascending/,
+    );
+    expect(() => parseSimCandlesCsv('time,open\n1,1\n2,1')).toThrow(
+      /header must contain time,open,high,low,close, missing high,low,close/,
+    );
   });
 });
 
