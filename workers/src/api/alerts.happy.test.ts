@@ -1,7 +1,7 @@
 import { alertNoticeListSchema, alertNoticeSchema } from '@enigma/core/api/responses';
 import { alertNotices, auditLog } from '@enigma/db/schema/index';
 import { desc } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiCaller } from '../../test/api-client.ts';
 import { nodeHarness } from '../../test/node-harness.ts';
 import { createUserWithPassword as createUser } from '../auth/users.ts';
@@ -12,7 +12,8 @@ import { createUserWithPassword as createUser } from '../auth/users.ts';
 let h: Awaited<ReturnType<typeof nodeHarness>>;
 let token: string;
 const call = apiCaller(() => h.app);
-const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+/** This test's three notices, oldest first (fresh for every test: no test depends on another's reads). */
+let ids: string[] = [];
 
 beforeAll(async () => {
   h = await nodeHarness();
@@ -22,6 +23,10 @@ beforeAll(async () => {
       body: { email: 'viewer@alerts.test', password: 'viewer-password' },
     })
   ).json.accessToken;
+});
+beforeEach(async () => {
+  await h.db.delete(alertNotices);
+  ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
   for (const [i, id] of ids.entries())
     await h.db.insert(alertNotices).values({
       id,
@@ -69,6 +74,7 @@ describe('POST /api/alerts/read', () => {
   });
 
   it('marks every unread notice with {"all": true}', async () => {
+    await call('POST', '/api/alerts/read', { token, body: { ids: [ids[0]] } });
     const r = await call('POST', '/api/alerts/read', { token, body: { all: true } });
     expect(r.json).toEqual({ marked: 2, unread: 0 });
     const list = await call('GET', '/api/alerts', { token });
