@@ -4,11 +4,11 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { waitFor } from '../testing/wait-for.ts';
 import { type ConsumeOptions, consume } from './consume.ts';
 import { createMemoryBus } from './memory.ts';
 import { createRedisBus } from './redis.ts';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from './testing/redis-prefix.ts';
-import { waitFor } from './testing/wait-for.ts';
 
 const silent = pino({ level: 'silent' });
 const prefix = randomPrefix();

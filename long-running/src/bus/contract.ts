@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type Bus, BusError, typedStream } from '@enigma/core/bus/index';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { waitFor } from './testing/wait-for.ts';
+import { waitFor } from '../testing/wait-for.ts';
 
 export function busContract(name: string, makeBus: () => Bus | Promise<Bus>): void {
   describe(`bus contract: ${name}`, () => {

@@ -4,10 +4,10 @@ import { STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../testing/wait-for.ts';
 import { busContract } from './contract.ts';
 import { createRedisBus } from './redis.ts';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from './testing/redis-prefix.ts';
-import { waitFor } from './testing/wait-for.ts';
 
 const prefix = randomPrefix();
 const silent = pino({ level: 'silent' });

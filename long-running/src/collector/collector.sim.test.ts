@@ -7,12 +7,12 @@ import { createMemoryBus } from '../bus/memory.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { ManualClock } from '../sim/clock.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import { dbCandleStore } from './candle-store.ts';
 import { Collector } from './collector.ts';
 import { type HealthEvent, MARKET_EVENTS } from './events.ts';
 import { kucoinCollectorRest } from './kucoin-api.ts';
 import { kucoinFeed } from './kucoin-feed.ts';
-import { waitFor } from './testing.ts';
 
 const SYMBOL = 'XBTUSDTM';
 const M = 60_000;

@@ -4,11 +4,11 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import type { CandleStore } from './candle-store.ts';
 import { Collector, type MarketSampleSink } from './collector.ts';
 import { MARKET_EVENTS } from './events.ts';
 import type { FeedHandlers } from './feed.ts';
-import { waitFor } from './testing.ts';
 
 /** KuCoin's documented push examples (kept by the exchange adapter). */
 function frame(name: string): { topic: string; subject: string; data: Record<string, unknown> } {

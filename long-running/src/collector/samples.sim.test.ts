@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory.ts';
 import { ManualClock } from '../sim/clock.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import { MARKET_EVENTS } from './events.ts';
 import { type CollectorService, startCollectorService } from './service.ts';
-import { waitFor } from './testing.ts';
 
 const SYMBOL = 'XBTUSDTM';
 const M = 60_000;

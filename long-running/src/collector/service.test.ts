@@ -10,10 +10,10 @@ import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { ManualClock } from '../sim/clock.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import type { DivergenceEvent } from './divergence.ts';
 import { MARKET_EVENTS } from './events.ts';
 import { type CollectorService, startCollectorService } from './service.ts';
-import { waitFor } from './testing.ts';
 
 const T0 = Date.UTC(2025, 4, 5, 10, 0, 10);
 

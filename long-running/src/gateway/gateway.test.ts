@@ -4,8 +4,8 @@ import type { Bus } from '@enigma/core/bus/index';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createMemoryBus } from '../bus/index.ts';
-import { waitFor } from '../bus/testing/wait-for.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import { type Gateway, type GatewayOptions, startGateway } from './gateway.ts';
 import { EventHistory } from './history.ts';
 

@@ -16,19 +16,8 @@ export function startTestSimulator(opts: SimulatorOptions = {}): Promise<Running
   });
 }
 
-/** Poll until `check` returns a truthy value, or fail after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Re-exported for the simulator's and the engine's tests: the one `waitFor`. */
+export { waitFor } from '../testing/wait-for.ts';
 
 /**
  * The shared reference folder (`../shared/data`, with `kucoin-spec` beside it). Tests that compare with

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { waitFor } from '../../testing/wait-for.ts';
 import { KucoinHttpClient } from './http.ts';
 import { fixture } from './test-fixtures.ts';
 import { KucoinWs } from './ws.ts';
@@ -124,14 +125,6 @@ async function kucoinWsServer(pingInterval = 200) {
   };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
@@ -164,13 +157,13 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     expect(server.conns[0]!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM,ETHUSDTM']);
     server.push('/contractMarket/tickerV2:ETHUSDTM', 'tickerV2', tickerV2);
     server.push('/contractMarket/tickerV2:XBTUSDTM', 'tickerV2', tickerV2);
-    await waitFor(() => got.length === 2, 'two pushes');
+    await waitFor(() => got.length === 2, 20_000, 'two pushes');
     expect(got).toEqual(['/contractMarket/tickerV2:ETHUSDTM', '/contractMarket/tickerV2:XBTUSDTM']);
   });
 
   it('pings at the server-given interval and gets pongs', async () => {
     const { server, ws } = await setup(400);
-    await waitFor(() => server.conns[0]!.pings >= 3, 'three pings');
+    await waitFor(() => server.conns[0]!.pings >= 3, 20_000, 'three pings');
     // answered pings keep the watchdog quiet (an 800 ms silence window: a stall shorter than that is fine)
     expect(ws.connections).toBe(1);
     expect(server.conns).toHaveLength(1);
@@ -215,7 +208,7 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     await subscribe.tickerV2(ws, 'XBTUSDTM', (t) => bids.push(t.bestBid.toFixed()));
     server.push('/contractMarket/tickerV2:XBTUSDTM', 'tickerV2', { ...tickerV2, bestBidSize: -1 });
     server.push('/contractMarket/tickerV2:XBTUSDTM', 'tickerV2', tickerV2);
-    await waitFor(() => bids.length === 1, 'a parsed ticker');
+    await waitFor(() => bids.length === 1, 20_000, 'a parsed ticker');
     expect(bids).toEqual(['88987.4']);
     expect(errors).toHaveLength(1);
     expect(ws.isConnected).toBe(true);
@@ -227,7 +220,7 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     // the refused topic is forgotten: a reconnect restores only the good ones
     await ws.subscribe('/contractMarket/tickerV2:XBTUSDTM', () => {});
     server.conns[0]!.socket.close();
-    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'reconnect');
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 20_000, 'reconnect');
     expect(server.conns.at(-1)!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
   });
 
@@ -236,11 +229,11 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     const got: unknown[] = [];
     await ws.subscribe('/contractMarket/tickerV2:XBTUSDTM', (m) => got.push(m.data));
     server.conns[0]!.silent = true; // open, but nothing comes back: no pong, no data
-    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'a reconnect after silence');
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 20_000, 'a reconnect after silence');
     expect(server.conns[1]!.token).toBe('tok-2');
     expect(server.conns[1]!.topics).toEqual(['/contractMarket/tickerV2:XBTUSDTM']);
     server.push('/contractMarket/tickerV2:XBTUSDTM', 'tickerV2', tickerV2);
-    await waitFor(() => got.length === 1, 'a push on the new connection');
+    await waitFor(() => got.length === 1, 20_000, 'a push on the new connection');
   });
 
   it('reconnects and resubscribes after the server closes the connection', async () => {
@@ -250,7 +243,7 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     ws.on('reconnected', () => events.push('reconnected'));
     await ws.subscribe('/contract/instrument:XBTUSDTM', () => {});
     server.conns[0]!.socket.close();
-    await waitFor(() => events.includes('reconnected'), 'reconnected');
+    await waitFor(() => events.includes('reconnected'), 20_000, 'reconnected');
     expect(events).toEqual(['disconnected', 'reconnected']);
     expect(server.conns[1]!.topics).toEqual(['/contract/instrument:XBTUSDTM']);
   });
@@ -267,16 +260,16 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
       server.push('/contractMarket/level2:XBTUSDTM', 'level2', { sequence, change, timestamp: 1 });
     delta(10, '100.0,buy,9');
     delta(11, '100.1,buy,2');
-    await waitFor(() => sync.synced && sync.book.sequence === 11, 'book synced to 11');
+    await waitFor(() => sync.synced && sync.book.sequence === 11, 20_000, 'book synced to 11');
     expect(sync.book.bestBid()?.price.toFixed()).toBe('100.1');
     expect(sync.book.depth(5).bids.map((l) => l.size)).toEqual([2, 5]);
 
     server.setSnapshotSequence(40);
     server.conns[0]!.socket.close();
-    await waitFor(() => ws.connections >= 2 && ws.isConnected, 'reconnect');
+    await waitFor(() => ws.connections >= 2 && ws.isConnected, 20_000, 'reconnect');
     expect(sync.synced).toBe(false);
     delta(41, '100.2,buy,1');
-    await waitFor(() => sync.synced && sync.book.sequence === 41, 'book rebuilt at 41');
+    await waitFor(() => sync.synced && sync.book.sequence === 41, 20_000, 'book rebuilt at 41');
     expect(server.snapshots).toBe(2);
     expect(sync.book.depth(5).bids.map((l) => l.price.toFixed())).toEqual(['100.2', '100']);
   });
