@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Scrollable } from './Scrollable.tsx';
 
 /**
  * The table every list panel uses: a scroll box (wide tables scroll inside their card, never the
@@ -6,12 +7,14 @@ import type { ReactNode } from 'react';
  */
 export function PanelTable(props: {
   columns: (string | false)[];
+  /** names the scrolling table for screen readers */
+  label?: string;
   empty: string | null;
   children: ReactNode;
 }) {
   if (props.empty !== null) return <p className="empty">{props.empty}</p>;
   return (
-    <div className="table-scroll">
+    <Scrollable className="table-scroll" label={props.label ?? 'table'}>
       <table>
         <thead>
           <tr>
@@ -26,6 +29,6 @@ export function PanelTable(props: {
         </thead>
         <tbody>{props.children}</tbody>
       </table>
-    </div>
+    </Scrollable>
   );
 }

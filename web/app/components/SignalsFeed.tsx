@@ -1,6 +1,7 @@
 import { Link } from '@remix-run/react';
 import { useTime } from '../lib/time.tsx';
 import { ACCEPTED_SIGNAL_STATUSES, type SignalRow, TRADINGVIEW_BUDGET_MS } from '../lib/types.ts';
+import { Scrollable } from './Scrollable.tsx';
 
 /** Every alert with its score, direction, status and reason; drill down to its payload. */
 export function SignalsFeed({ signals, unreadSince }: { signals: SignalRow[]; unreadSince: string | null }) {
@@ -72,7 +73,9 @@ export function SignalsFeed({ signals, unreadSince }: { signals: SignalRow[]; un
                     <dt>Id</dt>
                     <dd className="mono">{s.id}</dd>
                   </dl>
-                  <pre className="payload">{JSON.stringify(s.payload, null, 2)}</pre>
+                  <Scrollable as="pre" className="payload" label="payload">
+                    {JSON.stringify(s.payload, null, 2)}
+                  </Scrollable>
                   <Link to={`/signals/${s.id}`} data-testid="signal-detail-link">
                     Indicators, model output, risk decisions, orders and commands →
                   </Link>

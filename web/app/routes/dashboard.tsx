@@ -136,8 +136,12 @@ export default function DashboardRoute() {
   );
 }
 
-/** Events that change what the REST panels show: reload the page's data (debounced). */
-const RELOAD_CHANNEL = /^events:(orders|positions|fills|account|risk|commands)/;
+/**
+ * Events that change what the REST panels show: reload the page's data (debounced). `events:account`
+ * itself is not one: it carries the account, which the top bar shows as it arrives (the collector's
+ * raw `events:account.*` are).
+ */
+const RELOAD_CHANNEL = /^events:(orders|positions|fills|risk|commands|account\.)/;
 /** Alerts only change the signals feed: re-read just that list, at once. */
 const SIGNAL_CHANNEL = /^events:signals/;
 

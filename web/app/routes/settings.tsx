@@ -13,6 +13,7 @@ import type { DashboardContext } from '../../server/context.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { PanelTable } from '../components/PanelTable.tsx';
 import { SchemaFields } from '../components/SchemaForm.tsx';
+import { Scrollable } from '../components/Scrollable.tsx';
 import { describeFields, issuesToFields, readFields } from '../lib/form-fields.server.ts';
 import { apiReader, callApi, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
@@ -332,9 +333,9 @@ function CopyBox({ text, label, testId }: { text: string; label: string; testId:
   const [copied, setCopied] = useState(false);
   return (
     <div className="copy-box">
-      <pre className="payload" data-testid={testId}>
+      <Scrollable as="pre" className="payload" label={label} testId={testId}>
         {text}
-      </pre>
+      </Scrollable>
       <button
         type="button"
         className="small"

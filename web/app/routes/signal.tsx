@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import type { DashboardContext } from '../../server/context.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { PanelTable } from '../components/PanelTable.tsx';
+import { Scrollable } from '../components/Scrollable.tsx';
 import { price } from '../lib/market.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
@@ -96,11 +97,15 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
       <div className="grid2">
         <section className="card" aria-labelledby="payload-title" data-testid="signal-payload">
           <h2 id="payload-title">Payload</h2>
-          <pre className="payload">{json(s.payload)}</pre>
+          <Scrollable as="pre" className="payload" label="payload">
+            {json(s.payload)}
+          </Scrollable>
           {Object.keys(d.metadata).length ? (
             <>
               <h3>Engine notes</h3>
-              <pre className="payload">{json(d.metadata)}</pre>
+              <Scrollable as="pre" className="payload" label="engine notes">
+                {json(d.metadata)}
+              </Scrollable>
             </>
           ) : null}
         </section>
@@ -147,7 +152,11 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
                   <dt>At</dt>
                   <dd>{format(m.at)}</dd>
                 </dl>
-                {m.features ? <pre className="payload">{json(m.features)}</pre> : null}
+                {m.features ? (
+                  <Scrollable as="pre" className="payload" label="model features">
+                    {json(m.features)}
+                  </Scrollable>
+                ) : null}
               </div>
             ))
           )}

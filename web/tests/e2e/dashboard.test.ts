@@ -1,33 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createUser } from '@enigma/db/repositories/users';
-import { loadEnv } from '@enigma/long-running/env';
-import { createLogger } from '@enigma/long-running/runtime/logger';
-import type { Progress } from '@enigma/long-running/runtime/progress';
-import { type RunningSystem, startSystem } from '@enigma/long-running/runtime/system';
+import type { RunningSystem } from '@enigma/long-running/runtime/system';
 import { hashPassword } from '@enigma/workers/auth/password';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIR } from '../../server/node.ts';
+import { launchChromium, startDashboardSystem } from '../harness.ts';
 
 /**
  * End to end: `enigma start` in this process (temp data dir; the dashboard is built first if needed),
  * Debian's Chromium driven by playwright-core. Screenshots go to web/test-results/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHOTS = join(WEB_DIR, 'test-results');
 /** data-testid of every panel besides the chart. */
 const PANELS = [
@@ -38,7 +25,6 @@ const PANELS = [
   'risk-panel',
   'history-panel',
 ];
-const progress: Progress = { step: (_label, work) => work(() => {}) };
 
 let system: RunningSystem;
 let browser: Browser;
@@ -47,22 +33,13 @@ const viewer = { email: 'viewer@enigma.test', password: 'viewer-password-1' };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const env = loadEnv({ ENIGMA_DATA_DIR: mkdtempSync(join(tmpdir(), 'enigma-e2e-')), LOG_LEVEL: 'silent' });
-  system = await startSystem({
-    env,
-    logger: createLogger({ level: 'silent', pretty: false }),
-    progress,
-    port: 0,
-    simPort: 0,
-  });
-  const login = system.banner.join('\n').match(/login: +(\S+) \/ (\S+)/);
-  admin = { email: login![1]!, password: login![2]! };
+  ({ system, admin } = await startDashboardSystem());
   await createUser(system.db.db, {
     email: viewer.email,
     passwordHash: await hashPassword(viewer.password),
     role: 'viewer',
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -116,6 +93,43 @@ async function layoutProblems(page: Page): Promise<string[]> {
       problems.push('the page scrolls horizontally');
     return problems;
   }, PANELS);
+}
+
+/**
+ * The other pages: every card inside the viewport's width, no two cards overlapping (a card inside
+ * another is not an overlap), no horizontal scrolling.
+ */
+async function pageLayoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const cards = [...document.querySelectorAll<HTMLElement>('main .card')];
+    const problems: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const name = (e: Element) =>
+      e.getAttribute('data-testid') ?? e.querySelector('h1,h2,h3')?.textContent ?? e.className;
+    for (const c of cards) {
+      const r = c.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) problems.push(`${name(c)} is not shown`);
+      if (r.left < 0 || r.right > width + 0.5)
+        problems.push(`${name(c)} is cut off (${r.left}–${r.right} of ${width})`);
+    }
+    for (let i = 0; i < cards.length; i++)
+      for (let j = i + 1; j < cards.length; j++) {
+        const [x, y] = [cards[i]!, cards[j]!];
+        if (x.contains(y) || y.contains(x)) continue;
+        const a = x.getBoundingClientRect();
+        const b = y.getBoundingClientRect();
+        if (
+          a.left < b.right - 0.5 &&
+          b.left < a.right - 0.5 &&
+          a.top < b.bottom - 0.5 &&
+          b.top < a.bottom - 0.5
+        )
+          problems.push(`${name(x)} overlaps ${name(y)}`);
+      }
+    if (document.documentElement.scrollWidth > window.innerWidth)
+      problems.push('the page scrolls horizontally');
+    return problems;
+  });
 }
 
 /** axe-core injected into the page: serious and critical violations only. */
@@ -218,6 +232,131 @@ describe('the dashboard, end to end', () => {
     await context.close();
   });
 
+  it("shows the engine's account live in the top bar, and again on a fresh page load", async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await signIn(context, admin);
+    // published as the engine publishes it (events:account on the bus)
+    const account = {
+      type: 'account',
+      at: Date.now(),
+      equity: '100012.5',
+      balance: '99990.5',
+      availableBalance: '99000',
+      unrealisedPnl: '21.845',
+      currency: 'USDT',
+    };
+    await system.bus.publish('events:account', account);
+    await page.getByTestId('equity').filter({ hasText: '100012.50' }).waitFor({ timeout: 10_000 });
+    // the gateway keeps the newest account: a page loaded later shows it without waiting for the next one
+    await page.reload();
+    await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('equity').filter({ hasText: '100012.50' }).waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
+  for (const [width, height] of [
+    [1440, 900],
+    [390, 844],
+  ] as const) {
+    it(`drills into a signal, draws the P&L charts and edits settings with errors in place at ${width}×${height}`, async () => {
+      const phone = width < 600;
+      const context = await browser.newContext({
+        viewport: { width, height },
+        ...(phone ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
+      });
+      const page = await signIn(context, admin);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const size = `${width}x${height}`;
+
+      // the signal drill-down: payload, indicators, model output, risk decisions, orders, commands
+      const row = page.getByTestId('signal-row').first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.locator('summary').click();
+      await row.getByTestId('signal-detail-link').click();
+      await page.getByTestId('signal-detail').waitFor();
+      expect(page.url()).toMatch(/\/signals\/[0-9a-f-]{36}$/);
+      await expect(page.getByTestId('signal-payload').textContent()).resolves.toContain('rsi_oversold');
+      for (const id of ['signal-indicators', 'signal-model', 'signal-risk', 'signal-orders'])
+        await expect(page.getByTestId(id).isVisible()).resolves.toBe(true);
+      if ('engine' in system) {
+        // the engine scored the alert: its snapshot and model output are there
+        await expect(page.getByTestId('signal-indicators').textContent()).resolves.toContain('rsi');
+        await expect(page.getByTestId('signal-model').textContent()).resolves.toContain('Decision');
+      }
+      expect(await pageLayoutProblems(page)).toEqual([]);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `signal-${size}.png`), fullPage: true });
+
+      // P&L: the equity curve and daily bars drawn from the closed trade (the first test closed one)
+      await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name: 'P&L' }).click();
+      await page.getByTestId('performance-page').waitFor();
+      if ('engine' in system) {
+        for (const id of ['equity-chart', 'daily-pnl-chart']) {
+          await page
+            .locator(`[data-testid=${id}][data-drawn=true] canvas`)
+            .first()
+            .waitFor({ timeout: 10_000 });
+        }
+        await expect(page.getByTestId('perf-days').locator('tbody tr').count()).resolves.toBeGreaterThan(0);
+      } else await page.getByTestId('perf-empty').waitFor();
+      expect(await pageLayoutProblems(page)).toEqual([]);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `performance-${size}.png`), fullPage: true });
+
+      // settings: a limit the API refuses is marked in place; one it takes is stored
+      await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name: 'Settings' }).click();
+      await page.getByTestId('settings-page').waitFor();
+      expect(await pageLayoutProblems(page)).toEqual([]);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `settings-${size}.png`), fullPage: true });
+      const limits = page.getByTestId('risk-limits-form');
+      const leverage = limits.getByLabel('maxLeverage');
+      await leverage.fill('500');
+      await limits.getByRole('button', { name: 'Save risk limits' }).click();
+      await page.locator('#limit-maxLeverage-err').waitFor();
+      await expect(page.locator('#limit-maxLeverage-err').textContent()).resolves.toMatch(/125/);
+      await expect(limits.getByLabel('maxLeverage').getAttribute('aria-invalid')).resolves.toBe('true');
+      await limits.getByLabel('maxLeverage').fill('8');
+      await limits.getByLabel('maxDailyLoss').fill('750.5');
+      await limits.getByRole('button', { name: 'Save risk limits' }).click();
+      await page.getByTestId('risk-limits-result').filter({ hasText: 'saved' }).waitFor();
+      const risk: { limits: Record<string, unknown> } = await page.evaluate(async () => {
+        const { token } = (await (await fetch('/session/token')).json()) as { token: string };
+        return (await fetch('/api/risk', { headers: { authorization: `Bearer ${token}` } })).json();
+      });
+      expect(risk.limits).toMatchObject({ maxLeverage: 8, maxDailyLoss: '750.5' });
+
+      // the strategy: malformed JSON is caught before the API, a bad leverage by the API, both in place
+      const strategy = page.getByTestId('strategy-form-tradingview');
+      await strategy.getByLabel('sizing').fill('{"method":');
+      await strategy.getByLabel('leverage').fill('500');
+      await strategy.getByRole('button', { name: 'Save strategy' }).click();
+      await page.locator('#strategy-tradingview-sizing-err').filter({ hasText: 'not valid JSON' }).waitFor();
+      await strategy.getByLabel('sizing').fill('{"method":"fixed_lots","lots":1}');
+      await strategy.getByRole('button', { name: 'Save strategy' }).click();
+      await page.locator('#strategy-tradingview-leverage-err').waitFor();
+      await strategy.getByLabel('leverage').fill('5');
+      await strategy.getByLabel('sizing').fill('{"method":"fixed_notional","notional":"100"}');
+      await strategy.getByRole('button', { name: 'Save strategy' }).click();
+      await page.getByTestId('strategy-result-tradingview').filter({ hasText: 'saved' }).waitFor();
+
+      // the source: exact URL, alert messages for both strategy modes, and the audit chain verified
+      await expect(page.getByTestId('webhook-url-tradingview').textContent()).resolves.toBe(
+        `${system.url}/webhooks/tradingview`,
+      );
+      await page.getByTestId('source-tradingview').getByText('TradingView alert messages').click();
+      await expect(page.getByTestId('alert-target-tradingview').textContent()).resolves.toContain(
+        '{{strategy.market_position}}',
+      );
+      await page.getByRole('button', { name: 'Verify the audit log' }).click();
+      await page.getByTestId('audit-result').filter({ hasText: 'intact' }).waitFor();
+      expect(await pageLayoutProblems(page)).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  }
+
   it('is usable at phone width (390×844): no horizontal scrolling, no panel cut off or overlapping', async () => {
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
@@ -252,6 +391,15 @@ describe('the dashboard, end to end', () => {
       return res.status;
     });
     expect(status).toBe(403);
+    // settings are read-only for a viewer: the limits in force, no save button, no sources or keys
+    await page.goto(`${system.url}/settings`);
+    await page.getByTestId('settings-readonly').waitFor();
+    expect(await page.getByRole('button', { name: 'Save risk limits' }).count()).toBe(0);
+    expect(await page.getByTestId('sources-panel').count()).toBe(0);
+    await expect(page.getByTestId('risk-limits-form').getByLabel('maxLeverage').isDisabled()).resolves.toBe(
+      true,
+    );
+    expect(await accessibilityViolations(page)).toEqual([]);
     const login = await page.goto(`${system.url}/login`);
     expect(login?.url()).toBe(`${system.url}/`);
     expect(await accessibilityViolations(page)).toEqual([]);
