@@ -202,10 +202,17 @@ describe('order commands', () => {
   });
 
   it('answers 409 when a key is reused for another command, 400 without a key, 422 on bad input, 403 for viewers', async () => {
+    // this test's own key, used once for the order, then for another command
+    const placed = await call('POST', '/api/orders', {
+      token: traderToken,
+      body: order,
+      headers: { 'idempotency-key': 'k-reuse' },
+    });
+    expect(placed.status).toBe(202);
     const reuse = await call('POST', '/api/orders', {
       token: traderToken,
       body: { ...order, size: 3 },
-      headers: { 'idempotency-key': 'k-1' },
+      headers: { 'idempotency-key': 'k-reuse' },
     });
     expect(reuse.status).toBe(409);
     expect((await call('POST', '/api/orders', { token: traderToken, body: order })).status).toBe(400);

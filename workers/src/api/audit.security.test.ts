@@ -1,4 +1,5 @@
 import { legacyAuditHash } from '@enigma/db/repositories/audit';
+import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { apiKeys, auditHead, auditLog, settings, webhookSources } from '@enigma/db/schema/index';
 import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,9 @@ beforeAll(async () => {
   adminToken = await login(boot.admin!.email, boot.admin!.password);
   await createUser(h.db, { email: 'trader@audit.test', password: 'trader-password', role: 'trader' });
   traderToken = await login('trader@audit.test', 'trader-password');
+  // The source the rotate, reveal, PATCH and rollback tests act on, made here (not by an earlier test,
+  // through the API) so that each test runs alone and in any order.
+  await createWebhookSource(h.db, h.config.masterKey, { name: 'audited', kind: 'custom' });
 });
 afterAll(() => h.close());
 
@@ -49,7 +53,12 @@ describe('every mutating route writes one audit row with its change', () => {
     ['POST', '/api/api-keys', { name: 'ci', role: 'viewer' }, 'api_key.create'],
     ['PUT', '/api/settings/risk-limits', { maxLeverage: 4 }, 'risk_limits.set'],
     ['PUT', '/api/risk/kill-switch', { on: true, reason: 'audit drill' }, 'command.kill_switch'],
-    ['POST', '/api/settings/webhook-sources', { name: 'audited', kind: 'custom' }, 'webhook_source.create'],
+    [
+      'POST',
+      '/api/settings/webhook-sources',
+      { name: 'audited-new', kind: 'custom' },
+      'webhook_source.create',
+    ],
     ['POST', '/api/settings/webhook-sources/audited/rotate', { graceSeconds: 0 }, 'webhook_source.rotate'],
     ['GET', '/api/settings/webhook-sources/audited/secret', undefined, 'webhook_source.reveal'],
   ];
@@ -77,8 +86,12 @@ describe('every mutating route writes one audit row with its change', () => {
     });
     expect(patched.status).toBe(200);
     expect((await lastAudit())?.action).toBe('webhook_source.update');
-    const [key] = await h.db.select().from(apiKeys).limit(1);
-    expect((await call('DELETE', `/api/api-keys/${key!.id}`, { token: adminToken })).status).toBe(204);
+    const key = await call('POST', '/api/api-keys', {
+      token: adminToken,
+      body: { name: 'revoked', role: 'viewer' },
+    });
+    expect(key.status).toBe(201);
+    expect((await call('DELETE', `/api/api-keys/${key.json.id}`, { token: adminToken })).status).toBe(204);
     expect((await lastAudit())?.action).toBe('api_key.revoke');
     const l = await call('POST', '/api/auth/login', {
       body: { email: 'trader@audit.test', password: 'trader-password' },
