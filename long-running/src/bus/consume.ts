@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exponentialBackoff } from '@enigma/core/backoff';
 import { type Bus, type BusPayload, type StreamEntry, typedStream } from '@enigma/core/bus/index';
 import type { Registry } from 'prom-client';
 import type { ZodType } from 'zod';
@@ -112,7 +113,7 @@ export async function consume<T = BusPayload>(bus: Bus, options: ConsumeOptions<
   await bus.ensureGroup(stream, group, { start: options.start ?? 'beginning' });
   log.info({ maxDeliveries, reclaimIdleMs }, 'bus consumer started');
   let nextReclaim = 0;
-  let backoffMs = 100;
+  let failures = 0;
   while (!signal.aborted) {
     try {
       if (Date.now() >= nextReclaim) {
@@ -132,12 +133,12 @@ export async function consume<T = BusPayload>(bus: Bus, options: ConsumeOptions<
         if (signal.aborted) break;
         await handle(entry);
       }
-      backoffMs = 100;
+      failures = 0;
     } catch (error) {
       if (signal.aborted) break;
+      const backoffMs = exponentialBackoff(failures++, { base: 100, max: 10_000 });
       log.error({ err: error, backoffMs }, 'bus consumer loop error: backing off');
       await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
-      backoffMs = Math.min(backoffMs * 2, 10_000);
     }
   }
   log.info('bus consumer stopped');

@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import type { BusPublisher } from '@enigma/core/bus/index';
 import { contractSpec } from '@enigma/core/contract/specs';
 import type { Bar } from '@enigma/core/marketdata/index';
@@ -486,7 +487,7 @@ export class Collector {
     } catch (error) {
       ctx.candles.backfillFailed();
       ctx.backfillFailures++;
-      ctx.backfillRetryAt = this.now() + Math.min(30_000, 500 * 2 ** ctx.backfillFailures);
+      ctx.backfillRetryAt = this.now() + exponentialBackoff(ctx.backfillFailures, { base: 500, max: 30_000 });
       this.metrics.backfillErrors.inc({ symbol: ctx.symbol });
       this.log.warn({ symbol: ctx.symbol, err: error, range }, 'candle backfill failed; will retry');
       this.health({

@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import { useEffect, useRef, useState } from 'react';
 import { accessToken } from './api.ts';
 
@@ -106,7 +107,7 @@ export function useLiveConnection(
       if (stopped) return;
       attempt++;
       setState(attempt > 5 ? 'offline' : 'reconnecting');
-      const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5)) * (0.75 + Math.random() * 0.5);
+      const delay = exponentialBackoff(attempt - 1, { base: 500, max: 10_000, jitter: [0.75, 1.25] });
       retry = setTimeout(open, delay);
     }
 

@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { createApiKey, listApiKeys, revokeApiKey } from '@enigma/db/repositories/api-keys';
 import {
@@ -197,7 +198,9 @@ async function failuresOf(deps: AppDeps, key: string): Promise<Failures> {
 }
 
 export function backoffSeconds(failures: number): number {
-  return failures < FREE_FAILURES ? 0 : Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - FREE_FAILURES));
+  return failures < FREE_FAILURES
+    ? 0
+    : exponentialBackoff(failures - FREE_FAILURES, { base: 1, max: MAX_BACKOFF_SECONDS });
 }
 
 /** Login, refresh, logout and API key management. */

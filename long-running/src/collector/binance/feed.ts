@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import { type BinanceBookTicker, type BinanceMarkPrice, binanceStreams, parseBinanceFrame } from './parse.ts';
@@ -76,11 +77,12 @@ export function startBinanceFeed(options: BinanceFeedOptions): {
     ws.on('error', (error) => log.warn({ err: error.message }, 'Binance reference feed error'));
     ws.on('close', () => {
       if (closed) return;
-      const delay = Math.min(
-        options.reconnectMaxMs ?? 30_000,
-        (options.reconnectBaseMs ?? 500) * 2 ** attempt++,
-      );
-      retry = setTimeout(connect, delay * (0.5 + Math.random()));
+      const delay = exponentialBackoff(attempt++, {
+        base: options.reconnectBaseMs ?? 500,
+        max: options.reconnectMaxMs ?? 30_000,
+        jitter: [0.5, 1.5],
+      });
+      retry = setTimeout(connect, delay);
     });
   };
   connect();

@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import pino, { type Logger } from 'pino';
 import { Agent } from 'undici';
 import type { KucoinCredential } from './credential.ts';
@@ -271,8 +272,7 @@ export class KucoinHttpClient {
   }
 
   private backoff(attempt: number): number {
-    const base = this.opts.retryBaseMs * 2 ** attempt;
-    return base + Math.floor(Math.random() * base * 0.25);
+    return Math.floor(exponentialBackoff(attempt, { base: this.opts.retryBaseMs, jitter: [1, 1.25] }));
   }
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { exponentialBackoff } from '@enigma/core/backoff';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import type { z } from 'zod';
@@ -337,8 +338,14 @@ export class KucoinWs extends EventEmitter {
   private scheduleReconnect(): void {
     // one pending reconnect at a time (a drop during resubscription reports twice)
     if (this.closed || this.reconnectTimer !== undefined) return;
-    const base = Math.min(this.o.reconnectMaxMs, this.o.reconnectBaseMs * 2 ** this.attempt);
-    const delay = Math.round(base * (0.5 + this.o.random()));
+    const delay = Math.round(
+      exponentialBackoff(this.attempt, {
+        base: this.o.reconnectBaseMs,
+        max: this.o.reconnectMaxMs,
+        jitter: [0.5, 1.5],
+        random: this.o.random,
+      }),
+    );
     this.attempt++;
     this.reconnectTimer = this.o.timers.setTimeout(() => {
       this.reconnectTimer = undefined;

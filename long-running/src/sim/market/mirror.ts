@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@enigma/core/backoff';
 import { contractSpec } from '@enigma/core/contract/specs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -111,7 +112,7 @@ export function mirrorSource(opts: { baseUrl: string; symbols: string[]; logger:
       if (ping) clearInterval(ping);
       if (closed) return;
       attempts += 1;
-      const delay = Math.min(30_000, 500 * 2 ** attempts);
+      const delay = exponentialBackoff(attempts, { base: 500, max: 30_000 });
       opts.logger.warn({ delay }, 'mirror feed closed; reconnecting');
       reconnect = setTimeout(
         () => connect().catch((err) => opts.logger.error({ err }, 'mirror reconnect failed')),
