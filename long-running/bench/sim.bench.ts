@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { BenchResult, BenchSuite } from '../../bench/types.ts';
+import { type BenchResult, type BenchSuite, ratioOf } from '../../bench/types.ts';
 import { ManualClock } from '../src/sim/clock.ts';
 import { SimEngine } from '../src/sim/engine.ts';
 import { signRequest } from '../src/sim/http/auth.ts';
@@ -15,6 +15,8 @@ import { installRenderers } from '../src/sim/views.ts';
 
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
 const STEP_MS = 250;
+/** Resting orders per contract in the price-time-priority figure (KuCoin's cap is 100). */
+const RESTING = 50;
 
 function perSecond(iterations: number, ms: number): number {
   return (iterations * 1000) / ms;
@@ -88,6 +90,71 @@ const suite: BenchSuite = {
       goal: '>= 40 steps/s (10x real time at 250 ms steps)',
       goalMet: stepRate >= 40,
       extra: { eventsPerStep: Math.round(events / steps.n) },
+    });
+
+    progress('price-time priority: step cost per resting order, queue accounting on vs off');
+    const perOrder = (queuePriority: boolean) => {
+      const cost = (orders: number) => {
+        const c = new ManualClock(t0);
+        const e = new SimEngine({
+          clock: c,
+          source: syntheticSource({ seed: 2 }),
+          seed: 2,
+          initialBalance: 1e9,
+          warmupMinutes: 5,
+          behaviour: { queuePriority },
+        });
+        installRenderers(e);
+        // Resting buys on the touch and the ticks below it, large enough to outlast the run: every step's
+        // tape walks them (and, with priority, their queues).
+        for (const symbol of SYMBOLS) {
+          const m = e.market(symbol);
+          // The highest risk level that still admits 5x: room for the large orders below.
+          const tier = [...m.spec.riskLimits].reverse().find((t) => t.maxLeverage >= 5)!;
+          e.setRiskLimitLevel(symbol, tier.level);
+          for (let k = 0; k < orders; k++) {
+            const tick = m.bestBid()!.tick - (k % 10);
+            e.placeOrder({
+              clientOid: `q${symbol}-${k}`,
+              symbol,
+              side: 'buy',
+              price: m.tickToPrice(tick).toString(),
+              size: 50_000,
+              leverage: 5,
+            });
+          }
+        }
+        c.advance(STEP_MS);
+        e.step(); // async matching: the accepted orders enter the book on this step
+        let resting = 0;
+        const run = timeLoop(2000, () => {
+          c.advance(STEP_MS);
+          e.step();
+          resting += e.openOrders.size;
+        });
+        // Orders the market fills leave the book: divide by the average number actually resting.
+        return { msPerStep: run.ms / run.n, resting: resting / run.n };
+      };
+      const base = cost(0);
+      const loaded = cost(RESTING);
+      return {
+        // µs per resting order per step
+        value: ((loaded.msPerStep - base.msPerStep) * 1000) / Math.max(loaded.resting, 1),
+        resting: Math.round(loaded.resting),
+      };
+    };
+    const priority = perOrder(true);
+    const noPriority = perOrder(false);
+    const withPriority = priority.value;
+    const without = noPriority.value;
+    results.push({
+      name: `step cost per resting order, price-time priority (${RESTING} orders × 3 contracts at the touch)`,
+      unit: 'µs/order/step',
+      value: withPriority,
+      higherIsBetter: false,
+      peer: { name: 'the same with queuePriority off (tape fills the user first)', value: without },
+      ratio: ratioOf(withPriority, without, false),
+      extra: { averageResting: priority.resting, averageRestingWithout: noPriority.resting },
     });
 
     progress('signed order placement vs unsigned GET over HTTP');
