@@ -411,6 +411,9 @@ describe('findPlaceholders and assertNoPlaceholders', () => {
       { path: 'c', placeholder: '{{c}}' },
     ]);
     expect(findPlaceholders(['{{a}}'], 'root')).toEqual([{ path: 'root.0', placeholder: '{{a}}' }]);
+    // values that are not strings, objects or arrays hold nothing (undefined from a JS caller included)
+    expect(findPlaceholders({ a: undefined, b: 0, c: false, d: null })).toEqual([]);
+    expect(findPlaceholders(undefined)).toEqual([]);
   });
 
   it('matches 0 to 80 characters between the braces, no nested brace', () => {
