@@ -1,3 +1,4 @@
+import { parseUtcTime } from '../utc-time.ts';
 import { normaliseAction, type SignalAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
 import { parseGuardedJson } from './json.ts';
@@ -126,11 +127,9 @@ export function parseAlertTime(value: string | number): number {
   if (/^\d{9,16}(\.\d+)?$/.test(s)) {
     const n = Number(s);
     ms = n < 1e11 ? Math.round(n * 1000) : Math.round(n);
-  } else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s)) {
-    const iso = /(Z|[+-]\d{2}:?\d{2})$/.test(s) ? s : `${s}Z`;
-    ms = Date.parse(iso.replace(' ', 'T'));
   } else {
-    ms = Number.NaN;
+    // a date-time, UTC unless it names a zone (the one date parser)
+    ms = /[T ]/.test(s) ? parseUtcTime(s) : Number.NaN;
   }
   // 2000-01-01 .. 2100-01-01: anything outside is a unit mistake, not an alert.
   if (!Number.isFinite(ms) || ms < 946_684_800_000 || ms > 4_102_444_800_000) {

@@ -1,4 +1,5 @@
 import { isTimeframe, type Timeframe } from '@enigma/core/marketdata/index';
+import { parseUtcTime } from '@enigma/core/utc-time';
 import { migrate } from '@enigma/db';
 import { dbCandleStore } from '../../collector/candle-store.ts';
 import { downloadHistory } from '../../collector/download/download.ts';
@@ -23,9 +24,7 @@ export interface DownloadArgs {
 
 /** A time given as epoch ms or an ISO-8601 date/time (UTC unless it says otherwise). */
 export function parseTime(text: string, name: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
-  const t = Date.parse(iso);
+  const t = /^\d+$/.test(text) ? Number(text) : parseUtcTime(text);
   if (Number.isNaN(t))
     throw new Error(`--${name}: not a date, date-time or epoch ms: ${JSON.stringify(text)}`);
   return t;

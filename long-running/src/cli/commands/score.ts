@@ -3,6 +3,7 @@ import type { Candle } from '@enigma/core/candle';
 import { parseCandlesCsv } from '@enigma/core/marketdata/candles-csv';
 import type { ScoredSignal } from '@enigma/core/scoring/scorer';
 import { parseSignalBody } from '@enigma/core/signals/payload';
+import { parseUtcTime } from '@enigma/core/utc-time';
 import { getCandles, latestCandleTime } from '@enigma/db';
 import { type AlertInput, scoreWithModel } from '../../ml/score-signal.ts';
 import {
@@ -19,7 +20,7 @@ const MINUTE = 60_000;
 const HISTORY_MINUTES = 10 * 24 * 60;
 
 function parseAt(raw: string): number {
-  const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  const t = /^\d+$/.test(raw) ? Number(raw) : parseUtcTime(raw);
   if (!Number.isFinite(t)) throw new Error(`--at: not a time: ${raw}`);
   return t;
 }
