@@ -60,6 +60,7 @@ export const MODULES: Record<string, Record<string, string[]>> = {
   },
   'long-running': {
     'simulator margin & funding': ['src/sim/margin.ts'],
+    'KuCoin request signing': ['src/exchange/kucoin/credential.ts', 'src/exchange/kucoin/request.ts'],
     'collector roll-ups': ['src/collector/symbol-candles.ts'],
   },
 };
@@ -77,6 +78,8 @@ export const TESTS: Record<string, string[]> = {
     'src/sim/fidelity.test.ts',
     'src/sim/margin*.test.ts',
     'src/collector/symbol-candles.test.ts',
+    'src/exchange/kucoin/credential.test.ts',
+    'src/exchange/kucoin/request.test.ts',
   ],
 };
 
