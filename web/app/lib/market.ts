@@ -32,7 +32,9 @@ export function priceDecimals(symbol: string): number {
 export function fixed(value: string | number | null | undefined, dp: number): string {
   if (value === null || value === undefined || value === '') return '—';
   try {
-    return new Money(value).toFixed(dp);
+    const text = new Money(value).toFixed(dp);
+    // a small negative rounded to zero is zero, not "-0.00"
+    return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
   } catch {
     return '—';
   }

@@ -1,7 +1,7 @@
 import type { Candle } from '@enigma/core/candle';
 import { data, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
 import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DashboardContext } from '../../server/context.ts';
 import { IndicatorStrip } from '../components/IndicatorStrip.tsx';
 import { OpenOrders } from '../components/OpenOrders.tsx';
@@ -136,6 +136,17 @@ export default function DashboardRoute() {
   );
 }
 
+// Panels re-render only when their own props change: ticks, marks and account events re-render the
+// page often, and most panels do not depend on them.
+const ChartPanel = memo(PriceChart);
+const StripPanel = memo(IndicatorStrip);
+const TicketPanel = memo(OrderTicket);
+const PositionsPanel = memo(Positions);
+const OrdersPanel = memo(OpenOrders);
+const SignalsPanel = memo(SignalsFeed);
+const RiskStatePanel = memo(RiskPanel);
+const HistoryPanel = memo(TradeHistory);
+
 /**
  * Events that change what the REST panels show: reload the page's data (debounced). `events:account`
  * itself is not one: it carries the account, which the top bar shows as it arrives (the collector's
@@ -216,12 +227,19 @@ function Dashboard() {
   );
 
   const lastPrice = bars.length ? bars[bars.length - 1]!.close : null;
-  const notionals: Record<string, number> = {};
-  for (const p of d.positions) {
-    const spec = specOf(p.symbol);
-    const mark = Number(marks[p.symbol] ?? p.markPrice ?? p.avgEntryPrice ?? 0);
-    notionals[p.symbol] = spec ? Math.abs(p.qty) * Number(spec.multiplier) * mark : 0;
-  }
+  const notionals = useMemo(() => {
+    const out: Record<string, number> = {};
+    for (const p of d.positions) {
+      const spec = specOf(p.symbol);
+      const mark = Number(marks[p.symbol] ?? p.markPrice ?? p.avgEntryPrice ?? 0);
+      out[p.symbol] = spec ? Math.abs(p.qty) * Number(spec.multiplier) * mark : 0;
+    }
+    return out;
+  }, [d.positions, marks]);
+  const onAdd = useCallback(
+    (symbol: string, side: 'buy' | 'sell') => setPreset((p) => ({ symbol, side, n: (p?.n ?? 0) + 1 })),
+    [],
+  );
   const unread = seenAt ? signals.filter((s) => s.receivedAt > seenAt).length : 0;
   const position = d.positions.find((p) => p.symbol === d.symbol);
 
@@ -277,7 +295,7 @@ function Dashboard() {
               <i className="l-bb">BB 20,2</i>
             </span>
           </div>
-          <PriceChart
+          <ChartPanel
             symbol={d.symbol}
             timeframe={d.timeframe}
             initialBars={initialBars}
@@ -287,10 +305,10 @@ function Dashboard() {
             feed={feed}
             onBars={setBars}
           />
-          <IndicatorStrip bars={bars} />
+          <StripPanel bars={bars} />
         </section>
         <div className="side">
-          <OrderTicket
+          <TicketPanel
             symbol={d.symbol}
             lastPrice={lastPrice}
             role={d.role}
@@ -300,17 +318,17 @@ function Dashboard() {
           <CommandLog commands={commands} />
         </div>
         <div className="wide">
-          <Positions
+          <PositionsPanel
             positions={d.positions}
             role={d.role}
             marks={marks}
             onCommand={onCommand}
-            onAdd={(symbol, side) => setPreset((p) => ({ symbol, side, n: (p?.n ?? 0) + 1 }))}
+            onAdd={onAdd}
           />
-          <OpenOrders orders={d.orders} role={d.role} onCommand={onCommand} />
+          <OrdersPanel orders={d.orders} role={d.role} onCommand={onCommand} />
         </div>
-        <SignalsFeed signals={signals} unreadSince={seenAt} />
-        <RiskPanel
+        <SignalsPanel signals={signals} unreadSince={seenAt} />
+        <RiskStatePanel
           risk={d.risk}
           positions={d.positions}
           notionals={notionals}
@@ -319,7 +337,7 @@ function Dashboard() {
           onChanged={reload}
         />
         <div className="wide">
-          <TradeHistory trades={d.trades} page={d.page} symbol={d.tradeSymbol} />
+          <HistoryPanel trades={d.trades} page={d.page} symbol={d.tradeSymbol} />
         </div>
       </main>
     </div>
