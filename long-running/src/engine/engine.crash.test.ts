@@ -551,8 +551,9 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
       await c.apply?.();
       const buy = await postAlert(h.db, bus, 'buy', 'XBTUSDTM');
       posted.push(buy);
-      // (a 429 is repeated after the exchange's gw-ratelimit-reset, up to KuCoin's 30 s window)
-      await waitFor(async () => (await isFinal(h.db, buy)) || undefined, 45_000);
+      // (a 429 is repeated after the exchange's gw-ratelimit-reset, the rest of KuCoin's 30 s window:
+      // two in a row can cost up to 60 s)
+      await waitFor(async () => (await isFinal(h.db, buy)) || undefined, 70_000);
       const row = await getSignal(h.db, buy);
       sim.faults.reset();
       // The fault takes the first matching request, which may be a lookup rather than the placement.
@@ -567,6 +568,6 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
       await waitFor(async () => (await isFinal(h.db, close)) || undefined, 20_000);
       expect(await settle(() => differences(h.db, accountId, sim, kucoin, posted), 15_000)).toEqual([]);
     },
-    100_000,
+    130_000,
   );
 });

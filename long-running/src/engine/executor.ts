@@ -45,6 +45,13 @@ export interface OrderSpec {
  * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
  */
 export class Executor {
+  /**
+   * Requests on the wire in this process, by clientOid. Their rows say `intent` until answered, so any
+   * other path that meets such a row (a resumed signal, reconciliation) waits for this answer instead of
+   * looking it up and sending it a second time.
+   */
+  private readonly inFlight = new Map<string, Promise<OrderRow>>();
+
   constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -79,6 +86,8 @@ export class Executor {
     );
     ctx.state.track(order);
     ctx.point('after_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
+    const sending = this.inFlight.get(spec.clientOid);
+    if (sending) return sending;
     if (!created) {
       if (order.status !== 'intent') return this.refresh(order);
       // An intent from an earlier run: send only if the exchange has never seen it.
@@ -102,7 +111,15 @@ export class Executor {
    * crash here the restarted engine looks the clientOid up before it sends anything, exactly as for a
    * row that was never sent, so no write is spent between the commit and the wire.
    */
-  private async send(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+  private send(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+    const running = this.inFlight.get(spec.clientOid);
+    if (running) return running;
+    const p = this.sendOnce(order, spec, onWire).finally(() => this.inFlight.delete(spec.clientOid));
+    this.inFlight.set(spec.clientOid, p);
+    return p;
+  }
+
+  private async sendOnce(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
     const { ctx } = this;
     let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
     const submittedAt = new Date(ctx.clock.now());
@@ -206,6 +223,8 @@ export class Executor {
    */
   async lookup(row: OrderRow): Promise<OrderRow | 'absent'> {
     const { ctx } = this;
+    const sending = this.inFlight.get(row.clientOid);
+    if (sending) return sending;
     let found: Order | null;
     try {
       found = await ctx.kucoin.trade.orderByClientOid(row.clientOid);

@@ -2,19 +2,22 @@ import { applyFill } from '@enigma/core/contract/math';
 import type { ContractSpec } from '@enigma/core/contract/specs';
 import { Money, toMoney } from '@enigma/core/money';
 import {
+  getOrderByClientOid,
   getPosition,
   insertClosedTrade,
   insertFill,
   insertFundingPayment,
   insertRiskEvent,
   latestFillTime,
+  type OrderRow,
   ordersWithExchangeIds,
   type PositionRow,
   savePosition,
+  updateOrder,
   updateSignalStatus,
 } from '@enigma/db';
 import Decimal from 'decimal.js';
-import type { Fill } from '../exchange/types.ts';
+import type { Fill, Order } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
 
 const ZERO = new Money(0);
@@ -69,6 +72,13 @@ export class Ledger {
       ...new Set(sorted.map((f) => f.orderId)),
     ]);
     const ownerOf = new Map(owners.map((o) => [o.exchangeOrderId!, o]));
+    // A fill of an order id we do not know may still be ours: one whose answer was lost (its row has no
+    // exchange id yet). The exchange's order tells its clientOid; ours are recorded under theirs.
+    for (const id of new Set(sorted.map((f) => f.orderId))) {
+      if (ownerOf.has(id)) continue;
+      const mine = await this.ownOrderByExchangeId(id);
+      if (mine) ownerOf.set(id, mine);
+    }
     let applied = 0;
     for (const fill of sorted) {
       const owner = ownerOf.get(fill.orderId);
@@ -195,6 +205,26 @@ export class Ledger {
       fundingCheckedAt: opening ? fillAt : (pos?.fundingCheckedAt ?? fillAt),
     });
     return { qty: out.qty, closed: null };
+  }
+
+  /** Our order row behind an exchange order id not yet recorded on it (its clientOid is ours), or null. */
+  private async ownOrderByExchangeId(exchangeOrderId: string): Promise<OrderRow | null> {
+    const { ctx } = this;
+    let o: Order;
+    try {
+      o = await ctx.kucoin.trade.order(exchangeOrderId);
+    } catch {
+      return null; // unknown to the exchange, or no answer: treated as not ours (reconciliation re-checks)
+    }
+    if (!o.clientOid) return null;
+    const mine = await getOrderByClientOid(ctx.db, o.clientOid);
+    if (!mine || mine.accountId !== ctx.accountId) return null;
+    if (mine.exchangeOrderId === null) {
+      const updated = await updateOrder(ctx.db, mine.id, { exchangeOrderId });
+      ctx.state.track(updated);
+      return updated;
+    }
+    return mine;
   }
 
   /** Write the closed trade with the exchange's funding over its life, and mark its signal closed. */

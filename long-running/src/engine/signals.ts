@@ -292,7 +292,15 @@ export class SignalHandler {
     });
     if (!done.committed) return 'not_received';
     ctx.point('after_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
-    await this.send(entry, done.intent!, legs, done.orders, readAt);
+    // Registered as followed from here: a resume of this signal waits for this flow, never starts a second.
+    const onTheWire = this.send(entry, done.intent!, legs, done.orders, readAt);
+    this.track(
+      entry.signalId,
+      onTheWire.then(async (follow) => {
+        if (follow) await this.completeOnce(entry, done.intent!);
+      }),
+    );
+    await onTheWire;
     this.announce(entry, 'scored', scoredReason);
     this.announce(entry, 'ordered', reason);
     return 'decided';
@@ -310,7 +318,7 @@ export class SignalHandler {
     legs: Leg[],
     rows: OrderRow[],
     readAt: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { ctx } = this;
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i]!;
@@ -326,22 +334,12 @@ export class SignalHandler {
       if (sent.status === 'rejected') {
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return;
+        return false;
       }
       if (leg.kind === 'open' && leg.margin) this.risk.reserve(toMoney(leg.margin));
       if (sent.status === 'unknown') break;
     }
-    this.follow(entry, intent);
-  }
-
-  /** Follow a signal to its fills and stop in the background (tracked; a crash leaves it to reconciliation). */
-  private follow(entry: SignalEntry, intent: IntentRow): void {
-    void this.complete(entry, intent).catch((error) =>
-      this.ctx.log.warn(
-        { signalId: entry.signalId, err: error },
-        'following a signal failed: reconciliation resumes it',
-      ),
-    );
+    return true;
   }
 
   private specOf(entry: SignalEntry, intent: IntentRow, leg: Leg): OrderSpec {
@@ -521,10 +519,19 @@ export class SignalHandler {
    * for until it is done (no lock held), its fills applied and, for an entry, the position protected.
    */
   private complete(entry: SignalEntry, intent: IntentRow): Promise<void> {
-    const running = this.following.get(entry.signalId);
-    if (running) return running;
-    const p = this.completeOnce(entry, intent).finally(() => this.following.delete(entry.signalId));
-    this.following.set(entry.signalId, p);
+    return this.following.get(entry.signalId) ?? this.track(entry.signalId, this.completeOnce(entry, intent));
+  }
+
+  /** Register a signal's flow (one per signal); failures are logged, reconciliation resumes the signal. */
+  private track(signalId: string, flow: Promise<void>): Promise<void> {
+    const p = flow
+      .catch((error) =>
+        this.ctx.log.warn({ signalId, err: error }, 'following a signal failed: reconciliation resumes it'),
+      )
+      .finally(() => {
+        if (this.following.get(signalId) === p) this.following.delete(signalId);
+      });
+    this.following.set(signalId, p);
     return p;
   }
 
@@ -565,6 +572,11 @@ export class SignalHandler {
           { status: 'ordered', reason: `awaiting ${leg.kind} order ${done.clientOid} (${done.status})` },
           ['ordered'],
         );
+        return;
+      }
+      if (done.status === 'rejected') {
+        await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
+        await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
         return;
       }
       if (done.filledSize === 0) {

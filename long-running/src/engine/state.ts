@@ -91,7 +91,11 @@ export class AccountState {
 
   /** Record an order row as written (insert or update). */
   track(row: OrderRow): void {
-    this.put(row, this.orders.get(row.clientOid)?.applied ?? 0);
+    const known = this.orders.get(row.clientOid);
+    // A finished order we no longer follow was settled already (its fills are in the position): a late
+    // report about it must not bring it back as still to come.
+    if (!known && isTerminal(row.status as OrderState)) return;
+    this.put(row, known?.applied ?? 0);
   }
 
   /** The ledger applied `lots` of order `orderId`'s fills and the contract's position is now `qty`. */
