@@ -1,0 +1,88 @@
+import type { OrderRow, PositionRow } from '@enigma/db';
+import { describe, expect, it } from 'vitest';
+import { AccountState } from './state.ts';
+
+let n = 0;
+function order(over: Partial<OrderRow>): OrderRow {
+  n++;
+  return {
+    id: `id-${n}`,
+    clientOid: `c-${n}`,
+    symbol: 'XBTUSDTM',
+    side: 'buy',
+    purpose: 'entry',
+    type: 'market',
+    size: 1,
+    filledSize: 0,
+    status: 'intent',
+    ...over,
+  } as OrderRow;
+}
+
+describe('the account view (expected position = confirmed + decided orders still to fill)', () => {
+  it('counts a decided order until the ledger has applied its fills, never twice', () => {
+    const s = new AccountState();
+    const buy = order({ size: 3 });
+    s.track(buy);
+    expect(s.expectedQty('XBTUSDTM')).toBe(3);
+    expect(s.confirmedQty('XBTUSDTM')).toBe(0);
+    // the exchange reports it filled before the ledger has applied the fills: still 3, not 6 and not 0
+    s.track({ ...buy, status: 'filled', filledSize: 3 });
+    expect(s.expectedQty('XBTUSDTM')).toBe(3);
+    // fills applied one by one: the position moves and the order's share shrinks by the same lots
+    s.applied('XBTUSDTM', 1, buy.id, 1);
+    expect([s.confirmedQty('XBTUSDTM'), s.expectedQty('XBTUSDTM')]).toEqual([1, 3]);
+    s.applied('XBTUSDTM', 3, buy.id, 2);
+    expect([s.confirmedQty('XBTUSDTM'), s.expectedQty('XBTUSDTM')]).toEqual([3, 3]);
+    // a late report about the settled order does not bring it back
+    s.track({ ...buy, status: 'filled', filledSize: 3 });
+    expect(s.expectedQty('XBTUSDTM')).toBe(3);
+  });
+
+  it('counts only what a canceled order filled, and nothing of a rejected one', () => {
+    const s = new AccountState();
+    const sell = order({ side: 'sell', size: 4, purpose: 'exit' });
+    const rejected = order({ size: 2 });
+    s.track(sell);
+    s.track(rejected);
+    expect(s.expectedQty('XBTUSDTM')).toBe(-2);
+    s.track({ ...rejected, status: 'rejected' });
+    expect(s.expectedQty('XBTUSDTM')).toBe(-4);
+    s.track({ ...sell, status: 'canceled', filledSize: 1 });
+    expect(s.expectedQty('XBTUSDTM')).toBe(-1);
+    s.applied('XBTUSDTM', -1, sell.id, 1);
+    expect([s.confirmedQty('XBTUSDTM'), s.expectedQty('XBTUSDTM')]).toEqual([-1, -1]);
+  });
+
+  it('leaves protection out of the expectation and counts live limit and stop orders per contract', () => {
+    const s = new AccountState();
+    s.setQty('XBTUSDTM', 2);
+    s.track(order({ side: 'sell', purpose: 'stop', type: 'stop_market', size: 2, status: 'open' }));
+    s.track(order({ side: 'sell', purpose: 'take_profit', type: 'limit', size: 1, status: 'open' }));
+    s.track(order({ symbol: 'ETHUSDTM', type: 'limit', status: 'open' }));
+    expect(s.expectedQty('XBTUSDTM')).toBe(2);
+    expect(s.openOrders('XBTUSDTM')).toEqual({ limit: 1, stop: 1 });
+    expect(s.openOrders('ETHUSDTM')).toEqual({ limit: 1, stop: 0 });
+    expect(s.expectedPositions()).toEqual(
+      new Map([
+        ['XBTUSDTM', 2],
+        ['ETHUSDTM', 1],
+      ]),
+    );
+  });
+
+  it('loads from the database with the fills already recorded per order', () => {
+    const s = new AccountState();
+    const live = order({ size: 5, filledSize: 2, status: 'partially_filled' });
+    s.load(
+      [{ symbol: 'XBTUSDTM', qty: 2 } as PositionRow, { symbol: 'SOLUSDTM', qty: 0 } as PositionRow],
+      [live],
+      new Map([[live.id, 2]]),
+    );
+    expect(s.positions()).toEqual([{ symbol: 'XBTUSDTM', qty: 2 }]);
+    expect(s.expectedQty('XBTUSDTM')).toBe(5);
+    // an unknown outcome counts in full (it may be at the exchange)
+    s.track(order({ side: 'sell', size: 5, purpose: 'exit', status: 'unknown' }));
+    expect(s.expectedQty('XBTUSDTM')).toBe(0);
+  });
+});
