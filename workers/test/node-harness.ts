@@ -3,6 +3,7 @@ import { type DbHandle, migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { createApp } from '../src/app.ts';
+import { createUserWithPassword } from '../src/auth/users.ts';
 import { type AppConfig, DEFAULT_CONFIG, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
 import { BatchingOutboxDone } from '../src/webhooks/outbox.ts';
@@ -82,4 +83,29 @@ export async function nodeHarness<B extends RecordingBus = RecordingBus>(
       await tdb.drop();
     },
   };
+}
+
+/**
+ * A new user of `role` logged in through `POST /api/auth/login`: its access token and credentials.
+ *
+ * @example const { token } = await loginAs(h, 'viewer');
+ */
+export async function loginAs(
+  h: {
+    app: { request: (path: string, init: RequestInit) => Response | Promise<Response> };
+    db: DbHandle['db'];
+  },
+  role: 'viewer' | 'trader' | 'admin',
+): Promise<{ token: string; email: string; password: string }> {
+  const email = `${role}-${crypto.randomUUID().slice(0, 8)}@test.local`;
+  const password = `${role}-password-${crypto.randomUUID()}`;
+  await createUserWithPassword(h.db, { email, password, role });
+  const res = await h.app.request('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${role}: HTTP ${res.status}`);
+  const { accessToken } = (await res.json()) as { accessToken: string };
+  return { token: accessToken, email, password };
 }

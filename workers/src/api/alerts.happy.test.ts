@@ -3,8 +3,7 @@ import { alertNotices, auditLog } from '@enigma/db/schema/index';
 import { desc } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiCaller } from '../../test/api-client.ts';
-import { nodeHarness } from '../../test/node-harness.ts';
-import { createUserWithPassword as createUser } from '../auth/users.ts';
+import { loginAs, nodeHarness } from '../../test/node-harness.ts';
 
 // GET /api/alerts and POST /api/alerts/read: the dashboard's alert list over the notices posted to
 // /webhooks/alerts (never traded).
@@ -17,12 +16,7 @@ let ids: string[] = [];
 
 beforeAll(async () => {
   h = await nodeHarness();
-  await createUser(h.db, { email: 'viewer@alerts.test', password: 'viewer-password', role: 'viewer' });
-  token = (
-    await call('POST', '/api/auth/login', {
-      body: { email: 'viewer@alerts.test', password: 'viewer-password' },
-    })
-  ).json.accessToken;
+  ({ token } = await loginAs(h, 'viewer'));
 });
 beforeEach(async () => {
   await h.db.delete(alertNotices);

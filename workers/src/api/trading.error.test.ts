@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller } from '../../test/api-client.ts';
-import { nodeHarness } from '../../test/node-harness.ts';
-import { createUserWithPassword as createUser } from '../auth/users.ts';
+import { loginAs, nodeHarness } from '../../test/node-harness.ts';
 
 // The read routes' refusals: each a 4xx in the error envelope naming the field.
 
@@ -11,12 +10,7 @@ const call = apiCaller(() => h.app);
 
 beforeAll(async () => {
   h = await nodeHarness();
-  await createUser(h.db, { email: 'viewer@trading.test', password: 'viewer-password', role: 'viewer' });
-  token = (
-    await call('POST', '/api/auth/login', {
-      body: { email: 'viewer@trading.test', password: 'viewer-password' },
-    })
-  ).json.accessToken;
+  ({ token } = await loginAs(h, 'viewer'));
 });
 afterAll(() => h.close());
 
