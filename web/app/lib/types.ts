@@ -1,52 +1,20 @@
-/** Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). */
+import type { Candle, ClosedTrade, Order, Position } from '@enigma/core/api/responses';
+
+/**
+ * Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). The
+ * response schemas live in core/src/api/responses.ts, shared with the API; the aliases below keep
+ * the dashboard's names.
+ */
 export type Role = 'viewer' | 'trader' | 'admin';
 
-export interface CandleRow {
-  symbol: string;
-  timeframe: string;
-  openTime: string;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}
+/** `GET /api/candles` items (core/src/api/responses.ts). */
+export type CandleRow = Candle;
 
-export interface PositionRow {
-  id: string;
-  symbol: string;
-  qty: number;
-  avgEntryPrice: string | null;
-  markPrice: string | null;
-  liquidationPrice: string | null;
-  leverage: string | null;
-  marginMode: string | null;
-  unrealisedPnl: string;
-  realisedPnl: string;
-  stopOrderId: string | null;
-  stopConfirmedAt: string | null;
-  openedAt: string | null;
-  [k: string]: unknown;
-}
+/** `GET /api/positions` items (core/src/api/responses.ts). */
+export type PositionRow = Position;
 
-export interface OrderRow {
-  id: string;
-  clientOid: string;
-  exchangeOrderId: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  purpose: string;
-  type: string;
-  price: string | null;
-  stopPrice: string | null;
-  size: number;
-  filledSize: number;
-  reduceOnly: boolean;
-  status: string;
-  reason: string | null;
-  createdAt?: string;
-  [k: string]: unknown;
-}
+/** `GET /api/orders` items (core/src/api/responses.ts). */
+export type OrderRow = Order;
 
 export interface SignalRow {
   id: string;
@@ -114,22 +82,8 @@ export interface SignalDetail {
   }[];
 }
 
-export interface TradeRow {
-  id: string;
-  symbol: string;
-  side: string;
-  size: number;
-  entryPrice: string;
-  exitPrice: string;
-  grossPnl: string;
-  fees: string;
-  funding: string;
-  netPnl: string;
-  openedAt: string;
-  closedAt: string;
-  exitReason: string | null;
-  signalId: string | null;
-}
+/** `GET /api/trades` items (core/src/api/responses.ts). */
+export type TradeRow = ClosedTrade;
 
 /** `GET /api/pnl/daily`: closed trades of one UTC day (decimal strings, USDT). */
 export interface DailyPnlRow {
