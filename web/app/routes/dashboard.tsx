@@ -181,7 +181,8 @@ function Dashboard() {
   }, []);
   const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
   const [marks, setMarks] = useState<Record<string, string>>({});
-  const [lastTickAt, setLastTickAt] = useState<number | null>(null);
+  // when the last tick came; read on the page's 1 s clock, so ticks themselves re-render nothing
+  const lastTickAt = useRef<number | null>(null);
   const [now, setNow] = useState<number | null>(null);
   const [commands, setCommands] = useState<{ at: number; label: string; ok: boolean; text: string }[]>([]);
   const [preset, setPreset] = useState<TicketPreset | null>(null);
@@ -203,7 +204,7 @@ function Dashboard() {
         if (RELOAD_CHANNEL.test(msg.channel)) reload();
         if (SIGNAL_CHANNEL.test(msg.channel)) refreshSignals();
         if (msg.channel === 'events:account') setLiveAccount(msg.data);
-        if (msg.channel === 'events:market.tick') setLastTickAt(Date.now());
+        if (msg.channel === 'events:market.tick') lastTickAt.current = Date.now();
         if (msg.channel === 'events:market.mark') {
           const s = String(msg.data['symbol']);
           const m = String(msg.data['markPrice']);
@@ -257,7 +258,7 @@ function Dashboard() {
           setSeenAt(at);
         }}
         live={live.state}
-        dataAgeMs={lastTickAt && now ? now - lastTickAt : null}
+        dataAgeMs={lastTickAt.current && now ? now - lastTickAt.current : null}
         role={d.role}
       />
       <main className="layout">
