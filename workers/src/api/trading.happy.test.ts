@@ -6,7 +6,7 @@ import {
   webhookSourceSchema,
 } from '@enigma/core/api/responses';
 import { candles, closedTrades, orders, positions } from '@enigma/db/schema/index';
-import { desc, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { apiCaller } from '../../test/api-client.ts';
@@ -215,12 +215,20 @@ describe('GET /api/trades.csv streams every trade', () => {
   });
 
   it('reads the database only as the client reads the stream', async () => {
-    const res = await h.app.request('/api/trades.csv', { headers: { authorization: `Bearer ${token}` } });
+    // its own trades (a contract no other test lists), so deleting them leaves the other tests' rows
+    await h.db.execute(sql`insert into closed_trades
+        (symbol, side, size, entry_price, exit_price, gross_pnl, net_pnl, opened_at, closed_at)
+      select 'SOLUSDTM', 'long', 1, '150', '151', '1', '0.9',
+        timestamptz '2024-05-01 09:00:00+00', timestamptz '2024-05-01 10:00:00+00' - g * interval '1 second'
+      from generate_series(1, ${3 * CSV_PAGE_ROWS}) g`);
+    const res = await h.app.request('/api/trades.csv?symbol=SOLUSDTM', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value!, { stream: true });
     // the rest is gone before the client asks for it: what it gets next is read now, not buffered
-    await h.db.delete(closedTrades);
+    await h.db.delete(closedTrades).where(eq(closedTrades.symbol, 'SOLUSDTM'));
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
       text += decoder.decode(chunk.value, { stream: true });
     expect(text.trimEnd().split('\r\n')).toHaveLength(1 + CSV_PAGE_ROWS);
