@@ -154,6 +154,9 @@ describe('digests and the signature header, field by field', () => {
     const sig = await signPayload('s', t, 'x');
     expect(await verifySignature(`t=${t}`, 'x', ['s'], now)).toEqual(malformed);
     expect(await verifySignature(`t=${t},v1=`, 'x', ['s'], now)).toEqual(malformed);
+    // only v1 carries a signature: the right HMAC under another name is not one
+    expect(await verifySignature(`t=${t},v0=${sig}`, 'x', ['s'], now)).toEqual(malformed);
+    expect(await verifySignature(`t=${t},V1=${sig}`, 'x', ['s'], now)).toEqual(malformed);
     expect(await verifySignature(`t=,v1=${sig}`, 'x', ['s'], now)).toEqual(malformed);
     expect(await verifySignature(`v1=${sig}`, 'x', ['s'], now)).toEqual(malformed);
   });
