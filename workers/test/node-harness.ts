@@ -2,11 +2,13 @@ import type { BusPayload, BusPublisher } from '@enigma/core/bus/index';
 import { type DbHandle, migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createTestDatabase } from '@enigma/db/testing/pg';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { createUserWithPassword } from '../src/auth/users.ts';
 import { type AppConfig, DEFAULT_CONFIG, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
 import { BatchingOutboxDone } from '../src/webhooks/outbox.ts';
+import { apiCaller } from './api-client.ts';
 
 /** A bus publisher that keeps what it was given, so tests can count stream entries. */
 export class RecordingBus implements BusPublisher {
@@ -108,4 +110,25 @@ export async function loginAs(
   if (res.status !== 200) throw new Error(`login as ${role}: HTTP ${res.status}`);
   const { accessToken } = (await res.json()) as { accessToken: string };
   return { token: accessToken, email, password };
+}
+
+/**
+ * A file's harness and a logged-in user of `role`, set up before its tests and closed after them:
+ * `t.h` (the harness), `t.token` and `t.call` (the REST API caller).
+ *
+ * @example const t = useApiHarness('viewer'); it('…', async () => { await t.call('GET', '/api/alerts', { token: t.token }); });
+ */
+export function useApiHarness(role: 'viewer' | 'trader' | 'admin') {
+  const t = {} as {
+    h: Awaited<ReturnType<typeof nodeHarness>>;
+    token: string;
+    call: ReturnType<typeof apiCaller>;
+  };
+  t.call = apiCaller(() => t.h.app);
+  beforeAll(async () => {
+    t.h = await nodeHarness();
+    ({ token: t.token } = await loginAs(t.h, role));
+  });
+  afterAll(() => t.h.close());
+  return t;
 }

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller } from '../../test/api-client.ts';
-import { loginAs, nodeHarness } from '../../test/node-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiHarness } from '../../test/node-harness.ts';
 
 // The alert routes' refusals: each a 4xx naming what is wrong.
 
-let h: Awaited<ReturnType<typeof nodeHarness>>;
-let token: string;
-const call = apiCaller(() => h.app);
-
-beforeAll(async () => {
-  h = await nodeHarness();
-  ({ token } = await loginAs(h, 'viewer'));
-});
-afterAll(() => h.close());
+const t = useApiHarness('viewer');
 
 describe('alerts: errors', () => {
   it('401 without a token', async () => {
-    expect((await call('GET', '/api/alerts')).status).toBe(401);
-    expect((await call('POST', '/api/alerts/read', { body: { all: true } })).status).toBe(401);
+    expect((await t.call('GET', '/api/alerts')).status).toBe(401);
+    expect((await t.call('POST', '/api/alerts/read', { body: { all: true } })).status).toBe(401);
   });
 
   it.each([
@@ -25,7 +16,7 @@ describe('alerts: errors', () => {
     ['limit=501', 'limit'],
     ['unread=yes', 'unread'],
   ])('422 for ?%s naming %s', async (query, field) => {
-    const r = await call('GET', `/api/alerts?${query}`, { token });
+    const r = await t.call('GET', `/api/alerts?${query}`, { token: t.token });
     expect(r.status).toBe(422);
     expect(r.json.error.details.issues[0].path).toBe(field);
   });
@@ -37,15 +28,15 @@ describe('alerts: errors', () => {
     [{ all: false }, 'all: false'],
     [{ all: true, ids: [crypto.randomUUID()] }, 'both'],
   ])('422 for %j (%s)', async (body, _why) => {
-    const r = await call('POST', '/api/alerts/read', { token, body });
+    const r = await t.call('POST', '/api/alerts/read', { token: t.token, body });
     expect(r.status).toBe(422);
     expect(r.json.error.code).toBe('validation_failed');
   });
 
   it('422 for an empty body, never "mark everything"', async () => {
-    const r = await h.app.request('/api/alerts/read', {
+    const r = await t.h.app.request('/api/alerts/read', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${t.token}` },
     });
     expect(r.status).toBe(422);
   });

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller } from '../../test/api-client.ts';
-import { loginAs, nodeHarness } from '../../test/node-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiHarness } from '../../test/node-harness.ts';
 
 // The read routes' refusals: each a 4xx in the error envelope naming the field.
 
-let h: Awaited<ReturnType<typeof nodeHarness>>;
-let token: string;
-const call = apiCaller(() => h.app);
-
-beforeAll(async () => {
-  h = await nodeHarness();
-  ({ token } = await loginAs(h, 'viewer'));
-});
-afterAll(() => h.close());
+const t = useApiHarness('viewer');
 
 describe('trading reads: errors', () => {
   it.each(['/api/positions', '/api/orders', '/api/trades', '/api/trades.csv', '/api/account'])(
     '401 without a token: %s',
     async (path) => {
-      const r = await call('GET', path);
+      const r = await t.call('GET', path);
       expect(r.status).toBe(401);
       expect(r.json.error.code).toBeDefined();
     },
@@ -35,17 +26,19 @@ describe('trading reads: errors', () => {
     ['/api/trades?to=2024-13-01T00:00:00Z', 'to'],
     ['/api/trades.csv?from=soon', 'from'],
   ])('422 for %s naming %s', async (path, field) => {
-    const r = await call('GET', path, { token });
+    const r = await t.call('GET', path, { token: t.token });
     expect(r.status).toBe(422);
     expect(r.json.error.details.issues.map((i: { path: string }) => i.path)).toContain(field);
   });
 
   it('422 when the candle range is empty or longer than 31 days', async () => {
-    const empty = await call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=${from}`, { token });
+    const empty = await t.call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=${from}`, {
+      token: t.token,
+    });
     expect(empty.status).toBe(422);
     expect(empty.json.error.message).toMatch(/`to` must be after `from`/);
-    const long = await call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=2024-07-01T00:00:00Z`, {
-      token,
+    const long = await t.call('GET', `/api/candles?symbol=XBTUSDTM&from=${from}&to=2024-07-01T00:00:00Z`, {
+      token: t.token,
     });
     expect(long.status).toBe(422);
     expect(long.json.error.message).toMatch(/31 days/);
