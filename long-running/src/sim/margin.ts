@@ -240,22 +240,6 @@ export function liquidate(
   for (const o of [...e.openOrders])
     if (o.symbol === p.symbol && o.status === 'open') cancelOrderObject(e, o, now);
   const whole = lots >= Math.abs(p.qty);
-  const order = newOrder(
-    e,
-    {
-      ...parseOrderInput({
-        clientOid: `liq-${e.nextId()}`,
-        symbol: p.symbol,
-        closeOrder: true,
-        type: 'market',
-      }),
-    },
-    { side: p.qty > 0 ? 'sell' : 'buy', size: lots, reduceOnly: true, closeOrder: whole },
-  );
-  order.isActive = true;
-  order.tradeType = 'liquid';
-  e.orders.set(order.id, order);
-  e.openOrders.add(order);
   // The isolated margin is lost at the bankruptcy price; any remainder is the insurance fund's.
   if (whole && p.marginMode === 'ISOLATED') {
     const m = e.market(p.symbol);
@@ -264,7 +248,38 @@ export function liquidate(
     const shortfall = gross.neg().plus(fee).minus(p.isolatedMargin);
     if (shortfall.gt(0)) e.wallet = e.wallet.plus(shortfall);
   }
-  fillOrder(e, order, lots, price, 'taker', now, 'liquid');
+  closeByExchange(e, p, price, now, lots, 'liquid');
+}
+
+/** The exchange closes `lots` of a position itself (liquidation, ADL): a market order of its own, filled at `price`. */
+function closeByExchange(
+  e: SimEngine,
+  p: SimPosition,
+  price: Decimal,
+  now: number,
+  lots: number,
+  tradeType: 'liquid' | 'adl',
+): void {
+  const order = newOrder(
+    e,
+    parseOrderInput({
+      clientOid: `${tradeType === 'liquid' ? 'liq' : 'adl'}-${e.nextId()}`,
+      symbol: p.symbol,
+      closeOrder: true,
+      type: 'market',
+    }),
+    {
+      side: p.qty > 0 ? 'sell' : 'buy',
+      size: lots,
+      reduceOnly: true,
+      closeOrder: lots >= Math.abs(p.qty),
+    },
+  );
+  order.isActive = true;
+  order.tradeType = tradeType;
+  e.orders.set(order.id, order);
+  e.openOrders.add(order);
+  fillOrder(e, order, lots, price, 'taker', now, tradeType);
 }
 
 /**
@@ -309,22 +324,7 @@ export function autoDeleverage(
   lots = Math.abs(p.qty),
 ): void {
   if (p.qty === 0) return;
-  lots = Math.min(lots, Math.abs(p.qty));
-  const order = newOrder(
-    e,
-    parseOrderInput({ clientOid: `adl-${e.nextId()}`, symbol: p.symbol, closeOrder: true, type: 'market' }),
-    {
-      side: p.qty > 0 ? 'sell' : 'buy',
-      size: lots,
-      reduceOnly: true,
-      closeOrder: lots >= Math.abs(p.qty),
-    },
-  );
-  order.isActive = true;
-  order.tradeType = 'adl';
-  e.orders.set(order.id, order);
-  e.openOrders.add(order);
-  fillOrder(e, order, lots, price, 'taker', now, 'adl');
+  closeByExchange(e, p, price, now, Math.min(lots, Math.abs(p.qty)), 'adl');
 }
 
 /**
