@@ -124,6 +124,41 @@ describe('fault injection', () => {
     sim.engine.setBehaviour({ cancelStopsOnClose: false });
   });
 
+  // Issue #11 item 9: ADL over the admin path; the fill lists under KuCoin's tradeTypes=adl filter
+  // (kucoin-spec/order.txt: tradeType trade|liquid|adl|settlement).
+  it('auto-deleverages part of a position over /sim/adl; the fill lists under tradeTypes=adl', async () => {
+    const body = JSON.stringify({
+      clientOid: 'f-adl',
+      symbol: 'ETHUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 3,
+      leverage: 2,
+    });
+    await fetch(`${sim.url}/api/v1/orders`, {
+      method: 'POST',
+      body,
+      headers: signRequest(sim.credentials, 'POST', '/api/v1/orders', body, Date.now()),
+    });
+    await waitFor(() => sim.engine.positions.get('ETHUSDTM')?.qty === 3);
+    const adl = await fetch(`${sim.url}/sim/adl`, {
+      method: 'POST',
+      body: JSON.stringify({ symbol: 'ETHUSDTM', lots: 2 }),
+    });
+    expect(await adl.json()).toMatchObject({ code: '200000', data: { symbol: 'ETHUSDTM', qty: 1 } });
+    const path = '/api/v1/fills?symbol=ETHUSDTM&tradeTypes=adl';
+    const fills = await fetch(`${sim.url}${path}`, {
+      headers: signRequest(sim.credentials, 'GET', path, '', Date.now()),
+    });
+    const items = ((await fills.json()) as { data: { items: Record<string, unknown>[] } }).data.items;
+    expect(items).toMatchObject([{ tradeType: 'adl', size: 2, side: 'sell' }]);
+    const none = await fetch(`${sim.url}/sim/adl`, {
+      method: 'POST',
+      body: JSON.stringify({ symbol: 'XBTUSDTM' }),
+    });
+    expect(await none.json()).toMatchObject({ code: '300009' });
+  });
+
   it('is switchable over the admin path and rejects unknown switches', async () => {
     const set = await fetch(`${sim.url}/sim/faults`, {
       method: 'POST',
