@@ -425,3 +425,45 @@ describe('KuCoin order requests rejected before sending', () => {
     });
   }
 });
+
+describe('buildRequest: URL, query and headers exactly (written by hand from the rules in request.ts)', () => {
+  it('skips undefined and null query values, keeps false and 0, in insertion order', () => {
+    const r = buildRequest(
+      {
+        method: 'GET',
+        path: '/api/v1/x',
+        query: { a: null, b: 0, c: undefined, d: false },
+        private: false,
+        weight: 1,
+      },
+      { baseUrl: 'https://h', timestampMs: 1 },
+    );
+    expect(r.url).toBe('https://h/api/v1/x?b=0&d=false');
+    expect(r.signedPath).toBe('/api/v1/x?b=0&d=false');
+  });
+
+  it('sends only Accept on a public GET, and Content-Type only with a body', () => {
+    const get = buildRequest(
+      { method: 'GET', path: '/api/v1/timestamp', private: false, weight: 1 },
+      { baseUrl: 'https://h', timestampMs: 1 },
+    );
+    expect(get.headers).toEqual({ Accept: 'application/json' });
+    expect(get.body).toBeUndefined();
+    const post = buildRequest(
+      { method: 'POST', path: '/api/v1/x', body: { a: 1 }, private: false, weight: 1 },
+      { baseUrl: 'https://h', timestampMs: 1 },
+    );
+    expect(post.headers).toEqual({ Accept: 'application/json', 'Content-Type': 'application/json' });
+    expect(post.body).toBe('{"a":1}');
+  });
+
+  it('drops every trailing slash of the base URL', () => {
+    for (const baseUrl of ['https://h/', 'https://h//', 'https://h'])
+      expect(
+        buildRequest(
+          { method: 'GET', path: '/api/v1/x', private: false, weight: 1 },
+          { baseUrl, timestampMs: 1 },
+        ).url,
+      ).toBe('https://h/api/v1/x');
+  });
+});
