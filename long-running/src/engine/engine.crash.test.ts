@@ -304,6 +304,7 @@ interface SegmentResult extends Segment {
   killed: string[];
   diffs: string[];
   statuses: string[];
+  outcomes: string[];
 }
 
 /**
@@ -401,11 +402,23 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
         await keepAlive();
         return differences(h.db, accountId, sim, kucoin, ids);
       }, 25_000);
-      const statuses = await Promise.all(
-        mine.map(async (id) => (await getSignal(h.db, id))?.status ?? 'missing'),
+      const rows = await Promise.all(mine.map((id) => getSignal(h.db, id)));
+      const statuses = rows.map((r) => r?.status ?? 'missing');
+      // printed with the reason code of blocks and failures, so a run's summary says why
+      const outcomes = rows.map((r) =>
+        r?.status === 'risk_blocked' || r?.status === 'failed'
+          ? `${r.status}(${(r.reason ?? '').split(':')[0]})`
+          : (r?.status ?? 'missing'),
       );
       const killed = deaths.slice(before);
-      results.push({ ...seg, alerts: seq.map((a) => a.join(' ')).join(', '), killed, diffs, statuses });
+      results.push({
+        ...seg,
+        alerts: seq.map((a) => a.join(' ')).join(', '),
+        killed,
+        diffs,
+        statuses,
+        outcomes,
+      });
       trace(
         `${seg.point} #${seg.nth}: ${killed.join(' | ')}; ${statuses.join(',')}; ${diffs.length} differences`,
       );
@@ -453,7 +466,7 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
         results
           .map(
             (r) =>
-              `seed ${r.seed} ${r.point} #${r.nth}: ${r.killed.join(' | ')}; ${r.alerts} → ${r.statuses.join(', ')}`,
+              `seed ${r.seed} ${r.point} #${r.nth}: ${r.killed.join(' | ')}; ${r.alerts} → ${r.outcomes.join(', ')}`,
           )
           .join('\n'),
       );

@@ -387,8 +387,7 @@ export class Engine {
       const readAt = performance.now();
       const key = `${stream}|${keyOf(entry)}`;
       this.inHand.add(`${stream}|${entry.id}`);
-      const prev = this.chains.get(key) ?? Promise.resolve();
-      const next = prev.then(async () => {
+      void this.onChain(key, async () => {
         try {
           await handle(entry, readAt);
           await typed.ack(ENGINE_GROUP, [entry.id]);
@@ -402,10 +401,6 @@ export class Engine {
         } finally {
           this.inHand.delete(`${stream}|${entry.id}`);
         }
-      });
-      this.chains.set(key, next);
-      void next.then(() => {
-        if (this.chains.get(key) === next) this.chains.delete(key);
       });
     };
     while (!this.stop.signal.aborted) {
@@ -512,11 +507,26 @@ export class Engine {
         route: 'tradingview',
       });
       if (!entry.success) continue;
-      // A signal this process is already following is not followed twice (see SignalHandler.complete).
-      await this.signals
-        .resume(entry.data)
-        .catch((error) => ctx.log.warn({ signalId: s.id, err: error }, 'resuming a signal failed'));
+      // On its contract's chain, in the order received: ahead of anything read later, without holding
+      // up reconciliation. A signal this process already follows is not followed twice (SignalHandler).
+      const data = entry.data;
+      this.onChain(`${SIGNALS_STREAM}|${s.symbol}`, () =>
+        this.signals
+          .resume(data)
+          .catch((error) => ctx.log.warn({ signalId: s.id, err: error }, 'resuming a signal failed')),
+      );
     }
+  }
+
+  /** Run `fn` after everything already on the chain `key` (the consumer's per-contract order). */
+  private onChain(key: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(fn);
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
   }
 
   // ── settings: kill switch and limits ───────────────────────────────────────────────────────────
