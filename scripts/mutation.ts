@@ -33,16 +33,19 @@ export const MODULES: Record<string, Record<string, string[]>> = {
     ],
     'contract maths': ['src/contract/math.ts'],
     'candle builder & roll-ups': ['src/marketdata/candle-builder.ts', 'src/marketdata/timeframe.ts'],
-    'indicator cores': [
+    // the indicator cores in two runs of a manageable size on two shared cores
+    'indicator cores: averages and windows': [
       'src/indicators/sma.ts',
       'src/indicators/ema.ts',
+      'src/indicators/ring-window.ts',
+      'src/indicators/sliding-min.ts',
+    ],
+    'indicator cores: oscillators and bands': [
       'src/indicators/rsi.ts',
       'src/indicators/macd.ts',
       'src/indicators/bollinger.ts',
       'src/indicators/atr.ts',
       'src/indicators/stoch-rsi.ts',
-      'src/indicators/ring-window.ts',
-      'src/indicators/sliding-min.ts',
     ],
     'engine state machine & risk checks': [
       'src/engine/order-state.ts',
