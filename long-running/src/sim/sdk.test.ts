@@ -288,6 +288,18 @@ describe('kucoin-universal-sdk in cross margin mode', () => {
     expect(pos.liquidationPrice).toBeGreaterThan(pos.bankruptPrice);
     expect(pos.liquidationPrice).toBeLessThan(pos.avgEntryPrice);
     expect(pos.liquidationPrice * (1 - pos.maintMarginReq! - 0.0006)).toBeCloseTo(pos.bankruptPrice, 2);
+    // account-overview riskRatio is the cross risk rate (kucoin-spec/account.txt): with this one cross
+    // position and no orders, (MM + closing fee) / total cross margin = markValue × (MMR + 0.0006) / equity.
+    const account = await client
+      .restService()
+      .getAccountService()
+      .getAccountApi()
+      .getFuturesAccount({ currency: 'USDT' } as never);
+    expect(account.riskRatio).toBeCloseTo(
+      (pos.markValue * (pos.maintMarginReq! + 0.0006)) / account.accountEquity,
+      4, // the market steps between the two reads
+    );
+    expect(account.riskRatio).toBeGreaterThan(0);
     await expect(
       positions.switchMarginMode(
         P.SwitchMarginModeReq.create({

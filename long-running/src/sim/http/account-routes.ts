@@ -3,6 +3,7 @@ import { Money, toMoney } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { SimError } from '../errors.ts';
+import { crossRisk } from '../margin.ts';
 import type { MarginMode } from '../types.ts';
 import { renderPosition } from '../views.ts';
 import { intParam, jsonBody, ok, q, type SimContext, type SimEnv, symbolParam } from './context.ts';
@@ -261,17 +262,8 @@ export function registerAccountRoutes(
     const a = engine.accountSummary();
     const zero = currency !== 'USDT';
     const n = (d: Decimal) => (zero ? 0 : Number(d.toDecimalPlaces(10).toString()));
-    const mm = [...engine.positions.values()]
-      .filter((p) => p.qty !== 0)
-      .reduce(
-        (s, p) =>
-          s.plus(
-            notionalValue(engine.specOf(p.symbol), p.qty, engine.market(p.symbol).mark).mul(
-              engine.maintenanceRate(p),
-            ),
-          ),
-        new Money(0),
-      );
+    // kucoin-spec/account.txt: riskRatio is the cross-margin risk rate (Help Center /support/35233217061785).
+    const { rate } = crossRisk(engine);
     return ok(c, {
       accountEquity: n(a.equity),
       unrealisedPNL: n(a.unrealised),
@@ -281,7 +273,7 @@ export function registerAccountRoutes(
       frozenFunds: 0,
       availableBalance: n(a.available),
       currency,
-      riskRatio: zero || a.equity.lte(0) ? 0 : n(mm.div(a.equity)),
+      riskRatio: zero ? 0 : rate.isFinite() ? n(rate) : 1,
       maxWithdrawAmount: n(a.available),
     });
   });
