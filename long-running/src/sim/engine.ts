@@ -128,6 +128,8 @@ export class SimEngine {
   walletDirty = false;
   walletVersion = 1;
   private lastPrune = 0;
+  /** Market time of the previous step (ADL on a gap only compares steps this close). */
+  private lastStepAt = Number.NEGATIVE_INFINITY;
   /** Ids issued so far (persisted, so ids stay unique across restarts). */
   idCounter = 0;
   /** Bumped by every private event, i.e. every change of account state: the persister saves when it moved. */
@@ -285,7 +287,9 @@ export class SimEngine {
     }
     triggerStops(this, now);
     checkLiquidations(this, now);
-    checkAutoDeleverage(this, marks, now);
+    // A gap is a move within one short step; a clock jump (a paused laptop, a test jumping hours) is not.
+    checkAutoDeleverage(this, now - this.lastStepAt <= ADL_GAP_WINDOW_MS ? marks : new Map(), now);
+    this.lastStepAt = now;
     for (const [symbol, w] of this.wicks) if (now >= w.until) this.wicks.delete(symbol);
     settleFunding(this, now);
     publishPeriodic(this, now);
@@ -536,6 +540,9 @@ export interface PriceWick {
   /** Applies on every step up to this time, and on at least one step. */
   until: number;
 }
+
+/** The longest step over which a mark move counts as a gap for `adlOnGap`. */
+const ADL_GAP_WINDOW_MS = 60_000;
 
 /** Basis walk: per-step persistence, and the smoothing of the mark's premium (about 1 min at 250 ms). */
 const BASIS_PERSISTENCE = 0.995;

@@ -732,7 +732,7 @@ describe('9. auto-deleveraging (ADL)', () => {
     for (const d of orderPushes) expect(d['tradeType']).toBe('adl');
   });
 
-  it('leaves a position alone when the gap goes against it, and when adlOnGap is 0', () => {
+  it('leaves a position alone when the gap goes against it, when adlOnGap is 0, and over a clock jump', () => {
     const short = setup();
     short.move('XBTUSDTM', 99_500);
     short.engine.placeOrder(order({ side: 'sell', type: 'market', size: 10 }));
@@ -741,6 +741,10 @@ describe('9. auto-deleveraging (ADL)', () => {
     const { move, p } = long10({ adlOnGap: 0 });
     move('XBTUSDTM', 110_000);
     expect(p.qty).toBe(10);
+    // A clock jump is not a gap: the same move over a 2-minute step leaves the position alone.
+    const jumped = long10();
+    jumped.move('XBTUSDTM', 110_000, 120_000);
+    expect(jumped.p.qty).toBe(10);
   });
 
   it('fault adl: the next step deleverages the open position at the mark; engine.autoDeleverage takes part', () => {
