@@ -43,7 +43,8 @@ export interface SimBehaviour {
    * Auto-deleveraging on a gap (a fraction; 0 = off). KuCoin deleverages the most profitable opposite
    * positions when a liquidation closes beyond its bankruptcy price and the insurance fund cannot cover it
    * (Help Center /support/26686471898009). The simulator has no other traders, so it takes a mark move of at
-   * least this fraction in one step as the liquidations of the losing side that the fund cannot absorb:
+   * least this fraction within one step of at most 60 s (not a clock jump) as the liquidations of the losing
+   * side that the fund cannot absorb:
    * the user's position on the winning side is deleveraged whole, at the mark before the gap (the
    * counterparties' bankruptcy price lies between). When this happens on KuCoin is not documented; the
    * default takes it to happen.
