@@ -1,5 +1,6 @@
 import { busCommand } from '../../bus/cli.ts';
 import type { CliCommand } from '../command.ts';
+import { auditVerifyCommand } from './audit-verify.ts';
 import { collectorCommand } from './collector.ts';
 import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
@@ -17,6 +18,7 @@ export const commands: CliCommand[] = [
   gatewayCommand,
   migrateCommand,
   dbCheckCommand,
+  auditVerifyCommand,
   collectorCommand,
   dataCommand,
   busCommand,
