@@ -2,7 +2,7 @@
  * The dashboard in a real browser (Debian's Chromium) against `enigma start` in this process:
  *
  * - bus event → rendered: an `events:account` published on the bus until the top bar's equity shows
- *   it (bus → gateway → WebSocket → React → the next animation frame), timed inside the page on the
+ *   it (values from 500,000 up, apart from the engine's own account events, which are ignored) (bus → gateway → WebSocket → React → the next animation frame), timed inside the page on the
  *   shared wall clock; peer: a bare page that writes each message of a bare `ws` server into the DOM,
  *   timed the same way, in the same browser and run;
  * - first load: navigation start → the chart's canvas drawn with candles, against the login page
@@ -110,7 +110,7 @@ const suite: BenchSuite = {
       await watchText(page, '[data-testid=equity]');
       const ours = await measure(
         page,
-        100_000,
+        500_000,
         (t) => Number(t.replace(/,/g, '')),
         (v) =>
           system.bus
@@ -140,7 +140,7 @@ const suite: BenchSuite = {
       }, echoPort);
       const socket = await connected;
       await watchText(bare, '#v');
-      const peer = await measure(bare, 100_000, Number, async (v) => {
+      const peer = await measure(bare, 500_000, Number, async (v) => {
         socket.send(JSON.stringify({ v }));
       });
 

@@ -1,5 +1,6 @@
 import { Form } from '@remix-run/react';
-import type { LiveState } from '../lib/live.ts';
+import { useEffect, useRef, useState } from 'react';
+import type { LiveFeed, LiveState } from '../lib/live.ts';
 import { tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import { type AccountSummary, breakerTripped, type RiskState, type Role } from '../lib/types.ts';
@@ -14,14 +15,13 @@ export interface TopBarStats {
 
 interface Props {
   account: AccountSummary | null;
-  /** the latest `events:account` payload from the engine, when there is one */
-  liveAccount: Record<string, unknown> | null;
+  /** the gateway's events: the engine's `events:account` and the market ticks (data freshness) */
+  feed: LiveFeed;
   stats: TopBarStats;
   risk: RiskState | null;
   unread: number;
   onSeen(): void;
   live: LiveState;
-  dataAgeMs: number | null;
   role: Role;
 }
 
@@ -33,9 +33,28 @@ function pick(obj: Record<string, unknown> | null, ...keys: string[]): string | 
   return null;
 }
 
-/** Equity, P&L, win rate, positions, alerts, connection and data health, breakers and the kill switch. */
-export function TopBar({ account, liveAccount, stats, risk, unread, onSeen, live, dataAgeMs, role }: Props) {
+/**
+ * Equity, P&L, win rate, positions, alerts, connection and data health, breakers and the kill switch.
+ * The account and the ticks are read here from the feed, so they re-render the top bar only.
+ */
+export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role }: Props) {
   const { mode, setMode } = useTime();
+  const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
+  // when the last tick came, read on a 1 s clock: ticks themselves re-render nothing
+  const lastTickAt = useRef<number | null>(null);
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    const off = feed.on((msg) => {
+      if (msg.channel === 'events:account') setLiveAccount(msg.data);
+      else if (msg.channel === 'events:market.tick') lastTickAt.current = Date.now();
+    });
+    return () => {
+      clearInterval(t);
+      off();
+    };
+  }, [feed]);
+  const dataAgeMs = lastTickAt.current && now ? now - lastTickAt.current : null;
   const equity = pick(liveAccount, 'equity', 'accountEquity');
   const balance = pick(liveAccount, 'balance', 'availableBalance', 'marginBalance');
   const openBreakers = (risk?.breakers ?? []).filter(breakerTripped);

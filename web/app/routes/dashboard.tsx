@@ -179,11 +179,7 @@ function Dashboard() {
       if (r.ok && r.data) setSignals(r.data.items);
     });
   }, []);
-  const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
   const [marks, setMarks] = useState<Record<string, string>>({});
-  // when the last tick came; read on the page's 1 s clock, so ticks themselves re-render nothing
-  const lastTickAt = useRef<number | null>(null);
-  const [now, setNow] = useState<number | null>(null);
   const [commands, setCommands] = useState<{ at: number; label: string; ok: boolean; text: string }[]>([]);
   const [preset, setPreset] = useState<TicketPreset | null>(null);
   const [seenAt, setSeenAt] = useState<string | null>(null);
@@ -194,8 +190,6 @@ function Dashboard() {
 
   useEffect(() => {
     setSeenAt(localStorage.getItem('enigma.seenSignals') ?? new Date(0).toISOString());
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
   }, []);
 
   useEffect(
@@ -203,8 +197,6 @@ function Dashboard() {
       feed.on((msg) => {
         if (RELOAD_CHANNEL.test(msg.channel)) reload();
         if (SIGNAL_CHANNEL.test(msg.channel)) refreshSignals();
-        if (msg.channel === 'events:account') setLiveAccount(msg.data);
-        if (msg.channel === 'events:market.tick') lastTickAt.current = Date.now();
         if (msg.channel === 'events:market.mark') {
           const s = String(msg.data['symbol']);
           const m = String(msg.data['markPrice']);
@@ -248,7 +240,7 @@ function Dashboard() {
     <div className="app">
       <TopBar
         account={d.account}
-        liveAccount={liveAccount}
+        feed={feed}
         stats={d.stats}
         risk={d.risk}
         unread={unread}
@@ -258,7 +250,6 @@ function Dashboard() {
           setSeenAt(at);
         }}
         live={live.state}
-        dataAgeMs={lastTickAt.current && now ? now - lastTickAt.current : null}
         role={d.role}
       />
       <main className="layout">
