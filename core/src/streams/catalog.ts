@@ -126,3 +126,21 @@ export const alertNoticeEventSchema = z.object({
   severity: z.enum(['info', 'warning', 'critical']),
 });
 export type AlertNoticeEvent = z.output<typeof alertNoticeEventSchema>;
+
+/**
+ * `events:account`: the exchange account as the engine last read it (every second): equity and balances
+ * in the settlement currency. The dashboard's top bar shows it live.
+ */
+export const accountEventSchema = z.object({
+  type: z.literal('account'),
+  at: z.number().int(),
+  currency: z.string().min(1).max(16),
+  equity: plainDecimal,
+  /** margin balance: wallet balance plus unrealised P&L of isolated margin held */
+  balance: plainDecimal,
+  availableBalance: plainDecimal,
+  unrealisedPnl: plainDecimal,
+  positionMargin: plainDecimal,
+  orderMargin: plainDecimal,
+});
+export type AccountEvent = z.output<typeof accountEventSchema>;

@@ -38,6 +38,15 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 3_000))).toMatchObject({
       fence: 1,
     });
+    // a late renewal by the holder itself (paused past its expiry, nobody took over) keeps the fence
+    expect(
+      await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() - 1_000 + 13_000 + 20_000)),
+    ).toMatchObject({
+      fence: 1,
+    });
+    expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 3_000))).toMatchObject({
+      fence: 1,
+    });
     // another process waits while the lease runs
     expect(await acquireLease(h.db, 'engine:x', 'b', 10_000, new Date(t0.getTime() + 12_000))).toBeNull();
     // expired (13 s after the last renewal at +3 s): taken over, fence incremented

@@ -57,8 +57,8 @@ export interface Lease {
 
 /**
  * Take or renew the lease `name` for `holder` until `now + ttlMs`. Returns the lease when `holder` has it
- * (its fence incremented when it was taken over from another holder or after expiry), null when another
- * holder's lease is still running.
+ * (its fence incremented when it was taken over from another holder; kept by a holder renewing late
+ * when nobody else took it meanwhile), null when another holder's lease is still running.
  */
 export async function acquireLease(
   db: EnigmaDb,
@@ -73,7 +73,9 @@ export async function acquireLease(
       insert into ${engineLeases} (name, holder, fence, expires_at, renewed_at)
       values (${name}, ${holder}, 1, ${expires.toISOString()}, ${now.toISOString()})
       on conflict (name) do update set
-        fence = case when ${engineLeases.holder} = excluded.holder and ${engineLeases.expiresAt} > ${now.toISOString()}
+        -- the holder keeps its fence while nobody else has held the lease, even past its expiry (a
+        -- paused process, a test's jumping clock): no other writer can have come in between
+        fence = case when ${engineLeases.holder} = excluded.holder
                      then ${engineLeases.fence} else ${engineLeases.fence} + 1 end,
         holder = excluded.holder,
         expires_at = excluded.expires_at,

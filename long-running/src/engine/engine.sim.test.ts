@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
+import { accountEventSchema, checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import {
   getPosition,
   getSignal,
@@ -130,6 +130,25 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       ['entry', 'filled'],
       ['stop', 'open'],
     ]);
+  });
+
+  it('publishes the exchange account on events:account (equity and balances, as the exchange says)', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const off = await bus.subscribe('events:account', (e) => {
+      seen.push(e);
+    });
+    try {
+      const event = await waitFor(async () => seen.at(-1), 5_000);
+      const parsed = accountEventSchema.parse(event);
+      const overview = await kucoin.account.overview('USDT');
+      expect(parsed.currency).toBe('USDT');
+      // read a moment apart: the open position's unrealised P&L may move by cents in between
+      expect(Math.abs(Number(parsed.equity) - overview.accountEquity.toNumber())).toBeLessThan(1);
+      expect(Math.abs(Number(parsed.balance) - overview.marginBalance.toNumber())).toBeLessThan(1);
+      expect(Math.abs(parsed.at - Date.now())).toBeLessThan(5_000);
+    } finally {
+      await off();
+    }
   });
 
   it('changes nothing when the same alert is delivered again', async () => {

@@ -596,9 +596,14 @@ export class Engine {
     }
   }
 
+  /** Contracts with a push reaction queued and not started yet: a burst of pushes costs one reaction. */
+  private readonly kicked = new Set<string>();
+
   private kick(symbol: string): void {
-    if (this.status !== 'trading' || !this.contracts.get(symbol)) return;
+    if (this.status !== 'trading' || !this.contracts.get(symbol) || this.kicked.has(symbol)) return;
+    this.kicked.add(symbol);
     void this.withSymbol(symbol, async () => {
+      this.kicked.delete(symbol);
       await this.ledger.syncFills(symbol);
       await this.protection.ensure(symbol);
     }).catch((error) => this.ctx.log.warn({ symbol, err: error }, 'reacting to a private push failed'));

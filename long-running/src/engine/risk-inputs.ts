@@ -1,4 +1,5 @@
 import type { RiskContext } from '@enigma/core/risk/checks';
+import { type AccountEvent, accountEventSchema } from '@enigma/core/streams/catalog';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { MarketView } from './market.ts';
@@ -50,6 +51,20 @@ export class RiskInputs {
           available: o.availableBalance,
         };
         this.reservations = this.reservations.filter((r) => r.at >= requestedAt);
+        const event: AccountEvent = {
+          type: 'account',
+          at: this.snapshot.at,
+          currency: o.currency,
+          equity: o.accountEquity.toFixed(),
+          balance: o.marginBalance.toFixed(),
+          availableBalance: o.availableBalance.toFixed(),
+          unrealisedPnl: o.unrealisedPnl.toFixed(),
+          positionMargin: o.positionMargin.toFixed(),
+          orderMargin: o.orderMargin.toFixed(),
+        };
+        const checked = accountEventSchema.safeParse(event);
+        if (checked.success) this.ctx.publish('account', checked.data);
+        else this.ctx.log.warn({ issues: checked.error.issues }, 'account event does not fit its schema');
       } catch (error) {
         this.ctx.log.warn({ err: error }, 'account overview failed: balance ages (entries block past 5 s)');
       } finally {
