@@ -10,6 +10,48 @@ import { z } from 'zod';
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
 const isoTime = z.iso.datetime({ offset: true });
 
+/** Lifecycle of a signal, from intake to a protected position (the database checks it too). */
+export const SIGNAL_STATUSES = [
+  'received',
+  'rejected',
+  'duplicate',
+  'stale',
+  'invalid',
+  'scored',
+  'risk_blocked',
+  'ordered',
+  'filled',
+  'protected',
+  'closed',
+  /** read by the engine and nothing to do (already at the target, nothing to close) */
+  'ignored',
+  'failed',
+] as const;
+export type SignalStatus = (typeof SIGNAL_STATUSES)[number];
+
+/** A signal as `GET /api/signals` and the drill-down show it. */
+export const signalSchema = z
+  .object({
+    id: z.uuid(),
+    source: z.string(),
+    status: z.enum(SIGNAL_STATUSES),
+    reason: z.string().nullable(),
+    symbol: z.string().nullable(),
+    rawSymbol: z.string().nullable(),
+    action: z.string().nullable(),
+    interval: z.string().nullable(),
+    alertTime: isoTime.nullable(),
+    receivedAt: isoTime,
+    clientIp: z.string().nullable(),
+    price: decimal.nullable(),
+    contracts: z.string().nullable(),
+    duplicateOf: z.uuid().nullable(),
+    score: decimal.nullable(),
+    payload: z.unknown(),
+  })
+  .meta({ id: 'Signal' });
+export type Signal = z.output<typeof signalSchema>;
+
 /** A stored candle of one contract and timeframe. */
 export const candleSchema = z
   .object({

@@ -1,26 +1,11 @@
+import { SIGNAL_STATUSES, type SignalStatus } from '@enigma/core/api/responses';
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, check, index, jsonb, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { sqlList, tstz } from './columns.ts';
 import { webhookSources } from './webhook-sources.ts';
 
-/** Lifecycle of a signal, from intake to a protected position. Checked by the database. */
-export const SIGNAL_STATUSES = [
-  'received',
-  'rejected',
-  'duplicate',
-  'stale',
-  'invalid',
-  'scored',
-  'risk_blocked',
-  'ordered',
-  'filled',
-  'protected',
-  'closed',
-  /** read by the engine and nothing to do (already at the target, nothing to close) */
-  'ignored',
-  'failed',
-] as const;
-export type SignalStatus = (typeof SIGNAL_STATUSES)[number];
+/** Lifecycle of a signal, from intake to a protected position (one home: core's API responses). */
+export { SIGNAL_STATUSES, type SignalStatus } from '@enigma/core/api/responses';
 
 export const SIGNAL_ACTIONS = ['buy', 'sell', 'long', 'short', 'close', 'reverse'] as const;
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];

@@ -1,4 +1,4 @@
-import type { Candle, ClosedTrade, Order, Position } from '@enigma/core/api/responses';
+import type { Candle, ClosedTrade, Order, Position, Signal } from '@enigma/core/api/responses';
 
 /**
  * Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). The
@@ -16,23 +16,8 @@ export type PositionRow = Position;
 /** `GET /api/orders` items (core/src/api/responses.ts). */
 export type OrderRow = Order;
 
-export interface SignalRow {
-  id: string;
-  source: string;
-  status: string;
-  reason: string | null;
-  symbol: string | null;
-  rawSymbol: string | null;
-  action: string | null;
-  interval: string | null;
-  alertTime: string | null;
-  receivedAt: string;
-  price: string | null;
-  contracts: string | null;
-  duplicateOf: string | null;
-  score: string | null;
-  payload: unknown;
-}
+/** `GET /api/signals` items (core/src/api/responses.ts). */
+export type SignalRow = Signal;
 
 /** Statuses of an alert that was taken (the rest were refused, duplicate, stale or failed). */
 export const ACCEPTED_SIGNAL_STATUSES: ReadonlySet<string> = new Set([
@@ -82,8 +67,11 @@ export interface SignalDetail {
   }[];
 }
 
-/** `GET /api/trades` items (core/src/api/responses.ts). */
-export type TradeRow = ClosedTrade;
+/**
+ * `GET /api/trades` items (core/src/api/responses.ts). `side` is long or short; it is widened to a
+ * string here because the trade-history panel also compares it with 'buy' (never sent).
+ */
+export type TradeRow = Omit<ClosedTrade, 'side'> & { side: string };
 
 /** `GET /api/pnl/daily`: closed trades of one UTC day (decimal strings, USDT). */
 export interface DailyPnlRow {

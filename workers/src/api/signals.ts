@@ -1,32 +1,12 @@
-import { orderSchema, toResponse } from '@enigma/core/api/responses';
+import { orderSchema, SIGNAL_STATUSES, signalSchema, toResponse } from '@enigma/core/api/responses';
 import { getSignalDetail, listSignals, type Signal as SignalRow } from '@enigma/db/repositories/signals';
-import { SIGNAL_STATUSES } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
 
-const Signal = z
-  .object({
-    id: z.string(),
-    source: z.string(),
-    status: z.enum(SIGNAL_STATUSES),
-    reason: z.string().nullable(),
-    symbol: z.string().nullable(),
-    rawSymbol: z.string().nullable(),
-    action: z.string().nullable(),
-    interval: z.string().nullable(),
-    alertTime: z.string().nullable(),
-    receivedAt: z.string(),
-    clientIp: z.string().nullable(),
-    price: z.string().nullable(),
-    contracts: z.string().nullable(),
-    duplicateOf: z.string().nullable(),
-    score: z.string().nullable(),
-    payload: z.unknown(),
-  })
-  .openapi('Signal');
+const Signal = signalSchema;
 
 const list = createRoute({
   method: 'get',
