@@ -269,7 +269,18 @@ export function PriceChart(props: Props) {
         onBarsRef.current(bars.current.slice());
       }
     };
-    return feed.on((msg) => {
+    // the bars change with every message; the chart (and core's indicators over all the bars) is
+    // redrawn once per animation frame, however many ticks came in it
+    let frame = 0;
+    const schedule = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        updateLast();
+        publish();
+      });
+    };
+    const off = feed.on((msg) => {
       const d = msg.data;
       if (d['symbol'] !== symbol || !chartRef.current) return;
       const b = bars.current;
@@ -286,8 +297,7 @@ export function PriceChart(props: Props) {
         if (lastBar && bar.time < lastBar.time) return;
         if (lastBar && bar.time === lastBar.time) b[b.length - 1] = bar;
         else b.push(bar);
-        updateLast();
-        publish();
+        schedule();
       } else if (msg.channel === 'events:market.tick') {
         const bid = Number(d['bestBid']);
         const ask = Number(d['bestAsk']);
@@ -306,10 +316,13 @@ export function PriceChart(props: Props) {
             close: mid,
           };
         else return;
-        updateLast();
-        publish();
+        schedule();
       }
     });
+    return () => {
+      off();
+      if (frame) cancelAnimationFrame(frame);
+    };
   }, [feed, symbol, timeframe, tfMs]);
 
   // signal markers: every alert's fate, grey when refused
