@@ -131,6 +131,46 @@ export const orderSchema = z
   .meta({ id: 'Order' });
 export type Order = z.output<typeof orderSchema>;
 
+/** What the engine decided to do for a signal (one per signal), before any order. */
+export const orderIntentSchema = z
+  .object({
+    id: z.uuid(),
+    signalId: z.uuid().nullable(),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    size: z.number().int(),
+    style: z.string(),
+    limitPrice: decimal.nullable(),
+    stopPrice: decimal.nullable(),
+    takeProfitPrice: decimal.nullable(),
+    leverage: decimal.nullable(),
+    reduceOnly: z.boolean(),
+    status: z.string(),
+    reason: z.string().nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'OrderIntent' });
+export type OrderIntent = z.output<typeof orderIntentSchema>;
+
+/** An execution the exchange reported. */
+export const fillSchema = z
+  .object({
+    id: z.uuid(),
+    orderId: z.uuid().nullable(),
+    tradeId: z.string(),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    price: decimal,
+    size: z.number().int(),
+    fee: decimal,
+    feeCurrency: z.string().nullable(),
+    liquidity: z.string().nullable(),
+    filledAt: isoTime,
+  })
+  .meta({ id: 'Fill' });
+export type Fill = z.output<typeof fillSchema>;
+
 /** A round trip from open to close, net of fees and funding. */
 export const closedTradeSchema = z
   .object({

@@ -131,11 +131,5 @@ export function createApiRouter(): OpenAPIHono<AppEnv> {
   return api;
 }
 
-/** Dates become ISO strings; everything else passes through (numeric columns are already strings). */
-export function jsonRow<T extends Record<string, unknown>>(row: T): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
-  return out;
-}
-
+/** Free-form JSON written by a sender or the engine (metadata, features, results): the only loose schema. */
 export const RowSchema = z.record(z.string(), z.unknown());

@@ -1,10 +1,17 @@
-import { orderSchema, SIGNAL_STATUSES, signalSchema, toResponse } from '@enigma/core/api/responses';
+import {
+  fillSchema,
+  orderIntentSchema,
+  orderSchema,
+  SIGNAL_STATUSES,
+  signalSchema,
+  toResponse,
+} from '@enigma/core/api/responses';
 import { getSignalDetail, listSignals, type Signal as SignalRow } from '@enigma/db/repositories/signals';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import { bearerSecurity, errorResponses, jsonRow, RowSchema } from './openapi.ts';
+import { bearerSecurity, errorResponses, RowSchema } from './openapi.ts';
 
 const Signal = signalSchema;
 
@@ -113,9 +120,9 @@ const SignalDetail = z
         at: z.string(),
       }),
     ),
-    intent: RowSchema.nullable(),
+    intent: orderIntentSchema.nullable(),
     orders: z.array(orderSchema),
-    fills: z.array(RowSchema),
+    fills: z.array(fillSchema),
     commands: z.array(
       z.object({
         commandId: z.string(),
@@ -191,9 +198,9 @@ export function registerSignals(api: OpenAPIHono<AppEnv>): void {
           data: r.data,
           at: r.at.toISOString(),
         })),
-        intent: d.intent ? jsonRow(d.intent) : null,
+        intent: d.intent ? toResponse(orderIntentSchema, d.intent) : null,
         orders: d.orders.map((o) => toResponse(orderSchema, o)),
-        fills: d.fills.map(jsonRow),
+        fills: d.fills.map((f) => toResponse(fillSchema, f)),
         commands: d.commands.map((k) => ({
           commandId: k.id,
           type: k.type,

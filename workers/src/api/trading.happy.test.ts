@@ -170,14 +170,12 @@ describe('the OpenAPI document names each response', () => {
         }
     // What is left loose (docs/intake.md "Response schemas"): free-form JSON the sender or the engine
     // wrote (signal metadata, model features, risk-event data, command results), the effective risk
-    // limits (the engine's resolved object), and the signal drill-down's intent and fills.
+    // limits (the engine's resolved object). Everything else is a named schema.
     expect(loose.sort()).toEqual([
       'GET /commands.items[].result',
       'GET /commands/{commandId}.result',
       'GET /risk.effective',
       'GET /signals/{id}.commands[].result',
-      'GET /signals/{id}.fills[]',
-      'GET /signals/{id}.intent',
       'GET /signals/{id}.metadata',
       'GET /signals/{id}.riskEvents[].data',
       'GET /signals/{id}.scores[].features',
