@@ -311,3 +311,23 @@ describe('applyReport against a model of the exchange', () => {
     expect(() => applyReport('intent', 10, 0, false)).toThrow(IllegalTransitionError); // nothing was sent
   });
 });
+
+describe('order state errors, by hand', () => {
+  it('names the error class and says which transition was refused', () => {
+    const err = new IllegalTransitionError('filled', 'partial_fill');
+    expect(err.name).toBe('IllegalTransitionError');
+    expect(err.message).toBe('illegal order transition: filled --partial_fill-->');
+    expect(() => transition('rejected', 'accepted')).toThrow(
+      'illegal order transition: rejected --accepted-->',
+    );
+  });
+  it('says why a report is out of range', () => {
+    expect(() => eventForReport(0, 0, false)).toThrow('order size must be positive lots: 0');
+    expect(() => eventForReport(10, 11, false)).toThrow('filled size 11 is outside 0..10');
+  });
+  it('a filled order refuses a report of a partial fill, of nothing filled or of a cancel', () => {
+    expect(() => applyReport('filled', 10, 3, true)).toThrow(IllegalTransitionError);
+    expect(() => applyReport('filled', 10, 3, false)).toThrow(IllegalTransitionError);
+    expect(() => applyReport('filled', 10, 0, false)).toThrow(IllegalTransitionError);
+  });
+});

@@ -207,3 +207,37 @@ describe('stop and take-profit prices, tick-aligned', () => {
     );
   });
 });
+
+describe('entryLots and stopDistance — refusals by hand', () => {
+  const refusal = (over: Partial<SizingInput>) => {
+    const r = entryLots(input(over));
+    return r.ok ? `ok ${r.lots}` : `${r.code}: ${r.message}`;
+  };
+  it('names each refusal', () => {
+    expect(refusal({ price: d(0) })).toBe('price_missing: no positive reference price');
+    expect(refusal({ multiplier: d(0) })).toBe(
+      'contract_invalid: contract multiplier or lot size is not usable',
+    );
+    expect(refusal({ sizing: { method: 'equity_fraction', pct: '10' }, equity: d(0) })).toBe(
+      'balance_missing: equity unknown or not positive',
+    );
+    expect(refusal({ sizing: { method: 'risk' }, equity: d(-1) })).toBe(
+      'balance_missing: equity unknown or not positive',
+    );
+    expect(refusal({ sizing: { method: 'risk' } })).toBe('stop_missing: risk sizing needs a stop distance');
+    // 50 USDT at 65 USDT a lot = 0.76923… lots
+    expect(refusal({ sizing: { method: 'fixed_notional', notional: '50' } })).toBe(
+      'size_below_one_lot: the sizing rule gives 0.7692 lots (< 1)',
+    );
+  });
+  it('scale-by-score without a usable score is refused, never sized at 0 or NaN', () => {
+    for (const score of [null, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(refusal({ scaleByScore: true, score })).toBe('score_missing: scale-by-score needs a score');
+  });
+  it('an ATR stop needs a positive finite ATR', () => {
+    const rule = { kind: 'atr' as const, multiple: '2', period: 14, timeframe: '1m' as const };
+    for (const atr of [null, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(stopDistance(rule, d(65_000), atr)).toBeNull();
+    expect(stopDistance(rule, d(65_000), 0.5)?.toString()).toBe('1');
+  });
+});

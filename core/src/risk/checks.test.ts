@@ -566,3 +566,129 @@ describe('preTradeChecks — properties', () => {
     );
   });
 });
+
+describe('preTradeChecks — every message and the finer rules, by hand', () => {
+  const XBT = (qty: number) => ({ symbol: 'XBTUSDTM', qty, mark: d(65_000), multiplier: d('0.001') });
+  const only = (c: Case) =>
+    run(c).map((b) =>
+      b.data ? { code: b.code, message: b.message, data: b.data } : `${b.code}: ${b.message}`,
+    );
+
+  it('each block says what was wrong with the numbers', () => {
+    expect(only({ contract: { lotSize: 3 } })).toEqual(['lot_size: 10 lots is not a multiple of 3']);
+    expect(only({ order: { price: d('65000.05') } })).toEqual([
+      'tick_size: 65000.05 is not a multiple of 0.1',
+    ]);
+    expect(only({ contract: { maxOrderQty: 9 } })).toEqual(['max_order_qty: 10 lots > exchange maximum 9']);
+    expect(only({ ctx: { openOrders: { limit: 100, stop: 0 } } })).toEqual([
+      'open_order_limit: 100 open limit orders on XBTUSDTM',
+    ]);
+    expect(only({ order: { kind: 'stop' }, ctx: { openOrders: { limit: 0, stop: 50 } } })).toEqual([
+      'open_order_limit: 50 open stop orders on XBTUSDTM',
+    ]);
+    expect(only({ order: { leverage: 11 } })).toEqual(['leverage_cap: leverage 11 > 10']);
+    expect(only({ limits: { maxOrderLots: 9 } })).toEqual([
+      'order_size: 10 lots = 650.00 USDT (limits 9 lots, 5000 USDT)',
+    ]);
+    // 1,300.1 / 65,000 = 2.0002 %
+    expect(only({ order: { price: d('66300.1') } })).toEqual([
+      'price_collar: price 66300.1 is 2.000 % from mark 65000 (limit 2 %)',
+    ]);
+    expect(only({ limits: { maxPositionLots: { XBTUSDTM: 9 } } })).toEqual([
+      'position_limit: position after the order 10 lots = 650.00 USDT (limits 9 lots, 5000 USDT)',
+    ]);
+    expect(only({ limits: { maxPositionNotional: '649.99' } })).toEqual([
+      'position_limit: position after the order 10 lots = 650.00 USDT (limits – lots, 649.99 USDT)',
+    ]);
+    expect(only({ ctx: { positions: [ETH(100)] }, limits: { maxTotalExposure: '3649.99' } })).toEqual([
+      'total_exposure: exposure after the order 3650.00 USDT > 3649.99 USDT',
+    ]);
+    expect(only({ ctx: { positions: [ETH(1)] }, limits: { maxOpenPositions: 1 } })).toEqual([
+      'open_positions: 1 positions open (limit 1)',
+    ]);
+    expect(only({ order: { stopPrice: null } })).toEqual(['stop_missing: no stop price']);
+    expect(only({ order: { stopPrice: d(66_000) } })).toEqual([
+      'stop_missing: stop 66000 is on the wrong side of 65000',
+    ]);
+    // liquidation 65,000 × (1/5 − 0.004) = 12,740; stop 65,000 − 58,629 = 6,371; 2 × 6,371 > 12,740
+    expect(only({ order: { stopPrice: d(58_629) } })).toEqual([
+      {
+        code: 'liquidation_distance',
+        message: 'liquidation 12740.00 from entry, stop 6371.00: need ≥ 2×',
+        data: { liquidationDistance: '12740.00000000', stopDistance: '6371.00000000' },
+      },
+    ]);
+    // 650 / 5 + 650 × 0.0006 = 130.39
+    expect(only({ account: { available: d('130.38') } })).toEqual([
+      'margin_insufficient: needs 130.39 USDT, 130.38 available',
+    ]);
+    expect(only({ order: { reduceOnly: true } })).toEqual([
+      'reduce_exceeds_position: reduce-only buy 10 against a position of 0',
+    ]);
+  });
+
+  it('says which data is missing or stale, and by how much', () => {
+    expect(only({ market: { mark: null } })).toEqual(['data_missing: mark missing, book present']);
+    expect(only({ market: { bestBid: null } })).toEqual(['data_missing: mark 65000, book missing']);
+    expect(only({ market: { bestAsk: null } })).toEqual(['data_missing: mark 65000, book missing']);
+    expect(only({ market: { markAt: NOW - 15_001 } })).toEqual([
+      {
+        code: 'data_stale',
+        message: 'mark 15001 ms, book 500 ms old (limit 15000 ms)',
+        data: { markAgeMs: 15_001, bookAgeMs: 500 },
+      },
+    ]);
+    expect(only({ ctx: { positions: [{ ...XBT(1), qty: 1.5 }] } })).toEqual([
+      'data_missing: position of XBTUSDTM is not whole lots: 1.5',
+    ]);
+    expect(only({ ctx: { positions: [{ ...ETH(1), mark: null }] } })).toEqual([
+      'data_missing: no mark price or size for open position ETHUSDTM: exposure unknown',
+    ]);
+  });
+
+  it('checks the tick only on limit orders, the open-order caps by kind', () => {
+    expect(codes({ order: { kind: 'market', price: d('65000.05') } })).toEqual([]);
+    expect(codes({ order: { kind: 'market' }, ctx: { openOrders: { limit: 100, stop: 49 } } })).toEqual([]);
+    expect(codes({ order: { kind: 'stop' }, ctx: { openOrders: { limit: 100, stop: 49 } } })).toEqual([]);
+    expect(codes({ order: { kind: 'limit' }, ctx: { openOrders: { limit: 99, stop: 50 } } })).toEqual([]);
+  });
+
+  it('prices a market sell at the bid and a market buy at the ask', () => {
+    // sell 10 at the bid 63,000: 3.077 % below the mark (the ask, 65,000.1, would be inside the collar)
+    expect(
+      only({ order: { side: 'sell', price: null, stopPrice: d(64_000) }, market: { bestBid: d(63_000) } }),
+    ).toEqual(['price_collar: price 63000 is 3.077 % from mark 65000 (limit 2 %)']);
+    expect(only({ order: { price: null }, market: { bestAsk: d(67_000) } })).toEqual([
+      'price_collar: price 67000 is 3.077 % from mark 65000 (limit 2 %)',
+    ]);
+  });
+
+  it('applies the position, exposure and count limits only to orders that grow the position', () => {
+    // long 20 lots (1,300 USDT) over a 100-USDT cap: selling 10 shrinks it, selling 25 flips it to a
+    // smaller short (5 lots) — neither is refused for the position it leaves
+    const over = {
+      ctx: { positions: [XBT(20)] },
+      limits: { maxPositionNotional: '100', maxTotalExposure: '100' },
+    };
+    expect(codes({ ...over, order: { side: 'sell', stopPrice: d(64_000) } })).toEqual([]);
+    expect(codes({ ...over, order: { side: 'sell', lots: 25, stopPrice: d(66_000) } })).toEqual([]);
+    // long 5 → short 5: the same size on the other side is not growth either
+    expect(
+      codes({
+        ctx: { positions: [XBT(5)] },
+        limits: { maxPositionNotional: '100' },
+        order: { side: 'sell', stopPrice: d(66_000) },
+      }),
+    ).toEqual([]);
+  });
+
+  it('counts exposure and open positions over the other contracts only', () => {
+    // own long 10 + buy 10 = 20 lots = 1,300 USDT: the position is counted once, after the order
+    expect(codes({ ctx: { positions: [XBT(10)] }, limits: { maxTotalExposure: '1300' } })).toEqual([]);
+    // flat positions count for nothing (a flat one needs no mark), this contract's own never counts
+    expect(codes({ ctx: { positions: [{ ...ETH(0), mark: null }] } })).toEqual([]);
+    expect(codes({ ctx: { positions: [XBT(0), ETH(0)] }, limits: { maxOpenPositions: 1 } })).toEqual([]);
+    // adding to an open position is not opening another one
+    expect(codes({ ctx: { positions: [XBT(5), ETH(1)] }, limits: { maxOpenPositions: 1 } })).toEqual([]);
+  });
+});

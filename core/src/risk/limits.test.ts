@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { entryLots } from '../engine/sizing.ts';
 import { preTradeChecks } from './checks.ts';
 import {
@@ -209,5 +210,58 @@ describe('risk limits: percentages are percent ("1" = 1 %, not 100 %)', () => {
       scaleByScore: false,
     });
     expect(r).toEqual({ ok: true, lots: 100 });
+  });
+});
+
+describe('risk limits: patterns, messages and documentation, by hand', () => {
+  const refused = (stored: unknown) => {
+    try {
+      resolveRiskLimits(stored);
+    } catch (e) {
+      expect(e).toBeInstanceOf(RiskLimitsError);
+      return (e as Error).message;
+    }
+    throw new Error('expected a RiskLimitsError');
+  };
+  it('names the error and lists each issue with its path', () => {
+    expect(new RiskLimitsError('x').name).toBe('RiskLimitsError');
+    expect(refused({ maxLeverage: 0, maxOrderLots: -1 })).toMatch(
+      /^stored risk limits do not parse: maxLeverage: .+; maxOrderLots: .+$/,
+    );
+    expect(refused(5)).toMatch(/^stored risk limits do not parse: \(root\): .+$/);
+    expect(refused({ priceCollarPct: '150' })).toBe(
+      'stored risk limits do not parse: priceCollarPct: at most 100 (percent)',
+    );
+    expect(refused({ maxDailyLoss: 'abc' })).toBe(
+      'stored risk limits do not parse: maxDailyLoss: a non-negative USDT amount as a decimal string, e.g. "2500.50"',
+    );
+    expect(refused({ maxDrawdownPct: '1x' })).toBe(
+      // Number('1x') is NaN, so the "at most 100" check fails too
+      'stored risk limits do not parse: maxDrawdownPct: a percentage as a decimal string where "1" means 1 %; maxDrawdownPct: at most 100 (percent)',
+    );
+  });
+  it('accepts and refuses by the documented patterns', () => {
+    for (const ok of [{ maxDailyLoss: '2500.50' }, { maxDailyLoss: '1.12345678' }, { priceCollarPct: '1.5' }])
+      expect(() => resolveRiskLimits(ok)).not.toThrow();
+    for (const multiple of ['10', '2.25', '9999.9999'])
+      expect(
+        resolveRiskLimits({ minLiquidationDistanceMultiple: multiple }).minLiquidationDistanceMultiple,
+      ).toBe(multiple);
+    for (const multiple of ['12345', '2.12345', '2x', 'x2'])
+      expect(() => resolveRiskLimits({ minLiquidationDistanceMultiple: multiple }), multiple).toThrow(
+        RiskLimitsError,
+      );
+    expect(() => resolveRiskLimits({ maxDailyLoss: '1.123456789' })).toThrow(RiskLimitsError);
+    for (const key of ['xXBTUSDTM', 'XBTUSDTMX', 'XBTUSDT', 'M'])
+      expect(() => resolveRiskLimits({ maxPositionLots: { [key]: 1 } }), key).toThrow(RiskLimitsError);
+    expect(resolveRiskLimits({ maxPositionLots: { XBTUSDTM: 3 } }).maxPositionLots).toEqual({ XBTUSDTM: 3 });
+  });
+  it('documents every field (the settings API and the dashboard show these descriptions)', () => {
+    const json = z.toJSONSchema(riskLimitsSchema) as { properties: Record<string, { description?: string }> };
+    const undocumented = Object.entries(json.properties)
+      .filter(([, p]) => !p.description || p.description.length < 10)
+      .map(([k]) => k);
+    expect(undocumented).toEqual([]);
+    expect(Object.keys(json.properties).sort()).toEqual(Object.keys(DEFAULT_RISK_LIMITS).sort());
   });
 });
