@@ -92,7 +92,7 @@ const suite: BenchSuite = {
           NEON_HTTP_ENDPOINT: proxy.fetchEndpoint,
           UPSTASH_REDIS_REST_URL: bridge.url,
           UPSTASH_REDIS_REST_TOKEN: token,
-          REDIS_PREFIX: prefix,
+          REDIS_KEY_PREFIX: prefix,
           JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-00',
           ENIGMA_MASTER_KEY: masterKey,
           IP_RATE_LIMIT_PER_MIN: '10000000',

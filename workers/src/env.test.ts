@@ -15,7 +15,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('worker environment', () => {
   it('applies defaults to optional vars', () => {
     expect(parseWorkerEnv(valid)).toMatchObject({
-      REDIS_PREFIX: '',
+      REDIS_KEY_PREFIX: '',
       MAX_BODY_BYTES: 65536,
       LOG_LEVEL: 'info',
     });

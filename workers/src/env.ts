@@ -13,7 +13,7 @@ export const workerEnvSchema = z.object({
   /** base64 of 32 bytes: unwraps the webhook source secrets */
   ENIGMA_MASTER_KEY: z.string().min(40),
   /** prefix of every Redis key and stream (environments sharing one Redis; tests) */
-  REDIS_PREFIX: z.string().default(''),
+  REDIS_KEY_PREFIX: z.string().default(''),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

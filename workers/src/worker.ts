@@ -64,8 +64,8 @@ function edgePorts(env: WorkerEnv) {
     enableTelemetry: false,
   });
   return {
-    kv: new UpstashKv(redis, env.REDIS_PREFIX),
-    bus: new UpstashBusPublisher(redis, env.REDIS_PREFIX),
+    kv: new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`),
+    bus: new UpstashBusPublisher(redis, env.REDIS_KEY_PREFIX),
     logger: consoleLogger(env.LOG_LEVEL),
   };
 }

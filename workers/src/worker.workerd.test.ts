@@ -44,7 +44,7 @@ function post(path: string, body: string, headers: Record<string, string> = {}):
 
 async function streamEntriesFor(orderId: string): Promise<number> {
   // Without automatic deserialisation XRANGE comes back as Redis sends it: [id, [field, value, ...]][].
-  const raw = (await redis.xrange(`${b['REDIS_PREFIX']}signals:incoming`, '-', '+')) as unknown;
+  const raw = (await redis.xrange(`${b['REDIS_KEY_PREFIX']}signals:incoming`, '-', '+')) as unknown;
   const entries = Array.isArray(raw) ? (raw as unknown[]) : Object.entries(raw as object);
   return entries.filter((e) => JSON.stringify(e).includes(orderId)).length;
 }
@@ -223,5 +223,28 @@ describe('worker in workerd', () => {
     );
     expect(statuses.filter((s) => s === 401 || s === 429)).toEqual([]);
     expect(statuses.filter((s) => s === 422 || s === 202).length).toBeGreaterThan(5);
+  });
+});
+
+describe('worker in workerd: tradable symbols', () => {
+  it("takes the engine's published contract list (exchange.contracts) as the symbols it accepts", async () => {
+    await db.execute(sql`insert into settings (key, value, updated_by)
+      values ('exchange.contracts', ${JSON.stringify({ symbols: ['XBTUSDTM', 'ETHUSDTM'], at: Date.now() })}::jsonb, 'test')
+      on conflict (key) do update set value = excluded.value`);
+    try {
+      // SOLUSDTM is in core's table but not on the exchange's list: refused with the list, and recorded
+      const sol = await refusal(
+        await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'SOLUSDTM' })), {
+          'cf-connecting-ip': freshIp(),
+        }),
+      );
+      expect(sol).toMatchObject({ status: 422, code: 'unknown_symbol', row: { status: 'rejected' } });
+      const eth = await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'ETHUSDTM' })), {
+        'cf-connecting-ip': freshIp(),
+      });
+      expect(eth.status).toBe(202);
+    } finally {
+      await db.execute(sql`delete from settings where key = 'exchange.contracts'`);
+    }
   });
 });

@@ -74,7 +74,7 @@ process.stdout.write(
     NEON_HTTP_ENDPOINT: proxy.fetchEndpoint,
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: token,
-    REDIS_PREFIX: prefix,
+    REDIS_KEY_PREFIX: prefix,
     JWT_SECRET: 'workerd-test-jwt-secret-0123456789abcdef',
     ENIGMA_MASTER_KEY: masterKey,
     TEST_TV_SECRET: tv.secret,

@@ -3,6 +3,12 @@ import { type Bus, BusError, type StreamEntry, typedStream } from '@enigma/core/
 import { DEFAULT_STRATEGY, strategyKey } from '@enigma/core/engine/strategy';
 import { type RiskLimits, resolveRiskLimits } from '@enigma/core/risk/limits';
 import {
+  KILL_SWITCH_KEY,
+  RISK_LIMITS_KEY,
+  TRADABLE_CONTRACTS_KEY,
+  type TradableContracts,
+} from '@enigma/core/settings/keys';
+import {
   type CommandEnvelopeEntry,
   commandEnvelopeSchema,
   type EventTopic,
@@ -52,11 +58,6 @@ import { AccountState } from './state.ts';
 export const SIGNALS_STREAM = 'signals:incoming';
 export const COMMANDS_STREAM = 'commands';
 export const ENGINE_GROUP = 'engine';
-/** Settings key of the kill switch (written by the API with its command, read here). */
-export const KILL_SWITCH_KEY = 'risk.kill_switch';
-export const RISK_LIMITS_KEY = 'risk.limits';
-/** Settings key where the engine publishes the exchange's tradable contracts for intake and the collector. */
-export const TRADABLE_CONTRACTS_KEY = 'exchange.contracts';
 
 export interface EngineOptions {
   db: EnigmaDb;
@@ -196,7 +197,12 @@ export class Engine {
     await opts.kucoin.syncTime().catch((error) => ctx.log.warn({ err: error }, 'server time sync failed'));
     const symbols = await this.contracts.load();
     ctx.log.info({ symbols }, 'engine: contracts loaded');
-    await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols, at: ctx.clock.now() }, 'engine');
+    await putSetting(
+      opts.db,
+      TRADABLE_CONTRACTS_KEY,
+      { symbols, at: ctx.clock.now() } satisfies TradableContracts,
+      'engine',
+    );
     for (const source of opts.defaultStrategyFor ?? []) {
       if ((await getSetting(opts.db, strategyKey(source))) === undefined)
         await putSetting(opts.db, strategyKey(source), DEFAULT_STRATEGY, 'engine');
@@ -257,7 +263,12 @@ export class Engine {
       this.every(1_000, () => this.riskInputs.refreshBalance()),
       this.every(600_000, async () => {
         const list = await this.contracts.load();
-        await putSetting(opts.db, TRADABLE_CONTRACTS_KEY, { symbols: list, at: ctx.clock.now() }, 'engine');
+        await putSetting(
+          opts.db,
+          TRADABLE_CONTRACTS_KEY,
+          { symbols: list, at: ctx.clock.now() } satisfies TradableContracts,
+          'engine',
+        );
       }),
     );
   }

@@ -225,15 +225,7 @@ export async function startSystem({
       },
     );
     stops.push(() => engine.close());
-    // One source of truth for tradable symbols: intake refuses what the exchange does not list.
-    const tradable = () => {
-      (deps.config as { knownSymbols?: readonly string[] }).knownSymbols =
-        engine.engine.ctx.contracts.symbols();
-    };
-    tradable();
-    const refreshTradable = setInterval(tradable, 60_000);
-    refreshTradable.unref();
-    stops.push(async () => clearInterval(refreshTradable));
+    // Tradable symbols: intake reads the list the engine publishes (exchange.contracts), as the Worker does.
     const banner = [
       `enigma is running at ${url}`,
       ...(dashboard ? [`  dashboard: ${url}/`] : []),

@@ -2,6 +2,7 @@ import { CONTRACTS } from '@enigma/core/contract/index';
 import { type OrderPreview, previewOrder } from '@enigma/core/contract/preview';
 import { toMoney } from '@enigma/core/money';
 import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/core/risk/limits';
+import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { candles, positions, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
@@ -9,7 +10,6 @@ import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
-import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from './risk.ts';
 
 const decimal = z.string().regex(/^(\d+\.?\d*|\.\d+)$/, 'must be a positive decimal string');
 const money = (description: string) => z.string().openapi({ description, example: '60.5' });

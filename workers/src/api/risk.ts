@@ -1,5 +1,6 @@
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
 import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
+import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
 import { circuitBreakers, settings } from '@enigma/db/schema/index';
@@ -13,8 +14,6 @@ import { recordCommand } from './commands.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
 
 /** Settings keys the risk endpoints own (the engine reads the same rows). */
-export const RISK_LIMITS_KEY = 'risk.limits';
-export const KILL_SWITCH_KEY = 'risk.kill_switch';
 /** The one risk-limits schema (core/src/risk/limits.ts): units in its descriptions, absent = default. */
 const RiskLimits = riskLimitsSchema;
 const EffectiveLimits = z.record(z.string(), z.unknown()).openapi('EffectiveRiskLimits');

@@ -1,6 +1,7 @@
 import { EVENTS_PREFIX, STREAMS } from '@enigma/core/bus/index';
 import { checkFiniteNumber } from '@enigma/core/decimal-text';
 import { findUnsafeText, unsafeTextProblem } from '@enigma/core/safe-text';
+import { TRADABLE_CONTRACTS_KEY, tradableContractsSchema } from '@enigma/core/settings/keys';
 import {
   normaliseKeys,
   type ParsedSignal,
@@ -20,6 +21,7 @@ import {
 } from '@enigma/db/repositories/intake-signals';
 import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
+import { getSetting } from '@enigma/db/repositories/settings';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -279,10 +281,7 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
       ? acceptIndicators(deps, trace, source.name, withoutSecret, key)
       : acceptNotice(deps, trace, source.name, withoutSecret, key);
   }
-  const { signal } = parseSignalObject(
-    withoutSecret,
-    config.knownSymbols ? { knownSymbols: config.knownSymbols } : {},
-  );
+  const { signal } = parseSignalObject(withoutSecret, await knownSymbolsOf(deps));
   trace.signal = signal;
   const confidence = confidenceOf(trace.route, withoutSecret['confidence']);
 
@@ -355,8 +354,40 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   return { status: 'received', signalId: id };
 }
 
-function knownSymbolsOf(deps: AppDeps): { knownSymbols?: readonly string[] } {
-  return deps.config.knownSymbols ? { knownSymbols: deps.config.knownSymbols } : {};
+/** How long this process (or isolate) trusts the tradable contracts it read from the settings. */
+const TRADABLE_TTL_MS = 60_000;
+/** Per app (its source cache; the Worker keeps one per isolate): requests of one app share the list. */
+const tradableByApp = new WeakMap<object, { at: number; symbols: readonly string[] | null }>();
+
+/**
+ * The symbols intake accepts: an explicit `config.knownSymbols`, else the contracts the engine publishes
+ * from the exchange's list (`exchange.contracts` in the settings; one source of truth for intake, engine
+ * and collector), read at most once a minute per app (the Worker: per isolate). Until an engine has
+ * published them, core's contract table decides here, and the engine refuses what the exchange does not list.
+ */
+async function knownSymbolsOf(deps: AppDeps): Promise<{ knownSymbols?: readonly string[] }> {
+  if (deps.config.knownSymbols) return { knownSymbols: deps.config.knownSymbols };
+  const now = deps.config.now();
+  const appKey = (deps.sourceCache ?? deps.db) as object;
+  let tradable = tradableByApp.get(appKey);
+  if (!tradable || now - tradable.at >= TRADABLE_TTL_MS) {
+    let symbols: readonly string[] | null = null;
+    try {
+      const parsed = tradableContractsSchema.safeParse(await getSetting(deps.db, TRADABLE_CONTRACTS_KEY));
+      symbols = parsed.success ? parsed.data.symbols : null;
+    } catch (error) {
+      // The database answered the source lookup a moment ago; keep what we had rather than fail the alert.
+      deps.logger.warn(
+        { err: (error as Error).message },
+        'tradable contracts unreadable: kept the last list',
+      );
+      symbols = tradable?.symbols ?? null;
+    }
+    tradable = { at: now, symbols };
+    // Nothing published yet: asked again next time, so the list applies as soon as an engine publishes it.
+    if (symbols) tradableByApp.set(appKey, tradable);
+  }
+  return tradable.symbols ? { knownSymbols: tradable.symbols } : {};
 }
 
 function refuseFuture(deps: AppDeps, at: number | undefined): void {
@@ -381,7 +412,7 @@ async function acceptIndicators(
   payload: Record<string, unknown>,
   key: string,
 ): Promise<IntakeResult> {
-  const post = parseIndicatorPost(payload, knownSymbolsOf(deps));
+  const post = parseIndicatorPost(payload, await knownSymbolsOf(deps));
   refuseFuture(deps, post.at);
   const entryId = crypto.randomUUID();
   const kvKey = `idem:indicators:${key}`;
@@ -422,7 +453,7 @@ async function acceptNotice(
   payload: Record<string, unknown>,
   key: string,
 ): Promise<IntakeResult> {
-  const post = parseAlertPost(payload, knownSymbolsOf(deps));
+  const post = parseAlertPost(payload, await knownSymbolsOf(deps));
   const id = crypto.randomUUID();
   const kvKey = `idem:alerts:${key}`;
   if (!(await deps.kv.setNx(kvKey, id, IDEMPOTENCY_TTL_SECONDS))) {
