@@ -119,6 +119,9 @@ async function startSim(): Promise<RunningSimulator> {
     warmupMinutes: 30,
     logger: pino({ level: 'silent' }),
     behaviour: { asyncMatching: false },
+    // A high VIP level's quota: the client paces itself by the gateway's rate-limit headers, and at
+    // VIP 0 (2,000 per 30 s) that pacing, not the engine, caps the load at a few signals a second.
+    poolQuota: { public: 2_000_000, futures: 2_000_000 },
   });
 }
 

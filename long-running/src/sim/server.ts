@@ -49,6 +49,11 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Enforce KuCoin's VIP-0 pool quotas with endpoint weights (429000 when exhausted). Default off. */
   enforceRateLimits?: boolean;
+  /**
+   * Per-pool quotas per 30 s window, reported in `gw-ratelimit-*` (and enforced when asked). Default
+   * KuCoin's VIP 0 (2,000 each); a higher VIP level's quota lets a client go faster.
+   */
+  poolQuota?: { public: number; futures: number };
   /** Restrict the key to these source IPs (400006 otherwise). */
   ipWhitelist?: string[];
   /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
@@ -147,6 +152,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     pingTimeout,
     ipWhitelist: opts.ipWhitelist,
     enforceRateLimits: opts.enforceRateLimits,
+    ...(opts.poolQuota ? { poolQuota: opts.poolQuota } : {}),
     keyPermissions: opts.keyPermissions,
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),

@@ -21,7 +21,7 @@ function faultAnswer(c: Context<SimEnv>, status: number): Response {
  */
 export function createSimApp(ctx: SimContext): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
-  const limiter = new RateLimiter();
+  const limiter = new RateLimiter(ctx.poolQuota ?? POOL_QUOTA);
 
   app.use('*', async function captureBody(c, next) {
     c.set('rawBody', c.req.method === 'GET' || c.req.method === 'HEAD' ? '' : await c.req.text());
@@ -33,7 +33,7 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
     const { pool, weight } = weightOf(c.req.method, path, !!c.req.header('kc-api-key'));
     const r = limiter.take(pool, weight, ctx.authClock.now());
     const headers = (h: (k: string, v: string) => void) => {
-      h('gw-ratelimit-limit', String(POOL_QUOTA[pool]));
+      h('gw-ratelimit-limit', String(limiter.quota[pool]));
       h('gw-ratelimit-remaining', String(r.remaining));
       h('gw-ratelimit-reset', String(r.resetMs));
     };

@@ -23,6 +23,8 @@ export interface SimContext {
   onInternalError?: (err: Error) => void;
   /** Answer 429000 once a pool's 30 s quota is used up (headers are sent either way). */
   enforceRateLimits?: boolean;
+  /** per-pool quotas per 30 s window (default KuCoin's VIP 0: 2,000 each) */
+  poolQuota?: { public: number; futures: number };
   /** Source addresses the key accepts (KuCoin's IP whitelist); undefined = any. */
   ipWhitelist?: string[];
   /** Key permissions; without `Futures` every state-changing call gets 400007. Undefined = all. */

@@ -19,6 +19,13 @@ describe('rate limits', () => {
     expect(r.take('futures', 20, 30_000)).toMatchObject({ allowed: true, remaining: 1980 });
   });
 
+  it("takes a higher VIP level's quota when given one", () => {
+    const r = new RateLimiter({ public: 2000, futures: 40_000 });
+    expect(r.take('futures', 39_990, 0)).toMatchObject({ allowed: true, remaining: 10 });
+    expect(r.take('futures', 20, 1)).toMatchObject({ allowed: false, remaining: 10 });
+    expect(r.take('public', 2001, 1)).toMatchObject({ allowed: false, remaining: 2000 });
+  });
+
   describe('enforced over HTTP', () => {
     let sim: RunningSimulator;
     beforeAll(async () => {

@@ -63,13 +63,16 @@ export function weightOf(method: string, path: string, signed: boolean): { pool:
 export class RateLimiter {
   private readonly windows = new Map<Pool, { start: number; used: number }>();
 
+  /** `quota`: per-pool quotas per window (KuCoin's VIP-0 by default; higher VIP levels get more). */
+  constructor(readonly quota: Record<Pool, number> = POOL_QUOTA) {}
+
   take(pool: Pool, weight: number, now: number): { allowed: boolean; remaining: number; resetMs: number } {
     let w = this.windows.get(pool);
     if (!w || now - w.start >= WINDOW_MS) {
       w = { start: now, used: 0 };
       this.windows.set(pool, w);
     }
-    const quota = POOL_QUOTA[pool];
+    const quota = this.quota[pool];
     const allowed = w.used + weight <= quota;
     if (allowed) w.used += weight;
     return {
