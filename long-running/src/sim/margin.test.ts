@@ -1,0 +1,97 @@
+import { toMoney } from '@enigma/core/money';
+import { describe, expect, it } from 'vitest';
+import { SimError } from './errors.ts';
+import { adjustIsolatedMargin, maxWithdrawMargin, orderMargin } from './margin.ts';
+import { order, setup } from './test-engine.ts';
+
+// Expected values computed by hand: XBTUSDTM is 0.001 BTC a lot, taker fee 0.06 %, orders at 10x; a
+// passive buy at 99,000 filled when the market trades through is an entry at exactly 99,000.
+
+/** Long 10 lots at 99,000, isolated, 10x: notional 990, initial margin 99; mark then 98,900. */
+function long10() {
+  const s = setup();
+  s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+  s.move('XBTUSDTM', 98_900);
+  const p = s.engine.positions.get('XBTUSDTM')!;
+  expect(p.qty).toBe(10);
+  expect(p.entryPrice.toString()).toBe('99000');
+  return { ...s, p };
+}
+
+function simError(fn: () => unknown): SimError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SimError) return e;
+    throw e;
+  }
+  throw new Error('expected a SimError');
+}
+
+describe('isolated margin: add and withdraw', () => {
+  it('withdraws only what lies above the initial margin (notional at entry / leverage)', () => {
+    const { engine, p } = long10();
+    expect(p.isolatedMargin.toString()).toBe('99');
+    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('0');
+    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(10));
+    expect(p.isolatedMargin.toString()).toBe('109');
+    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('10');
+    const over = simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney('-10.01')));
+    expect([over.code, over.message]).toEqual(['300000', 'The withdrawal amount exceeds the maximum']);
+    expect(p.isolatedMargin.toString()).toBe('109');
+    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(-10));
+    expect(p.isolatedMargin.toString()).toBe('99');
+  });
+
+  it('refuses more than the available balance, naming the amount', () => {
+    const { engine, p } = long10();
+    const e = simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(20_000)));
+    expect([e.code, e.message]).toEqual([
+      '300003',
+      'Balance insufficient. The order would cost 20000.0000000000.',
+    ]);
+    expect(p.isolatedMargin.toString()).toBe('99');
+  });
+
+  it('there is nothing to adjust without an isolated position', () => {
+    const { engine } = long10();
+    for (const symbol of ['ETHUSDTM', 'NOPEUSDTM']) {
+      const e = simError(() => adjustIsolatedMargin(engine, symbol, toMoney(1)));
+      expect([e.code, e.message]).toEqual(['300009', 'Position does not exist']);
+      expect(maxWithdrawMargin(engine, symbol).toString()).toBe('0');
+    }
+    const cross = setup();
+    cross.engine.setMarginMode('XBTUSDTM', 'CROSS');
+    cross.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    cross.move('XBTUSDTM', 98_900);
+    expect(cross.engine.positions.get('XBTUSDTM')!.qty).toBe(10);
+    expect(simError(() => adjustIsolatedMargin(cross.engine, 'XBTUSDTM', toMoney(1))).code).toBe('300009');
+    expect(maxWithdrawMargin(cross.engine, 'XBTUSDTM').toString()).toBe('0');
+  });
+});
+
+describe('order margin: only the part of an order that would open or grow a position', () => {
+  it('a sell against a long freezes margin only beyond the position; a buy freezes it all', () => {
+    const { engine } = long10();
+    // sell 15 at 101,000: 10 close the long, 5 would open a short: 5 × 0.001 × 101,000 = 505 → 50.5 + 0.303
+    engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('50.803');
+    // buy 2 at 98,000 grows the long: 196 → 19.6 + 0.1176
+    engine.placeOrder(order({ side: 'buy', price: '98000', size: 2 }));
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('70.5206');
+    // a reduce-only sell freezes nothing
+    engine.placeOrder(order({ side: 'sell', price: '102000', size: 3, reduceOnly: true }));
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('70.5206');
+    expect(orderMargin(engine, 'ETHUSDTM').toString()).toBe('0');
+  });
+
+  it('a buy against a short freezes margin only beyond the position', () => {
+    const { engine, move } = setup();
+    engine.placeOrder(order({ side: 'sell', price: '101000', size: 4 }));
+    move('XBTUSDTM', 101_100);
+    expect(engine.positions.get('XBTUSDTM')!.qty).toBe(-4);
+    // buy 6 at 100,000: 4 close the short, 2 would open a long: 200 → 20 + 0.12
+    engine.placeOrder(order({ side: 'buy', price: '100000', size: 6 }));
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('20.12');
+  });
+});
