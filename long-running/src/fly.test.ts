@@ -15,6 +15,9 @@ const fly = parse(readFileSync(join(root, 'fly.toml'), 'utf8')) as Record<string
   processes: Record<string, string>;
   deploy?: { release_command?: string };
   build?: { dockerfile?: string };
+  services?: { processes: string[]; internal_port: number; http_checks?: { path: string }[] }[];
+  checks?: Record<string, { processes: string[]; port: number; path: string }>;
+  metrics?: { processes: string[]; port: number; path: string }[];
 };
 
 /** Top-level keys of Fly's app configuration (fly.io/docs/reference/configuration). */
@@ -68,6 +71,35 @@ describe('fly.toml', () => {
       expect(checkEnigmaCommand(line), `process ${process}`).toBe(process);
     }
     expect(checkEnigmaCommand(fly.deploy!.release_command!)).toBe('migrate');
+  });
+
+  it('checks health and scrapes metrics on the port each process listens on', () => {
+    const portOf = (process: string) => {
+      const words = fly.processes[process]!.split(/\s+/);
+      const at = words.indexOf('--port');
+      return at < 0 ? undefined : Number(words[at + 1]);
+    };
+    const targets: { what: string; processes: string[]; port: number; path?: string }[] = [
+      ...fly.services!.flatMap((s) =>
+        (s.http_checks ?? []).map((c) => ({
+          what: 'services.http_checks',
+          processes: s.processes,
+          port: s.internal_port,
+          path: c.path,
+        })),
+      ),
+      ...Object.entries(fly.checks ?? {}).map(([name, c]) => ({ what: `checks.${name}`, ...c })),
+      ...(fly.metrics ?? []).map((m) => ({ what: 'metrics', ...m })),
+    ];
+    expect(
+      targets
+        .filter((t) => t.path === '/healthz')
+        .flatMap((t) => t.processes)
+        .sort(),
+    ).toEqual(['collector', 'engine', 'gateway']);
+    for (const t of targets) {
+      for (const process of t.processes) expect(portOf(process), `${t.what} → ${process}`).toBe(t.port);
+    }
   });
 
   it('builds an image whose start command exists in the CLI', () => {
