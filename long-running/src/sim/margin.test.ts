@@ -2,7 +2,7 @@ import { toMoney } from '@enigma/core/money';
 import { describe, expect, it } from 'vitest';
 import { SimError } from './errors.ts';
 import { adjustIsolatedMargin, maxWithdrawMargin, orderMargin } from './margin.ts';
-import { order, setup } from './test-engine.ts';
+import { order, setup, T0 } from './test-engine.ts';
 
 // Expected values computed by hand: XBTUSDTM is 0.001 BTC a lot, taker fee 0.06 %, orders at 10x; a
 // passive buy at 99,000 filled when the market trades through is an entry at exactly 99,000.
@@ -93,5 +93,103 @@ describe('order margin: only the part of an order that would open or grow a posi
     // buy 6 at 100,000: 4 close the short, 2 would open a long: 200 → 20 + 0.12
     engine.placeOrder(order({ side: 'buy', price: '100000', size: 6 }));
     expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('20.12');
+  });
+});
+
+describe('more isolated-margin and order-margin rules, by hand', () => {
+  it('a closed position has no margin to adjust; an adjustment is pushed as marginChange', () => {
+    const { engine, move } = long10();
+    const reasons: string[] = [];
+    engine.onEvent((ev) => {
+      const r = (ev.data as { changeReason?: string }).changeReason;
+      if (ev.subject === 'position.change' && r) reasons.push(r);
+    });
+    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(5));
+    expect(reasons).toContain('marginChange');
+    engine.placeOrder(order({ side: 'sell', type: 'market', size: 10, reduceOnly: true }));
+    move('XBTUSDTM', 98_900);
+    expect(engine.positions.get('XBTUSDTM')?.qty ?? 0).toBe(0);
+    expect(simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(1))).code).toBe('300009');
+    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('0');
+  });
+
+  it('each reducing order uses up the position: two sells of 6 against a long of 10 leave 2 lots to margin', () => {
+    const { engine } = long10();
+    engine.placeOrder(order({ side: 'sell', price: '101000', size: 6 }));
+    engine.placeOrder(order({ side: 'sell', price: '102000', size: 6 }));
+    // the second uses the 4 lots left, 2 would open a short: 2 × 0.001 × 102,000 = 204 → 20.4 + 0.1224
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('20.5224');
+  });
+
+  it('a sell that grows a short freezes margin on every lot', () => {
+    const { engine, move } = setup();
+    engine.placeOrder(order({ side: 'sell', price: '101000', size: 4 }));
+    move('XBTUSDTM', 101_100);
+    expect(engine.positions.get('XBTUSDTM')!.qty).toBe(-4);
+    // sell 3 more at 102,000: 306 → 30.6 + 0.1836
+    engine.placeOrder(order({ side: 'sell', price: '102000', size: 3 }));
+    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('30.7836');
+  });
+});
+
+describe('funding on an isolated position, by hand', () => {
+  it('takes the fee from the isolated margin and records the settlement field by field', () => {
+    const s = setup({ fundingRate: 0.0001 });
+    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    s.move('XBTUSDTM', 98_900);
+    const p = s.engine.positions.get('XBTUSDTM')!;
+    const settlements: unknown[] = [];
+    s.engine.onEvent((ev) => {
+      if (ev.subject === 'position.settlement') settlements.push(ev.data);
+    });
+    // to 04:00 UTC at a mark of 100,000: a long pays 10 × 0.001 × 100,000 × 0.0001 = 0.1
+    s.move('XBTUSDTM', 100_000, T0 + 4 * 3600_000 - s.clock.now());
+    expect(p.isolatedMargin.toString()).toBe('98.9');
+    expect(p.posFunding.toString()).toBe('-0.1');
+    const [rec] = s.engine.fundingRecords;
+    expect({
+      ...rec,
+      fundingRate: rec!.fundingRate.toString(),
+      markPrice: rec!.markPrice.toString(),
+      positionCost: rec!.positionCost.toString(),
+      funding: rec!.funding.toString(),
+    }).toEqual({
+      id: 1_472_387_374_042_586, // the first record: the count before it (0) + KuCoin-sized base
+      symbol: 'XBTUSDTM',
+      timePoint: T0 + 4 * 3600_000,
+      fundingRate: '0.0001',
+      markPrice: '100000',
+      positionQty: 10,
+      positionCost: '1000',
+      funding: '-0.1',
+      marginMode: 'ISOLATED',
+    });
+    expect(settlements).toEqual([
+      {
+        fundingTime: T0 + 4 * 3600_000,
+        qty: 10,
+        markPrice: 100_000,
+        fundingRate: 0.0001,
+        fundingFee: -0.1,
+        ts: (T0 + 4 * 3600_000) * 1_000_000,
+        settleCurrency: 'USDT',
+      },
+    ]);
+  });
+});
+
+describe('liquidation cancels the contract’s own orders only', () => {
+  it('an isolated long liquidated: its resting XBT order is cancelled, the ETH order stays', () => {
+    const { engine, move } = setup();
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10, leverage: 20 }));
+    const p = engine.positions.get('XBTUSDTM')!;
+    const xbt = engine.placeOrder(order({ side: 'buy', price: '50000', size: 1 }));
+    const eth = engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', price: '1000', size: 1 }));
+    move('XBTUSDTM', engine.liquidationPriceOf(p).toNumber() - 1);
+    expect(p.qty).toBe(0);
+    expect(engine.orders.get(xbt.orderId)).toMatchObject({ status: 'done', isActive: false });
+    expect(engine.orders.get(eth.orderId)).toMatchObject({ status: 'open', isActive: true });
+    const liq = engine.fills.at(-1)!;
+    expect(liq).toMatchObject({ tradeType: 'liquid', size: 10, side: 'sell' });
   });
 });
