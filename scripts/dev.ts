@@ -9,8 +9,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../db/src/index.ts';
 import { startNeonWsProxy } from '../db/src/testing/neon-ws-proxy.ts';
+import { createBus } from '../long-running/src/bus/index.ts';
+import { createLogger } from '../long-running/src/runtime/logger.ts';
 import { startUpstashBridge } from '../workers/dev/upstash-bridge.ts';
+import { bootstrapEmbedded, DEFAULT_CONFIG, MemoryKv } from '../workers/src/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -51,6 +55,29 @@ async function ensureDatabase(url: string): Promise<void> {
     }
   } finally {
     await client.end();
+  }
+}
+
+/** The first admin login and the default TradingView source, as `enigma start` creates them (first run only). */
+async function bootstrap(secrets: { ENIGMA_MASTER_KEY: string; JWT_SECRET: string }): Promise<string[]> {
+  const handle = await openDatabase({ url: DATABASE_URL });
+  const logger = createLogger({ level: 'warn' });
+  const bus = createBus({ redisUrl: REDIS_URL, keyPrefix: REDIS_KEY_PREFIX, logger });
+  try {
+    const config = { ...DEFAULT_CONFIG, jwtSecret: secrets.JWT_SECRET, masterKey: secrets.ENIGMA_MASTER_KEY };
+    const boot = await bootstrapEmbedded(
+      { db: handle.db, kv: new MemoryKv(), bus, config: { ...config, now: Date.now }, logger },
+      { baseUrl: `http://127.0.0.1:${PORTS.worker}` },
+    );
+    return [
+      ...(boot.admin ? [`  login (shown once): ${boot.admin.email} / ${boot.admin.password}`] : []),
+      ...(boot.curl
+        ? ['  post an alert to the worker (shown once):', boot.curl]
+        : boot.secretHelp.map((l) => `  ${l}`)),
+    ];
+  } finally {
+    await bus.close();
+    await handle.close();
   }
 }
 
@@ -101,6 +128,7 @@ async function main(): Promise<void> {
   );
   const migrated = await new Promise<number | null>((resolve) => migrate.on('exit', resolve));
   if (migrated !== 0) throw new Error('enigma migrate failed');
+  const firstRun = await bootstrap(secrets);
 
   const enigma = (label: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
     run(label, bin('tsx'), ['watch', '--clear-screen=false', 'long-running/src/cli/main.ts', ...args], {
@@ -159,6 +187,7 @@ async function main(): Promise<void> {
       `  simulator                       http://127.0.0.1:${PORTS.sim}`,
       `  collector / engine health       http://127.0.0.1:${PORTS.collector}/healthz  http://127.0.0.1:${PORTS.engine}/healthz`,
       `  database ${DATABASE_URL}, redis ${REDIS_URL} (prefix ${REDIS_KEY_PREFIX})`,
+      ...firstRun,
     ].join('\n'),
   );
 
