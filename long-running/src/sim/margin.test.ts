@@ -193,3 +193,55 @@ describe('liquidation cancels the contract’s own orders only', () => {
     expect(liq).toMatchObject({ tradeType: 'liquid', size: 10, side: 'sell' });
   });
 });
+
+describe('the liquidation order and the funding announcements, by hand', () => {
+  it('liquidates with a stored, reduce-only, closing taker order named liq-…', () => {
+    const { engine, move } = setup();
+    engine.placeOrder(order({ side: 'buy', type: 'market', size: 10, leverage: 20 }));
+    const p = engine.positions.get('XBTUSDTM')!;
+    move('XBTUSDTM', engine.liquidationPriceOf(p).toNumber() - 1);
+    expect(p.qty).toBe(0);
+    const liq = [...engine.orders.values()].filter((o) => o.tradeType === 'liquid');
+    expect(liq).toHaveLength(1);
+    expect(liq[0]).toMatchObject({
+      side: 'sell',
+      size: 10,
+      reduceOnly: true,
+      closeOrder: true,
+      filledSize: 10,
+    });
+    expect(liq[0]!.clientOid).toMatch(/^liq-\d+$/);
+    expect(engine.fills.at(-1)).toMatchObject({
+      orderId: liq[0]!.id,
+      liquidity: 'taker',
+      tradeType: 'liquid',
+    });
+  });
+
+  it('announces funding only on watched topics, on the public channel, and records nothing for a closed position', () => {
+    const s = setup({ fundingRate: 0.0001 });
+    s.engine.isWatched = (topic) => topic === '/contract/announcement:XBTUSDTM';
+    const events: { channel: string; topic: string; subject: string; data: unknown }[] = [];
+    s.engine.onEvent((ev) => {
+      if (ev.topic.startsWith('/contract/announcement:')) events.push(ev as never);
+    });
+    // a position opened and closed before the settlement pays nothing and leaves no record
+    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    s.move('XBTUSDTM', 98_900);
+    s.engine.placeOrder(order({ side: 'sell', type: 'market', size: 10, reduceOnly: true }));
+    expect(s.engine.positions.get('XBTUSDTM')?.qty ?? 0).toBe(0);
+    s.move('XBTUSDTM', 100_000, T0 + 4 * 3600_000 - s.clock.now());
+    expect(s.engine.fundingRecords).toEqual([]);
+    const at = T0 + 4 * 3600_000;
+    expect(
+      events.map((e) => ({ channel: e.channel, topic: e.topic, subject: e.subject, data: e.data })),
+    ).toEqual(
+      ['funding.begin', 'funding.end'].map((subject) => ({
+        channel: 'public',
+        topic: '/contract/announcement:XBTUSDTM',
+        subject,
+        data: { symbol: 'XBTUSDTM', fundingTime: at, fundingRate: 0.0001, timestamp: at },
+      })),
+    );
+  });
+});
