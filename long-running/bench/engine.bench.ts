@@ -23,7 +23,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
-import { type EnigmaDb, getSignal, insertSignalIdempotent, putSetting } from '@enigma/db';
+import {
+  acquireLease,
+  commitDecision,
+  type EnigmaDb,
+  ensureAccount,
+  getSignal,
+  insertSignalIdempotent,
+  putSetting,
+} from '@enigma/db';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { openTestDatabase } from '@enigma/db/testing/drivers';
@@ -109,6 +117,68 @@ async function settled(db: EnigmaDb, ids: string[]): Promise<number> {
   return left.length;
 }
 
+/**
+ * `commitDecision` alone, 200 times in a row on `db` (its own signals and lease): what one durable
+ * round trip with the decision's writes costs here, the floor under the in-engine latency.
+ */
+async function decisionStatementAlone(db: EnigmaDb): Promise<{ p50: number; p99: number }> {
+  const accountId = await ensureAccount(db, 'bench-floor', 'paper');
+  const lease = (await acquireLease(db, 'bench:floor', 'bench', 600_000, new Date()))!;
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const id = crypto.randomUUID();
+    await insertSignalIdempotent(db, {
+      id,
+      idempotencyKey: `floor:${id}`,
+      source: 'bench-floor',
+      status: 'received',
+      symbol: 'XBTUSDTM',
+      action: 'buy',
+      receivedAt: new Date(),
+    } as never);
+    const t0 = performance.now();
+    await commitDecision(db, {
+      lease: { name: lease.name, fence: lease.fence },
+      accountId,
+      signalId: id,
+      symbol: 'XBTUSDTM',
+      from: ['received'],
+      status: 'ordered',
+      reason: 'bench floor',
+      score: '50',
+      metadata: { direction: 'long' },
+      snapshot: { timeframe: '1m', at: new Date(), values: { rsi: 50 } },
+      modelScore: {
+        modelName: 'scorer',
+        modelVersion: 'scorer-only',
+        score: '50',
+        decision: 'long',
+        features: {},
+      },
+      intent: {
+        side: 'buy',
+        size: 1,
+        leverage: '3',
+        reduceOnly: false,
+        status: 'ordered',
+        params: {},
+        orders: [
+          {
+            clientOid: `floor${i}${id.slice(0, 8)}`,
+            side: 'buy',
+            purpose: 'entry',
+            type: 'market',
+            size: 1,
+            reduceOnly: false,
+          },
+        ],
+      },
+    });
+    times.push(performance.now() - t0);
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
 async function startSim(): Promise<RunningSimulator> {
   return startSimulator({
     key: credential.apiKey,
@@ -158,6 +228,9 @@ const suite: BenchSuite = {
         await new Promise((r) => setTimeout(r, IDLE_MS));
         loop.disable();
         const idleP99 = loop.percentile(99) / 1e6;
+        // The floor of the decision path: its one durable statement alone, on the same database, in this run.
+        const floor = await decisionStatementAlone(h.db);
+        progress(`decision statement alone: p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
         let n = 0;
         for (const { rate, seconds } of IN_ENGINE_RATES) {
           // Rows first (intake's job), so the timed phase only appends stream entries.
@@ -235,6 +308,10 @@ const suite: BenchSuite = {
               higherIsBetter: false,
               goal: `<= ${GOALS.enginep50} ms`,
               goalMet: p50 <= GOALS.enginep50,
+              peer: {
+                name: "the decision's one durable statement alone (commitDecision), p50",
+                value: floor.p50,
+              },
               extra,
             },
             {
@@ -244,6 +321,10 @@ const suite: BenchSuite = {
               higherIsBetter: false,
               goal: `<= ${GOALS.enginep99} ms`,
               goalMet: p99 <= GOALS.enginep99,
+              peer: {
+                name: "the decision's one durable statement alone (commitDecision), p99",
+                value: floor.p99,
+              },
               extra: {
                 eventLoopDelayP99Ms: extra.eventLoopDelayP99Ms,
                 eventLoopDelayIdleP99Ms: extra.eventLoopDelayIdleP99Ms,

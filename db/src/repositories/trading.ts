@@ -111,7 +111,8 @@ export async function withFence<T>(
 ): Promise<T> {
   return db.transaction(async (tx) => {
     const rows = rowsOf<{ fence: string | number }>(
-      await tx.execute(sql`select fence from ${engineLeases} where name = ${lease.name} for update`),
+      // FOR SHARE: fenced writers run side by side; a take-over (an update of the row) waits for them.
+      await tx.execute(sql`select fence from ${engineLeases} where name = ${lease.name} for share`),
     );
     const current = rows[0] ? Number(rows[0].fence) : null;
     if (current !== lease.fence)
