@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../db/src/index.ts';
+import { DEFAULT_STRATEGY, strategyKey } from '../core/src/engine/strategy.ts';
+import { getSetting, openDatabase, putSetting } from '../db/src/index.ts';
 import { startNeonWsProxy } from '../db/src/testing/neon-ws-proxy.ts';
 import { createBus } from '../long-running/src/bus/index.ts';
 import { createLogger } from '../long-running/src/runtime/logger.ts';
@@ -69,6 +70,10 @@ async function bootstrap(secrets: { ENIGMA_MASTER_KEY: string; JWT_SECRET: strin
       { db: handle.db, kv: new MemoryKv(), bus, config: { ...config, now: Date.now }, logger },
       { baseUrl: `http://127.0.0.1:${PORTS.worker}` },
     );
+    // The paper default strategy `enigma start` gives its source, so the printed curl trades.
+    const key = strategyKey(boot.source.name);
+    if ((await getSetting(handle.db, key)) === undefined)
+      await putSetting(handle.db, key, DEFAULT_STRATEGY, 'dev');
     return [
       ...(boot.admin ? [`  login (shown once): ${boot.admin.email} / ${boot.admin.password}`] : []),
       ...(boot.curl
