@@ -41,7 +41,16 @@ function devSecrets(): { ENIGMA_MASTER_KEY: string; JWT_SECRET: string; SIM_API_
 }
 
 async function ensureDatabase(url: string): Promise<void> {
-  const pg = createRequire(join(root, 'db', 'package.json'))('pg') as typeof import('pg');
+  // db/'s pg driver (the root does not depend on it).
+  const pg = createRequire(join(root, 'db', 'package.json'))('pg') as {
+    Client: new (o: {
+      connectionString: string;
+    }) => {
+      connect(): Promise<unknown>;
+      query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
+      end(): Promise<void>;
+    };
+  };
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   const admin = new URL(url);
