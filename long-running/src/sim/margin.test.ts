@@ -1,7 +1,7 @@
 import { toMoney } from '@enigma/core/money';
 import { describe, expect, it } from 'vitest';
 import { SimError } from './errors.ts';
-import { adjustIsolatedMargin, maxWithdrawMargin, orderMargin } from './margin.ts';
+import { accountSummary, adjustIsolatedMargin, maxWithdrawMargin, orderMargin } from './margin.ts';
 import { order, setup, T0 } from './test-engine.ts';
 
 // Expected values computed by hand: XBTUSDTM is 0.001 BTC a lot, taker fee 0.06 %, orders at 10x; a
@@ -243,5 +243,28 @@ describe('the liquidation order and the funding announcements, by hand', () => {
         data: { symbol: 'XBTUSDTM', fundingTime: at, fundingRate: 0.0001, timestamp: at },
       })),
     );
+  });
+});
+
+describe('account figures, by hand', () => {
+  it('an isolated long of 10 at 99,000 (mark 98,900) with a sell of 15 resting at 101,000', () => {
+    const { engine } = long10();
+    engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
+    const a = Object.fromEntries(Object.entries(accountSummary(engine)).map(([k, v]) => [k, v.toString()]));
+    expect(a).toEqual({
+      wallet: '9999.802', // 10,000 − the maker fee 990 × 0.02 %
+      equity: '9998.802', // wallet + (98,900 − 99,000) × 10 × 0.001
+      unrealised: '-1',
+      crossUnPnl: '0',
+      isoUnPnl: '-1',
+      isoPosMargin: '99',
+      crossPosMargin: '0',
+      positionMargin: '99',
+      orderMargin: '50.803',
+      crossOrderMargin: '0',
+      isoOrderMargin: '50.803',
+      available: '9849.999', // 9,999.802 − 99 − 50.803
+      totalCrossMargin: '9849.999',
+    });
   });
 });
