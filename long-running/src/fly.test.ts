@@ -57,6 +57,16 @@ function checkEnigmaCommand(line: string): string {
   return name!;
 }
 
+/** The root package.json script `name` as arguments for this Node (what `pnpm <name>` runs). */
+function rootScript(name: string): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const [node, ...args] = (scripts[name] ?? '').split(' ');
+  expect(node, `package.json scripts["${name}"]`).toBe('node');
+  return args;
+}
+
 describe('fly.toml', () => {
   it('uses only the keys Fly documents', () => {
     expect(Object.keys(fly).filter((k) => !FLY_KEYS.has(k))).toEqual([]);
@@ -129,11 +139,11 @@ describe('README: the enigma CLI table', () => {
 describe('pnpm deploy:long-running', () => {
   function deploy(env: NodeJS.ProcessEnv, path: string) {
     const { FLY_API_TOKEN: _token, ...inherited } = process.env;
-    return promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'scripts', 'deploy.ts'), 'long-running'],
-      { cwd: root, env: { ...inherited, PATH: path, ...env }, timeout: 60_000 },
-    ).then(
+    return promisify(execFile)(process.execPath, rootScript('deploy:long-running'), {
+      cwd: root,
+      env: { ...inherited, PATH: path, ...env },
+      timeout: 60_000,
+    }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => ({
         code: e.code,

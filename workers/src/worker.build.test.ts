@@ -34,15 +34,11 @@ function deploy(args: string[], env: NodeJS.ProcessEnv = {}) {
     delimiter,
   );
   const { CLOUDFLARE_API_TOKEN: _token, ...inherited } = process.env;
-  return promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'scripts', 'deploy.ts'), 'edge', ...args],
-    {
-      cwd: root,
-      env: { ...inherited, PATH: path, WRANGLER_SEND_METRICS: 'false', ...env },
-      timeout: 120_000,
-    },
-  ).then(
+  return promisify(execFile)(process.execPath, [...rootScript('deploy:edge'), ...args], {
+    cwd: root,
+    env: { ...inherited, PATH: path, WRANGLER_SEND_METRICS: 'false', ...env },
+    timeout: 120_000,
+  }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({
       code: e.code,
@@ -50,6 +46,16 @@ function deploy(args: string[], env: NodeJS.ProcessEnv = {}) {
       stderr: e.stderr,
     }),
   );
+}
+
+/** The root package.json script `name` as arguments for this Node (what `pnpm <name>` runs). */
+function rootScript(name: string): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const [node, ...args] = (scripts[name] ?? '').split(' ');
+  expect(node, `package.json scripts["${name}"]`).toBe('node');
+  return args;
 }
 
 describe('pnpm deploy:edge <env> --dry-run (wrangler deploy --dry-run --outdir)', () => {
