@@ -139,8 +139,15 @@ describe('funding on an isolated position, by hand', () => {
     s.move('XBTUSDTM', 98_900);
     const p = s.engine.positions.get('XBTUSDTM')!;
     const settlements: unknown[] = [];
+    const channels: string[] = [];
+    const reasons: string[] = [];
     s.engine.onEvent((ev) => {
-      if (ev.subject === 'position.settlement') settlements.push(ev.data);
+      if (ev.subject === 'position.settlement') {
+        settlements.push(ev.data);
+        channels.push(ev.channel);
+      }
+      const r = (ev.data as { changeReason?: string }).changeReason;
+      if (ev.subject === 'position.change' && r) reasons.push(r);
     });
     // to 04:00 UTC at a mark of 100,000: a long pays 10 × 0.001 × 100,000 × 0.0001 = 0.1
     s.move('XBTUSDTM', 100_000, T0 + 4 * 3600_000 - s.clock.now());
@@ -175,6 +182,8 @@ describe('funding on an isolated position, by hand', () => {
         settleCurrency: 'USDT',
       },
     ]);
+    expect(channels).toEqual(['private']);
+    expect(reasons).toContain('positionChange');
   });
 });
 
