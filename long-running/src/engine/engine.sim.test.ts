@@ -371,6 +371,75 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     });
   }
 
+  it('places take-profit levels as reduce-only limit orders at R multiples, and cancels them at the close', async () => {
+    await putSetting(h.db, strategyKey('tp'), {
+      ...strategy,
+      sizing: { method: 'fixed_lots', lots: 4 },
+      takeProfits: [
+        { r: '1', fraction: '0.5' },
+        { r: '2', fraction: '0.5' },
+      ],
+    });
+    const tpAlert = async (action: SignalEntryInput['action']) =>
+      (await postAlert(h.db, bus, { action, symbol: 'ETHUSDTM' }, { source: 'tp', now: clock.now() }))
+        .signalId;
+    const activeTps = async () =>
+      (await kucoin.trade.orders({ status: 'active', symbol: 'ETHUSDTM' })).items.filter(
+        (o) => o.reduceOnly && o.type === 'limit',
+      );
+    const opened = await tpAlert('buy');
+    expect(await settled(opened), (await getSignal(h.db, opened))?.reason ?? '').toBe('protected');
+    const tps = await waitFor(async () => {
+      const list = await activeTps();
+      return list.length === 2 ? list : undefined;
+    }, 10_000);
+    // the take-profits are planned with the stop distance, stored on the position with them
+    const pos = (await getPosition(h.db, running.engine.ctx.accountId, 'ETHUSDTM'))!;
+    expect(pos.qty).toBe(4);
+    const entry = Number(pos.avgEntryPrice);
+    const distance = Number(pos.stopDistance);
+    // 1 % of the entry's reference price (the strategy's stop), so the levels sit ≈ 1 % and 2 % above it
+    expect(distance / entry).toBeGreaterThan(0.009);
+    expect(distance / entry).toBeLessThan(0.011);
+    const levels = tps
+      .map((o) => ({ side: o.side, size: o.size, price: Number(o.price) }))
+      .sort((a, b) => a.price - b.price);
+    expect(levels.map((l) => [l.side, l.size])).toEqual([
+      ['sell', 2],
+      ['sell', 2],
+    ]);
+    const tick = Number(running.engine.ctx.contracts.get('ETHUSDTM')!.tickSize);
+    expect(Math.abs(levels[0]!.price - (entry + distance))).toBeLessThanOrEqual(tick);
+    expect(Math.abs(levels[1]!.price - (entry + 2 * distance))).toBeLessThanOrEqual(tick);
+    // closing the position cancels what is left of its protection, take-profits included
+    expect(await settled(await tpAlert('close'))).toBe('closed');
+    await waitFor(async () => ((await activeTps()).length === 0 ? true : undefined), 10_000);
+    expect((await kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(0);
+  });
+
+  it('flattens a position whose stop cannot be placed once the grace period is over, with a critical event', async () => {
+    const exchangeQty = async () =>
+      (await kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM')?.qty ?? 0;
+    sim.engine.setBehaviour({ maxStopOrders: 0 });
+    try {
+      const id = await alert('buy', 'ETHUSDTM');
+      // the entry fills, every stop is refused (300004): the position is unprotected
+      await waitFor(async () => ((await exchangeQty()) > 0 ? true : undefined), 10_000);
+      expect((await listRiskEvents(h.db, { code: 'unprotected_flattened' })).length).toBe(0);
+      // past the 5 s grace on the clock the engine and the simulator share
+      clock.offset += 6_000;
+      const [event] = await waitFor(async () => {
+        const list = await listRiskEvents(h.db, { code: 'unprotected_flattened' });
+        return list.length > 0 ? list : undefined;
+      }, 10_000);
+      expect(event).toMatchObject({ severity: 'critical' });
+      await waitFor(async () => ((await exchangeQty()) === 0 ? true : undefined), 10_000);
+      expect(await settled(id)).toBe('closed');
+    } finally {
+      sim.engine.setBehaviour({ maxStopOrders: 50 });
+    }
+  });
+
   it('records a triggered stop as a closed trade whose fees and funding equal the simulator’s to the cent', async () => {
     const signalId = await alert('buy');
     expect(await settled(signalId)).toBe('protected');
