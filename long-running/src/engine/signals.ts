@@ -132,17 +132,7 @@ export class SignalHandler {
     from?: readonly SignalStatus[],
   ) {
     const moved = await advanceSignal(this.ctx.db, entry.signalId, { status, reason, ...extra }, from);
-    if (moved) {
-      this.ctx.metrics.signals.inc({ status });
-      this.ctx.publish('signals', {
-        type: 'signal.status',
-        signalId: entry.signalId,
-        symbol: entry.symbol,
-        status,
-        reason,
-        at: this.ctx.clock.now(),
-      });
-    }
+    if (moved) this.announce(entry, status, reason);
     return moved;
   }
 
