@@ -328,6 +328,15 @@ export class Executor {
   /** Cancel an order at the exchange (by id or clientOid) and record the outcome; true when it is no longer live. */
   async cancel(row: OrderRow, reason: string): Promise<boolean> {
     const { ctx } = this;
+    if (row.status === 'intent') {
+      // Maybe never sent (a crash before the wire): the exchange says; only then is it given up here.
+      const found = await this.lookup(row);
+      if (found === 'absent') {
+        await this.abandon(row, reason);
+        return true;
+      }
+      row = found;
+    }
     try {
       if (row.exchangeOrderId) await ctx.kucoin.trade.cancelOrder(row.exchangeOrderId);
       else await ctx.kucoin.trade.cancelOrderByClientOid(row.clientOid, row.symbol);

@@ -75,7 +75,16 @@ export class Protection {
       // Sent but not confirmed yet (unknown outcome): look it up before anything else is sent.
       const refreshed = await this.executor.refresh(current);
       if (refreshed.status === 'open') return this.ensure(symbol);
-      if (refreshed.status !== 'rejected' && refreshed.status !== 'canceled' && refreshed.status !== 'filled')
+      if (refreshed.status === 'intent') {
+        // Stored, never at the exchange (a crash before it was sent): the submission below sends it with
+        // the same clientOid; one from an older version is given up instead.
+        if (refreshed.clientOid !== clientOidFor('stop', pos.id, pos.stopVersion + 1))
+          await this.executor.abandon(refreshed, 'a stop intent superseded before it was sent');
+      } else if (
+        refreshed.status !== 'rejected' &&
+        refreshed.status !== 'canceled' &&
+        refreshed.status !== 'filled'
+      )
         return this.unprotected(pos, 'stop order outcome unknown');
     }
     const version = pos.stopVersion + 1;
