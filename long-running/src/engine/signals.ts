@@ -282,6 +282,9 @@ export class SignalHandler {
     });
     if (!done.committed) return 'not_received';
     ctx.point('after_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
+    // Announced before the orders go out, so a refusal's `failed` always comes after them.
+    this.announce(entry, 'scored', scoredReason);
+    this.announce(entry, 'ordered', reason);
     // Registered as followed from here: a resume of this signal waits for this flow, never starts a second.
     const onTheWire = this.send(entry, done.intent!, legs, done.orders, readAt);
     this.track(
@@ -291,8 +294,6 @@ export class SignalHandler {
       }),
     );
     await onTheWire;
-    this.announce(entry, 'scored', scoredReason);
-    this.announce(entry, 'ordered', reason);
     return 'decided';
   }
 
