@@ -12,6 +12,7 @@ export * from './fills.ts';
 export * from './funding-payments.ts';
 export * from './funding-rates.ts';
 export * from './indicator-snapshots.ts';
+export * from './jobs.ts';
 export * from './mark-price-samples.ts';
 export * from './model-scores.ts';
 export * from './order-intents.ts';
