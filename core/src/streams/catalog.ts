@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { plainDecimal } from '../decimal-text.ts';
 import { operatorCommand } from '../signals/commands.ts';
+import { TRACEPARENT_PATTERN } from './traceparent.ts';
 
 /**
  * The one catalog of bus streams: name → zod schema of an entry's payload. Every producer (intake, the
@@ -41,6 +42,8 @@ export const signalEntrySchema = z.object({
   route: z.enum(['tradingview', 'indicators', 'alerts', 'signals']),
   /** external sources' own confidence (0..1), recorded beside our score */
   confidence: z.number().min(0).max(1).nullable().default(null),
+  /** W3C traceparent of the edge request (./traceparent.ts): the engine's spans join its trace */
+  traceparent: z.string().regex(TRACEPARENT_PATTERN).nullable().default(null),
 });
 export type SignalEntry = z.output<typeof signalEntrySchema>;
 export type SignalEntryInput = z.input<typeof signalEntrySchema>;

@@ -14,6 +14,7 @@ import {
   webhookIdempotencyKey,
 } from '@enigma/core/signals/index';
 import { alertNoticeEventSchema, checkStreamPayload } from '@enigma/core/streams/index';
+import { edgeTraceparent } from '@enigma/core/streams/traceparent';
 import {
   type IntakeSignalRow,
   insertAcceptedSignal,
@@ -82,6 +83,8 @@ interface Trace {
   route: WebhookRoute;
   /** set once the request has proven it knows the source's secret (secret, api key or HMAC) */
   authenticated: boolean;
+  /** this request's W3C traceparent (the caller's trace continued, or a new one): a signal's trace starts here */
+  traceparent: string;
 }
 
 /** Default source name per route when the request names none (`?source=`). */
@@ -107,6 +110,7 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
     receivedAt: new Date(deps.config.now()),
     route,
     authenticated: false,
+    traceparent: edgeTraceparent(c.req.header('traceparent')),
   };
   const sourceProblem = named === undefined ? null : unsafeTextProblem(named);
   try {
@@ -115,7 +119,16 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
       throw new ApiError('bad_request', `query parameter source: ${sourceProblem}`, { field: 'source' });
     }
     const result = await intake(c, deps, trace);
-    deps.logger.info({ requestId: c.get('requestId'), route, source: trace.source, ...result }, 'webhook');
+    deps.logger.info(
+      {
+        requestId: c.get('requestId'),
+        route,
+        source: trace.source,
+        traceparent: trace.traceparent,
+        ...result,
+      },
+      'webhook',
+    );
     return c.json(result, result.status === 'received' ? 202 : 200);
   } catch (e) {
     const err = toApiError(e);
@@ -581,6 +594,7 @@ function busPayloadOf(
     conditions: s.conditions,
     route: trace.route,
     confidence,
+    traceparent: trace.traceparent,
   });
 }
 
@@ -615,7 +629,7 @@ function rowOf(trace: Trace, status: IntakeSignalRow['status'], reason: string |
     payload: trace.payload ?? null,
     price: s?.price ?? null,
     contracts: s?.size ?? null,
-    metadata: { route: trace.route },
+    metadata: { route: trace.route, traceparent: trace.traceparent },
   };
 }
 
