@@ -174,6 +174,22 @@ describe('preTradeChecks — one case per reason code', () => {
     expect(codes({ order: { stopPrice: d(65_000) } })).toEqual(['stop_missing']); // not below a long's entry
     expect(codes({ order: { side: 'sell', stopPrice: d(64_000) } })).toEqual(['stop_missing']); // short, stop below
     expect(codes({ order: { side: 'sell', stopPrice: d(66_000) } })).toEqual([]);
+    // the stop guards the position the order leaves: a buy of 10 against a short of 15 leaves a short
+    // of 5, so its stop goes above; against a long of 15 a sell of 10 leaves a long (stop below)
+    const short15 = { ctx: { positions: [{ ...ETH(0), symbol: 'XBTUSDTM', qty: -15, mark: d(65_000) }] } };
+    const long15 = { ctx: { positions: [{ ...ETH(0), symbol: 'XBTUSDTM', qty: 15, mark: d(65_000) }] } };
+    expect(codes({ ...short15, order: { stopPrice: d(66_000) } })).toEqual([]);
+    expect(codes({ ...short15, order: { stopPrice: d(64_000) } })).toEqual(['stop_missing']);
+    expect(codes({ ...long15, order: { side: 'sell', stopPrice: d(64_000) } })).toEqual([]);
+    expect(codes({ ...long15, order: { side: 'sell', stopPrice: d(66_000) } })).toEqual(['stop_missing']);
+    // an order that closes the position exactly (not reduce-only) leaves none: judged as an entry on its
+    // own side, a buy's stop below the price and a sell's above (issue #15: `after > 0` → `>= 0` passed)
+    const short10 = { ctx: { positions: [{ ...ETH(0), symbol: 'XBTUSDTM', qty: -10, mark: d(65_000) }] } };
+    const long10 = { ctx: { positions: [{ ...ETH(0), symbol: 'XBTUSDTM', qty: 10, mark: d(65_000) }] } };
+    expect(codes({ ...short10, order: { stopPrice: d(64_000) } })).toEqual([]);
+    expect(codes({ ...short10, order: { stopPrice: d(66_000) } })).toEqual(['stop_missing']);
+    expect(codes({ ...long10, order: { side: 'sell', stopPrice: d(66_000) } })).toEqual([]);
+    expect(codes({ ...long10, order: { side: 'sell', stopPrice: d(64_000) } })).toEqual(['stop_missing']);
     expect(codes({ market: { bookAt: NOW - 15_001 } })).toEqual(['data_stale']);
     for (const m of [
       { bestBid: null },

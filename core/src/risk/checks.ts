@@ -229,7 +229,9 @@ export function preTradeChecks(
   }
 
   // 7. Stop and liquidation distance (isolated estimate at the intended leverage: conservative for cross).
-  const long = after > 0;
+  // The stop guards the position the order leaves; an order that leaves none (closes it exactly) is
+  // judged as an entry on its own side: a buy's stop below the price, a sell's above.
+  const long = after > 0 || (after === 0 && signed > 0);
   const stop = order.stopPrice;
   if (stop === null || (long ? !stop.lt(price) : !stop.gt(price))) {
     add(
