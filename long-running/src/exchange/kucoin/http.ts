@@ -1,6 +1,8 @@
 import { exponentialBackoff } from '@enigma/core/backoff';
+import { SpanKind, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { Agent } from 'undici';
+import { inSpan } from '../../runtime/tracing.ts';
 import type { KucoinCredential } from './credential.ts';
 import { account, type Endpoint, market, positions, trade } from './endpoints.ts';
 import {
@@ -158,7 +160,9 @@ export class KucoinHttpClient {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(timeoutError()), this.opts.timeoutMs);
     try {
-      return await this.transport(request, abort.signal);
+      const res = await this.transport(request, abort.signal);
+      trace.getActiveSpan()?.setAttribute('http.response.status_code', res.status);
+      return res;
     } catch (error) {
       this.opts.metrics.requests.inc({ method: request.method, outcome: 'network' });
       throw new KucoinNetworkError(
@@ -172,8 +176,31 @@ export class KucoinHttpClient {
     }
   }
 
-  /** Run one operation with rate limiting, safe retries and, for orders, lost-response resolution. */
+  /**
+   * Run one operation with rate limiting, safe retries and, for orders, lost-response resolution.
+   * Made on behalf of a traced signal, it is a client span of that trace (its look-ups nested in it);
+   * other calls (polls, the collector's REST) start no trace of their own.
+   */
   async call<T>(endpoint: Endpoint<T>): Promise<T> {
+    if (!trace.getActiveSpan()?.isRecording()) return this.run(endpoint);
+    const { spec } = endpoint;
+    const clientOid = endpoint.placesOrder ?? endpoint.placesOrders?.join(',');
+    return inSpan(
+      `kucoin ${spec.method} ${spanRoute(spec.path)}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': spec.method,
+          'url.path': spec.path,
+          'server.address': new URL(this.opts.baseUrl).host,
+          ...(clientOid ? { 'kucoin.client_oid': clientOid } : {}),
+        },
+      },
+      () => this.run(endpoint),
+    );
+  }
+
+  private async run<T>(endpoint: Endpoint<T>): Promise<T> {
     const { spec } = endpoint;
     const pool: PoolName = spec.private ? 'futures' : 'public';
     const safeToRepeat = spec.method === 'GET';
@@ -274,6 +301,14 @@ export class KucoinHttpClient {
   private backoff(attempt: number): number {
     return Math.floor(exponentialBackoff(attempt, { base: this.opts.retryBaseMs, jitter: [1, 1.25] }));
   }
+}
+
+/** A span name of low cardinality: path segments that are ids (order ids, clientOids) become `{id}`. */
+export function spanRoute(path: string): string {
+  return path
+    .split('/')
+    .map((seg) => (seg.length >= 8 && /\d/.test(seg) ? '{id}' : seg))
+    .join('/');
 }
 
 const NOT_SENT = new Set<unknown>(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
