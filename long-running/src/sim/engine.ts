@@ -1,10 +1,12 @@
 import { CONTRACTS, type ContractSpec, contractSpec } from '@enigma/core/contract/specs';
-import { alignToTick, Money, toMoney } from '@enigma/core/money';
+import { alignToTick, Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
+import { SimAccount } from './account.ts';
 import { DEFAULT_BEHAVIOUR, mergeBehaviour, type SimBehaviour } from './behaviour.ts';
 import { type BookShape, DEFAULT_BOOK_SHAPE } from './book.ts';
 import type { Clock } from './clock.ts';
 import { badParam, SimError } from './errors.ts';
+import { EventBus, IdSource, type SimEvent } from './events.ts';
 import { Faults } from './faults.ts';
 import {
   type Depth,
@@ -12,9 +14,11 @@ import {
   publicTrade,
   publishBook,
   publishPeriodic,
+  SimFeed,
   type TopOfBook,
   topOfBook,
 } from './feed.ts';
+import { fillOrder } from './fills.ts';
 import {
   type AccountSummary,
   accountSummary,
@@ -22,11 +26,15 @@ import {
   autoDeleverage,
   checkAutoDeleverage,
   checkLiquidations,
+  deposit,
+  flushWallet,
   liquidationPriceOf,
   maintenanceRate,
+  marginRefusal,
   maxWithdrawMargin,
   orderMargin,
   settleFunding,
+  withdraw,
 } from './margin.ts';
 import type { MarketSource } from './market/source.ts';
 import { SymbolMarket } from './market-state.ts';
@@ -35,33 +43,19 @@ import {
   cancelOrder,
   crossThrough,
   findByClientOid,
+  MatchingCore,
   matchPending,
-  placeOrder,
-  placeTpSlOrder,
+  type OrderEventRenderer,
   runTape,
+  type StopEventRenderer,
   triggerStops,
-} from './order-flow.ts';
-import { ZERO } from './order-input.ts';
+} from './matching.ts';
+import { placeOrder, placeTpSlOrder } from './order-flow.ts';
 import { hashString, Rng } from './rng.ts';
-import { publishWallet, setCrossLeverage, setMarginMode, setRiskLimitLevel } from './settings.ts';
-import type {
-  ClosedPosition,
-  FundingRecord,
-  LedgerEntry,
-  MarginMode,
-  SimFill,
-  SimOrder,
-  SimPosition,
-} from './types.ts';
+import { setCrossLeverage, setMarginMode, setRiskLimitLevel } from './settings.ts';
+import type { LedgerEntry, MarginMode, SimOrder, SimPosition, SymbolSettings } from './types.ts';
 
-/** A message for WebSocket subscribers: `topic` is the exact single-symbol topic KuCoin pushes on. */
-export interface SimEvent {
-  channel: 'public' | 'private';
-  topic: string;
-  subject: string;
-  data: unknown;
-  sn?: number;
-}
+export type { MatchInfo, SimEvent } from './events.ts';
 
 /** Options of the matching and account engine. */
 export interface EngineOptions {
@@ -84,60 +78,36 @@ export interface EngineOptions {
   behaviour?: Partial<SimBehaviour>;
 }
 
-interface SymbolSettings {
-  marginMode: MarginMode;
-  crossLeverage: Decimal;
-  riskLimitLevel: number;
-}
-
 const DEFAULT_FUNDING_RATE = 0.0001;
 const ORDER_RETENTION_MS = 7 * 86_400_000;
 
 /**
- * The simulated exchange: one account (USDT), one-way positions, a synthetic book per contract driven by a
- * market source, KuCoin's order types, margin, liquidation and funding. Everything runs on the injected
- * clock; `step()` advances the market to `clock.now()`.
+ * The simulated exchange, as the HTTP and WS servers see it: one account (USDT), one-way positions, a
+ * synthetic book per contract driven by a market source, KuCoin's order types, margin, liquidation and
+ * funding. Everything runs on the injected clock; `step()` advances the market to `clock.now()`.
+ *
+ * A facade over parts that import each other in one direction (docs/simulator.md, "Structure"):
+ * the matching core (matching.ts: books, orders, triggers) is handed its handlers here; the account
+ * (account.ts with margin.ts, fills.ts, settings.ts) owns balances, margin and positions and reads the core;
+ * the feed (feed.ts) and the views (views.ts) listen. Only this file knows all of them.
  */
 export class SimEngine {
-  readonly markets = new Map<string, SymbolMarket>();
-  readonly orders = new Map<string, SimOrder>();
-  /** Orders with status open (resting, or untriggered stops): what matching and margin scan each step. */
-  readonly openOrders = new Set<SimOrder>();
-  readonly fills: SimFill[] = [];
-  readonly positions = new Map<string, SimPosition>();
-  readonly closedPositions: ClosedPosition[] = [];
-  readonly fundingRecords: FundingRecord[] = [];
-  readonly ledger: LedgerEntry[] = [];
-  readonly settings = new Map<string, SymbolSettings>();
-  wallet: Decimal;
+  readonly bus = new EventBus();
+  readonly ids: IdSource;
+  readonly core: MatchingCore;
+  readonly account: SimAccount;
+  readonly feed: SimFeed;
   readonly faults: Faults;
-  behaviour: SimBehaviour;
   readonly clock: Clock;
   readonly source: MarketSource;
   readonly seed: number;
-  // Engine-internal state shared with feed.ts, order-flow.ts, fills.ts and margin.ts.
-  readonly nextFunding = new Map<string, number>();
-  readonly listeners = new Set<(e: SimEvent) => void>();
-  readonly tapeCarry = new Map<string, number>();
   /** Active price wicks per symbol (see `wick`). */
   readonly wicks = new Map<string, PriceWick>();
   private readonly basisRng = new Map<string, Rng>();
-  lastInstrumentPush = 0;
-  lastSnapshotPush = 0;
-  lastPositionPush = 0;
-  walletDirty = false;
-  walletVersion = 1;
   private lastPrune = 0;
   /** Market time of the previous step (ADL on a gap only compares steps this close). */
   private lastStepAt = Number.NEGATIVE_INFINITY;
-  /** Ids issued so far (persisted, so ids stay unique across restarts). */
-  idCounter = 0;
-  /** Bumped by every private event, i.e. every change of account state: the persister saves when it moved. */
-  revision = 0;
-  private readonly idBase: bigint;
   private readonly fixedFundingRate: number | undefined;
-  /** Topic filter set by the WS server so unwatched payloads are not built. */
-  isWatched: (topic: string) => boolean = () => true;
 
   constructor(opts: EngineOptions) {
     this.clock = opts.clock;
@@ -145,32 +115,166 @@ export class SimEngine {
     this.seed = opts.seed ?? 1;
     this.fixedFundingRate = opts.fundingRate;
     this.faults = opts.faults ?? new Faults();
-    this.behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour);
-    this.wallet = new Money(opts.initialBalance ?? 0);
-    this.idBase = 240_000_000_000_000_000n + BigInt(this.seed % 1_000_000) * 1_000_000_000n;
+    this.ids = new IdSource(240_000_000_000_000_000n + BigInt(this.seed % 1_000_000) * 1_000_000_000n);
     const shape = { ...DEFAULT_BOOK_SHAPE, ...opts.bookShape };
     const symbols = opts.symbols ?? Object.keys(CONTRACTS);
     const now = this.clock.now();
+    const markets = new Map<string, SymbolMarket>();
     for (const symbol of symbols) {
       const spec = contractSpec(symbol);
       const seq = 1_700_000_000_000 + (hashString(symbol) % 1_000_000);
-      this.markets.set(symbol, new SymbolMarket(spec, this.seed ^ hashString(symbol), shape, seq));
-      this.settings.set(symbol, {
-        marginMode: 'ISOLATED',
-        crossLeverage: new Money(opts.crossLeverage ?? 5),
-        riskLimitLevel: 1,
-      });
-      this.nextFunding.set(symbol, nextFundingTime(now, spec));
+      markets.set(symbol, new SymbolMarket(spec, this.seed ^ hashString(symbol), shape, seq));
       this.basisRng.set(symbol, new Rng(this.seed ^ (hashString(symbol) * 31 + 7)));
     }
-    if (opts.initialBalance) this.addLedger('Deposit', new Money(opts.initialBalance), 'initial balance');
+    // The core is built with its handlers; they reach the account and the feed built right after it.
+    this.core = new MatchingCore({
+      markets,
+      clock: this.clock,
+      faults: this.faults,
+      behaviour: mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour),
+      bus: this.bus,
+      ids: this.ids,
+      handlers: {
+        fill: (order, lots, price, liquidity, at, tradeType) =>
+          fillOrder(this.account, order, lots, price, liquidity, at, tradeType),
+        accountRefusal: (order) => marginRefusal(this.account, order),
+        positionQty: (symbol) => this.account.position(symbol).qty,
+        trade: (m, price, lots, side, at, taker, maker) =>
+          publicTrade(this.feed, m, price, lots, side, at, taker, maker),
+        bookChanged: (m, at) => publishBook(this.feed, m, at),
+        ordersChanged: () => {
+          this.account.walletDirty = true;
+        },
+      },
+    });
+    this.account = new SimAccount(this.core, {
+      initialBalance: opts.initialBalance,
+      crossLeverage: opts.crossLeverage,
+      fundingRateFor: (symbol, at) => this.fundingRateFor(symbol, at),
+      firstFunding: (symbol) => nextFundingTime(now, contractSpec(symbol)),
+    });
+    this.feed = new SimFeed(this.core, this.account);
+    if (opts.initialBalance)
+      this.account.addLedger('Deposit', new Money(opts.initialBalance), 'initial balance');
     this.warmup(opts.warmupMinutes ?? 300);
+  }
+
+  // ---------------------------------------------------------------- the parts' state, as before
+
+  get markets(): Map<string, SymbolMarket> {
+    return this.core.markets;
+  }
+  get orders(): Map<string, SimOrder> {
+    return this.core.orders;
+  }
+  /** Orders with status open (resting, or untriggered stops): what matching and margin scan each step. */
+  get openOrders(): Set<SimOrder> {
+    return this.core.openOrders;
+  }
+  get tapeCarry(): Map<string, number> {
+    return this.core.tapeCarry;
+  }
+  get fills() {
+    return this.account.fills;
+  }
+  get positions(): Map<string, SimPosition> {
+    return this.account.positions;
+  }
+  get closedPositions() {
+    return this.account.closedPositions;
+  }
+  get fundingRecords() {
+    return this.account.fundingRecords;
+  }
+  get ledger() {
+    return this.account.ledger;
+  }
+  get settings(): Map<string, SymbolSettings> {
+    return this.account.settings;
+  }
+  get nextFunding(): Map<string, number> {
+    return this.account.nextFunding;
+  }
+  get wallet(): Decimal {
+    return this.account.wallet;
+  }
+  set wallet(v: Decimal) {
+    this.account.wallet = v;
+  }
+  get walletDirty(): boolean {
+    return this.account.walletDirty;
+  }
+  set walletDirty(v: boolean) {
+    this.account.walletDirty = v;
+  }
+  get walletVersion(): number {
+    return this.account.walletVersion;
+  }
+  set walletVersion(v: number) {
+    this.account.walletVersion = v;
+  }
+  /** Ids issued so far (persisted, so ids stay unique across restarts). */
+  get idCounter(): number {
+    return this.ids.counter;
+  }
+  set idCounter(v: number) {
+    this.ids.counter = v;
+  }
+  /** Bumped by every private event, i.e. every change of account state: the persister saves when it moved. */
+  get revision(): number {
+    return this.bus.revision;
+  }
+  get listeners() {
+    return this.bus.listeners;
+  }
+  /** Topic filter set by the WS server so unwatched payloads are not built. */
+  get isWatched(): (topic: string) => boolean {
+    return this.bus.isWatched;
+  }
+  set isWatched(f: (topic: string) => boolean) {
+    this.bus.isWatched = f;
+  }
+  get behaviour(): SimBehaviour {
+    return this.core.behaviour;
+  }
+  set behaviour(b: SimBehaviour) {
+    this.core.behaviour = b;
+  }
+  get lastInstrumentPush(): number {
+    return this.feed.lastInstrumentPush;
+  }
+  get lastSnapshotPush(): number {
+    return this.feed.lastSnapshotPush;
+  }
+  get lastPositionPush(): number {
+    return this.feed.lastPositionPush;
+  }
+
+  // ---------------------------------------------------------------- renderers (installed by views.ts)
+
+  /** Position payload renderer, injected by views.ts to keep one shape for REST and WS. */
+  get renderPosition(): (p: SimPosition) => Record<string, unknown> {
+    return this.account.renderPosition;
+  }
+  set renderPosition(r: (p: SimPosition) => Record<string, unknown>) {
+    this.account.renderPosition = r;
+  }
+  get renderOrderEvent(): OrderEventRenderer {
+    return this.core.renderOrderEvent;
+  }
+  set renderOrderEvent(r: OrderEventRenderer) {
+    this.core.renderOrderEvent = r;
+  }
+  get renderStopEvent(): StopEventRenderer {
+    return this.core.renderStopEvent;
+  }
+  set renderStopEvent(r: StopEventRenderer) {
+    this.core.renderStopEvent = r;
   }
 
   /** Subscribe to every public and private event. Returns an unsubscribe function. */
   onEvent(listener: (e: SimEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.bus.on(listener);
   }
 
   /**
@@ -188,29 +292,24 @@ export class SimEngine {
 
   /** Change behaviour switches at run time; returns the whole set. */
   setBehaviour(patch: Partial<SimBehaviour>): SimBehaviour {
-    this.behaviour = mergeBehaviour(this.behaviour, patch);
-    return { ...this.behaviour };
+    this.core.behaviour = mergeBehaviour(this.core.behaviour, patch);
+    return { ...this.core.behaviour };
   }
 
   emit(e: SimEvent): void {
-    if (e.channel === 'private') this.revision += 1;
-    for (const l of this.listeners) l(e);
+    this.bus.emit(e);
   }
 
   nextId(): string {
-    this.idCounter += 1;
-    return (this.idBase + BigInt(this.idCounter) * 7n).toString();
+    return this.ids.next();
   }
 
   market(symbol: string): SymbolMarket {
-    const m = this.markets.get(symbol);
-    if (!m) throw new SimError('100003', 'Contract parameter invalid');
-    return m;
+    return this.core.market(symbol);
   }
 
   settingsOf(symbol: string): SymbolSettings {
-    this.market(symbol);
-    return this.settings.get(symbol)!;
+    return this.account.settingsOf(symbol);
   }
 
   // ---------------------------------------------------------------- market
@@ -260,7 +359,7 @@ export class SimEngine {
   }
 
   nextFundingTime(symbol: string): number {
-    return this.nextFunding.get(symbol) ?? 0;
+    return this.account.nextFunding.get(symbol) ?? 0;
   }
 
   /** Advance the market, resting-order fills, stops, liquidations and funding to `clock.now()`. */
@@ -273,26 +372,26 @@ export class SimEngine {
       marks.set(symbol, m.mark);
       const prevMid = m.mid;
       this.applyPrice(m, s.price, now);
-      matchPending(this, m, now);
-      crossThrough(this, m, now);
-      runTape(this, m, s.volume, s.price >= prevMid ? 'buy' : 'sell', now);
+      matchPending(this.core, m, now);
+      crossThrough(this.core, m, now);
+      runTape(this.core, m, s.volume, s.price >= prevMid ? 'buy' : 'sell', now);
       const wick = this.wicks.get(symbol);
       if (wick?.last) {
         // One print at the wick price: last moves alone (TP stops see it, mark and index do not).
         const side = wick.last.gte(m.last) ? 'buy' : 'sell';
-        publicTrade(this, m, wick.last, 1, side, now, '', '');
+        publicTrade(this.feed, m, wick.last, 1, side, now, '', '');
       }
       m.addToBar(Math.floor(now / 60_000) * 60_000, m.last.toNumber(), 0);
-      publishBook(this, m, now);
+      publishBook(this.feed, m, now);
     }
-    triggerStops(this, now);
-    checkLiquidations(this, now);
+    triggerStops(this.core, now);
+    checkLiquidations(this.account, now);
     // A gap is a move within one short step; a clock jump (a paused laptop, a test jumping hours) is not.
-    checkAutoDeleverage(this, now - this.lastStepAt <= ADL_GAP_WINDOW_MS ? marks : new Map(), now);
+    checkAutoDeleverage(this.account, now - this.lastStepAt <= ADL_GAP_WINDOW_MS ? marks : new Map(), now);
     this.lastStepAt = now;
     for (const [symbol, w] of this.wicks) if (now >= w.until) this.wicks.delete(symbol);
-    settleFunding(this, now);
-    publishPeriodic(this, now);
+    settleFunding(this.account, now);
+    publishPeriodic(this.feed, now);
     this.flushWallet();
     if (now - this.lastPrune >= 60_000) this.prune(now);
   }
@@ -308,146 +407,115 @@ export class SimEngine {
   // ---------------------------------------------------------------- account
 
   position(symbol: string): SimPosition {
-    let p = this.positions.get(symbol);
-    if (!p) {
-      const st = this.settingsOf(symbol);
-      p = {
-        // Derived from the symbol, not the id counter: reading a position must not consume an id.
-        id: (this.idBase + BigInt(hashString(symbol) % 1_000_000) * 7n + 3n).toString(),
-        symbol,
-        qty: 0,
-        entryPrice: ZERO,
-        marginMode: st.marginMode,
-        leverage: st.marginMode === 'CROSS' ? st.crossLeverage : new Money(1),
-        isolatedMargin: ZERO,
-        realisedGrossPnl: ZERO,
-        realisedPnl: ZERO,
-        currentComm: ZERO,
-        posFunding: ZERO,
-        openingTimestamp: 0,
-        openPrice: ZERO,
-      };
-      this.positions.set(symbol, p);
-    }
-    return p;
+    return this.account.position(symbol);
   }
 
   /** Credit the account (the paper account of `enigma start`, tests). */
   deposit(amount: number | string, type: 'Deposit' | 'TransferIn' = 'Deposit'): void {
-    const d = positiveAmount(amount);
-    this.wallet = this.wallet.plus(d);
-    this.addLedger(type, d, type === 'Deposit' ? 'simulator deposit' : 'Transferred in');
-    this.walletDirty = true;
-    this.flushWallet();
+    deposit(this.account, amount, type);
   }
 
   /** Move funds out of the futures account (POST /api/v3/transfer-out): at most the available balance. */
   withdraw(amount: number | string): void {
-    const d = positiveAmount(amount);
-    if (d.gt(accountSummary(this).available))
-      throw new SimError('300003', `Balance insufficient. The order would cost ${d.toFixed(10)}.`);
-    this.wallet = this.wallet.minus(d);
-    this.addLedger('TransferOut', d.neg(), 'Transferred out');
-    this.walletDirty = true;
-    this.flushWallet();
+    withdraw(this.account, amount);
   }
 
   addLedger(type: LedgerEntry['type'], amount: Decimal, remark: string): void {
-    this.ledger.push({
-      offset: this.ledger.length + 1,
-      time: this.clock.now(),
-      type,
-      amount,
-      fee: ZERO,
-      accountEquity: this.wallet,
-      remark,
-    });
+    this.account.addLedger(type, amount, remark);
   }
 
   markWalletDirty(): void {
-    this.walletDirty = true;
+    this.account.walletDirty = true;
+  }
+
+  /** Push the wallet (new and legacy subjects) if anything changed since the last push. */
+  flushWallet(): void {
+    flushWallet(this.account);
   }
 
   // ---------------------------------------------------------------- settings
 
-  /** Push the wallet (new and legacy subjects) if anything changed since the last push. */
-  flushWallet(): void {
-    publishWallet(this);
-  }
-
   setMarginMode(symbol: string, mode: MarginMode): void {
-    setMarginMode(this, symbol, mode);
+    setMarginMode(this.account, symbol, mode);
   }
 
   setCrossLeverage(symbol: string, leverage: Decimal): void {
-    setCrossLeverage(this, symbol, leverage);
+    setCrossLeverage(this.account, symbol, leverage);
   }
 
   /** Change the isolated risk-limit level; the outcome is pushed as position.adjustRiskLimit. */
   setRiskLimitLevel(symbol: string, level: number): void {
-    setRiskLimitLevel(this, symbol, level);
+    setRiskLimitLevel(this.account, symbol, level);
   }
 
-  // ---------------------------------------------------------------- delegates
+  // ---------------------------------------------------------------- orders
 
   /** Place an order (POST /orders). `test` validates it and changes nothing. */
   placeOrder(body: unknown, opts: { test?: boolean } = {}): { orderId: string; clientOid: string } {
-    return placeOrder(this, body, opts);
+    return placeOrder(this.account, body, opts);
   }
 
   /** POST /st-orders: the order plus reduce-only take-profit / stop-loss stop orders. */
   placeTpSlOrder(body: unknown): { orderId: string; clientOid: string } {
-    return placeTpSlOrder(this, body);
+    return placeTpSlOrder(this.account, body);
   }
 
   /** DELETE /orders/{id}; works for stop orders too. */
   cancelOrder(id: string): string[] {
-    return cancelOrder(this, id);
+    const ids = cancelOrder(this.core, id);
+    this.flushWallet();
+    return ids;
   }
 
   /** Cancel every active order (or every untriggered stop), optionally of one symbol. */
   cancelAll(symbol: string | undefined, stops: boolean): string[] {
-    return cancelAll(this, symbol, stops);
+    const ids = cancelAll(this.core, symbol, stops);
+    this.flushWallet();
+    return ids;
   }
 
   /** The latest order with this clientOid. */
   findByClientOid(clientOid: string, symbol?: string): SimOrder | undefined {
-    return findByClientOid(this, clientOid, symbol);
+    return findByClientOid(this.core, clientOid, symbol);
   }
+
+  // ---------------------------------------------------------------- market data
 
   /** The displayed book: synthetic levels plus the user's visible resting orders, best first. */
   depth(m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
-    return depth(this, m, limit);
+    return depth(this.feed, m, limit);
   }
 
   /** Best bid and ask as rendered in tickers. */
   topOfBook(m: SymbolMarket): TopOfBook {
-    return topOfBook(this, m);
+    return topOfBook(this.feed, m);
   }
 
   /** Publish the book changes since the last call as level2 deltas. */
   publishBook(m: SymbolMarket, now: number): void {
-    publishBook(this, m, now);
+    publishBook(this.feed, m, now);
   }
+
+  // ---------------------------------------------------------------- margin
 
   /** Margin frozen by active orders (only the part that would open or grow a position). */
   orderMargin(symbol?: string): Decimal {
-    return orderMargin(this, symbol);
+    return orderMargin(this.account, symbol);
   }
 
   /** Margin, PnL and balance figures of the account (USDT). */
   accountSummary(): AccountSummary {
-    return accountSummary(this);
+    return accountSummary(this.account);
   }
 
   /** Maintenance rate of a position: its risk tier by notional. */
   maintenanceRate(p: SimPosition): Decimal {
-    return maintenanceRate(this, p);
+    return maintenanceRate(this.account, p);
   }
 
   /** Liquidation price: exact for isolated, indicative (this position alone) for cross. */
   liquidationPriceOf(p: SimPosition): Decimal {
-    return liquidationPriceOf(this, p);
+    return liquidationPriceOf(this.account, p);
   }
 
   /**
@@ -460,77 +528,34 @@ export class SimEngine {
     if (!p || p.qty === 0) throw new SimError('300009', 'No open positions to close.');
     if (opts.lots !== undefined && !(Number.isInteger(opts.lots) && opts.lots > 0))
       throw badParam('lots must be a positive integer');
-    autoDeleverage(this, p, alignToTick(opts.price ?? m.mark, m.spec.tickSize), this.clock.now(), opts.lots);
+    autoDeleverage(
+      this.account,
+      p,
+      alignToTick(opts.price ?? m.mark, m.spec.tickSize),
+      this.clock.now(),
+      opts.lots,
+    );
     this.flushWallet();
   }
 
   /** Add (positive) or withdraw (negative) isolated margin. */
   adjustIsolatedMargin(symbol: string, amount: Decimal): SimPosition {
-    return adjustIsolatedMargin(this, symbol, amount);
+    return adjustIsolatedMargin(this.account, symbol, amount);
   }
 
   /** Isolated margin above the initial margin, withdrawable. */
   maxWithdrawMargin(symbol: string): Decimal {
-    return maxWithdrawMargin(this, symbol);
+    return maxWithdrawMargin(this.account, symbol);
   }
 
-  // ---------------------------------------------------------------- private events
-
-  /** Position payload renderer, injected by views.ts to keep one shape for REST and WS. */
-  renderPosition: (p: SimPosition) => Record<string, unknown> = (p) => ({
-    symbol: p.symbol,
-    currentQty: p.qty,
-  });
-  renderOrderEvent: (
-    o: SimOrder,
-    type: string,
-    now: number,
-    match?: MatchInfo,
-    oldSize?: number,
-  ) => Record<string, unknown> = (o) => ({
-    orderId: o.id,
-  });
-  renderStopEvent: (o: SimOrder, type: string, now: number, error?: string) => Record<string, unknown> = (
-    o,
-  ) => ({
-    orderId: o.id,
-  });
-
   emitPosition(p: SimPosition, changeReason: string): void {
-    const full = this.renderPosition(p);
-    // Mark-price updates carry KuCoin's reduced field set (KUCOIN.md §4.3, S1), not the whole position.
-    const data =
-      changeReason === 'markPriceChange'
-        ? { ...Object.fromEntries(MARK_UPDATE_FIELDS.map((k) => [k, full[k]])), changeReason }
-        : { ...full, changeReason };
-    this.emit({
-      channel: 'private',
-      topic: `/contract/position:${p.symbol}`,
-      subject: 'position.change',
-      data,
-    });
-    this.emit({ channel: 'private', topic: '/contract/positionAll', subject: 'position.change', data });
+    this.account.emitPosition(p, changeReason);
   }
 
   specOf(symbol: string): ContractSpec {
     return this.market(symbol).spec;
   }
 }
-
-/** The fields of a mark-price `position.change` (S1's sample, plus `symbol` for per-symbol routing). */
-const MARK_UPDATE_FIELDS = [
-  'symbol',
-  'markPrice',
-  'markValue',
-  'maintMargin',
-  'realLeverage',
-  'unrealisedPnl',
-  'unrealisedRoePcnt',
-  'unrealisedPnlPcnt',
-  'delevPercentage',
-  'currentTimestamp',
-  'settleCurrency',
-] as const;
 
 /** A price moved alone for a while (`wick`): last (one print), mark or index. */
 export interface PriceWick {
@@ -548,14 +573,6 @@ const ADL_GAP_WINDOW_MS = 60_000;
 const BASIS_PERSISTENCE = 0.995;
 const BASIS_SMOOTHING = 0.02;
 
-/** Details of one match for the tradeOrders event. */
-export interface MatchInfo {
-  price: Decimal;
-  lots: number;
-  tradeId: string;
-  liquidity: 'maker' | 'taker';
-}
-
 /** The next settlement strictly after `now` on the contract's grid (XBTUSDTM: 04:00/12:00/20:00 UTC). */
 export function nextFundingTime(
   now: number,
@@ -569,15 +586,4 @@ export function nextFundingTime(
 function roundToTick(price: number, spec: ContractSpec): number {
   const tick = spec.tickSize.toNumber();
   return Number((Math.round(price / tick) * tick).toFixed(spec.tickSize.decimalPlaces()));
-}
-
-function positiveAmount(amount: number | string): Decimal {
-  let d: Decimal;
-  try {
-    d = toMoney(amount);
-  } catch {
-    throw badParam('amount must be a number');
-  }
-  if (d.lte(0)) throw badParam('amount must be positive');
-  return d;
 }

@@ -1,10 +1,29 @@
 import type Decimal from 'decimal.js';
-import type { SimEngine } from './engine.ts';
+import type { SimAccount } from './account.ts';
+import type { EventBus } from './events.ts';
 import type { SymbolMarket } from './market-state.ts';
-import { restingOrders } from './order-flow.ts';
+import { displayedTicks, type MatchingCore } from './matching.ts';
 import type { Side } from './types.ts';
 
-/** Public market data: trades, the displayed book, level2 deltas, tickers, candles, mark/index and 24 h pushes. */
+/**
+ * The feeds: public market data (trades, the displayed book, level-2 deltas, tickers, candles, mark/index
+ * and 24 h pushes) and the periodic position marks. They listen to the matching core (its `trade` and
+ * `bookChanged` handlers) and read the account; neither of those imports this file.
+ */
+
+export class SimFeed {
+  lastInstrumentPush = 0;
+  lastSnapshotPush = 0;
+  lastPositionPush = 0;
+  constructor(
+    readonly core: MatchingCore,
+    readonly account: SimAccount,
+  ) {}
+
+  get bus(): EventBus {
+    return this.core.bus;
+  }
+}
 
 const ns = (ms: number) => ms * 1_000_000;
 
@@ -31,7 +50,7 @@ export const CANDLE_TYPES: Record<string, number> = {
 
 /** Record a public trade and push it on the execution and ticker topics. */
 export function publicTrade(
-  e: SimEngine,
+  f: SimFeed,
   m: SymbolMarket,
   price: Decimal,
   size: number,
@@ -45,8 +64,8 @@ export function publicTrade(
   m.recordTrade({
     sequence: m.tradeSequence,
     tradeId,
-    makerOrderId: makerOrderId || e.nextId(),
-    takerOrderId: takerOrderId || e.nextId(),
+    makerOrderId: makerOrderId || f.core.ids.next(),
+    takerOrderId: takerOrderId || f.core.ids.next(),
     ts: now,
     size,
     price,
@@ -54,8 +73,8 @@ export function publicTrade(
   });
   const t = m.trades[m.trades.length - 1]!;
   const sym = m.spec.symbol;
-  if (e.isWatched(`/contractMarket/execution:${sym}`))
-    e.emit({
+  if (f.bus.isWatched(`/contractMarket/execution:${sym}`))
+    f.bus.emit({
       channel: 'public',
       topic: `/contractMarket/execution:${sym}`,
       subject: 'match',
@@ -72,9 +91,9 @@ export function publicTrade(
         ts: ns(now),
       },
     });
-  if (e.isWatched(`/contractMarket/ticker:${sym}`)) {
-    const top = topOfBook(e, m);
-    e.emit({
+  if (f.bus.isWatched(`/contractMarket/ticker:${sym}`)) {
+    const top = topOfBook(f, m);
+    f.bus.emit({
       channel: 'public',
       topic: `/contractMarket/ticker:${sym}`,
       subject: 'ticker',
@@ -96,34 +115,9 @@ export function publicTrade(
   }
 }
 
-/** The displayed book: synthetic levels plus the user's visible resting orders, best first. */
-/** The displayed book in ticks: synthetic levels plus the user's visible resting orders, best first. */
-export function depthTicks(
-  e: SimEngine,
-  m: SymbolMarket,
-  limit = Number.POSITIVE_INFINITY,
-): { bids: [number, number][]; asks: [number, number][] } {
-  const merge = (side: 'bid' | 'ask'): [number, number][] => {
-    const levels = side === 'bid' ? m.bids : m.asks;
-    const resting = restingOrders(e, m.spec.symbol, side === 'bid' ? 'buy' : 'sell').filter((o) => !o.hidden);
-    if (resting.length === 0) return levels.slice(0, limit).map((l) => [l.tick, l.size]);
-    const map = new Map<number, number>();
-    for (const l of levels) map.set(l.tick, l.size);
-    for (const o of resting) {
-      const left = o.size - o.filledSize - o.canceledSize;
-      const shown = o.iceberg ? Math.min(o.visibleSize ?? left, left) : left;
-      const t = Math.round(m.priceToTick(o.price!));
-      map.set(t, (map.get(t) ?? 0) + shown);
-    }
-    const ticks = [...map.keys()].sort((a, b) => (side === 'bid' ? b - a : a - b));
-    return ticks.slice(0, limit).map((t) => [t, map.get(t)!]);
-  };
-  return { bids: merge('bid'), asks: merge('ask') };
-}
-
 /** The displayed book with Decimal prices (REST depth). */
-export function depth(e: SimEngine, m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
-  const d = depthTicks(e, m, limit);
+export function depth(f: SimFeed, m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
+  const d = displayedTicks(f.core, m, limit);
   return {
     bids: d.bids.map(([t, s]) => [m.tickToPrice(t), s]),
     asks: d.asks.map(([t, s]) => [m.tickToPrice(t), s]),
@@ -132,10 +126,10 @@ export function depth(e: SimEngine, m: SymbolMarket, limit = Number.POSITIVE_INF
 
 /** Best bid and ask as tickers print them. */
 export function topOfBook(
-  e: SimEngine,
+  f: SimFeed,
   m: SymbolMarket,
 ): { bidPrice: string; bidSize: number; askPrice: string; askSize: number } {
-  const d = depthTicks(e, m, 1);
+  const d = displayedTicks(f.core, m, 1);
   const bid = d.bids[0];
   const ask = d.asks[0];
   return {
@@ -147,8 +141,8 @@ export function topOfBook(
 }
 
 /** Diff the displayed book against the last published one; each changed level is one level2 delta. */
-export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
-  const d = depthTicks(e, m);
+export function publishBook(f: SimFeed, m: SymbolMarket, now: number): void {
+  const d = displayedTicks(f.core, m);
   const next = new Map<string, number>();
   for (const [t, s] of d.bids) next.set(`buy|${t}`, s);
   for (const [t, s] of d.asks) next.set(`sell|${t}`, s);
@@ -160,11 +154,11 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
   m.displayed = next;
   if (changes.length === 0) return;
   const sym = m.spec.symbol;
-  const watched = e.isWatched(`/contractMarket/level2:${sym}`);
+  const watched = f.bus.isWatched(`/contractMarket/level2:${sym}`);
   for (const c of changes) {
     // l2Gap / l2Duplicate faults: a skipped sequence number (also missing from REST depth's count) or a
     // delta sent twice under one sequence.
-    const fault = watched ? e.faults.takeL2Fault() : undefined;
+    const fault = watched ? f.core.faults.takeL2Fault() : undefined;
     if (fault === 'gap') m.sequence += 1;
     m.sequence += 1;
     if (!watched) continue;
@@ -177,12 +171,12 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
       sn: m.sequence,
       data: { sequence: m.sequence, change: `${price},${side},${size}`, timestamp: now },
     };
-    e.emit(event);
-    if (fault === 'duplicate') e.emit(event);
+    f.bus.emit(event);
+    if (fault === 'duplicate') f.bus.emit(event);
   }
-  if (e.isWatched(`/contractMarket/tickerV2:${sym}`)) {
-    const top = topOfBook(e, m);
-    e.emit({
+  if (f.bus.isWatched(`/contractMarket/tickerV2:${sym}`)) {
+    const top = topOfBook(f, m);
+    f.bus.emit({
       channel: 'public',
       topic: `/contractMarket/tickerV2:${sym}`,
       subject: 'tickerV2',
@@ -200,9 +194,9 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
   }
   for (const n of [5, 50]) {
     const topic = `/contractMarket/level2Depth${n}:${sym}`;
-    if (!e.isWatched(topic)) continue;
-    const dd = depth(e, m, n);
-    e.emit({
+    if (!f.bus.isWatched(topic)) continue;
+    const dd = depth(f, m, n);
+    f.bus.emit({
       channel: 'public',
       topic,
       subject: 'level2',
@@ -219,13 +213,13 @@ export function publishBook(e: SimEngine, m: SymbolMarket, now: number): void {
 }
 
 /** Mark/index (1 s), funding rate (1 min), candles (1 s), 24 h snapshot and position marks (5 s). */
-export function publishPeriodic(e: SimEngine, now: number): void {
-  if (now - e.lastInstrumentPush >= 1000) {
-    e.lastInstrumentPush = now;
-    for (const [sym, m] of e.markets) {
+export function publishPeriodic(f: SimFeed, now: number): void {
+  if (now - f.lastInstrumentPush >= 1000) {
+    f.lastInstrumentPush = now;
+    for (const [sym, m] of f.core.markets) {
       const topic = `/contract/instrument:${sym}`;
-      if (!e.isWatched(topic)) continue;
-      e.emit({
+      if (!f.bus.isWatched(topic)) continue;
+      f.bus.emit({
         channel: 'public',
         topic,
         subject: 'mark.index.price',
@@ -237,23 +231,23 @@ export function publishPeriodic(e: SimEngine, now: number): void {
         },
       });
       if (Math.floor(now / 60_000) !== Math.floor((now - 1000) / 60_000))
-        e.emit({
+        f.bus.emit({
           channel: 'public',
           topic,
           subject: 'funding.rate',
           data: { granularity: 60000, fundingRate: m.fundingRate.toNumber(), timestamp: now },
         });
     }
-    publishCandles(e, now);
+    publishCandles(f, now);
   }
-  if (now - e.lastSnapshotPush >= 5000) {
-    e.lastSnapshotPush = now;
-    for (const [sym, m] of e.markets) {
+  if (now - f.lastSnapshotPush >= 5000) {
+    f.lastSnapshotPush = now;
+    for (const [sym, m] of f.core.markets) {
       const topic = `/contractMarket/snapshot:${sym}`;
-      if (!e.isWatched(topic)) continue;
+      if (!f.bus.isWatched(topic)) continue;
       const st = m.stats24h(now);
       const last = m.last.toNumber();
-      e.emit({
+      f.bus.emit({
         channel: 'public',
         topic,
         subject: 'snapshot.24h',
@@ -272,23 +266,24 @@ export function publishPeriodic(e: SimEngine, now: number): void {
       });
     }
   }
-  if (now - e.lastPositionPush >= 5000) {
-    e.lastPositionPush = now;
-    for (const p of e.positions.values()) if (p.qty !== 0) e.emitPosition(p, 'markPriceChange');
+  if (now - f.lastPositionPush >= 5000) {
+    f.lastPositionPush = now;
+    for (const p of f.account.positions.values())
+      if (p.qty !== 0) f.account.emitPosition(p, 'markPriceChange');
   }
 }
 
 /** Push the current bar of every watched limitCandle topic (KuCoin's order: t, o, c, h, l, v, amount). */
-export function publishCandles(e: SimEngine, now: number): void {
-  for (const [sym, m] of e.markets) {
+export function publishCandles(f: SimFeed, now: number): void {
+  for (const [sym, m] of f.core.markets) {
     for (const [type, minutes] of Object.entries(CANDLE_TYPES)) {
       const topic = `/contractMarket/limitCandle:${sym}_${type}`;
-      if (!e.isWatched(topic)) continue;
+      if (!f.bus.isWatched(topic)) continue;
       const width = minutes * 60_000;
       const start = Math.floor(now / width) * width;
       const bar = m.bars(minutes, start, now)[0];
       if (!bar) continue;
-      e.emit({
+      f.bus.emit({
         channel: 'public',
         topic,
         subject: 'candle.stick',

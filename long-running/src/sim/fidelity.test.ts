@@ -701,11 +701,11 @@ describe('9. auto-deleveraging (ADL)', () => {
     for (const px of [104_000, 108_000, 110_000]) move('XBTUSDTM', px); // < 5 % a step: no gap
     // uPnL 10 000 × 0.01 = 100; return 100 / 1 000 = 0.1; value 1 100; effective margin 100 + 100 = 200;
     // leverage 5.5; score 0.55; percentile 0.55 / 1.55 = 0.3548.
-    expect(adlScore(engine, p).toString()).toBe('0.55');
+    expect(adlScore(engine.account, p).toString()).toBe('0.55');
     expect(engine.renderPosition(p)['delevPercentage']).toBe(0.3548);
     for (const px of [105_000, 100_000, 95_000]) move('XBTUSDTM', px);
     // uPnL −50; return −0.05; value 950; margin 50; leverage 19; score −0.05 / 19: last in the queue.
-    expect(adlScore(engine, p).toString()).toBe(toMoney('-0.05').div(19).toString());
+    expect(adlScore(engine.account, p).toString()).toBe(toMoney('-0.05').div(19).toString());
     expect(engine.renderPosition(p)['delevPercentage']).toBe(0);
   });
 

@@ -1,16 +1,18 @@
 import { applyFill, initialMargin, notionalValue, tradingFee } from '@enigma/core/contract/math';
 import type Decimal from 'decimal.js';
-import type { SimEngine } from './engine.ts';
-import { publicTrade } from './feed.ts';
-import { cancelOrderObject, emitOrder, finish, shrinkReduceOnly } from './order-flow.ts';
+import type { SimAccount } from './account.ts';
+import { cancelOrderObject, emitOrder, finish, shrinkReduceOnly } from './matching.ts';
 import { ZERO } from './order-input.ts';
 import type { SimOrder, SimPosition } from './types.ts';
 
-/** Booking a user fill: position, fees, wallet, fill record, the public trade and private events. */
+/**
+ * Booking a user fill on the account: position, fees, wallet, fill record, the public trade and private
+ * events. `fillOrder` is the fill handler the matching core is built with (see engine.ts).
+ */
 
 /** Book one fill of a user order: position, fees, wallet, fill record, public trade and WS events. */
 export function fillOrder(
-  e: SimEngine,
+  a: SimAccount,
   order: SimOrder,
   lots: number,
   price: Decimal,
@@ -18,21 +20,21 @@ export function fillOrder(
   now: number,
   tradeType: 'trade' | 'liquid' | 'adl' = 'trade',
 ): void {
-  const m = e.market(order.symbol);
-  const pos = e.position(order.symbol);
+  const m = a.market(order.symbol);
+  const pos = a.position(order.symbol);
   if (order.reduceOnly) {
     const reducible =
       (order.side === 'buy' && pos.qty < 0) || (order.side === 'sell' && pos.qty > 0) ? Math.abs(pos.qty) : 0;
     lots = Math.min(lots, reducible);
     if (lots <= 0) {
-      finish(e, order, 'canceled', now);
+      finish(a.core, order, 'canceled', now);
       return;
     }
   }
   const signed = order.side === 'buy' ? lots : -lots;
   const before = pos.qty;
   if (before === 0) {
-    pos.marginMode = e.settingsOf(order.symbol).marginMode;
+    pos.marginMode = a.settingsOf(order.symbol).marginMode;
     pos.leverage = order.leverage;
     pos.realisedGrossPnl = ZERO;
     pos.realisedPnl = ZERO;
@@ -72,14 +74,14 @@ export function fillOrder(
   pos.realisedGrossPnl = pos.realisedGrossPnl.plus(out.realisedGross);
   pos.realisedPnl = pos.realisedPnl.plus(out.realisedGross).minus(fee);
   pos.currentComm = pos.currentComm.plus(fee);
-  e.wallet = e.wallet.plus(out.realisedGross).minus(fee);
-  if (!out.realisedGross.isZero()) e.addLedger('RealisedPNL', out.realisedGross.minus(fee), order.symbol);
+  a.wallet = a.wallet.plus(out.realisedGross).minus(fee);
+  if (!out.realisedGross.isZero()) a.addLedger('RealisedPNL', out.realisedGross.minus(fee), order.symbol);
   order.filledSize += lots;
   order.filledValue = order.filledValue.plus(notionalValue(m.spec, lots, price));
   order.fee = order.fee.plus(fee);
   order.updatedAt = now;
-  const tradeId = e.nextId();
-  e.fills.push({
+  const tradeId = a.core.ids.next();
+  a.fills.push({
     tradeId,
     orderId: order.id,
     symbol: order.symbol,
@@ -99,8 +101,7 @@ export function fillOrder(
     tradeType,
     time: now,
   });
-  publicTrade(
-    e,
+  a.core.handlers.trade(
     m,
     price,
     lots,
@@ -109,21 +110,21 @@ export function fillOrder(
     liquidity === 'taker' ? order.id : '',
     liquidity === 'maker' ? order.id : '',
   );
-  emitOrder(e, order, 'match', now, { price, lots, tradeId, liquidity });
+  emitOrder(a.core, order, 'match', now, { price, lots, tradeId, liquidity });
   if (before !== 0 && (pos.qty === 0 || Math.sign(pos.qty) !== Math.sign(before)))
-    recordClose(e, pos, before, price, now, tradeType === 'liquid');
-  e.emitPosition(
+    recordClose(a, pos, before, price, now, tradeType === 'liquid');
+  a.emitPosition(
     pos,
     tradeType === 'liquid' ? 'liquidation' : tradeType === 'adl' ? 'adl' : 'positionChange',
   );
-  e.walletDirty = true;
-  if (order.filledSize + order.canceledSize >= order.size) finish(e, order, 'filled', now);
-  if (Math.abs(pos.qty) < Math.abs(before)) shrinkReduceOnly(e, order.symbol, now);
+  a.walletDirty = true;
+  if (order.filledSize + order.canceledSize >= order.size) finish(a.core, order, 'filled', now);
+  if (Math.abs(pos.qty) < Math.abs(before)) shrinkReduceOnly(a.core, order.symbol, now);
 }
 
 /** Record a closed (or liquidated) position; with `cancelStopsOnClose`, cancel its leftover TP/SL stops. */
 export function recordClose(
-  e: SimEngine,
+  a: SimAccount,
   pos: SimPosition,
   before: number,
   price: Decimal,
@@ -131,8 +132,8 @@ export function recordClose(
   liquid: boolean,
 ): void {
   const long = before > 0;
-  e.closedPositions.push({
-    closeId: e.nextId(),
+  a.closedPositions.push({
+    closeId: a.core.ids.next(),
     symbol: pos.symbol,
     leverage: pos.leverage,
     type: liquid ? (long ? 'LIQUID_LONG' : 'LIQUID_SHORT') : long ? 'CLOSE_LONG' : 'CLOSE_SHORT',
@@ -150,8 +151,8 @@ export function recordClose(
   });
   // Whether TP/SL stops die with their position is undocumented; by default they stay (users report
   // stale ones left behind), `cancelStopsOnClose` restores the kinder behaviour.
-  if (!e.behaviour.cancelStopsOnClose) return;
-  for (const o of [...e.openOrders])
+  if (!a.core.behaviour.cancelStopsOnClose) return;
+  for (const o of [...a.core.openOrders])
     if (o.symbol === pos.symbol && o.stop && !o.stopTriggered && o.status === 'open' && o.reduceOnly)
-      cancelOrderObject(e, o, now);
+      cancelOrderObject(a.core, o, now);
 }

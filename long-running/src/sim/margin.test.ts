@@ -32,20 +32,20 @@ describe('isolated margin: add and withdraw', () => {
   it('withdraws only what lies above the initial margin (notional at entry / leverage)', () => {
     const { engine, p } = long10();
     expect(p.isolatedMargin.toString()).toBe('99');
-    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('0');
-    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(10));
+    expect(maxWithdrawMargin(engine.account, 'XBTUSDTM').toString()).toBe('0');
+    adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney(10));
     expect(p.isolatedMargin.toString()).toBe('109');
-    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('10');
-    const over = simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney('-10.01')));
+    expect(maxWithdrawMargin(engine.account, 'XBTUSDTM').toString()).toBe('10');
+    const over = simError(() => adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney('-10.01')));
     expect([over.code, over.message]).toEqual(['300000', 'The withdrawal amount exceeds the maximum']);
     expect(p.isolatedMargin.toString()).toBe('109');
-    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(-10));
+    adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney(-10));
     expect(p.isolatedMargin.toString()).toBe('99');
   });
 
   it('refuses more than the available balance, naming the amount', () => {
     const { engine, p } = long10();
-    const e = simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(20_000)));
+    const e = simError(() => adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney(20_000)));
     expect([e.code, e.message]).toEqual([
       '300003',
       'Balance insufficient. The order would cost 20000.0000000000.',
@@ -56,17 +56,19 @@ describe('isolated margin: add and withdraw', () => {
   it('there is nothing to adjust without an isolated position', () => {
     const { engine } = long10();
     for (const symbol of ['ETHUSDTM', 'NOPEUSDTM']) {
-      const e = simError(() => adjustIsolatedMargin(engine, symbol, toMoney(1)));
+      const e = simError(() => adjustIsolatedMargin(engine.account, symbol, toMoney(1)));
       expect([e.code, e.message]).toEqual(['300009', 'Position does not exist']);
-      expect(maxWithdrawMargin(engine, symbol).toString()).toBe('0');
+      expect(maxWithdrawMargin(engine.account, symbol).toString()).toBe('0');
     }
     const cross = setup();
     cross.engine.setMarginMode('XBTUSDTM', 'CROSS');
     cross.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
     cross.move('XBTUSDTM', 98_900);
     expect(cross.engine.positions.get('XBTUSDTM')!.qty).toBe(10);
-    expect(simError(() => adjustIsolatedMargin(cross.engine, 'XBTUSDTM', toMoney(1))).code).toBe('300009');
-    expect(maxWithdrawMargin(cross.engine, 'XBTUSDTM').toString()).toBe('0');
+    expect(simError(() => adjustIsolatedMargin(cross.engine.account, 'XBTUSDTM', toMoney(1))).code).toBe(
+      '300009',
+    );
+    expect(maxWithdrawMargin(cross.engine.account, 'XBTUSDTM').toString()).toBe('0');
   });
 });
 
@@ -75,14 +77,14 @@ describe('order margin: only the part of an order that would open or grow a posi
     const { engine } = long10();
     // sell 15 at 101,000: 10 close the long, 5 would open a short: 5 × 0.001 × 101,000 = 505 → 50.5 + 0.303
     engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('50.803');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('50.803');
     // buy 2 at 98,000 grows the long: 196 → 19.6 + 0.1176
     engine.placeOrder(order({ side: 'buy', price: '98000', size: 2 }));
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('70.5206');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('70.5206');
     // a reduce-only sell freezes nothing
     engine.placeOrder(order({ side: 'sell', price: '102000', size: 3, reduceOnly: true }));
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('70.5206');
-    expect(orderMargin(engine, 'ETHUSDTM').toString()).toBe('0');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('70.5206');
+    expect(orderMargin(engine.account, 'ETHUSDTM').toString()).toBe('0');
   });
 
   it('a buy against a short freezes margin only beyond the position', () => {
@@ -92,7 +94,7 @@ describe('order margin: only the part of an order that would open or grow a posi
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(-4);
     // buy 6 at 100,000: 4 close the short, 2 would open a long: 200 → 20 + 0.12
     engine.placeOrder(order({ side: 'buy', price: '100000', size: 6 }));
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('20.12');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('20.12');
   });
 });
 
@@ -104,13 +106,13 @@ describe('more isolated-margin and order-margin rules, by hand', () => {
       const r = (ev.data as { changeReason?: string }).changeReason;
       if (ev.subject === 'position.change' && r) reasons.push(r);
     });
-    adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(5));
+    adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney(5));
     expect(reasons).toContain('marginChange');
     engine.placeOrder(order({ side: 'sell', type: 'market', size: 10, reduceOnly: true }));
     move('XBTUSDTM', 98_900);
     expect(engine.positions.get('XBTUSDTM')?.qty ?? 0).toBe(0);
-    expect(simError(() => adjustIsolatedMargin(engine, 'XBTUSDTM', toMoney(1))).code).toBe('300009');
-    expect(maxWithdrawMargin(engine, 'XBTUSDTM').toString()).toBe('0');
+    expect(simError(() => adjustIsolatedMargin(engine.account, 'XBTUSDTM', toMoney(1))).code).toBe('300009');
+    expect(maxWithdrawMargin(engine.account, 'XBTUSDTM').toString()).toBe('0');
   });
 
   it('each reducing order uses up the position: two sells of 6 against a long of 10 leave 2 lots to margin', () => {
@@ -118,7 +120,7 @@ describe('more isolated-margin and order-margin rules, by hand', () => {
     engine.placeOrder(order({ side: 'sell', price: '101000', size: 6 }));
     engine.placeOrder(order({ side: 'sell', price: '102000', size: 6 }));
     // the second uses the 4 lots left, 2 would open a short: 2 × 0.001 × 102,000 = 204 → 20.4 + 0.1224
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('20.5224');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('20.5224');
   });
 
   it('a sell that grows a short freezes margin on every lot', () => {
@@ -128,7 +130,7 @@ describe('more isolated-margin and order-margin rules, by hand', () => {
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(-4);
     // sell 3 more at 102,000: 306 → 30.6 + 0.1836
     engine.placeOrder(order({ side: 'sell', price: '102000', size: 3 }));
-    expect(orderMargin(engine, 'XBTUSDTM').toString()).toBe('30.7836');
+    expect(orderMargin(engine.account, 'XBTUSDTM').toString()).toBe('30.7836');
   });
 });
 
@@ -259,7 +261,9 @@ describe('account figures, by hand', () => {
   it('an isolated long of 10 at 99,000 (mark 98,900) with a sell of 15 resting at 101,000', () => {
     const { engine } = long10();
     engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
-    const a = Object.fromEntries(Object.entries(accountSummary(engine)).map(([k, v]) => [k, v.toString()]));
+    const a = Object.fromEntries(
+      Object.entries(accountSummary(engine.account)).map(([k, v]) => [k, v.toString()]),
+    );
     expect(a).toEqual({
       wallet: '9999.802', // 10,000 − the maker fee 990 × 0.02 %
       equity: '9998.802', // wallet + (98,900 − 99,000) × 10 × 0.001

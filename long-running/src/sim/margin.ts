@@ -7,16 +7,20 @@ import {
   unrealisedPnl,
 } from '@enigma/core/contract/math';
 import { riskTierFor } from '@enigma/core/contract/specs';
-import { alignToTick, Money } from '@enigma/core/money';
+import { alignToTick, Money, toMoney } from '@enigma/core/money';
 import Decimal from 'decimal.js';
-import type { SimEngine } from './engine.ts';
-import { SimError } from './errors.ts';
+import { newOrder, type SimAccount } from './account.ts';
+import { badParam, SimError } from './errors.ts';
 import { fillOrder } from './fills.ts';
-import { cancelOrderObject, newOrder } from './order-flow.ts';
+import type { SymbolMarket } from './market-state.ts';
+import { cancelOrderObject, store } from './matching.ts';
 import { parseOrderInput, ZERO } from './order-input.ts';
 import type { SimOrder, SimPosition } from './types.ts';
 
-/** Margin and risk: order and position margin, account figures, liquidation and funding settlement. */
+/**
+ * The account's margin and risk: order and position margin, account figures, admission by margin,
+ * liquidation, ADL, funding settlement, deposits and the wallet push — all over the account (account.ts).
+ */
 
 const ns = (ms: number) => ms * 1_000_000;
 
@@ -27,21 +31,21 @@ export type AccountSummary = ReturnType<typeof accountSummary>;
  * Maintenance rate of a position: isolated, the selected risk-limit level's (KUCOIN.md §3.9); cross, the
  * tier its notional falls in (KuCoin's cross formula is unpublished).
  */
-export function maintenanceRate(e: SimEngine, p: SimPosition): Decimal {
-  const m = e.market(p.symbol);
+export function maintenanceRate(a: SimAccount, p: SimPosition): Decimal {
+  const m = a.market(p.symbol);
   if (p.marginMode === 'ISOLATED')
-    return m.spec.riskLimits[e.settingsOf(p.symbol).riskLimitLevel - 1]!.maintainMargin;
+    return m.spec.riskLimits[a.settingsOf(p.symbol).riskLimitLevel - 1]!.maintainMargin;
   return riskTierFor(m.spec, notionalValue(m.spec, p.qty, p.entryPrice)).maintainMargin;
 }
 
 /** Liquidation price: exact for isolated; for cross, the mark at which the risk rate would reach 100 %. */
-export function liquidationPriceOf(e: SimEngine, p: SimPosition): Decimal {
+export function liquidationPriceOf(a: SimAccount, p: SimPosition): Decimal {
   if (p.qty === 0) return ZERO;
-  const m = e.market(p.symbol);
-  const mmr = maintenanceRate(e, p);
+  const m = a.market(p.symbol);
+  const mmr = maintenanceRate(a, p);
   if (p.marginMode === 'ISOLATED')
     return liquidationPrice(m.spec, p.qty, p.entryPrice, p.isolatedMargin, mmr);
-  return crossPrices(e, p).liquidation;
+  return crossPrices(a, p).liquidation;
 }
 
 /**
@@ -52,9 +56,9 @@ export function liquidationPriceOf(e: SimEngine, p: SimPosition): Decimal {
  * what KuCoin's own cross position shows (CCXT's recorded sample in kucoin.js fetchPositionsADLRank:
  * bankruptPrice 52110.87 / (1 − 0.0040000133 − 0.0006) = liquidationPrice 52351.69).
  */
-export function crossPrices(e: SimEngine, p: SimPosition): { liquidation: Decimal; bankruptcy: Decimal } {
-  const m = e.market(p.symbol);
-  const r = crossRisk(e);
+export function crossPrices(a: SimAccount, p: SimPosition): { liquidation: Decimal; bankruptcy: Decimal } {
+  const m = a.market(p.symbol);
+  const r = crossRisk(a);
   const own = r.items.find((i) => i.position === p)!;
   const upnl = unrealisedPnl(m.spec, p.qty, p.entryPrice, m.mark);
   const need = r.numerator.minus(own.value.mul(own.mmr.plus(own.feeRate)));
@@ -98,20 +102,20 @@ export function crossRiskRate(items: CrossRiskItem[], totalCrossMargin: Decimal)
 }
 
 /** The account's cross risk: its terms (cross positions at the mark, hedged order exposure) and the rate. */
-export function crossRisk(e: SimEngine) {
+export function crossRisk(a: SimAccount) {
   const items: CrossRiskItem[] = [];
-  for (const [sym, m] of e.markets) {
-    if (e.settingsOf(sym).marginMode !== 'CROSS') continue;
-    const p = e.positions.get(sym);
+  for (const [sym, m] of a.core.markets) {
+    if (a.settingsOf(sym).marginMode !== 'CROSS') continue;
+    const p = a.positions.get(sym);
     if (p && p.qty !== 0 && p.marginMode === 'CROSS')
       items.push({
         value: notionalValue(m.spec, p.qty, m.mark),
-        mmr: maintenanceRate(e, p),
+        mmr: maintenanceRate(a, p),
         feeRate: m.spec.takerFeeRate,
         order: false,
         position: p,
       });
-    const value = crossOrderValue(e, sym);
+    const value = crossOrderValue(a, sym);
     if (value.gt(0))
       items.push({
         value,
@@ -120,7 +124,7 @@ export function crossRisk(e: SimEngine) {
         order: true,
       });
   }
-  return { items, ...crossRiskRate(items, accountSummary(e).totalCrossMargin) };
+  return { items, ...crossRiskRate(items, accountSummary(a).totalCrossMargin) };
 }
 
 /**
@@ -128,12 +132,12 @@ export function crossRisk(e: SimEngine) {
  * "Cross Margin", /support/35084093025049): max(|position + same-side orders|, |opposite-side orders|) less
  * the position itself. `extra` counts one more order (what admitting it would add).
  */
-export function crossOrderValue(e: SimEngine, symbol: string, extra?: SimOrder): Decimal {
-  const m = e.market(symbol);
-  const qty = e.positions.get(symbol)?.qty ?? 0;
+export function crossOrderValue(a: SimAccount, symbol: string, extra?: SimOrder): Decimal {
+  const m = a.market(symbol);
+  const qty = a.positions.get(symbol)?.qty ?? 0;
   let buy = ZERO;
   let sell = ZERO;
-  const orders = new Set(e.openOrders);
+  const orders = new Set(a.core.openOrders);
   if (extra) orders.add(extra);
   for (const o of orders) {
     if (o.symbol !== symbol || o.reduceOnly || o.closeOrder) continue;
@@ -150,20 +154,20 @@ export function crossOrderValue(e: SimEngine, symbol: string, extra?: SimOrder):
 }
 
 /** Margin (initial margin at the cross leverage plus the opening fee) that cross orders of a contract freeze. */
-export function crossOrderMargin(e: SimEngine, symbol: string, extra?: SimOrder): Decimal {
-  const value = crossOrderValue(e, symbol, extra);
-  const m = e.market(symbol);
-  return initialMargin(value, e.settingsOf(symbol).crossLeverage).plus(value.mul(m.spec.takerFeeRate));
+export function crossOrderMargin(a: SimAccount, symbol: string, extra?: SimOrder): Decimal {
+  const value = crossOrderValue(a, symbol, extra);
+  const m = a.market(symbol);
+  return initialMargin(value, a.settingsOf(symbol).crossLeverage).plus(value.mul(m.spec.takerFeeRate));
 }
 
 /**
  * Liquidate isolated positions level by level and cross positions at maintenance (see `liquidateIsolated`
  * and `checkCrossLiquidation`).
  */
-export function checkLiquidations(e: SimEngine, now: number): void {
-  for (const p of [...e.positions.values()])
-    if (p.qty !== 0 && p.marginMode === 'ISOLATED') liquidateIsolated(e, p, now);
-  checkCrossLiquidation(e, now);
+export function checkLiquidations(a: SimAccount, now: number): void {
+  for (const p of [...a.positions.values()])
+    if (p.qty !== 0 && p.marginMode === 'ISOLATED') liquidateIsolated(a, p, now);
+  checkCrossLiquidation(a, now);
 }
 
 /**
@@ -173,17 +177,17 @@ export function checkLiquidations(e: SimEngine, now: number): void {
  * whole lots, rounded up), the level drops one and the maintenance rate with it; that repeats while the
  * mark is still at the new liquidation price. At level 1 the whole position goes at its bankruptcy price.
  */
-function liquidateIsolated(e: SimEngine, p: SimPosition, now: number): void {
-  const m = e.market(p.symbol);
-  const st = e.settingsOf(p.symbol);
+function liquidateIsolated(a: SimAccount, p: SimPosition, now: number): void {
+  const m = a.market(p.symbol);
+  const st = a.settingsOf(p.symbol);
   while (p.qty !== 0) {
-    const lp = liquidationPriceOf(e, p);
+    const lp = liquidationPriceOf(a, p);
     if (p.qty > 0 ? m.mark.gt(lp) : m.mark.lt(lp)) return;
     if (st.riskLimitLevel <= 1) {
       const bankrupt = p.entryPrice.plus(
         p.isolatedMargin.div(new Money(Math.abs(p.qty)).mul(m.spec.multiplier)).mul(p.qty > 0 ? -1 : 1),
       );
-      liquidate(e, p, alignToTick(Decimal.max(bankrupt, m.spec.tickSize), m.spec.tickSize), now);
+      liquidate(a, p, alignToTick(Decimal.max(bankrupt, m.spec.tickSize), m.spec.tickSize), now);
       return;
     }
     const lower = m.spec.riskLimits[st.riskLimitLevel - 2]!;
@@ -193,13 +197,13 @@ function liquidateIsolated(e: SimEngine, p: SimPosition, now: number): void {
       ? Math.min(Math.abs(p.qty), excess.div(price.mul(m.spec.multiplier)).ceil().toNumber())
       : 0;
     st.riskLimitLevel = lower.level;
-    e.emit({
+    a.bus.emit({
       channel: 'private',
       topic: `/contract/position:${p.symbol}`,
       subject: 'position.adjustRiskLimit',
       data: { success: true, riskLimitLevel: lower.level, msg: '' },
     });
-    if (lots > 0) liquidate(e, p, price, now, lots);
+    if (lots > 0) liquidate(a, p, price, now, lots);
   }
 }
 
@@ -207,20 +211,20 @@ function liquidateIsolated(e: SimEngine, p: SimPosition, now: number): void {
  * Cross margin by KuCoin's risk rate (/support/35233217061785): at 100 % every cross position is liquidated
  * at the mark (orders first cancelled); at 95 % the cross contracts' open orders are cancelled.
  */
-function checkCrossLiquidation(e: SimEngine, now: number): void {
-  const cross = [...e.positions.values()].filter((p) => p.qty !== 0 && p.marginMode === 'CROSS');
+function checkCrossLiquidation(a: SimAccount, now: number): void {
+  const cross = [...a.positions.values()].filter((p) => p.qty !== 0 && p.marginMode === 'CROSS');
   const crossOrders = () =>
-    [...e.openOrders].filter(
-      (o) => o.isActive && o.status === 'open' && e.settingsOf(o.symbol).marginMode === 'CROSS',
+    [...a.core.openOrders].filter(
+      (o) => o.isActive && o.status === 'open' && a.settingsOf(o.symbol).marginMode === 'CROSS',
     );
   if (cross.length === 0 && crossOrders().length === 0) return;
-  const { rate } = crossRisk(e);
+  const { rate } = crossRisk(a);
   if (rate.gte(1) && cross.length > 0) {
     for (const p of cross)
-      liquidate(e, p, alignToTick(e.market(p.symbol).mark, e.market(p.symbol).spec.tickSize), now);
+      liquidate(a, p, alignToTick(a.market(p.symbol).mark, a.market(p.symbol).spec.tickSize), now);
     return;
   }
-  if (rate.gte(CROSS_CANCEL_RATE)) for (const o of crossOrders()) cancelOrderObject(e, o, now);
+  if (rate.gte(CROSS_CANCEL_RATE)) for (const o of crossOrders()) cancelOrderObject(a.core, o, now);
 }
 
 /** Cross risk rate at which KuCoin cancels the account's cross orders. */
@@ -231,29 +235,29 @@ const CROSS_CANCEL_RATE = 0.95;
  * cancelled, then a fill at `price` with tradeType liquid. A whole isolated position loses its margin.
  */
 export function liquidate(
-  e: SimEngine,
+  a: SimAccount,
   p: SimPosition,
   price: Decimal,
   now: number,
   lots = Math.abs(p.qty),
 ): void {
-  for (const o of [...e.openOrders])
-    if (o.symbol === p.symbol && o.status === 'open') cancelOrderObject(e, o, now);
+  for (const o of [...a.core.openOrders])
+    if (o.symbol === p.symbol && o.status === 'open') cancelOrderObject(a.core, o, now);
   const whole = lots >= Math.abs(p.qty);
   // The isolated margin is lost at the bankruptcy price; any remainder is the insurance fund's.
   if (whole && p.marginMode === 'ISOLATED') {
-    const m = e.market(p.symbol);
+    const m = a.market(p.symbol);
     const gross = price.minus(p.entryPrice).mul(p.qty).mul(m.spec.multiplier);
     const fee = tradingFee(m.spec, lots, price, 'taker');
     const shortfall = gross.neg().plus(fee).minus(p.isolatedMargin);
-    if (shortfall.gt(0)) e.wallet = e.wallet.plus(shortfall);
+    if (shortfall.gt(0)) a.wallet = a.wallet.plus(shortfall);
   }
-  closeByExchange(e, p, price, now, lots, 'liquid');
+  closeByExchange(a, p, price, now, lots, 'liquid');
 }
 
 /** The exchange closes `lots` of a position itself (liquidation, ADL): a market order of its own, filled at `price`. */
 function closeByExchange(
-  e: SimEngine,
+  a: SimAccount,
   p: SimPosition,
   price: Decimal,
   now: number,
@@ -261,9 +265,9 @@ function closeByExchange(
   tradeType: 'liquid' | 'adl',
 ): void {
   const order = newOrder(
-    e,
+    a,
     parseOrderInput({
-      clientOid: `${tradeType === 'liquid' ? 'liq' : 'adl'}-${e.nextId()}`,
+      clientOid: `${tradeType === 'liquid' ? 'liq' : 'adl'}-${a.core.ids.next()}`,
       symbol: p.symbol,
       closeOrder: true,
       type: 'market',
@@ -277,9 +281,8 @@ function closeByExchange(
   );
   order.isActive = true;
   order.tradeType = tradeType;
-  e.orders.set(order.id, order);
-  e.openOrders.add(order);
-  fillOrder(e, order, lots, price, 'taker', now, tradeType);
+  store(a.core, order);
+  fillOrder(a, order, lots, price, 'taker', now, tradeType);
 }
 
 /**
@@ -288,13 +291,13 @@ function closeByExchange(
  * PnL ÷ entry value; effective leverage = value at the mark ÷ effective margin (isolated: position margin +
  * unrealised PnL; cross: the cross margin balance).
  */
-export function adlScore(e: SimEngine, p: SimPosition): Decimal {
+export function adlScore(a: SimAccount, p: SimPosition): Decimal {
   if (p.qty === 0) return ZERO;
-  const m = e.market(p.symbol);
+  const m = a.market(p.symbol);
   const upnl = unrealisedPnl(m.spec, p.qty, p.entryPrice, m.mark);
   const rate = upnl.div(notionalValue(m.spec, p.qty, p.entryPrice));
   const margin =
-    p.marginMode === 'ISOLATED' ? p.isolatedMargin.plus(upnl) : accountSummary(e).totalCrossMargin;
+    p.marginMode === 'ISOLATED' ? p.isolatedMargin.plus(upnl) : accountSummary(a).totalCrossMargin;
   if (margin.lte(0)) return rate.gte(0) ? new Money(Number.POSITIVE_INFINITY) : ZERO;
   const leverage = notionalValue(m.spec, p.qty, m.mark).div(margin);
   return rate.gte(0) ? rate.mul(leverage) : rate.div(leverage);
@@ -304,8 +307,8 @@ export function adlScore(e: SimEngine, p: SimPosition): Decimal {
  * `delevPercentage`, the position's place in the ADL queue (0 … 1, KuCoin shows it in fifths). The queue's
  * other traders are not simulated: a profitable position scores s/(1 + s) of its ADL score s, a losing one 0.
  */
-export function delevPercentage(e: SimEngine, p: SimPosition): Decimal {
-  const s = adlScore(e, p);
+export function delevPercentage(a: SimAccount, p: SimPosition): Decimal {
+  const s = adlScore(a, p);
   if (s.lte(0)) return ZERO;
   if (!s.isFinite()) return new Money(1);
   return s.div(s.plus(1));
@@ -317,60 +320,60 @@ export function delevPercentage(e: SimEngine, p: SimPosition): Decimal {
  * changeReason adl (§4.3). The taker fee is charged (whether KuCoin charges one on ADL is not documented).
  */
 export function autoDeleverage(
-  e: SimEngine,
+  a: SimAccount,
   p: SimPosition,
   price: Decimal,
   now: number,
   lots = Math.abs(p.qty),
 ): void {
   if (p.qty === 0) return;
-  closeByExchange(e, p, price, now, Math.min(lots, Math.abs(p.qty)), 'adl');
+  closeByExchange(a, p, price, now, Math.min(lots, Math.abs(p.qty)), 'adl');
 }
 
 /**
  * After a step: the `adl` fault deleverages open positions; with `adlOnGap`, a mark move of at least that
  * fraction in one step in a position's favour deleverages it whole at the mark before the gap.
  */
-export function checkAutoDeleverage(e: SimEngine, before: Map<string, Decimal>, now: number): void {
-  for (const p of [...e.positions.values()]) {
+export function checkAutoDeleverage(a: SimAccount, before: Map<string, Decimal>, now: number): void {
+  for (const p of [...a.positions.values()]) {
     if (p.qty === 0) continue;
-    const m = e.market(p.symbol);
-    if (e.faults.takeAdl()) {
-      autoDeleverage(e, p, alignToTick(m.mark, m.spec.tickSize), now);
+    const m = a.market(p.symbol);
+    if (a.core.faults.takeAdl()) {
+      autoDeleverage(a, p, alignToTick(m.mark, m.spec.tickSize), now);
       continue;
     }
-    const gap = e.behaviour.adlOnGap;
+    const gap = a.core.behaviour.adlOnGap;
     const prev = before.get(p.symbol);
     if (gap <= 0 || !prev || prev.lte(0)) continue;
     const move = m.mark.div(prev).minus(1).mul(Math.sign(p.qty));
-    if (move.gte(gap)) autoDeleverage(e, p, alignToTick(prev, m.spec.tickSize), now);
+    if (move.gte(gap)) autoDeleverage(a, p, alignToTick(prev, m.spec.tickSize), now);
   }
 }
 
 /** Settle every funding time passed since the last step (several if the clock jumped). */
-export function settleFunding(e: SimEngine, now: number): void {
-  for (const [symbol, m] of e.markets) {
-    let next = e.nextFunding.get(symbol)!;
+export function settleFunding(a: SimAccount, now: number): void {
+  for (const [symbol, m] of a.core.markets) {
+    let next = a.nextFunding.get(symbol)!;
     while (now >= next) {
-      const rate = new Money(e.fundingRateFor(symbol, next));
+      const rate = new Money(a.fundingRateFor(symbol, next));
       // KuCoin announces the settlement's start and end; here both happen at the settlement instant.
-      if (e.isWatched(`/contract/announcement:${symbol}`))
+      if (a.bus.isWatched(`/contract/announcement:${symbol}`))
         for (const subject of ['funding.begin', 'funding.end'])
-          e.emit({
+          a.bus.emit({
             channel: 'public',
             topic: `/contract/announcement:${symbol}`,
             subject,
             data: { symbol, fundingTime: next, fundingRate: rate.toNumber(), timestamp: now },
           });
-      const p = e.positions.get(symbol);
+      const p = a.positions.get(symbol);
       if (p && p.qty !== 0) {
         const fee = fundingFee(m.spec, p.qty, m.mark, rate);
-        e.wallet = e.wallet.plus(fee);
+        a.wallet = a.wallet.plus(fee);
         if (p.marginMode === 'ISOLATED') p.isolatedMargin = p.isolatedMargin.plus(fee);
         p.realisedPnl = p.realisedPnl.plus(fee);
         p.posFunding = p.posFunding.plus(fee);
-        e.fundingRecords.push({
-          id: e.fundingRecords.length + 1_472_387_374_042_586,
+        a.fundingRecords.push({
+          id: a.fundingRecords.length + 1_472_387_374_042_586,
           symbol,
           timePoint: next,
           fundingRate: rate,
@@ -380,7 +383,7 @@ export function settleFunding(e: SimEngine, now: number): void {
           funding: fee,
           marginMode: p.marginMode,
         });
-        e.emit({
+        a.bus.emit({
           channel: 'private',
           topic: `/contract/position:${symbol}`,
           subject: 'position.settlement',
@@ -394,52 +397,52 @@ export function settleFunding(e: SimEngine, now: number): void {
             settleCurrency: 'USDT',
           },
         });
-        e.emitPosition(p, 'positionChange');
-        e.walletDirty = true;
+        a.emitPosition(p, 'positionChange');
+        a.walletDirty = true;
       }
       next += m.spec.fundingRateGranularity;
     }
-    e.nextFunding.set(symbol, next);
+    a.nextFunding.set(symbol, next);
   }
 }
 
 /** Add (positive) or withdraw (negative) isolated margin. */
-export function adjustIsolatedMargin(e: SimEngine, symbol: string, amount: Decimal): SimPosition {
-  const p = e.positions.get(symbol);
+export function adjustIsolatedMargin(a: SimAccount, symbol: string, amount: Decimal): SimPosition {
+  const p = a.positions.get(symbol);
   if (!p || p.qty === 0 || p.marginMode !== 'ISOLATED')
     throw new SimError('300009', 'Position does not exist');
-  if (amount.gt(0) && amount.gt(accountSummary(e).available))
+  if (amount.gt(0) && amount.gt(accountSummary(a).available))
     throw new SimError('300003', `Balance insufficient. The order would cost ${amount.toFixed(10)}.`);
-  if (amount.lt(0) && amount.neg().gt(maxWithdrawMargin(e, symbol)))
+  if (amount.lt(0) && amount.neg().gt(maxWithdrawMargin(a, symbol)))
     throw new SimError('300000', 'The withdrawal amount exceeds the maximum');
   p.isolatedMargin = p.isolatedMargin.plus(amount);
-  e.emitPosition(p, 'marginChange');
-  e.walletDirty = true;
-  e.flushWallet();
+  a.emitPosition(p, 'marginChange');
+  a.walletDirty = true;
+  flushWallet(a);
   return p;
 }
 
 /** Isolated margin above the initial margin: what may be withdrawn. */
-export function maxWithdrawMargin(e: SimEngine, symbol: string): Decimal {
-  const p = e.positions.get(symbol);
+export function maxWithdrawMargin(a: SimAccount, symbol: string): Decimal {
+  const p = a.positions.get(symbol);
   if (!p || p.qty === 0 || p.marginMode !== 'ISOLATED') return ZERO;
-  const m = e.market(p.symbol);
+  const m = a.market(p.symbol);
   const init = initialMargin(notionalValue(m.spec, p.qty, p.entryPrice), p.leverage);
   return Decimal.max(p.isolatedMargin.minus(init), ZERO);
 }
 
 /** Per-symbol margin frozen by active orders: only the part that would open or grow a position. */
-export function orderMargin(e: SimEngine, symbol?: string): Decimal {
+export function orderMargin(a: SimAccount, symbol?: string): Decimal {
   let total = ZERO;
-  for (const [sym, m] of e.markets) {
+  for (const [sym, m] of a.core.markets) {
     if (symbol && sym !== symbol) continue;
-    if (e.settingsOf(sym).marginMode === 'CROSS') {
-      total = total.plus(crossOrderMargin(e, sym));
+    if (a.settingsOf(sym).marginMode === 'CROSS') {
+      total = total.plus(crossOrderMargin(a, sym));
       continue;
     }
-    const pos = e.positions.get(sym)?.qty ?? 0;
+    const pos = a.positions.get(sym)?.qty ?? 0;
     for (const side of ['buy', 'sell'] as const) {
-      const orders = [...e.openOrders].filter(
+      const orders = [...a.core.openOrders].filter(
         (o) => o.isActive && o.symbol === sym && o.side === side && !o.reduceOnly && !o.closeOrder,
       );
       let reducible = (side === 'buy' && pos < 0) || (side === 'sell' && pos > 0) ? Math.abs(pos) : 0;
@@ -459,14 +462,14 @@ export function orderMargin(e: SimEngine, symbol?: string): Decimal {
 }
 
 /** Margin, PnL and balance figures of the account (USDT). */
-export function accountSummary(e: SimEngine) {
+export function accountSummary(a: SimAccount) {
   let isoPosMargin = ZERO;
   let crossPosMargin = ZERO;
   let crossUnPnl = ZERO;
   let isoUnPnl = ZERO;
-  for (const p of e.positions.values()) {
+  for (const p of a.positions.values()) {
     if (p.qty === 0) continue;
-    const m = e.market(p.symbol);
+    const m = a.market(p.symbol);
     const upnl = unrealisedPnl(m.spec, p.qty, p.entryPrice, m.mark);
     if (p.marginMode === 'CROSS') {
       crossPosMargin = crossPosMargin.plus(initialMargin(notionalValue(m.spec, p.qty, m.mark), p.leverage));
@@ -478,18 +481,18 @@ export function accountSummary(e: SimEngine) {
   }
   let crossOrderMargin = ZERO;
   let isoOrderMargin = ZERO;
-  for (const sym of e.markets.keys()) {
-    const om = orderMargin(e, sym);
-    if (e.settingsOf(sym).marginMode === 'CROSS') crossOrderMargin = crossOrderMargin.plus(om);
+  for (const sym of a.core.markets.keys()) {
+    const om = orderMargin(a, sym);
+    if (a.settingsOf(sym).marginMode === 'CROSS') crossOrderMargin = crossOrderMargin.plus(om);
     else isoOrderMargin = isoOrderMargin.plus(om);
   }
   const totalOrderMargin = crossOrderMargin.plus(isoOrderMargin);
   const positionMargin = isoPosMargin.plus(crossPosMargin);
   const unrealised = crossUnPnl.plus(isoUnPnl);
-  const available = e.wallet.plus(crossUnPnl).minus(positionMargin).minus(totalOrderMargin);
-  const equity = e.wallet.plus(unrealised);
+  const available = a.wallet.plus(crossUnPnl).minus(positionMargin).minus(totalOrderMargin);
+  const equity = a.wallet.plus(unrealised);
   return {
-    wallet: e.wallet,
+    wallet: a.wallet,
     equity,
     unrealised,
     crossUnPnl,
@@ -501,6 +504,136 @@ export function accountSummary(e: SimEngine) {
     crossOrderMargin,
     isoOrderMargin,
     available: Decimal.max(available, ZERO),
-    totalCrossMargin: e.wallet.minus(isoPosMargin).minus(isoOrderMargin).plus(crossUnPnl),
+    totalCrossMargin: a.wallet.minus(isoPosMargin).minus(isoOrderMargin).plus(crossUnPnl),
   };
+}
+
+/** KuCoin's 330008 text (as CCXT records it in kucoin.js `exceptions`). */
+export const CROSS_MARGIN_SHORT =
+  'Your current margin and leverage have reached the maximum open limit. Please increase your margin or raise your leverage to open larger positions.';
+
+/**
+ * Why the account cannot take an opening order now, if it cannot (the matching core's `accountRefusal`
+ * handler): beyond the selected risk-limit level (300005), or short of margin for the part that opens
+ * (300003 isolated, 330008 cross).
+ */
+export function marginRefusal(a: SimAccount, order: SimOrder): SimError | undefined {
+  const m = a.market(order.symbol);
+  if (order.marginMode === 'ISOLATED') {
+    // The selected risk-limit level caps the position's value (KUCOIN.md §3.9, §2.2 300005).
+    const qty = a.positions.get(order.symbol)?.qty ?? 0;
+    const after = Math.abs(qty + (order.side === 'buy' ? 1 : -1) * (order.size - order.filledSize));
+    const level = m.spec.riskLimits[a.settingsOf(order.symbol).riskLimitLevel - 1]!;
+    if (after > Math.abs(qty) && notionalValue(m.spec, after, order.price ?? m.mark).gt(level.maxRiskLimit))
+      return new SimError(
+        '300005',
+        `Risk limit exceeded: the position would be above ${level.maxRiskLimit} at level ${level.level}.`,
+      );
+  }
+  // Cross: what the order adds to the contract's hedged order margin; isolated: its own opening cost.
+  const cost =
+    order.marginMode === 'CROSS'
+      ? crossOrderMargin(a, order.symbol, order).minus(crossOrderMargin(a, order.symbol))
+      : openingCost(a, order, m);
+  if (cost.lte(accountSummary(a).available)) return undefined;
+  // 330008, KuCoin's code and text for cross margin short of funds (ccxt kucoin.js exceptions).
+  if (order.marginMode === 'CROSS') return new SimError('330008', CROSS_MARGIN_SHORT);
+  return new SimError('300003', `Balance insufficient. The order would cost ${cost.toFixed(10)}.`);
+}
+
+/** Margin + estimated taker fee for the part of the order that would open or grow a position. */
+export function openingCost(a: SimAccount, order: SimOrder, m: SymbolMarket): Decimal {
+  const pos = a.positions.get(order.symbol)?.qty ?? 0;
+  const reducible =
+    (order.side === 'buy' && pos < 0) || (order.side === 'sell' && pos > 0) ? Math.abs(pos) : 0;
+  const opening = Math.max(0, order.size - reducible);
+  if (opening === 0) return ZERO;
+  const top = order.side === 'buy' ? m.bestAsk() : m.bestBid();
+  const ref = order.price ?? (top ? m.tickToPrice(top.tick) : m.mark);
+  const notional = notionalValue(m.spec, opening, ref);
+  return initialMargin(notional, order.leverage).plus(notional.mul(m.spec.takerFeeRate));
+}
+
+/** Credit the account (the paper account of `enigma start`, tests). */
+export function deposit(
+  a: SimAccount,
+  amount: number | string,
+  type: 'Deposit' | 'TransferIn' = 'Deposit',
+): void {
+  const d = positiveAmount(amount);
+  a.wallet = a.wallet.plus(d);
+  a.addLedger(type, d, type === 'Deposit' ? 'simulator deposit' : 'Transferred in');
+  a.walletDirty = true;
+  flushWallet(a);
+}
+
+/** Move funds out of the futures account (POST /api/v3/transfer-out): at most the available balance. */
+export function withdraw(a: SimAccount, amount: number | string): void {
+  const d = positiveAmount(amount);
+  if (d.gt(accountSummary(a).available))
+    throw new SimError('300003', `Balance insufficient. The order would cost ${d.toFixed(10)}.`);
+  a.wallet = a.wallet.minus(d);
+  a.addLedger('TransferOut', d.neg(), 'Transferred out');
+  a.walletDirty = true;
+  flushWallet(a);
+}
+
+function positiveAmount(amount: number | string): Decimal {
+  let d: Decimal;
+  try {
+    d = toMoney(amount);
+  } catch {
+    throw badParam('amount must be a number');
+  }
+  if (d.lte(0)) throw badParam('amount must be positive');
+  return d;
+}
+
+/** Push walletBalance.change and the legacy availableBalance/orderMargin subjects if the wallet changed. */
+export function flushWallet(a: SimAccount): void {
+  if (!a.walletDirty) return;
+  a.walletDirty = false;
+  a.walletVersion += 1;
+  const s = accountSummary(a);
+  const now = a.core.clock.now();
+  const topic = '/contractAccount/wallet';
+  a.bus.emit({
+    channel: 'private',
+    topic,
+    subject: 'walletBalance.change',
+    data: {
+      crossPosMargin: s.crossPosMargin.toString(),
+      isolatedOrderMargin: s.isoOrderMargin.toString(),
+      holdBalance: '0',
+      equity: s.equity.toString(),
+      version: String(a.walletVersion),
+      availableBalance: s.available.toString(),
+      isolatedPosMargin: s.isoPosMargin.toString(),
+      walletBalance: s.wallet.toString(),
+      isolatedFundingFeeMargin: '0',
+      crossUnPnl: s.crossUnPnl.toString(),
+      totalCrossMargin: s.totalCrossMargin.toString(),
+      currency: 'USDT',
+      isolatedUnPnl: s.isoUnPnl.toString(),
+      crossOrderMargin: s.crossOrderMargin.toString(),
+      timestamp: String(now),
+    },
+  });
+  a.bus.emit({
+    channel: 'private',
+    topic,
+    subject: 'availableBalance.change',
+    data: {
+      availableBalance: s.available.toString(),
+      holdBalance: '0',
+      currency: 'USDT',
+      timestamp: String(now),
+    },
+  });
+  a.bus.emit({
+    channel: 'private',
+    topic,
+    subject: 'orderMargin.change',
+    data: { orderMargin: s.orderMargin.toString(), currency: 'USDT', timestamp: String(now) },
+  });
 }

@@ -1,28 +1,27 @@
 import { notionalValue } from '@enigma/core/contract/math';
 import type Decimal from 'decimal.js';
-import type { SimEngine } from './engine.ts';
+import type { SimAccount } from './account.ts';
 import { SimError } from './errors.ts';
-import { publishBook } from './feed.ts';
-import { accountSummary } from './margin.ts';
-import { cancelOrderObject } from './order-flow.ts';
+import { flushWallet } from './margin.ts';
+import { cancelOrderObject } from './matching.ts';
 import { ZERO } from './order-input.ts';
 import type { MarginMode } from './types.ts';
 
-/** Per-symbol account settings (margin mode, cross leverage, risk-limit level) and the wallet push. */
+/** Per-symbol account settings: margin mode, cross leverage, risk-limit level. */
 
 /** Switch a symbol's margin mode; refused while it has a position or open orders. */
-export function setMarginMode(e: SimEngine, symbol: string, mode: MarginMode): void {
-  const st = e.settingsOf(symbol);
+export function setMarginMode(a: SimAccount, symbol: string, mode: MarginMode): void {
+  const st = a.settingsOf(symbol);
   if (st.marginMode === mode) return;
-  const pos = e.positions.get(symbol);
-  const busy = (pos && pos.qty !== 0) || [...e.openOrders].some((o) => o.symbol === symbol);
+  const pos = a.positions.get(symbol);
+  const busy = (pos && pos.qty !== 0) || [...a.core.openOrders].some((o) => o.symbol === symbol);
   if (busy) throw new SimError('50002', 'exist.order.or.position');
   st.marginMode = mode;
   if (pos) {
     pos.marginMode = mode;
     if (mode === 'CROSS') pos.leverage = st.crossLeverage;
   }
-  e.emit({
+  a.bus.emit({
     channel: 'private',
     topic: '/contract/marginMode',
     subject: 'user.config',
@@ -31,39 +30,40 @@ export function setMarginMode(e: SimEngine, symbol: string, mode: MarginMode): v
 }
 
 /** Set a symbol's cross leverage (max: the contract's) and announce it on /contract/crossLeverage. */
-export function setCrossLeverage(e: SimEngine, symbol: string, leverage: Decimal): void {
-  const m = e.market(symbol);
+export function setCrossLeverage(a: SimAccount, symbol: string, leverage: Decimal): void {
+  const m = a.market(symbol);
   if (leverage.lte(0) || leverage.gt(m.spec.maxLeverage))
     throw new SimError('300016', `The leverage cannot be greater than ${m.spec.maxLeverage}.`);
-  const st = e.settingsOf(symbol);
+  const st = a.settingsOf(symbol);
   st.crossLeverage = leverage;
-  const pos = e.positions.get(symbol);
+  const pos = a.positions.get(symbol);
   if (pos && pos.marginMode === 'CROSS') pos.leverage = leverage;
-  e.emit({
+  a.bus.emit({
     channel: 'private',
     topic: '/contract/crossLeverage',
     subject: 'user.config',
     data: { [symbol]: { leverage: leverage.toString() } },
   });
-  e.walletDirty = true;
-  e.flushWallet();
+  a.walletDirty = true;
+  flushWallet(a);
 }
 
 /** Change the isolated risk-limit level; the outcome is pushed as position.adjustRiskLimit. */
-export function setRiskLimitLevel(e: SimEngine, symbol: string, level: number): void {
-  const m = e.market(symbol);
+export function setRiskLimitLevel(a: SimAccount, symbol: string, level: number): void {
+  const m = a.market(symbol);
   const tier = m.spec.riskLimits[level - 1];
   if (!Number.isInteger(level) || !tier) throw new SimError('100005', 'contractRiskLimitNotExist');
-  const pos = e.positions.get(symbol);
+  const pos = a.positions.get(symbol);
   const notional = pos ? notionalValue(m.spec, pos.qty, pos.entryPrice) : ZERO;
   const ok = notional.lte(tier.maxRiskLimit);
   if (ok) {
-    e.settingsOf(symbol).riskLimitLevel = level;
-    const now = e.clock.now();
-    for (const o of [...e.openOrders]) if (o.symbol === symbol && o.isActive) cancelOrderObject(e, o, now);
-    publishBook(e, m, now);
+    a.settingsOf(symbol).riskLimitLevel = level;
+    const now = a.core.clock.now();
+    for (const o of [...a.core.openOrders])
+      if (o.symbol === symbol && o.isActive) cancelOrderObject(a.core, o, now);
+    a.core.handlers.bookChanged(m, now);
   }
-  e.emit({
+  a.bus.emit({
     channel: 'private',
     topic: `/contract/position:${symbol}`,
     subject: 'position.adjustRiskLimit',
@@ -71,58 +71,9 @@ export function setRiskLimitLevel(e: SimEngine, symbol: string, level: number): 
       ? { success: true, riskLimitLevel: level, msg: '' }
       : {
           success: false,
-          riskLimitLevel: e.settingsOf(symbol).riskLimitLevel,
+          riskLimitLevel: a.settingsOf(symbol).riskLimitLevel,
           msg: 'risk limit exceeded',
         },
   });
-  e.flushWallet();
-}
-
-/** Push walletBalance.change and the legacy availableBalance/orderMargin subjects if the wallet changed. */
-export function publishWallet(e: SimEngine): void {
-  if (!e.walletDirty) return;
-  e.walletDirty = false;
-  e.walletVersion += 1;
-  const a = accountSummary(e);
-  const now = e.clock.now();
-  const topic = '/contractAccount/wallet';
-  e.emit({
-    channel: 'private',
-    topic,
-    subject: 'walletBalance.change',
-    data: {
-      crossPosMargin: a.crossPosMargin.toString(),
-      isolatedOrderMargin: a.isoOrderMargin.toString(),
-      holdBalance: '0',
-      equity: a.equity.toString(),
-      version: String(e.walletVersion),
-      availableBalance: a.available.toString(),
-      isolatedPosMargin: a.isoPosMargin.toString(),
-      walletBalance: a.wallet.toString(),
-      isolatedFundingFeeMargin: '0',
-      crossUnPnl: a.crossUnPnl.toString(),
-      totalCrossMargin: a.totalCrossMargin.toString(),
-      currency: 'USDT',
-      isolatedUnPnl: a.isoUnPnl.toString(),
-      crossOrderMargin: a.crossOrderMargin.toString(),
-      timestamp: String(now),
-    },
-  });
-  e.emit({
-    channel: 'private',
-    topic,
-    subject: 'availableBalance.change',
-    data: {
-      availableBalance: a.available.toString(),
-      holdBalance: '0',
-      currency: 'USDT',
-      timestamp: String(now),
-    },
-  });
-  e.emit({
-    channel: 'private',
-    topic,
-    subject: 'orderMargin.change',
-    data: { orderMargin: a.orderMargin.toString(), currency: 'USDT', timestamp: String(now) },
-  });
+  flushWallet(a);
 }

@@ -136,3 +136,10 @@ export interface LedgerEntry {
   accountEquity: Decimal;
   remark: string;
 }
+
+/** Per-contract account settings. */
+export interface SymbolSettings {
+  marginMode: MarginMode;
+  crossLeverage: Decimal;
+  riskLimitLevel: number;
+}

@@ -1,7 +1,8 @@
 import { bankruptcyPrice, initialMargin, notionalValue, unrealisedPnl } from '@enigma/core/contract/math';
 import { Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
-import type { MatchInfo, SimEngine } from './engine.ts';
+import type { SimEngine } from './engine.ts';
+import type { MatchInfo } from './events.ts';
 import { crossPrices, delevPercentage } from './margin.ts';
 import type { SymbolMarket } from './market-state.ts';
 import type { SimFill, SimOrder, SimPosition } from './types.ts';
@@ -115,7 +116,7 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     id: p.id,
     symbol: p.symbol,
     crossMode: cross,
-    delevPercentage: open ? num(delevPercentage(engine, p), 4) : 0,
+    delevPercentage: open ? num(delevPercentage(engine.account, p), 4) : 0,
     openingTimestamp: open ? p.openingTimestamp : 0,
     currentTimestamp: now,
     currentQty: p.qty,
@@ -142,7 +143,7 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     bankruptPrice: num(
       open
         ? cross
-          ? crossPrices(engine, p).bankruptcy
+          ? crossPrices(engine.account, p).bankruptcy
           : bankruptcyPrice(spec, p.qty, p.entryPrice, p.isolatedMargin)
         : new Money(0),
       8,

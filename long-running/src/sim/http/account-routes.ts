@@ -263,7 +263,7 @@ export function registerAccountRoutes(
     const zero = currency !== 'USDT';
     const n = (d: Decimal) => (zero ? 0 : Number(d.toDecimalPlaces(10).toString()));
     // kucoin-spec/account.txt: riskRatio is the cross-margin risk rate (Help Center /support/35233217061785).
-    const { rate } = crossRisk(engine);
+    const { rate } = crossRisk(engine.account);
     return ok(c, {
       accountEquity: n(a.equity),
       unrealisedPNL: n(a.unrealised),
