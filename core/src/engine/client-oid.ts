@@ -17,10 +17,14 @@ export const CLIENT_OID_KINDS = {
   flatten: 'x',
   /** an operator command's order */
   command: 'm',
+  /** a router child after the first (TWAP slice or chase attempt = sequence; the chase's taker fallback = the last sequence) */
+  algo: 'a',
 } as const;
 export type ClientOidKind = keyof typeof CLIENT_OID_KINDS;
 
 const MAX_SEQ_EXCLUSIVE = 36 ** 7;
+/** the highest sequence a clientOid can carry */
+export const MAX_CLIENT_OID_SEQ = MAX_SEQ_EXCLUSIVE - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function clientOidFor(kind: ClientOidKind, causeId: string, seq = 0): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_EXECUTION, executionSchema } from '../router/plan.ts';
 
 /**
  * How a webhook source's alerts become positions. Stored in settings under `strategy:<source>`, edited
@@ -71,9 +72,15 @@ const strategyFields = {
     .max(5),
   /** engine-managed trailing stop: once price moved `activateR` × stop distance, trail at `distanceR` (ratchet only) */
   trailing: z.object({ activateR: positive, distanceR: positive }).nullable(),
+  /** how entries are executed: the smart order router's style and slippage budget (docs/router.md) */
+  execution: executionSchema.prefault({}),
 };
 
-const overrideSchema = z.object(strategyFields).partial().strict();
+// An override names the fields it replaces: no default may fill in one it does not name.
+const overrideSchema = z
+  .object({ ...strategyFields, execution: executionSchema })
+  .partial()
+  .strict();
 
 export const strategyConfigSchema = z
   .object({
@@ -103,6 +110,7 @@ export const DEFAULT_STRATEGY: StrategyConfig = Object.freeze({
   stop: { kind: 'atr', multiple: '2', period: 14, timeframe: '1m' },
   takeProfits: [],
   trailing: null,
+  execution: DEFAULT_EXECUTION,
   symbols: {},
 }) as StrategyConfig;
 

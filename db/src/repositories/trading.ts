@@ -185,6 +185,8 @@ export async function updateOrder(
       | 'doneAt'
       | 'raw'
       | 'stopPrice'
+      | 'slippageBps'
+      | 'shortfall'
     >
   >,
 ): Promise<OrderRow> {
@@ -395,6 +397,10 @@ export interface DecisionOrder {
   marginMode?: string | null;
   reduceOnly: boolean;
   timeInForce?: string | null;
+  /** the router's style and its decision-time figures (execution quality is measured against them) */
+  execStyle?: string | null;
+  decisionMid?: string | null;
+  estCostBps?: string | null;
 }
 
 export interface DecisionCommit {
@@ -422,6 +428,8 @@ export interface DecisionCommit {
     leverage: string | null;
     reduceOnly: boolean;
     status: string;
+    /** the router's execution style of the opening leg (market when absent) */
+    style?: string;
     params: Record<string, unknown>;
     orders: DecisionOrder[];
   };
@@ -461,9 +469,9 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
   const i = d.intent;
   if (i) {
     parts.push(sql`intent as (insert into order_intents
-        (signal_id, account_id, symbol, side, size, leverage, reduce_only, status, params)
+        (signal_id, account_id, symbol, side, size, leverage, reduce_only, status, style, params)
       select id, ${d.accountId}, ${d.symbol}, ${i.side}, ${i.size}, ${i.leverage}::numeric, ${i.reduceOnly},
-        ${i.status}, ${JSON.stringify(i.params)}::jsonb from sig
+        ${i.status}, ${i.style ?? 'market'}, ${JSON.stringify(i.params)}::jsonb from sig
       on conflict (signal_id) do nothing
       returning id, created_at)`);
     const legs = i.orders.map((o, ord) => ({
@@ -480,16 +488,20 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
       margin_mode: o.marginMode ?? null,
       reduce_only: o.reduceOnly,
       time_in_force: o.timeInForce ?? null,
+      exec_style: o.execStyle ?? null,
+      decision_mid: o.decisionMid ?? null,
+      est_cost_bps: o.estCostBps ?? null,
     }));
     parts.push(sql`ord as (insert into orders (intent_id, account_id, client_oid, signal_id, symbol, side, purpose,
         type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
-        status, fence)
+        exec_style, decision_mid, est_cost_bps, status, fence)
       select intent.id, ${d.accountId}, l.client_oid, ${d.signalId}, ${d.symbol}, l.side, l.purpose, l.type,
         l.size, l.price, l.stop_price, l.stop_price_type, l.leverage, l.margin_mode, l.reduce_only,
-        l.time_in_force, 'intent', (select fence from lease)
+        l.time_in_force, l.exec_style, l.decision_mid, l.est_cost_bps, 'intent', (select fence from lease)
       from intent cross join jsonb_to_recordset(${JSON.stringify(legs)}::jsonb) as l(ord int, client_oid text,
         side text, purpose text, type text, size int, price numeric, stop_price numeric, stop_price_type text,
-        leverage numeric, margin_mode text, reduce_only boolean, time_in_force text)
+        leverage numeric, margin_mode text, reduce_only boolean, time_in_force text, exec_style text,
+        decision_mid numeric, est_cost_bps numeric)
       order by l.ord
       on conflict (client_oid) do nothing
       returning id, client_oid, created_at)`);
@@ -525,7 +537,7 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
     symbol: d.symbol,
     side: i.side,
     size: i.size,
-    style: 'market',
+    style: i.style ?? 'market',
     limitPrice: null,
     stopPrice: null,
     takeProfitPrice: null,
@@ -571,6 +583,11 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
       submittedAt: null,
       doneAt: null,
       raw: null,
+      execStyle: o.execStyle ?? null,
+      decisionMid: o.decisionMid ?? null,
+      estCostBps: o.estCostBps ?? null,
+      slippageBps: null,
+      shortfall: null,
       createdAt: at,
       updatedAt: at,
     });

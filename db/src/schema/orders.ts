@@ -62,6 +62,16 @@ export const orders = pgTable(
     submittedAt: tstz('submitted_at'),
     doneAt: tstz('done_at'),
     raw: jsonb('raw').$type<unknown>(),
+    /** the router's execution style (market, limit_chase, twap, iceberg); null for stops and commands */
+    execStyle: text('exec_style'),
+    /** the mid price when the order was decided: slippage and shortfall are measured against it */
+    decisionMid: numeric('decision_mid'),
+    /** the estimated cost from walking the book at the decision, bps against decisionMid */
+    estCostBps: numeric('est_cost_bps'),
+    /** realised: the average fill against decisionMid, bps (positive = cost) */
+    slippageBps: numeric('slippage_bps'),
+    /** realised: implementation shortfall in the quote currency (filled part's cost + unfilled part's missed move) */
+    shortfall: numeric('shortfall'),
     ...timestamps,
   },
   (t) => [

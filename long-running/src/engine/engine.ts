@@ -34,7 +34,9 @@ import type { Registry } from 'prom-client';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { KucoinWs } from '../exchange/kucoin/ws.ts';
 import { subscribe } from '../exchange/kucoin/ws-topics.ts';
+import type { Jobs } from '../jobs/types.ts';
 import type { DisabledModel, SignalModel } from '../ml/signal-model.ts';
+import { Router } from '../router/router.ts';
 import { Breakers } from './breakers.ts';
 import { CommandHandler } from './commands.ts';
 import {
@@ -81,6 +83,8 @@ export interface EngineOptions {
   onPoint?: EngineContext['point'];
   /** bench hook: stream entry read → first order request on the wire, ms */
   onDecision?: (ms: number) => void;
+  /** the job queue that carries the router's TWAP slices (BullMQ or the database); absent: slices run in-process */
+  jobs?: Jobs;
 }
 
 export interface EngineStatus {
@@ -107,6 +111,7 @@ export class Engine {
   readonly protection: Protection;
   readonly reconciler: Reconciler;
   readonly signals: SignalHandler;
+  readonly router: Router;
   readonly commands: CommandHandler;
   readonly market: MarketView;
   readonly breakers: Breakers;
@@ -165,6 +170,7 @@ export class Engine {
     this.protection = new Protection(this.ctx, this.executor, this.market, atr);
     this.reconciler = new Reconciler(this.ctx, this.executor, this.ledger, this.protection);
     this.riskInputs = new RiskInputs(this.ctx, this.market, this.ctx.state);
+    this.router = new Router(this.ctx, this.executor, this.market, opts.jobs ?? null);
     this.signals = new SignalHandler(
       this.ctx,
       this.executor,
@@ -173,6 +179,7 @@ export class Engine {
       atr,
       new SignalScorer(opts.db, opts.model, clock),
       this.riskInputs,
+      this.router,
     );
     this.commands = new CommandHandler(
       this.ctx,
@@ -238,6 +245,8 @@ export class Engine {
       }
     }
     if (this.stop.signal.aborted) return;
+    // The router's delayed slices run only under this process's lease.
+    await this.router.start();
     this.status = 'trading';
     ctx.log.info(
       { mode: opts.mode, account: opts.accountName ?? 'default', fence: ctx.lease.fence, symbols },

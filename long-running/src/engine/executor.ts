@@ -34,6 +34,14 @@ export interface OrderSpec {
   /** a conditional (stop) order: triggers on the mark price */
   stop?: { direction: 'up' | 'down'; price: Decimal };
   timeInForce?: 'GTC' | 'IOC';
+  /** a maker-only limit (the chase): refused by the exchange rather than taking liquidity */
+  postOnly?: boolean;
+  /** a native iceberg showing this many lots */
+  visibleSize?: number;
+  /** the router's style and decision-time figures, stored with the row (execution quality) */
+  execStyle?: string;
+  decisionMid?: string;
+  estCostBps?: string | null;
   signalId?: string | null;
   commandId?: string | null;
   intentId?: string | null;
@@ -81,6 +89,9 @@ export class Executor {
         marginMode: spec.marginMode ?? null,
         reduceOnly: spec.reduceOnly,
         timeInForce: spec.timeInForce ?? null,
+        execStyle: spec.execStyle ?? null,
+        decisionMid: spec.decisionMid ?? null,
+        estCostBps: spec.estCostBps ?? null,
         fence: ctx.lease.fence,
       }),
     );
@@ -134,6 +145,10 @@ export class Executor {
       ...(spec.marginMode ? { marginMode: spec.marginMode } : {}),
       ...(spec.reduceOnly ? { reduceOnly: true } : {}),
       ...(spec.timeInForce && spec.type === 'limit' ? { timeInForce: spec.timeInForce } : {}),
+      ...(spec.postOnly && spec.type === 'limit' ? { postOnly: true } : {}),
+      ...(spec.visibleSize !== undefined && spec.type === 'limit'
+        ? { iceberg: true, visibleSize: spec.visibleSize }
+        : {}),
       ...(spec.stop
         ? { stop: { direction: spec.stop.direction, price: spec.stop.price, priceType: 'MP' as const } }
         : {}),
@@ -363,6 +378,11 @@ export class Executor {
       reason: `not_sent: ${reason}`.slice(0, 500),
       doneAt: new Date(this.ctx.clock.now()),
     });
+  }
+
+  /** The realised execution quality of a finished order (router figures; no state change). */
+  recordQuality(row: OrderRow, q: { slippageBps: string | null; shortfall: string }): Promise<OrderRow> {
+    return this.save(row.id, { slippageBps: q.slippageBps, shortfall: q.shortfall });
   }
 
   /** Every order write goes through here, so the account view sees it. */

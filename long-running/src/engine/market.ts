@@ -2,6 +2,7 @@ import type { Bus, Unsubscribe } from '@enigma/core/bus/index';
 import { atr } from '@enigma/core/indicators/atr';
 import { toMoney } from '@enigma/core/money';
 import type { MarketSnapshot, TradableContract } from '@enigma/core/risk/checks';
+import type { BookSide } from '@enigma/core/router/book';
 import { type EnigmaDb, getCandles } from '@enigma/db';
 import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
@@ -80,6 +81,31 @@ export class MarketView {
       bestAsk: b?.ask ?? null,
       bookAt: b?.at ?? null,
     };
+  }
+
+  private readonly depths = new Map<string, { book: BookSide; at: number }>();
+
+  /**
+   * The top 20 levels of the book (the router's slippage model), fetched over REST when older than
+   * `maxAgeMs`; null when it cannot be had (the router then fails closed).
+   */
+  async depth(symbol: string, maxAgeMs: number): Promise<BookSide | null> {
+    const now = this.clock.now();
+    const hit = this.depths.get(symbol);
+    if (hit && now - hit.at <= maxAgeMs) return hit.book;
+    try {
+      const b = await this.kucoin.market.orderBook(symbol, 20);
+      const book: BookSide = {
+        bids: b.bids.map((l) => ({ price: l.price, lots: l.size })),
+        asks: b.asks.map((l) => ({ price: l.price, lots: l.size })),
+      };
+      this.depths.set(symbol, { book, at: this.clock.now() });
+      if (book.bids[0] && book.asks[0]) this.setTop(symbol, book.bids[0].price, book.asks[0].price);
+      return book;
+    } catch (error) {
+      this.log.warn({ symbol, err: error }, 'order book depth unavailable');
+      return null;
+    }
   }
 
   /** One REST refresh per symbol at a time; failures are logged and leave the old values. */

@@ -27,7 +27,10 @@ import {
   savePosition,
   setIntentStatus,
 } from '@enigma/db';
+import { SpanKind } from '@opentelemetry/api';
 import Decimal from 'decimal.js';
+import { type AlgoHooks, type LegExecution, type RoutedLeg, Router } from '../router/router.ts';
+import { contextOfTraceparent, inSpan } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
 import type { Ledger } from './ledger.ts';
@@ -35,6 +38,9 @@ import type { AtrSource } from './market.ts';
 import type { Protection } from './protection.ts';
 import type { RiskInputs } from './risk-inputs.ts';
 import type { SignalScorer } from './scoring.ts';
+
+/** What the status helpers need of a signal. */
+type SignalRef = Pick<SignalEntry, 'signalId' | 'symbol'>;
 
 /** One order of a signal's plan, decided and stored before the first is sent. */
 export interface Leg {
@@ -50,6 +56,8 @@ export interface Leg {
   takeProfits?: { r: string; fraction: string }[];
   /** open legs: the initial margin it needs at the decision's price (reserved once the order is accepted) */
   margin?: string;
+  /** open legs: the router's plan (style, protected price, slices), docs/router.md */
+  exec?: LegExecution;
 }
 
 /** Signal statuses after which the engine never acts on the signal again. */
@@ -72,7 +80,7 @@ const IN_PROGRESS: readonly SignalStatus[] = ['scored', 'ordered', 'filled'];
  * then each order through the executor and the stop through protection. Every step moves the signal's
  * status with a reason code and publishes an event.
  */
-export class SignalHandler {
+export class SignalHandler implements AlgoHooks {
   private readonly strategies = new Map<
     string,
     { at: number; value: ReturnType<typeof strategyConfigSchema.safeParse> | null }
@@ -86,7 +94,10 @@ export class SignalHandler {
     private readonly atr: AtrSource,
     private readonly scorer: SignalScorer,
     private readonly risk: RiskInputs,
-  ) {}
+    private readonly router: Router,
+  ) {
+    router.setHooks(this);
+  }
 
   /** Signals being followed to their fills and stop, by id (one follower per signal, never two). */
   private readonly following = new Map<string, Promise<void>>();
@@ -97,7 +108,27 @@ export class SignalHandler {
    * goes on in the background (`drain` waits for it), so the next signal of the contract is decided at
    * once, against the position those orders will make.
    */
-  async handle(entry: SignalEntry, readAt: number): Promise<void> {
+  handle(entry: SignalEntry, readAt: number): Promise<void> {
+    // The signal's trace (started at the edge, carried by the entry): from intake's receipt to here.
+    return inSpan(
+      'signal.intake',
+      {
+        parent: contextOfTraceparent(entry.traceparent),
+        kind: SpanKind.CONSUMER,
+        startTime: entry.receivedAt,
+        attributes: {
+          'enigma.signal_id': entry.signalId,
+          'enigma.source': entry.source,
+          'enigma.symbol': entry.symbol,
+          'enigma.action': entry.action,
+          'messaging.destination.name': 'signals:incoming',
+        },
+      },
+      () => this.handleEntry(entry, readAt),
+    );
+  }
+
+  private async handleEntry(entry: SignalEntry, readAt: number): Promise<void> {
     // Fresh entries are almost always `received`: the decision's one statement is its own guard.
     if ((await this.decide(entry, readAt)) === 'decided') return;
     const row = await getSignal(this.ctx.db, entry.signalId);
@@ -112,7 +143,7 @@ export class SignalHandler {
     while (this.following.size > 0) await Promise.allSettled([...this.following.values()]);
   }
 
-  private announce(entry: SignalEntry, status: SignalStatus, reason: string): void {
+  private announce(entry: SignalRef, status: SignalStatus, reason: string): void {
     this.ctx.metrics.signals.inc({ status });
     this.ctx.publish('signals', {
       type: 'signal.status',
@@ -125,7 +156,7 @@ export class SignalHandler {
   }
 
   private async to(
-    entry: SignalEntry,
+    entry: SignalRef,
     status: SignalStatus,
     reason: string,
     extra: { score?: string; metadata?: Record<string, unknown> } = {},
@@ -140,7 +171,15 @@ export class SignalHandler {
    * Decide a `received` signal and put its orders on the wire. 'not_received' when the signal was not
    * `received` (a redelivery, another process): nothing was written.
    */
-  private async decide(entry: SignalEntry, readAt: number): Promise<'decided' | 'not_received'> {
+  private decide(entry: SignalEntry, readAt: number): Promise<'decided' | 'not_received'> {
+    return inSpan('signal.decide', { attributes: { 'enigma.signal_id': entry.signalId } }, async (span) => {
+      const outcome = await this.decideUntraced(entry, readAt);
+      span.setAttribute('enigma.decision', outcome);
+      return outcome;
+    });
+  }
+
+  private async decideUntraced(entry: SignalEntry, readAt: number): Promise<'decided' | 'not_received'> {
     const { ctx } = this;
     const now = ctx.clock.now();
     const moved = (ok: boolean) => (ok ? 'decided' : 'not_received');
@@ -176,7 +215,11 @@ export class SignalHandler {
       );
 
     const side = entry.action === 'buy' ? 'long' : entry.action === 'sell' ? 'short' : undefined;
-    const scored = await this.scorer.score(entry, side);
+    const scored = await inSpan('signal.score', {}, async (span) => {
+      const result = await this.scorer.score(entry, side);
+      span.setAttribute('enigma.score', result.score);
+      return result;
+    });
     const model = scored.inputs.model;
     const gate = model.enabled ? model.gate : null;
     const scoredReason = `score ${scored.score} (${scored.direction})`;
@@ -248,7 +291,11 @@ export class SignalHandler {
       );
     }
 
-    const legs = await this.legsFor(entry, plan, qty, strategy, scored.score / 100);
+    const legs = await inSpan('signal.risk', {}, async (span) => {
+      const result = await this.legsFor(entry, plan, qty, strategy, scored.score / 100);
+      if ('code' in result) span.setAttribute('enigma.risk_block', result.code);
+      return result;
+    });
     if ('code' in legs) return moved(await this.block(entry, legs, base));
     const reason = `${plan.label}: ${legs.map((l) => `${l.side} ${l.lots}${l.reduceOnly ? ' reduce-only' : ''}`).join(', ')}`;
     ctx.point('before_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
@@ -268,16 +315,25 @@ export class SignalHandler {
           legs,
           trailing: strategy.trailing,
         } as unknown as Record<string, unknown>,
-        orders: legs.map((l) => ({
-          clientOid: l.clientOid,
-          side: l.side,
-          purpose: l.kind === 'close' ? 'exit' : 'entry',
-          type: 'market',
-          size: l.lots,
-          reduceOnly: l.reduceOnly,
-          leverage: l.reduceOnly ? null : String(l.leverage),
-          marginMode: l.reduceOnly ? null : l.marginMode,
-        })),
+        style: legs.find((l) => l.exec)?.exec?.style ?? 'market',
+        orders: legs.map((l) => {
+          const routed = l.exec ? Router.firstChild(l.exec) : null;
+          return {
+            clientOid: l.clientOid,
+            side: l.side,
+            purpose: l.kind === 'close' ? 'exit' : 'entry',
+            type: routed?.type ?? 'market',
+            size: routed?.size ?? l.lots,
+            price: routed?.price?.toFixed() ?? null,
+            timeInForce: routed?.timeInForce ?? null,
+            execStyle: routed?.execStyle ?? null,
+            decisionMid: routed?.decisionMid ?? null,
+            estCostBps: routed?.estCostBps ?? null,
+            reduceOnly: l.reduceOnly,
+            leverage: l.reduceOnly ? null : String(l.leverage),
+            marginMode: l.reduceOnly ? null : l.marginMode,
+          };
+        }),
       },
     });
     if (!done.committed) return 'not_received';
@@ -345,6 +401,8 @@ export class SignalHandler {
       purpose: leg.kind === 'close' ? 'exit' : 'entry',
       signalId: entry.signalId,
       intentId: intent.id,
+      // A routed entry's first child: an IOC limit within the budget, a chase's post-only, an iceberg.
+      ...(leg.exec ? Router.firstChild(leg.exec) : {}),
     };
   }
 
@@ -454,6 +512,16 @@ export class SignalHandler {
           data: { all: blocks.map((b) => b.code).join(','), ...(first.data ?? {}) },
         };
       }
+      // How it is executed: the router's style, protected price and slices (fails closed without a book).
+      const exec = await this.router.plan(
+        entry.symbol,
+        buy ? 'buy' : 'sell',
+        lots,
+        strategy.execution,
+        { bid: m.bestBid, ask: m.bestAsk },
+        contract.tickSize,
+      );
+      if ('code' in exec) return exec;
       legs.push({
         kind: 'open',
         clientOid: clientOidFor('open', entry.signalId),
@@ -464,6 +532,7 @@ export class SignalHandler {
         stopDistance: distance!.toFixed(),
         takeProfits: strategy.takeProfits,
         margin: ref!.mul(contract.multiplier).mul(lots).div(strategy.leverage).toFixed(),
+        exec,
       });
     }
     if (legs[0]?.kind === 'close') {
@@ -554,6 +623,21 @@ export class SignalHandler {
           return;
         }
       }
+      if (leg.exec) {
+        // A routed entry: the router follows its children (slices, re-prices) and protects as fills arrive.
+        const routed = await this.router.run(entry.signalId, symbol, leg, row);
+        if (routed.filledLots === 0) {
+          const last = routed.children[routed.children.length - 1];
+          const why =
+            last?.status === 'rejected'
+              ? `order_rejected: ${last.reason ?? ''}`
+              : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
+          await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
+          await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
+          return;
+        }
+        continue;
+      }
       const done = await this.executor.awaitDone(row);
       if (done.status !== 'filled' && done.status !== 'canceled' && done.status !== 'rejected') {
         // Still open or unknown: reconciliation resumes this signal; nothing is sent again meanwhile.
@@ -640,8 +724,52 @@ export class SignalHandler {
     return blocks[0] ?? null;
   }
 
+  /** The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the alert). */
+  async checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(symbol);
+    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
+    const inputs = await this.risk.context(symbol, 'signal', { [symbol]: ctx.state.expectedQty(symbol) });
+    const m = inputs.market;
+    const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
+    const full = leg as Leg;
+    const stop =
+      ref && full.stopDistance
+        ? stopPriceFor(
+            leg.side === 'buy' ? 'long' : 'short',
+            ref,
+            toMoney(full.stopDistance),
+            contract.tickSize,
+          )
+        : null;
+    const blocks = preTradeChecks(
+      {
+        symbol,
+        side: leg.side,
+        lots,
+        reduceOnly: false,
+        price: null,
+        leverage: leg.leverage,
+        stopPrice: stop,
+        kind: 'market',
+      },
+      contract,
+      inputs,
+    );
+    return blocks[0] ?? null;
+  }
+
+  /** Fills of a routed entry's children: applied, then the position protected from its average entry. */
+  filled(signalId: string, symbol: string, leg: RoutedLeg): Promise<void> {
+    return this.ctx.withSymbol(symbol, async () => {
+      await this.ledger.syncFills(symbol);
+      this.ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
+      await this.afterEntry({ signalId, symbol }, leg as Leg);
+    });
+  }
+
   /** After an entry fill: the stop (and take-profits) from the average entry; then protect. */
-  private async afterEntry(entry: SignalEntry, leg: Leg): Promise<void> {
+  private async afterEntry(entry: SignalRef, leg: Leg): Promise<void> {
     const { ctx } = this;
     const symbol = entry.symbol;
     await this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, ['ordered']);

@@ -1,0 +1,589 @@
+import { clientOidFor, MAX_CLIENT_OID_SEQ } from '@enigma/core/engine/client-oid';
+import { toMoney } from '@enigma/core/money';
+import type { RiskBlock } from '@enigma/core/risk/checks';
+import { type BookSide, midOf, protectedLimit } from '@enigma/core/router/book';
+import {
+  chaseStep,
+  type ExecutionConfig,
+  type ExecutionStyle,
+  executionQuality,
+  icebergVisible,
+  route,
+  type Slice,
+  twapSlices,
+} from '@enigma/core/router/plan';
+import { getIntentBySignal, getOrderByClientOid, type OrderRow } from '@enigma/db';
+import type Decimal from 'decimal.js';
+import type { EngineContext } from '../engine/context.ts';
+import type { Executor, OrderSpec } from '../engine/executor.ts';
+import type { MarketView } from '../engine/market.ts';
+import type { Jobs } from '../jobs/types.ts';
+
+/**
+ * The smart order router at run time: it plans an opening leg's execution at the decision (style,
+ * protected price, slices) and runs the algorithms that need more than one order (TWAP, limit chase)
+ * or a time limit (iceberg). Every child order goes through the executor with a clientOid derived from
+ * the signal and the child's index, so a restart recomputes the same ids: a child is looked up before
+ * anything is sent again, and the unique key refuses a second one. Children of one leg are sent one
+ * after the other (one live entry order per intent, a database invariant).
+ */
+
+/** The router's plan for an opening leg, stored with the intent (`params.legs[i].exec`). */
+export interface LegExecution {
+  style: ExecutionStyle;
+  reason: string;
+  /** decision-time mid (slippage and shortfall are measured against it) */
+  mid: string;
+  /** the taker side's touch and the protected limit at the decision */
+  touch: string;
+  limit: string;
+  /** the passive touch (a buy's best bid) when the decision was taken: where a chase starts */
+  passive: string;
+  /** the book walk's estimated cost of the whole size, bps (null without depth) */
+  estCostBps: string | null;
+  /** epoch ms of the decision: a TWAP's slices are scheduled from here */
+  startAt: number;
+  slices: Slice[];
+  visibleLots: number | null;
+  budgetBps: number;
+  chase: ExecutionConfig['chase'];
+  icebergMaxSeconds: number;
+}
+
+/** The parts of a signal's leg the router reads (structurally the engine's `Leg`). */
+export interface RoutedLeg {
+  clientOid: string;
+  side: 'buy' | 'sell';
+  lots: number;
+  leverage: number;
+  marginMode: 'ISOLATED' | 'CROSS';
+  exec?: LegExecution;
+}
+
+/** What the signal handler does for the router: risk checks for each child, and protection after fills. */
+export interface AlgoHooks {
+  /** the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed */
+  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null>;
+  /** fills of the leg's children arrived: apply them and protect the position (under the contract's lock) */
+  filled(signalId: string, symbol: string, leg: RoutedLeg): Promise<void>;
+}
+
+export interface AlgoResult {
+  filledLots: number;
+  children: OrderRow[];
+  /** why it ended short of the size, when it did */
+  shortfallReason: string | null;
+}
+
+/** The chase's taker fallback: the last sequence a clientOid can carry. */
+const FALLBACK_SEQ = MAX_CLIENT_OID_SEQ;
+const TERMINAL = new Set(['filled', 'canceled', 'rejected']);
+const isDone = (r: OrderRow) => TERMINAL.has(r.status);
+export const ROUTER_QUEUE = 'router';
+
+export class Router {
+  private hooks: AlgoHooks | null = null;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly executor: Executor,
+    private readonly market: MarketView,
+    private readonly jobs: Jobs | null = null,
+  ) {}
+
+  setHooks(hooks: AlgoHooks): void {
+    this.hooks = hooks;
+  }
+
+  /** Run TWAP slices from the job queue (the leader only: children are written under its lease). */
+  async start(): Promise<void> {
+    if (!this.jobs) return;
+    await this.jobs.process(
+      ROUTER_QUEUE,
+      async (run) => {
+        const { signalId, index } = run.data as { signalId: string; index: number };
+        await this.runSlice(signalId, index);
+      },
+      { concurrency: 4 },
+    );
+  }
+
+  /**
+   * Plan an opening leg: the style (named, configured, or chosen from the book), the protected limit,
+   * the estimated cost. `auto` reads 20 levels of depth (fetched when older than a second); a missing
+   * book blocks (fail closed).
+   */
+  async plan(
+    symbol: string,
+    side: 'buy' | 'sell',
+    lots: number,
+    config: ExecutionConfig,
+    top: { bid: Decimal | null; ask: Decimal | null },
+    tickSize: Decimal,
+  ): Promise<LegExecution | { code: string; message: string }> {
+    let book: BookSide | null = null;
+    if (config.style === 'auto') book = await this.market.depth(symbol, 1_000);
+    else if (top.bid && top.ask)
+      book = { bids: [{ price: top.bid, lots: 0 }], asks: [{ price: top.ask, lots: 0 }] };
+    if (!book) return { code: 'data_missing', message: 'no order book: cannot route the entry' };
+    const r = route({ side, lots, book, tickSize, config });
+    if (!r.ok) return { code: 'data_missing', message: r.message };
+    const passive = (side === 'buy' ? book.bids : book.asks)[0]!.price;
+    const twapMs = config.twap.durationSeconds * 1000;
+    return {
+      style: r.style,
+      reason: r.reason,
+      mid: r.mid.toFixed(),
+      touch: r.touch.toFixed(),
+      limit: r.limit.toFixed(),
+      passive: passive.toFixed(),
+      estCostBps: config.style === 'auto' && r.estimate.costBps ? r.estimate.costBps.toFixed(2) : null,
+      startAt: this.ctx.clock.now(),
+      slices: r.style === 'twap' ? twapSlices(lots, r.slices, twapMs) : [{ index: 0, lots, offsetMs: 0 }],
+      visibleLots: r.style === 'iceberg' ? icebergVisible(lots, config.iceberg.visibleLots) : null,
+      budgetBps: config.slippageBps,
+      chase: config.chase,
+      icebergMaxSeconds: config.iceberg.maxSeconds,
+    };
+  }
+
+  /** The order fields of a leg's first child (sent on the decision's fast path). */
+  static firstChild(
+    exec: LegExecution,
+  ): Pick<
+    OrderSpec,
+    | 'type'
+    | 'price'
+    | 'timeInForce'
+    | 'postOnly'
+    | 'visibleSize'
+    | 'size'
+    | 'execStyle'
+    | 'decisionMid'
+    | 'estCostBps'
+  > {
+    const base = { execStyle: exec.style, decisionMid: exec.mid, estCostBps: exec.estCostBps };
+    switch (exec.style) {
+      case 'limit_chase':
+        return {
+          ...base,
+          type: 'limit',
+          price: toMoney(exec.passive),
+          postOnly: true,
+          size: exec.slices[0]!.lots,
+        };
+      case 'iceberg':
+        return {
+          ...base,
+          type: 'limit',
+          price: toMoney(exec.limit),
+          timeInForce: 'GTC',
+          visibleSize: exec.visibleLots ?? undefined,
+          size: exec.slices[0]!.lots,
+        };
+      default:
+        return {
+          ...base,
+          type: 'limit',
+          price: toMoney(exec.limit),
+          timeInForce: 'IOC',
+          size: exec.slices[0]!.lots,
+        };
+    }
+  }
+
+  /** A child's clientOid: the first is the leg's own, the others derived from the signal and the index. */
+  static childOid(signalId: string, leg: RoutedLeg, seq: number): string {
+    return seq === 0 ? leg.clientOid : clientOidFor('algo', signalId, seq);
+  }
+
+  /**
+   * Follow a routed leg to its end, its first child already on the wire (or looked up): a single order
+   * waited for (an iceberg cancelled at its time limit), a TWAP's slices, a chase's re-pricing. Returns
+   * what filled; the fills are applied and the position protected as they arrive.
+   */
+  async run(signalId: string, symbol: string, leg: RoutedLeg, first: OrderRow): Promise<AlgoResult> {
+    const exec = leg.exec!;
+    let result: AlgoResult;
+    if (exec.style === 'twap') result = await this.runTwap(signalId, symbol, leg, first);
+    else if (exec.style === 'limit_chase') result = await this.runChase(signalId, symbol, leg, first);
+    else {
+      const timeout = exec.style === 'iceberg' ? exec.icebergMaxSeconds * 1000 : undefined;
+      let done = await this.executor.awaitDone(first, timeout);
+      let reason: string | null = null;
+      if (!isDone(done) && exec.style === 'iceberg') {
+        reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
+        await this.executor.cancel(done, reason);
+        done = (await getOrderByClientOid(this.ctx.db, done.clientOid)) ?? done;
+      }
+      if (done.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+      result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
+    }
+    await this.recordQuality(symbol, leg, result.children);
+    if (result.filledLots < leg.lots)
+      this.ctx.log.warn(
+        {
+          signalId,
+          symbol,
+          style: exec.style,
+          filled: result.filledLots,
+          lots: leg.lots,
+          why: result.shortfallReason,
+        },
+        'routed entry ended short of its size (reported, not chased)',
+      );
+    return result;
+  }
+
+  // ── TWAP ──────────────────────────────────────────────────────────────────────────────────────
+
+  private async runTwap(
+    signalId: string,
+    symbol: string,
+    leg: RoutedLeg,
+    first: OrderRow,
+  ): Promise<AlgoResult> {
+    const exec = leg.exec!;
+    const { ctx } = this;
+    const children: OrderRow[] = [];
+    const firstDone = await this.executor.awaitDone(first);
+    children.push(firstDone);
+    if (firstDone.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+    let stopReason: string | null = null;
+    if (firstDone.status === 'rejected') stopReason = `slice 0 rejected: ${firstDone.reason ?? ''}`;
+    // Every later slice is a durable delayed job (when there is a queue): a restart keeps the schedule.
+    if (this.jobs && !stopReason) {
+      for (const s of exec.slices.slice(1))
+        await this.jobs.add(
+          ROUTER_QUEUE,
+          'twap-slice',
+          { signalId, index: s.index },
+          {
+            jobId: Router.childOid(signalId, leg, s.index),
+            runAt: exec.startAt + s.offsetMs,
+            attempts: 5,
+            backoffMs: 500,
+          },
+        );
+    }
+    for (const s of exec.slices.slice(1)) {
+      if (stopReason) {
+        if (this.jobs) await this.jobs.cancel(ROUTER_QUEUE, Router.childOid(signalId, leg, s.index));
+        continue;
+      }
+      const outcome = this.jobs
+        ? await this.awaitSliceJob(signalId, leg, s)
+        : await this.sliceInline(signalId, leg, s);
+      if (outcome.row) children.push(outcome.row);
+      if (outcome.stop) stopReason = outcome.stop;
+    }
+    const filledLots = children.reduce((n, r) => n + r.filledSize, 0);
+    ctx.publish('orders', {
+      type: 'algo.done',
+      signalId,
+      symbol,
+      style: 'twap',
+      filled: filledLots,
+      lots: leg.lots,
+      at: ctx.clock.now(),
+    });
+    return { filledLots, children, shortfallReason: stopReason };
+  }
+
+  private async sliceInline(
+    signalId: string,
+    leg: RoutedLeg,
+    s: Slice,
+  ): Promise<{ row: OrderRow | null; stop: string | null }> {
+    const at = leg.exec!.startAt + s.offsetMs;
+    const wait = at - this.ctx.clock.now();
+    if (wait > 0) await this.ctx.clock.sleep(wait);
+    return this.sendSlice(signalId, leg, s);
+  }
+
+  /** Wait for a slice's job: its order done, or the job ended without one (skipped, failed, cancelled). */
+  private async awaitSliceJob(
+    signalId: string,
+    leg: RoutedLeg,
+    s: Slice,
+  ): Promise<{ row: OrderRow | null; stop: string | null }> {
+    const { ctx } = this;
+    const oid = Router.childOid(signalId, leg, s.index);
+    for (;;) {
+      const row = await getOrderByClientOid(ctx.db, oid);
+      if (row && isDone(row))
+        return {
+          row,
+          stop: row.status === 'rejected' ? `slice ${s.index} rejected: ${row.reason ?? ''}` : null,
+        };
+      const job = await this.jobs!.get(ROUTER_QUEUE, oid);
+      if (!job || job.state === 'failed') {
+        return { row, stop: `slice ${s.index} job ${job ? `failed: ${job.error ?? ''}` : 'is gone'}` };
+      }
+      if (job.state === 'completed') {
+        if (row && !isDone(row)) return { row: await this.executor.awaitDone(row), stop: null };
+        if (!row) return { row: null, stop: `slice ${s.index} not sent (risk check)` };
+      }
+      const until = Math.max(job.runAt ?? 0, ctx.clock.now()) - ctx.clock.now();
+      await ctx.clock.sleep(Math.min(Math.max(until, ctx.tuning.orderPollMs), 1_000));
+    }
+  }
+
+  /**
+   * Send one TWAP slice (a job's body, run at least once): looked up first, so a second run finds the
+   * order instead of sending it again; risk-checked as of now; an IOC limit at the touch ± the budget.
+   */
+  async runSlice(signalId: string, index: number): Promise<void> {
+    const intent = await getIntentBySignal(this.ctx.db, signalId);
+    if (!intent) return;
+    const legs = ((intent.params as { legs?: RoutedLeg[] }).legs ?? []) as RoutedLeg[];
+    const leg = legs.find((l) => l.exec?.style === 'twap');
+    const slice = leg?.exec?.slices.find((s) => s.index === index);
+    if (!leg || !slice) return;
+    if (intent.status === 'failed' || intent.status === 'risk_blocked' || intent.status === 'canceled')
+      return;
+    await this.sendSlice(signalId, leg, slice);
+  }
+
+  private async sendSlice(
+    signalId: string,
+    leg: RoutedLeg,
+    s: Slice,
+  ): Promise<{ row: OrderRow | null; stop: string | null }> {
+    const { ctx } = this;
+    const exec = leg.exec!;
+    const oid = Router.childOid(signalId, leg, s.index);
+    const intent = await getIntentBySignal(ctx.db, signalId);
+    const symbol = intent!.symbol;
+    let row = await getOrderByClientOid(ctx.db, oid);
+    if (!row) {
+      const block = await this.hooks!.checkChild(symbol, leg, s.lots);
+      if (block) return { row: null, stop: `slice ${s.index} blocked: ${block.code}: ${block.message}` };
+      const limit = await this.takerLimit(symbol, leg.side, exec.budgetBps);
+      if (!limit) return { row: null, stop: `slice ${s.index}: no order book` };
+      row = await this.executor.submit(
+        this.childSpec(signalId, intent!.id, symbol, leg, oid, {
+          type: 'limit',
+          price: limit,
+          timeInForce: 'IOC',
+          size: s.lots,
+        }),
+      );
+    } else if (row.status === 'intent') {
+      // A crash between the row and the wire: the executor looks the clientOid up before sending.
+      row = await this.executor.submit(
+        this.childSpec(signalId, intent!.id, symbol, leg, oid, {
+          type: 'limit',
+          price: row.price ? toMoney(row.price) : undefined,
+          timeInForce: 'IOC',
+          size: row.size,
+        }),
+      );
+    }
+    const done = await this.executor.awaitDone(row);
+    if (done.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+    return {
+      row: done,
+      stop: done.status === 'rejected' ? `slice ${s.index} rejected: ${done.reason ?? ''}` : null,
+    };
+  }
+
+  // ── limit chase ───────────────────────────────────────────────────────────────────────────────
+
+  private async runChase(
+    signalId: string,
+    symbol: string,
+    leg: RoutedLeg,
+    first: OrderRow,
+  ): Promise<AlgoResult> {
+    const { ctx } = this;
+    const exec = leg.exec!;
+    const contract = ctx.contracts.get(symbol)!;
+    const intentId = first.intentId!;
+    // The attempts so far (a restart resumes from the last one).
+    const attempts: OrderRow[] = [first];
+    for (let k = 1; ; k++) {
+      const next = await getOrderByClientOid(ctx.db, Router.childOid(signalId, leg, k));
+      if (!next) break;
+      attempts.push(next);
+    }
+    const fallback = await getOrderByClientOid(ctx.db, Router.childOid(signalId, leg, FALLBACK_SEQ));
+    const state = {
+      startedAt: exec.startAt,
+      firstTouch: toMoney(exec.passive),
+      price: null as Decimal | null,
+    };
+    let reported = 0;
+    const filledOf = () => attempts.reduce((n, r) => n + r.filledSize, 0) + (fallback?.filledSize ?? 0);
+    const applyFills = async () => {
+      const f = filledOf();
+      if (f > reported) {
+        reported = f;
+        await this.hooks!.filled(signalId, symbol, leg);
+      }
+    };
+    let reason: string | null = null;
+    if (!fallback) {
+      for (;;) {
+        let current = attempts[attempts.length - 1]!;
+        if (current.status === 'intent' || current.status === 'unknown')
+          current = await this.executor.submit(this.chaseSpec(signalId, intentId, symbol, leg, current));
+        current = await this.executor.awaitDone(current, exec.chase.repriceMs);
+        attempts[attempts.length - 1] = current;
+        await applyFills();
+        if (filledOf() >= leg.lots) break;
+        const live = !isDone(current);
+        state.price = live && current.price ? toMoney(current.price) : null;
+        const touch = await this.passiveTouch(symbol, leg.side);
+        const step = chaseStep(leg.side, state, touch, ctx.clock.now(), exec.chase, contract.tickSize);
+        if (step.action === 'keep' && live) continue;
+        if (live) {
+          const gone = await this.executor.cancel(
+            current,
+            step.action === 'fallback' ? step.reason : 'chase re-price',
+          );
+          attempts[attempts.length - 1] = (await getOrderByClientOid(ctx.db, current.clientOid)) ?? current;
+          if (!gone) continue; // not confirmed: never a second live child; try again next step
+          await applyFills();
+          if (filledOf() >= leg.lots) break;
+        }
+        if (step.action === 'fallback') {
+          reason = step.reason;
+          break;
+        }
+        const price = step.action === 'reprice' ? step.price : state.price!;
+        const remaining = leg.lots - filledOf();
+        const block = await this.hooks!.checkChild(symbol, leg, remaining);
+        if (block) {
+          reason = `chase stopped: ${block.code}: ${block.message}`;
+          break;
+        }
+        const k = attempts.length;
+        if (k >= FALLBACK_SEQ) {
+          reason = 'chase attempts exhausted';
+          break;
+        }
+        attempts.push(
+          await this.executor.submit(
+            this.childSpec(signalId, intentId, symbol, leg, Router.childOid(signalId, leg, k), {
+              type: 'limit',
+              price,
+              postOnly: true,
+              size: remaining,
+            }),
+          ),
+        );
+      }
+    }
+    let taker = fallback;
+    const remaining = leg.lots - filledOf();
+    if (!taker && reason && remaining > 0 && exec.chase.fallback === 'taker') {
+      const block = await this.hooks!.checkChild(symbol, leg, remaining);
+      const limit = block ? null : await this.takerLimit(symbol, leg.side, exec.budgetBps);
+      if (limit)
+        taker = await this.executor.submit(
+          this.childSpec(signalId, intentId, symbol, leg, Router.childOid(signalId, leg, FALLBACK_SEQ), {
+            type: 'limit',
+            price: limit,
+            timeInForce: 'IOC',
+            size: remaining,
+          }),
+        );
+      else reason = `${reason}; taker fallback not sent: ${block ? block.code : 'no order book'}`;
+    }
+    if (taker) {
+      taker = await this.executor.awaitDone(taker);
+      if (taker.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+    }
+    const children = taker ? [...attempts, taker] : attempts;
+    return { filledLots: children.reduce((n, r) => n + r.filledSize, 0), children, shortfallReason: reason };
+  }
+
+  private chaseSpec(
+    signalId: string,
+    intentId: string,
+    symbol: string,
+    leg: RoutedLeg,
+    row: OrderRow,
+  ): OrderSpec {
+    return this.childSpec(signalId, intentId, symbol, leg, row.clientOid, {
+      type: 'limit',
+      price: row.price ? toMoney(row.price) : undefined,
+      postOnly: true,
+      size: row.size,
+    });
+  }
+
+  private childSpec(
+    signalId: string,
+    intentId: string,
+    symbol: string,
+    leg: RoutedLeg,
+    clientOid: string,
+    o: Pick<OrderSpec, 'type' | 'price' | 'timeInForce' | 'postOnly' | 'visibleSize' | 'size'>,
+  ): OrderSpec {
+    const exec = leg.exec!;
+    return {
+      clientOid,
+      symbol,
+      side: leg.side,
+      reduceOnly: false,
+      leverage: leg.leverage,
+      marginMode: leg.marginMode,
+      purpose: 'entry',
+      signalId,
+      intentId,
+      execStyle: exec.style,
+      decisionMid: exec.mid,
+      estCostBps: null,
+      ...o,
+    };
+  }
+
+  private async passiveTouch(symbol: string, side: 'buy' | 'sell'): Promise<Decimal | null> {
+    const m = await this.market.snapshot(symbol, 1_000);
+    return side === 'buy' ? m.bestBid : m.bestAsk;
+  }
+
+  private async takerLimit(symbol: string, side: 'buy' | 'sell', budgetBps: number): Promise<Decimal | null> {
+    const m = await this.market.snapshot(symbol, 1_000);
+    const touch = side === 'buy' ? m.bestAsk : m.bestBid;
+    const contract = this.ctx.contracts.get(symbol);
+    if (!touch || !contract) return null;
+    return protectedLimit(side, touch, budgetBps, contract.tickSize);
+  }
+
+  // ── execution quality ─────────────────────────────────────────────────────────────────────────
+
+  /** Realised slippage and implementation shortfall of each finished child, against the decision-time mid. */
+  async recordQuality(symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void> {
+    const exec = leg.exec;
+    const contract = this.ctx.contracts.get(symbol);
+    if (!exec || !contract) return;
+    const m = this.market.peek(symbol);
+    const finalMid =
+      m.bestBid && m.bestAsk
+        ? midOf({ bids: [{ price: m.bestBid, lots: 1 }], asks: [{ price: m.bestAsk, lots: 1 }] })
+        : null;
+    for (const child of children) {
+      if (!isDone(child)) continue;
+      const q = executionQuality({
+        side: leg.side,
+        lots: child.size,
+        filledLots: child.filledSize,
+        avgFillPrice: child.avgFillPrice ? toMoney(child.avgFillPrice) : null,
+        decisionMid: toMoney(exec.mid),
+        multiplier: contract.multiplier,
+        finalMid,
+      });
+      try {
+        await this.executor.recordQuality(child, {
+          slippageBps: q.slippageBps?.toDecimalPlaces(4).toFixed() ?? null,
+          shortfall: q.shortfall.toDecimalPlaces(8).toFixed(),
+        });
+      } catch (error) {
+        this.ctx.log.warn({ clientOid: child.clientOid, err: error }, 'execution quality not recorded');
+      }
+    }
+  }
+}
