@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import type { SimBehaviour } from './behaviour.ts';
 import { type Clock, ManualClock, systemClock } from './clock.ts';
-import { SimEngine } from './engine.ts';
+import { type EngineOptions as SimEngineOptions, SimEngine } from './engine.ts';
 import { Faults } from './faults.ts';
 import { createSimApp } from './http/app.ts';
 import type { SimCredentials } from './http/auth.ts';
@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   initialBalance?: number;
   /** Fixed funding rate instead of the source's. */
   fundingRate?: number;
+  /** The synthetic book's shape (levels, notional per level, spread): a thin book shapes partial fills. */
+  bookShape?: SimEngineOptions['bookShape'];
   /** Market step interval in ms (default 250). */
   tickMs?: number;
   warmupMinutes?: number;
@@ -122,6 +124,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     // A restored account keeps its own balance; the starting balance only funds a new one.
     initialBalance: saved ? 0 : opts.initialBalance,
     fundingRate: opts.fundingRate,
+    bookShape: opts.bookShape,
     warmupMinutes: source.kind === 'mirror' ? 0 : warmupMinutes,
   });
   installRenderers(engine);
