@@ -50,6 +50,16 @@ export interface SimBehaviour {
    * default takes it to happen.
    */
   adlOnGap: number;
+  /**
+   * Partial liquidation of large cross positions (USDT; 0 = off, every cross position closed whole). KuCoin
+   * (Help Center "Risk Rate of Cross Margin Mode", /support/35233217061785; KUCOIN.md §6.1): at a 100 % risk
+   * rate positions are liquidated, "if your position amount > 600,000 USDT, your positions will be partially
+   * liquidated". How much each step closes is not documented: the simulator reduces the largest position
+   * above this value to the next lower risk-tier limit (never below this value), as isolated positions are
+   * reduced level by level, re-checks the risk rate after each step and closes the rest whole once no
+   * position is above it.
+   */
+  crossPartialLiquidationAbove: number;
 }
 
 export const DEFAULT_BEHAVIOUR: SimBehaviour = {
@@ -63,6 +73,7 @@ export const DEFAULT_BEHAVIOUR: SimBehaviour = {
   basisVolatility: 0.0003,
   queuePriority: true,
   adlOnGap: 0.05,
+  crossPartialLiquidationAbove: 600_000,
 };
 
 /** The behaviour with a validated patch applied (RangeError naming a bad switch). */

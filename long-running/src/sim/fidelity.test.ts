@@ -816,3 +816,64 @@ describe('11. stp: the user meets their own order', () => {
     expect(cb.taker).toMatchObject({ status: 'done', filledSize: cb.queue, canceledSize: 1 });
   });
 });
+
+describe('7. partial liquidation of large cross positions', () => {
+  // KuCoin Help Center "Risk Rate of Cross Margin Mode" (/support/35233217061785, KUCOIN.md §6.1 S8): at a
+  // 100 % risk rate positions are liquidated; "if your position amount > 600,000 USDT, your positions will
+  // be partially liquidated". The step size is undocumented (docs/simulator.md): the simulator reduces to the
+  // next lower risk-tier limit (XBTUSDTM: 1 000 000, 500 000 …; never below 600 000) and re-checks the rate.
+  // Worked by hand: XBTUSDTM m = 0.001, taker 0.06 %, maker 0.02 %; cross MMR by the entry value's tier
+  // (1 188 000 → level 4, 1 %; 631 818 → level 3, 0.7 %).
+
+  /** A cross long of 12 000 lots at exactly 99 000 (20x, 1 188 000 USDT) on a 61 000 USDT account. */
+  const bigCrossLong = (behaviour: Record<string, number> = {}) => {
+    const { engine, move } = setup({ balance: 61_000, behaviour });
+    engine.setMarginMode('XBTUSDTM', 'CROSS');
+    engine.setCrossLeverage('XBTUSDTM', toMoney(20));
+    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '99000', size: 12_000 }));
+    for (let i = 0; i < 500 && engine.orders.get(orderId)!.status !== 'done'; i++)
+      move('XBTUSDTM', 98_500 + (i % 2), 10_000);
+    const p = engine.positions.get('XBTUSDTM')!;
+    expect(p).toMatchObject({ qty: 12_000, marginMode: 'CROSS' });
+    // 61 000 − maker fee 1 188 000 × 0.0002 = 60 762.4.
+    expect(engine.wallet.toString()).toBe('60762.4');
+    return { engine, move, p };
+  };
+
+  it('reduces a position above 600 000 USDT to the next tier limit and keeps the rest once the rate is below 100 %', () => {
+    const { engine, move, p } = bigCrossLong();
+    // Rate = 12·P·(0.01 + 0.0006) / (60 762.4 + 12·(P − 99 000)): 99.3 % at 94 950, 104.4 % at 94 900.
+    move('XBTUSDTM', 94_950);
+    expect(p.qty).toBe(12_000);
+    const fills = engine.fills.length;
+    move('XBTUSDTM', 94_900);
+    // Value 1 138 800 → 1 000 000: ceil(138 800 / 94.9) = 1 463 lots at the mark, tradeType liquid.
+    expect(engine.fills.slice(fills)).toHaveLength(1);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', side: 'sell', size: 1_463 });
+    expect(engine.fills.at(-1)!.price.toString()).toBe('94900');
+    expect(p.qty).toBe(10_537);
+    // Realised (94 900 − 99 000) × 1.463 = −5 998.3; fee 138 838.7 × 0.0006 = 83.30322.
+    expect(engine.wallet.toString()).toBe('54680.79678');
+    // What is left: 10 599.58978 / (54 680.79678 − 43 201.7) = 92.3 %: it stays open.
+    expect(engine.accountSummary().totalCrossMargin.toString()).toBe('11479.09678');
+    expect(engine.closedPositions).toHaveLength(0);
+
+    // At 94 000 (rate ≥ 100 % again): 990 478 → 600 000 (the tier below is 500 000, the floor is 600 000):
+    // ceil(390 478 / 94) = 4 155 lots; the 6 382 left (MMR 0.7 %) still give 4 559.3008 / 1 761.45478 =
+    // 259 %, and no position is above 600 000 any more: the rest goes whole.
+    move('XBTUSDTM', 94_000);
+    expect(engine.fills.slice(fills + 1).map((f) => [f.tradeType, f.size, f.price.toString()])).toEqual([
+      ['liquid', 4_155, '94000'],
+      ['liquid', 6_382, '94000'],
+    ]);
+    expect(p.qty).toBe(0);
+    expect(engine.closedPositions.at(-1)).toMatchObject({ type: 'LIQUID_LONG' });
+  });
+
+  it('closes the whole position at once with crossPartialLiquidationAbove 0', () => {
+    const { engine, move, p } = bigCrossLong({ crossPartialLiquidationAbove: 0 });
+    move('XBTUSDTM', 94_900);
+    expect(p.qty).toBe(0);
+    expect(engine.fills.at(-1)).toMatchObject({ tradeType: 'liquid', size: 12_000 });
+  });
+});

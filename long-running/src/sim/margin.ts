@@ -220,11 +220,52 @@ function checkCrossLiquidation(a: SimAccount, now: number): void {
   if (cross.length === 0 && crossOrders().length === 0) return;
   const { rate } = crossRisk(a);
   if (rate.gte(1) && cross.length > 0) {
+    if (reduceLargeCross(a, cross, now)) return;
     for (const p of cross)
-      liquidate(a, p, alignToTick(a.market(p.symbol).mark, a.market(p.symbol).spec.tickSize), now);
+      if (p.qty !== 0)
+        liquidate(a, p, alignToTick(a.market(p.symbol).mark, a.market(p.symbol).spec.tickSize), now);
     return;
   }
   if (rate.gte(CROSS_CANCEL_RATE)) for (const o of crossOrders()) cancelOrderObject(a.core, o, now);
+}
+
+/**
+ * Partial cross liquidation (behaviour `crossPartialLiquidationAbove`, KuCoin /support/35233217061785: "if
+ * your position amount > 600,000 USDT, your positions will be partially liquidated"): the cross orders are
+ * cancelled, then while a cross position's value at the mark is above the threshold, the largest one is
+ * reduced at the mark to the next lower risk-tier limit below its value (never below the threshold), and the
+ * risk rate is checked again. Returns true when the rate fell below 100 % (the rest stays open); false when
+ * nothing large is left and the remaining cross positions are to be closed whole.
+ */
+function reduceLargeCross(a: SimAccount, cross: SimPosition[], now: number): boolean {
+  const above = a.core.behaviour.crossPartialLiquidationAbove;
+  if (above <= 0) return false;
+  const threshold = new Money(above);
+  for (let step = 0; ; step++) {
+    let largest: { p: SimPosition; value: Decimal; price: Decimal } | undefined;
+    for (const p of cross) {
+      if (p.qty === 0) continue;
+      const m = a.market(p.symbol);
+      const price = alignToTick(m.mark, m.spec.tickSize);
+      const value = notionalValue(m.spec, p.qty, price);
+      if (value.gt(threshold) && (!largest || value.gt(largest.value))) largest = { p, value, price };
+    }
+    if (!largest) return false;
+    if (step === 0)
+      for (const o of [...a.core.openOrders])
+        if (o.isActive && o.status === 'open' && a.settingsOf(o.symbol).marginMode === 'CROSS')
+          cancelOrderObject(a.core, o, now);
+    const { p, value, price } = largest;
+    const m = a.market(p.symbol);
+    const lower = [...m.spec.riskLimits].reverse().find((t) => value.gt(t.maxRiskLimit));
+    const target = Decimal.max(threshold, lower ? new Money(lower.maxRiskLimit) : threshold);
+    const lots = Math.min(
+      Math.abs(p.qty),
+      value.minus(target).div(price.mul(m.spec.multiplier)).ceil().toNumber(),
+    );
+    liquidate(a, p, price, now, lots);
+    if (crossRisk(a).rate.lt(1)) return true;
+  }
 }
 
 /** Cross risk rate at which KuCoin cancels the account's cross orders. */
