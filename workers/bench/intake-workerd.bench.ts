@@ -3,10 +3,13 @@
  * with the real local PostgreSQL (Neon driver through the WebSocket proxy) and Redis (Upstash client
  * through the local bridge), against a bare hello worker in the same workerd, same client, same run (two
  * Miniflare instances, one after the other).
- * Requests/s and p99; no goal is set for workerd (the local proxy and bridge add hops production
- * does not have), the ratio is reported.
+ * The stand-ins (Neon proxy, Upstash bridge) run in a child process (`standins.ts`), not in the
+ * load generator's event loop. Requests/s and p99 against the issue's goal (≥ 0.2× the hello worker,
+ * p99 ≤ 100 ms at 32 connections); on this machine the stand-ins and PostgreSQL/Redis share its two
+ * cores with workerd and the client, which production does not.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,12 +19,10 @@ import { promisify } from 'node:util';
 import { migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
-import { startNeonWsProxy } from '@enigma/db/testing/neon-ws-proxy';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { Redis } from '@upstash/redis';
 import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import { ratioOf } from '../../bench/types.ts';
-import { startUpstashBridge } from '../dev/upstash-bridge.ts';
 import { alertBody, CONCURRENCY, closedLoop } from './load.ts';
 
 const PHASE_MS = 5_000;
@@ -42,9 +43,8 @@ const suite: BenchSuite = {
     } as unknown as typeof mfModule.Miniflare;
     const out = mkdtempSync(join(tmpdir(), 'enigma-bench-wr-'));
     const tdb = await createTestDatabase();
-    const proxy = await startNeonWsProxy();
     const token = crypto.randomUUID();
-    const bridge = await startUpstashBridge({ token });
+    const { child, proxy, bridge } = await startStandIns(token);
     const prefix = `enigma_bench_${crypto.randomUUID().slice(0, 8)}:`;
     try {
       progress('bundling the worker with wrangler --dry-run');
@@ -120,6 +120,8 @@ const suite: BenchSuite = {
             higherIsBetter: true,
             peer: { name: 'hello worker (workerd)', value: h.rps },
             ratio: ratioOf(w.rps, h.rps, true),
+            goal: '>= 0.2x',
+            goalMet: ratioOf(w.rps, h.rps, true) >= 0.2,
             extra: { non202: w.bad, requests: w.count },
           },
           {
@@ -129,6 +131,8 @@ const suite: BenchSuite = {
             higherIsBetter: false,
             peer: { name: 'hello worker p99', value: h.p99 },
             ratio: ratioOf(w.p99, h.p99, false),
+            goal: '<= 100 ms',
+            goalMet: w.p99 <= 100,
           },
         ];
         return results;
@@ -144,12 +148,34 @@ const suite: BenchSuite = {
       });
       const keys = await redis.keys(`${prefix}*`);
       for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await bridge.close();
-      await proxy.close();
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
       await tdb.drop();
       rmSync(out, { recursive: true, force: true });
     }
   },
 };
+
+/** Start `standins.ts` in its own Node process and wait for its addresses. */
+async function startStandIns(token: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./standins.ts', import.meta.url)), token],
+    { cwd: workersDir, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  for await (const chunk of child.stdout) {
+    out += String(chunk);
+    if (out.includes('\n')) break;
+  }
+  const line = out.split('\n')[0];
+  if (!line) throw new Error('the stand-ins process exited before it was ready');
+  const ready = JSON.parse(line) as { wsProxy: string; fetchEndpoint: string; url: string };
+  return {
+    child,
+    proxy: { wsProxy: ready.wsProxy, fetchEndpoint: ready.fetchEndpoint },
+    bridge: { url: ready.url },
+  };
+}
 
 export default suite;

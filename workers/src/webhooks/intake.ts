@@ -221,7 +221,7 @@ async function refuseUnauthenticated(
 }
 
 async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<IntakeResult> {
-  const { config, kv } = deps;
+  const { config } = deps;
   const kind = bodyKindOf(c.req.header('content-type'));
   const rawBody = await readBodyCapped(c.req.raw, config.maxBodyBytes);
 
@@ -318,43 +318,24 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
     ...(explicitKey !== undefined ? { explicitKey } : {}),
   });
   const id = crypto.randomUUID();
-  const kvKey = `idem:${key}`;
-  if (!(await kv.setNx(kvKey, id, IDEMPOTENCY_TTL_SECONDS))) {
-    const original = (await kv.get(kvKey)) ?? null;
-    return repeatDelivery(deps, trace, original);
-  }
-
   const entry: OutboxEntry = {
     id,
     stream: STREAMS.signalsIncoming,
     payload: busPayloadOf(id, source.name, signal, trace, confidence),
   };
-  let stored: { id: string; inserted: boolean };
-  try {
-    // The row and its outbox entry are written by one statement: an accepted alert is never lost.
-    const row = {
-      ...rowOf(trace, 'received', null),
-      id,
-      idempotencyKey: key,
-      outbox: { stream: entry.stream, payload: entry.payload },
-    };
-    stored = await (deps.signalWriter
-      ? deps.signalWriter.insertAccepted(row)
-      : insertAcceptedSignal(deps.db, row));
-  } catch (e) {
-    // Free the key so TradingView's next delivery is not taken for a duplicate of nothing.
-    await kv.del(kvKey).catch(() => {});
-    throw e;
-  }
-  if (!stored.inserted) {
-    // The key outlived the KV entry (expired or embedded restart): the database is the backstop.
-    // Point the KV entry at the real original so later repeats are answered without the database.
-    await kv
-      .del(kvKey)
-      .then(() => kv.setNx(kvKey, stored.id, IDEMPOTENCY_TTL_SECONDS))
-      .catch(() => {});
-    return repeatDelivery(deps, trace, stored.id);
-  }
+  // The row's unique idempotency key decides (kept with the row, so longer than 24 h): one statement
+  // writes the row and its outbox entry unless a row holds the key, and returns that row's id. No KV
+  // claim before it — that was one more round trip per alert and a second, less durable, truth.
+  const row = {
+    ...rowOf(trace, 'received', null),
+    id,
+    idempotencyKey: key,
+    outbox: { stream: entry.stream, payload: entry.payload },
+  };
+  const stored = await (deps.signalWriter
+    ? deps.signalWriter.insertAccepted(row)
+    : insertAcceptedSignal(deps.db, row));
+  if (!stored.inserted) return repeatDelivery(deps, trace, stored.id);
 
   // Stored with its outbox entry: accepted. When the append fails the entry is released, so the
   // sender's resend or the relay publishes it.
@@ -369,6 +350,8 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
 
 /** How long this process (or isolate) trusts the tradable contracts it read from the settings. */
 const TRADABLE_TTL_MS = 60_000;
+/** Until an engine has published the list, how long "none published" is trusted (as long as a cached source). */
+const TRADABLE_ABSENT_TTL_MS = 5_000;
 /** Per app (its source cache; the Worker keeps one per isolate): requests of one app share the list. */
 const tradableByApp = new WeakMap<object, { at: number; symbols: readonly string[] | null }>();
 
@@ -383,7 +366,8 @@ async function knownSymbolsOf(deps: AppDeps): Promise<{ knownSymbols?: readonly 
   const now = deps.config.now();
   const appKey = (deps.sourceCache ?? deps.db) as object;
   let tradable = tradableByApp.get(appKey);
-  if (!tradable || now - tradable.at >= TRADABLE_TTL_MS) {
+  const ttl = tradable?.symbols ? TRADABLE_TTL_MS : TRADABLE_ABSENT_TTL_MS;
+  if (!tradable || now - tradable.at >= ttl) {
     let symbols: readonly string[] | null = null;
     try {
       const parsed = tradableContractsSchema.safeParse(await getSetting(deps.db, TRADABLE_CONTRACTS_KEY));
@@ -397,8 +381,9 @@ async function knownSymbolsOf(deps: AppDeps): Promise<{ knownSymbols?: readonly 
       symbols = tradable?.symbols ?? null;
     }
     tradable = { at: now, symbols };
-    // Nothing published yet: asked again next time, so the list applies as soon as an engine publishes it.
-    if (symbols) tradableByApp.set(appKey, tradable);
+    // Nothing published yet: asked again within a few seconds, so the list applies soon after an
+    // engine publishes it, without a query per alert meanwhile.
+    tradableByApp.set(appKey, tradable);
   }
   return tradable.symbols ? { knownSymbols: tradable.symbols } : {};
 }
@@ -643,9 +628,9 @@ function record(
 }
 
 /**
- * Record a duplicate pointing at the original. The original's row may not be committed yet when 50
- * copies arrive at once (it won SET NX a moment ago), so the foreign key is retried briefly before
- * the link falls back to metadata.
+ * Record a duplicate pointing at the original. The original is committed by the time its id is known
+ * (its row holds the key); should the foreign key still fail, it is retried briefly before the link
+ * falls back to metadata.
  */
 async function recordDuplicate(
   deps: AppDeps,
