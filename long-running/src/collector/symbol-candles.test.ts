@@ -199,3 +199,257 @@ describe('SymbolCandles', () => {
     expect(hourly[0]!.trades).toBe(50 * 3 + 9);
   });
 });
+
+/**
+ * Edges the scenarios above do not reach, each pinned because a one-line change of it passed them (issue
+ * #15, mutation testing of `collector roll-ups`). Every expected value is worked out by hand in the comments.
+ */
+describe('SymbolCandles: edges', () => {
+  const traded = (openTime: number, close: number, trades = 2): Bar => ({
+    ...restBar(openTime, close),
+    trades,
+  });
+  const minutes = (from: number, to: number, close: (m: number) => number, trades = 0) =>
+    Array.from({ length: to - from }, (_, i) => traded(T0 + (from + i) * M, close(from + i), trades));
+
+  it('with nothing stored, starts the lookback at its minute and knows no bar yet', () => {
+    // now 10:00:30, lookback 5 min → 09:55:30 → minute 09:55 is the first to fetch; contiguous until 09:54
+    const c = new SymbolCandles('XBTUSDTM', undefined, T0 + 30_000, 5 * M, { rollups: [] });
+    expect(c.contiguousUntil()).toBe(T0 - 6 * M);
+    expect(c.latest()).toBeUndefined();
+    expect(c.dueBackfill(T0 + 30_000)).toEqual({ from: T0 - 5 * M, to: T0 });
+  });
+
+  it('offers the same range again after a failed backfill', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - 3 * M, T0 + 30_000, 0, { rollups: [] });
+    expect(c.dueBackfill(T0 + 30_000)).toEqual({ from: T0 - 2 * M, to: T0 });
+    expect(c.dueBackfill(T0 + 30_000)).toBeUndefined();
+    c.backfillFailed();
+    expect(c.dueBackfill(T0 + 30_000)).toEqual({ from: T0 - 2 * M, to: T0 });
+  });
+
+  it('takes from REST only the bars inside the range, and the latest bar is the last contiguous one', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - 3 * M, T0 + 30_000, 0, { rollups: [] });
+    const range = c.dueBackfill(T0 + 30_000)!; // minutes −2 and −1
+    const got = c.addBackfilled(range, [
+      restBar(T0 - 3 * M, 1), // before the range (already stored)
+      restBar(T0 - 2 * M, 10),
+      restBar(T0 - M, 11),
+      restBar(T0, 99), // the range ends before minute 0
+    ]);
+    expect(got.map((b) => [opens([b])[0], b.close.toString()])).toEqual([
+      [-2, '10'],
+      [-1, '11'],
+    ]);
+    expect(c.contiguousUntil()).toBe(T0 - M);
+    expect(c.latest()?.close.toString()).toBe('11');
+    expect(c.latest()?.openTime).toBe(T0 - M);
+  });
+
+  it('flat bars for missing REST minutes carry the symbol, zero volume and turnover and no trades', () => {
+    const c = new SymbolCandles('ETHUSDTM', T0 - M, T0 + 2 * M + 1, 0, { rollups: [] });
+    const bars = c.addBackfilled({ from: T0 - M, to: T0 + 2 * M }, [
+      { ...restBar(T0 - M, 50), symbol: 'ETHUSDTM' },
+    ]);
+    expect(bars.slice(1)).toEqual(
+      [0, 1].map((m) => ({
+        symbol: 'ETHUSDTM',
+        timeframe: '1m',
+        openTime: T0 + m * M,
+        open: p(50),
+        high: p(50),
+        low: p(50),
+        close: p(50),
+        volume: p(0),
+        turnover: p(0),
+        trades: 0,
+      })),
+    );
+  });
+
+  it('a minute REST misses with no bar before it is left out, not invented', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - 3 * M, T0 + 30_000, 0, { rollups: [] });
+    const got = c.addBackfilled(c.dueBackfill(T0 + 30_000)!, [restBar(T0 - M, 11)]);
+    expect(opens(got)).toEqual([-1]);
+    expect(c.contiguousUntil()).toBe(T0 - 3 * M); // minute −2 is still missing
+  });
+
+  it('a backfill that reaches the resume minute seeds the builder: quiet minutes after it become flat bars', () => {
+    // started 10:00:30 → trades count from 10:01; REST fills minute 0 (close 50); no trade in minutes 1–2
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 30_000, 0, { rollups: [] });
+    const range = c.dueBackfill(T0 + M + 1)!;
+    expect(range).toEqual({ from: T0, to: T0 + M });
+    c.addBackfilled(range, [restBar(T0, 50)]);
+    const flat = c.advance(T0 + 3 * M);
+    expect(flat.map((b) => [opens([b])[0], b.close.toString(), b.volume.toString(), b.trades])).toEqual([
+      [1, '50', '0', 0],
+      [2, '50', '0', 0],
+    ]);
+    expect(c.contiguousUntil()).toBe(T0 + 2 * M);
+  });
+
+  it('a backfill that ends before the resume minute does not seed the builder', () => {
+    // started 10:00:30, stored until 09:57: the first range is 09:58–09:59, the resume minute is 10:01
+    const c = new SymbolCandles('XBTUSDTM', T0 - 3 * M, T0 + 30_000, 0, { rollups: [] });
+    c.addBackfilled(c.dueBackfill(T0 + 30_000)!, [restBar(T0 - 2 * M, 10), restBar(T0 - M, 11)]);
+    expect(c.advance(T0 + 3 * M)).toEqual([]); // minute 0 is REST's; no trade since: nothing to close
+    expect(c.dueBackfill(T0 + 3 * M)).toEqual({ from: T0, to: T0 + M });
+  });
+
+  it('a suspend never moves the resume minute back', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 5 * M + 1, 0, { rollups: [] }); // resumes at minute 6
+    c.suspend(T0 + M);
+    expect(c.onTrade(trade(T0 + 5 * M + 30_000, 100))).toEqual([]);
+    expect(c.skippedTrades).toBe(1);
+    expect(c.advance(T0 + 5 * M + 59_000)).toEqual([]);
+  });
+
+  it('after a reconnect keeps the bars it built in the gap and takes only the others from REST', () => {
+    // stored until 09:59; trades in minutes 2 and 3 (0 and 1 missing), the link dies during minute 5
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 2 * M - 1, 0, { rollups: [] });
+    const built = [120, 130, 140].flatMap((px, i) => c.onTrade(trade(T0 + (2 + i) * M + 1, px)));
+    expect(opens(built)).toEqual([2, 3]);
+    c.suspend(T0 + 5 * M + 30_000); // forming minute 4 is lost; resume at minute 6
+    const gap = c.dueBackfill(T0 + 6 * M + 1)!;
+    expect(gap).toEqual({ from: T0, to: T0 + 6 * M });
+    // REST has minutes 0–3 and 5, not 4: minute 4 is flat at minute 3's close — our own 130, not REST's 33
+    const got = c.addBackfilled(
+      gap,
+      [0, 1, 2, 3, 5].map((m) => restBar(T0 + m * M, 30 + m)),
+    );
+    expect(got.map((b) => [opens([b])[0], b.close.toString()])).toEqual([
+      [0, '30'],
+      [1, '31'],
+      [4, '130'],
+      [5, '35'],
+    ]);
+    expect(c.contiguousUntil()).toBe(T0 + 5 * M);
+  });
+
+  it('preloads only stored 1m bars up to the last contiguous one, never over a bar it has', () => {
+    // stored until 10:03; restart during 10:04; the 5m bucket 10:00 needs minute 4 from REST
+    const c = new SymbolCandles('XBTUSDTM', T0 + 3 * M, T0 + 4 * M + 5_000, 0, { rollups: ['5m'] });
+    c.preload(minutes(0, 4, (m) => 100 + m, 3)); // closes 100–103, high close + 1, low close − 2
+    c.preload([
+      traded(T0, 500, 3), // minute 0 again: ignored, the first copy stays
+      { ...traded(T0, 900), timeframe: '5m' }, // not a 1m bar
+      traded(T0 + 4 * M, 900), // after the last contiguous minute: REST's to fill
+    ]);
+    const range = c.dueBackfill(T0 + 5 * M + 1)!;
+    expect(range).toEqual({ from: T0 + 4 * M, to: T0 + 5 * M });
+    const out = c.addBackfilled(range, [traded(T0 + 4 * M, 104, 3)]);
+    expect(out.map((b) => [b.timeframe, opens([b], b.timeframe)[0]])).toEqual([
+      ['1m', 4],
+      ['5m', 0],
+    ]);
+    // 5m: open 99 (minute 0's open, close − 1), high 105 (minute 4), low 98 (minute 0), close 104,
+    // volume 5 × 5, trades 5 × 3
+    const five = out[1]!;
+    expect([five.open, five.high, five.low, five.close, five.volume].map(String)).toEqual([
+      '99',
+      '105',
+      '98',
+      '104',
+      '25',
+    ]);
+    expect(five.trades).toBe(15);
+  });
+
+  it('rolls up into every default timeframe whose bucket completes', () => {
+    // stored until 09:59, started 10:15:10: REST fills 10:00–10:14 → three 5m bars and one 15m bar
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 15 * M + 10_000, 0);
+    const out = c.addBackfilled(
+      c.dueBackfill(T0 + 15 * M + 10_000)!,
+      minutes(0, 15, (m) => 200 + m),
+    );
+    expect(
+      out.filter((b) => b.timeframe !== '1m').map((b) => [b.timeframe, opens([b], b.timeframe)[0]]),
+    ).toEqual([
+      ['5m', 0],
+      ['5m', 5],
+      ['5m', 10],
+      ['15m', 0],
+    ]);
+  });
+
+  it('keeps only `keep` 1m bars: a bucket whose first minutes were dropped is never rolled up', () => {
+    const run = (keep: number) => {
+      const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 5 * M + 10_000, 0, { rollups: ['5m'], keep });
+      c.addBackfilled(
+        { from: T0, to: T0 + 3 * M },
+        minutes(0, 3, (m) => 100 + m),
+      ); // minutes 0–2
+      return c.addBackfilled(
+        { from: T0 + 3 * M, to: T0 + 5 * M },
+        minutes(3, 5, (m) => 100 + m),
+      );
+    };
+    expect(run(5).filter((b) => b.timeframe === '5m')).toHaveLength(1);
+    expect(run(2).filter((b) => b.timeframe === '5m')).toHaveLength(0); // minute 0 was dropped
+    expect(run(3).filter((b) => b.timeframe === '5m')).toHaveLength(1); // at the limit: nothing dropped yet
+  });
+
+  it('reports a disagreement with both bars as strings; flat bars and a minute compared before are not compared', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 - 1, 0, { rollups: [] });
+    const ex = (openTime: number, o: number, h: number, l: number, cl: number) => ({
+      openTime,
+      open: p(o),
+      high: p(h),
+      low: p(l),
+      close: p(cl),
+    });
+    c.onTrade(trade(T0 + 1, 100));
+    c.onTrade(trade(T0 + 2, 106.5));
+    c.onTrade(trade(T0 + 3, 99.5));
+    c.onTrade(trade(T0 + M + 1, 101)); // minute 0: O100 H106.5 L99.5 C99.5
+    c.advance(T0 + 3 * M); // minute 1: O101 H101 L101 C101 (1 trade); minute 2: flat at 101
+    c.onExchangeCandle(ex(T0, 100, 106.5, 99.5, 99.4));
+    const d = c.onExchangeCandle(ex(T0 + M, 101, 101, 101, 101));
+    expect(d).toEqual([
+      {
+        symbol: 'XBTUSDTM',
+        openTime: T0,
+        own: { open: '100', high: '106.5', low: '99.5', close: '99.5' },
+        exchange: { open: '100', high: '106.5', low: '99.5', close: '99.4' },
+      },
+    ]);
+    // each OHLC field alone differing is a disagreement; agreeing is not
+    expect(c.onExchangeCandle(ex(T0 + 2 * M, 7, 7, 7, 7))).toEqual([]); // minute 1 agrees
+    expect([c.compared, c.disagreements]).toEqual([2, 1]);
+    expect(c.onExchangeCandle(ex(T0 + 3 * M, 1, 1, 1, 1))).toEqual([]); // minute 2 is flat (no trade)
+    expect([c.compared, c.disagreements]).toEqual([2, 1]);
+    // a late push for minute 0 comes back as forming, and is final again with the next minute: not twice
+    expect(c.onExchangeCandle(ex(T0, 1, 1, 1, 1))).toEqual([]);
+    expect(c.onExchangeCandle(ex(T0 + 4 * M, 1, 1, 1, 1))).toEqual([]);
+    expect([c.compared, c.disagreements]).toEqual([2, 1]);
+  });
+
+  it('each of open, high, low and close alone makes a disagreement', () => {
+    for (const field of ['open', 'high', 'low', 'close'] as const) {
+      const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 - 1, 0, { rollups: [] });
+      c.onTrade(trade(T0 + 1, 100));
+      c.onTrade(trade(T0 + 2, 104));
+      c.onTrade(trade(T0 + 3, 98));
+      c.onTrade(trade(T0 + 4, 101));
+      c.onTrade(trade(T0 + M + 1, 101)); // minute 0: O100 H104 L98 C101
+      const own = { openTime: T0, open: p(100), high: p(104), low: p(98), close: p(101) };
+      c.onExchangeCandle({ ...own, [field]: p(50) });
+      expect(c.onExchangeCandle({ ...own, openTime: T0 + M }), field).toHaveLength(1);
+      expect(c.disagreements, field).toBe(1);
+    }
+  });
+
+  it('remembers the last 16 final exchange candles: older ones are not compared when the bar comes late', () => {
+    // exchange candles for minutes 0–20 arrive first (minutes 0–19 become final), the own bars after
+    // over REST (with trades): only the 16 newest finals, minutes 4–19, are compared
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 21 * M + 1, 0, { rollups: [] });
+    for (let m = 0; m <= 20; m++)
+      c.onExchangeCandle({ openTime: T0 + m * M, open: p(1), high: p(1), low: p(1), close: p(1) });
+    expect(c.compared).toBe(0);
+    c.addBackfilled(
+      c.dueBackfill(T0 + 21 * M + 1)!,
+      minutes(0, 21, () => 100, 2),
+    );
+    expect([c.compared, c.disagreements]).toEqual([16, 16]);
+  });
+});
