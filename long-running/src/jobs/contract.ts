@@ -72,6 +72,17 @@ export function jobsContract(name: string, makeJobs: () => Jobs | Promise<Jobs>)
       expect((await jobs.get(q, 'intent:1:slice:0'))?.attempts).toBe(1);
     });
 
+    it('reports exactly one of several concurrent adds of one id as added', async () => {
+      const a = await fresh();
+      const b = await fresh();
+      const q = queueName('race');
+      const results = await Promise.all(
+        [a, b, a, b, a, b].map((j, i) => j.add(q, 'slice', { i }, { jobId: 'same:id' })),
+      );
+      expect(results.filter((r) => r.added)).toHaveLength(1);
+      expect((await a.list(q)).map((j) => j.id)).toEqual(['same:id']);
+    });
+
     it('holds a delayed job until its time: a later add without delay runs first', async () => {
       const jobs = await fresh();
       const q = queueName('delay');

@@ -1,0 +1,39 @@
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
+import { createBullMqJobs, decodeJobId, encodeJobId } from './bullmq.ts';
+import { jobsContract } from './contract.ts';
+
+const silent = pino({ level: 'silent' });
+const prefix = randomPrefix();
+afterAll(() => deletePrefix(prefix));
+
+jobsContract('bullmq', () =>
+  createBullMqJobs({
+    url: TEST_REDIS_URL,
+    prefix,
+    log: silent,
+    stalledIntervalMs: 1000,
+    lockDurationMs: 2000,
+  }),
+);
+
+describe('bullmq job ids', () => {
+  it('escapes what BullMQ refuses and gives back the id it was given', () => {
+    for (const id of [
+      'intent:1:slice:0',
+      '123',
+      '-5',
+      '50%:x',
+      '%3A',
+      '%I12',
+      'plain',
+      'repeat:tick:1700000000000',
+    ]) {
+      const enc = encodeJobId(id);
+      expect(decodeJobId(enc)).toBe(id);
+      if (!id.startsWith('repeat:')) expect(enc).not.toContain(':');
+      expect(`${Number.parseInt(enc, 10)}` === enc).toBe(false);
+    }
+  });
+});
