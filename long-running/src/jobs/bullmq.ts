@@ -275,15 +275,7 @@ export function createBullMqJobs(options: BullMqJobsOptions): Jobs {
       const out: QueueCounts[] = [];
       for (const name of names) {
         const q = await queueOf(name);
-        const c = await q.getJobCounts(
-          'waiting',
-          'prioritized',
-          'paused',
-          'delayed',
-          'active',
-          'completed',
-          'failed',
-        );
+        const c = await q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
         out.push({
           queue: name,
           counts: {
