@@ -17,6 +17,7 @@ import {
 } from '../exchange/kucoin/errors.ts';
 import type { PlaceOrderRequest } from '../exchange/kucoin/orders.ts';
 import type { Order } from '../exchange/types.ts';
+import { inSignalTrace } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
 
 /** Everything needed to send one order, decided before anything is written. */
@@ -156,7 +157,8 @@ export class Executor {
     ctx.point('before_send', { clientOid: spec.clientOid, symbol: spec.symbol });
     try {
       onWire?.();
-      const ack = await ctx.kucoin.trade.placeOrder(request);
+      // In the signal's trace even when sent from outside its call chain (a fill's protective stop).
+      const ack = await inSignalTrace(order.signalId, () => ctx.kucoin.trade.placeOrder(request));
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
       row = await this.save(row.id, { status: 'open', exchangeOrderId: ack.orderId, submittedAt });

@@ -30,7 +30,7 @@ import {
 import { SpanKind } from '@opentelemetry/api';
 import Decimal from 'decimal.js';
 import { type AlgoHooks, type LegExecution, type RoutedLeg, Router } from '../router/router.ts';
-import { contextOfTraceparent, inSpan } from '../runtime/tracing.ts';
+import { contextOfTraceparent, inSpan, rememberSignalSpan } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
 import type { Ledger } from './ledger.ts';
@@ -124,7 +124,10 @@ export class SignalHandler implements AlgoHooks {
           'messaging.destination.name': 'signals:incoming',
         },
       },
-      () => this.handleEntry(entry, readAt),
+      (span) => {
+        rememberSignalSpan(entry.signalId, span);
+        return this.handleEntry(entry, readAt);
+      },
     );
   }
 

@@ -2,11 +2,14 @@ import { appendFileSync } from 'node:fs';
 import {
   type Attributes,
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -189,10 +192,36 @@ export function contextOfTraceparent(traceparent: string | null | undefined) {
   return propagation.extract(ROOT_CONTEXT, { traceparent });
 }
 
-/** The trace id of the active span, when one is being recorded. */
-export function activeTraceId(): string | undefined {
-  const span = trace.getActiveSpan();
-  return span?.isRecording() ? span.spanContext().traceId : undefined;
+/**
+ * Whether the current call chain belongs to a sampled trace (its span may have ended already: the
+ * background follow-up of a signal still belongs to the signal's trace).
+ */
+export function inSampledTrace(): boolean {
+  const sc = trace.getSpanContext(context.active());
+  return sc !== undefined && isSpanContextValid(sc) && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+/** The intake span of each signal this process handled lately (bounded): later work joins its trace. */
+const signalSpans = new Map<string, SpanContext>();
+const SIGNAL_SPANS_KEPT = 10_000;
+
+/** Remember `span` as the signal's: work done for it outside its call chain (a fill's stop) joins the trace. */
+export function rememberSignalSpan(signalId: string, span: Span): void {
+  if (!span.isRecording()) return;
+  signalSpans.delete(signalId);
+  signalSpans.set(signalId, span.spanContext());
+  if (signalSpans.size > SIGNAL_SPANS_KEPT) signalSpans.delete(signalSpans.keys().next().value!);
+}
+
+/**
+ * Run `fn` in the signal's trace when it is not already in a traced call chain (e.g. the protective
+ * stop placed when the private socket reports the entry's fill): its spans become children of the
+ * signal's intake span. Outside any known signal, `fn` runs as it is.
+ */
+export function inSignalTrace<T>(signalId: string | null | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!signalId || inSampledTrace()) return fn();
+  const parent = signalSpans.get(signalId);
+  return parent ? context.with(trace.setSpanContext(ROOT_CONTEXT, parent), fn) : fn();
 }
 
 /**

@@ -2,7 +2,7 @@ import { exponentialBackoff } from '@enigma/core/backoff';
 import { SpanKind, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { Agent } from 'undici';
-import { inSpan } from '../../runtime/tracing.ts';
+import { inSampledTrace, inSpan } from '../../runtime/tracing.ts';
 import type { KucoinCredential } from './credential.ts';
 import { account, type Endpoint, market, positions, trade } from './endpoints.ts';
 import {
@@ -182,7 +182,7 @@ export class KucoinHttpClient {
    * other calls (polls, the collector's REST) start no trace of their own.
    */
   async call<T>(endpoint: Endpoint<T>): Promise<T> {
-    if (!trace.getActiveSpan()?.isRecording()) return this.run(endpoint);
+    if (!inSampledTrace()) return this.run(endpoint);
     const { spec } = endpoint;
     const clientOid = endpoint.placesOrder ?? endpoint.placesOrders?.join(',');
     return inSpan(
