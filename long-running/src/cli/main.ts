@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { startTracing, type Tracing, tracingConfigFromEnv } from '../runtime/tracing.ts';
 import { type CliCommand, parseCommandArgs } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -46,7 +47,19 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`${command.summary}\n\n${command.usage}`);
     return 0;
   }
-  return (await command.run(parsed)) ?? 0;
+  // OpenTelemetry tracing when the environment asks for it (runtime/tracing.ts), flushed on the way out.
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(tracingConfigFromEnv(`enigma-${command.name}`));
+  } catch (error) {
+    console.error(`enigma ${command.name}: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    return (await command.run(parsed)) ?? 0;
+  } finally {
+    await tracing.shutdown();
+  }
 }
 
 const code = await main(process.argv.slice(2));
