@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
 import { createBullMqJobs, decodeJobId, encodeJobId } from './bullmq.ts';
 import { jobsContract } from './contract.ts';
+import { killWorkerMidJob } from './testing/stalled.ts';
 
 const silent = pino({ level: 'silent' });
 const prefix = randomPrefix();
@@ -36,4 +37,14 @@ describe('bullmq job ids', () => {
       expect(`${Number.parseInt(enc, 10)}` === enc).toBe(false);
     }
   });
+});
+
+describe('bullmq stalled job', () => {
+  it('redelivers the job of a worker killed mid-job to another worker; its side effect happens once', async () => {
+    const outcome = await killWorkerMidJob(
+      { kind: 'bullmq', redisUrl: TEST_REDIS_URL, prefix, queue: 'stalled', jobId: 'intent:9:slice:0' },
+      silent,
+    );
+    expect(outcome).toEqual({ firstAttempt: 1, secondAttempt: 2, runs: 2, effects: 1, state: 'completed' });
+  }, 60_000);
 });
