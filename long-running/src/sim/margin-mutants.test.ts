@@ -110,3 +110,68 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
     expect(margin(s)).toBe('9905.94');
   });
 });
+
+/**
+ * The cross liquidation price, by hand from KuCoin's cross risk rate (KUCOIN.md §6.1, Help Center
+ * /support/35233217061785: (Σ position MM + MM of the orders' expected fills + expected closing fees) /
+ * (total cross margin − expected opening fees)) with the rest of the account held where it is: the margin a
+ * position can lose is the wallet less what the other terms need, long BP = E − X/(q·m), LP = BP / (1 − MMR −
+ * taker fee), short BP = E + X/(q·m), LP = BP / (1 + MMR + taker fee) (the relation KuCoin's own cross
+ * position shows, CCXT's sample cited in margin.ts). XBTUSDTM level 1: MMR 0.4 %, taker 0.06 %, maker 0.02 %.
+ */
+describe('cross liquidation price, by hand', () => {
+  function crossWith(balance: number) {
+    const s = setup({ balance });
+    s.engine.setMarginMode('XBTUSDTM', 'CROSS');
+    s.engine.setCrossLeverage('XBTUSDTM', new Decimal(10));
+    return s;
+  }
+
+  it('a lone long: the whole wallet stands behind it', () => {
+    const s = crossWith(200);
+    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    s.move('XBTUSDTM', 98_900);
+    const p = s.engine.positions.get('XBTUSDTM')!;
+    expect(p.qty).toBe(10);
+    // maker fee 990 × 0.0002 = 0.198 → wallet 199.802; X = 199.802 (its own PnL is not taken off)
+    expect(s.engine.wallet.toString()).toBe('199.802');
+    // BP = 99,000 − 199.802 / 0.01 = 79,019.8; LP = 79,019.8 / (1 − 0.004 − 0.0006)
+    expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79019.8').div('0.9954').toFixed(8));
+  });
+
+  it('an open order on the contract needs its maintenance and fees from the same wallet', () => {
+    const s = crossWith(200);
+    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    s.move('XBTUSDTM', 98_900);
+    // buy 5 at 98,000 resting: value 490 → MM 490 × 0.004 = 1.96, closing fee 0.294, opening fee 0.294
+    s.engine.placeOrder(order({ side: 'buy', price: '98000', size: 5 }));
+    const p = s.engine.positions.get('XBTUSDTM')!;
+    // X = 199.802 − 1.96 − 0.294 − 0.294 = 197.254; BP = 99,000 − 19,725.4 = 79,274.6
+    expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79274.6').div('0.9954').toFixed(8));
+  });
+
+  it('a lone short: BP above the entry, LP = BP / (1 + MMR + fee)', () => {
+    const s = crossWith(200);
+    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 10 }));
+    s.move('XBTUSDTM', 101_100);
+    const p = s.engine.positions.get('XBTUSDTM')!;
+    expect(p.qty).toBe(-10);
+    // maker fee 1,010 × 0.0002 = 0.202 → wallet 199.798; BP = 101,000 + 19,979.8 = 120,979.8
+    expect(s.engine.wallet.toString()).toBe('199.798');
+    expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('120979.8').div('1.0046').toFixed(8));
+  });
+});
+
+describe('isolated order margin of a partly filled order', () => {
+  it('counts only what is left of it, at its own leverage', () => {
+    const s = setup({ balance: 1_000_000 });
+    const top = s.engine.topOfBook(s.engine.market('XBTUSDTM'));
+    const { orderId } = s.engine.placeOrder(
+      order({ side: 'buy', price: top.askPrice, size: top.askSize + 7, leverage: 5 }),
+    );
+    expect(s.engine.orders.get(orderId)!.filledSize).toBe(top.askSize);
+    // the 7 lots left: 7 × 0.001 × ask / 5 + the taker fee on them
+    const left = new Decimal(7).mul(top.askPrice).mul('0.001');
+    expect(s.engine.orderMargin('XBTUSDTM').toString()).toBe(left.div(5).plus(left.mul('0.0006')).toString());
+  });
+});
