@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { riskLimitsSchema } from '../risk/limits.ts';
 
 /**
  * The REST API's response bodies: one home, read by the API (its OpenAPI document and the handlers,
@@ -242,6 +243,124 @@ export const alertNoticeListSchema = z.object({
   unread: z.number().int(),
 });
 export type AlertNoticeList = z.output<typeof alertNoticeListSchema>;
+
+/** The kill switch as `GET /api/risk` and `PUT /api/risk/kill-switch` answer it. */
+export const killSwitchSchema = z
+  .object({
+    on: z.boolean(),
+    reason: z.string().nullable(),
+    flatten: z.boolean(),
+    updatedBy: z.string().nullable(),
+    updatedAt: isoTime.nullable(),
+    /** the `kill_switch` command that told the engine */
+    commandId: z.uuid().nullable(),
+  })
+  .meta({ id: 'KillSwitch' });
+export type KillSwitch = z.output<typeof killSwitchSchema>;
+
+/** A circuit breaker (`GET /api/risk`, `POST /api/risk/breakers/{name}/reset`). */
+export const breakerSchema = z
+  .object({
+    /** one of BREAKER_NAMES (core/src/risk/limits.ts); the column is free text, so any stored name is shown */
+    name: z.string(),
+    state: z.enum(['active', 'reduce_only', 'halted']),
+    reason: z.string().nullable(),
+    trippedAt: isoTime.nullable(),
+    resumeAt: isoTime.nullable(),
+    updatedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Breaker' });
+export type Breaker = z.output<typeof breakerSchema>;
+
+/** `GET /api/risk`: the stored limits, the limits in force (or why they cannot be resolved), kill switch, breakers. */
+export const riskStateSchema = z
+  .object({
+    limits: riskLimitsSchema,
+    /** every limit resolved with its default (free-form: core/src/risk/limits.ts names them) */
+    effective: z.record(z.string(), z.unknown()).meta({ id: 'EffectiveRiskLimits' }).nullable(),
+    limitsError: z.string().nullable(),
+    killSwitch: killSwitchSchema,
+    breakers: z.array(breakerSchema),
+  })
+  .meta({ id: 'RiskState' });
+export type RiskState = z.output<typeof riskStateSchema>;
+
+/** What an operator command route answers (202): the command is stored and bound for the engine. */
+export const commandAcceptedSchema = z
+  .object({
+    commandId: z.uuid(),
+    status: z.literal('accepted'),
+    /** true when this Idempotency-Key was used before for the same command: nothing new was done */
+    replayed: z.boolean(),
+  })
+  .meta({ id: 'CommandAccepted' });
+export type CommandAccepted = z.output<typeof commandAcceptedSchema>;
+
+/** An operator command and its outcome (`GET /api/commands`, `GET /api/commands/{id}`). */
+export const commandOutcomeSchema = z
+  .object({
+    commandId: z.uuid(),
+    type: z.string(),
+    status: z.enum(['pending', 'running', 'done', 'failed', 'rejected']),
+    reason: z.string().nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    issuedBy: z.string(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'CommandOutcome' });
+export type CommandOutcome = z.output<typeof commandOutcomeSchema>;
+
+/** `GET /api/signals`: a keyset page, newest first; `nextCursor` is the id to pass as `cursor`. */
+export const signalPageSchema = z.object({
+  items: z.array(signalSchema),
+  nextCursor: z.uuid().nullable(),
+});
+export type SignalPage = z.output<typeof signalPageSchema>;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** `GET /api/signals/{id}`: what the engine computed, decided and sent for one signal. */
+export const signalDetailSchema = z
+  .object({
+    signal: signalSchema,
+    /** the signal row's metadata (e.g. its age when the engine read it) */
+    metadata: jsonObject,
+    indicators: z.array(
+      z.object({
+        symbol: z.string(),
+        timeframe: z.string(),
+        at: isoTime,
+        values: z.record(z.string(), z.number().nullable()),
+      }),
+    ),
+    scores: z.array(
+      z.object({
+        modelName: z.string(),
+        modelVersion: z.string(),
+        score: decimal,
+        decision: z.string().nullable(),
+        features: jsonObject.nullable(),
+        latencyMicros: z.number().nullable(),
+        at: isoTime,
+      }),
+    ),
+    riskEvents: z.array(
+      z.object({
+        code: z.string(),
+        severity: z.string(),
+        message: z.string().nullable(),
+        data: jsonObject,
+        at: isoTime,
+      }),
+    ),
+    intent: orderIntentSchema.nullable(),
+    orders: z.array(orderSchema),
+    fills: z.array(fillSchema),
+    commands: z.array(commandOutcomeSchema),
+  })
+  .meta({ id: 'SignalDetail' });
+export type SignalDetail = z.output<typeof signalDetailSchema>;
 
 /** `{ items: [...] }`, the shape of every list the API answers. */
 export function listOf<T extends z.ZodType>(item: T) {

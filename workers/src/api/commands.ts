@@ -1,3 +1,4 @@
+import { commandAcceptedSchema, commandOutcomeSchema } from '@enigma/core/api/responses';
 import { STREAMS } from '@enigma/core/bus/index';
 import {
   type CommandEnvelope,
@@ -23,9 +24,7 @@ import { sha256Hex } from '../security/compare.ts';
 import { publishHeldEntry } from '../webhooks/outbox.ts';
 import { bearerSecurity, ErrorSchema, errorResponses } from './openapi.ts';
 
-const Accepted = z
-  .object({ commandId: z.string(), status: z.literal('accepted'), replayed: z.boolean() })
-  .openapi('CommandAccepted');
+const Accepted = commandAcceptedSchema;
 const idempotencyHeader = z.object({
   'idempotency-key': z
     .string()
@@ -204,18 +203,7 @@ export async function recordCommand(
   return { commandId: envelope.commandId, replayed: false };
 }
 
-const CommandOutcome = z
-  .object({
-    commandId: z.string(),
-    type: z.string(),
-    status: z.enum(['pending', 'running', 'done', 'failed', 'rejected']),
-    reason: z.string().nullable(),
-    result: z.record(z.string(), z.unknown()).nullable(),
-    issuedBy: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('CommandOutcome');
+const CommandOutcome = commandOutcomeSchema;
 
 const getOne = createRoute({
   method: 'get',

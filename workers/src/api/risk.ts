@@ -1,3 +1,4 @@
+import { breakerSchema, killSwitchSchema, riskStateSchema } from '@enigma/core/api/responses';
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
 import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
@@ -13,41 +14,12 @@ import { requireRole } from '../middleware/auth/index.ts';
 import { recordCommand } from './commands.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
 
-/** Settings keys the risk endpoints own (the engine reads the same rows). */
 /** The one risk-limits schema (core/src/risk/limits.ts): units in its descriptions, absent = default. */
 const RiskLimits = riskLimitsSchema;
-const EffectiveLimits = z.record(z.string(), z.unknown()).openapi('EffectiveRiskLimits');
 const StrategyConfig = strategyConfigSchema;
-
-const KillSwitch = z
-  .object({
-    on: z.boolean(),
-    reason: z.string().nullable(),
-    flatten: z.boolean(),
-    updatedBy: z.string().nullable(),
-    updatedAt: z.string().nullable(),
-    commandId: z.string().nullable(),
-  })
-  .openapi('KillSwitch');
-const Breaker = z
-  .object({
-    name: z.string(),
-    state: z.enum(['active', 'reduce_only', 'halted']),
-    reason: z.string().nullable(),
-    trippedAt: z.string().nullable(),
-    resumeAt: z.string().nullable(),
-    updatedBy: z.string().nullable(),
-  })
-  .openapi('Breaker');
-const RiskState = z
-  .object({
-    limits: RiskLimits,
-    effective: EffectiveLimits.nullable(),
-    limitsError: z.string().nullable(),
-    killSwitch: KillSwitch,
-    breakers: z.array(Breaker),
-  })
-  .openapi('RiskState');
+const KillSwitch = killSwitchSchema;
+const Breaker = breakerSchema;
+const RiskState = riskStateSchema;
 
 const admin = { security: bearerSecurity, middleware: [requireRole('admin')] };
 const json = <T extends z.ZodType>(schema: T) => ({
@@ -147,11 +119,12 @@ const putStrategy = createRoute({
   },
 });
 
-async function upsertSetting(db: EnigmaDb, key: string, value: unknown, by: string) {
+/** Store a setting stamped `at` (the app's clock), so what a PUT answers is what a GET reads back. */
+async function upsertSetting(db: EnigmaDb, key: string, value: unknown, by: string, at: Date) {
   await db
     .insert(settings)
-    .values({ key, value, updatedBy: by })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by, updatedAt: new Date() } });
+    .values({ key, value, updatedBy: by, updatedAt: at })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by, updatedAt: at } });
 }
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
@@ -213,13 +186,16 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const auth = c.get('auth')!;
     const { on, reason, flatten = false } = c.req.valid('json');
     // The state and the command that tells the engine are one transaction: nothing is "on" that the engine was not told.
+    let updatedAt = new Date(deps.config.now());
     const { commandId } = await recordCommand(
       deps,
       auth.subject,
       `kill-switch:${crypto.randomUUID()}`,
       { type: 'kill_switch', on, reason, flatten },
-      (tx, _at, id) =>
-        upsertSetting(tx, KILL_SWITCH_KEY, { on, reason, flatten, commandId: id }, auth.subject),
+      (tx, at, id) => {
+        updatedAt = at;
+        return upsertSetting(tx, KILL_SWITCH_KEY, { on, reason, flatten, commandId: id }, auth.subject, at);
+      },
     );
     return c.json(
       {
@@ -227,7 +203,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
         reason,
         flatten,
         updatedBy: auth.subject,
-        updatedAt: new Date(deps.config.now()).toISOString(),
+        updatedAt: updatedAt.toISOString(),
         commandId,
       },
       200,
@@ -240,7 +216,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const limits = c.req.valid('json');
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
-      await upsertSetting(tx, RISK_LIMITS_KEY, limits, auth.subject);
+      await upsertSetting(tx, RISK_LIMITS_KEY, limits, auth.subject, new Date(config.now()));
       await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'risk_limits.set',
@@ -309,7 +285,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const strategy = c.req.valid('json');
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
-      await upsertSetting(tx, strategyKey(source), strategy, auth.subject);
+      await upsertSetting(tx, strategyKey(source), strategy, auth.subject, new Date(config.now()));
       await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'strategy.set',

@@ -3,6 +3,8 @@ import {
   orderIntentSchema,
   orderSchema,
   SIGNAL_STATUSES,
+  signalDetailSchema,
+  signalPageSchema,
   signalSchema,
   toResponse,
 } from '@enigma/core/api/responses';
@@ -11,7 +13,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
-import { bearerSecurity, errorResponses, RowSchema } from './openapi.ts';
+import { bearerSecurity, errorResponses } from './openapi.ts';
 
 const Signal = signalSchema;
 
@@ -54,7 +56,7 @@ const list = createRoute({
       description: 'A page of signals',
       content: {
         'application/json': {
-          schema: z.object({ items: z.array(Signal), nextCursor: z.string().nullable() }),
+          schema: signalPageSchema,
         },
       },
     },
@@ -87,56 +89,7 @@ function signalJson(s: SignalRow): z.infer<typeof Signal> {
 }
 
 /** The drill-down of one signal: what the engine computed, decided and sent for it. */
-const SignalDetail = z
-  .object({
-    signal: Signal,
-    /** the signal row's metadata (e.g. its age when the engine read it) */
-    metadata: RowSchema,
-    indicators: z.array(
-      z.object({
-        symbol: z.string(),
-        timeframe: z.string(),
-        at: z.string(),
-        values: z.record(z.string(), z.number().nullable()),
-      }),
-    ),
-    scores: z.array(
-      z.object({
-        modelName: z.string(),
-        modelVersion: z.string(),
-        score: z.string(),
-        decision: z.string().nullable(),
-        features: RowSchema.nullable(),
-        latencyMicros: z.number().nullable(),
-        at: z.string(),
-      }),
-    ),
-    riskEvents: z.array(
-      z.object({
-        code: z.string(),
-        severity: z.string(),
-        message: z.string().nullable(),
-        data: RowSchema,
-        at: z.string(),
-      }),
-    ),
-    intent: orderIntentSchema.nullable(),
-    orders: z.array(orderSchema),
-    fills: z.array(fillSchema),
-    commands: z.array(
-      z.object({
-        commandId: z.string(),
-        type: z.string(),
-        issuedBy: z.string(),
-        status: z.string(),
-        reason: z.string().nullable(),
-        result: RowSchema.nullable(),
-        createdAt: z.string(),
-        updatedAt: z.string(),
-      }),
-    ),
-  })
-  .openapi('SignalDetail');
+const SignalDetail = signalDetailSchema;
 
 const detail = createRoute({
   method: 'get',
