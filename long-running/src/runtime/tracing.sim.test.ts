@@ -10,6 +10,7 @@ import { type AppDeps, bootstrapEmbedded, createApp, DEFAULT_CONFIG, MemoryKv } 
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory.ts';
+import { formatTimeline, traceSignal } from '../cli/commands/trace.ts';
 import { type RunningEngine, runEngine } from '../engine/runner.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
@@ -241,6 +242,26 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
     );
     expect(elsewhere).toEqual([]);
     expect(receiver.refused).toEqual([]);
+
+    // `enigma trace <signalId>`: the same trace id, and the timeline from the database, in order.
+    const timeline = (await traceSignal(h.db, signalId))!;
+    expect(timeline).toMatchObject({ signalId, status: 'protected', traceId: edge.traceId });
+    const steps = timeline.steps.map((s) => s.step);
+    const at = (step: string) => {
+      const i = steps.indexOf(step);
+      expect(i, `${step} in ${steps.join(', ')}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    expect(at('received')).toBeLessThan(at('decided'));
+    expect(at('decided')).toBeLessThan(at('order entry'));
+    expect(at('order entry')).toBeLessThan(at('fill'));
+    expect(at('fill')).toBeLessThan(at('order stop'));
+    expect(steps.at(-1)).toBe('now protected');
+    const entry = orders.find((o) => o.purpose === 'entry')!;
+    const printed = formatTimeline(timeline).join('\n');
+    expect(printed).toContain(`trace  ${edge.traceId}`);
+    expect(printed).toContain(`clientOid ${entry.clientOid}`);
+    expect(printed).toContain(`clientOid ${stop!.clientOid}`);
   }, 60_000);
 
   it("continues the caller's trace when the alert request carries a traceparent", async () => {

@@ -125,3 +125,16 @@ describe('spans to a JSON-lines file', () => {
     expect(byName['failing']!['events']).toEqual([expect.objectContaining({ name: 'exception' })]);
   });
 });
+
+describe('enigma trace', () => {
+  it('refuses anything but one signal id, naming it, before opening the database', async () => {
+    const bin = fileURLToPath(new URL('../../bin/enigma.js', import.meta.url));
+    const run = promisify(execFile)(process.execPath, [bin, 'trace', 'not-a-uuid'], { encoding: 'utf8' });
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'enigma trace: signalId must be one signal id (a UUID), got "not-a-uuid"',
+      ),
+    });
+  }, 60_000);
+});
