@@ -6,6 +6,7 @@ import { dataCommand } from './data.ts';
 import { dbCheckCommand } from './db-check.ts';
 import { engineCommand } from './engine.ts';
 import { gatewayCommand } from './gateway.ts';
+import { jobsCommand } from './jobs.ts';
 import { migrateCommand } from './migrate.ts';
 import { scoreCommand } from './score.ts';
 import { simCommand } from './sim.ts';
@@ -23,6 +24,7 @@ export const commands: CliCommand[] = [
   collectorCommand,
   dataCommand,
   busCommand,
+  jobsCommand,
   simCommand,
   scoreCommand,
   traceCommand,
