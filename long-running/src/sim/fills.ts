@@ -97,7 +97,7 @@ export function fillOrder(
     stop: order.stop,
     marginMode: pos.marginMode,
     orderType: order.type,
-    displayType: order.stop ? `${order.type}_stop` : order.type,
+    displayType: order.stop ? (`${order.type}_stop` as const) : order.type,
     tradeType,
     time: now,
   });

@@ -28,7 +28,7 @@ export interface OrderInput {
   visibleSize: number | null;
   marginMode: MarginMode | null;
   remark: string | null;
-  stp: string;
+  stp: '' | 'CN' | 'CO' | 'CB';
   /** /st-orders only: take-profit / stop-loss trigger prices. */
   triggerStopUpPrice: Decimal | null;
   triggerStopDownPrice: Decimal | null;
@@ -143,7 +143,7 @@ export function parseOrderInput(body: unknown, kind: 'order' | 'st' = 'order'): 
   const remark = str(raw, 'remark');
   if (remark && remark.length > 100) throw badParam('remark must be at most 100 characters');
   const stp = str(raw, 'stp') ?? '';
-  if (stp && !['CN', 'CO', 'CB'].includes(stp)) throw badParam('stp must be CN, CO or CB');
+  if (stp !== '' && stp !== 'CN' && stp !== 'CO' && stp !== 'CB') throw badParam('stp must be CN, CO or CB');
   const triggerStopUpPrice = kind === 'st' ? decimal(raw, 'triggerStopUpPrice') : null;
   const triggerStopDownPrice = kind === 'st' ? decimal(raw, 'triggerStopDownPrice') : null;
   for (const p of [triggerStopUpPrice, triggerStopDownPrice])

@@ -39,7 +39,7 @@ export interface SimOrder {
   leverage: Decimal;
   marginMode: MarginMode;
   remark: string | null;
-  stp: string;
+  stp: '' | 'CN' | 'CO' | 'CB';
   createdAt: number;
   updatedAt: number;
   endAt: number | null;
@@ -70,7 +70,7 @@ export interface SimFill {
   stop: string;
   marginMode: MarginMode;
   orderType: 'limit' | 'market';
-  displayType: string;
+  displayType: 'limit' | 'market' | 'limit_stop' | 'market_stop';
   tradeType: 'trade' | 'liquid' | 'adl';
   time: number;
 }

@@ -1,11 +1,13 @@
 import { bankruptcyPrice, initialMargin, notionalValue, unrealisedPnl } from '@enigma/core/contract/math';
 import { Money } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
+import type * as wire from '../exchange/kucoin/schemas.ts';
 import type { SimEngine } from './engine.ts';
 import type { MatchInfo } from './events.ts';
 import { crossPrices, delevPercentage } from './margin.ts';
 import type { SymbolMarket } from './market-state.ts';
 import type { SimFill, SimOrder, SimPosition } from './types.ts';
+import type { Wire } from './wire.ts';
 
 /** Renders simulator state in exactly the field names and JSON types of KuCoin's samples. */
 
@@ -16,7 +18,7 @@ const USER_ID = '633559791e1cbc0001f319bc';
 export { USER_ID };
 
 /** GET /orders/{id} shape. */
-export function renderOrder(engine: SimEngine, o: SimOrder): Record<string, unknown> {
+export function renderOrder(engine: SimEngine, o: SimOrder): Wire<typeof wire.order> {
   const spec = engine.specOf(o.symbol);
   const value = o.price ? notionalValue(spec, o.size, o.price) : new Money(0);
   const avg =
@@ -64,7 +66,7 @@ export function renderOrder(engine: SimEngine, o: SimOrder): Record<string, unkn
 }
 
 /** Fill shape (/fills, /recentFills). */
-export function renderFill(f: SimFill): Record<string, unknown> {
+export function renderFill(f: SimFill): Wire<typeof wire.fill> {
   return {
     symbol: f.symbol,
     tradeId: f.tradeId,
@@ -96,7 +98,7 @@ export function renderFill(f: SimFill): Record<string, unknown> {
 }
 
 /** Position shape (/position, /positions, WS position.change). */
-export function renderPosition(engine: SimEngine, p: SimPosition): Record<string, unknown> {
+export function renderPosition(engine: SimEngine, p: SimPosition): Wire<typeof wire.position> {
   const m = engine.market(p.symbol);
   const spec = m.spec;
   const now = engine.clock.now();
@@ -151,7 +153,7 @@ export function renderPosition(engine: SimEngine, p: SimPosition): Record<string
     settleCurrency: 'USDT',
     isInverse: false,
     marginMode: p.marginMode,
-    positionSide: 'BOTH',
+    positionSide: 'BOTH' as const,
     leverage: num(cross ? p.leverage : realLeverage.isZero() ? p.leverage : realLeverage, 10),
   };
   // KuCoin's cross position carries its maintenance rate too (CCXT's recorded cross sample, kucoin.js
@@ -243,7 +245,7 @@ export function renderStopEvent(
 }
 
 /** Contract object (/contracts/active, /contracts/{symbol}). */
-export function renderContract(engine: SimEngine, m: SymbolMarket): Record<string, unknown> {
+export function renderContract(engine: SimEngine, m: SymbolMarket): Wire<typeof wire.contract> {
   const s = m.spec;
   const now = engine.clock.now();
   const st = m.stats24h(now);
@@ -320,7 +322,7 @@ export function renderContract(engine: SimEngine, m: SymbolMarket): Record<strin
 }
 
 /** Ticker (/ticker, /allTickers). */
-export function renderTicker(engine: SimEngine, m: SymbolMarket): Record<string, unknown> {
+export function renderTicker(engine: SimEngine, m: SymbolMarket): Wire<typeof wire.ticker> {
   const top = engine.topOfBook(m);
   return {
     sequence: m.tradeSequence,

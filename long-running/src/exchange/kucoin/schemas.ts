@@ -329,3 +329,76 @@ export const fundingPayment = z.object({
   settleCurrency: z.string(),
   marginMode: marginMode.optional(),
 });
+
+// Endpoints the client does not call but the simulator serves (CCXT and the official SDK do): one
+// description of the wire for both sides (kucoin-spec samples in test_data/, tested in schemas.test.ts).
+
+/** GET /api/v1/allTickers. */
+export const allTickers = z.array(ticker);
+/** GET /api/v1/mark-price/{symbol}/current. */
+export const markPrice = z.object({
+  symbol: z.string(),
+  granularity: epoch,
+  timePoint: epoch,
+  value: decimalWire,
+  indexPrice: decimalWire,
+});
+/** One point of GET /api/v1/index/query, /interest/query, /premium/query (a HasMore list). */
+export const indexPoint = z.object({
+  symbol: z.string(),
+  granularity: epoch,
+  timePoint: epoch,
+  value: decimalWire,
+  decomposionList: z
+    .array(z.object({ exchange: z.string(), price: decimalWire, weight: decimalWire }))
+    .optional(),
+});
+/** GET /api/v1/trade-statistics. */
+export const tradeStatistics = z.object({ turnoverOf24h: decimalWire });
+/** GET /api/v2/getMaxOpenSize. */
+export const maxOpenSize = z.object({ symbol: z.string(), maxBuyOpenSize: lots, maxSellOpenSize: lots });
+/** One item of GET /api/v2/batchGetCrossOrderLimit. */
+export const crossOrderLimit = z.object({
+  symbol: z.string(),
+  maxOpenSize: lots,
+  maxOpenValue: decimalWire,
+  totalMargin: decimalWire,
+  price: decimalWire,
+  leverage: decimalWire,
+  mmr: decimalWire,
+  imr: decimalWire,
+  currency: z.string(),
+});
+/** POST /api/v2/position/batchChangeMarginMode. */
+export const batchMarginModeResult = z.object({
+  marginMode: z.record(z.string(), marginMode),
+  errors: z.array(z.object({ code: z.string(), msg: z.string(), symbol: z.string() })),
+});
+/** GET /api/v1/margin/maxWithdrawMargin and POST /api/v1/margin/withdrawMargin: an amount as a string. */
+export const marginAmount = z.string().regex(DECIMAL, 'not a decimal number');
+/** One entry of GET /api/v1/transaction-history (a HasMore list). */
+export const ledgerEntry = z.object({
+  time: epoch,
+  type: z.string().min(1),
+  amount: decimalWire,
+  fee: decimalWire,
+  accountEquity: decimalWire,
+  status: z.enum(['Completed', 'Pending']),
+  remark: z.string(),
+  offset: z.number().int(),
+  currency: z.string(),
+});
+/** GET /api/v1/openOrderStatistics. */
+export const openOrderStatistics = z.object({
+  openOrderBuySize: lots,
+  openOrderSellSize: lots,
+  openOrderBuyCost: decimalWire,
+  openOrderSellCost: decimalWire,
+  settleCurrency: z.string(),
+});
+/** GET /api/v1/trade-fees?symbol= (futures). */
+export const tradeFee = z.object({
+  symbol: z.string(),
+  takerFeeRate: decimalWire,
+  makerFeeRate: decimalWire,
+});

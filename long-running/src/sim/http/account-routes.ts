@@ -2,10 +2,13 @@ import { initialMargin, notionalValue } from '@enigma/core/contract/math';
 import { Money, toMoney } from '@enigma/core/money';
 import type Decimal from 'decimal.js';
 import type { Hono, MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import type * as s from '../../exchange/kucoin/schemas.ts';
 import { SimError } from '../errors.ts';
 import { crossRisk } from '../margin.ts';
 import type { MarginMode } from '../types.ts';
 import { renderPosition } from '../views.ts';
+import type { Wire } from '../wire.ts';
 import { intParam, jsonBody, ok, q, type SimContext, type SimEnv, symbolParam } from './context.ts';
 
 function bodyObject(body: unknown): Record<string, unknown> {
@@ -72,30 +75,32 @@ export function registerAccountRoutes(
       pageSize: limit,
       totalNum: items.length,
       totalPage: Math.ceil(items.length / limit),
-      items: items.slice((page - 1) * limit, page * limit).map((h) => ({
-        closeId: h.closeId,
-        userId: '633559791e1cbc0001f319bc',
-        symbol: h.symbol,
-        settleCurrency: 'USDT',
-        leverage: h.leverage.toString(),
-        type: h.type,
-        pnl: h.pnl.toString(),
-        realisedGrossCost: h.realisedGrossCost.toString(),
-        realisedGrossCostNew: h.realisedGrossCost.toString(),
-        withdrawPnl: '0.0',
-        tradeFee: h.tradeFee.toString(),
-        fundingFee: h.fundingFee.toString(),
-        openTime: h.openTime,
-        closeTime: h.closeTime,
-        openPrice: h.openPrice.toString(),
-        closePrice: h.closePrice.toString(),
-        marginMode: h.marginMode,
-        tax: '0.0',
-        roe: null,
-        liquidAmount: h.liquidPrice ? '0' : null,
-        liquidPrice: h.liquidPrice?.toString() ?? null,
-        side: h.side,
-      })),
+      items: items.slice((page - 1) * limit, page * limit).map(
+        (h): Wire<typeof s.historyPosition> => ({
+          closeId: h.closeId,
+          userId: '633559791e1cbc0001f319bc',
+          symbol: h.symbol,
+          settleCurrency: 'USDT',
+          leverage: h.leverage.toString(),
+          type: h.type,
+          pnl: h.pnl.toString(),
+          realisedGrossCost: h.realisedGrossCost.toString(),
+          realisedGrossCostNew: h.realisedGrossCost.toString(),
+          withdrawPnl: '0.0',
+          tradeFee: h.tradeFee.toString(),
+          fundingFee: h.fundingFee.toString(),
+          openTime: h.openTime,
+          closeTime: h.closeTime,
+          openPrice: h.openPrice.toString(),
+          closePrice: h.closePrice.toString(),
+          marginMode: h.marginMode,
+          tax: '0.0',
+          roe: null,
+          liquidAmount: h.liquidPrice ? '0' : null,
+          liquidPrice: h.liquidPrice?.toString() ?? null,
+          side: h.side,
+        }),
+      ),
     });
   });
 
@@ -113,12 +118,14 @@ export function registerAccountRoutes(
       notionalValue(m.spec, 1, price).mul(m.spec.takerFeeRate),
     );
     const max = Math.min(m.spec.maxOrderQty, avail.div(perLot).floor().toNumber());
-    return ok(c, { symbol, maxBuyOpenSize: max, maxSellOpenSize: max });
+    return ok(c, { symbol, maxBuyOpenSize: max, maxSellOpenSize: max } satisfies Wire<typeof s.maxOpenSize>);
   });
 
   app.get('/api/v2/position/getMarginMode', auth, (c) => {
     const symbol = symbolParam(ctx, c);
-    return ok(c, { symbol, marginMode: engine.settingsOf(symbol).marginMode });
+    return ok(c, { symbol, marginMode: engine.settingsOf(symbol).marginMode } satisfies Wire<
+      typeof s.marginModeResult
+    >);
   });
 
   app.post('/api/v2/position/changeMarginMode', auth, (c) => {
@@ -126,14 +133,16 @@ export function registerAccountRoutes(
     const symbol = String(body['symbol'] ?? '');
     engine.market(symbol);
     engine.setMarginMode(symbol, marginModeOf(body['marginMode']));
-    return ok(c, { symbol, marginMode: engine.settingsOf(symbol).marginMode });
+    return ok(c, { symbol, marginMode: engine.settingsOf(symbol).marginMode } satisfies Wire<
+      typeof s.marginModeResult
+    >);
   });
 
   app.post('/api/v2/position/batchChangeMarginMode', auth, (c) => {
     const body = bodyObject(jsonBody(c));
     const mode = marginModeOf(body['marginMode']);
     if (!Array.isArray(body['symbols'])) throw new SimError('100001', 'symbols is required');
-    const result: Record<string, string> = {};
+    const result: Record<string, MarginMode> = {};
     const errors: { code: string; msg: string; symbol: string }[] = [];
     for (const s of body['symbols'] as unknown[]) {
       const symbol = String(s);
@@ -146,12 +155,15 @@ export function registerAccountRoutes(
         errors.push({ code: e.code, msg: e.message, symbol });
       }
     }
-    return ok(c, { marginMode: result, errors });
+    return ok(c, { marginMode: result, errors } satisfies Wire<typeof s.batchMarginModeResult>);
   });
 
   app.get('/api/v2/getCrossUserLeverage', auth, (c) => {
     const symbol = symbolParam(ctx, c);
-    return ok(c, { symbol, leverage: engine.settingsOf(symbol).crossLeverage.toString() });
+    return ok(c, {
+      symbol,
+      leverage: engine.settingsOf(symbol).crossLeverage.toString(),
+    } satisfies Wire<typeof s.crossLeverage>);
   });
 
   app.post('/api/v2/changeCrossUserLeverage', auth, (c) => {
@@ -169,7 +181,7 @@ export function registerAccountRoutes(
     const totalMargin = q(c, 'totalMargin') ? positiveDecimal(q(c, 'totalMargin'), 'totalMargin') : null;
     return ok(
       c,
-      symbols.map((symbol) => {
+      symbols.map((symbol): Wire<typeof s.crossOrderLimit> => {
         const m = engine.market(symbol);
         const lev = q(c, 'leverage')
           ? positiveDecimal(q(c, 'leverage'), 'leverage')
@@ -217,11 +229,11 @@ export function registerAccountRoutes(
     engine.market(symbol);
     const amount = positiveDecimal(body['withdrawAmount'], 'withdrawAmount');
     engine.adjustIsolatedMargin(symbol, amount.neg());
-    return ok(c, amount.toString());
+    return ok(c, amount.toString() satisfies z.input<typeof s.marginAmount>);
   });
 
   app.get('/api/v1/margin/maxWithdrawMargin', auth, (c) =>
-    ok(c, engine.maxWithdrawMargin(symbolParam(ctx, c)).toString()),
+    ok(c, engine.maxWithdrawMargin(symbolParam(ctx, c)).toString() satisfies z.input<typeof s.marginAmount>),
   );
 
   app.post('/api/v1/position/margin/auto-deposit-status', auth, (c) => ok(c, true));
@@ -240,19 +252,21 @@ export function registerAccountRoutes(
       )
       .reverse();
     return ok(c, {
-      dataList: items.slice(0, maxCount).map((f) => ({
-        id: f.id,
-        symbol: f.symbol,
-        timePoint: f.timePoint,
-        fundingRate: f.fundingRate.toNumber(),
-        markPrice: f.markPrice.toNumber(),
-        positionQty: f.positionQty,
-        positionCost: f.positionCost.toNumber(),
-        funding: f.funding.toDecimalPlaces(8).toNumber(),
-        settleCurrency: 'USDT',
-        context: JSON.stringify({ marginMode: f.marginMode, positionSide: 'BOTH' }),
-        marginMode: f.marginMode,
-      })),
+      dataList: items.slice(0, maxCount).map(
+        (f): Wire<typeof s.fundingPayment> => ({
+          id: f.id,
+          symbol: f.symbol,
+          timePoint: f.timePoint,
+          fundingRate: f.fundingRate.toNumber(),
+          markPrice: f.markPrice.toNumber(),
+          positionQty: f.positionQty,
+          positionCost: f.positionCost.toNumber(),
+          funding: f.funding.toDecimalPlaces(8).toNumber(),
+          settleCurrency: 'USDT',
+          context: JSON.stringify({ marginMode: f.marginMode, positionSide: 'BOTH' }),
+          marginMode: f.marginMode,
+        }),
+      ),
       hasMore: items.length > maxCount,
     });
   });
@@ -275,24 +289,26 @@ export function registerAccountRoutes(
       currency,
       riskRatio: zero ? 0 : rate.isFinite() ? n(rate) : 1,
       maxWithdrawAmount: n(a.available),
-    });
+    } satisfies Wire<typeof s.accountOverview>);
   });
 
   app.get('/api/v1/transaction-history', auth, (c) => {
     const maxCount = Math.min(200, intParam(c, 'maxCount') ?? 50);
     const items = [...engine.ledger].reverse();
     return ok(c, {
-      dataList: items.slice(0, maxCount).map((l) => ({
-        time: l.time,
-        type: l.type,
-        amount: l.amount.toNumber(),
-        fee: 0,
-        accountEquity: l.accountEquity.toNumber(),
-        status: 'Completed',
-        remark: l.remark,
-        offset: l.offset,
-        currency: 'USDT',
-      })),
+      dataList: items.slice(0, maxCount).map(
+        (l): Wire<typeof s.ledgerEntry> => ({
+          time: l.time,
+          type: l.type,
+          amount: l.amount.toNumber(),
+          fee: 0,
+          accountEquity: l.accountEquity.toNumber(),
+          status: 'Completed',
+          remark: l.remark,
+          offset: l.offset,
+          currency: 'USDT',
+        }),
+      ),
       hasMore: items.length > maxCount,
     });
   });

@@ -1,4 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
+import type * as s from '../../exchange/kucoin/schemas.ts';
+import type { Wire } from '../wire.ts';
 import { ok, type SimContext, type SimEnv } from './context.ts';
 
 /**
@@ -11,7 +13,7 @@ export function registerSessionRoutes(
   auth: MiddlewareHandler<SimEnv>,
 ): void {
   const { engine, tokens } = ctx;
-  const bullet = (isPrivate: boolean) => ({
+  const bullet = (isPrivate: boolean): Wire<typeof s.bullet> => ({
     token: tokens.issue(isPrivate, engine.clock.now()),
     instanceServers: [
       {

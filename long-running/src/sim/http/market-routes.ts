@@ -1,6 +1,9 @@
 import type { Hono } from 'hono';
+import type { z } from 'zod';
+import type * as s from '../../exchange/kucoin/schemas.ts';
 import { SimError } from '../errors.ts';
 import { renderContract, renderTicker } from '../views.ts';
+import type { Wire } from '../wire.ts';
 import { intParam, ok, q, type SimC, type SimContext, type SimEnv, symbolParam } from './context.ts';
 
 const GRANULARITIES = new Set([1, 5, 15, 30, 60, 120, 240, 480, 720, 1440, 10080]);
@@ -21,15 +24,17 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const m = engine.market(symbolParam(ctx, c));
     return ok(
       c,
-      m.spec.riskLimits.map((t) => ({
-        symbol: m.spec.symbol,
-        level: t.level,
-        maxRiskLimit: t.maxRiskLimit,
-        minRiskLimit: t.minRiskLimit,
-        maxLeverage: t.maxLeverage,
-        initialMargin: t.initialMargin.toNumber(),
-        maintainMargin: t.maintainMargin.toNumber(),
-      })),
+      m.spec.riskLimits.map(
+        (t): Wire<typeof s.riskLimitTier> => ({
+          symbol: m.spec.symbol,
+          level: t.level,
+          maxRiskLimit: t.maxRiskLimit,
+          minRiskLimit: t.minRiskLimit,
+          maxLeverage: t.maxLeverage,
+          initialMargin: t.initialMargin.toNumber(),
+          maintainMargin: t.maintainMargin.toNumber(),
+        }),
+      ),
     );
   });
 
@@ -55,7 +60,7 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       bids: d.bids.map(([p, s]) => [p.toNumber(), s]),
       asks: d.asks.map(([p, s]) => [p.toNumber(), s]),
       ts: engine.clock.now() * 1_000_000,
-    });
+    } satisfies Wire<typeof s.orderBook>);
   };
   app.get('/api/v1/level2/snapshot', depth(Number.POSITIVE_INFINITY));
   app.get('/api/v1/level2/depth20', depth(20));
@@ -65,17 +70,19 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const m = engine.market(symbolParam(ctx, c));
     return ok(
       c,
-      [...m.trades].reverse().map((t) => ({
-        sequence: t.sequence,
-        contractId: 1,
-        tradeId: t.tradeId,
-        makerOrderId: t.makerOrderId,
-        takerOrderId: t.takerOrderId,
-        ts: t.ts * 1_000_000,
-        size: t.size,
-        price: t.price.toString(),
-        side: t.side,
-      })),
+      [...m.trades].reverse().map(
+        (t): Wire<typeof s.trade> => ({
+          sequence: t.sequence,
+          contractId: 1,
+          tradeId: t.tradeId,
+          makerOrderId: t.makerOrderId,
+          takerOrderId: t.takerOrderId,
+          ts: t.ts * 1_000_000,
+          size: t.size,
+          price: t.price.toString(),
+          side: t.side,
+        }),
+      ),
     );
   });
 
@@ -97,7 +104,9 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const r = (x: number) => Number(x.toFixed(dp));
     return ok(
       c,
-      bars.map((b) => [b.time, r(b.open), r(b.high), r(b.low), r(b.close), b.volume]),
+      bars.map(
+        (b): z.input<typeof s.kline> => [b.time, r(b.open), r(b.high), r(b.low), r(b.close), b.volume],
+      ),
     );
   });
 
@@ -109,7 +118,7 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       timePoint: Math.floor(engine.clock.now() / 1000) * 1000,
       value: m.mark.toNumber(),
       indexPrice: m.index.toNumber(),
-    });
+    } satisfies Wire<typeof s.markPrice>);
   });
 
   for (const kind of ['index', 'interest', 'premium'] as const) {
@@ -119,7 +128,12 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       const value = kind === 'index' ? (m?.index.toNumber() ?? 0) : kind === 'interest' ? 0.0003 : 0.00001;
       return ok(c, {
         dataList: [
-          { symbol, granularity: 60000, timePoint: Math.floor(engine.clock.now() / 60000) * 60000, value },
+          {
+            symbol,
+            granularity: 60000,
+            timePoint: Math.floor(engine.clock.now() / 60000) * 60000,
+            value,
+          } satisfies Wire<typeof s.indexPoint>,
         ],
         hasMore: false,
       });
@@ -129,11 +143,11 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
   app.get('/api/v1/trade-statistics', (c) => {
     let turnover = 0;
     for (const m of engine.markets.values()) turnover += m.stats24h(engine.clock.now()).turnover;
-    return ok(c, { turnoverOf24h: turnover });
+    return ok(c, { turnoverOf24h: turnover } satisfies Wire<typeof s.tradeStatistics>);
   });
 
   app.get('/api/v1/timestamp', (c) => c.json({ code: '200000', msg: 'success', data: engine.clock.now() }));
-  app.get('/api/v1/status', (c) => ok(c, { status: 'open', msg: '' }));
+  app.get('/api/v1/status', (c) => ok(c, { status: 'open', msg: '' } satisfies Wire<typeof s.serverStatus>));
 
   app.get('/api/v1/funding-rate/:symbol/current', (c) => {
     const m = engine.market(symbolParam(ctx, c));
@@ -148,7 +162,7 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       fundingRateFloor: m.spec.fundingRateFloor.toNumber(),
       period: 0,
       fundingTime: next,
-    });
+    } satisfies Wire<typeof s.fundingCurrent>);
   });
 
   app.get('/api/v1/contract/funding-rates', (c) => {
@@ -157,7 +171,7 @@ export function registerMarketRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const to = intParam(c, 'to');
     if (from === undefined || to === undefined) throw new SimError('100001', 'from and to are required');
     const g = m.spec.fundingRateGranularity;
-    const out: { symbol: string; fundingRate: number; timepoint: number }[] = [];
+    const out: Wire<typeof s.fundingRatePoint>[] = [];
     // Settlements fall on the contract's schedule (e.g. 04:00/12:00/20:00 UTC): step back from the
     // latest past settlement to the last one at or before `to`, never to `to` itself.
     let last = engine.nextFundingTime(m.spec.symbol) - g;

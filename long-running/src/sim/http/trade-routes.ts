@@ -1,7 +1,9 @@
 import type { Hono, MiddlewareHandler } from 'hono';
+import type * as s from '../../exchange/kucoin/schemas.ts';
 import { SimError } from '../errors.ts';
 import type { SimOrder } from '../types.ts';
 import { renderFill, renderOrder } from '../views.ts';
+import type { Wire } from '../wire.ts';
 import { intParam, jsonBody, ok, paginate, q, type SimContext, type SimEnv, symbolParam } from './context.ts';
 
 const MAX_BATCH = 20;
@@ -16,9 +18,15 @@ export function registerTradeRoutes(
   const { engine } = ctx;
   const render = (o: SimOrder) => renderOrder(engine, o);
 
-  app.post('/api/v1/orders', auth, (c) => ok(c, engine.placeOrder(jsonBody(c))));
-  app.post('/api/v1/orders/test', auth, (c) => ok(c, engine.placeOrder(jsonBody(c), { test: true })));
-  app.post('/api/v1/st-orders', auth, (c) => ok(c, engine.placeTpSlOrder(jsonBody(c))));
+  app.post('/api/v1/orders', auth, (c) =>
+    ok(c, engine.placeOrder(jsonBody(c)) satisfies Wire<typeof s.orderAck>),
+  );
+  app.post('/api/v1/orders/test', auth, (c) =>
+    ok(c, engine.placeOrder(jsonBody(c), { test: true }) satisfies Wire<typeof s.orderAck>),
+  );
+  app.post('/api/v1/st-orders', auth, (c) =>
+    ok(c, engine.placeTpSlOrder(jsonBody(c)) satisfies Wire<typeof s.orderAck>),
+  );
 
   app.post('/api/v1/orders/multi', auth, (c) => {
     const body = jsonBody(c);
@@ -27,16 +35,17 @@ export function registerTradeRoutes(
     if (body.length > MAX_BATCH) throw new SimError('100001', `at most ${MAX_BATCH} orders per batch`);
     return ok(
       c,
-      body.map((item: Record<string, unknown>) => {
+      body.map((item: Record<string, unknown>): Wire<typeof s.batchOrderItem> => {
+        const symbol = typeof item?.['symbol'] === 'string' ? item['symbol'] : undefined;
         try {
           const r = engine.placeOrder(item);
-          return { ...r, symbol: item['symbol'], code: '200000', msg: 'success' };
+          return { ...r, symbol, code: '200000', msg: 'success' };
         } catch (e) {
           if (!(e instanceof SimError)) throw e;
           return {
             orderId: null,
-            clientOid: item?.['clientOid'] ?? null,
-            symbol: item?.['symbol'] ?? null,
+            clientOid: typeof item?.['clientOid'] === 'string' ? item['clientOid'] : null,
+            symbol,
             code: e.code,
             msg: e.message,
           };
@@ -47,7 +56,7 @@ export function registerTradeRoutes(
 
   app.delete('/api/v1/orders/multi-cancel', auth, (c) => {
     const body = (jsonBody(c) ?? {}) as { orderIdsList?: unknown; clientOidsList?: unknown };
-    const out: Record<string, unknown>[] = [];
+    const out: Wire<typeof s.multiCancelItem>[] = [];
     const attempt = (orderId: string | null, clientOid: string | null, symbol?: string) => {
       const o = orderId ? engine.orders.get(orderId) : engine.findByClientOid(clientOid ?? '', symbol);
       try {
@@ -73,23 +82,29 @@ export function registerTradeRoutes(
     const o = engine.findByClientOid(clientOid, symbol);
     if (!o || o.status === 'done') throw new SimError('100004', 'The order cannot be canceled.');
     engine.cancelOrder(o.id);
-    return ok(c, { clientOid });
+    return ok(c, { clientOid } satisfies Wire<typeof s.cancelByClientOid>);
   });
 
   app.delete('/api/v1/orders/:orderId', auth, (c) =>
-    ok(c, { cancelledOrderIds: engine.cancelOrder(c.req.param('orderId')) }),
+    ok(c, { cancelledOrderIds: engine.cancelOrder(c.req.param('orderId')) } satisfies Wire<
+      typeof s.cancelledIds
+    >),
   );
 
   app.delete('/api/v3/orders', auth, (c) =>
-    ok(c, { cancelledOrderIds: engine.cancelAll(symbolParam(ctx, c), false) }),
+    ok(c, { cancelledOrderIds: engine.cancelAll(symbolParam(ctx, c), false) } satisfies Wire<
+      typeof s.cancelledIds
+    >),
   );
   app.delete('/api/v1/orders', auth, (c) => {
     const symbol = q(c, 'symbol') ? symbolParam(ctx, c) : undefined;
-    return ok(c, { cancelledOrderIds: engine.cancelAll(symbol, false) });
+    return ok(c, { cancelledOrderIds: engine.cancelAll(symbol, false) } satisfies Wire<
+      typeof s.cancelledIds
+    >);
   });
   app.delete('/api/v1/stopOrders', auth, (c) => {
     const symbol = q(c, 'symbol') ? symbolParam(ctx, c) : undefined;
-    return ok(c, { cancelledOrderIds: engine.cancelAll(symbol, true) });
+    return ok(c, { cancelledOrderIds: engine.cancelAll(symbol, true) } satisfies Wire<typeof s.cancelledIds>);
   });
 
   const filtered = (c: Parameters<typeof ok>[0], pool: SimOrder[]) => {
@@ -173,7 +188,7 @@ export function registerTradeRoutes(
       openOrderBuyCost: buyCost.toString(),
       openOrderSellCost: sellCost.toString(),
       settleCurrency: 'USDT',
-    });
+    } satisfies Wire<typeof s.openOrderStatistics>);
   });
 
   app.get('/api/v1/fills', auth, (c) => {
@@ -220,6 +235,6 @@ export function registerTradeRoutes(
       symbol,
       takerFeeRate: spec.takerFeeRate.toString(),
       makerFeeRate: spec.makerFeeRate.toString(),
-    });
+    } satisfies Wire<typeof s.tradeFee>);
   });
 }
