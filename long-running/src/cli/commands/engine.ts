@@ -6,6 +6,7 @@ import { runEngine } from '../../engine/runner.ts';
 import { loadEnv } from '../../env.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
+import { busDepthMetrics, engineStateMetrics, metricsText } from '../../runtime/process-metrics.ts';
 import type { CliCommand } from '../command.ts';
 import { openConfiguredDatabase } from './migrate.ts';
 
@@ -69,14 +70,20 @@ export const engineCommand: CliCommand = {
       waitForTrading: false,
       ...(typeof values.account === 'string' ? { accountName: values.account } : {}),
     });
+    engineStateMetrics(registry, () => running.engine.statusReport());
+    busDepthMetrics(registry, bus, [
+      { stream: 'signals:incoming', group: 'engine' },
+      { stream: 'commands', group: 'engine' },
+    ]);
     const app = new Hono();
     app.get('/healthz', (c) => {
       const s = running.engine.statusReport();
       return c.json(s, s.state === 'trading' ? 200 : 503);
     });
-    app.get('/metrics', async (c) =>
-      c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
-    );
+    app.get('/metrics', async (c) => {
+      const { text, contentType } = await metricsText(registry);
+      return c.text(text, 200, { 'content-type': contentType });
+    });
     const server = serve({ fetch: app.fetch, hostname: env.HOST, port });
     console.log(
       `engine: ${live ? 'LIVE' : 'paper'} trading against ${env.KUCOIN_FUTURES_URL}; health on http://${env.HOST}:${port}/healthz`,

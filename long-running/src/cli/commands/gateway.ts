@@ -8,6 +8,8 @@ import { accessTokenAuthenticator } from '../../gateway/auth.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { ensureDataDir, resolveJwtSecret } from '../../runtime/data-dir.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { createMetricsRegistry } from '../../runtime/metrics.ts';
+import { busDepthMetrics, gatewayMetrics, metricsText } from '../../runtime/process-metrics.ts';
 import type { CliCommand } from '../command.ts';
 
 export const gatewayCommand: CliCommand = {
@@ -16,7 +18,7 @@ export const gatewayCommand: CliCommand = {
   usage: [
     'usage: enigma gateway [--port 8788] [--group gateway]',
     '',
-    'Serves ws://HOST:PORT/ws (and GET /healthz): every events:* message of the Redis bus at REDIS_URL and',
+    'Serves ws://HOST:PORT/ws (and GET /healthz, GET /metrics): every events:* message of the Redis bus at REDIS_URL and',
     'every accepted alert on signals:incoming, to clients that connect with an access token of the REST',
     'API (same JWT_SECRET). --group is its consumer group on signals:incoming: give each gateway instance',
     'its own. docs/dashboard.md describes the protocol. `enigma start` mounts the same gateway at /ws.',
@@ -44,8 +46,16 @@ export const gatewayCommand: CliCommand = {
       authenticate: accessTokenAuthenticator({ ...DEFAULT_CONFIG, jwtSecret, masterKey: '', now: Date.now }),
       signalsGroup: typeof values.group === 'string' ? values.group : 'gateway',
     });
+    const registry = createMetricsRegistry();
+    gatewayMetrics(registry, gateway);
+    const group = typeof values.group === 'string' ? values.group : 'gateway';
+    busDepthMetrics(registry, bus, [{ stream: 'signals:incoming', group }]);
     const app = new Hono();
     app.get('/healthz', (c) => c.json({ ok: true, clients: gateway.clients, bootId: gateway.bootId }));
+    app.get('/metrics', async (c) => {
+      const { text, contentType } = await metricsText(registry);
+      return c.text(text, 200, { 'content-type': contentType });
+    });
     const server = serve({ fetch: app.fetch, hostname: env.HOST, port }) as Server;
     server.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://localhost').pathname === '/ws')
