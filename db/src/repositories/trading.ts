@@ -27,6 +27,21 @@ export type OrderRow = typeof orders.$inferSelect;
 export type OrderInsert = typeof orders.$inferInsert;
 export type PositionRow = typeof positions.$inferSelect;
 export type FillRow = typeof fills.$inferSelect;
+/** The newest funding settlement recorded for the account on `symbol` (where a funding-ledger sync resumes). */
+export async function latestFundingTime(
+  db: EnigmaDb,
+  accountId: string,
+  symbol: string,
+): Promise<Date | null> {
+  const [row] = await db
+    .select({ t: fundingPayments.fundingTime })
+    .from(fundingPayments)
+    .where(and(eq(fundingPayments.accountId, accountId), eq(fundingPayments.symbol, symbol)))
+    .orderBy(desc(fundingPayments.fundingTime))
+    .limit(1);
+  return row?.t ?? null;
+}
+
 export type IntentRow = typeof orderIntents.$inferSelect;
 
 /** The account row for `name`, created on first use (idempotent). */
