@@ -1,5 +1,5 @@
 import type { Bus } from '@enigma/core/bus/index';
-import { Gauge, register as globalRegistry, Registry } from 'prom-client';
+import { Gauge, register as globalRegistry, type Metric, Registry } from 'prom-client';
 
 /**
  * Gauges read at scrape time that every long-running process adds to its registry
@@ -96,7 +96,8 @@ export function gatewayMetrics(registry: Registry, gateway: { readonly clients: 
 export async function metricsText(registry: Registry): Promise<{ text: string; contentType: string }> {
   const own = new Set(registry.getMetricsAsArray().map((m) => m.name));
   const extra = new Registry();
-  for (const m of globalRegistry.getMetricsAsArray()) if (!own.has(m.name)) extra.registerMetric(m);
+  for (const m of globalRegistry.getMetricsAsArray())
+    if (!own.has(m.name)) extra.registerMetric(m as unknown as Metric);
   // Concatenated, not Registry.merge: the process registry's default labels (app) stay on its series.
   return { text: (await registry.metrics()) + (await extra.metrics()), contentType: registry.contentType };
 }

@@ -122,7 +122,7 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
       db: h.db,
       kv: new MemoryKv(),
       bus,
-      config: { ...DEFAULT_CONFIG, masterKey: generateMasterKey(), now: Date.now },
+      config: { ...DEFAULT_CONFIG, jwtSecret: 'j'.repeat(40), masterKey: generateMasterKey(), now: Date.now },
       logger: quiet,
     };
     app = createApp(deps);
