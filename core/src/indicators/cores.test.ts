@@ -458,6 +458,19 @@ describe('Stoch RSI by hand', () => {
     });
   });
 
+  it('with %K and %D of 1 both are the raw stochastic, from the first full window, in peek as in push', () => {
+    const raw = [NaN_, NaN_, NaN_, NaN_, 100, 0, 66.3793103448276, 100, 0, 0];
+    const b = stochRsi(close, 2, 3, 1, 1);
+    expectSeries(b.k, raw);
+    expectSeries(b.d, raw);
+    const core = new StochRsiCore(2, 3, 1, 1);
+    close.forEach((x, i) => {
+      const p = { ...core.peek(x) };
+      const u = core.push(x);
+      expectSeries([p.k, p.d, u.k, u.d], [raw[i]!, raw[i]!, raw[i]!, raw[i]!]);
+    });
+  });
+
   it('the stream reads the close; bad input is refused by name', () => {
     const s = new StochRsiStream(2, 3, 2, 2);
     for (const x of close.slice(0, 9)) s.update(bar(x, { high: x + 9, low: x - 9 }));
