@@ -193,6 +193,28 @@ export const closedTradeSchema = z
   .meta({ id: 'ClosedTrade' });
 export type ClosedTrade = z.output<typeof closedTradeSchema>;
 
+/**
+ * One UTC day of the daily report (`GET /api/reports/daily`), stored by the `daily-report` job:
+ * closed trades (P&L, fees, funding as the trades carry it), the funding the exchange booked that day
+ * (`fundingLedger`, positive = received) and the day's executions.
+ */
+export const dailyReportSchema = z
+  .object({
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    trades: z.number().int(),
+    wins: z.number().int(),
+    grossPnl: decimal,
+    fees: decimal,
+    funding: decimal,
+    netPnl: decimal,
+    fundingLedger: decimal,
+    fills: z.number().int(),
+    fillFees: decimal,
+    generatedAt: isoTime,
+  })
+  .meta({ id: 'DailyReport' });
+export type DailyReport = z.output<typeof dailyReportSchema>;
+
 /** A webhook source's policy; its secrets are never part of it. */
 export const webhookSourceSchema = z
   .object({

@@ -7,6 +7,7 @@ import { createApiRouter } from './openapi.ts';
 import { registerPerformance } from './performance.ts';
 import { registerPreview } from './preview.ts';
 import { referencePage } from './reference.ts';
+import { registerReports } from './reports.ts';
 import { registerRisk } from './risk.ts';
 import { registerSettings } from './settings.ts';
 import { registerSignals } from './signals.ts';
@@ -40,6 +41,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerTrading(api);
   registerPreview(api);
   registerPerformance(api);
+  registerReports(api);
   registerCommands(api);
   registerRisk(api);
   registerSettings(api);
