@@ -1,11 +1,17 @@
 import { z } from 'zod';
+import { checkDecimal } from '../decimal-text.ts';
 
-const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
-/** A positive price as a decimal string (money never travels as a float). */
-const price = z
-  .string()
-  .regex(DECIMAL, 'must be a positive decimal string')
-  .refine((s) => Number(s) > 0, 'must be positive');
+/**
+ * A positive price as a decimal string (money never travels as a float), through the one decimal
+ * validator: capped in length before its linear pattern (a 60,000-digit price is refused at once, not
+ * after seconds of backtracking), exponent bounded, canonical plain form out.
+ */
+const price = z.string().transform((v, ctx) => {
+  const r = checkDecimal(v, { sign: 'positive' });
+  if (r.ok) return r.value;
+  ctx.addIssue({ code: 'custom', message: `must be a positive decimal string: ${r.reason}` });
+  return z.NEVER;
+});
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}M$/, 'must be a KuCoin Futures contract, e.g. XBTUSDTM');
 
 /** Operator commands the REST API publishes to the `commands` stream for the engine. */

@@ -1,4 +1,4 @@
-import { findUnsafeText } from '@enigma/core/safe-text';
+import { findUnsafeText, unsafeTextProblem } from '@enigma/core/safe-text';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { AppEnv } from '../deps.ts';
@@ -87,6 +87,27 @@ export async function requireJsonBody(c: Context<AppEnv>, next: Next): Promise<v
 }
 
 /**
+ * A NUL character or a lone surrogate in a path parameter or a query value is a 422 naming it
+ * (PostgreSQL cannot store NUL: it would otherwise surface as a 500), after the route's own middleware.
+ */
+const refuseUnsafeParams: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const values: [string, string][] = [
+    ...Object.entries(c.req.param() as Record<string, string>),
+    ...Object.entries(c.req.queries()).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v])),
+  ];
+  for (const [field, value] of values) {
+    const problem = unsafeTextProblem(value);
+    if (problem) {
+      throw new ApiError('validation_failed', `${field}: ${problem}`, {
+        field,
+        issues: [{ path: field, message: problem }],
+      });
+    }
+  }
+  await next();
+};
+
+/**
  * A sub-app whose validation failures become the standard `validation_failed` envelope, whose every
  * request body is required and checked by `requireJsonBody` (after the route's own middleware, so
  * authentication answers first), and whose bodies are capped by `apiBodyLimit`.
@@ -111,18 +132,18 @@ export function createApiRouter(): OpenAPIHono<AppEnv> {
   const register = api.openapi.bind(api);
   api.openapi = ((route, handler, hook) => {
     const body = route.request?.body;
-    if (!body) return register(route, handler, hook);
     const own =
       route.middleware === undefined
         ? []
         : Array.isArray(route.middleware)
           ? route.middleware
           : [route.middleware];
+    if (!body) return register({ ...route, middleware: [...own, refuseUnsafeParams] }, handler, hook);
     return register(
       {
         ...route,
         request: { ...route.request, body: { ...body, required: true } },
-        middleware: [...own, requireJsonBody],
+        middleware: [...own, refuseUnsafeParams, requireJsonBody],
       },
       handler,
       hook,
