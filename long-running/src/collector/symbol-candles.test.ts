@@ -329,10 +329,10 @@ describe('SymbolCandles: edges', () => {
   it('preloads only stored 1m bars up to the last contiguous one, never over a bar it has', () => {
     // stored until 10:03; restart during 10:04; the 5m bucket 10:00 needs minute 4 from REST
     const c = new SymbolCandles('XBTUSDTM', T0 + 3 * M, T0 + 4 * M + 5_000, 0, { rollups: ['5m'] });
+    c.preload([{ ...traded(T0, 900), timeframe: '5m' }]); // not a 1m bar: ignored
     c.preload(minutes(0, 4, (m) => 100 + m, 3)); // closes 100–103, high close + 1, low close − 2
     c.preload([
       traded(T0, 500, 3), // minute 0 again: ignored, the first copy stays
-      { ...traded(T0, 900), timeframe: '5m' }, // not a 1m bar
       traded(T0 + 4 * M, 900), // after the last contiguous minute: REST's to fill
     ]);
     const range = c.dueBackfill(T0 + 5 * M + 1)!;
@@ -387,6 +387,54 @@ describe('SymbolCandles: edges', () => {
     expect(run(5).filter((b) => b.timeframe === '5m')).toHaveLength(1);
     expect(run(2).filter((b) => b.timeframe === '5m')).toHaveLength(0); // minute 0 was dropped
     expect(run(3).filter((b) => b.timeframe === '5m')).toHaveLength(1); // at the limit: nothing dropped yet
+  });
+
+  it('trimming keeps the newest bars: the latest bar is still known after it', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 5 * M + 10_000, 0, { rollups: [], keep: 2 });
+    c.addBackfilled(
+      { from: T0, to: T0 + 5 * M },
+      minutes(0, 5, (m) => 100 + m),
+    );
+    expect(c.contiguousUntil()).toBe(T0 + 4 * M);
+    expect(c.latest()?.close.toString()).toBe('104');
+  });
+
+  it('preloading more than `keep` bars keeps only the newest: an older bucket cannot roll up from them', () => {
+    // keep 3; stored 10:00–10:03 preloaded (trimmed to 10:01–10:03); 10:04 from REST: 4 of 5 minutes
+    const c = new SymbolCandles('XBTUSDTM', T0 + 3 * M, T0 + 5 * M + 1, 0, { rollups: ['5m'], keep: 3 });
+    c.preload(minutes(0, 4, (m) => 100 + m));
+    const out = c.addBackfilled(
+      c.dueBackfill(T0 + 5 * M + 1)!,
+      minutes(4, 5, () => 104),
+    );
+    expect(out.map((b) => b.timeframe)).toEqual(['1m']);
+  });
+
+  it('a bucket that was complete in storage is not rolled up again after a restart', () => {
+    // stored 10:00–10:04 (the 5m bar of 10:00 was stored with them); restart in 10:05; REST brings 10:05
+    const c = new SymbolCandles('XBTUSDTM', T0 + 4 * M, T0 + 6 * M + 1, 0, { rollups: ['5m'] });
+    c.preload(minutes(0, 5, (m) => 100 + m));
+    const out = c.addBackfilled(
+      c.dueBackfill(T0 + 6 * M + 1)!,
+      minutes(5, 6, () => 105),
+    );
+    expect(out.map((b) => [b.timeframe, opens([b], b.timeframe)[0]])).toEqual([['1m', 5]]);
+  });
+
+  it('a trade at the very first millisecond of the resume minute counts', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 + 30_000, 0, { rollups: [] }); // resumes at 10:01:00.000
+    c.onTrade(trade(T0 + M, 100));
+    expect(c.skippedTrades).toBe(0);
+    expect(opens(c.advance(T0 + 2 * M))).toEqual([1]);
+  });
+
+  it('after a reconnect whose first minute is quiet, REST covers up to the first minute that traded', () => {
+    const c = new SymbolCandles('XBTUSDTM', T0 - M, T0 - 1, 0, { rollups: [] });
+    c.onTrade(trade(T0 + 1, 100));
+    c.onTrade(trade(T0 + M + 1, 101)); // closes minute 0
+    c.suspend(T0 + 2 * M + 30_000); // resumes at minute 3
+    c.onTrade(trade(T0 + 4 * M + 1, 104)); // minute 3 has no trade; the builder starts at minute 4
+    expect(c.dueBackfill(T0 + 5 * M + 1)).toEqual({ from: T0 + M, to: T0 + 4 * M });
   });
 
   it('reports a disagreement with both bars as strings; flat bars and a minute compared before are not compared', () => {
