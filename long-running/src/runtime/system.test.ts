@@ -33,6 +33,16 @@ describe('startSystem (embedded default)', () => {
       bus: 'in-process',
       database: { ok: true, kind: 'pglite', applied: expect.any(Number), pending: 0 },
     });
+    // one /metrics for every part: the engine's state, the gateway's clients, queue depths, event loop
+    const scraped = await fetch(`${first.url}/metrics`).then((r) => r.text());
+    expect(scraped).toMatch(/^enigma_engine_breaker_state\{state="active",app="enigma"\} 1$/m);
+    expect(scraped).toMatch(/^enigma_engine_trading\{app="enigma"\} 1$/m);
+    expect(scraped).toMatch(/^enigma_gateway_clients\{app="enigma"\} 0$/m);
+    expect(scraped).toMatch(
+      /^enigma_bus_pending\{stream="signals:incoming",group="engine",app="enigma"\} \d+$/m,
+    );
+    expect(scraped).toMatch(/^nodejs_eventloop_lag_p99_seconds\{app="enigma"\} /m);
+    expect(scraped).toMatch(/^# TYPE enigma_kucoin_requests_total counter$/m);
     expect(first.banner.join('\n')).toMatch(/login: +admin@enigma\.local \/ \S+/);
     // the paper exchange: the printed line is enough for any KuCoin client, and the account is funded
     const simLine = first.banner.find((l) => l.startsWith('simulator: '));

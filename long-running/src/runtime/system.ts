@@ -26,6 +26,7 @@ import { type DashboardHandler, prepareDashboard } from './dashboard.ts';
 import { ensureDataDir, resolveJwtSecret, resolveMasterKey } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
+import { busDepthMetrics, engineStateMetrics, gatewayMetrics, metricsText } from './process-metrics.ts';
 import type { Progress } from './progress.ts';
 import { RedisKv } from './redis-kv.ts';
 
@@ -173,9 +174,10 @@ export async function startSystem({
       const health = await systemHealth(db, env.REDIS_URL ? 'redis' : 'in-process', logger);
       return c.json(health, health.ok ? 200 : 503);
     });
-    app.get('/metrics', async (c) =>
-      c.text(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
-    );
+    app.get('/metrics', async (c) => {
+      const { text, contentType } = await metricsText(metrics);
+      return c.text(text, 200, { 'content-type': contentType });
+    });
     app.route('/collector', collector.app);
     app.route('/', createApp(deps));
 
@@ -225,6 +227,14 @@ export async function startSystem({
       },
     );
     stops.push(() => engine.close());
+    // Scrape-time gauges of the parts, as `enigma engine` and `enigma gateway` serve them on their own.
+    gatewayMetrics(metrics, gateway);
+    engineStateMetrics(metrics, () => engine.engine.statusReport());
+    busDepthMetrics(metrics, bus, [
+      { stream: 'signals:incoming', group: 'engine' },
+      { stream: 'commands', group: 'engine' },
+      { stream: 'signals:incoming', group: 'gateway' },
+    ]);
     // Tradable symbols: intake reads the list the engine publishes (exchange.contracts), as the Worker does.
     const banner = [
       `enigma is running at ${url}`,
