@@ -240,6 +240,8 @@ export const auditVerificationSchema = z
     legacyRows: z.number().int(),
     firstBadSeq: z.number().int().optional(),
     problem: z.enum(['edited', 'deleted', 'inserted']).optional(),
+    /** the chain head kept outside the database that was checked too (absent: none kept yet) */
+    anchoredSeq: z.number().int().optional(),
   })
   .meta({ id: 'AuditVerification' });
 export type AuditVerification = z.output<typeof auditVerificationSchema>;

@@ -4,13 +4,17 @@ import { auditHead, auditLog } from '../schema/index.ts';
 import { openTestDatabase, TEST_DRIVERS, type TestHandle } from '../testing/drivers.ts';
 import {
   AUDIT_GENESIS_HASH,
+  type AuditAnchor,
+  type AuditAnchorValue,
   type AuditKey,
+  anchorAuditHead,
   appendAudit,
   auditKeyFromMasterKey,
   auditMac,
   canonicalJson,
   importAuditKey,
   legacyAuditHash,
+  parseAuditAnchor,
   verifyAuditLog,
 } from './audit.ts';
 
@@ -177,6 +181,84 @@ describe.each(TEST_DRIVERS)('audit log MAC chain (%s)', (kind) => {
     await appendFive();
     await tamper(sql`delete from audit_log where seq = 5`);
     expect(await verifyAuditLog(h.db, key)).toMatchObject({ ok: false, firstBadSeq: 5, problem: 'deleted' });
+  });
+
+  /** An anchor kept in this process, as `raise`/`read` require (the real ones: KV, a file). */
+  function processAnchor(): AuditAnchor & { value: AuditAnchorValue | null } {
+    return {
+      value: null,
+      async read() {
+        return this.value;
+      },
+      async raise(v) {
+        if (!this.value || this.value.seq < v.seq) this.value = v;
+      },
+    };
+  }
+
+  it('with the head anchored outside the database, a deleted tail with audit_head rewound is caught', async () => {
+    await appendFive();
+    const anchor = processAnchor();
+    expect(await anchorAuditHead(h.db, anchor)).toEqual({
+      seq: 5,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const rows = await h.db.select().from(auditLog).orderBy(auditLog.seq);
+    expect(await verifyAuditLog(h.db, key, { anchor: anchor.value })).toEqual({
+      ok: true,
+      rows: 5,
+      legacyRows: 0,
+      anchoredSeq: 5,
+    });
+    // a database writer removes rows 4 and 5 and points the head at row 3: a valid, shorter chain
+    await tamper(sql`delete from audit_log where seq > 3`);
+    await h.db.update(auditHead).set({ seq: 3, hash: rows[2]!.hash });
+    expect(await verifyAuditLog(h.db, key)).toEqual({ ok: true, rows: 3, legacyRows: 0 });
+    expect(await verifyAuditLog(h.db, key, { anchor: anchor.value })).toEqual({
+      ok: false,
+      firstBadSeq: 4,
+      problem: 'deleted',
+      rows: 3,
+      legacyRows: 0,
+      anchoredSeq: 5,
+    });
+    // the next append does not hide it: the anchor is never lowered, and row 4 is not the one anchored at 5
+    await appendFive();
+    expect(await anchorAuditHead(h.db, anchor)).toMatchObject({ seq: 8 });
+    expect(anchor.value).toMatchObject({ seq: 8 });
+    const cut = processAnchor();
+    cut.value = { seq: 5, hash: rows[4]!.hash };
+    expect(await verifyAuditLog(h.db, key, { anchor: cut.value })).toMatchObject({
+      ok: false,
+      firstBadSeq: 5,
+      problem: 'inserted',
+    });
+  });
+
+  it('anchorAuditHead never lowers the anchor and anchors nothing for an empty chain', async () => {
+    const anchor = processAnchor();
+    expect(await anchorAuditHead(h.db, anchor)).toBeNull();
+    expect(anchor.value).toBeNull();
+    await appendFive();
+    await anchorAuditHead(h.db, anchor);
+    const high = anchor.value;
+    await h.db.update(auditHead).set({ seq: 2 });
+    await anchorAuditHead(h.db, anchor);
+    expect(anchor.value).toEqual(high);
+  });
+
+  it('parses a stored anchor, and nothing else', () => {
+    const hash = 'a'.repeat(64);
+    expect(parseAuditAnchor(JSON.stringify({ seq: 7, hash }))).toEqual({ seq: 7, hash });
+    for (const bad of [
+      null,
+      '',
+      'x',
+      '{"seq":0}',
+      JSON.stringify({ seq: 1.5, hash }),
+      JSON.stringify({ seq: 2, hash: 'zz' }),
+    ])
+      expect(parseAuditAnchor(bad)).toBeNull();
   });
 
   it('names a forged row with a valid self-hash but a wrong link', async () => {

@@ -143,14 +143,60 @@ export async function appendAudit(db: EnigmaDb, key: AuditKey, entry: AuditEntry
  * hash; they prove less: see `legacyAuditHash`).
  */
 export type AuditVerification =
-  | { ok: true; rows: number; legacyRows: number }
+  | { ok: true; rows: number; legacyRows: number; anchoredSeq?: number }
   | {
       ok: false;
       firstBadSeq: number;
       problem: 'edited' | 'deleted' | 'inserted';
       rows: number;
       legacyRows: number;
+      anchoredSeq?: number;
     };
+
+/** The chain head as it was seen committed: its seq and MAC. */
+export interface AuditAnchorValue {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * A copy of the chain head kept OUTSIDE the database (Redis/KV on the edge, a file under the data dir
+ * on Node). A database writer who deletes the newest rows and rewinds `audit_head` leaves a valid,
+ * shorter chain; only a head kept elsewhere shows it. `raise` never lowers the stored anchor.
+ */
+export interface AuditAnchor {
+  read(): Promise<AuditAnchorValue | null>;
+  /** Store `value` unless the stored anchor is already at or past its seq. */
+  raise(value: AuditAnchorValue): Promise<void>;
+}
+
+/** Parse a stored anchor (`{"seq":n,"hash":"<64 hex>"}`); anything else is null. */
+export function parseAuditAnchor(text: string | null | undefined): AuditAnchorValue | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as { seq?: unknown; hash?: unknown };
+    if (typeof v.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0) {
+      if (typeof v.hash === 'string' && /^[0-9a-f]{64}$/.test(v.hash)) return { seq: v.seq, hash: v.hash };
+    }
+  } catch {}
+  return null;
+}
+
+/**
+ * Copy the committed chain head into `anchor`. Call it after the transaction that appended has
+ * committed: a head read inside it could still roll back, and would then look like a deleted tail.
+ * Appends that commit between two calls are anchored by the next call; the rows newer than the
+ * anchor are what a database writer could still delete unseen.
+ *
+ * @example await db.transaction(async (tx) => { …; await appendAudit(tx, key, entry); }); await anchorAuditHead(db, anchor);
+ */
+export async function anchorAuditHead(db: EnigmaDb, anchor: AuditAnchor): Promise<AuditAnchorValue | null> {
+  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  if (!head || head.seq === 0) return null;
+  const value = { seq: head.seq, hash: head.hash };
+  await anchor.raise(value);
+  return value;
+}
 
 /**
  * Walk the whole chain in seq order and name the first problem:
@@ -159,23 +205,28 @@ export type AuditVerification =
  *   attacker cannot make a MAC that matches, so an edit re-"hashed" by a database writer shows here);
  * - a row whose own MAC is valid but whose prev_hash does not match its predecessor (or which lies
  *   past the head) → `inserted` (a valid row replayed or reordered).
- * Rows with the unkeyed v1 hash are accepted only before the first keyed row.
+ * Rows with the unkeyed v1 hash are accepted only before the first keyed row. With `anchor` (the
+ * head kept outside the database, see `AuditAnchor`), a chain that ends before it → `deleted` (the
+ * tail was cut and `audit_head` rewound), and a different row at its seq → `inserted`.
  *
  * @example const v = await verifyAuditLog(db, await auditKeyFromMasterKey(env.ENIGMA_MASTER_KEY));
  */
 export async function verifyAuditLog(
   db: EnigmaDb,
   key: AuditKey,
-  opts: { pageSize?: number } = {},
+  opts: { pageSize?: number; anchor?: AuditAnchorValue | null } = {},
 ): Promise<AuditVerification> {
   const pageSize = opts.pageSize ?? 1000;
+  const anchor = opts.anchor ?? null;
+  const anchored = anchor ? { anchoredSeq: anchor.seq } : {};
   let expectedSeq = 1;
   let prevHash = AUDIT_GENESIS_HASH;
   let rows = 0;
   let legacyRows = 0;
   let keyed = false;
+  let hashAtAnchor: string | undefined;
   const bad = (firstBadSeq: number, problem: 'edited' | 'deleted' | 'inserted') =>
-    ({ ok: false, firstBadSeq, problem, rows, legacyRows }) as const;
+    ({ ok: false, firstBadSeq, problem, rows, legacyRows, ...anchored }) as const;
   for (;;) {
     const page = await db
       .select()
@@ -189,6 +240,7 @@ export async function verifyAuditLog(
       else if (!keyed && (await legacyAuditHash(row)) === row.hash) legacyRows++;
       else return bad(row.seq, 'edited');
       if (row.prevHash !== prevHash) return bad(row.seq, 'inserted');
+      if (row.seq === anchor?.seq) hashAtAnchor = row.hash;
       prevHash = row.hash;
       expectedSeq++;
       rows++;
@@ -201,5 +253,11 @@ export async function verifyAuditLog(
   if (head.seq > lastSeq) return bad(lastSeq + 1, 'deleted');
   if (head.seq < lastSeq) return bad(head.seq + 1, 'inserted');
   if (head.hash !== prevHash) return bad(lastSeq, 'inserted');
-  return { ok: true, rows, legacyRows };
+  if (anchor) {
+    // The head kept outside the database: the tail up to it was deleted (and audit_head rewound), or
+    // the row at its seq is not the one that was anchored (the chain was cut and written again).
+    if (anchor.seq > lastSeq) return bad(lastSeq + 1, 'deleted');
+    if (hashAtAnchor !== anchor.hash) return bad(anchor.seq, 'inserted');
+  }
+  return { ok: true, rows, legacyRows, ...anchored };
 }
