@@ -15,7 +15,9 @@
  */
 import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../runtime/logger.ts';
+import { jobMetrics } from './metrics.ts';
 import type { JobHandler, JobInfo, JobOptions, JobState, Jobs, QueueCounts, RepeatOptions } from './types.ts';
 import { JOB_STATES } from './types.ts';
 import {
@@ -46,6 +48,8 @@ export interface BullMqJobsOptions {
   maxStalledCount?: number;
   /** completed and failed jobs kept at least this long; default 24 h */
   keepFinishedMs?: number;
+  /** where the job metrics go; default prom-client's global registry */
+  registry?: Registry;
 }
 
 /** BullMQ's id for ours (see the module comment). */
@@ -80,6 +84,7 @@ export function createBullMqJobs(options: BullMqJobsOptions): Jobs {
   const keepMs = options.keepFinishedMs ?? KEEP_FINISHED_MS;
   const keep = { age: Math.ceil(keepMs / 1000) };
   const stop = new AbortController();
+  const metrics = jobMetrics(options.registry);
   const conn = new Redis(options.url, { maxRetriesPerRequest: null });
   conn.on('error', (err: Error) => {
     if (!stop.signal.aborted) log.warn({ err }, 'jobs Redis connection error (reconnecting)');
@@ -191,6 +196,7 @@ export function createBullMqJobs(options: BullMqJobsOptions): Jobs {
       const worker = new Worker(
         queue,
         async (job: Job, token?: string) => {
+          const timer = metrics.handlerSeconds.startTimer({ queue });
           try {
             await handler({
               queue,
@@ -200,12 +206,18 @@ export function createBullMqJobs(options: BullMqJobsOptions): Jobs {
               attempt: job.attemptsStarted,
               signal: stop.signal,
             });
+            timer();
+            metrics.runs.inc({ queue, outcome: 'completed' });
           } catch (error) {
+            timer();
             if (stop.signal.aborted && token) {
               // stopped by the shutdown: back to waiting, to run on the next start
+              metrics.runs.inc({ queue, outcome: 'released' });
               await job.moveToWait(token);
               throw new WaitingError();
             }
+            const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            metrics.runs.inc({ queue, outcome: last ? 'failed' : 'retrying' });
             throw error;
           }
         },

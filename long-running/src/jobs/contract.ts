@@ -6,23 +6,36 @@
  * delay or a backoff is never shorter than asked), never how fast something happened.
  */
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/wait-for.ts';
 import type { JobRun, Jobs } from './types.ts';
 import { BACKOFF_JITTER } from './validate.ts';
 
-export function jobsContract(name: string, makeJobs: () => Jobs | Promise<Jobs>): void {
+export function jobsContract(
+  name: string,
+  makeJobs: (opts?: { registry?: Registry }) => Jobs | Promise<Jobs>,
+): void {
   describe(`jobs contract: ${name}`, () => {
     const open: Jobs[] = [];
     afterEach(async () => {
       await Promise.all(open.splice(0).map((j) => j.close()));
     });
-    async function fresh(): Promise<Jobs> {
-      const jobs = await makeJobs();
+    async function fresh(opts?: { registry?: Registry }): Promise<Jobs> {
+      const jobs = await makeJobs(opts);
       open.push(jobs);
       return jobs;
     }
     const queueName = (what: string) => `${what}-${randomBytes(4).toString('hex')}`;
+
+    /** `enigma_job_runs_total` of one queue, by outcome */
+    async function runCounts(registry: Registry, queue: string): Promise<Record<string, number>> {
+      const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'enigma_job_runs_total');
+      const values = (metric?.values ?? []) as { labels: Record<string, string>; value: number }[];
+      const out: Record<string, number> = {};
+      for (const v of values) if (v.labels['queue'] === queue) out[v.labels['outcome']!] = v.value;
+      return out;
+    }
 
     /** a handler recording every run (with its start time) and doing what `body` says */
     function recorder(body: (run: JobRun) => Promise<void> | void = () => {}) {
@@ -100,7 +113,8 @@ export function jobsContract(name: string, makeJobs: () => Jobs | Promise<Jobs>)
     });
 
     it('retries a throwing handler with doubling backoff, then leaves it failed with the last error', async () => {
-      const jobs = await fresh();
+      const registry = new Registry();
+      const jobs = await fresh({ registry });
       const q = queueName('retry');
       const { runs, handler } = recorder((run) => {
         throw new Error(`boom ${run.attempt}`);
@@ -115,10 +129,12 @@ export function jobsContract(name: string, makeJobs: () => Jobs | Promise<Jobs>)
       expect(await jobs.get(q, 'd')).toMatchObject({ state: 'failed', attempts: 3, error: 'boom 3' });
       expect((await jobs.list(q, ['failed'])).map((j) => j.id)).toEqual(['d']);
       expect(await jobs.list(q, ['completed', 'waiting', 'delayed', 'active'])).toEqual([]);
+      expect(await runCounts(registry, q)).toEqual({ retrying: 2, failed: 1 });
     });
 
     it('completes a job whose handler succeeds on a later attempt', async () => {
-      const jobs = await fresh();
+      const registry = new Registry();
+      const jobs = await fresh({ registry });
       const q = queueName('flaky');
       const { runs, handler } = recorder((run) => {
         if (run.attempt < 2) throw new Error('transient');
@@ -127,6 +143,8 @@ export function jobsContract(name: string, makeJobs: () => Jobs | Promise<Jobs>)
       await jobs.add(q, 'flaky', {}, { jobId: 'f', attempts: 3, backoffMs: 20 });
       await waitFor(async () => (await jobs.get(q, 'f'))?.state === 'completed', 10_000, 'completed');
       expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
+      await waitFor(async () => (await runCounts(registry, q))['completed'] === 1, 10_000, 'the metric');
+      expect(await runCounts(registry, q)).toEqual({ retrying: 1, completed: 1 });
     });
 
     it('runs a failed job again on retry (its runs reset); retry refuses what is not failed', async () => {

@@ -27,7 +27,9 @@ import {
   type StoredJob,
   upsertJobSchedule,
 } from '@enigma/db/repositories/jobs';
+import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../runtime/logger.ts';
+import { jobMetrics } from './metrics.ts';
 import type { JobHandler, JobInfo, JobOptions, JobState, Jobs, QueueCounts, RepeatOptions } from './types.ts';
 import { JOB_STATES } from './types.ts';
 import {
@@ -56,6 +58,8 @@ export interface DatabaseJobsOptions {
   keepFinishedMs?: number;
   /** identifies this process's claims (logs, locked_by); default a random id */
   worker?: string;
+  /** where the job metrics go; default prom-client's global registry */
+  registry?: Registry;
 }
 
 /** A sleep that a wake-up (or the close) ends early; a wake-up while awake skips the next sleep. */
@@ -108,6 +112,7 @@ export function createDatabaseJobs(options: DatabaseJobsOptions): Jobs {
   const leaseMs = options.leaseMs ?? 30_000;
   const keepFinishedMs = options.keepFinishedMs ?? KEEP_FINISHED_MS;
   const worker = options.worker ?? `db-${randomUUID()}`;
+  const metrics = jobMetrics(options.registry);
   const stop = new AbortController();
   const loops = new Map<string, Loop>();
   let lastSweep = 0;
@@ -124,6 +129,7 @@ export function createDatabaseJobs(options: DatabaseJobsOptions): Jobs {
   ): Promise<void> {
     if (job.attempts > job.maxAttempts) {
       // taken over from a dead worker once too often: the dead-letter state, without another run
+      metrics.runs.inc({ queue, outcome: 'failed' });
       await failJobRun(
         db,
         queue,
@@ -144,6 +150,7 @@ export function createDatabaseJobs(options: DatabaseJobsOptions): Jobs {
       },
       Math.max(10, Math.floor(leaseMs / 3)),
     );
+    const timer = metrics.handlerSeconds.startTimer({ queue });
     try {
       await handler({
         queue,
@@ -153,7 +160,9 @@ export function createDatabaseJobs(options: DatabaseJobsOptions): Jobs {
         attempt: job.attempts,
         signal: stop.signal,
       });
+      timer();
       clearInterval(renew);
+      metrics.runs.inc({ queue, outcome: 'completed' });
       if (!(await completeJob(db, queue, job.jobId, worker))) {
         log.warn(
           { queue, jobId: job.jobId },
@@ -161,16 +170,19 @@ export function createDatabaseJobs(options: DatabaseJobsOptions): Jobs {
         );
       }
     } catch (error) {
+      timer();
       clearInterval(renew);
       const message = errorMessage(error);
       if (stop.signal.aborted) {
         // stopped by the shutdown: run it again on the next start, not counted as a failure
+        metrics.runs.inc({ queue, outcome: 'released' });
         await releaseJob(db, queue, job.jobId, worker);
         log.info({ queue, jobId: job.jobId, error: message }, 'job stopped by shutdown; released');
         return;
       }
       const jitter = 1 - BACKOFF_JITTER * Math.random();
       const outcome = await failJobRun(db, queue, job.jobId, worker, message, jitter);
+      if (outcome) metrics.runs.inc({ queue, outcome });
       log[outcome === 'failed' ? 'error' : 'warn'](
         { queue, jobId: job.jobId, name: job.name, attempt: job.attempts, error: message, outcome },
         outcome === 'failed' ? 'job failed; attempts used up' : 'job run failed; retrying with backoff',

@@ -9,13 +9,14 @@ const silent = pino({ level: 'silent' });
 const prefix = randomPrefix();
 afterAll(() => deletePrefix(prefix));
 
-jobsContract('bullmq', () =>
+jobsContract('bullmq', (opts) =>
   createBullMqJobs({
     url: TEST_REDIS_URL,
     prefix,
     log: silent,
     stalledIntervalMs: 1000,
     lockDurationMs: 2000,
+    ...opts,
   }),
 );
 

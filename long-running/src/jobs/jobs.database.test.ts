@@ -18,7 +18,9 @@ describe.each(['pg', 'pglite'] as const)('database jobs on %s', (kind) => {
     h = await openTestDatabase(kind);
   }, 60_000);
   afterAll(() => h?.cleanup());
-  jobsContract(`database (${kind})`, () => createDatabaseJobs({ db: h.db, log: silent, pollMs: 50 }));
+  jobsContract(`database (${kind})`, (opts) =>
+    createDatabaseJobs({ db: h.db, log: silent, pollMs: 50, ...opts }),
+  );
 });
 
 describe('database jobs: a worker killed mid-job', () => {
