@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { Jobs } from '../jobs/types.ts';
 import { type DisabledModel, type SignalModel, startSignalModelOrDisabled } from '../ml/signal-model.ts';
 import type { EngineClock, EngineTuning } from './context.ts';
 import { Engine } from './engine.ts';
@@ -30,6 +31,8 @@ export interface RunEngineOptions {
   onDecision?: (ms: number) => void;
   /** resolve `start()` only once trading (default), or at once while it waits for the lease */
   waitForTrading?: boolean;
+  /** the job queue for the router's TWAP slices (closed by its owner, after the engine) */
+  jobs?: Jobs;
 }
 
 export interface RunningEngine {
@@ -69,6 +72,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     ...(opts.defaultStrategyFor ? { defaultStrategyFor: opts.defaultStrategyFor } : {}),
     ...(opts.onPoint ? { onPoint: opts.onPoint } : {}),
     ...(opts.onDecision ? { onDecision: opts.onDecision } : {}),
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
   });
   const started = engine.start().catch((error) => {
     opts.logger.error({ err: error }, 'engine failed to start');

@@ -521,7 +521,7 @@ export class SignalHandler implements AlgoHooks {
         buy ? 'buy' : 'sell',
         lots,
         strategy.execution,
-        { bid: m.bestBid, ask: m.bestAsk },
+        { bid: m.bestBid, ask: m.bestAsk, at: m.bookAt },
         contract.tickSize,
       );
       if ('code' in exec) return exec;

@@ -80,6 +80,8 @@ const FALLBACK_SEQ = MAX_CLIENT_OID_SEQ;
 const TERMINAL = new Set(['filled', 'canceled', 'rejected']);
 const isDone = (r: OrderRow) => TERMINAL.has(r.status);
 export const ROUTER_QUEUE = 'router';
+/** the oldest touch a protected price may start from */
+const TOUCH_MAX_AGE_MS = 1_000;
 
 export class Router {
   private hooks: AlgoHooks | null = null;
@@ -118,11 +120,14 @@ export class Router {
     side: 'buy' | 'sell',
     lots: number,
     config: ExecutionConfig,
-    top: { bid: Decimal | null; ask: Decimal | null },
+    top: { bid: Decimal | null; ask: Decimal | null; at: number | null },
     tickSize: Decimal,
   ): Promise<LegExecution | { code: string; message: string }> {
     let book: BookSide | null = null;
-    if (config.style === 'auto') book = await this.market.depth(symbol, 1_000);
+    // The protected price is only as good as the touch it starts from: older than a second (no
+    // collector feeding the view), the book is read first.
+    const fresh = top.at !== null && this.ctx.clock.now() - top.at <= TOUCH_MAX_AGE_MS;
+    if (config.style === 'auto' || !fresh) book = await this.market.depth(symbol, TOUCH_MAX_AGE_MS);
     else if (top.bid && top.ask)
       book = { bids: [{ price: top.bid, lots: 0 }], asks: [{ price: top.ask, lots: 0 }] };
     if (!book) return { code: 'data_missing', message: 'no order book: cannot route the entry' };
@@ -213,8 +218,7 @@ export class Router {
       let reason: string | null = null;
       if (!isDone(done) && exec.style === 'iceberg') {
         reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
-        await this.executor.cancel(done, reason);
-        done = (await getOrderByClientOid(this.ctx.db, done.clientOid)) ?? done;
+        done = await this.cancelConfirmed(done, reason);
       }
       if (done.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
       result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
@@ -233,6 +237,21 @@ export class Router {
         'routed entry ended short of its size (reported, not chased)',
       );
     return result;
+  }
+
+  /**
+   * Cancel a child and wait until the exchange reports it done (a cancel that races a fill is resolved
+   * from the report, never assumed). Returns the last known row; still live only if the exchange never
+   * confirmed, which leaves it to reconciliation.
+   */
+  private async cancelConfirmed(row: OrderRow, reason: string): Promise<OrderRow> {
+    let current = row;
+    for (let i = 0; i < 10 && !isDone(current); i++) {
+      await this.executor.cancel(current, reason);
+      current = (await getOrderByClientOid(this.ctx.db, current.clientOid)) ?? current;
+      if (!isDone(current)) current = await this.executor.awaitDone(current, 500);
+    }
+    return current;
   }
 
   // ── TWAP ──────────────────────────────────────────────────────────────────────────────────────
@@ -438,12 +457,12 @@ export class Router {
         const step = chaseStep(leg.side, state, touch, ctx.clock.now(), exec.chase, contract.tickSize);
         if (step.action === 'keep' && live) continue;
         if (live) {
-          const gone = await this.executor.cancel(
+          const ended = await this.cancelConfirmed(
             current,
             step.action === 'fallback' ? step.reason : 'chase re-price',
           );
-          attempts[attempts.length - 1] = (await getOrderByClientOid(ctx.db, current.clientOid)) ?? current;
-          if (!gone) continue; // not confirmed: never a second live child; try again next step
+          attempts[attempts.length - 1] = ended;
+          if (!isDone(ended)) continue; // not confirmed: never a second live child; try again next step
           await applyFills();
           if (filledOf() >= leg.lots) break;
         }

@@ -1,0 +1,291 @@
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
+import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
+import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
+import { getPosition, getSignal, type OrderRow, ordersOfSignal, putSetting } from '@enigma/db';
+import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../bus/memory.ts';
+import { type RunningEngine, runEngine } from '../engine/runner.ts';
+import { postAlert } from '../engine/testing/post-alert.ts';
+import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { Order } from '../exchange/types.ts';
+import { createDatabaseJobs } from '../jobs/database.ts';
+import type { Jobs } from '../jobs/types.ts';
+import type { RunningSimulator } from '../sim/server.ts';
+import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { ROUTER_QUEUE } from './router.ts';
+
+/**
+ * Every execution style against the simulator, with partial fills shaped by a thin synthetic book
+ * (about one lot per level): fills never exceed the parent, the parent follows its children, the TWAP's
+ * slices are spaced as asked and the chase stops at its limit.
+ */
+
+const credential = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+const SYMBOL = 'XBTUSDTM';
+
+function strategy(execution: Partial<ExecutionConfig>, lots: number): StrategyConfig {
+  return {
+    ...DEFAULT_STRATEGY,
+    stop: { kind: 'pct', pct: '2' },
+    sizing: { method: 'fixed_lots', lots },
+    allowScaleIn: true,
+    execution: { ...DEFAULT_EXECUTION, ...execution },
+  };
+}
+
+describe('the smart order router against the simulator (PGlite, database job queue)', {
+  timeout: 90_000,
+}, () => {
+  let sim: RunningSimulator;
+  let h: TestHandle;
+  let running: RunningEngine;
+  let kucoin: KucoinHttpClient;
+  let jobs: Jobs;
+  let bus: ReturnType<typeof createMemoryBus>;
+
+  // A fresh simulator, database and engine per test: no test inherits another's orders or breakers.
+  beforeEach(async () => {
+    // ~30 USDT per level at ~100 lots... one XBT lot is 0.001 BTC: about one lot per level.
+    sim = await startTestSimulator({
+      initialBalance: 100_000,
+      symbols: [SYMBOL],
+      bookShape: { levelNotional: 30 },
+    });
+    bus = createMemoryBus();
+    h = await openTestDatabase('pglite');
+    // Room for orders larger than the thin book; every test ends flat, at a small loss each time.
+    await putSetting(h.db, RISK_LIMITS_KEY, {
+      ...DEFAULT_RISK_LIMITS,
+      maxPositionNotional: '80000',
+      maxOrderNotional: '80000',
+      maxTotalExposure: '80000',
+      maxConsecutiveLosses: 1000,
+      maxDailyLoss: '100000',
+    });
+    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
+    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: process.env.ROUTER_LOG ?? 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
+      jobs,
+    });
+  }, 60_000);
+
+  afterEach(async () => {
+    await running?.close();
+    await jobs?.close();
+    await kucoin?.close();
+    await bus.close();
+    await sim?.close();
+    await h?.cleanup();
+  });
+
+  const accountId = () => running.engine.ctx.accountId;
+  const settled = (id: string, ms = 30_000) =>
+    waitFor(async () => {
+      const s = (await getSignal(h.db, id))?.status;
+      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
+    }, ms);
+
+  async function trade(source: string, cfg: StrategyConfig): Promise<{ signalId: string; status: string }> {
+    await putSetting(h.db, strategyKey(source), cfg);
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source });
+    const status = await settled(signalId, 60_000);
+    const row = await getSignal(h.db, signalId);
+    return { signalId, status: status === 'protected' ? status : `${status}: ${row?.reason}` };
+  }
+
+  async function exchangeOrders(rows: OrderRow[]): Promise<Order[]> {
+    const out: Order[] = [];
+    for (const r of rows) {
+      const o = await kucoin.trade.orderByClientOid(r.clientOid);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  /** The position equals the sum of the entry fills, and the exchange agrees; its stop covers it. */
+  async function expectPositionOf(entries: OrderRow[], before: number): Promise<number> {
+    const filled = entries.reduce((n, r) => n + r.filledSize, 0);
+    const pos = await getPosition(h.db, accountId(), SYMBOL);
+    expect((pos?.qty ?? 0) - before).toBe(filled);
+    const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
+    expect(ex?.qty ?? 0).toBe(pos?.qty ?? 0);
+    if (filled > 0) {
+      const stops = await waitFor(async () => {
+        const s = (await kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
+        return s.length === 1 && s[0]!.size === pos!.qty ? s : undefined;
+      }, 10_000);
+      expect(stops[0]).toMatchObject({ side: 'sell', reduceOnly: true });
+    }
+    return filled;
+  }
+
+  it('market with a budget: one IOC limit at the touch + budget; what the book lacks is reported, not chased', async () => {
+    // 0.3 bps of ~100k is ~30 USDT = 300 ticks… on a thin book that is far fewer lots than asked.
+    const { signalId, status } = await trade('mkt', strategy({ style: 'market', slippageBps: 1 }, 600));
+    expect(status).toBe('protected');
+    const rows = (await ordersOfSignal(h.db, signalId)).filter((r) => r.purpose === 'entry');
+    expect(rows).toHaveLength(1);
+    const [row] = rows as [OrderRow];
+    // an IOC that the book could not fill whole ends cancelled with its partial fill
+    expect(row).toMatchObject({ type: 'limit', timeInForce: 'IOC', execStyle: 'market', status: 'canceled' });
+    expect(row.filledSize).toBeGreaterThan(0);
+    expect(row.filledSize).toBeLessThan(600);
+    const [ex] = await exchangeOrders(rows);
+    expect(ex).toMatchObject({ type: 'limit', timeInForce: 'IOC', size: 600 });
+    // the limit is within the budget of the decision's touch, and every fill at or inside it
+    const mid = Number(row.decisionMid);
+    expect(Number(ex!.price)).toBeLessThanOrEqual(mid * (1 + 1 / 10_000) + 0.1);
+    expect(Number(row.avgFillPrice)).toBeLessThanOrEqual(Number(ex!.price));
+    // execution quality stored against the decision-time mid (recorded once the leg is done)
+    const q = await waitFor(async () => {
+      const r = (await ordersOfSignal(h.db, signalId)).find((o) => o.id === row.id);
+      return r?.slippageBps != null ? r : undefined;
+    }, 5_000);
+    expect(Number(q.slippageBps)).toBeCloseTo(((Number(row.avgFillPrice) - mid) / mid) * 10_000, 3);
+    expect(q.shortfall).not.toBeNull();
+    await expectPositionOf(rows, 0);
+  });
+
+  it('TWAP: slices spaced as asked, each an IOC within the budget, durable jobs with derived clientOids', async () => {
+    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const startedAt = Date.now();
+    const { signalId, status } = await trade(
+      'twap',
+      strategy({ style: 'twap', slippageBps: 5, twap: { slices: 3, durationSeconds: 3 } }, 6),
+    );
+    expect(status).toBe('protected');
+    const rows = (await waitFor(async () => {
+      const r = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+      return r.length === 3 && r.every((o) => ['filled', 'canceled'].includes(o.status)) ? r : undefined;
+    }, 20_000)) as OrderRow[];
+    expect(rows.map((r) => r.size)).toEqual([2, 2, 2]);
+    expect(rows[0]!.clientOid.startsWith('o')).toBe(true);
+    expect(rows.slice(1).every((r) => r.clientOid.startsWith('a'))).toBe(true);
+    expect(rows.every((r) => r.execStyle === 'twap' && r.timeInForce === 'IOC')).toBe(true);
+    // spaced as asked: slice i never before the decision + i × 1 s
+    const decidedAt = rows[0]!.createdAt.getTime();
+    expect(decidedAt).toBeGreaterThanOrEqual(startedAt - 1_000);
+    for (const i of [1, 2])
+      expect(rows[i]!.submittedAt!.getTime()).toBeGreaterThanOrEqual(decidedAt + i * 1_000 - 50);
+    const ex = await exchangeOrders(rows);
+    expect(ex).toHaveLength(3);
+    // the slices after the first were carried by the job queue, once each
+    for (const r of rows.slice(1))
+      await waitFor(
+        async () => ((await jobs.get(ROUTER_QUEUE, r.clientOid))?.state === 'completed' ? true : undefined),
+        10_000,
+      );
+    const filled = await expectPositionOf(rows, before);
+    expect(filled).toBeLessThanOrEqual(6);
+  });
+
+  it('limit chase: post-only at the passive touch, one live attempt at a time, then the taker fallback at its time limit', async () => {
+    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const { signalId, status } = await trade(
+      'chase',
+      strategy(
+        {
+          style: 'limit_chase',
+          slippageBps: 20,
+          chase: { maxTicks: 10_000, maxSeconds: 2, repriceMs: 200, fallback: 'taker' },
+        },
+        3,
+      ),
+    );
+    expect(status).toBe('protected');
+    const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+    const attempts = rows.filter((r) => r.timeInForce !== 'IOC');
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
+    const ex = await exchangeOrders(attempts);
+    expect(ex.every((o) => o.postOnly && o.type === 'limit')).toBe(true);
+    // never two live attempts: each ended before the next was sent
+    for (let i = 1; i < attempts.length; i++)
+      expect(attempts[i - 1]!.doneAt!.getTime()).toBeLessThanOrEqual(attempts[i]!.submittedAt!.getTime());
+    // the chase stopped at its limit: nothing of it was sent after 2 s (+ one re-price step)
+    const start = attempts[0]!.createdAt.getTime();
+    for (const a of attempts) expect(a.submittedAt!.getTime()).toBeLessThanOrEqual(start + 2_000 + 400);
+    const filledByChase = attempts.reduce((n, r) => n + r.filledSize, 0);
+    const fallback = rows.filter((r) => r.timeInForce === 'IOC');
+    if (filledByChase < 3) expect(fallback).toHaveLength(1);
+    else expect(fallback).toHaveLength(0);
+    if (fallback[0]) expect(fallback[0].size).toBe(3 - filledByChase);
+    const filled = await expectPositionOf(rows, before);
+    expect(filled).toBeLessThanOrEqual(3);
+  });
+
+  it('iceberg: a native iceberg within the budget, the rest cancelled at its time limit', async () => {
+    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const { signalId, status } = await trade(
+      'ice',
+      strategy({ style: 'iceberg', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
+    );
+    expect(status).toBe('protected');
+    const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+    expect(rows).toHaveLength(1);
+    const [ex] = await exchangeOrders(rows);
+    expect(ex).toMatchObject({ iceberg: true, visibleSize: 20, type: 'limit', timeInForce: 'GTC' });
+    expect(rows[0]!.filledSize).toBeGreaterThan(0);
+    // what had not filled at the time limit was cancelled: nothing of it rests at the exchange
+    const simOrder = [
+      ...((sim.engine as unknown as { orders: Map<string, Record<string, unknown>> }).orders?.values() ?? []),
+    ].find((o) => o.clientOid === rows[0]!.clientOid);
+    if (rows[0]!.filledSize < 300)
+      expect(
+        rows[0]!.status,
+        JSON.stringify(simOrder, (_k, v) => (typeof v === 'object' && v && 'd' in v ? String(v) : v)),
+      ).toBe('canceled');
+    expect((await kucoin.trade.orderByClientOid(rows[0]!.clientOid))?.isActive).toBe(false);
+    await expectPositionOf(rows, before);
+  });
+
+  it('the kill switch stops a running TWAP: no slice is sent after it, and what filled stays protected', async () => {
+    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    await putSetting(
+      h.db,
+      strategyKey('twap-kill'),
+      strategy({ style: 'twap', twap: { slices: 4, durationSeconds: 8 } }, 4),
+    );
+    const { signalId } = await postAlert(
+      h.db,
+      bus,
+      { action: 'buy', symbol: SYMBOL },
+      { source: 'twap-kill' },
+    );
+    await waitFor(async () => {
+      const r = await ordersOfSignal(h.db, signalId);
+      return r.some((o) => o.purpose === 'entry' && o.status === 'filled') ? true : undefined;
+    }, 10_000);
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await waitFor(async () => (running.engine.ctx.killSwitch().on ? true : undefined), 5_000);
+    try {
+      const st = await settled(signalId, 30_000).catch(async () => {
+        const r = await getSignal(h.db, signalId);
+        const o = await ordersOfSignal(h.db, signalId);
+        return `stuck ${r?.status} ${r?.reason} ${JSON.stringify(o.map((x) => [x.purpose, x.status, x.clientOid]))}`;
+      });
+      expect(st).toBe('protected');
+      const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+      expect(rows.length).toBeLessThan(4);
+      await expectPositionOf(rows, before);
+    } finally {
+      await putSetting(h.db, 'risk.kill_switch', { on: false, reason: null });
+      await waitFor(async () => (running.engine.ctx.killSwitch().on ? undefined : true), 5_000);
+    }
+  });
+});
