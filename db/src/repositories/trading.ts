@@ -28,7 +28,7 @@ export type OrderInsert = typeof orders.$inferInsert;
 export type PositionRow = typeof positions.$inferSelect;
 export type FillRow = typeof fills.$inferSelect;
 /** The newest funding settlement recorded for the account on `symbol` (where a funding-ledger sync resumes). */
-export async function latestFundingTime(
+export async function latestFundingPaymentTime(
   db: EnigmaDb,
   accountId: string,
   symbol: string,

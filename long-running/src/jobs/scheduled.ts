@@ -7,7 +7,7 @@
  */
 import type { EnigmaDb } from '@enigma/db';
 import { storeDailyReport } from '@enigma/db/repositories/reports';
-import { insertFundingPayment, latestFundingTime } from '@enigma/db/repositories/trading';
+import { insertFundingPayment, latestFundingPaymentTime } from '@enigma/db/repositories/trading';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { JobRun, Jobs } from './types.ts';
@@ -45,7 +45,7 @@ export async function syncFundingLedger(
   let seen = 0;
   let inserted = 0;
   for (const symbol of symbols) {
-    const last = await latestFundingTime(deps.db, deps.accountId, symbol);
+    const last = await latestFundingPaymentTime(deps.db, deps.accountId, symbol);
     const startAt = last ? last.getTime() + 1 : now - (deps.lookbackMs ?? 7 * DAY_MS);
     let endAt = now;
     for (let page = 0; page < MAX_PAGES && endAt >= startAt; page++) {
