@@ -1,3 +1,4 @@
+import { anchorAuditHead } from '@enigma/db/repositories/audit';
 import { BatchingSignalWriter, singleInsertWriter } from '@enigma/db/repositories/signal-writer';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -63,6 +64,19 @@ export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<App
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
     c.header('x-request-id', c.get('requestId'));
+  });
+
+  // After a change through the API has committed, copy the audit chain's head outside the database.
+  app.use('/api/*', async function anchorAudit(c, next) {
+    await next();
+    const deps = c.get('deps');
+    if (!deps?.auditAnchor || c.req.method === 'GET' || c.req.method === 'HEAD' || c.res.status >= 400)
+      return;
+    try {
+      await anchorAuditHead(deps.db, deps.auditAnchor);
+    } catch (err) {
+      deps.logger.warn({ requestId: c.get('requestId'), err: String(err) }, 'audit head not anchored');
+    }
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));

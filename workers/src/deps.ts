@@ -1,5 +1,6 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
+import type { AuditAnchor } from '@enigma/db/repositories/audit';
 import type { AcceptedSignalWriter } from '@enigma/db/repositories/signal-writer';
 import type { OutboxDone } from './webhooks/outbox.ts';
 import type { SourceCache } from './webhooks/source-cache.ts';
@@ -86,6 +87,12 @@ export interface AppDeps {
    * Node, where the pool outlives every request.
    */
   keepAlive?: (done: Promise<unknown>) => void;
+  /**
+   * Where the audit chain's head is kept outside the database (`enigma start`: a file under the data
+   * dir). After each successful change through `/api`, the committed head is copied there; `GET
+   * /api/audit/verify` checks the chain against it, so a deleted tail is caught. Absent: not anchored.
+   */
+  auditAnchor?: AuditAnchor;
 }
 
 /** Defaults for everything in AppConfig except the secrets. */

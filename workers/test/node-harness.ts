@@ -1,6 +1,7 @@
 import type { BusPayload, BusPublisher } from '@enigma/core/bus/index';
 import { type DbHandle, migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
+import type { AuditAnchor } from '@enigma/db/repositories/audit';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.ts';
@@ -44,7 +45,7 @@ export class FlakyBus extends RecordingBus {
  */
 export async function nodeHarness<B extends RecordingBus = RecordingBus>(
   overrides: Partial<AppConfig> = {},
-  options: { bus?: B } = {},
+  options: { bus?: B; auditAnchor?: AuditAnchor } = {},
 ) {
   const tdb = await createTestDatabase();
   const handle: DbHandle = await openDatabase({ url: tdb.url });
@@ -68,6 +69,7 @@ export async function nodeHarness<B extends RecordingBus = RecordingBus>(
     logger: silentLogger,
     outboxDone,
     clientIp: (req: Request) => req.headers.get('x-test-ip') ?? '127.0.0.1',
+    ...(options.auditAnchor ? { auditAnchor: options.auditAnchor } : {}),
   };
   const app = createApp(deps);
   return {

@@ -22,6 +22,7 @@ import { accessTokenAuthenticator } from '../gateway/auth.ts';
 import { type Gateway, startGateway } from '../gateway/index.ts';
 import { findSharedData } from '../sim/market/select.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
+import { fileAuditAnchor } from './audit-anchor.ts';
 import { type DashboardHandler, prepareDashboard } from './dashboard.ts';
 import { ensureDataDir, resolveJwtSecret, resolveMasterKey } from './data-dir.ts';
 import type { Logger } from './logger.ts';
@@ -163,6 +164,8 @@ export async function startSystem({
       config: { ...DEFAULT_CONFIG, jwtSecret, masterKey: masterKey.key, now: Date.now },
       logger,
       clientIp: nodeSocketIp,
+      // the audit chain's head, kept outside the database (enigma audit:verify reads the same file)
+      auditAnchor: fileAuditAnchor(dataDir),
     };
     // Accepted alerts whose stream append failed, or whose request died before it, are re-published
     // from the outbox every 2 s (docs/intake.md "No accepted alert is lost").

@@ -265,7 +265,12 @@ export function registerSettings(api: OpenAPIHono<AppEnv>): void {
   api.openapi(verify, async (c) => {
     const { db, config } = c.get('deps');
     return c.json(
-      toResponse(auditVerificationSchema, await verifyAuditLog(db, await auditKeyOf(config))),
+      toResponse(
+        auditVerificationSchema,
+        await verifyAuditLog(db, await auditKeyOf(config), {
+          anchor: (await c.get('deps').auditAnchor?.read()) ?? null,
+        }),
+      ),
       200,
     );
   });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditKeyFromMasterKey, verifyAuditLog } from '@enigma/db/repositories/audit';
 import { loadEnv } from '../../env.ts';
+import { AUDIT_ANCHOR_FILE, fileAuditAnchor } from '../../runtime/audit-anchor.ts';
 import type { CliCommand } from '../command.ts';
 import { openConfiguredDatabase } from './migrate.ts';
 
@@ -22,18 +23,21 @@ export const auditVerifyCommand: CliCommand = {
     '',
     'Walks the audit chain of DATABASE_URL (or the embedded PGlite under ENIGMA_DATA_DIR: stop `enigma start`',
     'first, PGlite has one user at a time) with the key derived from ENIGMA_MASTER_KEY (or the data dir’s',
-    'master.key). While the system runs, GET /api/audit/verify (admin) gives the same answer.',
+    'master.key). The chain must also reach the head `enigma start` kept outside the database, in',
+    `the data dir's ${AUDIT_ANCHOR_FILE} (a deleted tail shows there). While the system runs,`,
+    'GET /api/audit/verify (admin) gives the same answer.',
   ].join('\n'),
   options: { json: { type: 'boolean' } },
   async run({ values }) {
     const key = await auditKeyFromMasterKey(masterKeyForVerify());
     const { handle, where } = await openConfiguredDatabase();
     try {
-      const result = await verifyAuditLog(handle.db, key);
+      const anchor = await fileAuditAnchor(loadEnv().ENIGMA_DATA_DIR).read();
+      const result = await verifyAuditLog(handle.db, key, { anchor });
       if (values.json) console.log(JSON.stringify({ where, ...result }));
       else if (result.ok)
         console.log(
-          `audit log of ${where}: ${result.rows} rows, chain intact${result.legacyRows ? ` (${result.legacyRows} unkeyed rows from before the chain was keyed)` : ''}`,
+          `audit log of ${where}: ${result.rows} rows, chain intact${result.legacyRows ? ` (${result.legacyRows} unkeyed rows from before the chain was keyed)` : ''}${result.anchoredSeq ? `, up to the head anchored outside the database (row ${result.anchoredSeq})` : ', no head anchored outside the database yet'}`,
         );
       else
         console.log(
