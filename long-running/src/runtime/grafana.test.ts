@@ -6,6 +6,7 @@ import { busMetrics } from '../bus/metrics.ts';
 import { collectorMetrics } from '../collector/metrics.ts';
 import { engineMetrics } from '../engine/metrics.ts';
 import { kucoinMetrics } from '../exchange/kucoin/metrics.ts';
+import { jobMetrics } from '../jobs/metrics.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import { busDepthMetrics, engineStateMetrics, gatewayMetrics, metricsText } from './process-metrics.ts';
 
@@ -18,6 +19,7 @@ function allProcessMetrics(bus = createMemoryBus()): Registry {
   kucoinMetrics(registry);
   collectorMetrics(registry);
   busMetrics(registry);
+  jobMetrics(registry);
   busDepthMetrics(registry, bus, [{ stream: 'signals:incoming', group: 'engine' }]);
   engineStateMetrics(registry, () => ({
     breaker: 'reduce_only',
