@@ -31,6 +31,10 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
     s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 8 }));
     expect(margin(s)).toBe('121.9272');
     expect(margin(s, 'ETHUSDTM')).toBe('0');
+    // an order on another contract (ETH, isolated) is not XBT's: XBT's order margin is unchanged
+    s.engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
+    expect(margin(s)).toBe('121.9272');
+    s.engine.cancelOrder([...s.engine.openOrders].find((o) => o.symbol === 'ETHUSDTM')!.id);
     expect(s.engine.accountSummary().crossOrderMargin.toString()).toBe('121.9272');
     expect(s.engine.accountSummary().isoOrderMargin.toString()).toBe('0');
   });
@@ -137,6 +141,11 @@ describe('cross liquidation price, by hand', () => {
     expect(s.engine.wallet.toString()).toBe('199.802');
     // BP = 99,000 − 199.802 / 0.01 = 79,019.8; LP = 79,019.8 / (1 − 0.004 − 0.0006)
     expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79019.8').div('0.9954').toFixed(8));
+    // an isolated contract's resting order (ETH, 0.01 ETH a lot: 1 × 0.01 × 1,900 = 19 → 1.9 + 0.0114) takes
+    // its frozen margin off the cross margin, but is no term of the cross risk (no MM, no fees in it):
+    // X = 199.802 − 1.9114 = 197.8906; BP = 99,000 − 19,789.06 = 79,210.94
+    s.engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
+    expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79210.94').div('0.9954').toFixed(8));
   });
 
   it('an open order on the contract needs its maintenance and fees from the same wallet', () => {
