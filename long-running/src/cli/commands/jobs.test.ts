@@ -2,17 +2,24 @@ import { migrate, openDatabase } from '@enigma/db';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../../bus/testing/redis-prefix.ts';
+import { createBullMqJobs } from '../../jobs/bullmq.ts';
 import { createDatabaseJobs } from '../../jobs/database.ts';
 import { waitFor } from '../../testing/wait-for.ts';
 import { jobsCommand } from './jobs.ts';
 
 describe('enigma jobs', () => {
-  const saved = { db: process.env.DATABASE_URL, redis: process.env.REDIS_URL };
+  const saved = {
+    db: process.env.DATABASE_URL,
+    redis: process.env.REDIS_URL,
+    prefix: process.env.REDIS_KEY_PREFIX,
+  };
   const cleanup: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const [k, v] of [
       ['DATABASE_URL', saved.db],
       ['REDIS_URL', saved.redis],
+      ['REDIS_KEY_PREFIX', saved.prefix],
     ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -117,6 +124,39 @@ describe('enigma jobs', () => {
     } finally {
       out.mockRestore();
       release();
+    }
+  }, 60_000);
+  it('reads the BullMQ queues under REDIS_KEY_PREFIX when REDIS_URL is set', async () => {
+    const prefix = randomPrefix();
+    cleanup.push(() => deletePrefix(prefix));
+    const jobs = createBullMqJobs({ url: TEST_REDIS_URL, prefix, log: pino({ level: 'silent' }) });
+    cleanup.push(() => jobs.close());
+    await jobs.process('reports', async () => {
+      throw new Error('exchange down');
+    });
+    await jobs.add('reports', 'daily-report', {}, { jobId: 'daily:2026-12-05', attempts: 1 });
+    await jobs.add('router', 'twap-slice', {}, { jobId: 'twap:i-2:4', runAt: Date.now() + 3_600_000 });
+    await waitFor(
+      async () => (await jobs.get('reports', 'daily:2026-12-05'))?.state === 'failed',
+      10_000,
+      'failed',
+    );
+
+    process.env.REDIS_URL = TEST_REDIS_URL;
+    process.env.REDIS_KEY_PREFIX = prefix;
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(await jobsCommand.run({ values: { json: true }, positionals: [] })).toBe(0);
+      const report = JSON.parse(String(out.mock.calls.at(-1)![0]));
+      expect(report.adapter).toBe('bullmq');
+      expect(report.queues.map((q: { queue: string }) => q.queue)).toEqual(['reports', 'router']);
+      expect(report.algorithms).toMatchObject([{ id: 'twap:i-2:4', state: 'delayed' }]);
+      expect(report.failed).toMatchObject([{ id: 'daily:2026-12-05', error: 'exchange down' }]);
+      expect(await jobsCommand.run({ values: {}, positionals: ['cancel', 'router', 'twap:i-2:4'] })).toBe(0);
+      expect(await jobs.get('router', 'twap:i-2:4')).toBeNull();
+    } finally {
+      out.mockRestore();
+      delete process.env.REDIS_URL;
     }
   }, 60_000);
 });
