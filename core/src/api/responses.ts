@@ -124,6 +124,16 @@ export const orderSchema = z
     timeInForce: z.string().nullable(),
     status: z.string(),
     reason: z.string().nullable(),
+    /** the smart order router's style (market, limit_chase, twap, iceberg); null for stops and commands */
+    execStyle: z.string().nullable(),
+    /** the mid price when the order was decided: the execution figures are measured against it */
+    decisionMid: decimal.nullable(),
+    /** the estimated cost from walking the book at the decision (bps; auto style only) */
+    estCostBps: decimal.nullable(),
+    /** realised: average fill against decisionMid, bps, positive = cost */
+    slippageBps: decimal.nullable(),
+    /** realised implementation shortfall in USDT: the filled part's cost plus the unfilled part's missed move */
+    shortfall: decimal.nullable(),
     submittedAt: isoTime.nullable(),
     doneAt: isoTime.nullable(),
     createdAt: isoTime,

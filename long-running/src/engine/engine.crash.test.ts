@@ -1,12 +1,3 @@
-/**
- * Crash safety of the engine. Part 1: `enigma engine` (a child process: testing/crash-child.ts) is killed
- * with SIGKILL at each step of an order's life over seeded runs, restarted (a new process that takes the
- * lease over), and after it has reconciled and finished, the engine's orders, positions and fills must
- * equal the simulator's: 0 duplicate orders, 0 lost signals, every position protected by exactly one
- * reduce-only stop. Part 2: the simulator's faults against a live engine.
- */
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import {
@@ -31,7 +22,7 @@ import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { CRASH_POINTS, type CrashPoint } from './context.ts';
 import { type RunningEngine, runEngine } from './runner.ts';
-import type { CrashChildConfig } from './testing/crash-child.ts';
+import { type Child, startChild, stopChild } from './testing/crash-harness.ts';
 import { postAlert as postAlertWith } from './testing/post-alert.ts';
 
 const SOURCE = 'tv';
@@ -230,67 +221,6 @@ async function settle(check: () => Promise<string[]>, timeoutMs: number): Promis
 }
 
 // ── part 1: SIGKILL at each step ───────────────────────────────────────────────────────────────────
-
-interface Child {
-  proc: ChildProcess;
-  lines: string[];
-  exited: Promise<NodeJS.Signals | number | null>;
-  dead: boolean;
-  trading: Promise<void>;
-  loaded: Promise<void>;
-}
-
-function startChild(config: CrashChildConfig): Child {
-  const proc = fork(
-    fileURLToPath(new URL('./testing/crash-child.ts', import.meta.url)),
-    [JSON.stringify(config)],
-    {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'pipe', process.env.CRASH_TRACE ? 'inherit' : 'pipe', 'ipc'],
-    },
-  );
-  const child: Child = { proc, lines: [], dead: false } as unknown as Child;
-  let buf = '';
-  let stderr = '';
-  proc.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-  });
-  let loaded: () => void = () => {};
-  child.loaded = new Promise((resolve) => {
-    loaded = resolve;
-  });
-  child.trading = new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop() ?? '';
-      for (const line of parts) {
-        child.lines.push(line);
-        if (line === 'loaded') loaded();
-        if (line === 'trading') resolve();
-      }
-    });
-    proc.once('exit', (code, signal) =>
-      reject(new Error(`engine child exited (${signal ?? code}) before trading: ${stderr}`)),
-    );
-  });
-  child.trading.catch(() => {});
-  child.exited = new Promise((resolve) =>
-    proc.once('exit', (code, signal) => {
-      child.dead = true;
-      resolve(signal ?? code);
-    }),
-  );
-  return child;
-}
-
-async function stopChild(child: Child | undefined): Promise<void> {
-  if (!child || child.dead) return;
-  child.proc.kill('SIGTERM');
-  const t = setTimeout(() => child.proc.kill('SIGKILL'), 5_000);
-  await child.exited;
-  clearTimeout(t);
-}
 
 interface Segment {
   seed: number;

@@ -1,3 +1,4 @@
+import { orderSchema, toResponse } from '@enigma/core/api/responses';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
@@ -159,6 +160,14 @@ describe('the smart order router against the simulator (PGlite, database job que
     }, 5_000);
     expect(Number(q.slippageBps)).toBeCloseTo(((Number(row.avgFillPrice) - mid) / mid) * 10_000, 3);
     expect(q.shortfall).not.toBeNull();
+    // served by the API exactly as stored (GET /api/orders and the signal detail use this schema)
+    const served = toResponse(orderSchema, q as unknown as Record<string, unknown>);
+    expect(served).toMatchObject({
+      execStyle: 'market',
+      decisionMid: q.decisionMid,
+      slippageBps: q.slippageBps,
+      shortfall: q.shortfall,
+    });
     await expectPositionOf(rows, 0);
   });
 

@@ -20,6 +20,7 @@ import { runEngine } from '../engine/runner.ts';
 import type { Env } from '../env.ts';
 import { accessTokenAuthenticator } from '../gateway/auth.ts';
 import { type Gateway, startGateway } from '../gateway/index.ts';
+import { openJobs } from '../jobs/index.ts';
 import { findSharedData } from '../sim/market/select.ts';
 import { type RunningSimulator, startSimulator } from '../sim/server.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
@@ -211,6 +212,9 @@ export async function startSystem({
       bootstrapEmbedded(deps, { baseUrl: url }),
     );
     const c = sim.credentials;
+    // The router's TWAP slices: BullMQ with REDIS_URL, else persisted in this database (closed after the engine).
+    const jobs = openJobs({ redisUrl: env.REDIS_URL, db: db.db, prefix: env.REDIS_KEY_PREFIX, log: logger });
+    stops.push(() => jobs.close());
     const engine = await progress.step(
       'starting the engine (paper mode, reconciling first)',
       async (note) => {
@@ -224,6 +228,7 @@ export async function startSystem({
           registry: metrics,
           // The TradingView source created on first start trades the paper default out of the box.
           defaultStrategyFor: ['tradingview'],
+          jobs,
         });
         note('reconciled with the paper account; reading signals:incoming and commands');
         return running;

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { createBus } from '../../bus/index.ts';
 import { runEngine } from '../../engine/runner.ts';
 import { loadEnv } from '../../env.ts';
+import { openJobs } from '../../jobs/index.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { busDepthMetrics, engineStateMetrics, metricsText } from '../../runtime/process-metrics.ts';
@@ -54,6 +55,13 @@ export const engineCommand: CliCommand = {
     await migrate(handle);
     const bus = createBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger });
     const registry = createMetricsRegistry();
+    // The router's TWAP slices: BullMQ with REDIS_URL, else persisted in the database.
+    const jobs = openJobs({
+      redisUrl: env.REDIS_URL,
+      db: handle.db,
+      prefix: env.REDIS_KEY_PREFIX,
+      log: logger,
+    });
     const running = await runEngine({
       db: handle.db,
       bus,
@@ -67,6 +75,7 @@ export const engineCommand: CliCommand = {
         keyVersion: env.KUCOIN_KEY_VERSION,
       },
       registry,
+      jobs,
       waitForTrading: false,
       ...(typeof values.account === 'string' ? { accountName: values.account } : {}),
     });
@@ -95,6 +104,7 @@ export const engineCommand: CliCommand = {
     });
     server.close();
     await running.close();
+    await jobs.close();
     await bus.close();
     await handle.close();
     return 0;

@@ -11,6 +11,7 @@ import { writeSync } from 'node:fs';
 import { openDatabase } from '@enigma/db';
 import pino from 'pino';
 import { createRedisBus } from '../../bus/redis.ts';
+import { createDatabaseJobs } from '../../jobs/database.ts';
 import type { CrashPoint } from '../context.ts';
 import { runEngine } from '../runner.ts';
 
@@ -27,6 +28,11 @@ export interface CrashChildConfig {
   tuning?: Record<string, number>;
   /** load everything, say `loaded`, then wait for the parent's `go` message before starting (a warm spare) */
   standby?: boolean;
+  /** count only the points of orders whose clientOid starts with this (a router child: `a`) */
+  oidPrefix?: string;
+  /** run the router's job queue in the database (lease `jobLeaseMs`), as the embedded default does */
+  jobs?: boolean;
+  jobLeaseMs?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;
@@ -42,6 +48,9 @@ if (config.standby) {
 const handle = await openDatabase({ kind: 'pg', url: config.databaseUrl });
 const bus = createRedisBus({ url: config.redisUrl, keyPrefix: config.keyPrefix, logger });
 const hits = new Map<string, number>();
+const jobs = config.jobs
+  ? createDatabaseJobs({ db: handle.db, pollMs: 100, leaseMs: config.jobLeaseMs ?? 3_000 })
+  : undefined;
 const running = await runEngine({
   db: handle.db,
   bus,
@@ -53,7 +62,9 @@ const running = await runEngine({
   holder: config.holder,
   model: { enabled: false, reason: 'crash test' },
   tuning: config.tuning ?? {},
+  ...(jobs ? { jobs } : {}),
   onPoint: (step, detail) => {
+    if (config.oidPrefix && !detail.clientOid?.startsWith(config.oidPrefix)) return;
     const n = (hits.get(step) ?? 0) + 1;
     hits.set(step, n);
     say(`point ${step} ${n} ${detail.clientOid ?? detail.symbol ?? ''}`);
@@ -67,6 +78,7 @@ say('trading');
 
 process.once('SIGTERM', async () => {
   await running.close().catch(() => {});
+  await jobs?.close().catch(() => {});
   await bus.close().catch(() => {});
   await handle.close().catch(() => {});
   process.exit(0);
