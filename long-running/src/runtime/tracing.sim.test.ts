@@ -210,6 +210,10 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
       expect(found, name).toHaveLength(1);
       return found[0]!;
     };
+    // The edge request's own span (this Node process has the SDK; a Worker only sends the traceparent).
+    const webhook = one('webhook POST /webhooks/tradingview');
+    expect(webhook.spanId).toBe(edge.spanId);
+    expect(webhook.parentSpanId).toBe('');
     const intake = one('signal.intake');
     // The engine's intake span is the child of the edge request's span (the entry carried its traceparent).
     expect(intake.parentSpanId).toBe(edge.spanId);
@@ -271,6 +275,8 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
     const { edge, orders, spans } = await traceOf(signalId);
     expect(edge.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(edge.spanId).not.toBe('b7ad6b7169203331');
+    // the edge span is the caller's child
+    expect(spans.find((s) => s.spanId === edge.spanId)?.parentSpanId).toBe('b7ad6b7169203331');
     expect(spans.find((s) => s.name === 'signal.intake')?.parentSpanId).toBe(edge.spanId);
     for (const order of orders) {
       expect(spans.some((s) => s.attributes['kucoin.client_oid'] === order.clientOid)).toBe(true);

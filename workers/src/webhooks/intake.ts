@@ -14,7 +14,7 @@ import {
   webhookIdempotencyKey,
 } from '@enigma/core/signals/index';
 import { alertNoticeEventSchema, checkStreamPayload } from '@enigma/core/streams/index';
-import { edgeTraceparent } from '@enigma/core/streams/traceparent';
+import { edgeTraceparent, parseTraceparent } from '@enigma/core/streams/traceparent';
 import {
   type IntakeSignalRow,
   insertAcceptedSignal,
@@ -23,6 +23,7 @@ import {
 import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import { getSetting } from '@enigma/db/repositories/settings';
+import { trace as otel, ROOT_CONTEXT, type Span, SpanKind, TraceFlags } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -87,6 +88,33 @@ interface Trace {
   traceparent: string;
 }
 
+/**
+ * The edge request's span. Where an OpenTelemetry SDK is registered (the Node process of `enigma start`)
+ * it is a real span, exported with the engine's; in the Worker (no SDK in the bundle) the API is a no-op
+ * and only its W3C traceparent exists. Either way the traceparent names this request as the parent of
+ * the signal's spans, and continues the caller's trace when the request carried a valid one.
+ */
+function edgeSpan(route: WebhookRoute, incoming: string | undefined): { traceparent: string; end(): void } {
+  const caller = parseTraceparent(incoming);
+  const parent = caller
+    ? otel.setSpanContext(ROOT_CONTEXT, {
+        traceId: caller.traceId,
+        spanId: caller.spanId,
+        traceFlags: caller.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        isRemote: true,
+      })
+    : ROOT_CONTEXT;
+  const span: Span = otel
+    .getTracer('enigma')
+    .startSpan(`webhook POST /webhooks/${route}`, { kind: SpanKind.SERVER }, parent);
+  if (!span.isRecording()) return { traceparent: edgeTraceparent(incoming), end: () => {} };
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return {
+    traceparent: `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) !== 0 ? '01' : '00'}`,
+    end: () => span.end(),
+  };
+}
+
 /** Default source name per route when the request names none (`?source=`). */
 const DEFAULT_SOURCE: Record<WebhookRoute, string> = {
   tradingview: 'tradingview',
@@ -110,15 +138,17 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
     receivedAt: new Date(deps.config.now()),
     route,
     authenticated: false,
-    traceparent: edgeTraceparent(c.req.header('traceparent')),
+    traceparent: '',
   };
+  const span = edgeSpan(route, c.req.header('traceparent'));
+  trace.traceparent = span.traceparent;
   const sourceProblem = named === undefined ? null : unsafeTextProblem(named);
   try {
     if (sourceProblem) {
       trace.source = '(invalid)';
       throw new ApiError('bad_request', `query parameter source: ${sourceProblem}`, { field: 'source' });
     }
-    const result = await intake(c, deps, trace);
+    const result = await intake(c, deps, trace).finally(() => span.end());
     deps.logger.info(
       {
         requestId: c.get('requestId'),
