@@ -16,6 +16,7 @@ import { UpstashBusPublisher } from './bus/upstash.ts';
 import { type AppDeps, type AppEnv, DEFAULT_CONFIG, type Logger } from './deps.ts';
 import { parseWorkerEnv, type WorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
+import { UpstashAuditAnchor } from './kv/upstash-audit-anchor.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
@@ -85,6 +86,8 @@ function edgePorts(env: WorkerEnv) {
     kv: new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`),
     bus: new UpstashBusPublisher(redis, env.REDIS_KEY_PREFIX),
     logger: consoleLogger(env.LOG_LEVEL),
+    // the audit chain's head, kept outside the database (docs/security.md)
+    auditAnchor: new UpstashAuditAnchor(redis, `${env.REDIS_KEY_PREFIX}enigma:audit:anchor`),
   };
 }
 
