@@ -148,6 +148,17 @@ describe('cross liquidation price, by hand', () => {
     expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79210.94').div('0.9954').toFixed(8));
   });
 
+  it('another contract in cross mode with no position yet adds no term', () => {
+    const s = crossWith(200);
+    s.engine.setMarginMode('ETHUSDTM', 'CROSS'); // no ETH position exists (positions are made on first use)
+    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    s.move('XBTUSDTM', 98_900);
+    expect(s.engine.positions.has('ETHUSDTM')).toBe(false);
+    const p = s.engine.positions.get('XBTUSDTM')!;
+    // as for the lone long: BP = 79,019.8, LP = 79,019.8 / 0.9954
+    expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79019.8').div('0.9954').toFixed(8));
+  });
+
   it('an open order on the contract needs its maintenance and fees from the same wallet', () => {
     const s = crossWith(200);
     s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
