@@ -34,6 +34,7 @@ import type { Registry } from 'prom-client';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { KucoinWs } from '../exchange/kucoin/ws.ts';
 import { subscribe } from '../exchange/kucoin/ws-topics.ts';
+import { startScheduledJobs } from '../jobs/scheduled.ts';
 import type { Jobs } from '../jobs/types.ts';
 import type { DisabledModel, SignalModel } from '../ml/signal-model.ts';
 import { Router } from '../router/router.ts';
@@ -245,8 +246,17 @@ export class Engine {
       }
     }
     if (this.stop.signal.aborted) return;
-    // The router's delayed slices run only under this process's lease.
+    // The router's delayed slices and the scheduled jobs run only under this process's lease.
     await this.router.start();
+    if (opts.jobs)
+      await startScheduledJobs(opts.jobs, {
+        db: opts.db,
+        kucoin: opts.kucoin,
+        accountId: ctx.accountId,
+        // the contracts this account has traded (a position row, open or closed)
+        symbols: async () => [...new Set((await listPositions(opts.db, ctx.accountId)).map((p) => p.symbol))],
+        log: ctx.log,
+      });
     this.status = 'trading';
     ctx.log.info(
       { mode: opts.mode, account: opts.accountName ?? 'default', fence: ctx.lease.fence, symbols },

@@ -13,6 +13,7 @@ import { postAlert } from '../engine/testing/post-alert.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Order } from '../exchange/types.ts';
 import { createDatabaseJobs } from '../jobs/database.ts';
+import { FUNDING_SYNC_JOB, SCHEDULED_QUEUE } from '../jobs/scheduled.ts';
 import type { Jobs } from '../jobs/types.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
@@ -169,6 +170,11 @@ describe('the smart order router against the simulator (PGlite, database job que
       shortfall: q.shortfall,
     });
     await expectPositionOf(rows, 0);
+    // the engine under its lease also runs the scheduled jobs (funding sync, daily report) on the queue
+    await waitFor(async () => {
+      const runs = await jobs.list(SCHEDULED_QUEUE, ['completed']);
+      return runs.some((j) => j.name === FUNDING_SYNC_JOB) ? true : undefined;
+    }, 10_000);
   });
 
   it('TWAP: slices spaced as asked, each an IOC within the budget, durable jobs with derived clientOids', async () => {
