@@ -50,6 +50,7 @@ export class SimAccount {
   walletDirty = false;
   walletVersion = 1;
   readonly fundingRateFor: (symbol: string, at: number) => number;
+  readonly bus: EventBus;
   renderPosition: PositionRenderer = (p) => ({ symbol: p.symbol, currentQty: p.qty });
 
   constructor(
@@ -57,6 +58,7 @@ export class SimAccount {
     opts: AccountOptions,
   ) {
     this.wallet = new Money(opts.initialBalance ?? 0);
+    this.bus = core.bus;
     this.fundingRateFor = opts.fundingRateFor;
     for (const symbol of core.markets.keys()) {
       this.settings.set(symbol, {
@@ -66,10 +68,6 @@ export class SimAccount {
       });
       this.nextFunding.set(symbol, opts.firstFunding(symbol));
     }
-  }
-
-  get bus(): EventBus {
-    return this.core.bus;
   }
 
   market(symbol: string): SymbolMarket {

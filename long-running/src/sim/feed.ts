@@ -15,13 +15,12 @@ export class SimFeed {
   lastInstrumentPush = 0;
   lastSnapshotPush = 0;
   lastPositionPush = 0;
+  readonly bus: EventBus;
   constructor(
     readonly core: MatchingCore,
     readonly account: SimAccount,
-  ) {}
-
-  get bus(): EventBus {
-    return this.core.bus;
+  ) {
+    this.bus = core.bus;
   }
 }
 
@@ -117,19 +116,26 @@ export function publicTrade(
 
 /** The displayed book with Decimal prices (REST depth). */
 export function depth(f: SimFeed, m: SymbolMarket, limit = Number.POSITIVE_INFINITY): Depth {
-  const d = displayedTicks(f.core, m, limit);
-  return {
-    bids: d.bids.map(([t, s]) => [m.tickToPrice(t), s]),
-    asks: d.asks.map(([t, s]) => [m.tickToPrice(t), s]),
-  };
+  return depthOf(m, displayedTicks(f.core, m, limit), limit);
 }
 
 /** Best bid and ask as tickers print them. */
-export function topOfBook(
-  f: SimFeed,
-  m: SymbolMarket,
-): { bidPrice: string; bidSize: number; askPrice: string; askSize: number } {
-  const d = displayedTicks(f.core, m, 1);
+export function topOfBook(f: SimFeed, m: SymbolMarket): TopOfBook {
+  return topOf(m, displayedTicks(f.core, m, 1));
+}
+
+type Ticks = { bids: [number, number][]; asks: [number, number][] };
+
+/** The first `limit` levels of a displayed book in ticks, with Decimal prices. */
+function depthOf(m: SymbolMarket, d: Ticks, limit: number): Depth {
+  return {
+    bids: d.bids.slice(0, limit).map(([t, s]) => [m.tickToPrice(t), s]),
+    asks: d.asks.slice(0, limit).map(([t, s]) => [m.tickToPrice(t), s]),
+  };
+}
+
+/** Best bid and ask of a displayed book in ticks. */
+function topOf(m: SymbolMarket, d: Ticks): TopOfBook {
   const bid = d.bids[0];
   const ask = d.asks[0];
   return {
@@ -142,6 +148,7 @@ export function topOfBook(
 
 /** Diff the displayed book against the last published one; each changed level is one level2 delta. */
 export function publishBook(f: SimFeed, m: SymbolMarket, now: number): void {
+  // One merge of the book per call: the deltas, the tickerV2 top and the depth-5/50 snapshots all read it.
   const d = displayedTicks(f.core, m);
   const next = new Map<string, number>();
   for (const [t, s] of d.bids) next.set(`buy|${t}`, s);
@@ -175,7 +182,7 @@ export function publishBook(f: SimFeed, m: SymbolMarket, now: number): void {
     if (fault === 'duplicate') f.bus.emit(event);
   }
   if (f.bus.isWatched(`/contractMarket/tickerV2:${sym}`)) {
-    const top = topOfBook(f, m);
+    const top = topOf(m, d);
     f.bus.emit({
       channel: 'public',
       topic: `/contractMarket/tickerV2:${sym}`,
@@ -195,7 +202,7 @@ export function publishBook(f: SimFeed, m: SymbolMarket, now: number): void {
   for (const n of [5, 50]) {
     const topic = `/contractMarket/level2Depth${n}:${sym}`;
     if (!f.bus.isWatched(topic)) continue;
-    const dd = depth(f, m, n);
+    const dd = depthOf(m, d, n);
     f.bus.emit({
       channel: 'public',
       topic,
