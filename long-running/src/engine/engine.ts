@@ -61,6 +61,9 @@ import { AccountState } from './state.ts';
 export const SIGNALS_STREAM = 'signals:incoming';
 export const COMMANDS_STREAM = 'commands';
 export const ENGINE_GROUP = 'engine';
+/** The engine's job queue and its periodic reconciliation job. */
+export const ENGINE_QUEUE = 'engine';
+export const RECONCILE_JOB = 'reconcile';
 
 export interface EngineOptions {
   db: EnigmaDb;
@@ -248,6 +251,20 @@ export class Engine {
     if (this.stop.signal.aborted) return;
     // The router's delayed slices and the scheduled jobs run only under this process's lease.
     await this.router.start();
+    if (opts.jobs) {
+      await opts.jobs.every(
+        ENGINE_QUEUE,
+        RECONCILE_JOB,
+        {},
+        { key: `${RECONCILE_JOB}-${ctx.accountId}`, everyMs: ctx.tuning.reconcileEveryMs },
+      );
+      await opts.jobs.process(ENGINE_QUEUE, async (run) => {
+        if (run.name !== RECONCILE_JOB) return;
+        // A run left for a stopping engine is not lost: the next period runs it again.
+        if (this.stop.signal.aborted) return;
+        await this.reconcile();
+      });
+    }
     if (opts.jobs)
       await startScheduledJobs(opts.jobs, {
         db: opts.db,
@@ -277,7 +294,9 @@ export class Engine {
         (e) => this.commands.handle(e.payload),
       ),
       this.every(this.ctx.tuning.protectEveryMs, () => this.watchdog()),
-      this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile()),
+      // Periodic reconciliation: a repeatable job on the queue when there is one (visible in
+      // `enigma jobs`, one run per period), else a timer.
+      ...(opts.jobs ? [] : [this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile())]),
       this.every(1_000, () => this.refreshSettings()),
       this.every(1_000, () => this.riskInputs.refreshBalance()),
       this.every(600_000, async () => {

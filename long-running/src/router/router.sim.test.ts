@@ -8,6 +8,7 @@ import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory.ts';
+import { ENGINE_QUEUE, RECONCILE_JOB } from '../engine/engine.ts';
 import { type RunningEngine, runEngine } from '../engine/runner.ts';
 import { postAlert } from '../engine/testing/post-alert.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
@@ -174,6 +175,11 @@ describe('the smart order router against the simulator (PGlite, database job que
     await waitFor(async () => {
       const runs = await jobs.list(SCHEDULED_QUEUE, ['completed']);
       return runs.some((j) => j.name === FUNDING_SYNC_JOB) ? true : undefined;
+    }, 10_000);
+    // and its periodic reconciliation is a repeatable job too
+    await waitFor(async () => {
+      const runs = await jobs.list(ENGINE_QUEUE, ['completed']);
+      return runs.some((j) => j.name === RECONCILE_JOB) ? true : undefined;
     }, 10_000);
   });
 
