@@ -79,7 +79,10 @@ describe('the account view (expected position = confirmed + decided orders still
       [live],
       new Map([[live.id, 2]]),
     );
-    expect(s.positions()).toEqual([{ symbol: 'XBTUSDTM', qty: 2 }]);
+    expect(s.confirmedQty('XBTUSDTM')).toBe(2);
+    expect(s.confirmedQty('SOLUSDTM')).toBe(0);
+    // the flat row leaves no position behind
+    expect([...s.expectedPositions().keys()]).toEqual(['XBTUSDTM']);
     expect(s.expectedQty('XBTUSDTM')).toBe(5);
     // an unknown outcome counts in full (it may be at the exchange)
     s.track(order({ side: 'sell', size: 5, purpose: 'exit', status: 'unknown' }));

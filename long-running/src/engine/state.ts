@@ -51,11 +51,6 @@ export class AccountState {
     return this.qty.get(symbol) ?? 0;
   }
 
-  /** Every contract with a confirmed position. */
-  positions(): { symbol: string; qty: number }[] {
-    return [...this.qty].map(([symbol, qty]) => ({ symbol, qty }));
-  }
-
   /** Confirmed position plus what the decided orders still to fill will add (signed lots). */
   expectedQty(symbol: string): number {
     let q = this.confirmedQty(symbol);
