@@ -256,6 +256,33 @@ export const auditVerificationSchema = z
   .meta({ id: 'AuditVerification' });
 export type AuditVerification = z.output<typeof auditVerificationSchema>;
 
+/** One audit log row as `GET /api/audit` lists it (newest first); `hash` links it into the chain. */
+export const auditEntrySchema = z
+  .object({
+    seq: z.number().int(),
+    at: isoTime,
+    actor: z.string(),
+    action: z.string(),
+    entity: z.string(),
+    entityId: z.string().nullable(),
+    data: z.unknown(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.output<typeof auditEntrySchema>;
+
+/** Stored exchange credentials as the settings page lists them: write-only, so no key, secret or passphrase. */
+export const exchangeCredentialSummarySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    keyVersion: z.number().int(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'ExchangeCredentialSummary' });
+export type ExchangeCredentialSummary = z.output<typeof exchangeCredentialSummarySchema>;
+
 /** A notice posted to `/webhooks/alerts`: the dashboard's alert list. */
 export const alertNoticeSchema = z
   .object({

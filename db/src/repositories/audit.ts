@@ -1,4 +1,4 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, desc, eq, gt, lt } from 'drizzle-orm';
 import { fromBase64, sha256Hex, toHex, utf8 } from '../crypto/encoding.ts';
 import type { EnigmaDb } from '../db-type.ts';
 import { auditHead, auditLog } from '../schema/index.ts';
@@ -260,4 +260,17 @@ export async function verifyAuditLog(
     if (hashAtAnchor !== anchor.hash) return bad(anchor.seq, 'inserted');
   }
   return { ok: true, rows, legacyRows, ...anchored };
+}
+
+/** The newest audit rows first, `limit` of them, older than `beforeSeq` when given (the next page). */
+export async function listAuditEntries(
+  db: EnigmaDb,
+  opts: { limit: number; beforeSeq?: number },
+): Promise<AuditRow[]> {
+  return db
+    .select()
+    .from(auditLog)
+    .where(opts.beforeSeq === undefined ? undefined : lt(auditLog.seq, opts.beforeSeq))
+    .orderBy(desc(auditLog.seq))
+    .limit(opts.limit);
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { type MasterKey, openRecord, sealRecord, toMasterKey } from '../crypto/envelope.ts';
 import type { EnigmaDb } from '../db-type.ts';
 import { exchangeCredentials } from '../schema/index.ts';
@@ -98,4 +98,47 @@ export async function loadExchangeCredential(
     passphrase: plain.passphrase,
     keyVersion: row.keyVersion,
   };
+}
+
+/** What may be shown of stored credentials: never a key, secret or passphrase. */
+export interface ExchangeCredentialSummary {
+  id: string;
+  accountId: string | null;
+  name: string;
+  keyVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Store credentials under `name`, replacing any stored under it (a new id and a new data key; the old
+ * ciphertexts are deleted). Run it in the transaction that records the change.
+ */
+export async function replaceExchangeCredential(
+  db: EnigmaDb,
+  masterKey: MasterKey | string,
+  input: NewExchangeCredential,
+): Promise<{ id: string; replaced: boolean }> {
+  requireText(input.name, 'name');
+  const removed = await db
+    .delete(exchangeCredentials)
+    .where(eq(exchangeCredentials.name, input.name))
+    .returning({ id: exchangeCredentials.id });
+  const { id } = await storeExchangeCredential(db, masterKey, input);
+  return { id, replaced: removed.length > 0 };
+}
+
+/** Stored credentials by name, without any secret (the settings page lists these). */
+export async function listExchangeCredentials(db: EnigmaDb): Promise<ExchangeCredentialSummary[]> {
+  return db
+    .select({
+      id: exchangeCredentials.id,
+      accountId: exchangeCredentials.accountId,
+      name: exchangeCredentials.name,
+      keyVersion: exchangeCredentials.keyVersion,
+      createdAt: exchangeCredentials.createdAt,
+      updatedAt: exchangeCredentials.updatedAt,
+    })
+    .from(exchangeCredentials)
+    .orderBy(asc(exchangeCredentials.name));
 }

@@ -3,6 +3,7 @@ import type { AppEnv } from '../deps.ts';
 import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerCommands } from './commands.ts';
+import { registerCredentialsAndAudit } from './credentials-audit.ts';
 import { createApiRouter } from './openapi.ts';
 import { registerPerformance } from './performance.ts';
 import { registerPreview } from './preview.ts';
@@ -45,6 +46,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerCommands(api);
   registerRisk(api);
   registerSettings(api);
+  registerCredentialsAndAudit(api);
   registerAlerts(api);
   const document = () => api.getOpenAPI31Document(INFO);
   api.get('/openapi.json', (c) => c.json(document()));
