@@ -54,8 +54,10 @@ const SIZES = (process.env.ROUTER_BENCH_SIZES ?? '1,10,50,200,1000').split(',').
 const LEVEL_NOTIONAL = 30;
 const EXECUTION: ExecutionConfig = {
   ...DEFAULT_EXECUTION,
-  style: 'auto',
-  slippageBps: 10,
+  // ROUTER_BENCH_STYLE / ROUTER_BENCH_BUDGET: a named style or another budget for (b), e.g. `market`
+  // with 1000 bps, the plain order through the engine, to check that both sides measure alike
+  style: (process.env.ROUTER_BENCH_STYLE ?? 'auto') as ExecutionConfig['style'],
+  slippageBps: Number(process.env.ROUTER_BENCH_BUDGET ?? 10),
   twap: { slices: 5, durationSeconds: 8 },
   maxAutoSlices: 8,
 };
@@ -428,7 +430,11 @@ const suite: BenchSuite = {
           avg: filled > 0 ? value.div(filled) : null,
           style: first?.execStyle ?? 'none',
           slices: rows.length,
-          error: first ? undefined : `${status}: ${(await getSignal(h.db, signalId))?.reason ?? ''}`,
+          error: !first
+            ? `${status}: ${(await getSignal(h.db, signalId))?.reason ?? ''}`
+            : rows.some((r) => r.status === 'rejected')
+              ? `rejected: ${rows.find((r) => r.status === 'rejected')!.reason ?? ''}`
+              : undefined,
         };
       };
 
