@@ -244,7 +244,19 @@ export async function signalsInProgress(db: EnigmaDb, before: Date, limit = 100)
   return db
     .select()
     .from(signals)
-    .where(and(inArray(signals.status, ['scored', 'ordered', 'filled']), lt(signals.updatedAt, before)))
+    .where(
+      and(
+        or(
+          inArray(signals.status, ['scored', 'ordered', 'filled']),
+          // protected by its first fills while the rest of its orders (a TWAP's slices) were still to come
+          and(
+            eq(signals.status, 'protected'),
+            sql`exists (select 1 from ${orderIntents} where ${orderIntents.signalId} = ${signals.id} and ${orderIntents.status} = 'ordered')`,
+          ),
+        ),
+        lt(signals.updatedAt, before),
+      ),
+    )
     .orderBy(signals.receivedAt)
     .limit(limit);
 }

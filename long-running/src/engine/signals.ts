@@ -340,6 +340,9 @@ export class SignalHandler implements AlgoHooks {
       },
     });
     if (!done.committed) return 'not_received';
+    // A TWAP's later slices have no order row yet: the next signal is decided against them too.
+    for (const l of legs)
+      if (l.exec?.style === 'twap') Router.reserveRest(ctx, entry.signalId, entry.symbol, l, 1);
     ctx.point('after_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
     // Announced before the orders go out, so a refusal's `failed` always comes after them.
     this.announce(entry, 'scored', scoredReason);

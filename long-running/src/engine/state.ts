@@ -37,6 +37,8 @@ const DECIDED = new Set(['entry', 'exit', 'flatten', 'manual']);
 export class AccountState {
   private readonly qty = new Map<string, number>();
   private readonly orders = new Map<string, Tracked>();
+  /** Lots a running router algorithm will still send (a TWAP's slices with no order row yet), by signal. */
+  private readonly algos = new Map<string, { symbol: string; qty: number }>();
 
   /** Replace the view with the database's (reconciliation; `applied` = lots of fills recorded per order id). */
   load(positions: readonly PositionRow[], live: readonly OrderRow[], applied: ReadonlyMap<string, number>) {
@@ -51,9 +53,20 @@ export class AccountState {
     return this.qty.get(symbol) ?? 0;
   }
 
+  /**
+   * A routed leg's lots that no order row holds yet (signed): a TWAP's later slices. Counted in the
+   * expected position, so a signal decided while the TWAP runs sees the position it is heading for.
+   * Each call replaces the key's reservation; 0 removes it.
+   */
+  reserveAlgo(key: string, symbol: string, qty: number): void {
+    if (qty === 0) this.algos.delete(key);
+    else this.algos.set(key, { symbol, qty });
+  }
+
   /** Confirmed position plus what the decided orders still to fill will add (signed lots). */
   expectedQty(symbol: string): number {
     let q = this.confirmedQty(symbol);
+    for (const a of this.algos.values()) if (a.symbol === symbol) q += a.qty;
     for (const o of this.orders.values()) {
       if (o.symbol !== symbol || !DECIDED.has(o.purpose)) continue;
       const q0 = this.pending(o);
@@ -65,7 +78,12 @@ export class AccountState {
   /** Every contract's expected position (signed lots, zeros left out). */
   expectedPositions(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const s of new Set([...this.qty.keys(), ...[...this.orders.values()].map((o) => o.symbol)])) {
+    const symbols = [
+      ...this.qty.keys(),
+      ...[...this.orders.values()].map((o) => o.symbol),
+      ...[...this.algos.values()].map((a) => a.symbol),
+    ];
+    for (const s of new Set(symbols)) {
       const q = this.expectedQty(s);
       if (q !== 0) out.set(s, q);
     }

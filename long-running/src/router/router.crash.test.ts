@@ -8,7 +8,7 @@ import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
-import { getSignal, ordersOfSignal, putSetting } from '@enigma/db';
+import { getIntentBySignal, getSignal, ordersOfSignal, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,11 +113,18 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     return oids;
   }
 
-  const finalStatus = (signalId: string) =>
-    waitFor(async () => {
+  /** The signal's final status, once its routed leg has ended too ('protected' comes with the first fill). */
+  const finalStatus = async (signalId: string) => {
+    const status = await waitFor(async () => {
       const s = await getSignal(h.db, signalId);
       return s && !['received', 'scored', 'ordered', 'filled'].includes(s.status) ? s.status : undefined;
     }, 60_000);
+    await waitFor(
+      async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+      60_000,
+    );
+    return status;
+  };
 
   it('TWAP: killed right after the exchange answered slice 1; the restarted engine sends slices 1 and 2 once each', async () => {
     await putSetting(

@@ -3,7 +3,14 @@ import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
-import { getPosition, getSignal, type OrderRow, ordersOfSignal, putSetting } from '@enigma/db';
+import {
+  getIntentBySignal,
+  getPosition,
+  getSignal,
+  type OrderRow,
+  ordersOfSignal,
+  putSetting,
+} from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +116,12 @@ describe('the smart order router against the simulator (PGlite, database job que
     const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source });
     const status = await settled(signalId, 60_000);
     const row = await getSignal(h.db, signalId);
+    // 'protected' comes with the first fill; the algorithm may still be running: wait for its end.
+    if (status === 'protected')
+      await waitFor(
+        async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+        30_000,
+      );
     return { signalId, status: status === 'protected' ? status : `${status}: ${row?.reason}` };
   }
 
@@ -301,6 +314,10 @@ describe('the smart order router against the simulator (PGlite, database job que
         return `stuck ${r?.status} ${r?.reason} ${JSON.stringify(o.map((x) => [x.purpose, x.status, x.clientOid]))}`;
       });
       expect(st).toBe('protected');
+      await waitFor(
+        async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+        30_000,
+      );
       const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
       expect(rows.length).toBeLessThan(4);
       await expectPositionOf(rows, before);

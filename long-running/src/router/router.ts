@@ -197,6 +197,18 @@ export class Router {
     }
   }
 
+  /** Reserve, in the account view, the lots of a TWAP's slices from `fromIndex` on (they have no row yet). */
+  static reserveRest(
+    ctx: EngineContext,
+    signalId: string,
+    symbol: string,
+    leg: RoutedLeg,
+    fromIndex: number,
+  ): void {
+    const lots = (leg.exec?.slices ?? []).filter((s) => s.index >= fromIndex).reduce((n, s) => n + s.lots, 0);
+    ctx.state.reserveAlgo(signalId, symbol, leg.side === 'buy' ? lots : -lots);
+  }
+
   /** A child's clientOid: the first is the leg's own, the others derived from the signal and the index. */
   static childOid(signalId: string, leg: RoutedLeg, seq: number): string {
     return seq === 0 ? leg.clientOid : clientOidFor('algo', signalId, seq);
@@ -285,6 +297,14 @@ export class Router {
           },
         );
     }
+    // The slices with no row yet stay reserved in the account view until each is written.
+    let next = 1;
+    while (
+      next < exec.slices.length &&
+      (await getOrderByClientOid(ctx.db, Router.childOid(signalId, leg, next))) !== null
+    )
+      next++;
+    Router.reserveRest(ctx, signalId, symbol, leg, next);
     for (const s of exec.slices.slice(1)) {
       if (stopReason) {
         if (this.jobs) await this.jobs.cancel(ROUTER_QUEUE, Router.childOid(signalId, leg, s.index));
@@ -296,6 +316,7 @@ export class Router {
       if (outcome.row) children.push(outcome.row);
       if (outcome.stop) stopReason = outcome.stop;
     }
+    ctx.state.reserveAlgo(signalId, symbol, 0);
     const filledLots = children.reduce((n, r) => n + r.filledSize, 0);
     ctx.publish('orders', {
       type: 'algo.done',
@@ -388,6 +409,8 @@ export class Router {
           size: s.lots,
         }),
       );
+      // This slice is an order row now (tracked by the executor): the reservation moves past it.
+      Router.reserveRest(ctx, signalId, symbol, leg, s.index + 1);
     } else if (row.status === 'intent') {
       // A crash between the row and the wire: the executor looks the clientOid up before sending.
       row = await this.executor.submit(
