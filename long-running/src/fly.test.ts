@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
+import { rootScript } from '../../scripts/root-script.ts';
 import { parseCommandArgs } from './cli/command.ts';
 import { commands } from './cli/commands/index.ts';
 
@@ -55,16 +56,6 @@ function checkEnigmaCommand(line: string): string {
   expect(command, `"${line}": enigma has no command "${name}"`).toBeDefined();
   expect(() => parseCommandArgs(command!, rest), `"${line}": options`).not.toThrow();
   return name!;
-}
-
-/** The root package.json script `name` as arguments for this Node (what `pnpm <name>` runs). */
-function rootScript(name: string): string[] {
-  const scripts = (
-    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  ).scripts;
-  const [node, ...args] = (scripts[name] ?? '').split(' ');
-  expect(node, `package.json scripts["${name}"]`).toBe('node');
-  return args;
 }
 
 describe('fly.toml', () => {

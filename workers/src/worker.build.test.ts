@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
+import { rootScript } from '../../scripts/root-script.ts';
 
 // The worker as `pnpm deploy:edge <env>` (scripts/deploy.ts) ships it, bundled by wrangler offline.
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,16 +47,6 @@ function deploy(args: string[], env: NodeJS.ProcessEnv = {}) {
       stderr: e.stderr,
     }),
   );
-}
-
-/** The root package.json script `name` as arguments for this Node (what `pnpm <name>` runs). */
-function rootScript(name: string): string[] {
-  const scripts = (
-    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  ).scripts;
-  const [node, ...args] = (scripts[name] ?? '').split(' ');
-  expect(node, `package.json scripts["${name}"]`).toBe('node');
-  return args;
 }
 
 describe('pnpm deploy:edge <env> --dry-run (wrangler deploy --dry-run --outdir)', () => {
