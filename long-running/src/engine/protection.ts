@@ -281,18 +281,16 @@ export class Protection {
     const pos = await getPosition(ctx.db, ctx.accountId, symbol);
     const contract = ctx.contracts.get(symbol);
     const mark = this.market.peek(symbol).mark;
-    if (
-      !pos ||
-      pos.qty === 0 ||
-      !pos.stopDistance ||
-      !pos.avgEntryPrice ||
-      !pos.stopPrice ||
-      !mark ||
-      !contract
-    )
-      return;
+    if (!pos || pos.qty === 0 || !pos.avgEntryPrice || !pos.stopPrice || !mark || !contract) return;
+    // The distance saved with the stop, else the one the signal's decision gave its entry (the position
+    // row may have been written by the ledger's fill without it).
+    const distance = pos.stopDistance
+      ? toMoney(pos.stopDistance)
+      : pos.signalId
+        ? await this.decidedDistance(pos.signalId)
+        : null;
+    if (!distance) return;
     const entry = toMoney(pos.avgEntryPrice);
-    const distance = toMoney(pos.stopDistance);
     const long = pos.qty > 0;
     const best = pos.bestPrice ? toMoney(pos.bestPrice) : entry;
     const newBest = long ? (mark.gt(best) ? mark : best) : mark.lt(best) ? mark : best;
