@@ -15,8 +15,12 @@ export const executionSchema = z
   .object({
     /** `auto`: chosen from the book (depth within the budget vs the size); otherwise always this style */
     style: z.enum(['auto', ...EXECUTION_STYLES]).default('market'),
-    /** the slippage budget in bps from the touch: taker orders are IOC limits at touch ± budget */
-    slippageBps: z.number().min(0).max(1_000).default(50),
+    /**
+     * the slippage budget in bps from the touch: taker orders are IOC limits at touch ± budget. At most
+     * 2 %: KuCoin refuses limit prices beyond about 5 % of the mark (300011/300012) and the risk limits'
+     * price collar (2 % by default) refuses them earlier.
+     */
+    slippageBps: z.number().min(0).max(200).default(50),
     twap: z
       .object({
         slices: z.number().int().min(2).max(100).default(5),

@@ -145,6 +145,9 @@ describe('choosing the style', () => {
     expect(DEFAULT_EXECUTION.chase.fallback).toBe('taker');
     expect(executionSchema.safeParse({ stlye: 'twap' }).success).toBe(false);
     expect(executionSchema.safeParse({ slippageBps: -1 }).success).toBe(false);
+    // beyond 2 %: KuCoin's price band and the collar would refuse the order anyway
+    expect(executionSchema.safeParse({ slippageBps: 201 }).success).toBe(false);
+    expect(executionSchema.safeParse({ slippageBps: 200 }).success).toBe(true);
   });
 });
 

@@ -799,7 +799,9 @@ export class SignalHandler implements AlgoHooks {
       const takeProfits = this.protection.planTakeProfits(updated, leg.takeProfits ?? [], distance);
       await savePosition(ctx.db, { ...updated, takeProfits });
     }
-    await this.protection.ensure(symbol);
+    // Protection marks the signal that opened the position; a scale-in's own signal is marked here.
+    if ((await this.protection.ensure(symbol)) === 'protected')
+      await this.to(entry, 'protected', 'exchange-side stop confirmed', {}, ['filled']);
   }
 
   /** The source's strategy for a contract: stored settings parsed with the one schema; missing or invalid blocks. */
