@@ -1,3 +1,4 @@
+import type { AuditEntry, ExchangeCredentialSummary } from '@enigma/core/api/responses';
 import { DEFAULT_STRATEGY, strategyConfigSchema } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS, riskLimitsSchema } from '@enigma/core/risk/limits';
 import {
@@ -34,8 +35,13 @@ const STRATEGY_HINTS: Record<string, string> = {
   stop: '{"kind":"atr","multiple":"2","period":14,"timeframe":"1m"} or {"kind":"pct","pct":"1"} (% of entry)',
   takeProfits: '[{"r":"2","fraction":"0.5"}]: at 2 × the stop distance close half; at most 5',
   trailing: '{"activateR":"1","distanceR":"1"} in multiples of the stop distance, or null',
+  execution:
+    '{"style":"twap","slippageBps":50,"twap":{"slices":5,"durationSeconds":60}}: style auto | market | limit_chase | twap | iceberg; slippageBps budget from the touch; chase {maxTicks,maxSeconds,repriceMs,fallback:"taker"|"stop"}, iceberg {visibleLots,maxSeconds} (docs/router.md)',
   symbols: '{"ETHUSDTM":{"leverage":3}}: per-contract overrides of any field above',
 };
+
+/** How many of the newest audit entries the page lists. */
+const AUDIT_PAGE = 50;
 
 interface Source {
   id: string;
@@ -63,12 +69,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { session, setCookie } = await requireSession(request, ctx);
   const { get, state } = apiReader(ctx, request, session.accessToken);
   const admin = session.role === 'admin';
-  const [risk, sources, keys] = await Promise.all([
+  const [risk, sources, keys, credentials, audit] = await Promise.all([
     get<{ limits: RiskLimits; effective: Record<string, unknown> | null; limitsError: string | null }>(
       '/risk',
     ),
     admin ? get<{ items: Source[] }>('/settings/webhook-sources') : null,
     admin ? get<{ items: ApiKeyItem[] }>('/api-keys') : null,
+    admin ? get<{ items: ExchangeCredentialSummary[] }>('/settings/exchange-credentials') : null,
+    admin ? get<{ items: AuditEntry[] }>(`/audit?limit=${AUDIT_PAGE}`) : null,
   ]);
   const strategies: Record<string, { value: unknown; stored: boolean }> = {};
   await Promise.all(
@@ -89,6 +97,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     sources: sources?.items ?? [],
     strategies,
     keys: keys?.items ?? [],
+    credentials: credentials?.items ?? [],
+    audit: audit?.items ?? [],
   };
   return data(body, { headers: setCookie ? { 'set-cookie': setCookie } : {} }) as unknown as typeof body;
 }
@@ -208,6 +218,22 @@ export async function action({ request, context }: ActionFunctionArgs): Promise<
         undefined,
         'API key revoked',
       );
+    case 'exchange-credentials': {
+      // write-only: the values go to the API and are never put back into the page
+      const text = (k: string) => String(form.get(k) ?? '');
+      return send(
+        'PUT',
+        '/settings/exchange-credentials',
+        {
+          name: text('name').trim(),
+          apiKey: text('apiKey'),
+          apiSecret: text('apiSecret'),
+          passphrase: text('passphrase'),
+          keyVersion: Number(text('keyVersion')),
+        },
+        'exchange credentials stored (encrypted; they are not shown again)',
+      );
+    }
     case 'audit-verify': {
       const res = await callApi(ctx, request, '/audit/verify', { token: session.accessToken });
       const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
@@ -244,6 +270,7 @@ export default function SettingsRoute() {
           <>
             <Sources />
             <ApiKeys />
+            <ExchangeCredentials />
             <Audit />
           </>
         ) : null}
@@ -618,7 +645,100 @@ function ApiKeys() {
   );
 }
 
+function CredentialField({ name, label, r }: { name: string; label: string; r: SettingsResult | null }) {
+  const err = r?.fields[name];
+  return (
+    <div>
+      <label htmlFor={`cred-${name}`}>
+        {label}
+        <input
+          id={`cred-${name}`}
+          name={name}
+          type="password"
+          required
+          autoComplete="off"
+          aria-invalid={err ? true : undefined}
+          aria-describedby={err ? `cred-${name}-err` : undefined}
+        />
+      </label>
+      {err ? (
+        <p id={`cred-${name}-err`} className="field-error">
+          {err}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function ExchangeCredentials() {
+  const d = useLoaderData<typeof loader>();
+  const { format } = useTime();
+  const r = useResult('exchange-credentials');
+  return (
+    <section className="card" aria-labelledby="creds-title" data-testid="exchange-credentials-panel">
+      <h2 id="creds-title">Exchange credentials</h2>
+      <p className="muted small">
+        Write-only: stored envelope-encrypted and never shown back. Storing under a name in use replaces those
+        credentials.
+      </p>
+      <PanelTable
+        columns={['Name', 'Key version', 'Stored']}
+        empty={d.credentials.length ? null : 'No exchange credentials stored.'}
+      >
+        {d.credentials.map((c) => (
+          <tr key={c.id}>
+            <td>{c.name}</td>
+            <td>{c.keyVersion}</td>
+            <td>{format(c.updatedAt)}</td>
+          </tr>
+        ))}
+      </PanelTable>
+      <Form method="post" replace preventScrollReset data-testid="exchange-credentials-form">
+        <input type="hidden" name="intent" value="exchange-credentials" />
+        <div className="form-grid">
+          <div>
+            <label htmlFor="cred-name">
+              Name
+              <input
+                id="cred-name"
+                name="name"
+                required
+                defaultValue="main"
+                pattern="[a-z0-9][a-z0-9_\-]{0,62}"
+                aria-invalid={r?.fields['name'] ? true : undefined}
+                aria-describedby={r?.fields['name'] ? 'cred-name-err' : undefined}
+              />
+            </label>
+            {r?.fields['name'] ? (
+              <p id="cred-name-err" className="field-error">
+                {r.fields['name']}
+              </p>
+            ) : null}
+          </div>
+          <CredentialField name="apiKey" label="API key" r={r} />
+          <CredentialField name="apiSecret" label="API secret" r={r} />
+          <CredentialField name="passphrase" label="Passphrase" r={r} />
+          <div>
+            <label htmlFor="cred-keyVersion">
+              Key version
+              <select id="cred-keyVersion" name="keyVersion" defaultValue="3">
+                <option value="3">3</option>
+                <option value="2">2</option>
+              </select>
+            </label>
+            {r?.fields['keyVersion'] ? <p className="field-error">{r.fields['keyVersion']}</p> : null}
+          </div>
+        </div>
+        <SubmitButton intent="exchange-credentials" label="Store credentials" />
+        <Outcome r={r} testId="exchange-credentials-result" />
+      </Form>
+    </section>
+  );
+}
+
 function Audit() {
+  const d = useLoaderData<typeof loader>();
+  const { format } = useTime();
   const r = useResult('audit-verify');
   return (
     <section className="card" aria-labelledby="audit-title" data-testid="audit-panel">
@@ -632,6 +752,25 @@ function Audit() {
         <SubmitButton intent="audit-verify" label="Verify the audit log" />
       </Form>
       <Outcome r={r} testId="audit-result" />
+      <h3>Newest {AUDIT_PAGE} entries</h3>
+      <PanelTable
+        columns={['#', 'Time', 'Actor', 'Action', 'Entity', 'Data']}
+        empty={d.audit.length ? null : 'No audit entry yet.'}
+      >
+        {d.audit.map((e) => (
+          <tr key={e.seq} data-testid="audit-entry">
+            <td className="num">{e.seq}</td>
+            <td>{format(e.at)}</td>
+            <td>{e.actor}</td>
+            <td className="mono">{e.action}</td>
+            <td>
+              {e.entity}
+              {e.entityId ? <span className="muted small"> {e.entityId}</span> : null}
+            </td>
+            <td className="mono small">{JSON.stringify(e.data)}</td>
+          </tr>
+        ))}
+      </PanelTable>
     </section>
   );
 }

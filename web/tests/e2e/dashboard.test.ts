@@ -356,6 +356,41 @@ describe('the dashboard, end to end', () => {
       await strategy.getByLabel('sizing').fill('{"method":"fixed_notional","notional":"100"}');
       await strategy.getByRole('button', { name: 'Save strategy' }).click();
       await page.getByTestId('strategy-result-tradingview').filter({ hasText: 'saved' }).waitFor();
+      // the router's execution block: a bad style is refused in place, a TWAP is stored
+      const execution = strategy.getByLabel('execution');
+      await expect(execution.inputValue()).resolves.toContain('"style"');
+      await execution.fill('{"style":"sweep"}');
+      await strategy.getByRole('button', { name: 'Save strategy' }).click();
+      await page.locator('#strategy-tradingview-execution-err').filter({ hasText: 'style' }).waitFor();
+      await strategy
+        .getByLabel('execution')
+        .fill('{"style":"twap","slippageBps":30,"twap":{"slices":4,"durationSeconds":40}}');
+      await strategy.getByRole('button', { name: 'Save strategy' }).click();
+      await page.getByTestId('strategy-result-tradingview').filter({ hasText: 'saved' }).waitFor();
+      const stored: { execution: Record<string, unknown> } = await page.evaluate(async () => {
+        const { token } = (await (await fetch('/session/token')).json()) as { token: string };
+        const res = await fetch('/api/settings/strategies/tradingview', {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return res.json();
+      });
+      expect(stored.execution).toMatchObject({ style: 'twap', slippageBps: 30, twap: { slices: 4 } });
+
+      // exchange credentials: stored write-only (listed by name, the secret never in the page)
+      const creds = page.getByTestId('exchange-credentials-form');
+      const apiSecret = `e2e-secret-${size}`;
+      await creds.getByLabel('Name').fill(`e2e-${size}`);
+      await creds.getByLabel('API key').fill('e2e-key');
+      await creds.getByLabel('API secret').fill(apiSecret);
+      await creds.getByLabel('Passphrase').fill('e2e-pass');
+      await creds.getByRole('button', { name: 'Store credentials' }).click();
+      await page.getByTestId('exchange-credentials-result').filter({ hasText: 'stored' }).waitFor();
+      // listed by name once the page has reloaded its data after the store
+      await page
+        .getByTestId('exchange-credentials-panel')
+        .getByRole('cell', { name: `e2e-${size}`, exact: true })
+        .waitFor();
+      expect(await page.content()).not.toContain(apiSecret);
 
       // the source: exact URL, alert messages for both strategy modes, and the audit chain verified
       await expect(page.getByTestId('webhook-url-tradingview').textContent()).resolves.toBe(
@@ -367,6 +402,12 @@ describe('the dashboard, end to end', () => {
       );
       await page.getByRole('button', { name: 'Verify the audit log' }).click();
       await page.getByTestId('audit-result').filter({ hasText: 'intact' }).waitFor();
+      // the audit list shows the changes just made, newest first, without the credentials' secret
+      const audit = page.getByTestId('audit-panel');
+      await expect
+        .poll(() => audit.getByTestId('audit-entry').first().textContent())
+        .toMatch(/exchange_credentials\.store/);
+      await expect(audit.textContent()).resolves.toContain('strategy');
       expect(await pageLayoutProblems(page)).toEqual([]);
       expect(errors).toEqual([]);
       await context.close();
