@@ -225,6 +225,24 @@ export const dailyReportSchema = z
   .meta({ id: 'DailyReport' });
 export type DailyReport = z.output<typeof dailyReportSchema>;
 
+/** `GET /api/pnl/daily`: closed trades of one UTC day (USDT), with the running net total. */
+export const dailyPnlSchema = z
+  .object({
+    /** the UTC day the trades closed */
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    trades: z.number().int(),
+    wins: z.number().int(),
+    grossPnl: decimal,
+    fees: decimal,
+    funding: decimal,
+    /** net of fees and funding */
+    netPnl: decimal,
+    /** net P&L of all closed trades up to this day */
+    cumulativeNetPnl: decimal,
+  })
+  .meta({ id: 'DailyPnl' });
+export type DailyPnl = z.output<typeof dailyPnlSchema>;
+
 /** A webhook source's policy; its secrets are never part of it. */
 export const webhookSourceSchema = z
   .object({

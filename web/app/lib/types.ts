@@ -1,4 +1,4 @@
-import type { Candle, ClosedTrade, Order, Position, Signal } from '@enigma/core/api/responses';
+import type { Candle, ClosedTrade, DailyPnl, Order, Position, Signal } from '@enigma/core/api/responses';
 
 /**
  * Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). The
@@ -31,41 +31,8 @@ export const ACCEPTED_SIGNAL_STATUSES: ReadonlySet<string> = new Set([
 /** TradingView gives up on a webhook that has not answered within 3 s. */
 export const TRADINGVIEW_BUDGET_MS = 3000;
 
-/** `GET /api/signals/{id}`: a signal and everything downstream of it. */
-export interface SignalDetail {
-  signal: SignalRow;
-  metadata: Record<string, unknown>;
-  indicators: { symbol: string; timeframe: string; at: string; values: Record<string, number | null> }[];
-  scores: {
-    modelName: string;
-    modelVersion: string;
-    score: string;
-    decision: string | null;
-    features: Record<string, unknown> | null;
-    latencyMicros: number | null;
-    at: string;
-  }[];
-  riskEvents: {
-    code: string;
-    severity: string;
-    message: string | null;
-    data: Record<string, unknown>;
-    at: string;
-  }[];
-  intent: Record<string, unknown> | null;
-  orders: Record<string, unknown>[];
-  fills: Record<string, unknown>[];
-  commands: {
-    commandId: string;
-    type: string;
-    issuedBy: string;
-    status: string;
-    reason: string | null;
-    result: Record<string, unknown> | null;
-    createdAt: string;
-    updatedAt: string;
-  }[];
-}
+/** `GET /api/signals/{id}`: a signal and everything downstream of it (core/src/api/responses.ts). */
+export type { SignalDetail } from '@enigma/core/api/responses';
 
 /**
  * `GET /api/trades` items (core/src/api/responses.ts). `side` is long or short; it is widened to a
@@ -73,17 +40,8 @@ export interface SignalDetail {
  */
 export type TradeRow = Omit<ClosedTrade, 'side'> & { side: string };
 
-/** `GET /api/pnl/daily`: closed trades of one UTC day (decimal strings, USDT). */
-export interface DailyPnlRow {
-  day: string;
-  trades: number;
-  wins: number;
-  grossPnl: string;
-  fees: string;
-  funding: string;
-  netPnl: string;
-  cumulativeNetPnl: string;
-}
+/** `GET /api/pnl/daily` items (core/src/api/responses.ts). */
+export type DailyPnlRow = DailyPnl;
 
 export interface AccountSummary {
   openPositions: number;

@@ -4,7 +4,7 @@ import type { DashboardContext } from '../../server/context.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { PanelTable } from '../components/PanelTable.tsx';
 import { Scrollable } from '../components/Scrollable.tsx';
-import { price } from '../lib/market.ts';
+import { fixed, price, tone } from '../lib/market.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
 import {
@@ -38,6 +38,8 @@ export default function SignalRoute() {
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
+/** Execution costs are positive when they cost us: coloured as a loss, a gain when negative. */
+const costTone = (v: string | null) => ({ pos: 'neg', neg: 'pos', '': '' })[tone(v)];
 
 /** Everything recorded about one alert: payload, indicators, model output, risk decisions, orders, commands. */
 function SignalDetailView({ d }: { d: SignalDetail }) {
@@ -204,12 +206,16 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
             'Filled',
             'Price / stop',
             'Status',
+            'Style',
+            'Decision mid',
+            'Slippage',
+            'Shortfall',
             'Reason',
           ]}
           empty={d.orders.length ? null : 'No order: see the status and the risk decisions above.'}
         >
           {d.orders.map((o) => (
-            <tr key={String(o['id'])}>
+            <tr key={o.id} data-testid="signal-order">
               <td>{format(o['createdAt'] as string)}</td>
               <td>{String(o['purpose'])}</td>
               <td className={o['side'] === 'buy' ? 'pos' : 'neg'}>{String(o['side'])}</td>
@@ -221,6 +227,14 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
                 {price(String(o['symbol']), o['stopPrice'] as string | null)}
               </td>
               <td>{String(o['status'])}</td>
+              <td>{o.execStyle ?? '—'}</td>
+              <td>{price(o.symbol, o.decisionMid)}</td>
+              <td className={costTone(o.slippageBps)} data-testid="order-slippage">
+                {o.slippageBps === null ? '—' : `${fixed(o.slippageBps, 1)} bps`}
+              </td>
+              <td className={costTone(o.shortfall)}>
+                {o.shortfall === null ? '—' : `${fixed(o.shortfall, 4)} USDT`}
+              </td>
               <td>{(o['reason'] as string | null) ?? '—'}</td>
             </tr>
           ))}

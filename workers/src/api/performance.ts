@@ -1,21 +1,9 @@
+import { dailyPnlSchema, listOf, toResponse } from '@enigma/core/api/responses';
 import { dailyPnl } from '@enigma/db/repositories/pnl';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
-
-const DailyPnl = z
-  .object({
-    day: z.string().openapi({ example: '2026-12-06', description: 'UTC day the trades closed' }),
-    trades: z.number().int(),
-    wins: z.number().int(),
-    grossPnl: z.string(),
-    fees: z.string(),
-    funding: z.string(),
-    netPnl: z.string().openapi({ description: 'USDT, net of fees and funding' }),
-    cumulativeNetPnl: z.string().openapi({ description: 'net P&L of all closed trades up to this day' }),
-  })
-  .openapi('DailyPnl');
 
 const daily = createRoute({
   method: 'get',
@@ -37,7 +25,7 @@ const daily = createRoute({
   responses: {
     200: {
       description: 'Days, oldest first; days without a closed trade are left out',
-      content: { 'application/json': { schema: z.object({ items: z.array(DailyPnl) }) } },
+      content: { 'application/json': { schema: listOf(dailyPnlSchema) } },
     },
     ...errorResponses,
   },
@@ -50,6 +38,6 @@ export function registerPerformance(api: OpenAPIHono<AppEnv>): void {
     const { db, config } = c.get('deps');
     const fromDay = new Date(config.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
     const items = await dailyPnl(db, { fromDay, ...(symbol ? { symbol } : {}) });
-    return c.json({ items }, 200);
+    return c.json({ items: items.map((d) => toResponse(dailyPnlSchema, { ...d })) }, 200);
   });
 }
