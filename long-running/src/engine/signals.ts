@@ -470,6 +470,13 @@ export class SignalHandler implements AlgoHooks {
       });
     }
     if (plan.open) {
+      // The kill switch is the reason an entry is refused, before any sizing or market data is judged.
+      const kill = ctx.killSwitch();
+      if (kill.on)
+        return {
+          code: 'kill_switch',
+          message: `the kill switch is on${kill.reason ? `: ${kill.reason}` : ''}`,
+        };
       const inputs = await this.risk.context(entry.symbol, 'signal', {
         [entry.symbol]: qty > 0 ? qty - plan.closeLots : qty + plan.closeLots,
       });
