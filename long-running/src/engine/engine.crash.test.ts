@@ -22,7 +22,7 @@ import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { CRASH_POINTS, type CrashPoint } from './context.ts';
 import { type RunningEngine, runEngine } from './runner.ts';
-import { type Child, startChild, stopChild } from './testing/crash-harness.ts';
+import { type Child, CRASH_TUNING, startChild, stopChild } from './testing/crash-harness.ts';
 import { postAlert as postAlertWith } from './testing/post-alert.ts';
 
 const SOURCE = 'tv';
@@ -46,14 +46,6 @@ const LIMITS = {
   maxDailyLoss: '1000000',
   maxDrawdownPct: '100',
   maxExchangeErrorPct: '100',
-};
-/** Short lease and reclaim so a restarted engine takes over in about a second and a half. */
-const TUNING = {
-  leaseTtlMs: 1_500,
-  reclaimIdleMs: 1_000,
-  orderPollMs: 40,
-  protectEveryMs: 250,
-  reconcileEveryMs: 3_000,
 };
 
 type Action = 'buy' | 'sell' | 'close';
@@ -275,7 +267,7 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
         accountName,
         holder: `crash-${name}-${i}`,
         ...(seg ? { point: seg.point, nth: seg.nth } : {}),
-        tuning: TUNING,
+        tuning: CRASH_TUNING,
         standby: true,
       });
     };
@@ -435,7 +427,7 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
       baseUrl: sim.url,
       credential,
       model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { ...TUNING, reconcileEveryMs: 2_000 },
+      tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000 },
     });
   }, 60_000);
 

@@ -703,12 +703,22 @@ export class SignalHandler implements AlgoHooks {
         code: 'stale_at_engine',
         message: `the entry was not sent and the alert is now ${Math.round(age / 1000)} s old (window ${staleAfterMs / 1000} s)`,
       };
-    const contract = ctx.contracts.get(symbol)!;
     // This leg's own intent row is already counted in the expected position: take it out.
-    const own = row ? (leg.side === 'buy' ? leg.lots : -leg.lots) : 0;
-    const inputs = await this.risk.context(symbol, 'signal', {
-      [symbol]: ctx.state.expectedQty(symbol) - own,
-    });
+    const lots = row?.size ?? leg.exec?.slices[0]?.lots ?? leg.lots;
+    const own = row ? (leg.side === 'buy' ? row.size : -row.size) : 0;
+    return this.checkOpen(symbol, leg, lots, ctx.state.expectedQty(symbol) - own);
+  }
+
+  /** The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the alert). */
+  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
+    return this.checkOpen(symbol, leg as Leg, lots, this.ctx.state.expectedQty(symbol));
+  }
+
+  /** The pre-trade checks of `lots` of an opening leg as of now, against the expected position `qty`. */
+  private async checkOpen(symbol: string, leg: Leg, lots: number, qty: number): Promise<RiskBlock | null> {
+    const contract = this.ctx.contracts.get(symbol);
+    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
+    const inputs = await this.risk.context(symbol, 'signal', { [symbol]: qty });
     const m = inputs.market;
     const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
     const stop =
@@ -717,41 +727,6 @@ export class SignalHandler implements AlgoHooks {
             leg.side === 'buy' ? 'long' : 'short',
             ref,
             toMoney(leg.stopDistance),
-            contract.tickSize,
-          )
-        : null;
-    const blocks: RiskBlock[] = preTradeChecks(
-      {
-        symbol,
-        side: leg.side,
-        lots: leg.lots,
-        reduceOnly: false,
-        price: null,
-        leverage: leg.leverage,
-        stopPrice: stop,
-        kind: 'market',
-      },
-      contract,
-      inputs,
-    );
-    return blocks[0] ?? null;
-  }
-
-  /** The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the alert). */
-  async checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
-    const { ctx } = this;
-    const contract = ctx.contracts.get(symbol);
-    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
-    const inputs = await this.risk.context(symbol, 'signal', { [symbol]: ctx.state.expectedQty(symbol) });
-    const m = inputs.market;
-    const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
-    const full = leg as Leg;
-    const stop =
-      ref && full.stopDistance
-        ? stopPriceFor(
-            leg.side === 'buy' ? 'long' : 'short',
-            ref,
-            toMoney(full.stopDistance),
             contract.tickSize,
           )
         : null;

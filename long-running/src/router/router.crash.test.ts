@@ -4,9 +4,8 @@
  * process (crash-child.ts) against PostgreSQL, Redis and the router's job queue in the database; it kills
  * itself right after the exchange answered a chosen child (the row still says `intent`, the worst spot).
  */
-import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
-import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { getIntentBySignal, getSignal, ordersOfSignal, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
@@ -15,11 +14,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisBus } from '../bus/redis.ts';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
 import type { CrashPoint } from '../engine/context.ts';
-import { type Child, startChild, stopChild } from '../engine/testing/crash-harness.ts';
+import { type Child, CRASH_TUNING, startChild, stopChild } from '../engine/testing/crash-harness.ts';
 import { postAlert } from '../engine/testing/post-alert.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { routedStrategy } from './testing.ts';
 
 const credential = {
   apiKey: 'sim-key',
@@ -28,22 +28,6 @@ const credential = {
   keyVersion: '3' as const,
 };
 const SYMBOL = 'XBTUSDTM';
-const TUNING = {
-  leaseTtlMs: 1_500,
-  reclaimIdleMs: 1_000,
-  orderPollMs: 40,
-  protectEveryMs: 250,
-  reconcileEveryMs: 3_000,
-};
-
-function strategy(execution: Partial<ExecutionConfig>, lots: number): StrategyConfig {
-  return {
-    ...DEFAULT_STRATEGY,
-    stop: { kind: 'pct', pct: '2' },
-    sizing: { method: 'fixed_lots', lots },
-    execution: { ...DEFAULT_EXECUTION, ...execution },
-  };
-}
 
 describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, database job queue)', {
   timeout: 120_000,
@@ -81,7 +65,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
       simUrl: sim.url,
       accountName: 'default',
       holder,
-      tuning: TUNING,
+      tuning: CRASH_TUNING,
       jobs: true,
       jobLeaseMs: 2_000,
       ...(point ? { point, nth: 1, oidPrefix } : {}),
@@ -130,7 +114,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     await putSetting(
       h.db,
       strategyKey('twap'),
-      strategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
+      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
     );
     const first = child('first', 'after_answer', 'a');
     await first.trading;
@@ -154,7 +138,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     await putSetting(
       h.db,
       strategyKey('chase'),
-      strategy(
+      routedStrategy(
         {
           style: 'limit_chase',
           chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },

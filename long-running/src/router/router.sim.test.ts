@@ -1,7 +1,6 @@
 import { orderSchema, toResponse } from '@enigma/core/api/responses';
-import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
-import { DEFAULT_EXECUTION, type ExecutionConfig } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import {
   getIntentBySignal,
@@ -26,6 +25,7 @@ import type { Jobs } from '../jobs/types.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { ROUTER_QUEUE } from './router.ts';
+import { routedStrategy } from './testing.ts';
 
 /**
  * Every execution style against the simulator, with partial fills shaped by a thin synthetic book
@@ -40,16 +40,6 @@ const credential = {
   keyVersion: '3' as const,
 };
 const SYMBOL = 'XBTUSDTM';
-
-function strategy(execution: Partial<ExecutionConfig>, lots: number): StrategyConfig {
-  return {
-    ...DEFAULT_STRATEGY,
-    stop: { kind: 'pct', pct: '2' },
-    sizing: { method: 'fixed_lots', lots },
-    allowScaleIn: true,
-    execution: { ...DEFAULT_EXECUTION, ...execution },
-  };
-}
 
 describe('the smart order router against the simulator (PGlite, database job queue)', {
   timeout: 90_000,
@@ -153,7 +143,7 @@ describe('the smart order router against the simulator (PGlite, database job que
 
   it('market with a budget: one IOC limit at the touch + budget; what the book lacks is reported, not chased', async () => {
     // 0.3 bps of ~100k is ~30 USDT = 300 ticks… on a thin book that is far fewer lots than asked.
-    const { signalId, status } = await trade('mkt', strategy({ style: 'market', slippageBps: 3 }, 600));
+    const { signalId, status } = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 3 }, 600));
     expect(status).toBe('protected');
     const rows = (await ordersOfSignal(h.db, signalId)).filter((r) => r.purpose === 'entry');
     expect(rows).toHaveLength(1);
@@ -185,7 +175,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     });
     const filledFirst = await expectPositionOf(rows, 0);
     // a scale-in on the same position reaches `protected` too (its stop is the resized one)
-    const more = await trade('mkt', strategy({ style: 'market', slippageBps: 20 }, 2));
+    const more = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 20 }, 2));
     expect(more.status).toBe('protected');
     const moreRows = (await ordersOfSignal(h.db, more.signalId)).filter((r) => r.purpose === 'entry');
     await expectPositionOf(moreRows, filledFirst);
@@ -206,7 +196,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     const startedAt = Date.now();
     const { signalId, status } = await trade(
       'twap',
-      strategy({ style: 'twap', slippageBps: 5, twap: { slices: 3, durationSeconds: 3 } }, 6),
+      routedStrategy({ style: 'twap', slippageBps: 5, twap: { slices: 3, durationSeconds: 3 } }, 6),
     );
     expect(status).toBe('protected');
     const rows = (await waitFor(async () => {
@@ -238,7 +228,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
     const { signalId, status } = await trade(
       'chase',
-      strategy(
+      routedStrategy(
         {
           style: 'limit_chase',
           slippageBps: 20,
@@ -272,7 +262,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
     const { signalId, status } = await trade(
       'ice',
-      strategy({ style: 'iceberg', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
+      routedStrategy({ style: 'iceberg', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
     );
     expect(status).toBe('protected');
     const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
@@ -298,7 +288,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     await putSetting(
       h.db,
       strategyKey('twap-kill'),
-      strategy({ style: 'twap', twap: { slices: 4, durationSeconds: 8 } }, 4),
+      routedStrategy({ style: 'twap', twap: { slices: 4, durationSeconds: 8 } }, 4),
     );
     const { signalId } = await postAlert(
       h.db,

@@ -397,6 +397,8 @@ export class Router {
     const symbol = intent!.symbol;
     let row = await getOrderByClientOid(ctx.db, oid);
     if (!row) {
+      // Checked as the order it is about to be: its reservation gives way to the proposal itself.
+      Router.reserveRest(ctx, signalId, symbol, leg, s.index + 1);
       const block = await this.hooks!.checkChild(symbol, leg, s.lots);
       if (block) return { row: null, stop: `slice ${s.index} blocked: ${block.code}: ${block.message}` };
       const limit = await this.takerLimit(symbol, leg.side, exec.budgetBps);
@@ -409,8 +411,6 @@ export class Router {
           size: s.lots,
         }),
       );
-      // This slice is an order row now (tracked by the executor): the reservation moves past it.
-      Router.reserveRest(ctx, signalId, symbol, leg, s.index + 1);
     } else if (row.status === 'intent') {
       // A crash between the row and the wire: the executor looks the clientOid up before sending.
       row = await this.executor.submit(

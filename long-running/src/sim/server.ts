@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import type { SimBehaviour } from './behaviour.ts';
 import { type Clock, ManualClock, systemClock } from './clock.ts';
-import { type EngineOptions as SimEngineOptions, SimEngine } from './engine.ts';
+import { SimEngine, type EngineOptions as SimEngineOptions } from './engine.ts';
 import { Faults } from './faults.ts';
 import { createSimApp } from './http/app.ts';
 import type { SimCredentials } from './http/auth.ts';

@@ -6,6 +6,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CrashChildConfig } from './crash-child.ts';
 
+/** Short lease and reclaim so a restarted engine takes over in about a second and a half. */
+export const CRASH_TUNING = {
+  leaseTtlMs: 1_500,
+  reclaimIdleMs: 1_000,
+  orderPollMs: 40,
+  protectEveryMs: 250,
+  reconcileEveryMs: 3_000,
+};
+
 export interface Child {
   proc: ChildProcess;
   lines: string[];
