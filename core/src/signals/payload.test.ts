@@ -93,6 +93,17 @@ describe('parseSignalBody on JSON', () => {
     );
   });
 
+  it('carries the router style an alert names, and refuses one that does not exist, naming the field', () => {
+    const { signal } = parseSignalBody(JSON.stringify({ ...designPayload, execution: 'twap' }), 'json');
+    expect(signal.execution).toBe('twap');
+    expect(parseSignalBody(JSON.stringify(designPayload), 'json').signal.execution).toBeUndefined();
+    const e = parseError(() =>
+      parseSignalBody(JSON.stringify({ ...designPayload, execution: 'vwap' }), 'json'),
+    );
+    expect(e.code).toBe('invalid_payload');
+    expect(e.message).toMatch(/execution/);
+  });
+
   it('names the accepted actions when the action is unknown', () => {
     const e = parseError(() => parseSignalBody(JSON.stringify({ ...designPayload, action: 'hodl' }), 'json'));
     expect(e.code).toBe('unknown_action');

@@ -1,3 +1,4 @@
+import type { ExecutionStyle } from '../router/plan.ts';
 import { parseUtcTime } from '../utc-time.ts';
 import { normaliseAction, type SignalAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
@@ -25,6 +26,8 @@ export interface ParsedSignal {
   prevMarketPosition?: string;
   orderId?: string;
   comment?: string;
+  /** the router's style named by the alert */
+  execution?: ExecutionStyle;
   alertMessage?: string;
   indicators: Record<string, number>;
   conditions: Record<string, boolean | number | string>;
@@ -113,6 +116,7 @@ function toSignal(p: TradingViewPayload, options: ParseOptions): ParsedSignal {
   if (p.prev_market_position !== undefined) signal.prevMarketPosition = p.prev_market_position;
   if (p.order_id !== undefined) signal.orderId = p.order_id;
   if (p.comment !== undefined) signal.comment = p.comment;
+  if (p.execution !== undefined) signal.execution = p.execution;
   if (p.alert_message !== undefined) signal.alertMessage = p.alert_message;
   return signal;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkDecimal, checkFiniteNumber, type DecimalRule } from '../decimal-text.ts';
+import { EXECUTION_STYLES } from '../router/plan.ts';
 import { SignalParseError } from './errors.ts';
 
 /** A number that may arrive as a JSON string; NaN, Infinity, overlong and non-numeric text are refused. */
@@ -79,6 +80,8 @@ export const tradingViewPayloadSchema = z.object({
   order_id: shortText(128).optional(),
   comment: shortText(512).optional(),
   alert_message: shortText(2048).optional(),
+  /** the router's style for this alert's entry (docs/router.md): wins over the strategy's configuration */
+  execution: z.enum(EXECUTION_STYLES).optional(),
   indicators: indicatorsSchema.optional(),
   conditions: z
     .record(z.string().max(64), z.union([z.boolean(), z.number(), z.string().max(256)]))

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { plainDecimal } from '../decimal-text.ts';
+import { EXECUTION_STYLES } from '../router/plan.ts';
 import { operatorCommand } from '../signals/commands.ts';
 import { TRACEPARENT_PATTERN } from './traceparent.ts';
 
@@ -37,6 +38,8 @@ export const signalEntrySchema = z.object({
   /** TradingView `{{strategy.order.id}}` */
   orderId: z.string().max(128).nullable(),
   comment: z.string().max(512).nullable().default(null),
+  /** the router's style the alert named (`execution`), null: the strategy's */
+  execution: z.enum(EXECUTION_STYLES).nullable().default(null),
   indicators: z.record(z.string(), z.number()),
   conditions: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
   route: z.enum(['tradingview', 'indicators', 'alerts', 'signals']),

@@ -533,6 +533,7 @@ export class SignalHandler implements AlgoHooks {
         strategy.execution,
         { bid: m.bestBid, ask: m.bestAsk, at: m.bookAt },
         contract.tickSize,
+        entry.execution,
       );
       if ('code' in exec) return exec;
       legs.push({

@@ -1,6 +1,7 @@
 import { orderSchema, toResponse } from '@enigma/core/api/responses';
 import { type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
+import type { ExecutionStyle } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import {
   getIntentBySignal,
@@ -101,9 +102,18 @@ describe('the smart order router against the simulator (PGlite, database job que
       return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
     }, ms);
 
-  async function trade(source: string, cfg: StrategyConfig): Promise<{ signalId: string; status: string }> {
+  async function trade(
+    source: string,
+    cfg: StrategyConfig,
+    alertFields: { execution?: ExecutionStyle } = {},
+  ): Promise<{ signalId: string; status: string }> {
     await putSetting(h.db, strategyKey(source), cfg);
-    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source });
+    const { signalId } = await postAlert(
+      h.db,
+      bus,
+      { action: 'buy', symbol: SYMBOL, ...alertFields },
+      { source },
+    );
     const status = await settled(signalId, 60_000);
     const row = await getSignal(h.db, signalId);
     // 'protected' comes with the first fill; the algorithm may still be running: wait for its end.
@@ -258,11 +268,12 @@ describe('the smart order router against the simulator (PGlite, database job que
     expect(filled).toBeLessThanOrEqual(3);
   });
 
-  it('iceberg: a native iceberg within the budget, the rest cancelled at its time limit', async () => {
+  it("iceberg, named by the alert over the strategy's market style: a native iceberg within the budget, the rest cancelled at its time limit", async () => {
     const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
     const { signalId, status } = await trade(
       'ice',
-      routedStrategy({ style: 'iceberg', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
+      routedStrategy({ style: 'market', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
+      { execution: 'iceberg' },
     );
     expect(status).toBe('protected');
     const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');

@@ -122,16 +122,19 @@ export class Router {
     config: ExecutionConfig,
     top: { bid: Decimal | null; ask: Decimal | null; at: number | null },
     tickSize: Decimal,
+    /** a style the alert named: wins over the configuration */
+    requested: ExecutionStyle | null = null,
   ): Promise<LegExecution | { code: string; message: string }> {
     let book: BookSide | null = null;
     // The protected price is only as good as the touch it starts from: older than a second (no
     // collector feeding the view), the book is read first.
     const fresh = top.at !== null && this.ctx.clock.now() - top.at <= TOUCH_MAX_AGE_MS;
-    if (config.style === 'auto' || !fresh) book = await this.market.depth(symbol, TOUCH_MAX_AGE_MS);
+    if ((config.style === 'auto' && !requested) || !fresh)
+      book = await this.market.depth(symbol, TOUCH_MAX_AGE_MS);
     else if (top.bid && top.ask)
       book = { bids: [{ price: top.bid, lots: 0 }], asks: [{ price: top.ask, lots: 0 }] };
     if (!book) return { code: 'data_missing', message: 'no order book: cannot route the entry' };
-    const r = route({ side, lots, book, tickSize, config });
+    const r = route({ side, lots, book, tickSize, config, requested });
     if (!r.ok) return { code: 'data_missing', message: r.message };
     const passive = (side === 'buy' ? book.bids : book.asks)[0]!.price;
     const twapMs = config.twap.durationSeconds * 1000;
@@ -142,7 +145,8 @@ export class Router {
       touch: r.touch.toFixed(),
       limit: r.limit.toFixed(),
       passive: passive.toFixed(),
-      estCostBps: config.style === 'auto' && r.estimate.costBps ? r.estimate.costBps.toFixed(2) : null,
+      // the book walk's estimate, where depth was read (a touch alone has none)
+      estCostBps: r.estimate.filledLots > 0 && r.estimate.costBps ? r.estimate.costBps.toFixed(2) : null,
       startAt: this.ctx.clock.now(),
       slices: r.style === 'twap' ? twapSlices(lots, r.slices, twapMs) : [{ index: 0, lots, offsetMs: 0 }],
       visibleLots: r.style === 'iceberg' ? icebergVisible(lots, config.iceberg.visibleLots) : null,

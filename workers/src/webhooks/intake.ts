@@ -605,6 +605,7 @@ function busPayloadOf(
     prevMarketPosition: s.prevMarketPosition ?? null,
     orderId: s.orderId ?? null,
     comment: s.comment ?? null,
+    execution: s.execution ?? null,
     indicators: s.indicators,
     conditions: s.conditions,
     route: trace.route,
