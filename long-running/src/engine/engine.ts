@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { exponentialBackoff } from '@enigma/core/backoff';
 import { type Bus, BusError, type StreamEntry, typedStream } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, strategyKey } from '@enigma/core/engine/strategy';
 import { type RiskLimits, resolveRiskLimits } from '@enigma/core/risk/limits';
@@ -245,7 +246,7 @@ export class Engine {
         break;
       } catch (error) {
         ctx.log.error({ err: error, attempt }, 'reconciliation failed: not trading until it succeeds');
-        await ctx.clock.sleep(Math.min(30_000, 500 * 2 ** attempt), this.stop.signal);
+        await ctx.clock.sleep(exponentialBackoff(attempt, { base: 500, max: 30_000 }), this.stop.signal);
       }
     }
     if (this.stop.signal.aborted) return;
