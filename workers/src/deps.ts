@@ -2,6 +2,7 @@ import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import type { AuditAnchor } from '@enigma/db/repositories/audit';
 import type { AcceptedSignalWriter } from '@enigma/db/repositories/signal-writer';
+import type { EdgeSpan } from './observability/otlp-span.ts';
 import type { OutboxDone } from './webhooks/outbox.ts';
 import type { SourceCache } from './webhooks/source-cache.ts';
 
@@ -81,6 +82,12 @@ export interface AppDeps {
    * the answer.
    */
   outboxDone?: OutboxDone;
+  /**
+   * Sends a webhook request's edge span where no OpenTelemetry SDK records it (the Worker with
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`): called once per request after its answer is decided; must not
+   * throw nor block (the worker hands the export to `ctx.waitUntil`).
+   */
+  exportEdgeSpan?: (span: EdgeSpan) => void;
   /**
    * Keep the request's resources (the worker's per-request database pool) until `done` settles: a
    * streamed response (the trades CSV) reads the database after the handler has returned. Absent on

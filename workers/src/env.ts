@@ -26,6 +26,10 @@ export const workerEnvSchema = z.object({
   NEON_WS_PROXY: z.string().optional(),
   /** Local development and tests only: URL of the proxy's SQL-over-HTTP endpoint (`http://host:port/sql`). */
   NEON_HTTP_ENDPOINT: z.url().optional(),
+  /** OTLP/HTTP base URL (`<endpoint>/v1/traces`): when set, each webhook request's edge span is exported */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** `k1=v1,k2=v2` headers for the OTLP export (e.g. `Authorization=Basic%20…` for Grafana Cloud) */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
 });
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 

@@ -17,6 +17,7 @@ import { type AppDeps, type AppEnv, DEFAULT_CONFIG, type Logger } from './deps.t
 import { parseWorkerEnv, type WorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
 import { UpstashAuditAnchor } from './kv/upstash-audit-anchor.ts';
+import { otlpSpanExporter } from './observability/otlp-span.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
@@ -82,10 +83,21 @@ function edgePorts(env: WorkerEnv) {
     automaticDeserialization: false,
     enableTelemetry: false,
   });
+  const logger = consoleLogger(env.LOG_LEVEL);
+  let exportFailures = 0;
+  const exportSpan = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? otlpSpanExporter({
+        endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        headers: env.OTEL_EXPORTER_OTLP_HEADERS,
+        onError: (e) =>
+          logger.warn({ err: String(e), failures: ++exportFailures }, 'edge span: export failed'),
+      })
+    : undefined;
   return {
+    exportSpan,
     kv: new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`),
     bus: new UpstashBusPublisher(redis, env.REDIS_KEY_PREFIX),
-    logger: consoleLogger(env.LOG_LEVEL),
+    logger,
     // the audit chain's head, kept outside the database (docs/security.md)
     auditAnchor: new UpstashAuditAnchor(redis, `${env.REDIS_KEY_PREFIX}enigma:audit:anchor`),
   };
@@ -119,10 +131,13 @@ export default {
     const db = pool ? pool.db : (httpDb as EnigmaDb);
     // A streamed answer (the trades CSV) still reads after fetch returns: the pool ends after it.
     const holds: Promise<unknown>[] = [];
+    const { exportSpan, ...shared } = ports;
     const deps: AppDeps = {
       db,
       keepAlive: (done) => holds.push(done),
-      ...ports,
+      ...shared,
+      // The edge span goes after the answer; its export never holds nor fails the request.
+      ...(exportSpan ? { exportEdgeSpan: (span) => ctx.waitUntil(exportSpan(span)) } : {}),
       sourceCache,
       signalWriter: singleInsertWriter(db),
       // A published entry is forgotten after the answer (its lease keeps the relay away meanwhile); a

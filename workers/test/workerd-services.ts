@@ -3,6 +3,8 @@
  * (Vite would load `ws` with the worker conditions of the Cloudflare plugin). Prints one JSON line
  * with the worker bindings, then tears everything down when stdin closes or on SIGTERM.
  */
+
+import { createServer } from 'node:http';
 import { migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
@@ -40,6 +42,12 @@ const fuzz = await createWebhookSource(handle.db, masterKey, {
   kind: 'tradingview',
   rateLimitPerMin: 100_000,
 });
+// The edge-span test's source: its own budget, so it takes none from the other files' sources.
+const otlp = await createWebhookSource(handle.db, masterKey, {
+  name: 'tv-otlp',
+  kind: 'tradingview',
+  rateLimitPerMin: 10_000,
+});
 const adminPassword = crypto.randomUUID();
 await createUser(handle.db, { email: 'admin@workerd.test', password: adminPassword, role: 'admin' });
 await handle.close();
@@ -49,10 +57,48 @@ const token = crypto.randomUUID();
 const bridge = await startUpstashBridge({ token });
 const prefix = `enigma_t_${crypto.randomUUID().slice(0, 8)}:`;
 
+// A stand-in OTLP/HTTP collector for the edge-span test: keeps each body posted to `/v1/traces` (GET
+// `/received` lists them); under `/hang/` it never answers (a stalled collector; GET `/hung` counts those).
+const otlpBodies: unknown[] = [];
+let hung = 0;
+const collector = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/hung') {
+    res.end(String(hung));
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/received') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(otlpBodies));
+    return;
+  }
+  let body = '';
+  req.on('data', (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  req.on('end', () => {
+    if (req.url?.startsWith('/hang/')) {
+      hung += 1;
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/v1/traces') {
+      otlpBodies.push({ headers: req.headers, body: JSON.parse(body) });
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+});
+await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+const collectorPort = (collector.address() as { port: number }).port;
+
 let closing = false;
 async function shutdown() {
   if (closing) return;
   closing = true;
+  collector.closeAllConnections();
+  collector.close();
   await bridge.close();
   await proxy.close();
   await tdb.drop();
@@ -84,5 +130,7 @@ process.stdout.write(
     TEST_FUZZ_SECRET: fuzz.secret,
     TEST_ADMIN_EMAIL: 'admin@workerd.test',
     TEST_ADMIN_PASSWORD: adminPassword,
+    TEST_OTLP_SECRET: otlp.secret,
+    TEST_OTLP_COLLECTOR: `http://127.0.0.1:${collectorPort}`,
   })}\n`,
 );

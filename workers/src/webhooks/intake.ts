@@ -90,11 +90,14 @@ interface Trace {
 
 /**
  * The edge request's span. Where an OpenTelemetry SDK is registered (the Node process of `enigma start`)
- * it is a real span, exported with the engine's; in the Worker (no SDK in the bundle) the API is a no-op
- * and only its W3C traceparent exists. Either way the traceparent names this request as the parent of
+ * it is a real span, exported with the engine's; in the Worker (no SDK in the bundle) the API is a no-op,
+ * only its W3C traceparent exists, and `deps.exportEdgeSpan` (OTLP over `fetch`) sends the span. Either way the traceparent names this request as the parent of
  * the signal's spans, and continues the caller's trace when the request carried a valid one.
  */
-function edgeSpan(route: WebhookRoute, incoming: string | undefined): { traceparent: string; end(): void } {
+function edgeSpan(
+  route: WebhookRoute,
+  incoming: string | undefined,
+): { traceparent: string; recording: boolean; end(): void } {
   const caller = parseTraceparent(incoming);
   const parent = caller
     ? otel.setSpanContext(ROOT_CONTEXT, {
@@ -107,10 +110,11 @@ function edgeSpan(route: WebhookRoute, incoming: string | undefined): { tracepar
   const span: Span = otel
     .getTracer('enigma')
     .startSpan(`webhook POST /webhooks/${route}`, { kind: SpanKind.SERVER }, parent);
-  if (!span.isRecording()) return { traceparent: edgeTraceparent(incoming), end: () => {} };
+  if (!span.isRecording()) return { traceparent: edgeTraceparent(incoming), recording: false, end: () => {} };
   const { traceId, spanId, traceFlags } = span.spanContext();
   return {
     traceparent: `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) !== 0 ? '01' : '00'}`,
+    recording: true,
     end: () => span.end(),
   };
 }
@@ -140,8 +144,64 @@ export async function handleWebhook(c: Context<AppEnv>, route: WebhookRoute): Pr
     authenticated: false,
     traceparent: '',
   };
-  const span = edgeSpan(route, c.req.header('traceparent'));
+  const incoming = c.req.header('traceparent');
+  const span = edgeSpan(route, incoming);
   trace.traceparent = span.traceparent;
+  if (span.recording || !deps.exportEdgeSpan) return answerWebhook(c, deps, route, trace, span);
+  // No SDK records the span here (the Worker): hand it, with the answer's status, to the exporter.
+  const startMs = deps.config.now();
+  let statusCode = 500;
+  let signalId: string | undefined;
+  try {
+    const res = await answerWebhook(c, deps, route, trace, span);
+    statusCode = res.status;
+    signalId = res.headers.get('content-type')?.includes('json') ? await idOf(res.clone()) : undefined;
+    return res;
+  } catch (e) {
+    const err = toApiError(e);
+    statusCode = err.status;
+    const recordId = (err.details as { recordId?: unknown } | undefined)?.recordId;
+    signalId = typeof recordId === 'string' ? recordId : undefined;
+    throw e;
+  } finally {
+    try {
+      deps.exportEdgeSpan({
+        traceparent: trace.traceparent,
+        parent: incoming,
+        name: `webhook POST /webhooks/${route}`,
+        startMs,
+        endMs: deps.config.now(),
+        statusCode,
+        attributes: {
+          'http.request.method': 'POST',
+          'http.route': `/webhooks/${route}`,
+          'enigma.source': trace.source,
+          'enigma.symbol': trace.signal?.symbol,
+          'enigma.signal_id': signalId,
+        },
+      });
+    } catch (e) {
+      deps.logger.warn({ err: String(e) }, 'edge span: export failed');
+    }
+  }
+}
+
+/** The id an answer names (signal, snapshot or alert), if any. */
+async function idOf(res: Response): Promise<string | undefined> {
+  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  const id = body?.['signalId'] ?? body?.['alertId'] ?? body?.['snapshotId'];
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+/** The webhook's answer (or its refusal, thrown as an ApiError), the edge span ended when intake is done. */
+async function answerWebhook(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  route: WebhookRoute,
+  trace: Trace,
+  span: { end(): void },
+): Promise<Response> {
+  const named = c.req.query('source');
   const sourceProblem = named === undefined ? null : unsafeTextProblem(named);
   try {
     if (sourceProblem) {
