@@ -1,7 +1,7 @@
 /**
  * The smart order router (docs/router.md).
  *
- * (1) Decision time: one routing decision as the engine takes it (route() over a 20-level depth snapshot:
+ * (1) Decision time: one routing decision as the engine takes it (route() over a 100-level depth snapshot:
  * mid, protected limit, depth within the budget, the book walk's estimate; then the TWAP's slices), p50/p99
  * per size, against the pre-trade risk checks (`preTradeChecks`) on the same order and a plain walkBook of
  * the same size, in the same run. Goal: p99 ≤ 1 ms.
@@ -123,7 +123,7 @@ function seriesSource(series: Series, startIndex: number, anchor: number): Marke
   };
 }
 
-/** The simulator's 20-level book around `mid` as the engine would read it (for the decision-time figure). */
+/** The simulator's 100-level book around `mid` as the engine would read it (for the decision-time figure). */
 function snapshot(mid: number, now: number, spreadFraction: number): BookSide {
   const b = syntheticBook({
     spec,
@@ -134,7 +134,7 @@ function snapshot(mid: number, now: number, spreadFraction: number): BookSide {
     consumed: new Map(),
   });
   const lv = (l: { tick: number; size: number }) => ({ price: spec.tickSize.mul(l.tick), lots: l.size });
-  return { bids: b.bids.slice(0, 20).map(lv), asks: b.asks.slice(0, 20).map(lv) };
+  return { bids: b.bids.slice(0, 100).map(lv), asks: b.asks.slice(0, 100).map(lv) };
 }
 
 const LIMITS: RiskLimits = {
@@ -217,7 +217,7 @@ const suite: BenchSuite = {
     // ── (1) decision time ──────────────────────────────────────────────────────────────────────────
     {
       progress(
-        `decision time: ${DECISION_ITERATIONS} decisions per size over 20-level books from the series`,
+        `decision time: ${DECISION_ITERATIONS} decisions per size over the depth the engine reads (up to 100 levels) from the series`,
       );
       const books = Array.from({ length: 64 }, (_, k) => {
         const r = series[Math.floor((k * series.length) / 64)]!;
@@ -303,7 +303,7 @@ const suite: BenchSuite = {
         const p99 = percentile(ours, 99);
         const peer99 = percentile(risk, 99);
         results.push({
-          name: `routing decision (route() + slices) over a 20-level book, buy ${lots} lots`,
+          name: `routing decision (route() + slices) over the depth the engine reads (up to 100 levels), buy ${lots} lots`,
           unit: 'µs p99',
           value: p99,
           higherIsBetter: false,

@@ -86,7 +86,7 @@ export class MarketView {
   private readonly depths = new Map<string, { book: BookSide; at: number }>();
 
   /**
-   * The top 20 levels of the book (the router's slippage model), fetched over REST when older than
+   * The top 100 levels of the book (the router's slippage model), fetched over REST when older than
    * `maxAgeMs`; null when it cannot be had (the router then fails closed).
    */
   async depth(symbol: string, maxAgeMs: number): Promise<BookSide | null> {
@@ -94,7 +94,7 @@ export class MarketView {
     const hit = this.depths.get(symbol);
     if (hit && now - hit.at <= maxAgeMs) return hit.book;
     try {
-      const b = await this.kucoin.market.orderBook(symbol, 20);
+      const b = await this.kucoin.market.orderBook(symbol, 100);
       const book: BookSide = {
         bids: b.bids.map((l) => ({ price: l.price, lots: l.size })),
         asks: b.asks.map((l) => ({ price: l.price, lots: l.size })),

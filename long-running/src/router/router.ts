@@ -112,7 +112,7 @@ export class Router {
 
   /**
    * Plan an opening leg: the style (named, configured, or chosen from the book), the protected limit,
-   * the estimated cost. `auto` reads 20 levels of depth (fetched when older than a second); a missing
+   * the estimated cost. `auto` reads up to 100 levels of depth (fetched when older than a second); a missing
    * book blocks (fail closed).
    */
   async plan(
