@@ -117,6 +117,7 @@ export class Ledger {
       if (!moved) continue;
       // Committed: the position and the order's applied lots change together in the account view.
       ctx.state.applied(symbol, moved.qty, owner?.id ?? null, fill.size);
+      ctx.metrics.fills.inc({ purpose: owner?.purpose ?? 'external', liquidity: fill.liquidity });
       if (moved.closed) await this.finishRoundTrip(symbol, moved.closed);
     }
     if (applied > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });

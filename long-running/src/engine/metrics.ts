@@ -37,6 +37,16 @@ export function engineMetrics(registry?: Registry) {
           registers,
         }),
     ),
+    fills: get(
+      'enigma_engine_fills_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_fills_total',
+          help: 'exchange fills applied to positions, by purpose of the order (external: not placed by the engine) and liquidity',
+          labelNames: ['purpose', 'liquidity'],
+          registers,
+        }),
+    ),
     decisionSeconds: get(
       'enigma_engine_decision_seconds',
       () =>

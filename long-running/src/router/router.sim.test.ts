@@ -13,6 +13,7 @@ import {
 } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
+import { register } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory.ts';
 import { ENGINE_QUEUE, RECONCILE_JOB } from '../engine/engine.ts';
@@ -184,6 +185,10 @@ describe('the smart order router against the simulator (PGlite, database job que
       shortfall: q.shortfall,
     });
     const filledFirst = await expectPositionOf(rows, 0);
+    // the fills are counted by the engine's metrics (the engine here registers on prom-client's default registry)
+    expect(await register.metrics()).toMatch(
+      /enigma_engine_fills_total\{purpose="entry",liquidity="taker"\} [1-9]/,
+    );
     // a scale-in on the same position reaches `protected` too (its stop is the resized one)
     const more = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 20 }, 2));
     expect(more.status).toBe('protected');
