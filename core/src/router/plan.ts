@@ -85,13 +85,20 @@ export type Route =
       estimate: Walk;
       /** TWAP slices (auto or configured) */
       slices: number;
+      /**
+       * auto TWAP: the first slice's lots, everything the book holds within the budget now (the rest is
+       * spread over the others); null: equal slices
+       */
+      firstLots: number | null;
     };
 
 /**
  * Pick the style. Auto: one protected taker order when the book holds the size within the budget; a
- * TWAP when it holds only part (as many slices as the size needs at that depth, capped); a passive
- * limit chase when nothing at all is inside the budget (the spread alone is wider). No book: no route
- * (fail closed).
+ * front-loaded TWAP when it holds only part: the first slice takes at once everything the book holds
+ * within the budget (exactly what a plain market order would get for those lots), and only the rest
+ * waits, in as many slices as it needs at that depth (capped), so the timing risk a TWAP takes is
+ * limited to the part one order could not have had within the budget; a passive limit chase when
+ * nothing at all is inside the budget (the spread alone is wider). No book: no route (fail closed).
  */
 export function route(input: RouteInput): Route {
   const { side, lots, book, tickSize, config } = input;
@@ -106,14 +113,28 @@ export function route(input: RouteInput): Route {
   const wanted = input.requested ?? (config.style === 'auto' ? null : config.style);
   if (wanted) {
     const slices = wanted === 'twap' ? Math.min(config.twap.slices, lots) : 1;
-    return { ...common, style: wanted, reason: `${wanted} (named)`, slices };
+    return { ...common, style: wanted, reason: `${wanted} (named)`, slices, firstLots: null };
   }
   const figures = `${depth} lots within ${config.slippageBps} bps for ${lots}`;
-  if (depth >= lots) return { ...common, style: 'market', reason: `auto: ${figures}`, slices: 1 };
+  if (depth >= lots)
+    return { ...common, style: 'market', reason: `auto: ${figures}`, slices: 1, firstLots: null };
   if (depth === 0)
-    return { ...common, style: 'limit_chase', reason: `auto: ${figures} (spread beyond budget)`, slices: 1 };
-  const slices = Math.min(config.maxAutoSlices, lots, Math.ceil(lots / depth));
-  return { ...common, style: 'twap', reason: `auto: ${figures}: ${slices} slices`, slices };
+    return {
+      ...common,
+      style: 'limit_chase',
+      reason: `auto: ${figures} (spread beyond budget)`,
+      slices: 1,
+      firstLots: null,
+    };
+  const rest = lots - depth;
+  const slices = Math.min(config.maxAutoSlices, 1 + Math.ceil(rest / depth));
+  return {
+    ...common,
+    style: 'twap',
+    reason: `auto: ${figures}: ${depth} at once, ${rest} in ${slices - 1} more slice${slices > 2 ? 's' : ''}`,
+    slices,
+    firstLots: depth,
+  };
 }
 
 export interface Slice {
@@ -125,21 +146,32 @@ export interface Slice {
 
 /**
  * A TWAP's slices: `lots` in `slices` whole-lot parts (the first ones one lot larger when it does not
- * divide), evenly spaced over `durationMs` starting at once. Sums to `lots` exactly.
+ * divide), evenly spaced over `durationMs` starting at once. Sums to `lots` exactly. With `firstLots`
+ * (auto's front-loaded TWAP) the first slice is that size and the rest is divided over the others.
  */
-export function twapSlices(lots: number, slices: number, durationMs: number): Slice[] {
+export function twapSlices(
+  lots: number,
+  slices: number,
+  durationMs: number,
+  firstLots: number | null = null,
+): Slice[] {
   if (!Number.isSafeInteger(lots) || lots <= 0) throw new RangeError(`lots must be whole and > 0: ${lots}`);
   if (!Number.isSafeInteger(slices) || slices <= 0) throw new RangeError(`slices must be > 0: ${slices}`);
   if (!(durationMs >= 0)) throw new RangeError(`duration must be ≥ 0: ${durationMs}`);
-  const n = Math.min(slices, lots);
+  if (firstLots !== null && (!Number.isSafeInteger(firstLots) || firstLots <= 0))
+    throw new RangeError(`the first slice must be whole and > 0: ${firstLots}`);
+  const front = firstLots !== null && firstLots < lots && slices > 1 ? firstLots : null;
+  const n = front === null ? Math.min(slices, lots) : 1 + Math.min(slices - 1, lots - front);
+  const step = n > 1 ? durationMs / n : 0;
+  const parts = front === null ? equalParts(lots, n) : [front, ...equalParts(lots - front, n - 1)];
+  return parts.map((part, i) => ({ index: i, lots: part, offsetMs: Math.round(i * step) }));
+}
+
+/** `lots` in `n` whole parts, the first ones one lot larger when it does not divide. */
+function equalParts(lots: number, n: number): number[] {
   const base = Math.floor(lots / n);
   const extra = lots - base * n;
-  const step = n > 1 ? durationMs / n : 0;
-  return Array.from({ length: n }, (_, i) => ({
-    index: i,
-    lots: base + (i < extra ? 1 : 0),
-    offsetMs: Math.round(i * step),
-  }));
+  return Array.from({ length: n }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
 /** The shown size of a native iceberg: configured, else a tenth; at least 1/20 of the size (KuCoin). */

@@ -91,8 +91,16 @@ describe('choosing the style', () => {
       tickSize: tick,
       config: cfg({ style: 'auto', slippageBps: 10 }),
     });
-    // 30 lots within budget for 100: ceil(100 / 30) = 4 slices
-    expect(r).toMatchObject({ ok: true, style: 'twap', slices: 4, depthWithinBudget: 30 });
+    // 30 lots within budget for 100: 30 at once, the other 70 in ceil(70 / 30) = 3 more slices
+    expect(r).toMatchObject({ ok: true, style: 'twap', slices: 4, depthWithinBudget: 30, firstLots: 30 });
+    if (!r.ok) throw new Error('routed');
+    // front-loaded: the first slice is what one order within the budget would have got now
+    expect(twapSlices(100, r.slices, 8_000, r.firstLots)).toEqual([
+      { index: 0, lots: 30, offsetMs: 0 },
+      { index: 1, lots: 24, offsetMs: 2_000 },
+      { index: 2, lots: 23, offsetMs: 4_000 },
+      { index: 3, lots: 23, offsetMs: 6_000 },
+    ]);
     const capped = route({
       side: 'buy',
       lots: 1000,
@@ -100,7 +108,18 @@ describe('choosing the style', () => {
       tickSize: tick,
       config: cfg({ style: 'auto', slippageBps: 10, maxAutoSlices: 6 }),
     });
-    expect(capped).toMatchObject({ style: 'twap', slices: 6 });
+    expect(capped).toMatchObject({ style: 'twap', slices: 6, firstLots: 30 });
+    // near the depth: most of it at once, a small rest later (an equal split would have sent half later)
+    const near = route({
+      side: 'buy',
+      lots: 33,
+      book,
+      tickSize: tick,
+      config: cfg({ style: 'auto', slippageBps: 10 }),
+    });
+    expect(near).toMatchObject({ style: 'twap', slices: 2, firstLots: 30 });
+    if (near.ok)
+      expect(twapSlices(33, near.slices, 1_000, near.firstLots).map((s) => s.lots)).toEqual([30, 3]);
   });
 
   it('auto: a passive chase when nothing is inside the budget', () => {
@@ -159,6 +178,16 @@ describe('TWAP slices', () => {
       { index: 2, lots: 3, offsetMs: 40_000 },
     ]);
     expect(twapSlices(2, 5, 1000).map((s) => s.lots)).toEqual([1, 1]);
+    // a first slice of the whole size (or a single slice) leaves the plain split
+    expect(twapSlices(10, 3, 900, 10).map((s) => s.lots)).toEqual([4, 3, 3]);
+    expect(twapSlices(10, 3, 900, 8)).toEqual([
+      { index: 0, lots: 8, offsetMs: 0 },
+      { index: 1, lots: 1, offsetMs: 300 },
+      { index: 2, lots: 1, offsetMs: 600 },
+    ]);
+    // more slices than the rest has lots: one lot each, never an empty slice
+    expect(twapSlices(10, 5, 1000, 9).map((s) => s.lots)).toEqual([9, 1]);
+    expect(() => twapSlices(10, 3, 1, 0)).toThrow(RangeError);
     expect(() => twapSlices(0, 3, 1)).toThrow(RangeError);
   });
 });

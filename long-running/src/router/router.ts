@@ -148,7 +148,10 @@ export class Router {
       // the book walk's estimate, where depth was read (a touch alone has none)
       estCostBps: r.estimate.filledLots > 0 && r.estimate.costBps ? r.estimate.costBps.toFixed(2) : null,
       startAt: this.ctx.clock.now(),
-      slices: r.style === 'twap' ? twapSlices(lots, r.slices, twapMs) : [{ index: 0, lots, offsetMs: 0 }],
+      slices:
+        r.style === 'twap'
+          ? twapSlices(lots, r.slices, twapMs, r.firstLots)
+          : [{ index: 0, lots, offsetMs: 0 }],
       visibleLots: r.style === 'iceberg' ? icebergVisible(lots, config.iceberg.visibleLots) : null,
       budgetBps: config.slippageBps,
       chase: config.chase,
