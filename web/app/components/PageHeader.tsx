@@ -1,4 +1,5 @@
 import { Form, NavLink } from '@remix-run/react';
+import type { ReactNode } from 'react';
 import { useTime } from '../lib/time.tsx';
 import type { Role } from '../lib/types.ts';
 
@@ -22,8 +23,20 @@ export function PageNav() {
   );
 }
 
-/** The header of the pages besides the trading dashboard: brand, navigation, time zone, sign out. */
-export function PageHeader({ role }: { role: Role }) {
+/**
+ * The header of every page: brand, navigation, then `stats` (the trading page's figures) and the
+ * status chips: `children` (the trading page's live state, breakers, kill switch) before the time
+ * zone switch and sign out, which every page has.
+ */
+export function PageHeader({
+  role,
+  stats,
+  children,
+}: {
+  role: Role;
+  stats?: ReactNode;
+  children?: ReactNode;
+}) {
   const { mode, setMode } = useTime();
   return (
     <header className="topbar">
@@ -31,7 +44,9 @@ export function PageHeader({ role }: { role: Role }) {
         <span aria-hidden="true">◆</span> Enigma
       </div>
       <PageNav />
+      {stats}
       <div className="status">
+        {children}
         <button
           type="button"
           className="chip"

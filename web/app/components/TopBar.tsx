@@ -1,10 +1,8 @@
-import { Form } from '@remix-run/react';
 import { useEffect, useRef, useState } from 'react';
 import type { LiveFeed, LiveState } from '../lib/live.ts';
 import { tone, usdt } from '../lib/market.ts';
-import { useTime } from '../lib/time.tsx';
 import { type AccountSummary, breakerTripped, type RiskState, type Role } from '../lib/types.ts';
-import { PageNav } from './PageHeader.tsx';
+import { PageHeader } from './PageHeader.tsx';
 
 export interface TopBarStats {
   todayPnl: string;
@@ -38,7 +36,6 @@ function pick(obj: Record<string, unknown> | null, ...keys: string[]): string | 
  * The account and the ticks are read here from the feed, so they re-render the top bar only.
  */
 export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role }: Props) {
-  const { mode, setMode } = useTime();
   const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
   // when the last tick came, read on a 1 s clock: ticks themselves re-render nothing
   const lastTickAt = useRef<number | null>(null);
@@ -61,90 +58,70 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
   const dataState = dataAgeMs === null ? 'no data' : dataAgeMs < 10_000 ? 'fresh' : 'stale';
   const waiting = 'waiting for the engine to publish the account (events:account)';
   return (
-    <header className="topbar">
-      <div className="brand">
-        <span aria-hidden="true">◆</span> Enigma
-      </div>
-      <PageNav />
-      <dl className="stats">
-        <div title={equity ? undefined : waiting}>
-          <dt>Equity</dt>
-          <dd data-testid="equity">{equity ? usdt(equity) : '—'}</dd>
-        </div>
-        <div title={balance ? undefined : waiting}>
-          <dt>Balance</dt>
-          <dd>{balance ? usdt(balance) : '—'}</dd>
-        </div>
-        <div>
-          <dt>Today P&amp;L</dt>
-          <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
-        </div>
-        <div title="realised (net of fees and funding) + unrealised">
-          <dt>Total P&amp;L</dt>
-          <dd className={tone(stats.totalPnl)}>{usdt(stats.totalPnl, true)}</dd>
-        </div>
-        <div title={`over the last ${stats.tradesCounted} closed trades`}>
-          <dt>Win rate</dt>
-          <dd>{stats.winRate === null ? '—' : `${(stats.winRate * 100).toFixed(0)}%`}</dd>
-        </div>
-        <div>
-          <dt>Positions</dt>
-          <dd data-testid="open-positions">{account?.openPositions ?? '—'}</dd>
-        </div>
-      </dl>
-      <div className="status">
-        <button
-          type="button"
-          className="chip"
-          onClick={onSeen}
-          title="unread alerts: press to mark them read"
-        >
-          Alerts <strong>{unread}</strong>
-        </button>
+    <PageHeader
+      role={role}
+      stats={
+        <dl className="stats">
+          <div title={equity ? undefined : waiting}>
+            <dt>Equity</dt>
+            <dd data-testid="equity">{equity ? usdt(equity) : '—'}</dd>
+          </div>
+          <div title={balance ? undefined : waiting}>
+            <dt>Balance</dt>
+            <dd>{balance ? usdt(balance) : '—'}</dd>
+          </div>
+          <div>
+            <dt>Today P&amp;L</dt>
+            <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
+          </div>
+          <div title="realised (net of fees and funding) + unrealised">
+            <dt>Total P&amp;L</dt>
+            <dd className={tone(stats.totalPnl)}>{usdt(stats.totalPnl, true)}</dd>
+          </div>
+          <div title={`over the last ${stats.tradesCounted} closed trades`}>
+            <dt>Win rate</dt>
+            <dd>{stats.winRate === null ? '—' : `${(stats.winRate * 100).toFixed(0)}%`}</dd>
+          </div>
+          <div>
+            <dt>Positions</dt>
+            <dd data-testid="open-positions">{account?.openPositions ?? '—'}</dd>
+          </div>
+        </dl>
+      }
+    >
+      <button type="button" className="chip" onClick={onSeen} title="unread alerts: press to mark them read">
+        Alerts <strong>{unread}</strong>
+      </button>
+      <span
+        className={`chip ${live === 'live' ? 'ok' : live === 'offline' ? 'bad' : 'warn'}`}
+        data-testid="live-state"
+      >
+        {live === 'live' ? '● live' : live === 'offline' ? '● offline' : '● connecting'}
+      </span>
+      <span className={`chip ${dataState === 'fresh' ? 'ok' : 'warn'}`} title="age of the last market tick">
+        data {dataState}
+      </span>
+      {openBreakers.length ? (
         <span
-          className={`chip ${live === 'live' ? 'ok' : live === 'offline' ? 'bad' : 'warn'}`}
-          data-testid="live-state"
+          className="chip bad"
+          title={openBreakers
+            .map((b) => `${b.name ?? b.scope}: ${b.state}${b.reason ? ` (${b.reason})` : ''}`)
+            .join('\n')}
         >
-          {live === 'live' ? '● live' : live === 'offline' ? '● offline' : '● connecting'}
+          breaker {openBreakers.length}
         </span>
-        <span className={`chip ${dataState === 'fresh' ? 'ok' : 'warn'}`} title="age of the last market tick">
-          data {dataState}
+      ) : (
+        <span className="chip ok">breakers ok</span>
+      )}
+      {risk?.killSwitch.on ? (
+        <span className="chip bad" data-testid="kill-state" title={risk.killSwitch.reason ?? ''}>
+          KILL SWITCH ON
         </span>
-        {openBreakers.length ? (
-          <span
-            className="chip bad"
-            title={openBreakers
-              .map((b) => `${b.name ?? b.scope}: ${b.state}${b.reason ? ` (${b.reason})` : ''}`)
-              .join('\n')}
-          >
-            breaker {openBreakers.length}
-          </span>
-        ) : (
-          <span className="chip ok">breakers ok</span>
-        )}
-        {risk?.killSwitch.on ? (
-          <span className="chip bad" data-testid="kill-state" title={risk.killSwitch.reason ?? ''}>
-            KILL SWITCH ON
-          </span>
-        ) : (
-          <span className="chip ok" data-testid="kill-state">
-            trading on
-          </span>
-        )}
-        <button
-          type="button"
-          className="chip"
-          onClick={() => setMode(mode === 'utc' ? 'local' : 'utc')}
-          title={`times are shown in ${mode === 'utc' ? 'UTC' : 'local time'}: press to switch`}
-        >
-          {mode === 'utc' ? 'UTC' : 'Local'}
-        </button>
-        <Form method="post" action="/logout" className="inline">
-          <button type="submit" className="chip" title={`signed in as ${role}`}>
-            {role} · Sign out
-          </button>
-        </Form>
-      </div>
-    </header>
+      ) : (
+        <span className="chip ok" data-testid="kill-state">
+          trading on
+        </span>
+      )}
+    </PageHeader>
   );
 }

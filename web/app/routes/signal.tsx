@@ -4,15 +4,11 @@ import type { DashboardContext } from '../../server/context.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { PanelTable } from '../components/PanelTable.tsx';
 import { Scrollable } from '../components/Scrollable.tsx';
+import { SignalFacts, SignalHeadline } from '../components/SignalFacts.tsx';
 import { fixed, price, tone } from '../lib/market.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
-import {
-  ACCEPTED_SIGNAL_STATUSES,
-  type Role,
-  type SignalDetail,
-  TRADINGVIEW_BUDGET_MS,
-} from '../lib/types.ts';
+import type { Role, SignalDetail } from '../lib/types.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Enigma · signal' }];
 
@@ -45,8 +41,6 @@ const costTone = (v: string | null) => ({ pos: 'neg', neg: 'pos', '': '' })[tone
 function SignalDetailView({ d }: { d: SignalDetail }) {
   const { format } = useTime();
   const s = d.signal;
-  const sym = s.symbol ?? 'XBTUSDTM';
-  const ack = s.alertTime ? Date.parse(s.receivedAt) - Date.parse(s.alertTime) : null;
   return (
     <main className="page" data-testid="signal-detail">
       <section className="card" aria-labelledby="signal-title">
@@ -54,46 +48,16 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
           <Link to="/">← back to the dashboard</Link>
         </p>
         <h1 id="signal-title">
-          Signal {s.symbol ?? s.rawSymbol ?? '?'} {s.action ?? ''}{' '}
-          <span
-            className={`badge ${ACCEPTED_SIGNAL_STATUSES.has(s.status) ? 'ok' : 'grey'}`}
-            data-testid="signal-status"
-          >
-            {s.status}
-          </span>
+          Signal <SignalHeadline s={s} statusTestId="signal-status" />
         </h1>
-        <dl className="kv">
+        <SignalFacts s={s}>
           <dt>Received</dt>
           <dd>{format(s.receivedAt)}</dd>
           <dt>Reason</dt>
           <dd>{s.reason ?? '—'}</dd>
           <dt>Score</dt>
           <dd>{s.score ?? '—'}</dd>
-          <dt>Source</dt>
-          <dd>{s.source}</dd>
-          <dt>Interval</dt>
-          <dd>{s.interval ?? '—'}</dd>
-          <dt>Price / contracts</dt>
-          <dd>
-            {s.price ? price(sym, s.price) : '—'} / {s.contracts ?? '—'}
-          </dd>
-          <dt>Acknowledged</dt>
-          <dd className={ack !== null && ack > TRADINGVIEW_BUDGET_MS ? 'neg' : ''}>
-            {ack === null
-              ? '—'
-              : `${ack} ms after the alert (TradingView allows ${TRADINGVIEW_BUDGET_MS} ms)`}
-          </dd>
-          {s.duplicateOf ? (
-            <>
-              <dt>Duplicate of</dt>
-              <dd>
-                <Link to={`/signals/${s.duplicateOf}`}>{s.duplicateOf}</Link>
-              </dd>
-            </>
-          ) : null}
-          <dt>Id</dt>
-          <dd className="mono">{s.id}</dd>
-        </dl>
+        </SignalFacts>
       </section>
 
       <div className="grid2">
