@@ -239,7 +239,7 @@ const suite: BenchSuite = {
         // what Router.plan keeps of it
         const slices =
           r.style === 'twap'
-            ? twapSlices(lots, r.slices, EXECUTION.twap.durationSeconds * 1000)
+            ? twapSlices(lots, r.slices, EXECUTION.twap.durationSeconds * 1000, r.firstLots)
             : [{ index: 0, lots, offsetMs: 0 }];
         return [r.style, r.mid.toFixed(), r.limit.toFixed(), r.estimate.costBps?.toFixed(2), slices] as const;
       };
