@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { checkDecimal } from '../decimal-text.ts';
+import {
+  DEFAULT_EXECUTION,
+  EXECUTION_STYLES,
+  type ExecutionConfig,
+  type ExecutionStyle,
+  executionSchema,
+} from '../router/plan.ts';
 
 /**
  * A positive price as a decimal string (money never travels as a float), through the one decimal
@@ -14,25 +21,90 @@ const price = z.string().transform((v, ctx) => {
 });
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}M$/, 'must be a KuCoin Futures contract, e.g. XBTUSDTM');
 
+/** Order types an operator order may have: stop orders trigger on the mark price. */
+export const ORDER_TYPES = ['market', 'limit', 'stop_market', 'stop_limit'] as const;
+export type OperatorOrderType = (typeof ORDER_TYPES)[number];
+/** What the ticket's "execution" select names: the router's styles, or `auto` (chosen from the book). */
+export const TICKET_EXECUTION_STYLES = ['auto', ...EXECUTION_STYLES] as const;
+
+/**
+ * The router style of a market-type operator order: a style name (the alert's `execution` field, plus
+ * `auto`), or a whole execution block (core/src/router/plan.ts, as in a strategy's configuration).
+ */
+export const operatorExecution = z.union([z.enum(TICKET_EXECUTION_STYLES), executionSchema]);
+
+/**
+ * The order ticket's fields: one home for the `place_order` command and the risk preview
+ * (POST /api/orders/preview), so the two accept exactly the same order.
+ */
+const orderTicketShape = {
+  symbol,
+  side: z.enum(['buy', 'sell']),
+  orderType: z.enum(ORDER_TYPES),
+  /** integer lots */
+  size: z.number().int().positive().max(1_000_000),
+  /** the limit price (limit, stop_limit) */
+  price: price.optional(),
+  /** a stop order's trigger, on the mark price: up when above the mark, down when below */
+  stopPrice: price.optional(),
+  reduceOnly: z.boolean().default(false),
+  /** maker only: refused by the exchange rather than taking liquidity (limit orders) */
+  postOnly: z.boolean().default(false),
+  /** KuCoin's per-symbol margin mode (ISOLATED by default); an order in the other mode switches it first */
+  marginMode: z.enum(['isolated', 'cross']).default('isolated'),
+  leverage: z.number().int().min(1).max(125).optional(),
+  stopLoss: price.optional(),
+  takeProfit: price.optional(),
+  /** the smart order router's style (market orders only): docs/router.md */
+  execution: operatorExecution.optional(),
+};
+
+type TicketFields = {
+  orderType: OperatorOrderType;
+  price?: string | undefined;
+  stopPrice?: string | undefined;
+  postOnly: boolean;
+  execution?: unknown;
+};
+
+/** The rules between fields, each issue naming its field. */
+function ticketRules(c: TicketFields, ctx: z.RefinementCtx): void {
+  const needsPrice = c.orderType === 'limit' || c.orderType === 'stop_limit';
+  const isStop = c.orderType === 'stop_market' || c.orderType === 'stop_limit';
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+  if (needsPrice && c.price === undefined)
+    issue('price', `a ${c.orderType.replace('_', ' ')} order needs a price`);
+  if (!needsPrice && c.price !== undefined)
+    issue('price', `a ${c.orderType.replace('_', ' ')} order takes no price`);
+  if (isStop && c.stopPrice === undefined) issue('stopPrice', 'a stop order needs a stop price');
+  if (!isStop && c.stopPrice !== undefined) issue('stopPrice', 'only a stop order takes a stop price');
+  if (c.postOnly && c.orderType !== 'limit') issue('postOnly', 'post-only is for limit orders');
+  if (c.execution !== undefined && c.orderType !== 'market')
+    issue('execution', 'a router style is for market orders (the router prices its own children)');
+}
+
+/** The ticket's order, as the risk preview reads it. */
+export const orderTicketSchema = z.object(orderTicketShape).superRefine(ticketRules);
+export type OrderTicket = z.output<typeof orderTicketSchema>;
+
 /** Operator commands the REST API publishes to the `commands` stream for the engine. */
 export const placeOrderCommand = z
-  .object({
-    type: z.literal('place_order'),
-    symbol,
-    side: z.enum(['buy', 'sell']),
-    orderType: z.enum(['market', 'limit']),
-    /** integer lots */
-    size: z.number().int().positive().max(1_000_000),
-    price: price.optional(),
-    reduceOnly: z.boolean().default(false),
-    leverage: z.number().int().min(1).max(125).optional(),
-    stopLoss: price.optional(),
-    takeProfit: price.optional(),
-  })
-  .refine((c) => c.orderType === 'market' || c.price !== undefined, {
-    message: 'a limit order needs a price',
-    path: ['price'],
-  });
+  .object({ type: z.literal('place_order'), ...orderTicketShape })
+  .superRefine(ticketRules);
+export type PlaceOrderCommand = z.output<typeof placeOrderCommand>;
+
+/**
+ * The router's inputs for an operator order's `execution`: the configuration (defaults, or the block
+ * given) and the style named (null: the configuration's, `auto` chooses from the book).
+ */
+export function operatorRouting(execution: z.output<typeof operatorExecution>): {
+  config: ExecutionConfig;
+  requested: ExecutionStyle | null;
+} {
+  if (typeof execution !== 'string') return { config: execution, requested: null };
+  if (execution === 'auto') return { config: { ...DEFAULT_EXECUTION, style: 'auto' }, requested: null };
+  return { config: DEFAULT_EXECUTION, requested: execution };
+}
 
 export const cancelOrderCommand = z.object({
   type: z.literal('cancel_order'),

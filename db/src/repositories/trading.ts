@@ -153,6 +153,20 @@ export async function upsertIntent(
   return { intent: existing!, created: false };
 }
 
+export async function getIntent(db: EnigmaDb, id: string): Promise<IntentRow | null> {
+  const [row] = await db.select().from(orderIntents).where(eq(orderIntents.id, id));
+  return row ?? null;
+}
+
+/** An intent with its own id (an operator order's is its command's), created once; the existing one on a repeat. */
+export async function insertIntentOnce(
+  db: EnigmaDb,
+  row: typeof orderIntents.$inferInsert & { id: string },
+): Promise<IntentRow> {
+  const [created] = await db.insert(orderIntents).values(row).onConflictDoNothing().returning();
+  return created ?? (await getIntent(db, row.id))!;
+}
+
 export async function getIntentBySignal(db: EnigmaDb, signalId: string): Promise<IntentRow | null> {
   const [row] = await db.select().from(orderIntents).where(eq(orderIntents.signalId, signalId));
   return row ?? null;

@@ -1,26 +1,39 @@
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { stopPriceFor } from '@enigma/core/engine/sizing';
 import { toMoney } from '@enigma/core/money';
-import { preTradeChecks } from '@enigma/core/risk/checks';
+import { preTradeChecks, type RiskBlock, type RiskContext } from '@enigma/core/risk/checks';
+import { operatorRouting, type PlaceOrderCommand } from '@enigma/core/signals/commands';
 import type { CommandEnvelopeEntry } from '@enigma/core/streams/catalog';
 import {
   claimCommand,
   finishCommand,
   getCommand,
   getPosition,
+  insertIntentOnce,
   insertRiskEvent,
   listPositions,
   liveOrders,
   savePosition,
+  setIntentStatus,
 } from '@enigma/db';
+import type Decimal from 'decimal.js';
+import { KucoinError } from '../exchange/kucoin/errors.ts';
+import { type AlgoHooks, type RoutedLeg, Router } from '../router/router.ts';
 import type { EngineContext } from './context.ts';
-import type { Executor } from './executor.ts';
+import type { Executor, OrderSpec } from './executor.ts';
 import type { Ledger } from './ledger.ts';
 import type { Protection } from './protection.ts';
 import type { RiskInputs } from './risk-inputs.ts';
 
+/** An operator order's leg as the router follows it (stored in its intent's params). */
+interface OperatorLeg extends RoutedLeg {
+  /** the protective stop given (or derived) at the order: set on the position when it has none */
+  stopPrice: string | null;
+}
+
 type Outcome = {
-  status: 'done' | 'failed' | 'rejected';
+  /** `running`: a routed order whose algorithm is followed in the background */
+  status: 'done' | 'failed' | 'rejected' | 'running';
   reason: string | null;
   result?: Record<string, unknown>;
 };
@@ -30,7 +43,7 @@ type Outcome = {
  * through the same risk checks as signals (origin `operator`); each runs once (the commands table's row
  * moves pending → running → done/failed/rejected) and its outcome is stored for the API to read.
  */
-export class CommandHandler {
+export class CommandHandler implements AlgoHooks {
   constructor(
     private readonly ctx: EngineContext,
     private readonly executor: Executor,
@@ -38,7 +51,10 @@ export class CommandHandler {
     private readonly protection: Protection,
     private readonly risk: RiskInputs,
     private readonly onKillSwitch: (on: boolean, reason: string, flatten: boolean) => Promise<void>,
-  ) {}
+    private readonly router: Router,
+  ) {
+    router.setOperatorHooks(this);
+  }
 
   async handle(envelope: CommandEnvelopeEntry): Promise<void> {
     const { ctx } = this;
@@ -52,21 +68,9 @@ export class CommandHandler {
     } catch (error) {
       outcome = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
     }
-    if (row)
-      await finishCommand(
-        ctx.db,
-        envelope.commandId,
-        outcome.status,
-        outcome.reason?.slice(0, 1000) ?? null,
-        outcome.result ?? null,
-      );
-    ctx.publish('commands', {
-      type: 'command.finished',
-      commandId: envelope.commandId,
-      command: envelope.command.type,
-      ...outcome,
-      at: ctx.clock.now(),
-    });
+    // A routed order is still running: its outcome is stored when its algorithm ends.
+    if (outcome.status === 'running') return;
+    await this.finish(envelope, outcome);
   }
 
   private async run(envelope: CommandEnvelopeEntry): Promise<Outcome> {
@@ -180,80 +184,331 @@ export class CommandHandler {
           } as Outcome;
         });
       }
-      case 'place_order': {
-        const contract = ctx.contracts.get(c.symbol);
-        if (!contract) return { status: 'rejected', reason: `unknown_symbol: ${c.symbol}` };
-        return ctx.withSymbol(c.symbol, async () => {
-          const inputs = await this.risk.context(c.symbol, 'operator');
-          const ref = c.price
-            ? toMoney(c.price)
-            : c.side === 'buy'
-              ? inputs.market.bestAsk
-              : inputs.market.bestBid;
-          const pos = await getPosition(ctx.db, ctx.accountId, c.symbol);
-          const opening = !c.reduceOnly;
-          let stop = c.stopLoss ? toMoney(c.stopLoss) : null;
-          if (opening && !stop && ref)
-            stop = stopPriceFor(c.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize);
-          const blocks = preTradeChecks(
-            {
-              symbol: c.symbol,
-              side: c.side,
-              lots: c.size,
-              reduceOnly: c.reduceOnly,
-              price: c.price ? toMoney(c.price) : null,
-              leverage: c.leverage ?? Number(pos?.leverage ?? 5),
-              stopPrice: opening ? stop : null,
-              kind: c.orderType,
-            },
-            contract,
-            inputs,
-          );
-          if (blocks.length > 0) {
-            await insertRiskEvent(ctx.db, {
-              accountId: ctx.accountId,
-              code: blocks[0]!.code,
-              severity: 'block',
-              message: `operator order: ${blocks[0]!.message}`,
-              data: { commandId: envelope.commandId },
-            });
-            return {
-              status: 'rejected',
-              reason: `${blocks[0]!.code}: ${blocks[0]!.message}`,
-              result: { blocks: blocks.map((b) => b.code) },
-            } as Outcome;
-          }
-          const order = await this.executor.submit({
-            clientOid: clientOidFor('command', envelope.commandId),
-            symbol: c.symbol,
-            side: c.side,
-            type: c.orderType,
-            size: c.size,
-            ...(c.price ? { price: toMoney(c.price) } : {}),
-            reduceOnly: c.reduceOnly,
-            ...(opening ? { leverage: c.leverage ?? 5, marginMode: 'ISOLATED' as const } : {}),
-            purpose: 'manual',
-            commandId: envelope.commandId,
-          });
-          if (order.status === 'rejected')
-            return { status: 'failed', reason: order.reason, result: { orderId: order.id } } as Outcome;
-          if (c.orderType === 'market') {
-            await this.executor.awaitDone(order);
-            await this.ledger.syncFills(c.symbol);
-            const after = await getPosition(ctx.db, ctx.accountId, c.symbol);
-            if (after && after.qty !== 0 && opening && stop) {
-              await savePosition(ctx.db, { ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
-            }
-            await this.protection.ensure(c.symbol);
-          }
-          return {
-            status: 'done',
-            reason: null,
-            result: { orderId: order.id, clientOid: order.clientOid, status: order.status },
-          } as Outcome;
-        });
-      }
+      case 'place_order':
+        return this.placeOrder(envelope, c);
     }
+  }
+
+  /**
+   * An operator order: market, limit (post-only), stop market or stop limit (KuCoin stop orders, on the
+   * mark price), in the symbol's margin mode (switched first when the order names the other one), or a
+   * market order the smart order router executes (`execution`). The same risk checks as every operator
+   * order; a routed order's algorithm is followed in the background and its outcome stored at its end.
+   */
+  private placeOrder(envelope: CommandEnvelopeEntry, c: PlaceOrderCommand): Promise<Outcome> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(c.symbol);
+    if (!contract) return Promise.resolve({ status: 'rejected', reason: `unknown_symbol: ${c.symbol}` });
+    return ctx.withSymbol(c.symbol, async (): Promise<Outcome> => {
+      const inputs = await this.risk.context(c.symbol, 'operator');
+      const stopOrder = c.orderType === 'stop_market' || c.orderType === 'stop_limit';
+      const limitPrice = c.price ? toMoney(c.price) : null;
+      const trigger = c.stopPrice ? toMoney(c.stopPrice) : null;
+      for (const [field, p] of [
+        ['price', limitPrice],
+        ['stopPrice', trigger],
+      ] as const)
+        if (p && !p.mod(contract.tickSize).isZero())
+          return {
+            status: 'rejected',
+            reason: `tick_size: ${field} ${p.toFixed()} is not a multiple of ${contract.tickSize.toFixed()}`,
+          };
+      // A stop order triggers when the mark crosses its stop price: up from below, down from above.
+      let direction: 'up' | 'down' | null = null;
+      if (trigger) {
+        const mark = inputs.market.mark;
+        if (!mark) return { status: 'rejected', reason: 'data_missing: no mark price for a stop order' };
+        if (trigger.eq(mark))
+          return {
+            status: 'rejected',
+            reason: `stop price ${trigger.toFixed()} is the mark: it would trigger at once`,
+          };
+        direction = trigger.gt(mark) ? 'up' : 'down';
+      }
+      const ref = limitPrice ?? trigger ?? (c.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid);
+      const pos = await getPosition(ctx.db, ctx.accountId, c.symbol);
+      const opening = !c.reduceOnly;
+      let stop = c.stopLoss ? toMoney(c.stopLoss) : null;
+      if (opening && !stop && ref)
+        stop = stopPriceFor(c.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize);
+      const leverage = c.leverage ?? Number(pos?.leverage ?? 5);
+      const blocks = preTradeChecks(
+        {
+          symbol: c.symbol,
+          side: c.side,
+          lots: c.size,
+          reduceOnly: c.reduceOnly,
+          price: limitPrice ?? trigger,
+          leverage,
+          stopPrice: opening ? stop : null,
+          kind: stopOrder ? 'stop' : c.orderType === 'limit' ? 'limit' : 'market',
+        },
+        contract,
+        inputs,
+      );
+      if (blocks.length > 0) {
+        await insertRiskEvent(ctx.db, {
+          accountId: ctx.accountId,
+          code: blocks[0]!.code,
+          severity: 'block',
+          message: `operator order: ${blocks[0]!.message}`,
+          data: { commandId: envelope.commandId },
+        });
+        return {
+          status: 'rejected',
+          reason: `${blocks[0]!.code}: ${blocks[0]!.message}`,
+          result: { blocks: blocks.map((b) => b.code) },
+        };
+      }
+      const marginMode = c.marginMode === 'cross' ? ('CROSS' as const) : ('ISOLATED' as const);
+      if (opening) {
+        const refused = await this.ensureMarginMode(c.symbol, marginMode, c.leverage);
+        if (refused) return { status: 'rejected', reason: refused };
+      }
+      const base = {
+        clientOid: clientOidFor('command', envelope.commandId),
+        symbol: c.symbol,
+        side: c.side,
+        size: c.size,
+        reduceOnly: c.reduceOnly,
+        ...(opening ? { leverage, marginMode } : {}),
+        purpose: 'manual' as const,
+        commandId: envelope.commandId,
+      };
+      if (c.execution !== undefined) return this.routed(envelope, c, inputs, base, stop);
+      const order = await this.executor.submit({
+        ...base,
+        type: c.orderType === 'limit' || c.orderType === 'stop_limit' ? 'limit' : 'market',
+        ...(limitPrice ? { price: limitPrice } : {}),
+        ...(c.postOnly ? { postOnly: true } : {}),
+        ...(trigger && direction ? { stop: { direction, price: trigger } } : {}),
+      });
+      if (order.status === 'rejected')
+        return { status: 'failed', reason: order.reason, result: { orderId: order.id } };
+      if (c.orderType === 'market') {
+        await this.executor.awaitDone(order);
+        await this.ledger.syncFills(c.symbol);
+        const after = await getPosition(ctx.db, ctx.accountId, c.symbol);
+        if (after && after.qty !== 0 && opening && stop) {
+          await savePosition(ctx.db, { ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
+        }
+        await this.protection.ensure(c.symbol);
+      }
+      return {
+        status: 'done',
+        reason: null,
+        result: {
+          orderId: order.id,
+          clientOid: order.clientOid,
+          status: order.status,
+          type: order.type,
+          ...(direction ? { stopDirection: direction, stopPrice: trigger!.toFixed() } : {}),
+          marginMode,
+        },
+      };
+    });
+  }
+
+  /**
+   * KuCoin refuses an order whose margin mode is not the symbol's (330005): switch first. The switch is
+   * refused while the symbol has a position or open orders (50002 exist.order.or.position), and so is
+   * the order then. Cross leverage is a per-symbol setting: set to the order's leverage when given.
+   * Returns the refusal, or null.
+   */
+  private async ensureMarginMode(
+    symbol: string,
+    mode: 'ISOLATED' | 'CROSS',
+    leverage: number | undefined,
+  ): Promise<string | null> {
+    const { kucoin, log } = this.ctx;
+    try {
+      const current = (await kucoin.positions.marginMode(symbol)).marginMode;
+      if (current !== mode) {
+        await kucoin.positions.changeMarginMode(symbol, mode);
+        log.info({ symbol, from: current, to: mode }, 'margin mode switched for an operator order');
+      }
+      if (mode === 'CROSS' && leverage !== undefined)
+        await kucoin.positions.changeCrossLeverage(symbol, toMoney(leverage));
+      return null;
+    } catch (error) {
+      if (
+        error instanceof KucoinError &&
+        error.kind !== 'exchangeUnavailable' &&
+        error.kind !== 'rateLimited'
+      )
+        return `margin_mode: ${symbol} cannot be switched to ${mode.toLowerCase()} now (exchange_${error.code}: ${error.exchangeMessage}); close its position and orders first`;
+      throw error;
+    }
+  }
+
+  /**
+   * A market order with a router style: planned by the router from the book (a missing book refuses),
+   * stored as an intent (its id is the command's, so a redelivered command finds it), the first child
+   * sent here and the algorithm followed in the background; the command's outcome is stored at its end.
+   */
+  private async routed(
+    envelope: CommandEnvelopeEntry,
+    c: PlaceOrderCommand,
+    inputs: RiskContext,
+    base: Omit<OrderSpec, 'type'>,
+    stop: Decimal | null,
+  ): Promise<Outcome> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(c.symbol)!;
+    const { config, requested } = operatorRouting(c.execution!);
+    const m = inputs.market;
+    const exec = await this.router.plan(
+      c.symbol,
+      c.side,
+      c.size,
+      config,
+      { bid: m.bestBid, ask: m.bestAsk, at: m.bookAt },
+      contract.tickSize,
+      requested,
+    );
+    if ('code' in exec) return { status: 'rejected', reason: `${exec.code}: ${exec.message}` };
+    const leg: OperatorLeg = {
+      clientOid: base.clientOid,
+      side: c.side,
+      lots: c.size,
+      leverage: base.leverage ?? 5,
+      marginMode: base.marginMode ?? 'ISOLATED',
+      reduceOnly: c.reduceOnly,
+      purpose: 'manual',
+      exec,
+      stopPrice: stop?.toFixed() ?? null,
+    };
+    const intent = await insertIntentOnce(ctx.db, {
+      id: envelope.commandId,
+      accountId: ctx.accountId,
+      symbol: c.symbol,
+      side: c.side,
+      size: c.size,
+      style: exec.style,
+      leverage: base.leverage !== undefined ? String(base.leverage) : null,
+      reduceOnly: c.reduceOnly,
+      status: 'ordered',
+      params: { origin: 'operator', commandId: envelope.commandId, legs: [leg] } as unknown as Record<
+        string,
+        unknown
+      >,
+    });
+    if (exec.style === 'twap') Router.reserveRest(ctx, envelope.commandId, c.symbol, leg, 1);
+    const first = await this.executor.submit({ ...base, intentId: intent.id, ...Router.firstChild(exec) });
+    if (first.status === 'rejected') {
+      ctx.state.reserveAlgo(envelope.commandId, c.symbol, 0);
+      await setIntentStatus(ctx.db, intent.id, 'failed', first.reason);
+      return { status: 'failed', reason: first.reason, result: { orderId: first.id, style: exec.style } };
+    }
+    const summary = { style: exec.style, styleReason: exec.reason, estCostBps: exec.estCostBps };
+    // Followed outside the commands consumer (a TWAP takes its duration; a kill switch must not wait).
+    const follow = this.router
+      .runOperator(envelope.commandId, c.symbol, leg, first)
+      .then(async (r): Promise<Outcome> => {
+        await setIntentStatus(ctx.db, intent.id, r.filledLots > 0 ? 'done' : 'failed', r.shortfallReason);
+        return {
+          status: r.filledLots > 0 ? 'done' : 'failed',
+          reason:
+            r.filledLots >= c.size
+              ? null
+              : `${exec.style}: filled ${r.filledLots} of ${c.size}${r.shortfallReason ? ` (${r.shortfallReason})` : ''}`,
+          result: {
+            ...summary,
+            filledLots: r.filledLots,
+            children: r.children.map((o) => ({
+              clientOid: o.clientOid,
+              status: o.status,
+              size: o.size,
+              filledSize: o.filledSize,
+            })),
+          },
+        };
+      })
+      .catch(
+        (error): Outcome => ({
+          status: 'failed',
+          reason: `following the ${exec.style} order failed: ${error instanceof Error ? error.message : String(error)}`,
+          result: summary,
+        }),
+      )
+      .then((outcome) => this.finish(envelope, outcome));
+    this.following.add(follow);
+    void follow.finally(() => this.following.delete(follow));
+    return { status: 'running', reason: null, result: { ...summary, orderId: first.id } };
+  }
+
+  /** Operator orders' algorithms still running (awaited by `idle`, e.g. before the engine closes). */
+  private readonly following = new Set<Promise<void>>();
+
+  async idle(): Promise<void> {
+    while (this.following.size > 0) await Promise.allSettled([...this.following]);
+  }
+
+  /** The router's risk check of a child of an operator order (the same checks as the order itself). */
+  async checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(symbol);
+    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
+    const inputs = await this.risk.context(symbol, 'operator');
+    const reduceOnly = leg.reduceOnly ?? false;
+    const ref = leg.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid;
+    const own = (leg as OperatorLeg).stopPrice;
+    const stop = reduceOnly
+      ? null
+      : own
+        ? toMoney(own)
+        : ref
+          ? stopPriceFor(leg.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize)
+          : null;
+    const blocks = preTradeChecks(
+      {
+        symbol,
+        side: leg.side,
+        lots,
+        reduceOnly,
+        price: null,
+        leverage: leg.leverage,
+        stopPrice: stop,
+        kind: 'market',
+      },
+      contract,
+      inputs,
+    );
+    return blocks[0] ?? null;
+  }
+
+  /** Fills of an operator order's children: applied, the position's stop set when it has none, protected. */
+  filled(_commandId: string, symbol: string, leg: RoutedLeg): Promise<void> {
+    const { ctx } = this;
+    return ctx.withSymbol(symbol, async () => {
+      await this.ledger.syncFills(symbol);
+      const stop = (leg as OperatorLeg).stopPrice;
+      const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+      if (pos && pos.qty !== 0 && !leg.reduceOnly && stop && !pos.stopPrice)
+        await savePosition(ctx.db, { ...pos, stopPrice: stop });
+      await this.protection.ensure(symbol);
+    });
+  }
+
+  /** Store a command's outcome and announce it. */
+  private async finish(envelope: CommandEnvelopeEntry, outcome: Outcome): Promise<void> {
+    const { ctx } = this;
+    if (outcome.status === 'running') return;
+    if (await getCommand(ctx.db, envelope.commandId))
+      await finishCommand(
+        ctx.db,
+        envelope.commandId,
+        outcome.status,
+        outcome.reason?.slice(0, 1000) ?? null,
+        outcome.result ?? null,
+      );
+    ctx.publish('commands', {
+      type: 'command.finished',
+      commandId: envelope.commandId,
+      command: envelope.command.type,
+      ...outcome,
+      at: ctx.clock.now(),
+    });
   }
 
   /** Kill switch on: cancel open entry orders (protective stops kept); with `flatten`, close every position. */

@@ -193,6 +193,7 @@ export class Engine {
       this.protection,
       this.riskInputs,
       (on, reason, flatten) => this.setKillSwitch(on, reason, flatten),
+      this.router,
     );
   }
 

@@ -344,14 +344,17 @@ export class Executor {
 
   /** Cancel an order at the exchange (by id or clientOid) and record the outcome; true when it is no longer live. */
   async cancel(row: OrderRow, reason: string): Promise<boolean> {
+    const after = await this.cancelRow(row, reason);
+    return after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
+  }
+
+  /** `cancel`, returning the row it ends with (the exchange's report: a cancel may have raced a fill). */
+  async cancelRow(row: OrderRow, reason: string): Promise<OrderRow> {
     const { ctx } = this;
     if (row.status === 'intent') {
       // Maybe never sent (a crash before the wire): the exchange says; only then is it given up here.
       const found = await this.lookup(row);
-      if (found === 'absent') {
-        await this.abandon(row, reason);
-        return true;
-      }
+      if (found === 'absent') return this.abandon(row, reason);
       row = found;
     }
     try {
@@ -363,14 +366,14 @@ export class Executor {
         !(error instanceof KucoinError && error.code === '100001')
       ) {
         ctx.log.warn({ clientOid: row.clientOid, err: error }, 'cancel failed');
-        return false;
+        return row;
       }
     }
     // A cancel can race a fill: the exchange's report decides, never the assumption that it was cancelled.
     const after = await this.refresh(row).catch(() => row);
     const done = after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
-    if (done && after.status === 'canceled' && after.reason === null) await this.save(after.id, { reason });
-    return done;
+    if (done && after.status === 'canceled' && after.reason === null) return this.save(after.id, { reason });
+    return after;
   }
 
   /** An intent the exchange has confirmed it never saw, given up before sending (a risk re-check refused it). */

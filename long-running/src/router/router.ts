@@ -1,7 +1,7 @@
 import { clientOidFor, MAX_CLIENT_OID_SEQ } from '@enigma/core/engine/client-oid';
 import { toMoney } from '@enigma/core/money';
 import type { RiskBlock } from '@enigma/core/risk/checks';
-import { type BookSide, midOf, protectedLimit } from '@enigma/core/router/book';
+import { type BookSide, protectedLimit } from '@enigma/core/router/book';
 import {
   chaseStep,
   type ExecutionConfig,
@@ -12,7 +12,7 @@ import {
   type Slice,
   twapSlices,
 } from '@enigma/core/router/plan';
-import { getIntentBySignal, getOrderByClientOid, type OrderRow } from '@enigma/db';
+import { getIntent, getIntentBySignal, getOrderByClientOid, type OrderRow } from '@enigma/db';
 import type Decimal from 'decimal.js';
 import type { EngineContext } from '../engine/context.ts';
 import type { Executor, OrderSpec } from '../engine/executor.ts';
@@ -58,14 +58,43 @@ export interface RoutedLeg {
   leverage: number;
   marginMode: 'ISOLATED' | 'CROSS';
   exec?: LegExecution;
+  /** an operator order may reduce only (a signal's routed leg always opens) */
+  reduceOnly?: boolean;
+  /** the children's purpose: `entry` for a signal's leg, `manual` for an operator order */
+  purpose?: 'entry' | 'manual';
 }
 
-/** What the signal handler does for the router: risk checks for each child, and protection after fills. */
+/**
+ * Whom an algorithm runs for: a signal's routed entry, or an operator order from the order ticket.
+ * `key` (the signal's or the command's id, a UUID either way) derives the children's clientOids and
+ * names the account view's reservation.
+ */
+export interface AlgoOwner {
+  key: string;
+  signalId: string | null;
+  commandId: string | null;
+}
+
+/** A TWAP slice's job: a signal's (`signalId`) or an operator order's (`commandId` and its intent). */
+export interface SliceJob {
+  signalId?: string;
+  commandId?: string;
+  intentId?: string;
+  index: number;
+}
+
+const signalOwner = (signalId: string): AlgoOwner => ({ key: signalId, signalId, commandId: null });
+const commandOwner = (commandId: string): AlgoOwner => ({ key: commandId, signalId: null, commandId });
+
+/**
+ * What the signal handler (or the operator's command handler) does for the router: risk checks for
+ * each child, and protection after fills.
+ */
 export interface AlgoHooks {
   /** the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed */
   checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null>;
   /** fills of the leg's children arrived: apply them and protect the position (under the contract's lock) */
-  filled(signalId: string, symbol: string, leg: RoutedLeg): Promise<void>;
+  filled(ownerKey: string, symbol: string, leg: RoutedLeg): Promise<void>;
 }
 
 export interface AlgoResult {
@@ -85,6 +114,7 @@ const TOUCH_MAX_AGE_MS = 1_000;
 
 export class Router {
   private hooks: AlgoHooks | null = null;
+  private operatorHooks: AlgoHooks | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -97,14 +127,24 @@ export class Router {
     this.hooks = hooks;
   }
 
+  /** The command handler's hooks, for operator orders with a router style. */
+  setOperatorHooks(hooks: AlgoHooks): void {
+    this.operatorHooks = hooks;
+  }
+
+  private hooksOf(owner: AlgoOwner): AlgoHooks {
+    const hooks = owner.commandId ? this.operatorHooks : this.hooks;
+    if (!hooks) throw new Error(`router: no hooks for ${owner.commandId ? 'operator orders' : 'signals'}`);
+    return hooks;
+  }
+
   /** Run TWAP slices from the job queue (the leader only: children are written under its lease). */
   async start(): Promise<void> {
     if (!this.jobs) return;
     await this.jobs.process(
       ROUTER_QUEUE,
       async (run) => {
-        const { signalId, index } = run.data as { signalId: string; index: number };
-        await this.runSlice(signalId, index);
+        await this.runSlice(run.data as SliceJob);
       },
       { concurrency: 4 },
     );
@@ -216,9 +256,12 @@ export class Router {
     ctx.state.reserveAlgo(signalId, symbol, leg.side === 'buy' ? lots : -lots);
   }
 
-  /** A child's clientOid: the first is the leg's own, the others derived from the signal and the index. */
-  static childOid(signalId: string, leg: RoutedLeg, seq: number): string {
-    return seq === 0 ? leg.clientOid : clientOidFor('algo', signalId, seq);
+  /**
+   * A child's clientOid: the first is the leg's own, the others derived from the owner (the signal's or
+   * the command's id) and the index.
+   */
+  static childOid(ownerKey: string, leg: RoutedLeg, seq: number): string {
+    return seq === 0 ? leg.clientOid : clientOidFor('algo', ownerKey, seq);
   }
 
   /**
@@ -226,11 +269,30 @@ export class Router {
    * waited for (an iceberg cancelled at its time limit), a TWAP's slices, a chase's re-pricing. Returns
    * what filled; the fills are applied and the position protected as they arrive.
    */
-  async run(signalId: string, symbol: string, leg: RoutedLeg, first: OrderRow): Promise<AlgoResult> {
+  run(signalId: string, symbol: string, leg: RoutedLeg, first: OrderRow): Promise<AlgoResult> {
+    return this.follow(signalOwner(signalId), symbol, leg, first);
+  }
+
+  /**
+   * Follow an operator order with a router style (the order ticket's `execution`), its first child on
+   * the wire: the same algorithms, children and clientOid discipline as a signal's leg, the command
+   * handler's hooks (operator risk checks, protection after fills).
+   */
+  runOperator(commandId: string, symbol: string, leg: RoutedLeg, first: OrderRow): Promise<AlgoResult> {
+    return this.follow(commandOwner(commandId), symbol, leg, first);
+  }
+
+  private async follow(
+    owner: AlgoOwner,
+    symbol: string,
+    leg: RoutedLeg,
+    first: OrderRow,
+  ): Promise<AlgoResult> {
     const exec = leg.exec!;
+    const hooks = this.hooksOf(owner);
     let result: AlgoResult;
-    if (exec.style === 'twap') result = await this.runTwap(signalId, symbol, leg, first);
-    else if (exec.style === 'limit_chase') result = await this.runChase(signalId, symbol, leg, first);
+    if (exec.style === 'twap') result = await this.runTwap(owner, symbol, leg, first);
+    else if (exec.style === 'limit_chase') result = await this.runChase(owner, symbol, leg, first);
     else {
       const timeout = exec.style === 'iceberg' ? exec.icebergMaxSeconds * 1000 : undefined;
       let done = await this.executor.awaitDone(first, timeout);
@@ -239,14 +301,15 @@ export class Router {
         reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
         done = await this.cancelConfirmed(done, reason);
       }
-      if (done.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+      if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg);
       result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
     }
     await this.recordQuality(symbol, leg, result.children);
     if (result.filledLots < leg.lots)
       this.ctx.log.warn(
         {
-          signalId,
+          signalId: owner.signalId,
+          commandId: owner.commandId,
           symbol,
           style: exec.style,
           filled: result.filledLots,
@@ -266,8 +329,7 @@ export class Router {
   private async cancelConfirmed(row: OrderRow, reason: string): Promise<OrderRow> {
     let current = row;
     for (let i = 0; i < 10 && !isDone(current); i++) {
-      await this.executor.cancel(current, reason);
-      current = (await getOrderByClientOid(this.ctx.db, current.clientOid)) ?? current;
+      current = await this.executor.cancelRow(current, reason);
       if (!isDone(current)) current = await this.executor.awaitDone(current, 500);
     }
     return current;
@@ -276,17 +338,19 @@ export class Router {
   // ── TWAP ──────────────────────────────────────────────────────────────────────────────────────
 
   private async runTwap(
-    signalId: string,
+    owner: AlgoOwner,
     symbol: string,
     leg: RoutedLeg,
     first: OrderRow,
   ): Promise<AlgoResult> {
     const exec = leg.exec!;
     const { ctx } = this;
+    const key = owner.key;
+    const intentId = first.intentId!;
     const children: OrderRow[] = [];
     const firstDone = await this.executor.awaitDone(first);
     children.push(firstDone);
-    if (firstDone.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+    if (firstDone.filledSize > 0) await this.hooksOf(owner).filled(key, symbol, leg);
     let stopReason: string | null = null;
     if (firstDone.status === 'rejected') stopReason = `slice 0 rejected: ${firstDone.reason ?? ''}`;
     // Every later slice is a durable delayed job (when there is a queue): a restart keeps the schedule.
@@ -295,9 +359,11 @@ export class Router {
         await this.jobs.add(
           ROUTER_QUEUE,
           'twap-slice',
-          { signalId, index: s.index },
+          (owner.commandId
+            ? { commandId: owner.commandId, intentId, index: s.index }
+            : { signalId: owner.signalId!, index: s.index }) satisfies SliceJob,
           {
-            jobId: Router.childOid(signalId, leg, s.index),
+            jobId: Router.childOid(key, leg, s.index),
             runAt: exec.startAt + s.offsetMs,
             attempts: 5,
             backoffMs: 500,
@@ -308,26 +374,27 @@ export class Router {
     let next = 1;
     while (
       next < exec.slices.length &&
-      (await getOrderByClientOid(ctx.db, Router.childOid(signalId, leg, next))) !== null
+      (await getOrderByClientOid(ctx.db, Router.childOid(key, leg, next))) !== null
     )
       next++;
-    Router.reserveRest(ctx, signalId, symbol, leg, next);
+    Router.reserveRest(ctx, key, symbol, leg, next);
     for (const s of exec.slices.slice(1)) {
       if (stopReason) {
-        if (this.jobs) await this.jobs.cancel(ROUTER_QUEUE, Router.childOid(signalId, leg, s.index));
+        if (this.jobs) await this.jobs.cancel(ROUTER_QUEUE, Router.childOid(key, leg, s.index));
         continue;
       }
       const outcome = this.jobs
-        ? await this.awaitSliceJob(signalId, leg, s)
-        : await this.sliceInline(signalId, leg, s);
+        ? await this.awaitSliceJob(key, leg, s)
+        : await this.sliceInline(owner, intentId, symbol, leg, s);
       if (outcome.row) children.push(outcome.row);
       if (outcome.stop) stopReason = outcome.stop;
     }
-    ctx.state.reserveAlgo(signalId, symbol, 0);
+    ctx.state.reserveAlgo(key, symbol, 0);
     const filledLots = children.reduce((n, r) => n + r.filledSize, 0);
     ctx.publish('orders', {
       type: 'algo.done',
-      signalId,
+      signalId: owner.signalId ?? owner.key,
+      ...(owner.commandId ? { commandId: owner.commandId } : {}),
       symbol,
       style: 'twap',
       filled: filledLots,
@@ -338,24 +405,26 @@ export class Router {
   }
 
   private async sliceInline(
-    signalId: string,
+    owner: AlgoOwner,
+    intentId: string,
+    symbol: string,
     leg: RoutedLeg,
     s: Slice,
   ): Promise<{ row: OrderRow | null; stop: string | null }> {
     const at = leg.exec!.startAt + s.offsetMs;
     const wait = at - this.ctx.clock.now();
     if (wait > 0) await this.ctx.clock.sleep(wait);
-    return this.sendSlice(signalId, leg, s);
+    return this.sendSlice(owner, intentId, symbol, leg, s);
   }
 
   /** Wait for a slice's job: its order done, or the job ended without one (skipped, failed, cancelled). */
   private async awaitSliceJob(
-    signalId: string,
+    ownerKey: string,
     leg: RoutedLeg,
     s: Slice,
   ): Promise<{ row: OrderRow | null; stop: string | null }> {
     const { ctx } = this;
-    const oid = Router.childOid(signalId, leg, s.index);
+    const oid = Router.childOid(ownerKey, leg, s.index);
     for (;;) {
       const row = await getOrderByClientOid(ctx.db, oid);
       if (row && isDone(row))
@@ -380,38 +449,47 @@ export class Router {
    * Send one TWAP slice (a job's body, run at least once): looked up first, so a second run finds the
    * order instead of sending it again; risk-checked as of now; an IOC limit at the touch ± the budget.
    */
-  async runSlice(signalId: string, index: number): Promise<void> {
-    const intent = await getIntentBySignal(this.ctx.db, signalId);
+  async runSlice(job: SliceJob): Promise<void> {
+    const owner = job.commandId
+      ? commandOwner(job.commandId)
+      : job.signalId
+        ? signalOwner(job.signalId)
+        : null;
+    if (!owner) return;
+    const intent = job.intentId
+      ? await getIntent(this.ctx.db, job.intentId)
+      : await getIntentBySignal(this.ctx.db, job.signalId!);
     if (!intent) return;
     const legs = ((intent.params as { legs?: RoutedLeg[] }).legs ?? []) as RoutedLeg[];
     const leg = legs.find((l) => l.exec?.style === 'twap');
-    const slice = leg?.exec?.slices.find((s) => s.index === index);
+    const slice = leg?.exec?.slices.find((s) => s.index === job.index);
     if (!leg || !slice) return;
     if (intent.status === 'failed' || intent.status === 'risk_blocked' || intent.status === 'canceled')
       return;
-    await this.sendSlice(signalId, leg, slice);
+    await this.sendSlice(owner, intent.id, intent.symbol, leg, slice);
   }
 
   private async sendSlice(
-    signalId: string,
+    owner: AlgoOwner,
+    intentId: string,
+    symbol: string,
     leg: RoutedLeg,
     s: Slice,
   ): Promise<{ row: OrderRow | null; stop: string | null }> {
     const { ctx } = this;
     const exec = leg.exec!;
-    const oid = Router.childOid(signalId, leg, s.index);
-    const intent = await getIntentBySignal(ctx.db, signalId);
-    const symbol = intent!.symbol;
+    const hooks = this.hooksOf(owner);
+    const oid = Router.childOid(owner.key, leg, s.index);
     let row = await getOrderByClientOid(ctx.db, oid);
     if (!row) {
       // Checked as the order it is about to be: its reservation gives way to the proposal itself.
-      Router.reserveRest(ctx, signalId, symbol, leg, s.index + 1);
-      const block = await this.hooks!.checkChild(symbol, leg, s.lots);
+      Router.reserveRest(ctx, owner.key, symbol, leg, s.index + 1);
+      const block = await hooks.checkChild(symbol, leg, s.lots);
       if (block) return { row: null, stop: `slice ${s.index} blocked: ${block.code}: ${block.message}` };
       const limit = await this.takerLimit(symbol, leg.side, exec.budgetBps);
       if (!limit) return { row: null, stop: `slice ${s.index}: no order book` };
       row = await this.executor.submit(
-        this.childSpec(signalId, intent!.id, symbol, leg, oid, {
+        this.childSpec(owner, intentId, symbol, leg, oid, {
           type: 'limit',
           price: limit,
           timeInForce: 'IOC',
@@ -421,7 +499,7 @@ export class Router {
     } else if (row.status === 'intent') {
       // A crash between the row and the wire: the executor looks the clientOid up before sending.
       row = await this.executor.submit(
-        this.childSpec(signalId, intent!.id, symbol, leg, oid, {
+        this.childSpec(owner, intentId, symbol, leg, oid, {
           type: 'limit',
           price: row.price ? toMoney(row.price) : undefined,
           timeInForce: 'IOC',
@@ -430,7 +508,7 @@ export class Router {
       );
     }
     const done = await this.executor.awaitDone(row);
-    if (done.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+    if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg);
     return {
       row: done,
       stop: done.status === 'rejected' ? `slice ${s.index} rejected: ${done.reason ?? ''}` : null,
@@ -440,7 +518,7 @@ export class Router {
   // ── limit chase ───────────────────────────────────────────────────────────────────────────────
 
   private async runChase(
-    signalId: string,
+    owner: AlgoOwner,
     symbol: string,
     leg: RoutedLeg,
     first: OrderRow,
@@ -449,6 +527,14 @@ export class Router {
     const exec = leg.exec!;
     const contract = ctx.contracts.get(symbol)!;
     const intentId = first.intentId!;
+    const hooks = this.hooksOf(owner);
+    const signalId = owner.key;
+    /**
+     * Between a cancelled attempt and the next one the remaining lots have no live row: the account view
+     * keeps them reserved, so a decision on the contract meanwhile sees where the chase is heading.
+     */
+    const reserve = (lots: number) =>
+      ctx.state.reserveAlgo(signalId, symbol, leg.side === 'buy' ? lots : -lots);
     // The attempts so far (a restart resumes from the last one).
     const attempts: OrderRow[] = [first];
     for (let k = 1; ; k++) {
@@ -468,7 +554,7 @@ export class Router {
       const f = filledOf();
       if (f > reported) {
         reported = f;
-        await this.hooks!.filled(signalId, symbol, leg);
+        await hooks.filled(signalId, symbol, leg);
       }
     };
     let reason: string | null = null;
@@ -476,7 +562,7 @@ export class Router {
       for (;;) {
         let current = attempts[attempts.length - 1]!;
         if (current.status === 'intent' || current.status === 'unknown')
-          current = await this.executor.submit(this.chaseSpec(signalId, intentId, symbol, leg, current));
+          current = await this.executor.submit(this.chaseSpec(owner, intentId, symbol, leg, current));
         current = await this.executor.awaitDone(current, exec.chase.repriceMs);
         attempts[attempts.length - 1] = current;
         await applyFills();
@@ -493,6 +579,8 @@ export class Router {
           );
           attempts[attempts.length - 1] = ended;
           if (!isDone(ended)) continue; // not confirmed: never a second live child; try again next step
+          // the attempt is done: what is left of it stays counted until the next attempt's row exists
+          if (leg.lots - filledOf() > 0) reserve(leg.lots - filledOf());
           await applyFills();
           if (filledOf() >= leg.lots) break;
         }
@@ -502,7 +590,9 @@ export class Router {
         }
         const price = step.action === 'reprice' ? step.price : state.price!;
         const remaining = leg.lots - filledOf();
-        const block = await this.hooks!.checkChild(symbol, leg, remaining);
+        // Checked as the order it is about to be: the reservation gives way to the proposal itself…
+        reserve(0);
+        const block = await hooks.checkChild(symbol, leg, remaining);
         if (block) {
           reason = `chase stopped: ${block.code}: ${block.message}`;
           break;
@@ -512,26 +602,33 @@ export class Router {
           reason = 'chase attempts exhausted';
           break;
         }
-        attempts.push(
-          await this.executor.submit(
-            this.childSpec(signalId, intentId, symbol, leg, Router.childOid(signalId, leg, k), {
-              type: 'limit',
-              price,
-              postOnly: true,
-              size: remaining,
-            }),
-          ),
-        );
+        // …and is held again until the attempt's row is written (then the row counts)
+        reserve(remaining);
+        try {
+          attempts.push(
+            await this.executor.submit(
+              this.childSpec(owner, intentId, symbol, leg, Router.childOid(signalId, leg, k), {
+                type: 'limit',
+                price,
+                postOnly: true,
+                size: remaining,
+              }),
+            ),
+          );
+        } finally {
+          reserve(0);
+        }
       }
     }
+    reserve(0);
     let taker = fallback;
     const remaining = leg.lots - filledOf();
     if (!taker && reason && remaining > 0 && exec.chase.fallback === 'taker') {
-      const block = await this.hooks!.checkChild(symbol, leg, remaining);
+      const block = await hooks.checkChild(symbol, leg, remaining);
       const limit = block ? null : await this.takerLimit(symbol, leg.side, exec.budgetBps);
       if (limit)
         taker = await this.executor.submit(
-          this.childSpec(signalId, intentId, symbol, leg, Router.childOid(signalId, leg, FALLBACK_SEQ), {
+          this.childSpec(owner, intentId, symbol, leg, Router.childOid(signalId, leg, FALLBACK_SEQ), {
             type: 'limit',
             price: limit,
             timeInForce: 'IOC',
@@ -542,20 +639,20 @@ export class Router {
     }
     if (taker) {
       taker = await this.executor.awaitDone(taker);
-      if (taker.filledSize > 0) await this.hooks!.filled(signalId, symbol, leg);
+      if (taker.filledSize > 0) await hooks.filled(signalId, symbol, leg);
     }
     const children = taker ? [...attempts, taker] : attempts;
     return { filledLots: children.reduce((n, r) => n + r.filledSize, 0), children, shortfallReason: reason };
   }
 
   private chaseSpec(
-    signalId: string,
+    owner: AlgoOwner,
     intentId: string,
     symbol: string,
     leg: RoutedLeg,
     row: OrderRow,
   ): OrderSpec {
-    return this.childSpec(signalId, intentId, symbol, leg, row.clientOid, {
+    return this.childSpec(owner, intentId, symbol, leg, row.clientOid, {
       type: 'limit',
       price: row.price ? toMoney(row.price) : undefined,
       postOnly: true,
@@ -564,7 +661,7 @@ export class Router {
   }
 
   private childSpec(
-    signalId: string,
+    owner: AlgoOwner,
     intentId: string,
     symbol: string,
     leg: RoutedLeg,
@@ -572,15 +669,16 @@ export class Router {
     o: Pick<OrderSpec, 'type' | 'price' | 'timeInForce' | 'postOnly' | 'visibleSize' | 'size'>,
   ): OrderSpec {
     const exec = leg.exec!;
+    const reduceOnly = leg.reduceOnly ?? false;
     return {
       clientOid,
       symbol,
       side: leg.side,
-      reduceOnly: false,
-      leverage: leg.leverage,
-      marginMode: leg.marginMode,
-      purpose: 'entry',
-      signalId,
+      reduceOnly,
+      ...(reduceOnly ? {} : { leverage: leg.leverage, marginMode: leg.marginMode }),
+      purpose: leg.purpose ?? 'entry',
+      signalId: owner.signalId,
+      commandId: owner.commandId,
       intentId,
       execStyle: exec.style,
       decisionMid: exec.mid,
@@ -610,10 +708,8 @@ export class Router {
     const contract = this.ctx.contracts.get(symbol);
     if (!exec || !contract) return;
     const m = this.market.peek(symbol);
-    const finalMid =
-      m.bestBid && m.bestAsk
-        ? midOf({ bids: [{ price: m.bestBid, lots: 1 }], asks: [{ price: m.bestAsk, lots: 1 }] })
-        : null;
+    // the mid of the touch (a crossed or empty touch has none)
+    const finalMid = m.bestBid?.gt(0) && m.bestAsk?.gte(m.bestBid) ? m.bestBid.plus(m.bestAsk).div(2) : null;
     for (const child of children) {
       if (!isDone(child)) continue;
       const q = executionQuality({

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
+import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
+import { type OperatorCommand, placeOrderCommand } from '@enigma/core/signals/commands';
+import { checkStreamPayload } from '@enigma/core/streams/catalog';
+import { type CommandRow, getCommand, getIntent, insertCommand, listOrders, putSetting } from '@enigma/db';
+import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../bus/memory.ts';
+import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { createDatabaseJobs } from '../jobs/database.ts';
+import type { Jobs } from '../jobs/types.ts';
+import { ROUTER_QUEUE } from '../router/router.ts';
+import type { MarketSource } from '../sim/market/source.ts';
+import type { RunningSimulator } from '../sim/server.ts';
+import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { type RunningEngine, runEngine } from './runner.ts';
+
+/**
+ * The order ticket's orders end to end (command → engine → simulator): stop market and stop limit as
+ * KuCoin stop orders triggering on the mark, post-only refused when it would take, an operator TWAP
+ * split into children with derived clientOids (slices as durable jobs), and a cross-margin order that
+ * switches the symbol's margin mode first. The simulator's price is the test's to move.
+ */
+
+const XBT = 'XBTUSDTM';
+const ETH = 'ETHUSDTM';
+const credential = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+const prices: Record<string, number> = { [XBT]: 50_000, [ETH]: 2_500 };
+const source: MarketSource = {
+  kind: 'synthetic',
+  sample: (symbol) => ({ price: prices[symbol] ?? 100, volume: 2 }),
+};
+
+describe('operator orders from the ticket against the simulator', { timeout: 90_000 }, () => {
+  let sim: RunningSimulator;
+  let h: TestHandle;
+  let running: RunningEngine;
+  let kucoin: KucoinHttpClient;
+  let jobs: Jobs;
+  const bus = createMemoryBus();
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({ initialBalance: 100_000, symbols: [XBT, ETH], source });
+    sim.engine.setBehaviour({ basisVolatility: 0 });
+    h = await openTestDatabase('pglite');
+    await putSetting(h.db, RISK_LIMITS_KEY, {
+      ...DEFAULT_RISK_LIMITS,
+      maxPositionNotional: '80000',
+      maxOrderNotional: '80000',
+      maxTotalExposure: '80000',
+    });
+    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
+    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: process.env.COMMANDS_LOG ?? 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
+      jobs,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.engine.commands.idle();
+    await running?.close();
+    await jobs?.close();
+    await kucoin?.close();
+    await bus.close();
+    await sim?.close();
+    await h?.cleanup();
+  });
+
+  /** Store the command as the API does (its row holds the outcome) and publish it to the engine. */
+  async function send(cmd: OperatorCommand): Promise<string> {
+    const commandId = randomUUID();
+    await insertCommand(h.db, {
+      id: commandId,
+      issuedBy: 'test',
+      idempotencyKey: commandId,
+      type: cmd.type,
+      command: cmd as unknown as Record<string, unknown>,
+      fingerprint: commandId,
+    });
+    await bus.append(
+      'commands',
+      checkStreamPayload('commands', {
+        commandId,
+        issuedBy: 'test',
+        issuedAt: Date.now(),
+        idempotencyKey: commandId,
+        command: cmd,
+      }),
+    );
+    return commandId;
+  }
+  /** A place_order as the API validates it (core's one schema). */
+  const command = (body: Record<string, unknown>) =>
+    send(placeOrderCommand.parse({ type: 'place_order', ...body }));
+  const outcome = (id: string, ms = 20_000): Promise<CommandRow> =>
+    waitFor(async () => {
+      const row = await getCommand(h.db, id);
+      return row && !['pending', 'running'].includes(row.status) ? row : undefined;
+    }, ms);
+  const ordersOf = async (commandId: string) =>
+    (await listOrders(h.db, running.engine.ctx.accountId)).filter((o) => o.commandId === commandId);
+  const exchangePosition = async (symbol: string) =>
+    (await kucoin.positions.positions('USDT')).find((p) => p.symbol === symbol && p.isOpen);
+
+  it('stop market: rests as a KuCoin stop order on the mark (up: above it), triggers when the mark gets there', async () => {
+    prices[XBT] = 50_000;
+    const id = await command({
+      symbol: XBT,
+      side: 'buy',
+      orderType: 'stop_market',
+      size: 2,
+      stopPrice: '50400',
+    });
+    const row = await outcome(id);
+    expect(row.status, row.reason ?? '').toBe('done');
+    expect(row.result).toMatchObject({ stopDirection: 'up', stopPrice: '50400', type: 'stop_market' });
+    const [order] = await ordersOf(id);
+    expect(order).toMatchObject({
+      type: 'stop_market',
+      stopPrice: '50400',
+      stopPriceType: 'MP',
+      purpose: 'manual',
+    });
+    const resting = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+      (o) => o.clientOid === order!.clientOid,
+    );
+    expect(resting).toMatchObject({ side: 'buy', type: 'market', size: 2 });
+    expect(resting?.stop).toBe('up');
+    expect(Number(resting?.stopPrice)).toBe(50_400);
+    expect((await exchangePosition(XBT))?.qty ?? 0).toBe(0);
+
+    // The mark reaches the stop: the order triggers and fills; the engine's row follows the exchange.
+    prices[XBT] = 50_600;
+    const done = await waitFor(async () => {
+      const o = await kucoin.trade.orderByClientOid(order!.clientOid);
+      return o && o.filledSize === 2 ? o : undefined;
+    }, 30_000);
+    expect(done.stopTriggered).toBe(true);
+    expect((await exchangePosition(XBT))?.qty).toBe(2);
+    await running.engine.reconcile(0);
+    expect((await ordersOf(id))[0]).toMatchObject({ status: 'filled', filledSize: 2 });
+    // protected like any position: an exchange-side stop below the entry, reduce-only
+    await waitFor(async () => {
+      const stops = (await kucoin.trade.stopOrders({ symbol: XBT })).items;
+      return stops.some((s) => s.reduceOnly && s.side === 'sell' && s.size === 2) ? true : undefined;
+    }, 15_000);
+  });
+
+  it('stop limit: a sell below the mark rests as a stop order (down) with its limit price, and is cancelled by a command', async () => {
+    prices[XBT] = 50_600;
+    const id = await command({
+      symbol: XBT,
+      side: 'sell',
+      orderType: 'stop_limit',
+      size: 1,
+      stopPrice: '49000',
+      price: '48950',
+      reduceOnly: true,
+    });
+    const row = await outcome(id);
+    expect(row.status, row.reason ?? '').toBe('done');
+    const [order] = await ordersOf(id);
+    expect(order).toMatchObject({ type: 'stop_limit', price: '48950', stopPrice: '49000' });
+    const resting = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+      (o) => o.clientOid === order!.clientOid,
+    );
+    expect(resting).toMatchObject({ side: 'sell', type: 'limit', size: 1, stop: 'down', reduceOnly: true });
+    expect(Number(resting?.price)).toBe(48_950);
+
+    const cancelId = await send({ type: 'cancel_order', orderId: order!.id });
+    await waitFor(async () => {
+      const o = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+        (s) => s.clientOid === order!.clientOid,
+      );
+      return o ? undefined : true;
+    }, 15_000);
+    await waitFor(async () => ((await ordersOf(id))[0]!.status === 'canceled' ? true : undefined), 10_000);
+    expect((await outcome(cancelId)).status).toBe('done');
+  });
+
+  it('post-only: a limit that would take is refused by the exchange (cancelled, nothing filled)', async () => {
+    const before = (await exchangePosition(XBT))?.qty ?? 0;
+    const ticker = await kucoin.market.ticker(XBT);
+    const id = await command({
+      symbol: XBT,
+      side: 'buy',
+      orderType: 'limit',
+      size: 1,
+      price: ticker.bestAsk.plus(5).toDecimalPlaces(1).toFixed(),
+      postOnly: true,
+    });
+    const row = await outcome(id);
+    expect(row.status, row.reason ?? '').toBe('done');
+    const [order] = await ordersOf(id);
+    const ex = await waitFor(async () => {
+      const o = await kucoin.trade.orderByClientOid(order!.clientOid);
+      return o && !o.isActive ? o : undefined;
+    }, 10_000);
+    expect(ex).toMatchObject({ postOnly: true, filledSize: 0, status: 'done' });
+    expect((await exchangePosition(XBT))?.qty ?? 0).toBe(before);
+    // the same order without post-only takes the ask
+    const taking = await outcome(
+      await command({
+        symbol: XBT,
+        side: 'buy',
+        orderType: 'limit',
+        size: 1,
+        price: ticker.bestAsk.plus(5).toDecimalPlaces(1).toFixed(),
+      }),
+    );
+    expect(taking.status).toBe('done');
+    await waitFor(async () => ((await exchangePosition(XBT))?.qty === before + 1 ? true : undefined), 10_000);
+  });
+
+  it('an operator TWAP: split into children with derived clientOids, its slices durable jobs, the outcome stored at its end', async () => {
+    const before = (await exchangePosition(XBT))?.qty ?? 0;
+    const id = await command({
+      symbol: XBT,
+      side: 'buy',
+      orderType: 'market',
+      size: 6,
+      execution: { style: 'twap', slippageBps: 50, twap: { slices: 3, durationSeconds: 2 } },
+    });
+    // the commands consumer is not held by the algorithm: the row says running until the TWAP ends
+    const row = await outcome(id, 30_000);
+    expect(row.status, row.reason ?? '').toBe('done');
+    const children = await ordersOf(id);
+    // what the outcome says filled is what its children filled (never more than the parent)
+    const filled = children.reduce((n, c) => n + c.filledSize, 0);
+    expect(row.result).toMatchObject({ style: 'twap', filledLots: filled });
+    expect(filled).toBeGreaterThan(0);
+    expect(filled).toBeLessThanOrEqual(6);
+    expect(children.map((c) => c.size)).toEqual([2, 2, 2]);
+    expect(
+      children.every((c) => c.execStyle === 'twap' && c.timeInForce === 'IOC' && c.purpose === 'manual'),
+    ).toBe(true);
+    // first child: the command's own clientOid; the others derived from the command and the index
+    expect(children[0]!.clientOid).toBe(`m${id.replaceAll('-', '')}0`);
+    const key = id.replaceAll('-', '');
+    expect(children.slice(1).map((c) => c.clientOid)).toEqual([`a${key}1`, `a${key}2`]);
+    for (const c of children.slice(1))
+      await waitFor(
+        async () => ((await jobs.get(ROUTER_QUEUE, c.clientOid))?.state === 'completed' ? true : undefined),
+        10_000,
+      );
+    // the intent is the command's, its children point at it
+    expect((await getIntent(h.db, id))?.status).toBe('done');
+    expect(children.every((c) => c.intentId === id)).toBe(true);
+    // spaced as asked (2 s over 3 slices) and each on the exchange once
+    for (const i of [1, 2])
+      expect(children[i]!.submittedAt!.getTime()).toBeGreaterThanOrEqual(
+        children[0]!.createdAt.getTime() + Math.round((i * 2_000) / 3) - 50,
+      );
+    for (const c of children)
+      expect((await kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
+    await waitFor(
+      async () => ((await exchangePosition(XBT))?.qty === before + filled ? true : undefined),
+      10_000,
+    );
+  });
+
+  it('cross margin: the symbol is switched to cross (and its cross leverage set) before the order; an isolated order is then refused while the position is open', async () => {
+    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('ISOLATED');
+    const id = await command({
+      symbol: ETH,
+      side: 'buy',
+      orderType: 'market',
+      size: 3,
+      marginMode: 'cross',
+      leverage: 4,
+    });
+    const row = await outcome(id);
+    expect(row.status, row.reason ?? '').toBe('done');
+    expect(row.result).toMatchObject({ marginMode: 'CROSS' });
+    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
+    expect((await kucoin.positions.crossLeverage(ETH)).leverage).toBe('4');
+    const pos = await waitFor(async () => {
+      const p = await exchangePosition(ETH);
+      return p?.qty === 3 ? p : undefined;
+    }, 10_000);
+    expect(pos.marginMode).toBe('CROSS');
+    const [order] = await ordersOf(id);
+    expect(order).toMatchObject({ marginMode: 'CROSS', status: 'filled' });
+
+    // isolated (the default) while the cross position is open: KuCoin refuses the switch (50002), and so the order
+    const refused = await outcome(await command({ symbol: ETH, side: 'buy', orderType: 'market', size: 1 }));
+    expect(refused.status).toBe('rejected');
+    expect(refused.reason).toMatch(/^margin_mode: ETHUSDTM cannot be switched to isolated/);
+    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
+  });
+});
