@@ -60,6 +60,21 @@ describe('commands: errors', () => {
     [{ ...order, price: 'NaN' }, 'price'],
     [{ ...order, leverage: 200 }, 'leverage'],
     [{ ...order, stopLoss: '-5' }, 'stopLoss'],
+    // the ticket's other fields, each refusal naming its field
+    [{ ...order, orderType: 'stop_market', price: undefined }, 'stopPrice'],
+    [{ ...order, orderType: 'stop_market', stopPrice: '65000' }, 'price'],
+    [{ ...order, orderType: 'stop_limit', price: undefined, stopPrice: '65000' }, 'price'],
+    [{ ...order, orderType: 'stop_limit', stopPrice: '-65000' }, 'stopPrice'],
+    [{ ...order, stopPrice: '65000' }, 'stopPrice'],
+    [{ ...order, orderType: 'market', price: undefined, postOnly: true }, 'postOnly'],
+    [{ ...order, postOnly: 'yes' }, 'postOnly'],
+    [{ ...order, marginMode: 'portfolio' }, 'marginMode'],
+    [{ ...order, orderType: 'market', price: undefined, execution: 'vwap' }, 'execution'],
+    [
+      { ...order, orderType: 'market', price: undefined, execution: { style: 'twap', twap: { slices: 1 } } },
+      'execution.twap.slices',
+    ],
+    [{ ...order, execution: 'twap' }, 'execution'],
   ])('POST /api/orders %j: 422 naming %s', async (body, field) => {
     const r = await t.call('POST', '/api/orders', { token: t.token, headers: key(), body });
     expect(r.status).toBe(422);

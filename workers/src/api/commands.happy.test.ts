@@ -53,7 +53,55 @@ describe('commands: happy paths', () => {
         size: 2,
         price: '64000.5',
         reduceOnly: false,
+        postOnly: false,
+        marginMode: 'isolated',
         stopLoss: '63000',
+      },
+    );
+  });
+
+  it('POST /api/orders: a stop limit in cross margin, and a market order with a router style', async () => {
+    await accepted(
+      'POST',
+      '/api/orders',
+      {
+        symbol: 'XBTUSDTM',
+        side: 'sell',
+        orderType: 'stop_limit',
+        size: 1,
+        stopPrice: '62000.0',
+        price: '61990',
+        marginMode: 'cross',
+        leverage: 3,
+      },
+      {
+        type: 'place_order',
+        symbol: 'XBTUSDTM',
+        side: 'sell',
+        orderType: 'stop_limit',
+        size: 1,
+        stopPrice: '62000',
+        price: '61990',
+        reduceOnly: false,
+        postOnly: false,
+        marginMode: 'cross',
+        leverage: 3,
+      },
+    );
+    await accepted(
+      'POST',
+      '/api/orders',
+      { symbol: 'XBTUSDTM', side: 'buy', orderType: 'market', size: 10, execution: 'twap' },
+      {
+        type: 'place_order',
+        symbol: 'XBTUSDTM',
+        side: 'buy',
+        orderType: 'market',
+        size: 10,
+        reduceOnly: false,
+        postOnly: false,
+        marginMode: 'isolated',
+        execution: 'twap',
       },
     );
   });

@@ -6,8 +6,10 @@ import {
   cancelOrderCommand,
   closePositionCommand,
   type OperatorCommand,
+  ORDER_TYPES,
   placeOrderCommand,
   setTpSlCommand,
+  TICKET_EXECUTION_STYLES,
 } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
 import type { EnigmaDb } from '@enigma/db/db-type';
@@ -48,27 +50,50 @@ const trader = { security: bearerSecurity, middleware: [requireRole('trader')], 
 /** Body schemas without the `type` discriminator, which the route implies. */
 const bodyOf = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
+/**
+ * The order ticket's body as documented: POST /api/orders and POST /api/orders/preview take the same
+ * fields, and both are validated by core's one schema (`orderTicketSchema` / `placeOrderCommand`), whose
+ * issues name the field.
+ */
+export const OrderTicketBody = z
+  .object({
+    symbol: z.string().openapi({ example: 'XBTUSDTM' }),
+    side: z.enum(['buy', 'sell']),
+    orderType: z.enum(ORDER_TYPES),
+    size: z.number().int().openapi({ description: 'integer lots' }),
+    price: z.string().optional().openapi({ description: 'limit price (limit, stop_limit)' }),
+    stopPrice: z
+      .string()
+      .optional()
+      .openapi({
+        description: 'trigger on the mark price (stop_market, stop_limit): up above the mark, down below',
+      }),
+    reduceOnly: z.boolean().optional(),
+    postOnly: z.boolean().optional().openapi({ description: 'maker only (limit orders)' }),
+    marginMode: z
+      .enum(['isolated', 'cross'])
+      .optional()
+      .openapi({ description: "the symbol's margin mode, isolated by default; switched before the order" }),
+    leverage: z.number().int().optional(),
+    stopLoss: z.string().optional(),
+    takeProfit: z.string().optional(),
+    execution: z
+      .union([z.enum(TICKET_EXECUTION_STYLES), z.record(z.string(), z.unknown())])
+      .optional()
+      .openapi({
+        description:
+          "the smart order router's style for a market order (auto, market, limit_chase, twap, iceberg) or a whole execution block (docs/router.md)",
+      }),
+  })
+  .openapi('OrderTicket');
+
 const place = createRoute({
   method: 'post',
   path: '/orders',
-  summary: 'Place an order (market or limit, integer lots, decimal-string prices)',
+  summary:
+    'Place an order (market, limit, stop market, stop limit; a router style for market orders; integer lots, decimal-string prices)',
   ...trader,
-  request: {
-    headers: idempotencyHeader,
-    body: bodyOf(
-      z.object({
-        symbol: z.string(),
-        side: z.enum(['buy', 'sell']),
-        orderType: z.enum(['market', 'limit']),
-        size: z.number().int(),
-        price: z.string().optional(),
-        reduceOnly: z.boolean().optional(),
-        leverage: z.number().int().optional(),
-        stopLoss: z.string().optional(),
-        takeProfit: z.string().optional(),
-      }),
-    ),
-  },
+  request: { headers: idempotencyHeader, body: bodyOf(OrderTicketBody) },
   responses,
 });
 const cancel = createRoute({
@@ -122,22 +147,23 @@ export async function submitCommand(
   raw: Record<string, unknown>,
   schema: z.ZodType<OperatorCommand>,
 ) {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.'),
-      message: i.message,
-    }));
-    throw new ApiError(
-      'validation_failed',
-      `invalid command: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-      { issues },
-    );
-  }
+  const command = validated(schema, raw, 'invalid command');
   const key = c.req.header('idempotency-key');
   if (!key) throw new ApiError('bad_request', 'the Idempotency-Key header is required');
-  const result = await recordCommand(c.get('deps'), c.get('auth')!.subject, key, parsed.data);
+  const result = await recordCommand(c.get('deps'), c.get('auth')!.subject, key, command);
   return c.json({ commandId: result.commandId, status: 'accepted' as const, replayed: result.replayed }, 202);
+}
+
+/** Parse with a core schema; a refusal is a 422 whose issues name each field (the ticket shows them in place). */
+export function validated<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  throw new ApiError(
+    'validation_failed',
+    `${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
 }
 
 /**

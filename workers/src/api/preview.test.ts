@@ -84,4 +84,53 @@ describe('POST /api/orders/preview', () => {
       (await preview({ symbol: 'XBTUSDTM', side: 'buy', orderType: 'market', size: 1 }, 'x')).status,
     ).toBe(401);
   });
+
+  it('takes the order ticket of POST /api/orders (one schema): a stop market at its stop price, post-only as maker, errors naming the field', async () => {
+    const stop = await preview({
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      orderType: 'stop_market',
+      size: 10,
+      stopPrice: '61000',
+      leverage: 10,
+      marginMode: 'cross',
+    });
+    expect(stop.status).toBe(200);
+    expect(stop.json).toMatchObject({
+      price: '61000',
+      priceSource: 'stop',
+      notional: '610',
+      liquidationPrice: null,
+    });
+    const taker = await preview({
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      orderType: 'limit',
+      price: '60000',
+      size: 10,
+    });
+    const maker = await preview({
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      orderType: 'limit',
+      price: '60000',
+      size: 10,
+      postOnly: true,
+    });
+    expect(Number(maker.json['fees'])).toBeLessThan(Number(taker.json['fees']));
+    const paths = (r: { json: Record<string, unknown> }) =>
+      ((r.json['error'] as { details: { issues: { path: string }[] } }).details.issues ?? []).map(
+        (i) => i.path,
+      );
+    for (const [body, field] of [
+      [{ orderType: 'stop_limit', stopPrice: '61000' }, 'price'],
+      [{ orderType: 'stop_market' }, 'stopPrice'],
+      [{ orderType: 'market', postOnly: true }, 'postOnly'],
+      [{ orderType: 'limit', price: '60000', execution: 'twap' }, 'execution'],
+    ] as const) {
+      const r = await preview({ symbol: 'XBTUSDTM', side: 'buy', size: 1, ...body });
+      expect(r.status, field).toBe(422);
+      expect(paths(r)).toContain(field);
+    }
+  });
 });

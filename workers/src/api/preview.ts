@@ -3,38 +3,25 @@ import { type OrderPreview, previewOrder } from '@enigma/core/contract/preview';
 import { toMoney } from '@enigma/core/money';
 import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
+import { orderTicketSchema } from '@enigma/core/signals/commands';
 import { candles, positions, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
+import { OrderTicketBody, validated } from './commands.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
 
-const decimal = z.string().regex(/^(\d+\.?\d*|\.\d+)$/, 'must be a positive decimal string');
 const money = (description: string) => z.string().openapi({ description, example: '60.5' });
-
-const PreviewRequest = z
-  .object({
-    symbol: z.string().min(1).max(32).openapi({ example: 'XBTUSDTM' }),
-    side: z.enum(['buy', 'sell']),
-    orderType: z.enum(['market', 'limit']),
-    size: z.number().int().positive().max(1_000_000).openapi({ description: 'integer lots' }),
-    price: decimal.optional().openapi({ description: 'limit price; a market order uses the last price' }),
-    leverage: z.number().int().min(1).max(125).default(1),
-    marginMode: z.enum(['isolated', 'cross']).default('isolated'),
-    reduceOnly: z.boolean().default(false),
-    postOnly: z.boolean().default(false),
-    stopLoss: decimal.optional(),
-    takeProfit: decimal.optional(),
-  })
-  .openapi('OrderPreviewRequest');
 
 const PreviewResponse = z
   .object({
     symbol: z.string(),
     price: money('the limit price, or the last price a market order is previewed at'),
-    priceSource: z.enum(['limit', 'last_candle']),
+    priceSource: z.enum(['limit', 'stop', 'last_candle']).openapi({
+      description: 'the limit price, the stop price (a stop market fills about there), or the last 1m close',
+    }),
     notional: money('|lots| × multiplier × price'),
     margin: money('initial margin: notional / leverage'),
     fees: money('opening fee plus the closing fee at the stop (or entry)'),
@@ -57,7 +44,7 @@ const previewRoute = createRoute({
   summary: 'What an order would cost and risk, and which risk checks would block it (nothing is sent)',
   security: bearerSecurity,
   middleware: [requireRole('viewer')],
-  request: { body: { content: { 'application/json': { schema: PreviewRequest } } } },
+  request: { body: { content: { 'application/json': { schema: OrderTicketBody } } } },
   responses: {
     200: { description: 'Preview', content: { 'application/json': { schema: PreviewResponse } } },
     ...errorResponses,
@@ -66,7 +53,7 @@ const previewRoute = createRoute({
 
 const str = (d: { toString(): string } | null) => (d === null ? null : d.toString());
 
-function serialise(symbol: string, source: 'limit' | 'last_candle', p: OrderPreview, dp: number) {
+function serialise(symbol: string, source: 'limit' | 'stop' | 'last_candle', p: OrderPreview, dp: number) {
   const fixed = (d: OrderPreview['margin'] | null, places = 4) =>
     d === null ? null : d.toDecimalPlaces(places).toString();
   return {
@@ -90,15 +77,17 @@ function serialise(symbol: string, source: 'limit' | 'last_candle', p: OrderPrev
 export function registerPreview(api: OpenAPIHono<AppEnv>): void {
   api.openapi(previewRoute, async (c) => {
     const db = c.get('deps').db;
-    const q = c.req.valid('json');
+    // the same ticket the order command takes, validated by the same core schema
+    const q = validated(orderTicketSchema, c.req.valid('json'), 'invalid order');
     const spec = CONTRACTS[q.symbol];
     if (!spec)
       throw new ApiError('validation_failed', `unknown contract ${q.symbol}`, {
         known: Object.keys(CONTRACTS),
+        issues: [{ path: 'symbol', message: `unknown contract ${q.symbol}` }],
       });
-    if (q.orderType === 'limit' && !q.price)
-      throw new ApiError('validation_failed', 'a limit order needs a price', { field: 'price' });
-    let price = q.orderType === 'limit' ? q.price : undefined;
+    // a limit (or stop limit) at its price, a stop market about its stop price, a market at the last close
+    const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
+    let price = q.price ?? q.stopPrice;
     if (!price) {
       const [last] = await db
         .select({ close: candles.close })
@@ -132,9 +121,10 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         side: q.side,
         lots: q.size,
         price: toMoney(price),
-        leverage: q.leverage,
+        // the engine's leverage for an order that names none (a new position)
+        leverage: q.leverage ?? 5,
         marginMode: q.marginMode,
-        liquidity: q.orderType === 'limit' && q.postOnly ? 'maker' : 'taker',
+        liquidity: q.postOnly ? 'maker' : 'taker',
         reduceOnly: q.reduceOnly,
         stopLoss: q.stopLoss ? toMoney(q.stopLoss) : undefined,
         takeProfit: q.takeProfit ? toMoney(q.takeProfit) : undefined,
@@ -153,7 +143,6 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         blocking: true,
         message: 'the stored risk limits do not parse: the engine blocks every entry',
       });
-    const source = q.orderType === 'limit' ? 'limit' : 'last_candle';
     const result = { ...preview, allowed: preview.allowed && limits !== null };
     return c.json(serialise(q.symbol, source, result, spec.tickSize.decimalPlaces()), 200);
   });
