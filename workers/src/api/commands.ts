@@ -62,12 +62,9 @@ export const OrderTicketBody = z
     orderType: z.enum(ORDER_TYPES),
     size: z.number().int().openapi({ description: 'integer lots' }),
     price: z.string().optional().openapi({ description: 'limit price (limit, stop_limit)' }),
-    stopPrice: z
-      .string()
-      .optional()
-      .openapi({
-        description: 'trigger on the mark price (stop_market, stop_limit): up above the mark, down below',
-      }),
+    stopPrice: z.string().optional().openapi({
+      description: 'trigger on the mark price (stop_market, stop_limit): up above the mark, down below',
+    }),
     reduceOnly: z.boolean().optional(),
     postOnly: z.boolean().optional().openapi({ description: 'maker only (limit orders)' }),
     marginMode: z
