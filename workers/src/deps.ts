@@ -3,6 +3,7 @@ import type { EnigmaDb } from '@enigma/db/db-type';
 import type { AuditAnchor } from '@enigma/db/repositories/audit';
 import type { AcceptedSignalWriter } from '@enigma/db/repositories/signal-writer';
 import type { EdgeSpan } from './observability/otlp-span.ts';
+import type { RefusalLimiter } from './security/refusal-limit.ts';
 import type { OutboxDone } from './webhooks/outbox.ts';
 import type { SourceCache } from './webhooks/source-cache.ts';
 
@@ -94,6 +95,12 @@ export interface AppDeps {
    * Node, where the pool outlives every request.
    */
   keepAlive?: (done: Promise<unknown>) => void;
+  /**
+   * Counts webhook refusals before authentication per client address and decides their 429. The
+   * worker passes Cloudflare's rate-limiting binding when it has one (`bindingRefusalLimiter`); absent,
+   * a one-minute window in `kv` against `config.ipRateLimitPerMin` (`kvRefusalLimiter`).
+   */
+  refusalLimiter?: RefusalLimiter;
   /**
    * Where the audit chain's head is kept outside the database (`enigma start`: a file under the data
    * dir). After each successful change through `/api`, the committed head is copied there; `GET

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRateLimitBinding, type RateLimitBinding } from './security/refusal-limit.ts';
 
 /**
  * The worker's bindings (vars and secrets from wrangler.toml / `wrangler secret put`), validated per
@@ -26,6 +27,13 @@ export const workerEnvSchema = z.object({
   NEON_WS_PROXY: z.string().optional(),
   /** Local development and tests only: URL of the proxy's SQL-over-HTTP endpoint (`http://host:port/sql`). */
   NEON_HTTP_ENDPOINT: z.url().optional(),
+  /**
+   * Cloudflare's rate-limiting binding (`[[ratelimits]]` in wrangler.toml): when present it decides the
+   * 429 for unauthenticated webhook refusals per client address, instead of an Upstash counter
+   */
+  REFUSAL_LIMITER: z
+    .custom<RateLimitBinding>(isRateLimitBinding, 'must be a rate-limiting binding (`[[ratelimits]]`)')
+    .optional(),
   /** OTLP/HTTP base URL (`<endpoint>/v1/traces`): when set, each webhook request's edge span is exported */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** `k1=v1,k2=v2` headers for the OTLP export (e.g. `Authorization=Basic%20…` for Grafana Cloud) */

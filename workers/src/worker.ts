@@ -18,6 +18,7 @@ import { parseWorkerEnv, type WorkerEnv } from './env.ts';
 import { UpstashKv } from './kv/upstash.ts';
 import { UpstashAuditAnchor } from './kv/upstash-audit-anchor.ts';
 import { otlpSpanExporter } from './observability/otlp-span.ts';
+import { bindingRefusalLimiter, kvRefusalLimiter } from './security/refusal-limit.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
@@ -58,6 +59,8 @@ interface IsolatePorts {
   ports: ReturnType<typeof edgePorts>;
   /** SQL over HTTP, when it reaches the database (see `httpUsable`) */
   httpDb: EnigmaDb | undefined;
+  /** forgets published outbox entries in batches, over `httpDb` */
+  forget: IsolateOutboxForget | undefined;
 }
 let isolate: IsolatePorts | undefined;
 /** Bindings are the same object for the isolate's life: validate them and build the ports once per object. */
@@ -65,7 +68,9 @@ function isolateOf(rawEnv: unknown): IsolatePorts {
   if (!isolate || isolate.raw !== rawEnv) {
     const env = parseWorkerEnv(rawEnv);
     const ports = edgePorts(env);
-    isolate = { raw: rawEnv, env, ports, httpDb: httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined };
+    const httpDb = httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined;
+    const forget = httpDb ? new IsolateOutboxForget(httpDb, ports.logger) : undefined;
+    isolate = { raw: rawEnv, env, ports, httpDb, forget };
   }
   return isolate;
 }
@@ -82,6 +87,9 @@ function edgePorts(env: WorkerEnv) {
     token: env.UPSTASH_REDIS_REST_TOKEN,
     automaticDeserialization: false,
     enableTelemetry: false,
+    // Auto-pipelining builds a whole Pipeline (hundreds of command closures) for every command and may
+    // gather commands of concurrent requests into one fetch: each request's commands are sent as its own.
+    enableAutoPipelining: false,
   });
   const logger = consoleLogger(env.LOG_LEVEL);
   let exportFailures = 0;
@@ -93,14 +101,60 @@ function edgePorts(env: WorkerEnv) {
           logger.warn({ err: String(e), failures: ++exportFailures }, 'edge span: export failed'),
       })
     : undefined;
+  const kv = new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`);
   return {
     exportSpan,
-    kv: new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`),
+    kv,
+    // Cloudflare's rate limiter where the binding is configured (no Upstash round trip per refusal),
+    // else the Upstash window counter.
+    refusalLimiter: env.REFUSAL_LIMITER
+      ? bindingRefusalLimiter(env.REFUSAL_LIMITER)
+      : kvRefusalLimiter(kv, env.IP_RATE_LIMIT_PER_MIN),
     bus: new UpstashBusPublisher(redis, env.REDIS_KEY_PREFIX),
     logger,
     // the audit chain's head, kept outside the database (docs/security.md)
     auditAnchor: new UpstashAuditAnchor(redis, `${env.REDIS_KEY_PREFIX}enigma:audit:anchor`),
   };
+}
+
+/** How long published entries wait to be forgotten together (one DELETE for the alerts of 100 ms). */
+const FORGET_DELAY_MS = 100;
+/** A flush not started within this long is taken for lost (its request was cancelled): the next starts another. */
+const FORGET_STALE_MS = 2_000;
+
+/**
+ * Published outbox entries forgotten together: over SQL-over-HTTP (no connection held) the ids of the
+ * isolate's concurrent requests are plain data, so the first request to publish schedules one `DELETE`
+ * (in its own `ctx.waitUntil`, after its answer) for every id published in the next `FORGET_DELAY_MS`. One
+ * statement and one commit for several alerts instead of one each. A flush that never runs (isolate
+ * evicted, request cancelled) only leaves entries for the relay to publish once more after their lease:
+ * at-least-once, consumers dedupe by the payload's id.
+ */
+class IsolateOutboxForget {
+  #ids: string[] = [];
+  #scheduledAt: number | undefined;
+  constructor(
+    private readonly db: EnigmaDb,
+    private readonly logger: Logger,
+  ) {}
+
+  done(id: string, ctx: { waitUntil(p: Promise<unknown>): void }): void {
+    this.#ids.push(id);
+    const now = Date.now();
+    if (this.#scheduledAt !== undefined && now - this.#scheduledAt < FORGET_STALE_MS) return;
+    this.#scheduledAt = now;
+    const flush = new Promise((r) => setTimeout(r, FORGET_DELAY_MS)).then(async () => {
+      this.#scheduledAt = undefined;
+      const all = this.#ids.splice(0);
+      for (let i = 0; i < all.length; i += 1_000) {
+        const ids = all.slice(i, i + 1_000);
+        await deleteOutboxEntries(this.db, ids).catch((e: unknown) =>
+          this.logger.warn({ err: String(e), entries: ids.length }, 'outbox: could not forget entries'),
+        );
+      }
+    });
+    ctx.waitUntil(flush);
+  }
 }
 
 /** SQL over HTTP where it reaches the database (Neon; locally only when the proxy's endpoint is given). */
@@ -125,7 +179,7 @@ export default {
         { status: 503 },
       );
     }
-    const { env, ports, httpDb } = iso;
+    const { env, ports, httpDb, forget } = iso;
     const webhook = new URL(request.url).pathname.startsWith('/webhooks/');
     const pool = webhook && httpDb ? undefined : openNeonPool(env.DATABASE_URL);
     const db = pool ? pool.db : (httpDb as EnigmaDb);
@@ -140,10 +194,15 @@ export default {
       ...(exportSpan ? { exportEdgeSpan: (span) => ctx.waitUntil(exportSpan(span)) } : {}),
       sourceCache,
       signalWriter: singleInsertWriter(db),
-      // A published entry is forgotten after the answer (its lease keeps the relay away meanwhile); a
-      // lost DELETE only means the relay publishes it once more (at-least-once, consumers dedupe).
+      // A published entry is forgotten after the answer (its lease keeps the relay away meanwhile),
+      // over SQL-over-HTTP together with those of the isolate's other requests; a lost DELETE only
+      // means the relay publishes it once more (at-least-once, consumers dedupe).
       outboxDone: {
         done(id) {
+          if (forget && !pool) {
+            forget.done(id, ctx);
+            return Promise.resolve();
+          }
           const forgotten = deleteOutboxEntries(db, [id]).catch((e: unknown) =>
             ports.logger.warn({ err: String(e), signalId: id }, 'outbox: could not forget an entry'),
           );

@@ -64,6 +64,26 @@ describe.each([
   });
 });
 
+describe('UpstashKv window keys', () => {
+  it.each([
+    ['one command per hit (the edge)', () => new UpstashKv(redis, prefix, () => clock.now)],
+    [
+      'shared pipelines (Node)',
+      () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)),
+    ],
+  ])('%s: a window key expires after its window (TTL set by its first hit)', async (_name, make) => {
+    const kv = make();
+    const key = `rl:ttl:${crypto.randomUUID()}`;
+    clock.now = Date.UTC(2024, 4, 1, 12, 0, 15);
+    await kv.hit(key, 60);
+    await kv.hit(key, 60);
+    const [full] = await redis.keys(`${prefix}${key}:*`);
+    const ttl = await redis.ttl(full!);
+    expect(ttl).toBeGreaterThan(55);
+    expect(ttl).toBeLessThanOrEqual(61);
+  });
+});
+
 describe('MemoryKv expiry', () => {
   it('forgets a key once its TTL has passed on the injected clock', async () => {
     const kv = new MemoryKv(() => clock.now);

@@ -44,14 +44,20 @@ export class UpstashKv implements KvPort {
     const now = this.now();
     const window = Math.floor(now / (windowSeconds * 1000));
     const full = `${this.prefix}${key}:${window}`;
-    // One round trip: INCR and the expiry together.
-    const [count] = this.batcher
-      ? ((await this.batcher.run(2, (p) => p.incr(full).expire(full, windowSeconds + 1))) as [number, number])
-      : await this.redis
-          .pipeline()
-          .incr(full)
-          .expire(full, windowSeconds + 1)
-          .exec<[number, number]>();
+    let count: number;
+    if (this.batcher) {
+      // Shared round trips (Node): INCR and the expiry together in the batch.
+      [count] = (await this.batcher.run(2, (p) => p.incr(full).expire(full, windowSeconds + 1))) as [
+        number,
+        number,
+      ];
+    } else {
+      // One command per hit (the edge): the window's first hit sets the expiry, once per key and window.
+      // A pipeline would cost the client a Pipeline object per call; the key names its window, so
+      // one whose EXPIRE was lost is never counted again, it only lingers.
+      count = Number(await this.redis.incr(full));
+      if (count === 1) await this.redis.expire(full, windowSeconds + 1);
+    }
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowSeconds * 1000 - now) / 1000));
     return { count, resetSeconds };
   }

@@ -30,6 +30,7 @@ import { ApiError } from '../errors.ts';
 import { secretMatchesDigests, sha256Hex } from '../security/compare.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../security/hmac.ts';
 import { clientKeyOf, ipAllowed } from '../security/ip.ts';
+import { kvRefusalLimiter } from '../security/refusal-limit.ts';
 import { bodyKindOf, readBodyCapped } from './body.ts';
 import { masterKeyOf } from './master-key.ts';
 import { publishHeldEntry } from './outbox.ts';
@@ -266,7 +267,8 @@ function recordRefusal(
 /**
  * A request that never proved it knows the source's secret: counted per client address (IPv6 per
  * /64) and minute, sampled into a row without its payload (`isRefusalSample`), and answered 429 once
- * the address has been refused more than `ipRateLimitPerMin` times this minute. Authenticated
+ * the address has been refused more than `ipRateLimitPerMin` times this minute (on Workers with the
+ * binding: once Cloudflare's rate limiter says so, see `deps.refusalLimiter`). Authenticated
  * requests from the same address are not affected (TradingView sends every user's alerts from the
  * same four addresses), and never share the source's budget with these.
  */
@@ -277,8 +279,8 @@ async function refuseUnauthenticated(
   err: ApiError,
 ): Promise<ApiError> {
   const clientKey = clientKeyOf(trace.clientIp);
-  const { count, resetSeconds } = await deps.kv.hit(`rl:refused:${clientKey}`, 60);
-  const limit = deps.config.ipRateLimitPerMin;
+  const limiter = deps.refusalLimiter ?? kvRefusalLimiter(deps.kv, deps.config.ipRateLimitPerMin);
+  const { count, limited, resetSeconds, limit } = await limiter.refuse(clientKey);
   const status = refusalStatusOf(err);
   let recordId: string | undefined;
   if (isRefusalSample(count)) {
@@ -299,10 +301,12 @@ async function refuseUnauthenticated(
     'webhook refused before authentication',
   );
   const details = { status, recordId, refusalsThisMinute: count };
-  if (count > limit) {
+  if (limited) {
     return new ApiError(
       'rate_limited',
-      `more than ${limit} refused requests from this address this minute`,
+      limit === undefined
+        ? 'too many refused requests from this address this minute'
+        : `more than ${limit} refused requests from this address this minute`,
       { ...details, retryAfterSeconds: resetSeconds },
       { 'Retry-After': String(resetSeconds) },
     );
