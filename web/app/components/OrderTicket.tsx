@@ -13,9 +13,28 @@ export interface TicketPreset {
 
 const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 
+type OrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit';
+const TYPE_LABEL: Record<OrderType, string> = {
+  market: 'market',
+  limit: 'limit',
+  stop_market: 'stop market',
+  stop_limit: 'stop limit',
+};
+/** The router's styles for a market order (docs/router.md); '' sends a plain market order. */
+const EXECUTIONS = [
+  ['', 'Market (one order)'],
+  ['auto', 'Auto (router picks from the book)'],
+  ['market', 'Market within the slippage budget'],
+  ['limit_chase', 'Limit chase (post-only at the touch)'],
+  ['twap', 'TWAP (5 slices over 60 s)'],
+  ['iceberg', 'Iceberg (native, a tenth shown)'],
+] as const;
+type Execution = (typeof EXECUTIONS)[number][0];
+
 /**
- * Symbol, side, type, size in lots or USDT, leverage, margin mode, reduce-/post-only, TP/SL; a live
- * risk preview from POST /api/orders/preview before anything is sent.
+ * Symbol, side, type (market, limit, stop market, stop limit), the router's execution style for a
+ * market order, size in lots or USDT, leverage, margin mode, reduce-/post-only, TP/SL; a live risk
+ * preview from POST /api/orders/preview (the same body as the order) before anything is sent.
  */
 export function OrderTicket(props: {
   symbol: string;
@@ -27,7 +46,9 @@ export function OrderTicket(props: {
   const id = useId();
   const [symbol, setSymbol] = useState(props.symbol);
   const [side, setSide] = useState<'buy' | 'sell'>('buy');
-  const [type, setType] = useState<'market' | 'limit'>('market');
+  const [type, setType] = useState<OrderType>('market');
+  const [execution, setExecution] = useState<Execution>('');
+  const [stopPrice, setStopPrice] = useState('');
   const [unit, setUnit] = useState<'lots' | 'usdt'>('lots');
   const [amount, setAmount] = useState('1');
   const [limitPrice, setLimitPrice] = useState('');
@@ -50,7 +71,14 @@ export function OrderTicket(props: {
   }, [props.preset]);
 
   const spec = specOf(symbol);
-  const refPrice = type === 'limit' && DECIMAL.test(limitPrice) ? Number(limitPrice) : props.lastPrice;
+  const hasLimit = type === 'limit' || type === 'stop_limit';
+  const isStop = type === 'stop_market' || type === 'stop_limit';
+  const refPrice =
+    hasLimit && DECIMAL.test(limitPrice)
+      ? Number(limitPrice)
+      : isStop && DECIMAL.test(stopPrice)
+        ? Number(stopPrice)
+        : props.lastPrice;
   const lots = useMemo(() => {
     if (!DECIMAL.test(amount)) return null;
     if (unit === 'lots') return Number.isInteger(Number(amount)) ? Number(amount) : null;
@@ -63,7 +91,8 @@ export function OrderTicket(props: {
   else if (unit === 'lots' && lots === null) errors['size'] = 'lots are whole numbers';
   else if (lots !== null && lots < 1) errors['size'] = 'less than one lot at this price';
   else if (lots === null) errors['size'] = 'no price yet to convert USDT into lots';
-  if (type === 'limit' && !DECIMAL.test(limitPrice)) errors['price'] = 'a limit order needs a price';
+  if (hasLimit && !DECIMAL.test(limitPrice)) errors['price'] = `a ${TYPE_LABEL[type]} order needs a price`;
+  if (isStop && !DECIMAL.test(stopPrice)) errors['stopPrice'] = 'a stop order needs a stop price';
   const lev = Number(leverage);
   if (!Number.isInteger(lev) || lev < 1 || lev > (spec?.maxLeverage ?? 125))
     errors['leverage'] = `1 to ${spec?.maxLeverage ?? 125}`;
@@ -77,14 +106,18 @@ export function OrderTicket(props: {
         side,
         orderType: type,
         size: lots!,
-        ...(type === 'limit' ? { price: limitPrice } : {}),
+        ...(hasLimit ? { price: limitPrice } : {}),
+        ...(isStop ? { stopPrice } : {}),
         leverage: lev,
+        marginMode,
         reduceOnly,
+        ...(type === 'limit' && postOnly ? { postOnly: true } : {}),
+        ...(type === 'market' && execution ? { execution } : {}),
         ...(sl ? { stopLoss: sl } : {}),
         ...(tp ? { takeProfit: tp } : {}),
       }
     : null;
-  const bodyKey = JSON.stringify(body) + marginMode + postOnly;
+  const bodyKey = JSON.stringify(body);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: bodyKey stands for the body
   useEffect(() => {
@@ -94,10 +127,8 @@ export function OrderTicket(props: {
     }
     let cancelled = false;
     const t = setTimeout(async () => {
-      const r = await api<OrderPreview>('/orders/preview', {
-        method: 'POST',
-        body: { ...body, marginMode, postOnly: type === 'limit' && postOnly },
-      });
+      // the preview takes the order's own body (one schema for both)
+      const r = await api<OrderPreview>('/orders/preview', { method: 'POST', body });
       if (cancelled) return;
       setServerErrors(r.fields);
       setPreviewError(r.ok ? null : r.error);
@@ -135,18 +166,34 @@ export function OrderTicket(props: {
           </label>
           <label>
             Type
-            <select value={type} onChange={(e) => setType(e.target.value as 'market' | 'limit')} name="type">
+            <select value={type} onChange={(e) => setType(e.target.value as OrderType)} name="type">
               <option value="market">Market</option>
               <option value="limit">Limit</option>
-              <option value="stop_market" disabled>
-                Stop market (engine pending)
-              </option>
-              <option value="stop_limit" disabled>
-                Stop limit (engine pending)
-              </option>
+              <option value="stop_market">Stop market</option>
+              <option value="stop_limit">Stop limit</option>
             </select>
           </label>
         </div>
+        {type === 'market' ? (
+          <>
+            <label>
+              Execution
+              <select
+                value={execution}
+                onChange={(e) => setExecution(e.target.value as Execution)}
+                name="execution"
+                {...described('execution')}
+              >
+                {EXECUTIONS.map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {err('execution')}
+          </>
+        ) : null}
         <fieldset className="sides">
           <legend className="sr-only">Side</legend>
           <button
@@ -191,7 +238,22 @@ export function OrderTicket(props: {
             = {lots} lots × {spec.multiplier.toString()} {spec.baseCurrency}
           </p>
         ) : null}
-        {type === 'limit' ? (
+        {isStop ? (
+          <>
+            <label>
+              Stop price <span className="muted small">(mark)</span>
+              <input
+                name="stopPrice"
+                inputMode="decimal"
+                value={stopPrice}
+                onChange={(e) => setStopPrice(e.target.value)}
+                {...described('stopPrice')}
+              />
+            </label>
+            {err('stopPrice')}
+          </>
+        ) : null}
+        {hasLimit ? (
           <>
             <label>
               Limit price
@@ -265,10 +327,13 @@ export function OrderTicket(props: {
               checked={postOnly}
               disabled={type !== 'limit'}
               onChange={(e) => setPostOnly(e.target.checked)}
+              {...described('postOnly')}
             />{' '}
             Post-only
           </label>
         </div>
+        {err('postOnly')}
+        {err('marginMode')}
 
         <div className="preview" aria-live="polite" data-testid="risk-preview">
           <h3>Risk preview</h3>
@@ -278,7 +343,9 @@ export function OrderTicket(props: {
                 <dt>Price</dt>
                 <dd data-testid="preview-price" data-price={preview.price}>
                   {fmtPrice(symbol, preview.price)}{' '}
-                  <span className="muted small">{preview.priceSource === 'limit' ? 'limit' : 'last'}</span>
+                  <span className="muted small">
+                    {preview.priceSource === 'last_candle' ? 'last' : preview.priceSource}
+                  </span>
                 </dd>
                 <dt>Notional</dt>
                 <dd>{fixed(preview.notional, 2)}</dd>
@@ -303,6 +370,18 @@ export function OrderTicket(props: {
                 </dd>
                 <dt>Worst-case loss</dt>
                 <dd className="neg">{fixed(preview.worstCaseLoss, 2)}</dd>
+                {type === 'market' && execution ? (
+                  <>
+                    <dt>Execution</dt>
+                    <dd data-testid="preview-execution">
+                      {EXECUTIONS.find(([v]) => v === execution)?.[1]}
+                      <span className="muted small">
+                        {' '}
+                        — the engine reads the book: style, estimated and realised cost are on the order
+                      </span>
+                    </dd>
+                  </>
+                ) : null}
               </dl>
               <ul className="checks-list">
                 {preview.checks
@@ -330,7 +409,7 @@ export function OrderTicket(props: {
             className={`primary wide ${side}`}
             disabled={!valid || !preview?.allowed}
             testId="place-order"
-            confirmLabel={`Confirm ${side} ${lots ?? ''} ${symbol} ${type}`}
+            confirmLabel={`Confirm ${side} ${lots ?? ''} ${symbol} ${TYPE_LABEL[type]}${type === 'market' && execution ? ` (${execution})` : ''}`}
             onConfirm={async () => {
               if (!body) return;
               const r = await api<{ commandId: string }>('/orders', {
@@ -344,7 +423,7 @@ export function OrderTicket(props: {
                   : { ok: false, text: r.error ?? 'refused' },
               );
               setServerErrors(r.fields);
-              props.onCommand(`${side} ${lots} ${symbol} ${type}`, r);
+              props.onCommand(`${side} ${lots} ${symbol} ${TYPE_LABEL[type]}`, r);
             }}
           >
             {side === 'buy' ? 'Buy' : 'Sell'} {lots ?? ''} {symbol}

@@ -91,7 +91,7 @@ export function breakerTripped(b: { state: string }): boolean {
 export interface OrderPreview {
   symbol: string;
   price: string;
-  priceSource: 'limit' | 'last_candle';
+  priceSource: 'limit' | 'stop' | 'last_candle';
   notional: string;
   margin: string;
   fees: string;
