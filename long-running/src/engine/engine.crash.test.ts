@@ -69,6 +69,16 @@ const SEQUENCES: Alert[][] = [
     ['sell', 'ETHUSDTM'],
   ],
 ];
+/**
+ * Entries (buy/sell alerts) per chain that must reach `protected` or `closed`. A chain posts about 17
+ * (7–8 segments of 2–3). Some end otherwise by design: `ignored` when an earlier segment's position is
+ * already on that side (positions are carried from segment to segment), `failed` when an order a crash
+ * left unsent is given up rather than sent again. None should be blocked by a risk check (breakers off,
+ * wide limits): with fewer trades the chain exercises the crash points on far fewer orders than it claims.
+ * (It was 8 of 17 per chain while a restarted engine with no collector knew no mark for the other
+ * contract's open position and blocked every entry as `data_missing`.)
+ */
+const MIN_TRADED_PER_CHAIN = 10;
 /** How many hits of each step every sequence is sure to reach (entry + stop per opened position). */
 const MAX_NTH: Record<CrashPoint, number> = {
   before_intent: 2,
@@ -227,7 +237,19 @@ interface SegmentResult extends Segment {
   diffs: string[];
   statuses: string[];
   outcomes: string[];
+  /** the segment's buy/sell alerts, and how many of them reached `protected` or `closed` */
+  entries: number;
+  traded: number;
 }
+
+interface ChainResult {
+  segments: SegmentResult[];
+  /** every crash point any of the chain's engines passed (armed or not) */
+  reached: Set<string>;
+}
+
+/** How long an alert may take with a live engine; the time to start a replacement does not count. */
+const ALERT_MS = 40_000;
 
 /**
  * A chain of seeded segments against one simulator, database and Redis prefix. The engine of segment k is
@@ -237,7 +259,7 @@ interface SegmentResult extends Segment {
  * are final, the books must equal the exchange's. Engines are forked as warm spares (modules loaded,
  * waiting for `go`), so a restart costs the lease takeover and the reconciliation, not the module loading.
  */
-async function crashChain(name: string, segments: Segment[]): Promise<SegmentResult[]> {
+async function crashChain(name: string, segments: Segment[]): Promise<ChainResult> {
   const sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS, seed: segments[0]!.seed });
   const h = await openTestDatabase('pg');
   const prefix = randomPrefix();
@@ -274,6 +296,8 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
     // Two warm spares ahead (forking the whole pool at once would starve a shared machine).
     spares.push(fresh(), fresh());
     let current: Child | undefined;
+    /** when the latest engine was running (trading, or dead while recovering) */
+    let aliveSince = Date.now();
     const spawn = async () => {
       const child = spares.shift() ?? fresh();
       children.push(child);
@@ -283,6 +307,7 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
       trace(`engine ${children.length - 1} started`);
       // It may die before trading: armed steps are reached while it reconciles, too.
       await Promise.race([child.trading.catch(() => {}), child.exited]);
+      aliveSince = Date.now();
       return child;
     };
     // A killed engine is replaced by the next one (same database, Redis prefix and simulator).
@@ -303,15 +328,20 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
       const mine: string[] = [];
       for (const [action, symbol] of seq) {
         mine.push(await postAlert(h.db, bus, action, symbol));
-        await waitFor(async () => {
+        // ALERT_MS of engine time: a cascade of engines dying while they recover (each armed at its own
+        // segment's point) spends most of its time forking and loading replacements on a busy machine.
+        const posted = Date.now();
+        while (true) {
           await keepAlive();
-          return (await isFinal(h.db, mine.at(-1)!)) || undefined;
-        }, 40_000).catch(async () => {
-          const row = await getSignal(h.db, mine.at(-1)!);
-          throw new Error(
-            `seed ${seg.seed} (${seg.point} #${seg.nth}): ${action} ${symbol} left ${row?.status}: ${row?.reason}; deaths ${deaths.join(' | ')}`,
-          );
-        });
+          if (await isFinal(h.db, mine.at(-1)!)) break;
+          if (Date.now() - Math.max(posted, aliveSince) > ALERT_MS) {
+            const row = await getSignal(h.db, mine.at(-1)!);
+            throw new Error(
+              `seed ${seg.seed} (${seg.point} #${seg.nth}): ${action} ${symbol} left ${row?.status}: ${row?.reason}; deaths ${deaths.join(' | ')}`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
       ids.push(...mine);
       if (!victim.dead) {
@@ -328,11 +358,12 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
       const statuses = rows.map((r) => r?.status ?? 'missing');
       // printed with the reason code of blocks and failures, so a run's summary says why
       const outcomes = rows.map((r) =>
-        r?.status === 'risk_blocked' || r?.status === 'failed'
+        r?.status === 'risk_blocked' || r?.status === 'failed' || r?.status === 'ignored'
           ? `${r.status}(${(r.reason ?? '').split(':')[0]})`
           : (r?.status ?? 'missing'),
       );
       const killed = deaths.slice(before);
+      const entries = seq.map(([action], k) => (action === 'close' ? null : statuses[k]));
       results.push({
         ...seg,
         alerts: seq.map((a) => a.join(' ')).join(', '),
@@ -340,12 +371,17 @@ async function crashChain(name: string, segments: Segment[]): Promise<SegmentRes
         diffs,
         statuses,
         outcomes,
+        entries: entries.filter((st) => st !== null).length,
+        traded: entries.filter((st) => st === 'protected' || st === 'closed').length,
       });
       trace(
         `${seg.point} #${seg.nth}: ${killed.join(' | ')}; ${statuses.join(',')}; ${diffs.length} differences`,
       );
     }
-    return results;
+    const reached = new Set<string>();
+    for (const c of children)
+      for (const line of c.lines) if (line.startsWith('point ')) reached.add(line.split(' ')[1]!);
+    return { segments: results, reached };
   } finally {
     for (const c of [...children, ...spares]) await stopChild(c);
     await kucoin.close();
@@ -383,22 +419,36 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
   it.concurrent.each(chains.map((segments, i) => ({ i, segments })))(
     'chain $i: after every crash and restart the books equal the exchange',
     async ({ i, segments }) => {
-      const results = await crashChain(`${i}-${process.pid}`, segments);
+      const { segments: results, reached } = await crashChain(`${i}-${process.pid}`, segments);
+      const traded = results.reduce((n, r) => n + r.traded, 0);
+      const entries = results.reduce((n, r) => n + r.entries, 0);
       console.log(
-        results
-          .map(
+        [
+          ...results.map(
             (r) =>
               `seed ${r.seed} ${r.point} #${r.nth}: ${r.killed.join(' | ')}; ${r.alerts} → ${r.outcomes.join(', ')}`,
-          )
-          .join('\n'),
+          ),
+          `chain ${i}: ${traded} of ${entries} entries protected or closed`,
+        ].join('\n'),
       );
       for (const r of results) {
         expect(r.diffs, `seed ${r.seed} (${r.point} #${r.nth})`).toEqual([]);
         expect(r.statuses.every((s) => FINAL.includes(s))).toBe(true);
       }
-      for (const r of results) for (const k of r.killed) killedSteps.add(k.split(' ')[1] ?? '');
+      // Coverage: the chain traded (nothing blocked what the exchange would have taken) and passed
+      // every step of the order lifecycle.
+      const blocked = results.flatMap((r) =>
+        r.outcomes.filter((o) => o.startsWith('risk_blocked')).map((o) => `seed ${r.seed}: ${o}`),
+      );
+      expect(blocked, 'no alert is blocked by a risk check in these runs').toEqual([]);
+      expect(traded, `entries protected or closed (of ${entries})`).toBeGreaterThanOrEqual(
+        MIN_TRADED_PER_CHAIN,
+      );
+      expect([...reached].sort(), 'crash points passed in this chain').toEqual([...CRASH_POINTS].sort());
+      for (const r of results)
+        for (const k of r.killed) if (k.startsWith('killing ')) killedSteps.add(k.split(' ')[1]!);
     },
-    300_000,
+    600_000,
   );
 });
 

@@ -70,6 +70,25 @@ export class MarketView {
     return this.peek(symbol);
   }
 
+  /**
+   * The marks of other contracts (the exposure of positions held there), each refreshed over REST when
+   * missing or older than `maxAgeMs`. Without it an engine with no collector feeding the view (or one
+   * just restarted, before the collector's next mark) knows no mark for a position it did not trade since
+   * it started, and every entry on another contract blocks as `data_missing` although the exchange would
+   * have told it the mark.
+   */
+  async marksOf(symbols: readonly string[], maxAgeMs: number): Promise<void> {
+    const now = this.clock.now();
+    await Promise.all(
+      symbols
+        .filter((s) => {
+          const m = this.marks.get(s);
+          return !m || now - m.at > maxAgeMs;
+        })
+        .map((s) => this.refresh(s)),
+    );
+  }
+
   /** The latest values without any refresh. */
   peek(symbol: string): MarketSnapshot {
     const m = this.marks.get(symbol);

@@ -99,9 +99,14 @@ export class RiskInputs {
   ): Promise<RiskContext> {
     const { ctx } = this;
     const limits = ctx.limits();
+    const maxAge = limits?.maxDataAgeMs ?? 15_000;
+    const others = [...this.state.expectedPositions()]
+      .filter(([s, q]) => s !== symbol && (qtyOverride[s] ?? q) !== 0)
+      .map(([s]) => s);
     const [market, account] = await Promise.all([
-      this.market.snapshot(symbol, limits?.maxDataAgeMs ?? 15_000),
+      this.market.snapshot(symbol, maxAge),
       this.balance(),
+      this.market.marksOf(others, maxAge),
     ]);
     // Decided orders still to fill count as the position they will make.
     const quantities = this.state.expectedPositions();
