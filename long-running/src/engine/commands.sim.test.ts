@@ -45,6 +45,8 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
   let kucoin: KucoinHttpClient;
   let jobs: Jobs;
   const bus = createMemoryBus();
+  /** by clientOid: expected − confirmed XBT lots when the row was about to be written */
+  const beforeIntent = new Map<string, number>();
 
   beforeAll(async () => {
     sim = await startTestSimulator({ initialBalance: 100_000, symbols: [XBT, ETH], source });
@@ -68,6 +70,13 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       model: { enabled: false, reason: 'not loaded in this test' },
       tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
       jobs,
+      // what the account view expects of XBT as each order row is about to be written
+      onPoint: (step, detail) => {
+        if (step === 'before_intent' && detail.symbol === XBT && detail.clientOid && running) {
+          const state = running.engine.ctx.state;
+          beforeIntent.set(detail.clientOid, state.expectedQty(XBT) - state.confirmedQty(XBT));
+        }
+      },
     });
   }, 60_000);
 
@@ -272,6 +281,47 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       async () => ((await exchangePosition(XBT))?.qty === before + filled ? true : undefined),
       10_000,
     );
+  });
+
+  it('an operator limit chase: post-only attempts one at a time, re-priced as the touch moves; the lots left stay reserved in the account view until the next attempt is written', async () => {
+    prices[XBT] = 50_000;
+    await waitFor(async () => {
+      const t = await kucoin.market.ticker(XBT);
+      return Math.abs(Number(t.bestBid) - 50_000) < 100 ? true : undefined;
+    }, 10_000);
+    const id = await command({
+      symbol: XBT,
+      side: 'buy',
+      orderType: 'market',
+      size: 40,
+      execution: {
+        style: 'limit_chase',
+        chase: { maxTicks: 10_000, maxSeconds: 4, repriceMs: 200, fallback: 'stop' },
+      },
+    });
+    await waitFor(async () => ((await ordersOf(id)).length > 0 ? true : undefined), 10_000);
+    // the touch moves up twice: the resting bid is left behind and re-priced
+    prices[XBT] = 50_150;
+    await new Promise((r) => setTimeout(r, 1_200));
+    prices[XBT] = 50_300;
+    const row = await outcome(id, 30_000);
+    const attempts = await ordersOf(id);
+    expect(attempts.length, JSON.stringify(row)).toBeGreaterThanOrEqual(2);
+    expect(attempts.every((a) => a.execStyle === 'limit_chase' && a.type === 'limit')).toBe(true);
+    const key = id.replaceAll('-', '');
+    expect(attempts.slice(1).map((a) => a.clientOid)).toEqual(
+      attempts.slice(1).map((_, i) => `a${key}${i + 1}`),
+    );
+    // one live attempt at a time
+    for (let i = 1; i < attempts.length; i++)
+      expect(attempts[i - 1]!.doneAt!.getTime()).toBeLessThanOrEqual(attempts[i]!.submittedAt!.getTime());
+    // each later attempt's lots were counted in the account view before its row existed
+    for (const a of attempts.slice(1)) expect(beforeIntent.get(a.clientOid), a.clientOid).toBe(a.size);
+    const filled = attempts.reduce((n, a) => n + a.filledSize, 0);
+    expect(row.result).toMatchObject({ style: 'limit_chase', filledLots: filled });
+    expect(filled).toBeLessThanOrEqual(40);
+    // the reservation is released at the end: the account view expects only what is confirmed
+    expect(running.engine.ctx.state.expectedQty(XBT)).toBe(running.engine.ctx.state.confirmedQty(XBT));
   });
 
   it('cross margin: the symbol is switched to cross (and its cross leverage set) before the order; an isolated order is then refused while the position is open', async () => {
