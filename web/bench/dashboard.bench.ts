@@ -11,8 +11,11 @@
  *
  * Nothing here asserts a time; goals are reported as met or missed.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
@@ -23,37 +26,100 @@ const EVENTS = 200;
 const GAP_MS = 25;
 const LOADS = 5;
 
-const nowMs = () => performance.timeOrigin + performance.now();
+/**
+ * The wall clock, as the gateway's `at` and the page's `performance.timeOrigin + now()` read it (this
+ * process's `performance.timeOrigin` drifts a few ms from it over a long run).
+ */
+const nowMs = () => Date.now();
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-/** In the page: record (text, time of the next animation frame) each time `selector`'s text changes. */
+/**
+ * In the page: each time `selector`'s text changes, record the text, when the DOM changed and the
+ * time of the next animation frame; and the main thread's long tasks (> 50 ms) from now on.
+ */
 async function watchText(page: Page, selector: string): Promise<void> {
   await page.evaluate((sel) => {
     const el = document.querySelector(sel);
     if (!el) throw new Error(`no ${sel}`);
-    const seen: [string, number][] = [];
-    (window as unknown as { __seen: typeof seen }).__seen = seen;
+    const w = window as unknown as BenchWindow;
+    w.__seen = [];
+    w.__longTasks = [];
+    w.__channels = {};
     new MutationObserver(() => {
       const text = el.textContent ?? '';
-      requestAnimationFrame(() => seen.push([text, performance.timeOrigin + performance.now()]));
+      const mutated = performance.timeOrigin + performance.now();
+      requestAnimationFrame(() => w.__seen.push([text, mutated, performance.timeOrigin + performance.now()]));
     }).observe(el, { childList: true, characterData: true, subtree: true });
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask' });
+    } catch {
+      // no long-task timing in this browser
+    }
   }, selector);
 }
 
-async function seen(page: Page): Promise<[string, number][]> {
-  return page.evaluate(() => (window as unknown as { __seen: [string, number][] }).__seen);
+/** What the page records (see watchText and RECEIVE_STAMP). */
+interface BenchWindow {
+  /** [text, DOM changed at, next frame at] */
+  __seen: [string, number, number][];
+  __longTasks: number[];
+  /** value → [received by the page's socket at, the gateway's `at`] */
+  __received: Record<number, [number, number]>;
+  /** messages the page's sockets received, by channel */
+  __channels: Record<string, number>;
 }
 
-/** Send EVENTS values `base + i` with `send`, GAP_MS apart; the latency of each one the page showed. */
+/**
+ * Added to the dashboard before its scripts run: every WebSocket's `events:account` with an equity
+ * from 500,000 up is stamped when it reaches the page (before the app's own handler runs).
+ */
+const RECEIVE_STAMP = `(() => {
+  const Native = window.WebSocket;
+  window.__received = {};
+  window.__channels = {};
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        const at = performance.timeOrigin + performance.now();
+        const text = String(e.data);
+        const channel = (text.match(/"channel":"([^"]+)"/) || [])[1] || 'other';
+        window.__channels[channel] = (window.__channels[channel] || 0) + 1;
+        if (channel !== 'events:account') return;
+        try {
+          const m = JSON.parse(text);
+          const v = Number(m.data && m.data.equity);
+          if (v >= 500000) window.__received[v] = [at, m.at];
+        } catch {}
+      });
+    }
+  };
+})();`;
+
+async function seen(page: Page): Promise<[string, number, number][]> {
+  return page.evaluate(() => (window as unknown as BenchWindow).__seen);
+}
+
+/** One event the page showed: when it was sent, reached the page, changed the DOM, was on a frame. */
+interface Shown {
+  value: number;
+  sent: number;
+  mutated: number;
+  frame: number;
+}
+
+/** Send EVENTS values `base + i` with `send`, GAP_MS apart; each one the page showed. */
 async function measure(
   page: Page,
   base: number,
   parse: (text: string) => number,
   send: (value: number) => Promise<void>,
-): Promise<number[]> {
+): Promise<Shown[]> {
   const sentAt = new Map<number, number>();
   for (let i = 0; i < EVENTS; i++) {
     sentAt.set(base + i, nowMs());
@@ -61,12 +127,42 @@ async function measure(
     await new Promise((r) => setTimeout(r, GAP_MS));
   }
   await new Promise((r) => setTimeout(r, 1000));
-  const latencies: number[] = [];
-  for (const [text, at] of await seen(page)) {
-    const sent = sentAt.get(parse(text));
-    if (sent !== undefined) latencies.push(at - sent);
+  const shown: Shown[] = [];
+  for (const [text, mutated, frame] of await seen(page)) {
+    const value = parse(text);
+    const sent = sentAt.get(value);
+    if (sent !== undefined) shown.push({ value, sent, mutated, frame });
   }
-  return latencies;
+  return shown;
+}
+
+/** p50 / p95 of each stage of an event's way into the page, rounded to 0.1 ms. */
+async function stages(page: Page, shown: Shown[]): Promise<Record<string, number>> {
+  const received = await page.evaluate(() => (window as unknown as BenchWindow).__received);
+  const longTasks = await page.evaluate(() => (window as unknown as BenchWindow).__longTasks);
+  const channels = await page.evaluate(() => (window as unknown as BenchWindow).__channels);
+  const parts: Record<string, number[]> = { toGateway: [], toPage: [], toDom: [], toFrame: [] };
+  for (const s of shown) {
+    const r = received[s.value];
+    if (!r) continue;
+    const [at, gatewayAt] = r;
+    parts['toGateway']!.push(gatewayAt - s.sent);
+    parts['toPage']!.push(at - gatewayAt);
+    parts['toDom']!.push(s.mutated - at);
+    parts['toFrame']!.push(s.frame - s.mutated);
+  }
+  const out: Record<string, number> = {};
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  for (const [k, xs] of Object.entries(parts))
+    if (xs.length) {
+      out[`${k}P50`] = r1(pct(xs, 50));
+      out[`${k}P95`] = r1(pct(xs, 95));
+    }
+  out['longTasks'] = longTasks.length;
+  out['longTaskMs'] = r1(longTasks.reduce((a, b) => a + b, 0));
+  out['longTaskMaxMs'] = r1(longTasks.length ? Math.max(...longTasks) : 0);
+  for (const [channel, n] of Object.entries(channels)) out[`messages ${channel}`] = n;
+  return out;
 }
 
 /** Every script the page loads until `ready` (lazy chunks included), gzipped at level 9. */
@@ -99,6 +195,7 @@ const suite: BenchSuite = {
       browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
+      await page.addInitScript(RECEIVE_STAMP);
       await page.goto(`${system.url}/login`);
       await page.getByLabel('Email').fill(admin.email);
       await page.getByLabel('Password').fill(admin.password);
@@ -108,7 +205,23 @@ const suite: BenchSuite = {
 
       progress(`bus → rendered: ${EVENTS} events:account, ${GAP_MS} ms apart`);
       await watchText(page, '[data-testid=equity]');
-      const ours = await measure(
+      // DASHBOARD_BENCH_PROFILE=<file.cpuprofile>: the page's CPU profile over the burst (DevTools opens it)
+      const profileTo = process.env['DASHBOARD_BENCH_PROFILE'];
+      // (and <file>.node.cpuprofile: this process's, where enigma start and its gateway run)
+      const cdp = profileTo ? await context.newCDPSession(page) : null;
+      const inspector = profileTo ? new Session() : null;
+      if (cdp && inspector) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+        inspector.connect();
+        await inspector.post('Profiler.enable');
+        await inspector.post('Profiler.start');
+      }
+      // how late this process's event loop runs its callbacks (the bus hands events to the gateway on it)
+      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
+      const oursShown = await measure(
         page,
         500_000,
         (t) => Number(t.replace(/,/g, '')),
@@ -125,6 +238,25 @@ const suite: BenchSuite = {
             })
             .then(() => undefined),
       );
+      loopDelay.disable();
+      if (cdp && inspector && profileTo) {
+        const { profile } = await cdp.send('Profiler.stop');
+        writeFileSync(profileTo, JSON.stringify(profile));
+        await cdp.detach();
+        const node = await inspector.post('Profiler.stop');
+        writeFileSync(
+          profileTo.replace(/(\.cpuprofile)?$/, '.node.cpuprofile'),
+          JSON.stringify(node.profile),
+        );
+        inspector.disconnect();
+      }
+      const serverLoop = {
+        serverLoopDelayP50: Math.round(loopDelay.percentile(50) / 1e5) / 10,
+        serverLoopDelayP99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+        serverLoopDelayMax: Math.round(loopDelay.max / 1e5) / 10,
+      };
+      const ours = oursShown.map((x) => x.frame - x.sent);
+      const oursStages = await stages(page, oursShown);
 
       progress('peer: a bare ws page');
       const echoPort = (echo.options.server!.address() as AddressInfo).port;
@@ -140,9 +272,11 @@ const suite: BenchSuite = {
       }, echoPort);
       const socket = await connected;
       await watchText(bare, '#v');
-      const peer = await measure(bare, 500_000, Number, async (v) => {
-        socket.send(JSON.stringify({ v }));
-      });
+      const peer = (
+        await measure(bare, 500_000, Number, async (v) => {
+          socket.send(JSON.stringify({ v }));
+        })
+      ).map((x) => x.frame - x.sent);
 
       progress(`first load ×${LOADS}: the dashboard to its chart, the login page to its load event`);
       const loads: number[] = [];
@@ -197,7 +331,13 @@ const suite: BenchSuite = {
           ratio: ratioOf(p95, peer95, false),
           goal: '< 100 ms and within 20 ms of the bare ws page',
           goalMet: p95 < 100 && p95 - peer95 <= 20,
-          extra: { p99: pct(ours, 99), peerP99: pct(peer, 99), max: Math.max(...ours) },
+          extra: {
+            p99: pct(ours, 99),
+            peerP99: pct(peer, 99),
+            max: Math.max(...ours),
+            ...oursStages,
+            ...serverLoop,
+          },
         },
         {
           name: 'first load: navigation → chart drawn (median)',

@@ -12,7 +12,22 @@ function countdown(ms: number): string {
   return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** Open positions with close and TP/SL (confirmed), margin, liquidation distance and the stop's state. */
+/** Time to the next funding settlement (every 8 h from 00:00 UTC), on its own 1 s clock. */
+function FundingCountdown() {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const next = now === null ? null : Math.ceil(now / EIGHT_HOURS) * EIGHT_HOURS - now;
+  return <span className="muted small"> · next funding in {next === null ? '—' : countdown(next)}</span>;
+}
+
+/**
+ * Open positions with close and TP/SL (confirmed), margin, liquidation distance, accrued funding and
+ * the protective stop (its price and state).
+ */
 export function Positions(props: {
   positions: PositionRow[];
   role: Role;
@@ -21,23 +36,13 @@ export function Positions(props: {
   onAdd(symbol: string, side: 'buy' | 'sell'): void;
 }) {
   const canTrade = props.role !== 'viewer';
-  const [now, setNow] = useState<number | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
-  useEffect(() => {
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
-  const nextFunding = now === null ? null : Math.ceil(now / EIGHT_HOURS) * EIGHT_HOURS - now;
 
   return (
     <section className="card" aria-labelledby="positions-title" data-testid="positions-panel">
       <h2 id="positions-title">
         Positions <span className="muted">({props.positions.length})</span>
-        <span className="muted small">
-          {' '}
-          · next funding in {nextFunding === null ? '—' : countdown(nextFunding)}
-        </span>
+        <FundingCountdown />
       </h2>
       <PanelTable
         columns={[
@@ -50,6 +55,7 @@ export function Positions(props: {
           'Lev',
           'Liq.',
           'Margin',
+          'Funding',
           'Stop',
           canTrade && 'Actions',
         ]}
@@ -84,7 +90,11 @@ export function Positions(props: {
                 {liqDist === null ? '' : <span className="small muted"> {liqDist.toFixed(1)}%</span>}
               </td>
               <td>{margin === null ? '—' : usdt(margin.toFixed(8))}</td>
+              <td className={tone(p.funding)} title="funding accrued on this position (positive: received)">
+                {usdt(p.funding, true)}
+              </td>
               <td>
+                {p.stopPrice ? `${price(p.symbol, p.stopPrice)} ` : ''}
                 {p.stopOrderId ? (
                   <span className={p.stopConfirmedAt ? 'pos' : 'warn'}>
                     {p.stopConfirmedAt ? 'confirmed' : 'pending'}

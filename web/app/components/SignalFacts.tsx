@@ -15,6 +15,25 @@ export function strategyPosition(s: SignalRow): string | null {
   return position === undefined || position === null || position === '' ? null : String(position);
 }
 
+/** Which way a position is held: long, short or flat (none). */
+export type Held = 'long' | 'short' | 'flat';
+
+/** The side of our position in a contract, as TradingView's `market_position` names it. */
+export function heldSide(positions: readonly { symbol: string; qty: number }[], symbol: string | null): Held {
+  const qty = positions.find((p) => p.symbol === symbol)?.qty ?? 0;
+  return qty > 0 ? 'long' : qty < 0 ? 'short' : 'flat';
+}
+
+/**
+ * The strategy's position when it disagrees with the exchange's (`held`), e.g. TradingView says long
+ * while the KuCoin position is flat; null when they agree or the alert carries none.
+ */
+export function positionMismatch(s: SignalRow, held: Held | undefined): string | null {
+  const strategy = strategyPosition(s)?.toLowerCase();
+  if (!held || !strategy || strategy === held) return null;
+  return `TradingView's strategy is ${strategy}, the KuCoin position is ${held}`;
+}
+
 /** Symbol, direction (coloured) and status badge (grey when refused, duplicate, stale or failed). */
 export function SignalHeadline({ s, statusTestId }: { s: SignalRow; statusTestId?: string }) {
   return (
@@ -35,13 +54,14 @@ export function SignalHeadline({ s, statusTestId }: { s: SignalRow; statusTestId
 
 /**
  * What an alert carried and how we took it: source, interval, price and contracts (at the contract's
- * tick), acknowledgement time against TradingView's budget, the strategy's position, the alert it
- * duplicates, its id. The feed's expanded row and the drill-down page both show it; `children` are
- * rows (`dt`/`dd`) placed before these.
+ * tick), acknowledgement time against TradingView's budget, the strategy's position (with a warning
+ * when `held`, our position now, disagrees), the alert it duplicates, its id. The feed's expanded row
+ * and the drill-down page both show it; `children` are rows (`dt`/`dd`) placed before these.
  */
-export function SignalFacts({ s, children }: { s: SignalRow; children?: ReactNode }) {
+export function SignalFacts({ s, held, children }: { s: SignalRow; held?: Held; children?: ReactNode }) {
   const ack = acknowledgedMs(s);
   const position = strategyPosition(s);
+  const mismatch = positionMismatch(s, held);
   return (
     <dl className="kv">
       {children}
@@ -60,7 +80,7 @@ export function SignalFacts({ s, children }: { s: SignalRow; children?: ReactNod
       {position ? (
         <>
           <dt>Strategy position</dt>
-          <dd>{position}</dd>
+          <dd className={mismatch ? 'warn' : ''}>{mismatch ?? position}</dd>
         </>
       ) : null}
       {s.duplicateOf ? (

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { LiveFeed, LiveState } from '../lib/live.ts';
 import { tone, usdt } from '../lib/market.ts';
 import { type AccountSummary, breakerTripped, type RiskState, type Role } from '../lib/types.ts';
@@ -31,20 +32,42 @@ function pick(obj: Record<string, unknown> | null, ...keys: string[]): string | 
   return null;
 }
 
-/**
- * Equity, P&L, win rate, positions, alerts, connection and data health, breakers and the kill switch.
- * The account and the ticks are read here from the feed, so they re-render the top bar only.
- */
-export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role }: Props) {
+/** Equity and balance from the engine's `events:account`: the only part of the page an account event re-renders. */
+function AccountFigures({ feed }: { feed: LiveFeed }) {
   const [liveAccount, setLiveAccount] = useState<Record<string, unknown> | null>(null);
-  // when the last tick came, read on a 1 s clock: ticks themselves re-render nothing
+  useEffect(
+    () =>
+      feed.on((msg) => {
+        // rendered in the message's own task: a scheduled render would queue behind the chart's work
+        if (msg.channel === 'events:account') flushSync(() => setLiveAccount(msg.data));
+      }),
+    [feed],
+  );
+  const equity = pick(liveAccount, 'equity', 'accountEquity');
+  const balance = pick(liveAccount, 'balance', 'availableBalance', 'marginBalance');
+  const waiting = 'waiting for the engine to publish the account (events:account)';
+  return (
+    <>
+      <div title={equity ? undefined : waiting}>
+        <dt>Equity</dt>
+        <dd data-testid="equity">{equity ? usdt(equity) : '—'}</dd>
+      </div>
+      <div title={balance ? undefined : waiting}>
+        <dt>Balance</dt>
+        <dd>{balance ? usdt(balance) : '—'}</dd>
+      </div>
+    </>
+  );
+}
+
+/** Market-data freshness: the age of the last tick, read on a 1 s clock (ticks themselves re-render nothing). */
+function DataFreshness({ feed }: { feed: LiveFeed }) {
   const lastTickAt = useRef<number | null>(null);
   const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     const off = feed.on((msg) => {
-      if (msg.channel === 'events:account') setLiveAccount(msg.data);
-      else if (msg.channel === 'events:market.tick') lastTickAt.current = Date.now();
+      if (msg.channel === 'events:market.tick') lastTickAt.current = Date.now();
     });
     return () => {
       clearInterval(t);
@@ -52,24 +75,27 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
     };
   }, [feed]);
   const dataAgeMs = lastTickAt.current && now ? now - lastTickAt.current : null;
-  const equity = pick(liveAccount, 'equity', 'accountEquity');
-  const balance = pick(liveAccount, 'balance', 'availableBalance', 'marginBalance');
-  const openBreakers = (risk?.breakers ?? []).filter(breakerTripped);
   const dataState = dataAgeMs === null ? 'no data' : dataAgeMs < 10_000 ? 'fresh' : 'stale';
-  const waiting = 'waiting for the engine to publish the account (events:account)';
+  return (
+    <span className={`chip ${dataState === 'fresh' ? 'ok' : 'warn'}`} title="age of the last market tick">
+      data {dataState}
+    </span>
+  );
+}
+
+/**
+ * Equity, P&L, win rate, positions, alerts, connection and data health, breakers and the kill switch.
+ * The account and the ticks are read from the feed by their own small parts (AccountFigures,
+ * DataFreshness), so a live event re-renders only them.
+ */
+export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role }: Props) {
+  const openBreakers = (risk?.breakers ?? []).filter(breakerTripped);
   return (
     <PageHeader
       role={role}
       stats={
         <dl className="stats">
-          <div title={equity ? undefined : waiting}>
-            <dt>Equity</dt>
-            <dd data-testid="equity">{equity ? usdt(equity) : '—'}</dd>
-          </div>
-          <div title={balance ? undefined : waiting}>
-            <dt>Balance</dt>
-            <dd>{balance ? usdt(balance) : '—'}</dd>
-          </div>
+          <AccountFigures feed={feed} />
           <div>
             <dt>Today P&amp;L</dt>
             <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
@@ -98,9 +124,7 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
       >
         {live === 'live' ? '● live' : live === 'offline' ? '● offline' : '● connecting'}
       </span>
-      <span className={`chip ${dataState === 'fresh' ? 'ok' : 'warn'}`} title="age of the last market tick">
-        data {dataState}
-      </span>
+      <DataFreshness feed={feed} />
       {openBreakers.length ? (
         <span
           className="chip bad"

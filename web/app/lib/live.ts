@@ -30,15 +30,18 @@ export class LiveFeed {
 /**
  * Keep a WebSocket to the gateway open: a fresh token for each connection, resume from the last
  * event id, reconnect with backoff, and treat a link silent for two heartbeats as dead.
- * `onReset` runs when events were missed and the page must reload its state.
+ * `onReset` runs when events were missed and the page must reload its state. `channels` (globs) asks
+ * the gateway for only what the page shows, so the order book and market health it does not show
+ * cost neither side anything (default: every `events:*` channel).
  */
 export function useLiveConnection(
   feed: LiveFeed,
   onReset: () => void,
-  gatewayUrl?: string,
-): { state: LiveState; lastMessageAt: number | null } {
+  options: { gatewayUrl?: string | undefined; channels?: readonly string[] | undefined } = {},
+): { state: LiveState } {
+  const { gatewayUrl } = options;
+  const channels = options.channels?.join('\n');
   const [state, setState] = useState<LiveState>('connecting');
-  const [lastMessageAt, setLastMessageAt] = useState<number | null>(null);
   const resetRef = useRef(onReset);
   resetRef.current = onReset;
 
@@ -50,7 +53,6 @@ export function useLiveConnection(
     let heartbeatMs = 15_000;
     let lastSeen = Date.now();
     let retry: ReturnType<typeof setTimeout> | undefined;
-    let seenThrottle = 0;
 
     const watchdog = setInterval(() => {
       if (ws && ws.readyState === WebSocket.OPEN && Date.now() - lastSeen > 2 * heartbeatMs + 5_000)
@@ -72,12 +74,11 @@ export function useLiveConnection(
       if (lastEventId) url.searchParams.set('lastEventId', lastEventId);
       const socket = new WebSocket(url);
       ws = socket;
+      if (channels)
+        socket.onopen = () =>
+          socket.send(JSON.stringify({ type: 'subscribe', channels: channels.split('\n') }));
       socket.onmessage = (ev) => {
         lastSeen = Date.now();
-        if (lastSeen - seenThrottle > 1000) {
-          seenThrottle = lastSeen;
-          setLastMessageAt(lastSeen);
-        }
         let msg: LiveMessage;
         try {
           msg = JSON.parse(String(ev.data)) as LiveMessage;
@@ -118,7 +119,7 @@ export function useLiveConnection(
       if (retry) clearTimeout(retry);
       ws?.close();
     };
-  }, [feed, gatewayUrl]);
+  }, [feed, gatewayUrl, channels]);
 
-  return { state, lastMessageAt };
+  return { state };
 }

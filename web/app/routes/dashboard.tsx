@@ -146,6 +146,7 @@ const OrdersPanel = memo(OpenOrders);
 const SignalsPanel = memo(SignalsFeed);
 const RiskStatePanel = memo(RiskPanel);
 const HistoryPanel = memo(TradeHistory);
+const TopBarPanel = memo(TopBar);
 
 /**
  * Events that change what the REST panels show: reload the page's data (debounced). `events:account`
@@ -155,6 +156,23 @@ const HistoryPanel = memo(TradeHistory);
 const RELOAD_CHANNEL = /^events:(orders|positions|fills|risk|commands|account\.)/;
 /** Alerts only change the signals feed: re-read just that list, at once. */
 const SIGNAL_CHANNEL = /^events:signals/;
+/**
+ * What the page asks the gateway for: the channels above, the account, and the market events the
+ * chart, positions and data health use (not the order book, health or funding events).
+ */
+const LIVE_CHANNELS = [
+  'events:orders*',
+  'events:positions*',
+  'events:fills*',
+  'events:risk*',
+  'events:commands*',
+  'events:account',
+  'events:account.*',
+  'events:signals*',
+  'events:market.tick',
+  'events:market.mark',
+  'events:market.candle',
+] as const;
 
 function Dashboard() {
   const d = useLoaderData<typeof loader>();
@@ -168,7 +186,10 @@ function Dashboard() {
       revalidator.revalidate();
     }, 200);
   }, [revalidator]);
-  const live = useLiveConnection(feed, reload, d.gatewayUrl ?? undefined);
+  const live = useLiveConnection(feed, reload, {
+    gatewayUrl: d.gatewayUrl ?? undefined,
+    channels: LIVE_CHANNELS,
+  });
   const [signals, setSignals] = useState<SignalRow[]>(d.signals);
   useEffect(() => setSignals(d.signals), [d.signals]);
   const signalsInFlight = useRef<Promise<void> | null>(null);
@@ -234,21 +255,22 @@ function Dashboard() {
     [],
   );
   const unread = seenAt ? signals.filter((s) => s.receivedAt > seenAt).length : 0;
+  const onSeen = useCallback(() => {
+    const at = new Date().toISOString();
+    localStorage.setItem('enigma.seenSignals', at);
+    setSeenAt(at);
+  }, []);
   const position = d.positions.find((p) => p.symbol === d.symbol);
 
   return (
     <div className="app">
-      <TopBar
+      <TopBarPanel
         account={d.account}
         feed={feed}
         stats={d.stats}
         risk={d.risk}
         unread={unread}
-        onSeen={() => {
-          const at = new Date().toISOString();
-          localStorage.setItem('enigma.seenSignals', at);
-          setSeenAt(at);
-        }}
+        onSeen={onSeen}
         live={live.state}
         role={d.role}
       />
@@ -319,7 +341,7 @@ function Dashboard() {
           />
           <OrdersPanel orders={d.orders} role={d.role} onCommand={onCommand} />
         </div>
-        <SignalsPanel signals={signals} unreadSince={seenAt} />
+        <SignalsPanel signals={signals} unreadSince={seenAt} positions={d.positions} />
         <RiskStatePanel
           risk={d.risk}
           positions={d.positions}
