@@ -93,11 +93,14 @@ export async function startIntakeWorker(
         close,
       };
     }
-    progress('bundling the worker with wrangler --dry-run');
+    // ENIGMA_BENCH_WORKERS_DIR: bundle another copy of workers/ (beside its wrangler.toml), e.g. an
+    // earlier commit's (`git archive <commit> workers wrangler.toml`, node_modules linked), to compare.
+    const bundleFrom = process.env['ENIGMA_BENCH_WORKERS_DIR'] ?? workersDir;
+    progress(`bundling the worker with wrangler --dry-run (${bundleFrom})`);
     await promisify(execFile)(
       join(workersDir, 'node_modules', '.bin', 'wrangler'),
       ['deploy', '--dry-run', '--outdir', out, '-c', '../wrangler.toml', '--env', 'production'],
-      { cwd: workersDir, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+      { cwd: bundleFrom, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
     );
     const handle = await openDatabase({ url: tdb.url });
     await migrate(handle);
