@@ -8,7 +8,9 @@ import {
   claimCommand,
   finishCommand,
   getCommand,
+  getIntent,
   getPosition,
+  type IntentRow,
   insertIntentOnce,
   insertRiskEvent,
   listPositions,
@@ -200,6 +202,9 @@ export class CommandHandler implements AlgoHooks {
     const contract = ctx.contracts.get(c.symbol);
     if (!contract) return Promise.resolve({ status: 'rejected', reason: `unknown_symbol: ${c.symbol}` });
     return ctx.withSymbol(c.symbol, async (): Promise<Outcome> => {
+      // A routed order delivered again (its intent is stored): followed, not decided a second time.
+      const stored = c.execution !== undefined ? await getIntent(ctx.db, envelope.commandId) : null;
+      if (stored) return this.followRouted(envelope, c, stored);
       const inputs = await this.risk.context(c.symbol, 'operator');
       const stopOrder = c.orderType === 'stop_market' || c.orderType === 'stop_limit';
       const limitPrice = c.price ? toMoney(c.price) : null;
@@ -357,7 +362,7 @@ export class CommandHandler implements AlgoHooks {
     const contract = ctx.contracts.get(c.symbol)!;
     const { config, requested } = operatorRouting(c.execution!);
     const m = inputs.market;
-    const exec = await this.router.plan(
+    const plan = await this.router.plan(
       c.symbol,
       c.side,
       c.size,
@@ -366,8 +371,8 @@ export class CommandHandler implements AlgoHooks {
       contract.tickSize,
       requested,
     );
-    if ('code' in exec) return { status: 'rejected', reason: `${exec.code}: ${exec.message}` };
-    const leg: OperatorLeg = {
+    if ('code' in plan) return { status: 'rejected', reason: `${plan.code}: ${plan.message}` };
+    const planned: OperatorLeg = {
       clientOid: base.clientOid,
       side: c.side,
       lots: c.size,
@@ -375,7 +380,7 @@ export class CommandHandler implements AlgoHooks {
       marginMode: base.marginMode ?? 'ISOLATED',
       reduceOnly: c.reduceOnly,
       purpose: 'manual',
-      exec,
+      exec: plan,
       stopPrice: stop?.toFixed() ?? null,
     };
     const intent = await insertIntentOnce(ctx.db, {
@@ -384,17 +389,48 @@ export class CommandHandler implements AlgoHooks {
       symbol: c.symbol,
       side: c.side,
       size: c.size,
-      style: exec.style,
+      style: plan.style,
       leverage: base.leverage !== undefined ? String(base.leverage) : null,
       reduceOnly: c.reduceOnly,
       status: 'ordered',
-      params: { origin: 'operator', commandId: envelope.commandId, legs: [leg] } as unknown as Record<
+      params: { origin: 'operator', commandId: envelope.commandId, legs: [planned] } as unknown as Record<
         string,
         unknown
       >,
     });
+    return this.followRouted(envelope, c, intent);
+  }
+
+  /**
+   * Send (or look up) a routed operator order's first child and follow its algorithm in the background,
+   * from the plan its intent stored (a redelivered command follows the plan of its first delivery: the
+   * same children, sizes and times).
+   */
+  private async followRouted(
+    envelope: CommandEnvelopeEntry,
+    c: PlaceOrderCommand,
+    intent: IntentRow,
+  ): Promise<Outcome> {
+    const { ctx } = this;
+    const leg = ((intent.params as { legs?: OperatorLeg[] }).legs ?? [])[0];
+    if (!leg?.exec) return { status: 'failed', reason: `intent ${intent.id} holds no routed leg` };
+    // one follower per order: a second delivery while it runs leaves it to the first
+    if (this.followed.has(envelope.commandId))
+      return { status: 'running', reason: null, result: { style: leg.exec.style } };
+    const exec = leg.exec;
+    const reduceOnly = leg.reduceOnly ?? false;
     if (exec.style === 'twap') Router.reserveRest(ctx, envelope.commandId, c.symbol, leg, 1);
-    const first = await this.executor.submit({ ...base, intentId: intent.id, ...Router.firstChild(exec) });
+    const first = await this.executor.submit({
+      clientOid: leg.clientOid,
+      symbol: c.symbol,
+      side: leg.side,
+      reduceOnly,
+      ...(reduceOnly ? {} : { leverage: leg.leverage, marginMode: leg.marginMode }),
+      purpose: 'manual',
+      commandId: envelope.commandId,
+      intentId: intent.id,
+      ...Router.firstChild(exec),
+    });
     if (first.status === 'rejected') {
       ctx.state.reserveAlgo(envelope.commandId, c.symbol, 0);
       await setIntentStatus(ctx.db, intent.id, 'failed', first.reason);
@@ -433,12 +469,18 @@ export class CommandHandler implements AlgoHooks {
       )
       .then((outcome) => this.finish(envelope, outcome));
     this.following.add(follow);
-    void follow.finally(() => this.following.delete(follow));
+    this.followed.add(envelope.commandId);
+    void follow.finally(() => {
+      this.following.delete(follow);
+      this.followed.delete(envelope.commandId);
+    });
     return { status: 'running', reason: null, result: { ...summary, orderId: first.id } };
   }
 
   /** Operator orders' algorithms still running (awaited by `idle`, e.g. before the engine closes). */
   private readonly following = new Set<Promise<void>>();
+  /** their commands' ids */
+  private readonly followed = new Set<string>();
 
   async idle(): Promise<void> {
     while (this.following.size > 0) await Promise.allSettled([...this.following]);
