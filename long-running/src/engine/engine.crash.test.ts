@@ -70,15 +70,15 @@ const SEQUENCES: Alert[][] = [
   ],
 ];
 /**
- * Entries (buy/sell alerts) per chain that must reach `protected` or `closed`. A chain posts about 17
- * (7–8 segments of 2–3). Some end otherwise by design: `ignored` when an earlier segment's position is
- * already on that side (positions are carried from segment to segment), `failed` when an order a crash
- * left unsent is given up rather than sent again. None should be blocked by a risk check (breakers off,
- * wide limits): with fewer trades the chain exercises the crash points on far fewer orders than it claims.
- * (It was 8 of 17 per chain while a restarted engine with no collector knew no mark for the other
- * contract's open position and blocked every entry as `data_missing`.)
+ * Entries (buy/sell alerts) of a chain that may end neither `protected` nor `closed`, leaving aside
+ * those `ignored` because an earlier segment's position is already on that side (positions are carried
+ * from segment to segment). A chain posts about 17; the ones left may be `failed` (an order a crash
+ * left unsent is given up, never sent again: 0–2 per chain seen). None may be blocked by a risk check
+ * (breakers off, wide limits). A chain that trades less exercises the crash points on far fewer orders
+ * than it claims: 5 entries per chain were blocked as `data_missing` while a restarted engine with no
+ * collector knew no mark for the other contract's open position.
  */
-const MIN_TRADED_PER_CHAIN = 10;
+const MAX_UNTRADED_PER_CHAIN = 3;
 /** How many hits of each step every sequence is sure to reach (entry + stop per opened position). */
 const MAX_NTH: Record<CrashPoint, number> = {
   before_intent: 2,
@@ -237,7 +237,8 @@ interface SegmentResult extends Segment {
   diffs: string[];
   statuses: string[];
   outcomes: string[];
-  /** the segment's buy/sell alerts, and how many of them reached `protected` or `closed` */
+  /** the segment's buy/sell alerts the engine could trade (not ignored as already on that side), and
+   * how many of them reached `protected` or `closed` */
   entries: number;
   traded: number;
 }
@@ -363,7 +364,9 @@ async function crashChain(name: string, segments: Segment[]): Promise<ChainResul
           : (r?.status ?? 'missing'),
       );
       const killed = deaths.slice(before);
-      const entries = seq.map(([action], k) => (action === 'close' ? null : statuses[k]));
+      const entries = seq
+        .map(([action], k) => (action === 'close' ? null : outcomes[k]!))
+        .filter((o) => o !== null && !/^ignored\(already_(long|short)\)$/.test(o));
       results.push({
         ...seg,
         alerts: seq.map((a) => a.join(' ')).join(', '),
@@ -371,8 +374,8 @@ async function crashChain(name: string, segments: Segment[]): Promise<ChainResul
         diffs,
         statuses,
         outcomes,
-        entries: entries.filter((st) => st !== null).length,
-        traded: entries.filter((st) => st === 'protected' || st === 'closed').length,
+        entries: entries.length,
+        traded: entries.filter((o) => o === 'protected' || o === 'closed').length,
       });
       trace(
         `${seg.point} #${seg.nth}: ${killed.join(' | ')}; ${statuses.join(',')}; ${diffs.length} differences`,
@@ -428,7 +431,7 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
             (r) =>
               `seed ${r.seed} ${r.point} #${r.nth}: ${r.killed.join(' | ')}; ${r.alerts} → ${r.outcomes.join(', ')}`,
           ),
-          `chain ${i}: ${traded} of ${entries} entries protected or closed`,
+          `chain ${i}: ${traded} of ${entries} tradable entries protected or closed`,
         ].join('\n'),
       );
       for (const r of results) {
@@ -441,9 +444,10 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
         r.outcomes.filter((o) => o.startsWith('risk_blocked')).map((o) => `seed ${r.seed}: ${o}`),
       );
       expect(blocked, 'no alert is blocked by a risk check in these runs').toEqual([]);
-      expect(traded, `entries protected or closed (of ${entries})`).toBeGreaterThanOrEqual(
-        MIN_TRADED_PER_CHAIN,
-      );
+      expect(
+        entries - traded,
+        `tradable entries not protected or closed (of ${entries})`,
+      ).toBeLessThanOrEqual(MAX_UNTRADED_PER_CHAIN);
       expect([...reached].sort(), 'crash points passed in this chain').toEqual([...CRASH_POINTS].sort());
       for (const r of results)
         for (const k of r.killed) if (k.startsWith('killing ')) killedSteps.add(k.split(' ')[1]!);
