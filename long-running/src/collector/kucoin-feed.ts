@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import type { KucoinMetrics } from '../exchange/kucoin/metrics.ts';
 import { KucoinWs } from '../exchange/kucoin/ws.ts';
 import type { FeedFactory } from './feed.ts';
 
@@ -10,6 +11,8 @@ export interface KucoinFeedOptions {
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
   logger?: Logger;
+  /** the socket's reconnect counter; default: prom-client's global registry */
+  metrics?: KucoinMetrics;
 }
 
 /** KuCoin limits one subscribe message to 100 topics. */
@@ -29,6 +32,7 @@ export function kucoinFeed(http: KucoinHttpClient, options: KucoinFeedOptions = 
       ...(options.reconnectBaseMs !== undefined ? { reconnectBaseMs: options.reconnectBaseMs } : {}),
       ...(options.reconnectMaxMs !== undefined ? { reconnectMaxMs: options.reconnectMaxMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     ws.on('disconnected', (reason: string) => handlers.onDisconnected(reason));
     ws.on('reconnected', () => handlers.onReconnected());

@@ -142,6 +142,9 @@ describe('collector service with the Binance reference feed (PGlite)', () => {
     expect(divergences[0]!.bps).toBeLessThan(-150);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/enigma_collector_divergence_alerts_total\{symbol="XBTUSDTM"\} 1/);
+    // the KuCoin client's own request metrics are served on the collector's registry too
+    expect(metrics).toMatch(/enigma_kucoin_requests_total\{method="GET",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/enigma_kucoin_request_seconds_count\{method="GET"\} [1-9]/);
 
     binance.setOffset(1);
     await waitFor(

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { kucoinMetrics } from '../exchange/kucoin/metrics.ts';
 import { startBinanceFeed } from './binance/feed.ts';
 import { binanceSymbolFor } from './binance/symbols.ts';
 import { dbCandleStore } from './candle-store.ts';
@@ -64,9 +65,11 @@ export interface CollectorService {
  */
 export async function startCollectorService(opts: CollectorServiceOptions): Promise<CollectorService> {
   const log = opts.logger.child({ component: 'collector' });
-  const http = new KucoinHttpClient({ baseUrl: opts.baseUrl, logger: log });
+  // The KuCoin client's request and socket metrics on the collector's own registry, served at its /metrics.
+  const metrics = kucoinMetrics(opts.registry);
+  const http = new KucoinHttpClient({ baseUrl: opts.baseUrl, logger: log, metrics });
   const privateHttp = opts.account
-    ? new KucoinHttpClient({ baseUrl: opts.baseUrl, credential: opts.account, logger: log })
+    ? new KucoinHttpClient({ baseUrl: opts.baseUrl, credential: opts.account, logger: log, metrics })
     : undefined;
   const samples = new BatchedSampleWriter(dbSampleStore(opts.db), {
     ...opts.sampleWrites,
@@ -76,8 +79,10 @@ export async function startCollectorService(opts: CollectorServiceOptions): Prom
   const collector = new Collector({
     symbols: opts.symbols,
     rest: kucoinCollectorRest(http),
-    feed: kucoinFeed(http, { logger: log }),
-    ...(privateHttp ? { privateFeed: kucoinFeed(privateHttp, { privateChannel: true, logger: log }) } : {}),
+    feed: kucoinFeed(http, { logger: log, metrics }),
+    ...(privateHttp
+      ? { privateFeed: kucoinFeed(privateHttp, { privateChannel: true, logger: log, metrics }) }
+      : {}),
     store: dbCandleStore(opts.db),
     samples,
     registry: opts.registry,
