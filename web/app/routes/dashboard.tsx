@@ -201,6 +201,8 @@ function Dashboard() {
     });
   }, []);
   const [marks, setMarks] = useState<Record<string, string>>({});
+  const held = useRef(new Set<string>());
+  held.current = new Set(d.positions.map((p) => p.symbol));
   const [commands, setCommands] = useState<{ at: number; label: string; ok: boolean; text: string }[]>([]);
   const [preset, setPreset] = useState<TicketPreset | null>(null);
   const [seenAt, setSeenAt] = useState<string | null>(null);
@@ -220,6 +222,8 @@ function Dashboard() {
         if (SIGNAL_CHANNEL.test(msg.channel)) refreshSignals();
         if (msg.channel === 'events:market.mark') {
           const s = String(msg.data['symbol']);
+          // marks are shown on positions only: without one in the contract they re-render nothing
+          if (!held.current.has(s)) return;
           const m = String(msg.data['markPrice']);
           setMarks((prev) => (prev[s] === m ? prev : { ...prev, [s]: m }));
         }
