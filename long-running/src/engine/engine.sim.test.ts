@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { accountEventSchema, checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import {
@@ -12,25 +11,11 @@ import {
   putSetting,
   recentClosedTrades,
 } from '@enigma/db';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
-import { createRedisBus } from '../bus/redis.ts';
-import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
-import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
-import type { RunningSimulator } from '../sim/server.ts';
-import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
-import { type RunningEngine, runEngine } from './runner.ts';
-import { postAlert } from './testing/post-alert.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../sim/test-helpers.ts';
+import { useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
-const credential = {
-  apiKey: 'sim-key',
-  apiSecret: 'sim-secret',
-  passphrase: 'sim-pass',
-  keyVersion: '3' as const,
-};
 // A 1 % stop: the synthetic market has no stored candles for an ATR here.
 const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
 
@@ -40,66 +25,27 @@ const setups = [
 ];
 
 describe.each(setups)('engine against the simulator ($name)', (setup) => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let bus: Bus;
-  let prefix: string;
-  let running: RunningEngine;
-  let kucoin: KucoinHttpClient;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ initialBalance: 10_000, symbols: ['XBTUSDTM', 'ETHUSDTM'] });
-    h = await openTestDatabase(setup.db);
-    prefix = randomPrefix();
-    bus = setup.redis ? createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix }) : createMemoryBus();
-    await putSetting(h.db, strategyKey(SOURCE), strategy);
-    await putSetting(h.db, strategyKey('target'), { ...strategy, mode: 'target', allowScaleIn: true });
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.close();
-    await kucoin?.close();
-    await bus?.close();
-    await sim?.close();
-    await h?.cleanup();
-    if (setup.redis) await deletePrefix(prefix);
+  const f = useSimEngine({
+    sim: { symbols: ['XBTUSDTM', 'ETHUSDTM'] },
+    db: setup.db,
+    redis: setup.redis,
+    settings: {
+      [strategyKey(SOURCE)]: strategy,
+      [strategyKey('target')]: { ...strategy, mode: 'target', allowScaleIn: true },
+    },
+    source: SOURCE,
   });
-
-  const accountId = () => running.engine.ctx.accountId;
-
-  /** What intake does for an accepted alert: the row, then the stream entry (through the catalog). */
-  const alert = (
-    input: Partial<SignalEntryInput> & { action: SignalEntryInput['action'] },
-    source = SOURCE,
-  ) => postAlert(h.db, bus, input, { source });
-
-  const statusOf = async (id: string) => (await getSignal(h.db, id))?.status;
-  const settled = (id: string) =>
-    waitFor(async () => {
-      const s = await statusOf(id);
-      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
-    }, 20_000);
+  const { accountId, alert, settled } = f;
 
   async function exchangeQty(symbol = 'XBTUSDTM') {
-    const list = await kucoin.positions.positions('USDT');
+    const list = await f.kucoin.positions.positions('USDT');
     return list.find((p) => p.symbol === symbol && p.qty !== 0)?.qty ?? 0;
   }
   async function exchangeStops(symbol = 'XBTUSDTM') {
-    return (await kucoin.trade.stopOrders({ symbol })).items;
+    return (await f.kucoin.trade.stopOrders({ symbol })).items;
   }
   async function flat() {
-    for (const p of await listPositions(h.db, accountId(), true)) {
+    for (const p of await listPositions(f.db, accountId(), true)) {
       const { signalId } = await alert({ action: 'close', symbol: p.symbol });
       await settled(signalId);
     }
@@ -108,7 +54,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   it('turns a buy into exactly one position with a confirmed exchange-side stop', async () => {
     const { signalId } = await alert({ action: 'buy' });
     expect(await settled(signalId)).toBe('protected');
-    const pos = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!;
+    const pos = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
     expect(pos.qty).toBeGreaterThan(0);
     expect(await exchangeQty()).toBe(pos.qty);
     expect(pos.stopConfirmedAt).not.toBeNull();
@@ -125,7 +71,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     const entry = Number(pos.avgEntryPrice);
     expect(Number(stops[0]!.stopPrice)).toBeLessThan(entry);
     expect(Number(stops[0]!.stopPrice)).toBeGreaterThan(entry * 0.985);
-    const mine = await ordersOfSignal(h.db, signalId);
+    const mine = await ordersOfSignal(f.db, signalId);
     expect(mine.map((o) => [o.purpose, o.status]).sort()).toEqual([
       ['entry', 'filled'],
       ['stop', 'open'],
@@ -134,13 +80,13 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
 
   it('publishes the exchange account on events:account (equity and balances, as the exchange says)', async () => {
     const seen: Record<string, unknown>[] = [];
-    const off = await bus.subscribe('events:account', (e) => {
+    const off = await f.bus.subscribe('events:account', (e) => {
       seen.push(e);
     });
     try {
       const event = await waitFor(async () => seen.at(-1), 5_000);
       const parsed = accountEventSchema.parse(event);
-      const overview = await kucoin.account.overview('USDT');
+      const overview = await f.kucoin.account.overview('USDT');
       expect(parsed.currency).toBe('USDT');
       // read a moment apart: the open position's unrealised P&L may move by cents in between
       expect(Math.abs(Number(parsed.equity) - overview.accountEquity.toNumber())).toBeLessThan(1);
@@ -152,19 +98,19 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   });
 
   it('changes nothing when the same alert is delivered again', async () => {
-    const before = await listOrders(h.db, accountId());
+    const before = await listOrders(f.db, accountId());
     const { entry } = await alert({ action: 'buy' }).then(async (first) => {
       await settled(first.signalId);
       return first;
     });
-    const afterFirst = await listOrders(h.db, accountId());
-    const qty = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!.qty;
+    const afterFirst = await listOrders(f.db, accountId());
+    const qty = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!.qty;
     // TradingView's retry (or a redelivered stream entry): the same signal id again.
-    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
-    await bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    await f.bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
+    await f.bus.append('signals:incoming', checkStreamPayload('signals:incoming', entry));
     await new Promise((r) => setTimeout(r, 800));
-    expect((await listOrders(h.db, accountId())).length).toBe(afterFirst.length);
-    expect((await getPosition(h.db, accountId(), 'XBTUSDTM'))!.qty).toBe(qty);
+    expect((await listOrders(f.db, accountId())).length).toBe(afterFirst.length);
+    expect((await getPosition(f.db, accountId(), 'XBTUSDTM'))!.qty).toBe(qty);
     // the second buy on a long with scale-in off was ignored, not traded
     expect(afterFirst.length).toBe(before.length);
   });
@@ -172,7 +118,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   it('reverses long → short on a sell, then closes on close, cancelling the leftover stop', async () => {
     const { signalId } = await alert({ action: 'sell' });
     expect(await settled(signalId)).toBe('protected');
-    const pos = (await getPosition(h.db, accountId(), 'XBTUSDTM'))!;
+    const pos = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
     expect(pos.qty).toBeLessThan(0);
     expect(await exchangeQty()).toBe(pos.qty);
     const stops = await exchangeStops();
@@ -182,7 +128,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(await settled(close.signalId)).toBe('closed');
     expect(await exchangeQty()).toBe(0);
     await waitFor(async () => ((await exchangeStops()).length === 0 ? true : undefined), 5_000);
-    const trades = (await recentClosedTrades(h.db, accountId(), new Date(0))).reverse();
+    const trades = (await recentClosedTrades(f.db, accountId(), new Date(0))).reverse();
     expect(trades.map((t) => t.side)).toEqual(['long', 'short']);
   });
 
@@ -199,7 +145,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       );
       await settled(signalId);
       const want = mp === 'long' ? size : mp === 'short' ? -size : 0;
-      expect((await getPosition(h.db, accountId(), 'XBTUSDTM'))?.qty ?? 0).toBe(want);
+      expect((await getPosition(f.db, accountId(), 'XBTUSDTM'))?.qty ?? 0).toBe(want);
       expect(await exchangeQty()).toBe(want);
     }
     // The same target again trades nothing.
@@ -215,8 +161,8 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     const old = Date.now() - 10 * 60_000;
     const { signalId } = await alert({ action: 'buy', alertTime: old, receivedAt: old });
     expect(await settled(signalId)).toBe('stale');
-    expect((await getSignal(h.db, signalId))!.reason).toMatch(/^stale_at_engine/);
-    expect(await ordersOfSignal(h.db, signalId)).toHaveLength(0);
+    expect((await getSignal(f.db, signalId))!.reason).toMatch(/^stale_at_engine/);
+    expect(await ordersOfSignal(f.db, signalId)).toHaveLength(0);
   });
 
   it('blocks each pre-trade check with its own reason code', async () => {
@@ -225,20 +171,20 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
         name: 'leverage above the limit',
         code: 'leverage_cap',
         arrange: () =>
-          putSetting(h.db, strategyKey(SOURCE), { ...strategy, leverage: 50 }).then(() => undefined),
-        undo: () => putSetting(h.db, strategyKey(SOURCE), strategy).then(() => undefined),
+          putSetting(f.db, strategyKey(SOURCE), { ...strategy, leverage: 50 }).then(() => undefined),
+        undo: () => putSetting(f.db, strategyKey(SOURCE), strategy).then(() => undefined),
       },
       {
         name: 'order larger than maxOrderNotional',
         code: 'order_size',
-        arrange: () => putSetting(h.db, 'risk.limits', { maxOrderNotional: '10' }).then(() => undefined),
-        undo: () => putSetting(h.db, 'risk.limits', {}).then(() => undefined),
+        arrange: () => putSetting(f.db, 'risk.limits', { maxOrderNotional: '10' }).then(() => undefined),
+        undo: () => putSetting(f.db, 'risk.limits', {}).then(() => undefined),
       },
       {
         name: 'stored limits that do not parse',
         code: 'risk_limits_invalid',
-        arrange: () => putSetting(h.db, 'risk.limits', { maxLeverage: 'ten' }).then(() => undefined),
-        undo: () => putSetting(h.db, 'risk.limits', {}).then(() => undefined),
+        arrange: () => putSetting(f.db, 'risk.limits', { maxLeverage: 'ten' }).then(() => undefined),
+        undo: () => putSetting(f.db, 'risk.limits', {}).then(() => undefined),
       },
     ];
     for (const c of cases) {
@@ -246,16 +192,16 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       await new Promise((r) => setTimeout(r, 2_300)); // settings are re-read every second, strategies every 2 s
       const { signalId } = await alert({ action: 'buy' });
       expect(await settled(signalId), c.name).toBe('risk_blocked');
-      expect((await getSignal(h.db, signalId))!.reason, c.name).toMatch(new RegExp(`^${c.code}:`));
+      expect((await getSignal(f.db, signalId))!.reason, c.name).toMatch(new RegExp(`^${c.code}:`));
       await c.undo();
     }
     await new Promise((r) => setTimeout(r, 2_300));
-    const blocks = await listRiskEvents(h.db, {});
+    const blocks = await listRiskEvents(f.db, {});
     expect(new Set(blocks.map((b) => b.code))).toEqual(expect.objectContaining({}));
   });
 
   it('adopts and protects a position opened behind its back, and cancels a leftover stop', async () => {
-    await kucoin.trade.placeOrder({
+    await f.kucoin.trade.placeOrder({
       clientOid: `manual${Date.now()}`,
       symbol: 'ETHUSDTM',
       side: 'buy',
@@ -265,7 +211,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       marginMode: 'ISOLATED',
     });
     // a stray reduce-only stop on a contract with no position
-    await kucoin.trade.placeOrder({
+    await f.kucoin.trade.placeOrder({
       clientOid: `stray${Date.now()}`,
       symbol: 'XBTUSDTM',
       side: 'sell',
@@ -274,23 +220,23 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       reduceOnly: true,
       stop: {
         direction: 'down',
-        price: (await kucoin.market.ticker('XBTUSDTM')).bestBid.mul('0.5').toDecimalPlaces(1),
+        price: (await f.kucoin.market.ticker('XBTUSDTM')).bestBid.mul('0.5').toDecimalPlaces(1),
         priceType: 'MP',
       },
     });
     // The simulator matches on its next step (KuCoin accepts before it matches): wait for the position.
     await waitFor(async () => ((await exchangeQty('ETHUSDTM')) === 2 ? true : undefined), 10_000);
-    const report = await running.engine.reconcile();
+    const report = await f.running.engine.reconcile();
     // Learned from the fill push (then the fills) or from the position list: adopted either way.
     expect(report.orphanStopsCancelled).toBe(1);
-    const eth = (await getPosition(h.db, accountId(), 'ETHUSDTM'))!;
+    const eth = (await getPosition(f.db, accountId(), 'ETHUSDTM'))!;
     expect(eth.qty).toBe(2);
     expect(eth.stopConfirmedAt).not.toBeNull();
     const ethStops = await exchangeStops('ETHUSDTM');
     expect(ethStops).toHaveLength(1);
     expect(ethStops[0]).toMatchObject({ side: 'sell', size: 2, reduceOnly: true });
     expect(await exchangeStops('XBTUSDTM')).toHaveLength(0);
-    const codes = (await listRiskEvents(h.db, {})).map((e) => e.code);
+    const codes = (await listRiskEvents(f.db, {})).map((e) => e.code);
     expect(codes).toContain('position_adopted');
     expect(codes).toContain('orphan_stop_cancelled');
     await flat();
@@ -304,66 +250,16 @@ class JumpClock {
 }
 
 describe('engine against the simulator: stops, funding and the kill switch', () => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let bus: Bus;
-  let running: RunningEngine;
-  let kucoin: KucoinHttpClient;
   const clock = new JumpClock();
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({
-      initialBalance: 10_000,
-      symbols: ['XBTUSDTM', 'ETHUSDTM'],
-      clock,
-      fundingRate: 0.001,
-    });
-    h = await openTestDatabase('pglite');
-    bus = createMemoryBus();
-    await putSetting(h.db, strategyKey(SOURCE), strategy);
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      clock: {
-        now: clock.now,
-        sleep: (ms, signal) =>
-          new Promise((r) => {
-            const t = setTimeout(r, ms);
-            signal?.addEventListener(
-              'abort',
-              () => {
-                clearTimeout(t);
-                r();
-              },
-              { once: true },
-            );
-          }),
-      },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.close();
-    await kucoin?.close();
-    await bus?.close();
-    await sim?.close();
-    await h?.cleanup();
+  const f = useSimEngine({
+    sim: { symbols: ['XBTUSDTM', 'ETHUSDTM'], clock, fundingRate: 0.001 },
+    settings: { [strategyKey(SOURCE)]: strategy },
+    now: clock.now,
+    source: SOURCE,
   });
-
   const alert = async (action: SignalEntryInput['action'], symbol = 'XBTUSDTM') =>
-    (await postAlert(h.db, bus, { action, symbol }, { source: SOURCE, now: clock.now() })).signalId;
-  const settled = (id: string) =>
-    waitFor(async () => {
-      const s = (await getSignal(h.db, id))?.status;
-      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
-    }, 20_000);
+    (await f.alert({ action, symbol })).signalId;
+  const { settled } = f;
 
   async function until(label: string, check: () => Promise<boolean>, ms = 15_000) {
     await waitFor(async () => ((await check()) ? true : undefined), ms).catch(() => {
@@ -372,7 +268,7 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
   }
 
   it('places take-profit levels as reduce-only limit orders at R multiples, and cancels them at the close', async () => {
-    await putSetting(h.db, strategyKey('tp'), {
+    await putSetting(f.db, strategyKey('tp'), {
       ...strategy,
       sizing: { method: 'fixed_lots', lots: 4 },
       takeProfits: [
@@ -381,20 +277,19 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       ],
     });
     const tpAlert = async (action: SignalEntryInput['action']) =>
-      (await postAlert(h.db, bus, { action, symbol: 'ETHUSDTM' }, { source: 'tp', now: clock.now() }))
-        .signalId;
+      (await f.alert({ action, symbol: 'ETHUSDTM' }, 'tp')).signalId;
     const activeTps = async () =>
-      (await kucoin.trade.orders({ status: 'active', symbol: 'ETHUSDTM' })).items.filter(
+      (await f.kucoin.trade.orders({ status: 'active', symbol: 'ETHUSDTM' })).items.filter(
         (o) => o.reduceOnly && o.type === 'limit',
       );
     const opened = await tpAlert('buy');
-    expect(await settled(opened), (await getSignal(h.db, opened))?.reason ?? '').toBe('protected');
+    expect(await settled(opened), (await getSignal(f.db, opened))?.reason ?? '').toBe('protected');
     const tps = await waitFor(async () => {
       const list = await activeTps();
       return list.length === 2 ? list : undefined;
     }, 10_000);
     // the take-profits are planned with the stop distance, stored on the position with them
-    const pos = (await getPosition(h.db, running.engine.ctx.accountId, 'ETHUSDTM'))!;
+    const pos = (await getPosition(f.db, f.running.engine.ctx.accountId, 'ETHUSDTM'))!;
     expect(pos.qty).toBe(4);
     const entry = Number(pos.avgEntryPrice);
     const distance = Number(pos.stopDistance);
@@ -408,69 +303,69 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       ['sell', 2],
       ['sell', 2],
     ]);
-    const tick = Number(running.engine.ctx.contracts.get('ETHUSDTM')!.tickSize);
+    const tick = Number(f.running.engine.ctx.contracts.get('ETHUSDTM')!.tickSize);
     expect(Math.abs(levels[0]!.price - (entry + distance))).toBeLessThanOrEqual(tick);
     expect(Math.abs(levels[1]!.price - (entry + 2 * distance))).toBeLessThanOrEqual(tick);
     // closing the position cancels what is left of its protection, take-profits included
     expect(await settled(await tpAlert('close'))).toBe('closed');
     await waitFor(async () => ((await activeTps()).length === 0 ? true : undefined), 10_000);
-    expect((await kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(0);
+    expect((await f.kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(0);
   });
 
   it('flattens a position whose stop cannot be placed once the grace period is over, with a critical event', async () => {
     const exchangeQty = async () =>
-      (await kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM')?.qty ?? 0;
-    sim.engine.setBehaviour({ maxStopOrders: 0 });
+      (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM')?.qty ?? 0;
+    f.sim.engine.setBehaviour({ maxStopOrders: 0 });
     try {
       const id = await alert('buy', 'ETHUSDTM');
       // the entry fills, every stop is refused (300004): the position is unprotected
       await waitFor(async () => ((await exchangeQty()) > 0 ? true : undefined), 10_000);
-      expect((await listRiskEvents(h.db, { code: 'unprotected_flattened' })).length).toBe(0);
+      expect((await listRiskEvents(f.db, { code: 'unprotected_flattened' })).length).toBe(0);
       // past the 5 s grace on the clock the engine and the simulator share
       clock.offset += 6_000;
       const [event] = await waitFor(async () => {
-        const list = await listRiskEvents(h.db, { code: 'unprotected_flattened' });
+        const list = await listRiskEvents(f.db, { code: 'unprotected_flattened' });
         return list.length > 0 ? list : undefined;
       }, 10_000);
       expect(event).toMatchObject({ severity: 'critical' });
       await waitFor(async () => ((await exchangeQty()) === 0 ? true : undefined), 10_000);
       expect(await settled(id)).toBe('closed');
     } finally {
-      sim.engine.setBehaviour({ maxStopOrders: 50 });
+      f.sim.engine.setBehaviour({ maxStopOrders: 50 });
     }
   });
 
   it('records a triggered stop as a closed trade whose fees and funding equal the simulator’s to the cent', async () => {
     const signalId = await alert('buy');
     expect(await settled(signalId)).toBe('protected');
-    const accountId = running.engine.ctx.accountId;
-    const pos = (await getPosition(h.db, accountId, 'XBTUSDTM'))!;
+    const accountId = f.running.engine.ctx.accountId;
+    const pos = (await getPosition(f.db, accountId, 'XBTUSDTM'))!;
     // Cross the next funding settlement (04:00, 12:00, 20:00 UTC) while the position is open.
-    const next = sim.engine.nextFundingTime('XBTUSDTM');
+    const next = f.sim.engine.nextFundingTime('XBTUSDTM');
     clock.offset += next - clock.now() + 1_000;
     await waitFor(
-      () => (sim.engine.fundingRecords.some((f) => f.symbol === 'XBTUSDTM') ? true : undefined),
+      () => (f.sim.engine.fundingRecords.some((r) => r.symbol === 'XBTUSDTM') ? true : undefined),
       10_000,
     );
     // The mark falls through the stop: the exchange closes the position.
     const stop = Number(pos.stopPrice);
-    await fetch(`${sim.url}/sim/wick`, {
+    await fetch(`${f.sim.url}/sim/wick`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ symbol: 'XBTUSDTM', mark: String(Math.floor(stop * 0.99)), durationMs: 3_000 }),
     });
     await until(
       'the stop closed the position',
-      async () => (await getSignal(h.db, signalId))?.status === 'closed',
+      async () => (await getSignal(f.db, signalId))?.status === 'closed',
     );
-    const [trade] = await recentClosedTrades(h.db, accountId, new Date(0));
+    const [trade] = await recentClosedTrades(f.db, accountId, new Date(0));
     expect(trade).toMatchObject({ symbol: 'XBTUSDTM', side: 'long', size: pos.qty, signalId });
     // The simulator's own books: its fills' fees and its funding settlements for this round trip.
-    const fills = (await kucoin.trade.fills({ symbol: 'XBTUSDTM', pageSize: 200 })).items;
-    const simFees = fills.reduce((s, f) => s + Number(f.fee.toFixed(8)), 0);
-    const simFunding = sim.engine.fundingRecords
-      .filter((f) => f.symbol === 'XBTUSDTM')
-      .reduce((s, f) => s + Number(f.funding.toFixed(8)), 0);
+    const fills = (await f.kucoin.trade.fills({ symbol: 'XBTUSDTM', pageSize: 200 })).items;
+    const simFees = fills.reduce((s, x) => s + Number(x.fee.toFixed(8)), 0);
+    const simFunding = f.sim.engine.fundingRecords
+      .filter((r) => r.symbol === 'XBTUSDTM')
+      .reduce((s, r) => s + Number(r.funding.toFixed(8)), 0);
     expect(simFunding).not.toBe(0);
     expect(Number(trade!.fees).toFixed(2)).toBe(simFees.toFixed(2));
     expect(Number(trade!.funding).toFixed(2)).toBe(simFunding.toFixed(2));
@@ -478,22 +373,22 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       (Number(trade!.grossPnl) - Number(trade!.fees) + Number(trade!.funding)).toFixed(6),
     );
     // Nothing left behind on the exchange.
-    expect((await kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
+    expect((await f.kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
   });
 
   it('kill switch: halts entries, cancels open entry orders, keeps stops, and flattens when asked', async () => {
-    const accountId = running.engine.ctx.accountId;
+    const accountId = f.running.engine.ctx.accountId;
     const open = await alert('buy', 'ETHUSDTM');
     const openStatus = await settled(open).catch(
-      async () => `stuck: ${JSON.stringify(await getSignal(h.db, open))}`,
+      async () => `stuck: ${JSON.stringify(await getSignal(f.db, open))}`,
     );
     expect(openStatus).toBe('protected');
     // A resting entry order (below the market, inside the 2 % price collar, which is measured from the
     // mark: after the funding test's clock jump the simulator's mark and last price can be far apart).
-    const ticker = await kucoin.market.ticker('XBTUSDTM');
-    const mark = (await kucoin.market.contract('XBTUSDTM')).markPrice ?? ticker.bestBid;
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const mark = (await f.kucoin.market.contract('XBTUSDTM')).markPrice ?? ticker.bestBid;
     const below = (mark.lt(ticker.bestBid) ? mark : ticker.bestBid).mul('0.985');
-    await bus.append(
+    await f.bus.append(
       'commands',
       checkStreamPayload('commands', {
         commandId: randomUUID(),
@@ -513,14 +408,14 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     );
     await waitFor(
       async () =>
-        (await kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 1
+        (await f.kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 1
           ? true
           : undefined,
       10_000,
     );
 
-    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
-    await bus.append(
+    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await f.bus.append(
       'commands',
       checkStreamPayload('commands', {
         commandId: randomUUID(),
@@ -532,20 +427,20 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     );
     await waitFor(
       async () =>
-        (await kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 0
+        (await f.kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 0
           ? true
           : undefined,
       10_000,
     );
     // the protective stop of the ETH position is kept
-    expect((await kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(1);
+    expect((await f.kucoin.trade.stopOrders({ symbol: 'ETHUSDTM' })).items).toHaveLength(1);
     // no new entries
     const blocked = await alert('buy');
     expect(await settled(blocked)).toBe('risk_blocked');
-    expect((await getSignal(h.db, blocked))!.reason).toMatch(/^kill_switch:/);
+    expect((await getSignal(f.db, blocked))!.reason).toMatch(/^kill_switch:/);
 
-    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill', flatten: true });
-    await bus.append(
+    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill', flatten: true });
+    await f.bus.append(
       'commands',
       checkStreamPayload('commands', {
         commandId: randomUUID(),
@@ -556,14 +451,14 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       }),
     );
     await waitFor(
-      async () => ((await kucoin.positions.positions('USDT')).every((p) => p.qty === 0) ? true : undefined),
+      async () => ((await f.kucoin.positions.positions('USDT')).every((p) => p.qty === 0) ? true : undefined),
       15_000,
     );
     await waitFor(
-      async () => ((await kucoin.trade.stopOrders({})).items.length === 0 ? true : undefined),
+      async () => ((await f.kucoin.trade.stopOrders({})).items.length === 0 ? true : undefined),
       10_000,
     );
-    expect(await listPositions(h.db, accountId, true)).toHaveLength(0);
-    await putSetting(h.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
+    expect(await listPositions(f.db, accountId, true)).toHaveLength(0);
+    await putSetting(f.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
   });
 });

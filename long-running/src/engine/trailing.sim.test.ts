@@ -1,18 +1,13 @@
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { getPosition, getSignal, putSetting, recentClosedTrades } from '@enigma/db';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import { getPosition, getSignal, recentClosedTrades } from '@enigma/db';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
+import { describe, expect, it } from 'vitest';
 import { MARKET_EVENTS } from '../collector/events.ts';
-import { type CollectorService, startCollectorService } from '../collector/service.ts';
-import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { startCollectorService } from '../collector/service.ts';
 import type { MarketSource } from '../sim/market/source.ts';
-import type { RunningSimulator } from '../sim/server.ts';
-import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
-import { type RunningEngine, runEngine } from './runner.ts';
-import { postAlert } from './testing/post-alert.ts';
+import { waitFor } from '../sim/test-helpers.ts';
+import { useSimEngine } from './testing/sim-engine.ts';
 
 // The engine-managed trailing stop end to end: the simulator's price is ours to move, the collector
 // carries its mark to the engine over the bus, the engine's watchdog trails the stop and replaces the
@@ -20,12 +15,6 @@ import { postAlert } from './testing/post-alert.ts';
 
 const SOURCE = 'trail';
 const SYMBOL = 'XBTUSDTM';
-const credential = {
-  apiKey: 'sim-key',
-  apiSecret: 'sim-secret',
-  passphrase: 'sim-pass',
-  keyVersion: '3' as const,
-};
 /**
  * A 1 % stop (distance d); trailing armed once the price is 0.5 d past the entry, at 2 d behind the
  * best price. Armed at 0.5 d, the trail (best − 2 d) is still below the first stop (entry − d): a
@@ -42,56 +31,32 @@ let price = 50_000;
 const source: MarketSource = { kind: 'synthetic', sample: () => ({ price, volume: 2 }) };
 
 describe('trailing stop against the simulator (engine + collector, ratchet only)', () => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let running: RunningEngine;
-  let collector: CollectorService;
-  let kucoin: KucoinHttpClient;
-  const bus = createMemoryBus();
   /** the latest mark the collector published (what the engine's watchdog reads) */
   let lastMark = 0;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ initialBalance: 10_000, symbols: [SYMBOL], source });
-    sim.engine.setBehaviour({ basisVolatility: 0 });
-    h = await openTestDatabase('pglite');
-    await putSetting(h.db, strategyKey(SOURCE), strategy);
-    await bus.subscribe<{ symbol: string; markPrice: string }>(MARKET_EVENTS.mark, (e) => {
-      if (e.symbol === SYMBOL) lastMark = Number(e.markPrice);
-    });
-    collector = await startCollectorService({
-      symbols: [SYMBOL],
-      baseUrl: sim.url,
-      db: h.db,
-      registry: new Registry(),
-      logger: pino({ level: 'silent' }),
-      bus,
-      reference: false,
-    });
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.close();
-    await collector?.close();
-    await kucoin?.close();
-    await bus.close();
-    await sim?.close();
-    await h?.cleanup();
+  const f = useSimEngine({
+    sim: { symbols: [SYMBOL], source },
+    settings: { [strategyKey(SOURCE)]: strategy },
+    source: SOURCE,
+    beforeEngine: async (env) => {
+      env.sim.engine.setBehaviour({ basisVolatility: 0 });
+      await env.bus.subscribe<{ symbol: string; markPrice: string }>(MARKET_EVENTS.mark, (e) => {
+        if (e.symbol === SYMBOL) lastMark = Number(e.markPrice);
+      });
+      const collector = await startCollectorService({
+        symbols: [SYMBOL],
+        baseUrl: env.sim.url,
+        db: env.db,
+        registry: new Registry(),
+        logger: pino({ level: 'silent' }),
+        bus: env.bus,
+        reference: false,
+      });
+      env.onClose(() => collector.close());
+    },
   });
 
-  const position = async () => (await getPosition(h.db, running.engine.ctx.accountId, SYMBOL))!;
-  const exchangeStops = async () => (await kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
+  const position = async () => (await getPosition(f.db, f.running.engine.ctx.accountId, SYMBOL))!;
+  const exchangeStops = async () => (await f.kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
   /** Move the simulator's price and wait until the engine has been told the new mark. */
   async function moveTo(p: number) {
     price = p;
@@ -99,11 +64,11 @@ describe('trailing stop against the simulator (engine + collector, ratchet only)
   }
 
   it('moves the exchange-side stop up behind the price, never back down, and closes at the trailed level', async () => {
-    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: SOURCE });
+    const { signalId } = await f.alert({ action: 'buy', symbol: SYMBOL });
     expect(
       await waitFor(
         async () => {
-          const s = (await getSignal(h.db, signalId))?.status;
+          const s = (await getSignal(f.db, signalId))?.status;
           return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
         },
         20_000,
@@ -158,7 +123,7 @@ describe('trailing stop against the simulator (engine + collector, ratchet only)
     price = Math.round(trailed.stop - 0.2 * d);
     const trade = await waitFor(
       async () => {
-        const trades = await recentClosedTrades(h.db, running.engine.ctx.accountId, new Date(0));
+        const trades = await recentClosedTrades(f.db, f.running.engine.ctx.accountId, new Date(0));
         return trades.find((t) => t.symbol === SYMBOL);
       },
       20_000,

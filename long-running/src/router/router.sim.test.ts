@@ -11,21 +11,13 @@ import {
   ordersOfSignal,
   putSetting,
 } from '@enigma/db';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
-import pino from 'pino';
 import { register } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
+import { describe, expect, it } from 'vitest';
 import { ENGINE_QUEUE, RECONCILE_JOB } from '../engine/engine.ts';
-import { type RunningEngine, runEngine } from '../engine/runner.ts';
-import { postAlert } from '../engine/testing/post-alert.ts';
-import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { useSimEngine } from '../engine/testing/sim-engine.ts';
 import type { Order } from '../exchange/types.ts';
-import { createDatabaseJobs } from '../jobs/database.ts';
 import { FUNDING_SYNC_JOB, SCHEDULED_QUEUE } from '../jobs/scheduled.ts';
-import type { Jobs } from '../jobs/types.ts';
-import type { RunningSimulator } from '../sim/server.ts';
-import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { waitFor } from '../sim/test-helpers.ts';
 import { ROUTER_QUEUE } from './router.ts';
 import { routedStrategy } from './testing.ts';
 
@@ -35,92 +27,48 @@ import { routedStrategy } from './testing.ts';
  * slices are spaced as asked and the chase stops at its limit.
  */
 
-const credential = {
-  apiKey: 'sim-key',
-  apiSecret: 'sim-secret',
-  passphrase: 'sim-pass',
-  keyVersion: '3' as const,
-};
 const SYMBOL = 'XBTUSDTM';
 
 describe('the smart order router against the simulator (PGlite, database job queue)', {
   timeout: 90_000,
 }, () => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let running: RunningEngine;
-  let kucoin: KucoinHttpClient;
-  let jobs: Jobs;
-  let bus: ReturnType<typeof createMemoryBus>;
-
   // A fresh simulator, database and engine per test: no test inherits another's orders or breakers.
-  beforeEach(async () => {
-    // ~30 USDT per level at ~100 lots... one XBT lot is 0.001 BTC: about one lot per level.
-    sim = await startTestSimulator({
-      initialBalance: 100_000,
-      symbols: [SYMBOL],
-      bookShape: { levelNotional: 30 },
-    });
-    bus = createMemoryBus();
-    h = await openTestDatabase('pglite');
-    // Room for orders larger than the thin book; every test ends flat, at a small loss each time.
-    await putSetting(h.db, RISK_LIMITS_KEY, {
-      ...DEFAULT_RISK_LIMITS,
-      maxPositionNotional: '80000',
-      maxOrderNotional: '80000',
-      maxTotalExposure: '80000',
-      maxConsecutiveLosses: 1000,
-      maxDailyLoss: '100000',
-    });
-    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: process.env.ROUTER_LOG ?? 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-      jobs,
-    });
-  }, 60_000);
-
-  afterEach(async () => {
-    await running?.close();
-    await jobs?.close();
-    await kucoin?.close();
-    await bus.close();
-    await sim?.close();
-    await h?.cleanup();
-  });
-
-  const accountId = () => running.engine.ctx.accountId;
-  const settled = (id: string, ms = 30_000) =>
-    waitFor(async () => {
-      const s = (await getSignal(h.db, id))?.status;
-      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
-    }, ms);
+  const f = useSimEngine(
+    {
+      // ~30 USDT per level at ~100 lots... one XBT lot is 0.001 BTC: about one lot per level.
+      sim: { initialBalance: 100_000, symbols: [SYMBOL], bookShape: { levelNotional: 30 } },
+      // Room for orders larger than the thin book; every test ends flat, at a small loss each time.
+      settings: {
+        [RISK_LIMITS_KEY]: {
+          ...DEFAULT_RISK_LIMITS,
+          maxPositionNotional: '80000',
+          maxOrderNotional: '80000',
+          maxTotalExposure: '80000',
+          maxConsecutiveLosses: 1000,
+          maxDailyLoss: '100000',
+        },
+      },
+      jobs: true,
+      ...(process.env.ROUTER_LOG ? { logLevel: process.env.ROUTER_LOG } : {}),
+    },
+    { each: true },
+  );
+  const { accountId } = f;
+  const settled = (id: string, ms = 30_000) => f.settled(id, ms);
 
   async function trade(
     source: string,
     cfg: StrategyConfig,
     alertFields: { execution?: ExecutionStyle } = {},
   ): Promise<{ signalId: string; status: string }> {
-    await putSetting(h.db, strategyKey(source), cfg);
-    const { signalId } = await postAlert(
-      h.db,
-      bus,
-      { action: 'buy', symbol: SYMBOL, ...alertFields },
-      { source },
-    );
+    await putSetting(f.db, strategyKey(source), cfg);
+    const { signalId } = await f.alert({ action: 'buy', symbol: SYMBOL, ...alertFields }, source);
     const status = await settled(signalId, 60_000);
-    const row = await getSignal(h.db, signalId);
+    const row = await getSignal(f.db, signalId);
     // 'protected' comes with the first fill; the algorithm may still be running: wait for its end.
     if (status === 'protected')
       await waitFor(
-        async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+        async () => ((await getIntentBySignal(f.db, signalId))?.status === 'done' ? true : undefined),
         30_000,
       );
     return { signalId, status: status === 'protected' ? status : `${status}: ${row?.reason}` };
@@ -129,7 +77,7 @@ describe('the smart order router against the simulator (PGlite, database job que
   async function exchangeOrders(rows: OrderRow[]): Promise<Order[]> {
     const out: Order[] = [];
     for (const r of rows) {
-      const o = await kucoin.trade.orderByClientOid(r.clientOid);
+      const o = await f.kucoin.trade.orderByClientOid(r.clientOid);
       if (o) out.push(o);
     }
     return out;
@@ -138,13 +86,13 @@ describe('the smart order router against the simulator (PGlite, database job que
   /** The position equals the sum of the entry fills, and the exchange agrees; its stop covers it. */
   async function expectPositionOf(entries: OrderRow[], before: number): Promise<number> {
     const filled = entries.reduce((n, r) => n + r.filledSize, 0);
-    const pos = await getPosition(h.db, accountId(), SYMBOL);
+    const pos = await getPosition(f.db, accountId(), SYMBOL);
     expect((pos?.qty ?? 0) - before).toBe(filled);
-    const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
+    const ex = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
     expect(ex?.qty ?? 0).toBe(pos?.qty ?? 0);
     if (filled > 0) {
       const stops = await waitFor(async () => {
-        const s = (await kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
+        const s = (await f.kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
         return s.length === 1 && s[0]!.size === pos!.qty ? s : undefined;
       }, 10_000);
       expect(stops[0]).toMatchObject({ side: 'sell', reduceOnly: true });
@@ -156,7 +104,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     // 0.3 bps of ~100k is ~30 USDT = 300 ticks… on a thin book that is far fewer lots than asked.
     const { signalId, status } = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 3 }, 600));
     expect(status).toBe('protected');
-    const rows = (await ordersOfSignal(h.db, signalId)).filter((r) => r.purpose === 'entry');
+    const rows = (await ordersOfSignal(f.db, signalId)).filter((r) => r.purpose === 'entry');
     expect(rows).toHaveLength(1);
     const [row] = rows as [OrderRow];
     // an IOC that the book could not fill whole ends cancelled with its partial fill
@@ -171,7 +119,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     expect(Number(row.avgFillPrice)).toBeLessThanOrEqual(Number(ex!.price));
     // execution quality stored against the decision-time mid (recorded once the leg is done)
     const q = await waitFor(async () => {
-      const r = (await ordersOfSignal(h.db, signalId)).find((o) => o.id === row.id);
+      const r = (await ordersOfSignal(f.db, signalId)).find((o) => o.id === row.id);
       return r?.slippageBps != null ? r : undefined;
     }, 5_000);
     expect(Number(q.slippageBps)).toBeCloseTo(((Number(row.avgFillPrice) - mid) / mid) * 10_000, 3);
@@ -192,22 +140,22 @@ describe('the smart order router against the simulator (PGlite, database job que
     // a scale-in on the same position reaches `protected` too (its stop is the resized one)
     const more = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 20 }, 2));
     expect(more.status).toBe('protected');
-    const moreRows = (await ordersOfSignal(h.db, more.signalId)).filter((r) => r.purpose === 'entry');
+    const moreRows = (await ordersOfSignal(f.db, more.signalId)).filter((r) => r.purpose === 'entry');
     await expectPositionOf(moreRows, filledFirst);
     // the engine under its lease also runs the scheduled jobs (funding sync, daily report) on the queue
     await waitFor(async () => {
-      const runs = await jobs.list(SCHEDULED_QUEUE, ['completed']);
+      const runs = await f.jobs.list(SCHEDULED_QUEUE, ['completed']);
       return runs.some((j) => j.name === FUNDING_SYNC_JOB) ? true : undefined;
     }, 10_000);
     // and its periodic reconciliation is a repeatable job too
     await waitFor(async () => {
-      const runs = await jobs.list(ENGINE_QUEUE, ['completed']);
+      const runs = await f.jobs.list(ENGINE_QUEUE, ['completed']);
       return runs.some((j) => j.name === RECONCILE_JOB) ? true : undefined;
     }, 10_000);
   });
 
   it('TWAP: slices spaced as asked, each an IOC within the budget, durable jobs with derived clientOids', async () => {
-    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const before = (await getPosition(f.db, accountId(), SYMBOL))?.qty ?? 0;
     const startedAt = Date.now();
     const { signalId, status } = await trade(
       'twap',
@@ -215,7 +163,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     );
     expect(status).toBe('protected');
     const rows = (await waitFor(async () => {
-      const r = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+      const r = (await ordersOfSignal(f.db, signalId)).filter((o) => o.purpose === 'entry');
       return r.length === 3 && r.every((o) => ['filled', 'canceled'].includes(o.status)) ? r : undefined;
     }, 20_000)) as OrderRow[];
     expect(rows.map((r) => r.size)).toEqual([2, 2, 2]);
@@ -232,7 +180,7 @@ describe('the smart order router against the simulator (PGlite, database job que
     // the slices after the first were carried by the job queue, once each
     for (const r of rows.slice(1))
       await waitFor(
-        async () => ((await jobs.get(ROUTER_QUEUE, r.clientOid))?.state === 'completed' ? true : undefined),
+        async () => ((await f.jobs.get(ROUTER_QUEUE, r.clientOid))?.state === 'completed' ? true : undefined),
         10_000,
       );
     const filled = await expectPositionOf(rows, before);
@@ -240,7 +188,7 @@ describe('the smart order router against the simulator (PGlite, database job que
   });
 
   it('limit chase: post-only at the passive touch, one live attempt at a time, then the taker fallback at its time limit', async () => {
-    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const before = (await getPosition(f.db, accountId(), SYMBOL))?.qty ?? 0;
     const { signalId, status } = await trade(
       'chase',
       routedStrategy(
@@ -253,7 +201,7 @@ describe('the smart order router against the simulator (PGlite, database job que
       ),
     );
     expect(status).toBe('protected');
-    const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+    const rows = (await ordersOfSignal(f.db, signalId)).filter((o) => o.purpose === 'entry');
     const attempts = rows.filter((r) => r.timeInForce !== 'IOC');
     expect(attempts.length).toBeGreaterThanOrEqual(1);
     const ex = await exchangeOrders(attempts);
@@ -274,67 +222,63 @@ describe('the smart order router against the simulator (PGlite, database job que
   });
 
   it("iceberg, named by the alert over the strategy's market style: a native iceberg within the budget, the rest cancelled at its time limit", async () => {
-    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const before = (await getPosition(f.db, accountId(), SYMBOL))?.qty ?? 0;
     const { signalId, status } = await trade(
       'ice',
       routedStrategy({ style: 'market', slippageBps: 5, iceberg: { visibleLots: 20, maxSeconds: 1 } }, 300),
       { execution: 'iceberg' },
     );
     expect(status).toBe('protected');
-    const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+    const rows = (await ordersOfSignal(f.db, signalId)).filter((o) => o.purpose === 'entry');
     expect(rows).toHaveLength(1);
     const [ex] = await exchangeOrders(rows);
     expect(ex).toMatchObject({ iceberg: true, visibleSize: 20, type: 'limit', timeInForce: 'GTC' });
     expect(rows[0]!.filledSize).toBeGreaterThan(0);
     // what had not filled at the time limit was cancelled: nothing of it rests at the exchange
     const simOrder = [
-      ...((sim.engine as unknown as { orders: Map<string, Record<string, unknown>> }).orders?.values() ?? []),
+      ...((f.sim.engine as unknown as { orders: Map<string, Record<string, unknown>> }).orders?.values() ??
+        []),
     ].find((o) => o.clientOid === rows[0]!.clientOid);
     if (rows[0]!.filledSize < 300)
       expect(
         rows[0]!.status,
         JSON.stringify(simOrder, (_k, v) => (typeof v === 'object' && v && 'd' in v ? String(v) : v)),
       ).toBe('canceled');
-    expect((await kucoin.trade.orderByClientOid(rows[0]!.clientOid))?.isActive).toBe(false);
+    expect((await f.kucoin.trade.orderByClientOid(rows[0]!.clientOid))?.isActive).toBe(false);
     await expectPositionOf(rows, before);
   });
 
   it('the kill switch stops a running TWAP: no slice is sent after it, and what filled stays protected', async () => {
-    const before = (await getPosition(h.db, accountId(), SYMBOL))?.qty ?? 0;
+    const before = (await getPosition(f.db, accountId(), SYMBOL))?.qty ?? 0;
     await putSetting(
-      h.db,
+      f.db,
       strategyKey('twap-kill'),
       routedStrategy({ style: 'twap', twap: { slices: 4, durationSeconds: 8 } }, 4),
     );
-    const { signalId } = await postAlert(
-      h.db,
-      bus,
-      { action: 'buy', symbol: SYMBOL },
-      { source: 'twap-kill' },
-    );
+    const { signalId } = await f.alert({ action: 'buy', symbol: SYMBOL }, 'twap-kill');
     await waitFor(async () => {
-      const r = await ordersOfSignal(h.db, signalId);
+      const r = await ordersOfSignal(f.db, signalId);
       return r.some((o) => o.purpose === 'entry' && o.status === 'filled') ? true : undefined;
     }, 10_000);
-    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
-    await waitFor(async () => (running.engine.ctx.killSwitch().on ? true : undefined), 5_000);
+    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await waitFor(async () => (f.running.engine.ctx.killSwitch().on ? true : undefined), 5_000);
     try {
       const st = await settled(signalId, 30_000).catch(async () => {
-        const r = await getSignal(h.db, signalId);
-        const o = await ordersOfSignal(h.db, signalId);
+        const r = await getSignal(f.db, signalId);
+        const o = await ordersOfSignal(f.db, signalId);
         return `stuck ${r?.status} ${r?.reason} ${JSON.stringify(o.map((x) => [x.purpose, x.status, x.clientOid]))}`;
       });
       expect(st).toBe('protected');
       await waitFor(
-        async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+        async () => ((await getIntentBySignal(f.db, signalId))?.status === 'done' ? true : undefined),
         30_000,
       );
-      const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+      const rows = (await ordersOfSignal(f.db, signalId)).filter((o) => o.purpose === 'entry');
       expect(rows.length).toBeLessThan(4);
       await expectPositionOf(rows, before);
     } finally {
-      await putSetting(h.db, 'risk.kill_switch', { on: false, reason: null });
-      await waitFor(async () => (running.engine.ctx.killSwitch().on ? undefined : true), 5_000);
+      await putSetting(f.db, 'risk.kill_switch', { on: false, reason: null });
+      await waitFor(async () => (f.running.engine.ctx.killSwitch().on ? undefined : true), 5_000);
     }
   });
 });

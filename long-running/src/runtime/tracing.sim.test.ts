@@ -3,17 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { parseTraceparent } from '@enigma/core/streams/traceparent';
-import { getSignal, ordersOfSignal, putSetting } from '@enigma/db';
+import { getSignal, ordersOfSignal } from '@enigma/db';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import { type AppDeps, bootstrapEmbedded, createApp, DEFAULT_CONFIG, MemoryKv } from '@enigma/workers';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
 import { formatTimeline, traceSignal } from '../cli/commands/trace.ts';
-import { type RunningEngine, runEngine } from '../engine/runner.ts';
-import type { RunningSimulator } from '../sim/server.ts';
-import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
+import { useSimEngine } from '../engine/testing/sim-engine.ts';
+import { waitFor } from '../sim/test-helpers.ts';
 import { startTracing, type Tracing, tracingConfigFromEnv } from './tracing.ts';
 
 /** One span as a local OTLP/HTTP receiver decodes it from the exporter's JSON. */
@@ -91,63 +87,48 @@ async function startOtlpReceiver() {
   };
 }
 
-const credential = {
-  apiKey: 'sim-key',
-  apiSecret: 'sim-secret',
-  passphrase: 'sim-pass',
-  keyVersion: '3' as const,
-};
 const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('tracing: one trace per signal, edge → stream → decision → exchange, over OTLP', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let tracing: Tracing;
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let running: RunningEngine;
   let app: ReturnType<typeof createApp>;
   let secret: string;
-  const bus = createMemoryBus();
 
+  // Before the fixture starts, and (after-hooks run in reverse) after it has stopped the engine.
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     // As a deployment configures it: the standard variable, the base URL of the receiver.
     tracing = startTracing(
       tracingConfigFromEnv('enigma-test', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.base }),
     );
-    sim = await startTestSimulator({ initialBalance: 10_000, symbols: ['XBTUSDTM'] });
-    h = await openTestDatabase('pglite');
-    const deps: AppDeps = {
-      db: h.db,
-      kv: new MemoryKv(),
-      bus,
-      config: { ...DEFAULT_CONFIG, jwtSecret: 'j'.repeat(40), masterKey: generateMasterKey(), now: Date.now },
-      logger: quiet,
-    };
-    app = createApp(deps);
-    const boot = await bootstrapEmbedded(deps, { baseUrl: 'http://127.0.0.1:1' });
-    secret = boot.source.secret!;
-    await putSetting(h.db, strategyKey('tradingview'), strategy);
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-    });
-  }, 60_000);
-
+  });
   afterAll(async () => {
-    await running?.close();
     await tracing?.shutdown();
-    await sim?.close();
-    await bus.close();
-    await h?.cleanup();
     await receiver?.close();
+  });
+
+  const f = useSimEngine({
+    // the strategy of the source the embedded bootstrap creates
+    settings: { [strategyKey('tradingview')]: strategy },
+    beforeEngine: async (env) => {
+      const deps: AppDeps = {
+        db: env.db,
+        kv: new MemoryKv(),
+        bus: env.bus,
+        config: {
+          ...DEFAULT_CONFIG,
+          jwtSecret: 'j'.repeat(40),
+          masterKey: generateMasterKey(),
+          now: Date.now,
+        },
+        logger: quiet,
+      };
+      app = createApp(deps);
+      const boot = await bootstrapEmbedded(deps, { baseUrl: 'http://127.0.0.1:1' });
+      secret = boot.source.secret!;
+    },
   });
 
   /** The alert TradingView posts, through the real intake (the Hono app the Worker and `enigma start` serve). */
@@ -171,18 +152,14 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
     return ((await res.json()) as { signalId: string }).signalId;
   }
 
-  const settled = (id: string) =>
-    waitFor(async () => {
-      const s = (await getSignal(h.db, id))?.status;
-      return s && !['received', 'scored', 'ordered', 'filled'].includes(s) ? s : undefined;
-    }, 20_000);
+  const { settled } = f;
 
   /** The signal's trace as the receiver got it, once its spans (intake and its orders') are all exported. */
   async function traceOf(signalId: string) {
-    const row = await getSignal(h.db, signalId);
+    const row = await getSignal(f.db, signalId);
     const edge = parseTraceparent((row?.metadata as { traceparent?: string } | undefined)?.traceparent);
     expect(edge, 'the signal row keeps the edge request traceparent').not.toBeNull();
-    const orders = await ordersOfSignal(h.db, signalId);
+    const orders = await ordersOfSignal(f.db, signalId);
     expect(orders.length).toBeGreaterThan(0);
     await waitFor(async () => {
       await tracing.flush();
@@ -248,7 +225,7 @@ describe('tracing: one trace per signal, edge → stream → decision → exchan
     expect(receiver.refused).toEqual([]);
 
     // `enigma trace <signalId>`: the same trace id, and the timeline from the database, in order.
-    const timeline = (await traceSignal(h.db, signalId))!;
+    const timeline = (await traceSignal(f.db, signalId))!;
     expect(timeline).toMatchObject({ signalId, status: 'protected', traceId: edge.traceId });
     const steps = timeline.steps.map((s) => s.step);
     const at = (step: string) => {

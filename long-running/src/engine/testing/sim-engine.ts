@@ -1,0 +1,177 @@
+/**
+ * The engine-against-simulator fixture of the end-to-end tests (engine.sim, trailing.sim, tracing.sim,
+ * router.sim): our KuCoin simulator, a real database (PGlite or PostgreSQL), a bus (in-process, or Redis
+ * under a fresh key prefix), a KuCoin client on the simulator for the test's own look at the exchange, and
+ * the engine (`runEngine`, what `enigma engine` runs) trading against all of them. Nothing is mocked.
+ *
+ * `useSimEngine(options)` registers the hooks (once for the file or describe block, or around each test
+ * with `each: true`) and returns the fixture, whose fields are filled in before the first test runs.
+ */
+import type { Bus } from '@enigma/core/bus/index';
+import type { SignalEntryInput } from '@enigma/core/streams/catalog';
+import { type EnigmaDb, getSignal, putSetting } from '@enigma/db';
+import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { createMemoryBus } from '../../bus/memory.ts';
+import { createRedisBus } from '../../bus/redis.ts';
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../../bus/testing/redis-prefix.ts';
+import { KucoinHttpClient } from '../../exchange/kucoin/http.ts';
+import { createDatabaseJobs } from '../../jobs/database.ts';
+import type { Jobs } from '../../jobs/types.ts';
+import type { RunningSimulator, SimulatorOptions } from '../../sim/server.ts';
+import { startTestSimulator, waitFor } from '../../sim/test-helpers.ts';
+import { type EngineTuning, systemClock } from '../context.ts';
+import { type RunningEngine, runEngine } from '../runner.ts';
+import { postAlert } from './post-alert.ts';
+
+/** The credentials `startTestSimulator` accepts. */
+export const SIM_CREDENTIAL = {
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  passphrase: 'sim-pass',
+  keyVersion: '3' as const,
+};
+
+/** Fast protection checks and order polls; no periodic reconciliation (a test asks for one). */
+export const SIM_TUNING: Partial<EngineTuning> = {
+  protectEveryMs: 200,
+  reconcileEveryMs: 3_600_000,
+  orderPollMs: 30,
+};
+
+/** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
+const IN_FLIGHT = ['received', 'scored', 'ordered', 'filled'];
+
+export interface SimEngineOptions {
+  /** for `startTestSimulator` (symbols, balance, book shape, a market source, a clock) */
+  sim?: SimulatorOptions;
+  db?: 'pglite' | 'pg';
+  /** a Redis bus under a fresh key prefix (deleted at the end); default the in-process bus */
+  redis?: boolean;
+  /** settings stored before the engine starts (strategies by `strategyKey`, risk limits …), in order */
+  settings?: Record<string, unknown>;
+  /** the router's database job queue (TWAP slices, scheduled jobs), handed to the engine */
+  jobs?: boolean;
+  /** the engine's time (the simulator's is `sim.clock`); alerts are stamped with it too */
+  now?: () => number;
+  tuning?: Partial<EngineTuning>;
+  /** the engine's log level (default silent) */
+  logLevel?: string;
+  /** the source alerts come from unless `alert` names one (default `tv`) */
+  source?: string;
+  /** after the simulator, database and bus are up, before the settings and the engine (a collector, the API) */
+  beforeEngine?: (f: SimEngine) => Promise<void>;
+}
+
+export interface SimEngine {
+  sim: RunningSimulator;
+  h: TestHandle;
+  db: EnigmaDb;
+  bus: Bus;
+  /** a client of the simulator for the test's own checks (the engine has its own) */
+  kucoin: KucoinHttpClient;
+  running: RunningEngine;
+  jobs: Jobs;
+  accountId(): string;
+  /** What intake does for an accepted alert (the row, then the stream entry). */
+  alert(
+    input: Partial<SignalEntryInput> & { action: SignalEntryInput['action'] },
+    source?: string,
+  ): Promise<{ signalId: string; entry: SignalEntryInput }>;
+  /** The signal's status once it is no longer in flight (fails after `ms`). */
+  settled(signalId: string, ms?: number): Promise<string>;
+  /** Run at close, after the engine and its job queue stop and before the bus, simulator and database. */
+  onClose(fn: () => unknown): void;
+}
+
+/** with `close`, and the Redis key prefix it makes (deleted at close) */
+type Fixture = SimEngine & { close(): Promise<void>; prefix(): string };
+
+/** Start everything; `close` stops what started, in reverse order. */
+export async function startSimEngine(
+  options: SimEngineOptions = {},
+  f: Fixture = emptyFixture(options),
+): Promise<Fixture> {
+  f.sim = await startTestSimulator({ initialBalance: 10_000, symbols: ['XBTUSDTM'], ...options.sim });
+  f.h = await openTestDatabase(options.db ?? 'pglite');
+  f.db = f.h.db;
+  f.bus = options.redis ? createRedisBus({ url: TEST_REDIS_URL, keyPrefix: f.prefix() }) : createMemoryBus();
+  await options.beforeEngine?.(f);
+  for (const [key, value] of Object.entries(options.settings ?? {})) await putSetting(f.db, key, value);
+  if (options.jobs) f.jobs = createDatabaseJobs({ db: f.db, pollMs: 100 });
+  f.kucoin = new KucoinHttpClient({ baseUrl: f.sim.url, credential: SIM_CREDENTIAL });
+  f.running = await runEngine({
+    db: f.db,
+    bus: f.bus,
+    logger: pino({ level: options.logLevel ?? 'silent' }),
+    mode: 'paper',
+    baseUrl: f.sim.url,
+    credential: SIM_CREDENTIAL,
+    model: { enabled: false, reason: 'not loaded in this test' },
+    tuning: { ...SIM_TUNING, ...options.tuning },
+    ...(options.now ? { clock: { now: options.now, sleep: systemClock.sleep } } : {}),
+    ...(f.jobs ? { jobs: f.jobs } : {}),
+  });
+  return f;
+}
+
+/**
+ * Register the fixture's hooks in the current file or describe block: started before its tests (before
+ * each test with `each`) and closed after them. The returned object's fields are filled in when the hook
+ * runs; its functions (`alert`, `settled`, `accountId`, `onClose`) can be taken at once. Hooks of the
+ * file registered before this one run before it starts and (vitest runs after-hooks in reverse) after it
+ * closes.
+ */
+export function useSimEngine(options: SimEngineOptions = {}, { each = false } = {}): SimEngine {
+  const f = emptyFixture(options);
+  const start = async () => {
+    await startSimEngine(options, f);
+  };
+  const stop = () => f.close();
+  if (each) {
+    beforeEach(start, 60_000);
+    afterEach(stop);
+  } else {
+    beforeAll(start, 60_000);
+    afterAll(stop);
+  }
+  return f;
+}
+
+/** The fixture's functions, before anything runs; `close` can be called again for the next start. */
+function emptyFixture(options: SimEngineOptions): Fixture {
+  const closers: (() => unknown)[] = [];
+  let prefix: string | undefined;
+  const source = options.source ?? 'tv';
+  const f = {} as Fixture;
+  Object.assign(f, {
+    prefix: () => {
+      prefix = randomPrefix();
+      return prefix;
+    },
+    onClose: (fn: () => unknown) => closers.push(fn),
+    alert: (input: Parameters<SimEngine['alert']>[0], src = source) =>
+      postAlert(f.db, f.bus, input, { source: src, ...(options.now ? { now: options.now() } : {}) }),
+    settled: (signalId: string, ms = 20_000) =>
+      waitFor(async () => {
+        const s = (await getSignal(f.db, signalId))?.status;
+        return s && !IN_FLIGHT.includes(s) ? s : undefined;
+      }, ms),
+    accountId: () => f.running.engine.ctx.accountId,
+    close: async () => {
+      await f.running?.close();
+      await f.jobs?.close();
+      for (const fn of closers.splice(0).reverse()) await fn();
+      await f.kucoin?.close();
+      await f.bus?.close();
+      await f.sim?.close();
+      await f.h?.cleanup();
+      if (prefix) await deletePrefix(prefix);
+      // the next start (each: true) begins from nothing
+      for (const k of ['running', 'jobs', 'kucoin', 'bus', 'sim', 'h', 'db'] as const) delete f[k];
+      prefix = undefined;
+    },
+  });
+  return f;
+}
