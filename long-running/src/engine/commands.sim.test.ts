@@ -199,6 +199,33 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     }, 15_000);
     await waitFor(async () => ((await ordersOf(id))[0]!.status === 'canceled' ? true : undefined), 10_000);
     expect((await outcome(cancelId)).status).toBe('done');
+
+    // a stop 4 % above the mark is a stop, not a price off the mark: accepted (the collar is not its distance)…
+    const far = await outcome(
+      await command({
+        symbol: XBT,
+        side: 'buy',
+        orderType: 'stop_limit',
+        size: 1,
+        stopPrice: '52600',
+        price: '52650',
+      }),
+    );
+    expect(far.status, far.reason ?? '').toBe('done');
+    // …but its limit is held to the collar (2 %) around its stop
+    const wide = await outcome(
+      await command({
+        symbol: XBT,
+        side: 'buy',
+        orderType: 'stop_limit',
+        size: 1,
+        stopPrice: '52600',
+        price: '54400',
+      }),
+    );
+    expect(wide.status).toBe('rejected');
+    expect(wide.reason).toMatch(/^price_collar: limit 54400 is 3\.422 % from its stop 52600/);
+    await outcome(await send({ type: 'cancel_all', symbol: XBT }));
   });
 
   it('post-only: a limit that would take is refused by the exchange (cancelled, nothing filled)', async () => {

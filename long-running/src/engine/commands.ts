@@ -250,7 +250,18 @@ export class CommandHandler implements AlgoHooks {
         },
         contract,
         inputs,
-      );
+      ).filter((b) => !(stopOrder && b.code === 'price_collar'));
+      // A stop order is not a price resting away from the mark: it triggers at the mark, so the collar
+      // is not its distance from the mark; a stop limit's limit is held to the collar around its stop.
+      const collar = ctx.limits()?.priceCollarPct;
+      if (c.orderType === 'stop_limit' && limitPrice && trigger && collar !== undefined) {
+        const off = limitPrice.minus(trigger).abs().div(trigger).mul(100);
+        if (off.gt(collar))
+          blocks.push({
+            code: 'price_collar',
+            message: `limit ${limitPrice.toFixed()} is ${off.toFixed(3)} % from its stop ${trigger.toFixed()} (limit ${collar} %)`,
+          });
+      }
       if (blocks.length > 0) {
         await insertRiskEvent(ctx.db, {
           accountId: ctx.accountId,
