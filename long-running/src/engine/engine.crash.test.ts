@@ -9,10 +9,9 @@ import {
   listPositions,
   putSetting,
 } from '@enigma/db';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
+import { openTestDatabase } from '@enigma/db/testing/drivers';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisBus } from '../bus/redis.ts';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
@@ -21,9 +20,9 @@ import type { FaultState } from '../sim/faults.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { CRASH_POINTS, type CrashPoint } from './context.ts';
-import { type RunningEngine, runEngine } from './runner.ts';
 import { type Child, CRASH_TUNING, startChild, stopChild } from './testing/crash-harness.ts';
 import { postAlert as postAlertWith } from './testing/post-alert.ts';
+import { useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM'];
@@ -459,39 +458,14 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
 // ── part 2: the simulator's faults against a live engine ───────────────────────────────────────────
 
 describe('engine under the simulator faults (live engine, PostgreSQL + in-process bus)', () => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let bus: Bus;
-  let running: RunningEngine;
-  let kucoin: KucoinHttpClient;
-  const posted: string[] = [];
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ initialBalance: 10_000, symbols: SYMBOLS });
-    h = await openTestDatabase('pg');
-    bus = createMemoryBus();
-    await putSetting(h.db, strategyKey(SOURCE), strategy);
-    await putSetting(h.db, 'risk.limits', LIMITS);
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: process.env.CRASH_CHILD_LOG ?? 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000 },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.close();
-    await kucoin?.close();
-    await bus?.close();
-    await sim?.close();
-    await h?.cleanup();
+  const f = useSimEngine({
+    sim: { symbols: SYMBOLS },
+    db: 'pg',
+    settings: { [strategyKey(SOURCE)]: strategy, 'risk.limits': LIMITS },
+    tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000 },
+    ...(process.env.CRASH_CHILD_LOG ? { logLevel: process.env.CRASH_CHILD_LOG } : {}),
   });
+  const posted: string[] = [];
 
   const ORDERS = '/api/v1/orders';
   const cases: {
@@ -523,39 +497,39 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
     { name: 'every answer delayed 700 ms', faults: { delayMs: 700 } },
     { name: 'answer delayed 700 ms after processing', faults: { delayAfterMs: 700, pathPrefix: ORDERS } },
     { name: 'silent private socket', faults: { wsSilent: true } },
-    { name: 'token expiry (private socket dropped)', apply: async () => sim.faults.expireTokens() },
+    { name: 'token expiry (private socket dropped)', apply: async () => f.sim.faults.expireTokens() },
   ];
 
   it.each(cases)(
     '$name: one alert → one protected position (or a safe failure), no duplicate order',
     async (c) => {
-      const accountId = running.engine.ctx.accountId;
+      const accountId = f.running.engine.ctx.accountId;
       // Flat before each case (a failed case must not leave its position to the next).
-      if ((await listPositions(h.db, accountId, true)).some((p) => p.qty !== 0)) {
-        const flat = await postAlert(h.db, bus, 'close', 'XBTUSDTM');
+      if ((await listPositions(f.db, accountId, true)).some((p) => p.qty !== 0)) {
+        const flat = await postAlert(f.db, f.bus, 'close', 'XBTUSDTM');
         posted.push(flat);
-        await waitFor(async () => (await isFinal(h.db, flat)) || undefined, 20_000);
+        await waitFor(async () => (await isFinal(f.db, flat)) || undefined, 20_000);
       }
-      if (c.faults) sim.faults.set(c.faults);
+      if (c.faults) f.sim.faults.set(c.faults);
       await c.apply?.();
-      const buy = await postAlert(h.db, bus, 'buy', 'XBTUSDTM');
+      const buy = await postAlert(f.db, f.bus, 'buy', 'XBTUSDTM');
       posted.push(buy);
       // (a 429 is repeated after the exchange's gw-ratelimit-reset, the rest of KuCoin's 30 s window:
       // two in a row can cost up to 60 s)
-      await waitFor(async () => (await isFinal(h.db, buy)) || undefined, 70_000);
-      const row = await getSignal(h.db, buy);
-      sim.faults.reset();
+      await waitFor(async () => (await isFinal(f.db, buy)) || undefined, 70_000);
+      const row = await getSignal(f.db, buy);
+      f.sim.faults.reset();
       // The fault takes the first matching request, which may be a lookup rather than the placement.
       if (c.failsSafe && row?.status === 'failed') expect(row?.reason).toMatch(c.failsSafe);
       else expect(row?.status, row?.reason ?? '').toBe('protected');
-      expect(await settle(() => differences(h.db, accountId, sim, kucoin, posted), 15_000)).toEqual([]);
-      const pos = (await listPositions(h.db, accountId, true)).filter((p) => p.symbol === 'XBTUSDTM');
+      expect(await settle(() => differences(f.db, accountId, f.sim, f.kucoin, posted), 15_000)).toEqual([]);
+      const pos = (await listPositions(f.db, accountId, true)).filter((p) => p.symbol === 'XBTUSDTM');
       expect(pos.map((p) => p.qty > 0)).toEqual(row?.status === 'failed' ? [] : [true]);
       // Flat again for the next case (without faults).
-      const close = await postAlert(h.db, bus, 'close', 'XBTUSDTM');
+      const close = await postAlert(f.db, f.bus, 'close', 'XBTUSDTM');
       posted.push(close);
-      await waitFor(async () => (await isFinal(h.db, close)) || undefined, 20_000);
-      expect(await settle(() => differences(h.db, accountId, sim, kucoin, posted), 15_000)).toEqual([]);
+      await waitFor(async () => (await isFinal(f.db, close)) || undefined, 20_000);
+      expect(await settle(() => differences(f.db, accountId, f.sim, f.kucoin, posted), 15_000)).toEqual([]);
     },
     130_000,
   );

@@ -200,6 +200,18 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(new Set(blocks.map((b) => b.code))).toEqual(expect.objectContaining({}));
   });
 
+  it('after a restart, trades one contract while a position it has not traded since is open on another', async () => {
+    const short = await alert({ action: 'sell', symbol: 'ETHUSDTM' });
+    expect(await settled(short.signalId)).toBe('protected');
+    // The new engine has no collector feeding it: the ETH position's mark (its exposure) is unknown until
+    // asked for. It must be asked for, not read as missing data (every entry would block).
+    await f.restartEngine();
+    const { signalId } = await alert({ action: 'buy' });
+    expect(await settled(signalId), (await getSignal(f.db, signalId))?.reason ?? '').toBe('protected');
+    expect(await exchangeQty()).toBeGreaterThan(0);
+    await flat();
+  });
+
   it('adopts and protects a position opened behind its back, and cancels a leftover stop', async () => {
     await f.kucoin.trade.placeOrder({
       clientOid: `manual${Date.now()}`,

@@ -83,6 +83,8 @@ export interface SimEngine {
   settled(signalId: string, ms?: number): Promise<string>;
   /** Run at close, after the engine and its job queue stop and before the bus, simulator and database. */
   onClose(fn: () => unknown): void;
+  /** Stop the engine and start a new one on the same database, bus and simulator (a restart: its memory is gone). */
+  restartEngine(): Promise<void>;
 }
 
 /** with `close`, and the Redis key prefix it makes (deleted at close) */
@@ -101,7 +103,12 @@ export async function startSimEngine(
   for (const [key, value] of Object.entries(options.settings ?? {})) await putSetting(f.db, key, value);
   if (options.jobs) f.jobs = createDatabaseJobs({ db: f.db, pollMs: 100 });
   f.kucoin = new KucoinHttpClient({ baseUrl: f.sim.url, credential: SIM_CREDENTIAL });
-  f.running = await runEngine({
+  f.running = await startEngine(options, f);
+  return f;
+}
+
+function startEngine(options: SimEngineOptions, f: Fixture): Promise<RunningEngine> {
+  return runEngine({
     db: f.db,
     bus: f.bus,
     logger: pino({ level: options.logLevel ?? 'silent' }),
@@ -113,7 +120,6 @@ export async function startSimEngine(
     ...(options.now ? { clock: { now: options.now, sleep: systemClock.sleep } } : {}),
     ...(f.jobs ? { jobs: f.jobs } : {}),
   });
-  return f;
 }
 
 /**
@@ -159,6 +165,10 @@ function emptyFixture(options: SimEngineOptions): Fixture {
         return s && !IN_FLIGHT.includes(s) ? s : undefined;
       }, ms),
     accountId: () => f.running.engine.ctx.accountId,
+    restartEngine: async () => {
+      await f.running.close();
+      f.running = await startEngine(options, f);
+    },
     close: async () => {
       await f.running?.close();
       await f.jobs?.close();
