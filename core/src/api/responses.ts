@@ -203,20 +203,26 @@ export const closedTradeSchema = z
   .meta({ id: 'ClosedTrade' });
 export type ClosedTrade = z.output<typeof closedTradeSchema>;
 
+/** A UTC day's closed trades in USDT: the two daily views below start from these fields. */
+const closedTradesOfDay = z.object({
+  /** the UTC day the trades closed */
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  trades: z.number().int(),
+  wins: z.number().int(),
+  grossPnl: decimal,
+  fees: decimal,
+  funding: decimal,
+  /** net of fees and funding */
+  netPnl: decimal,
+});
+
 /**
  * One UTC day of the daily report (`GET /api/reports/daily`), stored by the `daily-report` job:
  * closed trades (P&L, fees, funding as the trades carry it), the funding the exchange booked that day
  * (`fundingLedger`, positive = received) and the day's executions.
  */
-export const dailyReportSchema = z
-  .object({
-    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    trades: z.number().int(),
-    wins: z.number().int(),
-    grossPnl: decimal,
-    fees: decimal,
-    funding: decimal,
-    netPnl: decimal,
+export const dailyReportSchema = closedTradesOfDay
+  .extend({
     fundingLedger: decimal,
     fills: z.number().int(),
     fillFees: decimal,
@@ -226,17 +232,8 @@ export const dailyReportSchema = z
 export type DailyReport = z.output<typeof dailyReportSchema>;
 
 /** `GET /api/pnl/daily`: closed trades of one UTC day (USDT), with the running net total. */
-export const dailyPnlSchema = z
-  .object({
-    /** the UTC day the trades closed */
-    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    trades: z.number().int(),
-    wins: z.number().int(),
-    grossPnl: decimal,
-    fees: decimal,
-    funding: decimal,
-    /** net of fees and funding */
-    netPnl: decimal,
+export const dailyPnlSchema = closedTradesOfDay
+  .extend({
     /** net P&L of all closed trades up to this day */
     cumulativeNetPnl: decimal,
   })
