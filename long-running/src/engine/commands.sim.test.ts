@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
-import { type OperatorCommand, placeOrderCommand } from '@enigma/core/signals/commands';
+import { type OperatorCommand, operatorRouting, placeOrderCommand } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
-import { type CommandRow, getCommand, getIntent, insertCommand, listOrders, putSetting } from '@enigma/db';
+import {
+  type CommandRow,
+  claimCommand,
+  getCommand,
+  getIntent,
+  insertCommand,
+  insertIntentOnce,
+  listOrders,
+  putSetting,
+} from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -396,5 +406,87 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(refused.status).toBe('rejected');
     expect(refused.reason).toMatch(/^margin_mode: ETHUSDTM cannot be switched to isolated/);
     expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
+  });
+
+  it('after a restart: an operator TWAP whose plan was stored but whose follower died is followed to its end by the restarted engine', async () => {
+    // the state a crash right after the intent's commit leaves: command running, intent ordered, nothing sent
+    const id = randomUUID();
+    const cmd = placeOrderCommand.parse({
+      type: 'place_order',
+      symbol: XBT,
+      side: 'buy',
+      orderType: 'market',
+      size: 3,
+      execution: { style: 'twap', slippageBps: 50, twap: { slices: 3, durationSeconds: 1 } },
+    });
+    await insertCommand(h.db, {
+      id,
+      issuedBy: 'test',
+      idempotencyKey: id,
+      type: 'place_order',
+      command: cmd as unknown as Record<string, unknown>,
+      fingerprint: id,
+    });
+    await claimCommand(h.db, id);
+    const { config, requested } = operatorRouting(cmd.execution!);
+    const plan = await running.engine.router.plan(
+      XBT,
+      'buy',
+      3,
+      config,
+      { bid: null, ask: null, at: null },
+      running.engine.ctx.contracts.get(XBT)!.tickSize,
+      requested,
+    );
+    if ('code' in plan) throw new Error(plan.message);
+    const leg = {
+      clientOid: clientOidFor('command', id),
+      side: 'buy',
+      lots: 3,
+      leverage: 5,
+      marginMode: 'ISOLATED',
+      reduceOnly: false,
+      purpose: 'manual',
+      exec: plan,
+      stopPrice: null,
+    };
+    await insertIntentOnce(h.db, {
+      id,
+      accountId: running.engine.ctx.accountId,
+      symbol: XBT,
+      side: 'buy',
+      size: 3,
+      style: 'twap',
+      status: 'ordered',
+      params: { origin: 'operator', commandId: id, legs: [leg] },
+    });
+
+    // the restart: a new engine (and job worker) on the same database
+    await running.close();
+    await jobs.close();
+    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
+    running = await runEngine({
+      db: h.db,
+      bus,
+      logger: pino({ level: process.env.COMMANDS_LOG ?? 'silent' }),
+      mode: 'paper',
+      baseUrl: sim.url,
+      credential,
+      model: { enabled: false, reason: 'not loaded in this test' },
+      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
+      jobs,
+    });
+    const row = await outcome(id, 30_000);
+    expect(row.status, row.reason ?? '').toBe('done');
+    const children = await ordersOf(id);
+    const key = id.replaceAll('-', '');
+    expect(children.map((c) => c.clientOid)).toEqual([`m${key}0`, `a${key}1`, `a${key}2`]);
+    for (const c of children)
+      expect((await kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
+    expect(row.result).toMatchObject({
+      style: 'twap',
+      filledLots: children.reduce((n, c) => n + c.filledSize, 0),
+    });
+    expect((await getIntent(h.db, id))?.status).toBe('done');
   });
 });

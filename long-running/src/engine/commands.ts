@@ -2,7 +2,7 @@ import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { stopPriceFor } from '@enigma/core/engine/sizing';
 import { toMoney } from '@enigma/core/money';
 import { preTradeChecks, type RiskBlock, type RiskContext } from '@enigma/core/risk/checks';
-import { operatorRouting, type PlaceOrderCommand } from '@enigma/core/signals/commands';
+import { operatorRouting, type PlaceOrderCommand, placeOrderCommand } from '@enigma/core/signals/commands';
 import type { CommandEnvelopeEntry } from '@enigma/core/streams/catalog';
 import {
   claimCommand,
@@ -13,6 +13,7 @@ import {
   type IntentRow,
   insertIntentOnce,
   insertRiskEvent,
+  listCommands,
   listPositions,
   liveOrders,
   savePosition,
@@ -486,6 +487,36 @@ export class CommandHandler implements AlgoHooks {
       this.followed.delete(envelope.commandId);
     });
     return { status: 'running', reason: null, result: { ...summary, orderId: first.id } };
+  }
+
+  /**
+   * After a restart: operator orders whose algorithm was running (command `running`, its intent still
+   * `ordered`) are followed again from their stored plan — children looked up by clientOid, never sent
+   * twice, the missing ones sent — and their outcome stored at the end. Reads the newest 500 commands.
+   */
+  async resumeRouted(): Promise<number> {
+    const { ctx } = this;
+    let resumed = 0;
+    for (const row of await listCommands(ctx.db, 500)) {
+      if (row.status !== 'running' || row.type !== 'place_order') continue;
+      const parsed = placeOrderCommand.safeParse(row.command);
+      if (!parsed.success || parsed.data.execution === undefined) continue;
+      const intent = await getIntent(ctx.db, row.id);
+      if (intent?.status !== 'ordered') continue;
+      const envelope: CommandEnvelopeEntry = {
+        commandId: row.id,
+        issuedBy: row.issuedBy,
+        issuedAt: row.createdAt.getTime(),
+        idempotencyKey: row.idempotencyKey,
+        command: parsed.data,
+      };
+      const c = parsed.data;
+      const outcome = await ctx.withSymbol(c.symbol, () => this.followRouted(envelope, c, intent));
+      if (outcome.status !== 'running') await this.finish(envelope, outcome);
+      resumed++;
+    }
+    if (resumed > 0) ctx.log.info({ resumed }, 'operator orders with a router style resumed after a restart');
+    return resumed;
   }
 
   /** Operator orders' algorithms still running (awaited by `idle`, e.g. before the engine closes). */

@@ -253,6 +253,8 @@ export class Engine {
     if (this.stop.signal.aborted) return;
     // The router's delayed slices and the scheduled jobs run only under this process's lease.
     await this.router.start();
+    // operator orders whose router algorithm a restart interrupted are followed to their end
+    await this.commands.resumeRouted();
     if (opts.jobs) {
       await opts.jobs.every(
         ENGINE_QUEUE,
