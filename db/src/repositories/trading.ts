@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { rowsOf } from '../db-type.ts';
 import {
@@ -636,4 +636,24 @@ export async function fillLotsByOrder(
     .where(inArray(fills.orderId, [...orderIds]))
     .groupBy(fills.orderId);
   return new Map(rows.map((r) => [r.orderId!, Number(r.lots)]));
+}
+
+/**
+ * Fills for the dashboard's chart and `GET /api/fills`: newest first, optionally one contract and a
+ * `[from, to)` window on `filledAt`, at most `limit` rows (every account: the dashboard shows them all).
+ */
+export async function listFills(
+  db: EnigmaDb,
+  q: { symbol?: string | undefined; from?: Date | undefined; to?: Date | undefined; limit: number },
+): Promise<FillRow[]> {
+  const where = [];
+  if (q.symbol) where.push(eq(fills.symbol, q.symbol));
+  if (q.from) where.push(gte(fills.filledAt, q.from));
+  if (q.to) where.push(lt(fills.filledAt, q.to));
+  return db
+    .select()
+    .from(fills)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(fills.filledAt), desc(fills.id))
+    .limit(q.limit);
 }

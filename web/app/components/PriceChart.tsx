@@ -10,10 +10,17 @@ import type {
 } from 'lightweight-charts';
 import { useEffect, useRef, useState } from 'react';
 import { computeIndicators } from '../lib/bars.ts';
+import { fillMarks } from '../lib/fill-markers.ts';
 import type { LiveFeed } from '../lib/live.ts';
 import { priceDecimals, timeframeMs } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
-import { ACCEPTED_SIGNAL_STATUSES, type OrderRow, type PositionRow, type SignalRow } from '../lib/types.ts';
+import {
+  ACCEPTED_SIGNAL_STATUSES,
+  type FillRow,
+  type OrderRow,
+  type PositionRow,
+  type SignalRow,
+} from '../lib/types.ts';
 
 type Charts = typeof import('lightweight-charts');
 
@@ -23,6 +30,8 @@ interface Props {
   /** bars from the loader; drawn with setData on load and on a symbol/timeframe switch only */
   initialBars: Candle[];
   signals: SignalRow[];
+  /** the contract's fills, newest first (`GET /api/fills`): a marker per bar and side at their price */
+  fills: FillRow[];
   orders: OrderRow[];
   position: PositionRow | undefined;
   feed: LiveFeed;
@@ -40,6 +49,9 @@ const GREY = '#6e7681';
 const LIVE_REDRAW_MS = 1000;
 const UP = '#26a69a';
 const DOWN = '#ef5350';
+/** fills: brighter than the candles so a square at the price stands out from the bar under it */
+const FILL_BUY = '#3fb950';
+const FILL_SELL = '#ff7b72';
 
 interface Series {
   candles: ISeriesApi<'Candlestick'>;
@@ -65,12 +77,13 @@ function liqTitle(liq: number, price: number): string {
 
 /**
  * Candles, volume, Bollinger and EMA overlays, RSI / MACD / StochRSI panes (core's indicators),
- * signal markers (refused and duplicate alerts in grey, the reason on hover), price lines for open
+ * signal markers (refused and duplicate alerts in grey, the reason on hover), fill markers at their
+ * price (a square per bar and side: lots and average price on hover), price lines for open
  * orders, entry, stop, take-profit and liquidation; the forming candle drawn live from ticks.
  * Lightweight Charts is created on the client only; `update()` for live bars.
  */
 export function PriceChart(props: Props) {
-  const { symbol, timeframe, initialBars, signals, orders, position, feed, onBars } = props;
+  const { symbol, timeframe, initialBars, signals, fills, orders, position, feed, onBars } = props;
   const box = useRef<HTMLDivElement>(null);
   const chartRef = useRef<{ lib: Charts; chart: IChartApi; s: Series } | null>(null);
   const bars = useRef<Candle[]>([]);
@@ -352,7 +365,7 @@ export function PriceChart(props: Props) {
     };
   }, [feed, symbol, timeframe, tfMs]);
 
-  // signal markers: every alert's fate, grey when refused
+  // signal markers: every alert's fate, grey when refused; fill markers at their average price
   // biome-ignore lint/correctness/useExhaustiveDependencies: t reads a ref
   useEffect(() => {
     const c = chartRef.current;
@@ -375,27 +388,34 @@ export function PriceChart(props: Props) {
         } as SeriesMarker<Time>;
       })
       .sort((a, b) => Number(a.time) - Number(b.time));
+    const fillsShown = fillMarks(fills, symbol, tfMs, first);
+    for (const f of fillsShown) {
+      markers.push({
+        time: t(f.barMs),
+        position: f.side === 'buy' ? 'atPriceBottom' : 'atPriceTop',
+        price: Number(f.price),
+        shape: 'square',
+        color: f.side === 'buy' ? FILL_BUY : FILL_SELL,
+        text: `${f.side === 'buy' ? 'B' : 'S'} ${f.lots}`,
+        id: `fill:${f.barMs}:${f.side}`,
+      });
+    }
+    markers.sort((a, b) => Number(a.time) - Number(b.time));
     c.s.markers.setMarkers(markers);
 
     const onMove = (param: { time?: Time; point?: { x: number } }) => {
       if (!param.time || !param.point) return setHover(null);
-      const hits = signals.filter(
-        (s) => s.symbol === symbol && t(Math.floor(Date.parse(s.receivedAt) / tfMs) * tfMs) === param.time,
-      );
-      setHover(
-        hits.length
-          ? {
-              x: param.point.x,
-              text: hits
-                .map((s) => `${s.action ?? '?'} · ${s.status}${s.reason ? `: ${s.reason}` : ''}`)
-                .join('\n'),
-            }
-          : null,
-      );
+      const hits = signals
+        .filter(
+          (s) => s.symbol === symbol && t(Math.floor(Date.parse(s.receivedAt) / tfMs) * tfMs) === param.time,
+        )
+        .map((s) => `${s.action ?? '?'} · ${s.status}${s.reason ? `: ${s.reason}` : ''}`)
+        .concat(fillsShown.filter((f) => t(f.barMs) === param.time).map((f) => `fill: ${f.text}`));
+      setHover(hits.length ? { x: param.point.x, text: hits.join('\n') } : null);
     };
     c.chart.subscribeCrosshairMove(onMove);
     return () => c.chart.unsubscribeCrosshairMove(onMove);
-  }, [ready, signals, symbol, timeframe, mode]);
+  }, [ready, signals, fills, symbol, timeframe, mode]);
 
   // price lines: open orders, entry, stop, take-profit, liquidation (distance % in the title)
   useEffect(() => {

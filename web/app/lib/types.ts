@@ -1,4 +1,12 @@
-import type { Candle, ClosedTrade, DailyPnl, Order, Position, Signal } from '@enigma/core/api/responses';
+import type {
+  Candle,
+  ClosedTrade,
+  DailyPnl,
+  Fill,
+  Order,
+  Position,
+  Signal,
+} from '@enigma/core/api/responses';
 
 /**
  * Rows as the REST API returns them (numeric columns are decimal strings, times ISO strings). The
@@ -15,6 +23,9 @@ export type PositionRow = Position;
 
 /** `GET /api/orders` items (core/src/api/responses.ts). */
 export type OrderRow = Order;
+
+/** `GET /api/fills` items (core/src/api/responses.ts). */
+export type FillRow = Fill;
 
 /** `GET /api/signals` items (core/src/api/responses.ts). */
 export type SignalRow = Signal;

@@ -21,6 +21,7 @@ import { TimeZoneProvider, useTime } from '../lib/time.tsx';
 import {
   type AccountSummary,
   type CandleRow,
+  type FillRow,
   LIVE_ORDER_STATUSES,
   type OrderRow,
   type PositionRow,
@@ -66,6 +67,8 @@ export interface DashboardData {
   positions: PositionRow[];
   orders: OrderRow[];
   signals: SignalRow[];
+  /** the chart contract's fills over the chart's span (its markers) */
+  fills: FillRow[];
   trades: TradeRow[];
   stats: TopBarStats;
   risk: RiskState | null;
@@ -96,7 +99,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     offset: String(page * TRADES_PAGE_SIZE),
   });
   if (tradeSymbol) tradesQuery.set('symbol', tradeSymbol);
-  const [account, positions, orders, signals, trades, recent, risk, candles] = await Promise.all([
+  const [account, positions, orders, signals, trades, recent, risk, candles, fills] = await Promise.all([
     get<AccountSummary>('/account'),
     get<{ items: PositionRow[] }>('/positions'),
     get<{ items: OrderRow[] }>('/orders?limit=200'),
@@ -106,6 +109,9 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     get<RiskState>('/risk'),
     get<{ items: CandleRow[] }>(
       `/candles?${new URLSearchParams({ symbol, timeframe, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
+    ),
+    get<{ items: FillRow[] }>(
+      `/fills?${new URLSearchParams({ symbol, from: new Date(from).toISOString(), limit: '1000' })}`,
     ),
   ]);
   if (state.signedOut) throw redirect('/login');
@@ -120,6 +126,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     positions: positions?.items ?? [],
     orders: (orders?.items ?? []).filter((o) => LIVE_ORDER_STATUSES.includes(o.status)),
     signals: signals?.items ?? [],
+    fills: fills?.items ?? [],
     trades: trades?.items ?? [],
     stats: tradeStats(recent?.items ?? [], account?.unrealisedPnl ?? '0', now),
     risk,
@@ -318,6 +325,7 @@ function Dashboard() {
             timeframe={d.timeframe}
             initialBars={initialBars}
             signals={signals}
+            fills={d.fills}
             orders={d.orders}
             position={position}
             feed={feed}

@@ -4,6 +4,7 @@ import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerCommands } from './commands.ts';
 import { registerCredentialsAndAudit } from './credentials-audit.ts';
+import { registerFills } from './fills.ts';
 import { createApiRouter } from './openapi.ts';
 import { registerPerformance } from './performance.ts';
 import { registerPreview } from './preview.ts';
@@ -40,6 +41,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerAuth(api);
   registerSignals(api);
   registerTrading(api);
+  registerFills(api);
   registerPreview(api);
   registerPerformance(api);
   registerReports(api);
