@@ -455,3 +455,20 @@ export function toResponse<T extends z.ZodType>(schema: T, row: Record<string, u
   for (const [k, v] of Object.entries(row)) plain[k] = v instanceof Date ? v.toISOString() : v;
   return schema.parse(plain);
 }
+
+/**
+ * A risk event the engine recorded (`GET /api/risk/events`): a pre-trade refusal, a protection failure, a
+ * breaker tripping (`breaker_<name>`, severity critical, "name → state: reason").
+ */
+export const riskEventSchema = z
+  .object({
+    id: z.uuid(),
+    code: z.string(),
+    severity: z.enum(['info', 'warn', 'block', 'critical']),
+    message: z.string().nullable(),
+    signalId: z.uuid().nullable(),
+    data: jsonObject,
+    at: isoTime,
+  })
+  .meta({ id: 'RiskEvent' });
+export type RiskEvent = z.output<typeof riskEventSchema>;

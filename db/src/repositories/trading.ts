@@ -657,3 +657,20 @@ export async function listFills(
     .orderBy(desc(fills.filledAt), desc(fills.id))
     .limit(q.limit);
 }
+
+/**
+ * Risk events newest first, optionally only those whose code starts with `codePrefix` (`breaker_`: the
+ * breakers' history), at most `limit`.
+ */
+export async function listRiskEventsByPrefix(
+  db: EnigmaDb,
+  q: { codePrefix?: string | undefined; limit: number },
+) {
+  const escaped = q.codePrefix?.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return db
+    .select()
+    .from(riskEvents)
+    .where(escaped === undefined ? undefined : sql`${riskEvents.code} like ${`${escaped}%`}`)
+    .orderBy(desc(riskEvents.at), desc(riskEvents.id))
+    .limit(q.limit);
+}

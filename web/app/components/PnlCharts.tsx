@@ -1,6 +1,6 @@
-import { Money } from '@enigma/core/money';
 import type { IChartApi, Time } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
+import { dailyLossPoints, drawdownPoints, equityPoints } from '../lib/risk-series.ts';
 import type { DailyPnlRow } from '../lib/types.ts';
 
 const UP = '#26a69a';
@@ -78,24 +78,8 @@ export function EquityCurve({ days }: { days: DailyPnlRow[] }) {
         },
         1,
       );
-      let peak = Number.NEGATIVE_INFINITY;
-      const points = days.map((d) => ({ time: d.day as Time, value: Number(d.cumulativeNetPnl) }));
-      const first = days[0];
-      if (first) {
-        // where the curve stood before the first day shown: the running total before it
-        const before = new Date(Date.parse(`${first.day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-        points.unshift({
-          time: before as Time,
-          value: new Money(first.cumulativeNetPnl).minus(first.netPnl).toNumber(),
-        });
-      }
-      equity.setData(points);
-      drawdown.setData(
-        points.map((p) => {
-          peak = Math.max(peak, p.value);
-          return { time: p.time, value: p.value - peak };
-        }),
-      );
+      equity.setData(equityPoints(days).map((p) => ({ time: p.day as Time, value: Number(p.value) })));
+      drawdown.setData(drawdownPoints(days).map((p) => ({ time: p.day as Time, value: Number(p.value) })));
       chart.panes()[1]?.setHeight(80);
     },
     days,
@@ -133,5 +117,73 @@ export function DailyPnlBars({ days, maxDailyLoss }: { days: DailyPnlRow[]; maxD
   );
   return (
     <div ref={box} className="perf-chart" data-testid="daily-pnl-chart" role="img" aria-label="daily P&L" />
+  );
+}
+
+/**
+ * The risk panel's drawdown chart: the closed-trade equity curve's drawdown from its running peak (USDT),
+ * one point per UTC day.
+ */
+export function DrawdownChart({ days, label }: { days: DailyPnlRow[]; label: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useChart(
+    box,
+    (lib, chart) => {
+      const dd = chart.addSeries(lib.AreaSeries, {
+        lineColor: DOWN,
+        topColor: 'rgba(239,83,80,0.05)',
+        bottomColor: 'rgba(239,83,80,0.4)',
+        lineWidth: 1,
+        priceLineVisible: false,
+        invertFilledArea: true,
+      });
+      dd.setData(drawdownPoints(days).map((p) => ({ time: p.day as Time, value: Number(p.value) })));
+    },
+    days,
+  );
+  return <div ref={box} className="risk-chart" data-testid="drawdown-chart" role="img" aria-label={label} />;
+}
+
+/** The risk panel's daily-loss chart: each UTC day's loss (USDT) with the daily-loss limit as a line. */
+export function DailyLossChart({
+  days,
+  maxDailyLoss,
+  label,
+}: {
+  days: DailyPnlRow[];
+  maxDailyLoss: string | null;
+  label: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useChart(
+    box,
+    (lib, chart) => {
+      const bars = chart.addSeries(lib.HistogramSeries, { priceLineVisible: false });
+      bars.setData(
+        dailyLossPoints(days, maxDailyLoss).map((p) => ({
+          time: p.day as Time,
+          value: Number(p.value),
+          color:
+            p.share !== null && p.share >= 1
+              ? DOWN
+              : p.share !== null && p.share >= 0.8
+                ? '#d29922'
+                : '#8b949e',
+        })),
+      );
+      if (maxDailyLoss)
+        bars.createPriceLine({
+          price: Number(maxDailyLoss),
+          color: '#d29922',
+          lineWidth: 1,
+          lineStyle: 2,
+          axisLabelVisible: true,
+          title: 'limit',
+        });
+    },
+    `${JSON.stringify(days)}|${maxDailyLoss}`,
+  );
+  return (
+    <div ref={box} className="risk-chart" data-testid="daily-loss-chart" role="img" aria-label={label} />
   );
 }

@@ -1,16 +1,36 @@
 import { useState } from 'react';
 import { api } from '../lib/api.ts';
 import { usdt } from '../lib/market.ts';
+import { drawdownPoints } from '../lib/risk-series.ts';
 import { useTime } from '../lib/time.tsx';
-import { breakerTripped, type PositionRow, type RiskState, type Role } from '../lib/types.ts';
+import {
+  breakerTripped,
+  type DailyPnlRow,
+  type PositionRow,
+  type RiskEventRow,
+  type RiskState,
+  type Role,
+} from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
+import { DailyLossChart, DrawdownChart } from './PnlCharts.tsx';
 
-/** Exposure against limits, daily loss against its limit, breakers, and the kill switch (admin). */
+/** Days of closed trades the risk panel's charts show. */
+export const RISK_CHART_DAYS = 30;
+
+/**
+ * Exposure against limits, daily loss against its limit, drawdown and daily loss over the last
+ * RISK_CHART_DAYS days as charts, breakers with their history (the engine's `breaker_*` risk events), and
+ * the kill switch (admin).
+ */
 export function RiskPanel(props: {
   risk: RiskState | null;
   positions: PositionRow[];
   notionals: Record<string, number>;
   todayPnl: number;
+  /** `GET /api/pnl/daily?days=RISK_CHART_DAYS` */
+  days: DailyPnlRow[];
+  /** `GET /api/risk/events?kind=breaker`, newest first */
+  breakerEvents: RiskEventRow[];
   role: Role;
   onChanged(): void;
 }) {
@@ -30,6 +50,7 @@ export function RiskPanel(props: {
   const total = Object.values(props.notionals).reduce((a, b) => a + b, 0);
   const maxLoss = limits.maxDailyLoss ? Number(limits.maxDailyLoss) : null;
   const loss = Math.max(0, -props.todayPnl);
+  const drawdown = drawdownPoints(props.days).at(-1)?.value ?? '0';
   const bar = (value: number, max: number | null, label: string) => (
     <div className="meter">
       <span>{label}</span>
@@ -90,6 +111,43 @@ export function RiskPanel(props: {
             </li>
           ))}
         </ul>
+      )}
+      <h3>Breaker history</h3>
+      {props.breakerEvents.length === 0 ? (
+        <p className="empty small">No breaker has tripped.</p>
+      ) : (
+        <ul className="plain" data-testid="breaker-history">
+          {props.breakerEvents.map((e) => (
+            <li key={e.id}>
+              <span className="muted small">{format(e.at)}</span>{' '}
+              <strong>{e.code.replace(/^breaker_/, '')}</strong>{' '}
+              <span className="small">{e.message ?? ''}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Drawdown</h3>
+      {props.days.length === 0 ? (
+        <p className="empty small">No closed trade in the last {RISK_CHART_DAYS} days.</p>
+      ) : (
+        <>
+          <p className="small">
+            {usdt(drawdown)} USDT from the peak of closed-trade P&amp;L (last {RISK_CHART_DAYS} days);{' '}
+            {limits.maxDrawdownPct
+              ? `the breaker halts at ${limits.maxDrawdownPct} % below the equity peak`
+              : 'no drawdown limit'}
+          </p>
+          <DrawdownChart
+            days={props.days}
+            label={`drawdown from the peak over the last ${RISK_CHART_DAYS} days, now ${usdt(drawdown)} USDT`}
+          />
+          <h3>Daily loss</h3>
+          <DailyLossChart
+            days={props.days}
+            maxDailyLoss={limits.maxDailyLoss ?? null}
+            label={`loss per day over the last ${RISK_CHART_DAYS} days against the limit ${limits.maxDailyLoss ? usdt(limits.maxDailyLoss) : 'none'}`}
+          />
+        </>
       )}
       <h3>Kill switch</h3>
       <p data-testid="kill-switch-state" className={risk.killSwitch.on ? 'neg' : 'pos'}>

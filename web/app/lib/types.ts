@@ -5,6 +5,7 @@ import type {
   Fill,
   Order,
   Position,
+  RiskEvent,
   Signal,
 } from '@enigma/core/api/responses';
 
@@ -26,6 +27,9 @@ export type OrderRow = Order;
 
 /** `GET /api/fills` items (core/src/api/responses.ts). */
 export type FillRow = Fill;
+
+/** `GET /api/risk/events` items (core/src/api/responses.ts). */
+export type RiskEventRow = RiskEvent;
 
 /** `GET /api/signals` items (core/src/api/responses.ts). */
 export type SignalRow = Signal;
@@ -68,6 +72,8 @@ export interface RiskLimits {
   maxDailyLoss?: string;
   riskPerTradePct?: string;
   maxOpenPositions?: number;
+  /** breaker: equity drop from its peak, percent */
+  maxDrawdownPct?: string;
 }
 
 export interface RiskState {

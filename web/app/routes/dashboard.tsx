@@ -8,7 +8,7 @@ import { OpenOrders } from '../components/OpenOrders.tsx';
 import { OrderTicket, type TicketPreset } from '../components/OrderTicket.tsx';
 import { Positions } from '../components/Positions.tsx';
 import { PriceChart } from '../components/PriceChart.tsx';
-import { RiskPanel } from '../components/RiskPanel.tsx';
+import { RISK_CHART_DAYS, RiskPanel } from '../components/RiskPanel.tsx';
 import { SignalsFeed } from '../components/SignalsFeed.tsx';
 import { TopBar, type TopBarStats } from '../components/TopBar.tsx';
 import { TRADES_PAGE_SIZE, TradeHistory } from '../components/TradeHistory.tsx';
@@ -21,10 +21,12 @@ import { TimeZoneProvider, useTime } from '../lib/time.tsx';
 import {
   type AccountSummary,
   type CandleRow,
+  type DailyPnlRow,
   type FillRow,
   LIVE_ORDER_STATUSES,
   type OrderRow,
   type PositionRow,
+  type RiskEventRow,
   type RiskState,
   type Role,
   type SignalRow,
@@ -72,6 +74,10 @@ export interface DashboardData {
   trades: TradeRow[];
   stats: TopBarStats;
   risk: RiskState | null;
+  /** closed trades per day for the risk panel's drawdown and daily-loss charts */
+  riskDays: DailyPnlRow[];
+  /** the breakers' trips, newest first */
+  breakerEvents: RiskEventRow[];
   candles: CandleRow[];
 }
 
@@ -99,21 +105,24 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     offset: String(page * TRADES_PAGE_SIZE),
   });
   if (tradeSymbol) tradesQuery.set('symbol', tradeSymbol);
-  const [account, positions, orders, signals, trades, recent, risk, candles, fills] = await Promise.all([
-    get<AccountSummary>('/account'),
-    get<{ items: PositionRow[] }>('/positions'),
-    get<{ items: OrderRow[] }>('/orders?limit=200'),
-    get<{ items: SignalRow[] }>('/signals?limit=50'),
-    get<{ items: TradeRow[] }>(`/trades?${tradesQuery}`),
-    get<{ items: TradeRow[] }>('/trades?limit=1000'),
-    get<RiskState>('/risk'),
-    get<{ items: CandleRow[] }>(
-      `/candles?${new URLSearchParams({ symbol, timeframe, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
-    ),
-    get<{ items: FillRow[] }>(
-      `/fills?${new URLSearchParams({ symbol, from: new Date(from).toISOString(), limit: '1000' })}`,
-    ),
-  ]);
+  const [account, positions, orders, signals, trades, recent, risk, candles, fills, riskDays, breakerEvents] =
+    await Promise.all([
+      get<AccountSummary>('/account'),
+      get<{ items: PositionRow[] }>('/positions'),
+      get<{ items: OrderRow[] }>('/orders?limit=200'),
+      get<{ items: SignalRow[] }>('/signals?limit=50'),
+      get<{ items: TradeRow[] }>(`/trades?${tradesQuery}`),
+      get<{ items: TradeRow[] }>('/trades?limit=1000'),
+      get<RiskState>('/risk'),
+      get<{ items: CandleRow[] }>(
+        `/candles?${new URLSearchParams({ symbol, timeframe, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`,
+      ),
+      get<{ items: FillRow[] }>(
+        `/fills?${new URLSearchParams({ symbol, from: new Date(from).toISOString(), limit: '1000' })}`,
+      ),
+      get<{ items: DailyPnlRow[] }>(`/pnl/daily?days=${RISK_CHART_DAYS}`),
+      get<{ items: RiskEventRow[] }>('/risk/events?kind=breaker&limit=20'),
+    ]);
   if (state.signedOut) throw redirect('/login');
   const body: DashboardData = {
     role: session.role,
@@ -130,6 +139,8 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     trades: trades?.items ?? [],
     stats: tradeStats(recent?.items ?? [], account?.unrealisedPnl ?? '0', now),
     risk,
+    riskDays: riskDays?.items ?? [],
+    breakerEvents: breakerEvents?.items ?? [],
     candles: candles?.items ?? [],
   };
   return data(body, { headers: setCookie ? { 'set-cookie': setCookie } : {} }) as unknown as DashboardData;
@@ -359,6 +370,8 @@ function Dashboard() {
           positions={d.positions}
           notionals={notionals}
           todayPnl={Number(d.stats.todayPnl)}
+          days={d.riskDays}
+          breakerEvents={d.breakerEvents}
           role={d.role}
           onChanged={reload}
         />

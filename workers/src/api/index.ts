@@ -11,6 +11,7 @@ import { registerPreview } from './preview.ts';
 import { referencePage } from './reference.ts';
 import { registerReports } from './reports.ts';
 import { registerRisk } from './risk.ts';
+import { registerRiskEvents } from './risk-events.ts';
 import { registerSettings } from './settings.ts';
 import { registerSignals } from './signals.ts';
 import { registerTrading } from './trading.ts';
@@ -47,6 +48,7 @@ export function registerApi(app: Hono<AppEnv>): void {
   registerReports(api);
   registerCommands(api);
   registerRisk(api);
+  registerRiskEvents(api);
   registerSettings(api);
   registerCredentialsAndAudit(api);
   registerAlerts(api);
