@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SignalRow } from '../lib/types.ts';
-import { heldSide, positionMismatch, strategyPosition } from './SignalFacts.tsx';
+import { heldForNewest, heldSide, positionMismatch, strategyPosition } from './SignalFacts.tsx';
 
 const alert = (payload: Record<string, unknown>) => ({ symbol: 'XBTUSDTM', payload }) as unknown as SignalRow;
 
@@ -25,5 +25,18 @@ describe("a strategy alert's market_position against our position", () => {
     expect(positionMismatch(alert({ action: 'buy' }), 'flat')).toBeNull();
     expect(positionMismatch(alert({ market_position: 'long' }), undefined)).toBeNull();
     expect(strategyPosition(alert({ market_position: '' }))).toBeNull();
+  });
+});
+
+describe('the drill-down compares only the newest alert of its contract', () => {
+  const positions = [{ symbol: 'XBTUSDTM', qty: -1 }];
+  it('our side for the newest alert, flat without a position', () => {
+    expect(heldForNewest({ id: 'a', symbol: 'XBTUSDTM' }, 'a', positions)).toBe('short');
+    expect(heldForNewest({ id: 'b', symbol: 'ETHUSDTM' }, 'b', positions)).toBe('flat');
+  });
+  it('nothing for an older alert, an alert without a contract, or when the newest is unknown', () => {
+    expect(heldForNewest({ id: 'a', symbol: 'XBTUSDTM' }, 'z', positions)).toBeUndefined();
+    expect(heldForNewest({ id: 'a', symbol: null }, 'a', positions)).toBeUndefined();
+    expect(heldForNewest({ id: 'a', symbol: 'XBTUSDTM' }, undefined, positions)).toBeUndefined();
   });
 });

@@ -34,6 +34,19 @@ export function positionMismatch(s: SignalRow, held: Held | undefined): string |
   return `TradingView's strategy is ${strategy}, the KuCoin position is ${held}`;
 }
 
+/**
+ * Our position to compare an alert's `market_position` with, as the feed does: only for the newest alert
+ * of its contract (`newestId`: `GET /api/signals?symbol=…&limit=1`), since an older alert's strategy
+ * position is naturally not today's; undefined otherwise (nothing is compared).
+ */
+export function heldForNewest(
+  s: Pick<SignalRow, 'id' | 'symbol'>,
+  newestId: string | null | undefined,
+  positions: readonly { symbol: string; qty: number }[],
+): Held | undefined {
+  return s.symbol && newestId === s.id ? heldSide(positions, s.symbol) : undefined;
+}
+
 /** Symbol, direction (coloured) and status badge (grey when refused, duplicate, stale or failed). */
 export function SignalHeadline({ s, statusTestId }: { s: SignalRow; statusTestId?: string }) {
   return (

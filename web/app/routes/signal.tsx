@@ -4,11 +4,11 @@ import type { DashboardContext } from '../../server/context.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { PanelTable } from '../components/PanelTable.tsx';
 import { Scrollable } from '../components/Scrollable.tsx';
-import { SignalFacts, SignalHeadline } from '../components/SignalFacts.tsx';
+import { type Held, heldForNewest, SignalFacts, SignalHeadline } from '../components/SignalFacts.tsx';
 import { fixed, price, tone } from '../lib/market.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
-import type { Role, SignalDetail } from '../lib/types.ts';
+import type { PositionRow, Role, SignalDetail, SignalRow } from '../lib/types.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Enigma · signal' }];
 
@@ -19,16 +19,25 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const detail = await get<SignalDetail>(`/signals/${encodeURIComponent(params['id'] ?? '')}`);
   if (state.signedOut) throw redirect('/login');
   if (!detail) throw new Response('no such signal', { status: 404, statusText: 'No such signal' });
-  const body = { role: session.role as Role, detail };
+  // the `market_position` check, as on the feed: our position now, for the newest alert of the contract
+  const symbol = detail.signal.symbol;
+  const [positions, newest] = symbol
+    ? await Promise.all([
+        get<{ items: PositionRow[] }>('/positions'),
+        get<{ items: SignalRow[] }>(`/signals?${new URLSearchParams({ symbol, limit: '1' })}`),
+      ])
+    : [null, null];
+  const held = heldForNewest(detail.signal, newest?.items[0]?.id, positions?.items ?? []) ?? null;
+  const body = { role: session.role as Role, detail, held: held as Held | null };
   return data(body, { headers: setCookie ? { 'set-cookie': setCookie } : {} }) as unknown as typeof body;
 }
 
 export default function SignalRoute() {
-  const { role, detail } = useLoaderData<typeof loader>();
+  const { role, detail, held } = useLoaderData<typeof loader>();
   return (
     <TimeZoneProvider>
       <PageHeader role={role} />
-      <SignalDetailView d={detail} />
+      <SignalDetailView d={detail} held={held ?? undefined} />
     </TimeZoneProvider>
   );
 }
@@ -38,7 +47,7 @@ const json = (v: unknown) => JSON.stringify(v, null, 2);
 const costTone = (v: string | null) => ({ pos: 'neg', neg: 'pos', '': '' })[tone(v)];
 
 /** Everything recorded about one alert: payload, indicators, model output, risk decisions, orders, commands. */
-function SignalDetailView({ d }: { d: SignalDetail }) {
+function SignalDetailView({ d, held }: { d: SignalDetail; held: Held | undefined }) {
   const { format } = useTime();
   const s = d.signal;
   return (
@@ -50,7 +59,7 @@ function SignalDetailView({ d }: { d: SignalDetail }) {
         <h1 id="signal-title">
           Signal <SignalHeadline s={s} statusTestId="signal-status" />
         </h1>
-        <SignalFacts s={s}>
+        <SignalFacts s={s} {...(held ? { held } : {})}>
           <dt>Received</dt>
           <dd>{format(s.receivedAt)}</dd>
           <dt>Reason</dt>
