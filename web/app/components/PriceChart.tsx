@@ -13,6 +13,7 @@ import { computeIndicators } from '../lib/bars.ts';
 import { fillMarks } from '../lib/fill-markers.ts';
 import type { LiveFeed } from '../lib/live.ts';
 import { priceDecimals, timeframeMs } from '../lib/market.ts';
+import { PriceBand, stopLiquidationZone } from '../lib/price-band.ts';
 import { useTime } from '../lib/time.tsx';
 import {
   ACCEPTED_SIGNAL_STATUSES,
@@ -68,6 +69,8 @@ interface Series {
   stochK: ISeriesApi<'Line'>;
   stochD: ISeriesApi<'Line'>;
   markers: ISeriesMarkersPluginApi<Time>;
+  /** the zone between the position's stop and its liquidation price */
+  zone: PriceBand;
 }
 
 /** The liquidation line's title: its distance from the price, in %. */
@@ -78,7 +81,8 @@ function liqTitle(liq: number, price: number): string {
 /**
  * Candles, volume, Bollinger and EMA overlays, RSI / MACD / StochRSI panes (core's indicators),
  * signal markers (refused and duplicate alerts in grey, the reason on hover), fill markers at their
- * price (a square per bar and side: lots and average price on hover), price lines for open
+ * price (a square per bar and side: lots and average price on hover), the zone between the position's
+ * stop and its liquidation price shaded (red when the stop lies past the liquidation), price lines for open
  * orders, entry, stop, take-profit and liquidation; the forming candle drawn live from ticks.
  * Lightweight Charts is created on the client only; `update()` for live bars.
  */
@@ -169,7 +173,9 @@ export function PriceChart(props: Props) {
         stochK: line('#58a6ff', 3),
         stochD: line('#f0883e', 3),
         markers: lib.createSeriesMarkers(candles, []),
+        zone: new PriceBand(),
       };
+      candles.attachPrimitive(s.zone);
       for (const level of [30, 70])
         s.rsi.createPriceLine({
           price: level,
@@ -460,6 +466,11 @@ export function PriceChart(props: Props) {
         liq > 0 && mark > 0 ? add(position.liquidationPrice, '#ff7b72', liqTitle(liq, mark), 1) : null;
       if (line) liqLine.current = { line, price: liq };
     }
+    // the zone between stop and liquidation: amber while the stop comes first, red when it would not
+    const zone = position?.symbol === symbol ? stopLiquidationZone(position) : null;
+    c.s.zone.set(
+      zone ? { ...zone, color: zone.protects ? 'rgba(210,153,34,0.12)' : 'rgba(248,81,73,0.22)' } : null,
+    );
   }, [ready, orders, position, symbol]);
 
   return (
