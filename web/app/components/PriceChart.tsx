@@ -408,6 +408,8 @@ export function PriceChart(props: Props) {
     }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     c.s.markers.setMarkers(markers);
+    // how many fill markers are drawn (the e2e test reads it: the canvas cannot be queried)
+    if (box.current) box.current.dataset['fillMarkers'] = String(fillsShown.length);
 
     const onMove = (param: { time?: Time; point?: { x: number } }) => {
       if (!param.time || !param.point) return setHover(null);

@@ -200,6 +200,10 @@ describe('the dashboard, end to end', () => {
         // closing it (unless the engine already has) puts the trade in the history
         const row = page.getByTestId('position-XBTUSDTM');
         await row.filter({ hasText: 'confirmed' }).waitFor({ timeout: 30_000 });
+        // the entry's fill is a marker on the chart (GET /api/fills, reloaded on events:fills)
+        await page
+          .locator('[data-testid="price-chart"]:not([data-fill-markers="0"])[data-fill-markers]')
+          .waitFor({ timeout: 30_000 });
         expect(await layoutProblems(page)).toEqual([]);
         expect(await accessibilityViolations(page)).toEqual([]);
         await page.evaluate(() => window.scrollTo(0, 0));
@@ -219,6 +223,11 @@ describe('the dashboard, end to end', () => {
           .locator('tbody tr', { hasText: 'XBTUSDTM' })
           .first()
           .waitFor({ timeout: 30_000 });
+        // the closed trade is in the risk panel's drawdown and daily-loss charts
+        await page
+          .locator('[data-testid="daily-loss-chart"][data-drawn="true"]')
+          .waitFor({ timeout: 30_000 });
+        await page.locator('[data-testid="drawdown-chart"][data-drawn="true"]').waitFor({ timeout: 30_000 });
         expect(await accessibilityViolations(page)).toEqual([]);
       }
 
