@@ -64,6 +64,11 @@ export const DEFAULT_TUNING: EngineTuning = {
 /** What every part of the engine shares. */
 export interface EngineContext {
   db: EnigmaDb;
+  /**
+   * The decision path's own connections (the decision's one statement, the answer of its first orders):
+   * never queued behind the follow-up's writes on `db`'s pool. `db` itself when none was given.
+   */
+  decisionDb: EnigmaDb;
   bus: Bus;
   kucoin: KucoinHttpClient;
   clock: EngineClock;

@@ -68,6 +68,8 @@ export const RECONCILE_JOB = 'reconcile';
 
 export interface EngineOptions {
   db: EnigmaDb;
+  /** connections of the decision path's own (a second pool on the same database); default `db` */
+  decisionDb?: EnigmaDb;
   bus: Bus;
   kucoin: KucoinHttpClient;
   logger: Logger;
@@ -146,6 +148,7 @@ export class Engine {
     let breakers: Breakers;
     this.ctx = {
       db: opts.db,
+      decisionDb: opts.decisionDb ?? opts.db,
       bus: opts.bus,
       kucoin: opts.kucoin,
       clock,
@@ -302,6 +305,7 @@ export class Engine {
       // `enigma jobs`, one run per period), else a timer.
       ...(opts.jobs ? [] : [this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile())]),
       this.every(1_000, () => this.refreshSettings()),
+      this.every(1_000, () => this.signals.refreshCaches()),
       this.every(1_000, () => this.riskInputs.refreshBalance()),
       this.every(600_000, async () => {
         const list = await this.contracts.load();
@@ -641,7 +645,8 @@ export class Engine {
       await ws.start();
       await subscribe.orders(ws, (o) => {
         // A fill or a done order: bring that contract's fills and protection up to date now.
-        if (o.type === 'match' || o.type === 'filled' || o.type === 'canceled') this.kick(o.symbol);
+        if (o.type === 'match' || o.type === 'filled' || o.type === 'canceled')
+          this.kick(o.symbol, { orderId: o.orderId, filledSize: o.filledSize });
       });
       await subscribe.stopOrders(ws, (o) => this.kick((o as { symbol: string }).symbol));
     } catch (error) {
@@ -649,15 +654,28 @@ export class Engine {
     }
   }
 
-  /** Contracts with a push reaction queued and not started yet: a burst of pushes costs one reaction. */
-  private readonly kicked = new Set<string>();
+  /**
+   * Contracts with a push reaction queued and not started yet, with the orders their pushes reported
+   * filled (exchange id → filled lots): a burst of pushes costs one reaction.
+   */
+  private readonly kicked = new Map<string, Map<string, number>>();
 
-  private kick(symbol: string): void {
-    if (this.status !== 'trading' || !this.contracts.get(symbol) || this.kicked.has(symbol)) return;
-    this.kicked.add(symbol);
+  private kick(symbol: string, order?: { orderId: string; filledSize: number }): void {
+    if (this.status !== 'trading' || !this.contracts.get(symbol)) return;
+    const queued = this.kicked.get(symbol);
+    if (queued) {
+      if (order && order.filledSize > (queued.get(order.orderId) ?? 0))
+        queued.set(order.orderId, order.filledSize);
+      return;
+    }
+    const orders = new Map<string, number>();
+    if (order && order.filledSize > 0) orders.set(order.orderId, order.filledSize);
+    this.kicked.set(symbol, orders);
     void this.withSymbol(symbol, async () => {
       this.kicked.delete(symbol);
-      await this.ledger.syncFills(symbol);
+      await this.ledger.syncFills(symbol, {
+        orders: [...orders].map(([exchangeOrderId, filledSize]) => ({ exchangeOrderId, filledSize })),
+      });
       await this.protection.ensure(symbol);
     }).catch((error) => this.ctx.log.warn({ symbol, err: error }, 'reacting to a private push failed'));
   }

@@ -1,5 +1,6 @@
 import { applyReport, type OrderState, transition } from '@enigma/core/engine/order-state';
 import {
+  type EnigmaDb,
   getOrderByClientOid,
   insertOrderIntent,
   type OrderPurpose,
@@ -115,7 +116,7 @@ export class Executor {
    */
   sendIntent(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
     this.ctx.state.track(order);
-    return this.send(order, spec, onWire);
+    return this.send(order, spec, onWire, this.ctx.decisionDb);
   }
 
   /**
@@ -123,15 +124,25 @@ export class Executor {
    * crash here the restarted engine looks the clientOid up before it sends anything, exactly as for a
    * row that was never sent, so no write is spent between the commit and the wire.
    */
-  private send(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+  private send(
+    order: OrderRow,
+    spec: OrderSpec,
+    onWire?: () => void,
+    db: EnigmaDb = this.ctx.db,
+  ): Promise<OrderRow> {
     const running = this.inFlight.get(spec.clientOid);
     if (running) return running;
-    const p = this.sendOnce(order, spec, onWire).finally(() => this.inFlight.delete(spec.clientOid));
+    const p = this.sendOnce(order, spec, onWire, db).finally(() => this.inFlight.delete(spec.clientOid));
     this.inFlight.set(spec.clientOid, p);
     return p;
   }
 
-  private async sendOnce(order: OrderRow, spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
+  private async sendOnce(
+    order: OrderRow,
+    spec: OrderSpec,
+    onWire: (() => void) | undefined,
+    db: EnigmaDb,
+  ): Promise<OrderRow> {
     const { ctx } = this;
     let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
     const submittedAt = new Date(ctx.clock.now());
@@ -161,7 +172,7 @@ export class Executor {
       const ack = await inSignalTrace(order.signalId, () => ctx.kucoin.trade.placeOrder(request));
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
-      row = await this.save(row.id, { status: 'open', exchangeOrderId: ack.orderId, submittedAt });
+      row = await this.save(row.id, { status: 'open', exchangeOrderId: ack.orderId, submittedAt }, db);
       ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'accepted' });
     } catch (error) {
       row = await this.onSendError(row, spec, error, submittedAt);
@@ -391,8 +402,12 @@ export class Executor {
   }
 
   /** Every order write goes through here, so the account view sees it. */
-  private async save(id: string, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
-    const row = await updateOrder(this.ctx.db, id, patch);
+  private async save(
+    id: string,
+    patch: Parameters<typeof updateOrder>[2],
+    db: EnigmaDb = this.ctx.db,
+  ): Promise<OrderRow> {
+    const row = await updateOrder(db, id, patch);
     this.ctx.state.track(row);
     return row;
   }

@@ -21,6 +21,11 @@ import type { Fill, Order } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
 
 const ZERO = new Money(0);
+/**
+ * How far before the newest fill we have a hot-path sync reads again: a fill listed a little after a
+ * later one is still found at once (reconciliation reads a whole minute back).
+ */
+const HOT_OVERLAP_MS = 5_000;
 const dec = (s: string | null | undefined) => (s === null || s === undefined ? ZERO : toMoney(s));
 
 /** The contract maths only needs the multiplier; the exchange's contract list gives it. */
@@ -43,28 +48,57 @@ export class Ledger {
    * key stays the guard: a restarted process starts empty and re-checks once.
    */
   private readonly recorded = new Set<string>();
+  /** Lots of each exchange order's fills in `recorded` (what a sync must still fetch of a filled order). */
+  private readonly lotsByOrder = new Map<string, number>();
 
   constructor(private readonly ctx: EngineContext) {}
 
-  /** Fetch the exchange's fills for `symbol` since the newest one we have (with overlap) and apply the new ones. */
-  async syncFills(symbol: string, sinceMs?: number): Promise<number> {
+  /**
+   * Fetch the exchange's fills for `symbol` since the newest one we have and apply the new ones, oldest
+   * first. `overlapMs` reaches back before that newest fill (reconciliation: 60 s, for a fill the exchange
+   * listed late); the hot paths (a followed order done, a private push, the watchdog) use 5 s, so one
+   * sync costs the last few seconds of fills, not the contract's last minute of them (at tens of signals
+   * a second that was thousands of fills fetched and parsed per sync). `orders` are orders known to have
+   * filled (`filledSize`): when the window did not bring all of an order's lots, its fills are fetched by
+   * its order id too, so a followed order is never judged on part of its fills.
+   */
+  async syncFills(
+    symbol: string,
+    opts: { overlapMs?: number; orders?: readonly FilledOrder[] } = {},
+  ): Promise<number> {
     const { ctx } = this;
     const last = await latestFillTime(ctx.db, ctx.accountId, symbol);
-    const startAt = sinceMs ?? (last ? last.getTime() - 60_000 : ctx.clock.now() - 24 * 3600_000);
-    const all: Fill[] = [];
-    for (let page = 1; page <= 50; page++) {
-      const res = await ctx.kucoin.trade.fills({ symbol, startAt, currentPage: page, pageSize: 200 });
-      all.push(...res.items);
-      if (page >= res.totalPage || res.items.length === 0) break;
+    const startAt = last
+      ? last.getTime() - (opts.overlapMs ?? HOT_OVERLAP_MS)
+      : ctx.clock.now() - 24 * 3600_000;
+    const all = await this.fetchFills({ symbol, startAt });
+    for (const o of opts.orders ?? []) {
+      if (!o.exchangeOrderId || o.filledSize <= 0) continue;
+      const seen =
+        (this.lotsByOrder.get(o.exchangeOrderId) ?? 0) +
+        all
+          .filter((f) => f.orderId === o.exchangeOrderId && !this.recorded.has(f.tradeId))
+          .reduce((n, f) => n + f.size, 0);
+      if (seen < o.filledSize) all.push(...(await this.fetchFills({ orderId: o.exchangeOrderId })));
     }
     if (all.length === 0) return 0;
     return this.applyFills(symbol, all);
   }
 
+  private async fetchFills(q: { symbol?: string; startAt?: number; orderId?: string }): Promise<Fill[]> {
+    const all: Fill[] = [];
+    for (let page = 1; page <= 50; page++) {
+      const res = await this.ctx.kucoin.trade.fills({ ...q, currentPage: page, pageSize: 200 });
+      all.push(...res.items);
+      if (page >= res.totalPage || res.items.length === 0) break;
+    }
+    return all;
+  }
+
   /** Apply exchange fills (any order, duplicates allowed): oldest first, each at most once. */
   async applyFills(symbol: string, list: readonly Fill[]): Promise<number> {
     const { ctx } = this;
-    const sorted = [...list]
+    const sorted = [...new Map(list.map((f) => [f.tradeId, f])).values()]
       .filter((f) => f.symbol === symbol && f.size > 0 && !this.recorded.has(f.tradeId))
       .sort((a, b) => a.time - b.time || a.tradeId.localeCompare(b.tradeId));
     if (sorted.length === 0) return 0;
@@ -112,8 +146,12 @@ export class Ledger {
         }
         return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null);
       });
-      if (this.recorded.size > 200_000) this.recorded.clear();
+      if (this.recorded.size > 200_000) {
+        this.recorded.clear();
+        this.lotsByOrder.clear();
+      }
       this.recorded.add(fill.tradeId);
+      this.lotsByOrder.set(fill.orderId, (this.lotsByOrder.get(fill.orderId) ?? 0) + fill.size);
       if (!moved) continue;
       // Committed: the position and the order's applied lots change together in the account view.
       ctx.state.applied(symbol, moved.qty, owner?.id ?? null, fill.size);
@@ -298,6 +336,12 @@ export class Ledger {
     }
     return total;
   }
+}
+
+/** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
+export interface FilledOrder {
+  exchangeOrderId: string | null;
+  filledSize: number;
 }
 
 interface ClosedRoundTrip {

@@ -3,9 +3,11 @@ import { stopDistance, stopPriceFor, takeProfitPriceFor } from '@enigma/core/eng
 import { DEFAULT_STRATEGY, type StopRule } from '@enigma/core/engine/strategy';
 import { alignToTick, toMoney } from '@enigma/core/money';
 import {
+  advanceSignal,
   getIntentBySignal,
   getPosition,
   insertRiskEvent,
+  listSignals,
   liveOrders,
   type OrderRow,
   type PositionRow,
@@ -24,12 +26,28 @@ import type { AtrSource, MarketView } from './market.ts';
  * position is flat, its leftover stops and take-profits are cancelled by us.
  */
 export class Protection {
+  /** Contracts where an entry filled (its signal is `filled`) since protection last marked signals. */
+  private readonly entriesToMark = new Set<string>();
+  /**
+   * Contracts whose signals this process has marked at least once: the first `ensure` of a contract
+   * after a start marks its `filled` signals even when the stop was confirmed before the restart.
+   */
+  private readonly markedOnce = new Set<string>();
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly executor: Executor,
     private readonly market: MarketView,
     private readonly atr: AtrSource,
   ) {}
+
+  /**
+   * An entry of `symbol` filled and its signal is `filled`: the next `ensure` that finds the position
+   * protected marks it `protected` (a scale-in's signal as well as the one that opened the position).
+   */
+  entryFilled(symbol: string): void {
+    this.entriesToMark.add(symbol);
+  }
 
   /** Bring one contract's protection in line with its position (call with the symbol lock held). */
   async ensure(symbol: string): Promise<'flat' | 'protected' | 'unprotected' | 'flattened'> {
@@ -66,7 +84,8 @@ export class Protection {
           unprotectedSince: null,
         });
         await this.markProtected(pos);
-      }
+      } else if (this.entriesToMark.has(symbol) || !this.markedOnce.has(symbol))
+        await this.markProtected(pos);
       await this.cancelOthers(stops, current);
       await this.ensureTakeProfits(pos, tps);
       return 'protected';
@@ -127,15 +146,42 @@ export class Protection {
     return this.unprotected(after, `stop order ${order.status}: ${order.reason ?? ''}`);
   }
 
+  /**
+   * The position's stop is confirmed: every signal whose entry filled into it is `protected` — the one
+   * that opened it, and each `filled` signal of the contract whose entry is on the position's side (a
+   * scale-in; `filled` means its entry filled and it waits for this stop).
+   */
   private async markProtected(pos: PositionRow): Promise<void> {
-    if (!pos.signalId) return;
-    await updateSignalStatus(this.ctx.db, pos.signalId, 'protected', 'exchange-side stop confirmed').catch(
-      () => {},
-    );
+    const { ctx } = this;
+    this.entriesToMark.delete(pos.symbol);
+    this.markedOnce.add(pos.symbol);
+    const reason = 'exchange-side stop confirmed';
+    if (pos.signalId) {
+      await updateSignalStatus(ctx.db, pos.signalId, 'protected', reason).catch(() => {});
+      this.announceProtected(pos, pos.signalId);
+    }
+    const { items } = await listSignals(ctx.db, { status: 'filled', symbol: pos.symbol, limit: 100 });
+    for (const s of items) {
+      if (s.id === pos.signalId) continue;
+      const legs = (
+        (await getIntentBySignal(ctx.db, s.id))?.params as { legs?: { kind: string; side: string }[] }
+      )?.legs;
+      const open = legs?.find((l) => l.kind === 'open');
+      if (!open || (open.side === 'buy') !== pos.qty > 0) continue;
+      if (await advanceSignal(ctx.db, s.id, { status: 'protected', reason }, ['filled'])) {
+        ctx.metrics.signals.inc({ status: 'protected' });
+        this.announceProtected(pos, s.id);
+      }
+    }
+  }
+
+  private announceProtected(pos: PositionRow, signalId: string): void {
     this.ctx.publish('signals', {
       type: 'signal.status',
-      signalId: pos.signalId,
+      signalId,
+      symbol: pos.symbol,
       status: 'protected',
+      reason: 'exchange-side stop confirmed',
       at: this.ctx.clock.now(),
     });
   }

@@ -62,7 +62,8 @@ export class Reconciler {
     for (const symbol of symbols) {
       if (!ctx.contracts.get(symbol)) continue;
       await ctx.withSymbol(symbol, async () => {
-        report.fillsApplied += await this.ledger.syncFills(symbol);
+        // A full minute back: a fill the exchange listed late is found here.
+        report.fillsApplied += await this.ledger.syncFills(symbol, { overlapMs: 60_000 });
         const mine = await getPosition(ctx.db, ctx.accountId, symbol);
         const ex = theirs.get(symbol);
         const exQty = ex?.qty ?? 0;

@@ -11,6 +11,12 @@ import { Engine } from './engine.ts';
 
 export interface RunEngineOptions {
   db: EnigmaDb;
+  /**
+   * a second handle on the same database for the decision path alone (its one durable statement and
+   * the answers of its orders), so a signal's decision never waits for a pool connection behind the
+   * follow-up's writes; default `db`
+   */
+  decisionDb?: EnigmaDb;
   bus: Bus;
   logger: Logger;
   mode: 'paper' | 'live';
@@ -59,6 +65,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     ));
   const engine = new Engine({
     db: opts.db,
+    ...(opts.decisionDb ? { decisionDb: opts.decisionDb } : {}),
     bus: opts.bus,
     kucoin,
     logger: opts.logger,

@@ -258,7 +258,7 @@ export class SignalHandler implements AlgoHooks {
     if (plan.kind !== 'trade') {
       const status = plan.kind === 'none' ? 'ignored' : 'risk_blocked';
       const reason = `${plan.code}: ${plan.message}`;
-      const done = await commitDecision(ctx.db, { ...base, status, reason });
+      const done = await commitDecision(ctx.decisionDb, { ...base, status, reason });
       if (!done.committed) return 'not_received';
       this.announce(entry, 'scored', scoredReason);
       this.announce(entry, status, reason);
@@ -302,7 +302,7 @@ export class SignalHandler implements AlgoHooks {
     if ('code' in legs) return moved(await this.block(entry, legs, base));
     const reason = `${plan.label}: ${legs.map((l) => `${l.side} ${l.lots}${l.reduceOnly ? ' reduce-only' : ''}`).join(', ')}`;
     ctx.point('before_intent', { clientOid: legs[0]!.clientOid, symbol: entry.symbol });
-    const done = await commitDecision(ctx.db, {
+    const done = await commitDecision(ctx.decisionDb, {
       ...base,
       status: 'ordered',
       reason,
@@ -421,7 +421,7 @@ export class SignalHandler implements AlgoHooks {
     const { ctx } = this;
     const reason = `${b.code}: ${b.message}`;
     const moved = base
-      ? (await commitDecision(ctx.db, { ...base, status: 'risk_blocked', reason })).committed
+      ? (await commitDecision(ctx.decisionDb, { ...base, status: 'risk_blocked', reason })).committed
       : await this.to(entry, 'risk_blocked', reason, {}, ['scored', 'ordered', 'filled']);
     if (!moved) return false;
     if (base) {
@@ -677,7 +677,7 @@ export class SignalHandler implements AlgoHooks {
         return;
       }
       await ctx.withSymbol(symbol, async () => {
-        await this.ledger.syncFills(symbol);
+        await this.ledger.syncFills(symbol, { orders: [done] });
         ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
         if (leg.kind === 'open') await this.afterEntry(entry, leg);
       });
@@ -782,9 +782,9 @@ export class SignalHandler implements AlgoHooks {
       const takeProfits = this.protection.planTakeProfits(updated, leg.takeProfits ?? [], distance);
       await savePosition(ctx.db, { ...updated, takeProfits });
     }
-    // Protection marks the signal that opened the position; a scale-in's own signal is marked here.
-    if ((await this.protection.ensure(symbol)) === 'protected')
-      await this.to(entry, 'protected', 'exchange-side stop confirmed', {}, ['filled']);
+    // Protection marks every signal whose entry filled into the position once its stop is confirmed.
+    this.protection.entryFilled(symbol);
+    await this.protection.ensure(symbol);
   }
 
   /** The source's strategy for a contract: stored settings parsed with the one schema; missing or invalid blocks. */
@@ -792,13 +792,8 @@ export class SignalHandler implements AlgoHooks {
     source: string,
     symbol: string,
   ): Promise<EffectiveStrategy | { code: string; message: string }> {
-    const now = this.ctx.clock.now();
-    let hit = this.strategies.get(source);
-    if (!hit || now - hit.at > 2_000) {
-      const stored = await getSetting(this.ctx.db, strategyKey(source));
-      hit = { at: now, value: stored === undefined ? null : strategyConfigSchema.safeParse(stored) };
-      this.strategies.set(source, hit);
-    }
+    // Read from the database only the first time a source is seen; `refreshCaches` keeps it current.
+    const hit = this.strategies.get(source) ?? (await this.loadStrategy(source));
     if (!hit.value)
       return { code: 'strategy_missing', message: `no strategy configured for source ${source}` };
     if (!hit.value.success)
@@ -809,15 +804,40 @@ export class SignalHandler implements AlgoHooks {
     return effectiveStrategy(hit.value.data, symbol);
   }
 
+  private async loadStrategy(source: string) {
+    const stored = await getSetting(this.ctx.db, strategyKey(source));
+    const hit = {
+      at: this.ctx.clock.now(),
+      value: stored === undefined ? null : strategyConfigSchema.safeParse(stored),
+    };
+    this.strategies.set(source, hit);
+    return hit;
+  }
+
   private sources: { at: number; windows: Map<string, number> } | null = null;
 
-  /** The source's staleness window (seconds; 60 when unknown), cached for a few seconds. */
+  /** The source's staleness window (seconds; 60 when unknown), read once, then kept by `refreshCaches`. */
   private async staleWindowSeconds(source: string): Promise<number> {
-    const now = this.ctx.clock.now();
-    if (!this.sources || now - this.sources.at > 5_000) {
-      const rows = await listWebhookSources(this.ctx.db);
-      this.sources = { at: now, windows: new Map(rows.map((r) => [r.name, r.staleAfterSeconds])) };
-    }
-    return this.sources.windows.get(source) ?? 60;
+    if (!this.sources) await this.loadSources();
+    return this.sources!.windows.get(source) ?? 60;
+  }
+
+  private async loadSources(): Promise<void> {
+    const rows = await listWebhookSources(this.ctx.db);
+    this.sources = {
+      at: this.ctx.clock.now(),
+      windows: new Map(rows.map((r) => [r.name, r.staleAfterSeconds])),
+    };
+  }
+
+  /**
+   * Re-read the strategies of the sources seen and the sources' staleness windows, and build the next
+   * minute's scoring context (the engine calls this every second): the decision path reads none of them
+   * from the database, and a changed strategy is in force within about a second.
+   */
+  async refreshCaches(): Promise<void> {
+    for (const source of [...this.strategies.keys()]) await this.loadStrategy(source);
+    if (this.sources) await this.loadSources();
+    await this.scorer.warm();
   }
 }

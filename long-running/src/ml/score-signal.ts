@@ -1,5 +1,5 @@
 import type { Candle } from '@enigma/core/candle';
-import { candleContext } from '@enigma/core/scoring/context';
+import { type CandleContext, candleContext } from '@enigma/core/scoring/context';
 import {
   type ModelVerdict,
   type ScoredSignal,
@@ -21,6 +21,8 @@ export interface ScoreRequest {
   now: number;
   alert?: AlertInput;
   minutes?: readonly Candle[];
+  /** the context of `minutes` as of `now`, already built (the engine keeps one per contract per minute) */
+  context?: CandleContext | null;
   model: SignalModel | DisabledModel;
 }
 
@@ -29,7 +31,12 @@ export interface ScoreRequest {
  * the pure scorer. Works without candles (alert only) and without a model; the reasons say which.
  */
 export async function scoreWithModel(req: ScoreRequest): Promise<ScoredSignal> {
-  const ctx = req.minutes && req.minutes.length > 0 ? candleContext(req.minutes, req.now) : null;
+  const ctx =
+    req.context !== undefined
+      ? req.context
+      : req.minutes && req.minutes.length > 0
+        ? candleContext(req.minutes, req.now)
+        : null;
   let model: ModelVerdict;
   if (!req.model.enabled) model = { enabled: false, reason: req.model.reason };
   else if (!ctx) model = { enabled: false, reason: `model not run: no candles for ${req.symbol}` };
