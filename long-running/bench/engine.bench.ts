@@ -4,9 +4,9 @@
  * (a) In-engine: a signal's `signals:incoming` entry read → its first order request on the wire (the
  * engine's `onDecision` hook, the same span as the `enigma_engine_decision_seconds` histogram), p50/p99
  * at an offered 100 and 1,000 signals/s, with the event-loop delay p99 under that load against idle.
- * Between the two ends: the signal row read and moved (received → scored → ordered), scoring, the
- * strategy's plan, the risk inputs (account, book, positions, open orders: REST calls to the exchange),
- * the intent and the order row written under the lease's fence. Every signal trades: buy and sell
+ * Between the two ends: staleness, strategy and scoring (from memory), the strategy's plan, sizing and
+ * the pre-trade checks against the account view in memory, the router's plan, and the decision's one
+ * durable statement (signal, snapshot, model output, intent and order rows under the lease's fence). Every signal trades: buy and sell
  * alternate on each of the simulator's three contracts (flat → long, then reverse, …), so each one sends
  * an order; within one contract signals are handled in order, so above what one contract can take the
  * latency includes the queue (reported with the throughput reached).
@@ -15,11 +15,15 @@
  * `enigma start` wires it) → intake (auth, parse, idempotency, row) → the in-process bus → engine (score,
  * risk, order) → the order accepted by the simulator (its answer received), p50/p99 at 100 alerts/s.
  *
- * PostgreSQL (127.0.0.1:5432) for the engine's database, the in-process bus, the simulator in this process
- * with matching inside the request (asyncMatching off), so the exchange's matching delay is not counted.
+ * PostgreSQL (127.0.0.1:5432) for the engine's database (and a second pool on it for the decision path),
+ * the in-process bus, the collector in this process feeding marks, ticks and the book (as `enigma start`
+ * runs it), the simulator in a child process of its own (the real exchange is remote) with matching
+ * inside the request (asyncMatching off), so the exchange's matching delay is not counted.
  */
+import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
@@ -32,16 +36,18 @@ import {
   insertSignalIdempotent,
   putSetting,
 } from '@enigma/db';
+import { openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { openTestDatabase } from '@enigma/db/testing/drivers';
 import { createApp, DEFAULT_CONFIG, MemoryKv } from '@enigma/workers';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import { createMemoryBus } from '../src/bus/memory.ts';
+import { startCollectorService } from '../src/collector/service.ts';
 import { runEngine } from '../src/engine/runner.ts';
-import { type RunningSimulator, startSimulator } from '../src/sim/server.ts';
 
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
 const IN_ENGINE_RATES = [
@@ -179,20 +185,71 @@ async function decisionStatementAlone(db: EnigmaDb): Promise<{ p50: number; p99:
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-async function startSim(): Promise<RunningSimulator> {
-  return startSimulator({
+/**
+ * The simulator in a child process of its own (bench/sim-process.ts): the real exchange is remote, so
+ * its matching, pushes and answers do not share the engine's event loop (they did until 2026-12-06 and
+ * took about a third of its CPU). The machine's two cores are still shared.
+ */
+async function startSim(): Promise<{ url: string; close(): Promise<void> }> {
+  const options = {
     key: credential.apiKey,
     secret: credential.apiSecret,
     passphrase: credential.passphrase,
     initialBalance: 10_000_000,
     symbols: SYMBOLS,
     warmupMinutes: 30,
-    logger: pino({ level: 'silent' }),
     behaviour: { asyncMatching: false },
     // A high VIP level's quota: the client paces itself by the gateway's rate-limit headers, and at
     // VIP 0 (2,000 per 30 s) that pacing, not the engine, caps the load at a few signals a second.
     poolQuota: { public: 2_000_000, futures: 2_000_000 },
+  };
+  const child = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send('close');
+      }),
+  };
+}
+
+/**
+ * What `enigma start` runs next to the engine: the collector feeding marks, ticks and the book onto the
+ * bus (without it every decision read the book over REST: the router wants a touch under a second old),
+ * and the decision path's own pool on the same database.
+ */
+async function companions(
+  sim: { url: string },
+  url: string,
+  bus: ReturnType<typeof createMemoryBus>,
+  db: EnigmaDb,
+) {
+  const collector = await startCollectorService({
+    symbols: SYMBOLS,
+    baseUrl: sim.url,
+    db,
+    registry: new Registry(),
+    logger: pino({ level: 'silent' }),
+    bus,
+    reference: false,
+  });
+  const decision = await openDatabase({ kind: 'pg', url });
+  return {
+    decisionDb: decision.db,
+    async close() {
+      await collector.close();
+      await decision.close();
+    },
+  };
 }
 
 const suite: BenchSuite = {
@@ -209,8 +266,10 @@ const suite: BenchSuite = {
       let record = false;
       await putSetting(h.db, strategyKey('bench'), strategy);
       await putSetting(h.db, 'risk.limits', LIMITS);
+      const extras = await companions(sim, h.url!, bus, h.db);
       const running = await runEngine({
         db: h.db,
+        decisionDb: extras.decisionDb,
         bus,
         logger: pino({ level: 'silent' }),
         mode: 'paper',
@@ -344,6 +403,7 @@ const suite: BenchSuite = {
         }
       } finally {
         await running.close();
+        await extras.close();
         await bus.close();
         await sim.close();
         await h.cleanup();
@@ -365,8 +425,10 @@ const suite: BenchSuite = {
       await putSetting(h.db, 'risk.limits', LIMITS);
       const sentAt = new Map<string, number>();
       const accepted = new Map<string, number>();
+      const extras = await companions(sim, h.url!, bus, h.db);
       const running = await runEngine({
         db: h.db,
+        decisionDb: extras.decisionDb,
         bus,
         logger: pino({ level: 'silent' }),
         mode: 'paper',
@@ -466,6 +528,7 @@ const suite: BenchSuite = {
       } finally {
         await new Promise((r) => server.close(() => r(undefined)));
         await running.close();
+        await extras.close();
         await bus.close();
         await sim.close();
         await h.cleanup();
