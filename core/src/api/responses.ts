@@ -344,6 +344,8 @@ export const breakerSchema = z
     trippedAt: isoTime.nullable(),
     resumeAt: isoTime.nullable(),
     updatedBy: z.string().nullable(),
+    /** the drawdown breaker: the equity peak (USDT) its drawdown is measured from; null for the others */
+    equityPeak: decimal.nullable(),
   })
   .meta({ id: 'Breaker' });
 export type Breaker = z.output<typeof breakerSchema>;

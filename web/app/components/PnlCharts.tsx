@@ -124,7 +124,16 @@ export function DailyPnlBars({ days, maxDailyLoss }: { days: DailyPnlRow[]; maxD
  * The risk panel's drawdown chart: the closed-trade equity curve's drawdown from its running peak (USDT),
  * one point per UTC day.
  */
-export function DrawdownChart({ days, label }: { days: DailyPnlRow[]; label: string }) {
+export function DrawdownChart({
+  days,
+  label,
+  limit = null,
+}: {
+  days: DailyPnlRow[];
+  label: string;
+  /** the drawdown breaker's limit in USDT (≤ 0, drawdownLimit()), drawn as a line; null: none */
+  limit?: string | null;
+}) {
   const box = useRef<HTMLDivElement>(null);
   useChart(
     box,
@@ -138,8 +147,17 @@ export function DrawdownChart({ days, label }: { days: DailyPnlRow[]; label: str
         invertFilledArea: true,
       });
       dd.setData(drawdownPoints(days).map((p) => ({ time: p.day as Time, value: Number(p.value) })));
+      if (limit)
+        dd.createPriceLine({
+          price: Number(limit),
+          color: '#d29922',
+          lineWidth: 1,
+          lineStyle: 2,
+          axisLabelVisible: true,
+          title: 'limit',
+        });
     },
-    days,
+    `${JSON.stringify(days)}|${limit}`,
   );
   return <div ref={box} className="risk-chart" data-testid="drawdown-chart" role="img" aria-label={label} />;
 }

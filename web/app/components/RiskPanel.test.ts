@@ -35,13 +35,13 @@ const day = (d: string, net: string, cum: string): DailyPnlRow => ({
 });
 
 // React separates adjacent text nodes with <!-- --> in server HTML
-const render = (days: DailyPnlRow[], breakerEvents: RiskEventRow[]) =>
+const render = (days: DailyPnlRow[], breakerEvents: RiskEventRow[], state: RiskState = risk) =>
   renderToString(
     createElement(
       TimeZoneProvider,
       null,
       createElement(RiskPanel, {
-        risk,
+        risk: state,
         positions: [],
         notionals: {},
         todayPnl: -512,
@@ -63,6 +63,20 @@ describe('the risk panel', () => {
     expect(html).toContain('now -512.00 USDT');
     expect(html).toContain('halts at 20 % below the equity peak');
     expect(html).toMatch(/data-testid="daily-loss-chart"[^>]*aria-label="[^"]*against the limit 500.00"/);
+  });
+
+  it("states the drawdown limit in USDT from the drawdown breaker's equity peak", () => {
+    const withPeak: RiskState = {
+      ...risk,
+      breakers: [
+        ...risk.breakers,
+        { name: 'drawdown', state: 'active', reason: null, trippedAt: null, equityPeak: '100250.5' },
+      ],
+    };
+    const html = render([day('2024-05-07', '-512', '-399.5')], [], withPeak);
+    expect(html).toContain(
+      'halts at 20 % below the equity peak (100250.50 USDT): -20050.10 USDT, the dashed line',
+    );
   });
 
   it('says so when nothing tripped and no trade closed in the range', () => {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../lib/api.ts';
 import { usdt } from '../lib/market.ts';
-import { drawdownPoints } from '../lib/risk-series.ts';
+import { drawdownLimit, drawdownPoints } from '../lib/risk-series.ts';
 import { useTime } from '../lib/time.tsx';
 import {
   breakerTripped,
@@ -51,6 +51,8 @@ export function RiskPanel(props: {
   const maxLoss = limits.maxDailyLoss ? Number(limits.maxDailyLoss) : null;
   const loss = Math.max(0, -props.todayPnl);
   const drawdown = drawdownPoints(props.days).at(-1)?.value ?? '0';
+  const equityPeak = risk.breakers.find((b) => (b.name ?? b.scope) === 'drawdown')?.equityPeak ?? null;
+  const ddLimit = drawdownLimit(equityPeak, limits.maxDrawdownPct);
   const bar = (value: number, max: number | null, label: string) => (
     <div className="meter">
       <span>{label}</span>
@@ -134,11 +136,16 @@ export function RiskPanel(props: {
           <p className="small">
             {usdt(drawdown)} USDT from the peak of closed-trade P&amp;L (last {RISK_CHART_DAYS} days);{' '}
             {limits.maxDrawdownPct
-              ? `the breaker halts at ${limits.maxDrawdownPct} % below the equity peak`
+              ? `the breaker halts at ${limits.maxDrawdownPct} % below the equity peak${
+                  ddLimit && equityPeak
+                    ? ` (${usdt(equityPeak)} USDT): ${usdt(ddLimit)} USDT, the dashed line`
+                    : ''
+                }`
               : 'no drawdown limit'}
           </p>
           <DrawdownChart
             days={props.days}
+            limit={ddLimit}
             label={`drawdown from the peak over the last ${RISK_CHART_DAYS} days, now ${usdt(drawdown)} USDT`}
           />
           <h3>Daily loss</h3>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dailyLossPoints, drawdownPoints, equityPoints } from './risk-series.ts';
+import { dailyLossPoints, drawdownLimit, drawdownPoints, equityPoints } from './risk-series.ts';
 import type { DailyPnlRow } from './types.ts';
 
 const day = (d: string, netPnl: string, cumulativeNetPnl: string): DailyPnlRow => ({
@@ -40,5 +40,15 @@ describe('risk series', () => {
     expect(pts.map((p) => p.value)).toEqual(['0', '0.7', '0', '0', '600.1']);
     expect(pts.map((p) => p.share)).toEqual([0, 0.0014, 0, 0, 1.2002]);
     expect(dailyLossPoints(DAYS, null).every((p) => p.share === null)).toBe(true);
+  });
+
+  it("puts the drawdown breaker's limit on the chart's USDT scale: pct % of the equity peak, below zero", () => {
+    expect(drawdownLimit('100250.5', '20')).toBe('-20050.1');
+    expect(drawdownLimit('0.3', '10')).toBe('-0.03');
+    // without a peak or a limit (or a nonsensical one) there is no line
+    expect(drawdownLimit(null, '20')).toBeNull();
+    expect(drawdownLimit('1000', undefined)).toBeNull();
+    expect(drawdownLimit('0', '20')).toBeNull();
+    expect(drawdownLimit('1000', '0')).toBeNull();
   });
 });

@@ -33,6 +33,21 @@ export function drawdownPoints(days: readonly DailyPnlRow[]): SeriesPoint[] {
 }
 
 /**
+ * The drawdown breaker's limit in USDT on the drawdown chart's scale (≤ 0): `maxDrawdownPct` % of the
+ * equity peak the engine measures from (the drawdown breaker's `equityPeak`); null without either.
+ */
+export function drawdownLimit(
+  equityPeak: string | null | undefined,
+  maxDrawdownPct: string | null | undefined,
+): string | null {
+  if (!equityPeak || !maxDrawdownPct) return null;
+  const peak = new Money(equityPeak);
+  const pct = new Money(maxDrawdownPct);
+  if (!peak.gt(0) || !pct.gt(0)) return null;
+  return peak.mul(pct).div(100).neg().toFixed();
+}
+
+/**
  * Each day's loss (net P&L below zero, as a positive amount; 0 on a winning day) against the daily-loss
  * limit: `share` is the loss over the limit (1 = the limit reached), null without a limit.
  */

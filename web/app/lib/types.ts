@@ -97,6 +97,8 @@ export interface RiskState {
     state: string;
     reason: string | null;
     trippedAt: string | null;
+    /** the drawdown breaker: the equity peak (USDT) it measures from */
+    equityPeak?: string | null;
   }[];
 }
 

@@ -115,6 +115,7 @@ describe('risk: happy paths', () => {
       trippedAt: null,
       resumeAt: null,
       updatedBy: expect.any(String),
+      equityPeak: null,
     });
     expect(await lastAudit()).toMatchObject({
       action: 'breaker.reset',
@@ -123,6 +124,23 @@ describe('risk: happy paths', () => {
     });
     const state = await t.call('GET', '/api/risk', { token: t.token });
     expect(state.json.breakers).toEqual([r.json]);
+  });
+
+  it('GET /api/risk shows the equity peak the drawdown breaker measures from (the dashboard draws its limit from it)', async () => {
+    await t.h.db.insert(circuitBreakers).values([
+      { scope: 'drawdown', state: 'active', data: { equityPeak: '100250.5' }, updatedBy: 'engine' },
+      // a stored value that is not a decimal is not passed on
+      { scope: 'stale_data', state: 'active', data: { equityPeak: '1e9' }, updatedBy: 'engine' },
+    ]);
+    const state = await t.call('GET', '/api/risk', { token: t.token });
+    expect(riskStateSchema.parse(state.json)).toEqual(state.json);
+    const byName = Object.fromEntries(
+      (state.json.breakers as { name: string; equityPeak: string | null }[]).map((b) => [
+        b.name,
+        b.equityPeak,
+      ]),
+    );
+    expect(byName).toMatchObject({ drawdown: '100250.5', stale_data: null });
   });
 
   it('PUT then GET /api/settings/strategies/{source}: the stored strategy, exactly, audited', async () => {

@@ -1,4 +1,9 @@
-import { breakerSchema, killSwitchSchema, riskStateSchema } from '@enigma/core/api/responses';
+import {
+  type Breaker as BreakerRow,
+  breakerSchema,
+  killSwitchSchema,
+  riskStateSchema,
+} from '@enigma/core/api/responses';
 import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy';
 import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
@@ -129,6 +134,20 @@ async function upsertSetting(db: EnigmaDb, key: string, value: unknown, by: stri
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
+/** A stored breaker row as the API shows it (`Breaker`). */
+function breakerOf(b: typeof circuitBreakers.$inferSelect): BreakerRow {
+  const peak = (b.data as { equityPeak?: unknown } | null)?.equityPeak;
+  return {
+    name: b.scope,
+    state: b.state as BreakerRow['state'],
+    reason: b.reason,
+    trippedAt: iso(b.trippedAt),
+    resumeAt: iso(b.resumeAt),
+    updatedBy: b.updatedBy,
+    equityPeak: typeof peak === 'string' && /^\d+(\.\d+)?$/.test(peak) ? peak : null,
+  };
+}
+
 /** Risk state, kill switch, risk limits, breakers and strategies. */
 export function registerRisk(api: OpenAPIHono<AppEnv>): void {
   api.openapi(getRisk, async (c) => {
@@ -168,14 +187,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
           updatedAt: iso(kill?.updatedAt),
           commandId: typeof k.commandId === 'string' ? k.commandId : null,
         },
-        breakers: breakers.map((b) => ({
-          name: b.scope,
-          state: b.state,
-          reason: b.reason,
-          trippedAt: iso(b.trippedAt),
-          resumeAt: iso(b.resumeAt),
-          updatedBy: b.updatedBy,
-        })),
+        breakers: breakers.map(breakerOf),
       },
       200,
     );
@@ -252,17 +264,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
       });
       return updated;
     });
-    return c.json(
-      {
-        name: row.scope,
-        state: row.state,
-        reason: row.reason,
-        trippedAt: iso(row.trippedAt),
-        resumeAt: iso(row.resumeAt),
-        updatedBy: row.updatedBy,
-      },
-      200,
-    );
+    return c.json(breakerOf(row), 200);
   });
 
   api.openapi(getStrategy, async (c) => {
