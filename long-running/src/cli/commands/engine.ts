@@ -1,4 +1,4 @@
-import { migrate } from '@enigma/db';
+import { migrate, openDatabase } from '@enigma/db';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createBus } from '../../bus/index.ts';
@@ -53,6 +53,12 @@ export const engineCommand: CliCommand = {
     }
     const { handle } = await openConfiguredDatabase();
     await migrate(handle);
+    // The decision's one durable write (and its orders' answers) on a pool of its own, so it never queues
+    // behind the follow-up work's writes (docs/engine.md#latency). The embedded PGlite has one connection.
+    const decision =
+      handle.kind === 'pglite' || !env.DATABASE_URL
+        ? null
+        : await openDatabase({ kind: handle.kind, url: env.DATABASE_URL });
     const bus = createBus({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger });
     const registry = createMetricsRegistry();
     // The router's TWAP slices: BullMQ with REDIS_URL, else persisted in the database.
@@ -78,6 +84,7 @@ export const engineCommand: CliCommand = {
       jobs,
       waitForTrading: false,
       ...(typeof values.account === 'string' ? { accountName: values.account } : {}),
+      ...(decision ? { decisionDb: decision.db } : {}),
     });
     engineStateMetrics(registry, () => running.engine.statusReport());
     busDepthMetrics(registry, bus, [
@@ -106,6 +113,7 @@ export const engineCommand: CliCommand = {
     await running.close();
     await jobs.close();
     await bus.close();
+    await decision?.close();
     await handle.close();
     return 0;
   },
