@@ -197,6 +197,11 @@ export const closedTradeSchema = z
     netPnl: decimal,
     openedAt: isoTime,
     closedAt: isoTime,
+    /**
+     * why it closed (the order whose fill closed it): stop | take_profit | signal | operator | flatten |
+     * external (an order the engine did not place: a manual trade, a liquidation, ADL); null for trades
+     * recorded before the engine kept it
+     */
     exitReason: z.string().nullable(),
     signalId: z.uuid().nullable(),
   })

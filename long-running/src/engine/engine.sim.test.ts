@@ -138,11 +138,13 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       ['sell', 'flat', 0],
       ['sell', 'short', 2],
     ];
+    const ids: string[] = [];
     for (const [action, mp, size] of seq) {
       const { signalId } = await alert(
         { action: action as 'buy', marketPosition: mp, positionSize: String(size), size: String(size) },
         'target',
       );
+      ids.push(signalId);
       await settled(signalId);
       const want = mp === 'long' ? size : mp === 'short' ? -size : 0;
       expect((await getPosition(f.db, accountId(), 'XBTUSDTM'))?.qty ?? 0).toBe(want);
@@ -154,6 +156,9 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       'target',
     );
     expect(await settled(again.signalId)).toBe('ignored');
+    // the long's round trip was closed by the `flat` alert: a signal's exit
+    const trades = await recentClosedTrades(f.db, accountId(), new Date(0));
+    expect(trades.find((t) => t.signalId === ids[0])).toMatchObject({ side: 'long', exitReason: 'signal' });
     await flat();
   });
 
@@ -371,7 +376,13 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       async () => (await getSignal(f.db, signalId))?.status === 'closed',
     );
     const [trade] = await recentClosedTrades(f.db, accountId, new Date(0));
-    expect(trade).toMatchObject({ symbol: 'XBTUSDTM', side: 'long', size: pos.qty, signalId });
+    expect(trade).toMatchObject({
+      symbol: 'XBTUSDTM',
+      side: 'long',
+      size: pos.qty,
+      signalId,
+      exitReason: 'stop',
+    });
     // The simulator's own books: its fills' fees and its funding settlements for this round trip.
     const fills = (await f.kucoin.trade.fills({ symbol: 'XBTUSDTM', pageSize: 200 })).items;
     const simFees = fills.reduce((s, x) => s + Number(x.fee.toFixed(8)), 0);

@@ -144,7 +144,7 @@ export class Ledger {
             data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
           });
         }
-        return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null);
+        return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
       });
       if (this.recorded.size > 200_000) {
         this.recorded.clear();
@@ -168,6 +168,7 @@ export class Ledger {
     pos: PositionRow | null,
     fill: Fill,
     signalId: string | null,
+    exitReason: ExitReason,
   ): Promise<{ qty: number; closed: ClosedRoundTrip | null }> {
     const { ctx } = this;
     const spec = specOf(ctx, symbol);
@@ -196,7 +197,7 @@ export class Ledger {
         fundingSoFar: dec(pos!.funding),
         openedAt: pos!.openedAt ?? fillAt,
         closedAt: fillAt,
-        exitReason: null,
+        exitReason,
         closedLotsBefore: pos!.maxQty - Math.abs(qty),
         lastClosedLots: out.closedLots,
       };
@@ -359,4 +360,31 @@ interface ClosedRoundTrip {
   exitReason: string | null;
   closedLotsBefore: number;
   lastClosedLots: number;
+}
+
+/**
+ * Why a round trip closed, from the order whose fill closed it: the protective stop, a take-profit, a
+ * signal (a close, a reduce, the close before a reverse), the operator (a close or manual order from the
+ * API), the engine's flatten (kill switch, a position left unprotected), or an order the engine did not
+ * place (`external`: a manual trade on the exchange, a liquidation, ADL).
+ */
+export type ExitReason = 'stop' | 'take_profit' | 'signal' | 'operator' | 'flatten' | 'external';
+
+export function exitReasonOf(
+  owner: { purpose: string; signalId: string | null; commandId?: string | null } | undefined,
+): ExitReason {
+  if (!owner) return 'external';
+  switch (owner.purpose) {
+    case 'stop':
+      return 'stop';
+    case 'take_profit':
+      return 'take_profit';
+    case 'flatten':
+      return 'flatten';
+    case 'manual':
+      return 'operator';
+    default:
+      // `exit` and `entry` orders: the operator's when a command placed them, else a signal's
+      return owner.commandId ? 'operator' : 'signal';
+  }
 }

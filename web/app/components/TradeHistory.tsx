@@ -65,7 +65,19 @@ export function TradeHistory({
         {csvError ? <span className="error">{csvError}</span> : null}
       </div>
       <PanelTable
-        columns={['Closed', 'Symbol', 'Side', 'Size', 'Entry', 'Exit', 'Net P&L', 'ROI', 'Fees', 'Funding']}
+        columns={[
+          'Closed',
+          'Symbol',
+          'Side',
+          'Size',
+          'Entry',
+          'Exit',
+          'Closed by',
+          'Net P&L',
+          'ROI',
+          'Fees',
+          'Funding',
+        ]}
         empty={trades.length === 0 ? (page > 0 ? 'No more trades.' : 'No closed trades yet.') : null}
       >
         {trades.map((t) => {
@@ -80,6 +92,7 @@ export function TradeHistory({
               <td>{t.size}</td>
               <td>{price(t.symbol, t.entryPrice)}</td>
               <td>{price(t.symbol, t.exitPrice)}</td>
+              <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
               <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
               <td className={tone(roi)} title="net P&L over the entry notional">
                 {roi === null ? '—' : `${roi.toFixed(2)}%`}
