@@ -175,6 +175,7 @@ describe('the OpenAPI document names each response', () => {
       'GET /commands.items[].result',
       'GET /commands/{commandId}.result',
       'GET /risk.effective',
+      'GET /risk/events.items[].data',
       'GET /signals/{id}.commands[].result',
       'GET /signals/{id}.metadata',
       'GET /signals/{id}.riskEvents[].data',
@@ -199,7 +200,7 @@ describe('GET /api/trades.csv streams every trade', () => {
     expect(r.status).toBe(200);
     const lines = r.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId',
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding',
     );
     const ids = lines.slice(1).map((l) => l.split(',')[0]);
     const stored = await h.db
