@@ -204,6 +204,13 @@ export const closedTradeSchema = z
      */
     exitReason: z.string().nullable(),
     signalId: z.uuid().nullable(),
+    /**
+     * KuCoin's own record of the same round trip (its position history): realised P&L net of its fees and
+     * funding, its fees, its funding; null when the exchange had not reported it when the trade closed
+     */
+    exchangePnl: decimal.nullable(),
+    exchangeFees: decimal.nullable(),
+    exchangeFunding: decimal.nullable(),
   })
   .meta({ id: 'ClosedTrade' });
 export type ClosedTrade = z.output<typeof closedTradeSchema>;

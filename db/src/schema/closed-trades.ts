@@ -26,6 +26,15 @@ export const closedTrades = pgTable(
     openedAt: tstz('opened_at').notNull(),
     closedAt: tstz('closed_at').notNull(),
     exitReason: text('exit_reason'),
+    /**
+     * KuCoin's own record of the same round trip (`/api/v1/history-positions`, matched by side and close
+     * time): its realised P&L (net of its fees and funding), fees and funding, and its close id; null when
+     * the exchange had not reported it when the trade was recorded.
+     */
+    exchangePnl: numeric('exchange_pnl'),
+    exchangeFees: numeric('exchange_fees'),
+    exchangeFunding: numeric('exchange_funding'),
+    exchangeCloseId: text('exchange_close_id'),
   },
   (t) => [
     check('closed_trades_side_check', sql.raw(`${t.side.name} in ('long', 'short')`)),

@@ -395,6 +395,15 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(Number(trade!.netPnl).toFixed(6)).toBe(
       (Number(trade!.grossPnl) - Number(trade!.fees) + Number(trade!.funding)).toFixed(6),
     );
+    // KuCoin's own record of the round trip is kept beside ours, and agrees with it to the cent.
+    const theirs = f.sim.engine.closedPositions.filter((p) => p.symbol === 'XBTUSDTM').at(-1)!;
+    expect(trade).toMatchObject({
+      exchangePnl: theirs.pnl.toFixed(),
+      exchangeFees: theirs.tradeFee.toFixed(),
+      exchangeFunding: theirs.fundingFee.toFixed(),
+      exchangeCloseId: theirs.closeId,
+    });
+    expect(Number(trade!.exchangePnl).toFixed(2)).toBe(Number(trade!.netPnl).toFixed(2));
     // Nothing left behind on the exchange.
     expect((await f.kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
   });

@@ -288,6 +288,7 @@ export class Ledger {
         ? t.entryPrice.plus(t.grossPnl.div(new Decimal(closedLots).mul(spec.multiplier).mul(sign)))
         : t.exitPrice;
     const net = t.grossPnl.minus(t.fees).plus(funding);
+    const theirs = await this.exchangeRecord(symbol, t);
     await insertClosedTrade(ctx.db, {
       accountId: ctx.accountId,
       positionId: t.positionId,
@@ -304,10 +305,51 @@ export class Ledger {
       openedAt: t.openedAt,
       closedAt: t.closedAt,
       exitReason: t.exitReason,
+      ...(theirs
+        ? {
+            exchangePnl: theirs.pnl.toFixed(),
+            exchangeFees: theirs.tradeFee.toFixed(),
+            exchangeFunding: theirs.fundingFee.toFixed(),
+            exchangeCloseId: theirs.closeId,
+          }
+        : {}),
     });
     if (t.signalId)
       await updateSignalStatus(ctx.db, t.signalId, 'closed', `position closed: net ${net.toFixed(4)} USDT`);
     ctx.publish('positions', { type: 'position.closed', symbol, netPnl: net.toFixed(), at: ctx.clock.now() });
+  }
+
+  /**
+   * KuCoin's own record of a round trip (`/api/v1/history-positions`): the closed position of the same side
+   * whose close time is nearest ours, within a minute. Kept beside ours so the dashboard can show both and
+   * say why they differ. Best effort: an exchange that has not reported it yet, or does not answer, leaves
+   * it empty (never blocks or fails the trade's record).
+   */
+  private async exchangeRecord(symbol: string, t: ClosedRoundTrip) {
+    const { ctx } = this;
+    const WINDOW_MS = 60_000;
+    try {
+      const page = await ctx.kucoin.positions.history({
+        symbol,
+        from: t.openedAt.getTime() - WINDOW_MS,
+        to: t.closedAt.getTime() + WINDOW_MS,
+        limit: 50,
+      });
+      const side = t.side === 'long' ? 'LONG' : 'SHORT';
+      const near = page.items
+        .filter((h) => h.side === side && Math.abs(h.closeTime - t.closedAt.getTime()) <= WINDOW_MS)
+        .sort(
+          (a, b) =>
+            Math.abs(a.closeTime - t.closedAt.getTime()) - Math.abs(b.closeTime - t.closedAt.getTime()),
+        );
+      return near[0] ?? null;
+    } catch (error) {
+      ctx.log.warn(
+        { symbol, err: error },
+        "KuCoin's position history unavailable: closed trade kept without it",
+      );
+      return null;
+    }
   }
 
   /** Funding the exchange settled on `symbol` between two instants (positive = received), recorded once each. */

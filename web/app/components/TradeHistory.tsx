@@ -1,3 +1,4 @@
+import { Money } from '@enigma/core/money';
 import { Link, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { download } from '../lib/api.ts';
@@ -74,6 +75,7 @@ export function TradeHistory({
           'Exit',
           'Closed by',
           'Net P&L',
+          'KuCoin P&L',
           'ROI',
           'Fees',
           'Funding',
@@ -94,6 +96,9 @@ export function TradeHistory({
               <td>{price(t.symbol, t.exitPrice)}</td>
               <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
               <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
+              <td className={tone(t.exchangePnl)} title={exchangeNote(t)}>
+                {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
+              </td>
               <td className={tone(roi)} title="net P&L over the entry notional">
                 {roi === null ? '—' : `${roi.toFixed(2)}%`}
               </td>
@@ -122,4 +127,30 @@ export function TradeHistory({
       </nav>
     </section>
   );
+}
+
+/**
+ * Why our net P&L and KuCoin's realised P&L for the same round trip differ (shown on hover): both count
+ * fees and funding, so a difference is in one of them, or in the close itself.
+ */
+export function exchangeNote(t: {
+  netPnl: string;
+  fees: string;
+  funding: string;
+  exchangePnl: string | null;
+  exchangeFees: string | null;
+  exchangeFunding: string | null;
+}): string {
+  if (t.exchangePnl === null)
+    return 'KuCoin had not reported this position in its history when the trade closed';
+  const diff = new Money(t.netPnl).minus(t.exchangePnl);
+  if (diff.isZero()) return "KuCoin's realised P&L (its position history) equals ours";
+  const parts: string[] = [];
+  if (t.exchangeFees !== null && !new Money(t.fees).eq(t.exchangeFees))
+    parts.push(`fees: ours ${t.fees}, KuCoin's ${t.exchangeFees}`);
+  if (t.exchangeFunding !== null && !new Money(t.funding).eq(t.exchangeFunding))
+    parts.push(`funding: ours ${t.funding}, KuCoin's ${t.exchangeFunding}`);
+  if (parts.length === 0)
+    parts.push('fees and funding agree: the close itself differs (KuCoin joined or split the round trip)');
+  return `ours − KuCoin's = ${diff.toFixed()} USDT; ${parts.join('; ')}`;
 }

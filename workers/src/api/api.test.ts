@@ -358,7 +358,7 @@ describe('trades and documents', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const [header, row] = csv.text.trim().split('\r\n');
     expect(header).toBe(
-      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId',
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding',
     );
     expect(row).toContain(`"'=HYPERLINK(""x"")"`);
     const account = await call('GET', '/api/account', { token: viewerToken });

@@ -138,6 +138,9 @@ const CSV_COLUMNS = [
   'closedAt',
   'exitReason',
   'signalId',
+  'exchangePnl',
+  'exchangeFees',
+  'exchangeFunding',
 ] as const;
 
 /**
