@@ -38,6 +38,8 @@ export const workerEnvSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** `k1=v1,k2=v2` headers for the OTLP export (e.g. `Authorization=Basic%20…` for Grafana Cloud) */
   OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  /** the exported spans' `service.name` (default `enigma-edge`), as the Node processes read it */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).optional(),
 });
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 

@@ -97,6 +97,7 @@ function edgePorts(env: WorkerEnv) {
     ? otlpSpanExporter({
         endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
         headers: env.OTEL_EXPORTER_OTLP_HEADERS,
+        serviceName: env.OTEL_SERVICE_NAME,
         onError: (e) =>
           logger.warn({ err: String(e), failures: ++exportFailures }, 'edge span: export failed'),
       })

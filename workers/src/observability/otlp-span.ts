@@ -88,6 +88,8 @@ export function parseOtlpHeaders(raw: string | undefined): Record<string, string
 export interface OtlpExporterOptions {
   endpoint: string;
   headers?: string | undefined;
+  /** the resource's `service.name` (`OTEL_SERVICE_NAME`); default `enigma-edge` */
+  serviceName?: string | undefined;
   fetch?: typeof fetch;
   /** told of each failed export (never thrown) */
   onError?: (err: unknown) => void;
@@ -105,7 +107,7 @@ export function otlpSpanExporter(opts: OtlpExporterOptions): (span: EdgeSpan) =>
     try {
       // An unsampled trace (the caller's `traceparent` flags 00) is not exported, as an SDK would not.
       if (!parseTraceparent(span.traceparent)?.sampled) return false;
-      const body = encodeEdgeSpan(span);
+      const body = encodeEdgeSpan(span, opts.serviceName ?? 'enigma-edge');
       if (!body) return false;
       const res = await doFetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
       await res.body?.cancel();

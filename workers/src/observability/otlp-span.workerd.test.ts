@@ -38,19 +38,27 @@ interface OtlpSpan {
 }
 interface Received {
   headers: Record<string, string>;
-  body: { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+  body: {
+    resourceSpans: {
+      resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+      scopeSpans: { spans: OtlpSpan[] }[];
+    }[];
+  };
 }
 
 async function received(): Promise<Received[]> {
   return (await (await fetch(`${collector}/received`)).json()) as Received[];
 }
 
-/** Each span the collector holds, with the request headers it came with. */
-async function spansReceived(): Promise<{ span: OtlpSpan; headers: Record<string, string> }[]> {
+/** Each span the collector holds, with the request headers it came with and its resource's service.name. */
+async function spansReceived(): Promise<
+  { span: OtlpSpan; headers: Record<string, string>; service: string | undefined }[]
+> {
   return (await received()).flatMap((r) =>
-    r.body.resourceSpans.flatMap((rs) =>
-      rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, headers: r.headers }))),
-    ),
+    r.body.resourceSpans.flatMap((rs) => {
+      const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
+      return rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, headers: r.headers, service })));
+    }),
   );
 }
 
@@ -98,7 +106,11 @@ describe('edge span export (workerd)', () => {
   it('posts the webhook request span with the ids of the stored traceparent', async () => {
     const caller = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const { res, pending } = await call(
-      { OTEL_EXPORTER_OTLP_ENDPOINT: `${collector}/`, OTEL_EXPORTER_OTLP_HEADERS: 'x-otlp-key=k%20v' },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${collector}/`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-otlp-key=k%20v',
+        OTEL_SERVICE_NAME: 'enigma-edge-eu',
+      },
       alert(),
       { traceparent: caller },
     );
@@ -113,7 +125,8 @@ describe('edge span export (workerd)', () => {
 
     const mine = (await spansReceived()).filter((s) => attr(s.span, 'enigma.signal_id') === signalId);
     expect(mine).toHaveLength(1);
-    const { span, headers } = mine[0]!;
+    const { span, headers, service } = mine[0]!;
+    expect(service).toBe('enigma-edge-eu');
     expect(span).toMatchObject({
       traceId,
       spanId,
@@ -146,6 +159,7 @@ describe('edge span export (workerd)', () => {
     );
     expect(mine.map((s) => s.span)).toMatchObject([{ traceId, spanId, status: { code: 1 } }]);
     expect(attr(mine[0]!.span, 'http.response.status_code')).toBe('422');
+    expect(mine[0]!.service).toBe('enigma-edge'); // the default without OTEL_SERVICE_NAME
   });
 
   it('accepts the alert when the collector is down (closed port): the export is swallowed', async () => {
