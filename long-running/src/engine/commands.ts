@@ -529,36 +529,31 @@ export class CommandHandler implements AlgoHooks {
   }
 
   /** The router's risk check of a child of an operator order (the same checks as the order itself). */
-  async checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
-    const { ctx } = this;
-    const contract = ctx.contracts.get(symbol);
-    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
-    const inputs = await this.risk.context(symbol, 'operator');
+  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
     const reduceOnly = leg.reduceOnly ?? false;
-    const ref = leg.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid;
     const own = (leg as OperatorLeg).stopPrice;
-    const stop = reduceOnly
-      ? null
-      : own
-        ? toMoney(own)
-        : ref
-          ? stopPriceFor(leg.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize)
-          : null;
-    const blocks = preTradeChecks(
-      {
-        symbol,
-        side: leg.side,
-        lots,
-        reduceOnly,
-        price: null,
-        leverage: leg.leverage,
-        stopPrice: stop,
-        kind: 'market',
-      },
-      contract,
-      inputs,
-    );
-    return blocks[0] ?? null;
+    return this.risk.marketOrderBlock({
+      symbol,
+      origin: 'operator',
+      side: leg.side,
+      lots,
+      leverage: leg.leverage,
+      reduceOnly,
+      // the order's own stop, else a 2 % stop from the touch (as the order itself was checked)
+      stopOf: (touch, contract) =>
+        reduceOnly
+          ? null
+          : own
+            ? toMoney(own)
+            : touch
+              ? stopPriceFor(
+                  leg.side === 'buy' ? 'long' : 'short',
+                  touch,
+                  touch.mul('0.02'),
+                  contract.tickSize,
+                )
+              : null,
+    });
   }
 
   /** Fills of an operator order's children: applied, the position's stop set when it has none, protected. */

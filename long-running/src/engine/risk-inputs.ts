@@ -1,4 +1,9 @@
-import type { RiskContext } from '@enigma/core/risk/checks';
+import {
+  preTradeChecks,
+  type RiskBlock,
+  type RiskContext,
+  type TradableContract,
+} from '@enigma/core/risk/checks';
 import { type AccountEvent, accountEventSchema } from '@enigma/core/streams/catalog';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
@@ -130,5 +135,41 @@ export class RiskInputs {
       positions,
       openOrders: this.state.openOrders(symbol),
     };
+  }
+
+  /**
+   * The pre-trade checks of a market order of `lots` on `symbol` as of now (a routed leg's child): the
+   * first block, or null. `stopOf` prices the protective stop from the touch the order would take (null:
+   * none, e.g. a reduce-only order). A contract no longer listed blocks.
+   */
+  async marketOrderBlock(o: {
+    symbol: string;
+    origin: RiskContext['origin'];
+    side: 'buy' | 'sell';
+    lots: number;
+    leverage: number;
+    reduceOnly: boolean;
+    qtyOverride?: Record<string, number>;
+    stopOf: (touch: Decimal | null, contract: TradableContract) => Decimal | null;
+  }): Promise<RiskBlock | null> {
+    const contract = this.ctx.contracts.get(o.symbol);
+    if (!contract) return { code: 'data_missing', message: `${o.symbol} is no longer listed` };
+    const inputs = await this.context(o.symbol, o.origin, o.qtyOverride);
+    const touch = (o.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid) ?? null;
+    const blocks = preTradeChecks(
+      {
+        symbol: o.symbol,
+        side: o.side,
+        lots: o.lots,
+        reduceOnly: o.reduceOnly,
+        price: null,
+        leverage: o.leverage,
+        stopPrice: o.stopOf(touch, contract),
+        kind: 'market',
+      },
+      contract,
+      inputs,
+    );
+    return blocks[0] ?? null;
   }
 }

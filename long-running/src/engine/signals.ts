@@ -716,36 +716,25 @@ export class SignalHandler implements AlgoHooks {
   }
 
   /** The pre-trade checks of `lots` of an opening leg as of now, against the expected position `qty`. */
-  private async checkOpen(symbol: string, leg: Leg, lots: number, qty: number): Promise<RiskBlock | null> {
-    const contract = this.ctx.contracts.get(symbol);
-    if (!contract) return { code: 'data_missing', message: `${symbol} is no longer listed` };
-    const inputs = await this.risk.context(symbol, 'signal', { [symbol]: qty });
-    const m = inputs.market;
-    const ref = leg.side === 'buy' ? m.bestAsk : m.bestBid;
-    const stop =
-      ref && leg.stopDistance
-        ? stopPriceFor(
-            leg.side === 'buy' ? 'long' : 'short',
-            ref,
-            toMoney(leg.stopDistance),
-            contract.tickSize,
-          )
-        : null;
-    const blocks = preTradeChecks(
-      {
-        symbol,
-        side: leg.side,
-        lots,
-        reduceOnly: false,
-        price: null,
-        leverage: leg.leverage,
-        stopPrice: stop,
-        kind: 'market',
-      },
-      contract,
-      inputs,
-    );
-    return blocks[0] ?? null;
+  private checkOpen(symbol: string, leg: Leg, lots: number, qty: number): Promise<RiskBlock | null> {
+    return this.risk.marketOrderBlock({
+      symbol,
+      origin: 'signal',
+      side: leg.side,
+      lots,
+      leverage: leg.leverage,
+      reduceOnly: false,
+      qtyOverride: { [symbol]: qty },
+      stopOf: (touch, contract) =>
+        touch && leg.stopDistance
+          ? stopPriceFor(
+              leg.side === 'buy' ? 'long' : 'short',
+              touch,
+              toMoney(leg.stopDistance),
+              contract.tickSize,
+            )
+          : null,
+    });
   }
 
   /** Fills of a routed entry's children: applied, then the position protected from its average entry. */
