@@ -1,4 +1,4 @@
-import type { IChartApi, Time } from 'lightweight-charts';
+import type { IChartApi, ISeriesApi, SeriesType, Time } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
 import { dailyLossPoints, drawdownPoints, equityPoints } from '../lib/risk-series.ts';
 import type { DailyPnlRow } from '../lib/types.ts';
@@ -7,6 +7,18 @@ const UP = '#26a69a';
 const DOWN = '#ef5350';
 
 type Charts = typeof import('lightweight-charts');
+
+/** A limit drawn on `series` as the charts draw every limit: a dashed amber line with its price on the axis. */
+function limitLine(series: ISeriesApi<SeriesType>, price: number, title: string): void {
+  series.createPriceLine({
+    price,
+    color: '#d29922',
+    lineWidth: 1,
+    lineStyle: 2,
+    axisLabelVisible: true,
+    title,
+  });
+}
 
 /** One Lightweight Charts instance in `box`, created in the browser only, removed on unmount. */
 function useChart(
@@ -103,15 +115,7 @@ export function DailyPnlBars({ days, maxDailyLoss }: { days: DailyPnlRow[]; maxD
           color: Number(d.netPnl) >= 0 ? UP : DOWN,
         })),
       );
-      if (maxDailyLoss)
-        bars.createPriceLine({
-          price: -Number(maxDailyLoss),
-          color: '#d29922',
-          lineWidth: 1,
-          lineStyle: 2,
-          axisLabelVisible: true,
-          title: 'daily loss limit',
-        });
+      if (maxDailyLoss) limitLine(bars, -Number(maxDailyLoss), 'daily loss limit');
     },
     `${JSON.stringify(days)}|${maxDailyLoss}`,
   );
@@ -147,15 +151,7 @@ export function DrawdownChart({
         invertFilledArea: true,
       });
       dd.setData(drawdownPoints(days).map((p) => ({ time: p.day as Time, value: Number(p.value) })));
-      if (limit)
-        dd.createPriceLine({
-          price: Number(limit),
-          color: '#d29922',
-          lineWidth: 1,
-          lineStyle: 2,
-          axisLabelVisible: true,
-          title: 'limit',
-        });
+      if (limit) limitLine(dd, Number(limit), 'limit');
     },
     `${JSON.stringify(days)}|${limit}`,
   );
@@ -189,15 +185,7 @@ export function DailyLossChart({
                 : '#8b949e',
         })),
       );
-      if (maxDailyLoss)
-        bars.createPriceLine({
-          price: Number(maxDailyLoss),
-          color: '#d29922',
-          lineWidth: 1,
-          lineStyle: 2,
-          axisLabelVisible: true,
-          title: 'limit',
-        });
+      if (maxDailyLoss) limitLine(bars, Number(maxDailyLoss), 'limit');
     },
     `${JSON.stringify(days)}|${maxDailyLoss}`,
   );
