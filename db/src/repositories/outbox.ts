@@ -65,15 +65,15 @@ export async function claimDueOutboxEntries(
   return entriesOf(rows);
 }
 
-/** The entries are on their streams: forget them. */
+/**
+ * The entries are on their streams: forget them. The ids go as one array parameter (a PostgreSQL array
+ * literal), so the statement is the same text for any number of them and costs no SQL building per id
+ * (a parameter per id cost the worker ~0.2 ms of CPU per alert in drizzle's builder).
+ */
 export async function deleteOutboxEntries(db: EnigmaDb, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.execute(
-    sql`delete from outbox where id in (${sql.join(
-      ids.map((id) => sql`${id}::uuid`),
-      sql`, `,
-    )})`,
-  );
+  const list = `{${ids.map((id) => `"${id.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+  await db.execute(sql`delete from outbox where id = any(${list}::uuid[])`);
 }
 
 /** The append failed: give the entry up at once (a resend or the relay may take it), noting why. */

@@ -2,8 +2,8 @@ import type { EnigmaDb } from '../db-type.ts';
 import {
   type AcceptedOutcome,
   type AcceptedSignalRow,
-  insertAcceptedSignal,
   insertAcceptedSignals,
+  insertOneAcceptedSignal,
 } from './intake-signals.ts';
 
 /**
@@ -14,9 +14,12 @@ export interface AcceptedSignalWriter {
   insertAccepted(row: AcceptedSignalRow): Promise<AcceptedOutcome>;
 }
 
-/** One INSERT per signal: the worker (workerd cannot share connections between requests). */
+/**
+ * One INSERT per signal: the worker (workerd cannot share connections between requests); over Neon's
+ * SQL-over-HTTP a constant statement text with parameters (`insertOneAcceptedSignal`).
+ */
 export function singleInsertWriter(db: EnigmaDb): AcceptedSignalWriter {
-  return { insertAccepted: (row) => insertAcceptedSignal(db, row) };
+  return { insertAccepted: (row) => insertOneAcceptedSignal(db, row) };
 }
 
 /** Tuning of {@link BatchingSignalWriter}. */
