@@ -7,12 +7,22 @@
  *
  * Usage: node --import tsx workers/bench/standins.ts <bridge-token>
  */
+import { existsSync } from 'node:fs';
 import { startNeonWsProxy } from '@enigma/db/testing/neon-ws-proxy';
 import { startUpstashBridge } from '../dev/upstash-bridge.ts';
 
 const token = process.argv[2];
 if (!token) throw new Error('usage: standins.ts <bridge-token>');
-const proxy = await startNeonWsProxy();
+// The local PostgreSQL's Unix socket where it has one (ENIGMA_BENCH_PG_SOCKET_DIR, default the Debian
+// path; `none` for loopback TCP): Neon's proxy reaches its servers over its own network, here every
+// statement's kernel cost lands on the two cores the worker is measured on.
+const socketDir = process.env['ENIGMA_BENCH_PG_SOCKET_DIR'] ?? '/var/run/postgresql';
+// Repeated statements prepared once per connection (ENIGMA_BENCH_PREPARED=0 to send each unnamed).
+const prepared = Number(process.env['ENIGMA_BENCH_PREPARED'] ?? 200);
+const proxy = await startNeonWsProxy({
+  ...(socketDir !== 'none' && existsSync(`${socketDir}/.s.PGSQL.5432`) ? { pgSocketDir: socketDir } : {}),
+  preparedStatements: prepared,
+});
 const bridge = await startUpstashBridge({ token });
 process.stdout.write(
   `${JSON.stringify({ wsProxy: proxy.wsProxy, fetchEndpoint: proxy.fetchEndpoint, url: bridge.url })}\n`,

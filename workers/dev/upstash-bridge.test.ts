@@ -50,6 +50,40 @@ describe('Upstash REST bridge', () => {
     expect(await r.xlen(`${prefix}s`)).toBe(1);
   });
 
+  it('keeps each request its own replies when concurrent requests share one Redis write', async () => {
+    const r = client({ base64: false });
+    const k = `${prefix}shared`;
+    const bad = `${prefix}shared-stream`;
+    await r.xadd(bad, '*', { payload: '{}' });
+    // requests arriving together go to Redis as one pipeline: every reply must still be its caller's
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 5 === 4
+          ? r
+              .pipeline()
+              .incr(bad)
+              .get(k)
+              .exec()
+              .then(
+                () => 'no error',
+                (e: Error) => e.message,
+              )
+          : r.pipeline().incr(k).get(`${prefix}missing`).echo(`req-${i}`).exec(),
+      ),
+    );
+    const counts: number[] = [];
+    answers.forEach((a, i) => {
+      if (i % 5 === 4) expect(a).toMatch(/WRONGTYPE/);
+      else {
+        const [n, missing, echo] = a as [number, null, string];
+        expect(missing).toBeNull();
+        expect(echo).toBe(`req-${i}`);
+        counts.push(n);
+      }
+    });
+    expect(counts.sort((x, y) => x - y)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+  });
+
   it('refuses a wrong token and reports command errors', async () => {
     await expect(client({ token: 'bad' }).get(`${prefix}x`)).rejects.toThrow();
     // its own stream: INCR on a stream is Redis's WRONGTYPE error, whatever ran before

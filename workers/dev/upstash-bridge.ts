@@ -51,8 +51,9 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     lazyConnect: false,
     maxRetriesPerRequest: 2,
   });
+  const batcher = new CommandBatcher(redis);
   const server: Server = createServer((req, res) => {
-    handle(redis, options.token, req, res).catch((e: unknown) => {
+    handle(redis, batcher, options.token, req, res).catch((e: unknown) => {
       send(res, 500, { error: `bridge failure: ${(e as Error).message}` });
     });
   });
@@ -71,7 +72,13 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   };
 }
 
-async function handle(redis: Redis, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  redis: Redis,
+  batcher: CommandBatcher,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'Unauthorized' });
   if (req.method !== 'POST') return send(res, 405, { error: 'only POST is supported' });
   const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
@@ -84,7 +91,7 @@ async function handle(redis: Redis, token: string, req: IncomingMessage, res: Se
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/' || path === '') {
     if (!isCommand(body)) return send(res, 400, { error: 'ERR command must be a non-empty array' });
-    const reply = await run(redis, body, base64);
+    const [reply] = (await pipeline(batcher, [body], base64)) as [Reply];
     return send(res, 'error' in reply ? 400 : 200, reply);
   }
   if (path === '/pipeline' || path === '/multi-exec') {
@@ -92,7 +99,7 @@ async function handle(redis: Redis, token: string, req: IncomingMessage, res: Se
       return send(res, 400, { error: 'ERR body must be an array of commands' });
     }
     const replies =
-      path === '/pipeline' ? await pipeline(redis, body, base64) : await multiExec(redis, body, base64);
+      path === '/pipeline' ? await pipeline(batcher, body, base64) : await multiExec(redis, body, base64);
     return send(res, 200, replies);
   }
   return send(res, 404, { error: `unknown path ${path}` });
@@ -102,20 +109,64 @@ function isCommand(v: unknown): v is (string | number)[] {
   return Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' || typeof a === 'number');
 }
 
-async function run(redis: Redis, command: (string | number)[], base64: boolean): Promise<Reply> {
-  const [name, ...args] = command.map(String);
-  if (REFUSED.has(name!.toUpperCase())) return { error: `ERR command ${name} is not supported over REST` };
-  try {
-    return { result: encode(await redis.callBuffer(name!, ...args), base64) };
-  } catch (e) {
-    return { error: (e as Error).message };
+/**
+ * Commands of the requests that arrive in one event-loop turn go to Redis as one ioredis pipeline: one
+ * write for all of them instead of one per command (Upstash runs each request's commands in order, not
+ * atomically; each caller's commands stay contiguous and in order here, and each reply stands alone).
+ */
+class CommandBatcher {
+  #queue: { command: string[]; resolve(r: [Error | null, unknown]): void }[] = [];
+  #scheduled = false;
+  constructor(private readonly redis: Redis) {}
+
+  run(commands: string[][]): Promise<[Error | null, unknown][]> {
+    const replies = commands.map(
+      (command) => new Promise<[Error | null, unknown]>((resolve) => this.#queue.push({ command, resolve })),
+    );
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return Promise.all(replies);
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    const p = this.redis.pipeline();
+    for (const { command } of batch) p.callBuffer(command[0]!, ...command.slice(1));
+    p.exec().then(
+      (results) => {
+        batch.forEach((w, i) => {
+          w.resolve(results?.[i] ?? [new Error('no reply'), null]);
+        });
+      },
+      (e: unknown) => {
+        for (const w of batch) w.resolve([e as Error, null]);
+      },
+    );
   }
 }
 
-async function pipeline(redis: Redis, commands: (string | number)[][], base64: boolean): Promise<Reply[]> {
-  // Upstash runs pipeline commands in order, not atomically; each reply stands alone. All are sent at
-  // once: one connection keeps them in order, without a round trip per command.
-  return Promise.all(commands.map((c) => run(redis, c, base64)));
+async function pipeline(
+  batcher: CommandBatcher,
+  commands: (string | number)[][],
+  base64: boolean,
+): Promise<Reply[]> {
+  const replies: (Reply | undefined)[] = commands.map((c) =>
+    REFUSED.has(String(c[0]).toUpperCase())
+      ? { error: `ERR command ${c[0]} is not supported over REST` }
+      : undefined,
+  );
+  const allowed = commands.filter((_, i) => replies[i] === undefined).map((c) => c.map(String));
+  const results = allowed.length > 0 ? await batcher.run(allowed) : [];
+  let next = 0;
+  return replies.map((r) => {
+    if (r) return r;
+    const [err, value] = results[next++]!;
+    return err ? { error: err.message } : { result: encode(value, base64) };
+  });
 }
 
 async function multiExec(redis: Redis, commands: (string | number)[][], base64: boolean): Promise<Reply[]> {

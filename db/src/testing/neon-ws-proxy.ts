@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { NeonHttpSql } from './neon-http-sql.ts';
+import { NeonHttpSql, type NeonHttpSqlOptions } from './neon-http-sql.ts';
 
 export interface NeonWsProxy {
   port: number;
@@ -30,10 +30,13 @@ export interface NeonWsProxy {
  * const handle = await openDatabase({ kind: 'neon', url, neon: { wsProxy: proxy.wsProxy } });
  */
 export async function startNeonWsProxy(
-  opts: { port?: number; allowedHosts?: string[] } = {},
+  opts: { port?: number; allowedHosts?: string[] } & NeonHttpSqlOptions = {},
 ): Promise<NeonWsProxy> {
   const allowedHosts = opts.allowedHosts ?? ['127.0.0.1', 'localhost'];
-  const httpSql = new NeonHttpSql(allowedHosts);
+  const httpSql = new NeonHttpSql(allowedHosts, {
+    ...(opts.pgSocketDir ? { pgSocketDir: opts.pgSocketDir } : {}),
+    ...(opts.preparedStatements ? { preparedStatements: opts.preparedStatements } : {}),
+  });
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/sql')) {
       httpSql.handle(req, res).catch(() => res.writeHead(500).end());
