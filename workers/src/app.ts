@@ -55,11 +55,16 @@ export function createApp(deps: AppDeps | ((env: unknown) => AppDeps)): Hono<App
     if (shared) c.set('deps', shared);
     else {
       const d = (deps as (env: unknown) => AppDeps)(c.env);
-      c.set('deps', {
-        ...d,
-        sourceCache: d.sourceCache ?? sourceCache,
-        signalWriter: d.signalWriter ?? singleInsertWriter(d.db),
-      });
+      c.set(
+        'deps',
+        d.sourceCache && d.signalWriter
+          ? d
+          : {
+              ...d,
+              sourceCache: d.sourceCache ?? sourceCache,
+              signalWriter: d.signalWriter ?? singleInsertWriter(d.db),
+            },
+      );
     }
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();

@@ -7,12 +7,14 @@ import {
 } from '@enigma/core/bus/index';
 import type { Redis } from '@upstash/redis';
 import type { UpstashBatcher } from '../kv/upstash-batcher.ts';
+import { UpstashRest } from '../kv/upstash-rest.ts';
 
 /**
  * The edge half of the bus over Upstash REST: `append` is XADD `<stream> * payload <json>` (the
  * entry layout the Redis bus adapter reads), `publish` is PUBLISH. `prefix` namespaces stream and
  * channel names (tests, environments sharing one Redis). On Node, an `UpstashBatcher` over the same
- * client shares round trips between requests.
+ * client shares round trips between requests; in the worker, an `UpstashRest` sends each command as a
+ * plain REST call.
  *
  * @example await new UpstashBusPublisher(redis).append('signals:incoming', { signalId })
  */
@@ -20,18 +22,23 @@ export class UpstashBusPublisher implements BusPublisher {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = '',
-    private readonly batcher?: UpstashBatcher,
+    private readonly via?: UpstashBatcher | UpstashRest,
   ) {}
 
   async append(stream: string, payload: BusPayload, options: AppendOptions = {}): Promise<string> {
     const json = encodePayload(payload);
     const key = this.prefix + stream;
-    if (this.batcher) {
+    const via = this.via;
+    if (via instanceof UpstashRest) {
+      const trim = options.maxLen === undefined ? [] : ['MAXLEN', '~', options.maxLen];
+      return String(await via.command(['XADD', key, ...trim, '*', STREAM_PAYLOAD_FIELD, json]));
+    }
+    if (via) {
       const trim =
         options.maxLen === undefined
           ? {}
           : { trim: { type: 'MAXLEN' as const, comparison: '~' as const, threshold: options.maxLen } };
-      const [id] = await this.batcher.run(1, (p) => p.xadd(key, '*', { [STREAM_PAYLOAD_FIELD]: json }, trim));
+      const [id] = await via.run(1, (p) => p.xadd(key, '*', { [STREAM_PAYLOAD_FIELD]: json }, trim));
       return String(id);
     }
     if (options.maxLen !== undefined) {
@@ -48,6 +55,10 @@ export class UpstashBusPublisher implements BusPublisher {
   }
 
   async publish(channel: string, event: BusPayload): Promise<number> {
-    return Number(await this.redis.publish(this.prefix + channel, encodePayload(event)));
+    const json = encodePayload(event);
+    if (this.via instanceof UpstashRest) {
+      return Number(await this.via.command(['PUBLISH', this.prefix + channel, json]));
+    }
+    return Number(await this.redis.publish(this.prefix + channel, json));
   }
 }

@@ -5,6 +5,7 @@ import type { KvPort } from '../deps.ts';
 import { MemoryKv } from './memory.ts';
 import { UpstashKv } from './upstash.ts';
 import { UpstashBatcher } from './upstash-batcher.ts';
+import { UpstashRest } from './upstash-rest.ts';
 
 let bridge: UpstashBridge;
 let redis: Redis;
@@ -33,6 +34,10 @@ describe.each([
   [
     'UpstashKv with shared pipelines',
     () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)) as KvPort,
+  ],
+  [
+    'UpstashKv over plain REST calls (the worker)',
+    () => new UpstashKv(redis, prefix, () => clock.now, new UpstashRest(bridge.url, 'kv')) as KvPort,
   ],
 ])('%s', (_name, make) => {
   it('sets a key only if absent, and reads and deletes it', async () => {
@@ -70,6 +75,10 @@ describe('UpstashKv window keys', () => {
     [
       'shared pipelines (Node)',
       () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)),
+    ],
+    [
+      'plain REST calls (the worker)',
+      () => new UpstashKv(redis, prefix, () => clock.now, new UpstashRest(bridge.url, 'kv')),
     ],
   ])('%s: a window key expires after its window (TTL set by its first hit)', async (_name, make) => {
     const kv = make();

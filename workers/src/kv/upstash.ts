@@ -1,12 +1,14 @@
 import type { Redis } from '@upstash/redis';
 import type { KvPort } from '../deps.ts';
 import type { UpstashBatcher } from './upstash-batcher.ts';
+import { UpstashRest } from './upstash-rest.ts';
 
 /**
  * KvPort over Upstash Redis REST (the edge), or the local Upstash bridge in tests. Every key gets
  * `prefix`, so tests and environments sharing one Redis stay apart.
  *
- * On Node, pass an `UpstashBatcher` over the same client to share round trips between requests.
+ * On Node, pass an `UpstashBatcher` over the same client to share round trips between requests; in
+ * the worker, an `UpstashRest` for the same database sends every command as one plain REST call.
  *
  * @example new UpstashKv(new Redis({ url, token, automaticDeserialization: false }), 'enigma:')
  */
@@ -15,11 +17,20 @@ export class UpstashKv implements KvPort {
     private readonly redis: Redis,
     private readonly prefix = '',
     private readonly now: () => number = Date.now,
-    private readonly batcher?: UpstashBatcher,
+    private readonly via?: UpstashBatcher | UpstashRest,
   ) {}
+
+  private get batcher(): UpstashBatcher | undefined {
+    return this.via instanceof UpstashRest ? undefined : this.via;
+  }
+
+  private get rest(): UpstashRest | undefined {
+    return this.via instanceof UpstashRest ? this.via : undefined;
+  }
 
   async setNx(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     const k = this.prefix + key;
+    if (this.rest) return (await this.rest.command(['SET', k, value, 'NX', 'EX', ttlSeconds])) === 'OK';
     const r = this.batcher
       ? (await this.batcher.run(1, (p) => p.set(k, value, { nx: true, ex: ttlSeconds })))[0]
       : await this.redis.set(k, value, { nx: true, ex: ttlSeconds });
@@ -28,15 +39,18 @@ export class UpstashKv implements KvPort {
 
   async get(key: string): Promise<string | null> {
     const k = this.prefix + key;
-    const v = this.batcher
-      ? (await this.batcher.run(1, (p) => p.get(k)))[0]
-      : await this.redis.get<string>(k);
+    const v = this.rest
+      ? await this.rest.command(['GET', k])
+      : this.batcher
+        ? (await this.batcher.run(1, (p) => p.get(k)))[0]
+        : await this.redis.get<string>(k);
     return v === null || v === undefined ? null : String(v);
   }
 
   async del(key: string): Promise<void> {
     const k = this.prefix + key;
-    if (this.batcher) await this.batcher.run(1, (p) => p.del(k));
+    if (this.rest) await this.rest.command(['DEL', k]);
+    else if (this.batcher) await this.batcher.run(1, (p) => p.del(k));
     else await this.redis.del(k);
   }
 
@@ -51,8 +65,12 @@ export class UpstashKv implements KvPort {
         number,
         number,
       ];
+    } else if (this.rest) {
+      // One REST call per hit (the worker); the window's first hit sets the expiry, as below.
+      count = Number(await this.rest.command(['INCR', full]));
+      if (count === 1) await this.rest.command(['EXPIRE', full, windowSeconds + 1]);
     } else {
-      // One command per hit (the edge): the window's first hit sets the expiry, once per key and window.
+      // One command per hit: the window's first hit sets the expiry, once per key and window.
       // A pipeline would cost the client a Pipeline object per call; the key names its window, so
       // one whose EXPIRE was lost is never counted again, it only lingers.
       count = Number(await this.redis.incr(full));

@@ -60,9 +60,12 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
   return decodeUtf8(all);
 }
 
+/** One decoder for every body: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new ApiError('malformed_body', 'body is not valid UTF-8');
   }

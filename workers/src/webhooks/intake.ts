@@ -23,7 +23,14 @@ import {
 import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import { getSetting } from '@enigma/db/repositories/settings';
-import { trace as otel, ROOT_CONTEXT, type Span, SpanKind, TraceFlags } from '@opentelemetry/api';
+import {
+  trace as otel,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  TraceFlags,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -89,6 +96,9 @@ interface Trace {
   traceparent: string;
 }
 
+/** The API's tracer (a proxy: it delegates to an SDK registered later), got once. */
+let tracer: Tracer | undefined;
+
 /**
  * The edge request's span. Where an OpenTelemetry SDK is registered (the Node process of `enigma start`)
  * it is a real span, exported with the engine's; in the Worker (no SDK in the bundle) the API is a no-op,
@@ -108,9 +118,8 @@ function edgeSpan(
         isRemote: true,
       })
     : ROOT_CONTEXT;
-  const span: Span = otel
-    .getTracer('enigma')
-    .startSpan(`webhook POST /webhooks/${route}`, { kind: SpanKind.SERVER }, parent);
+  tracer ??= otel.getTracer('enigma');
+  const span: Span = tracer.startSpan(`webhook POST /webhooks/${route}`, { kind: SpanKind.SERVER }, parent);
   if (!span.isRecording()) return { traceparent: edgeTraceparent(incoming), recording: false, end: () => {} };
   const { traceId, spanId, traceFlags } = span.spanContext();
   return {
