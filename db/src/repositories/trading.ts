@@ -262,6 +262,17 @@ export async function insertFill(db: EnigmaDb, row: typeof fills.$inferInsert): 
   return inserted.length > 0;
 }
 
+/** Insert fills, each at most once (unique trade id): the trade ids that were new. */
+export async function insertFills(db: EnigmaDb, rows: (typeof fills.$inferInsert)[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db
+    .insert(fills)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ tradeId: fills.tradeId });
+  return new Set(inserted.map((r) => r.tradeId));
+}
+
 export async function fillsOfAccount(db: EnigmaDb, accountId: string, symbol?: string): Promise<FillRow[]> {
   const where = [eq(fills.accountId, accountId)];
   if (symbol) where.push(eq(fills.symbol, symbol));

@@ -673,9 +673,13 @@ export class Engine {
     this.kicked.set(symbol, orders);
     void this.withSymbol(symbol, async () => {
       this.kicked.delete(symbol);
-      await this.ledger.syncFills(symbol, {
-        orders: [...orders].map(([exchangeOrderId, filledSize]) => ({ exchangeOrderId, filledSize })),
-      });
+      // Only pushes that reported a fill bring fills (those orders', by id). A push without one (an order
+      // opened or canceled unfilled, a stop order's news) has none to bring: protection looks at once.
+      // A fill whose push was lost is found by the watchdog's and reconciliation's sync by contract.
+      if (orders.size > 0)
+        await this.ledger.syncFills(symbol, {
+          orders: [...orders].map(([exchangeOrderId, filledSize]) => ({ exchangeOrderId, filledSize })),
+        });
       await this.protection.ensure(symbol);
     }).catch((error) => this.ctx.log.warn({ symbol, err: error }, 'reacting to a private push failed'));
   }

@@ -5,7 +5,7 @@ import {
   getOrderByClientOid,
   getPosition,
   insertClosedTrade,
-  insertFill,
+  insertFills,
   insertFundingPayment,
   insertRiskEvent,
   latestFillTime,
@@ -50,29 +50,51 @@ export class Ledger {
   private readonly recorded = new Set<string>();
   /** Lots of each exchange order's fills in `recorded` (what a sync must still fetch of a filled order). */
   private readonly lotsByOrder = new Map<string, number>();
+  /**
+   * The newest fill time recorded per contract by this process (ms): where the next sync resumes, without
+   * asking the database each time. This process is the only writer of its account's fills (the lease); a
+   * contract it has not recorded a fill of yet is asked once.
+   */
+  private readonly newest = new Map<string, number>();
 
   constructor(private readonly ctx: EngineContext) {}
 
   /**
-   * Fetch the exchange's fills for `symbol` since the newest one we have and apply the new ones, oldest
-   * first. `overlapMs` reaches back before that newest fill (reconciliation: 60 s, for a fill the exchange
-   * listed late); the hot paths (a followed order done, a private push, the watchdog) use 5 s, so one
-   * sync costs the last few seconds of fills, not the contract's last minute of them (at tens of signals
-   * a second that was thousands of fills fetched and parsed per sync). `orders` are orders known to have
-   * filled (`filledSize`): when the window did not bring all of an order's lots, its fills are fetched by
-   * its order id too, so a followed order is never judged on part of its fills.
+   * Fetch the exchange's fills for `symbol` and apply the new ones, oldest first.
+   *
+   * With `orders` (orders known to have filled, with their exchange ids and `filledSize`: a followed
+   * order done, a private push) and no `overlapMs`: those orders' own fills by order id, only for orders
+   * whose lots are not all recorded yet.
+   *
+   * Otherwise (the watchdog, an order without an exchange id, reconciliation), a window by contract:
+   * since the newest fill we have, reaching back `overlapMs` before it (reconciliation: 60 s, for a fill
+   * the exchange listed late; otherwise 5 s). An order of `orders` whose lots the window did not bring is
+   * fetched by its id too, so a followed order is never judged on part of its fills.
    */
   async syncFills(
     symbol: string,
     opts: { overlapMs?: number; orders?: readonly FilledOrder[] } = {},
   ): Promise<number> {
     const { ctx } = this;
-    const last = await latestFillTime(ctx.db, ctx.accountId, symbol);
-    const startAt = last
-      ? last.getTime() - (opts.overlapMs ?? HOT_OVERLAP_MS)
-      : ctx.clock.now() - 24 * 3600_000;
+    const orders = opts.orders ?? [];
+    if (
+      opts.overlapMs === undefined &&
+      orders.length > 0 &&
+      orders.every((o) => o.exchangeOrderId !== null && o.filledSize > 0)
+    ) {
+      // Orders known to have filled (a followed order done, a private push): their own fills, fetched by
+      // order id, and only those whose lots are not all recorded yet. A window by contract would bring
+      // every fill of the last seconds again: at tens of orders a second, hundreds of fills per sync.
+      const missing = orders.filter((o) => (this.lotsByOrder.get(o.exchangeOrderId!) ?? 0) < o.filledSize);
+      const fetched = await Promise.all(missing.map((o) => this.fetchFills({ orderId: o.exchangeOrderId! })));
+      const all = fetched.flat();
+      return all.length === 0 ? 0 : this.applyFills(symbol, all);
+    }
+    const last = this.newest.get(symbol) ?? (await latestFillTime(ctx.db, ctx.accountId, symbol))?.getTime();
+    const startAt =
+      last !== undefined ? last - (opts.overlapMs ?? HOT_OVERLAP_MS) : ctx.clock.now() - 24 * 3600_000;
     const all = await this.fetchFills({ symbol, startAt });
-    for (const o of opts.orders ?? []) {
+    for (const o of orders) {
       if (!o.exchangeOrderId || o.filledSize <= 0) continue;
       const seen =
         (this.lotsByOrder.get(o.exchangeOrderId) ?? 0) +
@@ -113,12 +135,13 @@ export class Ledger {
       const mine = await this.ownOrderByExchangeId(id);
       if (mine) ownerOf.set(id, mine);
     }
-    let applied = 0;
-    for (const fill of sorted) {
-      const owner = ownerOf.get(fill.orderId);
-      const moved = await ctx.db.transaction(async (tx) => {
-        const inserted = await insertFill(tx as never, {
-          orderId: owner?.id ?? null,
+    // All of the sync's new fills and the position they make in one transaction: each fill recorded at
+    // most once (unique trade id), the position moved by exactly the fills that were new.
+    const moves = await ctx.db.transaction(async (tx) => {
+      const fresh = await insertFills(
+        tx as never,
+        sorted.map((fill) => ({
+          orderId: ownerOf.get(fill.orderId)?.id ?? null,
           accountId: ctx.accountId,
           tradeId: fill.tradeId,
           symbol,
@@ -129,10 +152,16 @@ export class Ledger {
           feeCurrency: fill.feeCurrency,
           liquidity: fill.liquidity,
           filledAt: new Date(fill.time),
-        });
-        if (!inserted) return null;
-        applied++;
-        const pos = await getPosition(tx as never, ctx.accountId, symbol);
+        })),
+      );
+      if (fresh.size === 0) return [];
+      let pos = await getPosition(tx as never, ctx.accountId, symbol);
+      const changed: Partial<PositionPatch> = {};
+      const out: { fill: Fill; owner: OrderRow | undefined; qty: number; closed: ClosedRoundTrip | null }[] =
+        [];
+      for (const fill of sorted) {
+        if (!fresh.has(fill.tradeId)) continue;
+        const owner = ownerOf.get(fill.orderId);
         if (!owner) {
           // A fill of an order the engine never placed: the position it makes is adopted (and then protected).
           const opens = (pos?.qty ?? 0) === 0;
@@ -144,32 +173,54 @@ export class Ledger {
             data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
           });
         }
-        return this.moveByFill(tx as never, symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
-      });
-      if (this.recorded.size > 200_000) {
-        this.recorded.clear();
-        this.lotsByOrder.clear();
+        const moved = this.moveByFill(symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
+        if (!pos) {
+          // The contract's first position: its row (and id, which a round trip's record needs) exists now.
+          pos = await savePosition(tx as never, moved.patch);
+        } else {
+          // Later fills of the batch move the row in memory; it is written once, with every field any of
+          // them changed (exactly what writing each in turn would leave).
+          pos = { ...pos, ...moved.patch } as PositionRow;
+          Object.assign(changed, moved.patch);
+        }
+        out.push({ fill, owner, qty: moved.qty, closed: moved.closed });
       }
+      if (pos && Object.keys(changed).length > 0) {
+        const fields = Object.fromEntries(
+          Object.keys(changed).map((k) => [k, (pos as unknown as Record<string, unknown>)[k]]),
+        );
+        await savePosition(tx as never, { ...(fields as PositionPatch), accountId: ctx.accountId, symbol });
+      }
+      return out;
+    });
+    if (this.recorded.size > 200_000) {
+      this.recorded.clear();
+      this.lotsByOrder.clear();
+    }
+    for (const fill of sorted) {
+      if (fill.time > (this.newest.get(symbol) ?? Number.NEGATIVE_INFINITY))
+        this.newest.set(symbol, fill.time);
       this.recorded.add(fill.tradeId);
       this.lotsByOrder.set(fill.orderId, (this.lotsByOrder.get(fill.orderId) ?? 0) + fill.size);
-      if (!moved) continue;
-      // Committed: the position and the order's applied lots change together in the account view.
-      ctx.state.applied(symbol, moved.qty, owner?.id ?? null, fill.size);
-      ctx.metrics.fills.inc({ purpose: owner?.purpose ?? 'external', liquidity: fill.liquidity });
-      if (moved.closed) await this.finishRoundTrip(symbol, moved.closed);
     }
-    if (applied > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });
-    return applied;
+    // Committed: the position and the orders' applied lots change together in the account view.
+    for (const m of moves) {
+      ctx.state.applied(symbol, m.qty, m.owner?.id ?? null, m.fill.size);
+      ctx.metrics.fills.inc({ purpose: m.owner?.purpose ?? 'external', liquidity: m.fill.liquidity });
+    }
+    for (const m of moves) if (m.closed) await this.finishRoundTrip(symbol, m.closed);
+    if (moves.length > 0) ctx.publish('positions', { type: 'position.changed', symbol, at: ctx.clock.now() });
+    return moves.length;
   }
 
-  private async moveByFill(
-    tx: EngineContext['db'],
+  /** What one fill does to the position: its new quantity, the round trip it ends, the row's changes. */
+  private moveByFill(
     symbol: string,
     pos: PositionRow | null,
     fill: Fill,
     signalId: string | null,
     exitReason: ExitReason,
-  ): Promise<{ qty: number; closed: ClosedRoundTrip | null }> {
+  ): { qty: number; closed: ClosedRoundTrip | null; patch: PositionPatch } {
     const { ctx } = this;
     const spec = specOf(ctx, symbol);
     const qty = pos?.qty ?? 0;
@@ -202,7 +253,7 @@ export class Ledger {
         lastClosedLots: out.closedLots,
       };
       const opensNew = out.qty !== 0;
-      await savePosition(tx, {
+      const patch: PositionPatch = {
         accountId: ctx.accountId,
         symbol,
         qty: out.qty,
@@ -225,11 +276,11 @@ export class Ledger {
         stopOrderId: pos!.stopOrderId,
         stopClientOid: pos!.stopClientOid,
         stopVersion: pos!.stopVersion,
-      });
-      return { qty: out.qty, closed };
+      };
+      return { qty: out.qty, closed, patch };
     }
     const opening = qty === 0;
-    await savePosition(tx, {
+    const patch: PositionPatch = {
       accountId: ctx.accountId,
       symbol,
       qty: out.qty,
@@ -243,8 +294,8 @@ export class Ledger {
       closedAt: null,
       unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
       fundingCheckedAt: opening ? fillAt : (pos?.fundingCheckedAt ?? fillAt),
-    });
-    return { qty: out.qty, closed: null };
+    };
+    return { qty: out.qty, closed: null, patch };
   }
 
   /** Our order row behind an exchange order id not yet recorded on it (its clientOid is ours), or null. */
@@ -270,15 +321,17 @@ export class Ledger {
   /** Write the closed trade with the exchange's funding over its life, and mark its signal closed. */
   private async finishRoundTrip(symbol: string, t: ClosedRoundTrip): Promise<void> {
     const { ctx } = this;
-    const funding = await this.fundingBetween(symbol, t.openedAt.getTime(), t.closedAt.getTime()).catch(
-      (error) => {
+    // The two exchange reads are independent: asked together.
+    const [funding, theirs] = await Promise.all([
+      this.fundingBetween(symbol, t.openedAt.getTime(), t.closedAt.getTime()).catch((error) => {
         ctx.log.warn(
           { symbol, err: error },
           'funding history unavailable: closed trade records the funding seen so far',
         );
         return t.fundingSoFar;
-      },
-    );
+      }),
+      this.exchangeRecord(symbol, t),
+    ]);
     const spec = specOf(ctx, symbol);
     // Average exit over every closing fill of the round trip: entry + gross / (closed lots × multiplier × side).
     const closedLots = t.closedLotsBefore + t.lastClosedLots;
@@ -288,7 +341,6 @@ export class Ledger {
         ? t.entryPrice.plus(t.grossPnl.div(new Decimal(closedLots).mul(spec.multiplier).mul(sign)))
         : t.exitPrice;
     const net = t.grossPnl.minus(t.fees).plus(funding);
-    const theirs = await this.exchangeRecord(symbol, t);
     await insertClosedTrade(ctx.db, {
       accountId: ctx.accountId,
       positionId: t.positionId,
@@ -382,6 +434,9 @@ export class Ledger {
 }
 
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
+/** A position row's values as `savePosition` takes them. */
+type PositionPatch = Parameters<typeof savePosition>[1];
+
 export interface FilledOrder {
   exchangeOrderId: string | null;
   filledSize: number;

@@ -351,8 +351,8 @@ export class SignalHandler implements AlgoHooks {
     const onTheWire = this.send(entry, done.intent!, legs, done.orders, readAt);
     this.track(
       entry.signalId,
-      onTheWire.then(async (follow) => {
-        if (follow) await this.completeOnce(entry, done.intent!);
+      onTheWire.then(async (sent) => {
+        if (sent) await this.completeOnce(entry, done.intent!, sent);
       }),
     );
     await onTheWire;
@@ -363,7 +363,8 @@ export class SignalHandler implements AlgoHooks {
    * The fast path: the legs' committed `intent` rows go on the wire one after another (each answered
    * before the next, so the exchange sees them in order). A refused leg fails the signal; a leg whose
    * answer is unknown stops here, and following the signal in the background resolves it (looked up by
-   * clientOid) and sends the legs left.
+   * clientOid) and sends the legs left. Returns the answered rows by clientOid (following the signal
+   * starts from them, not from a read), or null when a leg was refused (the signal failed).
    */
   private async send(
     entry: SignalEntry,
@@ -371,8 +372,9 @@ export class SignalHandler implements AlgoHooks {
     legs: Leg[],
     rows: OrderRow[],
     readAt: number,
-  ): Promise<boolean> {
+  ): Promise<Map<string, OrderRow> | null> {
     const { ctx } = this;
+    const answered = new Map<string, OrderRow>();
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i]!;
       const onWire =
@@ -387,12 +389,13 @@ export class SignalHandler implements AlgoHooks {
       if (sent.status === 'rejected') {
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return false;
+        return null;
       }
+      answered.set(leg.clientOid, sent);
       if (leg.kind === 'open' && leg.margin) this.risk.reserve(toMoney(leg.margin));
       if (sent.status === 'unknown') break;
     }
-    return true;
+    return answered;
   }
 
   private specOf(entry: SignalEntry, intent: IntentRow, leg: Leg): OrderSpec {
@@ -609,36 +612,82 @@ export class SignalHandler implements AlgoHooks {
     return p;
   }
 
-  private async completeOnce(entry: SignalEntry, intent: IntentRow): Promise<void> {
+  private async completeOnce(
+    entry: SignalEntry,
+    intent: IntentRow,
+    sent?: ReadonlyMap<string, OrderRow>,
+  ): Promise<void> {
     const { ctx } = this;
     const legs = ((intent.params as { legs?: Leg[] }).legs ?? []) as Leg[];
     const symbol = entry.symbol;
+    // Plain legs that filled, applied together: a reversal's close and open are one fill sync (one
+    // exchange read, one transaction), not one each. Applied before anything else is judged or sent.
+    const filled: { leg: Leg; done: OrderRow }[] = [];
+    const applyFilled = async () => {
+      if (filled.length === 0) return;
+      const batch = filled.splice(0);
+      await ctx.withSymbol(symbol, async () => {
+        await this.ledger.syncFills(symbol, { orders: batch.map((f) => f.done) });
+        for (const f of batch) ctx.point('after_fill', { clientOid: f.leg.clientOid, symbol });
+        for (const f of batch) if (f.leg.kind === 'open') await this.afterEntry(entry, f.leg);
+      });
+    };
+    const ended = await this.followLegs(entry, intent, legs, sent, filled, applyFilled);
+    await applyFilled();
+    if (!ended) return;
+    await setIntentStatus(ctx.db, intent.id, 'done');
+    if (legs.every((l) => l.kind === 'close')) {
+      await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
+      await this.to(entry, 'closed', 'position closed by this signal', {}, ['ordered', 'filled']);
+    }
+  }
+
+  /**
+   * Each leg to its end, in order: resolved (looked up when only its intent is known), sent if the
+   * exchange never saw it, followed until done. Filled plain legs are queued on `filled` for one fill
+   * sync. False when the signal stopped short (refused, unfilled, blocked, or left to reconciliation).
+   */
+  private async followLegs(
+    entry: SignalEntry,
+    intent: IntentRow,
+    legs: Leg[],
+    sent: ReadonlyMap<string, OrderRow> | undefined,
+    filled: { leg: Leg; done: OrderRow }[],
+    applyFilled: () => Promise<void>,
+  ): Promise<boolean> {
+    const { ctx } = this;
+    const symbol = entry.symbol;
     for (const leg of legs) {
-      let row = await getOrderByClientOid(ctx.db, leg.clientOid);
+      // A leg this process has just sent: its answered row; any other (resumed, not sent yet): the database's.
+      let row: OrderRow | null =
+        sent?.get(leg.clientOid) ?? (await getOrderByClientOid(ctx.db, leg.clientOid));
       // An intent row may have reached the exchange before a crash: look it up before judging it.
       if (row?.status === 'intent') {
         const found = await this.executor.lookup(row);
         if (found !== 'absent') row = found;
       }
       if (!row || row.status === 'intent') {
+        // What earlier legs filled is applied before this one is judged and sent.
+        await applyFilled();
         if (leg.kind === 'open') {
           const blocked = await this.recheck(entry, leg, row);
           if (blocked) {
             if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
             await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
             await this.block(entry, blocked);
-            return;
+            return false;
           }
         }
         row = await this.executor.submit(this.specOf(entry, intent, leg));
         if (row.status === 'rejected') {
           await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
           await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
-          return;
+          return false;
         }
       }
       if (leg.exec) {
         // A routed entry: the router follows its children (slices, re-prices) and protects as fills arrive.
+        await applyFilled();
         const routed = await this.router.run(entry.signalId, symbol, leg, row);
         if (routed.filledLots === 0) {
           const last = routed.children[routed.children.length - 1];
@@ -648,7 +697,7 @@ export class SignalHandler implements AlgoHooks {
               : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
           await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
           await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
-          return;
+          return false;
         }
         continue;
       }
@@ -661,12 +710,12 @@ export class SignalHandler implements AlgoHooks {
           { status: 'ordered', reason: `awaiting ${leg.kind} order ${done.clientOid} (${done.status})` },
           ['ordered'],
         );
-        return;
+        return false;
       }
       if (done.status === 'rejected') {
         await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
         await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return;
+        return false;
       }
       if (done.filledSize === 0) {
         await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
@@ -674,19 +723,11 @@ export class SignalHandler implements AlgoHooks {
           'ordered',
           'filled',
         ]);
-        return;
+        return false;
       }
-      await ctx.withSymbol(symbol, async () => {
-        await this.ledger.syncFills(symbol, { orders: [done] });
-        ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
-        if (leg.kind === 'open') await this.afterEntry(entry, leg);
-      });
+      filled.push({ leg, done });
     }
-    await setIntentStatus(ctx.db, intent.id, 'done');
-    if (legs.every((l) => l.kind === 'close')) {
-      await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
-      await this.to(entry, 'closed', 'position closed by this signal', {}, ['ordered', 'filled']);
-    }
+    return true;
   }
 
   /** An open leg not yet on the wire, checked again as of now (a stale signal is not executed late). */

@@ -39,6 +39,23 @@ describe('the account view (expected position = confirmed + decided orders still
     expect(s.expectedQty('XBTUSDTM')).toBe(3);
   });
 
+  it('ignores writes that land out of order: an answer written after the order filled and settled', () => {
+    const s = new AccountState();
+    const buy = order({ size: 2 });
+    s.track(buy);
+    const answered = { ...buy, status: 'open' as const, exchangeOrderId: 'x1' };
+    // the fills are applied while the answer's write is still on its way
+    s.track({ ...answered, status: 'filled', filledSize: 2 });
+    s.track(answered);
+    expect(s.expectedQty('XBTUSDTM')).toBe(2);
+    s.applied('XBTUSDTM', 2, buy.id, 2);
+    expect([s.confirmedQty('XBTUSDTM'), s.expectedQty('XBTUSDTM')]).toEqual([2, 2]);
+    // the answer written last: the order is not live again, nothing is counted twice
+    s.track(answered);
+    expect([s.confirmedQty('XBTUSDTM'), s.expectedQty('XBTUSDTM')]).toEqual([2, 2]);
+    expect(s.openOrders('XBTUSDTM')).toEqual({ limit: 0, stop: 0 });
+  });
+
   it('counts only what a canceled order filled, and nothing of a rejected one', () => {
     const s = new AccountState();
     const sell = order({ side: 'sell', size: 4, purpose: 'exit' });

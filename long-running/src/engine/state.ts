@@ -37,6 +37,8 @@ const DECIDED = new Set(['entry', 'exit', 'flatten', 'manual']);
 export class AccountState {
   private readonly qty = new Map<string, number>();
   private readonly orders = new Map<string, Tracked>();
+  /** clientOids of orders that finished with every fill applied and were forgotten (oldest first). */
+  private readonly settled = new Set<string>();
   /** Lots a running router algorithm will still send (a TWAP's slices with no order row yet), by signal. */
   private readonly algos = new Map<string, { symbol: string; qty: number }>();
 
@@ -102,12 +104,17 @@ export class AccountState {
     return { limit, stop };
   }
 
-  /** Record an order row as written (insert or update). */
+  /**
+   * Record an order row as written (insert or update). Writes can land out of order (an order's answer is
+   * written while its fills are applied): a row older than what the view holds changes nothing.
+   */
   track(row: OrderRow): void {
+    // An order that finished with its fills applied and was forgotten: a late write about it (even a
+    // live-looking one, the answer written after the fills) must not bring it back as still to come.
+    if (this.settled.has(row.clientOid)) return;
     const known = this.orders.get(row.clientOid);
-    // A finished order we no longer follow was settled already (its fills are in the position): a late
-    // report about it must not bring it back as still to come.
     if (!known && isTerminal(row.status as OrderState)) return;
+    if (known && isTerminal(known.status) && !isTerminal(row.status as OrderState)) return;
     this.put(row, known?.applied ?? 0);
   }
 
@@ -153,6 +160,10 @@ export class AccountState {
   }
 
   private forgetIfSettled(o: Tracked): void {
-    if (isTerminal(o.status) && this.pending(o) === 0) this.orders.delete(o.clientOid);
+    if (!isTerminal(o.status) || this.pending(o) !== 0) return;
+    this.orders.delete(o.clientOid);
+    this.settled.add(o.clientOid);
+    // Bounded: the oldest go first (a late write arrives within seconds, not after 100,000 orders).
+    if (this.settled.size > 100_000) this.settled.delete(this.settled.values().next().value!);
   }
 }
