@@ -32,9 +32,9 @@ import {
   commitDecision,
   type EnigmaDb,
   ensureAccount,
-  getSignal,
   insertSignalIdempotent,
   putSetting,
+  signalStatuses,
 } from '@enigma/db';
 import { openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
@@ -100,8 +100,9 @@ async function paced(rate: number, seconds: number, emit: (i: number) => void): 
 /** How the signals ended, e.g. { protected: 290, risk_blocked: 10 }, with the reason codes of blocks. */
 async function outcomes(db: EnigmaDb, ids: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const statuses = await signalStatuses(db, ids);
   for (const id of ids) {
-    const row = await getSignal(db, id);
+    const row = statuses.get(id);
     const key =
       row?.status === 'risk_blocked' || row?.status === 'failed' || row?.status === 'ignored'
         ? `${row.status}:${(row.reason ?? '').split(':')[0]}`
@@ -115,9 +116,9 @@ async function settled(db: EnigmaDb, ids: string[]): Promise<number> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let left = ids;
   while (left.length > 0 && Date.now() < deadline) {
-    const still: string[] = [];
-    for (const id of left) if (!FINAL.has((await getSignal(db, id))?.status ?? '')) still.push(id);
-    left = still;
+    // One query a pass: the poll is the bench's, and must not load the database the engine is measured on.
+    const statuses = await signalStatuses(db, left);
+    left = left.filter((id) => !FINAL.has(statuses.get(id)?.status ?? ''));
     if (left.length > 0) await new Promise((r) => setTimeout(r, 250));
   }
   return left.length;
@@ -127,11 +128,15 @@ async function settled(db: EnigmaDb, ids: string[]): Promise<number> {
  * `commitDecision` alone, 200 times in a row on `db` (its own signals and lease): what one durable
  * round trip with the decision's writes costs here, the floor under the in-engine latency.
  */
-async function decisionStatementAlone(db: EnigmaDb): Promise<{ p50: number; p99: number }> {
+async function decisionStatementAlone(
+  db: EnigmaDb,
+  { count, pauseMs }: { count: number; pauseMs: number },
+): Promise<{ p50: number; p99: number }> {
   const accountId = await ensureAccount(db, 'bench-floor', 'paper');
-  const lease = (await acquireLease(db, 'bench:floor', 'bench', 600_000, new Date()))!;
+  const lease = (await acquireLease(db, `bench:floor:${pauseMs}`, 'bench', 600_000, new Date()))!;
   const times: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < count; i++) {
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     const id = crypto.randomUUID();
     await insertSignalIdempotent(db, {
       id,
@@ -170,7 +175,7 @@ async function decisionStatementAlone(db: EnigmaDb): Promise<{ p50: number; p99:
         params: {},
         orders: [
           {
-            clientOid: `floor${i}${id.slice(0, 8)}`,
+            clientOid: `floor${pauseMs}x${i}${id.slice(0, 8)}`,
             side: 'buy',
             purpose: 'entry',
             type: 'market',
@@ -288,8 +293,16 @@ const suite: BenchSuite = {
         loop.disable();
         const idleP99 = loop.percentile(99) / 1e6;
         // The floor of the decision path: its one durable statement alone, on the same database, in this run.
-        const floor = await decisionStatementAlone(h.db);
-        progress(`decision statement alone: p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
+        const backToBack = await decisionStatementAlone(h.db, { count: 200, pauseMs: 0 });
+        progress(
+          `decision statement alone, back to back: p50 ${backToBack.p50.toFixed(2)} ms, p99 ${backToBack.p99.toFixed(2)} ms`,
+        );
+        // At the unloaded row's pace: on an idle machine the database and this process wake from idle for
+        // each statement (on this VM that alone costs about a millisecond), which back to back hides.
+        const atTwoPerS = await decisionStatementAlone(h.db, { count: 12, pauseMs: 500 });
+        progress(
+          `decision statement alone, 2/s: p50 ${atTwoPerS.p50.toFixed(2)} ms, p99 ${atTwoPerS.p99.toFixed(2)} ms`,
+        );
         let n = 0;
         for (const { rate, seconds } of IN_ENGINE_RATES) {
           // Rows first (intake's job), so the timed phase only appends stream entries.
@@ -330,6 +343,8 @@ const suite: BenchSuite = {
           }
           n += total;
           progress(`in-engine: ${rate} signals/s for ${seconds} s (${total} signals, every one trades)`);
+          const floor = rate <= 2 ? atTwoPerS : backToBack;
+          const floorName = rate <= 2 ? 'alone at 2/s' : 'alone, back to back';
           decisions.length = 0;
           record = true;
           loop.reset();
@@ -368,7 +383,7 @@ const suite: BenchSuite = {
               goal: `<= ${GOALS.enginep50} ms`,
               goalMet: p50 <= GOALS.enginep50,
               peer: {
-                name: "the decision's one durable statement alone (commitDecision), p50",
+                name: `the decision's one durable statement (commitDecision) ${floorName}, p50`,
                 value: floor.p50,
               },
               extra,
@@ -381,7 +396,7 @@ const suite: BenchSuite = {
               goal: `<= ${GOALS.enginep99} ms`,
               goalMet: p99 <= GOALS.enginep99,
               peer: {
-                name: "the decision's one durable statement alone (commitDecision), p99",
+                name: `the decision's one durable statement (commitDecision) ${floorName}, p99`,
                 value: floor.p99,
               },
               extra: {

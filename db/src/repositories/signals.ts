@@ -151,6 +151,22 @@ export async function getSignal(db: EnigmaDb, id: string): Promise<Signal | null
   return row ?? null;
 }
 
+/** The status and reason of each of `ids` that exists, in one query (a run's outcome, a poll until settled). */
+export async function signalStatuses(
+  db: EnigmaDb,
+  ids: readonly string[],
+): Promise<Map<string, { status: SignalStatus; reason: string | null }>> {
+  const out = new Map<string, { status: SignalStatus; reason: string | null }>();
+  for (let i = 0; i < ids.length; i += 1_000) {
+    const rows = await db
+      .select({ id: signals.id, status: signals.status, reason: signals.reason })
+      .from(signals)
+      .where(inArray(signals.id, ids.slice(i, i + 1_000) as string[]));
+    for (const r of rows) out.set(r.id, { status: r.status as SignalStatus, reason: r.reason });
+  }
+  return out;
+}
+
 /** Everything recorded about one signal, for the dashboard's drill-down (`GET /api/signals/{id}`). */
 export interface SignalDetail {
   signal: Signal;
