@@ -303,7 +303,7 @@ const suite: BenchSuite = {
         progress(
           `decision statement alone, 2/s: p50 ${atTwoPerS.p50.toFixed(2)} ms, p99 ${atTwoPerS.p99.toFixed(2)} ms`,
         );
-        let n = 0;
+        const sentOf = new Map<string, number>();
         for (const { rate, seconds } of IN_ENGINE_RATES) {
           // Rows first (intake's job), so the timed phase only appends stream entries.
           const total = rate * seconds;
@@ -312,7 +312,10 @@ const suite: BenchSuite = {
           for (let i = 0; i < total; i++) {
             const signalId = crypto.randomUUID();
             const symbol = SYMBOLS[i % SYMBOLS.length]!;
-            const action = Math.floor((n + i) / SYMBOLS.length) % 2 === 0 ? 'buy' : 'sell';
+            // Alternating per contract across the phases (a phase may end on either side of a contract).
+            const sent = sentOf.get(symbol) ?? 0;
+            sentOf.set(symbol, sent + 1);
+            const action = sent % 2 === 0 ? 'buy' : 'sell';
             await insertSignalIdempotent(h.db, {
               id: signalId,
               idempotencyKey: `bench:${signalId}`,
@@ -341,7 +344,6 @@ const suite: BenchSuite = {
               }),
             );
           }
-          n += total;
           progress(`in-engine: ${rate} signals/s for ${seconds} s (${total} signals, every one trades)`);
           const floor = rate <= 2 ? atTwoPerS : backToBack;
           const floorName = rate <= 2 ? 'alone at 2/s' : 'alone, back to back';
