@@ -12,20 +12,12 @@ import {
   insertCommand,
   insertIntentOnce,
   listOrders,
-  putSetting,
 } from '@enigma/db';
-import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../bus/memory.ts';
-import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
-import { createDatabaseJobs } from '../jobs/database.ts';
-import type { Jobs } from '../jobs/types.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTER_QUEUE } from '../router/router.ts';
 import type { MarketSource } from '../sim/market/source.ts';
-import type { RunningSimulator } from '../sim/server.ts';
-import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
-import { type RunningEngine, runEngine } from './runner.ts';
+import { waitFor } from '../sim/test-helpers.ts';
+import { useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The order ticket's orders end to end (command → engine → simulator): stop market and stop limit as
@@ -36,12 +28,6 @@ import { type RunningEngine, runEngine } from './runner.ts';
 
 const XBT = 'XBTUSDTM';
 const ETH = 'ETHUSDTM';
-const credential = {
-  apiKey: 'sim-key',
-  apiSecret: 'sim-secret',
-  passphrase: 'sim-pass',
-  keyVersion: '3' as const,
-};
 const prices: Record<string, number> = { [XBT]: 50_000, [ETH]: 2_500 };
 const source: MarketSource = {
   kind: 'synthetic',
@@ -49,60 +35,37 @@ const source: MarketSource = {
 };
 
 describe('operator orders from the ticket against the simulator', { timeout: 90_000 }, () => {
-  let sim: RunningSimulator;
-  let h: TestHandle;
-  let running: RunningEngine;
-  let kucoin: KucoinHttpClient;
-  let jobs: Jobs;
-  const bus = createMemoryBus();
   /** by clientOid: expected − confirmed XBT lots when the row was about to be written */
   const beforeIntent = new Map<string, number>();
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ initialBalance: 100_000, symbols: [XBT, ETH], source });
-    sim.engine.setBehaviour({ basisVolatility: 0 });
-    h = await openTestDatabase('pglite');
-    await putSetting(h.db, RISK_LIMITS_KEY, {
-      ...DEFAULT_RISK_LIMITS,
-      maxPositionNotional: '80000',
-      maxOrderNotional: '80000',
-      maxTotalExposure: '80000',
-    });
-    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
-    kucoin = new KucoinHttpClient({ baseUrl: sim.url, credential });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: process.env.COMMANDS_LOG ?? 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-      jobs,
-      // what the account view expects of XBT as each order row is about to be written
-      onPoint: (step, detail) => {
-        if (step === 'before_intent' && detail.symbol === XBT && detail.clientOid && running) {
-          const state = running.engine.ctx.state;
-          beforeIntent.set(detail.clientOid, state.expectedQty(XBT) - state.confirmedQty(XBT));
-        }
+  const f = useSimEngine({
+    sim: { initialBalance: 100_000, symbols: [XBT, ETH], source },
+    beforeEngine: async ({ sim }) => {
+      sim.engine.setBehaviour({ basisVolatility: 0 });
+    },
+    settings: {
+      [RISK_LIMITS_KEY]: {
+        ...DEFAULT_RISK_LIMITS,
+        maxPositionNotional: '80000',
+        maxOrderNotional: '80000',
+        maxTotalExposure: '80000',
       },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.engine.commands.idle();
-    await running?.close();
-    await jobs?.close();
-    await kucoin?.close();
-    await bus.close();
-    await sim?.close();
-    await h?.cleanup();
+    },
+    jobs: true,
+    ...(process.env.COMMANDS_LOG ? { logLevel: process.env.COMMANDS_LOG } : {}),
+    // what the account view expects of XBT as each order row is about to be written
+    onPoint: (step, detail) => {
+      if (step === 'before_intent' && detail.symbol === XBT && detail.clientOid && f.running) {
+        const state = f.running.engine.ctx.state;
+        beforeIntent.set(detail.clientOid, state.expectedQty(XBT) - state.confirmedQty(XBT));
+      }
+    },
   });
+  // registered after the fixture, so run before it closes: the commands in hand finish first
+  afterAll(() => f.running?.engine.commands.idle());
 
   /** Store the command as the API does (its row holds the outcome) and publish it to the engine. */
   async function send(cmd: OperatorCommand, commandId: string = randomUUID()): Promise<string> {
-    await insertCommand(h.db, {
+    await insertCommand(f.db, {
       id: commandId,
       issuedBy: 'test',
       idempotencyKey: commandId,
@@ -110,7 +73,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       command: cmd as unknown as Record<string, unknown>,
       fingerprint: commandId,
     });
-    await bus.append(
+    await f.bus.append(
       'commands',
       checkStreamPayload('commands', {
         commandId,
@@ -127,13 +90,13 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     send(placeOrderCommand.parse({ type: 'place_order', ...body }));
   const outcome = (id: string, ms = 20_000): Promise<CommandRow> =>
     waitFor(async () => {
-      const row = await getCommand(h.db, id);
+      const row = await getCommand(f.db, id);
       return row && !['pending', 'running'].includes(row.status) ? row : undefined;
     }, ms);
   const ordersOf = async (commandId: string) =>
-    (await listOrders(h.db, running.engine.ctx.accountId)).filter((o) => o.commandId === commandId);
+    (await listOrders(f.db, f.running.engine.ctx.accountId)).filter((o) => o.commandId === commandId);
   const exchangePosition = async (symbol: string) =>
-    (await kucoin.positions.positions('USDT')).find((p) => p.symbol === symbol && p.isOpen);
+    (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === symbol && p.isOpen);
 
   it('stop market: rests as a KuCoin stop order on the mark (up: above it), triggers when the mark gets there', async () => {
     prices[XBT] = 50_000;
@@ -154,7 +117,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       stopPriceType: 'MP',
       purpose: 'manual',
     });
-    const resting = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+    const resting = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items.find(
       (o) => o.clientOid === order!.clientOid,
     );
     expect(resting).toMatchObject({ side: 'buy', type: 'market', size: 2 });
@@ -165,16 +128,16 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     // The mark reaches the stop: the order triggers and fills; the engine's row follows the exchange.
     prices[XBT] = 50_600;
     const done = await waitFor(async () => {
-      const o = await kucoin.trade.orderByClientOid(order!.clientOid);
+      const o = await f.kucoin.trade.orderByClientOid(order!.clientOid);
       return o && o.filledSize === 2 ? o : undefined;
     }, 30_000);
     expect(done.stopTriggered).toBe(true);
     expect((await exchangePosition(XBT))?.qty).toBe(2);
-    await running.engine.reconcile(0);
+    await f.running.engine.reconcile(0);
     expect((await ordersOf(id))[0]).toMatchObject({ status: 'filled', filledSize: 2 });
     // protected like any position: an exchange-side stop below the entry, reduce-only
     await waitFor(async () => {
-      const stops = (await kucoin.trade.stopOrders({ symbol: XBT })).items;
+      const stops = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
       return stops.some((s) => s.reduceOnly && s.side === 'sell' && s.size === 2) ? true : undefined;
     }, 15_000);
   });
@@ -194,7 +157,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(row.status, row.reason ?? '').toBe('done');
     const [order] = await ordersOf(id);
     expect(order).toMatchObject({ type: 'stop_limit', price: '48950', stopPrice: '49000' });
-    const resting = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+    const resting = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items.find(
       (o) => o.clientOid === order!.clientOid,
     );
     expect(resting).toMatchObject({ side: 'sell', type: 'limit', size: 1, stop: 'down', reduceOnly: true });
@@ -202,7 +165,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
 
     const cancelId = await send({ type: 'cancel_order', orderId: order!.id });
     await waitFor(async () => {
-      const o = (await kucoin.trade.stopOrders({ symbol: XBT })).items.find(
+      const o = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items.find(
         (s) => s.clientOid === order!.clientOid,
       );
       return o ? undefined : true;
@@ -240,7 +203,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
 
   it('post-only: a limit that would take is refused by the exchange (cancelled, nothing filled)', async () => {
     const before = (await exchangePosition(XBT))?.qty ?? 0;
-    const ticker = await kucoin.market.ticker(XBT);
+    const ticker = await f.kucoin.market.ticker(XBT);
     const id = await command({
       symbol: XBT,
       side: 'buy',
@@ -253,7 +216,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(row.status, row.reason ?? '').toBe('done');
     const [order] = await ordersOf(id);
     const ex = await waitFor(async () => {
-      const o = await kucoin.trade.orderByClientOid(order!.clientOid);
+      const o = await f.kucoin.trade.orderByClientOid(order!.clientOid);
       return o && !o.isActive ? o : undefined;
     }, 10_000);
     expect(ex).toMatchObject({ postOnly: true, filledSize: 0, status: 'done' });
@@ -283,7 +246,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     });
     // the commands consumer is not held by the algorithm: the row says running until the TWAP ends
     await waitFor(async () => ((await ordersOf(id)).length > 0 ? true : undefined), 10_000);
-    expect((await getCommand(h.db, id))?.status).toBe('running');
+    expect((await getCommand(f.db, id))?.status).toBe('running');
     // delivered again while it runs (a redelivery): followed once, decided once, nothing sent twice
     await send(
       placeOrderCommand.parse({
@@ -314,11 +277,11 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(children.slice(1).map((c) => c.clientOid)).toEqual([`a${key}1`, `a${key}2`]);
     for (const c of children.slice(1))
       await waitFor(
-        async () => ((await jobs.get(ROUTER_QUEUE, c.clientOid))?.state === 'completed' ? true : undefined),
+        async () => ((await f.jobs.get(ROUTER_QUEUE, c.clientOid))?.state === 'completed' ? true : undefined),
         10_000,
       );
     // the intent is the command's, its children point at it
-    expect((await getIntent(h.db, id))?.status).toBe('done');
+    expect((await getIntent(f.db, id))?.status).toBe('done');
     expect(children.every((c) => c.intentId === id)).toBe(true);
     // spaced as asked (2 s over 3 slices) and each on the exchange once
     for (const i of [1, 2])
@@ -326,7 +289,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
         children[0]!.createdAt.getTime() + Math.round((i * 2_000) / 3) - 50,
       );
     for (const c of children)
-      expect((await kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
+      expect((await f.kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
     await waitFor(
       async () => ((await exchangePosition(XBT))?.qty === before + filled ? true : undefined),
       10_000,
@@ -336,7 +299,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
   it('an operator limit chase: post-only attempts one at a time, re-priced as the touch moves; the lots left stay reserved in the account view until the next attempt is written', async () => {
     prices[XBT] = 50_000;
     await waitFor(async () => {
-      const t = await kucoin.market.ticker(XBT);
+      const t = await f.kucoin.market.ticker(XBT);
       return Math.abs(Number(t.bestBid) - 50_000) < 100 ? true : undefined;
     }, 10_000);
     const id = await command({
@@ -374,12 +337,12 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(filled).toBeLessThanOrEqual(40);
     // the reservation is released at the end: once reconciled (earlier orders brought up to date; an
     // algorithm's reservation survives a reload), the account view expects only what is confirmed
-    await running.engine.reconcile(0);
-    expect(running.engine.ctx.state.expectedQty(XBT)).toBe(running.engine.ctx.state.confirmedQty(XBT));
+    await f.running.engine.reconcile(0);
+    expect(f.running.engine.ctx.state.expectedQty(XBT)).toBe(f.running.engine.ctx.state.confirmedQty(XBT));
   });
 
   it('cross margin: the symbol is switched to cross (and its cross leverage set) before the order; an isolated order is then refused while the position is open', async () => {
-    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('ISOLATED');
+    expect((await f.kucoin.positions.marginMode(ETH)).marginMode).toBe('ISOLATED');
     const id = await command({
       symbol: ETH,
       side: 'buy',
@@ -391,8 +354,8 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     const row = await outcome(id);
     expect(row.status, row.reason ?? '').toBe('done');
     expect(row.result).toMatchObject({ marginMode: 'CROSS' });
-    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
-    expect((await kucoin.positions.crossLeverage(ETH)).leverage).toBe('4');
+    expect((await f.kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
+    expect((await f.kucoin.positions.crossLeverage(ETH)).leverage).toBe('4');
     const pos = await waitFor(async () => {
       const p = await exchangePosition(ETH);
       return p?.qty === 3 ? p : undefined;
@@ -405,7 +368,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     const refused = await outcome(await command({ symbol: ETH, side: 'buy', orderType: 'market', size: 1 }));
     expect(refused.status).toBe('rejected');
     expect(refused.reason).toMatch(/^margin_mode: ETHUSDTM cannot be switched to isolated/);
-    expect((await kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
+    expect((await f.kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
   });
 
   it('after a restart: an operator TWAP whose plan was stored but whose follower died is followed to its end by the restarted engine', async () => {
@@ -419,7 +382,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       size: 3,
       execution: { style: 'twap', slippageBps: 50, twap: { slices: 3, durationSeconds: 1 } },
     });
-    await insertCommand(h.db, {
+    await insertCommand(f.db, {
       id,
       issuedBy: 'test',
       idempotencyKey: id,
@@ -427,15 +390,15 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       command: cmd as unknown as Record<string, unknown>,
       fingerprint: id,
     });
-    await claimCommand(h.db, id);
+    await claimCommand(f.db, id);
     const { config, requested } = operatorRouting(cmd.execution!);
-    const plan = await running.engine.router.plan(
+    const plan = await f.running.engine.router.plan(
       XBT,
       'buy',
       3,
       config,
       { bid: null, ask: null, at: null },
-      running.engine.ctx.contracts.get(XBT)!.tickSize,
+      f.running.engine.ctx.contracts.get(XBT)!.tickSize,
       requested,
     );
     if ('code' in plan) throw new Error(plan.message);
@@ -450,9 +413,9 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       exec: plan,
       stopPrice: null,
     };
-    await insertIntentOnce(h.db, {
+    await insertIntentOnce(f.db, {
       id,
-      accountId: running.engine.ctx.accountId,
+      accountId: f.running.engine.ctx.accountId,
       symbol: XBT,
       side: 'buy',
       size: 3,
@@ -462,31 +425,18 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     });
 
     // the restart: a new engine (and job worker) on the same database
-    await running.close();
-    await jobs.close();
-    jobs = createDatabaseJobs({ db: h.db, pollMs: 100 });
-    running = await runEngine({
-      db: h.db,
-      bus,
-      logger: pino({ level: process.env.COMMANDS_LOG ?? 'silent' }),
-      mode: 'paper',
-      baseUrl: sim.url,
-      credential,
-      model: { enabled: false, reason: 'not loaded in this test' },
-      tuning: { protectEveryMs: 200, reconcileEveryMs: 3_600_000, orderPollMs: 30 },
-      jobs,
-    });
+    await f.restartEngine();
     const row = await outcome(id, 30_000);
     expect(row.status, row.reason ?? '').toBe('done');
     const children = await ordersOf(id);
     const key = id.replaceAll('-', '');
     expect(children.map((c) => c.clientOid)).toEqual([`m${key}0`, `a${key}1`, `a${key}2`]);
     for (const c of children)
-      expect((await kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
+      expect((await f.kucoin.trade.orderByClientOid(c.clientOid))?.filledSize).toBe(c.filledSize);
     expect(row.result).toMatchObject({
       style: 'twap',
       filledLots: children.reduce((n, c) => n + c.filledSize, 0),
     });
-    expect((await getIntent(h.db, id))?.status).toBe('done');
+    expect((await getIntent(f.db, id))?.status).toBe('done');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The engine-against-simulator fixture of the end-to-end tests (engine.sim, trailing.sim, tracing.sim,
- * router.sim): our KuCoin simulator, a real database (PGlite or PostgreSQL), a bus (in-process, or Redis
+ * router.sim, commands.sim, engine.crash): our KuCoin simulator, a real database (PGlite or PostgreSQL), a bus (in-process, or Redis
  * under a fresh key prefix), a KuCoin client on the simulator for the test's own look at the exchange, and
  * the engine (`runEngine`, what `enigma engine` runs) trading against all of them. Nothing is mocked.
  *
@@ -22,7 +22,7 @@ import type { Jobs } from '../../jobs/types.ts';
 import type { RunningSimulator, SimulatorOptions } from '../../sim/server.ts';
 import { startTestSimulator, waitFor } from '../../sim/test-helpers.ts';
 import { type EngineTuning, systemClock } from '../context.ts';
-import { type RunningEngine, runEngine } from '../runner.ts';
+import { type RunEngineOptions, type RunningEngine, runEngine } from '../runner.ts';
 import { postAlert } from './post-alert.ts';
 
 /** The credentials `startTestSimulator` accepts. */
@@ -62,6 +62,8 @@ export interface SimEngineOptions {
   source?: string;
   /** after the simulator, database and bus are up, before the settings and the engine (a collector, the API) */
   beforeEngine?: (f: SimEngine) => Promise<void>;
+  /** the engine's hook at each step of an order's life (given to a restarted engine too) */
+  onPoint?: RunEngineOptions['onPoint'];
 }
 
 export interface SimEngine {
@@ -83,7 +85,10 @@ export interface SimEngine {
   settled(signalId: string, ms?: number): Promise<string>;
   /** Run at close, after the engine and its job queue stop and before the bus, simulator and database. */
   onClose(fn: () => unknown): void;
-  /** Stop the engine and start a new one on the same database, bus and simulator (a restart: its memory is gone). */
+  /**
+   * Stop the engine and start a new one on the same database, bus and simulator (a restart: its memory is
+   * gone). With `jobs`, the job worker is stopped and a new one started on the same database as well.
+   */
   restartEngine(): Promise<void>;
 }
 
@@ -119,6 +124,7 @@ function startEngine(options: SimEngineOptions, f: Fixture): Promise<RunningEngi
     tuning: { ...SIM_TUNING, ...options.tuning },
     ...(options.now ? { clock: { now: options.now, sleep: systemClock.sleep } } : {}),
     ...(f.jobs ? { jobs: f.jobs } : {}),
+    ...(options.onPoint ? { onPoint: options.onPoint } : {}),
   });
 }
 
@@ -167,6 +173,10 @@ function emptyFixture(options: SimEngineOptions): Fixture {
     accountId: () => f.running.engine.ctx.accountId,
     restartEngine: async () => {
       await f.running.close();
+      if (f.jobs) {
+        await f.jobs.close();
+        f.jobs = createDatabaseJobs({ db: f.db, pollMs: 100 });
+      }
       f.running = await startEngine(options, f);
     },
     close: async () => {
