@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
-import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { type OperatorCommand, operatorRouting, placeOrderCommand } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
@@ -17,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTER_QUEUE } from '../router/router.ts';
 import type { MarketSource } from '../sim/market/source.ts';
 import { waitFor } from '../sim/test-helpers.ts';
-import { useSimEngine } from './testing/sim-engine.ts';
+import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The order ticket's orders end to end (command → engine → simulator): stop market and stop limit as
@@ -43,12 +42,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       sim.engine.setBehaviour({ basisVolatility: 0 });
     },
     settings: {
-      [RISK_LIMITS_KEY]: {
-        ...DEFAULT_RISK_LIMITS,
-        maxPositionNotional: '80000',
-        maxOrderNotional: '80000',
-        maxTotalExposure: '80000',
-      },
+      [RISK_LIMITS_KEY]: ROOMY_RISK_LIMITS,
     },
     jobs: true,
     ...(process.env.COMMANDS_LOG ? { logLevel: process.env.COMMANDS_LOG } : {}),

@@ -1,6 +1,5 @@
 import { orderSchema, toResponse } from '@enigma/core/api/responses';
 import { type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import type { ExecutionStyle } from '@enigma/core/router/plan';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import {
@@ -14,7 +13,7 @@ import {
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_QUEUE, RECONCILE_JOB } from '../engine/engine.ts';
-import { useSimEngine } from '../engine/testing/sim-engine.ts';
+import { ROOMY_RISK_LIMITS, useSimEngine } from '../engine/testing/sim-engine.ts';
 import type { Order } from '../exchange/types.ts';
 import { FUNDING_SYNC_JOB, SCHEDULED_QUEUE } from '../jobs/scheduled.ts';
 import { waitFor } from '../sim/test-helpers.ts';
@@ -40,10 +39,7 @@ describe('the smart order router against the simulator (PGlite, database job que
       // Room for orders larger than the thin book; every test ends flat, at a small loss each time.
       settings: {
         [RISK_LIMITS_KEY]: {
-          ...DEFAULT_RISK_LIMITS,
-          maxPositionNotional: '80000',
-          maxOrderNotional: '80000',
-          maxTotalExposure: '80000',
+          ...ROOMY_RISK_LIMITS,
           maxConsecutiveLosses: 1000,
           maxDailyLoss: '100000',
         },

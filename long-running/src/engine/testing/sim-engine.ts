@@ -8,6 +8,7 @@
  * with `each: true`) and returns the fixture, whose fields are filled in before the first test runs.
  */
 import type { Bus } from '@enigma/core/bus/index';
+import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import type { SignalEntryInput } from '@enigma/core/streams/catalog';
 import { type EnigmaDb, getSignal, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
@@ -31,6 +32,14 @@ export const SIM_CREDENTIAL = {
   apiSecret: 'sim-secret',
   passphrase: 'sim-pass',
   keyVersion: '3' as const,
+};
+
+/** The default risk limits with room for orders of up to 80,000 USDT (a 100,000 USDT test account's larger orders). */
+export const ROOMY_RISK_LIMITS = {
+  ...DEFAULT_RISK_LIMITS,
+  maxPositionNotional: '80000',
+  maxOrderNotional: '80000',
+  maxTotalExposure: '80000',
 };
 
 /** Fast protection checks and order polls; no periodic reconciliation (a test asks for one). */
