@@ -115,6 +115,33 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(afterFirst.length).toBe(before.length);
   });
 
+  it('fails a reversal whose closing leg the exchange refuses whole: its opening leg is closed as never sent, not left a live order', async () => {
+    if (((await getPosition(f.db, accountId(), 'XBTUSDTM'))?.qty ?? 0) <= 0) {
+      const buy = await alert({ action: 'buy' });
+      expect(await settled(buy.signalId)).toBe('protected');
+    }
+    const qty = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!.qty;
+    expect(qty).toBeGreaterThan(0);
+    f.sim.engine.faults.set({ refuseOrders: 1 });
+    const { signalId } = await alert({ action: 'sell' });
+    expect(await settled(signalId)).toBe('failed');
+    const legs = await ordersOfSignal(f.db, signalId);
+    expect(legs.map((o) => [o.purpose, o.status]).sort()).toEqual([
+      ['entry', 'rejected'],
+      ['exit', 'rejected'],
+    ]);
+    const opening = legs.find((o) => o.purpose === 'entry')!;
+    expect(opening.reason).toMatch(/^not_sent: /);
+    expect(opening.exchangeOrderId).toBeNull();
+    // nothing moved: the long stays, and a restarted engine (its view loaded from the database) does not
+    // count the unsent leg as an order still to fill
+    expect(await exchangeQty()).toBe(qty);
+    await f.restartEngine();
+    const state = f.running.engine.ctx.state;
+    expect(state.confirmedQty('XBTUSDTM')).toBe(qty);
+    expect(state.expectedQty('XBTUSDTM')).toBe(qty);
+  });
+
   it('reverses long → short on a sell, then closes on close, cancelling the leftover stop', async () => {
     const { signalId } = await alert({ action: 'sell' });
     expect(await settled(signalId)).toBe('protected');

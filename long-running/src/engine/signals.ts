@@ -389,6 +389,9 @@ export class SignalHandler implements AlgoHooks {
       if (sent.status === 'rejected') {
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
+        // The legs after it were written by this decision and never sent: not left as live intents.
+        for (const later of rows.slice(i + 1))
+          await this.executor.abandon(later, `an earlier leg of signal ${entry.signalId} was refused`);
         return null;
       }
       answered.set(leg.clientOid, sent);
@@ -634,7 +637,8 @@ export class SignalHandler implements AlgoHooks {
     };
     const ended = await this.followLegs(entry, intent, legs, sent, filled, applyFilled);
     await applyFilled();
-    if (!ended) return;
+    if (ended === 'failed') await this.abandonUnsent(entry, legs);
+    if (ended !== 'done') return;
     await setIntentStatus(ctx.db, intent.id, 'done');
     if (legs.every((l) => l.kind === 'close')) {
       await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
@@ -645,7 +649,8 @@ export class SignalHandler implements AlgoHooks {
   /**
    * Each leg to its end, in order: resolved (looked up when only its intent is known), sent if the
    * exchange never saw it, followed until done. Filled plain legs are queued on `filled` for one fill
-   * sync. False when the signal stopped short (refused, unfilled, blocked, or left to reconciliation).
+   * sync. 'failed' when the signal ended short (a leg refused, unfilled or blocked), 'pending' when a
+   * leg's outcome is still open or unknown (reconciliation resumes the signal).
    */
   private async followLegs(
     entry: SignalEntry,
@@ -654,7 +659,7 @@ export class SignalHandler implements AlgoHooks {
     sent: ReadonlyMap<string, OrderRow> | undefined,
     filled: { leg: Leg; done: OrderRow }[],
     applyFilled: () => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<'done' | 'failed' | 'pending'> {
     const { ctx } = this;
     const symbol = entry.symbol;
     for (const leg of legs) {
@@ -675,14 +680,14 @@ export class SignalHandler implements AlgoHooks {
             if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
             await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
             await this.block(entry, blocked);
-            return false;
+            return 'failed';
           }
         }
         row = await this.executor.submit(this.specOf(entry, intent, leg));
         if (row.status === 'rejected') {
           await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
           await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
-          return false;
+          return 'failed';
         }
       }
       if (leg.exec) {
@@ -697,7 +702,7 @@ export class SignalHandler implements AlgoHooks {
               : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
           await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
           await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
-          return false;
+          return 'failed';
         }
         continue;
       }
@@ -710,12 +715,12 @@ export class SignalHandler implements AlgoHooks {
           { status: 'ordered', reason: `awaiting ${leg.kind} order ${done.clientOid} (${done.status})` },
           ['ordered'],
         );
-        return false;
+        return 'pending';
       }
       if (done.status === 'rejected') {
         await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
         await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return false;
+        return 'failed';
       }
       if (done.filledSize === 0) {
         await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
@@ -723,11 +728,25 @@ export class SignalHandler implements AlgoHooks {
           'ordered',
           'filled',
         ]);
-        return false;
+        return 'failed';
       }
       filled.push({ leg, done });
     }
-    return true;
+    return 'done';
+  }
+
+  /**
+   * A signal that ended short: its legs still `intent` are looked up (never assumed unsent) and, when
+   * the exchange has never seen them, closed as not sent, so no unsent leg stays a live order in the
+   * books or in the account view after a restart.
+   */
+  private async abandonUnsent(entry: SignalEntry, legs: Leg[]): Promise<void> {
+    for (const leg of legs) {
+      const row = await getOrderByClientOid(this.ctx.db, leg.clientOid);
+      if (row?.status !== 'intent') continue;
+      if ((await this.executor.lookup(row)) === 'absent')
+        await this.executor.abandon(row, `signal ${entry.signalId} ended before this leg was sent`);
+    }
   }
 
   /** An open leg not yet on the wire, checked again as of now (a stale signal is not executed late). */
