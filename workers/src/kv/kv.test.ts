@@ -1,43 +1,26 @@
-import { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstashBridge, type UpstashBridge } from '../../dev/upstash-bridge.ts';
+import { describe, expect, it } from 'vitest';
+import { useUpstashBridge } from '../../test/upstash-bridge.ts';
 import type { KvPort } from '../deps.ts';
 import { MemoryKv } from './memory.ts';
 import { UpstashKv } from './upstash.ts';
 import { UpstashBatcher } from './upstash-batcher.ts';
 import { UpstashRest } from './upstash-rest.ts';
 
-let bridge: UpstashBridge;
-let redis: Redis;
 const prefix = `enigma_t_kv_${crypto.randomUUID().slice(0, 8)}:`;
 const clock = { now: Date.UTC(2024, 4, 1, 12, 0, 0) };
-
-beforeAll(async () => {
-  bridge = await startUpstashBridge({ token: 'kv' });
-  redis = new Redis({
-    url: bridge.url,
-    token: 'kv',
-    automaticDeserialization: false,
-    enableTelemetry: false,
-  });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  await bridge.close();
-});
+const up = useUpstashBridge('kv', { prefix });
 
 /** The same contract for both implementations of the port. */
 describe.each([
   ['MemoryKv', () => new MemoryKv(() => clock.now) as KvPort],
-  ['UpstashKv over the bridge', () => new UpstashKv(redis, prefix, () => clock.now) as KvPort],
+  ['UpstashKv over the bridge', () => new UpstashKv(up.redis, prefix, () => clock.now) as KvPort],
   [
     'UpstashKv with shared pipelines',
-    () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)) as KvPort,
+    () => new UpstashKv(up.redis, prefix, () => clock.now, new UpstashBatcher(up.redis)) as KvPort,
   ],
   [
     'UpstashKv over plain REST calls (the worker)',
-    () => new UpstashKv(redis, prefix, () => clock.now, new UpstashRest(bridge.url, 'kv')) as KvPort,
+    () => new UpstashKv(up.redis, prefix, () => clock.now, new UpstashRest(up.bridge.url, 'kv')) as KvPort,
   ],
 ])('%s', (_name, make) => {
   it('sets a key only if absent, and reads and deletes it', async () => {
@@ -71,14 +54,14 @@ describe.each([
 
 describe('UpstashKv window keys', () => {
   it.each([
-    ['one command per hit (the edge)', () => new UpstashKv(redis, prefix, () => clock.now)],
+    ['one command per hit (the edge)', () => new UpstashKv(up.redis, prefix, () => clock.now)],
     [
       'shared pipelines (Node)',
-      () => new UpstashKv(redis, prefix, () => clock.now, new UpstashBatcher(redis)),
+      () => new UpstashKv(up.redis, prefix, () => clock.now, new UpstashBatcher(up.redis)),
     ],
     [
       'plain REST calls (the worker)',
-      () => new UpstashKv(redis, prefix, () => clock.now, new UpstashRest(bridge.url, 'kv')),
+      () => new UpstashKv(up.redis, prefix, () => clock.now, new UpstashRest(up.bridge.url, 'kv')),
     ],
   ])('%s: a window key expires after its window (TTL set by its first hit)', async (_name, make) => {
     const kv = make();
@@ -86,8 +69,8 @@ describe('UpstashKv window keys', () => {
     clock.now = Date.UTC(2024, 4, 1, 12, 0, 15);
     await kv.hit(key, 60);
     await kv.hit(key, 60);
-    const [full] = await redis.keys(`${prefix}${key}:*`);
-    const ttl = await redis.ttl(full!);
+    const [full] = await up.redis.keys(`${prefix}${key}:*`);
+    const ttl = await up.redis.ttl(full!);
     expect(ttl).toBeGreaterThan(55);
     expect(ttl).toBeLessThanOrEqual(61);
   });

@@ -1,32 +1,16 @@
 import { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstashBridge, type UpstashBridge } from '../../dev/upstash-bridge.ts';
+import { describe, expect, it } from 'vitest';
+import { useUpstashBridge } from '../../test/upstash-bridge.ts';
 import { UpstashBusPublisher } from '../bus/upstash.ts';
 import { UpstashKv } from './upstash.ts';
 import { UpstashBatcher } from './upstash-batcher.ts';
 
-let bridge: UpstashBridge;
-let redis: Redis;
 const prefix = `enigma_t_batch_${crypto.randomUUID().slice(0, 8)}:`;
-
-beforeAll(async () => {
-  bridge = await startUpstashBridge({ token: 'batch' });
-  redis = new Redis({
-    url: bridge.url,
-    token: 'batch',
-    automaticDeserialization: false,
-    enableTelemetry: false,
-  });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  await bridge.close();
-});
+const up = useUpstashBridge('batch', { prefix });
 
 describe('UpstashBatcher', () => {
   it('shares pipelines between concurrent callers and gives each its own replies in order', async () => {
-    const batcher = new UpstashBatcher(redis, { maxInFlight: 1 });
+    const batcher = new UpstashBatcher(up.redis, { maxInFlight: 1 });
     const keys = Array.from({ length: 30 }, (_, i) => `${prefix}n:${i}`);
     const replies = await Promise.all(
       keys.map((k, i) => batcher.run(3, (p) => p.set(k, String(i)).incr(k).get(k))),
@@ -36,9 +20,9 @@ describe('UpstashBatcher', () => {
   });
 
   it('rejects only the caller whose command failed', async () => {
-    const batcher = new UpstashBatcher(redis, { maxInFlight: 1 });
+    const batcher = new UpstashBatcher(up.redis, { maxInFlight: 1 });
     const text = `${prefix}text`;
-    await redis.set(text, 'not a number');
+    await up.redis.set(text, 'not a number');
     const settled = await Promise.allSettled([
       batcher.run(1, (p) => p.incr(`${prefix}ok:1`)),
       batcher.run(1, (p) => p.incr(text)),
@@ -50,7 +34,7 @@ describe('UpstashBatcher', () => {
 
   it('rejects every caller when the request fails', async () => {
     const wrong = new Redis({
-      url: bridge.url,
+      url: up.bridge.url,
       token: 'wrong-token',
       automaticDeserialization: false,
       enableTelemetry: false,
@@ -65,13 +49,13 @@ describe('UpstashBatcher', () => {
   });
 
   it('carries idempotency and stream appends for many requests: one winner, one entry each', async () => {
-    const batcher = new UpstashBatcher(redis);
-    const kv = new UpstashKv(redis, prefix, Date.now, batcher);
-    const bus = new UpstashBusPublisher(redis, prefix, batcher);
+    const batcher = new UpstashBatcher(up.redis);
+    const kv = new UpstashKv(up.redis, prefix, Date.now, batcher);
+    const bus = new UpstashBusPublisher(up.redis, prefix, batcher);
     const wins = await Promise.all(Array.from({ length: 40 }, (_, i) => kv.setNx('idem', String(i), 60)));
     expect(wins.filter(Boolean)).toHaveLength(1);
     const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => bus.append('s', { i })));
     expect(new Set(ids).size).toBe(40);
-    expect(Number(await redis.xlen(`${prefix}s`))).toBe(40);
+    expect(Number(await up.redis.xlen(`${prefix}s`))).toBe(40);
   });
 });

@@ -1,32 +1,15 @@
 import { decodePayload, STREAM_PAYLOAD_FIELD } from '@enigma/core/bus/index';
-import { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstashBridge, type UpstashBridge } from '../../dev/upstash-bridge.ts';
+import { describe, expect, it } from 'vitest';
+import { useUpstashBridge } from '../../test/upstash-bridge.ts';
 import { UpstashBusPublisher } from '../bus/upstash.ts';
 import { UpstashRest } from './upstash-rest.ts';
 
-let bridge: UpstashBridge;
-let redis: Redis;
 const prefix = `enigma_t_rest_${crypto.randomUUID().slice(0, 8)}:`;
-
-beforeAll(async () => {
-  bridge = await startUpstashBridge({ token: 'rest' });
-  redis = new Redis({
-    url: bridge.url,
-    token: 'rest',
-    automaticDeserialization: false,
-    enableTelemetry: false,
-  });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  await bridge.close();
-});
+const up = useUpstashBridge('rest', { prefix });
 
 describe('UpstashRest (the worker’s plain REST calls)', () => {
   it('runs commands and returns their results as text and numbers', async () => {
-    const rest = new UpstashRest(`${bridge.url}/`, 'rest');
+    const rest = new UpstashRest(`${up.bridge.url}/`, 'rest');
     expect(await rest.command(['SET', `${prefix}a`, 'héllo ✓', 'NX', 'EX', 30])).toBe('OK');
     expect(await rest.command(['SET', `${prefix}a`, 'other', 'NX', 'EX', 30])).toBeNull();
     expect(await rest.command(['GET', `${prefix}a`])).toBe('héllo ✓');
@@ -36,10 +19,10 @@ describe('UpstashRest (the worker’s plain REST calls)', () => {
   });
 
   it("rejects with Redis's error, and on a wrong token", async () => {
-    const rest = new UpstashRest(bridge.url, 'rest');
+    const rest = new UpstashRest(up.bridge.url, 'rest');
     await rest.command(['XADD', `${prefix}wrong`, '*', 'f', 'v']);
     await expect(rest.command(['INCR', `${prefix}wrong`])).rejects.toThrow(/WRONGTYPE/);
-    await expect(new UpstashRest(bridge.url, 'bad', { retries: 0 }).command(['GET', 'x'])).rejects.toThrow(
+    await expect(new UpstashRest(up.bridge.url, 'bad', { retries: 0 }).command(['GET', 'x'])).rejects.toThrow(
       /Unauthorized/,
     );
   });
@@ -58,8 +41,8 @@ describe('UpstashRest (the worker’s plain REST calls)', () => {
   });
 
   it('appends stream entries the Redis bus reads, with and without MAXLEN, and publishes', async () => {
-    const rest = new UpstashRest(bridge.url, 'rest');
-    const bus = new UpstashBusPublisher(redis, prefix, rest);
+    const rest = new UpstashRest(up.bridge.url, 'rest');
+    const bus = new UpstashBusPublisher(up.redis, prefix, rest);
     const first = await bus.append('s', { signalId: 'x1', price: '64150.5' });
     const second = await bus.append('s', { signalId: 'x2' }, { maxLen: 1000 });
     expect(first).toMatch(/^\d+-\d+$/);
