@@ -2,29 +2,22 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db-type.ts';
 import { outbox, signals } from '../schema/index.ts';
+import { acceptedSignalRow } from '../testing/accepted-signal.ts';
 import { openTestDatabase, type TestHandle } from '../testing/drivers.ts';
 import { type AcceptedSignalRow, insertAcceptedSignal, insertOneAcceptedSignal } from './intake-signals.ts';
 import { deleteOutboxEntries, OUTBOX_LEASE_SECONDS } from './outbox.ts';
 
-let seq = 0;
+/** A full row: every field intake fills, the outbox entry with it. */
 function row(extra: Partial<AcceptedSignalRow> = {}): AcceptedSignalRow {
-  seq++;
+  const base = acceptedSignalRow();
   return {
-    id: crypto.randomUUID(),
-    idempotencyKey: `key-${crypto.randomUUID()}`,
-    sourceId: null,
-    source: 'tradingview',
-    status: 'received',
+    ...base,
     reason: null,
-    symbol: 'XBTUSDTM',
     rawSymbol: 'BTCUSDT.P',
-    action: 'buy',
     interval: '15',
-    alertTime: new Date(Date.UTC(2026, 11, 6, 12, 0, 0) + seq),
-    receivedAt: new Date(Date.UTC(2026, 11, 6, 12, 0, 1) + seq),
+    alertTime: new Date(base.receivedAt.getTime() - 1_000),
     clientIp: '52.89.214.238',
-    payload: { order_id: `o-${seq}`, nested: { é: '✓' } },
-    price: '64150.5',
+    payload: { ...(base.payload as Record<string, unknown>), nested: { é: '✓' } },
     contracts: '3',
     metadata: { route: 'tradingview', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
     outbox: { stream: 'signals:incoming', payload: { signalId: 'x', price: '64150.5' } },

@@ -1,10 +1,10 @@
 import { type DbHandle, migrate, openDatabase } from '@enigma/db/client';
 import { rowsOf } from '@enigma/db/db-type';
 import { signals } from '@enigma/db/schema/index';
+import { acceptedSignalRow } from '@enigma/db/testing/accepted-signal';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AcceptedSignalRow } from './intake-signals.ts';
 import { BatchingSignalWriter } from './signal-writer.ts';
 
 let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -20,25 +20,7 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-let seq = 0;
-function row(extra: Partial<AcceptedSignalRow> = {}): AcceptedSignalRow {
-  seq++;
-  return {
-    id: crypto.randomUUID(),
-    idempotencyKey: `key-${crypto.randomUUID()}`,
-    sourceId: null,
-    source: 'tradingview',
-    status: 'received',
-    symbol: 'XBTUSDTM',
-    rawSymbol: 'XBTUSDTM',
-    action: 'buy',
-    receivedAt: new Date(Date.UTC(2024, 4, 1, 12, 0, 0) + seq),
-    payload: { order_id: `o-${seq}` },
-    price: '64150.5',
-    metadata: { route: 'tradingview' },
-    ...extra,
-  };
-}
+const row = acceptedSignalRow;
 
 async function stored(ids: string[]) {
   return handle.db.select().from(signals).where(inArray(signals.id, ids));
