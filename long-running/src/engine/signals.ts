@@ -387,11 +387,12 @@ export class SignalHandler implements AlgoHooks {
           : undefined;
       const sent = await this.executor.sendIntent(rows[i]!, this.specOf(entry, intent, leg), onWire);
       if (sent.status === 'rejected') {
-        await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
-        await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
-        // The legs after it were written by this decision and never sent: not left as live intents.
+        // The legs after it were written by this decision and never sent: closed as such before the
+        // signal is reported failed (its final status means its books are settled).
         for (const later of rows.slice(i + 1))
           await this.executor.abandon(later, `an earlier leg of signal ${entry.signalId} was refused`);
+        await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
+        await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
         return null;
       }
       answered.set(leg.clientOid, sent);
@@ -637,7 +638,6 @@ export class SignalHandler implements AlgoHooks {
     };
     const ended = await this.followLegs(entry, intent, legs, sent, filled, applyFilled);
     await applyFilled();
-    if (ended === 'failed') await this.abandonUnsent(entry, legs);
     if (ended !== 'done') return;
     await setIntentStatus(ctx.db, intent.id, 'done');
     if (legs.every((l) => l.kind === 'close')) {
@@ -678,6 +678,7 @@ export class SignalHandler implements AlgoHooks {
           const blocked = await this.recheck(entry, leg, row);
           if (blocked) {
             if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
+            await this.abandonUnsent(entry, legs);
             await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
             await this.block(entry, blocked);
             return 'failed';
@@ -685,6 +686,7 @@ export class SignalHandler implements AlgoHooks {
         }
         row = await this.executor.submit(this.specOf(entry, intent, leg));
         if (row.status === 'rejected') {
+          await this.abandonUnsent(entry, legs);
           await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
           await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
           return 'failed';
@@ -700,6 +702,7 @@ export class SignalHandler implements AlgoHooks {
             last?.status === 'rejected'
               ? `order_rejected: ${last.reason ?? ''}`
               : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
+          await this.abandonUnsent(entry, legs);
           await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
           await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
           return 'failed';
@@ -718,11 +721,13 @@ export class SignalHandler implements AlgoHooks {
         return 'pending';
       }
       if (done.status === 'rejected') {
+        await this.abandonUnsent(entry, legs);
         await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
         await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
         return 'failed';
       }
       if (done.filledSize === 0) {
+        await this.abandonUnsent(entry, legs);
         await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
         await this.to(entry, 'failed', `order_unfilled: the ${leg.kind} order ended without a fill`, {}, [
           'ordered',
