@@ -662,6 +662,12 @@ export class SignalHandler implements AlgoHooks {
   ): Promise<'done' | 'failed' | 'pending'> {
     const { ctx } = this;
     const symbol = entry.symbol;
+    // Before a failed signal's status is written: what its earlier legs filled is applied and its
+    // unsent legs are closed (its final status means its books are settled).
+    const settle = async () => {
+      await applyFilled();
+      await this.abandonUnsent(entry, legs);
+    };
     for (const leg of legs) {
       // A leg this process has just sent: its answered row; any other (resumed, not sent yet): the database's.
       let row: OrderRow | null =
@@ -678,7 +684,7 @@ export class SignalHandler implements AlgoHooks {
           const blocked = await this.recheck(entry, leg, row);
           if (blocked) {
             if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
-            await this.abandonUnsent(entry, legs);
+            await settle();
             await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
             await this.block(entry, blocked);
             return 'failed';
@@ -686,7 +692,7 @@ export class SignalHandler implements AlgoHooks {
         }
         row = await this.executor.submit(this.specOf(entry, intent, leg));
         if (row.status === 'rejected') {
-          await this.abandonUnsent(entry, legs);
+          await settle();
           await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
           await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
           return 'failed';
@@ -702,7 +708,7 @@ export class SignalHandler implements AlgoHooks {
             last?.status === 'rejected'
               ? `order_rejected: ${last.reason ?? ''}`
               : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
-          await this.abandonUnsent(entry, legs);
+          await settle();
           await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
           await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
           return 'failed';
@@ -721,13 +727,13 @@ export class SignalHandler implements AlgoHooks {
         return 'pending';
       }
       if (done.status === 'rejected') {
-        await this.abandonUnsent(entry, legs);
+        await settle();
         await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
         await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
         return 'failed';
       }
       if (done.filledSize === 0) {
-        await this.abandonUnsent(entry, legs);
+        await settle();
         await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
         await this.to(entry, 'failed', `order_unfilled: the ${leg.kind} order ended without a fill`, {}, [
           'ordered',
