@@ -26,10 +26,13 @@ export interface IntakeSignalRow {
   metadata?: Record<string, unknown>;
 }
 
-/** One row's VALUES tuple, in the column order of `INSERT_COLUMNS`. */
+/** A timestamp parameter (ISO text), or null. */
+const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+/** A jsonb parameter (JSON text), or null for an absent value. */
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/** One row's VALUES tuple, in the column order of `SIGNAL_COLUMNS`. */
 function valuesOf(row: IntakeSignalRow, idempotent: boolean): SQL {
-  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   return sql`(coalesce(${row.id ?? null}::uuid, gen_random_uuid()), ${row.sourceId}, ${row.source},
       ${idempotent ? (row.idempotencyKey ?? null) : null}, ${row.status}, ${row.reason ?? null}, ${row.symbol ?? null},
       ${row.rawSymbol ?? null}, ${row.action ?? null}, ${row.interval ?? null}, ${ts(row.alertTime)}::timestamptz,
@@ -38,9 +41,11 @@ function valuesOf(row: IntakeSignalRow, idempotent: boolean): SQL {
       coalesce(${json(row.metadata)}::jsonb, '{}'::jsonb))`;
 }
 
-const INSERT_COLUMNS =
-  sql.raw(`insert into signals (id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
-      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata)`);
+/** The columns intake writes, in the order of every VALUES tuple and parameter list below. */
+const SIGNAL_COLUMNS = `id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
+      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata`;
+
+const INSERT_COLUMNS = sql.raw(`insert into signals (${SIGNAL_COLUMNS})`);
 
 /**
  * The INSERT as one SQL statement with parameters: intake's hot path, where drizzle's insert builder
@@ -134,12 +139,11 @@ export async function insertAcceptedSignal(db: EnigmaDb, row: AcceptedSignalRow)
 
 /**
  * The single accepted row and its outbox entry as one constant statement text with parameters ($1..$19
- * the row in `INSERT_COLUMNS` order, $20/$21 the entry's stream and payload): nothing is built per
+ * the row in `SIGNAL_COLUMNS` order, $20/$21 the entry's stream and payload): nothing is built per
  * call. Same effect as `insertAcceptedSignals` with one row.
  */
 const ACCEPTED_ONE_SQL = `with ins as (
-    insert into signals (id, source_id, source, idempotency_key, status, reason, symbol, raw_symbol,
-      action, interval, alert_time, received_at, client_ip, payload, price, contracts, size, duplicate_of, metadata)
+    insert into signals (${SIGNAL_COLUMNS})
     values ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz, $12::timestamptz, $13,
       $14::jsonb, $15::numeric, $16::numeric, $17::numeric, $18::uuid, coalesce($19::jsonb, '{}'::jsonb))
     on conflict (idempotency_key) do nothing
@@ -171,8 +175,6 @@ export async function insertOneAcceptedSignal(
 ): Promise<AcceptedOutcome> {
   const query = httpQueryOf(db);
   if (!query) return insertAcceptedSignal(db, row);
-  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   const rows = await query(
     ACCEPTED_ONE_SQL,
     [
