@@ -557,22 +557,16 @@ export class SignalHandler implements AlgoHooks {
       });
     }
     if (legs[0]?.kind === 'close') {
-      const inputs = await this.risk.context(entry.symbol, 'signal');
-      const blocks = preTradeChecks(
-        {
-          symbol: entry.symbol,
-          side: legs[0].side,
-          lots: legs[0].lots,
-          reduceOnly: true,
-          price: null,
-          leverage: strategy.leverage,
-          stopPrice: null,
-          kind: 'market',
-        },
-        contract,
-        inputs,
-      );
-      if (blocks.length > 0) return { code: blocks[0]!.code, message: blocks[0]!.message };
+      const block = await this.risk.marketOrderBlock({
+        symbol: entry.symbol,
+        origin: 'signal',
+        side: legs[0].side,
+        lots: legs[0].lots,
+        leverage: strategy.leverage,
+        reduceOnly: true,
+        stopOf: () => null,
+      });
+      if (block) return { code: block.code, message: block.message };
     }
     return legs;
   }
