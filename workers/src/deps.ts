@@ -1,6 +1,7 @@
 import type { BusPublisher } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import type { AuditAnchor } from '@enigma/db/repositories/audit';
+import type { OutboxEntry } from '@enigma/db/repositories/outbox';
 import type { AcceptedSignalWriter } from '@enigma/db/repositories/signal-writer';
 import type { EdgeSpan } from './observability/otlp-span.ts';
 import type { RefusalLimiter } from './security/refusal-limit.ts';
@@ -83,6 +84,13 @@ export interface AppDeps {
    * the answer.
    */
   outboxDone?: OutboxDone;
+  /**
+   * Publishes a just-stored entry after the answer (the worker: `GatheredAppends`, one Upstash
+   * `/pipeline` for the isolate's entries of a few milliseconds, in `ctx.waitUntil`). The answer still
+   * means "durably accepted": the row and its outbox entry committed before it; a failed append
+   * releases the entry to a resend or the relay. Absent (Node), the entry is appended before the answer.
+   */
+  publishLater?: (entry: OutboxEntry) => void;
   /**
    * Sends a webhook request's edge span where no OpenTelemetry SDK records it (the Worker with
    * `OTEL_EXPORTER_OTLP_ENDPOINT`): called once per request after its answer is decided; must not

@@ -7,7 +7,7 @@
  */
 import { configureNeon, neonHttp, openNeonPool } from '@enigma/db/client.edge';
 import type { EnigmaDb } from '@enigma/db/db-type';
-import { deleteOutboxEntries } from '@enigma/db/repositories/outbox';
+import { deleteOutboxEntries, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import { type AcceptedSignalWriter, singleInsertWriter } from '@enigma/db/repositories/signal-writer';
 import { Redis } from '@upstash/redis/cloudflare';
 import type { Hono } from 'hono';
@@ -20,6 +20,7 @@ import { UpstashAuditAnchor } from './kv/upstash-audit-anchor.ts';
 import { UpstashRest } from './kv/upstash-rest.ts';
 import { type EdgeSpan, otlpSpanExporter } from './observability/otlp-span.ts';
 import { bindingRefusalLimiter, kvRefusalLimiter } from './security/refusal-limit.ts';
+import { GatheredAppends } from './webhooks/gathered-appends.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
@@ -62,6 +63,8 @@ interface IsolatePorts {
   httpDb: EnigmaDb | undefined;
   /** forgets published outbox entries in batches, over `httpDb` */
   forget: IsolateOutboxForget | undefined;
+  /** appends accepted entries after the answer, gathered across requests (with `httpDb`) */
+  appends: GatheredAppends | undefined;
   /** accepted signals over `httpDb` */
   httpWriter: AcceptedSignalWriter | undefined;
   config: AppDeps['config'];
@@ -75,6 +78,18 @@ function isolateOf(rawEnv: unknown): IsolatePorts {
     const httpDb = httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined;
     const forget = httpDb ? new IsolateOutboxForget(httpDb, ports.logger) : undefined;
     const httpWriter = httpDb ? singleInsertWriter(httpDb) : undefined;
+    const appends =
+      httpDb && forget
+        ? new GatheredAppends({
+            rest: ports.rest,
+            bus: ports.bus,
+            db: httpDb,
+            logger: ports.logger,
+            published: (ids, ctx) => {
+              for (const id of ids) forget.done(id, ctx);
+            },
+          })
+        : undefined;
     const config: AppDeps['config'] = {
       ...DEFAULT_CONFIG,
       maxBodyBytes: env.MAX_BODY_BYTES,
@@ -83,7 +98,7 @@ function isolateOf(rawEnv: unknown): IsolatePorts {
       masterKey: env.ENIGMA_MASTER_KEY,
       now: () => Date.now(),
     };
-    isolate = { raw: rawEnv, env, ports, httpDb, forget, httpWriter, config };
+    isolate = { raw: rawEnv, env, ports, httpDb, forget, appends, httpWriter, config };
   }
   return isolate;
 }
@@ -121,6 +136,7 @@ function edgePorts(env: WorkerEnv) {
   const kv = new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`, Date.now, rest);
   return {
     exportSpan,
+    rest,
     kv,
     // Cloudflare's rate limiter where the binding is configured (no Upstash round trip per refusal),
     // else the Upstash window counter.
@@ -201,6 +217,11 @@ class RequestScope {
     this.ctx.waitUntil(exportSpan(span));
   }
 
+  /** The stream append after the answer, gathered with the isolate's other requests' (SQL over HTTP only). */
+  publishLater(entry: OutboxEntry): void {
+    this.iso.appends!.later(entry, this.ctx);
+  }
+
   done(id: string): Promise<void> {
     if (this.iso.forget && !this.pool) {
       this.iso.forget.done(id, this.ctx);
@@ -241,7 +262,7 @@ export default {
     const webhook = new URL(request.url).pathname.startsWith('/webhooks/');
     const pool = webhook && httpDb ? undefined : openNeonPool(env.DATABASE_URL);
     const scope = new RequestScope(iso, ctx, pool);
-    const { exportSpan, ...shared } = ports;
+    const { exportSpan, rest: _rest, ...shared } = ports;
     // Per request only what holds the request's context; the rest was built once for the isolate
     // (closures made per request cost the isolate more than they look: esbuild names each one).
     const deps: AppDeps = {
@@ -253,6 +274,7 @@ export default {
       sourceCache,
       signalWriter: pool ? singleInsertWriter(pool.db) : iso.httpWriter!,
       outboxDone: scope,
+      ...(iso.appends && !pool ? { publishLater: scope.publishLater.bind(scope) } : {}),
       config: iso.config,
     };
     try {

@@ -76,7 +76,11 @@ describe('worker in workerd', () => {
     const [row] = await db.select().from(signals).where(eq(signals.id, signalId));
     expect(row).toMatchObject({ status: 'received', symbol: 'XBTUSDTM', clientIp: TV_IP });
     expect(JSON.stringify(row)).not.toContain(b['TEST_TV_SECRET']);
-    expect(await streamEntriesFor(a.order_id)).toBe(1);
+    // Appended after the answer (ctx.waitUntil, gathered with the isolate's other appends), once.
+    await vi.waitFor(async () => expect(await streamEntriesFor(a.order_id)).toBe(1), {
+      timeout: 10_000,
+      interval: 50,
+    });
     // Published, so its outbox entry is forgotten, after the answer (ctx.waitUntil): the relay has nothing to redo.
     await vi.waitFor(
       async () => {
@@ -197,6 +201,20 @@ describe('worker in workerd', () => {
       .where(sql`${signals.payload}->>'order_id' = ${a.order_id}`)
       .groupBy(signals.status);
     expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ received: 1, duplicate: 49 });
+    await vi.waitFor(async () => expect(await streamEntriesFor(a.order_id)).toBe(1), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    // and only once, after its outbox entry was forgotten
+    await vi.waitFor(
+      async () => {
+        const left = await db.execute(
+          sql`select count(*)::int as n from outbox where id = ${received[0]!.signalId}::uuid`,
+        );
+        expect((left as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(await streamEntriesFor(a.order_id)).toBe(1);
   });
 

@@ -26,13 +26,11 @@ export class UpstashBusPublisher implements BusPublisher {
   ) {}
 
   async append(stream: string, payload: BusPayload, options: AppendOptions = {}): Promise<string> {
+    const via = this.via;
+    if (via instanceof UpstashRest)
+      return String(await via.command(this.appendCommand(stream, payload, options)));
     const json = encodePayload(payload);
     const key = this.prefix + stream;
-    const via = this.via;
-    if (via instanceof UpstashRest) {
-      const trim = options.maxLen === undefined ? [] : ['MAXLEN', '~', options.maxLen];
-      return String(await via.command(['XADD', key, ...trim, '*', STREAM_PAYLOAD_FIELD, json]));
-    }
     if (via) {
       const trim =
         options.maxLen === undefined
@@ -54,11 +52,23 @@ export class UpstashBusPublisher implements BusPublisher {
     return String(await this.redis.xadd(key, '*', { [STREAM_PAYLOAD_FIELD]: json }));
   }
 
+  /**
+   * The REST command `append` sends (XADD with the payload field, and `MAXLEN ~` when asked): for a caller
+   * that sends several appends in one `/pipeline` (the worker's `GatheredAppends`).
+   */
+  appendCommand(stream: string, payload: BusPayload, options: AppendOptions = {}): (string | number)[] {
+    const trim = options.maxLen === undefined ? [] : ['MAXLEN', '~', options.maxLen];
+    return ['XADD', this.prefix + stream, ...trim, '*', STREAM_PAYLOAD_FIELD, encodePayload(payload)];
+  }
+
+  /** The REST command `publish` sends (PUBLISH of the encoded event). */
+  publishCommand(channel: string, event: BusPayload): (string | number)[] {
+    return ['PUBLISH', this.prefix + channel, encodePayload(event)];
+  }
+
   async publish(channel: string, event: BusPayload): Promise<number> {
-    const json = encodePayload(event);
-    if (this.via instanceof UpstashRest) {
-      return Number(await this.via.command(['PUBLISH', this.prefix + channel, json]));
-    }
-    return Number(await this.redis.publish(this.prefix + channel, json));
+    if (this.via instanceof UpstashRest)
+      return Number(await this.via.command(this.publishCommand(channel, event)));
+    return Number(await this.redis.publish(this.prefix + channel, encodePayload(event)));
   }
 }

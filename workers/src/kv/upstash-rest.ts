@@ -12,6 +12,9 @@
  * @example const rest = new UpstashRest(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
  *          await rest.command(['INCR', 'k']);
  */
+/** One command's reply inside a `/pipeline` answer. */
+export type UpstashReply = { result: unknown; error?: undefined } | { error: string; result?: undefined };
+
 export class UpstashRest {
   readonly #url: string;
   readonly #headers: Record<string, string>;
@@ -28,7 +31,30 @@ export class UpstashRest {
 
   /** Run one command; resolves with its result, rejects with Redis's error (or the network's). */
   async command(args: readonly (string | number)[]): Promise<unknown> {
-    const body = JSON.stringify(args);
+    const { res, reply } = await this.#post('', args);
+    const r = reply as { result?: unknown; error?: unknown };
+    if (r.error !== undefined || !res.ok) {
+      throw new Error(`${String(r.error ?? `HTTP ${res.status}`)}, command was: ${String(args[0])}`);
+    }
+    return r.result ?? null;
+  }
+
+  /**
+   * Run several commands in one request (`/pipeline`: in order, not atomic). Resolves with one reply per
+   * command, `{ result }` or `{ error }` (one failing command fails only itself); rejects when the
+   * request as a whole failed (network, token).
+   */
+  async pipeline(commands: readonly (readonly (string | number)[])[]): Promise<UpstashReply[]> {
+    const { res, reply } = await this.#post('/pipeline', commands);
+    if (!res.ok || !Array.isArray(reply) || reply.length !== commands.length) {
+      const error = (reply as { error?: unknown } | null)?.error;
+      throw new Error(`Upstash pipeline: ${String(error ?? `HTTP ${res.status}`)}`);
+    }
+    return reply as UpstashReply[];
+  }
+
+  async #post(path: string, payload: unknown): Promise<{ res: Response; reply: unknown }> {
+    const body = JSON.stringify(payload);
     const headers = this.#syncToken
       ? { ...this.#headers, 'upstash-sync-token': this.#syncToken }
       : this.#headers;
@@ -36,7 +62,7 @@ export class UpstashRest {
     let res: Response | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await fetch(this.#url, { method: 'POST', headers, body });
+        res = await fetch(this.#url + path, { method: 'POST', headers, body });
         break;
       } catch (e) {
         if (attempt >= retries) throw e;
@@ -47,15 +73,10 @@ export class UpstashRest {
     const token = res.headers.get('upstash-sync-token');
     if (token) this.#syncToken = token;
     const text = await res.text();
-    let reply: { result?: unknown; error?: unknown };
     try {
-      reply = JSON.parse(text) as typeof reply;
+      return { res, reply: JSON.parse(text) as unknown };
     } catch {
       throw new Error(`Upstash: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
     }
-    if (reply.error !== undefined || !res.ok) {
-      throw new Error(`${String(reply.error ?? `HTTP ${res.status}`)}, command was: ${String(args[0])}`);
-    }
-    return reply.result ?? null;
   }
 }

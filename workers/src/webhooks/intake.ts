@@ -441,14 +441,26 @@ async function intake(c: Context<AppEnv>, deps: AppDeps, trace: Trace): Promise<
   if (!stored.inserted) return repeatDelivery(deps, trace, stored.id);
 
   // Stored with its outbox entry: accepted. When the append fails the entry is released, so the
-  // sender's resend or the relay publishes it.
-  if (!(await publishHeldEntry(deps, entry))) {
+  // sender's resend or the relay publishes it; where the deps gather appends (the worker), it follows
+  // the answer.
+  if (!(await publishAccepted(deps, entry))) {
     deps.logger.warn(
       { requestId: c.get('requestId'), signalId: id },
       'signal stored but not yet on the stream: left to a resend or the outbox relay',
     );
   }
   return { status: 'received', signalId: id };
+}
+
+/**
+ * Publish an entry just stored with its row (its lease held by this request): queued for after the
+ * answer where the deps gather appends (`publishLater`, the worker), else appended now. False only when
+ * an append made now failed (the entry is released to a resend or the relay).
+ */
+function publishAccepted(deps: AppDeps, entry: OutboxEntry): Promise<boolean> {
+  if (!deps.publishLater) return publishHeldEntry(deps, entry);
+  deps.publishLater(entry);
+  return Promise.resolve(true);
 }
 
 /** How long this process (or isolate) trusts the tradable contracts it read from the settings. */
@@ -539,7 +551,7 @@ async function acceptIndicators(
     await deps.kv.del(kvKey).catch(() => {});
     throw e;
   }
-  await publishHeldEntry(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
+  await publishAccepted(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
   return { status: 'received', snapshotId: stored.snapshotId };
 }
 
@@ -581,7 +593,7 @@ async function acceptNotice(
     await deps.kv.del(kvKey).catch(() => {});
     throw e;
   }
-  await publishHeldEntry(deps, { id, stream, payload: event });
+  await publishAccepted(deps, { id, stream, payload: event });
   return { status: 'received', alertId: id };
 }
 
