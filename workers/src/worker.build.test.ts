@@ -64,6 +64,8 @@ describe('pnpm deploy:edge <env> --dry-run (wrangler deploy --dry-run --outdir)'
         expect(run.stdout).toContain(`env.REDIS_KEY_PREFIX ("${env === 'production' ? '' : `${env}:`}")`);
         const size = uploadGzipBytes(out);
         expect(size.files).toContain('worker.js');
+        // keep_names = false (wrangler.toml): no esbuild `__name` wrapper runs per function or class made
+        expect(readFileSync(join(out, 'worker.js'), 'utf8')).not.toContain('__name(');
         console.log(
           `worker bundle [${env}]: ${(size.bytes / 1024).toFixed(0)} KiB, gzip ${(size.gzipBytes / 1024).toFixed(0)} KiB` +
             ` of the ${WORKER_GZIP_LIMIT_BYTES / 1024 / 1024} MiB Workers Free limit`,
