@@ -80,10 +80,15 @@ describe.each(TEST_DRIVERS_WITH_HTTP)('signals repository (%s)', (kind) => {
 
   it('updates status and reason', async () => {
     const { signal } = await insertSignalIdempotent(h.db, { ...base, idempotencyKey: 'tv-status' });
-    const updated = await updateSignalStatus(h.db, signal.id, 'risk_blocked', 'max_exposure');
-    expect(updated).toMatchObject({ status: 'risk_blocked', reason: 'max_exposure' });
-    expect((await getSignal(h.db, signal.id))?.status).toBe('risk_blocked');
-    expect(await updateSignalStatus(h.db, crypto.randomUUID(), 'failed')).toBeNull();
+    expect(await updateSignalStatus(h.db, signal.id, 'risk_blocked', 'max_exposure')).toBe(true);
+    expect(await getSignal(h.db, signal.id)).toMatchObject({
+      status: 'risk_blocked',
+      reason: 'max_exposure',
+    });
+    // written again (a second prepared use on the same handle), then a missing id
+    expect(await updateSignalStatus(h.db, signal.id, 'failed', null)).toBe(true);
+    expect(await getSignal(h.db, signal.id)).toMatchObject({ status: 'failed', reason: null });
+    expect(await updateSignalStatus(h.db, crypto.randomUUID(), 'failed')).toBe(false);
   });
 
   it('pages newest first by cursor without gaps or repeats, with filters', async () => {

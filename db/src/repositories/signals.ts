@@ -14,6 +14,7 @@ import {
   signals,
 } from '../schema/index.ts';
 import { type NumericInput, numericOrNull } from './numeric.ts';
+import { prepared } from './prepared.ts';
 
 /** A stored signal. Numeric columns come back as exact decimal strings. */
 export type Signal = typeof signals.$inferSelect;
@@ -139,10 +140,9 @@ export async function updateSignalStatus(
   id: string,
   status: SignalStatus,
   reason: string | null = null,
-): Promise<Signal | null> {
+): Promise<boolean> {
   if (!SIGNAL_STATUSES.includes(status)) throw new RangeError(`unknown signal status: ${status}`);
-  const [row] = await db.update(signals).set({ status, reason }).where(eq(signals.id, id)).returning();
-  return row ?? null;
+  return advanceSignal(db, id, { status, reason });
 }
 
 /** One signal by id, or null. */
@@ -244,10 +244,36 @@ export async function advanceSignal(
   from?: readonly SignalStatus[],
 ): Promise<boolean> {
   if (!SIGNAL_STATUSES.includes(to.status)) throw new RangeError(`unknown signal status: ${to.status}`);
-  const set: Partial<typeof signals.$inferInsert> = {
-    status: to.status,
-    reason: to.reason?.slice(0, 1000) ?? null,
-  };
+  const reason = to.reason?.slice(0, 1000) ?? null;
+  if (to.score === undefined && !to.metadata) {
+    // The engine's status moves: one prepared statement (the guard `from` as an array parameter).
+    const statement = prepared(db, 'enigma_advance_signal', (d) =>
+      d
+        .update(signals)
+        .set({
+          status: sql`${sql.placeholder('status')}::text`,
+          reason: sql`${sql.placeholder('reason')}::text`,
+          updatedAt: sql`now()`,
+        } as never)
+        .where(
+          and(
+            eq(signals.id, sql.placeholder('id')),
+            sql`(${sql.placeholder('any')}::boolean or ${signals.status} = any(${sql.placeholder('from')}::text[]))`,
+          ),
+        )
+        .returning({ id: signals.id })
+        .prepare('enigma_advance_signal'),
+    );
+    const rows = await statement.execute({
+      id,
+      status: to.status,
+      reason,
+      any: from === undefined,
+      from: [...(from ?? [])],
+    });
+    return rows.length > 0;
+  }
+  const set: Partial<typeof signals.$inferInsert> = { status: to.status, reason };
   if (to.score !== undefined) set.score = to.score;
   if (to.metadata) set.metadata = sql`${signals.metadata} || ${JSON.stringify(to.metadata)}::jsonb` as never;
   const where = from ? and(eq(signals.id, id), inArray(signals.status, [...from])) : eq(signals.id, id);

@@ -14,6 +14,7 @@ import {
   insertOrderIntent,
   releaseLease,
   savePosition,
+  updateOrder,
   withFence,
 } from './trading.ts';
 
@@ -63,6 +64,63 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 14_500))).toMatchObject({
       fence: 3,
     });
+  });
+
+  it('writes exactly the fields of an order patch: absent ones kept, null ones cleared, inside a transaction too', async () => {
+    const { order } = await insertOrderIntent(h.db, {
+      accountId,
+      clientOid: 'patch0001',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'limit',
+      price: '100.5',
+      size: 4,
+      purpose: 'entry',
+    });
+    const at = new Date('2026-12-06T10:00:00.123Z');
+    const open = await updateOrder(h.db, order.id, {
+      status: 'open',
+      exchangeOrderId: 'ex-patch-1',
+      submittedAt: at,
+    });
+    expect(open).toMatchObject({
+      status: 'open',
+      exchangeOrderId: 'ex-patch-1',
+      price: '100.5',
+      filledSize: 0,
+    });
+    expect(open.submittedAt?.toISOString()).toBe(at.toISOString());
+    const partly = await updateOrder(h.db, order.id, {
+      status: 'partially_filled',
+      filledSize: 3,
+      avgFillPrice: '100.25',
+      reason: 'partly',
+      raw: { a: [1, 'x'] },
+    });
+    expect(partly).toMatchObject({
+      exchangeOrderId: 'ex-patch-1',
+      filledSize: 3,
+      avgFillPrice: '100.25',
+      reason: 'partly',
+    });
+    expect(partly.raw).toEqual({ a: [1, 'x'] });
+    expect(partly.submittedAt?.toISOString()).toBe(at.toISOString());
+    // null clears, undefined keeps; the same prepared statement inside a transaction
+    const cleared = await h.db.transaction((tx) =>
+      updateOrder(tx as never, order.id, { reason: null, slippageBps: '1.5', shortfall: undefined }),
+    );
+    expect(cleared).toMatchObject({
+      reason: null,
+      slippageBps: '1.5',
+      shortfall: null,
+      filledSize: 3,
+      status: 'partially_filled',
+    });
+    expect(cleared.updatedAt.getTime()).toBeGreaterThanOrEqual(partly.updatedAt.getTime());
+    // the table's CHECKs still guard it: more filled than the size is refused and changes nothing
+    await expect(updateOrder(h.db, order.id, { filledSize: 5 })).rejects.toThrow();
+    expect((await getOrderByClientOid(h.db, 'patch0001'))?.filledSize).toBe(3);
+    await expect(updateOrder(h.db, crypto.randomUUID(), { status: 'canceled' })).rejects.toThrow(/no order/);
   });
 
   it('commits an order intent once per clientOid and returns the existing row on a repeat', async () => {

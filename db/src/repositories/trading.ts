@@ -17,6 +17,7 @@ import {
   SIGNAL_STATUSES,
   type SignalStatus,
 } from '../schema/index.ts';
+import { maskedSet, type ParamType, patchParams, prepared } from './prepared.ts';
 
 /**
  * The engine's repository: accounts, the lease, order intents and orders, fills, positions, closed
@@ -178,7 +179,18 @@ export async function setIntentStatus(
   status: string,
   reason: string | null = null,
 ): Promise<void> {
-  await db.update(orderIntents).set({ status, reason }).where(eq(orderIntents.id, id));
+  const statement = prepared(db, 'enigma_intent_status', (d) =>
+    d
+      .update(orderIntents)
+      .set({
+        status: sql`${sql.placeholder('status')}::text`,
+        reason: sql`${sql.placeholder('reason')}::text`,
+        updatedAt: sql`now()`,
+      } as never)
+      .where(eq(orderIntents.id, sql.placeholder('id')))
+      .prepare('enigma_intent_status'),
+  );
+  await statement.execute({ id, status, reason });
 }
 
 /**
@@ -199,27 +211,34 @@ export async function insertOrderIntent(
   return { order: existing!, created: false };
 }
 
-export async function updateOrder(
-  db: EnigmaDb,
-  id: string,
-  patch: Partial<
-    Pick<
-      OrderInsert,
-      | 'status'
-      | 'reason'
-      | 'exchangeOrderId'
-      | 'filledSize'
-      | 'avgFillPrice'
-      | 'submittedAt'
-      | 'doneAt'
-      | 'raw'
-      | 'stopPrice'
-      | 'slippageBps'
-      | 'shortfall'
-    >
-  >,
-): Promise<OrderRow> {
-  const [row] = await db.update(orders).set(patch).where(eq(orders.id, id)).returning();
+/** The order columns a write may change after the intent (`updateOrder`), with their parameter types. */
+const ORDER_PATCH = {
+  status: { column: orders.status, type: 'text' },
+  reason: { column: orders.reason, type: 'text' },
+  exchangeOrderId: { column: orders.exchangeOrderId, type: 'text' },
+  filledSize: { column: orders.filledSize, type: 'int4' },
+  avgFillPrice: { column: orders.avgFillPrice, type: 'numeric' },
+  submittedAt: { column: orders.submittedAt, type: 'timestamptz' },
+  doneAt: { column: orders.doneAt, type: 'timestamptz' },
+  raw: { column: orders.raw, type: 'jsonb' },
+  stopPrice: { column: orders.stopPrice, type: 'numeric' },
+  slippageBps: { column: orders.slippageBps, type: 'numeric' },
+  shortfall: { column: orders.shortfall, type: 'numeric' },
+} as const satisfies Record<string, { column: unknown; type: ParamType }>;
+
+export type OrderPatch = Partial<Pick<OrderInsert, keyof typeof ORDER_PATCH>>;
+
+/** Change an order row (any subset of `ORDER_PATCH`'s columns): one prepared statement for every patch. */
+export async function updateOrder(db: EnigmaDb, id: string, patch: OrderPatch): Promise<OrderRow> {
+  const statement = prepared(db, 'enigma_update_order', (d) =>
+    d
+      .update(orders)
+      .set({ ...maskedSet(ORDER_PATCH), updatedAt: sql`now()` } as never)
+      .where(eq(orders.id, sql.placeholder('id')))
+      .returning()
+      .prepare('enigma_update_order'),
+  );
+  const [row] = await statement.execute({ id, ...patchParams(ORDER_PATCH, patch) });
   if (!row) throw new Error(`no order ${id}`);
   return row;
 }

@@ -9,14 +9,12 @@ import {
   finishCommand,
   getCommand,
   getIntent,
-  getPosition,
   type IntentRow,
   insertIntentOnce,
   insertRiskEvent,
   listCommands,
   listPositions,
   liveOrders,
-  savePosition,
   setIntentStatus,
 } from '@enigma/db';
 import type Decimal from 'decimal.js';
@@ -115,7 +113,7 @@ export class CommandHandler implements AlgoHooks {
       case 'close_position': {
         return ctx.withSymbol(c.symbol, async () => {
           await this.ledger.syncFills(c.symbol);
-          const pos = await getPosition(ctx.db, ctx.accountId, c.symbol);
+          const pos = await ctx.positions.get(c.symbol);
           if (!pos || pos.qty === 0)
             return { status: 'rejected', reason: `no open position on ${c.symbol}` } as Outcome;
           const order = await this.executor.submit({
@@ -140,7 +138,7 @@ export class CommandHandler implements AlgoHooks {
       }
       case 'set_tpsl': {
         return ctx.withSymbol(c.symbol, async () => {
-          const pos = await getPosition(ctx.db, ctx.accountId, c.symbol);
+          const pos = await ctx.positions.get(c.symbol);
           if (!pos || pos.qty === 0)
             return { status: 'rejected', reason: `no open position on ${c.symbol}` } as Outcome;
           const mark = (await this.risk.context(c.symbol, 'operator')).market.mark;
@@ -178,7 +176,7 @@ export class CommandHandler implements AlgoHooks {
                     },
                   ];
           }
-          await savePosition(ctx.db, update);
+          await ctx.positions.save(update);
           const state = await this.protection.ensure(c.symbol);
           return {
             status: state === 'protected' ? 'done' : 'failed',
@@ -232,7 +230,7 @@ export class CommandHandler implements AlgoHooks {
         direction = trigger.gt(mark) ? 'up' : 'down';
       }
       const ref = limitPrice ?? trigger ?? (c.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid);
-      const pos = await getPosition(ctx.db, ctx.accountId, c.symbol);
+      const pos = await ctx.positions.get(c.symbol);
       const opening = !c.reduceOnly;
       let stop = c.stopLoss ? toMoney(c.stopLoss) : null;
       if (opening && !stop && ref)
@@ -305,9 +303,9 @@ export class CommandHandler implements AlgoHooks {
       if (c.orderType === 'market') {
         await this.executor.awaitDone(order);
         await this.ledger.syncFills(c.symbol);
-        const after = await getPosition(ctx.db, ctx.accountId, c.symbol);
+        const after = await ctx.positions.get(c.symbol);
         if (after && after.qty !== 0 && opening && stop) {
-          await savePosition(ctx.db, { ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
+          await ctx.positions.save({ ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
         }
         await this.protection.ensure(c.symbol);
       }
@@ -562,9 +560,9 @@ export class CommandHandler implements AlgoHooks {
     return ctx.withSymbol(symbol, async () => {
       await this.ledger.syncFills(symbol);
       const stop = (leg as OperatorLeg).stopPrice;
-      const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+      const pos = await ctx.positions.get(symbol);
       if (pos && pos.qty !== 0 && !leg.reduceOnly && stop && !pos.stopPrice)
-        await savePosition(ctx.db, { ...pos, stopPrice: stop });
+        await ctx.positions.save({ ...pos, stopPrice: stop });
       await this.protection.ensure(symbol);
     });
   }
@@ -607,7 +605,7 @@ export class CommandHandler implements AlgoHooks {
     if (flatten) {
       for (const pos of await listPositions(ctx.db, ctx.accountId, true)) {
         await ctx.withSymbol(pos.symbol, async () => {
-          const current = await getPosition(ctx.db, ctx.accountId, pos.symbol);
+          const current = await ctx.positions.get(pos.symbol);
           if (!current || current.qty === 0) return;
           await this.protection.flatten(current, `kill switch: ${reason}`);
           await this.ledger.syncFills(pos.symbol);

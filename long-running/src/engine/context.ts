@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Contract } from '../exchange/types.ts';
 import type { EngineMetrics } from './metrics.ts';
+import type { PositionBook } from './positions.ts';
 import type { AccountState } from './state.ts';
 
 /** Time as the engine sees it: injected, so a backtest can drive the same code on simulated time. */
@@ -82,6 +83,8 @@ export interface EngineContext {
   contracts: ContractBook;
   /** the account's positions and live orders in memory (kept by the executor, the ledger and reconciliation) */
   state: AccountState;
+  /** the account's position rows: read once, then kept by their writers (every position write goes through it) */
+  positions: PositionBook;
   /** run `fn` with the symbol's lock held: position, stop and fill changes of one contract are serial */
   withSymbol<T>(symbol: string, fn: () => Promise<T>): Promise<T>;
   /** publish a dashboard event (best effort) */

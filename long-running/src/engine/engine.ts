@@ -52,6 +52,7 @@ import { Executor } from './executor.ts';
 import { Ledger } from './ledger.ts';
 import { AtrSource, ExchangeContracts, MarketView } from './market.ts';
 import { engineMetrics } from './metrics.ts';
+import { PositionBook } from './positions.ts';
 import { Protection } from './protection.ts';
 import { type ReconcileReport, Reconciler } from './reconcile.ts';
 import { RiskInputs } from './risk-inputs.ts';
@@ -160,6 +161,10 @@ export class Engine {
       lease: { name: '', fence: -1 },
       contracts: this.contracts,
       state: new AccountState(),
+      positions: new PositionBook(
+        () => this.ctx.db,
+        () => this.ctx.accountId,
+      ),
       withSymbol: (symbol, fn) => this.withSymbol(symbol, fn),
       publish: (topic, event) => this.publish(topic, event),
       limits: () => this.limitsCache?.value ?? null,

@@ -3,7 +3,6 @@ import type { ContractSpec } from '@enigma/core/contract/specs';
 import { Money, toMoney } from '@enigma/core/money';
 import {
   getOrderByClientOid,
-  getPosition,
   insertClosedTrade,
   insertFills,
   insertFundingPayment,
@@ -137,62 +136,81 @@ export class Ledger {
     }
     // All of the sync's new fills and the position they make in one transaction: each fill recorded at
     // most once (unique trade id), the position moved by exactly the fills that were new.
-    const moves = await ctx.db.transaction(async (tx) => {
-      const fresh = await insertFills(
-        tx as never,
-        sorted.map((fill) => ({
-          orderId: ownerOf.get(fill.orderId)?.id ?? null,
-          accountId: ctx.accountId,
-          tradeId: fill.tradeId,
-          symbol,
-          side: fill.side,
-          price: fill.price.toFixed(),
-          size: fill.size,
-          fee: fill.fee.toFixed(),
-          feeCurrency: fill.feeCurrency,
-          liquidity: fill.liquidity,
-          filledAt: new Date(fill.time),
-        })),
-      );
-      if (fresh.size === 0) return [];
-      let pos = await getPosition(tx as never, ctx.accountId, symbol);
-      const changed: Partial<PositionPatch> = {};
-      const out: { fill: Fill; owner: OrderRow | undefined; qty: number; closed: ClosedRoundTrip | null }[] =
-        [];
-      for (const fill of sorted) {
-        if (!fresh.has(fill.tradeId)) continue;
-        const owner = ownerOf.get(fill.orderId);
-        if (!owner) {
-          // A fill of an order the engine never placed: the position it makes is adopted (and then protected).
-          const opens = (pos?.qty ?? 0) === 0;
-          await insertRiskEvent(tx as never, {
+    // The row the transaction wrote last (kept once it commits; read again if it does not).
+    let written: PositionRow | null = null;
+    const moves = await ctx.db
+      .transaction(async (tx) => {
+        const fresh = await insertFills(
+          tx as never,
+          sorted.map((fill) => ({
+            orderId: ownerOf.get(fill.orderId)?.id ?? null,
             accountId: ctx.accountId,
-            code: opens ? 'position_adopted' : 'external_fill',
-            severity: 'warn',
-            message: `${symbol}: ${fill.side} ${fill.size} @ ${fill.price.toFixed()} by an order the engine did not place (${fill.orderId})${opens ? ': position adopted' : ''}`,
-            data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
+            tradeId: fill.tradeId,
+            symbol,
+            side: fill.side,
+            price: fill.price.toFixed(),
+            size: fill.size,
+            fee: fill.fee.toFixed(),
+            feeCurrency: fill.feeCurrency,
+            liquidity: fill.liquidity,
+            filledAt: new Date(fill.time),
+          })),
+        );
+        if (fresh.size === 0) return [];
+        let pos = await ctx.positions.get(symbol, tx as never);
+        const changed: Partial<PositionPatch> = {};
+        const out: {
+          fill: Fill;
+          owner: OrderRow | undefined;
+          qty: number;
+          closed: ClosedRoundTrip | null;
+        }[] = [];
+        for (const fill of sorted) {
+          if (!fresh.has(fill.tradeId)) continue;
+          const owner = ownerOf.get(fill.orderId);
+          if (!owner) {
+            // A fill of an order the engine never placed: the position it makes is adopted (and then protected).
+            const opens = (pos?.qty ?? 0) === 0;
+            await insertRiskEvent(tx as never, {
+              accountId: ctx.accountId,
+              code: opens ? 'position_adopted' : 'external_fill',
+              severity: 'warn',
+              message: `${symbol}: ${fill.side} ${fill.size} @ ${fill.price.toFixed()} by an order the engine did not place (${fill.orderId})${opens ? ': position adopted' : ''}`,
+              data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
+            });
+          }
+          const moved = this.moveByFill(symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
+          if (!pos) {
+            // The contract's first position: its row (and id, which a round trip's record needs) exists now.
+            pos = await savePosition(tx as never, moved.patch);
+            written = pos;
+          } else {
+            // Later fills of the batch move the row in memory; it is written once, with every field any of
+            // them changed (exactly what writing each in turn would leave).
+            pos = { ...pos, ...moved.patch } as PositionRow;
+            Object.assign(changed, moved.patch);
+          }
+          out.push({ fill, owner, qty: moved.qty, closed: moved.closed });
+        }
+        if (pos && Object.keys(changed).length > 0) {
+          const fields = Object.fromEntries(
+            Object.keys(changed).map((k) => [k, (pos as unknown as Record<string, unknown>)[k]]),
+          );
+          written = await savePosition(tx as never, {
+            ...(fields as PositionPatch),
+            accountId: ctx.accountId,
+            symbol,
           });
         }
-        const moved = this.moveByFill(symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
-        if (!pos) {
-          // The contract's first position: its row (and id, which a round trip's record needs) exists now.
-          pos = await savePosition(tx as never, moved.patch);
-        } else {
-          // Later fills of the batch move the row in memory; it is written once, with every field any of
-          // them changed (exactly what writing each in turn would leave).
-          pos = { ...pos, ...moved.patch } as PositionRow;
-          Object.assign(changed, moved.patch);
-        }
-        out.push({ fill, owner, qty: moved.qty, closed: moved.closed });
-      }
-      if (pos && Object.keys(changed).length > 0) {
-        const fields = Object.fromEntries(
-          Object.keys(changed).map((k) => [k, (pos as unknown as Record<string, unknown>)[k]]),
-        );
-        await savePosition(tx as never, { ...(fields as PositionPatch), accountId: ctx.accountId, symbol });
-      }
-      return out;
-    });
+        return out;
+      })
+      .catch((error) => {
+        // Rolled back (or unknown): the contract's row is read from the database next time.
+        ctx.positions.forget(symbol);
+        throw error;
+      });
+    // Committed: the row the transaction wrote is the contract's row now.
+    if (written) ctx.positions.committed(written);
     if (this.recorded.size > 200_000) {
       this.recorded.clear();
       this.lotsByOrder.clear();

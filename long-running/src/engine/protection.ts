@@ -5,13 +5,11 @@ import { alignToTick, toMoney } from '@enigma/core/money';
 import {
   advanceSignal,
   getIntentBySignal,
-  getPosition,
   insertRiskEvent,
   listSignals,
   liveOrders,
   type OrderRow,
   type PositionRow,
-  savePosition,
   updateSignalStatus,
 } from '@enigma/db';
 import type Decimal from 'decimal.js';
@@ -26,8 +24,11 @@ import type { AtrSource, MarketView } from './market.ts';
  * position is flat, its leftover stops and take-profits are cancelled by us.
  */
 export class Protection {
-  /** Contracts where an entry filled (its signal is `filled`) since protection last marked signals. */
-  private readonly entriesToMark = new Set<string>();
+  /**
+   * Signals whose entry filled (they are `filled`) since protection last marked the contract's signals,
+   * by contract, with their entry's side: the next confirmed stop on that side marks them `protected`.
+   */
+  private readonly entriesToMark = new Map<string, Map<string, 'buy' | 'sell'>>();
   /**
    * Contracts whose signals this process has marked at least once: the first `ensure` of a contract
    * after a start marks its `filled` signals even when the stop was confirmed before the restart.
@@ -45,14 +46,16 @@ export class Protection {
    * An entry of `symbol` filled and its signal is `filled`: the next `ensure` that finds the position
    * protected marks it `protected` (a scale-in's signal as well as the one that opened the position).
    */
-  entryFilled(symbol: string): void {
-    this.entriesToMark.add(symbol);
+  entryFilled(symbol: string, signalId: string, side: 'buy' | 'sell'): void {
+    const pending = this.entriesToMark.get(symbol) ?? new Map<string, 'buy' | 'sell'>();
+    pending.set(signalId, side);
+    this.entriesToMark.set(symbol, pending);
   }
 
   /** Bring one contract's protection in line with its position (call with the symbol lock held). */
   async ensure(symbol: string): Promise<'flat' | 'protected' | 'unprotected' | 'flattened'> {
     const { ctx } = this;
-    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const pos = await ctx.positions.get(symbol);
     const live = await liveOrders(ctx.db, ctx.accountId, symbol);
     const stops = live.filter((o) => o.purpose === 'stop');
     const tps = live.filter((o) => o.purpose === 'take_profit');
@@ -75,7 +78,7 @@ export class Protection {
     );
     if (current && (current.status === 'open' || current.status === 'partially_filled')) {
       if (!pos.stopConfirmedAt || pos.unprotectedSince || pos.stopClientOid !== current.clientOid) {
-        await savePosition(ctx.db, {
+        await ctx.positions.save({
           ...pos,
           stopPrice: stopPrice.toFixed(),
           stopOrderId: current.exchangeOrderId,
@@ -84,7 +87,7 @@ export class Protection {
           unprotectedSince: null,
         });
         await this.markProtected(pos);
-      } else if (this.entriesToMark.has(symbol) || !this.markedOnce.has(symbol))
+      } else if ((this.entriesToMark.get(symbol)?.size ?? 0) > 0 || !this.markedOnce.has(symbol))
         await this.markProtected(pos);
       await this.cancelOthers(stops, current);
       await this.ensureTakeProfits(pos, tps);
@@ -120,9 +123,10 @@ export class Protection {
       signalId: pos.signalId,
       ...(pos.marginMode ? { marginMode: pos.marginMode as 'ISOLATED' | 'CROSS' } : {}),
     });
-    await savePosition(ctx.db, { ...pos, stopVersion: version, stopPrice: stopPrice.toFixed() });
     if (order.status === 'open') {
-      await savePosition(ctx.db, {
+      // One write: the new version and its confirmed stop together (a crash before it finds the same
+      // stop again by its clientOid, which the version makes: nothing is sent twice).
+      await ctx.positions.save({
         ...pos,
         stopVersion: version,
         stopPrice: stopPrice.toFixed(),
@@ -142,7 +146,7 @@ export class Protection {
       await this.ensureTakeProfits({ ...pos, stopVersion: version }, tps);
       return 'protected';
     }
-    const after = (await getPosition(ctx.db, ctx.accountId, symbol))!;
+    const after = await ctx.positions.save({ ...pos, stopVersion: version, stopPrice: stopPrice.toFixed() });
     return this.unprotected(after, `stop order ${order.status}: ${order.reason ?? ''}`);
   }
 
@@ -153,24 +157,34 @@ export class Protection {
    */
   private async markProtected(pos: PositionRow): Promise<void> {
     const { ctx } = this;
+    const pending = this.entriesToMark.get(pos.symbol);
     this.entriesToMark.delete(pos.symbol);
+    const first = !this.markedOnce.has(pos.symbol);
     this.markedOnce.add(pos.symbol);
     const reason = 'exchange-side stop confirmed';
     if (pos.signalId) {
       await updateSignalStatus(ctx.db, pos.signalId, 'protected', reason).catch(() => {});
       this.announceProtected(pos, pos.signalId);
     }
-    const { items } = await listSignals(ctx.db, { status: 'filled', symbol: pos.symbol, limit: 100 });
-    for (const s of items) {
-      if (s.id === pos.signalId) continue;
-      const legs = (
-        (await getIntentBySignal(ctx.db, s.id))?.params as { legs?: { kind: string; side: string }[] }
-      )?.legs;
-      const open = legs?.find((l) => l.kind === 'open');
-      if (!open || (open.side === 'buy') !== pos.qty > 0) continue;
-      if (await advanceSignal(ctx.db, s.id, { status: 'protected', reason }, ['filled'])) {
+    // The entries this process saw fill; after a start, every `filled` signal of the contract (the
+    // database's list: an entry that filled before the restart is not in memory).
+    const candidates = new Map(pending ?? []);
+    if (first) {
+      const { items } = await listSignals(ctx.db, { status: 'filled', symbol: pos.symbol, limit: 100 });
+      for (const s of items) {
+        if (candidates.has(s.id)) continue;
+        const legs = (
+          (await getIntentBySignal(ctx.db, s.id))?.params as { legs?: { kind: string; side: string }[] }
+        )?.legs;
+        const open = legs?.find((l) => l.kind === 'open');
+        if (open) candidates.set(s.id, open.side as 'buy' | 'sell');
+      }
+    }
+    for (const [signalId, side] of candidates) {
+      if (signalId === pos.signalId || (side === 'buy') !== pos.qty > 0) continue;
+      if (await advanceSignal(ctx.db, signalId, { status: 'protected', reason }, ['filled'])) {
         ctx.metrics.signals.inc({ status: 'protected' });
-        this.announceProtected(pos, s.id);
+        this.announceProtected(pos, signalId);
       }
     }
   }
@@ -196,7 +210,7 @@ export class Protection {
     const { ctx } = this;
     const now = ctx.clock.now();
     const since = pos.unprotectedSince?.getTime() ?? now;
-    if (!pos.unprotectedSince) await savePosition(ctx.db, { ...pos, unprotectedSince: new Date(now) });
+    if (!pos.unprotectedSince) await ctx.positions.save({ ...pos, unprotectedSince: new Date(now) });
     if (now - since < ctx.tuning.protectGraceMs) return 'unprotected';
     await insertRiskEvent(ctx.db, {
       accountId: ctx.accountId,
@@ -324,7 +338,7 @@ export class Protection {
   async trail(symbol: string, trailing: { activateR: string; distanceR: string } | null): Promise<void> {
     const { ctx } = this;
     if (!trailing) return;
-    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const pos = await ctx.positions.get(symbol);
     const contract = ctx.contracts.get(symbol);
     const mark = this.market.peek(symbol).mark;
     if (!pos || pos.qty === 0 || !pos.avgEntryPrice || !pos.stopPrice || !mark || !contract) return;
@@ -353,7 +367,7 @@ export class Protection {
       if (long ? candidate.gt(stop) : candidate.lt(stop)) stop = candidate;
     }
     if (!newBest.eq(best) || !stop.eq(toMoney(pos.stopPrice))) {
-      await savePosition(ctx.db, { ...pos, bestPrice: newBest.toFixed(), stopPrice: stop.toFixed() });
+      await ctx.positions.save({ ...pos, bestPrice: newBest.toFixed(), stopPrice: stop.toFixed() });
     }
   }
 }

@@ -1,12 +1,4 @@
-import {
-  getOrderByExchangeId,
-  getPosition,
-  insertRiskEvent,
-  listPositions,
-  liveOrders,
-  type OrderRow,
-  savePosition,
-} from '@enigma/db';
+import { getOrderByExchangeId, insertRiskEvent, listPositions, liveOrders, type OrderRow } from '@enigma/db';
 import type { Order, Position } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor } from './executor.ts';
@@ -47,6 +39,8 @@ export class Reconciler {
       orphanStopsCancelled: 0,
       unknownOrders: 0,
     };
+    // The position rows are read from the database again: whatever this pass finds is measured against them.
+    ctx.positions.forget();
     // 1. Our live orders (intents, unknown outcomes, open) against the exchange.
     for (const order of await liveOrders(ctx.db, ctx.accountId)) {
       const before = order.status;
@@ -64,7 +58,7 @@ export class Reconciler {
       await ctx.withSymbol(symbol, async () => {
         // A full minute back: a fill the exchange listed late is found here.
         report.fillsApplied += await this.ledger.syncFills(symbol, { overlapMs: 60_000 });
-        const mine = await getPosition(ctx.db, ctx.accountId, symbol);
+        const mine = await ctx.positions.get(symbol);
         const ex = theirs.get(symbol);
         const exQty = ex?.qty ?? 0;
         const myQty = mine?.qty ?? 0;
@@ -87,7 +81,7 @@ export class Reconciler {
           at: ctx.clock.now(),
         });
         const now = new Date(ctx.clock.now());
-        await savePosition(ctx.db, {
+        await ctx.positions.save({
           ...(mine ?? {}),
           accountId: ctx.accountId,
           symbol,
@@ -166,12 +160,14 @@ export class Reconciler {
     for (const p of exchangePositions) {
       const mine = positionsNow.get(p.symbol);
       if (mine && p.qty !== 0) {
-        await savePosition(ctx.db, {
-          ...(await getPosition(ctx.db, ctx.accountId, p.symbol))!,
-          markPrice: p.markPrice.toFixed(),
-          liquidationPrice: p.liquidationPrice.toFixed(),
-          unrealisedPnl: p.unrealisedPnl.toFixed(),
-        }).catch(() => {});
+        await ctx.positions
+          .save({
+            ...(await ctx.positions.get(p.symbol))!,
+            markPrice: p.markPrice.toFixed(),
+            liquidationPrice: p.liquidationPrice.toFixed(),
+            unrealisedPnl: p.unrealisedPnl.toFixed(),
+          })
+          .catch(() => {});
       }
     }
     return report;

@@ -16,7 +16,6 @@ import {
   type DecisionCommit,
   getIntentBySignal,
   getOrderByClientOid,
-  getPosition,
   getSetting,
   getSignal,
   type IntentRow,
@@ -24,7 +23,6 @@ import {
   listWebhookSources,
   type OrderRow,
   type SignalStatus,
-  savePosition,
   setIntentStatus,
 } from '@enigma/db';
 import { SpanKind } from '@opentelemetry/api';
@@ -815,8 +813,10 @@ export class SignalHandler implements AlgoHooks {
   private async afterEntry(entry: SignalRef, leg: Leg): Promise<void> {
     const { ctx } = this;
     const symbol = entry.symbol;
-    await this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, ['ordered']);
-    const pos = await getPosition(ctx.db, ctx.accountId, symbol);
+    const nowFilled = await this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, [
+      'ordered',
+    ]);
+    const pos = await ctx.positions.get(symbol);
     const contract = ctx.contracts.get(symbol);
     if (pos && pos.qty !== 0 && pos.avgEntryPrice && contract && leg.stopDistance) {
       const distance = toMoney(leg.stopDistance);
@@ -834,10 +834,11 @@ export class SignalHandler implements AlgoHooks {
         marginMode: leg.marginMode,
       };
       const takeProfits = this.protection.planTakeProfits(updated, leg.takeProfits ?? [], distance);
-      await savePosition(ctx.db, { ...updated, takeProfits });
+      await ctx.positions.save({ ...updated, takeProfits });
     }
-    // Protection marks every signal whose entry filled into the position once its stop is confirmed.
-    this.protection.entryFilled(symbol);
+    // Protection marks every signal whose entry filled into the position once its stop is confirmed (one
+    // already past `ordered`, say closed by a later fill of the same sync, is not waiting for it).
+    if (nowFilled) this.protection.entryFilled(symbol, entry.signalId, leg.side);
     await this.protection.ensure(symbol);
   }
 

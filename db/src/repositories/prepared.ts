@@ -1,0 +1,64 @@
+import { type Column, type SQL, sql } from 'drizzle-orm';
+import type { EnigmaDb } from '../db-type.ts';
+
+/**
+ * Statements the engine runs several times per signal, built once per database handle and prepared
+ * (`.prepare(name)`: node-postgres and Neon parse a named statement once per connection; PGlite reuses
+ * the built query). Building a drizzle query is most of its cost at tens of statements a second, and
+ * these have a fixed text: what varies is passed as parameters.
+ *
+ * A transaction handle gets its own (built once per transaction), so a prepared statement is never run
+ * outside the connection it belongs to.
+ */
+const cache = new WeakMap<object, Map<string, unknown>>();
+
+export function prepared<T>(db: EnigmaDb, name: string, build: (db: EnigmaDb) => T): T {
+  let byName = cache.get(db);
+  if (!byName) {
+    byName = new Map();
+    cache.set(db, byName);
+  }
+  let hit = byName.get(name) as T | undefined;
+  if (hit === undefined) {
+    hit = build(db);
+    byName.set(name, hit);
+  }
+  return hit;
+}
+
+/** The PostgreSQL type a patch parameter is cast to. */
+export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 'boolean';
+
+/**
+ * `SET` assignments for a fixed statement that writes any subset of `columns`: each column is set to
+ * its parameter when its flag parameter is true and left as it is otherwise, so one prepared text
+ * serves every patch. `patchParams` turns a patch into the parameters.
+ */
+export function maskedSet(columns: Record<string, { column: Column; type: ParamType }>): Record<string, SQL> {
+  const set: Record<string, SQL> = {};
+  for (const [key, { column, type }] of Object.entries(columns))
+    set[key] =
+      sql`case when ${sql.placeholder(`set_${key}`)}::boolean then ${sql.placeholder(`val_${key}`)}::${sql.raw(type)} else ${column} end`;
+  return set;
+}
+
+/** The parameters of a `maskedSet` statement for `patch` (keys absent or undefined are left unchanged). */
+export function patchParams(
+  columns: Record<string, { type: ParamType }>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [key, { type }] of Object.entries(columns)) {
+    const value = patch[key];
+    const given = value !== undefined;
+    params[`set_${key}`] = given;
+    params[`val_${key}`] = !given || value === null ? null : toParam(value, type);
+  }
+  return params;
+}
+
+function toParam(value: unknown, type: ParamType): unknown {
+  if (type === 'timestamptz') return value instanceof Date ? value.toISOString() : value;
+  if (type === 'jsonb') return JSON.stringify(value);
+  return value;
+}
