@@ -27,7 +27,7 @@ export function prepared<T>(db: EnigmaDb, name: string, build: (db: EnigmaDb) =>
 }
 
 /** The PostgreSQL type a patch parameter is cast to. */
-export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 'boolean';
+export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 'boolean' | 'uuid';
 
 /**
  * `SET` assignments for a fixed statement that writes any subset of `columns`: each column is set to

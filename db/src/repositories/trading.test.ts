@@ -15,6 +15,7 @@ import {
   releaseLease,
   savePosition,
   updateOrder,
+  updatePosition,
   withFence,
 } from './trading.ts';
 
@@ -285,6 +286,41 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
       avgEntryPrice: '65000.1',
       fees: '0.078',
     });
+  });
+
+  it('changes an existing position in place with exactly the patch, and tells a missing row apart', async () => {
+    const saved = await savePosition(h.db, {
+      accountId,
+      symbol: 'ETHUSDTM',
+      qty: -4,
+      avgEntryPrice: '3000.5',
+      stopPrice: '3100',
+      takeProfits: [{ level: 1, price: '2900', lots: 2, clientOid: 'tp1' }],
+    });
+    const signalId = crypto.randomUUID();
+    const at = new Date('2026-12-06T11:00:00.5Z');
+    const moved = await updatePosition(h.db, {
+      accountId,
+      symbol: 'ETHUSDTM',
+      qty: -6,
+      signalId,
+      stopConfirmedAt: at,
+      stopPrice: null,
+    });
+    expect(moved).toMatchObject({
+      id: saved.id,
+      qty: -6,
+      avgEntryPrice: '3000.5',
+      signalId,
+      stopPrice: null,
+    });
+    expect(moved?.stopConfirmedAt?.toISOString()).toBe(at.toISOString());
+    expect(moved?.takeProfits).toEqual([{ level: 1, price: '2900', lots: 2, clientOid: 'tp1' }]);
+    // a whole row read back with one change: its id and timestamps are not written
+    const whole = await updatePosition(h.db, { ...moved!, accountId, fees: '0.5' });
+    expect(whole).toMatchObject({ id: saved.id, qty: -6, fees: '0.5', signalId });
+    expect(await updatePosition(h.db, { accountId, symbol: 'NOPEUSDTM', qty: 1 })).toBeNull();
+    expect(await getPosition(h.db, accountId, 'NOPEUSDTM')).toBeNull();
   });
 
   it('stores a command once per issuer and key and tells a conflicting reuse apart', async () => {

@@ -255,6 +255,24 @@ export async function getOrderByExchangeId(db: EnigmaDb, exchangeOrderId: string
 
 /** Orders of the account that may still trade (or whose outcome is unknown). */
 export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: string): Promise<OrderRow[]> {
+  if (symbol !== undefined) {
+    // Protection asks for one contract's live orders on every check: a prepared statement.
+    const statement = prepared(db, 'enigma_live_orders', (d) =>
+      d
+        .select()
+        .from(orders)
+        .where(
+          and(
+            eq(orders.accountId, sql.placeholder('accountId')),
+            eq(orders.symbol, sql.placeholder('symbol')),
+            inArray(orders.status, [...LIVE_ORDER_STATUSES]),
+          ),
+        )
+        .orderBy(orders.createdAt)
+        .prepare('enigma_live_orders'),
+    );
+    return statement.execute({ accountId, symbol });
+  }
   const where = [eq(orders.accountId, accountId), inArray(orders.status, [...LIVE_ORDER_STATUSES])];
   if (symbol) where.push(eq(orders.symbol, symbol));
   return db
@@ -360,6 +378,64 @@ export async function savePosition(
     })
     .returning();
   return saved!;
+}
+
+/** The position columns `updatePosition` may change, with their parameter types. */
+const POSITION_PATCH = {
+  qty: { column: positions.qty, type: 'int4' },
+  avgEntryPrice: { column: positions.avgEntryPrice, type: 'numeric' },
+  markPrice: { column: positions.markPrice, type: 'numeric' },
+  liquidationPrice: { column: positions.liquidationPrice, type: 'numeric' },
+  leverage: { column: positions.leverage, type: 'numeric' },
+  marginMode: { column: positions.marginMode, type: 'text' },
+  unrealisedPnl: { column: positions.unrealisedPnl, type: 'numeric' },
+  realisedPnl: { column: positions.realisedPnl, type: 'numeric' },
+  fees: { column: positions.fees, type: 'numeric' },
+  funding: { column: positions.funding, type: 'numeric' },
+  maxQty: { column: positions.maxQty, type: 'int4' },
+  signalId: { column: positions.signalId, type: 'uuid' },
+  stopPrice: { column: positions.stopPrice, type: 'numeric' },
+  stopOrderId: { column: positions.stopOrderId, type: 'text' },
+  stopClientOid: { column: positions.stopClientOid, type: 'text' },
+  stopVersion: { column: positions.stopVersion, type: 'int4' },
+  stopConfirmedAt: { column: positions.stopConfirmedAt, type: 'timestamptz' },
+  unprotectedSince: { column: positions.unprotectedSince, type: 'timestamptz' },
+  stopDistance: { column: positions.stopDistance, type: 'numeric' },
+  bestPrice: { column: positions.bestPrice, type: 'numeric' },
+  takeProfits: { column: positions.takeProfits, type: 'jsonb' },
+  fundingCheckedAt: { column: positions.fundingCheckedAt, type: 'timestamptz' },
+  openedAt: { column: positions.openedAt, type: 'timestamptz' },
+  closedAt: { column: positions.closedAt, type: 'timestamptz' },
+} as const satisfies Record<string, { column: unknown; type: ParamType }>;
+
+/**
+ * Change the existing position row of (account, symbol): the fields of `patch` that `savePosition` also
+ * takes (a whole row read earlier may be passed back; its id and timestamps are ignored), one prepared
+ * statement for every patch. Null when there is no such row (then `savePosition` creates it).
+ */
+export async function updatePosition(
+  db: EnigmaDb,
+  patch: Parameters<typeof savePosition>[1] & { accountId: string },
+): Promise<PositionRow | null> {
+  const statement = prepared(db, 'enigma_update_position', (d) =>
+    d
+      .update(positions)
+      .set({ ...maskedSet(POSITION_PATCH), updatedAt: sql`now()` } as never)
+      .where(
+        and(
+          eq(positions.accountId, sql.placeholder('accountId')),
+          eq(positions.symbol, sql.placeholder('symbol')),
+        ),
+      )
+      .returning()
+      .prepare('enigma_update_position'),
+  );
+  const [row] = await statement.execute({
+    accountId: patch.accountId,
+    symbol: patch.symbol,
+    ...patchParams(POSITION_PATCH, patch as Record<string, unknown>),
+  });
+  return row ?? null;
 }
 
 export async function insertClosedTrade(db: EnigmaDb, row: typeof closedTrades.$inferInsert): Promise<void> {

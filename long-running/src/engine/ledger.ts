@@ -13,6 +13,7 @@ import {
   type PositionRow,
   savePosition,
   updateOrder,
+  updatePosition,
   updateSignalStatus,
 } from '@enigma/db';
 import Decimal from 'decimal.js';
@@ -196,11 +197,8 @@ export class Ledger {
           const fields = Object.fromEntries(
             Object.keys(changed).map((k) => [k, (pos as unknown as Record<string, unknown>)[k]]),
           );
-          written = await savePosition(tx as never, {
-            ...(fields as PositionPatch),
-            accountId: ctx.accountId,
-            symbol,
-          });
+          const patch = { ...(fields as PositionPatch), accountId: ctx.accountId, symbol };
+          written = (await updatePosition(tx as never, patch)) ?? (await savePosition(tx as never, patch));
         }
         return out;
       })

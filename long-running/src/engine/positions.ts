@@ -1,4 +1,4 @@
-import { type EnigmaDb, getPosition, type PositionRow, savePosition } from '@enigma/db';
+import { type EnigmaDb, getPosition, type PositionRow, savePosition, updatePosition } from '@enigma/db';
 
 /** A position row's values as `savePosition` takes them. */
 export type PositionPatch = Parameters<typeof savePosition>[1];
@@ -38,7 +38,11 @@ export class PositionBook {
   /** Write a row (upsert) and keep what the database returned; on failure the contract is read again next time. */
   async save(patch: PositionPatch, db: EnigmaDb = this.db()): Promise<PositionRow> {
     try {
-      const row = await savePosition(db, patch);
+      // A row this process holds exists: changed in place (a prepared statement); otherwise upserted.
+      const row =
+        (this.rows.get(patch.symbol) && patch.accountId
+          ? await updatePosition(db, { ...patch, accountId: patch.accountId })
+          : null) ?? (await savePosition(db, patch));
       this.generation++;
       this.rows.set(row.symbol, row);
       return row;
