@@ -32,22 +32,29 @@ const seg = encodeURIComponent;
 const get = (path: string, weight: number, isPrivate: boolean, query?: Record<string, QueryValue>) =>
   ({ method: 'GET', path, query, private: isPrivate, weight }) as RequestSpec;
 
+// The wrappers' schemas, built once: a zod schema built per call is compiled per call (most of a
+// response check's cost at tens of requests a second).
+const ANY_PAGE = s.page(z.unknown());
+const ANY_LIST = z.array(z.unknown());
+const ANY_HAS_MORE = s.hasMore(z.unknown());
+const TRUE = z.literal(true);
+
 function pageOf<T>(parseItem: (raw: unknown) => T, what: string) {
   return (data: unknown): Page<T> => {
-    const pg = p.check(s.page(z.unknown()), data, what);
+    const pg = p.check(ANY_PAGE, data, what);
     return { ...pg, items: pg.items.map(parseItem) };
   };
 }
 function listOf<T>(parseItem: (raw: unknown) => T, what: string) {
-  return (data: unknown): T[] => p.check(z.array(z.unknown()), data, what).map(parseItem);
+  return (data: unknown): T[] => p.check(ANY_LIST, data, what).map(parseItem);
 }
 function hasMoreOf<T>(parseItem: (raw: unknown) => T, what: string) {
   return (data: unknown) => {
-    const h = p.check(s.hasMore(z.unknown()), data, what);
+    const h = p.check(ANY_HAS_MORE, data, what);
     return { items: h.dataList.map(parseItem), hasMore: h.hasMore };
   };
 }
-const literalTrue = (data: unknown): true => p.check(z.literal(true), data, 'acknowledgement');
+const literalTrue = (data: unknown): true => p.check(TRUE, data, 'acknowledgement');
 
 export interface PageQuery {
   currentPage?: number;
