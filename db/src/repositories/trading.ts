@@ -438,8 +438,39 @@ export async function updatePosition(
   return row ?? null;
 }
 
-export async function insertClosedTrade(db: EnigmaDb, row: typeof closedTrades.$inferInsert): Promise<void> {
-  await db.insert(closedTrades).values(row);
+/** Record a closed trade; returns its id. */
+export async function insertClosedTrade(
+  db: EnigmaDb,
+  row: typeof closedTrades.$inferInsert,
+): Promise<string> {
+  const [saved] = await db.insert(closedTrades).values(row).returning({ id: closedTrades.id });
+  return saved!.id;
+}
+
+/** KuCoin's own figures of closed trades' round trips, written beside ours: one statement for all of them. */
+export async function setClosedTradeExchangeRecords(
+  db: EnigmaDb,
+  records: readonly {
+    id: string;
+    exchangePnl: string;
+    exchangeFees: string;
+    exchangeFunding: string;
+    exchangeCloseId: string;
+  }[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await db.execute(sql`update closed_trades t set exchange_pnl = r.pnl, exchange_fees = r.fees,
+      exchange_funding = r.funding, exchange_close_id = r.close_id
+    from jsonb_to_recordset(${JSON.stringify(
+      records.map((r) => ({
+        id: r.id,
+        pnl: r.exchangePnl,
+        fees: r.exchangeFees,
+        funding: r.exchangeFunding,
+        close_id: r.exchangeCloseId,
+      })),
+    )}::jsonb) as r(id uuid, pnl numeric, fees numeric, funding numeric, close_id text)
+    where t.id = r.id`);
 }
 
 export async function recentClosedTrades(db: EnigmaDb, accountId: string, since: Date) {

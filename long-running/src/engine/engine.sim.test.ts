@@ -11,7 +11,7 @@ import {
   putSetting,
   recentClosedTrades,
 } from '@enigma/db';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
 
@@ -422,15 +422,24 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(Number(trade!.netPnl).toFixed(6)).toBe(
       (Number(trade!.grossPnl) - Number(trade!.fees) + Number(trade!.funding)).toFixed(6),
     );
-    // KuCoin's own record of the round trip is kept beside ours, and agrees with it to the cent.
+    // KuCoin's own record of the round trip is kept beside ours (looked up by the engine's next pass),
+    // and agrees with it to the cent.
     const theirs = f.sim.engine.closedPositions.filter((p) => p.symbol === 'XBTUSDTM').at(-1)!;
-    expect(trade).toMatchObject({
+    await vi.waitFor(
+      async () => {
+        const [now] = await recentClosedTrades(f.db, accountId, new Date(0));
+        expect(now?.exchangeCloseId).toBe(theirs.closeId);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const [recorded] = await recentClosedTrades(f.db, accountId, new Date(0));
+    expect(recorded).toMatchObject({
       exchangePnl: theirs.pnl.toFixed(),
       exchangeFees: theirs.tradeFee.toFixed(),
       exchangeFunding: theirs.fundingFee.toFixed(),
       exchangeCloseId: theirs.closeId,
     });
-    expect(Number(trade!.exchangePnl).toFixed(2)).toBe(Number(trade!.netPnl).toFixed(2));
+    expect(Number(recorded!.exchangePnl).toFixed(2)).toBe(Number(recorded!.netPnl).toFixed(2));
     // Nothing left behind on the exchange.
     expect((await f.kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
   });

@@ -312,6 +312,8 @@ export class Engine {
       this.every(1_000, () => this.refreshSettings()),
       this.every(1_000, () => this.signals.refreshCaches()),
       this.every(1_000, () => this.riskInputs.refreshBalance()),
+      // KuCoin's own record of the round trips closed since the last pass, one request per contract.
+      this.every(1_000, () => this.ledger.fillExchangeRecords()),
       this.every(600_000, async () => {
         const list = await this.contracts.load();
         await putSetting(

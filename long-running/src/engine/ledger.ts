@@ -12,6 +12,7 @@ import {
   ordersWithExchangeIds,
   type PositionRow,
   savePosition,
+  setClosedTradeExchangeRecords,
   updateOrder,
   updatePosition,
   updateSignalStatus,
@@ -56,6 +57,8 @@ export class Ledger {
    * contract it has not recorded a fill of yet is asked once.
    */
   private readonly newest = new Map<string, number>();
+  /** Closed trades still without KuCoin's own record of their round trip, by contract (`fillExchangeRecords`). */
+  private readonly awaitingRecord = new Map<string, AwaitingRecord[]>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -337,17 +340,15 @@ export class Ledger {
   /** Write the closed trade with the exchange's funding over its life, and mark its signal closed. */
   private async finishRoundTrip(symbol: string, t: ClosedRoundTrip): Promise<void> {
     const { ctx } = this;
-    // The two exchange reads are independent: asked together.
-    const [funding, theirs] = await Promise.all([
-      this.fundingBetween(symbol, t.openedAt.getTime(), t.closedAt.getTime()).catch((error) => {
+    const funding = await this.fundingBetween(symbol, t.openedAt.getTime(), t.closedAt.getTime()).catch(
+      (error) => {
         ctx.log.warn(
           { symbol, err: error },
           'funding history unavailable: closed trade records the funding seen so far',
         );
         return t.fundingSoFar;
-      }),
-      this.exchangeRecord(symbol, t),
-    ]);
+      },
+    );
     const spec = specOf(ctx, symbol);
     // Average exit over every closing fill of the round trip: entry + gross / (closed lots × multiplier × side).
     const closedLots = t.closedLotsBefore + t.lastClosedLots;
@@ -357,7 +358,7 @@ export class Ledger {
         ? t.entryPrice.plus(t.grossPnl.div(new Decimal(closedLots).mul(spec.multiplier).mul(sign)))
         : t.exitPrice;
     const net = t.grossPnl.minus(t.fees).plus(funding);
-    await insertClosedTrade(ctx.db, {
+    const tradeId = await insertClosedTrade(ctx.db, {
       accountId: ctx.accountId,
       positionId: t.positionId,
       signalId: t.signalId,
@@ -373,51 +374,92 @@ export class Ledger {
       openedAt: t.openedAt,
       closedAt: t.closedAt,
       exitReason: t.exitReason,
-      ...(theirs
-        ? {
-            exchangePnl: theirs.pnl.toFixed(),
-            exchangeFees: theirs.tradeFee.toFixed(),
-            exchangeFunding: theirs.fundingFee.toFixed(),
-            exchangeCloseId: theirs.closeId,
-          }
-        : {}),
     });
+    // KuCoin's own record of the round trip is looked up off this path, for all of a contract's new
+    // trades at once (`fillExchangeRecords`, every second).
+    const queue = this.awaitingRecord.get(symbol) ?? [];
+    queue.push({
+      tradeId,
+      side: t.side,
+      openedAt: t.openedAt.getTime(),
+      closedAt: t.closedAt.getTime(),
+      tries: 0,
+    });
+    this.awaitingRecord.set(symbol, queue);
     if (t.signalId)
       await updateSignalStatus(ctx.db, t.signalId, 'closed', `position closed: net ${net.toFixed(4)} USDT`);
     ctx.publish('positions', { type: 'position.closed', symbol, netPnl: net.toFixed(), at: ctx.clock.now() });
   }
 
   /**
-   * KuCoin's own record of a round trip (`/api/v1/history-positions`): the closed position of the same side
-   * whose close time is nearest ours, within a minute. Kept beside ours so the dashboard can show both and
-   * say why they differ. Best effort: an exchange that has not reported it yet, or does not answer, leaves
-   * it empty (never blocks or fails the trade's record).
+   * KuCoin's own record of each closed trade still without one (`/api/v1/history-positions`): per
+   * contract, one request covering all of its waiting trades; each trade takes the unused closed position
+   * of the same side whose close time is nearest its own, within a minute. Kept beside ours so the
+   * dashboard can show both and say why they differ. Best effort: a trade the exchange has not reported
+   * yet is asked again on the next passes (up to `RECORD_TRIES`), and one that never shows stays without
+   * it (it never blocks or fails the trade's record).
    */
-  private async exchangeRecord(symbol: string, t: ClosedRoundTrip) {
+  async fillExchangeRecords(): Promise<number> {
     const { ctx } = this;
     const WINDOW_MS = 60_000;
-    try {
-      const page = await ctx.kucoin.positions.history({
-        symbol,
-        from: t.openedAt.getTime() - WINDOW_MS,
-        to: t.closedAt.getTime() + WINDOW_MS,
-        limit: 50,
-      });
-      const side = t.side === 'long' ? 'LONG' : 'SHORT';
-      const near = page.items
-        .filter((h) => h.side === side && Math.abs(h.closeTime - t.closedAt.getTime()) <= WINDOW_MS)
-        .sort(
-          (a, b) =>
-            Math.abs(a.closeTime - t.closedAt.getTime()) - Math.abs(b.closeTime - t.closedAt.getTime()),
-        );
-      return near[0] ?? null;
-    } catch (error) {
-      ctx.log.warn(
-        { symbol, err: error },
-        "KuCoin's position history unavailable: closed trade kept without it",
-      );
-      return null;
+    let filled = 0;
+    for (const [symbol, waiting] of [...this.awaitingRecord]) {
+      this.awaitingRecord.delete(symbol);
+      let items: Awaited<ReturnType<typeof ctx.kucoin.positions.history>>['items'] = [];
+      try {
+        const from = Math.min(...waiting.map((w) => w.openedAt)) - WINDOW_MS;
+        const to = Math.max(...waiting.map((w) => w.closedAt)) + WINDOW_MS;
+        for (let pageId = 1; pageId <= 20; pageId++) {
+          const page = await ctx.kucoin.positions.history({ symbol, from, to, limit: 200, pageId });
+          items.push(...page.items);
+          if (pageId >= page.totalPage || page.items.length === 0) break;
+        }
+      } catch (error) {
+        ctx.log.warn({ symbol, err: error }, "KuCoin's position history unavailable: asked again next pass");
+        items = [];
+      }
+      const used = new Set<string>();
+      const found: { id: string; record: (typeof items)[number] }[] = [];
+      const left: AwaitingRecord[] = [];
+      for (const w of [...waiting].sort((a, b) => a.closedAt - b.closedAt)) {
+        const side = w.side === 'long' ? 'LONG' : 'SHORT';
+        const near = items
+          .filter(
+            (h) => h.side === side && !used.has(h.closeId) && Math.abs(h.closeTime - w.closedAt) <= WINDOW_MS,
+          )
+          .sort((a, b) => Math.abs(a.closeTime - w.closedAt) - Math.abs(b.closeTime - w.closedAt))[0];
+        if (near) {
+          used.add(near.closeId);
+          found.push({ id: w.tradeId, record: near });
+        } else if (w.tries + 1 < RECORD_TRIES) left.push({ ...w, tries: w.tries + 1 });
+        else
+          ctx.log.warn(
+            { symbol, tradeId: w.tradeId },
+            "KuCoin's position history never listed this round trip",
+          );
+      }
+      if (found.length > 0) {
+        try {
+          await setClosedTradeExchangeRecords(
+            ctx.db,
+            found.map(({ id, record }) => ({
+              id,
+              exchangePnl: record.pnl.toFixed(),
+              exchangeFees: record.tradeFee.toFixed(),
+              exchangeFunding: record.fundingFee.toFixed(),
+              exchangeCloseId: record.closeId,
+            })),
+          );
+          filled += found.length;
+        } catch (error) {
+          ctx.log.warn({ symbol, err: error }, 'exchange records not written: asked again next pass');
+          left.push(...waiting.filter((w) => found.some((f) => f.id === w.tradeId)));
+        }
+      }
+      if (left.length > 0)
+        this.awaitingRecord.set(symbol, [...left, ...(this.awaitingRecord.get(symbol) ?? [])]);
     }
+    return filled;
   }
 
   /** Funding the exchange settled on `symbol` between two instants (positive = received), recorded once each. */
@@ -452,6 +494,17 @@ export class Ledger {
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
 /** A position row's values as `savePosition` takes them. */
 type PositionPatch = Parameters<typeof savePosition>[1];
+
+/** How many passes look for KuCoin's record of a closed trade before it is given up. */
+const RECORD_TRIES = 10;
+
+interface AwaitingRecord {
+  tradeId: string;
+  side: 'long' | 'short';
+  openedAt: number;
+  closedAt: number;
+  tries: number;
+}
 
 export interface FilledOrder {
   exchangeOrderId: string | null;
