@@ -217,14 +217,6 @@ class RequestScope {
     this.ctx.waitUntil(exportSpan(span));
   }
 
-  /**
-   * The request's Upstash commands (the budget's INCR): each carries the isolate's queued stream appends
-   * in its round trip (`GatheredAppends.ride`).
-   */
-  command(args: readonly (string | number)[]): Promise<unknown> {
-    return this.iso.appends!.ride(args, this.ctx);
-  }
-
   /** The stream append after the answer, gathered with the isolate's other requests' (SQL over HTTP only). */
   publishLater(entry: OutboxEntry): void {
     this.iso.appends!.later(entry, this.ctx);
@@ -282,9 +274,7 @@ export default {
       sourceCache,
       signalWriter: pool ? singleInsertWriter(pool.db) : iso.httpWriter!,
       outboxDone: scope,
-      ...(iso.appends && !pool
-        ? { publishLater: scope.publishLater.bind(scope), kv: shared.kv.withCommands(scope) }
-        : {}),
+      ...(iso.appends && !pool ? { publishLater: scope.publishLater.bind(scope) } : {}),
       config: iso.config,
     };
     try {

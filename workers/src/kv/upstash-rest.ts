@@ -12,15 +12,10 @@
  * @example const rest = new UpstashRest(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
  *          await rest.command(['INCR', 'k']);
  */
-/** Runs one Upstash command: `UpstashRest`, or a worker request's runner carrying queued appends along. */
-export interface UpstashCommandRunner {
-  command(args: readonly (string | number)[]): Promise<unknown>;
-}
-
 /** One command's reply inside a `/pipeline` answer. */
 export type UpstashReply = { result: unknown; error?: undefined } | { error: string; result?: undefined };
 
-export class UpstashRest implements UpstashCommandRunner {
+export class UpstashRest {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   #syncToken = '';

@@ -1,15 +1,14 @@
 import type { Redis } from '@upstash/redis';
 import type { KvPort } from '../deps.ts';
 import type { UpstashBatcher } from './upstash-batcher.ts';
-import type { UpstashCommandRunner } from './upstash-rest.ts';
+import { UpstashRest } from './upstash-rest.ts';
 
 /**
  * KvPort over Upstash Redis REST (the edge), or the local Upstash bridge in tests. Every key gets
  * `prefix`, so tests and environments sharing one Redis stay apart.
  *
  * On Node, pass an `UpstashBatcher` over the same client to share round trips between requests; in
- * the worker, an `UpstashRest` for the same database sends every command as one plain REST call (or a
- * request's runner that carries the isolate's queued stream appends along, `withCommands`).
+ * the worker, an `UpstashRest` for the same database sends every command as one plain REST call.
  *
  * @example new UpstashKv(new Redis({ url, token, automaticDeserialization: false }), 'enigma:')
  */
@@ -18,20 +17,15 @@ export class UpstashKv implements KvPort {
     private readonly redis: Redis,
     private readonly prefix = '',
     private readonly now: () => number = Date.now,
-    private readonly via?: UpstashBatcher | UpstashCommandRunner,
+    private readonly via?: UpstashBatcher | UpstashRest,
   ) {}
 
-  /** The same store, its commands sent through `runner` (the worker: per request, see `GatheredAppends.ride`). */
-  withCommands(runner: UpstashCommandRunner): UpstashKv {
-    return new UpstashKv(this.redis, this.prefix, this.now, runner);
-  }
-
   private get batcher(): UpstashBatcher | undefined {
-    return this.via && !('command' in this.via) ? this.via : undefined;
+    return this.via instanceof UpstashRest ? undefined : this.via;
   }
 
-  private get rest(): UpstashCommandRunner | undefined {
-    return this.via && 'command' in this.via ? this.via : undefined;
+  private get rest(): UpstashRest | undefined {
+    return this.via instanceof UpstashRest ? this.via : undefined;
   }
 
   async setNx(key: string, value: string, ttlSeconds: number): Promise<boolean> {

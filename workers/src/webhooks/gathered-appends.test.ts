@@ -12,7 +12,6 @@ import { createApp } from '../app.ts';
 import { UpstashBusPublisher } from '../bus/upstash.ts';
 import { DEFAULT_CONFIG, silentLogger } from '../deps.ts';
 import { MemoryKv } from '../kv/memory.ts';
-import { UpstashKv } from '../kv/upstash.ts';
 import { UpstashRest } from '../kv/upstash-rest.ts';
 import { GatheredAppends, type WaitUntil } from './gathered-appends.ts';
 import { BatchingOutboxDone, relayOutbox } from './outbox.ts';
@@ -179,58 +178,5 @@ describe('stream appends after the answer, gathered (the worker)', () => {
     expect(await relayOutbox({ db: handle.db, bus })).toEqual({ published: 2, failed: 0 });
     await afterAnswers();
     expect((await onStream()).sort()).toEqual([...ids].sort());
-  });
-
-  it("the budget's INCR carries the queued appends in its round trip; its reply stays its own", async () => {
-    const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    for (const id of ids) {
-      await handle.db.execute(sql`insert into outbox (id, stream, payload, lease_until)
-        values (${id}::uuid, 'signals:incoming', ${JSON.stringify({ signalId: id })}::jsonb, now() + interval '30 seconds')`);
-    }
-    const callsBefore = appends.calls;
-    for (const id of ids) appends.later({ id, stream: 'signals:incoming', payload: { signalId: id } }, ctx);
-    // A request's KV, its commands riding with the queued appends (the worker's RequestScope).
-    const kv = new UpstashKv(up.redis, prefix, Date.now, rest).withCommands({
-      command: (args) => appends.ride(args, ctx),
-    });
-    const budgetKey = `rl:src:${crypto.randomUUID()}`;
-    expect((await kv.hit(budgetKey, 60)).count).toBe(1);
-    // One call: the INCR and the three appends, before the gatherer's own flush was due.
-    expect(appends.calls - callsBefore).toBe(1);
-    expect((await onStream()).sort()).toEqual([...ids].sort());
-    // Nothing queued: the next hit is a plain command, and the timer's flush finds nothing to send.
-    expect((await kv.hit(budgetKey, 60)).count).toBe(2);
-    await afterAnswers();
-    expect(appends.calls - callsBefore).toBe(1);
-    expect(await countOutboxEntries(handle.db)).toBe(0);
-  });
-
-  it('a riding command that fails fails its caller only; failing riders are released, the command answered', async () => {
-    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
-    for (const id of [a, b]) {
-      await handle.db.execute(sql`insert into outbox (id, stream, payload, lease_until)
-        values (${id}::uuid, 'signals:incoming', ${JSON.stringify({ signalId: id })}::jsonb, now() + interval '30 seconds')`);
-    }
-    // The command fails (INCR of a stream key), its rider is appended.
-    appends.later({ id: a, stream: 'signals:incoming', payload: { signalId: a } }, ctx);
-    const other = `${prefix}other-stream`;
-    await rest.command(['XADD', other, '*', 'f', 'v']);
-    await expect(appends.ride(['INCR', other], ctx)).rejects.toThrow(/WRONGTYPE/);
-    await afterAnswers();
-    expect(await onStream()).toEqual([a]);
-    // The rider fails (the stream key holds a string), the command is answered.
-    await rest.command(['DEL', stream]);
-    await rest.command(['SET', stream, 'not a stream']);
-    appends.later({ id: b, stream: 'signals:incoming', payload: { signalId: b } }, ctx);
-    expect(await appends.ride(['INCR', `${prefix}n-${b}`], ctx)).toBe(1);
-    await afterAnswers();
-    expect(await leaseOf(b)).toMatchObject({
-      released: true,
-      last_error: expect.stringMatching(/WRONGTYPE/),
-    });
-    await rest.command(['DEL', stream]);
-    expect(await relayOutbox({ db: handle.db, bus })).toEqual({ published: 1, failed: 0 });
-    await afterAnswers();
-    expect(await onStream()).toEqual([b]);
   });
 });

@@ -69,69 +69,23 @@ export class GatheredAppends {
     }
   }
 
-  /**
-   * Run `command` now (on the caller's answer path: the per-source budget's `INCR`) and carry the queued
-   * appends in the same `/pipeline` call, so that under load the isolate's appends cost no subrequest of
-   * their own. The command keeps its meaning (sent when it was, its reply the caller's alone; Upstash
-   * runs a pipeline's commands in order, not atomically); the appends' replies are handled as a flush's,
-   * in the caller's `ctx.waitUntil`. With nothing queued it is one plain command.
-   */
-  async ride(command: readonly (string | number)[], ctx: WaitUntil): Promise<unknown> {
-    if (this.#entries.length === 0) return this.deps.rest.command(command);
-    const riders = this.#entries.splice(0, MAX_PER_PIPELINE - 1);
-    let commands: (readonly (string | number)[])[];
-    try {
-      commands = [command, ...riders.map((e) => this.#commandOf(e))];
-    } catch (e) {
-      // A payload the bus refuses fails the riders (released), never the caller's command.
-      ctx.waitUntil(this.#settle(riders, [], ctx, (e as Error).message));
-      return this.deps.rest.command(command);
-    }
-    this.calls++;
-    const call = this.deps.rest.pipeline(commands);
-    // The riders' replies are handled in the caller's waitUntil, so they are even if its answer is
-    // cancelled (client gone) while the call is out.
-    ctx.waitUntil(
-      call.then(
-        (replies) => this.#settle(riders, replies.slice(1), ctx),
-        (e: unknown) => this.#settle(riders, [], ctx, (e as Error).message),
-      ),
-    );
-    const own = (await call)[0]!;
-    if (own.error !== undefined) throw new Error(`${own.error}, command was: ${String(command[0])}`);
-    return own.result ?? null;
-  }
-
-  #commandOf(e: OutboxEntry): (string | number)[] {
-    return e.stream.startsWith(EVENTS_PREFIX)
-      ? this.deps.bus.publishCommand(e.stream, e.payload)
-      : this.deps.bus.appendCommand(e.stream, e.payload);
-  }
-
   async #send(entries: OutboxEntry[], ctx: WaitUntil): Promise<void> {
-    let replies: UpstashReply[] = [];
-    let failed: string | undefined;
+    const { bus, rest, db, logger } = this.deps;
+    let replies: UpstashReply[];
     try {
-      const commands = entries.map((e) => this.#commandOf(e));
+      const commands = entries.map((e) =>
+        e.stream.startsWith(EVENTS_PREFIX)
+          ? bus.publishCommand(e.stream, e.payload)
+          : bus.appendCommand(e.stream, e.payload),
+      );
       this.calls++;
-      replies = await this.deps.rest.pipeline(commands);
+      replies = await rest.pipeline(commands);
     } catch (e) {
-      failed = (e as Error).message;
+      replies = entries.map(() => ({ error: (e as Error).message }));
     }
-    await this.#settle(entries, replies, ctx, failed);
-  }
-
-  /** Appended → `published`; failed (its command, or the whole call: `failed`) → released at once. */
-  async #settle(
-    entries: OutboxEntry[],
-    replies: UpstashReply[],
-    ctx: WaitUntil,
-    failed?: string,
-  ): Promise<void> {
-    const { db, logger } = this.deps;
     const appended: string[] = [];
     for (const [i, entry] of entries.entries()) {
-      const error = failed ?? replies[i]?.error ?? (replies[i] ? undefined : 'no reply');
+      const error = replies[i]?.error;
       if (error === undefined) {
         appended.push(entry.id);
         continue;
