@@ -10,6 +10,7 @@ import {
   FencedError,
   getOrderByClientOid,
   getPosition,
+  insertFencedOrderIntent,
   insertFill,
   insertOrderIntent,
   releaseLease,
@@ -122,6 +123,52 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     await expect(updateOrder(h.db, order.id, { filledSize: 5 })).rejects.toThrow();
     expect((await getOrderByClientOid(h.db, 'patch0001'))?.filledSize).toBe(3);
     await expect(updateOrder(h.db, crypto.randomUUID(), { status: 'canceled' })).rejects.toThrow(/no order/);
+  });
+
+  it('commits a fenced order intent in one statement: the row it returns is the stored one; a repeat or a stale fence writes nothing', async () => {
+    const lease = (await acquireLease(h.db, 'engine:fenced', 'a', 60_000, new Date()))!;
+    const fields = {
+      accountId,
+      clientOid: 'fenced0001',
+      signalId: crypto.randomUUID(),
+      commandId: null,
+      intentId: null,
+      symbol: 'XBTUSDTM',
+      side: 'sell' as const,
+      purpose: 'stop' as const,
+      type: 'stop_market' as const,
+      size: 3,
+      stopPrice: '64000.5',
+      stopPriceType: 'MP' as const,
+      reduceOnly: true,
+      marginMode: 'ISOLATED',
+    };
+    const first = await insertFencedOrderIntent(h.db, { name: lease.name, fence: lease.fence }, fields);
+    expect(first.created).toBe(true);
+    const stored = await getOrderByClientOid(h.db, 'fenced0001');
+    // what the engine keeps in memory is exactly the stored row
+    expect(first.order).toEqual(stored);
+    expect(stored).toMatchObject({
+      status: 'intent',
+      fence: lease.fence,
+      filledSize: 0,
+      stopPrice: '64000.5',
+    });
+    const again = await insertFencedOrderIntent(
+      h.db,
+      { name: lease.name, fence: lease.fence },
+      { ...fields, size: 9 },
+    );
+    expect(again).toMatchObject({ created: false, order: { id: stored!.id, size: 3 } });
+    // a stale fence: refused, nothing written
+    await expect(
+      insertFencedOrderIntent(
+        h.db,
+        { name: lease.name, fence: lease.fence - 1 },
+        { ...fields, clientOid: 'fenced0002' },
+      ),
+    ).rejects.toBeInstanceOf(FencedError);
+    expect(await getOrderByClientOid(h.db, 'fenced0002')).toBeNull();
   });
 
   it('commits an order intent once per clientOid and returns the existing row on a repeat', async () => {

@@ -720,45 +720,119 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
   for (const o of i.orders) {
     const s = stored.get(o.clientOid);
     if (!s) throw new Error(`order ${o.clientOid} already exists: the decision was not stored whole`);
-    const at = new Date(s.createdAt);
-    out.push({
-      id: s.id,
-      intentId: intent.id,
-      accountId: d.accountId,
-      clientOid: o.clientOid,
-      exchangeOrderId: null,
-      signalId: d.signalId,
-      commandId: null,
-      symbol: d.symbol,
-      side: o.side,
-      purpose: o.purpose,
-      type: o.type,
-      price: o.price ?? null,
-      stopPrice: o.stopPrice ?? null,
-      stopPriceType: o.stopPriceType ?? null,
-      size: o.size,
-      filledSize: 0,
-      avgFillPrice: null,
-      leverage: o.leverage ?? null,
-      marginMode: o.marginMode ?? null,
-      reduceOnly: o.reduceOnly,
-      timeInForce: o.timeInForce ?? null,
-      status: 'intent',
-      reason: null,
-      fence: d.lease.fence,
-      submittedAt: null,
-      doneAt: null,
-      raw: null,
-      execStyle: o.execStyle ?? null,
-      decisionMid: o.decisionMid ?? null,
-      estCostBps: o.estCostBps ?? null,
-      slippageBps: null,
-      shortfall: null,
-      createdAt: at,
-      updatedAt: at,
-    });
+    out.push(
+      intentOrderRow(
+        {
+          ...o,
+          intentId: intent.id,
+          accountId: d.accountId,
+          signalId: d.signalId,
+          commandId: null,
+          symbol: d.symbol,
+          fence: d.lease.fence,
+        },
+        s.id,
+        new Date(s.createdAt),
+      ),
+    );
   }
   return { committed: true, intent, orders: out };
+}
+
+/** An order intent's fields as stored (`intent` status, nothing sent yet). */
+export interface OrderIntentFields extends DecisionOrder {
+  intentId: string | null;
+  accountId: string;
+  signalId: string | null;
+  commandId: string | null;
+  symbol: string;
+  fence: number;
+}
+
+/** The row an `intent` insert made (the database gave it `id` and `at`; every other column is its default). */
+function intentOrderRow(o: OrderIntentFields, id: string, at: Date): OrderRow {
+  return {
+    id,
+    intentId: o.intentId,
+    accountId: o.accountId,
+    clientOid: o.clientOid,
+    exchangeOrderId: null,
+    signalId: o.signalId,
+    commandId: o.commandId,
+    symbol: o.symbol,
+    side: o.side,
+    purpose: o.purpose,
+    type: o.type,
+    price: o.price ?? null,
+    stopPrice: o.stopPrice ?? null,
+    stopPriceType: o.stopPriceType ?? null,
+    size: o.size,
+    filledSize: 0,
+    avgFillPrice: null,
+    leverage: o.leverage ?? null,
+    marginMode: o.marginMode ?? null,
+    reduceOnly: o.reduceOnly,
+    timeInForce: o.timeInForce ?? null,
+    status: 'intent',
+    reason: null,
+    fence: o.fence,
+    submittedAt: null,
+    doneAt: null,
+    raw: null,
+    execStyle: o.execStyle ?? null,
+    decisionMid: o.decisionMid ?? null,
+    estCostBps: o.estCostBps ?? null,
+    slippageBps: null,
+    shortfall: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * Commit one order in state `intent` under the lease's fence, in ONE statement (the lease row read FOR
+ * SHARE in it, as `commitDecision` does): a stale fence writes nothing and throws `FencedError`. The
+ * clientOid is unique: a repeat returns the existing row (`created: false`), whatever state it reached.
+ */
+export async function insertFencedOrderIntent(
+  db: EnigmaDb,
+  lease: { name: string; fence: number },
+  o: Omit<OrderIntentFields, 'fence'>,
+): Promise<{ order: OrderRow; created: boolean }> {
+  const rows = rowsOf<{
+    fenced: number;
+    fence_now: string | number | null;
+    created: { id: string; createdAt: string } | null;
+  }>(
+    await db.execute(sql`with lease as (select fence from engine_leases where name = ${lease.name} and fence = ${lease.fence} for share),
+      ins as (insert into orders (intent_id, account_id, client_oid, signal_id, command_id, symbol, side, purpose,
+          type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
+          exec_style, decision_mid, est_cost_bps, status, fence)
+        select ${o.intentId}::uuid, ${o.accountId}::uuid, ${o.clientOid}, ${o.signalId}::uuid, ${o.commandId}::uuid,
+          ${o.symbol}, ${o.side}, ${o.purpose}, ${o.type}, ${o.size}::int, ${o.price ?? null}::numeric,
+          ${o.stopPrice ?? null}::numeric, ${o.stopPriceType ?? null}, ${o.leverage ?? null}::numeric,
+          ${o.marginMode ?? null}, ${o.reduceOnly}::boolean, ${o.timeInForce ?? null}, ${o.execStyle ?? null},
+          ${o.decisionMid ?? null}::numeric, ${o.estCostBps ?? null}::numeric, 'intent', lease.fence
+        from lease
+        on conflict (client_oid) do nothing
+        returning id, created_at)
+      select (select count(*) from lease)::int as fenced,
+        (select fence from engine_leases where name = ${lease.name}) as fence_now,
+        (select json_build_object('id', id, 'createdAt', created_at) from ins) as created`),
+  );
+  const r = rows[0]!;
+  if (Number(r.fenced) === 0) {
+    const now = r.fence_now === null ? null : Number(r.fence_now);
+    throw new FencedError(`lease ${lease.name}: fence ${lease.fence} is stale (now ${now})`);
+  }
+  if (r.created)
+    return {
+      order: intentOrderRow({ ...o, fence: lease.fence }, r.created.id, new Date(r.created.createdAt)),
+      created: true,
+    };
+  const existing = await getOrderByClientOid(db, o.clientOid);
+  if (!existing) throw new Error(`order ${o.clientOid} was neither inserted nor found`);
+  return { order: existing, created: false };
 }
 
 /** Lots of recorded fills per order id (the engine's view of what its ledger has applied). */

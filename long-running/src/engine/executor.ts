@@ -2,11 +2,10 @@ import { applyReport, type OrderState, transition } from '@enigma/core/engine/or
 import {
   type EnigmaDb,
   getOrderByClientOid,
-  insertOrderIntent,
+  insertFencedOrderIntent,
   type OrderPurpose,
   type OrderRow,
   updateOrder,
-  withFence,
 } from '@enigma/db';
 import type Decimal from 'decimal.js';
 import {
@@ -72,31 +71,29 @@ export class Executor {
   async submit(spec: OrderSpec, onWire?: () => void): Promise<OrderRow> {
     const { ctx } = this;
     ctx.point('before_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
-    const { order, created } = await withFence(ctx.db, ctx.lease, (tx) =>
-      insertOrderIntent(tx, {
-        accountId: ctx.accountId,
-        clientOid: spec.clientOid,
-        signalId: spec.signalId ?? null,
-        commandId: spec.commandId ?? null,
-        intentId: spec.intentId ?? null,
-        symbol: spec.symbol,
-        side: spec.side,
-        purpose: spec.purpose,
-        type: spec.stop ? (spec.type === 'limit' ? 'stop_limit' : 'stop_market') : spec.type,
-        price: spec.price?.toFixed() ?? null,
-        stopPrice: spec.stop?.price.toFixed() ?? null,
-        stopPriceType: spec.stop ? 'MP' : null,
-        size: spec.size,
-        leverage: spec.leverage !== undefined ? String(spec.leverage) : null,
-        marginMode: spec.marginMode ?? null,
-        reduceOnly: spec.reduceOnly,
-        timeInForce: spec.timeInForce ?? null,
-        execStyle: spec.execStyle ?? null,
-        decisionMid: spec.decisionMid ?? null,
-        estCostBps: spec.estCostBps ?? null,
-        fence: ctx.lease.fence,
-      }),
-    );
+    // One statement: the lease's fence checked and the intent row written together (a stale fence throws).
+    const { order, created } = await insertFencedOrderIntent(ctx.db, ctx.lease, {
+      accountId: ctx.accountId,
+      clientOid: spec.clientOid,
+      signalId: spec.signalId ?? null,
+      commandId: spec.commandId ?? null,
+      intentId: spec.intentId ?? null,
+      symbol: spec.symbol,
+      side: spec.side,
+      purpose: spec.purpose,
+      type: spec.stop ? (spec.type === 'limit' ? 'stop_limit' : 'stop_market') : spec.type,
+      price: spec.price?.toFixed() ?? null,
+      stopPrice: spec.stop?.price.toFixed() ?? null,
+      stopPriceType: spec.stop ? 'MP' : null,
+      size: spec.size,
+      leverage: spec.leverage !== undefined ? String(spec.leverage) : null,
+      marginMode: spec.marginMode ?? null,
+      reduceOnly: spec.reduceOnly,
+      timeInForce: spec.timeInForce ?? null,
+      execStyle: spec.execStyle ?? null,
+      decisionMid: spec.decisionMid ?? null,
+      estCostBps: spec.estCostBps ?? null,
+    });
     ctx.state.track(order);
     ctx.point('after_intent', { clientOid: spec.clientOid, symbol: spec.symbol });
     const sending = this.inFlight.get(spec.clientOid);
