@@ -49,6 +49,21 @@ async function streamEntriesFor(orderId: string): Promise<number> {
   return entries.filter((e) => JSON.stringify(e).includes(orderId)).length;
 }
 
+/** Wait until the alert's one stream entry is there and its outbox entry forgotten (both after the answer). */
+async function publishedOnce(orderId: string, signalId: string): Promise<void> {
+  await vi.waitFor(async () => expect(await streamEntriesFor(orderId)).toBe(1), {
+    timeout: 10_000,
+    interval: 50,
+  });
+  await vi.waitFor(
+    async () => {
+      const left = await db.execute(sql`select count(*)::int as n from outbox where id = ${signalId}::uuid`);
+      expect((left as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+    },
+    { timeout: 10_000, interval: 100 },
+  );
+}
+
 /** A client address no earlier request used: refusals before authentication are sampled per address. */
 function freshIp(): string {
   const n = crypto.getRandomValues(new Uint8Array(2));
@@ -76,21 +91,9 @@ describe('worker in workerd', () => {
     const [row] = await db.select().from(signals).where(eq(signals.id, signalId));
     expect(row).toMatchObject({ status: 'received', symbol: 'XBTUSDTM', clientIp: TV_IP });
     expect(JSON.stringify(row)).not.toContain(b['TEST_TV_SECRET']);
-    // Appended after the answer (ctx.waitUntil, gathered with the isolate's other appends), once.
-    await vi.waitFor(async () => expect(await streamEntriesFor(a.order_id)).toBe(1), {
-      timeout: 10_000,
-      interval: 50,
-    });
-    // Published, so its outbox entry is forgotten, after the answer (ctx.waitUntil): the relay has nothing to redo.
-    await vi.waitFor(
-      async () => {
-        const left = await db.execute(
-          sql`select count(*)::int as n from outbox where id = ${signalId}::uuid`,
-        );
-        expect((left as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    // Appended after the answer (ctx.waitUntil, gathered with the isolate's other appends), once; then
+    // its outbox entry is forgotten: the relay has nothing to redo.
+    await publishedOnce(a.order_id, signalId);
   });
 
   it('accepts a text/plain alert', async () => {
@@ -201,20 +204,8 @@ describe('worker in workerd', () => {
       .where(sql`${signals.payload}->>'order_id' = ${a.order_id}`)
       .groupBy(signals.status);
     expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ received: 1, duplicate: 49 });
-    await vi.waitFor(async () => expect(await streamEntriesFor(a.order_id)).toBe(1), {
-      timeout: 10_000,
-      interval: 50,
-    });
     // and only once, after its outbox entry was forgotten
-    await vi.waitFor(
-      async () => {
-        const left = await db.execute(
-          sql`select count(*)::int as n from outbox where id = ${received[0]!.signalId}::uuid`,
-        );
-        expect((left as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    await publishedOnce(a.order_id, received[0]!.signalId);
     expect(await streamEntriesFor(a.order_id)).toBe(1);
   });
 

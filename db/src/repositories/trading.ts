@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { rowsOf } from '../db-type.ts';
 import {
@@ -606,6 +606,53 @@ export type DecisionCommitResult =
   | { committed: false; reason: 'signal_moved' };
 
 /**
+ * How order intents are inserted, shared by the decision (`commitDecision`) and a single fenced intent
+ * (`insertFencedOrderIntent`): each order as a JSON record (`orderRecords`) read back with
+ * `jsonb_to_recordset(…) as` `ORDER_RECORD`, inserted into `ORDER_INSERT_COLUMNS` by `orderRecordValues`.
+ */
+function orderRecords(list: readonly DecisionOrder[]): string {
+  return JSON.stringify(
+    list.map((o, ord) => ({
+      ord,
+      client_oid: o.clientOid,
+      side: o.side,
+      purpose: o.purpose,
+      type: o.type,
+      size: o.size,
+      price: o.price ?? null,
+      stop_price: o.stopPrice ?? null,
+      stop_price_type: o.stopPriceType ?? null,
+      leverage: o.leverage ?? null,
+      margin_mode: o.marginMode ?? null,
+      reduce_only: o.reduceOnly,
+      time_in_force: o.timeInForce ?? null,
+      exec_style: o.execStyle ?? null,
+      decision_mid: o.decisionMid ?? null,
+      est_cost_bps: o.estCostBps ?? null,
+    })),
+  );
+}
+const ORDER_RECORD = sql.raw(`l(ord int, client_oid text, side text, purpose text, type text, size int,
+  price numeric, stop_price numeric, stop_price_type text, leverage numeric, margin_mode text,
+  reduce_only boolean, time_in_force text, exec_style text, decision_mid numeric, est_cost_bps numeric)`);
+const ORDER_INSERT_COLUMNS = sql.raw(`(intent_id, account_id, client_oid, signal_id, command_id, symbol, side,
+  purpose, type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
+  exec_style, decision_mid, est_cost_bps, status, fence)`);
+function orderRecordValues(o: {
+  intentId: SQL;
+  accountId: string;
+  signalId: string | null;
+  commandId: string | null;
+  symbol: string;
+  fence: SQL;
+}): SQL {
+  return sql`${o.intentId}, ${o.accountId}::uuid, l.client_oid, ${o.signalId}::uuid, ${o.commandId}::uuid,
+    ${o.symbol}, l.side, l.purpose, l.type, l.size, l.price, l.stop_price, l.stop_price_type, l.leverage,
+    l.margin_mode, l.reduce_only, l.time_in_force, l.exec_style, l.decision_mid, l.est_cost_bps, 'intent',
+    ${o.fence}`;
+}
+
+/**
  * A signal's whole decision in ONE statement (one round trip, atomic): the status guard (`from`), the
  * indicator snapshot and model output, the intent and its orders as `intent` rows under the lease's
  * fence (read FOR SHARE, so a take-over waits for it and a stale fence writes nothing). Nothing is
@@ -640,34 +687,16 @@ export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<D
         ${i.status}, ${i.style ?? 'market'}, ${JSON.stringify(i.params)}::jsonb from sig
       on conflict (signal_id) do nothing
       returning id, created_at)`);
-    const legs = i.orders.map((o, ord) => ({
-      ord,
-      client_oid: o.clientOid,
-      side: o.side,
-      purpose: o.purpose,
-      type: o.type,
-      size: o.size,
-      price: o.price ?? null,
-      stop_price: o.stopPrice ?? null,
-      stop_price_type: o.stopPriceType ?? null,
-      leverage: o.leverage ?? null,
-      margin_mode: o.marginMode ?? null,
-      reduce_only: o.reduceOnly,
-      time_in_force: o.timeInForce ?? null,
-      exec_style: o.execStyle ?? null,
-      decision_mid: o.decisionMid ?? null,
-      est_cost_bps: o.estCostBps ?? null,
-    }));
-    parts.push(sql`ord as (insert into orders (intent_id, account_id, client_oid, signal_id, symbol, side, purpose,
-        type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
-        exec_style, decision_mid, est_cost_bps, status, fence)
-      select intent.id, ${d.accountId}, l.client_oid, ${d.signalId}, ${d.symbol}, l.side, l.purpose, l.type,
-        l.size, l.price, l.stop_price, l.stop_price_type, l.leverage, l.margin_mode, l.reduce_only,
-        l.time_in_force, l.exec_style, l.decision_mid, l.est_cost_bps, 'intent', (select fence from lease)
-      from intent cross join jsonb_to_recordset(${JSON.stringify(legs)}::jsonb) as l(ord int, client_oid text,
-        side text, purpose text, type text, size int, price numeric, stop_price numeric, stop_price_type text,
-        leverage numeric, margin_mode text, reduce_only boolean, time_in_force text, exec_style text,
-        decision_mid numeric, est_cost_bps numeric)
+    parts.push(sql`ord as (insert into orders ${ORDER_INSERT_COLUMNS}
+      select ${orderRecordValues({
+        intentId: sql`intent.id`,
+        accountId: d.accountId,
+        signalId: d.signalId,
+        commandId: null,
+        symbol: d.symbol,
+        fence: sql`(select fence from lease)`,
+      })}
+      from intent cross join jsonb_to_recordset(${orderRecords(i.orders)}::jsonb) as ${ORDER_RECORD}
       order by l.ord
       on conflict (client_oid) do nothing
       returning id, client_oid, created_at)`);
@@ -805,15 +834,16 @@ export async function insertFencedOrderIntent(
     created: { id: string; createdAt: string } | null;
   }>(
     await db.execute(sql`with lease as (select fence from engine_leases where name = ${lease.name} and fence = ${lease.fence} for share),
-      ins as (insert into orders (intent_id, account_id, client_oid, signal_id, command_id, symbol, side, purpose,
-          type, size, price, stop_price, stop_price_type, leverage, margin_mode, reduce_only, time_in_force,
-          exec_style, decision_mid, est_cost_bps, status, fence)
-        select ${o.intentId}::uuid, ${o.accountId}::uuid, ${o.clientOid}, ${o.signalId}::uuid, ${o.commandId}::uuid,
-          ${o.symbol}, ${o.side}, ${o.purpose}, ${o.type}, ${o.size}::int, ${o.price ?? null}::numeric,
-          ${o.stopPrice ?? null}::numeric, ${o.stopPriceType ?? null}, ${o.leverage ?? null}::numeric,
-          ${o.marginMode ?? null}, ${o.reduceOnly}::boolean, ${o.timeInForce ?? null}, ${o.execStyle ?? null},
-          ${o.decisionMid ?? null}::numeric, ${o.estCostBps ?? null}::numeric, 'intent', lease.fence
-        from lease
+      ins as (insert into orders ${ORDER_INSERT_COLUMNS}
+        select ${orderRecordValues({
+          intentId: sql`${o.intentId}::uuid`,
+          accountId: o.accountId,
+          signalId: o.signalId,
+          commandId: o.commandId,
+          symbol: o.symbol,
+          fence: sql`lease.fence`,
+        })}
+        from lease cross join jsonb_to_recordset(${orderRecords([o])}::jsonb) as ${ORDER_RECORD}
         on conflict (client_oid) do nothing
         returning id, created_at)
       select (select count(*) from lease)::int as fenced,

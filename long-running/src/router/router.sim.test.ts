@@ -133,8 +133,10 @@ describe('the smart order router against the simulator (PGlite, database job que
     expect(await register.metrics()).toMatch(
       /enigma_engine_fills_total\{purpose="entry",liquidity="taker"\} [1-9]/,
     );
-    // a scale-in on the same position reaches `protected` too (its stop is the resized one)
-    const more = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 20 }, 2));
+    // a scale-in on the same position reaches `protected` too (its stop is the resized one). From a
+    // source of its own: the engine takes a changed strategy within about a second, so a new strategy
+    // for 'mkt' written just before the alert could still find the first one (600 lots) in force.
+    const more = await trade('mkt-more', routedStrategy({ style: 'market', slippageBps: 20 }, 2));
     expect(more.status).toBe('protected');
     const moreRows = (await ordersOfSignal(f.db, more.signalId)).filter((r) => r.purpose === 'entry');
     await expectPositionOf(moreRows, filledFirst);
