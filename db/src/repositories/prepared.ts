@@ -32,14 +32,27 @@ export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 
 /**
  * `SET` assignments for a fixed statement that writes any subset of `columns`: each column is set to
  * its parameter when its flag parameter is true and left as it is otherwise, so one prepared text
- * serves every patch. `patchParams` turns a patch into the parameters.
+ * serves every patch. `patchParams` turns a patch into the parameters. `updated_at` is stamped as in
+ * `placeholderSet`.
  */
 export function maskedSet(columns: Record<string, { column: Column; type: ParamType }>): Record<string, SQL> {
   const set: Record<string, SQL> = {};
   for (const [key, { column, type }] of Object.entries(columns))
     set[key] =
       sql`case when ${sql.placeholder(`set_${key}`)}::boolean then ${sql.placeholder(`val_${key}`)}::${sql.raw(type)} else ${column} end`;
-  return set;
+  return { ...set, updatedAt: sql`now()` };
+}
+
+/**
+ * `SET` assignments of each column to the parameter of the same name, cast to its type, and `updated_at`
+ * to the database's `now()`: drizzle's own `updatedAt` default is computed when the query is built, so a
+ * prepared statement would stamp every write with its preparation time.
+ */
+export function placeholderSet(columns: Record<string, ParamType>): Record<string, SQL> {
+  const set: Record<string, SQL> = {};
+  for (const [key, type] of Object.entries(columns))
+    set[key] = sql`${sql.placeholder(key)}::${sql.raw(type)}`;
+  return { ...set, updatedAt: sql`now()` };
 }
 
 /** The parameters of a `maskedSet` statement for `patch` (keys absent or undefined are left unchanged). */

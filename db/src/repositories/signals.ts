@@ -14,7 +14,7 @@ import {
   signals,
 } from '../schema/index.ts';
 import { type NumericInput, numericOrNull } from './numeric.ts';
-import { prepared } from './prepared.ts';
+import { placeholderSet, prepared } from './prepared.ts';
 
 /** A stored signal. Numeric columns come back as exact decimal strings. */
 export type Signal = typeof signals.$inferSelect;
@@ -250,11 +250,7 @@ export async function advanceSignal(
     const statement = prepared(db, 'enigma_advance_signal', (d) =>
       d
         .update(signals)
-        .set({
-          status: sql`${sql.placeholder('status')}::text`,
-          reason: sql`${sql.placeholder('reason')}::text`,
-          updatedAt: sql`now()`,
-        } as never)
+        .set(placeholderSet({ status: 'text', reason: 'text' }) as never)
         .where(
           and(
             eq(signals.id, sql.placeholder('id')),

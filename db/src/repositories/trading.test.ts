@@ -17,7 +17,6 @@ import {
   savePosition,
   updateOrder,
   updatePosition,
-  withFence,
 } from './trading.ts';
 
 describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
@@ -57,10 +56,25 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     expect(b).toMatchObject({ holder: 'b', fence: 2 });
     // the old holder cannot renew, and its fenced writes are refused
     expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 14_000))).toBeNull();
+    const intent = {
+      accountId,
+      clientOid: 'lease0001',
+      signalId: null,
+      commandId: null,
+      intentId: null,
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      purpose: 'entry' as const,
+      type: 'market' as const,
+      size: 1,
+      reduceOnly: false,
+    };
     await expect(
-      withFence(h.db, { name: 'engine:x', fence: 1 }, async () => 'written'),
+      insertFencedOrderIntent(h.db, { name: 'engine:x', fence: 1 }, intent),
     ).rejects.toBeInstanceOf(FencedError);
-    expect(await withFence(h.db, { name: 'engine:x', fence: 2 }, async () => 'written')).toBe('written');
+    expect(await insertFencedOrderIntent(h.db, { name: 'engine:x', fence: 2 }, intent)).toMatchObject({
+      created: true,
+    });
     // releasing hands it over at once (a new fence again)
     await releaseLease(h.db, 'engine:x', 'b', 2);
     expect(await acquireLease(h.db, 'engine:x', 'a', 10_000, new Date(t0.getTime() + 14_500))).toMatchObject({

@@ -17,7 +17,7 @@ import {
   SIGNAL_STATUSES,
   type SignalStatus,
 } from '../schema/index.ts';
-import { maskedSet, type ParamType, patchParams, prepared } from './prepared.ts';
+import { maskedSet, type ParamType, patchParams, placeholderSet, prepared } from './prepared.ts';
 
 /**
  * The engine's repository: accounts, the lease, order intents and orders, fills, positions, closed
@@ -116,27 +116,6 @@ export class FencedError extends Error {
   override readonly name = 'FencedError';
 }
 
-/**
- * Run `fn` in a transaction that first locks the lease row and checks `fence` is still current: a
- * process that lost its lease cannot write an order intent (fencing in the database).
- */
-export async function withFence<T>(
-  db: EnigmaDb,
-  lease: { name: string; fence: number },
-  fn: (tx: EnigmaDb) => Promise<T>,
-): Promise<T> {
-  return db.transaction(async (tx) => {
-    const rows = rowsOf<{ fence: string | number }>(
-      // FOR SHARE: fenced writers run side by side; a take-over (an update of the row) waits for them.
-      await tx.execute(sql`select fence from ${engineLeases} where name = ${lease.name} for share`),
-    );
-    const current = rows[0] ? Number(rows[0].fence) : null;
-    if (current !== lease.fence)
-      throw new FencedError(`lease ${lease.name}: fence ${lease.fence} is stale (now ${current})`);
-    return fn(tx as unknown as EnigmaDb);
-  });
-}
-
 // ── intents and orders ──────────────────────────────────────────────────────────────────────────
 
 /** The intent of a signal (unique per signal), created once; returns the existing one on a repeat. */
@@ -182,11 +161,7 @@ export async function setIntentStatus(
   const statement = prepared(db, 'enigma_intent_status', (d) =>
     d
       .update(orderIntents)
-      .set({
-        status: sql`${sql.placeholder('status')}::text`,
-        reason: sql`${sql.placeholder('reason')}::text`,
-        updatedAt: sql`now()`,
-      } as never)
+      .set(placeholderSet({ status: 'text', reason: 'text' }) as never)
       .where(eq(orderIntents.id, sql.placeholder('id')))
       .prepare('enigma_intent_status'),
   );
@@ -233,7 +208,7 @@ export async function updateOrder(db: EnigmaDb, id: string, patch: OrderPatch): 
   const statement = prepared(db, 'enigma_update_order', (d) =>
     d
       .update(orders)
-      .set({ ...maskedSet(ORDER_PATCH), updatedAt: sql`now()` } as never)
+      .set(maskedSet(ORDER_PATCH) as never)
       .where(eq(orders.id, sql.placeholder('id')))
       .returning()
       .prepare('enigma_update_order'),
@@ -273,12 +248,10 @@ export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: strin
     );
     return statement.execute({ accountId, symbol });
   }
-  const where = [eq(orders.accountId, accountId), inArray(orders.status, [...LIVE_ORDER_STATUSES])];
-  if (symbol) where.push(eq(orders.symbol, symbol));
   return db
     .select()
     .from(orders)
-    .where(and(...where))
+    .where(and(eq(orders.accountId, accountId), inArray(orders.status, [...LIVE_ORDER_STATUSES])))
     .orderBy(orders.createdAt);
 }
 
@@ -420,7 +393,7 @@ export async function updatePosition(
   const statement = prepared(db, 'enigma_update_position', (d) =>
     d
       .update(positions)
-      .set({ ...maskedSet(POSITION_PATCH), updatedAt: sql`now()` } as never)
+      .set(maskedSet(POSITION_PATCH) as never)
       .where(
         and(
           eq(positions.accountId, sql.placeholder('accountId')),
