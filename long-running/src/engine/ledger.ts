@@ -11,15 +11,14 @@ import {
   type OrderRow,
   ordersWithExchangeIds,
   type PositionRow,
-  savePosition,
   setClosedTradeExchangeRecords,
   updateOrder,
-  updatePosition,
   updateSignalStatus,
 } from '@enigma/db';
 import Decimal from 'decimal.js';
 import type { Fill, Order } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
+import type { PositionPatch } from './positions.ts';
 
 const ZERO = new Money(0);
 /**
@@ -140,8 +139,8 @@ export class Ledger {
     }
     // All of the sync's new fills and the position they make in one transaction: each fill recorded at
     // most once (unique trade id), the position moved by exactly the fills that were new.
-    // The row the transaction wrote last (kept once it commits; read again if it does not).
-    let written: PositionRow | null = null;
+    // The position is written through the PositionBook on the transaction (a rolled-back one makes the
+    // contract be read again, below).
     const moves = await ctx.db
       .transaction(async (tx) => {
         const fresh = await insertFills(
@@ -186,8 +185,7 @@ export class Ledger {
           const moved = this.moveByFill(symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
           if (!pos) {
             // The contract's first position: its row (and id, which a round trip's record needs) exists now.
-            pos = await savePosition(tx as never, moved.patch);
-            written = pos;
+            pos = await ctx.positions.save(moved.patch, tx as never);
           } else {
             // Later fills of the batch move the row in memory; it is written once, with every field any of
             // them changed (exactly what writing each in turn would leave).
@@ -200,8 +198,10 @@ export class Ledger {
           const fields = Object.fromEntries(
             Object.keys(changed).map((k) => [k, (pos as unknown as Record<string, unknown>)[k]]),
           );
-          const patch = { ...(fields as PositionPatch), accountId: ctx.accountId, symbol };
-          written = (await updatePosition(tx as never, patch)) ?? (await savePosition(tx as never, patch));
+          await ctx.positions.save(
+            { ...(fields as PositionPatch), accountId: ctx.accountId, symbol },
+            tx as never,
+          );
         }
         return out;
       })
@@ -210,8 +210,6 @@ export class Ledger {
         ctx.positions.forget(symbol);
         throw error;
       });
-    // Committed: the row the transaction wrote is the contract's row now.
-    if (written) ctx.positions.committed(written);
     if (this.recorded.size > 200_000) {
       this.recorded.clear();
       this.lotsByOrder.clear();
@@ -492,9 +490,6 @@ export class Ledger {
 }
 
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
-/** A position row's values as `savePosition` takes them. */
-type PositionPatch = Parameters<typeof savePosition>[1];
-
 /** How many passes look for KuCoin's record of a closed trade before it is given up. */
 const RECORD_TRIES = 10;
 

@@ -7,10 +7,11 @@ export type PositionPatch = Parameters<typeof savePosition>[1];
  * The account's position rows, read once and then kept by their writer.
  *
  * The engine is the only writer of its account's positions (one engine per account, under the lease;
- * the API only reads them), and every write goes through here or reports its committed row here (the
- * ledger's fill transaction), so a contract's row is read from the database once per start (and again
- * after a failed write or a reconciliation pass) instead of two or three times per signal. The writes
- * themselves are unchanged: each is in the database before the caller goes on.
+ * the API only reads them), and every write goes through here (the ledger's fill transaction passes its
+ * transaction, and forgets the contract when it rolls back), so a contract's row is read from the
+ * database once per start (and again after a failed write or a reconciliation pass) instead of two or
+ * three times per signal. The writes themselves are unchanged: each is in the database before the
+ * caller goes on.
  */
 export class PositionBook {
   private readonly rows = new Map<string, PositionRow | null>();
@@ -35,7 +36,10 @@ export class PositionBook {
     return this.rows.has(symbol) ? (this.rows.get(symbol) ?? null) : row;
   }
 
-  /** Write a row (upsert) and keep what the database returned; on failure the contract is read again next time. */
+  /**
+   * Write a row (upsert) and keep what the database returned; on failure the contract is read again next
+   * time. Inside a transaction pass it (`db`), and `forget` the contract if it rolls back.
+   */
   async save(patch: PositionPatch, db: EnigmaDb = this.db()): Promise<PositionRow> {
     try {
       // A row this process holds exists: changed in place (a prepared statement); otherwise upserted.
@@ -51,12 +55,6 @@ export class PositionBook {
       this.rows.delete(patch.symbol);
       throw error;
     }
-  }
-
-  /** A row written and committed elsewhere (the ledger's fill transaction). */
-  committed(row: PositionRow): void {
-    this.generation++;
-    this.rows.set(row.symbol, row);
   }
 
   /** Read `symbol` (or every contract) from the database again next time. */

@@ -660,6 +660,13 @@ export class SignalHandler implements AlgoHooks {
       await applyFilled();
       await this.abandonUnsent(entry, legs);
     };
+    // A leg refused or unfilled: settled, then the intent and the signal `failed` with the reason.
+    const fail = async (intentReason: string | null, why: string): Promise<'failed'> => {
+      await settle();
+      await setIntentStatus(ctx.db, intent.id, 'failed', intentReason);
+      await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
+      return 'failed';
+    };
     for (const leg of legs) {
       // A leg this process has just sent: its answered row; any other (resumed, not sent yet): the database's.
       let row: OrderRow | null =
@@ -683,12 +690,7 @@ export class SignalHandler implements AlgoHooks {
           }
         }
         row = await this.executor.submit(this.specOf(entry, intent, leg));
-        if (row.status === 'rejected') {
-          await settle();
-          await setIntentStatus(ctx.db, intent.id, 'failed', row.reason);
-          await this.to(entry, 'failed', `order_rejected: ${row.reason ?? ''}`, {}, ['ordered', 'filled']);
-          return 'failed';
-        }
+        if (row.status === 'rejected') return fail(row.reason, `order_rejected: ${row.reason ?? ''}`);
       }
       if (leg.exec) {
         // A routed entry: the router follows its children (slices, re-prices) and protects as fills arrive.
@@ -700,10 +702,7 @@ export class SignalHandler implements AlgoHooks {
             last?.status === 'rejected'
               ? `order_rejected: ${last.reason ?? ''}`
               : `order_unfilled: the ${leg.exec.style} entry ended without a fill${routed.shortfallReason ? ` (${routed.shortfallReason})` : ''}`;
-          await settle();
-          await setIntentStatus(ctx.db, intent.id, 'failed', why.slice(0, 500));
-          await this.to(entry, 'failed', why, {}, ['ordered', 'filled']);
-          return 'failed';
+          return fail(why.slice(0, 500), why);
         }
         continue;
       }
@@ -718,21 +717,12 @@ export class SignalHandler implements AlgoHooks {
         );
         return 'pending';
       }
-      if (done.status === 'rejected') {
-        await settle();
-        await setIntentStatus(ctx.db, intent.id, 'failed', done.reason);
-        await this.to(entry, 'failed', `order_rejected: ${done.reason ?? ''}`, {}, ['ordered', 'filled']);
-        return 'failed';
-      }
-      if (done.filledSize === 0) {
-        await settle();
-        await setIntentStatus(ctx.db, intent.id, 'failed', `${leg.kind} order ended unfilled`);
-        await this.to(entry, 'failed', `order_unfilled: the ${leg.kind} order ended without a fill`, {}, [
-          'ordered',
-          'filled',
-        ]);
-        return 'failed';
-      }
+      if (done.status === 'rejected') return fail(done.reason, `order_rejected: ${done.reason ?? ''}`);
+      if (done.filledSize === 0)
+        return fail(
+          `${leg.kind} order ended unfilled`,
+          `order_unfilled: the ${leg.kind} order ended without a fill`,
+        );
       filled.push({ leg, done });
     }
     return 'done';
