@@ -11,6 +11,7 @@ import {
   ORDER_STATES,
   type OrderEvent,
   type OrderState,
+  statesBefore,
   TERMINAL_ORDER_STATES,
   transition,
 } from './order-state.ts';
@@ -128,6 +129,43 @@ describe('order state table', () => {
         expect(() => transition(s, e)).toThrow(IllegalTransitionError);
       }
     }
+  });
+});
+
+describe('statesBefore (the guard of a status write)', () => {
+  it('by hand: a late answer or lost answer never overwrites a later state', () => {
+    expect(statesBefore('open')).toEqual(['intent', 'submitting', 'open', 'unknown']);
+    expect(statesBefore('unknown')).toEqual(['intent', 'submitting', 'unknown']);
+    expect(statesBefore('filled')).toEqual([
+      'intent',
+      'submitting',
+      'open',
+      'partially_filled',
+      'filled',
+      'unknown',
+    ]);
+    expect(statesBefore('rejected')).toEqual(['intent', 'submitting', 'rejected', 'unknown']);
+    expect(statesBefore('intent')).toEqual(['intent']);
+  });
+
+  it('model: a state is before the target exactly when some event sequence leads there', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ORDER_STATES),
+        fc.array(fc.constantFrom(...ORDER_EVENTS), { maxLength: 8 }),
+        (start, events) => {
+          let state: OrderState = start;
+          for (const e of events) {
+            if (!canTransition(state, e)) return;
+            state = transition(state, e);
+            expect(statesBefore(state)).toContain(start);
+          }
+        },
+      ),
+    );
+    // and nothing terminal is before anything but itself
+    for (const target of ORDER_STATES)
+      for (const t of TERMINAL_ORDER_STATES) if (t !== target) expect(statesBefore(target)).not.toContain(t);
   });
 });
 

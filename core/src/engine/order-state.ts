@@ -76,6 +76,32 @@ export const ORDER_STATE_TABLE: Table = Object.freeze({
   rejected: {},
 });
 
+/**
+ * The states an order may be in for a write of `target` to be a move forward (or no move): `target`
+ * itself and every state the table reaches it from, in any number of steps. A write that lands after a
+ * later one (the answer's `open` after the socket's `filled`, a lost answer's `unknown` after the fill)
+ * finds its row outside this set and must not change it.
+ */
+export function statesBefore(target: OrderState): readonly OrderState[] {
+  const cached = BEFORE.get(target);
+  if (cached) return cached;
+  const found = new Set<OrderState>([target]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const from of ORDER_STATES) {
+      if (found.has(from)) continue;
+      if (Object.values(ORDER_STATE_TABLE[from]).some((next) => found.has(next as OrderState))) {
+        found.add(from);
+        grew = true;
+      }
+    }
+  }
+  const list = Object.freeze(ORDER_STATES.filter((s) => found.has(s)));
+  BEFORE.set(target, list);
+  return list;
+}
+const BEFORE = new Map<OrderState, readonly OrderState[]>();
+
 /** States in which an order may still trade (or might, when its outcome is unknown). */
 export const LIVE_ORDER_STATES: readonly OrderState[] = Object.freeze([
   'intent',
