@@ -26,6 +26,30 @@ export function prepared<T>(db: EnigmaDb, name: string, build: (db: EnigmaDb) =>
   return hit;
 }
 
+/**
+ * A statement written as SQL (`sql` with `sql.placeholder(name)` for what varies), prepared under `name`
+ * as the query builder's `.prepare(name)` does: for a statement the builder cannot express (a chain of
+ * data-modifying CTEs). Its text must not depend on the parameters, so one name always means one text
+ * (node-postgres refuses a second text under a name it has parsed on that connection).
+ */
+export function preparedSql(
+  db: EnigmaDb,
+  name: string,
+  build: () => SQL,
+): { execute(params: Record<string, unknown>): Promise<unknown> } {
+  return prepared(db, name, (d) => {
+    const inner = d as unknown as {
+      dialect: { sqlToQuery(q: SQL): unknown };
+      _: {
+        session: { prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): unknown };
+      };
+    };
+    return inner._.session.prepareQuery(inner.dialect.sqlToQuery(build()), undefined, name, false) as {
+      execute(params: Record<string, unknown>): Promise<unknown>;
+    };
+  });
+}
+
 /** The PostgreSQL type a patch parameter is cast to. */
 export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 'boolean' | 'uuid';
 
@@ -35,11 +59,21 @@ export type ParamType = 'text' | 'int4' | 'numeric' | 'timestamptz' | 'jsonb' | 
  * serves every patch. `patchParams` turns a patch into the parameters. `updated_at` is stamped as in
  * `placeholderSet`.
  */
-export function maskedSet(columns: Record<string, { column: Column; type: ParamType }>): Record<string, SQL> {
+export function maskedSet(
+  columns: Record<string, { column: Column; type: ParamType }>,
+  guard?: { when: SQL; orWhereNull: readonly string[] },
+): Record<string, SQL> {
   const set: Record<string, SQL> = {};
-  for (const [key, { column, type }] of Object.entries(columns))
+  for (const [key, { column, type }] of Object.entries(columns)) {
+    // With a guard, a column is written only when the guard holds (or, for `orWhereNull`, while it is empty).
+    const allowed = !guard
+      ? sql``
+      : guard.orWhereNull.includes(key)
+        ? sql` and ((${guard.when}) or ${column} is null)`
+        : sql` and (${guard.when})`;
     set[key] =
-      sql`case when ${sql.placeholder(`set_${key}`)}::boolean then ${sql.placeholder(`val_${key}`)}::${sql.raw(type)} else ${column} end`;
+      sql`case when ${sql.placeholder(`set_${key}`)}::boolean${allowed} then ${sql.placeholder(`val_${key}`)}::${sql.raw(type)} else ${column} end`;
+  }
   return { ...set, updatedAt: sql`now()` };
 }
 

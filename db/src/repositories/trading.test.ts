@@ -139,6 +139,69 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     await expect(updateOrder(h.db, crypto.randomUUID(), { status: 'canceled' })).rejects.toThrow(/no order/);
   });
 
+  it('never moves an order backwards: a late answer after the fill changes only what is still empty', async () => {
+    const { order } = await insertOrderIntent(h.db, {
+      accountId,
+      clientOid: 'late0001',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 2,
+      purpose: 'entry',
+    });
+    // the socket's report lands first (filled, with the exchange's id), the order's answer after it
+    const filled = await updateOrder(h.db, order.id, {
+      status: 'filled',
+      exchangeOrderId: 'ex-late-1',
+      filledSize: 2,
+      avgFillPrice: '100',
+      doneAt: new Date('2026-12-06T10:00:01Z'),
+    });
+    expect(filled.submittedAt).toBeNull();
+    const at = new Date('2026-12-06T10:00:00.5Z');
+    const late = await updateOrder(h.db, order.id, {
+      status: 'open',
+      exchangeOrderId: 'ex-other',
+      submittedAt: at,
+    });
+    expect(late).toMatchObject({ status: 'filled', exchangeOrderId: 'ex-late-1', filledSize: 2 });
+    expect(late.submittedAt?.toISOString()).toBe(at.toISOString());
+    // a lost answer's `unknown`, a stale report and a cancel after the fill: nothing moves
+    for (const patch of [
+      { status: 'unknown', reason: 'outcome_unknown: timeout' },
+      { status: 'partially_filled', filledSize: 1 },
+      { status: 'canceled', reason: 'late cancel' },
+    ] as const) {
+      expect(await updateOrder(h.db, order.id, patch)).toMatchObject({
+        status: 'filled',
+        filledSize: 2,
+        reason: null,
+      });
+    }
+    // a patch without a status is not guarded (the router's quality figures on a finished order)
+    expect(await updateOrder(h.db, order.id, { slippageBps: '2.5' })).toMatchObject({ slippageBps: '2.5' });
+    // and a move the table allows still happens: unknown → open once the lookup finds it
+    const second = await insertOrderIntent(h.db, {
+      accountId,
+      clientOid: 'late0002',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 2,
+      purpose: 'entry',
+    });
+    await updateOrder(h.db, second.order.id, { status: 'unknown' });
+    expect(
+      await updateOrder(h.db, second.order.id, { status: 'open', exchangeOrderId: 'ex-late-2' }),
+    ).toMatchObject({
+      status: 'open',
+      exchangeOrderId: 'ex-late-2',
+    });
+    await expect(updateOrder(h.db, second.order.id, { status: 'nonsense' as never })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
   it('commits a fenced order intent in one statement: the row it returns is the stored one; a repeat or a stale fence writes nothing', async () => {
     const lease = (await acquireLease(h.db, 'engine:fenced', 'a', 60_000, new Date()))!;
     const fields = {
@@ -315,6 +378,50 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
       sql`select count(*)::int as n from indicator_snapshots where signal_id = ${signalId}`,
     )) as unknown as { rows: { n: number }[] };
     expect(snapCount.rows[0]!.n).toBe(1);
+
+    // the same prepared text serves a decision without the optional parts: a block (no snapshot, no
+    // model output, no intent) writes only the status, and a snapshot alone writes only that
+    const countFor = async (table: string, id: string) =>
+      (
+        (await h.db.execute(
+          sql`select count(*)::int as n from ${sql.raw(table)} where signal_id = ${id}`,
+        )) as unknown as { rows: { n: number }[] }
+      ).rows[0]!.n;
+    const bare = async (snapshot?: (typeof decision)['snapshot']) => {
+      const id = crypto.randomUUID();
+      await insertSignalIdempotent(h.db, {
+        id,
+        idempotencyKey: `t:${id}`,
+        source: 'tv',
+        status: 'scored',
+        symbol: 'XBTUSDTM',
+        action: 'buy',
+        receivedAt: new Date(),
+      } as never);
+      const r = await commitDecision(h.db, {
+        lease: decision.lease,
+        accountId,
+        signalId: id,
+        symbol: 'XBTUSDTM',
+        from: ['received', 'scored'],
+        status: 'risk_blocked',
+        reason: 'max_open_positions',
+        ...(snapshot ? { snapshot } : {}),
+      });
+      expect(r).toEqual({ committed: true, intent: null, orders: [] });
+      expect(await getSignal(h.db, id)).toMatchObject({
+        status: 'risk_blocked',
+        reason: 'max_open_positions',
+      });
+      return id;
+    };
+    const blocked = await bare();
+    for (const table of ['indicator_snapshots', 'model_scores', 'order_intents', 'orders'])
+      expect(await countFor(table, blocked)).toBe(0);
+    const withSnapshot = await bare(decision.snapshot);
+    expect(await countFor('indicator_snapshots', withSnapshot)).toBe(1);
+    for (const table of ['model_scores', 'order_intents', 'orders'])
+      expect(await countFor(table, withSnapshot)).toBe(0);
   });
 
   it('records a fill once per trade id', async () => {

@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL, sql } from 'drizzle-orm';
+import { ORDER_STATES, type OrderState, statesBefore } from '@enigma/core/engine/order-state';
+import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { rowsOf } from '../db-type.ts';
 import {
@@ -17,7 +18,7 @@ import {
   SIGNAL_STATUSES,
   type SignalStatus,
 } from '../schema/index.ts';
-import { maskedSet, type ParamType, patchParams, placeholderSet, prepared } from './prepared.ts';
+import { maskedSet, type ParamType, patchParams, placeholderSet, prepared, preparedSql } from './prepared.ts';
 
 /**
  * The engine's repository: accounts, the lease, order intents and orders, fills, positions, closed
@@ -203,17 +204,37 @@ const ORDER_PATCH = {
 
 export type OrderPatch = Partial<Pick<OrderInsert, keyof typeof ORDER_PATCH>>;
 
-/** Change an order row (any subset of `ORDER_PATCH`'s columns): one prepared statement for every patch. */
+/**
+ * Change an order row (any subset of `ORDER_PATCH`'s columns): one prepared statement for every patch.
+ *
+ * Status-monotonic: a patch with a `status` is written only while the row is in a state that status may
+ * follow (`statesBefore`, from the order state table). Writes of one order come from more than one
+ * place at once (the order's answer on the decision's pool, the socket's report on the main one), so
+ * one that lands after a later one (`open` after `filled`, `unknown` after a fill) changes nothing but
+ * the exchange's order id and the send time while those are still empty. The row as stored is returned.
+ */
 export async function updateOrder(db: EnigmaDb, id: string, patch: OrderPatch): Promise<OrderRow> {
   const statement = prepared(db, 'enigma_update_order', (d) =>
     d
       .update(orders)
-      .set(maskedSet(ORDER_PATCH) as never)
+      .set(
+        maskedSet(ORDER_PATCH, {
+          when: sql`not ${sql.placeholder('set_status')}::boolean or ${orders.status} = any(${sql.placeholder('status_before')}::text[])`,
+          orWhereNull: ['exchangeOrderId', 'submittedAt'],
+        }) as never,
+      )
       .where(eq(orders.id, sql.placeholder('id')))
       .returning()
       .prepare('enigma_update_order'),
   );
-  const [row] = await statement.execute({ id, ...patchParams(ORDER_PATCH, patch) });
+  const status = patch.status as OrderState | undefined;
+  if (status !== undefined && !ORDER_STATES.includes(status))
+    throw new RangeError(`unknown order status: ${status}`);
+  const [row] = await statement.execute({
+    id,
+    ...patchParams(ORDER_PATCH, patch),
+    status_before: status === undefined ? [] : [...statesBefore(status)],
+  });
   if (!row) throw new Error(`no order ${id}`);
   return row;
 }
@@ -613,16 +634,63 @@ const ORDER_INSERT_COLUMNS = sql.raw(`(intent_id, account_id, client_oid, signal
   exec_style, decision_mid, est_cost_bps, status, fence)`);
 function orderRecordValues(o: {
   intentId: SQL;
-  accountId: string;
-  signalId: string | null;
+  accountId: string | Placeholder;
+  signalId: string | null | Placeholder;
   commandId: string | null;
-  symbol: string;
+  symbol: string | Placeholder;
   fence: SQL;
 }): SQL {
   return sql`${o.intentId}, ${o.accountId}::uuid, l.client_oid, ${o.signalId}::uuid, ${o.commandId}::uuid,
     ${o.symbol}, l.side, l.purpose, l.type, l.size, l.price, l.stop_price, l.stop_price_type, l.leverage,
     l.margin_mode, l.reduce_only, l.time_in_force, l.exec_style, l.decision_mid, l.est_cost_bps, 'intent',
     ${o.fence}`;
+}
+
+/**
+ * The decision's statement, one fixed text (prepared once per connection: parsing and planning this
+ * chain of CTEs cost about as much as running it). The parts a decision may lack (snapshot, model
+ * output, intent) are switched off by a flag parameter and insert nothing.
+ */
+function decisionStatement(): SQL {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`with lease as (select fence from engine_leases
+        where name = ${p('leaseName')} and fence = ${p('leaseFence')}::bigint for share),
+    sig as (update signals set status = ${p('status')}, reason = ${p('reason')},
+        score = coalesce(${p('score')}::numeric, score),
+        metadata = metadata || ${p('metadata')}::jsonb, updated_at = now()
+      where id = ${p('signalId')}::uuid and status = any(${p('from')}::text[]) and exists (select 1 from lease)
+      returning id),
+    snap as (insert into indicator_snapshots (signal_id, symbol, timeframe, at, values)
+      select id, ${p('symbol')}, ${p('snapshotTimeframe')}, ${p('snapshotAt')}::timestamptz,
+        ${p('snapshotValues')}::jsonb from sig where ${p('hasSnapshot')}::boolean),
+    ms as (insert into model_scores (signal_id, model_name, model_version, score, decision, features)
+      select id, ${p('modelName')}, ${p('modelVersion')}, ${p('modelScore')}::numeric, ${p('modelDecision')},
+        ${p('modelFeatures')}::jsonb from sig where ${p('hasModel')}::boolean),
+    intent as (insert into order_intents
+        (signal_id, account_id, symbol, side, size, leverage, reduce_only, status, style, params)
+      select id, ${p('accountId')}::uuid, ${p('symbol')}, ${p('intentSide')}, ${p('intentSize')}::int,
+        ${p('intentLeverage')}::numeric, ${p('intentReduceOnly')}::boolean, ${p('intentStatus')},
+        ${p('intentStyle')}, ${p('intentParams')}::jsonb from sig where ${p('hasIntent')}::boolean
+      on conflict (signal_id) do nothing
+      returning id, created_at),
+    ord as (insert into orders ${ORDER_INSERT_COLUMNS}
+      select ${orderRecordValues({
+        intentId: sql`intent.id`,
+        accountId: p('accountId'),
+        signalId: p('signalId'),
+        commandId: null,
+        symbol: p('symbol'),
+        fence: sql`(select fence from lease)`,
+      })}
+      from intent cross join jsonb_to_recordset(${p('orders')}::jsonb) as ${ORDER_RECORD}
+      order by l.ord
+      on conflict (client_oid) do nothing
+      returning id, client_oid, created_at)
+    select (select count(*) from sig)::int as moved,
+      (select fence from engine_leases where name = ${p('leaseName')}) as fence_now,
+      (select json_build_object('id', id, 'createdAt', created_at) from intent) as intent,
+      (select json_agg(json_build_object('id', id, 'clientOid', client_oid, 'createdAt', created_at)) from ord)
+        as orders`;
 }
 
 /**
@@ -633,61 +701,46 @@ function orderRecordValues(o: {
  */
 export async function commitDecision(db: EnigmaDb, d: DecisionCommit): Promise<DecisionCommitResult> {
   if (!SIGNAL_STATUSES.includes(d.status)) throw new RangeError(`unknown signal status: ${d.status}`);
-  const from = sql.join(
-    d.from.map((s) => sql`${s}`),
-    sql`, `,
-  );
-  const parts = [
-    sql`lease as (select fence from engine_leases where name = ${d.lease.name} and fence = ${d.lease.fence} for share)`,
-    sql`sig as (update signals set status = ${d.status}, reason = ${d.reason.slice(0, 1000)},
-      score = coalesce(${d.score ?? null}::numeric, score),
-      metadata = metadata || ${JSON.stringify(d.metadata ?? {})}::jsonb, updated_at = now()
-      where id = ${d.signalId} and status in (${from}) and exists (select 1 from lease) returning id)`,
-  ];
-  if (d.snapshot)
-    parts.push(sql`snap as (insert into indicator_snapshots (signal_id, symbol, timeframe, at, values)
-      select id, ${d.symbol}, ${d.snapshot.timeframe}, ${d.snapshot.at.toISOString()}::timestamptz,
-        ${JSON.stringify(d.snapshot.values)}::jsonb from sig)`);
-  if (d.modelScore)
-    parts.push(sql`ms as (insert into model_scores (signal_id, model_name, model_version, score, decision, features)
-      select id, ${d.modelScore.modelName}, ${d.modelScore.modelVersion}, ${d.modelScore.score}::numeric,
-        ${d.modelScore.decision}, ${JSON.stringify(d.modelScore.features)}::jsonb from sig)`);
+  const statement = preparedSql(db, 'enigma_commit_decision', decisionStatement);
   const i = d.intent;
-  if (i) {
-    parts.push(sql`intent as (insert into order_intents
-        (signal_id, account_id, symbol, side, size, leverage, reduce_only, status, style, params)
-      select id, ${d.accountId}, ${d.symbol}, ${i.side}, ${i.size}, ${i.leverage}::numeric, ${i.reduceOnly},
-        ${i.status}, ${i.style ?? 'market'}, ${JSON.stringify(i.params)}::jsonb from sig
-      on conflict (signal_id) do nothing
-      returning id, created_at)`);
-    parts.push(sql`ord as (insert into orders ${ORDER_INSERT_COLUMNS}
-      select ${orderRecordValues({
-        intentId: sql`intent.id`,
-        accountId: d.accountId,
-        signalId: d.signalId,
-        commandId: null,
-        symbol: d.symbol,
-        fence: sql`(select fence from lease)`,
-      })}
-      from intent cross join jsonb_to_recordset(${orderRecords(i.orders)}::jsonb) as ${ORDER_RECORD}
-      order by l.ord
-      on conflict (client_oid) do nothing
-      returning id, client_oid, created_at)`);
-  }
-  const select = sql`select (select count(*) from sig)::int as moved,
-      (select fence from engine_leases where name = ${d.lease.name}) as fence_now
-      ${
-        i
-          ? sql`, (select json_build_object('id', id, 'createdAt', created_at) from intent) as intent,
-      (select json_agg(json_build_object('id', id, 'clientOid', client_oid, 'createdAt', created_at)) from ord) as orders`
-          : sql``
-      }`;
+  const m = d.modelScore;
+  const result = await statement.execute({
+    leaseName: d.lease.name,
+    leaseFence: d.lease.fence,
+    status: d.status,
+    reason: d.reason.slice(0, 1000),
+    score: d.score ?? null,
+    metadata: JSON.stringify(d.metadata ?? {}),
+    signalId: d.signalId,
+    from: [...d.from],
+    symbol: d.symbol,
+    accountId: d.accountId,
+    hasSnapshot: d.snapshot !== undefined,
+    snapshotTimeframe: d.snapshot?.timeframe ?? null,
+    snapshotAt: d.snapshot?.at.toISOString() ?? null,
+    snapshotValues: d.snapshot ? JSON.stringify(d.snapshot.values) : null,
+    hasModel: m !== undefined,
+    modelName: m?.modelName ?? null,
+    modelVersion: m?.modelVersion ?? null,
+    modelScore: m?.score ?? null,
+    modelDecision: m?.decision ?? null,
+    modelFeatures: m ? JSON.stringify(m.features) : null,
+    hasIntent: i !== undefined,
+    intentSide: i?.side ?? null,
+    intentSize: i?.size ?? null,
+    intentLeverage: i?.leverage ?? null,
+    intentReduceOnly: i?.reduceOnly ?? null,
+    intentStatus: i?.status ?? null,
+    intentStyle: i?.style ?? 'market',
+    intentParams: i ? JSON.stringify(i.params) : null,
+    orders: orderRecords(i?.orders ?? []),
+  });
   const rows = rowsOf<{
     moved: number;
     fence_now: string | number | null;
     intent?: { id: string; createdAt: string } | null;
     orders?: { id: string; clientOid: string; createdAt: string }[] | null;
-  }>(await db.execute(sql`with ${sql.join(parts, sql`, `)} ${select}`));
+  }>(result);
   const r = rows[0]!;
   if (Number(r.moved) === 0) {
     const now = r.fence_now === null ? null : Number(r.fence_now);
