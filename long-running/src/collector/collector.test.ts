@@ -7,7 +7,7 @@ import { createMemoryBus } from '../bus/memory.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import type { CandleStore } from './candle-store.ts';
 import { Collector, type MarketSampleSink } from './collector.ts';
-import { MARKET_EVENTS } from './events.ts';
+import { bookDepthOf, MARKET_EVENTS } from './events.ts';
 import type { FeedHandlers } from './feed.ts';
 
 /** KuCoin's documented push examples (kept by the exchange adapter). */
@@ -71,6 +71,40 @@ describe('Collector message handling (KuCoin example frames)', () => {
     await waitFor(() => collector.orderBook('XBTUSDTM') !== undefined, 5_000, 'book sync');
     expect(collector.orderBook('XBTUSDTM')!.bestAsk()).toEqual({ price: toMoney('90631.2'), size: 2 });
     expect(collector.isFresh('XBTUSDTM', 'level2')).toBe(true);
+  });
+
+  it("publishes the book's levels with its top, and they read back as the book (bookDepthOf)", async () => {
+    const { collector, send, bus } = await collectorWithManualFeed();
+    stop = () => collector.stop();
+    const events: Record<string, unknown>[] = [];
+    await bus.subscribe(MARKET_EVENTS.book, (e) => {
+      events.push(e);
+    });
+    send(frame('ws_level2.json')); // sequence = snapshot + 1: "90631.2,sell,2"
+    // the snapshot's book (7 lots at 90631.2) first, then the delta's (2) within the publication interval
+    const after = () => events.find((x) => JSON.stringify(x.asks) === JSON.stringify([['90631.2', 2]]));
+    await waitFor(() => after() !== undefined, 5_000, 'book event after the delta');
+    const e = after()!;
+    expect(e).toMatchObject({ bids: [['90631', 5]], asks: [['90631.2', 2]], bestAsk: '90631.2' });
+    const depth = bookDepthOf(e)!;
+    expect(depth.bids.map((l) => [l.price.toString(), l.lots])).toEqual([['90631', 5]]);
+    expect(depth.asks.map((l) => [l.price.toString(), l.lots])).toEqual([['90631.2', 2]]);
+    // anything malformed reads as no levels (the engine then reads the book over REST)
+    for (const bad of [
+      {
+        ...e,
+        asks: [
+          ['90631.2', 2],
+          ['90631.1', 1],
+        ],
+      }, // out of order
+      { ...e, bids: [['-1', 5]] },
+      { ...e, bids: [['90631', 1.5]] },
+      { ...e, bids: [['90631', 0]] },
+      { ...e, bids: [['nope', 1]] },
+      { ...e, asks: undefined },
+    ])
+      expect(bookDepthOf(bad)).toBeNull();
   });
 
   it('keeps the mark, index and funding rate, stores one mark sample per minute and every funding rate', async () => {

@@ -69,6 +69,8 @@ export interface CollectorOptions {
   lookbackMs?: number;
   /** Book levels summed into depth and imbalance (default 10). */
   bookLevels?: number;
+  /** Levels of each side the book event carries for the engine's router (default 25). */
+  bookDepthLevels?: number;
   /** Minimum interval between book-top publications per symbol (default 250 ms). */
   bookPublishMs?: number;
   /**
@@ -387,10 +389,10 @@ export class Collector {
     ctx.bookDirty = false;
     ctx.lastBookPublish = now;
     const levels = this.opts.bookLevels ?? 10;
-    const { bids, asks } = ctx.sync.book.depth(levels);
+    const { bids, asks } = ctx.sync.book.depth(Math.max(levels, this.opts.bookDepthLevels ?? 25));
     const top = summarizeBook(ctx.symbol, ctx.sync.book.sequence, bids, asks, levels, ctx.marketTime);
     this.state.setBook(top);
-    this.publish(MARKET_EVENTS.book, bookPayload(top));
+    this.publish(MARKET_EVENTS.book, bookPayload(top, { bids, asks }));
   }
 
   private onDisconnected(reason: string): void {

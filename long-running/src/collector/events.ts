@@ -1,4 +1,7 @@
 import type { Bar } from '@enigma/core/marketdata/index';
+import { toMoney } from '@enigma/core/money';
+import type { BookSide } from '@enigma/core/router/book';
+import type { BookLevel } from '../exchange/types.ts';
 import type { BarSource } from './candle-store.ts';
 import type { BookTop } from './market-state.ts';
 
@@ -56,9 +59,22 @@ export function candlePayload(bar: Bar & { source?: BarSource }): Record<string,
   };
 }
 
-/** A book top as JSON (decimal strings; null for an empty side). */
-export function bookPayload(top: BookTop): Record<string, unknown> {
+/**
+ * A book top as JSON (decimal strings; null for an empty side), with the book's first levels of each side
+ * when given (`bids`/`asks` as `[price, lots]`, best first): the engine's router walks them for its
+ * slippage estimate instead of reading the book over REST on the decision's path.
+ */
+export function bookPayload(
+  top: BookTop,
+  depth?: { bids: readonly BookLevel[]; asks: readonly BookLevel[] },
+): Record<string, unknown> {
   return {
+    ...(depth
+      ? {
+          bids: depth.bids.map((l) => [l.price.toString(), l.size]),
+          asks: depth.asks.map((l) => [l.price.toString(), l.size]),
+        }
+      : {}),
     symbol: top.symbol,
     sequence: top.sequence,
     bestBid: top.bestBid?.price.toString() ?? null,
@@ -73,4 +89,35 @@ export function bookPayload(top: BookTop): Record<string, unknown> {
     levels: top.levels,
     time: top.time,
   };
+}
+
+/**
+ * The levels a `book` event carries (`bookPayload`'s `bids`/`asks`), or null when it carries none or any
+ * level is malformed (a price that is not a positive decimal, lots that are not a positive whole number,
+ * a side out of order): the reader then falls back to the exchange's REST book.
+ */
+export function bookDepthOf(e: Record<string, unknown>): BookSide | null {
+  const bids = levelsOf(e.bids, 'desc');
+  const asks = levelsOf(e.asks, 'asc');
+  return bids && asks ? { bids, asks } : null;
+}
+
+function levelsOf(raw: unknown, order: 'asc' | 'desc'): BookSide['bids'] | null {
+  if (!Array.isArray(raw)) return null;
+  const out: { price: ReturnType<typeof toMoney>; lots: number }[] = [];
+  for (const level of raw) {
+    if (!Array.isArray(level) || typeof level[0] !== 'string' || !Number.isSafeInteger(level[1])) return null;
+    const lots = level[1] as number;
+    let price: ReturnType<typeof toMoney>;
+    try {
+      price = toMoney(level[0]);
+    } catch {
+      return null;
+    }
+    if (!price.isFinite() || price.lte(0) || lots <= 0) return null;
+    const prev = out[out.length - 1];
+    if (prev && (order === 'asc' ? !price.gt(prev.price) : !price.lt(prev.price))) return null;
+    out.push({ price, lots });
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import type { BookSide } from '@enigma/core/router/book';
 import { type EnigmaDb, getCandles } from '@enigma/db';
 import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
-import { MARKET_EVENTS } from '../collector/events.ts';
+import { bookDepthOf, MARKET_EVENTS } from '../collector/events.ts';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Contract } from '../exchange/types.ts';
 import type { ContractBook, EngineClock } from './context.ts';
@@ -39,7 +39,10 @@ export class MarketView {
           this.setMark(ev.symbol, toMoney(ev.markPrice));
       }),
       await bus.subscribe(MARKET_EVENTS.tick, (e) => this.onTop(e)),
-      await bus.subscribe(MARKET_EVENTS.book, (e) => this.onTop(e)),
+      await bus.subscribe(MARKET_EVENTS.book, (e) => {
+        this.onTop(e);
+        this.onDepth(e);
+      }),
     );
   }
 
@@ -102,23 +105,37 @@ export class MarketView {
     };
   }
 
-  private readonly depths = new Map<string, { book: BookSide; at: number }>();
+  /** Each contract's latest book levels: from the collector's book events (`bus`) or a REST read. */
+  private readonly depths = new Map<string, { book: BookSide; at: number; from: 'bus' | 'rest' }>();
+
+  private onDepth(e: Record<string, unknown>): void {
+    if (typeof e.symbol !== 'string') return;
+    const book = bookDepthOf(e);
+    if (book && book.bids.length > 0 && book.asks.length > 0)
+      this.depths.set(e.symbol, { book, at: this.clock.now(), from: 'bus' });
+  }
 
   /**
-   * The top 100 levels of the book (the router's slippage model), fetched over REST when older than
-   * `maxAgeMs`; null when it cannot be had (the router then fails closed).
+   * The book's levels (the router's slippage model): the collector's latest when it arrived within
+   * `maxAgeMs` and its levels hold `need` (the lots an order would take from that side), otherwise the top
+   * 100 levels over REST; null when it cannot be had (the router then fails closed).
    */
-  async depth(symbol: string, maxAgeMs: number): Promise<BookSide | null> {
+  async depth(
+    symbol: string,
+    maxAgeMs: number,
+    need?: { side: 'buy' | 'sell'; lots: number },
+  ): Promise<BookSide | null> {
     const now = this.clock.now();
     const hit = this.depths.get(symbol);
-    if (hit && now - hit.at <= maxAgeMs) return hit.book;
+    if (hit && now - hit.at <= maxAgeMs && (hit.from === 'rest' || !need || holds(hit.book, need)))
+      return hit.book;
     try {
       const b = await this.kucoin.market.orderBook(symbol, 100);
       const book: BookSide = {
         bids: b.bids.map((l) => ({ price: l.price, lots: l.size })),
         asks: b.asks.map((l) => ({ price: l.price, lots: l.size })),
       };
-      this.depths.set(symbol, { book, at: this.clock.now() });
+      this.depths.set(symbol, { book, at: this.clock.now(), from: 'rest' });
       if (book.bids[0] && book.asks[0]) this.setTop(symbol, book.bids[0].price, book.asks[0].price);
       return book;
     } catch (error) {
@@ -238,4 +255,14 @@ export class ExchangeContracts implements ContractBook {
   symbols(): string[] {
     return [...this.byId.keys()];
   }
+}
+
+/** Whether a book's side an order takes from (asks for a buy) holds at least its lots. */
+function holds(book: BookSide, need: { side: 'buy' | 'sell'; lots: number }): boolean {
+  let lots = 0;
+  for (const level of need.side === 'buy' ? book.asks : book.bids) {
+    lots += level.lots;
+    if (lots >= need.lots) return true;
+  }
+  return false;
 }

@@ -170,7 +170,7 @@ export class Router {
     // collector feeding the view), the book is read first.
     const fresh = top.at !== null && this.ctx.clock.now() - top.at <= TOUCH_MAX_AGE_MS;
     if ((config.style === 'auto' && !requested) || !fresh)
-      book = await this.market.depth(symbol, TOUCH_MAX_AGE_MS);
+      book = await this.market.depth(symbol, TOUCH_MAX_AGE_MS, { side, lots });
     else if (top.bid && top.ask)
       book = { bids: [{ price: top.bid, lots: 0 }], asks: [{ price: top.ask, lots: 0 }] };
     if (!book) return { code: 'data_missing', message: 'no order book: cannot route the entry' };
