@@ -15,14 +15,28 @@ import { createApp } from './app.ts';
 import { UpstashBusPublisher } from './bus/upstash.ts';
 import { type AppDeps, type AppEnv, DEFAULT_CONFIG, type Logger } from './deps.ts';
 import { parseWorkerEnv, type WorkerEnv } from './env.ts';
+import { GatheredHits } from './kv/gathered-hits.ts';
 import { UpstashKv } from './kv/upstash.ts';
 import { UpstashAuditAnchor } from './kv/upstash-audit-anchor.ts';
 import { UpstashRest } from './kv/upstash-rest.ts';
 import { type EdgeSpan, otlpSpanExporter } from './observability/otlp-span.ts';
 import { bindingRefusalLimiter, kvRefusalLimiter } from './security/refusal-limit.ts';
 import { GatheredAppends } from './webhooks/gathered-appends.ts';
+import { gatheredSignalWriter } from './webhooks/gathered-inserts.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
+
+/**
+ * Whether calls of concurrent requests may be gathered on the answer's path (`GatheredCalls`): a request
+ * waiting for its part of a batch is resumed by a promise another request resolves, which is safe only
+ * where the runtime runs that continuation in the waiting request's own context — workerd's
+ * `handle_cross_request_promise_resolution`, on by default since 2024 (so with this worker's
+ * compatibility date, on Cloudflare and in Miniflare). Where it is off (vitest-pool-workers forces
+ * `no_handle_cross_request_promise_resolution` on its runner), each request's calls stay its own.
+ */
+const GATHER_ACROSS_REQUESTS =
+  (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare
+    ?.compatibilityFlags?.['handle_cross_request_promise_resolution'] === true;
 
 /** Lives as long as the isolate: sources are re-read at most every few seconds. */
 const sourceCache = new SourceCache();
@@ -77,7 +91,13 @@ function isolateOf(rawEnv: unknown): IsolatePorts {
     const ports = edgePorts(env);
     const httpDb = httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined;
     const forget = httpDb ? new IsolateOutboxForget(httpDb, ports.logger) : undefined;
-    const httpWriter = httpDb ? singleInsertWriter(httpDb) : undefined;
+    // Accepted rows of concurrent requests group-committed: one statement (one fetch, one commit) for the
+    // rows that arrive while the isolate's statements are out (docs/intake.md, fifth round).
+    const httpWriter = httpDb
+      ? GATHER_ACROSS_REQUESTS
+        ? gatheredSignalWriter(httpDb)
+        : singleInsertWriter(httpDb)
+      : undefined;
     const appends =
       httpDb && forget
         ? new GatheredAppends({
@@ -133,7 +153,14 @@ function edgePorts(env: WorkerEnv) {
   // The intake's commands (budget INCR, XADD) as plain REST calls: @upstash/redis's command objects,
   // base64 replies and header merging cost the isolate ~0.4 ms of CPU per alert.
   const rest = new UpstashRest(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
-  const kv = new UpstashKv(redis, `${env.REDIS_KEY_PREFIX}enigma:kv:`, Date.now, rest);
+  // The per-source budget's hits of concurrent requests in one call (each still waits for its count).
+  const kv = new UpstashKv(
+    redis,
+    `${env.REDIS_KEY_PREFIX}enigma:kv:`,
+    Date.now,
+    rest,
+    GATHER_ACROSS_REQUESTS ? new GatheredHits(rest) : undefined,
+  );
   return {
     exportSpan,
     rest,

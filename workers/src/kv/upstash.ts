@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import type { KvPort } from '../deps.ts';
+import type { GatheredHits } from './gathered-hits.ts';
 import type { UpstashBatcher } from './upstash-batcher.ts';
 import { UpstashRest } from './upstash-rest.ts';
 
@@ -18,6 +19,8 @@ export class UpstashKv implements KvPort {
     private readonly prefix = '',
     private readonly now: () => number = Date.now,
     private readonly via?: UpstashBatcher | UpstashRest,
+    /** the worker: window-counter hits of the isolate's concurrent requests in one call (`GatheredHits`) */
+    private readonly hits?: GatheredHits,
   ) {}
 
   private get batcher(): UpstashBatcher | undefined {
@@ -65,6 +68,9 @@ export class UpstashKv implements KvPort {
         number,
         number,
       ];
+    } else if (this.hits) {
+      // The isolate's concurrent hits in one call, each with the count it would have got alone.
+      count = await this.hits.hit(full, windowSeconds + 1);
     } else if (this.rest) {
       // One REST call per hit (the worker); the window's first hit sets the expiry, as below.
       count = Number(await this.rest.command(['INCR', full]));
