@@ -222,23 +222,26 @@ function descendants(root: number, all: ReturnType<typeof processes>): number[] 
   return out;
 }
 
+/** The bench's processes by role: this one (the client), workerd, the stand-ins, the database's backends, Redis. */
+export function processGroups(opts: { standIns: number; database: string }) {
+  const all = processes();
+  const mine = new Set(descendants(process.pid, all));
+  return {
+    client: [process.pid],
+    workerd: all.filter((p) => mine.has(p.pid) && p.comm.startsWith('workerd')).map((p) => p.pid),
+    standIns: [opts.standIns],
+    postgres: all.filter((p) => p.cmdline.includes(` ${opts.database} `)).map((p) => p.pid),
+    redis: all.filter((p) => p.comm.startsWith('redis-server')).map((p) => p.pid),
+  };
+}
+
 /**
  * CPU seconds used between `start` and `stop` by: this process (the load generator), workerd (this
  * process's workerd children), the stand-ins process, the PostgreSQL backends serving `database`,
  * redis-server (shared with anything else using it), and the whole machine (`/proc/stat`, all cores).
  */
 export function cpuSampler(opts: { standIns: number; database: string }) {
-  const groups = () => {
-    const all = processes();
-    const mine = new Set(descendants(process.pid, all));
-    return {
-      client: [process.pid],
-      workerd: all.filter((p) => mine.has(p.pid) && p.comm.startsWith('workerd')).map((p) => p.pid),
-      standIns: [opts.standIns],
-      postgres: all.filter((p) => p.cmdline.includes(` ${opts.database} `)).map((p) => p.pid),
-      redis: all.filter((p) => p.comm.startsWith('redis-server')).map((p) => p.pid),
-    };
-  };
+  const groups = () => processGroups(opts);
   const machine = () => {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     const idle = (line[3] ?? 0) + (line[4] ?? 0);
