@@ -467,6 +467,44 @@ export async function setClosedTradeExchangeRecords(
     where t.id = r.id`);
 }
 
+/**
+ * Closed trades of the account still without KuCoin's record of their round trip, closed since `since`
+ * (the engine asks for them again after a start: the queue of trades waiting for it was in memory).
+ */
+export async function closedTradesAwaitingRecord(db: EnigmaDb, accountId: string, since: Date) {
+  return db
+    .select({
+      id: closedTrades.id,
+      symbol: closedTrades.symbol,
+      side: closedTrades.side,
+      openedAt: closedTrades.openedAt,
+      closedAt: closedTrades.closedAt,
+    })
+    .from(closedTrades)
+    .where(
+      and(
+        eq(closedTrades.accountId, accountId),
+        sql`${closedTrades.exchangeCloseId} is null`,
+        gte(closedTrades.closedAt, since),
+      ),
+    )
+    .orderBy(closedTrades.closedAt);
+}
+
+/** Which of `closeIds` (KuCoin's closed-position ids) a closed trade of the account already holds. */
+export async function closeIdsTaken(
+  db: EnigmaDb,
+  accountId: string,
+  closeIds: readonly string[],
+): Promise<Set<string>> {
+  if (closeIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: closedTrades.exchangeCloseId })
+    .from(closedTrades)
+    .where(and(eq(closedTrades.accountId, accountId), inArray(closedTrades.exchangeCloseId, [...closeIds])));
+  return new Set(rows.map((r) => r.id!));
+}
+
 export async function recentClosedTrades(db: EnigmaDb, accountId: string, since: Date) {
   return db
     .select()

@@ -4,6 +4,7 @@ import { accountEventSchema, checkStreamPayload, type SignalEntryInput } from '@
 import {
   getPosition,
   getSignal,
+  insertClosedTrade,
   listOrders,
   listPositions,
   listRiskEvents,
@@ -440,6 +441,45 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       exchangeCloseId: theirs.closeId,
     });
     expect(Number(recorded!.exchangePnl).toFixed(2)).toBe(Number(recorded!.netPnl).toFixed(2));
+
+    // A second long round trip closed 100 ms later and still without a record (as a restart would find
+    // it): the only one the exchange lists is the first trade's, so it must not take it.
+    const ledger = f.running.engine.ledger;
+    const recordOf = async (id: string) =>
+      (await recentClosedTrades(f.db, accountId, new Date(0))).find((t) => t.id === id)!.exchangeCloseId;
+    const later = await insertClosedTrade(f.db, {
+      accountId,
+      positionId: recorded!.positionId,
+      signalId: null,
+      symbol: 'XBTUSDTM',
+      side: 'long',
+      size: 1,
+      entryPrice: recorded!.entryPrice,
+      exitPrice: recorded!.exitPrice,
+      grossPnl: '0',
+      fees: '0',
+      funding: '0',
+      netPnl: '0',
+      openedAt: recorded!.openedAt,
+      closedAt: new Date(recorded!.closedAt.getTime() + 100),
+      exitReason: 'manual',
+    });
+    expect(await ledger.resumeAwaitingRecords()).toBe(1);
+    await ledger.fillExchangeRecords();
+    await ledger.fillExchangeRecords();
+    expect(await recordOf(later)).toBeNull();
+    expect(await recordOf(recorded!.id)).toBe(theirs.closeId);
+    // A start finds a trade whose record was never written (the waiting queue lived in memory) and asks
+    // for it again.
+    // (both ids are the database's own uuids)
+    await f.db.execute(`delete from closed_trades where id = '${later}'`);
+    await f.db.execute(
+      `update closed_trades set exchange_pnl = null, exchange_fees = null, exchange_funding = null,
+        exchange_close_id = null where id = '${recorded!.id}'`,
+    );
+    expect(await ledger.resumeAwaitingRecords()).toBe(1);
+    await ledger.fillExchangeRecords();
+    expect(await recordOf(recorded!.id)).toBe(theirs.closeId);
     // Nothing left behind on the exchange.
     expect((await f.kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items).toHaveLength(0);
   });

@@ -259,6 +259,12 @@ export class Engine {
       }
     }
     if (this.stop.signal.aborted) return;
+    // Closed trades a restart left waiting for KuCoin's record of their round trip are asked for again.
+    await this.ledger
+      .resumeAwaitingRecords()
+      .catch((error) =>
+        ctx.log.warn({ err: error }, 'closed trades awaiting their exchange record not resumed'),
+      );
     // The router's delayed slices and the scheduled jobs run only under this process's lease.
     await this.router.start();
     // operator orders whose router algorithm a restart interrupted are followed to their end

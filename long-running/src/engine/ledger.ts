@@ -2,6 +2,8 @@ import { applyFill } from '@enigma/core/contract/math';
 import type { ContractSpec } from '@enigma/core/contract/specs';
 import { Money, toMoney } from '@enigma/core/money';
 import {
+  closedTradesAwaitingRecord,
+  closeIdsTaken,
   getOrderByClientOid,
   insertClosedTrade,
   insertFills,
@@ -416,7 +418,20 @@ export class Ledger {
         ctx.log.warn({ symbol, err: error }, "KuCoin's position history unavailable: asked again next pass");
         items = [];
       }
-      const used = new Set<string>();
+      // A record another trade already holds is not this one's (a later trade of the same side, closed
+      // within the minute, would otherwise take its nearest: the earlier trade's record).
+      let used: Set<string>;
+      try {
+        used = await closeIdsTaken(
+          ctx.db,
+          ctx.accountId,
+          items.map((h) => h.closeId),
+        );
+      } catch (error) {
+        ctx.log.warn({ symbol, err: error }, 'exchange records not matched: asked again next pass');
+        this.awaitingRecord.set(symbol, [...waiting, ...(this.awaitingRecord.get(symbol) ?? [])]);
+        continue;
+      }
       const found: { id: string; record: (typeof items)[number] }[] = [];
       const left: AwaitingRecord[] = [];
       for (const w of [...waiting].sort((a, b) => a.closedAt - b.closedAt)) {
@@ -460,6 +475,33 @@ export class Ledger {
     return filled;
   }
 
+  /**
+   * After a start: the closed trades still without KuCoin's record that closed within `withinMs` are
+   * asked for again (the queue of `fillExchangeRecords` lives in memory and a restart emptied it).
+   */
+  async resumeAwaitingRecords(withinMs = RESUME_RECORDS_WITHIN_MS): Promise<number> {
+    const { ctx } = this;
+    const rows = await closedTradesAwaitingRecord(
+      ctx.db,
+      ctx.accountId,
+      new Date(ctx.clock.now() - withinMs),
+    );
+    const queued = new Set([...this.awaitingRecord.values()].flat().map((w) => w.tradeId));
+    for (const r of rows) {
+      if (queued.has(r.id)) continue;
+      const queue = this.awaitingRecord.get(r.symbol) ?? [];
+      queue.push({
+        tradeId: r.id,
+        side: r.side as AwaitingRecord['side'],
+        openedAt: r.openedAt.getTime(),
+        closedAt: r.closedAt.getTime(),
+        tries: 0,
+      });
+      this.awaitingRecord.set(r.symbol, queue);
+    }
+    return rows.length;
+  }
+
   /** Funding the exchange settled on `symbol` between two instants (positive = received), recorded once each. */
   async fundingBetween(symbol: string, fromMs: number, toMs: number): Promise<Decimal> {
     const { ctx } = this;
@@ -492,6 +534,8 @@ export class Ledger {
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
 /** How many passes look for KuCoin's record of a closed trade before it is given up. */
 const RECORD_TRIES = 10;
+/** How far back a start looks for closed trades still waiting for KuCoin's record (an hour). */
+const RESUME_RECORDS_WITHIN_MS = 3_600_000;
 
 interface AwaitingRecord {
   tradeId: string;
