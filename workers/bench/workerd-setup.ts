@@ -39,6 +39,8 @@ export async function wranglerMiniflare(): Promise<MiniflareCtor> {
 
 export interface IntakeWorker {
   send: () => Promise<Response>;
+  /** the intake route, its source's secret and the database (tests); absent for the hello worker */
+  intake?: { url: URL; secret: string; databaseUrl: string };
   ok: (r: Response) => boolean;
   standInsPid: number;
   databaseName: string;
@@ -143,6 +145,7 @@ export async function startIntakeWorker(
       ok: (r) => r.status === 202,
       standInsPid: standIns.child.pid!,
       databaseName: new URL(tdb.url).pathname.slice(1),
+      intake: { url: intakeUrl, secret, databaseUrl: tdb.url },
       close,
     };
   } catch (e) {
