@@ -41,6 +41,8 @@ export interface EngineTuning {
   protectGraceMs: number;
   /** polling of an order until it is done (also the REST fallback when the private socket is down) */
   orderPollMs: number;
+  /** how long a followed order waits for its done push before its first REST look-up (private socket up) */
+  orderPushWaitMs: number;
   /** how long an entry order may take to fill before it is reported and left to reconciliation */
   orderDoneTimeoutMs: number;
   /** signal entries handled at once across symbols */
@@ -56,6 +58,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   reconcileEveryMs: 30_000,
   protectGraceMs: 5_000,
   orderPollMs: 150,
+  orderPushWaitMs: 100,
   orderDoneTimeoutMs: 15_000,
   maxInFlight: 256,
   reclaimIdleMs: 30_000,

@@ -12,6 +12,7 @@ import {
   putSetting,
   recentClosedTrades,
 } from '@enigma/db';
+import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
@@ -53,6 +54,11 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   }
 
   it('turns a buy into exactly one position with a confirmed exchange-side stop', async () => {
+    const reports = async (source: 'push' | 'rest') =>
+      ((await register.getSingleMetric('enigma_engine_order_reports_total')?.get())?.values ?? [])
+        .filter((v) => v.labels.source === source)
+        .reduce((n, v) => n + v.value, 0);
+    const restBefore = await reports('rest');
     const { signalId } = await alert({ action: 'buy' });
     expect(await settled(signalId)).toBe('protected');
     const pos = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
@@ -77,6 +83,15 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       ['entry', 'filled'],
       ['stop', 'open'],
     ]);
+    // The entry's done report came with the private socket's pushes (or its fills came first): no REST
+    // look-up of the order; and the row says what the exchange's own order record says.
+    expect(await reports('rest')).toBe(restBefore);
+    const entryRow = mine.find((o) => o.purpose === 'entry')!;
+    const theirs = await f.kucoin.trade.order(entryRow.exchangeOrderId!);
+    expect(theirs.filledSize).toBe(entryRow.filledSize);
+    expect(entryRow.avgFillPrice).toBe(
+      (theirs.avgFillPrice ?? theirs.filledValue.div(theirs.filledSize)).toFixed(),
+    );
   });
 
   it('publishes the exchange account on events:account (equity and balances, as the exchange says)', async () => {

@@ -657,11 +657,14 @@ export class Engine {
     try {
       await ws.start();
       await subscribe.orders(ws, (o) => {
+        this.executor.onOrderPush(o);
         // A fill or a done order: bring that contract's fills and protection up to date now.
         if (o.type === 'match' || o.type === 'filled' || o.type === 'canceled')
           this.kick(o.symbol, { orderId: o.orderId, filledSize: o.filledSize });
       });
       await subscribe.stopOrders(ws, (o) => this.kick((o as { symbol: string }).symbol));
+      // A followed order's done report comes with its pushes: wait briefly for them before asking over REST.
+      this.executor.pushWaitMs = ctx.tuning.orderPushWaitMs;
     } catch (error) {
       ctx.log.warn({ err: error }, 'private socket unavailable: REST polling only');
     }

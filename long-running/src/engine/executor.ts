@@ -7,7 +7,7 @@ import {
   type OrderRow,
   updateOrder,
 } from '@enigma/db';
-import type Decimal from 'decimal.js';
+import Decimal from 'decimal.js';
 import {
   DuplicateClientOidError,
   KucoinError,
@@ -16,6 +16,7 @@ import {
   OrderOutcomeUnknownError,
 } from '../exchange/kucoin/errors.ts';
 import type { PlaceOrderRequest } from '../exchange/kucoin/orders.ts';
+import type { parseOrderChange } from '../exchange/kucoin/ws-parse.ts';
 import type { Order } from '../exchange/types.ts';
 import { inSignalTrace } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
@@ -53,6 +54,21 @@ export interface OrderSpec {
  * committed BEFORE the request goes on the wire; the answer moves the row through the state table; a
  * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
  */
+/** How long an order's pushes are kept for a follower that has not asked for them (ms). */
+const PUSH_KEEP_MS = 60_000;
+
+interface PushedOrder {
+  /** when its first push arrived (engine clock) */
+  at: number;
+  size: number;
+  filledSize: number;
+  /** lots and price × lots of the match pushes seen */
+  matched: number;
+  value: Decimal;
+  done: boolean;
+  doneAt: number | null;
+}
+
 export class Executor {
   /**
    * Requests on the wire in this process, by clientOid. Their rows say `intent` until answered, so any
@@ -61,7 +77,103 @@ export class Executor {
    */
   private readonly inFlight = new Map<string, Promise<OrderRow>>();
 
+  /**
+   * What the private socket reported of each order (by exchange id): the lots its match pushes carried
+   * and whether it is done. A followed order's done report is taken from here when it is whole (every
+   * filled lot seen in a match), saving the REST look-up; otherwise the order is asked for over REST.
+   * Entries nobody asks for are forgotten after a minute.
+   */
+  private readonly pushed = new Map<string, PushedOrder>();
+
+  /** Followers waiting for an order's done push (exchange id → wake-up). */
+  private readonly pushWaiters = new Map<string, AbortController>();
+  /**
+   * How long a follower waits for the done push before asking over REST (0: it does not wait; set by the
+   * engine once its private socket is up).
+   */
+  pushWaitMs = 0;
+
   constructor(private readonly ctx: EngineContext) {}
+
+  /** A private `tradeOrders` push (the engine's socket hands every one over). */
+  onOrderPush(o: ReturnType<typeof parseOrderChange>): void {
+    const now = this.ctx.clock.now();
+    let p = this.pushed.get(o.orderId);
+    if (!p) {
+      p = {
+        at: now,
+        size: o.size,
+        filledSize: 0,
+        matched: 0,
+        value: new Decimal(0),
+        done: false,
+        doneAt: null,
+      };
+      this.pushed.set(o.orderId, p);
+    }
+    if (o.match) {
+      p.matched += o.match.size;
+      p.value = p.value.plus(o.match.price.mul(o.match.size));
+    }
+    p.filledSize = Math.max(p.filledSize, o.filledSize);
+    if (o.status === 'done') {
+      p.done = true;
+      p.doneAt = o.time;
+      this.pushWaiters.get(o.orderId)?.abort();
+    }
+    for (const [id, old] of this.pushed) {
+      if (now - old.at <= PUSH_KEEP_MS) break;
+      this.pushed.delete(id);
+    }
+  }
+
+  /** Wait up to `pushWaitMs` for an order's done push (at once when it came, or no socket). */
+  private async donePushed(exchangeOrderId: string | null): Promise<void> {
+    if (!exchangeOrderId || this.pushWaitMs <= 0 || this.pushed.get(exchangeOrderId)?.done) return;
+    const wake = new AbortController();
+    this.pushWaiters.set(exchangeOrderId, wake);
+    try {
+      await this.ctx.clock.sleep(this.pushWaitMs, wake.signal);
+    } finally {
+      if (this.pushWaiters.get(exchangeOrderId) === wake) this.pushWaiters.delete(exchangeOrderId);
+    }
+  }
+
+  /**
+   * A followed order's done report from its pushes, when they are whole: done, the same size, and every
+   * filled lot seen in a match (so the average fill price is exact). Null otherwise (asked over REST).
+   */
+  private async fromPushes(row: OrderRow): Promise<OrderRow | null> {
+    if (!row.exchangeOrderId) return null;
+    const p = this.pushed.get(row.exchangeOrderId);
+    if (!p?.done || p.size !== row.size || p.matched !== p.filledSize || p.filledSize < row.filledSize)
+      return null;
+    this.pushed.delete(row.exchangeOrderId);
+    const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
+    let next: OrderState;
+    try {
+      next = applyReport(from, row.size, p.filledSize, true);
+    } catch {
+      return null;
+    }
+    const { ctx } = this;
+    ctx.metrics.orderReports.inc({ source: 'push' });
+    const updated = await this.save(row.id, {
+      status: next,
+      filledSize: p.filledSize,
+      avgFillPrice: p.matched > 0 ? p.value.div(p.matched).toFixed() : null,
+      doneAt: new Date(p.doneAt ?? ctx.clock.now()),
+    });
+    ctx.publish('orders', {
+      type: 'order.changed',
+      orderId: updated.id,
+      clientOid: updated.clientOid,
+      status: updated.status,
+      symbol: updated.symbol,
+      at: ctx.clock.now(),
+    });
+    return updated;
+  }
 
   /**
    * Send `spec` once. A repeat with the same clientOid (after a crash, a redelivery) sends nothing when
@@ -335,11 +447,17 @@ export class Executor {
     const { ctx } = this;
     const deadline = ctx.clock.now() + timeoutMs;
     let current = row;
-    for (;;) {
+    for (let first = true; ; first = false) {
       if (current.status === 'filled' || current.status === 'canceled' || current.status === 'rejected')
         return current;
+      if (first) await this.donePushed(current.exchangeOrderId);
       try {
-        current = await this.refresh(current);
+        const pushed = await this.fromPushes(current);
+        if (pushed) current = pushed;
+        else {
+          current = await this.refresh(current);
+          ctx.metrics.orderReports.inc({ source: 'rest' });
+        }
       } catch (error) {
         ctx.log.warn({ clientOid: row.clientOid, err: error }, 'order status lookup failed');
       }

@@ -57,6 +57,16 @@ export function engineMetrics(registry?: Registry) {
           registers,
         }),
     ),
+    orderReports: get(
+      'enigma_engine_order_reports_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_order_reports_total',
+          help: "followed orders' reports, by source: the private socket's pushes (whole: done, every lot matched) or a REST look-up",
+          labelNames: ['source'],
+          registers,
+        }),
+    ),
     unprotected: get(
       'enigma_engine_unprotected_positions',
       () =>
