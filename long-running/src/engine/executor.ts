@@ -164,14 +164,7 @@ export class Executor {
       avgFillPrice: p.matched > 0 ? p.value.div(p.matched).toFixed() : null,
       doneAt: new Date(p.doneAt ?? ctx.clock.now()),
     });
-    ctx.publish('orders', {
-      type: 'order.changed',
-      orderId: updated.id,
-      clientOid: updated.clientOid,
-      status: updated.status,
-      symbol: updated.symbol,
-      at: ctx.clock.now(),
-    });
+    this.announce(updated);
     return updated;
   }
 
@@ -286,14 +279,7 @@ export class Executor {
     } catch (error) {
       row = await this.onSendError(row, spec, error, submittedAt);
     }
-    ctx.publish('orders', {
-      type: 'order.changed',
-      orderId: row.id,
-      clientOid: row.clientOid,
-      status: row.status,
-      symbol: row.symbol,
-      at: ctx.clock.now(),
-    });
+    this.announce(row);
     return row;
   }
 
@@ -431,14 +417,7 @@ export class Executor {
         (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
       ...(done ? { doneAt: new Date(o.endAt ?? ctx.clock.now()) } : {}),
     });
-    ctx.publish('orders', {
-      type: 'order.changed',
-      orderId: updated.id,
-      clientOid: updated.clientOid,
-      status: updated.status,
-      symbol: updated.symbol,
-      at: ctx.clock.now(),
-    });
+    this.announce(updated);
     return updated;
   }
 
@@ -514,6 +493,18 @@ export class Executor {
   /** The realised execution quality of a finished order (router figures; no state change). */
   recordQuality(row: OrderRow, q: { slippageBps: string | null; shortfall: string }): Promise<OrderRow> {
     return this.save(row.id, { slippageBps: q.slippageBps, shortfall: q.shortfall });
+  }
+
+  /** An order's change, for the dashboard (`events:orders`). */
+  private announce(row: OrderRow): void {
+    this.ctx.publish('orders', {
+      type: 'order.changed',
+      orderId: row.id,
+      clientOid: row.clientOid,
+      status: row.status,
+      symbol: row.symbol,
+      at: this.ctx.clock.now(),
+    });
   }
 
   /** Every order write goes through here, so the account view sees it. */
