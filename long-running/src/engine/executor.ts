@@ -49,11 +49,6 @@ export interface OrderSpec {
   intentId?: string | null;
 }
 
-/**
- * The order discipline: the intent row (with its deterministic clientOid and the lease's fence) is
- * committed BEFORE the request goes on the wire; the answer moves the row through the state table; a
- * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
- */
 /** How long an order's pushes are kept for a follower that has not asked for them (ms). */
 const PUSH_KEEP_MS = 60_000;
 
@@ -69,6 +64,11 @@ interface PushedOrder {
   doneAt: number | null;
 }
 
+/**
+ * The order discipline: the intent row (with its deterministic clientOid and the lease's fence) is
+ * committed BEFORE the request goes on the wire; the answer moves the row through the state table; a
+ * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
+ */
 export class Executor {
   /**
    * Requests on the wire in this process, by clientOid. Their rows say `intent` until answered, so any
