@@ -50,6 +50,8 @@ describe('the order ticket, end to end', () => {
     // a stop market 1 % above the last price, its stop-loss 1 % below that
     await ticket.getByLabel('Type').selectOption('stop_market');
     const stop = (Math.ceil(last * 1.01 * 10) / 10).toFixed(1);
+    // as the command and the engine's answer write it: a canonical decimal (96618.0 is "96618")
+    const stopText = String(Number(stop));
     await ticket.getByLabel('Stop price').fill(stop);
     await ticket.getByLabel('Stop-loss').fill((Math.floor(Number(stop) * 0.99 * 10) / 10).toFixed(1));
     await page.getByTestId('preview-price').filter({ hasText: 'stop' }).waitFor({ timeout: 10_000 });
@@ -63,7 +65,11 @@ describe('the order ticket, end to end', () => {
     await place.click();
     await page.getByTestId('order-result').filter({ hasText: 'accepted' }).waitFor({ timeout: 10_000 });
     const [cmd] = await listCommands(system.db.db, 1);
-    expect(cmd?.command).toMatchObject({ orderType: 'stop_market', stopPrice: stop, marginMode: 'isolated' });
+    expect(cmd?.command).toMatchObject({
+      orderType: 'stop_market',
+      stopPrice: stopText,
+      marginMode: 'isolated',
+    });
 
     if ('engine' in system) {
       // the engine sent it as a KuCoin stop order: the command is done and the order rests, untriggered
@@ -71,7 +77,7 @@ describe('the order ticket, end to end', () => {
         .poll(async () => (await listCommands(system.db.db, 1))[0]?.status, { timeout: 30_000 })
         .toBe('done');
       const [done] = await listCommands(system.db.db, 1);
-      expect(done?.result).toMatchObject({ type: 'stop_market', stopDirection: 'up', stopPrice: stop });
+      expect(done?.result).toMatchObject({ type: 'stop_market', stopDirection: 'up', stopPrice: stopText });
       await page
         .getByTestId('orders-panel')
         .locator('tr', { hasText: 'stop_market' })
