@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { entryLots, type SizingInput, stopDistance, stopPriceFor, takeProfitPriceFor } from './sizing.ts';
+import { DEFAULT_STRATEGY, strategyConfigSchema } from './strategy.ts';
 
 const d = (v: string | number) => new Decimal(v);
 
@@ -156,6 +157,18 @@ describe('stopDistance', () => {
     for (const atr of [null, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(stopDistance(rule, d(65_000), atr), String(atr)).toBeNull();
     }
+  });
+  it('a floor (minPct): 2 × 13 = 26 is below 0.5 % of 65,000 = 325 → 325; 2 × 200 = 400 above it → 400', () => {
+    const rule = { kind: 'atr', multiple: '2', period: 14, timeframe: '1m', minPct: '0.5' } as const;
+    expect(stopDistance(rule, d(65_000), 13)?.toString()).toBe('325');
+    expect(stopDistance(rule, d(65_000), 162.5)?.toString()).toBe('325');
+    expect(stopDistance(rule, d(65_000), 200)?.toString()).toBe('400');
+    // the floor is not a fallback: without an ATR there is still no stop
+    for (const atr of [null, 0, Number.NaN]) expect(stopDistance(rule, d(65_000), atr)).toBeNull();
+  });
+  it('the default strategy (the newcomer’s) keeps its stop at least 0.5 % from the entry', () => {
+    expect(stopDistance(DEFAULT_STRATEGY.stop, d(90_000), 9)?.toString()).toBe('450');
+    expect(strategyConfigSchema.parse(DEFAULT_STRATEGY)).toEqual(DEFAULT_STRATEGY);
   });
 });
 

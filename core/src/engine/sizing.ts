@@ -73,11 +73,16 @@ export function entryLots(input: SizingInput): SizingResult {
   return { ok: true, lots: whole };
 }
 
-/** Stop distance in price units from the rule: multiple × ATR, or a percentage of the price. */
+/**
+ * Stop distance in price units from the rule: multiple × ATR (at least `minPct` % of the price when the
+ * rule sets a floor), or a percentage of the price. No usable ATR → null: the floor is not a fallback.
+ */
 export function stopDistance(rule: StopRule, price: Decimal, atr: number | null): Decimal | null {
   if (rule.kind === 'pct') return price.mul(rule.pct).div(100);
   if (atr === null || !Number.isFinite(atr) || atr <= 0) return null;
-  return new Decimal(atr).mul(rule.multiple);
+  const distance = new Decimal(atr).mul(rule.multiple);
+  if (rule.minPct === undefined) return distance;
+  return Decimal.max(distance, price.mul(rule.minPct).div(100));
 }
 
 /** The protective stop price for a position on `side` entered at `entry`, aligned away from the entry. */

@@ -37,6 +37,11 @@ export const stopSchema = z.discriminatedUnion('kind', [
     multiple: positive.default('2'),
     period: z.number().int().min(2).max(200).default(14),
     timeframe: z.enum(['1m', '5m', '15m', '1h', '4h']).default('1m'),
+    /**
+     * floor: the stop is never closer than this percentage of the entry price (1 = 1 %), however quiet
+     * the market's ATR; absent, no floor. Never a fallback: without an ATR there is no stop distance.
+     */
+    minPct: positive.optional(),
   }),
   z.object({
     kind: z.literal('pct'),
@@ -107,7 +112,9 @@ export const DEFAULT_STRATEGY: StrategyConfig = Object.freeze({
   modelGate: 'record',
   sizing: { method: 'fixed_notional', notional: '100' },
   scaleByScore: false,
-  stop: { kind: 'atr', multiple: '2', period: 14, timeframe: '1m' },
+  // 2 × ATR(14) on 1m, never closer than 0.5 %: a quiet minute's ATR alone put the stop 0.04 % from the
+  // entry, so the newcomer's first position was stopped out within seconds.
+  stop: { kind: 'atr', multiple: '2', period: 14, timeframe: '1m', minPct: '0.5' },
   takeProfits: [],
   trailing: null,
   execution: DEFAULT_EXECUTION,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { getPosition, getSignal } from '@enigma/db';
+import Decimal from 'decimal.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../env.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
@@ -65,6 +66,12 @@ describe('enigma start: the printed curl opens a protected paper position', () =
       const stops = (await kucoin.trade.stopOrders({ symbol: 'XBTUSDTM' })).items;
       expect(stops).toHaveLength(1);
       expect(stops[0]).toMatchObject({ side: 'sell', size: pos.qty, reduceOnly: true, stopPriceType: 'MP' });
+      // The default stop is never closer than 0.5 % of the entry (a quiet 1m ATR alone put it 0.04 % away,
+      // and the newcomer's position was stopped out within seconds).
+      const entry = new Decimal(pos.avgEntryPrice!);
+      const away = entry.minus(String(stops[0]!.stopPrice)).div(entry);
+      expect(away.gte('0.005'), away.toString()).toBe(true);
+      expect(away.lt('0.01'), away.toString()).toBe(true);
       // a small fixed notional: 100 USDT at about the market price
       const notional = Number(pos.avgEntryPrice) * 0.001 * pos.qty;
       expect(notional).toBeLessThanOrEqual(100);

@@ -32,7 +32,7 @@ const STRATEGY_HINTS: Record<string, string> = {
   sizing:
     '{"method":"fixed_notional","notional":"100"} USDT | {"method":"fixed_lots","lots":1} | {"method":"equity_fraction","pct":"5"} % | {"method":"risk","riskPct":"1"} %',
   scaleByScore: 'scale the entry size by the score (0–1), never above the unscaled size',
-  stop: '{"kind":"atr","multiple":"2","period":14,"timeframe":"1m"} or {"kind":"pct","pct":"1"} (% of entry)',
+  stop: '{"kind":"atr","multiple":"2","period":14,"timeframe":"1m","minPct":"0.5"} (minPct: never closer than 0.5 % of entry) or {"kind":"pct","pct":"1"} (% of entry)',
   takeProfits: '[{"r":"2","fraction":"0.5"}]: at 2 × the stop distance close half; at most 5',
   trailing: '{"activateR":"1","distanceR":"1"} in multiples of the stop distance, or null',
   execution:
