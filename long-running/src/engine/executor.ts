@@ -149,23 +149,16 @@ export class Executor {
     if (!p?.done || p.size !== row.size || p.matched !== p.filledSize || p.filledSize < row.filledSize)
       return null;
     this.pushed.delete(row.exchangeOrderId);
-    const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
-    let next: OrderState;
-    try {
-      next = applyReport(from, row.size, p.filledSize, true);
-    } catch {
-      return null;
-    }
+    const next = reportedState(row, row.size, p.filledSize, true);
+    if (next === null) return null;
     const { ctx } = this;
     ctx.metrics.orderReports.inc({ source: 'push' });
-    const updated = await this.save(row.id, {
+    return this.saveReport(row, {
       status: next,
       filledSize: p.filledSize,
       avgFillPrice: p.matched > 0 ? p.value.div(p.matched).toFixed() : null,
       doneAt: new Date(p.doneAt ?? ctx.clock.now()),
     });
-    this.announce(updated);
-    return updated;
   }
 
   /**
@@ -396,19 +389,16 @@ export class Executor {
     const done = o.status === 'done' || (!o.isActive && !untriggeredStop);
     // Fills only grow: a stale report never lowers what is already known.
     const filledSize = Math.max(row.filledSize, o.filledSize);
-    const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
-    let next: OrderState;
-    try {
-      next = applyReport(from, o.size, filledSize, done);
-    } catch (error) {
+    const next = reportedState(row, o.size, filledSize, done);
+    if (next === null) {
       ctx.log.warn(
-        { clientOid: row.clientOid, from, err: error },
+        { clientOid: row.clientOid, from: row.status, size: o.size, filledSize, done },
         'exchange report ignored: not a legal transition',
       );
       return row;
     }
     if (next === row.status && filledSize === row.filledSize && row.exchangeOrderId === o.id) return row;
-    const updated = await this.save(row.id, {
+    return this.saveReport(row, {
       status: next,
       exchangeOrderId: o.id,
       filledSize,
@@ -417,6 +407,11 @@ export class Executor {
         (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
       ...(done ? { doneAt: new Date(o.endAt ?? ctx.clock.now()) } : {}),
     });
+  }
+
+  /** An exchange report's change written and announced (from pushes or from REST alike). */
+  private async saveReport(row: OrderRow, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
+    const updated = await this.save(row.id, patch);
     this.announce(updated);
     return updated;
   }
@@ -535,4 +530,14 @@ function isOrderAbsent(error: unknown): boolean {
       (error.kind === 'notFound' ||
         (error.code === '100001' && /orderNotExist/i.test(error.exchangeMessage))))
   );
+}
+
+/** The state an exchange report moves a row to; null when it is not a legal transition from the row's. */
+function reportedState(row: OrderRow, size: number, filledSize: number, done: boolean): OrderState | null {
+  const from = row.status === 'intent' ? 'submitting' : (row.status as OrderState);
+  try {
+    return applyReport(from, size, filledSize, done);
+  } catch {
+    return null;
+  }
 }
