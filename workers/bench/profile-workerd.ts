@@ -2,8 +2,9 @@
  * Where the workerd intake's time goes: the same set-up as `intake-workerd.bench.ts` (worker bundled by
  * wrangler, Miniflare, stand-ins in their own process, real PostgreSQL and Redis), one closed-loop phase
  * at 32 connections, and during it:
- * - CPU seconds per process (Linux `/proc`): this process (the load generator), workerd, the stand-ins,
- *   the PostgreSQL backends of the bench's database, redis-server;
+ * - CPU seconds per process (Linux `/proc`): the load generator (`loadgen.ts`, its own process, as in
+ *   the bench), this process (Miniflare's host), workerd, the stand-ins, the PostgreSQL backends of the
+ *   bench's database, redis-server;
  * - with `--cpu-profile <file>`: a V8 CPU profile of the worker's isolate (through Miniflare's inspector),
  *   summarised by self time per function, and saved for DevTools.
  *
@@ -12,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONCURRENCY, closedLoop } from './load.ts';
+import { CONCURRENCY, loadGenerator } from './load.ts';
 import { cpuSampler, startIntakeWorker } from './workerd-setup.ts';
 
 const { values } = parseArgs({
@@ -30,14 +31,15 @@ const w = await startIntakeWorker({
   ...(inspectorPort ? { inspectorPort } : {}),
   hello: values.hello,
 });
+const client = await loadGenerator(w.target);
 try {
   process.stderr.write('… warming up\n');
-  await closedLoop(1_500, w.send, w.ok);
-  const cpu = cpuSampler({ standIns: w.standInsPid, database: w.databaseName });
+  await client.run(1_500);
+  const cpu = cpuSampler({ standIns: w.standInsPid, database: w.databaseName, client: client.pid });
   const profiler = inspectorPort ? await startProfiler(inspectorPort) : undefined;
   cpu.start();
   process.stderr.write(`… ${CONCURRENCY} connections, ${seconds} s\n`);
-  const r = await closedLoop(seconds * 1000, w.send, w.ok);
+  const r = await client.run(seconds * 1000);
   const used = cpu.stop();
   console.log(
     JSON.stringify({ rps: r.rps, p99: r.p99, bad: r.bad, count: r.count, cpuSeconds: used }, null, 1),
@@ -49,6 +51,7 @@ try {
     summarise(profile, r.count);
   }
 } finally {
+  await client.close();
   await w.close();
 }
 

@@ -18,6 +18,7 @@ import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { createTestDatabase } from '@enigma/db/testing/pg';
 import { Redis } from '@upstash/redis';
 import { alertBody } from './load.ts';
+import type { LoadTarget } from './loadgen.ts';
 
 const workersDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -38,6 +39,9 @@ export async function wranglerMiniflare(): Promise<MiniflareCtor> {
 }
 
 export interface IntakeWorker {
+  /** what the load generator (`loadGenerator` in `load.ts`) sends: the benches' client */
+  target: LoadTarget;
+  /** one request through `fetch` in this process (tests, `tail-probe.ts`, ENIGMA_BENCH_CLIENT=fetch) */
   send: () => Promise<Response>;
   /** the intake route, its source's secret and the database (tests); absent for the hello worker */
   intake?: { url: URL; secret: string; databaseUrl: string };
@@ -88,6 +92,7 @@ export async function startIntakeWorker(
       });
       const url = new URL('/hello', await mf.ready);
       return {
+        target: { url: url.href, okStatus: 200 },
         send: () => fetch(url),
         ok: (r) => r.ok,
         standInsPid: standIns.child.pid!,
@@ -136,6 +141,7 @@ export async function startIntakeWorker(
     const intakeUrl = new URL('/webhooks/tradingview', await mf.ready);
     let seq = 0;
     return {
+      target: { url: intakeUrl.href, alertSecret: secret, okStatus: 202 },
       send: () =>
         fetch(intakeUrl, {
           method: 'POST',
@@ -225,12 +231,18 @@ function descendants(root: number, all: ReturnType<typeof processes>): number[] 
   return out;
 }
 
-/** The bench's processes by role: this one (the client), workerd, the stand-ins, the database's backends, Redis. */
-export function processGroups(opts: { standIns: number; database: string }) {
+/**
+ * The bench's processes by role: the client (the load generator's process, by default this one), this
+ * process when the client is another (Miniflare's host), workerd, the stand-ins, the database's backends,
+ * Redis.
+ */
+export function processGroups(opts: { standIns: number; database: string; client?: number }) {
   const all = processes();
   const mine = new Set(descendants(process.pid, all));
+  const client = opts.client ?? process.pid;
   return {
-    client: [process.pid],
+    client: [client],
+    ...(client === process.pid ? {} : { 'bench host': [process.pid] }),
     workerd: all.filter((p) => mine.has(p.pid) && p.comm.startsWith('workerd')).map((p) => p.pid),
     standIns: [opts.standIns],
     postgres: all.filter((p) => p.cmdline.includes(` ${opts.database} `)).map((p) => p.pid),
@@ -239,11 +251,12 @@ export function processGroups(opts: { standIns: number; database: string }) {
 }
 
 /**
- * CPU seconds used between `start` and `stop` by: this process (the load generator), workerd (this
+ * CPU seconds used between `start` and `stop` by: the load generator (`opts.client`, default this
+ * process), this process if it is not the load generator (the bench and Miniflare's host), workerd (this
  * process's workerd children), the stand-ins process, the PostgreSQL backends serving `database`,
  * redis-server (shared with anything else using it), and the whole machine (`/proc/stat`, all cores).
  */
-export function cpuSampler(opts: { standIns: number; database: string }) {
+export function cpuSampler(opts: { standIns: number; database: string; client?: number }) {
   const groups = () => processGroups(opts);
   const machine = () => {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
