@@ -1,8 +1,9 @@
-import { applyReport, type OrderState, transition } from '@enigma/core/engine/order-state';
+import { applyReport, isTerminal, type OrderState, transition } from '@enigma/core/engine/order-state';
 import {
   type EnigmaDb,
   getOrderByClientOid,
   insertFencedOrderIntent,
+  type OrderPatch,
   type OrderPurpose,
   type OrderRow,
   updateOrder,
@@ -76,6 +77,8 @@ export class Executor {
    * looking it up and sending it a second time.
    */
   private readonly inFlight = new Map<string, Promise<OrderRow>>();
+  /** `whenDone`'s figures by order row id. */
+  private readonly atDone = new Map<string, (done: OrderRow) => OrderPatch>();
 
   /**
    * What the private socket reported of each order (by exchange id): the lots its match pushes carried
@@ -352,8 +355,11 @@ export class Executor {
     return this.applyExchangeOrder(row, found);
   }
 
-  /** Bring one row up to date from the exchange (by id, or by clientOid when the id is unknown). */
-  async refresh(row: OrderRow): Promise<OrderRow> {
+  /**
+   * Bring one row up to date from the exchange (by id, or by clientOid when the id is unknown).
+   * `canceledReason`: written with the report when it says canceled (a cancel's own write, not a second).
+   */
+  async refresh(row: OrderRow, canceledReason?: string): Promise<OrderRow> {
     const { ctx } = this;
     if (row.status === 'filled' || row.status === 'canceled' || row.status === 'rejected') return row;
     if (!row.exchangeOrderId) {
@@ -375,10 +381,10 @@ export class Executor {
       if (!isOrderAbsent(error)) throw error;
     }
     if (!found) return row;
-    return this.applyExchangeOrder(row, found);
+    return this.applyExchangeOrder(row, found, canceledReason);
   }
 
-  private async applyExchangeOrder(row: OrderRow, o: Order): Promise<OrderRow> {
+  private async applyExchangeOrder(row: OrderRow, o: Order, canceledReason?: string): Promise<OrderRow> {
     const { ctx } = this;
     // A report about a finished order (a late REST answer after the socket's fill) changes nothing.
     if (row.status === 'filled' || row.status === 'canceled' || row.status === 'rejected') return row;
@@ -406,11 +412,31 @@ export class Executor {
         o.avgFillPrice?.toFixed() ??
         (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
       ...(done ? { doneAt: new Date(o.endAt ?? ctx.clock.now()) } : {}),
+      ...(next === 'canceled' && row.reason === null && canceledReason ? { reason: canceledReason } : {}),
     });
   }
 
+  /**
+   * Figures to write with an order's done report (the router's execution quality), computed from the row
+   * as the report leaves it: one write instead of a second one after it. Forgotten once used, or by
+   * `forgetDone` when the order is followed no longer.
+   */
+  whenDone(id: string, extra: (done: OrderRow) => OrderPatch): void {
+    this.atDone.set(id, extra);
+  }
+
+  forgetDone(id: string): void {
+    this.atDone.delete(id);
+  }
+
   /** An exchange report's change written and announced (from pushes or from REST alike). */
-  private async saveReport(row: OrderRow, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
+  private async saveReport(row: OrderRow, patch: OrderPatch): Promise<OrderRow> {
+    const extra = this.atDone.get(row.id);
+    const status = patch.status as OrderState | undefined;
+    if (extra && status !== undefined && isTerminal(status)) {
+      this.atDone.delete(row.id);
+      patch = { ...patch, ...extra({ ...row, ...patch } as OrderRow) };
+    }
     const updated = await this.save(row.id, patch);
     this.announce(updated);
     return updated;
@@ -470,7 +496,7 @@ export class Executor {
       }
     }
     // A cancel can race a fill: the exchange's report decides, never the assumption that it was cancelled.
-    const after = await this.refresh(row).catch(() => row);
+    const after = await this.refresh(row, reason).catch(() => row);
     const done = after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
     if (done && after.status === 'canceled' && after.reason === null) return this.save(after.id, { reason });
     return after;

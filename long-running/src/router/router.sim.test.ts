@@ -9,6 +9,7 @@ import {
   type OrderRow,
   ordersOfSignal,
   putSetting,
+  rowsOf,
 } from '@enigma/db';
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +98,16 @@ describe('the smart order router against the simulator (PGlite, database job que
   }
 
   it('market with a budget: one IOC limit at the touch + budget; what the book lacks is reported, not chased', async () => {
+    // Every write of an order row as PostgreSQL saw it: the done report must carry the quality itself.
+    await f.db.execute('create table order_writes (n serial, order_id text, status text, shortfall numeric)');
+    await f.db.execute(
+      `create function log_order_write() returns trigger language plpgsql as $$ begin
+        insert into order_writes (order_id, status, shortfall) values (new.id::text, new.status, new.shortfall);
+        return new; end $$`,
+    );
+    await f.db.execute(
+      'create trigger order_writes after update on orders for each row execute function log_order_write()',
+    );
     // 0.3 bps of ~100k is ~30 USDT = 300 ticks… on a thin book that is far fewer lots than asked.
     const { signalId, status } = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 3 }, 600));
     expect(status).toBe('protected');
@@ -120,6 +131,17 @@ describe('the smart order router against the simulator (PGlite, database job que
     }, 5_000);
     expect(Number(q.slippageBps)).toBeCloseTo(((Number(row.avgFillPrice) - mid) / mid) * 10_000, 3);
     expect(q.shortfall).not.toBeNull();
+    // written with the done report, in the same write (not a second write after it)
+    // (the id is the database's own uuid)
+    const writes = rowsOf<{ status: string; shortfall: string | null }>(
+      await f.db.execute(
+        `select status, shortfall from order_writes where order_id = '${row.id}' order by n`,
+      ),
+    );
+    const done = writes.findIndex((w) => w.status === 'canceled');
+    expect(done, JSON.stringify(writes)).toBeGreaterThanOrEqual(0);
+    expect(writes[done]!.shortfall, JSON.stringify(writes)).toBe(q.shortfall);
+    expect(writes.slice(done + 1), JSON.stringify(writes)).toEqual([]);
     // served by the API exactly as stored (GET /api/orders and the signal detail use this schema)
     const served = toResponse(orderSchema, q as unknown as Record<string, unknown>);
     expect(served).toMatchObject({

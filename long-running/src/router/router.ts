@@ -295,12 +295,15 @@ export class Router {
     else if (exec.style === 'limit_chase') result = await this.runChase(owner, symbol, leg, first);
     else {
       const timeout = exec.style === 'iceberg' ? exec.icebergMaxSeconds * 1000 : undefined;
+      // One order: its quality is written with its done report (one write, not two).
+      this.executor.whenDone(first.id, (row) => this.qualityPatch(symbol, leg, row) ?? {});
       let done = await this.executor.awaitDone(first, timeout);
       let reason: string | null = null;
       if (!isDone(done) && exec.style === 'iceberg') {
         reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
         done = await this.cancelConfirmed(done, reason);
       }
+      this.executor.forgetDone(first.id);
       if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg);
       result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
     }
@@ -702,33 +705,47 @@ export class Router {
 
   // ── execution quality ─────────────────────────────────────────────────────────────────────────
 
-  /** Realised slippage and implementation shortfall of each finished child, against the decision-time mid. */
+  /**
+   * Realised slippage and implementation shortfall of each finished child, against the decision-time mid
+   * (children whose done report already carried them are not written again).
+   */
   async recordQuality(symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void> {
-    const exec = leg.exec;
-    const contract = this.ctx.contracts.get(symbol);
-    if (!exec || !contract) return;
-    const m = this.market.peek(symbol);
-    // the mid of the touch (a crossed or empty touch has none)
-    const finalMid = m.bestBid?.gt(0) && m.bestAsk?.gte(m.bestBid) ? m.bestBid.plus(m.bestAsk).div(2) : null;
     for (const child of children) {
-      if (!isDone(child)) continue;
-      const q = executionQuality({
-        side: leg.side,
-        lots: child.size,
-        filledLots: child.filledSize,
-        avgFillPrice: child.avgFillPrice ? toMoney(child.avgFillPrice) : null,
-        decisionMid: toMoney(exec.mid),
-        multiplier: contract.multiplier,
-        finalMid,
-      });
+      if (!isDone(child) || child.shortfall !== null) continue;
+      const q = this.qualityPatch(symbol, leg, child);
+      if (!q) continue;
       try {
-        await this.executor.recordQuality(child, {
-          slippageBps: q.slippageBps?.toDecimalPlaces(4).toFixed() ?? null,
-          shortfall: q.shortfall.toDecimalPlaces(8).toFixed(),
-        });
+        await this.executor.recordQuality(child, q);
       } catch (error) {
         this.ctx.log.warn({ clientOid: child.clientOid, err: error }, 'execution quality not recorded');
       }
     }
+  }
+
+  /** A finished child's quality figures as stored (null without the leg's plan or the contract). */
+  private qualityPatch(
+    symbol: string,
+    leg: RoutedLeg,
+    child: Pick<OrderRow, 'size' | 'filledSize' | 'avgFillPrice'>,
+  ): { slippageBps: string | null; shortfall: string } | null {
+    const exec = leg.exec;
+    const contract = this.ctx.contracts.get(symbol);
+    if (!exec || !contract) return null;
+    const m = this.market.peek(symbol);
+    // the mid of the touch (a crossed or empty touch has none)
+    const finalMid = m.bestBid?.gt(0) && m.bestAsk?.gte(m.bestBid) ? m.bestBid.plus(m.bestAsk).div(2) : null;
+    const q = executionQuality({
+      side: leg.side,
+      lots: child.size,
+      filledLots: child.filledSize,
+      avgFillPrice: child.avgFillPrice ? toMoney(child.avgFillPrice) : null,
+      decisionMid: toMoney(exec.mid),
+      multiplier: contract.multiplier,
+      finalMid,
+    });
+    return {
+      slippageBps: q.slippageBps?.toDecimalPlaces(4).toFixed() ?? null,
+      shortfall: q.shortfall.toDecimalPlaces(8).toFixed(),
+    };
   }
 }
