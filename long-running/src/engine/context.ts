@@ -43,6 +43,8 @@ export interface EngineTuning {
   orderPollMs: number;
   /** how long a followed order waits for its done push before its first REST look-up (private socket up) */
   orderPushWaitMs: number;
+  /** how long an answer of a market or IOC order waits to be written with its done report (one write) */
+  answerMergeMs: number;
   /** how long an entry order may take to fill before it is reported and left to reconciliation */
   orderDoneTimeoutMs: number;
   /** signal entries handled at once across symbols */
@@ -59,6 +61,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   protectGraceMs: 5_000,
   orderPollMs: 150,
   orderPushWaitMs: 100,
+  answerMergeMs: 500,
   orderDoneTimeoutMs: 15_000,
   maxInFlight: 256,
   reclaimIdleMs: 30_000,

@@ -340,6 +340,7 @@ export class Engine {
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.chains.values()]);
     await this.signals.drain();
+    await this.executor.flushAnswers();
     if (this.ctx.lease.fence > 0)
       await releaseLease(this.opts.db, this.ctx.lease.name, this.holder, this.ctx.lease.fence).catch(
         () => {},

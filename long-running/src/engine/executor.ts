@@ -77,6 +77,13 @@ export class Executor {
    * looking it up and sending it a second time.
    */
   private readonly inFlight = new Map<string, Promise<OrderRow>>();
+  /**
+   * Answers not written yet, by order row id (`deferAnswer`): an order that settles at once (a market or
+   * IOC order) has its answer written with its done report, one write instead of two, and off the path
+   * of the next leg. The row stays `intent` in the database meanwhile, as while its request was in
+   * flight: after a crash the clientOid is looked up before anything is sent, never sent again.
+   */
+  private readonly answers = new Map<string, { patch: OrderPatch; db: EnigmaDb; wake: AbortController }>();
   /** `whenDone`'s figures by order row id. */
   private readonly atDone = new Map<string, (done: OrderRow) => OrderPatch>();
 
@@ -270,7 +277,8 @@ export class Executor {
       const ack = await inSignalTrace(order.signalId, () => ctx.kucoin.trade.placeOrder(request));
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
-      row = await this.save(row.id, { status: 'open', exchangeOrderId: ack.orderId, submittedAt }, db);
+      const answer = { status: 'open' as const, exchangeOrderId: ack.orderId, submittedAt };
+      row = settlesAtOnce(spec) ? this.deferAnswer(row, answer, db) : await this.save(row.id, answer, db);
       ctx.metrics.orders.inc({ purpose: spec.purpose, outcome: 'accepted' });
     } catch (error) {
       row = await this.onSendError(row, spec, error, submittedAt);
@@ -528,12 +536,50 @@ export class Executor {
     });
   }
 
-  /** Every order write goes through here, so the account view sees it. */
+  /**
+   * An answer kept to be written with the order's next write (its done report), or alone after
+   * `answerMergeMs` (tuning). The row as answered is returned and tracked in the account view at once.
+   */
+  private deferAnswer(row: OrderRow, patch: OrderPatch, db: EnigmaDb): OrderRow {
+    const answered = { ...row, ...patch } as OrderRow;
+    this.ctx.state.track(answered);
+    const entry = { patch, db, wake: new AbortController() };
+    this.answers.set(row.id, entry);
+    void this.ctx.clock
+      .sleep(this.ctx.tuning.answerMergeMs, entry.wake.signal)
+      .then(() => this.writeAnswer(row.id, entry));
+    return answered;
+  }
+
+  /** Write a kept answer alone (its done report did not come in time, or the engine stops). */
+  private async writeAnswer(id: string, entry: { patch: OrderPatch; db: EnigmaDb }): Promise<void> {
+    if (this.answers.get(id) !== entry) return;
+    this.answers.delete(id);
+    try {
+      await this.save(id, entry.patch, entry.db);
+    } catch (error) {
+      // The row stays `intent`: reconciliation looks its clientOid up, as after a crash.
+      this.ctx.log.warn({ orderId: id, err: error }, 'order answer not written: left to reconciliation');
+    }
+  }
+
+  /** Write every kept answer now (the engine stops). */
+  async flushAnswers(): Promise<void> {
+    await Promise.all([...this.answers].map(([id, entry]) => this.writeAnswer(id, entry)));
+  }
+
+  /** Every order write goes through here, so the account view sees it (a kept answer goes with it). */
   private async save(
     id: string,
     patch: Parameters<typeof updateOrder>[2],
     db: EnigmaDb = this.ctx.db,
   ): Promise<OrderRow> {
+    const kept = this.answers.get(id);
+    if (kept) {
+      this.answers.delete(id);
+      kept.wake.abort();
+      patch = { ...kept.patch, ...patch };
+    }
     const row = await updateOrder(db, id, patch);
     this.ctx.state.track(row);
     return row;
@@ -566,4 +612,9 @@ function reportedState(row: OrderRow, size: number, filledSize: number, done: bo
   } catch {
     return null;
   }
+}
+
+/** An order that is done as soon as it meets the book: a market order or an IOC limit (no stop). */
+function settlesAtOnce(spec: OrderSpec): boolean {
+  return !spec.stop && (spec.type === 'market' || spec.timeInForce === 'IOC');
 }
