@@ -24,10 +24,20 @@ export function parseTraceparent(value: string | null | undefined): TraceParent 
   return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
 }
 
+/** Two lower-case hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** `bytes` random bytes as lower-case hex, never all zeros (drawn again then). Once per webhook request. */
 function randomHex(bytes: number, random: (b: Uint8Array) => Uint8Array): string {
   for (;;) {
-    const hex = Array.from(random(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-    if (!/^0+$/.test(hex)) return hex;
+    const b = random(new Uint8Array(bytes));
+    let hex = '';
+    let any = 0;
+    for (let i = 0; i < bytes; i++) {
+      hex += HEX[b[i]!];
+      any |= b[i]!;
+    }
+    if (any !== 0) return hex;
   }
 }
 
