@@ -24,6 +24,7 @@ import { bindingRefusalLimiter, kvRefusalLimiter } from './security/refusal-limi
 import { GatheredAppends } from './webhooks/gathered-appends.ts';
 import { gatheredSignalWriter } from './webhooks/gathered-inserts.ts';
 import { relayOutbox } from './webhooks/outbox.ts';
+import { isWebhookPath } from './webhooks/path.ts';
 import { SourceCache } from './webhooks/source-cache.ts';
 
 /**
@@ -92,10 +93,12 @@ function isolateOf(rawEnv: unknown): IsolatePorts {
     const httpDb = httpUsable(env) ? neonHttp(env.DATABASE_URL) : undefined;
     const forget = httpDb ? new IsolateOutboxForget(httpDb, ports.logger) : undefined;
     // Accepted rows of concurrent requests group-committed: one statement (one fetch, one commit) for the
-    // rows that arrive while the isolate's statements are out (docs/intake.md, fifth round).
+    // rows that arrive while the isolate's statement is out (docs/intake.md, fifth round). One out at a
+    // time, not two: fewer, larger statements (each a subrequest, the isolate's dearest step per alert
+    // after the request itself; sixth round).
     const httpWriter = httpDb
       ? GATHER_ACROSS_REQUESTS
-        ? gatheredSignalWriter(httpDb)
+        ? gatheredSignalWriter(httpDb, { maxInFlight: 1 })
         : singleInsertWriter(httpDb)
       : undefined;
     const appends =
@@ -286,7 +289,7 @@ export default {
       );
     }
     const { env, ports, httpDb } = iso;
-    const webhook = new URL(request.url).pathname.startsWith('/webhooks/');
+    const webhook = isWebhookPath(request.url);
     const pool = webhook && httpDb ? undefined : openNeonPool(env.DATABASE_URL);
     const scope = new RequestScope(iso, ctx, pool);
     const { exportSpan, rest: _rest, ...shared } = ports;
