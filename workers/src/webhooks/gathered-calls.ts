@@ -70,6 +70,10 @@ export class GatheredCalls<I, O> {
     }
     const waiter = this.#own(item);
     this.#queue.push(waiter);
+    // The orphan timer is also what keeps this request alive in workerd: a request awaiting only a
+    // promise another request resolves, with no I/O or timer of its own pending, is cancelled as hung
+    // ("the Workers runtime canceled this request … would never generate a response"). Tried without
+    // it (docs/intake.md, sixth round): every queued request failed with that 500.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await new Promise<Settled<O> | Lead<I, O> | 'orphan'>((resolve) => {
       waiter.settle = resolve;
