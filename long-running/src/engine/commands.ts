@@ -15,6 +15,7 @@ import {
   listCommands,
   listPositions,
   liveOrders,
+  type OrderRow,
   setIntentStatus,
 } from '@enigma/db';
 import type Decimal from 'decimal.js';
@@ -22,7 +23,7 @@ import { KucoinError } from '../exchange/kucoin/errors.ts';
 import { type AlgoHooks, type RoutedLeg, Router } from '../router/router.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
-import type { Ledger } from './ledger.ts';
+import { filledChildren, type Ledger } from './ledger.ts';
 import type { Protection } from './protection.ts';
 import type { RiskInputs } from './risk-inputs.ts';
 
@@ -555,10 +556,10 @@ export class CommandHandler implements AlgoHooks {
   }
 
   /** Fills of an operator order's children: applied, the position's stop set when it has none, protected. */
-  filled(_commandId: string, symbol: string, leg: RoutedLeg): Promise<void> {
+  filled(_commandId: string, symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void> {
     const { ctx } = this;
     return ctx.withSymbol(symbol, async () => {
-      await this.ledger.syncFills(symbol);
+      await this.ledger.syncFills(symbol, { orders: filledChildren(children) });
       const stop = (leg as OperatorLeg).stopPrice;
       const pos = await ctx.positions.get(symbol);
       if (pos && pos.qty !== 0 && !leg.reduceOnly && stop && !pos.stopPrice)

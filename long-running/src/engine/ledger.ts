@@ -89,6 +89,7 @@ export class Ledger {
       // Orders known to have filled (a followed order done, a private push): their own fills, fetched by
       // order id, and only those whose lots are not all recorded yet. A window by contract would bring
       // every fill of the last seconds again: at tens of orders a second, hundreds of fills per sync.
+      ctx.metrics.fillSyncs.inc({ by: 'order' });
       const missing = orders.filter((o) => (this.lotsByOrder.get(o.exchangeOrderId!) ?? 0) < o.filledSize);
       const fetched = await Promise.all(missing.map((o) => this.fetchFills({ orderId: o.exchangeOrderId! })));
       const all = fetched.flat();
@@ -97,6 +98,7 @@ export class Ledger {
     const last = this.newest.get(symbol) ?? (await latestFillTime(ctx.db, ctx.accountId, symbol))?.getTime();
     const startAt =
       last !== undefined ? last - (opts.overlapMs ?? HOT_OVERLAP_MS) : ctx.clock.now() - 24 * 3600_000;
+    ctx.metrics.fillSyncs.inc({ by: 'window' });
     const all = await this.fetchFills({ symbol, startAt });
     for (const o of orders) {
       if (!o.exchangeOrderId || o.filledSize <= 0) continue;
@@ -592,4 +594,13 @@ export function exitReasonOf(
       // `exit` and `entry` orders: the operator's when a command placed them, else a signal's
       return owner.commandId ? 'operator' : 'signal';
   }
+}
+
+/**
+ * A routed leg's children that filled, for a fill sync by order id; empty (a sync by time window) when
+ * one of them has no exchange id yet (its answer was lost: the window finds its fills).
+ */
+export function filledChildren(children: readonly OrderRow[]): OrderRow[] {
+  const filled = children.filter((c) => c.filledSize > 0);
+  return filled.every((c) => c.exchangeOrderId !== null) ? filled : [];
 }

@@ -67,6 +67,16 @@ export function engineMetrics(registry?: Registry) {
           registers,
         }),
     ),
+    fillSyncs: get(
+      'enigma_engine_fill_syncs_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_fill_syncs_total',
+          help: "fill syncs, by what they ask the exchange for: the done orders' own fills (order) or a contract's recent window (window: the watchdog, reconciliation, an order whose answer was lost)",
+          labelNames: ['by'],
+          registers,
+        }),
+    ),
     unprotected: get(
       'enigma_engine_unprotected_positions',
       () =>

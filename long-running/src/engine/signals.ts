@@ -31,7 +31,7 @@ import { type AlgoHooks, type LegExecution, type RoutedLeg, Router } from '../ro
 import { contextOfTraceparent, inSpan, rememberSignalSpan } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
-import type { Ledger } from './ledger.ts';
+import { filledChildren, type Ledger } from './ledger.ts';
 import type { AtrSource } from './market.ts';
 import type { Protection } from './protection.ts';
 import type { RiskInputs } from './risk-inputs.ts';
@@ -791,9 +791,9 @@ export class SignalHandler implements AlgoHooks {
   }
 
   /** Fills of a routed entry's children: applied, then the position protected from its average entry. */
-  filled(signalId: string, symbol: string, leg: RoutedLeg): Promise<void> {
+  filled(signalId: string, symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void> {
     return this.ctx.withSymbol(symbol, async () => {
-      await this.ledger.syncFills(symbol);
+      await this.ledger.syncFills(symbol, { orders: filledChildren(children) });
       this.ctx.point('after_fill', { clientOid: leg.clientOid, symbol });
       await this.afterEntry({ signalId, symbol }, leg as Leg);
     });

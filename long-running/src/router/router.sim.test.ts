@@ -46,8 +46,9 @@ describe('the smart order router against the simulator (PGlite, database job que
         },
       },
       jobs: true,
-      // an answer waits for its done report however slow the machine (the writes are counted below)
-      tuning: { answerMergeMs: 30_000 },
+      // an answer waits for its done report however slow the machine (the writes are counted below);
+      // no watchdog: its fill sync by time window every second would hide how the router's fills are asked for
+      tuning: { answerMergeMs: 30_000, protectEveryMs: 3_600_000 },
       ...(process.env.ROUTER_LOG ? { logLevel: process.env.ROUTER_LOG } : {}),
     },
     { each: true },
@@ -110,9 +111,14 @@ describe('the smart order router against the simulator (PGlite, database job que
     await f.db.execute(
       'create trigger order_writes after update on orders for each row execute function log_order_write()',
     );
+    const windowSyncs = async () =>
+      Number(/enigma_engine_fill_syncs_total\{by="window"\} (\d+)/.exec(await register.metrics())?.[1] ?? 0);
+    const windowBefore = await windowSyncs();
     // 0.3 bps of ~100k is ~30 USDT = 300 ticks… on a thin book that is far fewer lots than asked.
     const { signalId, status } = await trade('mkt', routedStrategy({ style: 'market', slippageBps: 3 }, 600));
     expect(status).toBe('protected');
+    // the routed entry's fills were asked for by its order id, never by a window of the contract's fills
+    expect(await windowSyncs()).toBe(windowBefore);
     const rows = (await ordersOfSignal(f.db, signalId)).filter((r) => r.purpose === 'entry');
     expect(rows).toHaveLength(1);
     const [row] = rows as [OrderRow];

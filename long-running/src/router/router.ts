@@ -93,8 +93,11 @@ const commandOwner = (commandId: string): AlgoOwner => ({ key: commandId, signal
 export interface AlgoHooks {
   /** the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed */
   checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null>;
-  /** fills of the leg's children arrived: apply them and protect the position (under the contract's lock) */
-  filled(ownerKey: string, symbol: string, leg: RoutedLeg): Promise<void>;
+  /**
+   * fills of the leg's children arrived: apply them and protect the position (under the contract's lock).
+   * `children`: the rows whose fills arrived (their fills are fetched by order id, not by a time window).
+   */
+  filled(ownerKey: string, symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void>;
 }
 
 export interface AlgoResult {
@@ -304,7 +307,7 @@ export class Router {
         done = await this.cancelConfirmed(done, reason);
       }
       this.executor.forgetDone(first.id);
-      if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg);
+      if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg, [done]);
       result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
     }
     await this.recordQuality(symbol, leg, result.children);
@@ -353,7 +356,7 @@ export class Router {
     const children: OrderRow[] = [];
     const firstDone = await this.executor.awaitDone(first);
     children.push(firstDone);
-    if (firstDone.filledSize > 0) await this.hooksOf(owner).filled(key, symbol, leg);
+    if (firstDone.filledSize > 0) await this.hooksOf(owner).filled(key, symbol, leg, [firstDone]);
     let stopReason: string | null = null;
     if (firstDone.status === 'rejected') stopReason = `slice 0 rejected: ${firstDone.reason ?? ''}`;
     // Every later slice is a durable delayed job (when there is a queue): a restart keeps the schedule.
@@ -511,7 +514,7 @@ export class Router {
       );
     }
     const done = await this.executor.awaitDone(row);
-    if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg);
+    if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg, [done]);
     return {
       row: done,
       stop: done.status === 'rejected' ? `slice ${s.index} rejected: ${done.reason ?? ''}` : null,
@@ -557,7 +560,7 @@ export class Router {
       const f = filledOf();
       if (f > reported) {
         reported = f;
-        await hooks.filled(signalId, symbol, leg);
+        await hooks.filled(signalId, symbol, leg, [...attempts, ...(fallback ? [fallback] : [])]);
       }
     };
     let reason: string | null = null;
@@ -642,7 +645,7 @@ export class Router {
     }
     if (taker) {
       taker = await this.executor.awaitDone(taker);
-      if (taker.filledSize > 0) await hooks.filled(signalId, symbol, leg);
+      if (taker.filledSize > 0) await hooks.filled(signalId, symbol, leg, [...attempts, taker]);
     }
     const children = taker ? [...attempts, taker] : attempts;
     return { filledLots: children.reduce((n, r) => n + r.filledSize, 0), children, shortfallReason: reason };
