@@ -53,6 +53,11 @@ export interface EngineTuning {
   reclaimIdleMs: number;
   /** the protection watchdog (stop confirmation, trailing) */
   protectEveryMs: number;
+  /**
+   * while the private socket is up, the watchdog's fill sync by time window (which finds a fill whose push
+   * was lost) runs for a contract at most this often; with the socket down, on every watchdog pass
+   */
+  fillWindowEveryMs: number;
 }
 
 export const DEFAULT_TUNING: EngineTuning = {
@@ -66,6 +71,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   maxInFlight: 256,
   reclaimIdleMs: 30_000,
   protectEveryMs: 1_000,
+  fillWindowEveryMs: 5_000,
 };
 
 /** What every part of the engine shares. */

@@ -94,6 +94,20 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     );
   });
 
+  it('with the private socket up, looks for a lost fill by time window every fillWindowEveryMs, not on every watchdog pass', async () => {
+    const windows = async () =>
+      ((await register.getSingleMetric('enigma_engine_fill_syncs_total')?.get())?.values ?? [])
+        .filter((v) => v.labels.by === 'window')
+        .reduce((n, v) => n + v.value, 0);
+    // an open position for the watchdog (every 200 ms here) to look after
+    if ((await exchangeQty()) === 0)
+      expect(await settled((await alert({ action: 'buy' })).signalId)).toBe('protected');
+    const before = await windows();
+    await new Promise((r) => setTimeout(r, 2_000));
+    // about ten watchdog passes; the window (5 s) at most once of them
+    expect((await windows()) - before).toBeLessThanOrEqual(1);
+  });
+
   it('publishes the exchange account on events:account (equity and balances, as the exchange says)', async () => {
     const seen: Record<string, unknown>[] = [];
     const off = await f.bus.subscribe('events:account', (e) => {

@@ -529,7 +529,7 @@ export class Engine {
       await this.withSymbol(pos.symbol, async () => {
         // Fills first: a stop that triggered since the last look must close the position before
         // protection decides anything (it would otherwise re-protect a position that is gone).
-        await this.ledger.syncFills(pos.symbol);
+        if (this.fillWindowDue(pos.symbol)) await this.ledger.syncFills(pos.symbol);
         await this.protection.trail(pos.symbol, await this.trailingOf(pos.signalId));
         const state = await this.protection.ensure(pos.symbol);
         if (state === 'unprotected') unprotected++;
@@ -638,6 +638,25 @@ export class Engine {
       data: { ...result, flattened: result.flattened.join(',') },
     });
     this.ctx.publish('risk', { type: 'kill_switch', on, reason, ...result, at: this.ctx.clock.now() });
+  }
+
+  /** When each contract's fills were last synced by time window from the watchdog. */
+  private readonly windowSyncedAt = new Map<string, number>();
+
+  /**
+   * Whether the watchdog syncs a contract's fills by time window on this pass. While the private socket
+   * is up, every fill comes with a push and is fetched by its order id at once (`kick`), so the window
+   * (a weighted request per open position, paging through the contract's recent fills) only looks for a
+   * push that was lost: every `fillWindowEveryMs`. With the socket down, on every pass; a reconnect
+   * reconciles with a 60 s window.
+   */
+  private fillWindowDue(symbol: string): boolean {
+    const now = this.ctx.clock.now();
+    const socketUp = this.ws?.isConnected === true && this.executor.pushWaitMs > 0;
+    if (socketUp && now - (this.windowSyncedAt.get(symbol) ?? 0) < this.ctx.tuning.fillWindowEveryMs)
+      return false;
+    this.windowSyncedAt.set(symbol, now);
+    return true;
   }
 
   // ── private socket ─────────────────────────────────────────────────────────────────────────────
