@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { accountEventSchema, checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import {
+  fillsOfAccount,
+  getOrderByClientOid,
   getPosition,
   getSignal,
   insertClosedTrade,
@@ -313,6 +315,45 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     const codes = (await listRiskEvents(f.db, {})).map((e) => e.code);
     expect(codes).toContain('position_adopted');
     expect(codes).toContain('orphan_stop_cancelled');
+    await flat();
+  });
+  it('attributes a fill of an order whose answer is not written yet from memory, without asking the exchange whose order it is', async () => {
+    const lookups = async () =>
+      (
+        (await register.getSingleMetric('enigma_engine_fill_owner_lookups_total')?.get())?.values ?? []
+      ).reduce((n, v) => n + v.value, 0);
+    const engine = f.running.engine;
+    const before = await lookups();
+    // Sent by the executor alone: nobody follows it to its done report, so its answer stays kept while
+    // its fill comes (the match push's fill sync, or the one below).
+    const row = await engine.executor.submit({
+      clientOid: `kept-${randomUUID().slice(0, 8)}`,
+      symbol: 'ETHUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 1,
+      reduceOnly: false,
+      leverage: 5,
+      marginMode: 'ISOLATED',
+      purpose: 'manual',
+    });
+    expect(row).toMatchObject({ status: 'open' });
+    // answered, not written yet: the database still has the intent, without the exchange's id
+    expect(await getOrderByClientOid(f.db, row.clientOid)).toMatchObject({
+      status: 'intent',
+      exchangeOrderId: null,
+    });
+    // the exchange matches after it answers: its fill is listed once the order is done
+    await waitFor(
+      async () => ((await f.kucoin.trade.order(row.exchangeOrderId!)).status === 'done' ? true : undefined),
+      5_000,
+    );
+    await engine.ledger.syncFills('ETHUSDTM', {
+      orders: [{ exchangeOrderId: row.exchangeOrderId!, filledSize: 1 }],
+    });
+    const fills = (await fillsOfAccount(f.db, accountId(), 'ETHUSDTM')).filter((x) => x.orderId === row.id);
+    expect(fills.map((x) => x.size)).toEqual([1]);
+    expect(await lookups()).toBe(before);
     await flat();
   });
 });

@@ -179,7 +179,7 @@ export class Engine {
     this.market = new MarketView(opts.kucoin, clock, log);
     const atr = new AtrSource(opts.db, clock);
     this.executor = new Executor(this.ctx);
-    this.ledger = new Ledger(this.ctx);
+    this.ledger = new Ledger(this.ctx, (id) => this.executor.keptAnswer(id));
     this.protection = new Protection(this.ctx, this.executor, this.market, atr);
     this.reconciler = new Reconciler(this.ctx, this.executor, this.ledger, this.protection);
     this.riskInputs = new RiskInputs(this.ctx, this.market, this.ctx.state);

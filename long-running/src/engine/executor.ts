@@ -83,7 +83,10 @@ export class Executor {
    * of the next leg. The row stays `intent` in the database meanwhile, as while its request was in
    * flight: after a crash the clientOid is looked up before anything is sent, never sent again.
    */
-  private readonly answers = new Map<string, { patch: OrderPatch; db: EnigmaDb; wake: AbortController }>();
+  private readonly answers = new Map<
+    string,
+    { patch: OrderPatch; db: EnigmaDb; wake: AbortController; row: OrderRow }
+  >();
   /** `whenDone`'s figures by order row id. */
   private readonly atDone = new Map<string, (done: OrderRow) => OrderPatch>();
 
@@ -543,12 +546,21 @@ export class Executor {
   private deferAnswer(row: OrderRow, patch: OrderPatch, db: EnigmaDb): OrderRow {
     const answered = { ...row, ...patch } as OrderRow;
     this.ctx.state.track(answered);
-    const entry = { patch, db, wake: new AbortController() };
+    const entry = { patch, db, wake: new AbortController(), row: answered };
     this.answers.set(row.id, entry);
     void this.ctx.clock
       .sleep(this.ctx.tuning.answerMergeMs, entry.wake.signal)
       .then(() => this.writeAnswer(row.id, entry));
     return answered;
+  }
+
+  /**
+   * The row of an order whose answer is kept (not written yet), by its exchange order id: a fill that
+   * arrives first is attributed from it, without asking the exchange whose order it is.
+   */
+  keptAnswer(exchangeOrderId: string): OrderRow | null {
+    for (const e of this.answers.values()) if (e.row.exchangeOrderId === exchangeOrderId) return e.row;
+    return null;
   }
 
   /** Write a kept answer alone (its done report did not come in time, or the engine stops). */

@@ -61,7 +61,14 @@ export class Ledger {
   /** Closed trades still without KuCoin's own record of their round trip, by contract (`fillExchangeRecords`). */
   private readonly awaitingRecord = new Map<string, AwaitingRecord[]>();
 
-  constructor(private readonly ctx: EngineContext) {}
+  /**
+   * @param keptAnswer the executor's orders answered but not written yet, by exchange order id
+   *   (`Executor.keptAnswer`): a fill of one is ours without a look-up at the exchange
+   */
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly keptAnswer: (exchangeOrderId: string) => OrderRow | null = () => null,
+  ) {}
 
   /**
    * Fetch the exchange's fills for `symbol` and apply the new ones, oldest first.
@@ -138,7 +145,7 @@ export class Ledger {
     // exchange id yet). The exchange's order tells its clientOid; ours are recorded under theirs.
     for (const id of new Set(sorted.map((f) => f.orderId))) {
       if (ownerOf.has(id)) continue;
-      const mine = await this.ownOrderByExchangeId(id);
+      const mine = this.keptAnswer(id) ?? (await this.ownOrderByExchangeId(id));
       if (mine) ownerOf.set(id, mine);
     }
     // All of the sync's new fills and the position they make in one transaction: each fill recorded at
@@ -322,6 +329,7 @@ export class Ledger {
   /** Our order row behind an exchange order id not yet recorded on it (its clientOid is ours), or null. */
   private async ownOrderByExchangeId(exchangeOrderId: string): Promise<OrderRow | null> {
     const { ctx } = this;
+    ctx.metrics.fillOwnerLookups.inc();
     let o: Order;
     try {
       o = await ctx.kucoin.trade.order(exchangeOrderId);

@@ -77,6 +77,15 @@ export function engineMetrics(registry?: Registry) {
           registers,
         }),
     ),
+    fillOwnerLookups: get(
+      'enigma_engine_fill_owner_lookups_total',
+      () =>
+        new Counter({
+          name: 'enigma_engine_fill_owner_lookups_total',
+          help: 'fills of an exchange order id the engine had no row for, whose order it asked the exchange about (a lost or not yet received answer)',
+          registers,
+        }),
+    ),
     unprotected: get(
       'enigma_engine_unprotected_positions',
       () =>
