@@ -118,6 +118,13 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(resting?.stop).toBe('up');
     expect(Number(resting?.stopPrice)).toBe(50_400);
     expect((await exchangePosition(XBT))?.qty ?? 0).toBe(0);
+    // A reconciliation (every 30 s, and after any fault) leaves it resting: an order to trade, not an
+    // orphan protective stop (it was cancelled as one within 30 s of being placed).
+    const report = await f.running.engine.reconcile(0);
+    expect(report.orphanStopsCancelled).toBe(0);
+    const still = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
+    expect(still.map((o) => o.clientOid)).toContain(order!.clientOid);
+    expect((await ordersOf(id))[0]?.status).toBe('open');
 
     // The mark reaches the stop: the order triggers and fills; the engine's row follows the exchange.
     prices[XBT] = 50_600;

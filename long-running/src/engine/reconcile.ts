@@ -99,7 +99,7 @@ export class Reconciler {
         ctx.state.setQty(symbol, exQty);
       });
     }
-    // 3. Stop orders at the exchange: ours that are not a position's current stop, and strays, are cancelled.
+    // 3. Stop orders at the exchange: protective ones that guard no current position (ours or strays) are cancelled.
     const stopOrders: Order[] = [];
     for (let page = 1; page <= 20; page++) {
       const res = await ctx.kucoin.trade.stopOrders({ currentPage: page, pageSize: 100 });
@@ -122,7 +122,13 @@ export class Reconciler {
         pos.qty !== 0 &&
         !pos.stopConfirmedAt;
       if (isCurrentStop || isTakeProfit || pending) continue;
-      if (!so.reduceOnly && !so.closeOrder && !mine) continue; // someone's conditional entry: not ours to judge
+      // Only protection is judged here: a stop or take-profit of ours, or a stray reduce-only / close stop.
+      // A conditional order placed to trade (the ticket's stop market or stop limit, a signal's entry) rests
+      // until it triggers or is cancelled, ours or not.
+      const protective = mine
+        ? mine.purpose === 'stop' || mine.purpose === 'take_profit'
+        : so.reduceOnly || so.closeOrder;
+      if (!protective) continue;
       try {
         await ctx.kucoin.trade.cancelOrder(so.id);
         report.orphanStopsCancelled++;
