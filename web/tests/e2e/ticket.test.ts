@@ -83,6 +83,14 @@ describe('the order ticket, end to end', () => {
         .locator('tr', { hasText: 'stop_market' })
         .first()
         .waitFor({ timeout: 30_000 });
+      // a reconciliation (every 30 s) leaves it resting, and the panel still lists it on a fresh load
+      await system.engine.reconcile(0);
+      await page.reload();
+      await page
+        .getByTestId('orders-panel')
+        .locator('tr', { hasText: 'stop_market' })
+        .first()
+        .waitFor({ timeout: 15_000 });
     }
     await context.close();
   }, 180_000);
