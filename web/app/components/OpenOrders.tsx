@@ -8,6 +8,8 @@ import { PanelTable } from './PanelTable.tsx';
 /** Orders still working at the exchange, with cancel and cancel-all (confirmed). */
 export function OpenOrders(props: {
   orders: OrderRow[];
+  /** the read failed: say so rather than "No open orders" */
+  unavailable?: boolean;
   role: Role;
   onCommand(label: string, result: { ok: boolean; error: string | null }): void;
 }) {
@@ -16,7 +18,7 @@ export function OpenOrders(props: {
   return (
     <section className="card" aria-labelledby="orders-title" data-testid="orders-panel">
       <h2 id="orders-title">
-        Open orders <span className="muted">({props.orders.length})</span>
+        Open orders <span className="muted">({props.unavailable ? '?' : props.orders.length})</span>
         {canTrade && props.orders.length > 0 ? (
           <ConfirmButton
             className="danger small right"
@@ -38,7 +40,13 @@ export function OpenOrders(props: {
       </h2>
       <PanelTable
         columns={['Time', 'Symbol', 'Side', 'Type', 'Price', 'Filled', 'Status', canTrade && 'Cancel']}
-        empty={props.orders.length === 0 ? 'No open orders.' : null}
+        empty={
+          props.unavailable
+            ? 'Could not load the open orders (retrying).'
+            : props.orders.length === 0
+              ? 'No open orders.'
+              : null
+        }
       >
         {props.orders.map((o) => (
           <tr key={o.id}>

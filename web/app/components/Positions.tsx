@@ -30,6 +30,8 @@ function FundingCountdown() {
  */
 export function Positions(props: {
   positions: PositionRow[];
+  /** the read failed: say so rather than "No open positions" */
+  unavailable?: boolean;
   role: Role;
   marks: Record<string, string>;
   onCommand(label: string, result: { ok: boolean; error: string | null }): void;
@@ -41,7 +43,7 @@ export function Positions(props: {
   return (
     <section className="card" aria-labelledby="positions-title" data-testid="positions-panel">
       <h2 id="positions-title">
-        Positions <span className="muted">({props.positions.length})</span>
+        Positions <span className="muted">({props.unavailable ? '?' : props.positions.length})</span>
         <FundingCountdown />
       </h2>
       <PanelTable
@@ -59,7 +61,13 @@ export function Positions(props: {
           'Stop',
           canTrade && 'Actions',
         ]}
-        empty={props.positions.length === 0 ? 'No open positions.' : null}
+        empty={
+          props.unavailable
+            ? 'Could not load the positions (retrying).'
+            : props.positions.length === 0
+              ? 'No open positions.'
+              : null
+        }
       >
         {props.positions.map((p) => {
           const spec = specOf(p.symbol);

@@ -32,6 +32,7 @@ import {
   type SignalRow,
   type TradeRow,
 } from '../lib/types.ts';
+import { RETRY_UNAVAILABLE_MS, unavailableNote, unreadable } from '../lib/unavailable.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Enigma · dashboard' }];
 
@@ -79,6 +80,11 @@ export interface DashboardData {
   /** the breakers' trips, newest first */
   breakerEvents: RiskEventRow[];
   candles: CandleRow[];
+  /**
+   * The reads that failed (`unreadable`): their panels say so instead of claiming "no open orders",
+   * and the page reads again until they answer.
+   */
+  unavailable: string[];
 }
 
 // `data()` carries the refreshed session cookie; the page receives the plain DashboardData.
@@ -124,6 +130,16 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
       get<{ items: RiskEventRow[] }>('/risk/events?kind=breaker&limit=20'),
     ]);
   if (state.signedOut) throw redirect('/login');
+  const unavailable = unreadable({
+    account,
+    positions,
+    orders,
+    signals,
+    trades,
+    risk,
+    candles,
+    fills,
+  });
   const body: DashboardData = {
     role: session.role,
     gatewayUrl: ctx.gatewayUrl ?? null,
@@ -142,6 +158,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     riskDays: riskDays?.items ?? [],
     breakerEvents: breakerEvents?.items ?? [],
     candles: candles?.items ?? [],
+    unavailable,
   };
   return data(body, { headers: setCookie ? { 'set-cookie': setCookie } : {} }) as unknown as DashboardData;
 }
@@ -229,6 +246,13 @@ function Dashboard() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a switch resets the strip's bars
   useEffect(() => setBars(initialBars), [d.symbol, d.timeframe]);
 
+  // A failed read is read again until it answers (no event may come to trigger it).
+  useEffect(() => {
+    if (d.unavailable.length === 0) return;
+    const timer = setTimeout(reload, RETRY_UNAVAILABLE_MS);
+    return () => clearTimeout(timer);
+  }, [d, reload]);
+
   useEffect(() => {
     setSeenAt(localStorage.getItem('enigma.seenSignals') ?? new Date(0).toISOString());
   }, []);
@@ -296,6 +320,11 @@ function Dashboard() {
         live={live.state}
         role={d.role}
       />
+      {d.unavailable.length > 0 ? (
+        <p className="banner error" role="alert" data-testid="unavailable">
+          {unavailableNote(d.unavailable)}
+        </p>
+      ) : null}
       <main className="layout">
         <section className="card chart-card" aria-labelledby="chart-title">
           <div className="toolbar">
@@ -357,12 +386,18 @@ function Dashboard() {
         <div className="wide">
           <PositionsPanel
             positions={d.positions}
+            unavailable={d.unavailable.includes('positions')}
             role={d.role}
             marks={marks}
             onCommand={onCommand}
             onAdd={onAdd}
           />
-          <OrdersPanel orders={d.orders} role={d.role} onCommand={onCommand} />
+          <OrdersPanel
+            orders={d.orders}
+            unavailable={d.unavailable.includes('orders')}
+            role={d.role}
+            onCommand={onCommand}
+          />
         </div>
         <SignalsPanel signals={signals} unreadSince={seenAt} positions={d.positions} />
         <RiskStatePanel

@@ -68,6 +68,8 @@ async function signIn(context: BrowserContext, who: { email: string; password: s
   await page.waitForURL(`${system.url}/`);
   await page.locator('[data-testid=price-chart] canvas').first().waitFor({ timeout: 20_000 });
   await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
+  // every read answered: no panel says it could not load
+  await expect(page.getByTestId('unavailable').count()).resolves.toBe(0);
   expect(errors).toEqual([]);
   return page;
 }
