@@ -16,6 +16,7 @@ import type Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { Executor } from './executor.ts';
 import type { AtrSource, MarketView } from './market.ts';
+import { together } from './together.ts';
 
 /**
  * Every open position gets an exchange-side reduce-only stop (mark-price trigger) sized to the position,
@@ -124,19 +125,24 @@ export class Protection {
       ...(pos.marginMode ? { marginMode: pos.marginMode as 'ISOLATED' | 'CROSS' } : {}),
     });
     if (order.status === 'open') {
-      // One write: the new version and its confirmed stop together (a crash before it finds the same
-      // stop again by its clientOid, which the version makes: nothing is sent twice).
-      await ctx.positions.save({
-        ...pos,
-        stopVersion: version,
-        stopPrice: stopPrice.toFixed(),
-        stopOrderId: order.exchangeOrderId,
-        stopClientOid: order.clientOid,
-        stopConfirmedAt: new Date(ctx.clock.now()),
-        unprotectedSince: null,
-      });
-      await this.cancelOthers(stops, order);
-      await this.markProtected(pos);
+      // The new stop rests: its record, the old stops' cancels and the signals' `protected` go out
+      // together (three independent round trips, not one after another on the contract's chain). A crash
+      // between them is repaired by the next pass: the position's record finds this stop again by its
+      // clientOid (the version makes it: nothing is sent twice) and cancels what is left of the others.
+      await together([
+        // One write: the new version and its confirmed stop together.
+        ctx.positions.save({
+          ...pos,
+          stopVersion: version,
+          stopPrice: stopPrice.toFixed(),
+          stopOrderId: order.exchangeOrderId,
+          stopClientOid: order.clientOid,
+          stopConfirmedAt: new Date(ctx.clock.now()),
+          unprotectedSince: null,
+        }),
+        this.cancelOthers(stops, order),
+        this.markProtected(pos),
+      ]);
       ctx.publish('positions', {
         type: 'position.protected',
         symbol,

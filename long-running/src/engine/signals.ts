@@ -22,6 +22,7 @@ import {
   insertRiskEvent,
   listWebhookSources,
   type OrderRow,
+  type PositionRow,
   type SignalStatus,
   setIntentStatus,
 } from '@enigma/db';
@@ -36,6 +37,7 @@ import type { AtrSource } from './market.ts';
 import type { Protection } from './protection.ts';
 import type { RiskInputs } from './risk-inputs.ts';
 import type { SignalScorer } from './scoring.ts';
+import { together } from './together.ts';
 
 /** What the status helpers need of a signal. */
 type SignalRef = Pick<SignalEntry, 'signalId' | 'symbol'>;
@@ -803,11 +805,9 @@ export class SignalHandler implements AlgoHooks {
   private async afterEntry(entry: SignalRef, leg: Leg): Promise<void> {
     const { ctx } = this;
     const symbol = entry.symbol;
-    const nowFilled = await this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, [
-      'ordered',
-    ]);
     const pos = await ctx.positions.get(symbol);
     const contract = ctx.contracts.get(symbol);
+    let plan: PositionRow | null = null;
     if (pos && pos.qty !== 0 && pos.avgEntryPrice && contract && leg.stopDistance) {
       const distance = toMoney(leg.stopDistance);
       const stop = stopPriceFor(
@@ -824,8 +824,12 @@ export class SignalHandler implements AlgoHooks {
         marginMode: leg.marginMode,
       };
       const takeProfits = this.protection.planTakeProfits(updated, leg.takeProfits ?? [], distance);
-      await ctx.positions.save({ ...updated, takeProfits });
+      plan = { ...updated, takeProfits };
     }
+    // The signal's `filled` and the position's stop plan: independent writes, sent together.
+    const filledWrite = this.to(entry, 'filled', `entry filled (${leg.side} ${leg.lots})`, {}, ['ordered']);
+    await together([filledWrite, plan ? ctx.positions.save(plan) : null]);
+    const nowFilled = await filledWrite;
     // Protection marks every signal whose entry filled into the position once its stop is confirmed (one
     // already past `ordered`, say closed by a later fill of the same sync, is not waiting for it).
     if (nowFilled) this.protection.entryFilled(symbol, entry.signalId, leg.side);
