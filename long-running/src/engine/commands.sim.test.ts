@@ -8,6 +8,7 @@ import {
   claimCommand,
   getCommand,
   getIntent,
+  getOrderByClientOid,
   insertCommand,
   insertIntentOnce,
   listOrders,
@@ -141,6 +142,20 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       const stops = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
       return stops.some((s) => s.reduceOnly && s.side === 'sell' && s.size === 2) ? true : undefined;
     }, 15_000);
+  });
+
+  it("an open position's protective stop cannot be cancelled by a command (it would be placed again): refused, it still rests", async () => {
+    const stop = (await listOrders(f.db, f.running.engine.ctx.accountId)).find(
+      (o) => o.symbol === XBT && o.purpose === 'stop' && o.status === 'open',
+    );
+    expect(stop, 'the position opened by the stop market has its stop').toBeDefined();
+    const id = await send({ type: 'cancel_order', orderId: stop!.id });
+    const row = await outcome(id);
+    expect(row.status).toBe('rejected');
+    expect(row.reason).toMatch(/^protective_stop: XBTUSDTM's open position keeps its stop/);
+    const resting = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
+    expect(resting.map((o) => o.clientOid)).toContain(stop!.clientOid);
+    expect((await getOrderByClientOid(f.db, stop!.clientOid))?.status).toBe('open');
   });
 
   it('stop limit: a sell below the mark rests as a stop order (down) with its limit price, and is cancelled by a command', async () => {

@@ -88,6 +88,17 @@ export class CommandHandler implements AlgoHooks {
           (o) => o.id === c.orderId || o.exchangeOrderId === c.orderId || o.clientOid === c.orderId,
         );
         if (!order) return { status: 'rejected', reason: `no live order ${c.orderId}` };
+        if (order.purpose === 'stop') {
+          // An open position's stop is kept by the engine: cancelled, it would be placed again at once
+          // (after a moment unprotected). A flat contract's leftover stop may go.
+          const pos = await ctx.positions.get(order.symbol);
+          if (pos && pos.qty !== 0)
+            return {
+              status: 'rejected',
+              reason: `protective_stop: ${order.symbol}'s open position keeps its stop; move it with TP/SL or close the position`,
+              result: { orderId: order.id },
+            };
+        }
         const ok = await ctx.withSymbol(order.symbol, () =>
           this.executor.cancel(order, `cancelled by ${envelope.issuedBy}`),
         );

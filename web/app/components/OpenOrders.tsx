@@ -63,7 +63,17 @@ export function OpenOrders(props: {
               {o.filledSize}/{o.size}
             </td>
             <td>{o.status}</td>
-            {canTrade ? (
+            {canTrade && o.purpose === 'stop' ? (
+              <td>
+                <span
+                  className="muted small"
+                  data-testid="stop-kept"
+                  title="The engine keeps every open position's stop (a cancelled one is placed again): move it with TP/SL on the position, or close the position"
+                >
+                  kept
+                </span>
+              </td>
+            ) : canTrade ? (
               <td>
                 <ConfirmButton
                   className="small"

@@ -202,6 +202,14 @@ describe('the dashboard, end to end', () => {
         // closing it (unless the engine already has) puts the trade in the history
         const row = page.getByTestId('position-XBTUSDTM');
         await row.filter({ hasText: 'confirmed' }).waitFor({ timeout: 30_000 });
+        // its stop is among the open orders, kept by the engine: no cancel button on it
+        const stopRow = page
+          .getByTestId('orders-panel')
+          .locator('tr', { has: page.getByTestId('stop-kept') })
+          .first();
+        await stopRow.waitFor({ timeout: 15_000 });
+        await expect(stopRow.textContent()).resolves.toContain('stop');
+        await expect(stopRow.getByRole('button', { name: 'Cancel' }).count()).resolves.toBe(0);
         // the entry's fill is a marker on the chart (GET /api/fills, reloaded on events:fills)
         await page
           .locator('[data-testid="price-chart"]:not([data-fill-markers="0"])[data-fill-markers]')
