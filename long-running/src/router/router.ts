@@ -300,13 +300,18 @@ export class Router {
       const timeout = exec.style === 'iceberg' ? exec.icebergMaxSeconds * 1000 : undefined;
       // One order: its quality is written with its done report (one write, not two).
       this.executor.whenDone(first.id, (row) => this.qualityPatch(symbol, leg, row) ?? {});
-      let done = await this.executor.awaitDone(first, timeout);
+      let done: OrderRow;
       let reason: string | null = null;
-      if (!isDone(done) && exec.style === 'iceberg') {
-        reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
-        done = await this.cancelConfirmed(done, reason);
+      try {
+        done = await this.executor.awaitDone(first, timeout);
+        if (!isDone(done) && exec.style === 'iceberg') {
+          reason = `iceberg time limit (${exec.icebergMaxSeconds} s)`;
+          done = await this.cancelConfirmed(done, reason);
+        }
+      } finally {
+        // followed no longer, also when waiting failed (a resume measures it when the algorithm ends)
+        this.executor.forgetDone(first.id);
       }
-      this.executor.forgetDone(first.id);
       if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg, [done]);
       result = { filledLots: done.filledSize, children: [done], shortfallReason: reason };
     }
