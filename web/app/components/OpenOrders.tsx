@@ -22,7 +22,7 @@ export function OpenOrders(props: {
         {canTrade && props.orders.length > 0 ? (
           <ConfirmButton
             className="danger small right"
-            confirmLabel="Cancel every order?"
+            confirmLabel="Cancel all but stops and TPs?"
             onConfirm={async () =>
               props.onCommand(
                 'cancel all',
