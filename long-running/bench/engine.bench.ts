@@ -21,9 +21,9 @@
  * inside the request (asyncMatching off), so the exchange's matching delay is not counted.
  */
 import { fork } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { Bus } from '@enigma/core/bus/types';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
@@ -40,14 +40,16 @@ import { openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { openTestDatabase } from '@enigma/db/testing/drivers';
-import { createApp, DEFAULT_CONFIG, MemoryKv } from '@enigma/workers';
-import { serve } from '@hono/node-server';
+import { keepAliveClient } from '@enigma/workers/testing/keep-alive-client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { BenchResult, BenchSuite } from '../../bench/types.ts';
+import { createBus } from '../src/bus/index.ts';
 import { createMemoryBus } from '../src/bus/memory.ts';
+import { deletePrefix } from '../src/bus/testing/redis-prefix.ts';
 import { startCollectorService } from '../src/collector/service.ts';
 import { runEngine } from '../src/engine/runner.ts';
+import { serveBenchIntake } from './intake-app.ts';
 
 const SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
 const IN_ENGINE_RATES = [
@@ -57,6 +59,8 @@ const IN_ENGINE_RATES = [
   { rate: 1_000, seconds: 1 },
 ];
 const E2E = { rate: 100, seconds: 3 };
+const E2E_TOPOLOGIES = ['one process', 'intake process + Redis'] as const;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const IDLE_MS = 1_500;
 const SETTLE_TIMEOUT_MS = 60_000;
 const GOALS = { enginep50: 1, enginep99: 5, e2ep50: 10, e2ep99: 50 };
@@ -208,18 +212,29 @@ async function startSim(): Promise<{ url: string; close(): Promise<void> }> {
     // VIP 0 (2,000 per 30 s) that pacing, not the engine, caps the load at a few signals a second.
     poolQuota: { public: 2_000_000, futures: 2_000_000 },
   };
-  const child = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), [JSON.stringify(options)], {
+  return startChild<{ url: string }>('./sim-process.ts', options);
+}
+
+/**
+ * Fork a bench companion (`sim-process.ts`, `intake-process.ts`) with its options as JSON: resolves with
+ * its first IPC message once it listens; `close()` asks it to stop and waits for its exit.
+ */
+async function startChild<T extends object>(
+  script: string,
+  options: object,
+): Promise<T & { close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)));
+  const ready = await new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
   return {
-    url,
+    ...ready,
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.send('close');
@@ -232,12 +247,7 @@ async function startSim(): Promise<{ url: string; close(): Promise<void> }> {
  * bus (without it every decision read the book over REST: the router wants a touch under a second old),
  * and the decision path's own pool on the same database.
  */
-async function companions(
-  sim: { url: string },
-  url: string,
-  bus: ReturnType<typeof createMemoryBus>,
-  db: EnigmaDb,
-) {
+async function companions(sim: { url: string }, url: string, bus: Bus, db: EnigmaDb) {
   const collector = await startCollectorService({
     symbols: SYMBOLS,
     baseUrl: sim.url,
@@ -428,10 +438,15 @@ const suite: BenchSuite = {
     }
 
     // ── (b) end to end: HTTP intake → stream → engine → order accepted by the simulator ───────────
-    {
+    // Twice: the intake in the engine's process on the in-process bus (the cheapest on these two cores),
+    // and the production topology: the intake in a process of its own, appending to a Redis stream the
+    // engine reads (in production the intake is a worker on Cloudflare, the engine a container).
+    for (const topology of E2E_TOPOLOGIES) {
       const sim = await startSim();
       const h = await openTestDatabase('pg');
-      const bus = createMemoryBus();
+      const keyPrefix = `bench-e2e-${process.pid}-${Date.now()}:`;
+      const bus =
+        topology === 'one process' ? createMemoryBus() : createBus({ redisUrl: REDIS_URL, keyPrefix });
       const masterKey = generateMasterKey();
       const { secret } = await createWebhookSource(h.db, masterKey, {
         name: 'tradingview',
@@ -458,32 +473,26 @@ const suite: BenchSuite = {
             accepted.set(d.clientOid, performance.now());
         },
       });
-      const app = createApp({
-        db: h.db,
-        kv: new MemoryKv(),
-        bus,
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
-        config: {
-          ...DEFAULT_CONFIG,
-          ipRateLimitPerMin: 10_000_000,
-          jwtSecret: 'bench-jwt-secret-bench-jwt-secret-00',
-          masterKey,
-          now: () => Date.now(),
-        },
-        clientIp: () => '127.0.0.1',
-      });
-      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-      await new Promise((r) => server.once('listening', r));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/tradingview`;
+      const intake =
+        topology === 'one process'
+          ? await serveBenchIntake(h.db, bus, masterKey)
+          : await startChild<{ url: string }>('./intake-process.ts', {
+              databaseUrl: h.url!,
+              redisUrl: REDIS_URL,
+              keyPrefix,
+              masterKey,
+            });
+      const url = `${intake.url}/webhooks/tradingview`;
+      // TradingView's side: a keep-alive node:http client (fetch cost the engine's loop ~1 ms a request)
+      const client = keepAliveClient(64);
       try {
         const post = async (i: number) => {
           const symbol = SYMBOLS[i % SYMBOLS.length]!;
           const action = Math.floor(i / SYMBOLS.length) % 2 === 0 ? 'buy' : 'sell';
           const t0 = performance.now();
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
+          const res = await client.post(
+            url,
+            JSON.stringify({
               secret,
               timestamp: new Date().toISOString(),
               exchange: 'KUCOIN',
@@ -492,16 +501,16 @@ const suite: BenchSuite = {
               action,
               order_id: `e2e-${i}-${Date.now()}`,
             }),
-          });
-          const body = (await res.json()) as { signalId?: string };
+          );
+          const body = JSON.parse(res.body) as { signalId?: string };
           if (res.status === 202 && body.signalId) sentAt.set(body.signalId, t0);
         };
-        progress('end to end: warm-up (6 alerts)');
+        progress(`end to end (${topology}): warm-up (6 alerts)`);
         for (let i = 0; i < 6; i++) await post(i);
         await settled(h.db, [...sentAt.keys()]);
         sentAt.clear();
         const posts: Promise<void>[] = [];
-        progress(`end to end: ${E2E.rate} alerts/s for ${E2E.seconds} s over loopback`);
+        progress(`end to end (${topology}): ${E2E.rate} alerts/s for ${E2E.seconds} s over loopback`);
         await paced(E2E.rate, E2E.seconds, (i) => posts.push(post(i + 6)));
         await Promise.all(posts);
         const left = await settled(h.db, [...sentAt.keys()]);
@@ -521,7 +530,7 @@ const suite: BenchSuite = {
         };
         results.push(
           {
-            name: `end to end: alert POST → order accepted by the simulator p50 @ ${E2E.rate} alerts/s`,
+            name: `end to end (${topology}): alert POST → order accepted by the simulator p50 @ ${E2E.rate} alerts/s`,
             unit: 'ms p50',
             value: p50,
             higherIsBetter: false,
@@ -530,7 +539,7 @@ const suite: BenchSuite = {
             extra,
           },
           {
-            name: `end to end: alert POST → order accepted by the simulator p99 @ ${E2E.rate} alerts/s`,
+            name: `end to end (${topology}): alert POST → order accepted by the simulator p99 @ ${E2E.rate} alerts/s`,
             unit: 'ms p99',
             value: p99,
             higherIsBetter: false,
@@ -543,10 +552,12 @@ const suite: BenchSuite = {
           `  p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${latencies.length} orders) ${extra.outcomes}`,
         );
       } finally {
-        await new Promise((r) => server.close(() => r(undefined)));
+        client.close();
+        await intake.close();
         await running.close();
         await extras.close();
         await bus.close();
+        if (topology !== 'one process') await deletePrefix(keyPrefix, REDIS_URL);
         await sim.close();
         await h.cleanup();
       }

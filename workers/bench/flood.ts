@@ -4,7 +4,8 @@
  * it sends what the schedule owes, never more than `maxInFlight` at once (what it could not send is
  * reported, so a slow server shows as a lower achieved rate, not a hidden one).
  */
-import { keepAliveClient, p99 } from './load.ts';
+import { keepAliveClient } from '../src/testing/keep-alive-client.ts';
+import { p99 } from './load.ts';
 
 export interface FloodOptions {
   url: string;

@@ -29,7 +29,8 @@ import { type AppDeps, DEFAULT_CONFIG, type KvPort, silentLogger } from '../src/
 import { MemoryKv } from '../src/kv/memory.ts';
 import { UpstashKv } from '../src/kv/upstash.ts';
 import { UpstashBatcher } from '../src/kv/upstash-batcher.ts';
-import { alertBody, CONCURRENCY, closedLoop, keepAliveClient, p99 } from './load.ts';
+import { keepAliveClient } from '../src/testing/keep-alive-client.ts';
+import { alertBody, CONCURRENCY, closedLoop, p99 } from './load.ts';
 
 const PHASE_MS = 6_000;
 const WARMUP_MS = 1_500;

@@ -1,7 +1,6 @@
 /** Load generation shared by the intake benchmarks (Node and workerd). */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadTarget } from './loadgen.ts';
 
@@ -50,40 +49,6 @@ export function alertBody(secret: string, i: number, now: number): string {
     order_id: `bench-${i}`,
     indicators: { rsi: '28.4', macd: '-12.5', close: '64150.5' },
   });
-}
-
-/**
- * A keep-alive HTTP/1.1 client for the fixed-rate audit: node:http with one pooled Agent costs the
- * generator (same process as the server) far less CPU per request than `fetch`.
- */
-export function keepAliveClient(maxSockets: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets });
-  return {
-    post(url: string, body: string): Promise<{ status: number; body: string }> {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          url,
-          {
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => {
-              text += c;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
 }
 
 /** A closed-loop load generator: `run(ms)` is one phase at CONCURRENCY connections. */
