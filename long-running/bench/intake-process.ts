@@ -7,6 +7,7 @@
  */
 import { openDatabase } from '@enigma/db/client';
 import { createBus } from '../src/bus/index.ts';
+import { serveAsChild } from './child.ts';
 import { serveBenchIntake } from './intake-app.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as {
@@ -18,17 +19,8 @@ const options = JSON.parse(process.argv[2] ?? '{}') as {
 const db = await openDatabase({ kind: 'pg', url: options.databaseUrl });
 const bus = createBus({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix });
 const intake = await serveBenchIntake(db.db, bus, options.masterKey);
-let closing = false;
-const close = async () => {
-  if (closing) return;
-  closing = true;
+serveAsChild({ url: intake.url }, async () => {
   await intake.close();
   await bus.close().catch(() => {});
-  await db.close().catch(() => {});
-  process.exit(0);
-};
-process.on('message', (m) => {
-  if (m === 'close') void close();
+  await db.close();
 });
-process.on('disconnect', () => void close());
-process.send?.({ url: intake.url });

@@ -6,18 +6,8 @@
  */
 import pino from 'pino';
 import { startSimulator } from '../src/sim/server.ts';
+import { serveAsChild } from './child.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Parameters<typeof startSimulator>[0];
 const sim = await startSimulator({ ...options, logger: pino({ level: 'silent' }) });
-let closing = false;
-const close = async () => {
-  if (closing) return;
-  closing = true;
-  await sim.close().catch(() => {});
-  process.exit(0);
-};
-process.on('message', (m) => {
-  if (m === 'close') void close();
-});
-process.on('disconnect', () => void close());
-process.send?.({ url: sim.url });
+serveAsChild({ url: sim.url }, () => sim.close());

@@ -9,14 +9,12 @@
  * for INTAKE_AUDIT_SECONDS (default 10; the issue's full audit is 60), every tenth one a repeat
  * delivery; afterwards every accepted request must be exactly one `received` row and one stream entry.
  */
-import type { AddressInfo } from 'node:net';
 import type { BusPayload, BusPublisher } from '@enigma/core/bus/index';
 import { migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { signals } from '@enigma/db/schema/index';
 import { createTestDatabase } from '@enigma/db/testing/pg';
-import { serve } from '@hono/node-server';
 import { Redis } from '@upstash/redis';
 import { eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
@@ -25,10 +23,11 @@ import { ratioOf } from '../../bench/types.ts';
 import { startUpstashBridge } from '../dev/upstash-bridge.ts';
 import { createApp } from '../src/app.ts';
 import { UpstashBusPublisher } from '../src/bus/upstash.ts';
-import { type AppDeps, DEFAULT_CONFIG, type KvPort, silentLogger } from '../src/deps.ts';
+import type { AppDeps } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
 import { UpstashKv } from '../src/kv/upstash.ts';
 import { UpstashBatcher } from '../src/kv/upstash-batcher.ts';
+import { benchDeps, listen } from '../src/testing/bench-app.ts';
 import { keepAliveClient } from '../src/testing/keep-alive-client.ts';
 import { alertBody, CONCURRENCY, closedLoop, p99 } from './load.ts';
 
@@ -48,32 +47,6 @@ class CountingBus implements BusPublisher {
   }
 }
 
-async function listen(
-  fetch: (req: Request) => Response | Promise<Response>,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-function deps(db: AppDeps['db'], kv: KvPort, bus: BusPublisher, masterKey: string): AppDeps {
-  return {
-    db,
-    kv,
-    bus,
-    logger: silentLogger,
-    config: {
-      ...DEFAULT_CONFIG,
-      ipRateLimitPerMin: 10_000_000,
-      jwtSecret: 'bench-jwt-secret-bench-jwt-secret-00',
-      masterKey,
-      now: () => Date.now(),
-    },
-    clientIp: () => '127.0.0.1',
-  };
-}
-
 const suite: BenchSuite = {
   name: 'webhook intake (Node)',
   async run(progress) {
@@ -91,7 +64,7 @@ const suite: BenchSuite = {
 
       // Throughput: intake (embedded adapters) vs bare hello, one server, alternating phases.
       const bus = new CountingBus();
-      const app = createApp(deps(handle.db, new MemoryKv(), bus, masterKey));
+      const app = createApp(benchDeps(handle.db, new MemoryKv(), bus, masterKey));
       // The echo route shows what a POST with a JSON body costs by itself (client and server).
       const hello = new Hono()
         .get('/hello', (c) => c.text('hello'))
@@ -178,7 +151,7 @@ async function countAudit(
   // One long-lived client (Node): concurrent requests share /pipeline round trips.
   const batcher = new UpstashBatcher(redis);
   const app = createApp(
-    deps(
+    benchDeps(
       db,
       new UpstashKv(redis, prefix, Date.now, batcher),
       new UpstashBusPublisher(redis, prefix, batcher),
