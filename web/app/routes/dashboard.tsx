@@ -16,6 +16,7 @@ import { api } from '../lib/api.ts';
 import { toBars } from '../lib/bars.ts';
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
+import { ReloadScheduler } from '../lib/reload.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
 import {
@@ -213,14 +214,12 @@ function Dashboard() {
   const d = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const feed = useMemo(() => new LiveFeed(), []);
-  const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const reload = useCallback(() => {
-    if (reloadTimer.current) return;
-    reloadTimer.current = setTimeout(() => {
-      reloadTimer.current = undefined;
-      revalidator.revalidate();
-    }, 200);
-  }, [revalidator]);
+  const revalidateRef = useRef(revalidator.revalidate);
+  revalidateRef.current = revalidator.revalidate;
+  const scheduler = useMemo(() => new ReloadScheduler(() => revalidateRef.current()), []);
+  useEffect(() => scheduler.settled(revalidator.state === 'idle'), [scheduler, revalidator.state]);
+  useEffect(() => () => scheduler.dispose(), [scheduler]);
+  const reload = useCallback(() => scheduler.request(), [scheduler]);
   const live = useLiveConnection(feed, reload, {
     gatewayUrl: d.gatewayUrl ?? undefined,
     channels: LIVE_CHANNELS,

@@ -1,0 +1,57 @@
+/**
+ * When the dashboard re-reads its data after live events. Events are coalesced (one read per
+ * `debounceMs`), and a read is never started while one is in flight: Remix's `revalidate()` aborts the
+ * running one, so with events coming faster than a read takes (busy trading, a loaded server) every read
+ * was aborted by the next and the page stayed stale for as long as the events kept coming. An event
+ * during a read asks for one more read when it ends.
+ */
+export class ReloadScheduler {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private busy = false;
+  private busySince = 0;
+  private again = false;
+
+  /**
+   * `maxBusyMs`: a read not reported settled by then is taken as done (a state change React batched
+   * away must not stop the page's reads for good).
+   */
+  constructor(
+    private readonly revalidate: () => void,
+    private readonly debounceMs = 200,
+    private readonly maxBusyMs = 10_000,
+  ) {}
+
+  /** An event changed what the page shows: read again soon (once, however many events come). */
+  request(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.busy && Date.now() - this.busySince < this.maxBusyMs) {
+        this.again = true;
+        return;
+      }
+      this.busy = true;
+      this.busySince = Date.now();
+      this.revalidate();
+    }, this.debounceMs);
+  }
+
+  /** The router's revalidation state, on every change: a finished read runs the one asked for meanwhile. */
+  settled(idle: boolean): void {
+    if (!idle) {
+      if (!this.busy) this.busySince = Date.now();
+      this.busy = true;
+      return;
+    }
+    this.busy = false;
+    if (this.again) {
+      this.again = false;
+      this.request();
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
