@@ -12,11 +12,14 @@
  * latency includes the queue (reported with the throughput reached).
  *
  * (b) End to end over loopback: a TradingView alert POSTed to the real Hono app (createApp, as
- * `enigma start` wires it) → intake (auth, parse, idempotency, row) → the in-process bus → engine (score,
- * risk, order) → the order accepted by the simulator (its answer received), p50/p99 at 100 alerts/s.
+ * `enigma start` wires it) → intake (auth, parse, idempotency, row) → the stream → engine (score, risk,
+ * order) → the order accepted by the simulator (its answer received), p50/p99 at 100 alerts/s, in two
+ * topologies: the intake in this process on the in-process bus, and the intake in a process of its own
+ * (`intake-process.ts`) appending to a Redis stream, as in production. TradingView's side is a
+ * keep-alive `node:http` client in this process.
  *
  * PostgreSQL (127.0.0.1:5432) for the engine's database (and a second pool on it for the decision path),
- * the in-process bus, the collector in this process feeding marks, ticks and the book (as `enigma start`
+ * the in-process bus (Redis in the second end-to-end topology), the collector in this process feeding marks, ticks and the book (as `enigma start`
  * runs it), the simulator in a child process of its own (the real exchange is remote) with matching
  * inside the request (asyncMatching off), so the exchange's matching delay is not counted.
  */
@@ -445,8 +448,8 @@ const suite: BenchSuite = {
       const sim = await startSim();
       const h = await openTestDatabase('pg');
       const keyPrefix = `bench-e2e-${process.pid}-${Date.now()}:`;
-      const bus =
-        topology === 'one process' ? createMemoryBus() : createBus({ redisUrl: REDIS_URL, keyPrefix });
+      // no URL: createBus's in-process bus
+      const bus = createBus({ redisUrl: topology === 'one process' ? undefined : REDIS_URL, keyPrefix });
       const masterKey = generateMasterKey();
       const { secret } = await createWebhookSource(h.db, masterKey, {
         name: 'tradingview',

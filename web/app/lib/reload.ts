@@ -7,8 +7,8 @@
  */
 export class ReloadScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private busy = false;
-  private busySince = 0;
+  /** when the read in flight started; null while none is */
+  private busySince: number | null = null;
   private again = false;
 
   /**
@@ -26,11 +26,10 @@ export class ReloadScheduler {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.busy && Date.now() - this.busySince < this.maxBusyMs) {
+      if (this.busySince !== null && Date.now() - this.busySince < this.maxBusyMs) {
         this.again = true;
         return;
       }
-      this.busy = true;
       this.busySince = Date.now();
       this.revalidate();
     }, this.debounceMs);
@@ -39,11 +38,10 @@ export class ReloadScheduler {
   /** The router's revalidation state, on every change: a finished read runs the one asked for meanwhile. */
   settled(idle: boolean): void {
     if (!idle) {
-      if (!this.busy) this.busySince = Date.now();
-      this.busy = true;
+      this.busySince ??= Date.now();
       return;
     }
-    this.busy = false;
+    this.busySince = null;
     if (this.again) {
       this.again = false;
       this.request();
