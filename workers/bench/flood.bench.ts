@@ -5,18 +5,17 @@
  * achieved (it shares the process with the server) and the rows the flood wrote (goal: ≤ the bound
  * of `floodRowBound`, 10 for 30 s).
  */
-import type { AddressInfo } from 'node:net';
 import { migrate, openDatabase } from '@enigma/db/client';
 import { generateMasterKey } from '@enigma/db/crypto/envelope';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { signals } from '@enigma/db/schema/index';
 import { createTestDatabase } from '@enigma/db/testing/pg';
-import { serve } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import type { BenchResult, BenchSuite } from '../../bench/types.ts';
 import { createApp } from '../src/app.ts';
 import { DEFAULT_CONFIG, silentLogger } from '../src/deps.ts';
 import { MemoryKv } from '../src/kv/memory.ts';
+import { listen } from '../src/testing/bench-app.ts';
 import { floodRowBound, runFlood } from './flood.ts';
 import { alertBody } from './load.ts';
 
@@ -47,9 +46,8 @@ const suite: BenchSuite = {
       logger: silentLogger,
       clientIp: () => '203.0.113.66',
     });
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((r) => server.once('listening', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await listen(app.fetch);
+    const { url } = server;
     try {
       progress(`500 wrong secrets/s + 10 real alerts/s for ${SECONDS} s`);
       const r = await runFlood({
@@ -90,7 +88,7 @@ const suite: BenchSuite = {
       ];
       return results;
     } finally {
-      await new Promise((r) => server.close(() => r(undefined)));
+      await server.close();
       await handle.close();
       await tdb.drop();
     }
