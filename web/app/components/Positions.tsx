@@ -51,9 +51,9 @@ export function Positions(props: {
           'Symbol',
           'Side',
           'Size',
+          'P&L',
           'Entry',
           'Mark',
-          'P&L',
           'Lev',
           'Liq.',
           'Margin',
@@ -86,12 +86,12 @@ export function Positions(props: {
               <th scope="row">{p.symbol}</th>
               <td className={p.qty > 0 ? 'pos' : 'neg'}>{p.qty > 0 ? 'long' : 'short'}</td>
               <td>{Math.abs(p.qty)}</td>
-              <td>{price(p.symbol, p.avgEntryPrice)}</td>
-              <td>{price(p.symbol, mark)}</td>
               <td className={tone(upnl)}>
                 {usdt(upnl.toFixed(8), true)}{' '}
                 {pct === null ? '' : <span className="small">({pct.toFixed(1)}%)</span>}
               </td>
+              <td>{price(p.symbol, p.avgEntryPrice)}</td>
+              <td>{price(p.symbol, mark)}</td>
               <td>{p.leverage ? `${fixed(p.leverage, 0)}×` : '—'}</td>
               <td>
                 {price(p.symbol, p.liquidationPrice)}

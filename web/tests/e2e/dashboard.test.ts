@@ -202,6 +202,18 @@ describe('the dashboard, end to end', () => {
         // closing it (unless the engine already has) puts the trade in the history
         const row = page.getByTestId('position-XBTUSDTM');
         await row.filter({ hasText: 'confirmed' }).waitFor({ timeout: 30_000 });
+        // its Close button is in sight on a laptop without scrolling the table, on a one-line row (the
+        // actions cell as a flex box stacked its buttons and sat past the card's edge at 1440 px)
+        const fit = await row.evaluate((tr) => {
+          const scroller = tr.closest('.table-scroll')!.getBoundingClientRect();
+          const close = tr.querySelector('[data-testid^="close-"]')!.getBoundingClientRect();
+          return {
+            inSight: close.left >= scroller.left - 0.5 && close.right <= scroller.right + 0.5,
+            rowHeight: Math.round(tr.getBoundingClientRect().height),
+          };
+        });
+        expect(fit).toEqual({ inSight: true, rowHeight: expect.any(Number) });
+        expect(fit.rowHeight).toBeLessThan(48);
         // its stop is among the open orders, kept by the engine: no cancel button on it
         const stopRow = page
           .getByTestId('orders-panel')
