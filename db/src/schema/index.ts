@@ -1,3 +1,4 @@
+export * from './account-balances.ts';
 export * from './alert-notices.ts';
 export * from './api-keys.ts';
 export * from './audit-log.ts';

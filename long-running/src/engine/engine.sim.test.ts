@@ -14,9 +14,11 @@ import {
   putSetting,
   recentClosedTrades,
 } from '@enigma/db';
+import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
+import { BALANCE_SAVE_EVERY_MS } from './risk-inputs.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
@@ -124,6 +126,11 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       expect(Math.abs(Number(parsed.equity) - overview.accountEquity.toNumber())).toBeLessThan(1);
       expect(Math.abs(Number(parsed.balance) - overview.marginBalance.toNumber())).toBeLessThan(1);
       expect(Math.abs(parsed.at - Date.now())).toBeLessThan(5_000);
+      // and stores it for the order ticket's risk preview (account_balances), as recent
+      const stored = await waitFor(async () => latestAccountBalance(f.db, 'USDT', f.accountId()), 5_000);
+      expect(Math.abs(Number(stored.equity) - overview.accountEquity.toNumber())).toBeLessThan(1);
+      expect(Math.abs(Number(stored.available) - overview.availableBalance.toNumber())).toBeLessThan(1);
+      expect(Date.now() - stored.at.getTime()).toBeLessThan(BALANCE_SAVE_EVERY_MS + 2_000);
     } finally {
       await off();
     }

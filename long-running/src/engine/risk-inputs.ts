@@ -5,6 +5,7 @@ import {
   type TradableContract,
 } from '@enigma/core/risk/checks';
 import { type AccountEvent, accountEventSchema } from '@enigma/core/streams/catalog';
+import { saveAccountBalance } from '@enigma/db/repositories/balances';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { MarketView } from './market.ts';
@@ -12,6 +13,12 @@ import type { AccountState } from './state.ts';
 
 /** A balance older than this is not trusted: entries block until a fresh one arrives (fail closed). */
 export const BALANCE_MAX_AGE_MS = 5_000;
+
+/**
+ * How often the balance is also stored (`account_balances`) for readers outside the engine, such as
+ * the order ticket's risk preview; the engine itself reads only its own snapshot.
+ */
+export const BALANCE_SAVE_EVERY_MS = 5_000;
 
 interface BalanceSnapshot {
   /** when the request that produced it was sent (what it cannot have seen starts here) */
@@ -35,6 +42,7 @@ export class RiskInputs {
   private snapshot: BalanceSnapshot | null = null;
   private refreshing: Promise<void> | null = null;
   private reservations: { at: number; margin: Decimal }[] = [];
+  private savedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -70,6 +78,19 @@ export class RiskInputs {
         const checked = accountEventSchema.safeParse(event);
         if (checked.success) this.ctx.publish('account', checked.data);
         else this.ctx.log.warn({ issues: checked.error.issues }, 'account event does not fit its schema');
+        if (this.snapshot.at - this.savedAt >= BALANCE_SAVE_EVERY_MS) {
+          this.savedAt = this.snapshot.at;
+          // best effort, off the decision path: a reader judges the stored balance's age
+          saveAccountBalance(this.ctx.db, {
+            accountId: this.ctx.accountId,
+            currency: o.currency,
+            equity: o.accountEquity.toFixed(),
+            available: o.availableBalance.toFixed(),
+            at: new Date(this.snapshot.at),
+          }).catch((error: unknown) =>
+            this.ctx.log.warn({ err: error }, 'storing the account balance failed'),
+          );
+        }
       } catch (error) {
         this.ctx.log.warn({ err: error }, 'account overview failed: balance ages (entries block past 5 s)');
       } finally {

@@ -1,3 +1,5 @@
+import { saveAccountBalance } from '@enigma/db/repositories/balances';
+import { ensureAccount } from '@enigma/db/repositories/trading';
 import { candles } from '@enigma/db/schema/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHarness } from '../../test/node-harness.ts';
@@ -131,6 +133,71 @@ describe('POST /api/orders/preview', () => {
       const r = await preview({ symbol: 'XBTUSDTM', side: 'buy', size: 1, ...body });
       expect(r.status, field).toBe(422);
       expect(paths(r)).toContain(field);
+    }
+  });
+
+  it("checks risk per trade against the engine's stored balance while it is fresh, never against an old one", async () => {
+    const riskCheck = async () => {
+      // worst-case loss at the stop 10.714 USDT (the first case's order)
+      const r = await preview({
+        symbol: 'XBTUSDTM',
+        side: 'buy',
+        orderType: 'market',
+        size: 10,
+        leverage: 10,
+        stopLoss: '59000',
+      });
+      expect(r.status).toBe(200);
+      const checks = r.json['checks'] as { code: string; ok: boolean; message: string }[];
+      return { allowed: r.json['allowed'], check: checks.find((c) => c.code === 'risk_per_trade') };
+    };
+    // no balance stored yet
+    expect((await riskCheck()).check).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('unknown'),
+    });
+    const accountId = await ensureAccount(h.db, 'default', 'paper');
+    const at = (msAgo: number) => new Date(h.clock.now - msAgo);
+    // 1 % (the default limit) of 1,000 USDT is 10.00: the 10.714 loss is over it
+    await saveAccountBalance(h.db, {
+      accountId,
+      currency: 'USDT',
+      equity: '1000',
+      available: '900',
+      at: at(5_000),
+    });
+    // an answer older than the stored one changes nothing
+    await saveAccountBalance(h.db, {
+      accountId,
+      currency: 'USDT',
+      equity: '5000',
+      available: '5000',
+      at: at(9_000),
+    });
+    expect(await riskCheck()).toEqual({
+      allowed: false,
+      check: expect.objectContaining({ ok: false, message: expect.stringContaining('(10.00)') }),
+    });
+    await saveAccountBalance(h.db, {
+      accountId,
+      currency: 'USDT',
+      equity: '2000',
+      available: '1900',
+      at: at(1_000),
+    });
+    expect(await riskCheck()).toEqual({
+      allowed: true,
+      check: expect.objectContaining({ ok: true, message: expect.stringContaining('(20.00)') }),
+    });
+    // 31 s later the stored balance is too old to be the account's equity
+    h.clock.now += 30_000;
+    try {
+      expect((await riskCheck()).check).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('unknown'),
+      });
+    } finally {
+      h.clock.now -= 30_000;
     }
   });
 });

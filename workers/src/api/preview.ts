@@ -4,6 +4,7 @@ import { toMoney } from '@enigma/core/money';
 import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { orderTicketSchema } from '@enigma/core/signals/commands';
+import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { candles, positions, settings } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
@@ -52,6 +53,12 @@ const previewRoute = createRoute({
 });
 
 const str = (d: { toString(): string } | null) => (d === null ? null : d.toString());
+
+/**
+ * The engine stores the exchange's balance every 5 s while it runs; an older one is not the account's
+ * equity any more, and risk per trade is then reported unchecked (never checked against a stale figure).
+ */
+export const PREVIEW_BALANCE_MAX_AGE_MS = 30_000;
 
 function serialise(symbol: string, source: 'limit' | 'stop' | 'last_candle', p: OrderPreview, dp: number) {
   const fixed = (d: OrderPreview['margin'] | null, places = 4) =>
@@ -115,6 +122,12 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       .select({ symbol: positions.symbol, qty: positions.qty })
       .from(positions)
       .where(ne(positions.qty, 0));
+    const balance = await latestAccountBalance(db, spec.settleCurrency);
+    const now = c.get('deps').config.now();
+    const equity =
+      balance && now - balance.at.getTime() <= PREVIEW_BALANCE_MAX_AGE_MS
+        ? toMoney(balance.equity)
+        : undefined;
     const preview = previewOrder(
       {
         spec,
@@ -134,6 +147,7 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         limits: limits ?? {},
         currentLots: open.filter((p) => p.symbol === q.symbol).reduce((s, p) => s + p.qty, 0),
         openPositions: new Set(open.map((p) => p.symbol)).size,
+        equity,
       },
     );
     if (!limits)
