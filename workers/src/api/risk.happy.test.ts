@@ -1,7 +1,7 @@
 import { breakerSchema, killSwitchSchema, riskStateSchema } from '@enigma/core/api/responses';
 import { STREAMS } from '@enigma/core/bus/index';
 import { DEFAULT_STRATEGY, strategyConfigSchema } from '@enigma/core/engine/strategy';
-import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
+import { BREAKER_NAMES, DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { auditLog, circuitBreakers, commands } from '@enigma/db/schema/index';
 import { desc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const t = useApiHarness('admin');
 const lastAudit = async () => (await t.h.db.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1))[0];
 
 describe('risk: happy paths', () => {
-  it('GET /api/risk answers exactly the RiskState schema: defaults in force, switch off, no breakers', async () => {
+  it('GET /api/risk answers exactly the RiskState schema: defaults in force, switch off, every breaker active', async () => {
     const { token } = await loginAs(t.h, 'viewer');
     const r = await t.call('GET', '/api/risk', { token });
     expect(r.status).toBe(200);
@@ -32,7 +32,16 @@ describe('risk: happy paths', () => {
         updatedAt: null,
         commandId: null,
       },
-      breakers: [],
+      // none written yet: each of the engine's breakers is listed, active
+      breakers: BREAKER_NAMES.map((name) => ({
+        name,
+        state: 'active',
+        reason: null,
+        trippedAt: null,
+        resumeAt: null,
+        updatedBy: null,
+        equityPeak: null,
+      })),
     });
   });
 
@@ -123,7 +132,9 @@ describe('risk: happy paths', () => {
       data: { reason: 'reviewed the losses', was: 'halted', wasReason: 'daily loss 3.1% > 3%' },
     });
     const state = await t.call('GET', '/api/risk', { token: t.token });
-    expect(state.json.breakers).toEqual([r.json]);
+    const listed = state.json.breakers as { name: string }[];
+    expect(listed.map((b) => b.name)).toEqual([...BREAKER_NAMES]);
+    expect(listed.find((b) => b.name === 'daily_loss')).toEqual(r.json);
   });
 
   it('GET /api/risk shows the equity peak the drawdown breaker measures from (the dashboard draws its limit from it)', async () => {

@@ -148,6 +148,31 @@ function breakerOf(b: typeof circuitBreakers.$inferSelect): BreakerRow {
   };
 }
 
+/**
+ * Every breaker the engine keeps, in BREAKER_NAMES' order (one never written is `active`, as the engine
+ * reads it), then any other stored name: the dashboard lists all five with their state, not only those
+ * that have tripped or stored a figure.
+ */
+function everyBreaker(rows: (typeof circuitBreakers.$inferSelect)[]): BreakerRow[] {
+  const byName = new Map(rows.map((r) => [r.scope, r]));
+  const known = BREAKER_NAMES.map((name): BreakerRow => {
+    const row = byName.get(name);
+    return row
+      ? breakerOf(row)
+      : {
+          name,
+          state: 'active',
+          reason: null,
+          trippedAt: null,
+          resumeAt: null,
+          updatedBy: null,
+          equityPeak: null,
+        };
+  });
+  const others = rows.filter((r) => !(BREAKER_NAMES as readonly string[]).includes(r.scope)).map(breakerOf);
+  return [...known, ...others];
+}
+
 /** Risk state, kill switch, risk limits, breakers and strategies. */
 export function registerRisk(api: OpenAPIHono<AppEnv>): void {
   api.openapi(getRisk, async (c) => {
@@ -187,7 +212,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
           updatedAt: iso(kill?.updatedAt),
           commandId: typeof k.commandId === 'string' ? k.commandId : null,
         },
-        breakers: breakers.map(breakerOf),
+        breakers: everyBreaker(breakers),
       },
       200,
     );
