@@ -188,6 +188,25 @@ export function busContract(name: string, makeBus: () => Bus | Promise<Bus>): vo
       expect((await read).map((e) => e.payload)).toEqual([{ late: true }]);
     });
 
+    it("one consumer's blocked read of a stream does not hold up its read of another (the engine reads signals and commands as one consumer)", async () => {
+      const { bus, stream } = await fresh();
+      const other = `${stream}:commands`;
+      await bus.ensureGroup(stream, 'g');
+      await bus.ensureGroup(other, 'g');
+      // blocked on `other`, where nothing comes for 5 s
+      const idle = bus.readGroup(other, 'g', 'c', { blockMs: 5_000 }).then(() => 'the idle read returned');
+      // then a read of `stream` by the same consumer, and an entry for it
+      const busy = bus.readGroup(stream, 'g', 'c', { blockMs: 5_000 }).then((got) => {
+        expect(got.map((e) => e.payload)).toEqual([{ signal: 1 }]);
+        return 'the entry was read';
+      });
+      await bus.append(stream, { signal: 1 });
+      // sharing one blocking connection, the second read would wait for the first's block to expire
+      expect(await Promise.race([busy, idle])).toBe('the entry was read');
+      await bus.append(other, { command: 1 });
+      await idle;
+    });
+
     it('fans an event out to every subscriber of the channel and to matching patterns', async () => {
       const { bus } = await fresh();
       const got: string[] = [];

@@ -108,11 +108,17 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
     return out;
   }
 
-  function blockingFor(consumer: string): Redis {
-    let conn = blocking.get(consumer);
+  /**
+   * A blocked XREADGROUP holds its connection until it returns, so each (stream, consumer) blocks on a
+   * connection of its own: one consumer reading two streams (the engine: signals and commands) shared
+   * one, and an entry on the first waited for the other's block to expire (up to its 200 ms).
+   */
+  function blockingFor(stream: string, consumer: string): Redis {
+    const id = `${stream}\u0000${consumer}`;
+    let conn = blocking.get(id);
     if (!conn) {
       conn = connect();
-      blocking.set(consumer, conn);
+      blocking.set(id, conn);
     }
     return conn;
   }
@@ -211,7 +217,7 @@ export function createRedisBus(options: RedisBusOptions = {}): Bus {
       assertOptionalInt('count', opts.count, 1);
       assertOptionalInt('blockMs', opts.blockMs, 0);
       const block = opts.blockMs ? ['BLOCK', opts.blockMs] : [];
-      const conn = opts.blockMs ? blockingFor(consumer) : cmd;
+      const conn = opts.blockMs ? blockingFor(stream, consumer) : cmd;
       let reply: [string, RawEntry[]][] | null;
       try {
         reply = (await conn.call(
