@@ -2,6 +2,7 @@ import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { type EnigmaDb, rowsOf } from '../db-type.ts';
 import { signals } from '../schema/index.ts';
 import { type NewOutboxEntry, OUTBOX_LEASE_SECONDS } from './outbox.ts';
+import { preparedSql } from './prepared.ts';
 
 /** A signal row as intake writes it. */
 export interface IntakeSignalRow {
@@ -166,43 +167,25 @@ function httpQueryOf(db: EnigmaDb): HttpQuery | undefined {
  * The worker's hot path: one accepted signal and its outbox entry, as `insertAcceptedSignal`. Over
  * Neon's SQL-over-HTTP (the worker) the statement is the constant `ACCEPTED_ONE_SQL` sent with its
  * parameters through the driver's own query function, skipping drizzle's SQL building and its
- * tracing span (~0.25 ms of CPU per alert in the worker's profile); on any other driver, or inside
- * a transaction, the general path.
+ * tracing span (~0.25 ms of CPU per alert in the worker's profile); on any other driver the same text
+ * prepared once per connection (a transaction handle gets its own, `preparedSql`).
  */
 export async function insertOneAcceptedSignal(
   db: EnigmaDb,
   row: AcceptedSignalRow,
 ): Promise<AcceptedOutcome> {
   const query = httpQueryOf(db);
-  if (!query) return insertAcceptedSignal(db, row);
-  const rows = await query(
-    ACCEPTED_ONE_SQL,
-    [
-      row.id,
-      row.sourceId,
-      row.source,
-      row.idempotencyKey,
-      row.status,
-      row.reason ?? null,
-      row.symbol ?? null,
-      row.rawSymbol ?? null,
-      row.action ?? null,
-      row.interval ?? null,
-      ts(row.alertTime),
-      ts(row.receivedAt),
-      row.clientIp ?? null,
-      json(row.payload),
-      row.price ?? null,
-      row.contracts ?? null,
-      row.size ?? null,
-      row.duplicateOf ?? null,
-      json(row.metadata),
-      row.outbox?.stream ?? null,
-      json(row.outbox?.payload),
-    ],
-    { arrayMode: true },
-  );
-  if (rows.length > 0) return { id: String(rows[0]![0]), inserted: true };
+  const params = acceptedOneParams(row);
+  let ids: unknown[];
+  if (query) ids = (await query(ACCEPTED_ONE_SQL, params, { arrayMode: true })).map((r) => r[0]);
+  else {
+    // any other driver: the same text prepared once per connection (parsing and planning this chain of
+    // CTEs cost more than running it), parameters by position
+    const statement = preparedSql(db, 'enigma_accept_one', acceptedOneStatement);
+    const values = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
+    ids = rowsOf<{ id: string }>(await statement.execute(values)).map((r) => r.id);
+  }
+  if (ids.length > 0) return { id: String(ids[0]), inserted: true };
   // another row holds the key (a repeat delivery): whose
   const [holder] = await db
     .select({ id: signals.id })
@@ -210,6 +193,43 @@ export async function insertOneAcceptedSignal(
     .where(eq(signals.idempotencyKey, row.idempotencyKey));
   if (!holder) throw new Error('idempotency key conflict without a row');
   return { id: holder.id, inserted: false };
+}
+
+/** `ACCEPTED_ONE_SQL` with its positional parameters as named placeholders `p1`…`p21` (drizzle's `prepare`). */
+function acceptedOneStatement(): SQL {
+  const parts = ACCEPTED_ONE_SQL.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  parts.forEach((part, i) => {
+    chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${sql.placeholder(`p${part}`)}`);
+  });
+  return sql.join(chunks);
+}
+
+/** The parameters of `ACCEPTED_ONE_SQL`, in order ($1..$19 the row, $20/$21 the outbox entry). */
+function acceptedOneParams(row: AcceptedSignalRow): unknown[] {
+  return [
+    row.id,
+    row.sourceId,
+    row.source,
+    row.idempotencyKey,
+    row.status,
+    row.reason ?? null,
+    row.symbol ?? null,
+    row.rawSymbol ?? null,
+    row.action ?? null,
+    row.interval ?? null,
+    ts(row.alertTime),
+    ts(row.receivedAt),
+    row.clientIp ?? null,
+    json(row.payload),
+    row.price ?? null,
+    row.contracts ?? null,
+    row.size ?? null,
+    row.duplicateOf ?? null,
+    json(row.metadata),
+    row.outbox?.stream ?? null,
+    json(row.outbox?.payload),
+  ];
 }
 
 /** Insert a record of a refused or duplicate request (no idempotency key); returns its id. */

@@ -95,10 +95,14 @@ export class BatchingSignalWriter implements AcceptedSignalWriter {
     let outcomes: AcceptedOutcome[];
     try {
       this.statements++;
-      outcomes = await insertAcceptedSignals(
-        this.db,
-        batch.map((w) => w.row),
-      );
+      // one row (every alert arriving alone): the prepared statement; several: one multi-row INSERT
+      outcomes =
+        batch.length === 1
+          ? [await insertOneAcceptedSignal(this.db, batch[0]!.row)]
+          : await insertAcceptedSignals(
+              this.db,
+              batch.map((w) => w.row),
+            );
     } catch (e) {
       if (batch.length === 1) {
         batch[0]!.reject(e);
