@@ -62,7 +62,18 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DbHa
     }
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
-    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // Two connections stay open however long the process is idle (pg closes idle ones after 10 s by
+    // default, so an alert after a quiet spell paid a new connection, ~25 ms here and more to a remote
+    // server); the rest close after 30 s idle. TCP keep-alive holds them through NATs; an idle pool
+    // never keeps a process from exiting.
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: 10,
+      min: 2,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      allowExitOnIdle: true,
+    });
     // An idle client losing its connection (server restart, admin termination) is dropped by the pool;
     // without a listener Node would treat the event as an uncaught error and exit.
     pool.on('error', () => {});

@@ -292,6 +292,10 @@ export class Engine {
         symbols: async () => [...new Set((await listPositions(opts.db, ctx.accountId)).map((p) => p.symbol))],
         log: ctx.log,
       });
+    // the first signal finds its caches filled and the decision's connections open
+    await this.signals
+      .warm()
+      .catch((error) => ctx.log.warn({ err: error }, 'engine warm-up failed: the first signals pay for it'));
     this.status = 'trading';
     ctx.log.info(
       { mode: opts.mode, account: opts.accountName ?? 'default', fence: ctx.lease.fence, symbols },

@@ -880,6 +880,35 @@ export class SignalHandler implements AlgoHooks {
   }
 
   /**
+   * Before the first signal (the engine calls it once reconciled): every source's staleness window and
+   * strategy read, the scoring context built, and the decision pool's connections opened with the
+   * decision's statement prepared and past PostgreSQL's first custom plans on them, by executions that
+   * change nothing (a signal id no row has). A new connection and its first parse cost the first
+   * decision ~25 ms here, more against a remote database; the pool keeps them open (its `min`).
+   */
+  async warm(connections = 2): Promise<void> {
+    const { ctx } = this;
+    await this.loadSources();
+    for (const source of this.sources!.windows.keys()) await this.loadStrategy(source);
+    await this.scorer.warm();
+    const noop = () =>
+      commitDecision(ctx.decisionDb, {
+        lease: ctx.lease,
+        accountId: ctx.accountId,
+        signalId: crypto.randomUUID(),
+        symbol: '',
+        from: ['received'],
+        status: 'scored',
+        reason: 'warm-up',
+      });
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        for (let i = 0; i < 6; i++) await noop();
+      }),
+    );
+  }
+
+  /**
    * Re-read the strategies of the sources seen and the sources' staleness windows, and build the next
    * minute's scoring context (the engine calls this every second): the decision path reads none of them
    * from the database, and a changed strategy is in force within about a second.
