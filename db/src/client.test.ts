@@ -19,6 +19,7 @@ async function tableNames(handle: DbHandle): Promise<string[]> {
 }
 
 const EXPECTED_TABLES = [
+  'account_balances',
   'alert_notices',
   'api_keys',
   'audit_head',
