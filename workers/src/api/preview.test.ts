@@ -8,6 +8,16 @@ import { createUserWithPassword as createUser } from '../auth/users.ts';
 let h: Awaited<ReturnType<typeof nodeHarness>>;
 let viewer: string;
 
+/** A market buy of 10 lots at 10×, its stop 1,000 below a 60,000 last close: worst-case loss 10.714 USDT. */
+const STOPPED_BUY = {
+  symbol: 'XBTUSDTM',
+  side: 'buy',
+  orderType: 'market',
+  size: 10,
+  leverage: 10,
+  stopLoss: '59000',
+};
+
 async function preview(body: unknown, token = viewer) {
   const res = await h.app.request('/api/orders/preview', {
     method: 'POST',
@@ -41,14 +51,7 @@ describe('POST /api/orders/preview', () => {
       close: '60000',
       volume: '10',
     });
-    const r = await preview({
-      symbol: 'XBTUSDTM',
-      side: 'buy',
-      orderType: 'market',
-      size: 10,
-      leverage: 10,
-      stopLoss: '59000',
-    });
+    const r = await preview(STOPPED_BUY);
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({
       price: '60000',
@@ -138,15 +141,7 @@ describe('POST /api/orders/preview', () => {
 
   it("checks risk per trade against the engine's stored balance while it is fresh, never against an old one", async () => {
     const riskCheck = async () => {
-      // worst-case loss at the stop 10.714 USDT (the first case's order)
-      const r = await preview({
-        symbol: 'XBTUSDTM',
-        side: 'buy',
-        orderType: 'market',
-        size: 10,
-        leverage: 10,
-        stopLoss: '59000',
-      });
+      const r = await preview(STOPPED_BUY);
       expect(r.status).toBe(200);
       const checks = r.json['checks'] as { code: string; ok: boolean; message: string }[];
       return { allowed: r.json['allowed'], check: checks.find((c) => c.code === 'risk_per_trade') };
