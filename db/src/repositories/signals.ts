@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import {
   commands,
@@ -297,4 +297,22 @@ export async function signalsInProgress(db: EnigmaDb, before: Date, limit = 100)
     )
     .orderBy(signals.receivedAt)
     .limit(limit);
+}
+
+/**
+ * The contracts that accepted signals (not refused, invalid or duplicate records) named since `since`:
+ * the engine builds their scoring context before its first signal.
+ */
+export async function recentSignalSymbols(db: EnigmaDb, since: Date): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ symbol: signals.symbol })
+    .from(signals)
+    .where(
+      and(
+        gte(signals.receivedAt, since),
+        isNotNull(signals.symbol),
+        notInArray(signals.status, ['rejected', 'invalid', 'duplicate']),
+      ),
+    );
+  return rows.flatMap((r) => (r.symbol ? [r.symbol] : []));
 }

@@ -371,6 +371,14 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(await lookups()).toBe(before);
     await flat();
   });
+
+  it('warms up before trading after a restart: the scoring context of the contracts signalled this week is built before their next signal', async () => {
+    const s = await alert({ action: 'close', symbol: 'ETHUSDTM' });
+    await settled(s.signalId);
+    await f.restartEngine();
+    // built during the start, before any signal reached this engine
+    expect(f.running.engine.signals.scorer.held()).toContain('ETHUSDTM');
+  });
 });
 
 /** Wall time plus a jump the test controls: the simulator and the engine share it, so funding can be crossed at once. */

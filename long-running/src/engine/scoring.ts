@@ -56,10 +56,19 @@ export class SignalScorer {
     return context;
   }
 
-  /** Build the current minute's context of the contracts seen so far ahead of their next signal. */
-  async warm(): Promise<void> {
+  /**
+   * Build the current minute's context of the contracts seen so far, and of `more` (the engine's
+   * warm-up: contracts it holds or recently had signals for), ahead of their next signal.
+   */
+  async warm(more: readonly string[] = []): Promise<void> {
     const now = this.clock.now();
-    for (const symbol of [...this.minutes.keys()]) await this.context(symbol, now).catch(() => null);
+    for (const symbol of new Set([...this.minutes.keys(), ...more]))
+      await this.context(symbol, now).catch(() => null);
+  }
+
+  /** The contracts whose context is held (diagnostics and tests). */
+  held(): string[] {
+    return [...this.minutes.keys()];
   }
 
   async score(entry: SignalEntry, side: 'long' | 'short' | undefined): Promise<ScoredSignal> {

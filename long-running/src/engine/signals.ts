@@ -23,6 +23,7 @@ import {
   listWebhookSources,
   type OrderRow,
   type PositionRow,
+  recentSignalSymbols,
   type SignalStatus,
   setIntentStatus,
 } from '@enigma/db';
@@ -80,6 +81,9 @@ const IN_PROGRESS: readonly SignalStatus[] = ['scored', 'ordered', 'filled'];
  * then each order through the executor and the stop through protection. Every step moves the signal's
  * status with a reason code and publishes an event.
  */
+/** The engine's warm-up builds the scoring context of contracts signals named this recently. */
+const WARM_SIGNALS_SINCE_MS = 7 * 24 * 3_600_000;
+
 export class SignalHandler implements AlgoHooks {
   private readonly strategies = new Map<
     string,
@@ -92,7 +96,7 @@ export class SignalHandler implements AlgoHooks {
     private readonly ledger: Ledger,
     private readonly protection: Protection,
     private readonly atr: AtrSource,
-    private readonly scorer: SignalScorer,
+    readonly scorer: SignalScorer,
     private readonly risk: RiskInputs,
     private readonly router: Router,
   ) {
@@ -890,7 +894,10 @@ export class SignalHandler implements AlgoHooks {
     const { ctx } = this;
     await this.loadSources();
     for (const source of this.sources!.windows.keys()) await this.loadStrategy(source);
-    await this.scorer.warm();
+    // the contracts held, and those signals named in the last week, if still listed
+    const recent = await recentSignalSymbols(ctx.db, new Date(ctx.clock.now() - WARM_SIGNALS_SINCE_MS));
+    const held = [...ctx.state.expectedPositions()].filter(([, qty]) => qty !== 0).map(([s]) => s);
+    await this.scorer.warm([...held, ...recent].filter((s) => ctx.contracts.get(s) !== undefined));
     const noop = () =>
       commitDecision(ctx.decisionDb, {
         lease: ctx.lease,
