@@ -133,11 +133,14 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
         const b = await latestAccountBalance(f.db, 'USDT', f.accountId());
         return b && b.at.getTime() >= since ? b : undefined;
       }, BALANCE_SAVE_EVERY_MS + 3_000);
-      const same = seen.map((e) => accountEventSchema.parse(e)).find((e) => e.at === stored.at.getTime());
-      expect(same).toBeDefined();
+      // the event was published before the row was written, but over Redis it may arrive after it
+      const same = await waitFor(
+        () => seen.map((e) => accountEventSchema.parse(e)).find((e) => e.at === stored.at.getTime()),
+        5_000,
+      );
       expect([Number(stored.equity), Number(stored.available)]).toEqual([
-        Number(same!.equity),
-        Number(same!.availableBalance),
+        Number(same.equity),
+        Number(same.availableBalance),
       ]);
     } finally {
       await off();
