@@ -1,5 +1,5 @@
+import { hasAnyUser } from '@enigma/db/repositories/users';
 import { createWebhookSource, findWebhookSource } from '@enigma/db/repositories/webhook-sources';
-import { users } from '@enigma/db/schema/index';
 import { createUserWithPassword as createUser } from './auth/users.ts';
 import type { AppDeps } from './deps.ts';
 import { randomToken } from './security/compare.ts';
@@ -43,8 +43,7 @@ export async function bootstrapEmbedded(deps: AppDeps, options: BootstrapOptions
   const sourceName = options.sourceName ?? 'tradingview';
 
   let admin: BootstrapResult['admin'] = null;
-  const anyUser = await db.select({ id: users.id }).from(users).limit(1);
-  if (anyUser.length === 0) {
+  if (!(await hasAnyUser(db))) {
     const password = randomToken(12);
     await createUser(db, { email, password, role: 'admin', displayName: 'Administrator' });
     admin = { email, password };

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, lt, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, max, sql } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { candles } from '../schema/index.ts';
 import { type NumericInput, numericOrNull } from './numeric.ts';
@@ -167,4 +167,15 @@ export async function latestCandleTime(
     .from(candles)
     .where(and(eq(candles.symbol, symbol), eq(candles.timeframe, timeframe)));
   return row?.t ?? null;
+}
+
+/** The close of the newest stored candle of `symbol` and `timeframe` (a decimal string), or null. */
+export async function latestClose(db: EnigmaDb, symbol: string, timeframe: string): Promise<string | null> {
+  const [row] = await db
+    .select({ close: candles.close })
+    .from(candles)
+    .where(and(eq(candles.symbol, symbol), eq(candles.timeframe, timeframe)))
+    .orderBy(desc(candles.openTime))
+    .limit(1);
+  return row?.close ?? null;
 }

@@ -88,3 +88,14 @@ export async function countOutboxEntries(db: EnigmaDb): Promise<number> {
   const [r] = rowsOf<{ n: number | string }>(await db.execute(sql`select count(*)::int as n from outbox`));
   return Number(r?.n ?? 0);
 }
+
+/**
+ * Hold `entry` in the outbox, leased for `OUTBOX_LEASE_SECONDS` to its writer (who appends it to its
+ * stream right after its transaction commits; if that fails, the relay takes it over when the lease
+ * runs out). Call it inside the transaction that stores the entry's row.
+ */
+export async function holdOutboxEntry(db: EnigmaDb, entry: OutboxEntry): Promise<void> {
+  await db.execute(sql`insert into outbox (id, stream, payload, lease_until)
+    values (${entry.id}::uuid, ${entry.stream}, ${JSON.stringify(entry.payload)}::jsonb,
+      now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS}))`);
+}

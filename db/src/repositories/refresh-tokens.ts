@@ -71,6 +71,16 @@ export async function revokeRefreshFamily(db: EnigmaDb, familyId: string, now: D
   return rows.length;
 }
 
+/** The user a refresh-token family was issued to, or null when the family has no token. */
+export async function refreshFamilyOwner(db: EnigmaDb, familyId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ userId: refreshTokens.userId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.familyId, familyId))
+    .limit(1);
+  return row?.userId ?? null;
+}
+
 /** The family of a token (live or not), or null: logout accepts any token of the session. */
 export async function refreshFamilyOf(db: EnigmaDb, presented: string): Promise<string | null> {
   const [row] = await db

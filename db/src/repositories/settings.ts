@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { EnigmaDb } from '../db-type.ts';
 import { settings } from '../schema/index.ts';
 
@@ -11,19 +11,33 @@ export async function getSetting(db: EnigmaDb, key: string): Promise<unknown> {
   return row?.value;
 }
 
-/** Insert or replace `key`'s value. `undefined` is refused: JSON cannot store it. */
+/** The stored rows of `keys` (value, who changed it and when), by key; an unset key is absent. */
+export async function getSettingRows(db: EnigmaDb, keys: readonly string[]): Promise<Map<string, Setting>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(settings)
+    .where(inArray(settings.key, [...keys]));
+  return new Map(rows.map((r) => [r.key, r]));
+}
+
+/**
+ * Insert or replace `key`'s value, stamped `at` (the caller's clock, so what a write answers is what a
+ * read returns). `undefined` is refused: JSON cannot store it.
+ */
 export async function putSetting(
   db: EnigmaDb,
   key: string,
   value: unknown,
   updatedBy: string | null = null,
+  at: Date = new Date(),
 ): Promise<Setting> {
   if (!key) throw new TypeError('setting key must be a non-empty string');
   if (value === undefined) throw new TypeError(`setting ${key}: value must not be undefined`);
   const [row] = await db
     .insert(settings)
-    .values({ key, value, updatedBy })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy, updatedAt: new Date() } })
+    .values({ key, value, updatedBy, updatedAt: at })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy, updatedAt: at } })
     .returning();
   return row!;
 }

@@ -351,6 +351,61 @@ export async function listPositions(
     .orderBy(positions.symbol);
 }
 
+/** The open positions of every account, by symbol (the API's and the order ticket's view). */
+export async function openPositionsOfEveryAccount(db: EnigmaDb): Promise<PositionRow[]> {
+  return db.select().from(positions).where(ne(positions.qty, 0)).orderBy(positions.symbol);
+}
+
+/** The newest orders of every account, optionally of one status and contract, newest first. */
+export async function recentOrders(
+  db: EnigmaDb,
+  q: { status?: OrderState | undefined; symbol?: string | undefined; limit: number },
+): Promise<OrderRow[]> {
+  const where: SQL[] = [];
+  if (q.status) where.push(eq(orders.status, q.status));
+  if (q.symbol) where.push(eq(orders.symbol, q.symbol));
+  return db
+    .select()
+    .from(orders)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(orders.createdAt))
+    .limit(q.limit);
+}
+
+/** Account-wide totals: open positions and their unrealised P&L, live orders, closed trades and their net P&L. */
+export async function tradingTotals(db: EnigmaDb): Promise<{
+  openPositions: number;
+  openOrders: number;
+  unrealisedPnl: string;
+  realisedPnl: string;
+  closedTrades: number;
+}> {
+  const [pos] = await db
+    .select({
+      n: sql<number>`count(*)::int`,
+      unrealised: sql<string>`coalesce(sum(${positions.unrealisedPnl}), 0)::text`,
+    })
+    .from(positions)
+    .where(ne(positions.qty, 0));
+  const [trades] = await db
+    .select({
+      n: sql<number>`count(*)::int`,
+      realised: sql<string>`coalesce(sum(${closedTrades.netPnl}), 0)::text`,
+    })
+    .from(closedTrades);
+  const [open] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(orders)
+    .where(inArray(orders.status, [...LIVE_ORDER_STATUSES]));
+  return {
+    openPositions: pos?.n ?? 0,
+    openOrders: open?.n ?? 0,
+    unrealisedPnl: pos?.unrealised ?? '0',
+    realisedPnl: trades?.realised ?? '0',
+    closedTrades: trades?.n ?? 0,
+  };
+}
+
 /** Insert or replace the position of (account, symbol); a whole row read earlier may be passed back with changes. */
 export async function savePosition(
   db: EnigmaDb,
@@ -439,6 +494,60 @@ export async function insertClosedTrade(
 ): Promise<string> {
   const [saved] = await db.insert(closedTrades).values(row).returning({ id: closedTrades.id });
   return saved!.id;
+}
+
+/** Which closed trades a listing wants: one contract, closed in [from, to) (ISO times). */
+export interface ClosedTradeFilters {
+  symbol?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+function closedTradeFilters(q: ClosedTradeFilters): SQL | undefined {
+  const where: SQL[] = [];
+  if (q.symbol) where.push(eq(closedTrades.symbol, q.symbol));
+  if (q.from) where.push(gte(closedTrades.closedAt, new Date(q.from)));
+  if (q.to) where.push(lt(closedTrades.closedAt, new Date(q.to)));
+  return where.length ? and(...where) : undefined;
+}
+
+/** Closed trades matching the filters, newest first (ties by id), one page by offset. */
+export async function listClosedTrades(
+  db: EnigmaDb,
+  q: ClosedTradeFilters,
+  page: { limit: number; offset: number },
+): Promise<(typeof closedTrades.$inferSelect)[]> {
+  return db
+    .select()
+    .from(closedTrades)
+    .where(closedTradeFilters(q))
+    .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+    .limit(page.limit)
+    .offset(page.offset);
+}
+
+/**
+ * The next `limit` closed trades matching the filters after `cursor` in the same newest-first order,
+ * by keyset on (closed_at, id), so trades closing meanwhile neither repeat nor shift a page. Each comes
+ * with its close time as PostgreSQL's exact text (microseconds, which a JS Date would cut): the next
+ * page's cursor.
+ */
+export async function closedTradesAfter(
+  db: EnigmaDb,
+  q: ClosedTradeFilters,
+  cursor: { closedAt: string; id: string } | null,
+  limit: number,
+): Promise<{ trade: typeof closedTrades.$inferSelect; exactClosedAt: string }[]> {
+  const filters = closedTradeFilters(q);
+  const after = cursor
+    ? sql`(${closedTrades.closedAt}, ${closedTrades.id}) < (${cursor.closedAt}::timestamptz, ${cursor.id}::uuid)`
+    : undefined;
+  return db
+    .select({ trade: closedTrades, exactClosedAt: sql<string>`${closedTrades.closedAt}::text` })
+    .from(closedTrades)
+    .where(filters && after ? and(filters, after) : (filters ?? after))
+    .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
+    .limit(limit);
 }
 
 /** KuCoin's own figures of closed trades' round trips, written beside ours: one statement for all of them. */

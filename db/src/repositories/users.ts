@@ -42,6 +42,23 @@ export async function getUserByEmail(db: EnigmaDb, email: string): Promise<User 
   return row ?? null;
 }
 
+/** What a request needs of a user to act for them (id, role, disabled), or null when there is no such user. */
+export async function userStanding(
+  db: EnigmaDb,
+  id: string,
+): Promise<Pick<User, 'id' | 'role' | 'disabled'> | null> {
+  const [row] = await db
+    .select({ id: users.id, role: users.role, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.id, id));
+  return row ?? null;
+}
+
+/** Whether any user exists (the first start creates the admin when none does). */
+export async function hasAnyUser(db: EnigmaDb): Promise<boolean> {
+  return (await db.select({ id: users.id }).from(users).limit(1)).length > 0;
+}
+
 /** Change a user's role, password hash, display name, disabled flag or last login; null if no such user. */
 export async function updateUser(
   db: EnigmaDb,

@@ -64,13 +64,16 @@ export class RiskInputs {
           available: o.availableBalance,
         };
         this.reservations = this.reservations.filter((r) => r.at >= requestedAt);
+        // One conversion for the published event and the stored row: both say the same answer.
+        const equity = o.accountEquity.toFixed();
+        const available = o.availableBalance.toFixed();
         const event: AccountEvent = {
           type: 'account',
           at: this.snapshot.at,
           currency: o.currency,
-          equity: o.accountEquity.toFixed(),
+          equity,
           balance: o.marginBalance.toFixed(),
-          availableBalance: o.availableBalance.toFixed(),
+          availableBalance: available,
           unrealisedPnl: o.unrealisedPnl.toFixed(),
           positionMargin: o.positionMargin.toFixed(),
           orderMargin: o.orderMargin.toFixed(),
@@ -84,8 +87,8 @@ export class RiskInputs {
           saveAccountBalance(this.ctx.db, {
             accountId: this.ctx.accountId,
             currency: o.currency,
-            equity: o.accountEquity.toFixed(),
-            available: o.availableBalance.toFixed(),
+            equity,
+            available,
             at: new Date(this.snapshot.at),
           }).catch((error: unknown) =>
             this.ctx.log.warn({ err: error }, 'storing the account balance failed'),

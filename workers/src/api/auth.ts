@@ -3,13 +3,13 @@ import type { EnigmaDb } from '@enigma/db/db-type';
 import { createApiKey, listApiKeys, revokeApiKey } from '@enigma/db/repositories/api-keys';
 import {
   refreshFamilyOf,
+  refreshFamilyOwner,
   revokeRefreshFamily,
   useRefreshToken,
 } from '@enigma/db/repositories/refresh-tokens';
-import { getUserByEmail, updateUser } from '@enigma/db/repositories/users';
-import { refreshTokens, USER_ROLES, users } from '@enigma/db/schema/index';
+import { getUserByEmail, updateUser, userStanding } from '@enigma/db/repositories/users';
+import { USER_ROLES } from '@enigma/db/schema/index';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { issueTokens } from '../auth/tokens.ts';
@@ -250,10 +250,7 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
         logger.warn({ requestId: c.get('requestId') }, 'refresh token reused: session revoked');
       throw new ApiError('invalid_token', 'invalid or expired token');
     }
-    const [user] = await db
-      .select({ id: users.id, role: users.role, disabled: users.disabled })
-      .from(users)
-      .where(eq(users.id, used.userId));
+    const user = await userStanding(db, used.userId);
     if (!user || user.disabled) {
       await revokeRefreshFamily(db, used.familyId, new Date(config.now()));
       throw new ApiError('invalid_token', 'invalid or expired token');
@@ -269,13 +266,9 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
       await db.transaction(async (txRaw) => {
         const tx = txRaw as unknown as EnigmaDb;
         if ((await revokeRefreshFamily(tx, family, at)) === 0) return;
-        const [owner] = await tx
-          .select({ userId: refreshTokens.userId })
-          .from(refreshTokens)
-          .where(eq(refreshTokens.familyId, family))
-          .limit(1);
+        const owner = await refreshFamilyOwner(tx, family);
         await recordAudit(tx, config, {
-          actor: owner ? `user:${owner.userId}` : 'session',
+          actor: owner ? `user:${owner}` : 'session',
           action: 'auth.logout',
           entity: 'refresh_family',
           entityId: family,

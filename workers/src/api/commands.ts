@@ -14,8 +14,7 @@ import {
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import { type CommandRow, getCommand, insertCommand, listCommands } from '@enigma/db/repositories/commands';
-import { OUTBOX_LEASE_SECONDS } from '@enigma/db/repositories/outbox';
-import { outbox } from '@enigma/db/schema/index';
+import { holdOutboxEntry } from '@enigma/db/repositories/outbox';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit.ts';
@@ -205,12 +204,7 @@ export async function recordCommand(
       data: command,
       at,
     });
-    await tx.insert(outbox).values({
-      id: envelope.commandId,
-      stream: STREAMS.commands,
-      payload,
-      leaseUntil: new Date(Date.now() + OUTBOX_LEASE_SECONDS * 1000),
-    });
+    await holdOutboxEntry(tx, { id: envelope.commandId, stream: STREAMS.commands, payload });
     return inserted;
   });
   if (!stored.created) {

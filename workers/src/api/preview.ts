@@ -5,9 +5,10 @@ import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/cor
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { orderTicketSchema } from '@enigma/core/signals/commands';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
-import { candles, positions, settings } from '@enigma/db/schema/index';
+import { latestClose } from '@enigma/db/repositories/candles';
+import { getSettingRows } from '@enigma/db/repositories/settings';
+import { openPositionsOfEveryAccount } from '@enigma/db/repositories/trading';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -94,22 +95,16 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       });
     // a limit (or stop limit) at its price, a stop market about its stop price, a market at the last close
     const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
-    let price = q.price ?? q.stopPrice;
-    if (!price) {
-      const [last] = await db
-        .select({ close: candles.close })
-        .from(candles)
-        .where(and(eq(candles.symbol, q.symbol), eq(candles.timeframe, '1m')))
-        .orderBy(desc(candles.openTime))
-        .limit(1);
-      if (!last) throw new ApiError('validation_failed', `no price yet for ${q.symbol}: give a limit price`);
-      price = last.close;
-    }
-    const rows = await db
-      .select()
-      .from(settings)
-      .where(inArray(settings.key, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]));
-    const byKey = new Map(rows.map((r) => [r.key, r.value]));
+    // The reads are independent: they go out together.
+    const [last, stored, open, balance] = await Promise.all([
+      (q.price ?? q.stopPrice) ? null : latestClose(db, q.symbol, '1m'),
+      getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]),
+      openPositionsOfEveryAccount(db),
+      latestAccountBalance(db, spec.settleCurrency),
+    ]);
+    const price = q.price ?? q.stopPrice ?? last;
+    if (!price) throw new ApiError('validation_failed', `no price yet for ${q.symbol}: give a limit price`);
+    const byKey = new Map([...stored].map(([k, r]) => [k, r.value]));
     // the limits the engine applies: the stored row over its defaults
     let limits: RiskLimits | null = null;
     try {
@@ -118,11 +113,6 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       if (!(error instanceof RiskLimitsError)) throw error;
     }
     const kill = (byKey.get(KILL_SWITCH_KEY) ?? {}) as { on?: unknown };
-    const open = await db
-      .select({ symbol: positions.symbol, qty: positions.qty })
-      .from(positions)
-      .where(ne(positions.qty, 0));
-    const balance = await latestAccountBalance(db, spec.settleCurrency);
     const now = c.get('deps').config.now();
     const equity =
       balance && now - balance.at.getTime() <= PREVIEW_BALANCE_MAX_AGE_MS

@@ -8,10 +8,14 @@ import { strategyConfigSchema, strategyKey } from '@enigma/core/engine/strategy'
 import { BREAKER_NAMES, resolveRiskLimits, riskLimitsSchema } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import type { EnigmaDb } from '@enigma/db/db-type';
-import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
-import { circuitBreakers, settings } from '@enigma/db/schema/index';
+import {
+  type CircuitBreaker,
+  getBreaker,
+  listBreakers,
+  setBreaker,
+} from '@enigma/db/repositories/circuit-breakers';
+import { getSetting, getSettingRows, putSetting } from '@enigma/db/repositories/settings';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { eq, inArray } from 'drizzle-orm';
 import { recordAudit } from '../audit.ts';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -124,18 +128,10 @@ const putStrategy = createRoute({
   },
 });
 
-/** Store a setting stamped `at` (the app's clock), so what a PUT answers is what a GET reads back. */
-async function upsertSetting(db: EnigmaDb, key: string, value: unknown, by: string, at: Date) {
-  await db
-    .insert(settings)
-    .values({ key, value, updatedBy: by, updatedAt: at })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by, updatedAt: at } });
-}
-
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
 /** A stored breaker row as the API shows it (`Breaker`). */
-function breakerOf(b: typeof circuitBreakers.$inferSelect): BreakerRow {
+function breakerOf(b: CircuitBreaker): BreakerRow {
   const peak = (b.data as { equityPeak?: unknown } | null)?.equityPeak;
   return {
     name: b.scope,
@@ -153,7 +149,7 @@ function breakerOf(b: typeof circuitBreakers.$inferSelect): BreakerRow {
  * reads it), then any other stored name: the dashboard lists all five with their state, not only those
  * that have tripped or stored a figure.
  */
-function everyBreaker(rows: (typeof circuitBreakers.$inferSelect)[]): BreakerRow[] {
+function everyBreaker(rows: CircuitBreaker[]): BreakerRow[] {
   const byName = new Map(rows.map((r) => [r.scope, r]));
   const known = BREAKER_NAMES.map((name): BreakerRow => {
     const row = byName.get(name);
@@ -177,11 +173,7 @@ function everyBreaker(rows: (typeof circuitBreakers.$inferSelect)[]): BreakerRow
 export function registerRisk(api: OpenAPIHono<AppEnv>): void {
   api.openapi(getRisk, async (c) => {
     const db = c.get('deps').db;
-    const rows = await db
-      .select()
-      .from(settings)
-      .where(inArray(settings.key, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]));
-    const s = new Map(rows.map((r) => [r.key, r]));
+    const s = await getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]);
     const storedLimits = s.get(RISK_LIMITS_KEY)?.value;
     let effective: Record<string, unknown> | null = null;
     let limitsError: string | null = null;
@@ -197,7 +189,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
       flatten?: unknown;
       commandId?: unknown;
     };
-    const breakers = await db.select().from(circuitBreakers);
+    const breakers = await listBreakers(db);
     const parsedLimits = riskLimitsSchema.safeParse(storedLimits ?? {});
     return c.json(
       {
@@ -229,9 +221,9 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
       auth.subject,
       `kill-switch:${crypto.randomUUID()}`,
       { type: 'kill_switch', on, reason, flatten },
-      (tx, at, id) => {
+      async (tx, at, id) => {
         updatedAt = at;
-        return upsertSetting(tx, KILL_SWITCH_KEY, { on, reason, flatten, commandId: id }, auth.subject, at);
+        await putSetting(tx, KILL_SWITCH_KEY, { on, reason, flatten, commandId: id }, auth.subject, at);
       },
     );
     return c.json(
@@ -253,7 +245,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const limits = c.req.valid('json');
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
-      await upsertSetting(tx, RISK_LIMITS_KEY, limits, auth.subject, new Date(config.now()));
+      await putSetting(tx, RISK_LIMITS_KEY, limits, auth.subject, new Date(config.now()));
       await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'risk_limits.set',
@@ -273,7 +265,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const { reason } = c.req.valid('json');
     const row = await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
-      const [before] = await tx.select().from(circuitBreakers).where(eq(circuitBreakers.scope, name));
+      const before = await getBreaker(tx, name);
       const updated = await setBreaker(tx, name, {
         state: 'active',
         updatedBy: auth.subject,
@@ -284,7 +276,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
         action: 'breaker.reset',
         entity: 'breaker',
         entityId: name,
-        data: { reason, was: before?.state ?? 'active', wasReason: before?.reason ?? null },
+        data: { reason, was: before.state, wasReason: before.reason },
         at: new Date(config.now()),
       });
       return updated;
@@ -294,13 +286,9 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(getStrategy, async (c) => {
     const { source } = c.req.valid('param');
-    const [row] = await c
-      .get('deps')
-      .db.select()
-      .from(settings)
-      .where(eq(settings.key, strategyKey(source)));
-    if (!row) throw new ApiError('not_found', `no strategy for source ${source}`);
-    const parsed = strategyConfigSchema.safeParse(row.value);
+    const stored = await getSetting(c.get('deps').db, strategyKey(source));
+    if (stored === undefined) throw new ApiError('not_found', `no strategy for source ${source}`);
+    const parsed = strategyConfigSchema.safeParse(stored);
     if (!parsed.success) throw new ApiError('internal', `the stored strategy of ${source} does not parse`);
     return c.json(parsed.data, 200);
   });
@@ -312,7 +300,7 @@ export function registerRisk(api: OpenAPIHono<AppEnv>): void {
     const strategy = c.req.valid('json');
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as EnigmaDb;
-      await upsertSetting(tx, strategyKey(source), strategy, auth.subject, new Date(config.now()));
+      await putSetting(tx, strategyKey(source), strategy, auth.subject, new Date(config.now()));
       await recordAudit(tx, config, {
         actor: auth.subject,
         action: 'strategy.set',

@@ -8,9 +8,15 @@ import {
 } from '@enigma/core/api/responses';
 import { ORDER_STATES } from '@enigma/core/engine/order-state';
 import { getCandles } from '@enigma/db/repositories/candles';
-import { closedTrades, LIVE_ORDER_STATUSES, orders, positions } from '@enigma/db/schema/index';
+import {
+  type ClosedTradeFilters,
+  closedTradesAfter,
+  listClosedTrades,
+  openPositionsOfEveryAccount,
+  recentOrders,
+  tradingTotals,
+} from '@enigma/db/repositories/trading';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, desc, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -154,28 +160,6 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function tradeFilters(q: {
-  symbol?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
-}): SQL | undefined {
-  const where: SQL[] = [];
-  if (q.symbol) where.push(eq(closedTrades.symbol, q.symbol));
-  if (q.from) where.push(gte(closedTrades.closedAt, new Date(q.from)));
-  if (q.to) where.push(lt(closedTrades.closedAt, new Date(q.to)));
-  return where.length ? and(...where) : undefined;
-}
-
-/** Closed trades matching the filters, newest first; the JSON page and the CSV export share it. */
-function selectClosedTrades(db: AppDeps['db'], q: Parameters<typeof tradeFilters>[0]) {
-  return db
-    .select()
-    .from(closedTrades)
-    .where(tradeFilters(q))
-    .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
-    .$dynamic();
-}
-
 /** Rows per query of the CSV export: memory holds one page, never the whole export. */
 export const CSV_PAGE_ROWS = 1000;
 
@@ -187,7 +171,7 @@ export const CSV_PAGE_ROWS = 1000;
  */
 export async function tradesCsvStream(
   db: AppDeps['db'],
-  q: Parameters<typeof tradeFilters>[0],
+  q: ClosedTradeFilters,
 ): Promise<{ body: ReadableStream<Uint8Array>; done: Promise<void> }> {
   const encoder = new TextEncoder();
   let cursor: { closedAt: string; id: string } | null = null;
@@ -197,16 +181,7 @@ export async function tradesCsvStream(
     settle = resolve;
   });
   const page = async (): Promise<string> => {
-    const filters = tradeFilters(q);
-    const after = cursor
-      ? sql`(${closedTrades.closedAt}, ${closedTrades.id}) < (${cursor.closedAt}::timestamptz, ${cursor.id}::uuid)`
-      : undefined;
-    const rows = await db
-      .select({ trade: closedTrades, exactClosedAt: sql<string>`${closedTrades.closedAt}::text` })
-      .from(closedTrades)
-      .where(filters && after ? and(filters, after) : (filters ?? after))
-      .orderBy(desc(closedTrades.closedAt), desc(closedTrades.id))
-      .limit(CSV_PAGE_ROWS);
+    const rows = await closedTradesAfter(db, q, cursor, CSV_PAGE_ROWS);
     const last = rows.at(-1);
     if (last) cursor = { closedAt: last.exactClosedAt, id: last.trade.id };
     if (rows.length < CSV_PAGE_ROWS) finished = true;
@@ -260,28 +235,19 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
   });
 
   api.openapi(positionsRoute, async (c) => {
-    const items = await c.get('deps').db.select().from(positions).where(ne(positions.qty, 0));
+    const items = await openPositionsOfEveryAccount(c.get('deps').db);
     return c.json({ items: items.map((r) => toResponse(positionSchema, r)) }, 200);
   });
 
   api.openapi(ordersRoute, async (c) => {
     const q = c.req.valid('query');
-    const where: SQL[] = [];
-    if (q.status) where.push(eq(orders.status, q.status));
-    if (q.symbol) where.push(eq(orders.symbol, q.symbol));
-    const items = await c
-      .get('deps')
-      .db.select()
-      .from(orders)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(orders.createdAt))
-      .limit(q.limit);
+    const items = await recentOrders(c.get('deps').db, q);
     return c.json({ items: items.map((r) => toResponse(orderSchema, r)) }, 200);
   });
 
   api.openapi(tradesRoute, async (c) => {
     const q = c.req.valid('query');
-    const items = await selectClosedTrades(c.get('deps').db, q).limit(q.limit).offset(q.offset);
+    const items = await listClosedTrades(c.get('deps').db, q, q);
     return c.json({ items: items.map((r) => toResponse(closedTradeSchema, r)) }, 200);
   });
 
@@ -294,34 +260,5 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
     return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8' });
   });
 
-  api.openapi(accountRoute, async (c) => {
-    const db = c.get('deps').db;
-    const [pos] = await db
-      .select({
-        n: sql<number>`count(*)::int`,
-        unrealised: sql<string>`coalesce(sum(${positions.unrealisedPnl}), 0)::text`,
-      })
-      .from(positions)
-      .where(ne(positions.qty, 0));
-    const [trades] = await db
-      .select({
-        n: sql<number>`count(*)::int`,
-        realised: sql<string>`coalesce(sum(${closedTrades.netPnl}), 0)::text`,
-      })
-      .from(closedTrades);
-    const [open] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(orders)
-      .where(inArray(orders.status, [...LIVE_ORDER_STATUSES]));
-    return c.json(
-      {
-        openPositions: pos?.n ?? 0,
-        openOrders: open?.n ?? 0,
-        unrealisedPnl: pos?.unrealised ?? '0',
-        realisedPnl: trades?.realised ?? '0',
-        closedTrades: trades?.n ?? 0,
-      },
-      200,
-    );
-  });
+  api.openapi(accountRoute, async (c) => c.json(await tradingTotals(c.get('deps').db), 200));
 }

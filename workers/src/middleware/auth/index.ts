@@ -1,7 +1,5 @@
-import type { EnigmaDb } from '@enigma/db/db-type';
 import { authenticateApiKey } from '@enigma/db/repositories/api-keys';
-import { users } from '@enigma/db/schema/index';
-import { eq } from 'drizzle-orm';
+import { userStanding } from '@enigma/db/repositories/users';
 import type { MiddlewareHandler } from 'hono';
 import { verifyToken } from '../../auth/tokens.ts';
 import type { AppEnv, AuthContext } from '../../deps.ts';
@@ -31,14 +29,6 @@ function lesser(a: AuthContext['role'], b: AuthContext['role']): AuthContext['ro
   return RANK[a] <= RANK[b] ? a : b;
 }
 
-async function currentUser(db: EnigmaDb, id: string) {
-  const [row] = await db
-    .select({ id: users.id, role: users.role, disabled: users.disabled })
-    .from(users)
-    .where(eq(users.id, id));
-  return row ?? null;
-}
-
 async function authenticate(req: Request, deps: AppEnv['Variables']['deps']): Promise<AuthContext> {
   const header = req.headers.get('authorization') ?? '';
   const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
@@ -49,14 +39,14 @@ async function authenticate(req: Request, deps: AppEnv['Variables']['deps']): Pr
     if (!key) throw new ApiError('invalid_credentials', 'invalid API key');
     if (!key.userId) return { subject: `api-key:${key.id}`, role: key.role, via: 'api_key' };
     // A key acts for its user: it stops with a disabled user and never outranks the user's current role.
-    const user = await currentUser(deps.db, key.userId);
+    const user = await userStanding(deps.db, key.userId);
     if (!user || user.disabled) throw new ApiError('invalid_credentials', 'invalid API key');
     return { subject: `api-key:${key.id}`, role: lesser(key.role, user.role), via: 'api_key' };
   }
   if (!bearer) throw new ApiError('unauthorized', 'missing Authorization: Bearer token or x-api-key');
   const claims = await verifyToken(deps.config, bearer, 'access');
   // The role is re-read so a demoted or disabled user loses access before the token expires.
-  const user = await currentUser(deps.db, claims.sub);
+  const user = await userStanding(deps.db, claims.sub);
   if (!user || user.disabled) throw new ApiError('invalid_token', 'invalid or expired token');
   return { subject: `user:${user.id}`, role: user.role, via: 'jwt' };
 }
