@@ -3,6 +3,7 @@ import { toMoney } from '../money.ts';
 import {
   applyFill,
   bankruptcyPrice,
+  conservativeLiquidationPrice,
   fundingFee,
   initialMargin,
   liquidationPrice,
@@ -55,6 +56,22 @@ describe('contract maths (KuCoin position sample: long 1 XBTUSDTM @ 67430.9, mar
     expect(bankruptcyPrice(XBT, -5, m(28000), margin).toString()).toBe('28280');
     const longMargin = initialMargin(notionalValue(XBT, 5, m(28000)), 100);
     expect(liquidationPrice(XBT, 5, m(28000), longMargin, m('0.004')).toString()).toBe('27832');
+  });
+
+  it('judges risk against the closer of KuCoin’s two isolated liquidation formulas, fees included', () => {
+    // 60,000 at 50×, MMR 0.4 %, taker fee 0.06 %. Long: the older formula with the close fee in the
+    // maintenance margin, 60,000 × (1 − (0.02 − 0.004 − 1.02 × 0.0006)) = 59,076.72, is closer than the
+    // current one, 60,000 × 0.98 / 0.9954 = 59,071.73. Short: the current one, 61,200 / 1.0046 =
+    // 60,919.769…, is closer than the older 60,923.28. Without fees, a long's classic 60,000 × 0.984 = 59,040
+    // is closer than 60,000 × 0.98 / 0.996 = 59,036.14.
+    const p = m(60_000);
+    expect(conservativeLiquidationPrice(p, 1, 50, m('0.004'), m('0.0006')).toFixed(2)).toBe('59076.72');
+    expect(conservativeLiquidationPrice(p, -1, 50, m('0.004'), m('0.0006')).toFixed(6)).toBe('60919.769062');
+    expect(conservativeLiquidationPrice(p, 1, 50, m('0.004'), m(0)).toFixed(2)).toBe('59040.00');
+    // the classic formula (no fee) agrees with liquidationPrice on the Help Center example
+    expect(conservativeLiquidationPrice(m(28000), 1, 100, m('0.004'), m(0)).toFixed(0)).toBe('27832');
+    // leverage beyond what the maintenance rate allows: the liquidation price is past the entry
+    expect(conservativeLiquidationPrice(p, 1, 300, m('0.004'), m('0.0006')).gt(p)).toBe(true);
   });
 });
 

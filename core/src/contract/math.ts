@@ -79,6 +79,33 @@ export function liquidationPrice(
   return Decimal.max(p, ZERO);
 }
 
+/**
+ * The isolated liquidation price a risk check judges against: of KuCoin's two published formulas for a
+ * position opened at `entry` with leverage L (initial margin = notional / L), the one closest to the entry.
+ * - Before 22 May 2025: LP = E ∓ (IM − MM)/(|q|m) with MM = E·|q|·m·(MMR + (1 + 1/L)·fee), the close
+ *   fee at bankruptcy held in the maintenance margin: LP = E·(1 ∓ (1/L − MMR − (1 + 1/L)·fee)).
+ * - Since: LP = E·(1 ∓ 1/L) / (1 ∓ MMR ∓ liqFee), the liquidation fee's constant unpublished: taken as
+ *   the taker fee.
+ * `side` is +1 for a long, −1 for a short. Funding accrued since the entry moves it further; not counted.
+ */
+export function conservativeLiquidationPrice(
+  entry: Decimal,
+  side: 1 | -1,
+  leverage: Decimal | number,
+  maintenanceRate: Decimal,
+  feeRate: Decimal,
+): Decimal {
+  const invL = new Money(1).div(leverage);
+  const one = new Money(1);
+  const classic = entry.mul(
+    one.minus(invL.minus(maintenanceRate).minus(one.plus(invL).mul(feeRate)).mul(side)),
+  );
+  const current = entry
+    .mul(one.minus(invL.mul(side)))
+    .div(one.minus(maintenanceRate.mul(side)).minus(feeRate.mul(side)));
+  return Decimal.max(side > 0 ? Decimal.max(classic, current) : Decimal.min(classic, current), ZERO);
+}
+
 /** Maintenance margin of a position at a price: |q| × m × price × MMR. */
 export function maintenanceMargin(
   spec: ContractSpec,

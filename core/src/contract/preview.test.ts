@@ -23,8 +23,10 @@ describe('previewOrder', () => {
     expect(p.margin.toString()).toBe('60');
     // 600 × 0.0006 at entry + 590 × 0.0006 at the stop
     expect(p.fees.toString()).toBe('0.714');
-    // LP = 60000 − (60 − 600 × 0.004) / (10 × 0.001) = 54240
-    expect(p.liquidationPrice?.toString()).toBe('54240');
+    // the closer of KuCoin's two formulas (the engine's check judges the same one): with the close fee
+    // in the maintenance margin, 60000 × (1 − (0.1 − 0.004 − 1.1 × 0.0006)) = 54279.6, against the
+    // current 60000 × 0.9 / 0.9954 = 54249.5 (the classic one without fees: 54240)
+    expect(p.liquidationPrice?.toString()).toBe('54279.6');
     expect(p.stopDistance?.toString()).toBe('1000');
     expect(p.worstCaseLoss.toString()).toBe('10.714');
     expect(p.allowed).toBe(true);

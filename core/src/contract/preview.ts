@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { alignToTick, Money } from '../money.ts';
-import { initialMargin, liquidationPrice, notionalValue, tradingFee } from './math.ts';
+import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
 
 /** The order a trader is about to send, as the ticket describes it. */
@@ -108,7 +108,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
 
   const liq =
     input.marginMode === 'isolated'
-      ? liquidationPrice(spec, sign * size, price, margin, tier.maintainMargin)
+      ? conservativeLiquidationPrice(price, sign > 0 ? 1 : -1, lev, tier.maintainMargin, spec.takerFeeRate)
       : null;
   const liqDistance = liq ? liq.minus(price).abs().div(price).mul(HUNDRED) : null;
   const stop = input.stopLoss;
@@ -148,7 +148,12 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       `order of ${size} lots / ${notional.toFixed(2)} against ${maxOrderLots ?? '∞'} lots / ${maxOrderNotional ?? '∞'}`,
     );
   const after = state.currentLots + sign * size;
-  if (maxPositionNotional !== undefined && !input.reduceOnly)
+  // As the engine's checks: only a pure reduction (toward flat, not past it) is exempt from the position
+  // caps; an order that flips the position through zero opens a new one.
+  const reduces =
+    after === 0 ||
+    (Math.sign(after) === Math.sign(state.currentLots) && Math.abs(after) <= Math.abs(state.currentLots));
+  if (maxPositionNotional !== undefined && !input.reduceOnly && !reduces)
     check(
       'position_notional',
       notionalValue(spec, after, price).lte(maxPositionNotional),
@@ -158,7 +163,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   if (maxLots !== undefined)
     check(
       'max_position',
-      Math.abs(after) <= maxLots || Math.abs(after) < Math.abs(state.currentLots),
+      reduces || Math.abs(after) <= maxLots,
       `position after the order ${after} lots against the ${maxLots}-lot limit`,
     );
   if (state.limits.maxOpenPositions !== undefined && state.currentLots === 0 && !input.reduceOnly)

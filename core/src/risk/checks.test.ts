@@ -48,7 +48,8 @@ const CONTRACT: TradableContract = {
 /**
  * The baseline passes every check (by hand): buy 10 lots at 65,000 = 650 USDT; leverage 5 ≤ 10;
  * collar 0 %; position 650 ≤ 5,000; exposure 650 ≤ 20,000; 0 positions open < 5; stop 64,000 below the
- * entry, 1,000 away; liquidation 65,000 × (1/5 − 0.004) = 12,740 ≥ 2 × 1,000; margin 130 + 0.39 ≤ 10,000.
+ * entry, 1,000 away; liquidation 65,000 × (1/5 − 0.004 − 1.2 × 0.0006) = 12,693.2 from the entry ≥ 2 × 1,000;
+ * margin 130 + 0.39 ≤ 10,000.
  */
 const ORDER: OrderProposal = {
   symbol: 'XBTUSDTM',
@@ -120,7 +121,7 @@ const ONE_PER_CODE: Record<RiskCode, Case> = {
   total_exposure: { ctx: { positions: [ETH(100)] }, limits: { maxTotalExposure: '3649.99' } }, // 650 + 3,000
   open_positions: { ctx: { positions: [ETH(1)] }, limits: { maxOpenPositions: 1 } },
   stop_missing: { order: { stopPrice: null } },
-  liquidation_distance: { order: { stopPrice: d(58_629) } }, // 2 × 6,371 = 12,742 > 12,740
+  liquidation_distance: { order: { stopPrice: d('58653.3') } }, // 2 × 6,346.7 = 12,693.4 > 12,693.2
   margin_insufficient: { account: { available: d('130.38') } }, // needs 130 + 0.39
   reduce_exceeds_position: { order: { reduceOnly: true } }, // no position to reduce
 };
@@ -155,7 +156,7 @@ describe('preTradeChecks — one case per reason code', () => {
       '4 other positions open',
       { ctx: { positions: [1, 2, 3, 4].map((i) => ({ ...ETH(1), symbol: `E${i}USDTM` })) } },
     ],
-    ['liquidation exactly 2 × the stop', { order: { stopPrice: d(58_630) } }],
+    ['liquidation exactly 2 × the stop', { order: { stopPrice: d('58653.4') } }],
     ['margin exactly available', { account: { available: d('130.39') } }],
     ['a market order takes the ask', { order: { kind: 'market', price: null } }],
     ['a lot cap on another contract', { limits: { maxPositionLots: { ETHUSDTM: 1 } } }],
@@ -626,12 +627,14 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     expect(only({ order: { stopPrice: d(66_000) } })).toEqual([
       'stop_missing: stop 66000 is on the wrong side of 65000',
     ]);
-    // liquidation 65,000 × (1/5 − 0.004) = 12,740; stop 65,000 − 58,629 = 6,371; 2 × 6,371 > 12,740
-    expect(only({ order: { stopPrice: d(58_629) } })).toEqual([
+    // liquidation 65,000 × (1/5 − 0.004 − 1.2 × 0.0006) = 12,693.2 from the entry (the closer of KuCoin's
+    // two formulas; the current one gives 65,000 − 52,000 / 0.9954 = 12,759.7); stop 65,000 − 58,653.3 =
+    // 6,346.7; 2 × 6,346.7 > 12,693.2
+    expect(only({ order: { stopPrice: d('58653.3') } })).toEqual([
       {
         code: 'liquidation_distance',
-        message: 'liquidation 12740.00 from entry, stop 6371.00: need ≥ 2×',
-        data: { liquidationDistance: '12740.00000000', stopDistance: '6371.00000000' },
+        message: 'liquidation 12693.20 from entry, stop 6346.70: need ≥ 2×',
+        data: { liquidationDistance: '12693.20000000', stopDistance: '6346.70000000' },
       },
     ]);
     // 650 / 5 + 650 × 0.0006 = 130.39
@@ -679,23 +682,38 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     ]);
   });
 
-  it('applies the position, exposure and count limits only to orders that grow the position', () => {
-    // long 20 lots (1,300 USDT) over a 100-USDT cap: selling 10 shrinks it, selling 25 flips it to a
-    // smaller short (5 lots) — neither is refused for the position it leaves
+  it('skips the position, exposure and count limits only for orders that shrink the position toward flat', () => {
+    // long 20 lots (1,300 USDT) over a 100-USDT cap: selling 10 shrinks it, selling 20 closes it
     const over = {
       ctx: { positions: [XBT(20)] },
       limits: { maxPositionNotional: '100', maxTotalExposure: '100' },
     };
     expect(codes({ ...over, order: { side: 'sell', stopPrice: d(64_000) } })).toEqual([]);
-    expect(codes({ ...over, order: { side: 'sell', lots: 25, stopPrice: d(66_000) } })).toEqual([]);
-    // long 5 → short 5: the same size on the other side is not growth either
+    expect(codes({ ...over, order: { side: 'sell', lots: 20, stopPrice: d(66_000) } })).toEqual([]);
+    // selling 25 flips it through zero: the short of 5 (325 USDT) it opens is a new position over both
+    // caps, refused as a fresh short of 5 would be
+    expect(codes({ ...over, order: { side: 'sell', lots: 25, stopPrice: d(66_000) } })).toEqual([
+      'position_limit',
+      'total_exposure',
+    ]);
+    expect(
+      codes({ ...over, order: { side: 'sell', lots: 5, stopPrice: d(66_000) }, ctx: { positions: [] } }),
+    ).toEqual(['position_limit', 'total_exposure']);
+    // long 5 → short 5 under a 5-lot cap: the short it opens is within it
     expect(
       codes({
         ctx: { positions: [XBT(5)] },
-        limits: { maxPositionNotional: '100' },
+        limits: { maxPositionLots: { XBTUSDTM: 5 } },
         order: { side: 'sell', stopPrice: d(66_000) },
       }),
     ).toEqual([]);
+    expect(
+      codes({
+        ctx: { positions: [XBT(5)] },
+        limits: { maxPositionLots: { XBTUSDTM: 4 } },
+        order: { side: 'sell', stopPrice: d(66_000) },
+      }),
+    ).toEqual(['position_limit']);
   });
 
   it('counts exposure and open positions over the other contracts only', () => {

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { conservativeLiquidationPrice } from '../contract/math.ts';
 import type { RiskLimits } from './limits.ts';
 
 /**
@@ -200,7 +201,9 @@ export function preTradeChecks(
 
   // 6. Position, exposure, count.
   const after = current + signed;
-  if (Math.abs(after) > Math.abs(current)) {
+  // Only a pure reduction (toward flat, not past it) skips the caps: an order that flips the position
+  // through zero opens the part past it.
+  if (!(reduces && order.lots <= Math.abs(current))) {
     const lotCap = limits.maxPositionLots[order.symbol];
     const afterNotional = mark.mul(contract.multiplier).mul(Math.abs(after));
     if ((lotCap !== undefined && Math.abs(after) > lotCap) || afterNotional.gt(limits.maxPositionNotional)) {
@@ -240,7 +243,15 @@ export function preTradeChecks(
     );
   } else {
     const stopDist = price.minus(stop).abs();
-    const liqDist = price.mul(new Decimal(1).div(order.leverage).minus(contract.maintainMarginRate));
+    // Signed: a liquidation price past the entry (leverage too high for the maintenance rate) is negative.
+    const liq = conservativeLiquidationPrice(
+      price,
+      long ? 1 : -1,
+      order.leverage,
+      contract.maintainMarginRate,
+      contract.takerFeeRate,
+    );
+    const liqDist = long ? price.minus(liq) : liq.minus(price);
     const need = stopDist.mul(limits.minLiquidationDistanceMultiple);
     if (liqDist.lt(need)) {
       add(

@@ -5,6 +5,7 @@ import {
   fillsOfAccount,
   getOrderByClientOid,
   getPosition,
+  getSetting,
   getSignal,
   insertClosedTrade,
   listOrders,
@@ -13,6 +14,7 @@ import {
   ordersOfSignal,
   putSetting,
   recentClosedTrades,
+  setBreaker,
 } from '@enigma/db';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { register } from 'prom-client';
@@ -335,6 +337,53 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(codes).toContain('orphan_stop_cancelled');
     await flat();
   });
+  it('reconciles a contract against the exchange after its fills: a reversal between the position list and the contract is not undone', async () => {
+    const drifts = async () =>
+      (await listRiskEvents(f.db, {})).filter((e) => e.code === 'position_drift').length;
+    const driftsBefore = await drifts();
+    // The earlier tests' reversals lose their spread and fees: past maxConsecutiveLosses the loss pause
+    // (reduce-only) would refuse this test's entries. Raised for this test, the pause reset.
+    const limitsBefore = await getSetting(f.db, 'risk.limits');
+    await putSetting(f.db, 'risk.limits', { ...(limitsBefore as object), maxConsecutiveLosses: 1_000 });
+    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
+    await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
+    await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
+    const long = await alert({ action: 'buy' });
+    expect(await settled(long.signalId), (await getSignal(f.db, long.signalId))?.reason ?? '').toBe(
+      'protected',
+    );
+    const positions = f.running.engine.ctx.kucoin.positions;
+    const list = positions.positions;
+    let reversal: string | undefined;
+    // The account's positions are read first, the contracts' fills later, each under its lock: a reversal
+    // decided in between moves both sides after the list was taken.
+    positions.positions = async (...args) => {
+      const snapshot = await list(...args);
+      if (!reversal) {
+        reversal = (await alert({ action: 'sell' })).signalId;
+        expect(await settled(reversal)).toBe('protected');
+      }
+      return snapshot;
+    };
+    try {
+      const report = await f.running.engine.reconcile();
+      expect(report.positionsCorrected).not.toContain('XBTUSDTM');
+    } finally {
+      positions.positions = list;
+    }
+    const short = await exchangeQty();
+    expect(short).toBeLessThan(0);
+    const ours = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
+    expect(ours.qty).toBe(short);
+    expect(ours.stopConfirmedAt).not.toBeNull();
+    const stops = await exchangeStops();
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ side: 'buy', size: -short, stop: 'up' });
+    expect(await drifts()).toBe(driftsBefore);
+    await flat();
+    await putSetting(f.db, 'risk.limits', limitsBefore ?? {});
+  });
+
   it('attributes a fill of an order whose answer is not written yet from memory, without asking the exchange whose order it is', async () => {
     const lookups = async () =>
       (
@@ -412,9 +461,11 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     await putSetting(f.db, strategyKey('tp'), {
       ...strategy,
       sizing: { method: 'fixed_lots', lots: 4 },
+      allowScaleIn: true,
       takeProfits: [
-        { r: '1', fraction: '0.5' },
-        { r: '2', fraction: '0.5' },
+        // far enough (≈ 3 % and 6 %) that the synthetic market does not fill them during the test
+        { r: '3', fraction: '0.5' },
+        { r: '6', fraction: '0.5' },
       ],
     });
     const tpAlert = async (action: SignalEntryInput['action']) =>
@@ -434,7 +485,7 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(pos.qty).toBe(4);
     const entry = Number(pos.avgEntryPrice);
     const distance = Number(pos.stopDistance);
-    // 1 % of the entry's reference price (the strategy's stop), so the levels sit ≈ 1 % and 2 % above it
+    // 1 % of the entry's reference price (the strategy's stop), so the levels sit ≈ 3 % and 6 % above it
     expect(distance / entry).toBeGreaterThan(0.009);
     expect(distance / entry).toBeLessThan(0.011);
     const levels = tps
@@ -445,8 +496,21 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       ['sell', 2],
     ]);
     const tick = Number(f.running.engine.ctx.contracts.get('ETHUSDTM')!.tickSize);
-    expect(Math.abs(levels[0]!.price - (entry + distance))).toBeLessThanOrEqual(tick);
-    expect(Math.abs(levels[1]!.price - (entry + 2 * distance))).toBeLessThanOrEqual(tick);
+    expect(Math.abs(levels[0]!.price - (entry + 3 * distance))).toBeLessThanOrEqual(tick);
+    expect(Math.abs(levels[1]!.price - (entry + 6 * distance))).toBeLessThanOrEqual(tick);
+    // A scale-in re-plans them for the new size and average entry: the earlier plan's are cancelled, so
+    // the resting take-profits never close more than the position's plan (4 + 4 of 8, not 12).
+    const added = await tpAlert('buy');
+    expect(await settled(added), (await getSignal(f.db, added))?.reason ?? '').toBe('protected');
+    const replanned = await waitFor(async () => {
+      const list = await activeTps();
+      return list.length === 2 && list.every((o) => o.size === 4) ? list : undefined;
+    }, 10_000).catch(async () => {
+      throw new Error(
+        `take-profits after the scale-in: ${JSON.stringify((await activeTps()).map((o) => [o.size, o.price]))}`,
+      );
+    });
+    expect(replanned.reduce((n, o) => n + o.size, 0)).toBe(8);
     // closing the position cancels what is left of its protection, take-profits included
     expect(await settled(await tpAlert('close'))).toBe('closed');
     await waitFor(async () => ((await activeTps()).length === 0 ? true : undefined), 10_000);

@@ -290,10 +290,24 @@ export class Protection {
     return open?.stopDistance ? toMoney(open.stopDistance) : null;
   }
 
-  /** Take-profit levels from the position's plan (`takeProfits`), each a reduce-only limit order. */
+  /**
+   * Take-profit levels from the position's plan (`takeProfits`), each a reduce-only limit order. A live
+   * take-profit the plan no longer holds (an earlier plan's, replaced when a scale-in moved the average
+   * entry and the size) is cancelled first: left resting, the two plans together would close more of the
+   * position than either says.
+   */
   private async ensureTakeProfits(pos: PositionRow, live: OrderRow[]): Promise<void> {
     const { ctx } = this;
-    if (pos.takeProfits.length === 0) return;
+    const planned = new Set(pos.takeProfits.map((tp) => tp.clientOid));
+    let stale = 0;
+    for (const o of live)
+      if (
+        !planned.has(o.clientOid) &&
+        !(await this.executor.cancel(o, 'take-profit of an earlier plan: replaced'))
+      )
+        stale++;
+    // Not placed over a stale one still resting: the next pass (the watchdog's) tries again.
+    if (stale > 0 || pos.takeProfits.length === 0) return;
     for (const tp of pos.takeProfits) {
       if (live.some((o) => o.clientOid === tp.clientOid)) continue;
       const existing = await this.executor.getByClientOid(tp.clientOid);

@@ -29,6 +29,16 @@ export class Reconciler {
     private readonly protection: Protection,
   ) {}
 
+  /**
+   * One contract's position at the exchange (undefined when flat); throws when it does not answer. Read
+   * from the account's list: what KuCoin's one-contract read answers for a flat contract is not
+   * documented, while the list (open positions only) is.
+   */
+  private async exchangePosition(symbol: string): Promise<Position | undefined> {
+    const list = await this.ctx.kucoin.positions.positions('USDT');
+    return list.find((p) => p.symbol === symbol && p.qty !== 0);
+  }
+
   async run(): Promise<ReconcileReport> {
     const { ctx } = this;
     const report: ReconcileReport = {
@@ -58,8 +68,17 @@ export class Reconciler {
       await ctx.withSymbol(symbol, async () => {
         // A full minute back: a fill the exchange listed late is found here.
         report.fillsApplied += await this.ledger.syncFills(symbol, { overlapMs: 60_000 });
-        const mine = await ctx.positions.get(symbol);
-        const ex = theirs.get(symbol);
+        let mine = await ctx.positions.get(symbol);
+        let ex = theirs.get(symbol);
+        if ((ex?.qty ?? 0) !== (mine?.qty ?? 0)) {
+          // The list was read before this contract's lock: an order of ours may have filled since (its
+          // fills applied just now). Only a difference that outlasts a fresh read of the contract, with the
+          // fills up to that read applied, is a drift; the fresh figure is the one corrected to.
+          const fresh = await this.exchangePosition(symbol);
+          report.fillsApplied += await this.ledger.syncFills(symbol, { overlapMs: 60_000 });
+          mine = await ctx.positions.get(symbol);
+          ex = fresh;
+        }
         const exQty = ex?.qty ?? 0;
         const myQty = mine?.qty ?? 0;
         if (exQty === myQty) return;
@@ -163,18 +182,24 @@ export class Reconciler {
       await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
     }
     // Mark prices of positions for the dashboard.
+    // Under the contract's lock, on the row as it is then, and only while it is still the position the
+    // figures describe: a row read earlier would write back a quantity a fill has changed since.
     for (const p of exchangePositions) {
-      const mine = positionsNow.get(p.symbol);
-      if (mine && p.qty !== 0) {
-        await ctx.positions
-          .save({
-            ...(await ctx.positions.get(p.symbol))!,
+      if (p.qty === 0 || !positionsNow.has(p.symbol)) continue;
+      await ctx
+        .withSymbol(p.symbol, async () => {
+          const current = await ctx.positions.get(p.symbol);
+          if (!current || current.qty !== p.qty) return;
+          await ctx.positions.save({
+            ...current,
             markPrice: p.markPrice.toFixed(),
             liquidationPrice: p.liquidationPrice.toFixed(),
             unrealisedPnl: p.unrealisedPnl.toFixed(),
-          })
-          .catch(() => {});
-      }
+          });
+        })
+        .catch((error: unknown) =>
+          ctx.log.warn({ symbol: p.symbol, err: error }, 'could not store the position’s mark price'),
+        );
     }
     return report;
   }

@@ -58,7 +58,7 @@ describe('POST /api/orders/preview', () => {
       priceSource: 'last_candle',
       notional: '600',
       margin: '60',
-      liquidationPrice: '54240',
+      liquidationPrice: '54279.6', // core's preview test shows the sum
       stopDistance: '1000',
       worstCaseLoss: '10.714',
       allowed: true,
