@@ -23,6 +23,8 @@ export interface OrderPreviewInput {
 /** The risk state the checks read: stored limits and the account as far as it is known. */
 export interface PreviewRiskState {
   killSwitchOn: boolean;
+  /** the worst circuit breaker in force (a pause whose cooldown has ended counts as active) */
+  breaker?: 'active' | 'reduce_only' | 'halted' | undefined;
   /** the engine's limits (core/src/risk/limits.ts names); an absent one is not checked */
   limits: {
     maxLeverage?: number | undefined;
@@ -128,6 +130,12 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     !state.killSwitchOn || input.reduceOnly,
     state.killSwitchOn ? 'the kill switch is on: only reduce-only orders pass' : 'kill switch off',
   );
+  if (state.breaker && state.breaker !== 'active')
+    check(
+      'breaker',
+      input.reduceOnly,
+      `a circuit breaker is ${state.breaker === 'halted' ? 'halted' : 'reduce-only'}: only reduce-only orders pass`,
+    );
   check(
     'contract_leverage',
     lev <= tier.maxLeverage,

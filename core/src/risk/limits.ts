@@ -112,6 +112,27 @@ export const BREAKER_NAMES = [
 ] as const;
 export type BreakerName = (typeof BREAKER_NAMES)[number];
 
+/** A breaker's state: active (trading), reduce_only (only orders that shrink a position), halted. */
+export type BreakerState = 'active' | 'reduce_only' | 'halted';
+const BREAKER_RANK: Record<BreakerState, number> = { active: 0, reduce_only: 1, halted: 2 };
+
+/**
+ * The state in force over every breaker: the worst of them, where one whose `resumeAt` has passed (a
+ * loss pause past its cooldown) counts as active. The engine's and the order preview's one rule.
+ */
+export function worstBreaker(
+  rows: Iterable<{ state: string; resumeAt: Date | null }>,
+  now: number,
+): BreakerState {
+  let worst: BreakerState = 'active';
+  for (const b of rows) {
+    if (b.resumeAt && b.resumeAt.getTime() <= now) continue;
+    const state = (b.state in BREAKER_RANK ? b.state : 'halted') as BreakerState;
+    if (BREAKER_RANK[state] > BREAKER_RANK[worst]) worst = state;
+  }
+  return worst;
+}
+
 export class RiskLimitsError extends Error {
   override readonly name = 'RiskLimitsError';
 }

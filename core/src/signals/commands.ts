@@ -1,4 +1,6 @@
+import Decimal from 'decimal.js';
 import { z } from 'zod';
+import { CONTRACTS } from '../contract/specs.ts';
 import { checkDecimal } from '../decimal-text.ts';
 import {
   DEFAULT_EXECUTION,
@@ -60,6 +62,7 @@ const orderTicketShape = {
 };
 
 type TicketFields = {
+  symbol: string;
   orderType: OperatorOrderType;
   price?: string | undefined;
   stopPrice?: string | undefined;
@@ -81,6 +84,14 @@ function ticketRules(c: TicketFields, ctx: z.RefinementCtx): void {
   if (c.postOnly && c.orderType !== 'limit') issue('postOnly', 'post-only is for limit orders');
   if (c.execution !== undefined && c.orderType !== 'market')
     issue('execution', 'a router style is for market orders (the router prices its own children)');
+  // KuCoin refuses a price off the contract's tick: refused here, naming the field, not after a 202.
+  const tick = CONTRACTS[c.symbol]?.tickSize;
+  if (tick)
+    for (const field of ['price', 'stopPrice'] as const) {
+      const v = c[field];
+      if (v !== undefined && !new Decimal(v).mod(tick).isZero())
+        issue(field, `must be a multiple of ${c.symbol}'s tick size ${tick.toFixed()}`);
+    }
 }
 
 /** The ticket's order, as the risk preview reads it. */

@@ -4,6 +4,7 @@ import type { EnigmaDb } from '../db-type.ts';
 import { rowsOf } from '../db-type.ts';
 import {
   closedTrades,
+  commands,
   engineLeases,
   exchangeAccounts,
   fills,
@@ -274,6 +275,40 @@ export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: strin
     .from(orders)
     .where(and(eq(orders.accountId, accountId), inArray(orders.status, [...LIVE_ORDER_STATUSES])))
     .orderBy(orders.createdAt);
+}
+
+/**
+ * The operator's protection for a position an order of theirs opened: the stop-loss and take-profit
+ * given with the newest operator order (one placed by a command) on `side` of `symbol` that has filled,
+ * read from its command. Null when there is none, or it gave neither.
+ */
+export async function operatorProtectionOf(
+  db: EnigmaDb,
+  accountId: string,
+  symbol: string,
+  side: 'buy' | 'sell',
+): Promise<{ commandId: string; stopLoss: string | null; takeProfit: string | null } | null> {
+  const [row] = await db
+    .select({ commandId: orders.commandId, command: commands.command })
+    .from(orders)
+    .innerJoin(commands, eq(commands.id, orders.commandId))
+    .where(
+      and(
+        eq(orders.accountId, accountId),
+        eq(orders.symbol, symbol),
+        eq(orders.side, side),
+        eq(orders.purpose, 'manual'),
+        // its fills are applied before its row says filled: either tells it has filled
+        sql`(${orders.filledSize} > 0 or exists (select 1 from ${fills} where ${fills.orderId} = ${orders.id}))`,
+      ),
+    )
+    .orderBy(desc(orders.createdAt))
+    .limit(1);
+  if (!row?.commandId) return null;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const stopLoss = text(row.command['stopLoss']);
+  const takeProfit = text(row.command['takeProfit']);
+  return stopLoss || takeProfit ? { commandId: row.commandId, stopLoss, takeProfit } : null;
 }
 
 /** Every order of the account, oldest first. */

@@ -1,4 +1,4 @@
-import type { BreakerName, RiskLimits } from '@enigma/core/risk/limits';
+import { type BreakerName, type RiskLimits, worstBreaker } from '@enigma/core/risk/limits';
 import {
   type CircuitBreaker,
   insertRiskEvent,
@@ -36,13 +36,7 @@ export class Breakers {
 
   /** The combined state: the worst of all breakers (a cooldown that has ended counts as active). */
   state(): State {
-    const now = this.ctx.clock.now();
-    let worst: State = 'active';
-    for (const b of this.rows.values()) {
-      if (b.resumeAt && b.resumeAt.getTime() <= now) continue;
-      if (RANK[b.state] > RANK[worst]) worst = b.state;
-    }
-    return worst;
+    return worstBreaker(this.rows.values(), this.ctx.clock.now());
   }
 
   list(): CircuitBreaker[] {
@@ -128,12 +122,16 @@ export class Breakers {
     }
 
     const recent = await recentClosedTrades(this.ctx.db, this.ctx.accountId, new Date(0));
+    const pause = this.rows.get('consecutive_losses');
+    // An admin's reset (the row back to active) starts the count again: losses closed before it do not
+    // trip the pause a second time (they did once; the reset says trade on).
+    const resetAt = pause?.state === 'active' ? pause.updatedAt.getTime() : Number.NEGATIVE_INFINITY;
     let streak = 0;
     for (const t of recent) {
+      if (t.closedAt.getTime() <= resetAt) break;
       if (new Decimal(t.netPnl).lt(0)) streak++;
       else break;
     }
-    const pause = this.rows.get('consecutive_losses');
     const lastLossAt = recent[0]?.closedAt.getTime() ?? 0;
     if (
       streak >= limits.maxConsecutiveLosses &&

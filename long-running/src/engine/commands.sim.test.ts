@@ -101,6 +101,9 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       orderType: 'stop_market',
       size: 2,
       stopPrice: '50400',
+      // kept for the position it opens when it triggers (not the default stop, not dropped)
+      stopLoss: '49000',
+      takeProfit: '53000',
     });
     const row = await outcome(id);
     expect(row.status, row.reason ?? '').toBe('done');
@@ -137,11 +140,23 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect((await exchangePosition(XBT))?.qty).toBe(2);
     await f.running.engine.reconcile(0);
     expect((await ordersOf(id))[0]).toMatchObject({ status: 'filled', filledSize: 2 });
-    // protected like any position: an exchange-side stop below the entry, reduce-only
+    // protected with the ticket's stop-loss: an exchange-side stop at 49,000, reduce-only, and its
+    // take-profit as a reduce-only limit at 53,000 for the whole position
     await waitFor(async () => {
       const stops = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
-      return stops.some((s) => s.reduceOnly && s.side === 'sell' && s.size === 2) ? true : undefined;
+      return stops.some(
+        (s) => s.reduceOnly && s.side === 'sell' && s.size === 2 && Number(s.stopPrice) === 49_000,
+      )
+        ? true
+        : undefined;
     }, 15_000);
+    const tps = await waitFor(async () => {
+      const list = (await f.kucoin.trade.orders({ status: 'active', symbol: XBT })).items.filter(
+        (o) => o.reduceOnly && o.type === 'limit',
+      );
+      return list.length > 0 ? list : undefined;
+    }, 15_000);
+    expect(tps.map((o) => [o.side, o.size, Number(o.price)])).toEqual([['sell', 2, 53_000]]);
   });
 
   it("an open position's protective stop cannot be cancelled by a command (it would be placed again): refused, it still rests", async () => {

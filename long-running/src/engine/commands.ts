@@ -315,7 +315,10 @@ export class CommandHandler implements AlgoHooks {
       if (c.orderType === 'market') {
         await this.executor.awaitDone(order);
         await this.ledger.syncFills(c.symbol);
-        const after = await ctx.positions.get(c.symbol);
+        let after = await ctx.positions.get(c.symbol);
+        // the ticket's stop-loss and take-profit (read back from this command), else the default stop
+        if (after && after.qty !== 0 && opening && !after.stopPrice && !after.signalId)
+          after = await this.protection.withOperatorProtection(after);
         if (after && after.qty !== 0 && opening && stop) {
           await ctx.positions.save({ ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
         }

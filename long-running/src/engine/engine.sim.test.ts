@@ -59,6 +59,22 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     }
   }
 
+  /**
+   * Risk limits for one test over the stored ones, with the loss pause out of the way: the earlier tests'
+   * reversals lose their spread and fees, and past maxConsecutiveLosses the pause (reduce-only) would
+   * refuse the test's entries. Returns what puts the stored limits back.
+   */
+  async function limitsForTest(patch: Record<string, unknown>): Promise<() => Promise<void>> {
+    const before = await getSetting(f.db, 'risk.limits');
+    await putSetting(f.db, 'risk.limits', { ...(before as object), maxConsecutiveLosses: 1_000, ...patch });
+    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
+    await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
+    await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
+    return async () => {
+      await putSetting(f.db, 'risk.limits', before ?? {});
+    };
+  }
+
   it('turns a buy into exactly one position with a confirmed exchange-side stop', async () => {
     const reports = async (source: 'push' | 'rest') =>
       ((await register.getSingleMetric('enigma_engine_order_reports_total')?.get())?.values ?? [])
@@ -341,13 +357,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     const drifts = async () =>
       (await listRiskEvents(f.db, {})).filter((e) => e.code === 'position_drift').length;
     const driftsBefore = await drifts();
-    // The earlier tests' reversals lose their spread and fees: past maxConsecutiveLosses the loss pause
-    // (reduce-only) would refuse this test's entries. Raised for this test, the pause reset.
-    const limitsBefore = await getSetting(f.db, 'risk.limits');
-    await putSetting(f.db, 'risk.limits', { ...(limitsBefore as object), maxConsecutiveLosses: 1_000 });
-    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
-    await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
-    await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
+    const restore = await limitsForTest({});
     const long = await alert({ action: 'buy' });
     expect(await settled(long.signalId), (await getSignal(f.db, long.signalId))?.reason ?? '').toBe(
       'protected',
@@ -381,7 +391,74 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(stops[0]).toMatchObject({ side: 'buy', size: -short, stop: 'up' });
     expect(await drifts()).toBe(driftsBefore);
     await flat();
-    await putSetting(f.db, 'risk.limits', limitsBefore ?? {});
+    await restore();
+  });
+
+  it('judges entries on two contracts decided at once with each other counted: one position under maxOpenPositions 1', async () => {
+    await flat();
+    const restore = await limitsForTest({ maxOpenPositions: 1 });
+    const router = f.running.engine.router;
+    const plan = router.plan.bind(router);
+    // XBT's decision waits on its execution plan (against KuCoin a REST book read can take that long)
+    // after its checks: ETH's checks run meanwhile.
+    router.plan = async (...args: Parameters<typeof router.plan>) => {
+      if (args[0] === 'XBTUSDTM') await new Promise((r) => setTimeout(r, 300));
+      return plan(...args);
+    };
+    try {
+      const [xbt, eth] = await Promise.all([
+        alert({ action: 'buy' }),
+        alert({ action: 'buy', symbol: 'ETHUSDTM' }),
+      ]);
+      const outcomes = [await settled(xbt.signalId), await settled(eth.signalId)].sort();
+      expect(outcomes).toEqual(['protected', 'risk_blocked']);
+      const blocked = (await getSignal(f.db, outcomes[0] === 'protected' ? eth.signalId : xbt.signalId))!;
+      const reasons = [
+        (await getSignal(f.db, xbt.signalId))!.reason ?? '',
+        (await getSignal(f.db, eth.signalId))!.reason ?? '',
+      ];
+      expect(
+        reasons.some((r) => r.startsWith('open_positions:')),
+        JSON.stringify([blocked.status, reasons]),
+      ).toBe(true);
+      const open = (await f.kucoin.positions.positions('USDT')).filter((p) => p.qty !== 0);
+      expect(open).toHaveLength(1);
+    } finally {
+      router.plan = plan;
+      await flat();
+      await restore();
+    }
+  });
+
+  it('keeps an admin’s reset of the loss pause until the next loss: the losses before it do not trip it again', async () => {
+    await flat();
+    const restore = await limitsForTest({ maxConsecutiveLosses: 2, lossCooldownMinutes: 60 });
+    try {
+      // two round trips that lose their spread and fees
+      for (let i = 0; i < 2; i++) {
+        const open = await alert({ action: 'buy' });
+        expect(await settled(open.signalId)).toBe('protected');
+        expect(await settled((await alert({ action: 'close' })).signalId)).toBe('closed');
+      }
+      const trades = await recentClosedTrades(f.db, accountId(), new Date(Date.now() - 60_000));
+      expect(trades.slice(0, 2).every((t) => Number(t.netPnl) < 0)).toBe(true);
+      await waitFor(
+        async () => (f.running.engine.breakers.state() === 'reduce_only' ? true : undefined),
+        5_000,
+      );
+      // what POST /api/risk/breakers/consecutive_losses/reset writes
+      await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'user:admin' });
+      // the watchdog evaluates the breakers every protectEveryMs (200 ms): several passes
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(f.running.engine.breakers.state()).toBe('active');
+      const open = await alert({ action: 'buy' });
+      expect(await settled(open.signalId), (await getSignal(f.db, open.signalId))?.reason ?? '').toBe(
+        'protected',
+      );
+    } finally {
+      await flat();
+      await restore();
+    }
   });
 
   it('attributes a fill of an order whose answer is not written yet from memory, without asking the exchange whose order it is', async () => {

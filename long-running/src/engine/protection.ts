@@ -9,6 +9,7 @@ import {
   listSignals,
   liveOrders,
   type OrderRow,
+  operatorProtectionOf,
   type PositionRow,
   updateSignalStatus,
 } from '@enigma/db';
@@ -56,7 +57,7 @@ export class Protection {
   /** Bring one contract's protection in line with its position (call with the symbol lock held). */
   async ensure(symbol: string): Promise<'flat' | 'protected' | 'unprotected' | 'flattened'> {
     const { ctx } = this;
-    const pos = await ctx.positions.get(symbol);
+    let pos = await ctx.positions.get(symbol);
     const live = await liveOrders(ctx.db, ctx.accountId, symbol);
     const stops = live.filter((o) => o.purpose === 'stop');
     const tps = live.filter((o) => o.purpose === 'take_profit');
@@ -67,6 +68,9 @@ export class Protection {
     }
     const qty = pos.qty;
     const side = qty > 0 ? 'sell' : 'buy';
+    // A fresh position opened by an operator's resting order (a limit or stop order of the ticket, filled
+    // since) takes the stop-loss and take-profit given with it, not the defaults.
+    if (!pos.stopPrice && !pos.signalId) pos = await this.withOperatorProtection(pos);
     const stopPrice = pos.stopPrice ? toMoney(pos.stopPrice) : await this.defaultStop(symbol, pos);
     if (!stopPrice) return this.unprotected(pos, 'no stop price: no ATR or mark price to derive one');
 
@@ -280,6 +284,37 @@ export class Protection {
       if (pos.qty < 0 && price.lte(mark)) price = alignToTick(mark.mul('1.005'), contract.tickSize, 'up');
     }
     return price.gt(0) ? price : null;
+  }
+
+  /**
+   * The position with the stop-loss and take-profit its opening operator order was given (read from the
+   * order's command), each used only on the right side: a stop beyond the mark would trigger at once, a
+   * take-profit on the loss side would close at a loss. Saved, so the next pass reads them.
+   */
+  async withOperatorProtection(pos: PositionRow): Promise<PositionRow> {
+    const { ctx } = this;
+    const contract = ctx.contracts.get(pos.symbol);
+    if (!contract || !pos.avgEntryPrice) return pos;
+    const given = await operatorProtectionOf(ctx.db, ctx.accountId, pos.symbol, pos.qty > 0 ? 'buy' : 'sell');
+    if (!given) return pos;
+    const long = pos.qty > 0;
+    const entry = toMoney(pos.avgEntryPrice);
+    const mark = this.market.peek(pos.symbol).mark ?? entry;
+    const stop = given.stopLoss ? toMoney(given.stopLoss) : null;
+    const tp = given.takeProfit ? toMoney(given.takeProfit) : null;
+    const update: PositionRow = { ...pos };
+    if (stop && (long ? stop.lt(mark) : stop.gt(mark))) update.stopPrice = stop.toFixed();
+    if (tp && pos.takeProfits.length === 0 && (long ? tp.gt(entry) : tp.lt(entry)))
+      update.takeProfits = [
+        {
+          level: 1,
+          price: alignToTick(tp, contract.tickSize, long ? 'up' : 'down').toFixed(),
+          lots: Math.abs(pos.qty),
+          clientOid: clientOidFor('command', given.commandId, 1),
+        },
+      ];
+    if (update.stopPrice === pos.stopPrice && update.takeProfits === pos.takeProfits) return pos;
+    return ctx.positions.save(update);
   }
 
   /** The stop distance the signal's decision gave its entry, if it opened one. */

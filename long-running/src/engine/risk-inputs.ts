@@ -13,6 +13,8 @@ import type { AccountState } from './state.ts';
 
 /** A balance older than this is not trusted: entries block until a fresh one arrives (fail closed). */
 export const BALANCE_MAX_AGE_MS = 5_000;
+/** How long an entry's margin is held at most when its answer never comes (its flow ends elsewhere). */
+export const ENTRY_HOLD_MAX_MS = 30_000;
 
 /**
  * How often the balance is also stored (`account_balances`) for readers outside the engine, such as
@@ -42,6 +44,14 @@ export class RiskInputs {
   private snapshot: BalanceSnapshot | null = null;
   private refreshing: Promise<void> | null = null;
   private reservations: { at: number; margin: Decimal }[] = [];
+  /**
+   * Entries that passed the checks and are not answered yet, by signal: their lots count in the account's
+   * expected positions until their order rows are tracked, their margin until the exchange accepts them
+   * (then it is a reservation) or `ENTRY_HOLD_MAX_MS` has passed. So signals of several contracts decided
+   * at once are each judged with the others' entries counted (open positions, exposure, margin).
+   */
+  private readonly holds = new Map<string, { margin: Decimal; at: number }>();
+  private holdsVersion = 0;
   private savedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -103,6 +113,29 @@ export class RiskInputs {
     return this.refreshing;
   }
 
+  /** Changes whenever what `context` reads of the account's positions, orders and held entries changes. */
+  version(): number {
+    return this.state.version + this.holdsVersion;
+  }
+
+  /** An entry passed the checks: its lots and margin count for every decision from here (see `holds`). */
+  hold(key: string, symbol: string, qty: number, margin: Decimal): void {
+    this.state.reserveAlgo(`entry:${key}`, symbol, qty);
+    this.holds.set(key, { margin, at: this.ctx.clock.now() });
+    this.holdsVersion++;
+  }
+
+  /** The entry's order rows are tracked (they count as decided orders): its lots are no longer held. */
+  releaseLots(key: string): void {
+    this.state.reserveAlgo(`entry:${key}`, '', 0);
+  }
+
+  /** The entry is answered (its margin reserved), refused or never sent: nothing of it is held. */
+  release(key: string): void {
+    this.releaseLots(key);
+    if (this.holds.delete(key)) this.holdsVersion++;
+  }
+
   /** Margin an accepted entry order holds until a balance requested after it shows it. */
   reserve(margin: Decimal): void {
     if (margin.isFinite() && margin.gt(0)) this.reservations.push({ at: this.ctx.clock.now(), margin });
@@ -110,13 +143,28 @@ export class RiskInputs {
 
   /** Equity and available balance (less reservations), or nulls when unknown or too old. */
   async balance(): Promise<{ equity: Decimal | null; available: Decimal | null }> {
+    await this.freshBalance();
+    return this.balanceNow();
+  }
+
+  /** Asks for the balance when the one held is too old (the answer may still be too old: see balanceNow). */
+  private async freshBalance(): Promise<void> {
     const now = this.ctx.clock.now();
     if (!this.snapshot || now - this.snapshot.at > BALANCE_MAX_AGE_MS) await this.refreshBalance();
+  }
+
+  /** The balance held now, less reservations and held entries (synchronous: read with the positions). */
+  private balanceNow(): { equity: Decimal | null; available: Decimal | null } {
+    const now = this.ctx.clock.now();
     const s = this.snapshot;
-    if (!s || this.ctx.clock.now() - s.at > BALANCE_MAX_AGE_MS) return { equity: null, available: null };
-    const reserved = this.reservations
+    if (!s || now - s.at > BALANCE_MAX_AGE_MS) return { equity: null, available: null };
+    let reserved = this.reservations
       .filter((r) => r.at >= s.requestedAt)
       .reduce((sum, r) => sum.plus(r.margin), new Decimal(0));
+    for (const [key, h] of this.holds) {
+      if (now - h.at > ENTRY_HOLD_MAX_MS) this.release(key);
+      else reserved = reserved.plus(h.margin);
+    }
     return { equity: s.equity, available: s.available ? s.available.minus(reserved) : null };
   }
 
@@ -125,19 +173,22 @@ export class RiskInputs {
     symbol: string,
     origin: RiskContext['origin'],
     qtyOverride: Record<string, number> = {},
-  ): Promise<RiskContext> {
+  ): Promise<RiskContext & { version: number }> {
     const { ctx } = this;
     const limits = ctx.limits();
     const maxAge = limits?.maxDataAgeMs ?? 15_000;
     const others = [...this.state.expectedPositions()]
       .filter(([s, q]) => s !== symbol && (qtyOverride[s] ?? q) !== 0)
       .map(([s]) => s);
-    const [market, account] = await Promise.all([
+    const [market] = await Promise.all([
       this.market.snapshot(symbol, maxAge),
-      this.balance(),
+      this.freshBalance(),
       this.market.marksOf(others, maxAge),
     ]);
-    // Decided orders still to fill count as the position they will make.
+    // One synchronous read of the account: the balance less what is reserved and held, and the positions
+    // the decided orders will make, under one version.
+    const account = this.balanceNow();
+    const version = this.version();
     const quantities = this.state.expectedPositions();
     for (const [s, q] of Object.entries(qtyOverride)) quantities.set(s, q);
     const positions = [...quantities]
@@ -158,6 +209,7 @@ export class RiskInputs {
       account,
       positions,
       openOrders: this.state.openOrders(symbol),
+      version,
     };
   }
 

@@ -8,7 +8,12 @@ import {
   strategyKey,
 } from '@enigma/core/engine/strategy';
 import { toMoney } from '@enigma/core/money';
-import { type OrderProposal, preTradeChecks, type RiskBlock } from '@enigma/core/risk/checks';
+import {
+  type OrderProposal,
+  preTradeChecks,
+  type RiskBlock,
+  type RiskContext,
+} from '@enigma/core/risk/checks';
 import type { SignalEntry } from '@enigma/core/streams/catalog';
 import {
   advanceSignal,
@@ -248,7 +253,8 @@ export class SignalHandler implements AlgoHooks {
     };
 
     // The position the orders already decided will make, not only what has filled so far.
-    const qty = ctx.state.expectedQty(entry.symbol);
+    // (an operator's order resting on the book counts only what it has filled: see expectedQty)
+    const qty = ctx.state.expectedQty(entry.symbol, { resting: false });
     const plan = planSignal(
       {
         action: entry.action,
@@ -342,8 +348,18 @@ export class SignalHandler implements AlgoHooks {
           };
         }),
       },
+    }).catch((error: unknown) => {
+      this.risk.release(entry.signalId);
+      throw error;
     });
-    if (!done.committed) return 'not_received';
+    if (!done.committed) {
+      this.risk.release(entry.signalId);
+      return 'not_received';
+    }
+    // The decided orders count as such from here: tracked, and the entry's held lots let go in the same
+    // step (never both counted, never neither).
+    for (const o of done.orders) ctx.state.track(o);
+    this.risk.releaseLots(entry.signalId);
     // A TWAP's later slices have no order row yet: the next signal is decided against them too.
     for (const l of legs)
       if (l.exec?.style === 'twap') Router.reserveRest(ctx, entry.signalId, entry.symbol, l, 1);
@@ -395,12 +411,17 @@ export class SignalHandler implements AlgoHooks {
         // signal is reported failed (its final status means its books are settled).
         for (const later of rows.slice(i + 1))
           await this.executor.abandon(later, `an earlier leg of signal ${entry.signalId} was refused`);
+        this.risk.release(entry.signalId);
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
         return null;
       }
       answered.set(leg.clientOid, sent);
-      if (leg.kind === 'open' && leg.margin) this.risk.reserve(toMoney(leg.margin));
+      if (leg.kind === 'open') {
+        // Accepted: its margin is a reservation from here, no longer a held entry's.
+        if (leg.margin) this.risk.reserve(toMoney(leg.margin));
+        this.risk.release(entry.signalId);
+      }
       if (sent.status === 'unknown') break;
     }
     return answered;
@@ -488,54 +509,75 @@ export class SignalHandler implements AlgoHooks {
           code: 'kill_switch',
           message: `the kill switch is on${kill.reason ? `: ${kill.reason}` : ''}`,
         };
-      const inputs = await this.risk.context(entry.symbol, 'signal', {
-        [entry.symbol]: qty > 0 ? qty - plan.closeLots : qty + plan.closeLots,
-      });
-      const m = inputs.market;
-      const buy = plan.open.side === 'long';
-      const ref = buy ? m.bestAsk : m.bestBid;
+      // The ATR first: between the account's read and the hold below nothing is awaited.
       const atr =
         strategy.stop.kind === 'atr'
           ? await this.atr.atr(entry.symbol, strategy.stop.timeframe, strategy.stop.period)
           : null;
-      const distance = ref ? stopDistance(strategy.stop, ref, atr) : null;
-      let lots = plan.open.lots;
-      if (lots === null) {
-        if (!ref) return { code: 'data_missing', message: 'no order book: cannot size the entry' };
-        const sized = entryLots({
-          sizing: strategy.sizing,
-          equity: inputs.account.equity ?? new Decimal(Number.NaN),
-          price: ref,
-          multiplier: contract.multiplier,
-          lotSize: contract.lotSize,
-          stopDistance: distance,
-          defaultRiskPct: ctx.limits()?.riskPerTradePct ?? '1',
-          score,
-          scaleByScore: strategy.scaleByScore,
+      const buy = plan.open.side === 'long';
+      let judged: {
+        m: RiskContext['market'];
+        ref: Decimal | null;
+        distance: Decimal | null;
+        lots: number;
+      } | null = null;
+      for (let attempt = 1; !judged; attempt++) {
+        const inputs = await this.risk.context(entry.symbol, 'signal', {
+          [entry.symbol]: qty > 0 ? qty - plan.closeLots : qty + plan.closeLots,
         });
-        if (!sized.ok) return { code: sized.code, message: sized.message };
-        lots = sized.lots;
-      }
-      const stop = ref && distance ? stopPriceFor(plan.open.side, ref, distance, contract.tickSize) : null;
-      const proposal: OrderProposal = {
-        symbol: entry.symbol,
-        side: buy ? 'buy' : 'sell',
-        lots,
-        reduceOnly: false,
-        price: null,
-        leverage: strategy.leverage,
-        stopPrice: stop,
-        kind: 'market',
-      };
-      const blocks = preTradeChecks(proposal, contract, inputs);
-      if (blocks.length > 0) {
-        const first = blocks[0]!;
-        return {
-          code: first.code,
-          message: first.message,
-          data: { all: blocks.map((b) => b.code).join(','), ...(first.data ?? {}) },
+        const m = inputs.market;
+        const ref = buy ? m.bestAsk : m.bestBid;
+        const distance = ref ? stopDistance(strategy.stop, ref, atr) : null;
+        let lots = plan.open.lots;
+        if (lots === null) {
+          if (!ref) return { code: 'data_missing', message: 'no order book: cannot size the entry' };
+          const sized = entryLots({
+            sizing: strategy.sizing,
+            equity: inputs.account.equity ?? new Decimal(Number.NaN),
+            price: ref,
+            multiplier: contract.multiplier,
+            lotSize: contract.lotSize,
+            stopDistance: distance,
+            defaultRiskPct: ctx.limits()?.riskPerTradePct ?? '1',
+            score,
+            scaleByScore: strategy.scaleByScore,
+          });
+          if (!sized.ok) return { code: sized.code, message: sized.message };
+          lots = sized.lots;
+        }
+        const stop = ref && distance ? stopPriceFor(plan.open.side, ref, distance, contract.tickSize) : null;
+        const proposal: OrderProposal = {
+          symbol: entry.symbol,
+          side: buy ? 'buy' : 'sell',
+          lots,
+          reduceOnly: false,
+          price: null,
+          leverage: strategy.leverage,
+          stopPrice: stop,
+          kind: 'market',
         };
+        const blocks = preTradeChecks(proposal, contract, inputs);
+        if (blocks.length > 0) {
+          const first = blocks[0]!;
+          return {
+            code: first.code,
+            message: first.message,
+            data: { all: blocks.map((b) => b.code).join(','), ...(first.data ?? {}) },
+          };
+        }
+        // Another decision (another contract's entry, a fill) changed the account between its read and
+        // here: judged again on the new one. Past a few tries it is judged as read (never unbounded).
+        if (this.risk.version() !== inputs.version && attempt < 4) continue;
+        // Held from here: every later decision counts this entry's lots and margin.
+        this.risk.hold(
+          entry.signalId,
+          entry.symbol,
+          buy ? lots : -lots,
+          ref!.mul(contract.multiplier).mul(lots).div(strategy.leverage),
+        );
+        judged = { m, ref, distance, lots };
       }
+      const { m, ref, distance, lots } = judged;
       // How it is executed: the router's style, protected price and slices (fails closed without a book).
       const exec = await this.router.plan(
         entry.symbol,
@@ -546,7 +588,10 @@ export class SignalHandler implements AlgoHooks {
         contract.tickSize,
         entry.execution,
       );
-      if ('code' in exec) return exec;
+      if ('code' in exec) {
+        this.risk.release(entry.signalId);
+        return exec;
+      }
       legs.push({
         kind: 'open',
         clientOid: clientOidFor('open', entry.signalId),
@@ -568,9 +613,14 @@ export class SignalHandler implements AlgoHooks {
         lots: legs[0].lots,
         leverage: strategy.leverage,
         reduceOnly: true,
+        // judged against the position it closes (this decision's own held entry is what comes after it)
+        qtyOverride: { [entry.symbol]: qty },
         stopOf: () => null,
       });
-      if (block) return { code: block.code, message: block.message };
+      if (block) {
+        this.risk.release(entry.signalId);
+        return { code: block.code, message: block.message };
+      }
     }
     return legs;
   }

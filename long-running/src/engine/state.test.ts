@@ -39,6 +39,24 @@ describe('the account view (expected position = confirmed + decided orders still
     expect(s.expectedQty('XBTUSDTM')).toBe(3);
   });
 
+  it('plans a signal against an operator’s resting order only for what it has filled; risk counts it whole', () => {
+    const s = new AccountState();
+    const limit = order({ purpose: 'manual', type: 'limit', size: 2, status: 'open' });
+    s.track(limit);
+    expect(s.expectedQty('XBTUSDTM')).toBe(2);
+    expect(s.expectedQty('XBTUSDTM', { resting: false })).toBe(0);
+    // part of it fills: that part counts, applied or not
+    s.track({ ...limit, status: 'partially_filled', filledSize: 1 });
+    expect(s.expectedQty('XBTUSDTM', { resting: false })).toBe(1);
+    s.applied('XBTUSDTM', 1, limit.id, 1);
+    expect(s.expectedQty('XBTUSDTM', { resting: false })).toBe(1);
+    // an operator's market order, and a signal's own legs, count whole either way
+    s.track(order({ purpose: 'manual', type: 'market', size: 3 }));
+    s.track(order({ purpose: 'entry', type: 'limit', size: 4, status: 'open' }));
+    expect(s.expectedQty('XBTUSDTM', { resting: false })).toBe(8);
+    expect(s.expectedQty('XBTUSDTM')).toBe(9);
+  });
+
   it('ignores writes that land out of order: an answer written after the order filled and settled', () => {
     const s = new AccountState();
     const buy = order({ size: 2 });

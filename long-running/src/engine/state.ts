@@ -41,9 +41,15 @@ export class AccountState {
   private readonly settled = new Set<string>();
   /** Lots a running router algorithm will still send (a TWAP's slices with no order row yet), by signal. */
   private readonly algos = new Map<string, { symbol: string; qty: number }>();
+  /**
+   * Changes whenever an expected position can have changed (a position, an order, a reservation): a
+   * decision that read the view compares it before it acts on what it read.
+   */
+  version = 0;
 
   /** Replace the view with the database's (reconciliation; `applied` = lots of fills recorded per order id). */
   load(positions: readonly PositionRow[], live: readonly OrderRow[], applied: ReadonlyMap<string, number>) {
+    this.version++;
     this.qty.clear();
     for (const p of positions) if (p.qty !== 0) this.qty.set(p.symbol, p.qty);
     this.orders.clear();
@@ -61,17 +67,24 @@ export class AccountState {
    * Each call replaces the key's reservation; 0 removes it.
    */
   reserveAlgo(key: string, symbol: string, qty: number): void {
+    this.version++;
     if (qty === 0) this.algos.delete(key);
     else this.algos.set(key, { symbol, qty });
   }
 
-  /** Confirmed position plus what the decided orders still to fill will add (signed lots). */
-  expectedQty(symbol: string): number {
+  /**
+   * Confirmed position plus what the decided orders still to fill will add (signed lots). With
+   * `resting: false`, an operator's order that rests on the book (a limit or stop order of the ticket,
+   * live) counts only what it has filled: a signal is planned against the position the account has and
+   * is heading for, not one an order far from the market may never make. Risk counts it whole.
+   */
+  expectedQty(symbol: string, { resting = true }: { resting?: boolean } = {}): number {
     let q = this.confirmedQty(symbol);
     for (const a of this.algos.values()) if (a.symbol === symbol) q += a.qty;
     for (const o of this.orders.values()) {
       if (o.symbol !== symbol || !DECIDED.has(o.purpose)) continue;
-      const q0 = this.pending(o);
+      const rests = o.purpose === 'manual' && o.type !== 'market' && !isTerminal(o.status);
+      const q0 = rests && !resting ? Math.max(0, o.filledSize - o.applied) : this.pending(o);
       q += o.side === 'buy' ? q0 : -q0;
     }
     return q;
@@ -132,6 +145,7 @@ export class AccountState {
 
   /** Reconciliation set the contract's position to the exchange's. */
   setQty(symbol: string, qty: number): void {
+    this.version++;
     if (qty === 0) this.qty.delete(symbol);
     else this.qty.set(symbol, qty);
   }
@@ -149,6 +163,7 @@ export class AccountState {
       status: row.status as OrderState,
       applied,
     };
+    this.version++;
     this.orders.set(row.clientOid, o);
     this.forgetIfSettled(o);
   }

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { api } from '../lib/api.ts';
 import { fixed, price as fmtPrice, SYMBOLS, specOf } from '../lib/market.ts';
+import { ticketReferencePrice } from '../lib/ticket-price.ts';
 import type { OrderPreview, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 
@@ -73,12 +74,17 @@ export function OrderTicket(props: {
   const spec = specOf(symbol);
   const hasLimit = type === 'limit' || type === 'stop_limit';
   const isStop = type === 'stop_market' || type === 'stop_limit';
-  const refPrice =
-    hasLimit && DECIMAL.test(limitPrice)
-      ? Number(limitPrice)
-      : isStop && DECIMAL.test(stopPrice)
-        ? Number(stopPrice)
-        : props.lastPrice;
+  const refPrice = ticketReferencePrice({
+    symbol,
+    chartSymbol: props.symbol,
+    chartLastClose: props.lastPrice,
+    ownPrice:
+      hasLimit && DECIMAL.test(limitPrice)
+        ? Number(limitPrice)
+        : isStop && DECIMAL.test(stopPrice)
+          ? Number(stopPrice)
+          : null,
+  });
   const lots = useMemo(() => {
     if (!DECIMAL.test(amount)) return null;
     if (unit === 'lots') return Number.isInteger(Number(amount)) ? Number(amount) : null;
@@ -90,7 +96,11 @@ export function OrderTicket(props: {
   if (!DECIMAL.test(amount) || Number(amount) <= 0) errors['size'] = 'enter a positive amount';
   else if (unit === 'lots' && lots === null) errors['size'] = 'lots are whole numbers';
   else if (lots !== null && lots < 1) errors['size'] = 'less than one lot at this price';
-  else if (lots === null) errors['size'] = 'no price yet to convert USDT into lots';
+  else if (lots === null)
+    errors['size'] =
+      symbol === props.symbol
+        ? 'no price yet to convert USDT into lots'
+        : `no ${symbol} price here to convert USDT: give lots, or show ${symbol} on the chart`;
   if (hasLimit && !DECIMAL.test(limitPrice)) errors['price'] = `a ${TYPE_LABEL[type]} order needs a price`;
   if (isStop && !DECIMAL.test(stopPrice)) errors['stopPrice'] = 'a stop order needs a stop price';
   const lev = Number(leverage);

@@ -36,7 +36,7 @@ describe('commands: errors', () => {
     expect(r.status).toBe(400);
     expect(r.json.error).toMatchObject({
       code: 'bad_request',
-      message: expect.stringMatching(/idempotency-key/i),
+      message: expect.stringMatching(/idempotency-key: required/i),
     });
   });
 
@@ -75,6 +75,12 @@ describe('commands: errors', () => {
       'execution.twap.slices',
     ],
     [{ ...order, execution: 'twap' }, 'execution'],
+    // a misspelt field is refused by its name, never dropped (a dropped reduce-only opens a position)
+    [{ ...order, sizee: 3 }, 'sizee'],
+    [{ ...order, reduce_only: true }, 'reduce_only'],
+    // off the contract's tick (XBTUSDTM: 0.1), refused before the engine sees it
+    [{ ...order, price: '64000.55' }, 'price'],
+    [{ ...order, orderType: 'stop_market', price: undefined, stopPrice: '65000.05' }, 'stopPrice'],
   ])('POST /api/orders %j: 422 naming %s', async (body, field) => {
     const r = await t.call('POST', '/api/orders', { token: t.token, headers: key(), body });
     expect(r.status).toBe(422);

@@ -81,6 +81,8 @@ export const OrderTicketBody = z
           "the smart order router's style for a market order (auto, market, limit_chase, twap, iceberg) or a whole execution block (docs/router.md)",
       }),
   })
+  // A misspelt field is refused by name, never dropped (a dropped `reduceOnly` opens a position).
+  .strict()
   .openapi('OrderTicket');
 
 const place = createRoute({

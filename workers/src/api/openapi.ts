@@ -116,9 +116,18 @@ export function createApiRouter(): OpenAPIHono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const issues = result.error.issues
-          .slice(0, 20)
-          .map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+        const issues = result.error.issues.slice(0, 20).flatMap((i) => {
+          const path = i.path.map(String).join('.');
+          // Each unknown field by its own name; a missing one said as such, not as a type mismatch.
+          if (i.code === 'unrecognized_keys')
+            return i.keys.map((k) => ({
+              path: path ? `${path}.${k}` : k,
+              message: 'unknown field (misspelt?)',
+            }));
+          if (i.code === 'invalid_type' && /received undefined$/.test(i.message))
+            return [{ path, message: 'required' }];
+          return [{ path, message: i.message }];
+        });
         // A missing or malformed header (Idempotency-Key) is a protocol error, not a payload one.
         throw new ApiError(
           result.target === 'header' ? 'bad_request' : 'validation_failed',

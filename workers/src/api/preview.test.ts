@@ -1,4 +1,5 @@
 import { saveAccountBalance } from '@enigma/db/repositories/balances';
+import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
 import { ensureAccount } from '@enigma/db/repositories/trading';
 import { candles } from '@enigma/db/schema/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,36 @@ describe('POST /api/orders/preview', () => {
       });
     } finally {
       h.clock.now -= 30_000;
+    }
+  });
+
+  it('blocks a new position while a breaker is tripped, as the engine would; a reduce-only order passes; a pause past its cooldown does not block', async () => {
+    const breakerCheck = async (body: Record<string, unknown>) => {
+      const r = await preview(body);
+      expect(r.status).toBe(200);
+      const checks = r.json['checks'] as { code: string; ok: boolean }[];
+      return { allowed: r.json['allowed'], breaker: checks.find((c) => c.code === 'breaker') };
+    };
+    const now = h.clock.now;
+    await setBreaker(h.db, 'consecutive_losses', {
+      state: 'reduce_only',
+      reason: '5 losing trades in a row',
+      resumeAt: new Date(now + 60_000),
+      now: new Date(now),
+    });
+    try {
+      expect(await breakerCheck(STOPPED_BUY)).toEqual({
+        allowed: false,
+        breaker: expect.objectContaining({ ok: false }),
+      });
+      expect(
+        (await breakerCheck({ ...STOPPED_BUY, side: 'sell', reduceOnly: true, stopLoss: undefined })).breaker,
+      ).toMatchObject({ ok: true });
+      h.clock.now += 61_000;
+      expect((await breakerCheck(STOPPED_BUY)).breaker).toBeUndefined();
+    } finally {
+      h.clock.now = now;
+      await setBreaker(h.db, 'consecutive_losses', { state: 'active', now: new Date(now) });
     }
   });
 });

@@ -1,11 +1,12 @@
 import { CONTRACTS } from '@enigma/core/contract/index';
 import { type OrderPreview, previewOrder } from '@enigma/core/contract/preview';
 import { toMoney } from '@enigma/core/money';
-import { type RiskLimits, RiskLimitsError, resolveRiskLimits } from '@enigma/core/risk/limits';
+import { type RiskLimits, RiskLimitsError, resolveRiskLimits, worstBreaker } from '@enigma/core/risk/limits';
 import { KILL_SWITCH_KEY, RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { orderTicketSchema } from '@enigma/core/signals/commands';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { latestClose } from '@enigma/db/repositories/candles';
+import { listBreakers } from '@enigma/db/repositories/circuit-breakers';
 import { getSettingRows } from '@enigma/db/repositories/settings';
 import { openPositionsOfEveryAccount } from '@enigma/db/repositories/trading';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -96,11 +97,12 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
     // a limit (or stop limit) at its price, a stop market about its stop price, a market at the last close
     const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
     // The reads are independent: they go out together.
-    const [last, stored, open, balance] = await Promise.all([
+    const [last, stored, open, balance, breakers] = await Promise.all([
       (q.price ?? q.stopPrice) ? null : latestClose(db, q.symbol, '1m'),
       getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]),
       openPositionsOfEveryAccount(db),
       latestAccountBalance(db, spec.settleCurrency),
+      listBreakers(db),
     ]);
     const price = q.price ?? q.stopPrice ?? last;
     if (!price) throw new ApiError('validation_failed', `no price yet for ${q.symbol}: give a limit price`);
@@ -134,6 +136,7 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       },
       {
         killSwitchOn: kill.on === true,
+        breaker: worstBreaker(breakers, now),
         limits: limits ?? {},
         currentLots: open.filter((p) => p.symbol === q.symbol).reduce((s, p) => s + p.qty, 0),
         openPositions: new Set(open.map((p) => p.symbol)).size,
