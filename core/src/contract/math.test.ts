@@ -58,6 +58,17 @@ describe('contract maths (KuCoin position sample: long 1 XBTUSDTM @ 67430.9, mar
     expect(liquidationPrice(XBT, 5, m(28000), longMargin, m('0.004')).toString()).toBe('27832');
   });
 
+  it('keeps a repeating average entry to 12 places and a realised P&L to 10: finite decimals, no 40-digit tails', () => {
+    // 95,636.3 + 95,636.6 + 95,636.7 over 3 lots = 95,636.5333…
+    let p = applyFill(XBT, 0, m(0), 1, m('95636.3'));
+    p = applyFill(XBT, p.qty, p.entryPrice, 1, m('95636.6'));
+    p = applyFill(XBT, p.qty, p.entryPrice, 1, m('95636.7'));
+    expect(p.entryPrice.toFixed()).toBe('95636.533333333333');
+    const closed = applyFill(XBT, p.qty, p.entryPrice, -3, m('95636.4'));
+    // (95,636.4 − 95,636.533333333333) × 3 × 0.001 = −0.000399999999999, to 10 places −0.0004
+    expect(closed.realisedGross.toFixed()).toBe('-0.0004');
+  });
+
   it('judges risk against the closer of KuCoin’s two isolated liquidation formulas, fees included', () => {
     // 60,000 at 50×, MMR 0.4 %, taker fee 0.06 %. Long: the older formula with the close fee in the
     // maintenance margin, 60,000 × (1 − (0.02 − 0.004 − 1.02 × 0.0006)) = 59,076.72, is closer than the

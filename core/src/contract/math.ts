@@ -9,6 +9,11 @@ import type { ContractSpec } from './specs.ts';
 
 const ZERO = new Money(0);
 
+/** Decimal places an average entry price is kept to (a price's own ticks have at most 8). */
+export const AVERAGE_ENTRY_DP = 12;
+/** Decimal places a realised P&L is kept to (settle-currency amounts; exchanges show 8). */
+export const PNL_DP = 10;
+
 /** Notional value of |lots| at `price`: |q| × multiplier × price. */
 export function notionalValue(spec: ContractSpec, lots: number, price: Decimal): Decimal {
   return new Money(Math.abs(lots)).mul(spec.multiplier).mul(price);
@@ -151,17 +156,21 @@ export function applyFill(
     const cost = entry.mul(Math.abs(qty)).plus(price.mul(Math.abs(fillQty)));
     return {
       qty: newQty,
-      entryPrice: cost.div(Math.abs(newQty)),
+      // A cost-weighted average can repeat forever (3 fills: 95,636.5333…): kept to AVERAGE_ENTRY_DP
+      // places, so the P&L figured from it is a finite decimal (off by under 1e-12 × lots × multiplier).
+      entryPrice: cost.div(Math.abs(newQty)).toDecimalPlaces(AVERAGE_ENTRY_DP),
       closedLots: 0,
       openedLots: Math.abs(fillQty),
       realisedGross: ZERO,
     };
   }
   const closedLots = Math.min(Math.abs(qty), Math.abs(fillQty));
+  // To PNL_DP places: from a 12-place average a P&L such as −0.000399999999999 is −0.0004.
   const realisedGross = price
     .minus(entry)
     .mul(closedLots * Math.sign(qty))
-    .mul(spec.multiplier);
+    .mul(spec.multiplier)
+    .toDecimalPlaces(PNL_DP);
   const newQty = qty + fillQty;
   const openedLots = Math.abs(fillQty) - closedLots;
   return {

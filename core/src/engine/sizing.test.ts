@@ -34,6 +34,22 @@ describe('entryLots — hand-computed sizes', () => {
   it('fixed notional: 100 USDT at 65,000 × 0.001 = 65 USDT a lot → 1 lot (1.538 rounded down)', () => {
     expect(lots({})).toBe(1);
   });
+  it('risk sizing counts both taker fees and the stop aligned one tick further: the loss at the stop stays within the budget', () => {
+    // equity 1,000, 1 % = 10 USDT; XBT at 60,000, a 0.5 % stop (300), taker 0.06 %, tick 0.1.
+    // Per lot: (300.1 + 60,000 × 0.0006 + 60,300.1 × 0.0006) × 0.001 = (300.1 + 36 + 36.18006) × 0.001
+    // = 0.37228006 → 10 / 0.37228006 = 26.86 → 26 lots (the move alone: 10 / 0.3 = 33 lots, which lose 12.27)
+    const risk = {
+      sizing: { method: 'risk' as const, riskPct: '1' },
+      equity: d(1_000),
+      price: d(60_000),
+      stopDistance: d(300),
+    };
+    expect(lots(risk)).toBe(33);
+    expect(lots({ ...risk, takerFeeRate: d('0.0006'), tickSize: d('0.1') })).toBe(26);
+    // what 26 lots lose at the stop, fees included, is within the 10 USDT budget
+    const loss = d(26).mul('0.001').mul(d(300).plus(d(60_000).mul('0.0006')).plus(d(59_700).mul('0.0006')));
+    expect(loss.lte(10)).toBe(true);
+  });
   it('fixed notional: 1,000 USDT → 15 lots (15.38); 130 USDT → 2 lots exactly', () => {
     expect(lots({ sizing: { method: 'fixed_notional', notional: '1000' } })).toBe(15);
     expect(lots({ sizing: { method: 'fixed_notional', notional: '130' } })).toBe(2);

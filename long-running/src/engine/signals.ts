@@ -541,6 +541,8 @@ export class SignalHandler implements AlgoHooks {
             defaultRiskPct: ctx.limits()?.riskPerTradePct ?? '1',
             score,
             scaleByScore: strategy.scaleByScore,
+            takerFeeRate: contract.takerFeeRate,
+            tickSize: contract.tickSize,
           });
           if (!sized.ok) return { code: sized.code, message: sized.message };
           lots = sized.lots;
