@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -150,6 +151,24 @@ describe('migrations on PGlite', () => {
     expect(await checkDatabase(reopened)).toMatchObject({ ok: true, kind: 'pglite', pending: 0 });
     expect((await migrate(reopened)).applied).toEqual([]);
     await reopened.close();
+  });
+
+  it('refuses a data directory another live process holds (enigma trace while enigma start runs); a dead holder’s lock is taken over', async () => {
+    const dataDir = join(dir, 'locked');
+    const other = spawn('sleep', ['30']);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, 'enigma.lock'), String(other.pid));
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${other.pid}`);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+    // the holder is gone (killed, its lock left behind): taken over, and removed on close
+    const handle = await openDatabase({ dataDir });
+    expect(readFileSync(join(dataDir, 'enigma.lock'), 'utf8')).toBe(String(process.pid));
+    await handle.close();
+    expect(existsSync(join(dataDir, 'enigma.lock'))).toBe(false);
   });
 });
 

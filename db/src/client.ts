@@ -81,15 +81,73 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DbHa
     return { kind, db, close: () => pool.end() };
   }
   const dataDir = opts.dataDir ?? DEFAULT_PGLITE_DIR;
+  let unlock = async () => {};
   if (isNode && !dataDir.includes('://')) {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  const client = await PGlite.create({ dataDir });
+  let client: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    client = await PGlite.create({ dataDir });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const db = drizzle({ client, schema }) as unknown as EnigmaDb;
-  return { kind, db, close: () => client.close() };
+  return {
+    kind,
+    db,
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        await unlock();
+      }
+    },
+  };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory (`enigma trace` while
+ * `enigma start` runs) rewrites its control files under it. The first to open it writes its pid to
+ * `enigma.lock` there; another live process's lock refuses the open with a clear error, a dead one's
+ * (killed, never closed) is taken over. Returns what removes the lock on close.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const path = join(dataDir, 'enigma.lock');
+  let holder: number | null = null;
+  try {
+    holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    holder = null;
+  }
+  if (holder && Number.isSafeInteger(holder) && holder !== process.pid && processAlive(holder))
+    throw new Error(
+      `the embedded database at ${dataDir} is in use by process ${holder} (enigma start?): stop it first, or set DATABASE_URL`,
+    );
+  writeFileSync(path, String(process.pid));
+  return async () => {
+    try {
+      if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface JournalEntry {
