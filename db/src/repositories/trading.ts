@@ -278,18 +278,23 @@ export async function liveOrders(db: EnigmaDb, accountId: string, symbol?: strin
 }
 
 /**
- * The operator's protection for a position an order of theirs opened: the stop-loss and take-profit
- * given with the newest operator order (one placed by a command) on `side` of `symbol` that has filled,
- * read from its command. Null when there is none, or it gave neither.
+ * The operator's protection for a position an order of theirs opened: the stop-loss, take-profit and
+ * leverage given with the newest operator order (one placed by a command) on `side` of `symbol` that has
+ * filled, read from its command. Null when there is none.
  */
 export async function operatorProtectionOf(
   db: EnigmaDb,
   accountId: string,
   symbol: string,
   side: 'buy' | 'sell',
-): Promise<{ commandId: string; stopLoss: string | null; takeProfit: string | null } | null> {
+): Promise<{
+  commandId: string;
+  stopLoss: string | null;
+  takeProfit: string | null;
+  leverage: string | null;
+} | null> {
   const [row] = await db
-    .select({ commandId: orders.commandId, command: commands.command })
+    .select({ commandId: orders.commandId, command: commands.command, leverage: orders.leverage })
     .from(orders)
     .innerJoin(commands, eq(commands.id, orders.commandId))
     .where(
@@ -308,7 +313,8 @@ export async function operatorProtectionOf(
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   const stopLoss = text(row.command['stopLoss']);
   const takeProfit = text(row.command['takeProfit']);
-  return stopLoss || takeProfit ? { commandId: row.commandId, stopLoss, takeProfit } : null;
+  // the leverage it was sent with (the ticket's, else the position's or the default)
+  return { commandId: row.commandId, stopLoss, takeProfit, leverage: row.leverage };
 }
 
 /** Every order of the account, oldest first. */

@@ -9,6 +9,7 @@ import {
   getCommand,
   getIntent,
   getOrderByClientOid,
+  getPosition,
   insertCommand,
   insertIntentOnce,
   listOrders,
@@ -157,6 +158,9 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       return list.length > 0 ? list : undefined;
     }, 15_000);
     expect(tps.map((o) => [o.side, o.size, Number(o.price)])).toEqual([['sell', 2, 53_000]]);
+    // the leverage it was sent with, on the position (the dashboard showed "—")
+    expect((await getPosition(f.db, f.running.engine.ctx.accountId, XBT))?.leverage).toBe(order!.leverage);
+    expect(order!.leverage).not.toBeNull();
   });
 
   it("an open position's protective stop cannot be cancelled by a command (it would be placed again): refused, it still rests", async () => {

@@ -319,8 +319,12 @@ export class CommandHandler implements AlgoHooks {
         // the ticket's stop-loss and take-profit (read back from this command), else the default stop
         if (after && after.qty !== 0 && opening && !after.stopPrice && !after.signalId)
           after = await this.protection.withOperatorProtection(after);
-        if (after && after.qty !== 0 && opening && stop) {
-          await ctx.positions.save({ ...after, stopPrice: after.stopPrice ?? stop.toFixed() });
+        if (after && after.qty !== 0 && opening && (stop || !after.leverage)) {
+          await ctx.positions.save({
+            ...after,
+            stopPrice: after.stopPrice ?? stop?.toFixed() ?? null,
+            leverage: after.leverage ?? String(leverage),
+          });
         }
         await this.protection.ensure(c.symbol);
       }

@@ -211,10 +211,20 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   });
 
   it('reverses long → short on a sell, then closes on close, cancelling the leftover stop', async () => {
+    // the long's row carries the exchange's figures (a reconciliation stores them)
+    await f.running.engine.reconcile();
+    const long = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
+    expect(long.qty).toBeGreaterThan(0);
+    expect(Number(long.liquidationPrice)).toBeLessThan(Number(long.avgEntryPrice));
     const { signalId } = await alert({ action: 'sell' });
     expect(await settled(signalId)).toBe('protected');
     const pos = (await getPosition(f.db, accountId(), 'XBTUSDTM'))!;
     expect(pos.qty).toBeLessThan(0);
+    // not the long's figures on the short: its liquidation price unknown until the exchange's next
+    // report, its unrealised P&L the short's at the last mark ((mark − entry) × qty × 0.001)
+    expect(pos.liquidationPrice).toBeNull();
+    const expected = (Number(pos.markPrice) - Number(pos.avgEntryPrice)) * pos.qty * 0.001;
+    expect(Number(pos.unrealisedPnl)).toBeCloseTo(expected, 6);
     expect(await exchangeQty()).toBe(pos.qty);
     const stops = await exchangeStops();
     expect(stops).toHaveLength(1);

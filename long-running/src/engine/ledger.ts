@@ -258,6 +258,16 @@ export class Ledger {
     const fillAt = new Date(fill.time);
     const fees = dec(pos?.fees);
     const realised = dec(pos?.realisedPnl).plus(out.realisedGross);
+    // The exchange's liquidation price was for the position before this fill: unknown until its next
+    // report. The unrealised P&L is the new position's at the last stored mark (0 without one).
+    const mark = pos?.markPrice ? dec(pos.markPrice) : null;
+    const marked = {
+      liquidationPrice: null,
+      unrealisedPnl:
+        out.qty !== 0 && mark
+          ? mark.minus(out.entryPrice).mul(out.qty).mul(spec.multiplier).toDecimalPlaces(10).toFixed()
+          : '0',
+    };
     // A fill that crosses zero: the closing share of its fee belongs to the closed trade.
     const closeShare = out.closedLots / fill.size;
     const feeClose = fill.fee.mul(closeShare);
@@ -304,6 +314,7 @@ export class Ledger {
         stopOrderId: pos!.stopOrderId,
         stopClientOid: pos!.stopClientOid,
         stopVersion: pos!.stopVersion,
+        ...marked,
       };
       return { qty: out.qty, closed, patch };
     }
@@ -322,6 +333,7 @@ export class Ledger {
       closedAt: null,
       unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
       fundingCheckedAt: opening ? fillAt : (pos?.fundingCheckedAt ?? fillAt),
+      ...marked,
     };
     return { qty: out.qty, closed: null, patch };
   }
