@@ -217,6 +217,25 @@ describe('the dashboard, end to end', () => {
         });
         expect(fit).toEqual({ inSight: true, rowHeight: expect.any(Number) });
         expect(fit.rowHeight).toBeLessThan(48);
+        // on a phone the table scrolls sideways, and its actions column stays in sight (it sat at x=859
+        // of a 390 px screen, with nothing saying it was there)
+        const phone = await browser.newContext({
+          viewport: { width: 390, height: 844 },
+          deviceScaleFactor: 2,
+          isMobile: true,
+          hasTouch: true,
+        });
+        try {
+          const phoneRow = (await signIn(phone, admin)).getByTestId('position-XBTUSDTM');
+          await phoneRow.waitFor({ timeout: 15_000 });
+          const onPhone = await phoneRow.evaluate((tr) => {
+            const close = tr.querySelector('[data-testid^="close-"]')!.getBoundingClientRect();
+            return close.left >= 0 && close.right <= window.innerWidth;
+          });
+          expect(onPhone).toBe(true);
+        } finally {
+          await phone.close();
+        }
         // its stop is among the open orders, kept by the engine: no cancel button on it
         const stopRow = page
           .getByTestId('orders-panel')
