@@ -96,8 +96,8 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
       stats={
         <dl className="stats">
           <AccountFigures feed={feed} />
-          <div>
-            <dt>Today P&amp;L</dt>
+          <div title="realised since 00:00 UTC: closed trades, net of fees and funding (open positions count in Total)">
+            <dt>Today P&amp;L (realised)</dt>
             <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
           </div>
           <div title="realised (net of fees and funding) + unrealised">
@@ -115,8 +115,13 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
         </dl>
       }
     >
-      <button type="button" className="chip" onClick={onSeen} title="unread alerts: press to mark them read">
-        Alerts <strong>{unread}</strong>
+      <button
+        type="button"
+        className="chip"
+        onClick={onSeen}
+        title="TradingView alerts received since you last marked them read (every one, refused ones too): press to mark them read"
+      >
+        New signals <strong>{unread}</strong>
       </button>
       <span
         className={`chip ${live === 'live' ? 'ok' : live === 'offline' ? 'bad' : 'warn'}`}

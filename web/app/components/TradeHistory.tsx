@@ -76,7 +76,7 @@ export function TradeHistory({
           'Closed by',
           'Net P&L',
           'KuCoin P&L',
-          'ROI',
+          'ROI on notional',
           'Fees',
           'Funding',
         ]}
