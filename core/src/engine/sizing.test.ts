@@ -47,7 +47,9 @@ describe('entryLots — hand-computed sizes', () => {
     expect(lots(risk)).toBe(33);
     expect(lots({ ...risk, takerFeeRate: d('0.0006'), tickSize: d('0.1') })).toBe(26);
     // what 26 lots lose at the stop, fees included, is within the 10 USDT budget
-    const loss = d(26).mul('0.001').mul(d(300).plus(d(60_000).mul('0.0006')).plus(d(59_700).mul('0.0006')));
+    const loss = d(26)
+      .mul('0.001')
+      .mul(d(300).plus(d(60_000).mul('0.0006')).plus(d(59_700).mul('0.0006')));
     expect(loss.lte(10)).toBe(true);
   });
   it('fixed notional: 1,000 USDT → 15 lots (15.38); 130 USDT → 2 lots exactly', () => {

@@ -493,7 +493,11 @@ describe('parseAlertTime: formats and bounds', () => {
     expect(parseAlertTime('946684800000')).toBe(946_684_800_000);
     expect(parseAlertTime('2000-01-01T00:00:00Z')).toBe(946_684_800_000);
     for (const bad of ['946684799', '4102444801', '946684799999', '4102444800001', '1999-12-31T23:59:59Z'])
-      expect(parseError(() => parseAlertTime(bad)).code).toBe('invalid_timestamp');
+      expect(parseError(() => parseAlertTime(bad))).toMatchObject({
+        code: 'invalid_timestamp',
+        // the error names its field, as the future-timestamp refusal does
+        details: { field: 'timestamp' },
+      });
   });
   it('refuses other shapes, naming the value (40 characters)', () => {
     for (const bad of [

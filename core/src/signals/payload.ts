@@ -140,6 +140,7 @@ export function parseAlertTime(value: string | number): number {
     throw new SignalParseError(
       'invalid_timestamp',
       `invalid alert timestamp ${JSON.stringify(s.slice(0, 40))}`,
+      { field: 'timestamp' },
     );
   }
   return ms;
