@@ -471,6 +471,26 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     }
   });
 
+  it('blocks an entry while another open position’s mark is older than maxDataAgeMs and cannot be refreshed (its exposure unknown)', async () => {
+    await flat();
+    // 4 s: the failing refresh's retries (about 2 s) must not age the entry's own contract past it
+    const restore = await limitsForTest({ maxDataAgeMs: 4_000 });
+    try {
+      const eth = await alert({ action: 'buy', symbol: 'ETHUSDTM' });
+      expect(await settled(eth.signalId)).toBe('protected');
+      // ETH's mark can no longer be read over REST: the one held ages past the limit
+      f.sim.faults.set({ errorResponses: 1_000, errorStatus: 500, pathPrefix: '/api/v1/contracts/ETHUSDTM' });
+      await new Promise((r) => setTimeout(r, 4_300));
+      const xbt = await alert({ action: 'buy' });
+      expect(await settled(xbt.signalId)).toBe('risk_blocked');
+      expect((await getSignal(f.db, xbt.signalId))!.reason).toMatch(/^data_missing: .*ETHUSDTM/);
+    } finally {
+      f.sim.faults.reset();
+      await flat();
+      await restore();
+    }
+  });
+
   it('attributes a fill of an order whose answer is not written yet from memory, without asking the exchange whose order it is', async () => {
     const lookups = async () =>
       (

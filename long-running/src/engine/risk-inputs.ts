@@ -191,12 +191,18 @@ export class RiskInputs {
     const version = this.version();
     const quantities = this.state.expectedPositions();
     for (const [s, q] of Object.entries(qtyOverride)) quantities.set(s, q);
+    const now = ctx.clock.now();
     const positions = [...quantities]
       .filter(([s, q]) => q !== 0 || s === symbol)
       .map(([s, qty]) => ({
         symbol: s,
         qty,
-        mark: this.market.peek(s).mark,
+        // Older than maxDataAgeMs (its refresh above failed): unknown, which blocks (data_missing) —
+        // an exposure valued at an old price would pass a cap the position has outgrown.
+        mark: (() => {
+          const p = this.market.peek(s);
+          return p.markAt !== null && now - p.markAt <= maxAge ? p.mark : null;
+        })(),
         multiplier: ctx.contracts.get(s)?.multiplier ?? (null as unknown as Decimal),
       }));
     return {
