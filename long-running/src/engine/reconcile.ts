@@ -1,4 +1,12 @@
-import { getOrderByExchangeId, insertRiskEvent, listPositions, liveOrders, type OrderRow } from '@enigma/db';
+import {
+  getOrderByClientOid,
+  getOrderByExchangeId,
+  insertRiskEvent,
+  listPositions,
+  liveOrders,
+  type OrderRow,
+  type PositionRow,
+} from '@enigma/db';
 import type { Order, Position } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor } from './executor.ts';
@@ -37,6 +45,46 @@ export class Reconciler {
   private async exchangePosition(symbol: string): Promise<Position | undefined> {
     const list = await this.ctx.kucoin.positions.positions('USDT');
     return list.find((p) => p.symbol === symbol && p.qty !== 0);
+  }
+
+  /** One stop order at the exchange against the contract's position: kept, or cancelled as an orphan. */
+  private async judgeStop(so: Order, pos: PositionRow | undefined, report: ReconcileReport): Promise<void> {
+    const { ctx } = this;
+    // Ours by its exchange id, or by its clientOid while its answer's write is still on its way.
+    const mine: OrderRow | null =
+      (await getOrderByExchangeId(ctx.db, so.id)) ??
+      (so.clientOid ? await getOrderByClientOid(ctx.db, so.clientOid) : null);
+    const isCurrentStop =
+      pos && pos.qty !== 0 && (pos.stopOrderId === so.id || (mine && pos.stopClientOid === mine.clientOid));
+    const isTakeProfit = mine?.purpose === 'take_profit' && pos && pos.qty !== 0;
+    const pending =
+      mine &&
+      (mine.purpose === 'stop' || mine.purpose === 'take_profit') &&
+      pos &&
+      pos.qty !== 0 &&
+      !pos.stopConfirmedAt;
+    if (isCurrentStop || isTakeProfit || pending) return;
+    // Only protection is judged here: a stop or take-profit of ours, or a stray reduce-only / close stop.
+    // A conditional order placed to trade (the ticket's stop market or stop limit, a signal's entry) rests
+    // until it triggers or is cancelled, ours or not.
+    const protective = mine
+      ? mine.purpose === 'stop' || mine.purpose === 'take_profit'
+      : so.reduceOnly || so.closeOrder;
+    if (!protective) return;
+    try {
+      await ctx.kucoin.trade.cancelOrder(so.id);
+      report.orphanStopsCancelled++;
+      await insertRiskEvent(ctx.db, {
+        accountId: ctx.accountId,
+        code: 'orphan_stop_cancelled',
+        severity: 'warn',
+        message: `${so.symbol}: ${so.side} stop ${so.stopPrice?.toFixed() ?? ''} × ${so.size} guarded no current position: cancelled`,
+        data: { symbol: so.symbol, orderId: so.id, clientOid: so.clientOid },
+      });
+      if (mine) await this.executor.refresh(mine).catch(() => {});
+    } catch (error) {
+      ctx.log.warn({ orderId: so.id, err: error }, 'could not cancel an orphan stop');
+    }
   }
 
   async run(): Promise<ReconcileReport> {
@@ -128,40 +176,15 @@ export class Reconciler {
     const positionsNow = new Map(
       (await listPositions(ctx.db, ctx.accountId, false)).map((p) => [p.symbol, p]),
     );
-    for (const so of stopOrders) {
-      const pos = positionsNow.get(so.symbol);
-      const mine: OrderRow | null = await getOrderByExchangeId(ctx.db, so.id);
-      const isCurrentStop =
-        pos && pos.qty !== 0 && (pos.stopOrderId === so.id || (mine && pos.stopClientOid === mine.clientOid));
-      const isTakeProfit = mine?.purpose === 'take_profit' && pos && pos.qty !== 0;
-      const pending =
-        mine &&
-        (mine.purpose === 'stop' || mine.purpose === 'take_profit') &&
-        pos &&
-        pos.qty !== 0 &&
-        !pos.stopConfirmedAt;
-      if (isCurrentStop || isTakeProfit || pending) continue;
-      // Only protection is judged here: a stop or take-profit of ours, or a stray reduce-only / close stop.
-      // A conditional order placed to trade (the ticket's stop market or stop limit, a signal's entry) rests
-      // until it triggers or is cancelled, ours or not.
-      const protective = mine
-        ? mine.purpose === 'stop' || mine.purpose === 'take_profit'
-        : so.reduceOnly || so.closeOrder;
-      if (!protective) continue;
-      try {
-        await ctx.kucoin.trade.cancelOrder(so.id);
-        report.orphanStopsCancelled++;
-        await insertRiskEvent(ctx.db, {
-          accountId: ctx.accountId,
-          code: 'orphan_stop_cancelled',
-          severity: 'warn',
-          message: `${so.symbol}: ${so.side} stop ${so.stopPrice?.toFixed() ?? ''} × ${so.size} guarded no current position: cancelled`,
-          data: { symbol: so.symbol, orderId: so.id, clientOid: so.clientOid },
-        });
-        if (mine) await this.executor.refresh(mine).catch(() => {});
-      } catch (error) {
-        ctx.log.warn({ orderId: so.id, err: error }, 'could not cancel an orphan stop');
-      }
+    const bySymbol = new Map<string, Order[]>();
+    for (const so of stopOrders) bySymbol.set(so.symbol, [...(bySymbol.get(so.symbol) ?? []), so]);
+    for (const [symbol, list] of bySymbol) {
+      // Judged under the contract's lock, on its position as it is then: protection replaces a stop under
+      // the same lock, so a new stop is never judged against the row that still names the old one.
+      await ctx.withSymbol(symbol, async () => {
+        const pos = ctx.contracts.get(symbol) ? await ctx.positions.get(symbol) : positionsNow.get(symbol);
+        for (const so of list) await this.judgeStop(so, pos ?? undefined, report);
+      });
     }
     // 4. Open orders at the exchange we know nothing about: reported.
     const open = await ctx.kucoin.trade.orders({ status: 'active', pageSize: 200 });
