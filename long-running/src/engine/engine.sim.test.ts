@@ -647,6 +647,28 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     }
   });
 
+  it('flattens a reopened position even when its row’s stop version is the one an earlier flatten used (that finished order is not this flatten’s answer)', async () => {
+    const { engine } = f.running;
+    const ethQty = async () =>
+      (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM')?.qty ?? 0;
+    const opened = await alert('buy', 'ETHUSDTM');
+    expect(await settled(opened)).toBe('protected');
+    const first = (await getPosition(f.db, engine.ctx.accountId, 'ETHUSDTM'))!;
+    await engine.ctx.withSymbol('ETHUSDTM', () => engine.protection.flatten(first, 'test'));
+    await waitFor(async () => ((await ethQty()) === 0 ? true : undefined), 10_000);
+    const again = await alert('buy', 'ETHUSDTM');
+    expect(await settled(again)).toBe('protected');
+    const second = (await getPosition(f.db, engine.ctx.accountId, 'ETHUSDTM'))!;
+    expect(second.id).toBe(first.id); // the same row, a new round trip
+    // as when its stop's outcome is unknown (the version not moved on): the first flatten's version
+    await engine.ctx.withSymbol('ETHUSDTM', () =>
+      engine.protection.flatten({ ...second, stopVersion: first.stopVersion }, 'test'),
+    );
+    await waitFor(async () => ((await ethQty()) === 0 ? true : undefined), 10_000).catch(() => {
+      throw new Error('the second flatten sent nothing: the position is still open');
+    });
+  });
+
   it('records a triggered stop as a closed trade whose fees and funding equal the simulator’s to the cent', async () => {
     const signalId = await alert('buy');
     expect(await settled(signalId)).toBe('protected');

@@ -1,4 +1,5 @@
 import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { isTerminal, type OrderState } from '@enigma/core/engine/order-state';
 import { stopDistance, stopPriceFor, takeProfitPriceFor } from '@enigma/core/engine/sizing';
 import { DEFAULT_STRATEGY, type StopRule } from '@enigma/core/engine/strategy';
 import { alignToTick, toMoney } from '@enigma/core/money';
@@ -244,6 +245,12 @@ export class Protection {
   /** Close the whole position with a reduce-only market order (deterministic clientOid per position and stop version). */
   async flatten(pos: PositionRow, why: string): Promise<OrderRow | null> {
     if (pos.qty === 0) return null;
+    // The row outlives its round trips: a flatten of an earlier one (or an earlier flatten of this one)
+    // that finished under the same stop version would answer this one with its old order and send
+    // nothing. The version moves on first, stored before the send (a restart finds this flatten by it).
+    const prior = await this.executor.getByClientOid(clientOidFor('flatten', pos.id, pos.stopVersion));
+    if (prior && isTerminal(prior.status as OrderState))
+      pos = await this.ctx.positions.save({ ...pos, stopVersion: pos.stopVersion + 1 });
     const order = await this.executor.submit({
       clientOid: clientOidFor('flatten', pos.id, pos.stopVersion),
       symbol: pos.symbol,
