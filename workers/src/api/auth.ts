@@ -39,7 +39,9 @@ const login = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: z.object({ email: z.string().min(3).max(320), password: z.string().min(1).max(1024) }),
+          schema: z
+            .object({ email: z.string().min(3).max(320), password: z.string().min(1).max(1024) })
+            .strict(),
         },
       },
     },
@@ -58,7 +60,9 @@ const refresh = createRoute({
     'Exchange a refresh token for a new pair (the token is used up; presenting it again revokes its whole session)',
   request: {
     body: {
-      content: { 'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }) } },
+      content: {
+        'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }).strict() },
+      },
     },
   },
   responses: {
@@ -74,7 +78,9 @@ const logout = createRoute({
   summary: 'End a session: every refresh token of its family is revoked',
   request: {
     body: {
-      content: { 'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }) } },
+      content: {
+        'application/json': { schema: z.object({ refreshToken: z.string().min(1).max(2048) }).strict() },
+      },
     },
   },
   responses: { 204: { description: 'Logged out' }, ...errorResponses },
@@ -107,11 +113,13 @@ const createKey = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: z.object({
-            name: z.string().min(1).max(100),
-            role: z.enum(USER_ROLES).default('viewer'),
-            expiresAt: z.iso.datetime().optional(),
-          }),
+          schema: z
+            .object({
+              name: z.string().min(1).max(100),
+              role: z.enum(USER_ROLES).default('viewer'),
+              expiresAt: z.iso.datetime().optional(),
+            })
+            .strict(),
         },
       },
     },

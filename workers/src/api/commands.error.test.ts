@@ -119,6 +119,22 @@ describe('commands: errors', () => {
     });
     expect(tpPrice.status).toBe(422);
     expect(paths(tpPrice)).toContain('takeProfit');
+    // a misspelt field is refused by name: `symbl` dropped made a cancel of every contract's orders,
+    // `stoploss` dropped a take-profit-only change the trader took for a stop-loss
+    const misspelt = await t.call('POST', '/api/orders/cancel-all', {
+      token: t.token,
+      headers: key(),
+      body: { symbl: 'XBTUSDTM' },
+    });
+    expect(misspelt.status).toBe(422);
+    expect(paths(misspelt)).toEqual(['symbl']);
+    const noStop = await t.call('PUT', '/api/positions/XBTUSDTM/tpsl', {
+      token: t.token,
+      headers: key(),
+      body: { takeProfit: '70000', stoploss: '60000' },
+    });
+    expect(noStop.status).toBe(422);
+    expect(paths(noStop)).toEqual(['stoploss']);
   });
 
   it('an empty body is 422 on every command route that takes one; text is 415', async () => {

@@ -107,7 +107,7 @@ const cancelAll = createRoute({
   path: '/orders/cancel-all',
   summary: 'Cancel every open order, optionally of one contract',
   ...trader,
-  request: { headers: idempotencyHeader, body: bodyOf(z.object({ symbol: z.string().optional() })) },
+  request: { headers: idempotencyHeader, body: bodyOf(z.object({ symbol: z.string().optional() }).strict()) },
   responses,
 });
 const close = createRoute({
@@ -127,7 +127,10 @@ const tpsl = createRoute({
     headers: idempotencyHeader,
     params: z.object({ symbol: z.string().min(1).max(32) }),
     body: bodyOf(
-      z.object({ takeProfit: z.string().nullable().optional(), stopLoss: z.string().nullable().optional() }),
+      z
+        .object({ takeProfit: z.string().nullable().optional(), stopLoss: z.string().nullable().optional() })
+        // a misspelt stop-loss is refused by name, never dropped (the trader would think it set)
+        .strict(),
     ),
   },
   responses,

@@ -66,7 +66,7 @@ const create = createRoute({
           schema: Policy.extend({
             name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
             kind: z.enum(WEBHOOK_SOURCE_KINDS),
-          }),
+          }).strict(),
         },
       },
     },
@@ -84,7 +84,7 @@ const patch = createRoute({
   ...admin,
   request: {
     params: z.object({ id: z.uuid() }),
-    body: { content: { 'application/json': { schema: Policy } } },
+    body: { content: { 'application/json': { schema: Policy.strict() } } },
   },
   responses: {
     200: { description: 'Updated', content: { 'application/json': { schema: webhookSourceSchema } } },
@@ -102,14 +102,16 @@ const rotate = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: z.object({
-            graceSeconds: z
-              .number()
-              .int()
-              .min(0)
-              .max(7 * 86_400)
-              .default(0),
-          }),
+          schema: z
+            .object({
+              graceSeconds: z
+                .number()
+                .int()
+                .min(0)
+                .max(7 * 86_400)
+                .default(0),
+            })
+            .strict(),
         },
       },
     },
