@@ -259,9 +259,9 @@ export const position = z.object({
   settleCurrency: z.string(),
   riskLimitLevel: z.number().int().positive().optional(),
   isInverse: z.boolean().optional(),
-  changeReason: z
-    .enum(['marginChange', 'positionChange', 'liquidation', 'autoAppendMarginStatusChange', 'adl'])
-    .optional(),
+  // marginChange, positionChange, liquidation, autoAppendMarginStatusChange, adl, and on pushes
+  // markPriceChange: a reason outside a list must not drop the position it comes with
+  changeReason: z.string().max(64).optional(),
 });
 
 export const historyPosition = z.object({

@@ -119,6 +119,27 @@ describe('KuCoin WS payload table', () => {
     expect(parsePositionChange(frame('ws_private_position').data).partial).toBeNull();
   });
 
+  it("takes the symbol from the topic when the frame has none (the S1 docs' mark-price frame), and a full frame with any changeReason", () => {
+    // KuCoin's "Position Changes Caused By Mark Price" data: no symbol, no changeReason
+    const markOnly = {
+      markPrice: '7947.83',
+      markValue: '0.00251640',
+      maintMargin: '0.00252044',
+      realLeverage: '2.06',
+      unrealisedPnl: '-0.00014735',
+      unrealisedRoePcnt: '-0.1201',
+      unrealisedPnlPcnt: '-0.0553',
+      delevPercentage: '0.52',
+      currentTimestamp: 1558087175068,
+      settleCurrency: 'XBT',
+    };
+    expect(parsePositionChange(markOnly, 'XBTUSDM')).toMatchObject({ symbol: 'XBTUSDM', position: null });
+    expect(() => parsePositionChange(markOnly)).toThrow(/no symbol/);
+    const recorded = frame('ws_private_position').data as Record<string, unknown>;
+    const full = { ...recorded, changeReason: 'markPriceChange' };
+    expect(parsePositionChange(full).position?.qty).toBe(recorded['currentQty']);
+  });
+
   it('keeps the candle order from the docs: close is index 2, high 3, low 4', () => {
     const c = parseWsCandle({ symbol: 'X', candles: ['60', '1', '2', '3', '0.5', '7', '8'], time: 1 });
     expect(plain(c)).toMatchObject({

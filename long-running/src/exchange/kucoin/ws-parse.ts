@@ -173,13 +173,15 @@ export function parseStopOrderEvent(raw: unknown) {
  * mark-price updates (`changeReason: markPriceChange`) carry a reduced field set (mark, PnL, margin, no
  * quantity): those give `position: null` and the fields they do carry in `partial`.
  */
-export function parsePositionChange(raw: unknown) {
+export function parsePositionChange(raw: unknown, topicSymbol?: string) {
   const p = check(w.positionChange, raw, 'position change');
+  const symbol = p.symbol ?? topicSymbol;
+  if (!symbol) throw new KucoinParseError('position change', 'no symbol in the frame or its topic');
   const full = typeof (raw as { currentQty?: unknown }).currentQty === 'number';
   return {
-    symbol: p.symbol,
+    symbol,
     changeReason: p.changeReason ?? null,
-    position: full ? parsePosition(raw) : null,
+    position: full ? parsePosition({ symbol, ...(raw as object) }) : null,
     partial: full ? null : p,
   };
 }

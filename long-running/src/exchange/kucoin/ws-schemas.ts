@@ -131,7 +131,8 @@ export const stopOrderEvent = z.object({
 /** Full frames carry the REST Position's fields; mark-price frames a reduced set (any `changeReason`, e.g. markPriceChange). */
 export const positionChange = position
   .partial()
-  .extend({ symbol: z.string(), changeReason: z.string().max(64).optional() });
+  // KuCoin's mark-price frame carries no symbol (the topic names it: `/contract/position:XBTUSDM`)
+  .extend({ symbol: z.string().optional(), changeReason: z.string().max(64).optional() });
 
 export const positionSettlement = z.object({
   fundingTime: epoch,

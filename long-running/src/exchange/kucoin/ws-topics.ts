@@ -86,7 +86,7 @@ export const subscribe = {
   position: (ws: KucoinWs, symbol: string, cb: (e: PositionEvent) => void) =>
     ws.subscribe(topics.position(symbol), (m: WsMessage) => {
       const sym = wp.topicSymbol(m.topic);
-      if (m.subject === 'position.change') cb({ kind: 'change', ...wp.parsePositionChange(m.data) });
+      if (m.subject === 'position.change') cb({ kind: 'change', ...wp.parsePositionChange(m.data, sym) });
       else if (m.subject === 'position.settlement')
         cb({ kind: 'settlement', ...wp.parsePositionSettlement(m.data, sym) });
       else if (m.subject === 'position.adjustRiskLimit')

@@ -161,6 +161,20 @@ describe('KuCoin WebSocket client against a local KuCoin-protocol server', () =>
     expect(got).toEqual(['/contractMarket/tickerV2:ETHUSDTM', '/contractMarket/tickerV2:XBTUSDTM']);
   });
 
+  it("gives the all-symbols order topic's handlers a push whose topic names its symbol (KuCoin's example)", async () => {
+    const { server, ws } = await setup();
+    const got: string[] = [];
+    await subscribe.orders(ws, (o) => got.push(o.symbol));
+    expect(server.conns[0]!.topics).toEqual(['/contractMarket/tradeOrders']);
+    // the spec's recorded frame as it is (`symbolOrderChange` on `/contractMarket/tradeOrders:XBTUSDTM`)
+    const frame = fixture('ws_private_tradeOrders') as { data: Record<string, unknown> };
+    server.conns.at(-1)!.socket.send(JSON.stringify(frame));
+    // and on the plain topic
+    server.push('/contractMarket/tradeOrders', 'orderChange', { ...frame.data, symbol: 'ETHUSDTM' });
+    await waitFor(() => got.length === 2, 20_000, 'two order pushes');
+    expect(got).toEqual(['XBTUSDTM', 'ETHUSDTM']);
+  });
+
   it('pings at the server-given interval and gets pongs', async () => {
     const { server, ws } = await setup(400);
     await waitFor(() => server.conns[0]!.pings >= 3, 20_000, 'three pings');

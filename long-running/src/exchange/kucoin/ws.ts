@@ -283,7 +283,14 @@ export class KucoinWs extends EventEmitter {
       return;
     }
     if (frame.type !== 'message' || !frame.topic) return;
-    const set = this.handlers.get(frame.topic);
+    // A push on an all-symbols topic may name its symbol (KuCoin's example of the private order topic
+    // arrives as `/contractMarket/tradeOrders:XBTUSDTM`): the handlers of the topic without it get it too.
+    const colon = frame.topic.indexOf(':');
+    const set =
+      this.handlers.get(frame.topic) ??
+      (colon > 0 && frame.topic.startsWith('/contractMarket/tradeOrders:')
+        ? this.handlers.get(frame.topic.slice(0, colon))
+        : undefined);
     if (!set) return;
     const message: WsMessage = { topic: frame.topic, subject: frame.subject ?? '', data: frame.data };
     for (const handler of set) {
