@@ -182,6 +182,34 @@ describe('login', () => {
     expect(unknown).toBeGreaterThan(known * 0.4);
   });
 
+  it('backs off an account at the address its failures came from, never at the owner’s: 12 wrong passwords from 12 addresses do not keep the owner out', async () => {
+    await createUserWithPassword(h.db, { email: 'owner@s.test', password: 'owner-pw-1', role: 'viewer' });
+    for (let i = 0; i < 12; i++) {
+      const r = await call('POST', '/api/auth/login', {
+        body: { email: 'owner@s.test', password: `guess${i}` },
+        ip: `192.0.2.${i + 1}`,
+      });
+      expect(r.status).toBe(401);
+    }
+    // the attacker's own address is backed off after its failures
+    for (let i = 0; i < 6; i++)
+      await call('POST', '/api/auth/login', {
+        body: { email: 'owner@s.test', password: 'x' },
+        ip: '192.0.2.99',
+      });
+    const attacker = await call('POST', '/api/auth/login', {
+      body: { email: 'owner@s.test', password: 'y' },
+      ip: '192.0.2.99',
+    });
+    expect(attacker.status).toBe(429);
+    // the owner, from their own address, with the right password
+    const owner = await call('POST', '/api/auth/login', {
+      body: { email: 'owner@s.test', password: 'owner-pw-1' },
+      ip: '198.51.100.7',
+    });
+    expect(owner.status).toBe(200);
+  });
+
   it('backs off 1, 2, 4, … s after 5 failures, at most 300 s', () => {
     expect([0, 4, 5, 6, 7, 12, 20].map(backoffSeconds)).toEqual([0, 0, 1, 2, 4, 128, 300]);
   });

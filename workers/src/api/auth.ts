@@ -189,9 +189,10 @@ async function limitAddress(deps: AppDeps, ip: string | undefined): Promise<void
 }
 
 /**
- * Per account: after FREE_FAILURES failures the next attempt must wait 1, 2, 4, … s (at most
- * MAX_BACKOFF_SECONDS) after the last failure. A back-off, not a lock-out: the owner can always log
- * in once it has passed, and one success clears it.
+ * Per account and client address: after FREE_FAILURES failures the next attempt from that address must
+ * wait 1, 2, 4, … s (at most MAX_BACKOFF_SECONDS) after the last failure. A back-off, not a lock-out:
+ * failures elsewhere never delay the owner's address, and one success clears it. Guessing from many
+ * addresses meets each address's own limit (LOGIN_ATTEMPTS_PER_ADDRESS a minute) and this back-off.
  */
 interface Failures {
   n: number;
@@ -217,8 +218,11 @@ export function registerAuth(api: OpenAPIHono<AppEnv>): void {
     const deps = c.get('deps');
     const { db, config } = deps;
     const { email, password } = c.req.valid('json');
-    await limitAddress(deps, (deps.clientIp ?? cfConnectingIp)(c.req.raw, c.env));
-    const account = `login:failures:${email.trim().toLowerCase()}`;
+    const ip = (deps.clientIp ?? cfConnectingIp)(c.req.raw, c.env);
+    await limitAddress(deps, ip);
+    // Per account AND address: failures from elsewhere (anyone who knows the email) must not hold the
+    // owner back — keyed on the account alone, an attacker's 12 wrong passwords kept the owner out.
+    const account = `login:failures:${email.trim().toLowerCase()}:${clientKeyOf(ip)}`;
     const failures = await failuresOf(deps, account);
     const wait = Math.ceil((failures.lastMs + backoffSeconds(failures.n) * 1000 - config.now()) / 1000);
     if (wait > 0) throw tooMany(wait, 'too many failed logins for this account, wait before trying again');
