@@ -329,6 +329,22 @@ describe('parseSignalObject: the signal, field by field', () => {
     expect(parseError(() => parseSignalBody(body, 'text', { maxDepth: 1 })).code).toBe('too_deep');
   });
 
+  it('lets the real field win over an alias in any case, and refuses two keys giving one field two values', () => {
+    const action = (body: string) => parseSignalBody(body, 'json').signal.action;
+    expect(action('{"Action":"buy","side":"sell","symbol":"XBTUSDTM"}')).toBe('buy');
+    expect(action('{"side":"sell","ACTION":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
+    // the same value twice is no conflict
+    expect(action('{"side":"buy","order_action":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
+    for (const body of [
+      '{"side":"buy","order_action":"sell","symbol":"XBTUSDTM"}',
+      '{"Action":"buy","action":"sell","symbol":"XBTUSDTM"}',
+    ])
+      expect(parseError(() => parseSignalBody(body, 'json'))).toMatchObject({
+        code: 'invalid_payload',
+        details: { field: 'action' },
+      });
+  });
+
   it('reads key aliases from a text body', () => {
     expect(parseSignalBody('ticker=ETHUSDT.P\nside=short\nqty=4\ntoken=t', 'text')).toStrictEqual({
       signal: {

@@ -121,17 +121,30 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
   token: 'secret',
 };
 
-/** Lower-case top-level keys and resolve aliases; the canonical key wins over an alias. */
+/**
+ * Lower-case top-level keys and resolve aliases; the canonical key (in any case: `Action`) wins over an
+ * alias. Two keys that give one field two different values (`side` and `order_action`, or `Action` and
+ * `action`) are refused, naming the field: which one the sender meant cannot be known.
+ */
 export function normaliseKeys(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const named = new Set(Object.keys(input).map((k) => k.toLowerCase()));
+  const from: Record<string, string> = {};
   for (const [k, v] of Object.entries(input)) {
     const key = k.toLowerCase();
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
       throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(k)}`, { key: k });
     }
     const canonical = KEY_ALIASES[key] ?? key;
-    if (canonical !== key && Object.hasOwn(input, canonical)) continue;
+    if (canonical !== key && named.has(canonical)) continue;
+    if (Object.hasOwn(out, canonical) && JSON.stringify(out[canonical]) !== JSON.stringify(v))
+      throw new SignalParseError(
+        'invalid_payload',
+        `${JSON.stringify(from[canonical])} and ${JSON.stringify(k)} both give ${canonical}, with different values`,
+        { field: canonical },
+      );
     out[canonical] = v;
+    from[canonical] = k;
   }
   return out;
 }
