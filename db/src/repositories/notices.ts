@@ -36,7 +36,11 @@ export async function insertIndicatorSnapshot(
   return { snapshotId: Number(r!.id), payload };
 }
 
-/** Store a notice posted to `/webhooks/alerts` and its `events:alerts` entry (same id). */
+/**
+ * Store a notice posted to `/webhooks/alerts` and its `events:alerts` entry (same id), once per id: the
+ * id comes from the delivery's idempotency key, so a repeat (or a resend after the first writer died)
+ * stores nothing. True when this call stored it.
+ */
 export async function insertAlertNotice(
   db: EnigmaDb,
   row: {
@@ -51,15 +55,20 @@ export async function insertAlertNotice(
     receivedAt: Date;
   },
   entry: { stream: string; payload: Record<string, unknown> },
-): Promise<void> {
-  await db.execute(sql`with a as (
+): Promise<boolean> {
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`with a as (
       insert into alert_notices (id, source_id, source, kind, symbol, message, severity, payload, received_at)
       values (${row.id}::uuid, ${row.sourceId}::uuid, ${row.source}, ${row.kind}, ${row.symbol}, ${row.message},
         ${row.severity}, ${JSON.stringify(row.payload)}::jsonb, ${row.receivedAt.toISOString()}::timestamptz)
-      returning id)
-    insert into outbox (id, stream, payload, lease_until)
-    select a.id, ${entry.stream}, ${JSON.stringify(entry.payload)}::jsonb,
-      now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS}) from a`);
+      on conflict (id) do nothing
+      returning id),
+    o as (insert into outbox (id, stream, payload, lease_until)
+      select a.id, ${entry.stream}, ${JSON.stringify(entry.payload)}::jsonb,
+        now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS}) from a)
+    select id from a`),
+  );
+  return rows.length > 0;
 }
 
 /** Notices not read yet (the dashboard's badge). */

@@ -567,11 +567,10 @@ async function acceptNotice(
   key: string,
 ): Promise<IntakeResult> {
   const post = parseAlertPost(payload, await knownSymbolsOf(deps));
-  const id = crypto.randomUUID();
-  const kvKey = `idem:alerts:${key}`;
-  if (!(await deps.kv.setNx(kvKey, id, IDEMPOTENCY_TTL_SECONDS))) {
-    return { status: 'duplicate', alertId: (await deps.kv.get(kvKey)) ?? id };
-  }
+  // The notice's id is its delivery's (the idempotency key's digest as a UUID): the database says
+  // whether it is a repeat. A marker in the cache before the row (as here before) outlived a writer
+  // killed between the two: every resend for a day was a `duplicate` of a notice never stored.
+  const id = uuidOfDigest(await sha256Hex(`alerts:${key}`));
   const event = alertNoticeEventSchema.parse({
     type: 'alert',
     at: trace.receivedAt.getTime(),
@@ -583,16 +582,12 @@ async function acceptNotice(
     severity: post.severity,
   });
   const stream = `${EVENTS_PREFIX}alerts`;
-  try {
-    await insertAlertNotice(
-      deps.db,
-      { id, sourceId: trace.sourceId, source, ...post, payload, receivedAt: trace.receivedAt },
-      { stream, payload: event },
-    );
-  } catch (e) {
-    await deps.kv.del(kvKey).catch(() => {});
-    throw e;
-  }
+  const stored = await insertAlertNotice(
+    deps.db,
+    { id, sourceId: trace.sourceId, source, ...post, payload, receivedAt: trace.receivedAt },
+    { stream, payload: event },
+  );
+  if (!stored) return { status: 'duplicate', alertId: id };
   await publishAccepted(deps, { id, stream, payload: event });
   return { status: 'received', alertId: id };
 }
@@ -786,4 +781,13 @@ function toApiError(e: unknown): ApiError {
 /** Cloudflare puts the original client address in CF-Connecting-IP. */
 export function cfConnectingIp(req: Request): string | undefined {
   return req.headers.get('cf-connecting-ip') ?? undefined;
+}
+
+/** A SHA-256 hex digest's first 128 bits as a UUID (version 8, RFC 9562's custom layout). */
+function uuidOfDigest(hex: string): string {
+  const h = hex.slice(0, 32).split('');
+  h[12] = '8';
+  h[16] = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  const s = h.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }

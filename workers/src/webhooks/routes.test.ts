@@ -1,3 +1,4 @@
+import { webhookIdempotencyKey } from '@enigma/core/signals/idempotency';
 import { countUnreadAlertNotices } from '@enigma/db/repositories/notices';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { alertNotices, indicatorSnapshots, signals } from '@enigma/db/schema/index';
@@ -116,6 +117,25 @@ describe('/webhooks/alerts', () => {
       event: { type: 'alert', alertId, severity: 'warning', message: 'ATR doubled in 15 minutes' },
     });
     expect(await signalCount()).toBe(signalsBefore);
+  });
+
+  it('stores a notice once per delivery, the database deciding: a repeat is a duplicate of the same id, and no cache marker can hide one', async () => {
+    const body = { secret, type: 'funding', message: 'funding flipped', severity: 'info' };
+    // what a writer killed between its cache marker and its row left behind, before
+    await h.kv.setNx(
+      `idem:alerts:${webhookIdempotencyKey({ source: 'tradingview', bodySha256: '', explicitKey: 'notice-1' })}`,
+      'claimed-by-dead-process',
+      86_400,
+    );
+    const first = await post('/webhooks/alerts', body, { 'idempotency-key': 'notice-1' });
+    expect(first.status).toBe(202);
+    const { alertId } = (await first.json()) as { alertId: string };
+    expect(await h.db.select().from(alertNotices).where(eq(alertNotices.id, alertId))).toHaveLength(1);
+    const published = h.bus.published.length;
+    const again = await post('/webhooks/alerts', body, { 'idempotency-key': 'notice-1' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'duplicate', alertId });
+    expect(h.bus.published.length).toBe(published);
   });
 
   it('refuses a trade payload (no message) with 422', async () => {
