@@ -4,7 +4,7 @@ import { signals } from '@enigma/db/schema/index';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FlakyBus, nodeHarness } from '../../test/node-harness.ts';
-import { relayOutbox, startOutboxRelay } from './outbox.ts';
+import { publishHeldEntry, relayOutbox, startOutboxRelay } from './outbox.ts';
 
 // No accepted alert is ever lost: the signal row and its stream entry are written together (outbox),
 // and whatever did not reach the stream is published by a resend or by the relay, once.
@@ -142,5 +142,30 @@ describe('the stream append fails for the first tries, then recovers', () => {
     const relay = startOutboxRelay({ ...h.deps, logger: h.deps.logger }, { intervalMs: 20 });
     await expect.poll(() => onStream(a.signalId), { timeout: 5_000 }).toBe(1);
     await relay.stop();
+  });
+});
+
+describe('publishHeldEntry', () => {
+  it('reports an entry that reached its stream as published even when forgetting it fails (no 500 for a stored, published alert)', async () => {
+    const appended: string[] = [];
+    const bus = {
+      append: async (stream: string) => {
+        appended.push(stream);
+        return '1-0';
+      },
+      publish: async () => {},
+    };
+    const outboxDone = { done: () => Promise.reject(new Error('database connection lost')) };
+    await expect(
+      publishHeldEntry(
+        { db: {} as never, bus: bus as never, outboxDone },
+        {
+          id: '00000000-0000-4000-8000-000000000001',
+          stream: 'signals:incoming',
+          payload: { signalId: 'x' },
+        },
+      ),
+    ).resolves.toBe(true);
+    expect(appended).toEqual(['signals:incoming']);
   });
 });

@@ -36,8 +36,14 @@ export async function publishHeldEntry(deps: OutboxDeps, entry: OutboxEntry): Pr
     await releaseOutboxEntry(deps.db, entry.id, `append failed: ${(e as Error).message}`).catch(() => {});
     return false;
   }
-  if (deps.outboxDone) await deps.outboxDone.done(entry.id);
-  else await deleteOutboxEntries(deps.db, [entry.id]);
+  // Published: a failure to forget it changes nothing the sender should hear (a 500 for an alert stored
+  // and published would only bring a resend); the relay publishes it once more after its lease.
+  try {
+    if (deps.outboxDone) await deps.outboxDone.done(entry.id);
+    else await deleteOutboxEntries(deps.db, [entry.id]);
+  } catch {
+    // at-least-once: consumers dedupe by the payload's id
+  }
   return true;
 }
 
