@@ -110,6 +110,15 @@ describe('parseSignalBody on JSON', () => {
     expect(e.message).toContain('buy, long, sell');
   });
 
+  it("accepts a coin strategy's fractional {{strategy.order.contracts}} (0.015 BTC), and a zero or negative one never", () => {
+    const parsed = parseSignalBody(JSON.stringify({ ...designPayload, contracts: '0.015' }), 'json');
+    expect(parsed.signal.size).toBe('0.015');
+    for (const bad of ['0', '-0.015'])
+      expect(
+        parseError(() => parseSignalBody(JSON.stringify({ ...designPayload, contracts: bad }), 'json')).code,
+      ).toBe('invalid_number');
+  });
+
   it('refuses NaN, Infinity and negative sizes instead of coercing them', () => {
     for (const bad of [
       { price: 'NaN' },

@@ -71,8 +71,12 @@ export const tradingViewPayloadSchema = z.object({
   action: z.string().min(1).max(32),
   /** a price is always above zero */
   price: decimalString({ sign: 'positive' }).optional(),
-  /** an order's size in whole lots, above zero */
-  contracts: decimalString({ sign: 'positive', integer: true }).optional(),
+  /**
+   * TradingView `{{strategy.order.contracts}}`: the order's size in the strategy's own units, above zero.
+   * Fractional on most coin strategies (0.015 BTC); the engine reads it only as a share of the position
+   * (a partial exit), never as lots.
+   */
+  contracts: decimalString({ sign: 'positive' }).optional(),
   /** the strategy's position after the order (TradingView: signed, 0 when flat) */
   position_size: decimalString({ sign: 'any' }).optional(),
   market_position: z.string().max(16).optional(),
