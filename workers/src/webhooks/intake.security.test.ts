@@ -104,7 +104,7 @@ describe('bounded input', () => {
   it.each([
     ['contracts', '1e999999'],
     ['contracts', '-1'],
-    ['contracts', '1.5'],
+    ['contracts', '-0.5'],
     ['contracts', '0'],
     ['price', '-64000'],
     ['price', '0'],
