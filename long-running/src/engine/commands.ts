@@ -19,7 +19,6 @@ import {
   setIntentStatus,
 } from '@enigma/db';
 import type Decimal from 'decimal.js';
-import { KucoinError } from '../exchange/kucoin/errors.ts';
 import { type AlgoHooks, type RoutedLeg, Router } from '../router/router.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
@@ -289,7 +288,12 @@ export class CommandHandler implements AlgoHooks {
       }
       const marginMode = c.marginMode === 'cross' ? ('CROSS' as const) : ('ISOLATED' as const);
       if (opening) {
-        const refused = await this.ensureMarginMode(c.symbol, marginMode, c.leverage);
+        const refused = await this.executor.marginModes.ensure(
+          c.symbol,
+          marginMode,
+          c.leverage,
+          'operator order',
+        );
         if (refused) return { status: 'rejected', reason: refused };
       }
       const base = {
@@ -341,38 +345,6 @@ export class CommandHandler implements AlgoHooks {
         },
       };
     });
-  }
-
-  /**
-   * KuCoin refuses an order whose margin mode is not the symbol's (330005): switch first. The switch is
-   * refused while the symbol has a position or open orders (50002 exist.order.or.position), and so is
-   * the order then. Cross leverage is a per-symbol setting: set to the order's leverage when given.
-   * Returns the refusal, or null.
-   */
-  private async ensureMarginMode(
-    symbol: string,
-    mode: 'ISOLATED' | 'CROSS',
-    leverage: number | undefined,
-  ): Promise<string | null> {
-    const { kucoin, log } = this.ctx;
-    try {
-      const current = (await kucoin.positions.marginMode(symbol)).marginMode;
-      if (current !== mode) {
-        await kucoin.positions.changeMarginMode(symbol, mode);
-        log.info({ symbol, from: current, to: mode }, 'margin mode switched for an operator order');
-      }
-      if (mode === 'CROSS' && leverage !== undefined)
-        await kucoin.positions.changeCrossLeverage(symbol, toMoney(leverage));
-      return null;
-    } catch (error) {
-      if (
-        error instanceof KucoinError &&
-        error.kind !== 'exchangeUnavailable' &&
-        error.kind !== 'rateLimited'
-      )
-        return `margin_mode: ${symbol} cannot be switched to ${mode.toLowerCase()} now (exchange_${error.code}: ${error.exchangeMessage}); close its position and orders first`;
-      throw error;
-    }
   }
 
   /**

@@ -491,6 +491,25 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     }
   });
 
+  it('trades a cross-margin strategy: the contract is switched to cross (and its cross leverage set) before the entry, which KuCoin refuses in the other mode', async () => {
+    await flat();
+    const restore = await limitsForTest({});
+    await putSetting(f.db, strategyKey('cross'), { ...strategy, marginMode: 'CROSS', leverage: 3 });
+    await new Promise((r) => setTimeout(r, 2_300)); // strategies are re-read every 2 s
+    try {
+      const { signalId } = await f.alert({ action: 'buy', symbol: 'ETHUSDTM' }, 'cross');
+      expect(await settled(signalId), (await getSignal(f.db, signalId))?.reason ?? '').toBe('protected');
+      const pos = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM');
+      expect(pos).toMatchObject({ marginMode: 'CROSS' });
+      expect((await f.kucoin.positions.marginMode('ETHUSDTM')).marginMode).toBe('CROSS');
+    } finally {
+      await flat();
+      // back to isolated for the tests after this one (a flat contract switches at once)
+      await f.kucoin.positions.changeMarginMode('ETHUSDTM', 'ISOLATED');
+      await restore();
+    }
+  });
+
   it('attributes a fill of an order whose answer is not written yet from memory, without asking the exchange whose order it is', async () => {
     const lookups = async () =>
       (

@@ -21,6 +21,7 @@ import type { parseOrderChange } from '../exchange/kucoin/ws-parse.ts';
 import type { Order } from '../exchange/types.ts';
 import { inSignalTrace } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
+import { MarginModes } from './margin-modes.ts';
 
 /** Everything needed to send one order, decided before anything is written. */
 export interface OrderSpec {
@@ -71,6 +72,9 @@ interface PushedOrder {
  * lost answer leaves it `unknown` and it is resolved by looking the clientOid up, never by sending again.
  */
 export class Executor {
+  /** Each contract's margin mode at the exchange: switched before an opening order in the other mode. */
+  readonly marginModes: MarginModes;
+
   /**
    * Requests on the wire in this process, by clientOid. Their rows say `intent` until answered, so any
    * other path that meets such a row (a resumed signal, reconciliation) waits for this answer instead of
@@ -106,7 +110,9 @@ export class Executor {
    */
   pushWaitMs = 0;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.marginModes = new MarginModes(ctx);
+  }
 
   /** A private `tradeOrders` push (the engine's socket hands every one over). */
   onOrderPush(o: ReturnType<typeof parseOrderChange>): void {

@@ -412,6 +412,8 @@ export class SignalHandler implements AlgoHooks {
         for (const later of rows.slice(i + 1))
           await this.executor.abandon(later, `an earlier leg of signal ${entry.signalId} was refused`);
         this.risk.release(entry.signalId);
+        // the contract's margin mode is not the one held (changed behind our back): read it again next time
+        if (sent.reason?.includes('exchange_330005')) this.executor.marginModes.forget(entry.symbol);
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
         return null;
@@ -509,6 +511,15 @@ export class SignalHandler implements AlgoHooks {
           code: 'kill_switch',
           message: `the kill switch is on${kill.reason ? `: ${kill.reason}` : ''}`,
         };
+      // The contract in the strategy's margin mode (KuCoin refuses an order in the other one), its cross
+      // leverage set for a CROSS strategy: once per contract, known from then on.
+      const refused = await this.executor.marginModes.ensure(
+        entry.symbol,
+        strategy.marginMode,
+        strategy.leverage,
+        'signal entry',
+      );
+      if (refused) return { code: 'margin_mode', message: refused.replace(/^margin_mode: /, '') };
       // The ATR first: between the account's read and the hold below nothing is awaited.
       const atr =
         strategy.stop.kind === 'atr'
