@@ -383,21 +383,27 @@ describe('trades and documents', () => {
 });
 
 describe('login throttling', () => {
-  it('backs off an account after 5 failures (429 + Retry-After) instead of locking it out', async () => {
+  it('backs off an account at an address after 5 failures from it (429 + Retry-After) instead of locking it out', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const r = await call('POST', '/api/auth/login', {
         body: { email: 'victim@x.test', password: `guess-${i}` },
-        headers: { 'x-test-ip': `198.51.100.${i}` },
+        headers: { 'x-test-ip': '198.51.100.7' },
       });
       statuses.push(r.status);
       if (i === 5) expect(Number(r.headers.get('retry-after'))).toBe(1);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    // the account from another address is not held back by those failures
+    const elsewhere = await call('POST', '/api/auth/login', {
+      body: { email: 'victim@x.test', password: 'guess-x' },
+      headers: { 'x-test-ip': '198.51.100.99' },
+    });
+    expect(elsewhere.status).toBe(401);
     h.clock.now += 1_000;
     const after = await call('POST', '/api/auth/login', {
       body: { email: 'victim@x.test', password: 'guess-6' },
-      headers: { 'x-test-ip': '198.51.100.99' },
+      headers: { 'x-test-ip': '198.51.100.7' },
     });
     expect(after.status).toBe(401);
   });
