@@ -591,16 +591,23 @@ export class SignalHandler implements AlgoHooks {
         judged = { m, ref, distance, lots };
       }
       const { m, ref, distance, lots } = judged;
-      // How it is executed: the router's style, protected price and slices (fails closed without a book).
-      const exec = await this.router.plan(
-        entry.symbol,
-        buy ? 'buy' : 'sell',
-        lots,
-        strategy.execution,
-        { bid: m.bestBid, ask: m.bestAsk, at: m.bookAt },
-        contract.tickSize,
-        entry.execution,
-      );
+      let exec: Awaited<ReturnType<Router['plan']>>;
+      try {
+        // How it is executed: the router's style, protected price and slices (fails closed without a book).
+        exec = await this.router.plan(
+          entry.symbol,
+          buy ? 'buy' : 'sell',
+          lots,
+          strategy.execution,
+          { bid: m.bestBid, ask: m.bestAsk, at: m.bookAt },
+          contract.tickSize,
+          entry.execution,
+        );
+      } catch (error) {
+        // Held since its checks: never left behind by a throw (it would count in the plans after it).
+        this.risk.release(entry.signalId);
+        throw error;
+      }
       if ('code' in exec) {
         this.risk.release(entry.signalId);
         return exec;
@@ -619,17 +626,22 @@ export class SignalHandler implements AlgoHooks {
       });
     }
     if (legs[0]?.kind === 'close') {
-      const block = await this.risk.marketOrderBlock({
-        symbol: entry.symbol,
-        origin: 'signal',
-        side: legs[0].side,
-        lots: legs[0].lots,
-        leverage: strategy.leverage,
-        reduceOnly: true,
-        // judged against the position it closes (this decision's own held entry is what comes after it)
-        qtyOverride: { [entry.symbol]: qty },
-        stopOf: () => null,
-      });
+      const block = await this.risk
+        .marketOrderBlock({
+          symbol: entry.symbol,
+          origin: 'signal',
+          side: legs[0].side,
+          lots: legs[0].lots,
+          leverage: strategy.leverage,
+          reduceOnly: true,
+          // judged against the position it closes (this decision's own held entry is what comes after it)
+          qtyOverride: { [entry.symbol]: qty },
+          stopOf: () => null,
+        })
+        .catch((error: unknown) => {
+          this.risk.release(entry.signalId);
+          throw error;
+        });
       if (block) {
         this.risk.release(entry.signalId);
         return { code: block.code, message: block.message };
