@@ -569,7 +569,12 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
   const clock = new JumpClock();
   const f = useSimEngine({
     sim: { symbols: ['XBTUSDTM', 'ETHUSDTM'], clock, fundingRate: 0.001 },
-    settings: { [strategyKey(SOURCE)]: strategy },
+    settings: {
+      [strategyKey(SOURCE)]: strategy,
+      // these tests' round trips lose their spread and fees on purpose (flattens, a triggered stop): the
+      // loss pause (reduce-only after 5 in a row) is not what they test
+      'risk.limits': { maxConsecutiveLosses: 1_000 },
+    },
     now: clock.now,
     source: SOURCE,
   });
