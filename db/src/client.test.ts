@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDatabase, type DbHandle, migrate, openDatabase } from './client.ts';
+import { checkDatabase, type DbHandle, lockDataDir, migrate, openDatabase } from './client.ts';
 import { rowsOf } from './db-type.ts';
 import { signals } from './schema/index.ts';
 import { startNeonWsProxy } from './testing/neon-ws-proxy.ts';
@@ -153,22 +153,35 @@ describe('migrations on PGlite', () => {
     await reopened.close();
   });
 
-  it('refuses a data directory another live process holds (enigma trace while enigma start runs); a dead holder’s lock is taken over', async () => {
+  it('refuses a data directory another live process holds (enigma trace while enigma start runs); a killed holder’s is taken over', async () => {
     const dataDir = join(dir, 'locked');
-    const other = spawn('sleep', ['30']);
+    mkdirSync(dataDir, { recursive: true });
+    const sock = join(dataDir, 'enigma.sock');
+    // another process holding the directory as openDatabase does: listening on its socket, answering its pid
+    const other = spawn(process.execPath, [
+      '-e',
+      "require('node:net').createServer((c) => c.end(String(process.pid))).listen(process.argv[1], () => console.log('up'))",
+      sock,
+    ]);
     try {
-      mkdirSync(dataDir, { recursive: true });
-      writeFileSync(join(dataDir, 'enigma.lock'), String(other.pid));
+      await new Promise((r) => other.stdout.once('data', r));
       await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${other.pid}`);
     } finally {
       other.kill('SIGKILL');
       await new Promise((r) => other.once('exit', r));
     }
-    // the holder is gone (killed, its lock left behind): taken over, and removed on close
+    // killed without closing: its socket file is left, nothing listens on it — taken over
+    expect(existsSync(sock)).toBe(true);
     const handle = await openDatabase({ dataDir });
-    expect(readFileSync(join(dataDir, 'enigma.lock'), 'utf8')).toBe(String(process.pid));
     await handle.close();
-    expect(existsSync(join(dataDir, 'enigma.lock'))).toBe(false);
+    expect(existsSync(sock)).toBe(false);
+    // holds within one process are shared: the socket goes with the last release
+    const first = await lockDataDir(dataDir);
+    const second = await lockDataDir(dataDir);
+    await first();
+    expect(existsSync(sock)).toBe(true);
+    await second();
+    expect(existsSync(sock)).toBe(false);
   });
 });
 

@@ -112,42 +112,83 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DbHa
 
 /**
  * PGlite is one process's database: a second process opening the same directory (`enigma trace` while
- * `enigma start` runs) rewrites its control files under it. The first to open it writes its pid to
- * `enigma.lock` there; another live process's lock refuses the open with a clear error, a dead one's
- * (killed, never closed) is taken over. Returns what removes the lock on close.
+ * `enigma start` runs) rewrites its control files under it. The first process to open a directory listens
+ * on a Unix socket there (`enigma.sock`, answering its pid); another process's open finds it answering and
+ * is refused with a clear error. The operating system ends the listening with the process, so a holder
+ * killed without closing leaves only a dead socket file, taken over (a pid file could name a live process
+ * after a reboot or in a restarted container). Opens within one process share the hold. Returns what lets
+ * it go on close. Where a socket cannot be made (a path too long for one), the directory is not held.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const path = join(dataDir, 'enigma.lock');
-  let holder: number | null = null;
-  try {
-    holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
-  } catch {
-    holder = null;
+  const { resolve, join } = await import('node:path');
+  const path = join(resolve(dataDir), 'enigma.sock');
+  const mine = heldDirs.get(path);
+  if (mine) {
+    mine.count++;
+    return releaseDir(path);
   }
-  if (holder && Number.isSafeInteger(holder) && holder !== process.pid && processAlive(holder))
-    throw new Error(
-      `the embedded database at ${dataDir} is in use by process ${holder} (enigma start?): stop it first, or set DATABASE_URL`,
-    );
-  writeFileSync(path, String(process.pid));
-  return async () => {
-    try {
-      if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
-    } catch {
-      // already gone
-    }
-  };
+  let server: import('node:net').Server;
+  try {
+    server = await listenOn(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return async () => {};
+    const holder = await holderOf(path);
+    if (holder !== null)
+      throw new Error(
+        `the embedded database at ${dataDir} is in use by process ${holder || '?'} (enigma start?): stop it first, or set DATABASE_URL`,
+      );
+    const { rmSync } = await import('node:fs');
+    rmSync(path, { force: true });
+    server = await listenOn(path);
+  }
+  heldDirs.set(path, { count: 1, server });
+  return releaseDir(path);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, owned by another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+const heldDirs = new Map<string, { count: number; server: import('node:net').Server }>();
+
+async function listenOn(path: string): Promise<import('node:net').Server> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((c) => c.end(String(process.pid)));
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+/** The pid a live holder answers ('' when it answers nothing), or null when nothing listens. */
+async function holderOf(path: string): Promise<string | null> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    let data = '';
+    const c = net.connect(path);
+    c.setTimeout(2_000, () => {
+      c.destroy();
+      resolve(data.trim());
+    });
+    c.on('data', (d) => {
+      data += String(d);
+    });
+    c.on('end', () => resolve(data.trim()));
+    c.on('error', () => resolve(null));
+  });
+}
+
+function releaseDir(path: string): () => Promise<void> {
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    const held = heldDirs.get(path);
+    if (!held || --held.count > 0) return;
+    heldDirs.delete(path);
+    await new Promise<void>((resolve) => held.server.close(() => resolve()));
+    const { rmSync } = await import('node:fs');
+    rmSync(path, { force: true });
+  };
 }
 
 interface JournalEntry {
