@@ -57,6 +57,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return (await command.run(parsed)) ?? 0;
+  } catch (error) {
+    // A refusal the command could not get past (the embedded database held by `enigma start`, a server
+    // not answering) is said in one line, not as a stack trace; LOG_LEVEL=debug shows the stack.
+    console.error(`enigma ${command.name}: ${(error as Error).message ?? String(error)}`);
+    if (process.env['LOG_LEVEL'] === 'debug') console.error(error);
+    return 1;
   } finally {
     await tracing.shutdown();
   }
