@@ -17,6 +17,7 @@ import {
   setBreaker,
 } from '@enigma/db';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
+import Decimal from 'decimal.js';
 import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
@@ -733,9 +734,11 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(simFunding).not.toBe(0);
     expect(Number(trade!.fees).toFixed(2)).toBe(simFees.toFixed(2));
     expect(Number(trade!.funding).toFixed(2)).toBe(simFunding.toFixed(2));
-    expect(Number(trade!.netPnl).toFixed(6)).toBe(
-      (Number(trade!.grossPnl) - Number(trade!.fees) + Number(trade!.funding)).toFixed(6),
-    );
+    // in decimal, exactly (two floats rounded to 6 places differed when the sum ended in …5 at the 7th)
+    expect(
+      new Decimal(trade!.grossPnl).minus(trade!.fees).plus(trade!.funding).eq(trade!.netPnl),
+      `${trade!.grossPnl} − ${trade!.fees} + ${trade!.funding} = ${trade!.netPnl}`,
+    ).toBe(true);
     // KuCoin's own record of the round trip is kept beside ours (looked up by the engine's next pass),
     // and agrees with it to the cent.
     const theirs = f.sim.engine.closedPositions.filter((p) => p.symbol === 'XBTUSDTM').at(-1)!;
