@@ -287,6 +287,8 @@ export async function operatorProtectionOf(
   accountId: string,
   symbol: string,
   side: 'buy' | 'sell',
+  /** the position's opening: only an order that filled into this round trip counts, not an older one's */
+  since: Date,
 ): Promise<{
   commandId: string;
   stopLoss: string | null;
@@ -303,8 +305,8 @@ export async function operatorProtectionOf(
         eq(orders.symbol, symbol),
         eq(orders.side, side),
         eq(orders.purpose, 'manual'),
-        // its fills are applied before its row says filled: either tells it has filled
-        sql`(${orders.filledSize} > 0 or exists (select 1 from ${fills} where ${fills.orderId} = ${orders.id}))`,
+        // a fill of it at or after the position's opening (its fills are applied before its row says filled)
+        sql`exists (select 1 from ${fills} where ${fills.orderId} = ${orders.id} and ${fills.filledAt} >= ${since.toISOString()}::timestamptz)`,
       ),
     )
     .orderBy(desc(orders.createdAt))

@@ -301,8 +301,15 @@ export class Protection {
   async withOperatorProtection(pos: PositionRow): Promise<PositionRow> {
     const { ctx } = this;
     const contract = ctx.contracts.get(pos.symbol);
-    if (!contract || !pos.avgEntryPrice) return pos;
-    const given = await operatorProtectionOf(ctx.db, ctx.accountId, pos.symbol, pos.qty > 0 ? 'buy' : 'sell');
+    if (!contract || !pos.avgEntryPrice || !pos.openedAt) return pos;
+    // only an operator order that filled into this round trip (an adopted position takes the defaults)
+    const given = await operatorProtectionOf(
+      ctx.db,
+      ctx.accountId,
+      pos.symbol,
+      pos.qty > 0 ? 'buy' : 'sell',
+      pos.openedAt,
+    );
     if (!given) return pos;
     const long = pos.qty > 0;
     const entry = toMoney(pos.avgEntryPrice);
