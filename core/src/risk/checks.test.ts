@@ -2,6 +2,8 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type ContractRiskLimit,
+  governingTier,
   type OrderProposal,
   preTradeChecks,
   RISK_CODES,
@@ -78,6 +80,17 @@ const CTX: RiskContext = {
   positions: [],
   openOrders: { limit: 0, stop: 0 },
 };
+/** XBTUSDTM's first three risk-limit levels (KUCOIN.md §3.9). */
+const XBT_TIERS: ContractRiskLimit['tiers'] = [
+  { level: 1, maxNotional: d(100_000), maxLeverage: 125, maintainMargin: d('0.004') },
+  { level: 2, maxNotional: d(500_000), maxLeverage: 100, maintainMargin: d('0.005') },
+  { level: 3, maxNotional: d(1_000_000), maxLeverage: 75, maintainMargin: d('0.007') },
+];
+const isolatedAt = (selected: Partial<ContractRiskLimit['selected']>): ContractRiskLimit => ({
+  marginMode: 'ISOLATED',
+  tiers: XBT_TIERS,
+  selected: { level: null, maintainMargin: null, maxNotional: null, ...selected },
+});
 const ETH = (qty: number) => ({ symbol: 'ETHUSDTM', qty, mark: d(3000), multiplier: d('0.01') });
 
 interface Case {
@@ -124,6 +137,8 @@ const ONE_PER_CODE: Record<RiskCode, Case> = {
   liquidation_distance: { order: { stopPrice: d('58653.3') } }, // 2 × 6,346.7 = 12,693.4 > 12,693.2
   margin_insufficient: { account: { available: d('130.38') } }, // needs 130 + 0.39
   reduce_exceeds_position: { order: { reduceOnly: true } }, // no position to reduce
+  // 10 lots at 65,000 = 650 USDT, above the 600 the selected level allows
+  risk_limit: { contract: { riskLimit: isolatedAt({ level: 1, maxNotional: d(600) }) } },
 };
 
 describe('preTradeChecks — one case per reason code', () => {
@@ -724,5 +739,85 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     expect(codes({ ctx: { positions: [XBT(0), ETH(0)] }, limits: { maxOpenPositions: 1 } })).toEqual([]);
     // adding to an open position is not opening another one
     expect(codes({ ctx: { positions: [XBT(5), ETH(1)] }, limits: { maxOpenPositions: 1 } })).toEqual([]);
+  });
+});
+
+describe('preTradeChecks — the risk-limit level selected on the contract', () => {
+  // The baseline's liquidation distance is 65,000 × (1/5 − mmr − 1.2 × 0.0006): 12,693.2 at level 1's
+  // 0.4 %, 12,628.2 at level 2's 0.5 %. A stop 6,330 away needs 12,660: inside level 1's, outside level 2's.
+  const stop = { order: { stopPrice: d(58_670) } };
+
+  it('judges the liquidation distance at the selected level’s maintenance rate, not the first level’s', () => {
+    expect(codes({ ...stop, contract: { riskLimit: isolatedAt({ level: 1 }) } })).toEqual([]);
+    expect(codes({ ...stop, contract: { riskLimit: isolatedAt({ level: 2 }) } })).toEqual([
+      'liquidation_distance',
+    ]);
+    // found by its position cap when the report names no level (KuCoin's /positions items)
+    expect(codes({ ...stop, contract: { riskLimit: isolatedAt({ maxNotional: d(500_000) }) } })).toEqual([
+      'liquidation_distance',
+    ]);
+    // the reported rate wins when it is higher than the table's
+    expect(
+      codes({ ...stop, contract: { riskLimit: isolatedAt({ level: 1, maintainMargin: d('0.005') }) } }),
+    ).toEqual(['liquidation_distance']);
+    // without the levels: the first level's rate (the contract's)
+    expect(codes(stop)).toEqual([]);
+  });
+
+  it('cross: the level the position’s value falls in, and no isolated cap', () => {
+    const tiers = [{ ...XBT_TIERS[0]!, maxNotional: d(600) }, XBT_TIERS[1]!];
+    const cross = (t: ContractRiskLimit['tiers']): ContractRiskLimit => ({
+      marginMode: 'CROSS',
+      tiers: t,
+      selected: { level: null, maintainMargin: null, maxNotional: null },
+    });
+    expect(codes({ ...stop, contract: { riskLimit: cross(XBT_TIERS) } })).toEqual([]);
+    // 650 USDT falls in the second level (0.5 %)
+    expect(codes({ ...stop, contract: { riskLimit: cross(tiers) } })).toEqual(['liquidation_distance']);
+    expect(governingTier(cross(tiers), d(650))?.level).toBe(2);
+    // beyond the last level: the last one
+    expect(governingTier(cross(tiers), d(10_000_000))?.level).toBe(2);
+  });
+
+  it('an isolated level that is not known at all blocks an opening order (fail closed)', () => {
+    expect(codes({ contract: { riskLimit: isolatedAt({}) } })).toEqual(['data_missing']);
+    expect(run({ contract: { riskLimit: isolatedAt({}) } })[0]!.message).toContain('risk-limit level');
+    // a reduce-only order does not need it
+    expect(
+      codes({
+        order: { reduceOnly: true, side: 'sell' },
+        ctx: { positions: [{ symbol: 'XBTUSDTM', qty: 10, mark: d(65_000), multiplier: d('0.001') }] },
+        contract: { riskLimit: isolatedAt({}) },
+      }),
+    ).toEqual([]);
+  });
+
+  it('caps the leverage at the selected level’s', () => {
+    const low = [{ ...XBT_TIERS[0]!, maxLeverage: 4 }];
+    const rl: ContractRiskLimit = { ...isolatedAt({ level: 1 }), tiers: low };
+    expect(codes({ contract: { riskLimit: rl } })).toEqual(['leverage_cap']);
+    expect(run({ contract: { riskLimit: rl } })[0]!.message).toBe('leverage 5 > 4 (risk-limit level 1)');
+  });
+
+  it('values the position after the order at the worse of price and mark, and lets a reduction through', () => {
+    // 10 lots at the mark 65,000 = 650; a limit buy at 64,000 is still judged at 650
+    const cap = (n: number) => ({ riskLimit: isolatedAt({ level: 1, maxNotional: d(n) }) });
+    expect(codes({ contract: cap(650) })).toEqual([]);
+    expect(codes({ contract: cap(649.99) })).toEqual(['risk_limit']);
+    expect(codes({ order: { price: d(64_000), stopPrice: d(63_000) }, contract: cap(649.99) })).toEqual([
+      'risk_limit',
+    ]);
+    expect(run({ contract: cap(649.99) })[0]!.message).toBe(
+      'position after the order worth 650.00 USDT > 649.99 USDT allowed at risk-limit level 1',
+    );
+    // a long of 20 lots (1,300 USDT, above the cap) sold down by 10: allowed (the stop guards the long left)
+    const long = { symbol: 'XBTUSDTM', qty: 20, mark: d(65_000), multiplier: d('0.001') };
+    expect(
+      codes({
+        order: { side: 'sell' },
+        ctx: { positions: [long] },
+        contract: cap(649.99),
+      }),
+    ).toEqual([]);
   });
 });

@@ -33,6 +33,8 @@ export const RISK_CODES = {
   liquidation_distance:
     'the liquidation price is closer than minLiquidationDistanceMultiple × the stop distance',
   margin_insufficient: 'initial margin plus fees exceed the available balance',
+  risk_limit:
+    'the isolated position after the order is worth more than the risk-limit level selected on the contract allows (KuCoin refuses it: 300005)',
   reduce_exceeds_position: 'a reduce-only order is larger than the position on that side',
 } as const;
 export type RiskCode = keyof typeof RISK_CODES;
@@ -52,8 +54,61 @@ export interface TradableContract {
   maxOrderQty: number;
   maxLeverage: number;
   takerFeeRate: Decimal;
-  /** maintenance margin rate at the selected risk-limit level */
+  /** maintenance margin rate of the contract's first risk-limit level (used when `riskLimit` is absent) */
   maintainMarginRate: Decimal;
+  /**
+   * The contract's risk-limit levels and the one the account selected on it: the maintenance rate, the
+   * leverage cap and (isolated) the largest position value the checks judge an opening order by. Absent
+   * (a caller without them, e.g. a reduce-only check): the first level's rate.
+   */
+  riskLimit?: ContractRiskLimit;
+}
+
+/** One risk-limit level (`GET /api/v1/contracts/risk-limit/{symbol}`). */
+export interface RiskTier {
+  level: number;
+  /** the largest position value (USDT) at this level */
+  maxNotional: Decimal;
+  maxLeverage: number;
+  /** maintenance margin rate, a fraction (0.004 = 0.4 %) */
+  maintainMargin: Decimal;
+}
+
+export interface ContractRiskLimit {
+  marginMode: 'ISOLATED' | 'CROSS';
+  /** the contract's levels, lowest first */
+  tiers: readonly RiskTier[];
+  /**
+   * ISOLATED: what the exchange reports of the level selected on the contract (its position report's
+   * `riskLimitLevel`, `maintMarginReq`, `riskLimit`); any may be missing. CROSS has no selected level:
+   * the level is the one the position's value falls in.
+   */
+  selected: { level: number | null; maintainMargin: Decimal | null; maxNotional: Decimal | null };
+}
+
+/**
+ * The level that governs a position worth `value` on the contract: ISOLATED, the selected one (found by
+ * its number, else by its position cap; the reported rate and cap win over the table's when higher /
+ * lower); CROSS, the level the value falls in (the last caps it). Null when an isolated level is not
+ * known at all (neither a rate nor a cap reported): that blocks an opening order.
+ */
+export function governingTier(rl: ContractRiskLimit, value: Decimal): RiskTier | null {
+  if (rl.marginMode === 'CROSS') {
+    return rl.tiers.find((t) => value.lte(t.maxNotional)) ?? rl.tiers[rl.tiers.length - 1] ?? null;
+  }
+  const { level, maintainMargin, maxNotional } = rl.selected;
+  const tier =
+    (level !== null ? rl.tiers.find((t) => t.level === level) : undefined) ??
+    (maxNotional !== null ? rl.tiers.find((t) => t.maxNotional.eq(maxNotional)) : undefined);
+  const rate = [tier?.maintainMargin, maintainMargin].filter((d): d is Decimal => d != null && ok(d));
+  const cap = [tier?.maxNotional, maxNotional].filter((d): d is Decimal => d != null && ok(d));
+  if (rate.length === 0 || cap.length === 0) return null;
+  return {
+    level: tier?.level ?? level ?? 0,
+    maintainMargin: Decimal.max(...rate),
+    maxNotional: Decimal.min(...cap),
+    maxLeverage: tier?.maxLeverage ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 export interface OrderProposal {
@@ -181,9 +236,33 @@ export function preTradeChecks(
   const mark = m.mark;
   const price = order.price ?? (order.side === 'buy' ? m.bestAsk : m.bestBid);
 
+  // The risk-limit level the position after the order is judged at (its maintenance rate, leverage cap
+  // and, isolated, its largest value): valued at the worse of the price and the mark.
+  const after = current + signed;
+  const valueAfter = Decimal.max(price, mark).mul(contract.multiplier).mul(Math.abs(after));
+  const tier = contract.riskLimit ? governingTier(contract.riskLimit, valueAfter) : undefined;
+  if (tier === null) {
+    add(
+      'data_missing',
+      `the risk-limit level selected on ${order.symbol} is unknown: its maintenance rate cannot be judged`,
+    );
+    return blocks;
+  }
+  const maintainMarginRate = tier
+    ? Decimal.max(tier.maintainMargin, contract.maintainMarginRate)
+    : contract.maintainMarginRate;
+
   // 5. Leverage, order size, collar.
-  const levCap = Math.min(limits.maxLeverage, contract.maxLeverage);
-  if (!(order.leverage <= levCap)) add('leverage_cap', `leverage ${order.leverage} > ${levCap}`);
+  const levCap = Math.min(
+    limits.maxLeverage,
+    contract.maxLeverage,
+    tier?.maxLeverage ?? Number.POSITIVE_INFINITY,
+  );
+  if (!(order.leverage <= levCap))
+    add(
+      'leverage_cap',
+      `leverage ${order.leverage} > ${levCap}${tier && tier.maxLeverage === levCap && levCap < Math.min(limits.maxLeverage, contract.maxLeverage) ? ` (risk-limit level ${tier.level})` : ''}`,
+    );
   const orderNotional = price.mul(contract.multiplier).mul(order.lots);
   if (order.lots > limits.maxOrderLots || orderNotional.gt(limits.maxOrderNotional)) {
     add(
@@ -200,7 +279,6 @@ export function preTradeChecks(
   }
 
   // 6. Position, exposure, count.
-  const after = current + signed;
   // Only a pure reduction (toward flat, not past it) skips the caps: an order that flips the position
   // through zero opens the part past it.
   if (!(reduces && order.lots <= Math.abs(current))) {
@@ -221,6 +299,16 @@ export function preTradeChecks(
       }
       exposure = exposure.plus(p.mark.mul(p.multiplier).mul(Math.abs(p.qty)));
     }
+    if (tier && contract.riskLimit?.marginMode === 'ISOLATED' && valueAfter.gt(tier.maxNotional))
+      add(
+        'risk_limit',
+        `position after the order worth ${valueAfter.toFixed(2)} USDT > ${fmt(tier.maxNotional)} USDT allowed at risk-limit level ${tier.level || '(reported)'}`,
+        {
+          valueAfter: valueAfter.toFixed(2),
+          levelMaxNotional: fmt(tier.maxNotional),
+          level: tier.level || null,
+        },
+      );
     if (exposure.gt(limits.maxTotalExposure))
       add(
         'total_exposure',
@@ -248,7 +336,7 @@ export function preTradeChecks(
       price,
       long ? 1 : -1,
       order.leverage,
-      contract.maintainMarginRate,
+      maintainMarginRate,
       contract.takerFeeRate,
     );
     const liqDist = long ? price.minus(liq) : liq.minus(price);

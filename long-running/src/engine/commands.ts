@@ -1,7 +1,12 @@
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { stopPriceFor } from '@enigma/core/engine/sizing';
 import { toMoney } from '@enigma/core/money';
-import { preTradeChecks, type RiskBlock, type RiskContext } from '@enigma/core/risk/checks';
+import {
+  preTradeChecks,
+  type RiskBlock,
+  type RiskContext,
+  type TradableContract,
+} from '@enigma/core/risk/checks';
 import { operatorRouting, type PlaceOrderCommand, placeOrderCommand } from '@enigma/core/signals/commands';
 import type { CommandEnvelopeEntry } from '@enigma/core/streams/catalog';
 import {
@@ -247,30 +252,48 @@ export class CommandHandler implements AlgoHooks {
       if (opening && !stop && ref)
         stop = stopPriceFor(c.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize);
       const leverage = c.leverage ?? Number(pos?.leverage ?? 5);
-      const blocks = preTradeChecks(
-        {
-          symbol: c.symbol,
-          side: c.side,
-          lots: c.size,
-          reduceOnly: c.reduceOnly,
-          price: limitPrice ?? trigger,
-          leverage,
-          stopPrice: opening ? stop : null,
-          kind: stopOrder ? 'stop' : c.orderType === 'limit' ? 'limit' : 'market',
-        },
-        contract,
-        inputs,
-      ).filter((b) => !(stopOrder && b.code === 'price_collar'));
-      // A stop order is not a price resting away from the mark: it triggers at the mark, so the collar
-      // is not its distance from the mark; a stop limit's limit is held to the collar around its stop.
-      const collar = ctx.limits()?.priceCollarPct;
-      if (c.orderType === 'stop_limit' && limitPrice && trigger && collar !== undefined) {
-        const off = limitPrice.minus(trigger).abs().div(trigger).mul(100);
-        if (off.gt(collar))
-          blocks.push({
-            code: 'price_collar',
-            message: `limit ${limitPrice.toFixed()} is ${off.toFixed(3)} % from its stop ${trigger.toFixed()} (limit ${collar} %)`,
-          });
+      const marginMode = c.marginMode === 'cross' ? ('CROSS' as const) : ('ISOLATED' as const);
+      const judge = (judged: TradableContract): RiskBlock[] => {
+        const found = preTradeChecks(
+          {
+            symbol: c.symbol,
+            side: c.side,
+            lots: c.size,
+            reduceOnly: c.reduceOnly,
+            price: limitPrice ?? trigger,
+            leverage,
+            stopPrice: opening ? stop : null,
+            kind: stopOrder ? 'stop' : c.orderType === 'limit' ? 'limit' : 'market',
+          },
+          judged,
+          inputs,
+        ).filter((b) => !(stopOrder && b.code === 'price_collar'));
+        // A stop order is not a price resting away from the mark: it triggers at the mark, so the collar
+        // is not its distance from the mark; a stop limit's limit is held to the collar around its stop.
+        const collar = ctx.limits()?.priceCollarPct;
+        if (c.orderType === 'stop_limit' && limitPrice && trigger && collar !== undefined) {
+          const off = limitPrice.minus(trigger).abs().div(trigger).mul(100);
+          if (off.gt(collar))
+            found.push({
+              code: 'price_collar',
+              message: `limit ${limitPrice.toFixed()} is ${off.toFixed(3)} % from its stop ${trigger.toFixed()} (limit ${collar} %)`,
+            });
+        }
+        return found;
+      };
+      let blocks = judge(contract);
+      if (blocks.length === 0 && opening) {
+        // Passed: the contract in the order's margin mode (KuCoin refuses an order in the other one),
+        // then judged again at the risk-limit level KuCoin will judge the position at (the mode's).
+        const refused = await this.executor.marginModes.ensure(
+          c.symbol,
+          marginMode,
+          c.leverage,
+          'operator order',
+        );
+        if (refused) return { status: 'rejected', reason: refused };
+        const riskLimit = await this.risk.levels.of(c.symbol, marginMode);
+        blocks = 'code' in riskLimit ? [riskLimit] : judge({ ...contract, riskLimit });
       }
       if (blocks.length > 0) {
         await insertRiskEvent(ctx.db, {
@@ -285,16 +308,6 @@ export class CommandHandler implements AlgoHooks {
           reason: `${blocks[0]!.code}: ${blocks[0]!.message}`,
           result: { blocks: blocks.map((b) => b.code) },
         };
-      }
-      const marginMode = c.marginMode === 'cross' ? ('CROSS' as const) : ('ISOLATED' as const);
-      if (opening) {
-        const refused = await this.executor.marginModes.ensure(
-          c.symbol,
-          marginMode,
-          c.leverage,
-          'operator order',
-        );
-        if (refused) return { status: 'rejected', reason: refused };
       }
       const base = {
         clientOid: clientOidFor('command', envelope.commandId),
@@ -314,8 +327,11 @@ export class CommandHandler implements AlgoHooks {
         ...(c.postOnly ? { postOnly: true } : {}),
         ...(trigger && direction ? { stop: { direction, price: trigger } } : {}),
       });
-      if (order.status === 'rejected')
+      if (order.status === 'rejected') {
+        // above the risk-limit level we read (changed behind our back): read it again next time
+        if (order.reason?.includes('exchange_300005')) this.risk.levels.forget(c.symbol);
         return { status: 'failed', reason: order.reason, result: { orderId: order.id } };
+      }
       if (c.orderType === 'market') {
         await this.executor.awaitDone(order);
         await this.ledger.syncFills(c.symbol);
@@ -433,6 +449,7 @@ export class CommandHandler implements AlgoHooks {
       ...Router.firstChild(exec),
     });
     if (first.status === 'rejected') {
+      if (first.reason?.includes('exchange_300005')) this.risk.levels.forget(c.symbol);
       ctx.state.reserveAlgo(envelope.commandId, c.symbol, 0);
       await setIntentStatus(ctx.db, intent.id, 'failed', first.reason);
       return { status: 'failed', reason: first.reason, result: { orderId: first.id, style: exec.style } };
@@ -528,6 +545,7 @@ export class CommandHandler implements AlgoHooks {
       lots,
       leverage: leg.leverage,
       reduceOnly,
+      marginMode: leg.marginMode,
       // the order's own stop, else a 2 % stop from the touch (as the order itself was checked)
       stopOf: (touch, contract) =>
         reduceOnly

@@ -311,6 +311,33 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(new Set(blocks.map((b) => b.code))).toEqual(expect.objectContaining({}));
   });
 
+  it('judges an entry at the risk-limit level selected on the contract, not the first level', async () => {
+    // Leverage 5 with a 1 % stop: the liquidation lies ~19.5 % away at level 1 (0.4 % maintenance) and
+    // ~14.9 % at level 7 (5 %): a multiple of 16 passes the first and blocks the second.
+    await flat();
+    const restore = await limitsForTest({ minLiquidationDistanceMultiple: '16' });
+    expect(await f.kucoin.positions.changeRiskLimitLevel('XBTUSDTM', 7)).toBe(true);
+    expect((await f.kucoin.positions.position('XBTUSDTM')).riskLimitLevel).toBe(7);
+    try {
+      await f.restartEngine(); // a fresh engine reads the level on its first entry
+      const blocked = await alert({ action: 'buy' });
+      expect(await settled(blocked.signalId)).toBe('risk_blocked');
+      expect((await getSignal(f.db, blocked.signalId))!.reason).toMatch(/^liquidation_distance:/);
+      expect(await exchangeQty()).toBe(0);
+      // the same entry at level 1 passes
+      expect(await f.kucoin.positions.changeRiskLimitLevel('XBTUSDTM', 1)).toBe(true);
+      await f.restartEngine();
+      const passed = await alert({ action: 'buy' });
+      expect(await settled(passed.signalId), (await getSignal(f.db, passed.signalId))?.reason ?? '').toBe(
+        'protected',
+      );
+      await flat();
+    } finally {
+      await f.kucoin.positions.changeRiskLimitLevel('XBTUSDTM', 1);
+      await restore();
+    }
+  });
+
   it('after a restart, trades one contract while a position it has not traded since is open on another', async () => {
     const short = await alert({ action: 'sell', symbol: 'ETHUSDTM' });
     expect(await settled(short.signalId)).toBe('protected');

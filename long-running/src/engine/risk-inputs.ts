@@ -9,6 +9,7 @@ import { saveAccountBalance } from '@enigma/db/repositories/balances';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { MarketView } from './market.ts';
+import { RiskLevels } from './risk-levels.ts';
 import type { AccountState } from './state.ts';
 
 /** A balance older than this is not trusted: entries block until a fresh one arrives (fail closed). */
@@ -53,12 +54,16 @@ export class RiskInputs {
   private readonly holds = new Map<string, { margin: Decimal; at: number }>();
   private holdsVersion = 0;
   private savedAt = Number.NEGATIVE_INFINITY;
+  /** each contract's risk-limit levels and the one selected on it (opening orders are judged at it) */
+  readonly levels: RiskLevels;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly market: MarketView,
     private readonly state: AccountState,
-  ) {}
+  ) {
+    this.levels = new RiskLevels(ctx);
+  }
 
   /** Ask the exchange for the balance now (one request at a time; a failure keeps the old snapshot aging). */
   refreshBalance(): Promise<void> {
@@ -222,7 +227,8 @@ export class RiskInputs {
   /**
    * The pre-trade checks of a market order of `lots` on `symbol` as of now (a routed leg's child): the
    * first block, or null. `stopOf` prices the protective stop from the touch the order would take (null:
-   * none, e.g. a reduce-only order). A contract no longer listed blocks.
+   * none, e.g. a reduce-only order). A contract no longer listed blocks. An order that is not reduce-only
+   * is judged at the risk-limit level of its margin mode (one that cannot be read blocks).
    */
   async marketOrderBlock(o: {
     symbol: string;
@@ -231,11 +237,18 @@ export class RiskInputs {
     lots: number;
     leverage: number;
     reduceOnly: boolean;
+    marginMode: 'ISOLATED' | 'CROSS';
     qtyOverride?: Record<string, number>;
     stopOf: (touch: Decimal | null, contract: TradableContract) => Decimal | null;
   }): Promise<RiskBlock | null> {
-    const contract = this.ctx.contracts.get(o.symbol);
-    if (!contract) return { code: 'data_missing', message: `${o.symbol} is no longer listed` };
+    const listed = this.ctx.contracts.get(o.symbol);
+    if (!listed) return { code: 'data_missing', message: `${o.symbol} is no longer listed` };
+    let contract: TradableContract = listed;
+    if (!o.reduceOnly) {
+      const riskLimit = await this.levels.of(o.symbol, o.marginMode);
+      if ('code' in riskLimit) return riskLimit;
+      contract = { ...listed, riskLimit };
+    }
     const inputs = await this.context(o.symbol, o.origin, o.qtyOverride);
     const touch = (o.side === 'buy' ? inputs.market.bestAsk : inputs.market.bestBid) ?? null;
     const blocks = preTradeChecks(

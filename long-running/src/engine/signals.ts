@@ -414,6 +414,8 @@ export class SignalHandler implements AlgoHooks {
         this.risk.release(entry.signalId);
         // the contract's margin mode is not the one held (changed behind our back): read it again next time
         if (sent.reason?.includes('exchange_330005')) this.executor.marginModes.forget(entry.symbol);
+        // above the risk-limit level we read (changed behind our back): read it again next time
+        if (sent.reason?.includes('exchange_300005')) this.risk.levels.forget(entry.symbol);
         await setIntentStatus(ctx.db, intent.id, 'failed', sent.reason);
         await this.to(entry, 'failed', `order_rejected: ${sent.reason ?? ''}`, {}, ['ordered', 'filled']);
         return null;
@@ -520,6 +522,9 @@ export class SignalHandler implements AlgoHooks {
         'signal entry',
       );
       if (refused) return { code: 'margin_mode', message: refused.replace(/^margin_mode: /, '') };
+      // The risk-limit level the position will be judged at by KuCoin (its maintenance rate and caps).
+      const riskLimit = await this.risk.levels.of(entry.symbol, strategy.marginMode);
+      if ('code' in riskLimit) return riskLimit;
       // The ATR first: between the account's read and the hold below nothing is awaited.
       const atr =
         strategy.stop.kind === 'atr'
@@ -569,7 +574,7 @@ export class SignalHandler implements AlgoHooks {
           stopPrice: stop,
           kind: 'market',
         };
-        const blocks = preTradeChecks(proposal, contract, inputs);
+        const blocks = preTradeChecks(proposal, { ...contract, riskLimit }, inputs);
         if (blocks.length > 0) {
           const first = blocks[0]!;
           return {
@@ -634,6 +639,7 @@ export class SignalHandler implements AlgoHooks {
           lots: legs[0].lots,
           leverage: strategy.leverage,
           reduceOnly: true,
+          marginMode: strategy.marginMode,
           // judged against the position it closes (this decision's own held entry is what comes after it)
           qtyOverride: { [entry.symbol]: qty },
           stopOf: () => null,
@@ -858,6 +864,7 @@ export class SignalHandler implements AlgoHooks {
       lots,
       leverage: leg.leverage,
       reduceOnly: false,
+      marginMode: leg.marginMode,
       qtyOverride: { [symbol]: qty },
       stopOf: (touch, contract) =>
         touch && leg.stopDistance

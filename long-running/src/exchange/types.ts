@@ -174,6 +174,10 @@ export interface Position {
   leverage: Money | null;
   settleCurrency: string;
   riskLimitLevel: number | null;
+  /** isolated: the maintenance margin rate of the selected risk-limit level (`maintMarginReq`) */
+  maintMarginReq: Money | null;
+  /** isolated: the largest position value the selected risk-limit level allows (`riskLimit`, USDT) */
+  riskLimit: Money | null;
   time: number;
 }
 

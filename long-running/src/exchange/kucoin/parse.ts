@@ -224,6 +224,8 @@ export function parsePosition(raw: unknown): Position {
     leverage: moneyOrNull(p.leverage),
     settleCurrency: p.settleCurrency,
     riskLimitLevel: p.riskLimitLevel ?? null,
+    maintMarginReq: p.maintMarginReq === undefined ? null : money(p.maintMarginReq),
+    riskLimit: p.riskLimit === undefined ? null : money(p.riskLimit),
     time: p.currentTimestamp,
   };
 }

@@ -258,6 +258,8 @@ export const position = z.object({
   bankruptPrice: decimalWire,
   settleCurrency: z.string(),
   riskLimitLevel: z.number().int().positive().optional(),
+  maintMarginReq: decimalWire.optional(),
+  riskLimit: decimalWire.optional(),
   isInverse: z.boolean().optional(),
   // marginChange, positionChange, liquidation, autoAppendMarginStatusChange, adl, and on pushes
   // markPriceChange: a reason outside a list must not drop the position it comes with

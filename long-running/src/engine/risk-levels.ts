@@ -1,0 +1,97 @@
+import type { ContractRiskLimit, RiskTier } from '@enigma/core/risk/checks';
+import { KucoinError } from '../exchange/kucoin/errors.ts';
+import type { EngineContext } from './context.ts';
+
+/** How long the level selected on a contract is trusted before it is read again (a trader may change it). */
+export const RISK_LEVEL_MAX_AGE_MS = 60_000;
+/** How long a contract's risk-limit table is kept (KuCoin changes it rarely, with notice). */
+export const RISK_TIERS_MAX_AGE_MS = 3_600_000;
+
+type Mode = 'ISOLATED' | 'CROSS';
+
+/**
+ * Each contract's risk-limit levels (`GET /api/v1/contracts/risk-limit/{symbol}`) and the level the
+ * account selected on it (the position report's `riskLimitLevel`, `maintMarginReq`, `riskLimit`, read
+ * with `GET /api/v1/position`, flat or not), for the pre-trade checks of an opening order: KuCoin judges
+ * an isolated position at its selected level (its maintenance rate moves the liquidation price, its cap
+ * refuses a larger position with 300005), a cross one at the level its value falls in. Read on a
+ * contract's first opening order and again after `RISK_LEVEL_MAX_AGE_MS` or a 300005 refusal; an
+ * answer that cannot be had blocks the order (`data_missing`), it is never assumed to be the first level.
+ */
+export class RiskLevels {
+  private readonly tiers = new Map<string, { at: number; tiers: RiskTier[] }>();
+  private readonly selected = new Map<string, { at: number; value: ContractRiskLimit['selected'] }>();
+  private readonly reading = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** What the checks need of `symbol` for an opening order in `mode`, or why it cannot be known. */
+  async of(
+    symbol: string,
+    mode: Mode,
+  ): Promise<ContractRiskLimit | { code: 'data_missing'; message: string }> {
+    try {
+      const [tiers, selected] = await Promise.all([
+        this.tiersOf(symbol),
+        mode === 'ISOLATED' ? this.selectedOf(symbol) : null,
+      ]);
+      return {
+        marginMode: mode,
+        tiers,
+        selected: selected ?? { level: null, maintainMargin: null, maxNotional: null },
+      };
+    } catch (error) {
+      const why =
+        error instanceof KucoinError ? `exchange_${error.code}: ${error.exchangeMessage}` : String(error);
+      this.ctx.log.warn({ symbol, err: error }, 'risk-limit level unavailable: opening orders block');
+      return {
+        code: 'data_missing',
+        message: `the risk-limit level of ${symbol} could not be read (${why.slice(0, 200)})`,
+      };
+    }
+  }
+
+  /** The exchange refused an order above the selected level (300005), or reported a change: read it again. */
+  forget(symbol: string): void {
+    this.selected.delete(symbol);
+  }
+
+  private async tiersOf(symbol: string): Promise<RiskTier[]> {
+    const held = this.tiers.get(symbol);
+    if (held && this.ctx.clock.now() - held.at < RISK_TIERS_MAX_AGE_MS) return held.tiers;
+    const list = await this.once(`tiers:${symbol}`, () => this.ctx.kucoin.market.riskLimits(symbol));
+    const tiers = list
+      .map((t) => ({
+        level: t.level,
+        maxNotional: t.maxNotional,
+        maxLeverage: t.maxLeverage,
+        maintainMargin: t.maintainMargin,
+      }))
+      .sort((a, b) => a.level - b.level);
+    if (tiers.length === 0) throw new Error(`the exchange lists no risk-limit level for ${symbol}`);
+    this.tiers.set(symbol, { at: this.ctx.clock.now(), tiers });
+    return tiers;
+  }
+
+  private async selectedOf(symbol: string): Promise<ContractRiskLimit['selected']> {
+    const held = this.selected.get(symbol);
+    if (held && this.ctx.clock.now() - held.at < RISK_LEVEL_MAX_AGE_MS) return held.value;
+    const p = await this.once(`level:${symbol}`, () => this.ctx.kucoin.positions.position(symbol));
+    const value = {
+      level: p.riskLimitLevel,
+      maintainMargin: p.maintMarginReq,
+      maxNotional: p.riskLimit,
+    };
+    this.selected.set(symbol, { at: this.ctx.clock.now(), value });
+    return value;
+  }
+
+  /** One request at a time per key: decisions on one contract at once share its answer. */
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const running = this.reading.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const p = read().finally(() => this.reading.delete(key));
+    this.reading.set(key, p);
+    return p;
+  }
+}
