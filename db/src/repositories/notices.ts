@@ -10,30 +10,52 @@ import { OUTBOX_LEASE_SECONDS } from './outbox.ts';
 
 /**
  * Store an indicator snapshot posted by a sender and its `indicators:raw` entry (the entry's
- * `snapshotId` is filled in from the new row). Returns the snapshot id and the outbox entry id.
+ * `snapshotId` is filled in from the new row), once per entry id: the id comes from the delivery's
+ * idempotency key, and the entry is inserted first, `ON CONFLICT (id) DO NOTHING`, the row only with
+ * it. Null when an entry with that id is held (the delivery is being or was just stored; the snapshot
+ * row itself has no column for the key, and the entry is forgotten once published). Returns the
+ * snapshot id and the entry's payload.
  */
 export async function insertIndicatorSnapshot(
   db: EnigmaDb,
   row: { symbol: string; timeframe: string; at: Date; values: Record<string, number> },
   entry: { id: string; stream: string; payload: Record<string, unknown> },
-): Promise<{ snapshotId: number; payload: Record<string, unknown> }> {
+): Promise<{ snapshotId: number; payload: Record<string, unknown> } | null> {
   const [r] = rowsOf<{ id: number | string; payload: unknown }>(
-    await db.execute(sql`with s as (
-        insert into indicator_snapshots (symbol, timeframe, at, values)
-        values (${row.symbol}, ${row.timeframe}, ${row.at.toISOString()}::timestamptz, ${JSON.stringify(row.values)}::jsonb)
-        returning id),
+    await db.execute(sql`with n as (select nextval(pg_get_serial_sequence('indicator_snapshots', 'id')) as id),
       o as (insert into outbox (id, stream, payload, lease_until)
         select ${entry.id}::uuid, ${entry.stream},
-          jsonb_set(${JSON.stringify(entry.payload)}::jsonb, '{snapshotId}', to_jsonb(s.id)),
+          jsonb_set(${JSON.stringify(entry.payload)}::jsonb, '{snapshotId}', to_jsonb(n.id)),
           now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS})
-        from s returning payload)
+        from n
+        on conflict (id) do nothing
+        returning payload),
+      s as (insert into indicator_snapshots (id, symbol, timeframe, at, values)
+        select (o.payload->>'snapshotId')::bigint, ${row.symbol}, ${row.timeframe},
+          ${row.at.toISOString()}::timestamptz, ${JSON.stringify(row.values)}::jsonb
+        from o
+        returning id)
       select s.id, o.payload from s, o`),
   );
-  const payload = (typeof r!.payload === 'string' ? JSON.parse(r!.payload) : r!.payload) as Record<
+  if (!r) return null;
+  const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<
     string,
     unknown
   >;
-  return { snapshotId: Number(r!.id), payload };
+  return { snapshotId: Number(r.id), payload };
+}
+
+/**
+ * Take back a snapshot this caller stored moments ago, with its entry (still held by the caller, never
+ * published), on learning another copy of the same delivery was stored first. One statement.
+ */
+export async function withdrawIndicatorSnapshot(
+  db: EnigmaDb,
+  stored: { snapshotId: number; entryId: string },
+): Promise<void> {
+  await db.execute(sql`with o as (delete from outbox
+        where id = ${stored.entryId}::uuid and payload->>'snapshotId' = ${String(stored.snapshotId)})
+      delete from indicator_snapshots where id = ${stored.snapshotId}`);
 }
 
 /**

@@ -20,7 +20,11 @@ import {
   insertAcceptedSignal,
   insertSignalRecord,
 } from '@enigma/db/repositories/intake-signals';
-import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
+import {
+  insertAlertNotice,
+  insertIndicatorSnapshot,
+  withdrawIndicatorSnapshot,
+} from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import { getSetting } from '@enigma/db/repositories/settings';
 import {
@@ -527,9 +531,15 @@ async function acceptIndicators(
 ): Promise<IntakeResult> {
   const post = parseIndicatorPost(payload, await knownSymbolsOf(deps));
   refuseFuture(deps, post.at);
-  const entryId = crypto.randomUUID();
-  const kvKey = `idem:indicators:${key}`;
-  if (!(await deps.kv.setNx(kvKey, entryId, IDEMPOTENCY_TTL_SECONDS))) return { status: 'duplicate' };
+  // The entry's id is the delivery's (the key's digest as a UUID), inserted once with the row: while
+  // the entry waits to be published, the database decides which copy stores the delivery. The row has
+  // no column for the key, so once a row is stored a cache marker remembers it for the day after its
+  // entry is published and forgotten; a marker is never written before its row. (A claim in the cache
+  // before the row, as here before, outlived a writer killed between the two, and answered a resend
+  // sent while the first write was failing: the snapshot was lost, every copy `duplicate`.)
+  const entryId = await deliveryIdOf('indicators', key);
+  const marker = `idem:indicators:stored:${key}`;
+  if ((await deps.kv.get(marker)) !== null) return { status: 'duplicate' };
   const at = post.at ?? trace.receivedAt.getTime();
   const entry = checkStreamPayload('indicators:raw', {
     snapshotId: 1, // replaced by the row's id in the same statement
@@ -540,16 +550,28 @@ async function acceptIndicators(
     values: post.values,
     receivedAt: trace.receivedAt.getTime(),
   });
-  let stored: { snapshotId: number; payload: Record<string, unknown> };
-  try {
-    stored = await insertIndicatorSnapshot(
-      deps.db,
-      { symbol: post.symbol, timeframe: post.timeframe, at: new Date(at), values: post.values },
-      { id: entryId, stream: 'indicators:raw', payload: entry },
+  const stored = await insertIndicatorSnapshot(
+    deps.db,
+    { symbol: post.symbol, timeframe: post.timeframe, at: new Date(at), values: post.values },
+    { id: entryId, stream: 'indicators:raw', payload: entry },
+  );
+  if (!stored) return { status: 'duplicate' };
+  // The marker goes before publishing (publishing forgets the entry). Whoever sets it keeps its row; a
+  // copy that got past the marker before it was set and stored after the first entry was forgotten
+  // finds it set and takes its own row back. Should the marker fail, the snapshot stands (a later copy
+  // may store it twice: never lost).
+  const first = await deps.kv.setNx(marker, entryId, IDEMPOTENCY_TTL_SECONDS).catch((e: unknown) => {
+    deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored, its repeat marker not');
+    return true;
+  });
+  if (!first) {
+    await withdrawIndicatorSnapshot(deps.db, { snapshotId: stored.snapshotId, entryId }).catch(
+      (e: unknown) => {
+        // left to the relay: published twice, never lost
+        deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored twice, not taken back');
+      },
     );
-  } catch (e) {
-    await deps.kv.del(kvKey).catch(() => {});
-    throw e;
+    return { status: 'duplicate' };
   }
   await publishAccepted(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
   return { status: 'received', snapshotId: stored.snapshotId };
@@ -570,7 +592,7 @@ async function acceptNotice(
   // The notice's id is its delivery's (the idempotency key's digest as a UUID): the database says
   // whether it is a repeat. A marker in the cache before the row (as here before) outlived a writer
   // killed between the two: every resend for a day was a `duplicate` of a notice never stored.
-  const id = uuidOfDigest(await sha256Hex(`alerts:${key}`));
+  const id = await deliveryIdOf('alerts', key);
   const event = alertNoticeEventSchema.parse({
     type: 'alert',
     at: trace.receivedAt.getTime(),
@@ -781,6 +803,15 @@ function toApiError(e: unknown): ApiError {
 /** Cloudflare puts the original client address in CF-Connecting-IP. */
 export function cfConnectingIp(req: Request): string | undefined {
   return req.headers.get('cf-connecting-ip') ?? undefined;
+}
+
+/**
+ * The id of one delivery to a route that is not traded (`indicators`, `alerts`): its idempotency key's
+ * SHA-256 as a UUID, so every copy of the delivery names the same row or entry and the database's
+ * primary key decides which copy stores it.
+ */
+function deliveryIdOf(route: 'indicators' | 'alerts', key: string): Promise<string> {
+  return sha256Hex(`${route}:${key}`).then(uuidOfDigest);
 }
 
 /** A SHA-256 hex digest's first 128 bits as a UUID (version 8, RFC 9562's custom layout). */

@@ -1,5 +1,6 @@
 import { webhookIdempotencyKey } from '@enigma/core/signals/idempotency';
 import { countUnreadAlertNotices } from '@enigma/db/repositories/notices';
+import { countOutboxEntries } from '@enigma/db/repositories/outbox';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { alertNotices, indicatorSnapshots, signals } from '@enigma/db/schema/index';
 import { eq, sql } from 'drizzle-orm';
@@ -92,6 +93,123 @@ describe('/webhooks/indicators', () => {
       values: { rsi: 'abc' },
     });
     expect(bad.status).toBe(422);
+  });
+});
+
+describe('/webhooks/indicators: a delivery is stored once, never lost', () => {
+  const snapshot = (timeframe: string) => ({
+    secret,
+    symbol: 'XBTUSDTM',
+    timeframe,
+    time: new Date(h.clock.now - 1000).toISOString(),
+    values: { rsi: 55.5 },
+  });
+  async function snapshotsOf(timeframe: string) {
+    return h.db.select().from(indicatorSnapshots).where(eq(indicatorSnapshots.timeframe, timeframe));
+  }
+  async function waitUntil(what: string, done: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      if (await done()) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  }
+  /** Backends waiting for a lock on the snapshot table (the test holds it). */
+  async function writersWaiting(): Promise<number[]> {
+    const rows = await h.db.execute(sql`select pid from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and query ilike '%indicator_snapshots%'`);
+    return (rows as unknown as { rows: { pid: number }[] }).rows.map((r) => r.pid);
+  }
+
+  it('stores a resend that came while the first write was still running, when that write then fails', async () => {
+    // The sender times out and resends while the first copy waits in the database; then the first
+    // copy's write fails (its query cancelled). The resend must be the one that stores it — answering
+    // it `duplicate` (the cache's claim, before) lost the snapshot: the sender never sends it again.
+    const body = snapshot('resend-1');
+    const key = { 'idempotency-key': 'snapshot-resend-1' };
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = h.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table indicator_snapshots in exclusive mode`);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const first = post('/webhooks/indicators', body, key);
+    await waitUntil(
+      'the first copy waits in the database',
+      async () => (await writersWaiting()).length === 1,
+    );
+    const [firstWriter] = await writersWaiting();
+    let resendAnswered = false;
+    const resend = Promise.resolve(post('/webhooks/indicators', body, key)).finally(() => {
+      resendAnswered = true;
+    });
+    await waitUntil(
+      'the resend is answered or waits in the database',
+      async () => resendAnswered || (await writersWaiting()).length === 2,
+    );
+    await h.db.execute(sql`select pg_cancel_backend(${firstWriter}::int)`);
+    expect((await first).status).toBe(500);
+    release();
+    await holder;
+    const answer = await resend;
+    expect(answer.status).toBe(202);
+    const { snapshotId } = (await answer.json()) as { snapshotId: number };
+    expect((await snapshotsOf('resend-1')).map((r) => r.id)).toEqual([snapshotId]);
+    expect(h.bus.entries.some((e) => e.payload['snapshotId'] === snapshotId)).toBe(true);
+  });
+
+  it('stores a delivery whose earlier copy left only a cache claim (its writer killed before its row)', async () => {
+    // what a writer killed between its cache claim and its row left behind, before
+    await h.kv.setNx(
+      `idem:indicators:${webhookIdempotencyKey({ source: 'tradingview', bodySha256: '', explicitKey: 'snapshot-killed-1' })}`,
+      crypto.randomUUID(),
+      86_400,
+    );
+    const res = await post('/webhooks/indicators', snapshot('killed-1'), {
+      'idempotency-key': 'snapshot-killed-1',
+    });
+    expect(res.status).toBe(202);
+    expect(await snapshotsOf('killed-1')).toHaveLength(1);
+  });
+
+  it('answers a repeat after success `duplicate` with exactly one row, also once its stream entry is gone', async () => {
+    const body = snapshot('repeat-1');
+    const key = { 'idempotency-key': 'snapshot-repeat-1' };
+    // a copy that does not know the secret claims nothing (authentication comes first)
+    const forged = await post('/webhooks/indicators', { ...body, secret: 'wrong' }, key);
+    expect(forged.status).toBe(401);
+    const first = await post('/webhooks/indicators', body, key);
+    expect(first.status).toBe(202);
+    const { snapshotId } = (await first.json()) as { snapshotId: number };
+    await h.outboxDone.flush();
+    expect(await countOutboxEntries(h.db)).toBe(0);
+    const entries = h.bus.entries.length;
+    for (const _ of [1, 2]) {
+      const again = await post('/webhooks/indicators', body, key);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ status: 'duplicate' });
+    }
+    expect((await snapshotsOf('repeat-1')).map((r) => r.id)).toEqual([snapshotId]);
+    expect(h.bus.entries.length).toBe(entries);
+  });
+
+  it('makes one row of 10 concurrent copies', async () => {
+    const body = snapshot('concurrent-1');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        post('/webhooks/indicators', body, { 'idempotency-key': 'snapshot-c-1' }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+    expect(await snapshotsOf('concurrent-1')).toHaveLength(1);
   });
 });
 
