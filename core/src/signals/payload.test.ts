@@ -170,6 +170,48 @@ describe('parseSignalBody on text/plain', () => {
     expect(signal).toMatchObject({ symbol: 'XBTUSDTM', action: 'buy', price: '65000', interval: '1h' });
   });
 
+  it('reads values with spaces on the one-line form, each up to the next key=', () => {
+    const body =
+      'buy KUCOIN:XBTUSDTM secret=s3cret comment=Long entry on breakout id=Long Entry qty=2 price=65000.5';
+    expect(parseSignalBody(body, 'text')).toStrictEqual({
+      signal: {
+        symbol: 'XBTUSDTM',
+        rawSymbol: 'KUCOIN:XBTUSDTM',
+        action: 'buy',
+        rawAction: 'buy',
+        comment: 'Long entry on breakout',
+        orderId: 'Long Entry',
+        size: '2',
+        price: '65000.5',
+        indicators: {},
+        conditions: {},
+      },
+      secret: 's3cret',
+      storedPayload: {
+        symbol: 'KUCOIN:XBTUSDTM',
+        action: 'buy',
+        comment: 'Long entry on breakout',
+        order_id: 'Long Entry',
+        contracts: '2',
+        price: '65000.5',
+      },
+    });
+    expect(
+      parseSignalBody('sell XBTUSDTM comment="take profit" qty=2 secret=s', 'text').signal,
+    ).toMatchObject({ action: 'sell', comment: 'take profit', size: '2' });
+  });
+
+  it('refuses, naming the field, a value with spaces that runs into an unknown key or a word where a number goes', () => {
+    expect(
+      parseError(() => parseSignalBody('sell XBTUSDTM comment=buy when rsi=30 qty=2', 'text')),
+    ).toMatchObject({ code: 'invalid_payload', details: { field: 'comment', next: 'rsi' } });
+    // the action and symbol come first: after price= the words are its value, not a number
+    expect(parseError(() => parseSignalBody('price=1 close XBTUSDTM', 'text'))).toMatchObject({
+      code: 'invalid_number',
+      details: { issues: [{ path: 'symbol' }, { path: 'action' }, { path: 'price' }] },
+    });
+  });
+
   it('parses JSON that arrived as text/plain', () => {
     expect(parseSignalBody(JSON.stringify(designPayload), 'text').signal.symbol).toBe('XBTUSDTM');
   });

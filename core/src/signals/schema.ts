@@ -126,6 +126,22 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Every top-level name a webhook route reads: the alert's fields and their aliases, the fields of a
+ * notice and of an indicator post (notices.ts) and `idempotency_key`. In a text body a value with
+ * spaces may end only at one of these (text.ts); any other `key=` after it is refused as ambiguous.
+ */
+export const KNOWN_FIELD_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(tradingViewPayloadSchema.shape),
+  ...Object.keys(KEY_ALIASES),
+  'type',
+  'message',
+  'severity',
+  'timeframe',
+  'values',
+  'idempotency_key',
+]);
+
+/**
  * Lower-case top-level keys and resolve aliases; the canonical key (in any case: `Action`) wins over an
  * alias. Two keys that give one field two different values (`side` and `order_action`, or `Action` and
  * `action`) are refused, naming the field: which one the sender meant cannot be known.

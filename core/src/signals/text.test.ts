@@ -1,10 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignalParseError } from './errors.ts';
 import { parseTextBody } from './text.ts';
 
 // Every expected value below is written by hand from the documented text format (text.ts): key=value
-// pairs split on new lines, `&`, `;`, `,` or spaces; `key: value` and `key = value with spaces` as a whole
-// line of a multi-line body; the one-line form `ACTION SYMBOL key=value ...`. None comes from the code.
+// pairs split on new lines, `&`, `;`, `,` or spaces; a value runs to the separators before the next
+// `key=` (so it may hold spaces) or is quoted; `key: value` and `key = value` at the start of a line of a
+// multi-line body; the one-line form `ACTION SYMBOL key=value ...`. None comes from the code.
 
 function parseError(fn: () => unknown): SignalParseError {
   try {
@@ -154,13 +156,8 @@ describe('parseTextBody: multi-line bodies', () => {
     expect(parseTextBody('a=1, b=2\nc=x y')).toStrictEqual({ a: '1', b: '2', c: 'x y' });
     expect(parseTextBody('comment=a b=c\nd=1')).toStrictEqual({ comment: 'a', b: 'c', d: '1' });
     expect(parseTextBody('a=1 bb=2\nc=3')).toStrictEqual({ a: '1', bb: '2', c: '3' });
-    // a space before the second `=` still marks a second key: the line is split into words
-    expect(parseTextBody('x=1\ncomment=a b =c')).toStrictEqual({
-      x: '1',
-      comment: 'a',
-      action: 'b',
-      symbol: '=c',
-    });
+    // a space before the second `=`: `b =c` is not a key, so it is part of the value
+    expect(parseTextBody('x=1\ncomment=a b =c')).toStrictEqual({ x: '1', comment: 'a b =c' });
   });
 
   it('keeps & ; , inside the value of a line that holds one key (no space before a second key)', () => {
@@ -183,12 +180,8 @@ describe('parseTextBody: multi-line bodies', () => {
     // one line: `comment:` and `take` and `profit` are three bare words
     const e = parseError(() => parseTextBody('comment: take profit'));
     expect(e.code).toBe('malformed_body');
-    // the same words on one line with = and spaces: only the first word is the value
-    expect(parseTextBody('comment=take profit now')).toStrictEqual({
-      comment: 'take',
-      action: 'profit',
-      symbol: 'now',
-    });
+    // the same words on one line with =: the value runs to the end of the line
+    expect(parseTextBody('comment=take profit now')).toStrictEqual({ comment: 'take profit now' });
   });
 });
 
@@ -199,7 +192,7 @@ describe('parseTextBody: the one-line form ACTION SYMBOL key=value', () => {
       action: 'buy',
       symbol: 'KUCOIN:XBTUSDTM',
     });
-    expect(parseTextBody('price=1 close XBTUSDTM')).toStrictEqual({
+    expect(parseTextBody('close XBTUSDTM price=1')).toStrictEqual({
       price: '1',
       action: 'close',
       symbol: 'XBTUSDTM',
@@ -218,7 +211,7 @@ describe('parseTextBody: the one-line form ACTION SYMBOL key=value', () => {
       symbol: 'ETHUSDTM',
       action: 'buy',
     });
-    expect(parseTextBody('action=sell symbol=ETHUSDTM buy XBTUSDTM')).toStrictEqual({
+    expect(parseTextBody('action=sell\nsymbol=ETHUSDTM\nbuy XBTUSDTM')).toStrictEqual({
       action: 'sell',
       symbol: 'ETHUSDTM',
     });
@@ -266,4 +259,300 @@ describe('parseTextBody: at most 64 fields', () => {
       'more than 64 fields',
     );
   });
+});
+
+describe('parseTextBody: a value with spaces runs to the next key=', () => {
+  it('reads the comment TradingView expands with spaces on a one-line alert', () => {
+    expect(parseTextBody('buy KUCOIN:XBTUSDTM secret=s3cret comment=Long entry on breakout')).toStrictEqual({
+      action: 'buy',
+      symbol: 'KUCOIN:XBTUSDTM',
+      secret: 's3cret',
+      comment: 'Long entry on breakout',
+    });
+  });
+
+  it('ends the value at the next key= (comment "take profit 1", qty 2)', () => {
+    expect(parseTextBody('sell XBTUSDTM comment=take profit 1 qty=2')).toStrictEqual({
+      action: 'sell',
+      symbol: 'XBTUSDTM',
+      comment: 'take profit 1',
+      qty: '2',
+    });
+  });
+
+  it('reads several values with spaces, each ending at the next key', () => {
+    expect(
+      parseTextBody(
+        'buy XBTUSDTM id=Long Entry comment=Breakout, retest & go time=2024-05-01T12:00:05Z price=65000.5',
+      ),
+    ).toStrictEqual({
+      action: 'buy',
+      symbol: 'XBTUSDTM',
+      id: 'Long Entry',
+      comment: 'Breakout, retest & go',
+      time: '2024-05-01T12:00:05Z',
+      price: '65000.5',
+    });
+  });
+
+  it('still splits on &, ; and , when a key follows them', () => {
+    expect(parseTextBody('comment=take profit;qty=2&price=65000.5, interval=15')).toStrictEqual({
+      comment: 'take profit',
+      qty: '2',
+      price: '65000.5',
+      interval: '15',
+    });
+  });
+
+  it('trims the value and drops separators at its end, keeping the ones inside', () => {
+    expect(parseTextBody('buy X comment=   two  spaces, inside ;& ')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: 'two  spaces, inside',
+    });
+  });
+
+  it('keeps key=value text that follows = directly (not after a separator) in the value', () => {
+    expect(parseTextBody('sell X comment=rsi=30 crossed down qty=2')).toStrictEqual({
+      action: 'sell',
+      symbol: 'X',
+      comment: 'rsi=30 crossed down',
+      qty: '2',
+    });
+  });
+
+  it('a key inside a line is written key= (a space before = makes it part of the value)', () => {
+    expect(parseTextBody('sell X comment=a b =c qty=2')).toStrictEqual({
+      action: 'sell',
+      symbol: 'X',
+      comment: 'a b =c',
+      qty: '2',
+    });
+  });
+
+  it('ends a value with spaces at the names TradingView and the notices use, and at their aliases', () => {
+    expect(
+      parseTextBody('close XBTUSDTM comment=trail hit strategy.order.id=Long Entry order_action=sell'),
+    ).toStrictEqual({
+      action: 'close',
+      symbol: 'XBTUSDTM',
+      comment: 'trail hit',
+      'strategy.order.id': 'Long Entry',
+      order_action: 'sell',
+    });
+    expect(parseTextBody('type=volatility message=ATR doubled on 15m severity=warning')).toStrictEqual({
+      type: 'volatility',
+      message: 'ATR doubled on 15m',
+      severity: 'warning',
+    });
+  });
+
+  it('a one-word value before any key= splits as before (unknown keys too)', () => {
+    expect(parseTextBody('buy X comment=dip rsi=30 note=x')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: 'dip',
+      rsi: '30',
+      note: 'x',
+    });
+  });
+
+  it('the action and symbol come first: after the first key= the words belong to the value', () => {
+    expect(parseTextBody('price=1 close XBTUSDTM')).toStrictEqual({ price: '1 close XBTUSDTM' });
+    // a third bare word before the first pair is still refused
+    expect(parseError(() => parseTextBody('buy XBTUSDTM Long entry comment=x')).details).toEqual({
+      unexpected: ['Long', 'entry'],
+    });
+  });
+
+  it('keeps spaces on a line of a multi-line body that holds several pairs', () => {
+    expect(
+      parseTextBody(
+        'BUY BTCUSDT.P\ncomment=first entry on breakout qty=2\nid=Long Entry\naction = buy tf=15',
+      ),
+    ).toStrictEqual({
+      action: 'buy',
+      symbol: 'BTCUSDT.P',
+      comment: 'first entry on breakout',
+      qty: '2',
+      id: 'Long Entry',
+      tf: '15',
+    });
+    expect(parseTextBody('action=sell\ncomment: take profit qty=2')).toStrictEqual({
+      action: 'sell',
+      comment: 'take profit',
+      qty: '2',
+    });
+  });
+});
+
+describe('parseTextBody: a value in double quotes', () => {
+  it('reads "take profit" without the quotes', () => {
+    expect(parseTextBody('sell XBTUSDTM comment="take profit" qty=2')).toStrictEqual({
+      action: 'sell',
+      symbol: 'XBTUSDTM',
+      comment: 'take profit',
+      qty: '2',
+    });
+  });
+
+  it('keeps key= text, separators and outer spaces inside the quotes as they are', () => {
+    expect(parseTextBody('sell X comment="buy when rsi=30, then; qty=9 " qty=2')).toStrictEqual({
+      action: 'sell',
+      symbol: 'X',
+      comment: 'buy when rsi=30, then; qty=9 ',
+      qty: '2',
+    });
+    expect(parseTextBody('buy X comment= "  padded" ')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '  padded',
+    });
+  });
+
+  it('reads an empty pair of quotes as an empty value', () => {
+    expect(parseTextBody('buy X comment="" qty=1')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '',
+      qty: '1',
+    });
+  });
+
+  it('reads the quotes as text when the next quote is not followed by the end or a separator and key=', () => {
+    // a quoted value holds no quote: the first one after the opening quote closes it or nothing does
+    expect(parseTextBody('buy X comment="He said "go" now" qty=1')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '"He said "go" now"',
+      qty: '1',
+    });
+    expect(parseTextBody('buy X comment="Big" move qty=2')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '"Big" move',
+      qty: '2',
+    });
+    expect(parseTextBody('buy X comment="unclosed qty=2')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '"unclosed',
+      qty: '2',
+    });
+    // an unclosed quote does not swallow the pairs up to a later quoted value
+    expect(parseTextBody('buy X comment="x y qty=2 id="z"')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '"x y',
+      qty: '2',
+      id: 'z',
+    });
+    expect(parseTextBody('buy X comment=5" screen qty=2')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: '5" screen',
+      qty: '2',
+    });
+  });
+
+  it('quotes work on a line of a multi-line body and after key = at its start', () => {
+    expect(parseTextBody('sell X\ncomment = "take profit" qty=2\nid="Long Entry"')).toStrictEqual({
+      action: 'sell',
+      symbol: 'X',
+      comment: 'take profit',
+      qty: '2',
+      id: 'Long Entry',
+    });
+  });
+});
+
+describe('parseTextBody: a value with spaces that runs into a key we do not know is refused', () => {
+  it('is a 422 invalid_payload naming the field and the key it ran into', () => {
+    const e = parseError(() => parseTextBody('sell XBTUSDTM comment=buy when rsi=30 qty=2'));
+    expect(e.code).toBe('invalid_payload');
+    expect(e.details).toEqual({ field: 'comment', next: 'rsi' });
+    expect(e.message).toBe(
+      'the value of "comment" has spaces and runs into "rsi=", which is not a field: quote the value (comment="...") or rename the key',
+    );
+  });
+
+  it('counts &, ; and , inside the value as spaces', () => {
+    expect(parseError(() => parseTextBody('comment=rock&roll x=1')).details).toEqual({
+      field: 'comment',
+      next: 'x',
+    });
+  });
+
+  it('quoting the value or a one-word value is not refused', () => {
+    expect(parseTextBody('sell X comment="buy when" rsi=30')).toStrictEqual({
+      action: 'sell',
+      symbol: 'X',
+      comment: 'buy when',
+      rsi: '30',
+    });
+  });
+
+  it('never echoes the value (a secret with spaces)', () => {
+    const e = parseError(() => parseTextBody('buy X secret=my hidden words rsi=30'));
+    expect(e.details).toEqual({ field: 'secret', next: 'rsi' });
+    expect(`${e.message} ${JSON.stringify(e.details)}`).not.toMatch(/hidden|words/);
+  });
+
+  it('a forbidden key after a value with spaces is refused as forbidden', () => {
+    expect(parseError(() => parseTextBody('buy X comment=a b __proto__=1')).code).toBe('forbidden_key');
+    // inside quotes it is text, not a key
+    expect(parseTextBody('buy X comment="a __proto__=1"')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      comment: 'a __proto__=1',
+    });
+  });
+});
+
+describe('parseTextBody: values with spaces, properties', () => {
+  it('gives back any quoted value without a quote or a line break, exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 80 }).filter((v) => !/["\r\n]/.test(v)),
+        (v) => {
+          expect(parseTextBody(`sell XBTUSDTM comment="${v}" qty=2`)).toStrictEqual({
+            action: 'sell',
+            symbol: 'XBTUSDTM',
+            comment: v,
+            qty: '2',
+          });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives back any unquoted value of words without =, trimmed', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9 .:!'()#%+-]{0,60}$/), (v) => {
+        expect(parseTextBody(`buy XBTUSDTM id=${v} comment=${v} qty=2`)).toStrictEqual({
+          action: 'buy',
+          symbol: 'XBTUSDTM',
+          id: v.trim(),
+          comment: v.trim(),
+          qty: '2',
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('parseTextBody: long values take linear time', () => {
+  // A search that retried every space of a long run would take minutes here.
+  it('reads a 60,000-space value and 30,000 quotes within the test timeout', () => {
+    const spaces = ' '.repeat(60_000);
+    expect(parseTextBody(`comment=a${spaces}b${spaces}c`)).toStrictEqual({
+      comment: `a${spaces}b${spaces}c`,
+    });
+    const quotes = '" '.repeat(30_000);
+    expect(parseTextBody(`comment="${quotes}x`)).toStrictEqual({ comment: `"${quotes}x` });
+    const pairs = Array.from({ length: 10_000 }, () => 'a="x').join(' ');
+    expect(parseTextBody(pairs)).toStrictEqual({ a: '"x' });
+  }, 5_000);
 });

@@ -1,14 +1,38 @@
 import { SignalParseError } from './errors.ts';
 import { parseGuardedJson } from './json.ts';
+import { KNOWN_FIELD_NAMES } from './schema.ts';
 
 const MAX_PAIRS = 64;
+
+const KEY = '[A-Za-z_][A-Za-z0-9_.]{0,40}';
+/** `key=` where a pair starts inside a line (sticky). */
+const PAIR_AT = new RegExp(`(${KEY})=`, 'y');
+/** `key=`, `key = ` or `key: ` as the first thing on a line of a multi-line body (sticky). */
+const LINE_PAIR_AT = new RegExp(`(${KEY})(?:\\s*=|:\\s)`, 'y');
+/**
+ * The run of separators before the next `key=`, which ends the value before it. It may start only
+ * where a run starts (the look-behind), so finding it takes time linear in the line.
+ */
+const NEXT_PAIR = new RegExp(`(?<![\\s&;,])[\\s&;,]+(?=(${KEY})=)`, 'g');
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+type Token = { key: string; value: string } | { word: string };
 
 /**
  * Parse a `text/plain` body. TradingView sends text/plain whenever the alert message is not valid
  * JSON, so three forms are accepted:
  * - JSON anyway (a body starting with `{`),
- * - `key=value` pairs separated by new lines, `&`, `;`, `,` or spaces (`key: value` on its own line too),
+ * - `key=value` pairs separated by new lines, `&`, `;`, `,` or spaces (`key: value` and `key = value`
+ *   at the start of a line of a multi-line body too),
  * - the one-line form `ACTION SYMBOL [key=value ...]`, e.g. `buy KUCOIN:XBTUSDTM price=65000.5`.
+ *
+ * A value may hold spaces (TradingView's `{{strategy.order.comment}}`, `{{strategy.order.id}}`): it runs
+ * until the separators before the next `key=` on its line, so `comment=take profit 1 qty=2` is comment
+ * "take profit 1" and qty "2". A value in double quotes (`comment="buy when rsi=30"`) is taken as written;
+ * it ends at the first `"` after the opening one, which must be followed by the end of the line or by
+ * separators and a `key=` (otherwise the quotes are text). A value with spaces that runs into a `key=` no
+ * route reads (`comment=buy when rsi=30`) is refused, naming the field: it cannot be told whether `rsi`
+ * was meant as a key. The action and symbol come first: after a line's first pair, words are values.
  *
  * @example parseTextBody('buy BTCUSDT.P\nprice=65000') // { action: 'buy', symbol: 'BTCUSDT.P', price: '65000' }
  */
@@ -17,22 +41,16 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
   if (trimmed.startsWith('{')) return parseGuardedJson(trimmed, maxDepth);
   if (trimmed === '') throw new SignalParseError('malformed_body', 'empty body');
 
-  const multiLine = /[\r\n]/.test(trimmed);
-  const tokens = multiLine
-    ? trimmed.split(/[\r\n]+/).flatMap((line) => splitLine(line.trim(), true))
-    : splitLine(trimmed, false);
-
   const out: Record<string, unknown> = Object.create(null);
   const bare: string[] = [];
-  for (const token of tokens) {
-    const m = /^([A-Za-z_][A-Za-z0-9_.]{0,40})(?:\s*=\s*|:\s+)(.*)$/s.exec(token);
-    if (m?.[1] !== undefined && m[2] !== undefined) {
-      const key = m[1].toLowerCase();
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+  for (const token of bodyTokens(trimmed)) {
+    if ('key' in token) {
+      const key = token.key.toLowerCase();
+      if (FORBIDDEN_KEYS.has(key)) {
         throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(key)}`, { key });
       }
-      out[key] = m[2].trim();
-    } else if (token !== '') bare.push(token);
+      out[key] = token.value;
+    } else bare.push(token.word);
     if (Object.keys(out).length + bare.length > MAX_PAIRS) {
       throw new SignalParseError('malformed_body', `more than ${MAX_PAIRS} fields`);
     }
@@ -50,10 +68,97 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
   return { ...out };
 }
 
-/** A line of `key=value key2=value2`; on multi-line bodies a whole line may be one pair with spaces in its value. */
-function splitLine(line: string, wholeLineIsPair: boolean): string[] {
-  if (wholeLineIsPair && /^[A-Za-z_][A-Za-z0-9_.]*(?:\s*=|:\s)/.test(line) && !/\s\S+\s*=/.test(line)) {
-    return [line];
+/** The tokens of a body, read lazily so the field limit stops the reading. */
+function* bodyTokens(body: string): Generator<Token> {
+  if (!/[\r\n]/.test(body)) {
+    yield* lineTokens(body, false);
+    return;
   }
-  return line.split(/[\s&;,]+/).filter((t) => t !== '');
+  for (const line of body.split(/[\r\n]+/)) yield* lineTokens(line.trim(), true);
+}
+
+function isSeparator(c: string | undefined): boolean {
+  return c === ' ' || c === '&' || c === ';' || c === ',' || (c !== undefined && /\s/.test(c));
+}
+
+function skipSeparators(line: string, pos: number): number {
+  let p = pos;
+  while (p < line.length && isSeparator(line[p])) p++;
+  return p;
+}
+
+/**
+ * One line: bare words (ACTION SYMBOL) until the first pair, then pairs to the end of the line, each
+ * value running to the separators before the next `key=` (or to its closing quote).
+ */
+function* lineTokens(line: string, multiLine: boolean): Generator<Token> {
+  let pos = skipSeparators(line, 0);
+  let pairAt = multiLine ? LINE_PAIR_AT : PAIR_AT;
+  let key: string | undefined;
+  while (pos < line.length) {
+    pairAt.lastIndex = pos;
+    const m = pairAt.exec(line);
+    if (m?.[1] !== undefined) {
+      key = m[1];
+      pos += m[0].length;
+      break;
+    }
+    let end = pos;
+    while (end < line.length && !isSeparator(line[end])) end++;
+    yield { word: line.slice(pos, end) };
+    pos = skipSeparators(line, end);
+    pairAt = PAIR_AT;
+  }
+  while (key !== undefined) {
+    const { value, end } = readValue(line, pos, key);
+    yield { key, value };
+    pos = skipSeparators(line, end);
+    if (pos >= line.length) return;
+    PAIR_AT.lastIndex = pos;
+    key = PAIR_AT.exec(line)?.[1];
+    // readValue ends a value only before separators and a key= (or at the end): not reached
+    if (key === undefined) throw new SignalParseError('malformed_body', `no key= at character ${pos}`);
+    pos += key.length + 1;
+  }
+}
+
+/** The value of `key` starting at `from` (just after its `=` or `: `), and where it ends. */
+function readValue(line: string, from: number, key: string): { value: string; end: number } {
+  let start = from;
+  while (start < line.length && /\s/.test(line[start] ?? '')) start++;
+  if (line[start] === '"') {
+    const close = line.indexOf('"', start + 1);
+    if (close !== -1 && endsValue(line, close + 1))
+      return { value: line.slice(start + 1, close), end: close + 1 };
+  }
+  NEXT_PAIR.lastIndex = from;
+  const next = NEXT_PAIR.exec(line);
+  let end = next ? next.index : line.length;
+  while (end > start && isSeparator(line[end - 1])) end--;
+  const value = line.slice(start, end);
+  const nextKey = next?.[1]?.toLowerCase();
+  if (
+    nextKey !== undefined &&
+    !KNOWN_FIELD_NAMES.has(nextKey) &&
+    !FORBIDDEN_KEYS.has(nextKey) &&
+    /[\s&;,]/.test(value)
+  ) {
+    // Never echo the value: it may be the secret.
+    const field = key.toLowerCase();
+    throw new SignalParseError(
+      'invalid_payload',
+      `the value of ${JSON.stringify(field)} has spaces and runs into ${JSON.stringify(`${nextKey}=`)}, which is not a field: quote the value (${field}="...") or rename the key`,
+      { field, next: nextKey },
+    );
+  }
+  return { value, end: next ? next.index : line.length };
+}
+
+/** Whether a quoted value may end before `at`: at the end of the line, or at separators and a `key=`. */
+function endsValue(line: string, at: number): boolean {
+  const p = skipSeparators(line, at);
+  if (p === line.length) return true;
+  if (p === at) return false;
+  PAIR_AT.lastIndex = p;
+  return PAIR_AT.test(line);
 }

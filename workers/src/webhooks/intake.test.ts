@@ -120,6 +120,26 @@ describe('accepted alerts', () => {
     expect(b.status).toBe(202);
   });
 
+  it('accepts a one-line text alert whose values hold spaces, each value up to the next key=', async () => {
+    const t = new Date(h.clock.now - 500).toISOString();
+    seq++;
+    const body = `sell XBTUSDTM.P secret=${tvSecret} time=${t} id=Long Entry ${seq} comment=take profit 1 qty=2`;
+    const res = await post('/webhooks/tradingview', body, { 'content-type': 'text/plain' });
+    expect(res.status).toBe(202);
+    const { signalId } = (await res.json()) as { signalId: string };
+    const [row] = await rowsFor(signalId);
+    expect(row).toMatchObject({ status: 'received', symbol: 'XBTUSDTM', action: 'sell' });
+    expect(row?.payload).toStrictEqual({
+      action: 'sell',
+      symbol: 'XBTUSDTM.P',
+      timestamp: t,
+      order_id: `Long Entry ${seq}`,
+      comment: 'take profit 1',
+      contracts: '2',
+    });
+    expect(JSON.stringify(row)).not.toContain(tvSecret);
+  });
+
   it('accepts an external source with x-api-key on /webhooks/signals', async () => {
     const body = JSON.stringify({ ...alert(), secret: undefined });
     expect((await post('/webhooks/signals', body, { 'x-api-key': apiSecret })).status).toBe(202);
@@ -228,6 +248,19 @@ describe('refused alerts leave a record', () => {
       'rejected',
     );
     expect(JSON.stringify(body)).toContain('XBTUSDTM');
+  });
+
+  it('a text value with spaces that runs into a key no route reads is 422 invalid, naming the field', async () => {
+    const body = await refused(
+      await post('/webhooks/tradingview', `sell XBTUSDTM secret=${tvSecret} comment=buy when rsi=30 qty=2`, {
+        'content-type': 'text/plain',
+      }),
+      422,
+      'invalid_payload',
+      'invalid',
+    );
+    expect(body.error.details).toMatchObject({ field: 'comment', next: 'rsi' });
+    expect(JSON.stringify(body)).not.toContain(tvSecret);
   });
 
   it('malformed, oversized, deep and wrongly typed bodies are refused', async () => {
