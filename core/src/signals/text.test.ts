@@ -93,8 +93,27 @@ describe('parseTextBody: key=value pairs', () => {
     expect(parseTextBody('buy -x=2')).toStrictEqual({ action: 'buy', symbol: '-x=2' });
   });
 
-  it('the last of a repeated key wins', () => {
-    expect(parseTextBody('price=1 price=2')).toStrictEqual({ price: '2' });
+  it('refuses a key repeated with another value, naming it (which one was meant cannot be known)', () => {
+    for (const body of ['price=1 price=2', 'Price=1\nprice=1.0', 'price=1 comment=a b price=2']) {
+      const e = parseError(() => parseTextBody(body));
+      expect(e.code).toBe('invalid_payload');
+      expect(e.message).toBe('"price" is given twice, with different values');
+      expect(e.details).toEqual({ field: 'price' });
+    }
+    // the same value twice is one field
+    expect(parseTextBody('price=1 PRICE=1')).toStrictEqual({ price: '1' });
+  });
+
+  it('a key smuggled into a value with spaces cannot overrule the key written out', () => {
+    // {{strategy.order.comment}} expanded to "flip qty=9": qty is given twice
+    const e = parseError(() => parseTextBody('sell XBTUSDTM qty=2 comment=flip qty=9'));
+    expect(e.details).toEqual({ field: 'qty' });
+  });
+
+  it('never echoes the values of a repeated secret', () => {
+    const e = parseError(() => parseTextBody('secret=alpha secret=bravo'));
+    expect(e.details).toEqual({ field: 'secret' });
+    expect(`${e.message} ${JSON.stringify(e.details)}`).not.toMatch(/alpha|bravo/);
   });
 
   it('returns a plain object', () => {
@@ -144,11 +163,11 @@ describe('parseTextBody: multi-line bodies', () => {
   });
 
   it('does not read key:value without the space as a pair', () => {
-    // `comment:x` is a bare word; the action is already set, so it is dropped
-    expect(parseTextBody('action=buy\ncomment:x')).toStrictEqual({ action: 'buy' });
+    // `comment:x` is a bare word, so the first one: the action, which action=buy already gives
+    expect(parseError(() => parseTextBody('action=buy\ncomment:x')).details).toEqual({ field: 'action' });
     expect(parseTextBody('symbol=X\nsell')).toStrictEqual({ symbol: 'X', action: 'sell' });
     // a line that does not start with a key is split into words, whatever follows
-    expect(parseTextBody('action=buy\n1a=b c')).toStrictEqual({ action: 'buy', symbol: 'c' });
+    expect(parseTextBody('price=1\n1a=b c')).toStrictEqual({ price: '1', action: '1a=b', symbol: 'c' });
   });
 
   it('splits a line that holds several pairs', () => {
@@ -205,16 +224,23 @@ describe('parseTextBody: the one-line form ACTION SYMBOL key=value', () => {
     expect(Object.keys(r)).toEqual(['action']);
   });
 
-  it('explicit action= and symbol= win over the bare words', () => {
-    expect(parseTextBody('buy XBTUSDTM action=sell')).toStrictEqual({ action: 'sell', symbol: 'XBTUSDTM' });
-    expect(parseTextBody('buy XBTUSDTM symbol=ETHUSDTM')).toStrictEqual({
-      symbol: 'ETHUSDTM',
-      action: 'buy',
+  it('action= and symbol= may repeat the words in any case; a different one is refused, naming it', () => {
+    expect(parseTextBody('buy XBTUSDTM action=BUY symbol=xbtusdtm')).toStrictEqual({
+      action: 'BUY',
+      symbol: 'xbtusdtm',
     });
-    expect(parseTextBody('action=sell\nsymbol=ETHUSDTM\nbuy XBTUSDTM')).toStrictEqual({
-      action: 'sell',
-      symbol: 'ETHUSDTM',
-    });
+    for (const [body, field] of [
+      ['buy XBTUSDTM action=sell', 'action'],
+      ['buy XBTUSDTM symbol=ETHUSDTM', 'symbol'],
+      ['action=sell\nsymbol=ETHUSDTM\nbuy ETHUSDTM', 'action'],
+      // {{strategy.order.comment}} expanded to "flip action=sell"
+      ['buy XBTUSDTM comment=flip action=sell', 'action'],
+    ] as const) {
+      const e = parseError(() => parseTextBody(body));
+      expect(e.code).toBe('invalid_payload');
+      expect(e.message).toBe(`"${field}" is given twice, with different values`);
+      expect(e.details).toEqual({ field });
+    }
   });
 
   it('refuses a third bare word and names up to three of the unexpected words (40 characters each)', () => {

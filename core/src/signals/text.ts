@@ -33,6 +33,7 @@ type Token = { key: string; value: string } | { word: string };
  * separators and a `key=` (otherwise the quotes are text). A value with spaces that runs into a `key=` no
  * route reads (`comment=buy when rsi=30`) is refused, naming the field: it cannot be told whether `rsi`
  * was meant as a key. The action and symbol come first: after a line's first pair, words are values.
+ * A key given twice with different values (`price=1 price=2`, `buy X action=sell`) is refused, naming it.
  *
  * @example parseTextBody('buy BTCUSDT.P\nprice=65000') // { action: 'buy', symbol: 'BTCUSDT.P', price: '65000' }
  */
@@ -49,6 +50,7 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
       if (FORBIDDEN_KEYS.has(key)) {
         throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(key)}`, { key });
       }
+      if (key in out && out[key] !== token.value) throw givenTwice(key);
       out[key] = token.value;
     } else bare.push(token.word);
     if (Object.keys(out).length + bare.length > MAX_PAIRS) {
@@ -63,9 +65,31 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
       { unexpected: bare.slice(2, 5).map((t) => t.slice(0, 40)) },
     );
   }
-  if (bare[0] !== undefined && out['action'] === undefined) out['action'] = bare[0];
-  if (bare[1] !== undefined && out['symbol'] === undefined) out['symbol'] = bare[1];
+  // action= and symbol= may repeat the words (in any case: both are read case-insensitively)
+  for (const [word, field] of [
+    [bare[0], 'action'],
+    [bare[1], 'symbol'],
+  ] as const) {
+    if (word === undefined) continue;
+    const given = out[field];
+    if (given === undefined) out[field] = word;
+    else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase()) throw givenTwice(field);
+  }
   return { ...out };
+}
+
+/**
+ * A field given twice with different values (a value with spaces may hold ` qty=9` or ` action=sell`
+ * from a TradingView placeholder): which one the sender meant cannot be known. Never echoes a value.
+ */
+function givenTwice(field: string): SignalParseError {
+  return new SignalParseError(
+    'invalid_payload',
+    `${JSON.stringify(field)} is given twice, with different values`,
+    {
+      field,
+    },
+  );
 }
 
 /** The tokens of a body, read lazily so the field limit stops the reading. */

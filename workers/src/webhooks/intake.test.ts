@@ -250,7 +250,7 @@ describe('refused alerts leave a record', () => {
     expect(JSON.stringify(body)).toContain('XBTUSDTM');
   });
 
-  it('a text value with spaces that runs into a key no route reads is 422 invalid, naming the field', async () => {
+  it('a text value with spaces that runs into a key no route reads, or a field given twice, is 422 invalid naming it', async () => {
     const body = await refused(
       await post('/webhooks/tradingview', `sell XBTUSDTM secret=${tvSecret} comment=buy when rsi=30 qty=2`, {
         'content-type': 'text/plain',
@@ -261,6 +261,16 @@ describe('refused alerts leave a record', () => {
     );
     expect(body.error.details).toMatchObject({ field: 'comment', next: 'rsi' });
     expect(JSON.stringify(body)).not.toContain(tvSecret);
+    // a comment expanded to "flip action=sell" cannot turn a buy into a sell
+    const twice = await refused(
+      await post('/webhooks/tradingview', `buy XBTUSDTM secret=${tvSecret} comment=flip action=sell`, {
+        'content-type': 'text/plain',
+      }),
+      422,
+      'invalid_payload',
+      'invalid',
+    );
+    expect(twice.error.details).toMatchObject({ field: 'action' });
   });
 
   it('malformed, oversized, deep and wrongly typed bodies are refused', async () => {
