@@ -256,6 +256,28 @@ describe('parseTextBody: the one-line form ACTION SYMBOL key=value', () => {
   });
 });
 
+describe('parseTextBody: the unexpected words never show a secret', () => {
+  it('stops the list before a word that names the secret, its aliases in any case', () => {
+    for (const body of [
+      'buy XBTUSDTM secret hunter2',
+      'buy XBTUSDTM secret:hunter2',
+      'buy XBTUSDTM Passphrase: hunter2',
+      'buy XBTUSDTM TOKEN hunter2 more',
+    ]) {
+      const e = parseError(() => parseTextBody(body));
+      expect(e.code).toBe('malformed_body');
+      expect(e.details).toEqual({ unexpected: [] });
+    }
+    expect(parseError(() => parseTextBody('buy XBTUSDTM now secret hunter2')).details).toEqual({
+      unexpected: ['now'],
+    });
+    // a word that only starts like one is shown
+    expect(parseError(() => parseTextBody('buy XBTUSDTM tokens')).details).toEqual({
+      unexpected: ['tokens'],
+    });
+  });
+});
+
 describe('parseTextBody: at most 64 fields', () => {
   const pairs = (n: number) => Array.from({ length: n }, (_, i) => `k${i}=${i}`);
 

@@ -62,7 +62,7 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
     throw new SignalParseError(
       'malformed_body',
       'text body must be key=value pairs or "ACTION SYMBOL key=value ..."',
-      { unexpected: bare.slice(2, 5).map((t) => t.slice(0, 40)) },
+      { unexpected: unexpectedWords(bare.slice(2)) },
     );
   }
   // action= and symbol= may repeat the words (in any case: both are read case-insensitively)
@@ -76,6 +76,16 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
     else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase()) throw givenTwice(field);
   }
   return { ...out };
+}
+
+/** Up to three of the words, 40 characters each, stopping before one that names the secret (`secret hunter2`). */
+function unexpectedWords(words: readonly string[]): string[] {
+  const shown: string[] = [];
+  for (const word of words.slice(0, 3)) {
+    if (/^(?:secret|passphrase|token)(?![A-Za-z0-9_])/i.test(word)) break;
+    shown.push(word.slice(0, 40));
+  }
+  return shown;
 }
 
 /**
