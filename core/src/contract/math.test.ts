@@ -3,6 +3,7 @@ import { toMoney } from '../money.ts';
 import {
   applyFill,
   bankruptcyPrice,
+  closedTradeReturns,
   conservativeLiquidationPrice,
   fundingFee,
   initialMargin,
@@ -145,5 +146,39 @@ describe('edges of the contract maths (hand-computed)', () => {
 
   it('says why a fill is refused', () => {
     expect(() => applyFill(XBT, 0, m(0), 0, m(1))).toThrow(/non-zero integer/);
+  });
+});
+
+describe("a closed trade's return (hand-computed)", () => {
+  const trade = { size: 4, entryPrice: '61725', netPnl: '2.469', leverage: '5' };
+
+  it('is net / (entry notional / leverage) on margin and net / entry notional on notional', () => {
+    // notional 4 × 0.001 × 61725 = 246.9; margin 246.9 / 5 = 49.38; 2.469 / 49.38 = 0.05; 2.469 / 246.9 = 0.01
+    expect(closedTradeReturns(XBT, trade)).toEqual({ roiOnNotional: '0.01', roiOnMargin: '0.05' });
+    // a loss at a fractional leverage: notional 2 × 0.001 × 50000.5 = 100.001; margin / 2.5 = 40.0004;
+    // −0.800008 / 40.0004 = −0.02; on notional −0.800008 / 100.001 = −0.008
+    expect(
+      closedTradeReturns(XBT, { size: 2, entryPrice: '50000.5', netPnl: '-0.800008', leverage: '2.5' }),
+    ).toEqual({ roiOnNotional: '-0.008', roiOnMargin: '-0.02' });
+  });
+
+  it('keeps ten places of a return that does not end: 0.1 × 3 / 0.7 = 0.4285714285714…', () => {
+    // notional 7 × 0.001 × 100 = 0.7
+    expect(closedTradeReturns(XBT, { size: 7, entryPrice: '100', netPnl: '0.1', leverage: '3' })).toEqual({
+      roiOnNotional: '0.1428571429',
+      roiOnMargin: '0.4285714286',
+    });
+  });
+
+  it('is unknown on margin without a leverage (never guessed), and unknown both ways without a notional', () => {
+    expect(closedTradeReturns(XBT, { ...trade, leverage: null })).toEqual({
+      roiOnNotional: '0.01',
+      roiOnMargin: null,
+    });
+    expect(closedTradeReturns(XBT, { ...trade, leverage: '0' }).roiOnMargin).toBeNull();
+    expect(closedTradeReturns(XBT, { ...trade, size: 0 })).toEqual({
+      roiOnNotional: null,
+      roiOnMargin: null,
+    });
   });
 });

@@ -37,6 +37,36 @@ export function initialMargin(notional: Decimal, leverage: Decimal | number): De
   return notional.div(lev);
 }
 
+/** Decimal places a closed trade's return (a fraction) is kept to. */
+export const ROI_DP = 10;
+
+/**
+ * A closed trade's return, two ways, as fractions (0.25 = 25 %) to ROI_DP places (half-even):
+ * - `roiOnNotional`: net P&L / entry notional (size × multiplier × entry price);
+ * - `roiOnMargin`: net P&L / initial margin, the initial margin being entry notional / leverage (what a
+ *   futures trader reads, KuCoin's `roe`), computed as net × leverage / notional (the same, without
+ *   rounding the margin first). Null when the position's leverage is unknown (an adopted position): never
+ *   guessed.
+ * Both null when the entry notional is not positive.
+ *
+ * @example closedTradeReturns(XBT, { size: 2, entryPrice: '50000', netPnl: '5', leverage: '10' })
+ *   // { roiOnNotional: '0.05', roiOnMargin: '0.5' }
+ */
+export function closedTradeReturns(
+  spec: Pick<ContractSpec, 'multiplier'>,
+  t: { size: number; entryPrice: string; netPnl: string; leverage: string | null },
+): { roiOnNotional: string | null; roiOnMargin: string | null } {
+  const notional = new Money(Math.abs(t.size)).mul(spec.multiplier).mul(new Money(t.entryPrice));
+  if (!notional.gt(0)) return { roiOnNotional: null, roiOnMargin: null };
+  const net = new Money(t.netPnl);
+  const leverage = t.leverage === null ? null : new Money(t.leverage);
+  return {
+    roiOnNotional: net.div(notional).toDecimalPlaces(ROI_DP).toFixed(),
+    roiOnMargin:
+      leverage?.gt(0) === true ? net.mul(leverage).div(notional).toDecimalPlaces(ROI_DP).toFixed() : null,
+  };
+}
+
 /** Unrealised PnL: (mark − entry) × q × multiplier (q signed). */
 export function unrealisedPnl(spec: ContractSpec, qty: number, entry: Decimal, mark: Decimal): Decimal {
   if (qty === 0) return ZERO;
