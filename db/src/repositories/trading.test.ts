@@ -1,3 +1,5 @@
+import { closedTradeReturns } from '@enigma/core/contract/math';
+import { CONTRACTS } from '@enigma/core/contract/specs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestHandle } from '../testing/drivers.ts';
@@ -10,9 +12,11 @@ import {
   FencedError,
   getOrderByClientOid,
   getPosition,
+  insertClosedTrade,
   insertFencedOrderIntent,
   insertFill,
   insertOrderIntent,
+  listClosedTrades,
   releaseLease,
   savePosition,
   updateOrder,
@@ -489,6 +493,38 @@ describe.each(['pg', 'pglite'] as const)('engine repositories (%s)', (kind) => {
     expect(whole).toMatchObject({ id: saved.id, qty: -6, fees: '0.5', signalId });
     expect(await updatePosition(h.db, { accountId, symbol: 'NOPEUSDTM', qty: 1 })).toBeNull();
     expect(await getPosition(h.db, accountId, 'NOPEUSDTM')).toBeNull();
+  });
+
+  it('keeps the leverage of the position a closed trade closed: its ROI on margin is net / (notional / leverage), exactly; unknown without it', async () => {
+    const trade = {
+      accountId,
+      symbol: 'XBTUSDTM',
+      side: 'long',
+      size: 4,
+      entryPrice: '61725',
+      exitPrice: '62342.25',
+      grossPnl: '2.469',
+      fees: '0',
+      funding: '0',
+      netPnl: '2.469',
+      openedAt: new Date('2026-12-07T10:00:00Z'),
+      exitReason: 'stop',
+    };
+    await insertClosedTrade(h.db, { ...trade, closedAt: new Date('2026-12-07T11:00:00Z'), leverage: '5' });
+    // an adopted position's leverage is not known: none is stored
+    await insertClosedTrade(h.db, { ...trade, closedAt: new Date('2026-12-07T12:00:00Z') });
+    const [adopted, leveraged] = await listClosedTrades(
+      h.db,
+      { symbol: 'XBTUSDTM' },
+      { limit: 2, offset: 0 },
+    );
+    expect(leveraged!.leverage).toBe('5');
+    expect(adopted!.leverage).toBeNull();
+    // entry notional 4 lots × 0.001 × 61725 = 246.9 USDT; initial margin 246.9 / 5 = 49.38 USDT;
+    // on margin 2.469 / 49.38 = 0.05 (5 %), on notional 2.469 / 246.9 = 0.01 (1 %)
+    const xbt = CONTRACTS.XBTUSDTM!;
+    expect(closedTradeReturns(xbt, leveraged!)).toEqual({ roiOnNotional: '0.01', roiOnMargin: '0.05' });
+    expect(closedTradeReturns(xbt, adopted!)).toEqual({ roiOnNotional: '0.01', roiOnMargin: null });
   });
 
   it('stores a command once per issuer and key and tells a conflicting reuse apart', async () => {

@@ -35,6 +35,11 @@ export const closedTrades = pgTable(
     exchangeFees: numeric('exchange_fees'),
     exchangeFunding: numeric('exchange_funding'),
     exchangeCloseId: text('exchange_close_id'),
+    /**
+     * the leverage of the position the trade closed (its initial margin = entry notional / leverage), for
+     * ROI on margin; null when it was not known (an adopted position, trades recorded before it was kept)
+     */
+    leverage: numeric('leverage'),
   },
   (t) => [
     check('closed_trades_side_check', sql.raw(`${t.side.name} in ('long', 'short')`)),

@@ -1,0 +1,1 @@
+ALTER TABLE "closed_trades" ADD COLUMN "leverage" numeric;
