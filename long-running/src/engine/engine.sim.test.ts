@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { closedTradeReturns } from '@enigma/core/contract/math';
+import { CONTRACTS } from '@enigma/core/contract/specs';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { accountEventSchema, checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import {
@@ -390,6 +392,16 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(codes).toContain('position_adopted');
     expect(codes).toContain('orphan_stop_cancelled');
     await flat();
+    // Its closed trade does not take the leverage the contract's earlier round trip left on the row (the
+    // strategy's 5): the adopted position's is unknown (learned from its fills), or the exchange's 3 (from
+    // its position list); with none its ROI on margin is unknown, not guessed.
+    const [adopted] = (await recentClosedTrades(f.db, accountId(), new Date(0))).filter(
+      (t) => t.symbol === 'ETHUSDTM',
+    );
+    expect(adopted!.size).toBe(2);
+    expect([null, '3']).toContain(adopted!.leverage);
+    if (adopted!.leverage === null)
+      expect(closedTradeReturns(CONTRACTS.ETHUSDTM!, adopted!).roiOnMargin).toBeNull();
   });
   it('reconciles a contract against the exchange after its fills: a reversal between the position list and the contract is not undone', async () => {
     const drifts = async () =>
@@ -784,6 +796,15 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       exchangeCloseId: theirs.closeId,
     });
     expect(Number(recorded!.exchangePnl).toFixed(2)).toBe(Number(recorded!.netPnl).toFixed(2));
+    // The trade keeps its position's leverage (the strategy's 5; the exchange's record of the position
+    // says the same), and its ROI on margin is the net P&L over the initial margin, entry notional / 5.
+    expect(pos.leverage).toBe('5');
+    expect(recorded!.leverage).toBe('5');
+    expect(theirs.leverage.eq(5)).toBe(true);
+    const margin = new Decimal(recorded!.size).mul('0.001').mul(recorded!.entryPrice).div(5);
+    expect(closedTradeReturns(CONTRACTS.XBTUSDTM!, recorded!).roiOnMargin).toBe(
+      new Decimal(recorded!.netPnl).div(margin).toDecimalPlaces(10).toFixed(),
+    );
 
     // A second long round trip closed 100 ms later and still without a record (as a restart would find
     // it): the only one the exchange lists is the first trade's, so it must not take it.

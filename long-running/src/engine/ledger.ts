@@ -193,7 +193,14 @@ export class Ledger {
               data: { symbol, orderId: fill.orderId, tradeId: fill.tradeId },
             });
           }
-          const moved = this.moveByFill(symbol, pos, fill, owner?.signalId ?? null, exitReasonOf(owner));
+          const moved = this.moveByFill(
+            symbol,
+            pos,
+            fill,
+            owner?.signalId ?? null,
+            exitReasonOf(owner),
+            owner?.leverage ?? null,
+          );
           if (!pos) {
             // The contract's first position: its row (and id, which a round trip's record needs) exists now.
             pos = await ctx.positions.save(moved.patch, tx as never);
@@ -241,13 +248,18 @@ export class Ledger {
     return moves.length;
   }
 
-  /** What one fill does to the position: its new quantity, the round trip it ends, the row's changes. */
+  /**
+   * What one fill does to the position: its new quantity, the round trip it ends, the row's changes.
+   * A round trip the fill opens takes `leverage`, its order's (null for an order the engine did not place:
+   * an adopted position's is not known), never the leverage an earlier round trip left on the row.
+   */
   private moveByFill(
     symbol: string,
     pos: PositionRow | null,
     fill: Fill,
     signalId: string | null,
     exitReason: ExitReason,
+    leverage: string | null,
   ): { qty: number; closed: ClosedRoundTrip | null; patch: PositionPatch } {
     const { ctx } = this;
     const spec = specOf(ctx, symbol);
@@ -287,6 +299,7 @@ export class Ledger {
         openedAt: pos!.openedAt ?? fillAt,
         closedAt: fillAt,
         exitReason,
+        leverage: pos!.leverage,
         closedLotsBefore: pos!.maxQty - Math.abs(qty),
         lastClosedLots: out.closedLots,
       };
@@ -301,6 +314,7 @@ export class Ledger {
         funding: '0',
         maxQty: Math.abs(out.qty),
         signalId: opensNew ? signalId : null,
+        ...(opensNew ? { leverage } : {}),
         stopPrice: null,
         stopDistance: null,
         bestPrice: null,
@@ -329,6 +343,7 @@ export class Ledger {
       funding: pos?.funding ?? '0',
       maxQty: Math.max(pos?.maxQty ?? 0, Math.abs(out.qty)),
       signalId: opening ? signalId : (pos?.signalId ?? null),
+      ...(opening ? { leverage } : {}),
       openedAt: opening ? fillAt : (pos?.openedAt ?? fillAt),
       closedAt: null,
       unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
@@ -396,6 +411,7 @@ export class Ledger {
       openedAt: t.openedAt,
       closedAt: t.closedAt,
       exitReason: t.exitReason,
+      leverage: t.leverage,
     });
     // KuCoin's own record of the round trip is looked up off this path, for all of a contract's new
     // trades at once (`fillExchangeRecords`, every second).
@@ -585,6 +601,8 @@ interface ClosedRoundTrip {
   openedAt: Date;
   closedAt: Date;
   exitReason: string | null;
+  /** the position's leverage (initial margin = entry notional / leverage); null when not known (adopted) */
+  leverage: string | null;
   closedLotsBefore: number;
   lastClosedLots: number;
 }

@@ -154,7 +154,8 @@ export class Reconciler {
           symbol,
           qty: exQty,
           avgEntryPrice: ex ? ex.avgEntryPrice.toFixed() : null,
-          leverage: ex?.leverage?.toFixed() ?? mine?.leverage ?? null,
+          // an adopted position's leverage is the exchange's, or unknown: not what an earlier round trip left
+          leverage: ex?.leverage?.toFixed() ?? (adopted ? null : (mine?.leverage ?? null)),
           marginMode: ex?.marginMode ?? mine?.marginMode ?? null,
           maxQty: Math.max(mine?.maxQty ?? 0, Math.abs(exQty)),
           openedAt: mine?.openedAt ?? (exQty !== 0 ? now : null),
