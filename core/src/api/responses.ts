@@ -211,6 +211,21 @@ export const closedTradeSchema = z
     exchangePnl: decimal.nullable(),
     exchangeFees: decimal.nullable(),
     exchangeFunding: decimal.nullable(),
+    /**
+     * the leverage of the position the trade closed (its initial margin = entry notional / leverage); null
+     * when not known (an adopted position, a trade recorded before the leverage was kept)
+     */
+    leverage: decimal.nullable(),
+    /**
+     * return on the entry notional: net P&L / (size × multiplier × entry price), a fraction (0.01 = 1 %) to
+     * 10 places; null for a contract the contract table does not list
+     */
+    roiOnNotional: decimal.nullable(),
+    /**
+     * return on margin, as KuCoin's `roe`: net P&L / initial margin (entry notional / leverage), a fraction
+     * to 10 places; null when the leverage is unknown (never guessed)
+     */
+    roiOnMargin: decimal.nullable(),
   })
   .meta({ id: 'ClosedTrade' });
 export type ClosedTrade = z.output<typeof closedTradeSchema>;

@@ -351,16 +351,26 @@ describe('trades and documents', () => {
       openedAt: new Date(h.clock.now - 60_000),
       closedAt: new Date(h.clock.now),
       exitReason: '=HYPERLINK("x")',
+      leverage: '5',
     });
     const json = await call('GET', '/api/trades?limit=10', { token: viewerToken });
-    expect(json.json.items[0]).toMatchObject({ symbol: 'XBTUSDTM', netPnl: '0.15' });
+    // entry notional 2 lots × 0.001 × 64000 = 128 USDT, initial margin 128 / 5 = 25.6 USDT:
+    // on notional 0.15 / 128 = 0.001171875, on margin 0.15 / 25.6 = 0.005859375 (exact decimals)
+    expect(json.json.items[0]).toMatchObject({
+      symbol: 'XBTUSDTM',
+      netPnl: '0.15',
+      leverage: '5',
+      roiOnNotional: '0.001171875',
+      roiOnMargin: '0.005859375',
+    });
     const csv = await call('GET', '/api/trades.csv', { token: viewerToken });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const [header, row] = csv.text.trim().split('\r\n');
     expect(header).toBe(
-      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding',
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding,leverage,roiOnNotional,roiOnMargin',
     );
     expect(row).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(row!.endsWith(',5,0.001171875,0.005859375')).toBe(true);
     const account = await call('GET', '/api/account', { token: viewerToken });
     expect(account.json).toMatchObject({ closedTrades: 1, realisedPnl: '0.15' });
   });

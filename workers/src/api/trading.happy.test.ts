@@ -99,7 +99,14 @@ describe('exact response fields', () => {
     const r = await call('GET', '/api/trades', { token });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json.items[0]).sort()).toEqual(keysOf(closedTradeSchema));
-    expect(r.json.items[0]).toMatchObject({ side: 'short', netPnl: '0.15' });
+    // no leverage stored: the return on margin is unknown, not guessed; on notional 0.15 / 128
+    expect(r.json.items[0]).toMatchObject({
+      side: 'short',
+      netPnl: '0.15',
+      leverage: null,
+      roiOnNotional: '0.001171875',
+      roiOnMargin: null,
+    });
   });
 
   it('GET /api/candles', async () => {
@@ -200,7 +207,7 @@ describe('GET /api/trades.csv streams every trade', () => {
     expect(r.status).toBe(200);
     const lines = r.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding',
+      'id,symbol,side,size,entryPrice,exitPrice,grossPnl,fees,funding,netPnl,openedAt,closedAt,exitReason,signalId,exchangePnl,exchangeFees,exchangeFunding,leverage,roiOnNotional,roiOnMargin',
     );
     const ids = lines.slice(1).map((l) => l.split(',')[0]);
     const stored = await h.db

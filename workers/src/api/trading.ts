@@ -6,6 +6,8 @@ import {
   positionSchema,
   toResponse,
 } from '@enigma/core/api/responses';
+import { closedTradeReturns } from '@enigma/core/contract/math';
+import { CONTRACTS } from '@enigma/core/contract/specs';
 import { ORDER_STATES } from '@enigma/core/engine/order-state';
 import { getCandles } from '@enigma/db/repositories/candles';
 import {
@@ -147,7 +149,24 @@ const CSV_COLUMNS = [
   'exchangePnl',
   'exchangeFees',
   'exchangeFunding',
+  'leverage',
+  'roiOnNotional',
+  'roiOnMargin',
 ] as const;
+
+/**
+ * A closed trade with its returns, on the entry notional and on margin (`closedTradeReturns`, in decimal,
+ * with the contract table's multiplier): what `/trades` and the CSV serve.
+ */
+export function withReturns<
+  T extends { symbol: string; size: number; entryPrice: string; netPnl: string; leverage: string | null },
+>(trade: T): T & { roiOnNotional: string | null; roiOnMargin: string | null } {
+  const spec = CONTRACTS[trade.symbol];
+  return {
+    ...trade,
+    ...(spec ? closedTradeReturns(spec, trade) : { roiOnNotional: null, roiOnMargin: null }),
+  };
+}
 
 /**
  * Quote a CSV cell; cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR)
@@ -185,7 +204,12 @@ export async function tradesCsvStream(
     const last = rows.at(-1);
     if (last) cursor = { closedAt: last.exactClosedAt, id: last.trade.id };
     if (rows.length < CSV_PAGE_ROWS) finished = true;
-    return rows.map((r) => `${CSV_COLUMNS.map((k) => csvCell(r.trade[k])).join(',')}\r\n`).join('');
+    return rows
+      .map((r) => {
+        const trade = withReturns(r.trade);
+        return `${CSV_COLUMNS.map((k) => csvCell(trade[k])).join(',')}\r\n`;
+      })
+      .join('');
   };
   // The first page is read before answering, so a database failure is still an error response.
   const first = `${CSV_COLUMNS.join(',')}\r\n${await page()}`;
@@ -248,7 +272,7 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
   api.openapi(tradesRoute, async (c) => {
     const q = c.req.valid('query');
     const items = await listClosedTrades(c.get('deps').db, q, q);
-    return c.json({ items: items.map((r) => toResponse(closedTradeSchema, r)) }, 200);
+    return c.json({ items: items.map((r) => toResponse(closedTradeSchema, withReturns(r))) }, 200);
   });
 
   api.openapi(tradesCsvRoute, async (c) => {
