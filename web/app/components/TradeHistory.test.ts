@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exchangeNote } from './TradeHistory.tsx';
+import { exchangeNote, marginNote, percent } from './TradeHistory.tsx';
 
 // The trade history's "KuCoin P&L" cell explains on hover why our net P&L and KuCoin's differ.
 const trade = {
@@ -27,5 +27,21 @@ describe("the trade history's KuCoin P&L note", () => {
       /^ours − KuCoin's = 0\.01857178 USDT; fees: ours 0\.11472822, KuCoin's 0\.13330000$/,
     );
     expect(exchangeNote({ ...trade, exchangePnl: '0.5' })).toMatch(/the close itself differs/);
+  });
+});
+
+describe("the trade history's returns", () => {
+  it('shows the API’s decimal fractions in percent, two places, rounded in decimal', () => {
+    expect(percent('0.005859375')).toBe('0.59%');
+    expect(percent('-0.02')).toBe('-2.00%');
+    expect(percent('0.00001')).toBe('0.00%');
+    expect(percent(null)).toBe('—');
+  });
+
+  it('says on hover which margin ROI on margin is over, or why it is unknown', () => {
+    expect(marginNote('5')).toBe(
+      "net P&L over the initial margin: entry notional / 5× leverage (KuCoin's ROE)",
+    );
+    expect(marginNote(null)).toMatch(/leverage is not known .* not guessed/);
   });
 });

@@ -2,7 +2,7 @@ import { Money } from '@enigma/core/money';
 import { Link, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { download } from '../lib/api.ts';
-import { fixed, price, SYMBOLS, specOf, tone, usdt } from '../lib/market.ts';
+import { fixed, price, SYMBOLS, tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import type { TradeRow } from '../lib/types.ts';
 import { PanelTable } from './PanelTable.tsx';
@@ -76,37 +76,39 @@ export function TradeHistory({
           'Closed by',
           'Net P&L',
           'KuCoin P&L',
+          'ROI on margin',
           'ROI on notional',
           'Fees',
           'Funding',
         ]}
         empty={trades.length === 0 ? (page > 0 ? 'No more trades.' : 'No closed trades yet.') : null}
       >
-        {trades.map((t) => {
-          const spec = specOf(t.symbol);
-          const notional = spec ? Number(t.entryPrice) * t.size * Number(spec.multiplier) : 0;
-          const roi = notional > 0 ? (Number(t.netPnl) / notional) * 100 : null;
-          return (
-            <tr key={t.id}>
-              <td>{format(t.closedAt)}</td>
-              <th scope="row">{t.symbol}</th>
-              <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
-              <td>{t.size}</td>
-              <td>{price(t.symbol, t.entryPrice)}</td>
-              <td>{price(t.symbol, t.exitPrice)}</td>
-              <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
-              <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
-              <td className={tone(t.exchangePnl)} title={exchangeNote(t)}>
-                {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
-              </td>
-              <td className={tone(roi)} title="net P&L over the entry notional">
-                {roi === null ? '—' : `${roi.toFixed(2)}%`}
-              </td>
-              <td>{fixed(t.fees, 4)}</td>
-              <td>{fixed(t.funding, 4)}</td>
-            </tr>
-          );
-        })}
+        {trades.map((t) => (
+          <tr key={t.id}>
+            <td>{format(t.closedAt)}</td>
+            <th scope="row">{t.symbol}</th>
+            <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
+            <td>{t.size}</td>
+            <td>{price(t.symbol, t.entryPrice)}</td>
+            <td>{price(t.symbol, t.exitPrice)}</td>
+            <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
+            <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
+            <td className={tone(t.exchangePnl)} title={exchangeNote(t)}>
+              {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
+            </td>
+            <td className={tone(t.roiOnMargin)} title={marginNote(t.leverage)} data-testid="roi-margin">
+              {t.roiOnMargin === null ? <span className="muted">unknown</span> : percent(t.roiOnMargin)}
+            </td>
+            <td
+              className={tone(t.roiOnNotional)}
+              title="net P&L over the entry notional (size × multiplier × entry)"
+            >
+              {percent(t.roiOnNotional)}
+            </td>
+            <td>{fixed(t.fees, 4)}</td>
+            <td>{fixed(t.funding, 4)}</td>
+          </tr>
+        ))}
       </PanelTable>
       <nav className="pager" aria-label="trade history pages">
         {page > 0 ? (
@@ -153,4 +155,18 @@ export function exchangeNote(t: {
   if (parts.length === 0)
     parts.push('fees and funding agree: the close itself differs (KuCoin joined or split the round trip)');
   return `ours − KuCoin's = ${diff.toFixed()} USDT; ${parts.join('; ')}`;
+}
+
+/** A return given as a decimal fraction ('0.005859375') in percent to two places ('0.59%'), in decimal. */
+export function percent(fraction: string | null): string {
+  if (fraction === null) return '—';
+  const text = fixed(new Money(fraction).mul(100).toFixed(), 2);
+  return text === '—' ? text : `${text}%`;
+}
+
+/** What the "ROI on margin" cell shows on hover: its margin, or why it is unknown. */
+export function marginNote(leverage: string | null): string {
+  return leverage === null
+    ? "the position's leverage is not known (an adopted position): its ROI on margin is not guessed"
+    : `net P&L over the initial margin: entry notional / ${new Money(leverage).toFixed()}× leverage (KuCoin's ROE)`;
 }

@@ -262,11 +262,10 @@ describe('the dashboard, end to end', () => {
           if (await row.count()) throw error;
         }
         await row.waitFor({ state: 'detached', timeout: 30_000 });
-        await page
-          .getByTestId('history-panel')
-          .locator('tbody tr', { hasText: 'XBTUSDTM' })
-          .first()
-          .waitFor({ timeout: 30_000 });
+        const traded = page.getByTestId('history-panel').locator('tbody tr', { hasText: 'XBTUSDTM' }).first();
+        await traded.waitFor({ timeout: 30_000 });
+        // the ticket's order gave the position its leverage: the trade's ROI on margin is known
+        await expect(traded.getByTestId('roi-margin').textContent()).resolves.toMatch(/^-?\d+\.\d{2}%$/);
         // the closed trade is in the risk panel's drawdown and daily-loss charts
         await page
           .locator('[data-testid="daily-loss-chart"][data-drawn="true"]')
