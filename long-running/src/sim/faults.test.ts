@@ -12,7 +12,7 @@ describe('fault injection', () => {
     await sim.close();
   });
 
-  const placeOrder = (clientOid: string) => {
+  const placeRequest = (clientOid: string) => {
     const body = JSON.stringify({
       clientOid,
       symbol: 'SOLUSDTM',
@@ -21,12 +21,13 @@ describe('fault injection', () => {
       size: 1,
       leverage: 2,
     });
-    return fetch(`${sim.url}/api/v1/orders`, {
+    return {
       method: 'POST',
       body,
       headers: signRequest(sim.credentials, 'POST', '/api/v1/orders', body, Date.now()),
-    });
+    };
   };
+  const placeOrder = (clientOid: string) => fetch(`${sim.url}/api/v1/orders`, placeRequest(clientOid));
   const byClientOid = (clientOid: string) =>
     [...sim.engine.orders.values()].find((o) => o.clientOid === clientOid);
 
@@ -94,6 +95,28 @@ describe('fault injection', () => {
     const t1 = Date.now();
     await fetch(`${sim.url}/api/v1/timestamp`);
     expect(Date.now() - t1).toBeLessThan(400);
+    sim.faults.reset();
+  });
+
+  it('queues a placement at the gateway: placed late, even after its client has given up', async () => {
+    sim.faults.set({ queueRequests: 2, queueMs: 600, pathPrefix: '/api/v1/orders' });
+    const t0 = Date.now();
+    // The client gives up after 200 ms: nothing is placed yet, and the order appears later all the same.
+    await expect(
+      fetch(`${sim.url}/api/v1/orders`, { ...placeRequest('f-queued'), signal: AbortSignal.timeout(200) }),
+    ).rejects.toThrow();
+    expect(byClientOid('f-queued')).toBeUndefined();
+    await waitFor(() => byClientOid('f-queued'));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+    // A client still waiting gets its answer once the request is processed.
+    const t1 = Date.now();
+    expect(await (await placeOrder('f-queued-answered')).json()).toMatchObject({ code: '200000' });
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(600);
+    expect(byClientOid('f-queued-answered')).toBeDefined();
+    // Only the next N: the third is placed at once.
+    const t2 = Date.now();
+    expect((await placeOrder('f-queued-after')).status).toBe(200);
+    expect(Date.now() - t2).toBeLessThan(600);
     sim.faults.reset();
   });
 

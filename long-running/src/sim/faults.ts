@@ -15,6 +15,13 @@ export interface FaultState {
   /** Process the next N mutating requests (POST/DELETE), then answer `errorStatus` (a 5xx): the order exists, the answer is an error. */
   errorAfterProcessing: number;
   errorStatus: number;
+  /**
+   * Hold the next N mutating requests (POST/DELETE) `queueMs` before processing them, as a gateway queue
+   * does: authenticated on arrival, processed (the order placed) late even when the client has given up
+   * waiting meanwhile, and then answered if it is still listening.
+   */
+  queueRequests: number;
+  queueMs: number;
   /** Only apply the request faults above to paths starting with this prefix (e.g. /api/v1/orders). */
   pathPrefix: string;
   /** Refuse the next N order placements with the business code `refuseCode` (HTTP 200, nothing placed). */
@@ -42,6 +49,8 @@ const DEFAULTS: FaultState = {
   errorResponses: 0,
   errorAfterProcessing: 0,
   errorStatus: 503,
+  queueRequests: 0,
+  queueMs: 0,
   pathPrefix: '',
   refuseOrders: 0,
   refuseCode: '300003',
@@ -72,6 +81,7 @@ export type RequestFault =
   | { kind: 'error'; status: number }
   | { kind: 'lose' }
   | { kind: 'errorAfter'; status: number }
+  | { kind: 'queue'; ms: number }
   | undefined;
 
 /**
@@ -137,6 +147,10 @@ export class Faults {
       this.state.errorAfterProcessing -= 1;
       const s = this.state.errorStatus;
       return { kind: 'errorAfter', status: Math.max(s, 500) };
+    }
+    if (this.state.queueRequests > 0 && mutating) {
+      this.state.queueRequests -= 1;
+      return { kind: 'queue', ms: this.state.queueMs };
     }
     return undefined;
   }

@@ -24,6 +24,8 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
   const limiter = new RateLimiter(ctx.poolQuota ?? POOL_QUOTA);
 
   app.use('*', async function captureBody(c, next) {
+    // KuCoin's gateway checks KC-API-TIMESTAMP when a request arrives, not when it is processed.
+    c.set('receivedAt', ctx.authClock.now());
     c.set('rawBody', c.req.method === 'GET' || c.req.method === 'HEAD' ? '' : await c.req.text());
     await next();
   });
@@ -56,6 +58,8 @@ export function createSimApp(ctx: SimContext): Hono<SimEnv> {
       return new Promise<Response>(() => {});
     }
     if (fault?.kind === 'error') return faultAnswer(c, fault.status);
+    // Queued at the gateway: processed late whether or not the client is still waiting for the answer.
+    if (fault?.kind === 'queue') await new Promise((r) => setTimeout(r, fault.ms));
     await next();
     if (fault?.kind === 'lose') {
       c.env.incoming.socket.destroy();

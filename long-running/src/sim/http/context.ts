@@ -35,8 +35,12 @@ export interface SimContext {
   onNotFound?: (method: string, path: string) => void;
 }
 
-/** Hono environment: node bindings plus the raw body kept for the signature check. */
-export type SimEnv = { Bindings: HttpBindings; Variables: { rawBody: string } };
+/** Hono environment: node bindings plus what the signature check keeps of the request. */
+export type SimEnv = {
+  Bindings: HttpBindings;
+  /** the raw body (signature check) and when the request arrived (`authClock`: its timestamp window) */
+  Variables: { rawBody: string; receivedAt: number };
+};
 /** Route handler context. */
 export type SimC = Context<SimEnv>;
 
@@ -62,7 +66,7 @@ export function requireAuth(ctx: SimContext): MiddlewareHandler<SimEnv> {
       path: new URL(c.req.url).pathname,
       rawQuery: rawQueryOf(c),
       body,
-      now: ctx.authClock.now(),
+      now: c.get('receivedAt') ?? ctx.authClock.now(),
       credentials: ctx.credentials,
     });
     const ip = c.env.incoming.socket.remoteAddress ?? '';
