@@ -47,6 +47,13 @@ export interface EngineTuning {
   answerMergeMs: number;
   /** how long an entry order may take to fill before it is reported and left to reconciliation */
   orderDoneTimeoutMs: number;
+  /**
+   * an order whose answer was lost (`unknown`) and whose clientOid the exchange does not know is judged
+   * never received (`not_at_exchange`) only this long after its request could last have been in flight
+   * (its send time + the KuCoin client's request timeout): a gateway queue may still place a request
+   * its client has given up on
+   */
+  unknownOrderGraceMs: number;
   /** signal entries handled at once across symbols */
   maxInFlight: number;
   /** an entry unacked this long (a dead consumer's) is taken over */
@@ -68,6 +75,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   orderPushWaitMs: 100,
   answerMergeMs: 500,
   orderDoneTimeoutMs: 15_000,
+  unknownOrderGraceMs: 5_000,
   maxInFlight: 256,
   reclaimIdleMs: 30_000,
   protectEveryMs: 1_000,

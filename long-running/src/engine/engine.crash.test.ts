@@ -481,7 +481,9 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
       faults: { errorAfterProcessing: 1, errorStatus: 502, pathPrefix: ORDERS },
     },
     // Not processed, and the client's lookups by clientOid find nothing: the outcome stays unknown, the
-    // order is never sent again (no duplicate is possible), and after 5 s it is `not_at_exchange`.
+    // order is never sent again (no duplicate is possible), and once its request can no longer be in
+    // flight (sent + the client's 10 s timeout) and the grace has passed (`unknownOrderGraceMs`, 5 s),
+    // it is `not_at_exchange`.
     {
       name: '503 without processing',
       faults: { errorResponses: 1, errorStatus: 503, pathPrefix: ORDERS },

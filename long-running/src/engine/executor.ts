@@ -382,12 +382,12 @@ export class Executor {
     if (!row.exchangeOrderId) {
       const found = await this.lookup(row);
       if (found !== 'absent') return found;
-      // Not at the exchange: an intent or a lost request that never arrived.
-      const age = ctx.clock.now() - (row.submittedAt ?? row.createdAt).getTime();
-      if (row.status === 'intent' || age < 5_000) return row;
+      // Not at the exchange (yet): an intent, or a lost request that may still arrive or never will.
+      if (row.status === 'intent' || ctx.clock.now() < this.mayArriveUntil(row)) return row;
       return this.save(row.id, {
         status: 'rejected',
-        reason: 'not_at_exchange: the request never reached the exchange (looked up by clientOid)',
+        reason:
+          'not_at_exchange: the request never reached the exchange (looked up by clientOid past its timeout and grace)',
         doneAt: new Date(ctx.clock.now()),
       });
     }
@@ -399,6 +399,18 @@ export class Executor {
     }
     if (!found) return row;
     return this.applyExchangeOrder(row, found, canceledReason);
+  }
+
+  /**
+   * Until when a sent order the exchange does not know may still appear there: its request could be in
+   * flight until its send time + the KuCoin client's request timeout (an answer lost or failed sooner
+   * says nothing about the request itself), and a gateway queue may place it a little after its client
+   * gave up (`unknownOrderGraceMs`). Read from the row alone, so a row from the database (after a
+   * restart) and the row in memory are judged alike.
+   */
+  private mayArriveUntil(row: OrderRow): number {
+    const sent = (row.submittedAt ?? row.createdAt).getTime();
+    return sent + this.ctx.kucoin.requestTimeoutMs + this.ctx.tuning.unknownOrderGraceMs;
   }
 
   private async applyExchangeOrder(row: OrderRow, o: Order, canceledReason?: string): Promise<OrderRow> {

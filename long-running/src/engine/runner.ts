@@ -3,7 +3,7 @@ import type { EnigmaDb } from '@enigma/db';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KucoinCredential } from '../exchange/kucoin/credential.ts';
-import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { KucoinHttpClient, type KucoinHttpOptions } from '../exchange/kucoin/http.ts';
 import type { Jobs } from '../jobs/types.ts';
 import { type DisabledModel, type SignalModel, startSignalModelOrDisabled } from '../ml/signal-model.ts';
 import type { EngineClock, EngineTuning } from './context.ts';
@@ -22,6 +22,8 @@ export interface RunEngineOptions {
   mode: 'paper' | 'live';
   baseUrl: string;
   credential: KucoinCredential;
+  /** the KuCoin client's deadline and retries (default the client's own: a test shortens them) */
+  http?: Pick<KucoinHttpOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'resolveAttempts'>;
   accountName?: string;
   registry?: Registry;
   holder?: string;
@@ -56,6 +58,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     baseUrl: opts.baseUrl,
     credential: opts.credential,
     logger: opts.logger.child({ component: 'kucoin' }),
+    ...opts.http,
   });
   const ownModel = opts.model === undefined;
   const model =

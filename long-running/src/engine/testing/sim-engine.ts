@@ -65,6 +65,8 @@ export interface SimEngineOptions {
   /** the engine's time (the simulator's is `sim.clock`); alerts are stamped with it too */
   now?: () => number;
   tuning?: Partial<EngineTuning>;
+  /** the engine's KuCoin client's deadline and retries (`runEngine`'s `http`) */
+  http?: RunEngineOptions['http'];
   /** the engine's log level (default silent) */
   logLevel?: string;
   /** the source alerts come from unless `alert` names one (default `tv`) */
@@ -131,6 +133,7 @@ function startEngine(options: SimEngineOptions, f: Fixture): Promise<RunningEngi
     credential: SIM_CREDENTIAL,
     model: { enabled: false, reason: 'not loaded in this test' },
     tuning: { ...SIM_TUNING, ...options.tuning },
+    ...(options.http ? { http: options.http } : {}),
     ...(options.now ? { clock: { now: options.now, sleep: systemClock.sleep } } : {}),
     ...(f.jobs ? { jobs: f.jobs } : {}),
     ...(options.onPoint ? { onPoint: options.onPoint } : {}),

@@ -113,6 +113,14 @@ export class KucoinHttpClient {
     this.account = this.bind(account);
   }
 
+  /**
+   * The per-attempt deadline (`timeoutMs`): how long one request may stay in flight before this client
+   * gives up on it. A request given up on may still be processed by KuCoin afterwards (a gateway queue).
+   */
+  get requestTimeoutMs(): number {
+    return this.opts.timeoutMs;
+  }
+
   private bind<G extends Record<string, (...args: never[]) => Endpoint<unknown>>>(group: G): Bound<G> {
     const bound: Record<string, unknown> = {};
     for (const [name, make] of Object.entries(group)) {

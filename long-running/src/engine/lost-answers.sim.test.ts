@@ -1,0 +1,75 @@
+/**
+ * An order whose answer was lost, against the simulator: judged never received only once its request
+ * can no longer be in flight (its send + the KuCoin client's request timeout) plus the grace
+ * (`unknownOrderGraceMs`), never sooner. The engine's client gives up after 2 s here (one look-up of
+ * its own), so with the default 5 s grace an unknown order is judged 7 s after it was sent.
+ */
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { getSignal, listPositions, ordersOfSignal } from '@enigma/db';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TUNING } from './context.ts';
+import { useSimEngine } from './testing/sim-engine.ts';
+
+const ORDERS = '/api/v1/orders';
+const TIMEOUT_MS = 2_000;
+// A 1 % stop: the synthetic market has no stored candles for an ATR here.
+const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+
+describe('an order whose answer was lost (engine against the simulator)', () => {
+  // One engine for both tests (a start costs seconds): the first ends flat, the second opens a position.
+  const f = useSimEngine({
+    settings: { [strategyKey('tv')]: strategy },
+    http: { timeoutMs: TIMEOUT_MS, resolveAttempts: 1, retryBaseMs: 50 },
+  });
+  const exchangeOrders = (clientOid: string) =>
+    [...f.sim.engine.orders.values()].filter((o) => o.clientOid === clientOid);
+  const exchangeQty = async () =>
+    (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'XBTUSDTM')?.qty ?? 0;
+
+  it('never received by the exchange: rejected as not_at_exchange, only after the timeout and the grace', async () => {
+    // The placement is dropped unprocessed: the client's look-up finds nothing, nor do the engine's.
+    f.sim.faults.set({ dropRequests: 1, pathPrefix: ORDERS });
+    const { signalId } = await f.alert({ action: 'buy' });
+    const status = await f.settled(signalId, 30_000);
+    f.sim.faults.reset();
+    const signal = await getSignal(f.db, signalId);
+    expect(status).toBe('failed');
+    expect(signal?.reason).toMatch(/^order_rejected: not_at_exchange/);
+    const entry = (await ordersOfSignal(f.db, signalId)).find((o) => o.purpose === 'entry')!;
+    expect(entry.status).toBe('rejected');
+    expect(entry.reason).toMatch(/^not_at_exchange/);
+    // Not before its request could last have been in flight, plus the grace.
+    expect(entry.doneAt!.getTime() - entry.submittedAt!.getTime()).toBeGreaterThanOrEqual(
+      TIMEOUT_MS + DEFAULT_TUNING.unknownOrderGraceMs,
+    );
+    // Never sent again: the exchange has no order of that clientOid, and no position.
+    expect(exchangeOrders(entry.clientOid)).toHaveLength(0);
+    expect(await exchangeQty()).toBe(0);
+  }, 60_000);
+
+  it('placed by the exchange 6 s after it was sent (its client gave up at 2 s): followed to its fill, not rejected', async () => {
+    // The gateway holds the placement 6 s: the client times out, finds nothing, and the outcome is
+    // unknown; the exchange places the order later, past the 5 s after which it used to be given up.
+    f.sim.faults.set({ queueRequests: 1, queueMs: 6_000, pathPrefix: ORDERS });
+    const { signalId } = await f.alert({ action: 'buy' });
+    const status = await f.settled(signalId, 30_000);
+    f.sim.faults.reset();
+    expect(status, (await getSignal(f.db, signalId))?.reason ?? '').toBe('protected');
+    const entry = (await ordersOfSignal(f.db, signalId)).find((o) => o.purpose === 'entry')!;
+    // Its answer was lost indeed, and the exchange placed it after 5 s.
+    expect(entry.reason).toMatch(/^outcome_unknown/);
+    const theirs = exchangeOrders(entry.clientOid);
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0]!.createdAt - entry.submittedAt!.getTime()).toBeGreaterThanOrEqual(5_000);
+    // The real order: its exchange id, filled, the position the exchange holds (not adopted later).
+    expect(entry).toMatchObject({
+      status: 'filled',
+      exchangeOrderId: theirs[0]!.id,
+      filledSize: theirs[0]!.filledSize,
+    });
+    const pos = (await listPositions(f.db, f.accountId(), true)).find((p) => p.symbol === 'XBTUSDTM');
+    expect(pos?.qty).toBeGreaterThan(0);
+    expect(await exchangeQty()).toBe(pos?.qty);
+    expect(pos?.signalId).toBe(signalId);
+  }, 60_000);
+});
