@@ -2,8 +2,13 @@ import type { ContractRiskLimit, RiskTier } from '@enigma/core/risk/checks';
 import { KucoinError } from '../exchange/kucoin/errors.ts';
 import type { EngineContext } from './context.ts';
 
-/** How long the level selected on a contract is trusted before it is read again (a trader may change it). */
+/**
+ * How long the level selected on a contract is used as read (a trader may change it): past this it is read
+ * again in the background while the reading is still used, up to `RISK_LEVEL_STALE_MS`; past that the
+ * decision waits for a new reading. So an alert minutes after the last does not pay the round trip.
+ */
 export const RISK_LEVEL_MAX_AGE_MS = 60_000;
+export const RISK_LEVEL_STALE_MS = 10 * 60_000;
 /** How long a contract's risk-limit table is kept (KuCoin changes it rarely, with notice). */
 export const RISK_TIERS_MAX_AGE_MS = 3_600_000;
 
@@ -14,9 +19,10 @@ type Mode = 'ISOLATED' | 'CROSS';
  * account selected on it (the position report's `riskLimitLevel`, `maintMarginReq`, `riskLimit`, read
  * with `GET /api/v1/position`, flat or not), for the pre-trade checks of an opening order: KuCoin judges
  * an isolated position at its selected level (its maintenance rate moves the liquidation price, its cap
- * refuses a larger position with 300005), a cross one at the level its value falls in. Read on a
- * contract's first opening order and again after `RISK_LEVEL_MAX_AGE_MS` or a 300005 refusal; an
- * answer that cannot be had blocks the order (`data_missing`), it is never assumed to be the first level.
+ * refuses a larger position with 300005), a cross one at the level its value falls in. Read at start for
+ * the contracts held or recently signalled, else on a contract's first opening order; read again after
+ * `RISK_LEVEL_MAX_AGE_MS` (in the background) or a 300005 refusal (before the next entry). An answer
+ * that cannot be had blocks the order (`data_missing`): it is never assumed to be the first level.
  */
 export class RiskLevels {
   private readonly tiers = new Map<string, { at: number; tiers: RiskTier[] }>();
@@ -73,9 +79,28 @@ export class RiskLevels {
     return tiers;
   }
 
+  /** Read the tables and the selected levels of `symbols` ahead of their first entry (failures are left to it). */
+  async warm(symbols: readonly string[]): Promise<void> {
+    await Promise.allSettled(symbols.flatMap((s) => [this.tiersOf(s), this.selectedOf(s)]));
+  }
+
   private async selectedOf(symbol: string): Promise<ContractRiskLimit['selected']> {
     const held = this.selected.get(symbol);
-    if (held && this.ctx.clock.now() - held.at < RISK_LEVEL_MAX_AGE_MS) return held.value;
+    const age = held ? this.ctx.clock.now() - held.at : Number.POSITIVE_INFINITY;
+    if (held && age < RISK_LEVEL_MAX_AGE_MS) return held.value;
+    if (held && age < RISK_LEVEL_STALE_MS) {
+      this.readSelected(symbol).catch((error: unknown) =>
+        this.ctx.log.warn(
+          { symbol, err: error },
+          'reading the risk-limit level failed: the last reading ages',
+        ),
+      );
+      return held.value;
+    }
+    return this.readSelected(symbol);
+  }
+
+  private async readSelected(symbol: string): Promise<ContractRiskLimit['selected']> {
     const p = await this.once(`level:${symbol}`, () => this.ctx.kucoin.positions.position(symbol));
     const value = {
       level: p.riskLimitLevel,

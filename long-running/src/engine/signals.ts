@@ -979,7 +979,8 @@ export class SignalHandler implements AlgoHooks {
     // the contracts held, and those signals named in the last week, if still listed
     const recent = await recentSignalSymbols(ctx.db, new Date(ctx.clock.now() - WARM_SIGNALS_SINCE_MS));
     const held = [...ctx.state.expectedPositions()].filter(([, qty]) => qty !== 0).map(([s]) => s);
-    await this.scorer.warm([...held, ...recent].filter((s) => ctx.contracts.get(s) !== undefined));
+    const warmed = [...new Set([...held, ...recent])].filter((s) => ctx.contracts.get(s) !== undefined);
+    await Promise.all([this.scorer.warm(warmed), this.risk.levels.warm(warmed)]);
     const noop = () =>
       commitDecision(ctx.decisionDb, {
         lease: ctx.lease,
