@@ -340,6 +340,30 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     }
   });
 
+  it('blocks an entry whose contract’s risk-limit levels cannot be read (never assumed the first level)', async () => {
+    await flat();
+    const restore = await limitsForTest({});
+    f.sim.faults.set({ errorResponses: 1_000, errorStatus: 500, pathPrefix: '/api/v1/contracts/risk-limit/' });
+    try {
+      await f.restartEngine(); // nothing read yet: its start's warm-up fails too
+      const blocked = await alert({ action: 'buy' });
+      expect(await settled(blocked.signalId)).toBe('risk_blocked');
+      expect((await getSignal(f.db, blocked.signalId))!.reason).toMatch(
+        /^data_missing: the risk-limit level of XBTUSDTM could not be read/,
+      );
+      expect(await exchangeQty()).toBe(0);
+      f.sim.faults.reset();
+      const passed = await alert({ action: 'buy' });
+      expect(await settled(passed.signalId), (await getSignal(f.db, passed.signalId))?.reason ?? '').toBe(
+        'protected',
+      );
+    } finally {
+      f.sim.faults.reset();
+      await flat();
+      await restore();
+    }
+  });
+
   it('after a restart, trades one contract while a position it has not traded since is open on another', async () => {
     const short = await alert({ action: 'sell', symbol: 'ETHUSDTM' });
     expect(await settled(short.signalId)).toBe('protected');
