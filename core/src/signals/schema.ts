@@ -126,6 +126,16 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The field a top-level key gives, after its alias (in any case): `qty` → `contracts`, `Side` → `action`.
+ *
+ * @example fieldOfKey('QTY') // 'contracts'
+ */
+export function fieldOfKey(key: string): string {
+  const k = key.toLowerCase();
+  return Object.hasOwn(KEY_ALIASES, k) ? (KEY_ALIASES[k] as string) : k;
+}
+
+/**
  * Every top-level name a webhook route reads: the alert's fields and their aliases, the fields of a
  * notice and of an indicator post (notices.ts) and `idempotency_key`. In a text body a value with
  * spaces may end only at one of these (text.ts); any other `key=` after it is refused as ambiguous.

@@ -110,6 +110,43 @@ describe('parseTextBody: key=value pairs', () => {
     expect(e.details).toEqual({ field: 'qty' });
   });
 
+  it('a real name smuggled into a value cannot overrule the alias written out (qty= beside contracts=)', () => {
+    // the README's one-line form writes qty=; {{strategy.order.comment}} expanded to "tp contracts=5"
+    // was size 5 (the real name wins over an alias), the qty=2 written out silently dropped
+    for (const [body, keys, field] of [
+      ['sell XBTUSDTM secret=s comment=tp contracts=5 qty=2', ['contracts', 'qty'], 'contracts'],
+      ['sell XBTUSDTM secret=s qty=2 comment=tp contracts=5', ['qty', 'contracts'], 'contracts'],
+      ['side=buy symbol=XBTUSDTM comment=flip action=sell', ['side', 'action'], 'action'],
+      [
+        'buy XBTUSDTM strategy.order.price=65000 comment=x price=1',
+        ['strategy.order.price', 'price'],
+        'price',
+      ],
+      ['buy XBTUSDTM passphrase=alpha comment=x secret=bravo', ['passphrase', 'secret'], 'secret'],
+    ] as const) {
+      const e = parseError(() => parseTextBody(body));
+      expect(e.code).toBe('invalid_payload');
+      expect(e.message).toBe(
+        `${JSON.stringify(keys[0])} and ${JSON.stringify(keys[1])} both give ${field}, with different values`,
+      );
+      expect(e.details).toEqual({ field });
+      expect(`${e.message} ${JSON.stringify(e.details)}`).not.toMatch(/alpha|bravo/);
+    }
+    // the same value under both names is one field
+    expect(parseTextBody('buy X qty=2 contracts=2')).toStrictEqual({
+      action: 'buy',
+      symbol: 'X',
+      qty: '2',
+      contracts: '2',
+    });
+    // the leading words are written out and win over an alias (close, and the order's side)
+    expect(parseTextBody('close XBTUSDTM order_action=sell')).toStrictEqual({
+      action: 'close',
+      symbol: 'XBTUSDTM',
+      order_action: 'sell',
+    });
+  });
+
   it('never echoes the values of a repeated secret', () => {
     const e = parseError(() => parseTextBody('secret=alpha secret=bravo'));
     expect(e.details).toEqual({ field: 'secret' });

@@ -1,6 +1,6 @@
 import { SignalParseError } from './errors.ts';
 import { parseGuardedJson } from './json.ts';
-import { KNOWN_FIELD_NAMES } from './schema.ts';
+import { fieldOfKey, KNOWN_FIELD_NAMES } from './schema.ts';
 
 const MAX_PAIRS = 64;
 
@@ -43,6 +43,9 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
   if (trimmed === '') throw new SignalParseError('malformed_body', 'empty body');
 
   const out: Record<string, unknown> = Object.create(null);
+  // per field (aliases resolved): the first key that gave it and its value. `qty=2` and a placeholder's
+  // `contracts=5` give one field; the real name would otherwise win over the alias written out.
+  const given = new Map<string, { key: string; value: string }>();
   const bare: string[] = [];
   for (const token of bodyTokens(trimmed)) {
     if ('key' in token) {
@@ -50,7 +53,10 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
       if (FORBIDDEN_KEYS.has(key)) {
         throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(key)}`, { key });
       }
-      if (key in out && out[key] !== token.value) throw givenTwice(key);
+      const field = fieldOfKey(key);
+      const first = given.get(field);
+      if (first === undefined) given.set(field, { key, value: token.value });
+      else if (first.value !== token.value) throw givenTwice(field, first.key, key);
       out[key] = token.value;
     } else bare.push(token.word);
     if (Object.keys(out).length + bare.length > MAX_PAIRS) {
@@ -65,7 +71,9 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
       { unexpected: unexpectedWords(bare.slice(2)) },
     );
   }
-  // action= and symbol= may repeat the words (in any case: both are read case-insensitively)
+  // action= and symbol= may repeat the words (in any case: both are read case-insensitively). An alias
+  // (`order_action=sell` beside `close`) does not: the words are written out and win over it, as the
+  // real name does over an alias in JSON.
   for (const [word, field] of [
     [bare[0], 'action'],
     [bare[1], 'symbol'],
@@ -73,7 +81,8 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
     if (word === undefined) continue;
     const given = out[field];
     if (given === undefined) out[field] = word;
-    else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase()) throw givenTwice(field);
+    else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase())
+      throw givenTwice(field, field, field);
   }
   return { ...out };
 }
@@ -90,15 +99,23 @@ function unexpectedWords(words: readonly string[]): string[] {
 
 /**
  * A field given twice with different values (a value with spaces may hold ` qty=9` or ` action=sell`
- * from a TradingView placeholder): which one the sender meant cannot be known. Never echoes a value.
+ * from a TradingView placeholder), by one key or by a key and its alias (`qty` and `contracts`): which
+ * one the sender meant cannot be known. Never echoes a value.
  */
-function givenTwice(field: string): SignalParseError {
+function givenTwice(field: string, key: string, other: string): SignalParseError {
+  if (key === other) {
+    return new SignalParseError(
+      'invalid_payload',
+      `${JSON.stringify(key)} is given twice, with different values`,
+      {
+        field: key,
+      },
+    );
+  }
   return new SignalParseError(
     'invalid_payload',
-    `${JSON.stringify(field)} is given twice, with different values`,
-    {
-      field,
-    },
+    `${JSON.stringify(key)} and ${JSON.stringify(other)} both give ${field}, with different values`,
+    { field },
   );
 }
 

@@ -271,6 +271,18 @@ describe('refused alerts leave a record', () => {
       'invalid',
     );
     expect(twice.error.details).toMatchObject({ field: 'action' });
+    // the README's qty= beside a comment expanded to "tp contracts=5": not a size of 5, nothing queued
+    const before = h.bus.entries.length;
+    const alias = await refused(
+      await post('/webhooks/tradingview', `sell XBTUSDTM secret=${tvSecret} comment=tp contracts=5 qty=2`, {
+        'content-type': 'text/plain',
+      }),
+      422,
+      'invalid_payload',
+      'invalid',
+    );
+    expect(alias.error.details).toMatchObject({ field: 'contracts' });
+    expect(h.bus.entries.length).toBe(before);
   });
 
   it('malformed, oversized, deep and wrongly typed bodies are refused', async () => {
