@@ -313,6 +313,23 @@ describe('parseTextBody: the unexpected words never show a secret', () => {
       unexpected: ['tokens'],
     });
   });
+
+  it('stops before a word that holds a secret name inside it, or a name=value of its own', () => {
+    for (const [body, shown] of [
+      // a message that is not quite JSON (text before the brace)
+      ['Alert {"action": "buy", "secret": "hunter2"}', ['"buy"']],
+      ['buy XBTUSDTM\n"secret": "hunter2"', []],
+      ['buy XBTUSDTM now webhook_secret hunter2', ['now']],
+      ['buy XBTUSDTM mySecret:hunter2', []],
+      ['buy XBTUSDTM api_key hunter2', []],
+      ['buy XBTUSDTM now x-webhook-key=hunter2', ['now']],
+    ] as const) {
+      const e = parseError(() => parseTextBody(body));
+      expect(e.code).toBe('malformed_body');
+      expect(e.details).toEqual({ unexpected: shown });
+      expect(JSON.stringify(e.details)).not.toContain('hunter2');
+    }
+  });
 });
 
 describe('parseTextBody: at most 64 fields', () => {

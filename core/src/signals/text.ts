@@ -87,11 +87,17 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
   return { ...out };
 }
 
-/** Up to three of the words, 40 characters each, stopping before one that names the secret (`secret hunter2`). */
+/**
+ * Up to three of the words, 40 characters each, stopping before one that may give a secret: one that
+ * holds a secret's name, at its start or after other text (`secret hunter2`, `"secret": "hunter2"` from
+ * a message that is not quite JSON, `webhook_secret hunter2`, `mySecret:hunter2`, `api_key hunter2`),
+ * or a `name=value` of its own (`x-webhook-key=hunter2`: a name the key pattern does not read).
+ */
 function unexpectedWords(words: readonly string[]): string[] {
   const shown: string[] = [];
   for (const word of words.slice(0, 3)) {
-    if (/^(?:secret|passphrase|token)(?![A-Za-z0-9_])/i.test(word)) break;
+    if (word.includes('=') || /(?:secret|passphrase|passwd|password|token|api[_-]?key)(?![a-z])/i.test(word))
+      break;
     shown.push(word.slice(0, 40));
   }
   return shown;

@@ -285,6 +285,21 @@ describe('refused alerts leave a record', () => {
     expect(h.bus.entries.length).toBe(before);
   });
 
+  it('a 400 for a message that is not quite JSON never shows its secret', async () => {
+    // a line before the JSON makes TradingView send text/plain, read as words: `{"secret":` was shown,
+    // then the secret itself
+    const res = await post(
+      '/webhooks/tradingview',
+      `My alert\n{"secret": "${tvSecret}", "symbol": "XBTUSDTM", "action": "buy"}`,
+      { 'content-type': 'text/plain', 'x-test-ip': freshIp() },
+    );
+    const body = await refused(res, 400, 'malformed_body', 'invalid');
+    // a word is shown cut to 40 characters: not one run of 12 of the secret's
+    for (let i = 0; i + 12 <= tvSecret.length; i++) {
+      expect(JSON.stringify(body)).not.toContain(tvSecret.slice(i, i + 12));
+    }
+  });
+
   it('malformed, oversized, deep and wrongly typed bodies are refused', async () => {
     await refused(await post('/webhooks/tradingview', '{"symbol":'), 400, 'malformed_body', 'invalid');
     await refused(
