@@ -46,16 +46,25 @@ export async function insertIndicatorSnapshot(
 }
 
 /**
- * Take back a snapshot this caller stored moments ago, with its entry (still held by the caller, never
- * published), on learning another copy of the same delivery was stored first. One statement.
+ * Take back a snapshot this caller stored moments ago, with its entry, on learning another copy of the
+ * same delivery was stored first. One statement, and only while the entry is still the caller's: never
+ * claimed (`attempts = 0`; the relay or a resend takes an entry only by claiming it, and appends it only
+ * after). An entry already taken over or gone means the snapshot is on (or about to reach) the stream:
+ * it stays, a double, rather than a published entry whose row is gone. True when it was taken back.
  */
 export async function withdrawIndicatorSnapshot(
   db: EnigmaDb,
   stored: { snapshotId: number; entryId: string },
-): Promise<void> {
-  await db.execute(sql`with o as (delete from outbox
-        where id = ${stored.entryId}::uuid and payload->>'snapshotId' = ${String(stored.snapshotId)})
-      delete from indicator_snapshots where id = ${stored.snapshotId}`);
+): Promise<boolean> {
+  const rows = rowsOf<{ id: number | string }>(
+    await db.execute(sql`with o as (delete from outbox
+        where id = ${stored.entryId}::uuid and payload->>'snapshotId' = ${String(stored.snapshotId)}
+          and attempts = 0
+        returning id)
+      delete from indicator_snapshots where id = ${stored.snapshotId} and exists (select 1 from o)
+      returning id`),
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -565,12 +565,17 @@ async function acceptIndicators(
     return true;
   });
   if (!first) {
-    await withdrawIndicatorSnapshot(deps.db, { snapshotId: stored.snapshotId, entryId }).catch(
-      (e: unknown) => {
-        // left to the relay: published twice, never lost
-        deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored twice, not taken back');
-      },
-    );
+    const withdrawn = await withdrawIndicatorSnapshot(deps.db, {
+      snapshotId: stored.snapshotId,
+      entryId,
+    }).catch((e: unknown) => String(e));
+    if (withdrawn !== true) {
+      // left to the relay (or taken over by it already): published twice, never lost
+      deps.logger.warn(
+        { err: withdrawn === false ? 'its entry was taken over' : withdrawn, entryId },
+        'indicator snapshot stored twice, not taken back',
+      );
+    }
     return { status: 'duplicate' };
   }
   await publishAccepted(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
