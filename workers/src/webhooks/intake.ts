@@ -559,11 +559,17 @@ async function acceptIndicators(
   // The marker goes before publishing (publishing forgets the entry). Whoever sets it keeps its row; a
   // copy that got past the marker before it was set and stored after the first entry was forgotten
   // finds it set and takes its own row back. Should the marker fail, the snapshot stands (a later copy
-  // may store it twice: never lost).
-  const first = await deps.kv.setNx(marker, entryId, IDEMPOTENCY_TTL_SECONDS).catch((e: unknown) => {
-    deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored, its repeat marker not');
-    return true;
-  });
+  // may store it twice: never lost). The marker holds this row's id, not the delivery's (every copy's):
+  // a SET NX whose reply the network lost is resent by the client and answered "not set" — by the
+  // marker this request set, which it must not take for another copy's (it withdrew the only row).
+  const mine = String(stored.snapshotId);
+  const first = await deps.kv
+    .setNx(marker, mine, IDEMPOTENCY_TTL_SECONDS)
+    .then(async (set) => set || (await deps.kv.get(marker)) === mine)
+    .catch((e: unknown) => {
+      deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored, its repeat marker not');
+      return true;
+    });
   if (!first) {
     const withdrawn = await withdrawIndicatorSnapshot(deps.db, {
       snapshotId: stored.snapshotId,
