@@ -980,7 +980,11 @@ export class SignalHandler implements AlgoHooks {
     const recent = await recentSignalSymbols(ctx.db, new Date(ctx.clock.now() - WARM_SIGNALS_SINCE_MS));
     const held = [...ctx.state.expectedPositions()].filter(([, qty]) => qty !== 0).map(([s]) => s);
     const warmed = [...new Set([...held, ...recent])].filter((s) => ctx.contracts.get(s) !== undefined);
-    await Promise.all([this.scorer.warm(warmed), this.risk.levels.warm(warmed)]);
+    // The levels in the background: an exchange slow to answer them (four tries of the client's timeout)
+    // must not hold back the start — the watchdog, the commands and closes wait for it. An entry that
+    // comes meanwhile shares the read in flight (or blocks as data_missing if it fails).
+    void this.risk.levels.warm(warmed);
+    await this.scorer.warm(warmed);
     const noop = () =>
       commitDecision(ctx.decisionDb, {
         lease: ctx.lease,

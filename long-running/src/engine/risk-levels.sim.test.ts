@@ -1,0 +1,51 @@
+/**
+ * The risk-limit levels an entry is judged at (`risk-levels.ts`), against the simulator: what the
+ * engine's start reads of them never holds the start back.
+ */
+import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
+import { getSignal, listPositions } from '@enigma/db';
+import { describe, expect, it } from 'vitest';
+import { useSimEngine } from './testing/sim-engine.ts';
+
+const XBT = 'XBTUSDTM';
+// A 1 % stop: the synthetic market has no stored candles for an ATR here.
+const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct: '1' } };
+// The engine's client gives up on a request after 3 s and repeats a GET three times.
+const HTTP = { timeoutMs: 3_000, maxRetries: 3, retryBaseMs: 50 };
+
+describe('risk-limit levels (engine against the simulator)', () => {
+  const f = useSimEngine({ settings: { [strategyKey('tv')]: strategy }, http: HTTP });
+  const exchangeQty = async () =>
+    (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === XBT)?.qty ?? 0;
+  const reasonOf = async (signalId: string) => (await getSignal(f.db, signalId))?.reason ?? '';
+  async function flat() {
+    for (const p of await listPositions(f.db, f.accountId(), true)) {
+      const { signalId } = await f.alert({ action: 'close', symbol: p.symbol });
+      await f.settled(signalId);
+    }
+  }
+
+  it('a start whose reading of the levels hangs is not held back by it: trading (a close first) begins at once', async () => {
+    const opened = await f.alert({ action: 'buy' });
+    expect(await f.settled(opened.signalId), await reasonOf(opened.signalId)).toBe('protected');
+    // XBTUSDTM is held: the start reads its levels, and the exchange does not answer that read in time
+    // (each of the client's four tries gives up after 3 s: 12 s and more in all).
+    f.sim.faults.set({ delayAfterMs: 15_000, pathPrefix: '/api/v1/contracts/risk-limit/' });
+    try {
+      const t0 = Date.now();
+      await f.restartEngine();
+      const startMs = Date.now() - t0;
+      expect(startMs, `the restart took ${startMs} ms`).toBeLessThan(HTTP.timeoutMs * 2);
+      // trading: a close (reduce-only: no level needed) goes through while the read still hangs
+      const closed = await f.alert({ action: 'close' });
+      expect(await f.settled(closed.signalId), await reasonOf(closed.signalId)).toBe('closed');
+      expect(await exchangeQty()).toBe(0);
+    } finally {
+      f.sim.faults.reset();
+    }
+    // once the exchange answers again, an entry is judged at the level and trades
+    const again = await f.alert({ action: 'buy' });
+    expect(await f.settled(again.signalId, 30_000), await reasonOf(again.signalId)).toBe('protected');
+    await flat();
+  }, 90_000);
+});
