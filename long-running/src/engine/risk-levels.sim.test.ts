@@ -1,6 +1,7 @@
 /**
  * The risk-limit levels an entry is judged at (`risk-levels.ts`), against the simulator: what the
- * engine's start reads of them never holds the start back.
+ * engine's start reads of them never holds the start back, and a reading taken while the contract was
+ * in cross margin (it names no isolated level) is not what an isolated entry is judged at.
  */
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { getSignal, listPositions } from '@enigma/db';
@@ -46,6 +47,23 @@ describe('risk-limit levels (engine against the simulator)', () => {
     // once the exchange answers again, an entry is judged at the level and trades
     const again = await f.alert({ action: 'buy' });
     expect(await f.settled(again.signalId, 30_000), await reasonOf(again.signalId)).toBe('protected');
+    await flat();
+  }, 90_000);
+
+  it('an isolated entry is not judged at a reading taken while the contract was cross (it names no level)', async () => {
+    // XBTUSDTM signalled lately (so a start reads its levels), and flat.
+    const earlier = await f.alert({ action: 'buy' });
+    expect(await f.settled(earlier.signalId), await reasonOf(earlier.signalId)).toBe('protected');
+    await flat();
+    // The contract is in cross margin when the engine starts: its start reads the position report then,
+    // which names no isolated level. The strategy is isolated: its entry switches the contract first.
+    await f.kucoin.positions.changeMarginMode(XBT, 'CROSS');
+    expect((await f.kucoin.positions.marginMode(XBT)).marginMode).toBe('CROSS');
+    await f.restartEngine();
+    const entry = await f.alert({ action: 'buy' });
+    expect(await f.settled(entry.signalId), await reasonOf(entry.signalId)).toBe('protected');
+    expect((await f.kucoin.positions.marginMode(XBT)).marginMode).toBe('ISOLATED');
+    expect(await exchangeQty()).toBeGreaterThan(0);
     await flat();
   }, 90_000);
 });

@@ -26,6 +26,7 @@ type Mode = 'ISOLATED' | 'CROSS';
  */
 export class RiskLevels {
   private readonly tiers = new Map<string, { at: number; tiers: RiskTier[] }>();
+  /** the last isolated reading of each contract (one taken while it was cross is not kept: it names no level) */
   private readonly selected = new Map<string, { at: number; value: ContractRiskLimit['selected'] }>();
   private readonly reading = new Map<string, Promise<unknown>>();
 
@@ -81,7 +82,7 @@ export class RiskLevels {
 
   /** Read the tables and the selected levels of `symbols` ahead of their first entry (failures are left to it). */
   async warm(symbols: readonly string[]): Promise<void> {
-    await Promise.allSettled(symbols.flatMap((s) => [this.tiersOf(s), this.selectedOf(s)]));
+    await Promise.allSettled(symbols.flatMap((s) => [this.tiersOf(s), this.readSelected(s)]));
   }
 
   private async selectedOf(symbol: string): Promise<ContractRiskLimit['selected']> {
@@ -97,18 +98,26 @@ export class RiskLevels {
       );
       return held.value;
     }
-    return this.readSelected(symbol);
+    const read = await this.readSelected(symbol);
+    // Read while the contract was still cross (a read begun before the entry switched it to isolated,
+    // e.g. the start's): it names no isolated level, so it is read again, now that it is isolated.
+    return read.cross ? (await this.readSelected(symbol)).value : read.value;
   }
 
-  private async readSelected(symbol: string): Promise<ContractRiskLimit['selected']> {
+  private async readSelected(
+    symbol: string,
+  ): Promise<{ cross: boolean; value: ContractRiskLimit['selected'] }> {
     const p = await this.once(`level:${symbol}`, () => this.ctx.kucoin.positions.position(symbol));
     const value = {
       level: p.riskLimitLevel,
       maintainMargin: p.maintMarginReq,
       maxNotional: p.riskLimit,
     };
-    this.selected.set(symbol, { at: this.ctx.clock.now(), value });
-    return value;
+    const cross = p.marginMode === 'CROSS';
+    // A cross report says nothing of the isolated level: neither kept nor left standing in its place.
+    if (cross) this.selected.delete(symbol);
+    else this.selected.set(symbol, { at: this.ctx.clock.now(), value });
+    return { cross, value };
   }
 
   /** One request at a time per key: decisions on one contract at once share its answer. */
