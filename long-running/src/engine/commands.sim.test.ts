@@ -10,9 +10,11 @@ import {
   getIntent,
   getOrderByClientOid,
   getPosition,
+  getSetting,
   insertCommand,
   insertIntentOnce,
   listOrders,
+  putSetting,
 } from '@enigma/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTER_QUEUE } from '../router/router.ts';
@@ -473,5 +475,80 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       filledLots: children.reduce((n, c) => n + c.filledSize, 0),
     });
     expect((await getIntent(f.db, id))?.status).toBe('done');
+  });
+
+  it('after a restart: a stored operator TWAP whose first child was never sent is judged as of now, at the risk-limit level selected on the contract, before it is sent', async () => {
+    // A 2 % stop at leverage 5: the liquidation lies ~19.5 % away at level 1 (0.4 % maintenance), ~14.9 %
+    // at level 7 (5 %): a multiple of 8.5 passes the first and blocks the second.
+    const limits = await getSetting(f.db, RISK_LIMITS_KEY);
+    await putSetting(f.db, RISK_LIMITS_KEY, { ...ROOMY_RISK_LIMITS, minLiquidationDistanceMultiple: '8.5' });
+    expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 7)).toBe(true);
+    try {
+      // what a crash right after the intent's commit leaves: command running, intent ordered, nothing sent
+      const id = randomUUID();
+      const cmd = placeOrderCommand.parse({
+        type: 'place_order',
+        symbol: XBT,
+        side: 'buy',
+        orderType: 'market',
+        size: 3,
+        execution: { style: 'twap', slippageBps: 50, twap: { slices: 3, durationSeconds: 1 } },
+      });
+      await insertCommand(f.db, {
+        id,
+        issuedBy: 'test',
+        idempotencyKey: id,
+        type: 'place_order',
+        command: cmd as unknown as Record<string, unknown>,
+        fingerprint: id,
+      });
+      await claimCommand(f.db, id);
+      const { config, requested } = operatorRouting(cmd.execution!);
+      const plan = await f.running.engine.router.plan(
+        XBT,
+        'buy',
+        3,
+        config,
+        { bid: null, ask: null, at: null },
+        f.running.engine.ctx.contracts.get(XBT)!.tickSize,
+        requested,
+      );
+      if ('code' in plan) throw new Error(plan.message);
+      const leg = {
+        clientOid: clientOidFor('command', id),
+        side: 'buy',
+        lots: 3,
+        leverage: 5,
+        marginMode: 'ISOLATED',
+        reduceOnly: false,
+        purpose: 'manual',
+        exec: plan,
+        stopPrice: null,
+      };
+      await insertIntentOnce(f.db, {
+        id,
+        accountId: f.running.engine.ctx.accountId,
+        symbol: XBT,
+        side: 'buy',
+        size: 3,
+        style: 'twap',
+        status: 'ordered',
+        params: { origin: 'operator', commandId: id, legs: [leg] },
+      });
+
+      await f.restartEngine();
+      const row = await outcome(id, 30_000);
+      expect(row.status, row.reason ?? '').toBe('rejected');
+      expect(row.reason).toMatch(/^liquidation_distance:/);
+      // nothing of it reached the exchange
+      const sent = [...f.sim.engine.orders.values()].filter((o) =>
+        o.clientOid.includes(id.replaceAll('-', '')),
+      );
+      expect(sent).toEqual([]);
+      expect((await getIntent(f.db, id))?.status).toBe('risk_blocked');
+    } finally {
+      await f.kucoin.positions.changeRiskLimitLevel(XBT, 1);
+      await putSetting(f.db, RISK_LIMITS_KEY, limits ?? ROOMY_RISK_LIMITS);
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
   finishCommand,
   getCommand,
   getIntent,
+  getOrderByClientOid,
   type IntentRow,
   insertIntentOnce,
   insertRiskEvent,
@@ -219,7 +220,7 @@ export class CommandHandler implements AlgoHooks {
     return ctx.withSymbol(c.symbol, async (): Promise<Outcome> => {
       // A routed order delivered again (its intent is stored): followed, not decided a second time.
       const stored = c.execution !== undefined ? await getIntent(ctx.db, envelope.commandId) : null;
-      if (stored) return this.followRouted(envelope, c, stored);
+      if (stored) return this.followRouted(envelope, c, stored, { resumed: true });
       const inputs = await this.risk.context(c.symbol, 'operator');
       const stopOrder = c.orderType === 'stop_market' || c.orderType === 'stop_limit';
       const limitPrice = c.price ? toMoney(c.price) : null;
@@ -421,12 +422,15 @@ export class CommandHandler implements AlgoHooks {
   /**
    * Send (or look up) a routed operator order's first child and follow its algorithm in the background,
    * from the plan its intent stored (a redelivered command follows the plan of its first delivery: the
-   * same children, sizes and times).
+   * same children, sizes and times). `resumed` (a redelivery, a restart): an opening first child the
+   * exchange has never seen is checked again as of now — at the contract's risk-limit level, against the
+   * kill switch — before it is sent, as a signal's resumed leg is; only the order just judged skips it.
    */
   private async followRouted(
     envelope: CommandEnvelopeEntry,
     c: PlaceOrderCommand,
     intent: IntentRow,
+    { resumed = false }: { resumed?: boolean } = {},
   ): Promise<Outcome> {
     const { ctx } = this;
     const leg = ((intent.params as { legs?: OperatorLeg[] }).legs ?? [])[0];
@@ -437,6 +441,10 @@ export class CommandHandler implements AlgoHooks {
     const exec = leg.exec;
     const reduceOnly = leg.reduceOnly ?? false;
     if (exec.style === 'twap') Router.reserveRest(ctx, envelope.commandId, c.symbol, leg, 1);
+    if (resumed && !reduceOnly) {
+      const blocked = await this.recheckFirst(envelope, c, intent, leg);
+      if (blocked) return blocked;
+    }
     const first = await this.executor.submit({
       clientOid: leg.clientOid,
       symbol: c.symbol,
@@ -496,6 +504,45 @@ export class CommandHandler implements AlgoHooks {
   }
 
   /**
+   * A resumed routed order's opening first child, when the exchange has never seen it: checked as of now
+   * (the rest of a TWAP is reserved, so the whole order is what is judged, as it was at first). Blocked,
+   * its row (if any) is closed as never sent and the order ends `rejected` with the block; null: send it.
+   */
+  private async recheckFirst(
+    envelope: CommandEnvelopeEntry,
+    c: PlaceOrderCommand,
+    intent: IntentRow,
+    leg: OperatorLeg,
+  ): Promise<Outcome | null> {
+    const { ctx } = this;
+    let row = await getOrderByClientOid(ctx.db, leg.clientOid);
+    // An intent row may have reached the exchange before a crash: looked up before it is judged.
+    if (row?.status === 'intent') {
+      const found = await this.executor.lookup(row);
+      if (found !== 'absent') row = found;
+    }
+    if (row && row.status !== 'intent') return null;
+    const exec = leg.exec!;
+    const block = await this.checkChild(c.symbol, leg, Router.firstChild(exec).size ?? leg.lots);
+    if (!block) return null;
+    if (row) await this.executor.abandon(row, `${block.code}: ${block.message}`);
+    ctx.state.reserveAlgo(envelope.commandId, c.symbol, 0);
+    await setIntentStatus(ctx.db, intent.id, 'risk_blocked', block.code);
+    await insertRiskEvent(ctx.db, {
+      accountId: ctx.accountId,
+      code: block.code,
+      severity: 'block',
+      message: `operator order (resumed): ${block.message}`,
+      data: { commandId: envelope.commandId },
+    });
+    return {
+      status: 'rejected',
+      reason: `${block.code}: ${block.message}`,
+      result: { blocks: [block.code], style: exec.style },
+    };
+  }
+
+  /**
    * After a restart: operator orders whose algorithm was running (command `running`, its intent still
    * `ordered`) are followed again from their stored plan — children looked up by clientOid, never sent
    * twice, the missing ones sent — and their outcome stored at the end. Reads the newest 500 commands.
@@ -517,7 +564,9 @@ export class CommandHandler implements AlgoHooks {
         command: parsed.data,
       };
       const c = parsed.data;
-      const outcome = await ctx.withSymbol(c.symbol, () => this.followRouted(envelope, c, intent));
+      const outcome = await ctx.withSymbol(c.symbol, () =>
+        this.followRouted(envelope, c, intent, { resumed: true }),
+      );
       if (outcome.status !== 'running') await this.finish(envelope, outcome);
       resumed++;
     }
