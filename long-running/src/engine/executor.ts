@@ -347,7 +347,12 @@ export class Executor {
       'order outcome unknown: left to reconciliation (looked up by clientOid, never re-sent)',
     );
     return this.save(row.id, {
-      submittedAt,
+      // When its request went out (the client may have held it for its rate-limit window, or repeated it
+      // after a refusal before processing): the time from which it may still arrive is counted from there.
+      submittedAt:
+        error instanceof OrderOutcomeUnknownError
+          ? new Date(submittedAt.getTime() + error.sentAfterMs)
+          : submittedAt,
       status: transition(row.status as OrderState, 'lost'),
       reason: `outcome_unknown: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
     });
@@ -403,9 +408,9 @@ export class Executor {
 
   /**
    * Until when a sent order the exchange does not know may still appear there: its request could be in
-   * flight until its send time + the KuCoin client's request timeout (an answer lost or failed sooner
-   * says nothing about the request itself), and a gateway queue may place it a little after its client
-   * gave up (`unknownOrderGraceMs`). Read from the row alone, so a row from the database (after a
+   * flight until its send time (its last attempt's: the client may have held it for its rate-limit window)
+   * + the KuCoin client's request timeout (an answer lost or failed sooner says nothing about the request
+   * itself), and a gateway queue may place it a little after its client gave up (`unknownOrderGraceMs`). Read from the row alone, so a row from the database (after a
    * restart) and the row in memory are judged alike.
    */
   private mayArriveUntil(row: OrderRow): number {

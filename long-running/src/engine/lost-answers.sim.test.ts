@@ -17,9 +17,19 @@ const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct
 
 describe('an order whose answer was lost (engine against the simulator)', () => {
   // One engine for both tests (a start costs seconds): the first ends flat, the second opens a position.
+  /** ms the engine's client holds its next order request before sending it (its futures pool spent) */
+  let holdNextSend = 0;
   const f = useSimEngine({
     settings: { [strategyKey('tv')]: strategy },
     http: { timeoutMs: TIMEOUT_MS, resolveAttempts: 1, retryBaseMs: 50 },
+    onPoint: (step) => {
+      if (step !== 'before_send' || holdNextSend === 0 || !f.running) return;
+      // KuCoin's quota spent until the window resets: the client waits before the request goes out
+      const pool = f.running.engine.ctx.kucoin.limiter.state('futures');
+      pool.remaining = 0;
+      pool.resetAt = Date.now() + holdNextSend;
+      holdNextSend = 0;
+    },
   });
   const exchangeOrders = (clientOid: string) =>
     [...f.sim.engine.orders.values()].filter((o) => o.clientOid === clientOid);
@@ -71,5 +81,30 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     expect(pos?.qty).toBeGreaterThan(0);
     expect(await exchangeQty()).toBe(pos?.qty);
     expect(pos?.signalId).toBe(signalId);
+  }, 60_000);
+
+  it('held 6 s by the client before it went out, then lost: judged from when it went out, followed to its fill', async () => {
+    const close = await f.alert({ action: 'close' });
+    await f.settled(close.signalId);
+    expect(await exchangeQty()).toBe(0);
+    // The client holds the placement 6 s (its rate-limit window), then the gateway queues it 4 s: the
+    // client gives up 2 s after it went out, and the exchange places it 10 s after the decision — within
+    // its send + timeout + grace, but past the decision + timeout + grace.
+    holdNextSend = 6_000;
+    f.sim.faults.set({ queueRequests: 1, queueMs: 4_000, pathPrefix: ORDERS });
+    const { signalId } = await f.alert({ action: 'buy' });
+    const status = await f.settled(signalId, 40_000);
+    f.sim.faults.reset();
+    expect(status, (await getSignal(f.db, signalId))?.reason ?? '').toBe('protected');
+    const entry = (await ordersOfSignal(f.db, signalId)).find((o) => o.purpose === 'entry')!;
+    expect(entry.reason).toMatch(/^outcome_unknown/);
+    // sent when it went out, not when it was decided
+    expect(entry.submittedAt!.getTime() - entry.createdAt.getTime()).toBeGreaterThanOrEqual(5_500);
+    const theirs = exchangeOrders(entry.clientOid);
+    expect(theirs).toHaveLength(1);
+    expect(entry).toMatchObject({ status: 'filled', exchangeOrderId: theirs[0]!.id });
+    const pos = (await listPositions(f.db, f.accountId(), true)).find((p) => p.symbol === 'XBTUSDTM');
+    expect(pos?.signalId).toBe(signalId);
+    expect(await exchangeQty()).toBe(pos?.qty);
   }, 60_000);
 });

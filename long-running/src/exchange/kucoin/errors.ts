@@ -160,6 +160,12 @@ export class OrderOutcomeUnknownError extends Error {
   constructor(
     readonly clientOid: string,
     override readonly cause: unknown,
+    /**
+     * How long after the call began its last attempt went out (ms): the client may have waited for its
+     * rate-limit window or repeated a request refused before processing, so the request that may still
+     * reach KuCoin can have left this much later than the call began.
+     */
+    readonly sentAfterMs = 0,
   ) {
     super(`order ${clientOid}: outcome unknown after a lost response and it could not be resolved`);
   }

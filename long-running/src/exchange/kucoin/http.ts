@@ -213,6 +213,9 @@ export class KucoinHttpClient {
     const pool: PoolName = spec.private ? 'futures' : 'public';
     const safeToRepeat = spec.method === 'GET';
     let resynced = false;
+    // when the call began and when its last attempt went out (a lost order's request left then)
+    const began = this.opts.clock();
+    let sentAt = began;
     for (let attempt = 0; ; attempt++) {
       const wait = this.limiter.delayFor(pool, spec.weight);
       if (wait > 0) await this.opts.sleep(wait);
@@ -220,6 +223,7 @@ export class KucoinHttpClient {
       const request = this.buildRequest(spec);
       let failure: unknown;
       try {
+        sentAt = this.opts.clock();
         const res = await this.send(request);
         this.limiter.update(pool, res.headers);
         let data: unknown;
@@ -258,7 +262,7 @@ export class KucoinHttpClient {
           { clientOid: endpoint.placesOrder, err: describe(failure) },
           'order outcome unknown',
         );
-        return (await this.resolveOrder(endpoint.placesOrder, failure)) as T;
+        return (await this.resolveOrder(endpoint.placesOrder, failure, sentAt - began)) as T;
       }
       if (ambiguous && endpoint.placesOrders !== undefined) {
         this.opts.logger.warn(
@@ -267,7 +271,7 @@ export class KucoinHttpClient {
         );
         const found = [];
         for (const clientOid of endpoint.placesOrders) {
-          const ack = await this.resolveOrder(clientOid, failure);
+          const ack = await this.resolveOrder(clientOid, failure, sentAt - began);
           found.push({ ...ack, code: '200000', msg: 'resolved by clientOid' });
         }
         return found as T;
@@ -282,11 +286,13 @@ export class KucoinHttpClient {
 
   /**
    * The order request may or may not have reached KuCoin: look it up by clientOid (with backoff, since
-   * the matching engine may not have recorded it yet). Never places it again.
+   * the matching engine may not have recorded it yet). Never places it again. `sentAfterMs`: how long
+   * after the call began its last attempt went out (carried by the unknown outcome).
    */
   private async resolveOrder(
     clientOid: string,
     cause: unknown,
+    sentAfterMs: number,
   ): Promise<{ orderId: string; clientOid: string }> {
     for (let i = 0; i < this.opts.resolveAttempts; i++) {
       try {
@@ -303,7 +309,7 @@ export class KucoinHttpClient {
       await this.opts.sleep(this.backoff(i));
     }
     this.opts.metrics.orderResolutions.inc({ result: 'unknown' });
-    throw new OrderOutcomeUnknownError(clientOid, cause);
+    throw new OrderOutcomeUnknownError(clientOid, cause, Math.max(0, sentAfterMs));
   }
 
   private backoff(attempt: number): number {
