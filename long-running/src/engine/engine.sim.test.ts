@@ -343,7 +343,11 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   it('blocks an entry whose contract’s risk-limit levels cannot be read (never assumed the first level)', async () => {
     await flat();
     const restore = await limitsForTest({});
-    f.sim.faults.set({ errorResponses: 1_000, errorStatus: 500, pathPrefix: '/api/v1/contracts/risk-limit/' });
+    f.sim.faults.set({
+      errorResponses: 1_000,
+      errorStatus: 500,
+      pathPrefix: '/api/v1/contracts/risk-limit/',
+    });
     try {
       await f.restartEngine(); // nothing read yet: its start's warm-up fails too
       const blocked = await alert({ action: 'buy' });
