@@ -54,6 +54,11 @@ export interface EngineTuning {
    * its client has given up on
    */
   unknownOrderGraceMs: number;
+  /**
+   * how old a reading of a contract's selected risk-limit level may be before it is read again in the
+   * background (contracts with an entry in the last hour); twice this old, an entry waits for a new one
+   */
+  riskLevelMaxAgeMs: number;
   /** signal entries handled at once across symbols */
   maxInFlight: number;
   /** an entry unacked this long (a dead consumer's) is taken over */
@@ -76,6 +81,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   answerMergeMs: 500,
   orderDoneTimeoutMs: 15_000,
   unknownOrderGraceMs: 5_000,
+  riskLevelMaxAgeMs: 60_000,
   maxInFlight: 256,
   reclaimIdleMs: 30_000,
   protectEveryMs: 1_000,

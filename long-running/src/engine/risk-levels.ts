@@ -3,12 +3,12 @@ import { KucoinError } from '../exchange/kucoin/errors.ts';
 import type { EngineContext } from './context.ts';
 
 /**
- * How long the level selected on a contract is used as read (a trader may change it): past this it is read
- * again in the background while the reading is still used, up to `RISK_LEVEL_STALE_MS`; past that the
- * decision waits for a new reading. So an alert minutes after the last does not pay the round trip.
+ * The levels of contracts with an entry judged in the last `RISK_LEVEL_KEEP_WARM_MS` are read again in
+ * the background once `tuning.riskLevelMaxAgeMs` old (a trader may change the level; `refreshDue`, every
+ * second), so an alert minutes after the last neither waits for the round trip nor is judged at an old
+ * reading; a reading up to twice that age is used while its refresh runs; older, the decision waits.
  */
-export const RISK_LEVEL_MAX_AGE_MS = 60_000;
-export const RISK_LEVEL_STALE_MS = 10 * 60_000;
+export const RISK_LEVEL_KEEP_WARM_MS = 3_600_000;
 /** How long a contract's risk-limit table is kept (KuCoin changes it rarely, with notice). */
 export const RISK_TIERS_MAX_AGE_MS = 3_600_000;
 
@@ -20,8 +20,8 @@ type Mode = 'ISOLATED' | 'CROSS';
  * with `GET /api/v1/position`, flat or not), for the pre-trade checks of an opening order: KuCoin judges
  * an isolated position at its selected level (its maintenance rate moves the liquidation price, its cap
  * refuses a larger position with 300005), a cross one at the level its value falls in. Read at start for
- * the contracts held or recently signalled, else on a contract's first opening order; read again after
- * `RISK_LEVEL_MAX_AGE_MS` (in the background) or a 300005 refusal (before the next entry). An answer
+ * the contracts held or recently signalled, else on a contract's first opening order; read again once
+ * `tuning.riskLevelMaxAgeMs` old (in the background) or after a 300005 refusal (before the next entry). An answer
  * that cannot be had blocks the order (`data_missing`): it is never assumed to be the first level.
  */
 export class RiskLevels {
@@ -29,14 +29,32 @@ export class RiskLevels {
   /** the last isolated reading of each contract (one taken while it was cross is not kept: it names no level) */
   private readonly selected = new Map<string, { at: number; value: ContractRiskLimit['selected'] }>();
   private readonly reading = new Map<string, Promise<unknown>>();
+  /** when an isolated entry on each contract was last judged */
+  private readonly usedAt = new Map<string, number>();
 
   constructor(private readonly ctx: EngineContext) {}
+
+  /** Read again, in the background, the levels of contracts in use whose reading is `riskLevelMaxAgeMs` old. */
+  refreshDue(): void {
+    const now = this.ctx.clock.now();
+    for (const [symbol, held] of this.selected) {
+      if (now - held.at < this.ctx.tuning.riskLevelMaxAgeMs) continue;
+      if (now - (this.usedAt.get(symbol) ?? held.at) > RISK_LEVEL_KEEP_WARM_MS) continue;
+      this.readSelected(symbol).catch((error: unknown) =>
+        this.ctx.log.warn(
+          { symbol, err: error },
+          'reading the risk-limit level failed: the last reading ages',
+        ),
+      );
+    }
+  }
 
   /** What the checks need of `symbol` for an opening order in `mode`, or why it cannot be known. */
   async of(
     symbol: string,
     mode: Mode,
   ): Promise<ContractRiskLimit | { code: 'data_missing'; message: string }> {
+    if (mode === 'ISOLATED') this.usedAt.set(symbol, this.ctx.clock.now());
     try {
       const [tiers, selected] = await Promise.all([
         this.tiersOf(symbol),
@@ -88,8 +106,9 @@ export class RiskLevels {
   private async selectedOf(symbol: string): Promise<ContractRiskLimit['selected']> {
     const held = this.selected.get(symbol);
     const age = held ? this.ctx.clock.now() - held.at : Number.POSITIVE_INFINITY;
-    if (held && age < RISK_LEVEL_MAX_AGE_MS) return held.value;
-    if (held && age < RISK_LEVEL_STALE_MS) {
+    const maxAge = this.ctx.tuning.riskLevelMaxAgeMs;
+    if (held && age < maxAge) return held.value;
+    if (held && age < 2 * maxAge) {
       this.readSelected(symbol).catch((error: unknown) =>
         this.ctx.log.warn(
           { symbol, err: error },

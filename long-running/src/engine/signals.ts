@@ -1008,6 +1008,7 @@ export class SignalHandler implements AlgoHooks {
    * from the database, and a changed strategy is in force within about a second.
    */
   async refreshCaches(): Promise<void> {
+    this.risk.levels.refreshDue();
     for (const source of [...this.strategies.keys()]) await this.loadStrategy(source);
     if (this.sources) await this.loadSources();
     await this.scorer.warm();
