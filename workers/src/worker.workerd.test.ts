@@ -147,7 +147,7 @@ describe('worker in workerd', () => {
     expect(bad).toMatchObject({ status: 401, code: 'invalid_signature', row: { status: 'rejected' } });
   });
 
-  it('records placeholders, bad actions and unknown symbols', async () => {
+  it('records placeholders, bad actions, unknown symbols and a key given twice', async () => {
     const ph = await refusal(
       await post('/webhooks/tradingview', JSON.stringify(alert({ price: '{{close}}' }))),
     );
@@ -158,6 +158,16 @@ describe('worker in workerd', () => {
       await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'KUCOIN:FOOUSDTM' }))),
     );
     expect(sym).toMatchObject({ status: 422, code: 'unknown_symbol', row: { status: 'rejected' } });
+    // a comment placeholder expanded to x","contracts":"5 (TradingView escapes nothing): not a size of 5
+    const a = alert({ contracts: '2', comment: '{{strategy.order.comment}}' });
+    const expanded = JSON.stringify(a).replace('{{strategy.order.comment}}', 'x","contracts":"5');
+    const twice = await post('/webhooks/tradingview', expanded, { 'cf-connecting-ip': freshIp() });
+    const dup = await refusal(twice.clone());
+    expect(dup).toMatchObject({ status: 422, code: 'invalid_payload', row: { status: 'invalid' } });
+    expect(((await twice.json()) as { error: { details: unknown } }).error.details).toMatchObject({
+      field: 'contracts',
+    });
+    expect(await streamEntriesFor(a.order_id)).toBe(0);
   });
 
   it('refuses oversized and malformed bodies with a record', async () => {

@@ -3,6 +3,7 @@ export * from './commands.ts';
 export * from './errors.ts';
 export * from './idempotency.ts';
 export * from './json.ts';
+export * from './json-keys.ts';
 export * from './notices.ts';
 export * from './payload.ts';
 export * from './placeholders.ts';

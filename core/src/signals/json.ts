@@ -1,4 +1,6 @@
 import { SignalParseError } from './errors.ts';
+import { assertNoDuplicateKeys } from './json-keys.ts';
+import { fieldOfKey } from './schema.ts';
 
 /** Keys that could reach an object's prototype once a payload is spread or merged. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -9,7 +11,9 @@ export const DEFAULT_MAX_JSON_DEPTH = 8;
 /**
  * Parse JSON with the guards an untrusted webhook body needs: nesting depth is measured before
  * parsing (so a pathological body cannot exhaust the stack), prototype-reaching keys are refused,
- * and the top level must be an object.
+ * the top level must be an object, and no object may give a key twice with different values (at the
+ * top level: one field by two keys, `qty` and `contracts`, `Action` and `action`; see
+ * `assertNoDuplicateKeys`), which `JSON.parse` would settle silently by keeping the last.
  *
  * @example parseGuardedJson('{"action":"buy"}') // { action: 'buy' }
  */
@@ -33,6 +37,8 @@ export function parseGuardedJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SignalParseError('malformed_body', 'JSON body must be an object');
   }
+  // only once the text is known to be JSON, and an object: the scan does not validate
+  assertNoDuplicateKeys(text, fieldOfKey);
   return value as Record<string, unknown>;
 }
 

@@ -380,20 +380,29 @@ describe('parseSignalObject: the signal, field by field', () => {
     expect(parseError(() => parseSignalBody(body, 'text', { maxDepth: 1 })).code).toBe('too_deep');
   });
 
-  it('lets the real field win over an alias in any case, and refuses two keys giving one field two values', () => {
+  it('refuses a JSON body whose keys give one field two values (an alias, another case); a decoded object lets the real field win', () => {
     const action = (body: string) => parseSignalBody(body, 'json').signal.action;
-    expect(action('{"Action":"buy","side":"sell","symbol":"XBTUSDTM"}')).toBe('buy');
-    expect(action('{"side":"sell","ACTION":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
     // the same value twice is no conflict
     expect(action('{"side":"buy","order_action":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
+    expect(action('{"Action":"buy","side":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
     for (const body of [
       '{"side":"buy","order_action":"sell","symbol":"XBTUSDTM"}',
       '{"Action":"buy","action":"sell","symbol":"XBTUSDTM"}',
+      // the real name won here, silently: a comment expanded to x","Action":"buy" turned a sell into a buy
+      '{"Action":"buy","side":"sell","symbol":"XBTUSDTM"}',
+      '{"side":"sell","ACTION":"buy","symbol":"XBTUSDTM"}',
     ])
       expect(parseError(() => parseSignalBody(body, 'json'))).toMatchObject({
         code: 'invalid_payload',
         details: { field: 'action' },
       });
+    // an object already decoded (a text body's leading words beside an alias: `close X order_action=sell`)
+    expect(
+      parseSignalObject({ action: 'close', order_action: 'sell', symbol: 'XBTUSDTM' }).signal.action,
+    ).toBe('close');
+    expect(
+      parseError(() => parseSignalObject({ Action: 'buy', action: 'sell', symbol: 'XBTUSDTM' })).details,
+    ).toStrictEqual({ field: 'action' });
   });
 
   it('reads key aliases from a text body', () => {

@@ -154,7 +154,10 @@ export const KNOWN_FIELD_NAMES: ReadonlySet<string> = new Set([
 /**
  * Lower-case top-level keys and resolve aliases; the canonical key (in any case: `Action`) wins over an
  * alias. Two keys that give one field two different values (`side` and `order_action`, or `Action` and
- * `action`) are refused, naming the field: which one the sender meant cannot be known.
+ * `action`) are refused, naming the field: which one the sender meant cannot be known. A body never
+ * reaches here with a key and its alias giving different values, except a text body's leading
+ * `ACTION SYMBOL` words beside an alias (`close X order_action=sell`: the words win): JSON bodies are
+ * refused before, keys repeated included (`parseGuardedJson`), and so are text pairs (`parseTextBody`).
  */
 export function normaliseKeys(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

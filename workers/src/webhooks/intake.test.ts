@@ -161,7 +161,7 @@ describe('refused alerts leave a record', () => {
   async function refused(res: Response, status: number, code: string, rowStatus: string) {
     expect(res.status).toBe(status);
     const body = (await res.json()) as {
-      error: { code: string; details: { recordId: string; status: string } };
+      error: { code: string; message: string; details: { recordId: string; status: string } };
     };
     expect(body.error.code).toBe(code);
     expect(body.error.details.status).toBe(rowStatus);
@@ -283,6 +283,55 @@ describe('refused alerts leave a record', () => {
     );
     expect(alias.error.details).toMatchObject({ field: 'contracts' });
     expect(h.bus.entries.length).toBe(before);
+  });
+
+  it('a JSON alert that gives a field twice (a comment placeholder expanded to x","contracts":"5) is 422 invalid naming it, nothing stored or queued', async () => {
+    // TradingView escapes nothing inside a JSON message: JSON.parse kept the last "contracts" (size 5).
+    // Its own source: the requests that authenticate use no budget the tests after it count on.
+    const { secret } = await createWebhookSource(h.db, h.config.masterKey, {
+      name: 'tv-dup',
+      kind: 'tradingview',
+    });
+    const template = `{"secret":"${secret}","timestamp":"${new Date(h.clock.now - 1000).toISOString()}","action":"buy","symbol":"XBTUSDTM","contracts":"2","comment":"{{strategy.order.comment}}"}`;
+    const expanded = (comment: string, t = template) => t.replace('{{strategy.order.comment}}', comment);
+    const receivedRows = async () =>
+      (await h.db.select({ id: signals.id }).from(signals).where(eq(signals.status, 'received'))).length;
+    const sized5 = async () =>
+      (await h.db.select({ id: signals.id }).from(signals).where(eq(signals.contracts, '5'))).length;
+    const [before, rowsBefore, fivesBefore] = [h.bus.entries.length, await receivedRows(), await sized5()];
+    for (const [body, headers] of [
+      [expanded('x","contracts":"5'), {}],
+      // by an alias of the field written out, and with the secret in a header (authenticated)
+      [expanded('x","contracts":"5', template.replace('"contracts":"2"', '"qty":"2"')), {}],
+      [expanded('x","Contracts":"5').replace(`"secret":"${secret}",`, ''), { 'x-webhook-secret': secret }],
+    ] as const) {
+      const body422 = await refused(
+        await post('/webhooks/tradingview?source=tv-dup', body, headers),
+        422,
+        'invalid_payload',
+        'invalid',
+      );
+      expect(body422.error.details).toMatchObject({ field: 'contracts' });
+      // the field is named, no value is shown
+      expect(JSON.stringify(body422)).not.toContain('"5"');
+      expect(body422.error.message).not.toMatch(/[25]/);
+      expect(JSON.stringify(body422)).not.toContain(secret);
+    }
+    expect(h.bus.entries.length).toBe(before);
+    expect(await receivedRows()).toBe(rowsBefore);
+    expect(await sized5()).toBe(fivesBefore);
+    // the same value twice, and "contracts" inside a nested object or a string, are no conflict
+    const fine = await post(
+      '/webhooks/tradingview?source=tv-dup',
+      expanded('say \\"contracts\\":\\"5\\"').replace(
+        '"contracts":"2",',
+        '"contracts":"2","conditions":{"contracts":"5"},"contracts":"2",',
+      ),
+    );
+    expect(fine.status).toBe(202);
+    const { signalId } = (await fine.json()) as { signalId: string };
+    const entry = h.bus.entries.find((e) => e.payload['signalId'] === signalId);
+    expect(entry?.payload).toMatchObject({ size: '2', comment: 'say "contracts":"5"' });
   });
 
   it('a 400 for a message that is not quite JSON never shows its secret', async () => {
