@@ -29,6 +29,7 @@ export const MODULES: Record<string, Record<string, string[]>> = {
       'src/signals/symbols.ts',
       'src/signals/actions.ts',
       'src/signals/text.ts',
+      'src/signals/json-keys.ts',
       'src/signals/placeholders.ts',
     ],
     'contract maths': ['src/contract/math.ts'],
