@@ -1,6 +1,6 @@
 import { SignalParseError } from './errors.ts';
 import { assertNoDuplicateKeys } from './json-keys.ts';
-import { fieldOfKey } from './schema.ts';
+import { conflictNameOf } from './schema.ts';
 
 /** Keys that could reach an object's prototype once a payload is spread or merged. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -38,7 +38,7 @@ export function parseGuardedJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH
     throw new SignalParseError('malformed_body', 'JSON body must be an object');
   }
   // only once the text is known to be JSON, and an object: the scan does not validate
-  assertNoDuplicateKeys(text, fieldOfKey);
+  assertNoDuplicateKeys(text, conflictNameOf);
   return value as Record<string, unknown>;
 }
 

@@ -151,6 +151,46 @@ describe('parseSignalBody on JSON', () => {
   });
 });
 
+describe('names a sender gives on purpose with different values: read by precedence, never refused', () => {
+  const base = { secret: 's', action: 'buy' };
+  const bar = '2024-05-01T12:00:00Z'; // {{time}}: the bar's open
+  const fired = '2024-05-01T12:14:59Z'; // {{timenow}}: the alert's firing
+
+  it('{{time}} beside {{timenow}}: the firing time is the alert time, in JSON and in text', () => {
+    const json = parseSignalBody(
+      JSON.stringify({ ...base, symbol: 'XBTUSDTM', time: bar, timenow: fired }),
+      'json',
+    );
+    expect(json.signal.alertTime).toBe(Date.UTC(2024, 4, 1, 12, 14, 59));
+    const text = parseSignalBody(`buy XBTUSDTM secret=s time=${bar} timenow=${fired}`, 'text');
+    expect(text.signal.alertTime).toBe(Date.UTC(2024, 4, 1, 12, 14, 59));
+    // timestamp ahead of both
+    const all = parseSignalBody(
+      JSON.stringify({ ...base, symbol: 'XBTUSDTM', time: bar, timenow: bar, timestamp: fired }),
+      'json',
+    );
+    expect(all.signal.alertTime).toBe(Date.UTC(2024, 4, 1, 12, 14, 59));
+  });
+
+  it('the chart’s {{ticker}} beside the contract written out as symbol: the symbol is traded', () => {
+    const { signal } = parseSignalBody(
+      JSON.stringify({ ...base, symbol: 'XBTUSDTM', ticker: 'BTCUSDT.P', timenow: fired }),
+      'json',
+    );
+    expect(signal.symbol).toBe('XBTUSDTM');
+  });
+
+  it('the same name twice with different values, and an order field under two names, are still refused', () => {
+    const twice = `{"secret":"s","action":"buy","symbol":"XBTUSDTM","timenow":"${bar}","timenow":"${fired}"}`;
+    expect(parseError(() => parseSignalBody(twice, 'json')).details).toMatchObject({ field: 'timenow' });
+    const size = JSON.stringify({ ...base, symbol: 'XBTUSDTM', qty: '2', contracts: '5' });
+    expect(parseError(() => parseSignalBody(size, 'json')).details).toMatchObject({ field: 'contracts' });
+    expect(
+      parseError(() => parseSignalBody('buy XBTUSDTM secret=s qty=2 contracts=5', 'text')).details,
+    ).toMatchObject({ field: 'contracts' });
+  });
+});
+
 describe('parseSignalBody on text/plain', () => {
   it('parses key=value lines', () => {
     const body =

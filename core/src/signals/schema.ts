@@ -136,6 +136,31 @@ export function fieldOfKey(key: string): string {
 }
 
 /**
+ * Fields a sender may give under several names with different values on purpose, by precedence (first
+ * wins): TradingView's `{{time}}` is the bar's open and `{{timenow}}` the alert's firing, and an alert
+ * may carry both; a chart's `{{ticker}}` (BTCUSDT.P on a Binance chart) beside the contract the trader
+ * writes out as `symbol`. Among these names no value conflicts with another (the first present is read);
+ * the same name twice with different values still does.
+ */
+const PRECEDENCE: Readonly<Record<string, readonly string[]>> = {
+  timestamp: ['timestamp', 'timenow', 'alert_time', 'time'],
+  symbol: ['symbol', 'ticker'],
+};
+
+/**
+ * The name under which two keys of one body are compared for a conflict: the field they give (so `qty`
+ * and a placeholder's `contracts` with other values are refused: which one was meant cannot be known),
+ * except for the fields of `PRECEDENCE`, whose names are each their own.
+ *
+ * @example conflictNameOf('QTY') // 'contracts'
+ * @example conflictNameOf('timenow') // 'timenow' (beside `time`, no conflict)
+ */
+export function conflictNameOf(key: string): string {
+  const field = fieldOfKey(key);
+  return Object.hasOwn(PRECEDENCE, field) ? key.toLowerCase() : field;
+}
+
+/**
  * Every top-level name a webhook route reads: the alert's fields and their aliases, the fields of a
  * notice and of an indicator post (notices.ts) and `idempotency_key`. In a text body a value with
  * spaces may end only at one of these (text.ts); any other `key=` after it is refused as ambiguous.
@@ -170,6 +195,10 @@ export function normaliseKeys(input: Record<string, unknown>): Record<string, un
     }
     const canonical = KEY_ALIASES[key] ?? key;
     if (canonical !== key && named.has(canonical)) continue;
+    // a field read by precedence (`time` beside `timenow`): a name ahead of this one is present
+    const order = PRECEDENCE[canonical] ?? [];
+    const rank = order.indexOf(key);
+    if (rank > 0 && order.slice(0, rank).some((k) => named.has(k))) continue;
     if (Object.hasOwn(out, canonical) && JSON.stringify(out[canonical]) !== JSON.stringify(v))
       throw new SignalParseError(
         'invalid_payload',

@@ -1,6 +1,6 @@
 import { SignalParseError } from './errors.ts';
 import { parseGuardedJson } from './json.ts';
-import { fieldOfKey, KNOWN_FIELD_NAMES } from './schema.ts';
+import { conflictNameOf, KNOWN_FIELD_NAMES } from './schema.ts';
 
 const MAX_PAIRS = 64;
 
@@ -53,7 +53,7 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
       if (FORBIDDEN_KEYS.has(key)) {
         throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(key)}`, { key });
       }
-      const field = fieldOfKey(key);
+      const field = conflictNameOf(key);
       const first = given.get(field);
       if (first === undefined) given.set(field, { key, value: token.value });
       else if (first.value !== token.value) throw givenTwice(field, first.key, key);
