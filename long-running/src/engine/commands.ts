@@ -340,12 +340,10 @@ export class CommandHandler implements AlgoHooks {
         // the ticket's stop-loss and take-profit (read back from this command), else the default stop
         if (after && after.qty !== 0 && opening && !after.stopPrice && !after.signalId)
           after = await this.protection.withOperatorProtection(after);
-        if (after && after.qty !== 0 && opening && (stop || !after.leverage)) {
-          await ctx.positions.save({
-            ...after,
-            stopPrice: after.stopPrice ?? stop?.toFixed() ?? null,
-            leverage: after.leverage ?? String(leverage),
-          });
+        // (its leverage is the ledger's: the opening order's, or unknown; never this order's guessed onto
+        // a position it only added to)
+        if (after && after.qty !== 0 && opening && stop && !after.stopPrice) {
+          await ctx.positions.save({ ...after, stopPrice: stop.toFixed() });
         }
         await this.protection.ensure(c.symbol);
       }

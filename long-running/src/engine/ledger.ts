@@ -251,7 +251,8 @@ export class Ledger {
   /**
    * What one fill does to the position: its new quantity, the round trip it ends, the row's changes.
    * A round trip the fill opens takes `leverage`, its order's (null for an order the engine did not place:
-   * an adopted position's is not known), never the leverage an earlier round trip left on the row.
+   * an adopted position's is not known), never the leverage an earlier round trip left on the row; a fill
+   * adding to it at another leverage (or an unknown one) leaves it unknown.
    */
   private moveByFill(
     symbol: string,
@@ -333,6 +334,10 @@ export class Ledger {
       return { qty: out.qty, closed, patch };
     }
     const opening = qty === 0;
+    // A fill adding to the position at a leverage other than the position's (or at one not known: an
+    // order the engine did not place) leaves the position's leverage unknown: KuCoin books each fill's
+    // margin at its own order's leverage, so the initial margin is no longer entry notional / either one.
+    const addsAtAnother = !opening && out.openedLots > 0 && !sameLeverage(pos?.leverage ?? null, leverage);
     const patch: PositionPatch = {
       accountId: ctx.accountId,
       symbol,
@@ -343,7 +348,7 @@ export class Ledger {
       funding: pos?.funding ?? '0',
       maxQty: Math.max(pos?.maxQty ?? 0, Math.abs(out.qty)),
       signalId: opening ? signalId : (pos?.signalId ?? null),
-      ...(opening ? { leverage } : {}),
+      ...(opening ? { leverage } : addsAtAnother ? { leverage: null } : {}),
       openedAt: opening ? fillAt : (pos?.openedAt ?? fillAt),
       closedAt: null,
       unprotectedSince: opening ? fillAt : (pos?.unprotectedSince ?? null),
@@ -567,6 +572,11 @@ export class Ledger {
     }
     return total;
   }
+}
+
+/** Two leverages are the same one: both known and equal as numbers ('5' and '5.0'). */
+function sameLeverage(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && toMoney(a).eq(toMoney(b));
 }
 
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */

@@ -317,7 +317,6 @@ export class Protection {
     const stop = given.stopLoss ? toMoney(given.stopLoss) : null;
     const tp = given.takeProfit ? toMoney(given.takeProfit) : null;
     const update: PositionRow = { ...pos };
-    if (!pos.leverage && given.leverage) update.leverage = given.leverage;
     if (stop && (long ? stop.lt(mark) : stop.gt(mark))) update.stopPrice = stop.toFixed();
     if (tp && pos.takeProfits.length === 0 && (long ? tp.gt(entry) : tp.lt(entry)))
       update.takeProfits = [
@@ -328,12 +327,7 @@ export class Protection {
           clientOid: clientOidFor('command', given.commandId, 1),
         },
       ];
-    if (
-      update.stopPrice === pos.stopPrice &&
-      update.takeProfits === pos.takeProfits &&
-      update.leverage === pos.leverage
-    )
-      return pos;
+    if (update.stopPrice === pos.stopPrice && update.takeProfits === pos.takeProfits) return pos;
     return ctx.positions.save(update);
   }
 
