@@ -252,8 +252,20 @@ export class CommandHandler implements AlgoHooks {
       let stop = c.stopLoss ? toMoney(c.stopLoss) : null;
       if (opening && !stop && ref)
         stop = stopPriceFor(c.side === 'buy' ? 'long' : 'short', ref, ref.mul('0.02'), contract.tickSize);
-      const leverage = c.leverage ?? Number(pos?.leverage ?? 5);
       const marginMode = c.marginMode === 'cross' ? ('CROSS' as const) : ('ISOLATED' as const);
+      // The order's leverage when it names none: KuCoin applies a cross order the contract's cross
+      // leverage (read from the exchange); an isolated one adds at the open position's, else 5 — never
+      // the leverage a closed round trip left on a flat row.
+      let leverage = c.leverage ?? (pos && pos.qty !== 0 && pos.leverage ? Number(pos.leverage) : 5);
+      if (c.leverage === undefined && opening && marginMode === 'CROSS') {
+        const cross = await ctx.kucoin.positions.crossLeverage(c.symbol).catch(() => null);
+        if (!cross)
+          return {
+            status: 'rejected',
+            reason: `data_missing: the cross leverage of ${c.symbol} could not be read; name a leverage`,
+          };
+        leverage = Number(cross.leverage);
+      }
       const judge = (judged: TradableContract): RiskBlock[] => {
         const found = preTradeChecks(
           {

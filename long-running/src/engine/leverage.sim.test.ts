@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { closedTradeReturns } from '@enigma/core/contract/math';
 import { CONTRACTS } from '@enigma/core/contract/specs';
+import { toMoney } from '@enigma/core/money';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { type OperatorCommand, placeOrderCommand } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
-import { type CommandRow, getCommand, getPosition, insertCommand, recentClosedTrades } from '@enigma/db';
+import {
+  type CommandRow,
+  getCommand,
+  getPosition,
+  insertCommand,
+  listOrders,
+  recentClosedTrades,
+} from '@enigma/db';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MarketSource } from '../sim/market/source.ts';
 import { waitFor } from '../sim/test-helpers.ts';
@@ -101,6 +109,16 @@ describe('the leverage a position and its closed trade keep (against the simulat
     const same = await close(XBT);
     expect(same!.leverage).toBe('5');
 
+    // an order naming no leverage on a flat contract opens at the default 5 (what the risk preview says),
+    // not at the 10 the last round trip left on the row
+    await market({ symbol: XBT, side: 'buy', size: 1, leverage: 10 });
+    expect((await close(XBT))!.leverage).toBe('10');
+    const unnamed = await market({ symbol: XBT, side: 'buy', size: 1 });
+    const [order] = (await listOrders(f.db, f.accountId())).filter((o) => o.commandId === unnamed);
+    expect(order!.leverage).toBe('5');
+    expect((await position(XBT)).leverage).toBe('5');
+    await close(XBT);
+
     // 2 lots at 5x, then 2 more at 10x: KuCoin books each fill's margin at its own order's leverage
     // (2 × 0.001 × 50000 / 5 + 2 × 0.001 × 50000 / 10 = 20 + 10 = 30 USDT on 200 USDT: 6.67x), so the
     // position's initial margin is neither notional / 5 nor notional / 10
@@ -141,5 +159,18 @@ describe('the leverage a position and its closed trade keep (against the simulat
     expect((await position(ETH)).leverage).toBeNull();
     const trade = await close(ETH);
     expect(trade!.leverage).toBeNull();
+  });
+
+  it('a cross order without a leverage takes the contract’s cross leverage (what KuCoin applies), not the default 5', async () => {
+    await f.kucoin.positions.changeCrossLeverage(ETH, toMoney(3));
+    const id = await market({ symbol: ETH, side: 'buy', size: 2, marginMode: 'cross' });
+    const theirs = (await exchangePosition(ETH))!;
+    expect(theirs.marginMode).toBe('CROSS');
+    expect(theirs.leverage!.eq(3)).toBe(true);
+    const [order] = (await listOrders(f.db, f.accountId())).filter((o) => o.commandId === id);
+    expect(order!.leverage).toBe('3');
+    expect((await position(ETH)).leverage).toBe('3');
+    const trade = await close(ETH);
+    expect(trade!.leverage).toBe('3');
   });
 });
