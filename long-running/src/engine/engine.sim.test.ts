@@ -421,15 +421,15 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     expect(codes).toContain('orphan_stop_cancelled');
     await flat();
     // Its closed trade does not take the leverage the contract's earlier round trip left on the row (the
-    // strategy's 5): the adopted position's is unknown (learned from its fills), or the exchange's 3 (from
-    // its position list); with none its ROI on margin is unknown, not guessed.
+    // strategy's 5): the adopted isolated position's is unknown, learned from its fills or from the
+    // position list (whose isolated leverage is the real one at the mark, not the 3 its margin was put up
+    // at); its ROI on margin is unknown, not guessed.
     const [adopted] = (await recentClosedTrades(f.db, accountId(), new Date(0))).filter(
       (t) => t.symbol === 'ETHUSDTM',
     );
     expect(adopted!.size).toBe(2);
-    expect([null, '3']).toContain(adopted!.leverage);
-    if (adopted!.leverage === null)
-      expect(closedTradeReturns(CONTRACTS.ETHUSDTM!, adopted!).roiOnMargin).toBeNull();
+    expect(adopted!.leverage).toBeNull();
+    expect(closedTradeReturns(CONTRACTS.ETHUSDTM!, adopted!).roiOnMargin).toBeNull();
   });
   it('reconciles a contract against the exchange after its fills: a reversal between the position list and the contract is not undone', async () => {
     const drifts = async () =>

@@ -14,6 +14,7 @@ import {
   recentClosedTrades,
 } from '@enigma/db';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Fill } from '../exchange/types.ts';
 import type { MarketSource } from '../sim/market/source.ts';
 import { waitFor } from '../sim/test-helpers.ts';
 import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
@@ -92,6 +93,23 @@ describe('the leverage a position and its closed trade keep (against the simulat
     }, 10_000);
   }
 
+  /**
+   * Keep an order's fills from the engine's fill reads for the rest of the file (revealed later, they
+   * would be applied to whatever position the contract holds then).
+   */
+  const hidden = new Set<string>();
+  function hideFillsOf(orderId: string): void {
+    const trade = f.running.engine.ctx.kucoin.trade;
+    if (hidden.size === 0) {
+      const fills = trade.fills.bind(trade);
+      trade.fills = async (...args: Parameters<typeof trade.fills>) => {
+        const page = await fills(...args);
+        return { ...page, items: page.items.filter((x: Fill) => !hidden.has(x.orderId)) };
+      };
+    }
+    hidden.add(orderId);
+  }
+
   /** What an earlier test left open (it failed half way) is closed first. */
   afterEach(async () => {
     for (const symbol of [XBT, ETH]) {
@@ -161,6 +179,37 @@ describe('the leverage a position and its closed trade keep (against the simulat
     expect(trade!.leverage).toBeNull();
   });
 
+  it('an isolated position a reconciliation adopts does not take KuCoin’s reported leverage (its real leverage at the mark)', async () => {
+    // The order's fills stay unlisted to the engine (the exchange lists them late): the position is
+    // learned from the position list, as a reconciliation adopts it.
+    const placed = await f.kucoin.trade.placeOrder({
+      clientOid: `manual${Date.now()}`,
+      symbol: ETH,
+      side: 'buy',
+      type: 'market',
+      size: 2,
+      leverage: 3,
+      marginMode: 'ISOLATED',
+    });
+    hideFillsOf(placed.orderId);
+    await waitFor(async () => ((await exchangePosition(ETH))?.qty === 2 ? true : undefined), 10_000);
+    // the mark moves 4 %: KuCoin's isolated leverage (value at the mark / margin) is no longer 3
+    prices[ETH] = 2_600;
+    const moved = await waitFor(async () => {
+      const p = await exchangePosition(ETH);
+      return p?.leverage && !p.leverage.eq(3) ? p : undefined;
+    }, 15_000);
+    expect(moved.marginMode).toBe('ISOLATED');
+    const report = await f.running.engine.reconcile(0);
+    expect(report.positionsAdopted).toContain(ETH);
+    const adopted = await position(ETH);
+    expect(adopted.qty).toBe(2);
+    expect(adopted.leverage).toBeNull();
+    const closed = await close(ETH);
+    expect(closed!.leverage).toBeNull();
+    expect(closedTradeReturns(CONTRACTS[ETH]!, closed!).roiOnMargin).toBeNull();
+  });
+
   it('a cross order without a leverage takes the contract’s cross leverage (what KuCoin applies), not the default 5', async () => {
     await f.kucoin.positions.changeCrossLeverage(ETH, toMoney(3));
     const id = await market({ symbol: ETH, side: 'buy', size: 2, marginMode: 'cross' });
@@ -172,5 +221,30 @@ describe('the leverage a position and its closed trade keep (against the simulat
     expect((await position(ETH)).leverage).toBe('3');
     const trade = await close(ETH);
     expect(trade!.leverage).toBe('3');
+  });
+
+  it('a cross position a reconciliation adopts takes KuCoin’s reported leverage: the contract’s cross leverage', async () => {
+    // ETH is cross at 3x (the test before)
+    const placed = await f.kucoin.trade.placeOrder({
+      clientOid: `manual${Date.now()}`,
+      symbol: ETH,
+      side: 'sell',
+      type: 'market',
+      size: 2,
+      leverage: 3,
+      marginMode: 'CROSS',
+    });
+    hideFillsOf(placed.orderId);
+    const theirs = await waitFor(async () => {
+      const p = await exchangePosition(ETH);
+      return p?.qty === -2 ? p : undefined;
+    }, 10_000);
+    expect(theirs.marginMode).toBe('CROSS');
+    const report = await f.running.engine.reconcile(0);
+    expect(report.positionsAdopted).toContain(ETH);
+    expect((await position(ETH)).leverage).toBe('3');
+    const closed = await close(ETH);
+    expect(closed!.leverage).toBe('3');
+    await f.kucoin.positions.changeMarginMode(ETH, 'ISOLATED');
   });
 });

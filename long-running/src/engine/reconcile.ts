@@ -154,8 +154,16 @@ export class Reconciler {
           symbol,
           qty: exQty,
           avgEntryPrice: ex ? ex.avgEntryPrice.toFixed() : null,
-          // an adopted position's leverage is the exchange's, or unknown: not what an earlier round trip left
-          leverage: ex?.leverage?.toFixed() ?? (adopted ? null : (mine?.leverage ?? null)),
+          // A cross position's leverage is the exchange's (the contract's cross leverage). An isolated
+          // one's as KuCoin reports it is its real leverage (value at the mark / margin), which moves with
+          // the mark and with margin added: not the leverage its margin was put up at, so not taken (an
+          // adopted one's is unknown). Never what an earlier round trip left on the row.
+          leverage:
+            ex?.marginMode === 'CROSS' && ex.leverage
+              ? ex.leverage.toFixed()
+              : adopted
+                ? null
+                : (mine?.leverage ?? null),
           marginMode: ex?.marginMode ?? mine?.marginMode ?? null,
           maxQty: Math.max(mine?.maxQty ?? 0, Math.abs(exQty)),
           openedAt: mine?.openedAt ?? (exQty !== 0 ? now : null),
