@@ -25,6 +25,20 @@ function FundingCountdown() {
 }
 
 /**
+ * A position's initial margin, entry notional / its leverage (what "P&L % of margin" is over); null when
+ * its leverage is not known (an adopted position, a scale-in at another leverage): not figured at 1×.
+ */
+export function positionMargin(
+  p: { qty: number; avgEntryPrice: string | null; leverage: string | null },
+  multiplier: number,
+): number | null {
+  const entry = Number(p.avgEntryPrice);
+  const leverage = Number(p.leverage);
+  if (!(entry > 0) || p.leverage === null || !(leverage > 0)) return null;
+  return (Math.abs(p.qty) * multiplier * entry) / leverage;
+}
+
+/**
  * Open positions with close and TP/SL (confirmed), margin, liquidation distance, accrued funding and
  * the protective stop (its price and state).
  */
@@ -73,9 +87,8 @@ export function Positions(props: {
           const spec = specOf(p.symbol);
           const mark = props.marks[p.symbol] ?? p.markPrice;
           const entry = Number(p.avgEntryPrice);
-          const lev = Number(p.leverage) || 1;
           const mult = spec ? Number(spec.multiplier) : 1;
-          const margin = entry > 0 ? (Math.abs(p.qty) * mult * entry) / lev : null;
+          const margin = positionMargin(p, mult);
           const upnl = mark && entry > 0 ? (Number(mark) - entry) * p.qty * mult : Number(p.unrealisedPnl);
           const pct = margin ? (upnl / margin) * 100 : null;
           const liq = Number(p.liquidationPrice);
