@@ -5,16 +5,9 @@ import { parseGuardedJson } from './json.ts';
 import { assertNoDuplicateKeys } from './json-keys.ts';
 import { parseSignalBody } from './payload.ts';
 import { fieldOfKey } from './schema.ts';
+import { parseErrorOf } from './testing.ts';
 
-function refusal(fn: () => unknown): SignalParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SignalParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a SignalParseError');
-}
+const refusal = parseErrorOf;
 
 /** What the intake runs: the scan with the top level read as fields. */
 const scan = (text: string) => assertNoDuplicateKeys(text, fieldOfKey);

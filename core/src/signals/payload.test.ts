@@ -4,6 +4,7 @@ import { normaliseAction } from './actions.ts';
 import { SignalParseError } from './errors.ts';
 import { parseAlertTime, parseSignalBody, parseSignalObject } from './payload.ts';
 import { assertNoPlaceholders, findPlaceholders } from './placeholders.ts';
+import { parseErrorOf } from './testing.ts';
 
 /** The alert message of the original design, as TradingView sends it once placeholders are expanded. */
 const designPayload = {
@@ -37,15 +38,7 @@ const designPayload = {
   alert_message: '',
 };
 
-function parseError(fn: () => unknown): SignalParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SignalParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a SignalParseError');
-}
+const parseError = parseErrorOf;
 
 describe('parseSignalBody on JSON', () => {
   it('parses the original design payload with numbers sent as strings', () => {

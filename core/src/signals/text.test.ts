@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SignalParseError } from './errors.ts';
+import { parseErrorOf } from './testing.ts';
 import { parseTextBody } from './text.ts';
 
 // Every expected value below is written by hand from the documented text format (text.ts): key=value
@@ -8,15 +8,7 @@ import { parseTextBody } from './text.ts';
 // `key=` (so it may hold spaces) or is quoted; `key: value` and `key = value` at the start of a line of a
 // multi-line body; the one-line form `ACTION SYMBOL key=value ...`. None comes from the code.
 
-function parseError(fn: () => unknown): SignalParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SignalParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a SignalParseError');
-}
+const parseError = parseErrorOf;
 
 describe('parseTextBody: JSON sent as text/plain', () => {
   it('parses a body that starts with { after leading white space', () => {

@@ -408,8 +408,11 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect((await f.kucoin.positions.marginMode(ETH)).marginMode).toBe('CROSS');
   });
 
-  it('after a restart: an operator TWAP whose plan was stored but whose follower died is followed to its end by the restarted engine', async () => {
-    // the state a crash right after the intent's commit leaves: command running, intent ordered, nothing sent
+  /**
+   * What a crash right after an operator TWAP's intent was committed leaves: the command running, its
+   * intent ordered (3 lots in 3 slices), nothing sent. Returns the command's id.
+   */
+  async function storeUnsentTwap(): Promise<string> {
     const id = randomUUID();
     const cmd = placeOrderCommand.parse({
       type: 'place_order',
@@ -460,6 +463,12 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
       status: 'ordered',
       params: { origin: 'operator', commandId: id, legs: [leg] },
     });
+    return id;
+  }
+
+  it('after a restart: an operator TWAP whose plan was stored but whose follower died is followed to its end by the restarted engine', async () => {
+    // the state a crash right after the intent's commit leaves: command running, intent ordered, nothing sent
+    const id = await storeUnsentTwap();
 
     // the restart: a new engine (and job worker) on the same database
     await f.restartEngine();
@@ -485,56 +494,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 7)).toBe(true);
     try {
       // what a crash right after the intent's commit leaves: command running, intent ordered, nothing sent
-      const id = randomUUID();
-      const cmd = placeOrderCommand.parse({
-        type: 'place_order',
-        symbol: XBT,
-        side: 'buy',
-        orderType: 'market',
-        size: 3,
-        execution: { style: 'twap', slippageBps: 50, twap: { slices: 3, durationSeconds: 1 } },
-      });
-      await insertCommand(f.db, {
-        id,
-        issuedBy: 'test',
-        idempotencyKey: id,
-        type: 'place_order',
-        command: cmd as unknown as Record<string, unknown>,
-        fingerprint: id,
-      });
-      await claimCommand(f.db, id);
-      const { config, requested } = operatorRouting(cmd.execution!);
-      const plan = await f.running.engine.router.plan(
-        XBT,
-        'buy',
-        3,
-        config,
-        { bid: null, ask: null, at: null },
-        f.running.engine.ctx.contracts.get(XBT)!.tickSize,
-        requested,
-      );
-      if ('code' in plan) throw new Error(plan.message);
-      const leg = {
-        clientOid: clientOidFor('command', id),
-        side: 'buy',
-        lots: 3,
-        leverage: 5,
-        marginMode: 'ISOLATED',
-        reduceOnly: false,
-        purpose: 'manual',
-        exec: plan,
-        stopPrice: null,
-      };
-      await insertIntentOnce(f.db, {
-        id,
-        accountId: f.running.engine.ctx.accountId,
-        symbol: XBT,
-        side: 'buy',
-        size: 3,
-        style: 'twap',
-        status: 'ordered',
-        params: { origin: 'operator', commandId: id, legs: [leg] },
-      });
+      const id = await storeUnsentTwap();
 
       await f.restartEngine();
       const row = await outcome(id, 30_000);
