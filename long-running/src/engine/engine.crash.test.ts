@@ -462,7 +462,11 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
     sim: { symbols: SYMBOLS },
     db: 'pg',
     settings: { [strategyKey(SOURCE)]: strategy, 'risk.limits': LIMITS },
-    tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000 },
+    // The client gives up on a request after 3 s and looks it up twice, and an unknown order is judged
+    // 1 s after that (10 s, five look-ups and 5 s by default): the cases that fail safe settle in
+    // seconds, by the same rule.
+    tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000, unknownOrderGraceMs: 1_000 },
+    http: { timeoutMs: 3_000, resolveAttempts: 2 },
     ...(process.env.CRASH_CHILD_LOG ? { logLevel: process.env.CRASH_CHILD_LOG } : {}),
   });
   const posted: string[] = [];
@@ -482,8 +486,8 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
     },
     // Not processed, and the client's lookups by clientOid find nothing: the outcome stays unknown, the
     // order is never sent again (no duplicate is possible), and once its request can no longer be in
-    // flight (sent + the client's 10 s timeout) and the grace has passed (`unknownOrderGraceMs`, 5 s),
-    // it is `not_at_exchange`.
+    // flight (sent + the client's timeout, 3 s here) and the grace has passed (`unknownOrderGraceMs`, 1 s
+    // here), it is `not_at_exchange`.
     {
       name: '503 without processing',
       faults: { errorResponses: 1, errorStatus: 503, pathPrefix: ORDERS },
