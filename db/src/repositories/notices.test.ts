@@ -1,71 +1,65 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db-type.ts';
-import { indicatorSnapshots } from '../schema/index.ts';
 import { openTestDatabase, type TestHandle } from '../testing/drivers.ts';
-import { insertIndicatorSnapshot, withdrawIndicatorSnapshot } from './notices.ts';
-import { claimDueOutboxEntries } from './outbox.ts';
+import { insertIndicatorSnapshot } from './notices.ts';
 
-// A copy of an indicator delivery that learns, after storing, that another copy was stored first takes
-// its own snapshot back — but only while its entry is still its own, never published.
-describe.each(['neon-http', 'pg', 'pglite'] as const)('withdrawIndicatorSnapshot (%s)', (kind) => {
+// An indicator delivery is stored once, the database deciding by the row's unique delivery id: a copy
+// arriving while the first is stored, after its entry was published and forgotten, or days later,
+// stores nothing and is told which row holds it.
+describe.each(['neon-http', 'pg', 'pglite'] as const)('insertIndicatorSnapshot (%s)', (kind) => {
   let h: TestHandle;
   beforeAll(async () => {
     h = await openTestDatabase(kind);
   });
   afterAll(() => h?.cleanup());
 
-  async function store() {
-    const entryId = crypto.randomUUID();
-    const stored = await insertIndicatorSnapshot(
+  const store = (deliveryId: string, rsi = 55.5) =>
+    insertIndicatorSnapshot(
       h.db,
-      { symbol: 'XBTUSDTM', timeframe: '15', at: new Date(), values: { rsi: 55.5 } },
+      { symbol: 'XBTUSDTM', timeframe: '15', at: new Date(), values: { rsi } },
       {
-        id: entryId,
+        id: deliveryId,
         stream: 'indicators:raw',
-        payload: { snapshotId: 1, symbol: 'XBTUSDTM', values: { rsi: 55.5 } },
+        payload: { snapshotId: 1, symbol: 'XBTUSDTM', values: { rsi } },
       },
     );
-    if (!stored) throw new Error('not stored');
-    return { snapshotId: stored.snapshotId, entryId };
-  }
-  async function snapshotExists(id: number) {
-    return (await h.db.select().from(indicatorSnapshots).where(eq(indicatorSnapshots.id, id))).length === 1;
-  }
-  async function entryOf(id: string) {
-    const [r] = rowsOf<{ attempts: number }>(
-      await h.db.execute(sql`select attempts from outbox where id = ${id}::uuid`),
-    );
-    return r;
-  }
+  const rowsOfDelivery = async (id: string) =>
+    rowsOf<{ id: number | string }>(
+      await h.db.execute(sql`select id from indicator_snapshots where delivery_id = ${id}::uuid`),
+    ).map((r) => Number(r.id));
+  const entryOf = async (id: string) =>
+    rowsOf<{ payload: unknown }>(
+      await h.db.execute(sql`select payload from outbox where id = ${id}::uuid`),
+    )[0];
 
-  it('takes back a snapshot and its entry while the entry is still held by its writer', async () => {
-    const s = await store();
-    await withdrawIndicatorSnapshot(h.db, s);
-    expect(await snapshotExists(s.snapshotId)).toBe(false);
-    expect(await entryOf(s.entryId)).toBeUndefined();
+  it('stores the row and its entry, the entry naming the row', async () => {
+    const d = crypto.randomUUID();
+    const stored = await store(d);
+    if ('duplicate' in stored) throw new Error('not stored');
+    expect(await rowsOfDelivery(d)).toEqual([stored.snapshotId]);
+    expect(stored.payload['snapshotId']).toBe(stored.snapshotId);
+    const entry = await entryOf(d);
+    const payload = typeof entry?.payload === 'string' ? JSON.parse(entry.payload) : entry?.payload;
+    expect(payload).toMatchObject({ snapshotId: stored.snapshotId });
   });
 
-  it('leaves a snapshot whose entry the relay has taken (it is being or was published)', async () => {
-    const s = await store();
-    // the writer stalled past its lease (30 s); the relay takes the entry over and appends it
-    await h.db.execute(
-      sql`update outbox set lease_until = now() - interval '1 second' where id = ${s.entryId}::uuid`,
-    );
-    const claimed = await claimDueOutboxEntries(h.db);
-    expect(claimed.map((e) => e.id)).toContain(s.entryId);
-    // the writer wakes, finds the other copy's marker, and withdraws: the entry on the stream names
-    // this snapshot, so the row stays (a double, never a published entry whose row is gone), and the
-    // relay's entry stays for the relay to forget
-    await withdrawIndicatorSnapshot(h.db, s);
-    expect(await snapshotExists(s.snapshotId)).toBe(true);
-    expect(await entryOf(s.entryId)).toEqual({ attempts: 1 });
+  it('stores a repeat nothing, also once the first entry is published and forgotten, and names the row', async () => {
+    const d = crypto.randomUUID();
+    const first = await store(d);
+    if ('duplicate' in first) throw new Error('not stored');
+    expect(await store(d, 60)).toEqual({ duplicate: first.snapshotId });
+    await h.db.execute(sql`delete from outbox where id = ${d}::uuid`);
+    expect(await store(d, 61)).toEqual({ duplicate: first.snapshotId });
+    expect(await rowsOfDelivery(d)).toEqual([first.snapshotId]);
+    expect(await entryOf(d)).toBeUndefined();
   });
 
-  it('leaves a snapshot whose entry was already published and forgotten', async () => {
-    const s = await store();
-    await h.db.execute(sql`delete from outbox where id = ${s.entryId}::uuid`);
-    await withdrawIndicatorSnapshot(h.db, s);
-    expect(await snapshotExists(s.snapshotId)).toBe(true);
+  it('stores one row of concurrent copies', async () => {
+    const d = crypto.randomUUID();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => store(d)));
+    const stored = answers.filter((a) => !('duplicate' in a));
+    expect(stored).toHaveLength(1);
+    expect(await rowsOfDelivery(d)).toHaveLength(1);
   });
 });

@@ -10,61 +10,46 @@ import { OUTBOX_LEASE_SECONDS } from './outbox.ts';
 
 /**
  * Store an indicator snapshot posted by a sender and its `indicators:raw` entry (the entry's
- * `snapshotId` is filled in from the new row), once per entry id: the id comes from the delivery's
- * idempotency key, and the entry is inserted first, `ON CONFLICT (id) DO NOTHING`, the row only with
- * it. Null when an entry with that id is held (the delivery is being or was just stored; the snapshot
- * row itself has no column for the key, and the entry is forgotten once published). Returns the
- * snapshot id and the entry's payload.
+ * `snapshotId` is filled in from the new row) in one statement, once per delivery: the row's unique
+ * `delivery_id` is the delivery's (its idempotency key's digest as a UUID, also the entry's id), so
+ * however many copies arrive, concurrently or days apart, one row is stored. Returns the new snapshot's
+ * id and the entry's payload, or `{ duplicate }` naming the row an earlier copy stored.
  */
 export async function insertIndicatorSnapshot(
   db: EnigmaDb,
   row: { symbol: string; timeframe: string; at: Date; values: Record<string, number> },
   entry: { id: string; stream: string; payload: Record<string, unknown> },
-): Promise<{ snapshotId: number; payload: Record<string, unknown> } | null> {
+): Promise<{ snapshotId: number; payload: Record<string, unknown> } | { duplicate: number }> {
   const [r] = rowsOf<{ id: number | string; payload: unknown }>(
-    await db.execute(sql`with n as (select nextval(pg_get_serial_sequence('indicator_snapshots', 'id')) as id),
+    await db.execute(sql`with s as (insert into indicator_snapshots (delivery_id, symbol, timeframe, at, values)
+        values (${entry.id}::uuid, ${row.symbol}, ${row.timeframe}, ${row.at.toISOString()}::timestamptz,
+          ${JSON.stringify(row.values)}::jsonb)
+        on conflict (delivery_id) do nothing
+        returning id),
       o as (insert into outbox (id, stream, payload, lease_until)
         select ${entry.id}::uuid, ${entry.stream},
-          jsonb_set(${JSON.stringify(entry.payload)}::jsonb, '{snapshotId}', to_jsonb(n.id)),
+          jsonb_set(${JSON.stringify(entry.payload)}::jsonb, '{snapshotId}', to_jsonb(s.id)),
           now() + make_interval(secs => ${OUTBOX_LEASE_SECONDS})
-        from n
-        on conflict (id) do nothing
-        returning payload),
-      s as (insert into indicator_snapshots (id, symbol, timeframe, at, values)
-        select (o.payload->>'snapshotId')::bigint, ${row.symbol}, ${row.timeframe},
-          ${row.at.toISOString()}::timestamptz, ${JSON.stringify(row.values)}::jsonb
-        from o
-        returning id)
+        from s
+        on conflict (id) do update set stream = excluded.stream, payload = excluded.payload,
+          lease_until = excluded.lease_until, attempts = 0, last_error = null
+        returning payload)
       select s.id, o.payload from s, o`),
   );
-  if (!r) return null;
+  if (!r) {
+    // a copy stored it first (when it was still being stored, the insert above waited for its commit):
+    // a new statement sees that row, which the one above, begun before it was committed, does not
+    const [d] = rowsOf<{ id: number | string }>(
+      await db.execute(sql`select id from indicator_snapshots where delivery_id = ${entry.id}::uuid`),
+    );
+    if (!d) throw new Error('indicator snapshot neither stored nor found');
+    return { duplicate: Number(d.id) };
+  }
   const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<
     string,
     unknown
   >;
   return { snapshotId: Number(r.id), payload };
-}
-
-/**
- * Take back a snapshot this caller stored moments ago, with its entry, on learning another copy of the
- * same delivery was stored first. One statement, and only while the entry is still the caller's: never
- * claimed (`attempts = 0`; the relay or a resend takes an entry only by claiming it, and appends it only
- * after). An entry already taken over or gone means the snapshot is on (or about to reach) the stream:
- * it stays, a double, rather than a published entry whose row is gone. True when it was taken back.
- */
-export async function withdrawIndicatorSnapshot(
-  db: EnigmaDb,
-  stored: { snapshotId: number; entryId: string },
-): Promise<boolean> {
-  const rows = rowsOf<{ id: number | string }>(
-    await db.execute(sql`with o as (delete from outbox
-        where id = ${stored.entryId}::uuid and payload->>'snapshotId' = ${String(stored.snapshotId)}
-          and attempts = 0
-        returning id)
-      delete from indicator_snapshots where id = ${stored.snapshotId} and exists (select 1 from o)
-      returning id`),
-  );
-  return rows.length > 0;
 }
 
 /**

@@ -20,11 +20,7 @@ import {
   insertAcceptedSignal,
   insertSignalRecord,
 } from '@enigma/db/repositories/intake-signals';
-import {
-  insertAlertNotice,
-  insertIndicatorSnapshot,
-  withdrawIndicatorSnapshot,
-} from '@enigma/db/repositories/notices';
+import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
 import { getSetting } from '@enigma/db/repositories/settings';
 import {
@@ -531,15 +527,11 @@ async function acceptIndicators(
 ): Promise<IntakeResult> {
   const post = parseIndicatorPost(payload, await knownSymbolsOf(deps));
   refuseFuture(deps, post.at);
-  // The entry's id is the delivery's (the key's digest as a UUID), inserted once with the row: while
-  // the entry waits to be published, the database decides which copy stores the delivery. The row has
-  // no column for the key, so once a row is stored a cache marker remembers it for the day after its
-  // entry is published and forgotten; a marker is never written before its row. (A claim in the cache
-  // before the row, as here before, outlived a writer killed between the two, and answered a resend
-  // sent while the first write was failing: the snapshot was lost, every copy `duplicate`.)
+  // The row's delivery id (unique) is the delivery's, the key's digest as a UUID, which is also its
+  // entry's id: the database stores a delivery once, whatever copies arrive and whenever. (Before, the
+  // row had no column for it and a cache marker written after the row stood in: a writer killed
+  // between the two left a delivery that a resend stored twice.)
   const entryId = await deliveryIdOf('indicators', key);
-  const marker = `idem:indicators:stored:${key}`;
-  if ((await deps.kv.get(marker)) !== null) return { status: 'duplicate' };
   const at = post.at ?? trace.receivedAt.getTime();
   const entry = checkStreamPayload('indicators:raw', {
     snapshotId: 1, // replaced by the row's id in the same statement
@@ -555,34 +547,13 @@ async function acceptIndicators(
     { symbol: post.symbol, timeframe: post.timeframe, at: new Date(at), values: post.values },
     { id: entryId, stream: 'indicators:raw', payload: entry },
   );
-  if (!stored) return { status: 'duplicate' };
-  // The marker goes before publishing (publishing forgets the entry). Whoever sets it keeps its row; a
-  // copy that got past the marker before it was set and stored after the first entry was forgotten
-  // finds it set and takes its own row back. Should the marker fail, the snapshot stands (a later copy
-  // may store it twice: never lost). The marker holds this row's id, not the delivery's (every copy's):
-  // a SET NX whose reply the network lost is resent by the client and answered "not set" — by the
-  // marker this request set, which it must not take for another copy's (it withdrew the only row).
-  const mine = String(stored.snapshotId);
-  const first = await deps.kv
-    .setNx(marker, mine, IDEMPOTENCY_TTL_SECONDS)
-    .then(async (set) => set || (await deps.kv.get(marker)) === mine)
-    .catch((e: unknown) => {
-      deps.logger.warn({ err: String(e), entryId }, 'indicator snapshot stored, its repeat marker not');
-      return true;
-    });
-  if (!first) {
-    const withdrawn = await withdrawIndicatorSnapshot(deps.db, {
-      snapshotId: stored.snapshotId,
-      entryId,
-    }).catch((e: unknown) => String(e));
-    if (withdrawn !== true) {
-      // left to the relay (or taken over by it already): published twice, never lost
-      deps.logger.warn(
-        { err: withdrawn === false ? 'its entry was taken over' : withdrawn, entryId },
-        'indicator snapshot stored twice, not taken back',
-      );
-    }
-    return { status: 'duplicate' };
+  if ('duplicate' in stored) {
+    // A copy was stored first. When its entry never reached the stream (its append failed, or its
+    // writer died before appending and its lease ran out) this resend publishes it, as for a signal.
+    const held = await claimOutboxEntry(deps.db, entryId);
+    if (held && (await publishHeldEntry(deps, held)))
+      return { status: 'received', snapshotId: stored.duplicate };
+    return { status: 'duplicate', snapshotId: stored.duplicate };
   }
   await publishAccepted(deps, { id: entryId, stream: 'indicators:raw', payload: stored.payload });
   return { status: 'received', snapshotId: stored.snapshotId };
@@ -821,7 +792,7 @@ export function cfConnectingIp(req: Request): string | undefined {
  * SHA-256 as a UUID, so every copy of the delivery names the same row or entry and the database's
  * primary key decides which copy stores it.
  */
-function deliveryIdOf(route: 'indicators' | 'alerts', key: string): Promise<string> {
+export function deliveryIdOf(route: 'indicators' | 'alerts', key: string): Promise<string> {
   return sha256Hex(`${route}:${key}`).then(uuidOfDigest);
 }
 

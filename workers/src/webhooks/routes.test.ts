@@ -1,11 +1,12 @@
 import { webhookIdempotencyKey } from '@enigma/core/signals/idempotency';
-import { countUnreadAlertNotices } from '@enigma/db/repositories/notices';
+import { countUnreadAlertNotices, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import { countOutboxEntries } from '@enigma/db/repositories/outbox';
 import { createWebhookSource } from '@enigma/db/repositories/webhook-sources';
 import { alertNotices, indicatorSnapshots, signals } from '@enigma/db/schema/index';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHarness } from '../../test/node-harness.ts';
+import { deliveryIdOf } from './intake.ts';
 
 // Each webhook route means what the design says: indicators and alerts are stored and announced,
 // never traded; external signals carry their confidence into the signal path.
@@ -195,10 +196,43 @@ describe('/webhooks/indicators: a delivery is stored once, never lost', () => {
     for (const _ of [1, 2]) {
       const again = await post('/webhooks/indicators', body, key);
       expect(again.status).toBe(200);
-      expect(await again.json()).toEqual({ status: 'duplicate' });
+      expect(await again.json()).toEqual({ status: 'duplicate', snapshotId });
     }
     expect((await snapshotsOf('repeat-1')).map((r) => r.id)).toEqual([snapshotId]);
     expect(h.bus.entries.length).toBe(entries);
+  });
+
+  it('publishes a stored delivery whose writer died before appending it, when it is resent after its lease', async () => {
+    const body = snapshot('died-1');
+    const key = 'snapshot-died-1';
+    // what a writer killed between its commit and its append left: the row and its held entry
+    const entryId = await deliveryIdOf(
+      'indicators',
+      webhookIdempotencyKey({ source: 'tradingview', bodySha256: '', explicitKey: key }),
+    );
+    const stored = await insertIndicatorSnapshot(
+      h.db,
+      { symbol: 'XBTUSDTM', timeframe: 'died-1', at: new Date(h.clock.now - 1000), values: { rsi: 55.5 } },
+      {
+        id: entryId,
+        stream: 'indicators:raw',
+        payload: { snapshotId: 1, source: 'tradingview', symbol: 'XBTUSDTM', timeframe: 'died-1' },
+      },
+    );
+    if ('duplicate' in stored) throw new Error('not stored');
+    const entries = h.bus.entries.length;
+    // within its lease the entry is still its writer's: a resend is a duplicate and appends nothing
+    const early = await post('/webhooks/indicators', body, { 'idempotency-key': key });
+    expect(await early.json()).toEqual({ status: 'duplicate', snapshotId: stored.snapshotId });
+    expect(h.bus.entries.length).toBe(entries);
+    await h.db.execute(
+      sql`update outbox set lease_until = now() - interval '1 second' where id = ${entryId}::uuid`,
+    );
+    const resend = await post('/webhooks/indicators', body, { 'idempotency-key': key });
+    expect(resend.status).toBe(202);
+    expect(await resend.json()).toEqual({ status: 'received', snapshotId: stored.snapshotId });
+    expect(h.bus.entries.slice(entries).map((e) => e.payload['snapshotId'])).toEqual([stored.snapshotId]);
+    expect((await snapshotsOf('died-1')).map((r) => r.id)).toEqual([stored.snapshotId]);
   });
 
   it('makes one row of 10 concurrent copies', async () => {
