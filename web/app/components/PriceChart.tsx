@@ -14,14 +14,9 @@ import { fillMarks } from '../lib/fill-markers.ts';
 import type { LiveFeed } from '../lib/live.ts';
 import { priceDecimals, timeframeMs } from '../lib/market.ts';
 import { PriceBand, stopLiquidationZone } from '../lib/price-band.ts';
+import { signalMarks } from '../lib/signal-markers.ts';
 import { useTime } from '../lib/time.tsx';
-import {
-  ACCEPTED_SIGNAL_STATUSES,
-  type FillRow,
-  type OrderRow,
-  type PositionRow,
-  type SignalRow,
-} from '../lib/types.ts';
+import type { FillRow, OrderRow, PositionRow, SignalRow } from '../lib/types.ts';
 
 type Charts = typeof import('lightweight-charts');
 
@@ -377,23 +372,16 @@ export function PriceChart(props: Props) {
     const c = chartRef.current;
     if (!ready || !c) return;
     const first = bars.current[0]?.time ?? 0;
-    const markers: SeriesMarker<Time>[] = signals
-      .filter((s) => s.symbol === symbol && Date.parse(s.receivedAt) >= first)
-      .map((s) => {
-        const at = Math.floor(Date.parse(s.receivedAt) / tfMs) * tfMs;
-        const buy = s.action === 'buy' || s.action === 'long';
-        const sell = s.action === 'sell' || s.action === 'short';
-        const ok = ACCEPTED_SIGNAL_STATUSES.has(s.status);
-        return {
-          time: t(at),
-          position: buy ? 'belowBar' : 'aboveBar',
-          shape: buy ? 'arrowUp' : sell ? 'arrowDown' : 'circle',
-          color: ok ? (buy ? UP : sell ? DOWN : '#58a6ff') : GREY,
-          text: ok ? (s.action ?? '') : s.status,
-          id: s.id,
-        } as SeriesMarker<Time>;
-      })
-      .sort((a, b) => Number(a.time) - Number(b.time));
+    // one marker per bar, direction and fate: a burst of alerts in one bar is one arrow, `buy ×5`
+    const signalsShown = signalMarks(signals, symbol, tfMs, first);
+    const markers: SeriesMarker<Time>[] = signalsShown.map((m) => ({
+      time: t(m.barMs),
+      position: m.direction === 'up' ? 'belowBar' : 'aboveBar',
+      shape: m.direction === 'up' ? 'arrowUp' : m.direction === 'down' ? 'arrowDown' : 'circle',
+      color: m.accepted ? (m.direction === 'up' ? UP : m.direction === 'down' ? DOWN : '#58a6ff') : GREY,
+      text: m.text,
+      id: m.id,
+    }));
     const fillsShown = fillMarks(fills, symbol, tfMs, first);
     for (const f of fillsShown) {
       markers.push({
@@ -408,8 +396,11 @@ export function PriceChart(props: Props) {
     }
     markers.sort((a, b) => Number(a.time) - Number(b.time));
     c.s.markers.setMarkers(markers);
-    // how many fill markers are drawn (the e2e test reads it: the canvas cannot be queried)
-    if (box.current) box.current.dataset['fillMarkers'] = String(fillsShown.length);
+    // how many fill and alert markers are drawn (the e2e tests read them: the canvas cannot be queried)
+    if (box.current) {
+      box.current.dataset['fillMarkers'] = String(fillsShown.length);
+      box.current.dataset['signalMarkers'] = String(signalsShown.length);
+    }
 
     const onMove = (param: { time?: Time; point?: { x: number } }) => {
       if (!param.time || !param.point) return setHover(null);
