@@ -18,9 +18,8 @@ import {
 } from '@enigma/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTER_QUEUE } from '../router/router.ts';
-import type { MarketSource } from '../sim/market/source.ts';
 import { waitFor } from '../sim/test-helpers.ts';
-import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
+import { movablePrices, ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The order ticket's orders end to end (command → engine → simulator): stop market and stop limit as
@@ -31,11 +30,7 @@ import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
 
 const XBT = 'XBTUSDTM';
 const ETH = 'ETHUSDTM';
-const prices: Record<string, number> = { [XBT]: 50_000, [ETH]: 2_500 };
-const source: MarketSource = {
-  kind: 'synthetic',
-  sample: (symbol) => ({ price: prices[symbol] ?? 100, volume: 2 }),
-};
+const { prices, source } = movablePrices({ [XBT]: 50_000, [ETH]: 2_500 });
 
 describe('operator orders from the ticket against the simulator', { timeout: 90_000 }, () => {
   /** by clientOid: expected − confirmed XBT lots when the row was about to be written */

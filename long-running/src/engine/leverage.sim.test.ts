@@ -15,9 +15,8 @@ import {
 } from '@enigma/db';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../exchange/types.ts';
-import type { MarketSource } from '../sim/market/source.ts';
 import { waitFor } from '../sim/test-helpers.ts';
-import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
+import { movablePrices, ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The leverage a position row and the closed trade it becomes keep (what ROI on margin is figured from):
@@ -29,11 +28,7 @@ import { ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
 
 const XBT = 'XBTUSDTM';
 const ETH = 'ETHUSDTM';
-const prices: Record<string, number> = { [XBT]: 50_000, [ETH]: 2_500 };
-const source: MarketSource = {
-  kind: 'synthetic',
-  sample: (symbol) => ({ price: prices[symbol] ?? 100, volume: 2 }),
-};
+const { prices, source } = movablePrices({ [XBT]: 50_000, [ETH]: 2_500 });
 
 describe('the leverage a position and its closed trade keep (against the simulator)', {
   timeout: 120_000,

@@ -20,6 +20,7 @@ import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../../bus/testing/re
 import { KucoinHttpClient } from '../../exchange/kucoin/http.ts';
 import { createDatabaseJobs } from '../../jobs/database.ts';
 import type { Jobs } from '../../jobs/types.ts';
+import type { MarketSource } from '../../sim/market/source.ts';
 import type { RunningSimulator, SimulatorOptions } from '../../sim/server.ts';
 import { startTestSimulator, waitFor } from '../../sim/test-helpers.ts';
 import { type EngineTuning, systemClock } from '../context.ts';
@@ -51,6 +52,19 @@ export const SIM_TUNING: Partial<EngineTuning> = {
 
 /** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
 const IN_FLIGHT = ['received', 'scored', 'ordered', 'filled'];
+
+/**
+ * A synthetic price source whose prices the test moves (`prices[symbol] = …`): each contract samples its
+ * entry (`fallback` for one not listed) at volume 2.
+ */
+export function movablePrices(initial: Record<string, number>, fallback = 100) {
+  const prices: Record<string, number> = { ...initial };
+  const source: MarketSource = {
+    kind: 'synthetic',
+    sample: (symbol) => ({ price: prices[symbol] ?? fallback, volume: 2 }),
+  };
+  return { prices, source };
+}
 
 export interface SimEngineOptions {
   /** for `startTestSimulator` (symbols, balance, book shape, a market source, a clock) */
