@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -40,4 +40,41 @@ describe('enigma CLI', () => {
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('--no-such-option');
   });
+
+  it('stops cleanly on a Ctrl-C under `pnpm enigma`, without ELIFECYCLE', async () => {
+    // A Ctrl-C signals the terminal's whole process group: pnpm, the shell running the script, and the
+    // command, and pnpm passes its own copy on. The shell died of it after the command's clean stop and
+    // pnpm printed `ELIFECYCLE Command failed` (the script now execs node); and a one-time listener let
+    // the copy kill the command halfway through its stop (untilStopSignal absorbs it).
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const pnpm = process.env['npm_execpath']?.includes('pnpm')
+      ? [process.execPath, process.env['npm_execpath']]
+      : ['npx', '-y', 'pnpm@10'];
+    const child = spawn(pnpm[0]!, [...pnpm.slice(1), 'enigma', 'sim', '--port', '0'], {
+      cwd: root,
+      detached: true, // a process group of its own, as a terminal's foreground job
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      for (let i = 0; i < 600 && !out.includes('simulator: http'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain('simulator: http');
+      process.kill(-child.pid!, 'SIGINT');
+      await exit; // pnpm's own status after a Ctrl-C is its business; what it prints is the user's
+      expect(out).toContain('stopped cleanly');
+      expect(out).not.toContain('ELIFECYCLE');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  }, 60_000);
 });

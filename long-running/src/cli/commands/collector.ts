@@ -8,6 +8,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { startSimulator } from '../../sim/server.ts';
 import type { CliCommand } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { openConfiguredDatabase } from './migrate.ts';
 
 const DEFAULT_SYMBOLS = ['XBTUSDTM', 'ETHUSDTM', 'SOLUSDTM'];
@@ -165,10 +166,7 @@ export const collectorCommand: CliCommand = {
       console.log(`  health:  http://${env.HOST}:${port}/healthz`);
       console.log(`  metrics: http://${env.HOST}:${port}/metrics`);
       console.log('press Ctrl-C to stop');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await untilStopSignal();
       console.error('stopping…');
       await stopAll();
       console.error('stopped cleanly');

@@ -9,6 +9,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { busDepthMetrics, engineStateMetrics, metricsText } from '../../runtime/process-metrics.ts';
 import type { CliCommand } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { openConfiguredDatabase } from './migrate.ts';
 
 export const engineCommand: CliCommand = {
@@ -104,11 +105,7 @@ export const engineCommand: CliCommand = {
     console.log(
       `engine: ${live ? 'LIVE' : 'paper'} trading against ${env.KUCOIN_FUTURES_URL}; health on http://${env.HOST}:${port}/healthz`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilStopSignal();
     server.close();
     await running.close();
     await jobs.close();

@@ -11,6 +11,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { busDepthMetrics, gatewayMetrics, metricsText } from '../../runtime/process-metrics.ts';
 import type { CliCommand } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 export const gatewayCommand: CliCommand = {
   name: 'gateway',
@@ -63,10 +64,7 @@ export const gatewayCommand: CliCommand = {
       else socket.destroy();
     });
     console.log(`gateway: ws://${env.HOST}:${port}/ws (health on http://${env.HOST}:${port}/healthz)`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await untilStopSignal();
     await gateway.close();
     server.close();
     await bus.close();

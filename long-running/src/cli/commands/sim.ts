@@ -3,6 +3,7 @@ import { loadEnv } from '../../env.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type SimulatorOptions, startSimulator } from '../../sim/server.ts';
 import type { CliCommand } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -123,11 +124,9 @@ export const simCommand: CliCommand = {
     }
     const c = sim.credentials;
     console.log(`simulator: ${sim.url} key=${c.key} secret=${c.secret} passphrase=${c.passphrase}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilStopSignal();
     await sim.close();
+    console.error('stopped cleanly');
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { createProgress } from '../../runtime/progress.ts';
 import { startSystem } from '../../runtime/system.ts';
 import type { CliCommand } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 export const startCommand: CliCommand = {
   name: 'start',
@@ -24,17 +25,9 @@ export const startCommand: CliCommand = {
     const system = await startSystem({ env, logger, progress: createProgress(10) });
     console.log(system.banner.join('\n'));
     console.log('press Ctrl-C to stop');
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        console.error(`\n${signal}: stopping…`);
-        system.close().then(resolve, resolve);
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+    const signal = await untilStopSignal();
+    console.error(`\n${signal}: stopping…`);
+    await system.close().catch(() => {});
     console.error('stopped cleanly');
     return 0;
   },
