@@ -97,6 +97,95 @@ describe('KuCoin WebSocket protocol', () => {
     ws.close();
   });
 
+  it('pushes the outcome of a risk-limit level change on the contract position topic, in KuCoin frames', async () => {
+    // KuCoin's example (old futures docs, "Adjustment result of risk limit level"; KUCOIN.md §3.9, §4.3):
+    // {"userId","topic":"/contract/position:ADAUSDTM","subject":"position.adjustRiskLimit",
+    //  "data":{"success":true,"riskLimitLevel":1,"msg":""}}; the REST answer only acknowledges (`true`).
+    const call = async (method: string, path: string, body?: unknown) => {
+      const text = body === undefined ? '' : JSON.stringify(body);
+      const res = await fetch(`${sim.url}${path}`, {
+        method,
+        headers: {
+          ...signRequest(sim.credentials, method, path, text, Date.now()),
+          'content-type': 'application/json',
+        },
+        ...(body === undefined ? {} : { body: text }),
+      });
+      return (await res.json()) as { code: string; data: unknown };
+    };
+    const { ws, frames } = await connect(sim, true);
+    for (const topic of ['/contract/position:XBTUSDTM', '/contract/position:ETHUSDTM'])
+      ws.send(JSON.stringify({ id: topic, type: 'subscribe', topic, privateChannel: true, response: true }));
+    await waitFor(() => frames.filter((f) => f.type === 'ack').length === 2);
+    const adjustments = () => frames.filter((f) => f.subject === 'position.adjustRiskLimit');
+
+    expect(
+      await call('POST', '/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 2 }),
+    ).toEqual({ code: '200000', data: true });
+    await waitFor(() => adjustments().length === 1);
+    expect(adjustments()[0]).toEqual({
+      topic: '/contract/position:XBTUSDTM',
+      type: 'message',
+      subject: 'position.adjustRiskLimit',
+      userId: expect.any(String),
+      channelType: 'private',
+      data: { success: true, riskLimitLevel: 2, msg: '' },
+    });
+
+    // Refused: a position worth more than the new level's cap (1 100 lots × 0.001 × ~100 000 ≈ 110 000
+    // USDT > level 1's 100 000). The request is still acknowledged; the push says it failed and names
+    // the level in force, which stays, and the contract's open orders stay too.
+    const market = await call('POST', '/api/v1/orders', {
+      clientOid: 'rl-market',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'market',
+      size: 1100,
+      leverage: 10,
+      marginMode: 'ISOLATED',
+    });
+    expect(market.code).toBe('200000');
+    const resting = await call('POST', '/api/v1/orders', {
+      clientOid: 'rl-resting',
+      symbol: 'XBTUSDTM',
+      side: 'buy',
+      type: 'limit',
+      price: sim.engine.market('XBTUSDTM').mark.mul(0.97).floor().toString(),
+      size: 1,
+      leverage: 10,
+      marginMode: 'ISOLATED',
+    });
+    expect(resting.code).toBe('200000');
+    expect(
+      await call('POST', '/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 1 }),
+    ).toEqual({ code: '200000', data: true });
+    await waitFor(() => adjustments().length === 2);
+    const refused = adjustments()[1]!;
+    expect(refused).toMatchObject({ topic: '/contract/position:XBTUSDTM', channelType: 'private' });
+    expect(refused.data).toEqual({ success: false, riskLimitLevel: 2, msg: expect.any(String) });
+    expect((refused.data as { msg: string }).msg).not.toBe('');
+    const position = (await call('GET', '/api/v1/position?symbol=XBTUSDTM')).data as {
+      riskLimitLevel: number;
+    };
+    expect(position.riskLimitLevel).toBe(2);
+    const orderId = (resting.data as { orderId: string }).orderId;
+    expect(((await call('GET', `/api/v1/orders/${orderId}`)).data as { isActive: boolean }).isActive).toBe(
+      true,
+    );
+    // a change that goes through cancels the contract's open orders (KUCOIN.md §3.9)
+    expect(
+      await call('POST', '/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 3 }),
+    ).toEqual({ code: '200000', data: true });
+    await waitFor(() => adjustments().length === 3);
+    expect(adjustments()[2]!.data).toEqual({ success: true, riskLimitLevel: 3, msg: '' });
+    expect(((await call('GET', `/api/v1/orders/${orderId}`)).data as { isActive: boolean }).isActive).toBe(
+      false,
+    );
+    // only the contract's own position topic carries it
+    expect(adjustments().every((f) => f.topic === '/contract/position:XBTUSDTM')).toBe(true);
+    ws.close();
+  });
+
   it('rejects an unknown token and expired tokens with KuCoin error frames', async () => {
     const bad = new WebSocket(`${sim.wsUrl}?token=nope&connectId=x`);
     const frames: Frame[] = [];
