@@ -166,6 +166,24 @@ describe('KuCoin client against the simulator', { timeout: 120_000 }, () => {
     await waitFor(() => events.includes(`${clientOid}:canceled`) || undefined, 30_000);
   });
 
+  it('receives the outcome of a risk-limit level change (position.adjustRiskLimit) for the contract subscribed', async () => {
+    const ws = new KucoinWs({ getToken: () => http.market.privateToken(), privateChannel: true, metrics });
+    sockets.push(ws);
+    await ws.start();
+    const got: unknown[] = [];
+    await subscribe.riskLimit(ws, 'SOLUSDTM', (e) => got.push(e));
+    expect(await http.positions.changeRiskLimitLevel('SOLUSDTM', 2)).toBe(true);
+    // another contract's change is not this subscription's
+    expect(await http.positions.changeRiskLimitLevel('ETHUSDTM', 2)).toBe(true);
+    expect(await http.positions.changeRiskLimitLevel('SOLUSDTM', 1)).toBe(true);
+    await waitFor(() => got.length === 2 || undefined, 10_000);
+    expect(got).toEqual([
+      { symbol: 'SOLUSDTM', success: true, riskLimitLevel: 2, msg: '' },
+      { symbol: 'SOLUSDTM', success: true, riskLimitLevel: 1, msg: '' },
+    ]);
+    expect(await http.positions.changeRiskLimitLevel('ETHUSDTM', 1)).toBe(true);
+  });
+
   it('covers the remaining trading, position and account operations', async () => {
     const t = Date.now();
     const ticker = await http.market.ticker('ETHUSDTM');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KucoinParseError } from './errors.ts';
 import { fixture } from './test-fixtures.ts';
 import {
+  parseAdjustRiskLimit,
   parseExecution,
   parseLevel2Change,
   parseMarkIndexPrice,
@@ -140,6 +141,30 @@ describe('KuCoin WS payload table', () => {
     expect(parsePositionChange(full).position?.qty).toBe(recorded['currentQty']);
   });
 
+  it('reads a risk-limit adjustment (position.adjustRiskLimit) with its symbol from the topic', () => {
+    // KuCoin's frame (old futures docs, "Adjustment result of risk limit level"; KUCOIN.md §3.9, §4.3).
+    // Its data names no symbol: the topic does.
+    const docs = {
+      userId: 'xbc453tg732eba53a88ggyt8c',
+      topic: '/contract/position:ADAUSDTM',
+      subject: 'position.adjustRiskLimit',
+      data: { success: true, riskLimitLevel: 1, msg: '' },
+    };
+    expect(parseAdjustRiskLimit(docs.data, topicSymbol(docs.topic))).toEqual({
+      symbol: 'ADAUSDTM',
+      success: true,
+      riskLimitLevel: 1,
+      msg: '',
+    });
+    // a refusal, with a field KuCoin may add later (ignored)
+    expect(
+      parseAdjustRiskLimit(
+        { success: false, riskLimitLevel: 2, msg: 'risk limit exceeded', ts: 1731924561514 },
+        'XBTUSDTM',
+      ),
+    ).toEqual({ symbol: 'XBTUSDTM', success: false, riskLimitLevel: 2, msg: 'risk limit exceeded' });
+  });
+
   it('keeps the candle order from the docs: close is index 2, high 3, low 4', () => {
     const c = parseWsCandle({ symbol: 'X', candles: ['60', '1', '2', '3', '0.5', '7', '8'], time: 1 });
     expect(plain(c)).toMatchObject({
@@ -165,6 +190,18 @@ describe('KuCoin WS parse boundary rejects bad data', () => {
     ['an order change with an unknown type', () => parseOrderChange({ ...order, type: 'expired' })],
     ['an order change with a non-integer size', () => parseOrderChange({ ...order, size: '1.5' })],
     ['an order change with filled above size', () => parseOrderChange({ ...order, filledSize: '2' })],
+    [
+      'a risk-limit adjustment without its outcome',
+      () => parseAdjustRiskLimit({ riskLimitLevel: 2, msg: '' }, 'X'),
+    ],
+    [
+      'a risk-limit adjustment with a level 0',
+      () => parseAdjustRiskLimit({ success: true, riskLimitLevel: 0, msg: '' }, 'X'),
+    ],
+    [
+      'a risk-limit adjustment with a text level',
+      () => parseAdjustRiskLimit({ success: true, riskLimitLevel: '2', msg: '' }, 'X'),
+    ],
   ];
   for (const [what, run] of cases) {
     it(`rejects ${what}`, () => {

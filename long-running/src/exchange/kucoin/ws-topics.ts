@@ -92,6 +92,15 @@ export const subscribe = {
       else if (m.subject === 'position.adjustRiskLimit')
         cb({ kind: 'riskLimit', ...wp.parseAdjustRiskLimit(m.data, sym) });
     }),
+  /**
+   * Only the risk-limit adjustments (`position.adjustRiskLimit`) of `/contract/position:{symbol}`; the
+   * topic's other subjects are not parsed. KuCoin's frame names the symbol in its topic only.
+   */
+  riskLimit: (ws: KucoinWs, symbol: string, cb: (e: Parsed<typeof wp.parseAdjustRiskLimit>) => void) =>
+    ws.subscribe(topics.position(symbol), (m: WsMessage) => {
+      if (m.subject === 'position.adjustRiskLimit')
+        cb(wp.parseAdjustRiskLimit(m.data, wp.topicSymbol(m.topic)));
+    }),
   wallet: (ws: KucoinWs, cb: (e: WalletEvent) => void) =>
     ws.subscribe(topics.wallet(), (m) => {
       if (m.subject === 'walletBalance.change') cb({ kind: 'balance', ...wp.parseWalletBalance(m.data) });
