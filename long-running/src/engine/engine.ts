@@ -676,6 +676,8 @@ export class Engine {
     ws.on('reconnected', () => {
       ctx.log.info('private socket reconnected: reconciling');
       this.reconcileRequested = true;
+      // a level changed while the socket was down was pushed to no one
+      this.riskInputs.levels.readAgainSoon();
     });
     ws.on('handlerError', (error: unknown) => ctx.log.warn({ err: error }, 'private push failed to parse'));
     try {
@@ -687,6 +689,21 @@ export class Engine {
           this.kick(o.symbol, { orderId: o.orderId, filledSize: o.filledSize });
       });
       await subscribe.stopOrders(ws, (o) => this.kick((o as { symbol: string }).symbol));
+      // A risk-limit level changed behind the engine's back (KuCoin's site, another client) is pushed on
+      // the contract's position topic: listened to for each contract whose level is read, from its first read.
+      this.riskInputs.levels.listen((symbol) => {
+        subscribe
+          .riskLimit(ws, symbol, (e) => {
+            ctx.log.info(e, 'risk-limit level adjustment pushed');
+            this.riskInputs.levels.adjusted(e);
+          })
+          .catch((error: unknown) =>
+            ctx.log.warn(
+              { symbol, err: error },
+              'risk-limit pushes not subscribed: a change is seen by the periodic read',
+            ),
+          );
+      });
       // A followed order's done report comes with its pushes: wait briefly for them before asking over REST.
       this.executor.pushWaitMs = ctx.tuning.orderPushWaitMs;
     } catch (error) {

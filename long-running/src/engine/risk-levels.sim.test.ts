@@ -1,7 +1,9 @@
 /**
  * The risk-limit levels an entry is judged at (`risk-levels.ts`), against the simulator: what the
- * engine's start reads of them never holds the start back, and a reading taken while the contract was
- * in cross margin (it names no isolated level) is not what an isolated entry is judged at.
+ * engine's start reads of them never holds the start back, a reading taken while the contract was
+ * in cross margin (it names no isolated level) is not what an isolated entry is judged at, a change whose
+ * push is lost is found by the periodic read, and a change KuCoin pushes (`position.adjustRiskLimit`)
+ * judges the very next entry.
  */
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { getSignal, listPositions, putSetting, setBreaker } from '@enigma/db';
@@ -16,12 +18,26 @@ const strategy: StrategyConfig = { ...DEFAULT_STRATEGY, stop: { kind: 'pct', pct
 const HTTP = { timeoutMs: 3_000, maxRetries: 3, retryBaseMs: 50 };
 
 describe('risk-limit levels (engine against the simulator)', () => {
-  // Readings of the selected level are a second old at most before they are read again (60 s by default).
+  // Readings of the selected level are kept an hour (60 s by default): a test that changes the level sees
+  // it judged at once only by the push; the periodic read's test shortens it to a second.
   const f = useSimEngine({
     settings: { [strategyKey('tv')]: strategy },
     http: HTTP,
-    tuning: { riskLevelMaxAgeMs: 1_000 },
+    tuning: { riskLevelMaxAgeMs: 3_600_000 },
   });
+  const tuning = () => f.running.engine.ctx.tuning;
+  /** The entry limits of the level tests; the loss pause out of the way (round trips lose their spread and fees). */
+  async function levelLimits() {
+    // Leverage 5 with a 1 % stop: liquidation ~19.5 % away at level 1, ~14.9 % at level 7; a multiple of
+    // 16 passes the first and blocks the second (as in engine.sim's level test).
+    await putSetting(f.db, 'risk.limits', {
+      minLiquidationDistanceMultiple: '16',
+      maxConsecutiveLosses: 1_000,
+    });
+    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
+    await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
+    await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
+  }
   const exchangeQty = async () =>
     (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === XBT)?.qty ?? 0;
   const reasonOf = async (signalId: string) => (await getSignal(f.db, signalId))?.reason ?? '';
@@ -75,29 +91,62 @@ describe('risk-limit levels (engine against the simulator)', () => {
     await flat();
   }, 90_000);
 
-  it('judges an entry at a level changed on the exchange since it was read, without a restart', async () => {
-    // Leverage 5 with a 1 % stop: liquidation ~19.5 % away at level 1, ~14.9 % at level 7; a multiple of
-    // 16 passes the first and blocks the second (as in engine.sim's level test).
-    // (the loss pause out of the way: the earlier tests' round trips lose their spread and fees)
-    await putSetting(f.db, 'risk.limits', {
-      minLiquidationDistanceMultiple: '16',
-      maxConsecutiveLosses: 1_000,
-    });
-    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
-    await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
-    await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
+  it('judges the very next entry at a level changed through the API while the engine runs (KuCoin pushes position.adjustRiskLimit)', async () => {
+    // Readings are an hour old before they are read again: only the push can tell the engine of a change.
+    await levelLimits();
+    try {
+      // the level (1) is read on this entry at the latest, and the engine listens for its changes from then on
+      const first = await f.alert({ action: 'buy' });
+      expect(await f.settled(first.signalId), await reasonOf(first.signalId)).toBe('protected');
+      await flat();
+      // raised through the API (as on KuCoin's site): the REST answer is only `true`, the push says it took
+      expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 7)).toBe(true);
+      const blocked = await f.alert({ action: 'buy' });
+      expect(await f.settled(blocked.signalId)).toBe('risk_blocked');
+      expect(await reasonOf(blocked.signalId)).toMatch(/^liquidation_distance:/);
+      expect(await exchangeQty()).toBe(0);
+      // a failed adjustment (KuCoin's refusal, here naming another level) changes nothing
+      f.sim.engine.bus.emit({
+        channel: 'private',
+        topic: `/contract/position:${XBT}`,
+        subject: 'position.adjustRiskLimit',
+        data: { success: false, riskLimitLevel: 1, msg: 'risk limit exceeded' },
+      });
+      // (a REST change answers after its push is on the socket; this one has no answer: let it arrive)
+      await new Promise((r) => setTimeout(r, 200));
+      const still = await f.alert({ action: 'buy' });
+      expect(await f.settled(still.signalId)).toBe('risk_blocked');
+      expect(await reasonOf(still.signalId)).toMatch(/^liquidation_distance:/);
+      // lowered again: the very next entry trades
+      expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 1)).toBe(true);
+      const passed = await f.alert({ action: 'buy' });
+      expect(await f.settled(passed.signalId), await reasonOf(passed.signalId)).toBe('protected');
+      expect(await exchangeQty()).toBeGreaterThan(0);
+      await flat();
+    } finally {
+      await f.kucoin.positions.changeRiskLimitLevel(XBT, 1);
+      await putSetting(f.db, 'risk.limits', {});
+    }
+  }, 60_000);
+
+  it('judges an entry at a level changed on the exchange since it was read, without a push, by the periodic read', async () => {
+    await levelLimits();
+    tuning().riskLevelMaxAgeMs = 1_000; // read again once a second old
     try {
       const first = await f.alert({ action: 'buy' });
       expect(await f.settled(first.signalId), await reasonOf(first.signalId)).toBe('protected');
       await flat();
-      // a trader raises the level on KuCoin's site: the engine is not told
-      expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 7)).toBe(true);
+      // the level is raised on the exchange and its push never reaches the engine (set on the simulator
+      // directly: no position.adjustRiskLimit): only the periodic read can tell
+      f.sim.engine.settingsOf(XBT).riskLimitLevel = 7;
+      expect((await f.kucoin.positions.position(XBT)).riskLimitLevel).toBe(7);
       await new Promise((r) => setTimeout(r, 3_000));
       const entry = await f.alert({ action: 'buy' });
       expect(await f.settled(entry.signalId)).toBe('risk_blocked');
       expect(await reasonOf(entry.signalId)).toMatch(/^liquidation_distance:/);
       expect(await exchangeQty()).toBe(0);
     } finally {
+      tuning().riskLevelMaxAgeMs = 3_600_000;
       await f.kucoin.positions.changeRiskLimitLevel(XBT, 1);
       await putSetting(f.db, 'risk.limits', {});
     }

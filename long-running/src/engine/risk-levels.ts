@@ -23,6 +23,12 @@ type Mode = 'ISOLATED' | 'CROSS';
  * the contracts held or recently signalled, else on a contract's first opening order; read again once
  * `tuning.riskLevelMaxAgeMs` old (in the background) or after a 300005 refusal (before the next entry). An answer
  * that cannot be had blocks the order (`data_missing`): it is never assumed to be the first level.
+ *
+ * A change made behind the engine's back (the trader on KuCoin's site, another API client) is pushed by
+ * KuCoin as `position.adjustRiskLimit` on `/contract/position:{symbol}`: the engine listens on that topic
+ * for each contract whose level it has read (`listen`) and hands the pushes to `adjusted`, which selects
+ * the new level at once; the periodic read stays as the net for a push lost (and after a reconnect,
+ * `readAgainSoon`).
  */
 export class RiskLevels {
   private readonly tiers = new Map<string, { at: number; tiers: RiskTier[] }>();
@@ -31,6 +37,11 @@ export class RiskLevels {
   private readonly reading = new Map<string, Promise<unknown>>();
   /** when an isolated entry on each contract was last judged */
   private readonly usedAt = new Map<string, number>();
+  /** how many successful adjustments were pushed for each contract (a read in flight across one is stale) */
+  private readonly pushes = new Map<string, number>();
+  /** the contracts whose level was read: the engine listens for their adjustments */
+  private readonly watched = new Set<string>();
+  private watch: ((symbol: string) => void) | null = null;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -81,6 +92,47 @@ export class RiskLevels {
     this.selected.delete(symbol);
   }
 
+  /**
+   * Call `watch` for every contract whose level has been read, now and as each is first read (the engine
+   * subscribes to its position topic, to be told of a change by `adjusted`).
+   */
+  listen(watch: (symbol: string) => void): void {
+    this.watch = watch;
+    for (const symbol of this.watched) watch(symbol);
+  }
+
+  /**
+   * KuCoin's outcome of a level change on a contract (`position.adjustRiskLimit`): a successful one selects
+   * `riskLimitLevel` at once, judged at that level's rate and cap in the contract's table (a read of the
+   * position report in flight meanwhile may predate it: its answer is not kept). A failed one changes
+   * nothing. A level the table held does not list has the table read again before the next entry.
+   */
+  adjusted(e: { symbol: string; success: boolean; riskLimitLevel: number }): void {
+    if (!e.success) return;
+    this.pushes.set(e.symbol, (this.pushes.get(e.symbol) ?? 0) + 1);
+    const held = this.tiers.get(e.symbol);
+    const tier = held?.tiers.find((t) => t.level === e.riskLimitLevel);
+    if (held && !tier) this.tiers.delete(e.symbol);
+    this.selected.set(e.symbol, {
+      at: this.ctx.clock.now(),
+      value: {
+        level: e.riskLimitLevel,
+        maintainMargin: tier?.maintainMargin ?? null,
+        maxNotional: tier?.maxNotional ?? null,
+      },
+    });
+  }
+
+  /**
+   * The private socket came back: a push sent while it was down is lost, so every reading is read again
+   * in the background (as one `riskLevelMaxAgeMs` old; entries meanwhile are judged at it).
+   */
+  readAgainSoon(): void {
+    const due = this.ctx.clock.now() - this.ctx.tuning.riskLevelMaxAgeMs;
+    for (const held of this.selected.values()) held.at = Math.min(held.at, due);
+    this.refreshDue();
+  }
+
   private async tiersOf(symbol: string): Promise<RiskTier[]> {
     const held = this.tiers.get(symbol);
     if (held && this.ctx.clock.now() - held.at < RISK_TIERS_MAX_AGE_MS) return held.tiers;
@@ -126,7 +178,18 @@ export class RiskLevels {
   private async readSelected(
     symbol: string,
   ): Promise<{ cross: boolean; value: ContractRiskLimit['selected'] }> {
-    const p = await this.once(`level:${symbol}`, () => this.ctx.kucoin.positions.position(symbol));
+    if (!this.watched.has(symbol)) {
+      this.watched.add(symbol);
+      this.watch?.(symbol);
+    }
+    const { p, pushed } = await this.once(`level:${symbol}`, async () => {
+      const before = this.pushes.get(symbol) ?? 0;
+      const p = await this.ctx.kucoin.positions.position(symbol);
+      return { p, pushed: (this.pushes.get(symbol) ?? 0) !== before };
+    });
+    // An adjustment pushed while the report was on its way: the report may predate it, the push does not.
+    const kept = pushed ? this.selected.get(symbol) : undefined;
+    if (kept) return { cross: false, value: kept.value };
     const value = {
       level: p.riskLimitLevel,
       maintainMargin: p.maintMarginReq,
