@@ -132,19 +132,30 @@ describe('KuCoin WebSocket protocol', () => {
       data: { success: true, riskLimitLevel: 2, msg: '' },
     });
 
-    // Refused: a position worth more than the new level's cap (1 100 lots × 0.001 × ~100 000 ≈ 110 000
-    // USDT > level 1's 100 000). The request is still acknowledged; the push says it failed and names
-    // the level in force, which stays, and the contract's open orders stay too.
+    // Refused: a position worth more than the new level's cap (~130 000 USDT at the mark > level 1's
+    // 100 000). The request is still acknowledged; the push says it failed and names the level in force,
+    // which stays, and the contract's open orders stay too.
+    const lots = Math.ceil(130_000 / (sim.engine.market('XBTUSDTM').mark.toNumber() * 0.001));
     const market = await call('POST', '/api/v1/orders', {
       clientOid: 'rl-market',
       symbol: 'XBTUSDTM',
       side: 'buy',
       type: 'market',
-      size: 1100,
+      size: lots,
       leverage: 10,
       marginMode: 'ISOLATED',
     });
     expect(market.code).toBe('200000');
+    await waitFor(async () => {
+      const p = (await call('GET', '/api/v1/position?symbol=XBTUSDTM')).data as { currentQty: number };
+      return p.currentQty === lots ? true : undefined;
+    });
+    expect(
+      sim.engine.positions
+        .get('XBTUSDTM')!
+        .entryPrice.mul(lots * 0.001)
+        .toNumber(),
+    ).toBeGreaterThan(110_000);
     const resting = await call('POST', '/api/v1/orders', {
       clientOid: 'rl-resting',
       symbol: 'XBTUSDTM',
