@@ -570,6 +570,14 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       const pos = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM');
       expect(pos).toMatchObject({ marginMode: 'CROSS' });
       expect((await f.kucoin.positions.marginMode('ETHUSDTM')).marginMode).toBe('CROSS');
+      // The close is reduce-only, and still names the contract's mode: an order without one is an
+      // ISOLATED order to KuCoin (marginMode defaults to ISOLATED), refused on a cross contract (330005).
+      const close = await f.alert({ action: 'close', symbol: 'ETHUSDTM' }, 'cross');
+      expect(await settled(close.signalId), (await getSignal(f.db, close.signalId))?.reason ?? '').toBe(
+        'closed',
+      );
+      const after = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM');
+      expect(after?.qty ?? 0).toBe(0);
     } finally {
       await flat();
       // back to isolated for the tests after this one (a flat contract switches at once)

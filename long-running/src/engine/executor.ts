@@ -259,6 +259,9 @@ export class Executor {
   ): Promise<OrderRow> {
     const { ctx } = this;
     let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
+    // Every order names the contract's margin mode: one without is an ISOLATED order to KuCoin, refused
+    // on a CROSS contract (330005), so a reduce-only close of a cross position would never go through.
+    const marginMode = spec.marginMode ?? (await this.marginModes.modeOf(spec.symbol));
     const submittedAt = new Date(ctx.clock.now());
     const request: PlaceOrderRequest = {
       clientOid: spec.clientOid,
@@ -268,7 +271,7 @@ export class Executor {
       size: spec.size,
       ...(spec.price ? { price: spec.price } : {}),
       ...(spec.leverage !== undefined ? { leverage: spec.leverage } : {}),
-      ...(spec.marginMode ? { marginMode: spec.marginMode } : {}),
+      ...(marginMode ? { marginMode } : {}),
       ...(spec.reduceOnly ? { reduceOnly: true } : {}),
       ...(spec.timeInForce && spec.type === 'limit' ? { timeInForce: spec.timeInForce } : {}),
       ...(spec.postOnly && spec.type === 'limit' ? { postOnly: true } : {}),
@@ -308,6 +311,9 @@ export class Executor {
       const found = await this.lookup(row);
       if (found !== 'absent') return found;
     }
+    // The contract's mode changed behind our back: read again before the next order.
+    if (error instanceof KucoinError && error.kind === 'marginModeMismatch')
+      this.marginModes.forget(spec.symbol);
     if (
       error instanceof KucoinError &&
       !(error.kind === 'exchangeUnavailable' || error.kind === 'rateLimited')

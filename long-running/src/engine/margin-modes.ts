@@ -56,6 +56,25 @@ export class MarginModes {
     }
   }
 
+  /**
+   * The contract's margin mode at the exchange, for an order that names none (a reduce-only close, a
+   * flatten, a take-profit): KuCoin reads a missing `marginMode` as ISOLATED (kucoin-spec order.txt:
+   * default ISOLATED) and refuses it on a CROSS contract with 330005, closing orders included. As last set
+   * or read here, else read now; null when it cannot be read (the order then goes without one).
+   */
+  async modeOf(symbol: string): Promise<Mode | null> {
+    const held = this.known.get(symbol);
+    if (held) return held.mode;
+    try {
+      const mode = (await this.ctx.kucoin.positions.marginMode(symbol)).marginMode;
+      if (!this.known.has(symbol)) this.known.set(symbol, { mode, crossLeverage: null });
+      return mode;
+    } catch (error) {
+      this.ctx.log.warn({ symbol, err: error }, 'margin mode unreadable: the order names none');
+      return null;
+    }
+  }
+
   /** The exchange said the contract's mode is not what we held (330005): read it again next time. */
   forget(symbol: string): void {
     this.known.delete(symbol);

@@ -4,7 +4,7 @@ import { ManualClock } from './clock.ts';
 import { SimEngine } from './engine.ts';
 import { SimError } from './errors.ts';
 import { syntheticSource } from './market/synthetic.ts';
-import { order, setup, T0, tpSlLong } from './test-engine.ts';
+import { order, placeIn, setup, T0, tpSlLong } from './test-engine.ts';
 
 describe('matching', () => {
   it('walks the book for a market order: partial fills at rising prices, taker fee on each', () => {
@@ -185,7 +185,7 @@ describe('margin, liquidation and funding', () => {
     const { engine, move } = setup({ balance: 200 });
     engine.setMarginMode('XBTUSDTM', 'CROSS');
     engine.setCrossLeverage('XBTUSDTM', toMoney(20));
-    engine.placeOrder(order({ side: 'buy', type: 'market', size: 30 }));
+    placeIn(engine, order({ side: 'buy', type: 'market', size: 30 }));
     expect(engine.positions.get('XBTUSDTM')).toMatchObject({ qty: 30, marginMode: 'CROSS' });
     move('XBTUSDTM', 97_000);
     expect(engine.positions.get('XBTUSDTM')!.qty).toBe(30);

@@ -4,7 +4,7 @@ import type { SimEvent } from './engine.ts';
 import { SimError } from './errors.ts';
 import { Faults } from './faults.ts';
 import { adlScore, crossRiskRate } from './margin.ts';
-import { order, setup, tpSlLong } from './test-engine.ts';
+import { order, placeIn, setup, tpSlLong } from './test-engine.ts';
 
 /**
  * Issue #11: where the simulator must be as harsh as KuCoin. Each test names the KuCoin source of the
@@ -176,9 +176,9 @@ describe('11. price bands, order limits, cancel codes, cross margin', () => {
 
   it('refuses a cross order short of margin with 330008 (isolated: 300003)', () => {
     const { engine } = setup({ balance: 1_000 });
-    expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 })))).toBe('300003');
+    expect(codeOf(() => placeIn(engine, order({ side: 'buy', type: 'market', size: 200 })))).toBe('300003');
     engine.setMarginMode('XBTUSDTM', 'CROSS');
-    expect(codeOf(() => engine.placeOrder(order({ side: 'buy', type: 'market', size: 200 })))).toBe('330008');
+    expect(codeOf(() => placeIn(engine, order({ side: 'buy', type: 'market', size: 200 })))).toBe('330008');
     expect(engine.wallet.toString()).toBe(toMoney(1_000).toString());
   });
 });
@@ -613,7 +613,7 @@ describe('7. cross margin', () => {
     const { engine, move } = setup({ balance: 1_000 });
     engine.setMarginMode('XBTUSDTM', 'CROSS');
     engine.setCrossLeverage('XBTUSDTM', toMoney(20));
-    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '99000', size: 100 }));
+    const { orderId } = placeIn(engine, order({ side: 'buy', price: '99000', size: 100 }));
     for (let i = 0; i < 30 && engine.orders.get(orderId)!.status !== 'done'; i++)
       move('XBTUSDTM', 98_500, 10_000);
     const p = engine.positions.get('XBTUSDTM')!;
@@ -631,7 +631,8 @@ describe('7. cross margin', () => {
     expect(view['liquidationPrice']).toBeCloseTo(89_431.1834, 3);
     expect(view).toMatchObject({ crossMode: true, marginMode: 'CROSS', maintMarginReq: 0.004 });
     // A reduce-only order far away: risk rate 0.00046·P / (0.1·P − 8 901.98) passes 95 % at 89 452.94.
-    const { orderId } = engine.placeOrder(
+    const { orderId } = placeIn(
+      engine,
       order({ side: 'sell', price: '120000', size: 100, reduceOnly: true }),
     );
     move('XBTUSDTM', 89_460); // 93.5 %
@@ -652,11 +653,11 @@ describe('7. cross margin', () => {
     const { engine } = setup({ balance: 10_000 });
     engine.setMarginMode('XBTUSDTM', 'CROSS');
     engine.setCrossLeverage('XBTUSDTM', toMoney(20));
-    engine.placeOrder(order({ side: 'buy', price: '90000', size: 10 })); // 900 USDT
-    engine.placeOrder(order({ side: 'sell', price: '110000', size: 5 })); // 550 USDT
+    placeIn(engine, order({ side: 'buy', price: '90000', size: 10 })); // 900 USDT
+    placeIn(engine, order({ side: 'sell', price: '110000', size: 5 })); // 550 USDT
     // max(900, 550) = 900: 900 / 20 + 900 × 0.0006 = 45.54.
     expect(engine.accountSummary().orderMargin.toString()).toBe('45.54');
-    engine.placeOrder(order({ side: 'sell', price: '110000', size: 20 })); // sells now 2 750
+    placeIn(engine, order({ side: 'sell', price: '110000', size: 20 })); // sells now 2 750
     // max(900, 2 750) = 2 750: 137.5 + 1.65.
     expect(engine.accountSummary().orderMargin.toString()).toBe('139.15');
   });
@@ -830,7 +831,7 @@ describe('7. partial liquidation of large cross positions', () => {
     const { engine, move } = setup({ balance: 61_000, behaviour });
     engine.setMarginMode('XBTUSDTM', 'CROSS');
     engine.setCrossLeverage('XBTUSDTM', toMoney(20));
-    const { orderId } = engine.placeOrder(order({ side: 'buy', price: '99000', size: 12_000 }));
+    const { orderId } = placeIn(engine, order({ side: 'buy', price: '99000', size: 12_000 }));
     for (let i = 0; i < 500 && engine.orders.get(orderId)!.status !== 'done'; i++)
       move('XBTUSDTM', 98_500 + (i % 2), 10_000);
     const p = engine.positions.get('XBTUSDTM')!;

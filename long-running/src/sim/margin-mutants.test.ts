@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { order, setup } from './test-engine.ts';
+import { order, placeIn, setup } from './test-engine.ts';
 
 /**
  * Cross-margin order margin through the SimEngine, by hand (issue #15, survivors of the `simulator margin &
@@ -22,17 +22,17 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
   it('with no position, only the larger side of the book counts', () => {
     const s = cross();
     // buy 10 at 99,000: 990 → 99 + 0.594
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     expect(margin(s)).toBe('99.594');
     // a sell of 4 at 101,000 (404) is hedged by the buys: nothing more
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 4 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 4 }));
     expect(margin(s)).toBe('99.594');
     // 8 more sells at 101,000: sells 12 × 101 = 1,212 > 990 → 121.2 + 0.7272
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 8 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 8 }));
     expect(margin(s)).toBe('121.9272');
     expect(margin(s, 'ETHUSDTM')).toBe('0');
     // an order on another contract (ETH, isolated) is not XBT's: XBT's order margin is unchanged
-    s.engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
+    placeIn(s.engine, order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
     expect(margin(s)).toBe('121.9272');
     s.engine.cancelOrder([...s.engine.openOrders].find((o) => o.symbol === 'ETHUSDTM')!.id);
     expect(s.engine.accountSummary().crossOrderMargin.toString()).toBe('121.9272');
@@ -41,44 +41,44 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
 
   it('a long position: orders on its own side add to it, orders against it count beyond it', () => {
     const s = cross();
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     s.move('XBTUSDTM', 98_900); // filled at 99,000; mark 98,900: position value 10 × 98.9 = 989
     expect(s.engine.positions.get('XBTUSDTM')!.qty).toBe(10);
     expect(margin(s)).toBe('0');
     // sell 15 at 101,000 = 1,515 against 989 + 0: 1,515 − 989 = 526 → 52.6 + 0.3156
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 15 }));
     expect(margin(s)).toBe('52.9156');
     // buy 2 at 98,000 (196): 989 + 196 = 1,185 < 1,515: unchanged
-    s.engine.placeOrder(order({ side: 'buy', price: '98000', size: 2 }));
+    placeIn(s.engine, order({ side: 'buy', price: '98000', size: 2 }));
     expect(margin(s)).toBe('52.9156');
     // buy 8 more at 98,000: 989 + 980 = 1,969 > 1,515 → 1,969 − 989 = 980 → 98 + 0.588
-    s.engine.placeOrder(order({ side: 'buy', price: '98000', size: 8 }));
+    placeIn(s.engine, order({ side: 'buy', price: '98000', size: 8 }));
     expect(margin(s)).toBe('98.588');
   });
 
   it('a short position: its own side is the sells', () => {
     const s = cross();
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 4 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 4 }));
     s.move('XBTUSDTM', 101_100); // short 4 at 101,000; mark 101,100: value 4 × 101.1 = 404.4
     expect(s.engine.positions.get('XBTUSDTM')!.qty).toBe(-4);
     // sell 3 more at 102,000 (306): 404.4 + 306 = 710.4 − 404.4 = 306 → 30.6 + 0.1836
-    s.engine.placeOrder(order({ side: 'sell', price: '102000', size: 3 }));
+    placeIn(s.engine, order({ side: 'sell', price: '102000', size: 3 }));
     expect(margin(s)).toBe('30.7836');
     // buy 6 at 100,000 (600) < 710.4: unchanged; buy 2 more (800 in all) > 710.4 → 800 − 404.4 = 395.6
-    s.engine.placeOrder(order({ side: 'buy', price: '100000', size: 6 }));
+    placeIn(s.engine, order({ side: 'buy', price: '100000', size: 6 }));
     expect(margin(s)).toBe('30.7836');
-    s.engine.placeOrder(order({ side: 'buy', price: '100000', size: 2 }));
+    placeIn(s.engine, order({ side: 'buy', price: '100000', size: 2 }));
     // 395.6 / 10 + 395.6 × 0.0006 = 39.56 + 0.23736
     expect(margin(s)).toBe('39.79736');
   });
 
   it('reduce-only orders freeze nothing; a cancelled order stops counting', () => {
     const s = cross();
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     s.move('XBTUSDTM', 98_900);
-    s.engine.placeOrder(order({ side: 'sell', price: '102000', size: 10, reduceOnly: true }));
+    placeIn(s.engine, order({ side: 'sell', price: '102000', size: 10, reduceOnly: true }));
     expect(margin(s)).toBe('0');
-    const { orderId } = s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 15 }));
+    const { orderId } = placeIn(s.engine, order({ side: 'sell', price: '101000', size: 15 }));
     expect(margin(s)).toBe('52.9156');
     s.engine.cancelOrder(orderId);
     expect(margin(s)).toBe('0');
@@ -91,7 +91,7 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
     // a buy at the best ask for more than the ask holds: it takes the level, the rest rests at that price
     const top = s.engine.topOfBook(s.engine.market('XBTUSDTM'));
     const size = top.askSize + 7;
-    const { orderId } = s.engine.placeOrder(order({ side: 'buy', price: top.askPrice, size }));
+    const { orderId } = placeIn(s.engine, order({ side: 'buy', price: top.askPrice, size }));
     const o = s.engine.orders.get(orderId)!;
     expect([o.filledSize, o.isActive]).toEqual([top.askSize, true]);
     expect(s.engine.positions.get('XBTUSDTM')!.qty).toBe(top.askSize);
@@ -104,13 +104,13 @@ describe('cross order margin, hedged (KuCoin: max(|position + same side|, |oppos
     const s = cross();
     s.engine.setCrossLeverage('XBTUSDTM', new Decimal(1));
     // buy 100 at 99,000: 9,900 at 1x + 5.94 fee = 9,905.94 ≤ 10,000: admitted
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 100 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 100 }));
     // a sell of 100 at 101,000 (10,100) is hedged by the buys only up to 9,900: 200 more → 200 + 0.12 > 94.06
-    expect(() => s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 100 }))).toThrow(
+    expect(() => placeIn(s.engine, order({ side: 'sell', price: '101000', size: 100 }))).toThrow(
       expect.objectContaining({ code: '330008' }),
     );
     // a sell of 90 (9,090) is hedged by the buys entirely: it adds nothing and is admitted
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 90 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 90 }));
     expect(margin(s)).toBe('9905.94');
   });
 });
@@ -133,7 +133,7 @@ describe('cross liquidation price, by hand', () => {
 
   it('a lone long: the whole wallet stands behind it', () => {
     const s = crossWith(200);
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     s.move('XBTUSDTM', 98_900);
     const p = s.engine.positions.get('XBTUSDTM')!;
     expect(p.qty).toBe(10);
@@ -144,14 +144,14 @@ describe('cross liquidation price, by hand', () => {
     // an isolated contract's resting order (ETH, 0.01 ETH a lot: 1 × 0.01 × 1,900 = 19 → 1.9 + 0.0114) takes
     // its frozen margin off the cross margin, but is no term of the cross risk (no MM, no fees in it):
     // X = 199.802 − 1.9114 = 197.8906; BP = 99,000 − 19,789.06 = 79,210.94
-    s.engine.placeOrder(order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
+    placeIn(s.engine, order({ symbol: 'ETHUSDTM', side: 'buy', price: '1900', size: 1 }));
     expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79210.94').div('0.9954').toFixed(8));
   });
 
   it('another contract in cross mode with no position yet adds no term', () => {
     const s = crossWith(200);
     s.engine.setMarginMode('ETHUSDTM', 'CROSS'); // no ETH position exists (positions are made on first use)
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     s.move('XBTUSDTM', 98_900);
     expect(s.engine.positions.has('ETHUSDTM')).toBe(false);
     const p = s.engine.positions.get('XBTUSDTM')!;
@@ -161,10 +161,10 @@ describe('cross liquidation price, by hand', () => {
 
   it('an open order on the contract needs its maintenance and fees from the same wallet', () => {
     const s = crossWith(200);
-    s.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(s.engine, order({ side: 'buy', price: '99000', size: 10 }));
     s.move('XBTUSDTM', 98_900);
     // buy 5 at 98,000 resting: value 490 → MM 490 × 0.004 = 1.96, closing fee 0.294, opening fee 0.294
-    s.engine.placeOrder(order({ side: 'buy', price: '98000', size: 5 }));
+    placeIn(s.engine, order({ side: 'buy', price: '98000', size: 5 }));
     const p = s.engine.positions.get('XBTUSDTM')!;
     // X = 199.802 − 1.96 − 0.294 − 0.294 = 197.254; BP = 99,000 − 19,725.4 = 79,274.6
     expect(s.engine.liquidationPriceOf(p).toFixed(8)).toBe(new Decimal('79274.6').div('0.9954').toFixed(8));
@@ -172,7 +172,7 @@ describe('cross liquidation price, by hand', () => {
 
   it('a lone short: BP above the entry, LP = BP / (1 + MMR + fee)', () => {
     const s = crossWith(200);
-    s.engine.placeOrder(order({ side: 'sell', price: '101000', size: 10 }));
+    placeIn(s.engine, order({ side: 'sell', price: '101000', size: 10 }));
     s.move('XBTUSDTM', 101_100);
     const p = s.engine.positions.get('XBTUSDTM')!;
     expect(p.qty).toBe(-10);
@@ -186,7 +186,8 @@ describe('isolated order margin of a partly filled order', () => {
   it('counts only what is left of it, at its own leverage', () => {
     const s = setup({ balance: 1_000_000 });
     const top = s.engine.topOfBook(s.engine.market('XBTUSDTM'));
-    const { orderId } = s.engine.placeOrder(
+    const { orderId } = placeIn(
+      s.engine,
       order({ side: 'buy', price: top.askPrice, size: top.askSize + 7, leverage: 5 }),
     );
     expect(s.engine.orders.get(orderId)!.filledSize).toBe(top.askSize);

@@ -2,7 +2,7 @@ import { toMoney } from '@enigma/core/money';
 import { describe, expect, it } from 'vitest';
 import { SimError } from './errors.ts';
 import { accountSummary, adjustIsolatedMargin, maxWithdrawMargin, orderMargin } from './margin.ts';
-import { order, setup, T0 } from './test-engine.ts';
+import { order, placeIn, setup, T0 } from './test-engine.ts';
 
 // Expected values computed by hand: XBTUSDTM is 0.001 BTC a lot, taker fee 0.06 %, orders at 10x; a
 // passive buy at 99,000 filled when the market trades through is an entry at exactly 99,000.
@@ -62,7 +62,7 @@ describe('isolated margin: add and withdraw', () => {
     }
     const cross = setup();
     cross.engine.setMarginMode('XBTUSDTM', 'CROSS');
-    cross.engine.placeOrder(order({ side: 'buy', price: '99000', size: 10 }));
+    placeIn(cross.engine, order({ side: 'buy', price: '99000', size: 10 }));
     cross.move('XBTUSDTM', 98_900);
     expect(cross.engine.positions.get('XBTUSDTM')!.qty).toBe(10);
     expect(simError(() => adjustIsolatedMargin(cross.engine.account, 'XBTUSDTM', toMoney(1))).code).toBe(

@@ -66,7 +66,10 @@ export function prepareOrder(a: SimAccount, input: OrderInput): SimOrder {
   const taken = a.core.behaviour.refuseReusedClientOid ? a.core.orders.values() : a.core.openOrders;
   for (const o of taken)
     if (o.clientOid === input.clientOid) throw new SimError('300018', 'The clientOid is duplicated');
-  if (input.marginMode && input.marginMode !== st.marginMode)
+  // An order that names no margin mode is an ISOLATED one (kucoin-spec order.txt: `marginMode` default
+  // ISOLATED), reduce-only and close orders included: KuCoin refuses it on a CROSS contract with 330005
+  // (ccxt/ccxt#25592: a plain createOrder after setMarginMode('cross'); hummingbot/hummingbot#8224).
+  if ((input.marginMode ?? 'ISOLATED') !== st.marginMode)
     // KuCoin's code and text as CCXT maps them (ccxt kucoin.js exceptions: 330005).
     throw new SimError(
       '330005',

@@ -65,6 +65,18 @@ export const order = (o: Record<string, unknown>) => ({
   ...o,
 });
 
+/**
+ * Place `body` naming its contract's current margin mode, as a client must: KuCoin takes an order that
+ * names none as an ISOLATED one (kucoin-spec order.txt) and refuses it on a CROSS contract (330005).
+ */
+export const placeIn = (
+  engine: {
+    placeOrder(body: unknown): { orderId: string; clientOid: string };
+    settingsOf(symbol: string): { marginMode: string };
+  },
+  body: Record<string, unknown>,
+) => engine.placeOrder({ marginMode: engine.settingsOf(String(body['symbol'])).marginMode, ...body });
+
 /** /st-orders body: a 2-lot market long with a take-profit at 110 000 and a stop-loss at 95 000 (mark). */
 export const tpSlLong = () =>
   order({
