@@ -969,4 +969,48 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(await listPositions(f.db, accountId, true)).toHaveLength(0);
     await putSetting(f.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
   });
+
+  it('finds a stop’s fill days after the contract’s last fill, its push lost: a fills window given only its start ends 24 h later', async () => {
+    const accountId = f.running.engine.ctx.accountId;
+    // after the kill-switch drill: its end turns the switch off (settings are re-read every second)
+    await until('the kill switch is off', async () => !f.running.engine.ctx.killSwitch().on);
+    const signalId = await alert('buy', 'ETHUSDTM');
+    expect(await settled(signalId)).toBe('protected');
+    const pos = (await getPosition(f.db, accountId, 'ETHUSDTM'))!;
+    const drifts = async () =>
+      (await listRiskEvents(f.db, { code: 'position_drift' })).filter(
+        (e) => (e.data as { symbol?: string } | null)?.symbol === 'ETHUSDTM',
+      ).length;
+    const driftsBefore = await drifts();
+    // The private socket goes silent (its pushes lost), two days pass, and the stop closes the position.
+    f.sim.faults.set({ wsSilent: true });
+    try {
+      clock.offset += 2 * 86_400_000;
+      await fetch(`${f.sim.url}/sim/wick`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          symbol: 'ETHUSDTM',
+          mark: new Decimal(pos.stopPrice!).mul('0.99').toDecimalPlaces(2, Decimal.ROUND_DOWN).toFixed(),
+          durationMs: 3_000,
+        }),
+      });
+      await until('the stop closed the position at the exchange', async () => {
+        const list = await f.kucoin.positions.positions('USDT');
+        return !list.some((p) => p.symbol === 'ETHUSDTM' && p.qty !== 0);
+      });
+    } finally {
+      f.sim.faults.set({ wsSilent: false });
+    }
+    // The contract's fills synced from its last known one (two days back): the stop's fill is found, the
+    // position closed by it, not corrected to the exchange as a drift.
+    await f.running.engine.reconcile(0);
+    const lots = (await fillsOfAccount(f.db, accountId, 'ETHUSDTM')).reduce(
+      (n, x) => n + (x.side === 'buy' ? x.size : -x.size),
+      0,
+    );
+    expect(lots).toBe(0);
+    expect(await drifts()).toBe(driftsBefore);
+    expect((await getSignal(f.db, signalId))?.status).toBe('closed');
+  });
 });

@@ -106,7 +106,7 @@ export class Ledger {
     const startAt =
       last !== undefined ? last - (opts.overlapMs ?? HOT_OVERLAP_MS) : ctx.clock.now() - 24 * 3600_000;
     ctx.metrics.fillSyncs.inc({ by: 'window' });
-    const all = await this.fetchFills({ symbol, startAt });
+    const all = await this.fetchFillsSince(symbol, startAt);
     for (const o of orders) {
       if (!o.exchangeOrderId || o.filledSize <= 0) continue;
       const seen =
@@ -120,7 +120,32 @@ export class Ledger {
     return this.applyFills(symbol, all);
   }
 
-  private async fetchFills(q: { symbol?: string; startAt?: number; orderId?: string }): Promise<Fill[]> {
+  /**
+   * A contract's fills since `startAt`. KuCoin ends a window given only its start 24 h later and refuses
+   * one longer than 7 days (old official futures docs, Get Fills, "Data Time Range"): a start alone more
+   * than a day back would miss every later fill (a restart after a day down, a position held for days
+   * then closed by its stop while the private socket was down). Such a start is read in explicit windows
+   * of at most 7 days up to an hour ago, and from there with the start alone (its end past now).
+   */
+  private async fetchFillsSince(symbol: string, startAt: number): Promise<Fill[]> {
+    const now = this.ctx.clock.now();
+    const all: Fill[] = [];
+    let from = startAt;
+    while (now - from > FILL_WINDOW_MS - FILL_WINDOW_MARGIN_MS) {
+      const to = Math.min(from + MAX_FILL_RANGE_MS, now - FILL_WINDOW_MARGIN_MS);
+      all.push(...(await this.fetchFills({ symbol, startAt: from, endAt: to })));
+      from = to;
+    }
+    all.push(...(await this.fetchFills({ symbol, startAt: from })));
+    return all;
+  }
+
+  private async fetchFills(q: {
+    symbol?: string;
+    startAt?: number;
+    endAt?: number;
+    orderId?: string;
+  }): Promise<Fill[]> {
     const all: Fill[] = [];
     for (let page = 1; page <= 50; page++) {
       const res = await this.ctx.kucoin.trade.fills({ ...q, currentPage: page, pageSize: 200 });
@@ -580,6 +605,12 @@ function sameLeverage(a: string | null, b: string | null): boolean {
 }
 
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
+/** How far KuCoin's fills window reaches from a start given alone (24 h). */
+const FILL_WINDOW_MS = 86_400_000;
+/** The longest fills window KuCoin answers (7 days). */
+const MAX_FILL_RANGE_MS = 7 * FILL_WINDOW_MS;
+/** How far before now the explicit windows stop (the last, open-ended one covers the rest). */
+const FILL_WINDOW_MARGIN_MS = 3_600_000;
 /** How many passes look for KuCoin's record of a closed trade before it is given up. */
 const RECORD_TRIES = 10;
 /** How far back a start looks for closed trades still waiting for KuCoin's record (an hour). */

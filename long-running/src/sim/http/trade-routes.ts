@@ -7,7 +7,8 @@ import type { Wire } from '../wire.ts';
 import { intParam, jsonBody, ok, paginate, q, type SimContext, type SimEnv, symbolParam } from './context.ts';
 
 const MAX_BATCH = 20;
-const WEEK = 7 * 86_400_000;
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 
 /** Orders and fills (private). */
 export function registerTradeRoutes(
@@ -197,8 +198,17 @@ export function registerTradeRoutes(
     const side = q(c, 'side');
     const type = q(c, 'type');
     const tradeTypes = q(c, 'tradeTypes')?.split(',');
-    const startAt = intParam(c, 'startAt');
-    const endAt = intParam(c, 'endAt');
+    // KuCoin's window (old official futures docs, Get Fills, "Data Time Range"): the last day by default;
+    // a start alone ends 24 h later, an end alone starts 24 h before; longer than 7 days is refused (the
+    // code is not documented). Not applied to a look-up by orderId.
+    let startAt = intParam(c, 'startAt');
+    let endAt = intParam(c, 'endAt');
+    if (!orderId) {
+      if (startAt === undefined && endAt === undefined) endAt = engine.clock.now();
+      if (startAt === undefined) startAt = endAt! - DAY;
+      if (endAt === undefined) endAt = startAt + DAY;
+      if (endAt - startAt > WEEK) throw new SimError('100001', 'The time range exceeds 7 days');
+    }
     const items = engine.fills
       .filter(
         (f) =>
