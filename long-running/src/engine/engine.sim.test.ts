@@ -1013,4 +1013,24 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(await drifts()).toBe(driftsBefore);
     expect((await getSignal(f.db, signalId))?.status).toBe('closed');
   });
+
+  it('sums a closed trade’s funding over every page of KuCoin’s funding history (100 settlements a page)', async () => {
+    // 150 settlements of a long-held position, 8 h apart, long before anything else in these tests.
+    const t0 = Date.UTC(2020, 0, 1, 4);
+    const records = Array.from({ length: 150 }, (_, i) => ({
+      id: 9_000_000 + i,
+      symbol: 'ETHUSDTM',
+      timePoint: t0 + i * 8 * 3_600_000,
+      fundingRate: new Decimal('0.0001'),
+      markPrice: new Decimal(2000),
+      positionQty: 1,
+      positionCost: new Decimal(20),
+      funding: new Decimal(-(i + 1)).div(1000),
+      marginMode: 'ISOLATED' as const,
+    }));
+    f.sim.engine.fundingRecords.push(...records);
+    const total = await f.running.engine.ledger.fundingBetween('ETHUSDTM', t0, records.at(-1)!.timePoint);
+    // −(1 + 2 + … + 150) / 1000
+    expect(total.toFixed()).toBe('-11.325');
+  });
 });

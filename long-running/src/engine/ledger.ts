@@ -574,14 +574,33 @@ export class Ledger {
   async fundingBetween(symbol: string, fromMs: number, toMs: number): Promise<Decimal> {
     const { ctx } = this;
     let total = new Money(0);
-    const res = await ctx.kucoin.account.fundingHistory({
-      symbol,
-      startAt: fromMs,
-      endAt: toMs + 1,
-      maxCount: 100,
-    });
-    for (const p of res.items) {
-      if (p.time < fromMs || p.time > toMs) continue;
+    // A HasMore list of at most `maxCount` a page: a trade held past 100 settlements (33 days at 8 h, 4 at
+    // 1 h) has more, read page by page with the window narrowed past each page (newest first, as KuCoin's
+    // `reverse` defaults; oldest first is followed too).
+    const seen = new Set<string>();
+    let startAt = fromMs;
+    let endAt = toMs + 1;
+    for (let page = 0; page < MAX_FUNDING_PAGES && endAt >= startAt; page++) {
+      const res = await ctx.kucoin.account.fundingHistory({ symbol, startAt, endAt, maxCount: 100 });
+      const fresh = res.items.filter((p) => p.time >= fromMs && p.time <= toMs && !seen.has(p.id));
+      for (const p of fresh) seen.add(p.id);
+      total = total.plus(await this.recordFunding(symbol, fresh));
+      if (!res.hasMore || fresh.length === 0) break;
+      const times = res.items.map((p) => p.time);
+      if (times[0]! >= times.at(-1)!) endAt = Math.min(...times) - 1;
+      else startAt = Math.max(...times) + 1;
+    }
+    return total;
+  }
+
+  /** Record funding payments once each (by the exchange's id); their sum. */
+  private async recordFunding(
+    symbol: string,
+    items: Awaited<ReturnType<EngineContext['kucoin']['account']['fundingHistory']>>['items'],
+  ): Promise<Decimal> {
+    const { ctx } = this;
+    let total = new Money(0);
+    for (const p of items) {
       total = total.plus(p.funding);
       await insertFundingPayment(ctx.db, {
         accountId: ctx.accountId,
@@ -605,6 +624,8 @@ function sameLeverage(a: string | null, b: string | null): boolean {
 }
 
 /** An order the exchange reported filled by `filledSize` lots (a row, or a private push). */
+/** Pages of funding history read for one closed trade (100 settlements a page). */
+const MAX_FUNDING_PAGES = 20;
 /** How far KuCoin's fills window reaches from a start given alone (24 h). */
 const FILL_WINDOW_MS = 86_400_000;
 /** The longest fills window KuCoin answers (7 days). */
