@@ -495,6 +495,36 @@ describe('parseSignalObject: refusals name the field', () => {
     ]);
   });
 
+  it('refuses a market position other than long, short or flat, naming the field (a typo is never read as absent)', () => {
+    for (const [field, value] of [
+      ['market_position', 'sideways'],
+      ['market_position', 'flatt'],
+      ['market_position', ''],
+      ['prev_market_position', 'none'],
+    ] as const) {
+      const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'sell', [field]: value }));
+      expect(e.code).toBe('invalid_payload');
+      expect(e.details['issues']).toEqual([
+        { path: field, message: `must be long, short or flat: ${JSON.stringify(value)}` },
+      ]);
+    }
+    // TradingView's own values in any case and spacing are read, lower-cased
+    const { signal } = parseSignalObject({
+      symbol: 'XBTUSDTM',
+      action: 'sell',
+      market_position: ' Flat ',
+      prev_market_position: 'LONG',
+    });
+    expect(signal.marketPosition).toBe('flat');
+    expect(signal.prevMarketPosition).toBe('long');
+    const text = parseError(() =>
+      parseSignalBody('symbol=XBTUSDTM\naction=sell\nmarket_position=sideways', 'text'),
+    );
+    expect(text.details['issues']).toEqual([
+      { path: 'market_position', message: 'must be long, short or flat: "sideways"' },
+    ]);
+  });
+
   it('lists at most 20 issues', () => {
     const indicators = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`i${i}`, 'x']));
     const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', indicators }));

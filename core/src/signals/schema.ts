@@ -35,6 +35,17 @@ const decimalString = (rule: DecimalRule) =>
     return r.value;
   });
 
+/** TradingView's three market positions, in any case; anything else names the field and the value. */
+const marketPosition = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const s = String(v).trim().toLowerCase();
+  if (s === 'long' || s === 'short' || s === 'flat') return s;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be long, short or flat: ${JSON.stringify(v).slice(0, 40)}`,
+  });
+  return z.NEVER;
+});
+
 const shortText = (max: number) =>
   z.union([z.string(), z.number()]).transform((v) => String(v).slice(0, max));
 
@@ -79,8 +90,14 @@ export const tradingViewPayloadSchema = z.object({
   contracts: decimalString({ sign: 'positive' }).optional(),
   /** the strategy's position after the order (TradingView: signed, 0 when flat) */
   position_size: decimalString({ sign: 'any' }).optional(),
-  market_position: z.string().max(16).optional(),
-  prev_market_position: z.string().max(16).optional(),
+  /**
+   * TradingView `{{strategy.market_position}}` / `{{strategy.prev_market_position}}`: long, short or flat
+   * (any case, trimmed; stored lower-case). Anything else is refused here: the engine reads the field as
+   * what to hold (a `sell` with `flat` closes a long, with `short` opens a short), so an unreadable value
+   * ignored there would trade the bare action — a typo'd `flat` opening a short.
+   */
+  market_position: marketPosition.optional(),
+  prev_market_position: marketPosition.optional(),
   order_id: shortText(128).optional(),
   comment: shortText(512).optional(),
   alert_message: shortText(2048).optional(),

@@ -240,6 +240,25 @@ describe('refused alerts leave a record', () => {
     expect(JSON.stringify(body)).toContain('reverse');
   });
 
+  it('a market_position other than long/short/flat is 422 invalid naming it, nothing queued', async () => {
+    // Before, "sideways" was accepted (202) and the engine read it as absent: in signal mode a `sell`
+    // with a mistyped `flat` opened a short instead of closing the long.
+    const before = h.bus.entries.length;
+    const body = await refused(
+      await post(
+        '/webhooks/tradingview',
+        JSON.stringify(alert({ action: 'sell', market_position: 'sideways', position_size: '0' })),
+      ),
+      422,
+      'invalid_payload',
+      'invalid',
+    );
+    expect((body.error.details as unknown as Record<string, unknown>)['issues']).toEqual([
+      { path: 'market_position', message: 'must be long, short or flat: "sideways"' },
+    ]);
+    expect(h.bus.entries.length).toBe(before);
+  });
+
   it('an unknown symbol is 422 rejected with the known list', async () => {
     const body = await refused(
       await post('/webhooks/tradingview', JSON.stringify(alert({ symbol: 'PEPEUSDT' }))),
