@@ -244,7 +244,8 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     const seq: [string, string, number][] = [
       ['buy', 'long', 3],
       ['sell', 'flat', 0],
-      ['sell', 'short', 2],
+      ['sell', 'short', 3],
+      ['buy', 'short', 2],
     ];
     const ids: string[] = [];
     for (const [action, mp, size] of seq) {
@@ -258,6 +259,9 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       expect((await getPosition(f.db, accountId(), 'XBTUSDTM'))?.qty ?? 0).toBe(want);
       expect(await exchangeQty()).toBe(want);
     }
+    // the smaller target reduced the short: its signal says so, not "position closed"
+    expect((await getSignal(f.db, ids[3]!))?.reason).toBe('position reduced by this signal (1 lot)');
+    expect((await getSignal(f.db, ids[1]!))?.reason).toBe('position closed by this signal');
     // The same target again trades nothing.
     const again = await alert(
       { action: 'sell', marketPosition: 'short', positionSize: '2', size: '2' },

@@ -721,7 +721,19 @@ export class SignalHandler implements AlgoHooks {
     await setIntentStatus(ctx.db, intent.id, 'done');
     if (legs.every((l) => l.kind === 'close')) {
       await ctx.withSymbol(symbol, () => this.protection.ensure(symbol));
-      await this.to(entry, 'closed', 'position closed by this signal', {}, ['ordered', 'filled']);
+      // A reduction (target mode's smaller target, a strategy's partial exit) leaves a position open:
+      // its reason says so (it said "position closed" with lots still held).
+      const reduced = (intent.params as { label?: string }).label === 'reduce';
+      const lots = legs.reduce((n, l) => n + l.lots, 0);
+      await this.to(
+        entry,
+        'closed',
+        reduced
+          ? `position reduced by this signal (${lots} lot${lots === 1 ? '' : 's'})`
+          : 'position closed by this signal',
+        {},
+        ['ordered', 'filled'],
+      );
     }
   }
 
