@@ -243,11 +243,15 @@ describe('refused alerts leave a record', () => {
   it('a market_position other than long/short/flat is 422 invalid naming it, nothing queued', async () => {
     // Before, "sideways" was accepted (202) and the engine read it as absent: in signal mode a `sell`
     // with a mistyped `flat` opened a short instead of closing the long.
+    // On the fuzz source (large budget): the tradingview source's per-minute budget is the 50 concurrent
+    // copies' below.
     const before = h.bus.entries.length;
     const body = await refused(
       await post(
-        '/webhooks/tradingview',
-        JSON.stringify(alert({ action: 'sell', market_position: 'sideways', position_size: '0' })),
+        '/webhooks/tradingview?source=fuzz',
+        JSON.stringify(
+          alert({ secret: fuzzSecret, action: 'sell', market_position: 'sideways', position_size: '0' }),
+        ),
       ),
       422,
       'invalid_payload',
