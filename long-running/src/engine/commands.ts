@@ -535,7 +535,9 @@ export class CommandHandler implements AlgoHooks {
     const exec = leg.exec!;
     const block = await this.checkChild(c.symbol, leg, Router.firstChild(exec).size ?? leg.lots);
     if (!block) return null;
-    if (row) await this.executor.abandon(row, `${block.code}: ${block.message}`);
+    // given up only once the exchange cannot have it: one that lands meanwhile is followed as sent
+    if (row && 'sent' in (await this.executor.abandonUnlessSent(row, `${block.code}: ${block.message}`)))
+      return null;
     ctx.state.reserveAlgo(envelope.commandId, c.symbol, 0);
     await setIntentStatus(ctx.db, intent.id, 'risk_blocked', block.code);
     await insertRiskEvent(ctx.db, {

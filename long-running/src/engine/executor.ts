@@ -542,7 +542,32 @@ export class Executor {
     return after;
   }
 
-  /** An intent the exchange has confirmed it never saw, given up before sending (a risk re-check refused it). */
+  /**
+   * An `intent` row to be given up unsent (a risk re-check refused it, its signal ended) that an earlier
+   * run may have sent before it died: looked up by clientOid until the exchange shows it, or until its
+   * request can no longer arrive there (`mayArriveUntil`, the rule that judges a lost answer
+   * `not_at_exchange`): one absent look-up says nothing about a request still in flight or in a gateway
+   * queue. `sent`: it is at the exchange (to be followed, never sent again); `abandoned`: closed as never
+   * sent (`not_sent: <reason>`). A look-up each second meanwhile, so an order that lands is followed at once.
+   */
+  async abandonUnlessSent(
+    row: OrderRow,
+    reason: string,
+  ): Promise<{ sent: OrderRow } | { abandoned: OrderRow }> {
+    const { ctx } = this;
+    for (;;) {
+      const found = await this.lookup(row);
+      if (found !== 'absent') return { sent: found };
+      const left = this.mayArriveUntil(row) - ctx.clock.now();
+      if (left <= 0) return { abandoned: await this.abandon(row, reason) };
+      await ctx.clock.sleep(Math.min(left, 1_000));
+    }
+  }
+
+  /**
+   * An intent given up before sending: only when the exchange cannot have it (never sent by this process,
+   * or `abandonUnlessSent`).
+   */
   abandon(row: OrderRow, reason: string): Promise<OrderRow> {
     return this.save(row.id, {
       status: 'rejected',

@@ -778,18 +778,23 @@ export class SignalHandler implements AlgoHooks {
       if (!row || row.status === 'intent') {
         // What earlier legs filled is applied before this one is judged and sent.
         await applyFilled();
-        if (leg.kind === 'open') {
-          const blocked = await this.recheck(entry, leg, row);
-          if (blocked) {
-            if (row) await this.executor.abandon(row, `${blocked.code}: ${blocked.message}`);
-            await settle();
-            await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
-            await this.block(entry, blocked);
-            return 'failed';
-          }
+        const blocked = leg.kind === 'open' ? await this.recheck(entry, leg, row) : null;
+        // Refused: its row is given up only once the exchange cannot have it (a request the run before a
+        // crash sent may still land: then it is followed as sent, never sent again).
+        const given =
+          blocked && row
+            ? await this.executor.abandonUnlessSent(row, `${blocked.code}: ${blocked.message}`)
+            : null;
+        if (given && 'sent' in given) row = given.sent;
+        else if (blocked) {
+          await settle();
+          await setIntentStatus(ctx.db, intent.id, 'risk_blocked', blocked.code);
+          await this.block(entry, blocked);
+          return 'failed';
+        } else {
+          row = await this.executor.submit(this.specOf(entry, intent, leg));
+          if (row.status === 'rejected') return fail(row.reason, `order_rejected: ${row.reason ?? ''}`);
         }
-        row = await this.executor.submit(this.specOf(entry, intent, leg));
-        if (row.status === 'rejected') return fail(row.reason, `order_rejected: ${row.reason ?? ''}`);
       }
       if (leg.exec) {
         // A routed entry: the router follows its children (slices, re-prices) and protects as fills arrive.
@@ -828,16 +833,16 @@ export class SignalHandler implements AlgoHooks {
   }
 
   /**
-   * A signal that ended short: its legs still `intent` are looked up (never assumed unsent) and, when
-   * the exchange has never seen them, closed as not sent, so no unsent leg stays a live order in the
-   * books or in the account view after a restart.
+   * A signal that ended short: its legs still `intent` are looked up (never assumed unsent) and, once
+   * the exchange cannot have them, closed as not sent, so no unsent leg stays a live order in the books
+   * or in the account view after a restart. One that lands meanwhile keeps its row, brought up to date
+   * (reconciliation applies its fills and protection guards the position).
    */
   private async abandonUnsent(entry: SignalEntry, legs: Leg[]): Promise<void> {
     for (const leg of legs) {
       const row = await getOrderByClientOid(this.ctx.db, leg.clientOid);
       if (row?.status !== 'intent') continue;
-      if ((await this.executor.lookup(row)) === 'absent')
-        await this.executor.abandon(row, `signal ${entry.signalId} ended before this leg was sent`);
+      await this.executor.abandonUnlessSent(row, `signal ${entry.signalId} ended before this leg was sent`);
     }
   }
 

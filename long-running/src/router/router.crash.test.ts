@@ -57,7 +57,18 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     await deletePrefix(prefix);
   });
 
-  const child = (holder: string, point?: CrashPoint, oidPrefix?: string) => {
+  /**
+   * An engine child. `standby`: loaded and waiting (a warm spare: `go` starts it), so a restart costs the
+   * lease's takeover, not the loading. The engine fault tests' short timings: the client gives up on a
+   * request after 3 s and looks it up twice, and an order the exchange does not know may still land for
+   * 1 s more (`unknownOrderGraceMs`).
+   */
+  const child = (
+    holder: string,
+    point?: CrashPoint,
+    oidPrefix?: string,
+    { standby = false, graceMs = 1_000 } = {},
+  ) => {
     const c = startChild({
       databaseUrl: h.url!,
       redisUrl: TEST_REDIS_URL,
@@ -65,18 +76,48 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
       simUrl: sim.url,
       accountName: 'default',
       holder,
-      tuning: CRASH_TUNING,
+      tuning: { ...CRASH_TUNING, unknownOrderGraceMs: graceMs },
+      http: { timeoutMs: 3_000, resolveAttempts: 2 },
       jobs: true,
       jobLeaseMs: 2_000,
+      standby,
       ...(point ? { point, nth: 1, oidPrefix } : {}),
     });
     children.push(c);
     return c;
   };
+  const go = async (spare: Child) => {
+    await spare.loaded;
+    spare.proc.send('go');
+    await spare.trading;
+  };
+  /** the clientOid the child last reached `step` with (its `point <step> <n> <clientOid>` line) */
+  const lastOid = (c: Child, step: CrashPoint) =>
+    c.lines
+      .filter((l) => l.startsWith(`point ${step} `))
+      .at(-1)
+      ?.split(' ')[3];
+  const exchangeOrders = (clientOid: string) =>
+    [...sim.engine.orders.values()].filter((o) => o.clientOid === clientOid);
+  const entries = async (signalId: string) =>
+    (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+  /** The position the exchange holds, equal to the engine's, and its stop covering it. */
+  async function expectProtected(qty: number): Promise<void> {
+    const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
+    expect(ex?.qty ?? 0).toBe(qty);
+    if (qty === 0) return;
+    await waitFor(async () => {
+      const stops = (await kucoin.trade.stopOrders({ symbol: SYMBOL })).items;
+      return stops.length === 1 && stops[0]!.size === qty && stops[0]!.reduceOnly ? true : undefined;
+    }, 10_000);
+  }
 
-  /** Each clientOid of the signal's entry children exists at the exchange exactly once. */
+  /**
+   * Each clientOid of the signal's entry children exists at the exchange exactly once (those given up as
+   * never sent: not at all).
+   */
   async function expectOncePerClientOid(signalId: string): Promise<string[]> {
-    const rows = (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+    const rows = (await entries(signalId)).filter((o) => !o.reason?.startsWith('not_sent'));
     const exchange = [
       ...(await kucoin.trade.orders({ status: 'done', symbol: SYMBOL })).items,
       ...(await kucoin.trade.orders({ status: 'active', symbol: SYMBOL })).items,
@@ -90,10 +131,8 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     // and nothing at the exchange that the database does not know as one of its entries
     const entryLike = exchange.filter((o) => !o.reduceOnly && !o.stop);
     expect(entryLike.map((o) => o.clientOid).sort()).toEqual([...oids].sort());
-    // the position is exactly what the children filled
-    const filled = rows.reduce((n, r) => n + r.filledSize, 0);
-    const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
-    expect(ex?.qty ?? 0).toBe(filled);
+    // the position is exactly what the children filled, and protected
+    await expectProtected(rows.reduce((n, r) => n + r.filledSize, 0));
     return oids;
   }
 
@@ -103,10 +142,11 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
       const s = await getSignal(h.db, signalId);
       return s && !['received', 'scored', 'ordered', 'filled'].includes(s.status) ? s.status : undefined;
     }, 60_000);
-    await waitFor(
-      async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
-      60_000,
-    );
+    if (status === 'protected')
+      await waitFor(
+        async () => ((await getIntentBySignal(h.db, signalId))?.status === 'done' ? true : undefined),
+        60_000,
+      );
     return status;
   };
 
@@ -159,5 +199,39 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     }, 30_000);
     const oids = await expectOncePerClientOid(signalId);
     expect(oids[0]!.startsWith('o')).toBe(true);
+  });
+
+  it('an entry in flight when the engine died, blocked on resume by the kill switch: looked up until it can no longer land, it lands and is followed and protected, never sent again', async () => {
+    await putSetting(h.db, strategyKey('mkt'), routedStrategy({ style: 'market', slippageBps: 20 }, 2));
+    // A 2 s grace here: an intent row records no send time, so the rule counts from the row's creation,
+    // and a loaded machine can spend half a second between the two.
+    const second = child('second', undefined, undefined, { standby: true, graceMs: 2_000 });
+    const first = child('first', undefined, undefined, { graceMs: 2_000 });
+    await first.trading;
+    // The gateway holds the entry 3.5 s: it lands after the restart (about 2 s), within its send + the
+    // client's 3 s timeout + the grace, so only look-ups that wait for it can find it.
+    sim.faults.set({ queueRequests: 1, queueMs: 3_500, pathPrefix: '/api/v1/orders' });
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'mkt' });
+    const oid = await waitFor(async () => lastOid(first, 'before_send'), 10_000);
+    // killed once the gateway holds it (not before the request has left the engine)
+    await waitFor(async () => (sim.faults.get().queueRequests === 0 ? true : undefined), 10_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await go(second);
+    const restarted = Date.now();
+    const status = await finalStatus(signalId);
+    const [row, ...others] = await entries(signalId);
+    const theirs = exchangeOrders(oid);
+    // (the timings, should it fail: the rule counts from the row's creation)
+    const at = `row created ${row?.createdAt.getTime()}, done ${row?.doneAt?.getTime()}, landed ${theirs[0]?.createdAt}`;
+    expect(status, at).toBe('protected');
+    expect(others).toEqual([]);
+    expect(theirs).toHaveLength(1);
+    // it landed once the restarted engine was reconciled (its look-ups had found nothing)
+    expect(theirs[0]!.createdAt).toBeGreaterThan(restarted);
+    expect(row).toMatchObject({ clientOid: oid, exchangeOrderId: theirs[0]!.id, reason: null });
+    expect(row!.filledSize).toBeGreaterThan(0);
+    await expectOncePerClientOid(signalId);
   });
 });

@@ -13,7 +13,7 @@ import pino from 'pino';
 import { createRedisBus } from '../../bus/redis.ts';
 import { createDatabaseJobs } from '../../jobs/database.ts';
 import type { CrashPoint } from '../context.ts';
-import { runEngine } from '../runner.ts';
+import { type RunEngineOptions, runEngine } from '../runner.ts';
 
 export interface CrashChildConfig {
   databaseUrl: string;
@@ -26,6 +26,8 @@ export interface CrashChildConfig {
   point?: CrashPoint;
   nth?: number;
   tuning?: Record<string, number>;
+  /** the KuCoin client's deadline and look-ups (`runEngine`'s `http`; default the client's own) */
+  http?: RunEngineOptions['http'];
   /** load everything, say `loaded`, then wait for the parent's `go` message before starting (a warm spare) */
   standby?: boolean;
   /** count only the points of orders whose clientOid starts with this (a router child: `a`) */
@@ -62,6 +64,7 @@ const running = await runEngine({
   holder: config.holder,
   model: { enabled: false, reason: 'crash test' },
   tuning: config.tuning ?? {},
+  ...(config.http ? { http: config.http } : {}),
   ...(jobs ? { jobs } : {}),
   onPoint: (step, detail) => {
     if (config.oidPrefix && !detail.clientOid?.startsWith(config.oidPrefix)) return;
