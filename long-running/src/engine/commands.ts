@@ -533,7 +533,13 @@ export class CommandHandler implements AlgoHooks {
     }
     if (row && row.status !== 'intent') return null;
     const exec = leg.exec!;
-    const block = await this.checkChild(c.symbol, leg, Router.firstChild(exec).size ?? leg.lots);
+    // its own intent row (counted in the account view) is not counted twice
+    const block = await this.checkChild(
+      c.symbol,
+      leg,
+      Router.firstChild(exec).size ?? leg.lots,
+      row ?? undefined,
+    );
     if (!block) return null;
     // given up only once the exchange cannot have it: one that lands meanwhile is followed as sent
     if (row && 'sent' in (await this.executor.abandonUnlessSent(row, `${block.code}: ${block.message}`)))
@@ -595,10 +601,13 @@ export class CommandHandler implements AlgoHooks {
     while (this.following.size > 0) await Promise.allSettled([...this.following]);
   }
 
-  /** The router's risk check of a child of an operator order (the same checks as the order itself). */
-  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
+  /**
+   * The router's risk check of a child of an operator order (the same checks as the order itself).
+   * `own`: the child's unsent intent row, judged again: left out of the expected position.
+   */
+  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<RiskBlock | null> {
     const reduceOnly = leg.reduceOnly ?? false;
-    const own = (leg as OperatorLeg).stopPrice;
+    const stop = (leg as OperatorLeg).stopPrice;
     return this.risk.marketOrderBlock({
       symbol,
       origin: 'operator',
@@ -607,12 +616,15 @@ export class CommandHandler implements AlgoHooks {
       leverage: leg.leverage,
       reduceOnly,
       marginMode: leg.marginMode,
+      ...(own
+        ? { qtyOverride: { [symbol]: this.ctx.state.expectedQty(symbol, { except: own.clientOid }) } }
+        : {}),
       // the order's own stop, else a 2 % stop from the touch (as the order itself was checked)
       stopOf: (touch, contract) =>
         reduceOnly
           ? null
-          : own
-            ? toMoney(own)
+          : stop
+            ? toMoney(stop)
             : touch
               ? stopPriceFor(
                   leg.side === 'buy' ? 'long' : 'short',

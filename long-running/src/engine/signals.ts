@@ -863,13 +863,20 @@ export class SignalHandler implements AlgoHooks {
       };
     // This leg's own intent row is already counted in the expected position: take it out.
     const lots = row?.size ?? leg.exec?.slices[0]?.lots ?? leg.lots;
-    const own = row ? (leg.side === 'buy' ? row.size : -row.size) : 0;
-    return this.checkOpen(symbol, leg, lots, ctx.state.expectedQty(symbol) - own);
+    return this.checkOpen(symbol, leg, lots, ctx.state.expectedQty(symbol, { except: row?.clientOid }));
   }
 
-  /** The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the alert). */
-  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null> {
-    return this.checkOpen(symbol, leg as Leg, lots, this.ctx.state.expectedQty(symbol));
+  /**
+   * The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the
+   * alert). `own`: the child's unsent intent row, judged again: left out of the expected position.
+   */
+  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<RiskBlock | null> {
+    return this.checkOpen(
+      symbol,
+      leg as Leg,
+      lots,
+      this.ctx.state.expectedQty(symbol, { except: own?.clientOid }),
+    );
   }
 
   /** The pre-trade checks of `lots` of an opening leg as of now, against the expected position `qty`. */

@@ -57,6 +57,21 @@ describe('the account view (expected position = confirmed + decided orders still
     expect(s.expectedQty('XBTUSDTM')).toBe(9);
   });
 
+  it('leaves one order out on request: an unsent intent judged again as a proposal is not counted twice', () => {
+    const s = new AccountState();
+    s.setQty('XBTUSDTM', 1);
+    const intent = order({ size: 2 });
+    const other = order({ size: 3, status: 'open' });
+    s.track(intent);
+    s.track(other);
+    s.reserveAlgo('twap', 'XBTUSDTM', 4);
+    expect(s.expectedQty('XBTUSDTM')).toBe(10);
+    // everything else stays: the position, the other order, the algorithm's reservation
+    expect(s.expectedQty('XBTUSDTM', { except: intent.clientOid })).toBe(8);
+    // an order the view does not hold (settled and forgotten, another contract's) changes nothing
+    expect(s.expectedQty('XBTUSDTM', { except: 'c-unknown' })).toBe(10);
+  });
+
   it('ignores writes that land out of order: an answer written after the order filled and settled', () => {
     const s = new AccountState();
     const buy = order({ size: 2 });

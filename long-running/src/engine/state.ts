@@ -77,12 +77,17 @@ export class AccountState {
    * `resting: false`, an operator's order that rests on the book (a limit or stop order of the ticket,
    * live) counts only what it has filled: a signal is planned against the position the account has and
    * is heading for, not one an order far from the market may never make. Risk counts it whole.
+   * `except`: an order (by clientOid) left out — an unsent order judged again as a proposal, whose own
+   * row must not count twice.
    */
-  expectedQty(symbol: string, { resting = true }: { resting?: boolean } = {}): number {
+  expectedQty(
+    symbol: string,
+    { resting = true, except }: { resting?: boolean; except?: string } = {},
+  ): number {
     let q = this.confirmedQty(symbol);
     for (const a of this.algos.values()) if (a.symbol === symbol) q += a.qty;
     for (const o of this.orders.values()) {
-      if (o.symbol !== symbol || !DECIDED.has(o.purpose)) continue;
+      if (o.symbol !== symbol || !DECIDED.has(o.purpose) || o.clientOid === except) continue;
       const rests = o.purpose === 'manual' && o.type !== 'market' && !isTerminal(o.status);
       const q0 = rests && !resting ? Math.max(0, o.filledSize - o.applied) : this.pending(o);
       q += o.side === 'buy' ? q0 : -q0;

@@ -2,8 +2,11 @@
  * A SIGKILL in the middle of a TWAP and of a limit chase, then a restart: no child order is sent twice
  * and none is lost, checked against the simulator's own orders by clientOid. The engine runs in a child
  * process (crash-child.ts) against PostgreSQL, Redis and the router's job queue in the database; it kills
- * itself right after the exchange answered a chosen child (the row still says `intent`, the worst spot).
+ * itself right after the exchange answered a chosen child (the row still says `intent`, the worst spot),
+ * or between a child's row and the wire (the restart must risk-check it again before sending it), or the
+ * test kills it while a gateway holds its entry (the restart must not give that up while it may land).
  */
+import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
@@ -199,6 +202,112 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     }, 30_000);
     const oids = await expectOncePerClientOid(signalId);
     expect(oids[0]!.startsWith('o')).toBe(true);
+  });
+
+  it('TWAP: killed between slice 1’s row and the wire, the kill switch on before the restart: slice 1 is re-checked and never sent, the TWAP stops, slice 0’s fill stays protected', async () => {
+    await putSetting(
+      h.db,
+      strategyKey('twap'),
+      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
+    );
+    const second = child('second', undefined, undefined, { standby: true });
+    const first = child('first', 'before_send', 'a');
+    await first.trading;
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'twap' });
+    expect(await first.exited).toBe('SIGKILL');
+    const slice1 = lastOid(first, 'before_send')!;
+    expect((await entries(signalId)).find((r) => r.clientOid === slice1)?.status).toBe('intent');
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await go(second);
+    expect(await finalStatus(signalId)).toBe('protected');
+    const rows = await entries(signalId);
+    // slice 0 filled; slice 1 given up with the block's reason code; slice 2 never written
+    expect(rows.map((r) => [r.clientOid === slice1, r.status])).toEqual([
+      [false, expect.stringMatching(/^(filled|canceled)$/)],
+      [true, 'rejected'],
+    ]);
+    expect(rows[0]!.filledSize).toBeGreaterThan(0);
+    expect(rows[1]!.reason).toMatch(/^not_sent: kill_switch/);
+    expect(exchangeOrders(slice1)).toHaveLength(0);
+    await expectOncePerClientOid(signalId);
+  });
+
+  it('TWAP: killed between slice 1’s row and the wire; re-checked after the restart without counting its own row, it fits a position cap the whole order fits exactly', async () => {
+    await putSetting(h.db, RISK_LIMITS_KEY, {
+      ...DEFAULT_RISK_LIMITS,
+      maxConsecutiveLosses: 1000,
+      maxPositionLots: { [SYMBOL]: 3 },
+    });
+    await putSetting(
+      h.db,
+      strategyKey('twap'),
+      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
+    );
+    const second = child('second', undefined, undefined, { standby: true });
+    const first = child('first', 'before_send', 'a');
+    await first.trading;
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'twap' });
+    expect(await first.exited).toBe('SIGKILL');
+    const slice1 = lastOid(first, 'before_send')!;
+    expect((await entries(signalId)).find((r) => r.clientOid === slice1)?.status).toBe('intent');
+    await go(second);
+    expect(await finalStatus(signalId)).toBe('protected');
+    // counted twice (its row and itself), slice 1 would have been 4 lots against the cap of 3: blocked
+    const done = ['filled', 'canceled', 'rejected'];
+    const rows = await waitFor(async () => {
+      const r = await entries(signalId);
+      return r.length === 3 && r.every((o) => done.includes(o.status)) ? r : undefined;
+    }, 10_000).catch(async () => entries(signalId));
+    expect(rows.map((r) => [r.size, r.status === 'rejected', r.reason])).toEqual([
+      [1, false, null],
+      [1, false, null],
+      [1, false, null],
+    ]);
+    await expectOncePerClientOid(signalId);
+  });
+
+  it('limit chase: killed between attempt 1’s row and the wire, the kill switch on before the restart: the attempt is re-checked and never sent, nor the taker fallback', async () => {
+    await putSetting(
+      h.db,
+      strategyKey('chase'),
+      routedStrategy(
+        {
+          style: 'limit_chase',
+          chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
+        },
+        5,
+      ),
+    );
+    const second = child('second', undefined, undefined, { standby: true });
+    const first = child('first', 'before_send', 'a');
+    await first.trading;
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
+    // (never killed if attempt 0 filled whole before the touch moved: said here, not as a timeout)
+    await waitFor(async () => (first.dead ? true : undefined), 20_000);
+    expect(await first.exited).toBe('SIGKILL');
+    // the chase re-priced (the touch moved) before its time limit: the child killed is attempt 1
+    const attempt1 = lastOid(first, 'before_send')!;
+    expect(attempt1).toBe(clientOidFor('algo', signalId, 1));
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await go(second);
+    const status = await waitFor(async () => {
+      const st = (await getSignal(h.db, signalId))?.status;
+      return st === 'protected' || st === 'failed' ? st : undefined;
+    }, 30_000);
+    await waitFor(async () => {
+      const i = await getIntentBySignal(h.db, signalId);
+      return i?.status === 'done' || i?.status === 'failed' ? true : undefined;
+    }, 30_000);
+    const rows = await entries(signalId);
+    const [a0, a1, ...rest] = rows;
+    expect(a1).toMatchObject({ clientOid: attempt1, status: 'rejected' });
+    expect(a1!.reason).toMatch(/^not_sent: kill_switch/);
+    expect(exchangeOrders(attempt1)).toHaveLength(0);
+    // nothing after it: no other attempt, no taker fallback
+    expect(rest).toEqual([]);
+    // what attempt 0 filled (if anything) is the position, protected
+    expect(status).toBe(a0!.filledSize > 0 ? 'protected' : 'failed');
+    await expectOncePerClientOid(signalId);
   });
 
   it('an entry in flight when the engine died, blocked on resume by the kill switch: looked up until it can no longer land, it lands and is followed and protected, never sent again', async () => {

@@ -91,8 +91,11 @@ const commandOwner = (commandId: string): AlgoOwner => ({ key: commandId, signal
  * each child, and protection after fills.
  */
 export interface AlgoHooks {
-  /** the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed */
-  checkChild(symbol: string, leg: RoutedLeg, lots: number): Promise<RiskBlock | null>;
+  /**
+   * the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed.
+   * `own`: the child's unsent intent row, judged again (left out of the position it is judged against).
+   */
+  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<RiskBlock | null>;
   /**
    * fills of the leg's children arrived: apply them and protect the position (under the contract's lock).
    * `children`: the rows whose fills arrived (their fills are fetched by order id, not by a time window).
@@ -508,8 +511,13 @@ export class Router {
         }),
       );
     } else if (row.status === 'intent') {
-      // A crash between the row and the wire: the executor looks the clientOid up before sending.
-      row = await this.executor.submit(
+      // A crash between the row and the wire: judged again as of now (the rest reserved, as above).
+      Router.reserveRest(ctx, owner.key, symbol, leg, s.index + 1);
+      const resumed = await this.resumeIntent(
+        owner,
+        symbol,
+        leg,
+        row,
         this.childSpec(owner, intentId, symbol, leg, oid, {
           type: 'limit',
           price: row.price ? toMoney(row.price) : undefined,
@@ -517,6 +525,12 @@ export class Router {
           size: row.size,
         }),
       );
+      if (resumed.block)
+        return {
+          row: resumed.row,
+          stop: `slice ${s.index} blocked: ${resumed.block.code}: ${resumed.block.message}`,
+        };
+      row = resumed.row;
     }
     const done = await this.executor.awaitDone(row);
     if (done.filledSize > 0) await hooks.filled(owner.key, symbol, leg, [done]);
@@ -572,7 +586,23 @@ export class Router {
     if (!fallback) {
       for (;;) {
         let current = attempts[attempts.length - 1]!;
-        if (current.status === 'intent' || current.status === 'unknown')
+        if (current.status === 'intent') {
+          // A crash between the attempt's row and the wire: judged again as of now before it is sent.
+          const resumed = await this.resumeIntent(
+            owner,
+            symbol,
+            leg,
+            current,
+            this.chaseSpec(owner, intentId, symbol, leg, current),
+          );
+          attempts[attempts.length - 1] = resumed.row;
+          if (resumed.block) {
+            reason = `chase stopped: ${resumed.block.code}: ${resumed.block.message}`;
+            break;
+          }
+          current = resumed.row;
+        } else if (current.status === 'unknown')
+          // sent, its answer lost: looked up, never sent again
           current = await this.executor.submit(this.chaseSpec(owner, intentId, symbol, leg, current));
         current = await this.executor.awaitDone(current, exec.chase.repriceMs);
         attempts[attempts.length - 1] = current;
@@ -654,6 +684,27 @@ export class Router {
     }
     const children = taker ? [...attempts, taker] : attempts;
     return { filledLots: children.reduce((n, r) => n + r.filledSize, 0), children, shortfallReason: reason };
+  }
+
+  /**
+   * A child whose `intent` row an earlier run left (it died between the row and the wire), before it is
+   * sent: an opening child is checked again as of now, its own row (which the account view counts) left
+   * out of the position it is judged against; a reduce-only one is not (a close is never blocked by
+   * risk). Refused, its row is given up once the exchange cannot have it (a request the earlier run sent
+   * may still land: then it is followed, never sent again) and `block` says why. Otherwise sent by the
+   * executor, which looks the clientOid up first.
+   */
+  private async resumeIntent(
+    owner: AlgoOwner,
+    symbol: string,
+    leg: RoutedLeg,
+    row: OrderRow,
+    spec: OrderSpec,
+  ): Promise<{ row: OrderRow; block: RiskBlock | null }> {
+    const block = leg.reduceOnly ? null : await this.hooksOf(owner).checkChild(symbol, leg, row.size, row);
+    if (!block) return { row: await this.executor.submit(spec), block: null };
+    const given = await this.executor.abandonUnlessSent(row, `${block.code}: ${block.message}`);
+    return 'sent' in given ? { row: given.sent, block: null } : { row: given.abandoned, block };
   }
 
   private chaseSpec(
