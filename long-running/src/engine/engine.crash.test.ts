@@ -459,7 +459,9 @@ describe('engine crash safety: SIGKILL at each step of an order, restart, reconc
 
 describe('engine under the simulator faults (live engine, PostgreSQL + in-process bus)', () => {
   const f = useSimEngine({
-    sim: { symbols: SYMBOLS },
+    // The simulator's rate-limit window is 3 s here (KuCoin's is 30 s): the 429 case's client waits for
+    // the `gw-ratelimit-reset` the answer reports, whatever the window's length.
+    sim: { symbols: SYMBOLS, rateLimitWindowMs: 3_000 },
     db: 'pg',
     settings: { [strategyKey(SOURCE)]: strategy, 'risk.limits': LIMITS },
     // The client gives up on a request after 3 s and looks it up twice, and an unknown order is judged
@@ -520,8 +522,8 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
       await c.apply?.();
       const buy = await postAlert(f.db, f.bus, 'buy', 'XBTUSDTM');
       posted.push(buy);
-      // (a 429 is repeated after the exchange's gw-ratelimit-reset, the rest of KuCoin's 30 s window:
-      // two in a row can cost up to 60 s)
+      // (a 429 is repeated after the exchange's gw-ratelimit-reset, the rest of the simulator's window:
+      // two in a row can cost up to two windows, 60 s with KuCoin's 30 s)
       await waitFor(async () => (await isFinal(f.db, buy)) || undefined, 70_000);
       const row = await getSignal(f.db, buy);
       f.sim.faults.reset();

@@ -56,6 +56,11 @@ export interface SimulatorOptions {
    * KuCoin's VIP 0 (2,000 each); a higher VIP level's quota lets a client go faster.
    */
   poolQuota?: { public: number; futures: number };
+  /**
+   * Length of a quota window, whose rest every answer reports in `gw-ratelimit-reset` (a 429 included).
+   * Default KuCoin's 30 s; tests whose client waits for a reset shorten it.
+   */
+  rateLimitWindowMs?: number;
   /** Restrict the key to these source IPs (400006 otherwise). */
   ipWhitelist?: string[];
   /** Key permissions; a key without `Futures` may only read (400007 otherwise). */
@@ -156,6 +161,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ipWhitelist: opts.ipWhitelist,
     enforceRateLimits: opts.enforceRateLimits,
     ...(opts.poolQuota ? { poolQuota: opts.poolQuota } : {}),
+    ...(opts.rateLimitWindowMs !== undefined ? { rateLimitWindowMs: opts.rateLimitWindowMs } : {}),
     keyPermissions: opts.keyPermissions,
     onInternalError: (err) => log.error({ err }, 'simulator handler failed'),
     onNotFound: (method, url) => log.warn({ method, url }, 'simulator: no such endpoint'),

@@ -5,7 +5,7 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { requireAuth, type SimContext, type SimEnv } from './context.ts';
 import { registerSessionRoutes } from './extra-routes.ts';
 import { registerMarketRoutes } from './market-routes.ts';
-import { POOL_QUOTA, RateLimiter, weightOf } from './rate-limit.ts';
+import { POOL_QUOTA, RateLimiter, WINDOW_MS, weightOf } from './rate-limit.ts';
 import { registerTradeRoutes } from './trade-routes.ts';
 
 /** KuCoin's envelope for a gateway 429 / 5xx. */
@@ -21,7 +21,7 @@ function faultAnswer(c: Context<SimEnv>, status: number): Response {
  */
 export function createSimApp(ctx: SimContext): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
-  const limiter = new RateLimiter(ctx.poolQuota ?? POOL_QUOTA);
+  const limiter = new RateLimiter(ctx.poolQuota ?? POOL_QUOTA, ctx.rateLimitWindowMs ?? WINDOW_MS);
 
   app.use('*', async function captureBody(c, next) {
     // KuCoin's gateway checks KC-API-TIMESTAMP when a request arrives, not when it is processed.

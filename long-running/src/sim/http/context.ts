@@ -25,6 +25,8 @@ export interface SimContext {
   enforceRateLimits?: boolean;
   /** per-pool quotas per 30 s window (default KuCoin's VIP 0: 2,000 each) */
   poolQuota?: { public: number; futures: number };
+  /** length of a quota window (default KuCoin's 30 s) */
+  rateLimitWindowMs?: number;
   /** Source addresses the key accepts (KuCoin's IP whitelist); undefined = any. */
   ipWhitelist?: string[];
   /** Key permissions; without `Futures` every state-changing call gets 400007. Undefined = all. */

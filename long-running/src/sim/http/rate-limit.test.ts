@@ -19,6 +19,15 @@ describe('rate limits', () => {
     expect(r.take('futures', 20, 30_000)).toMatchObject({ allowed: true, remaining: 1980 });
   });
 
+  it('takes a shorter window when given one, and reports its rest as the reset', () => {
+    const r = new RateLimiter(undefined, 3_000);
+    expect(r.windowMs).toBe(3_000);
+    expect(new RateLimiter().windowMs).toBe(30_000);
+    expect(r.take('futures', 1990, 0)).toMatchObject({ allowed: true, remaining: 10, resetMs: 3_000 });
+    expect(r.take('futures', 20, 1000)).toMatchObject({ allowed: false, remaining: 10, resetMs: 2_000 });
+    expect(r.take('futures', 20, 3_000)).toMatchObject({ allowed: true, remaining: 1980, resetMs: 3_000 });
+  });
+
   it("takes a higher VIP level's quota when given one", () => {
     const r = new RateLimiter({ public: 2000, futures: 40_000 });
     expect(r.take('futures', 39_990, 0)).toMatchObject({ allowed: true, remaining: 10 });
@@ -52,5 +61,22 @@ describe('rate limits', () => {
       expect(await del()).toMatchObject({ status: 429, body: { code: '429000' } });
       expect((await fetch(`${sim.url}/api/v1/ticker?symbol=XBTUSDTM`)).status).toBe(200);
     });
+  });
+
+  it("reports the rest of the simulator's window in gw-ratelimit-reset: KuCoin's 30 s, or rateLimitWindowMs", async () => {
+    const reset = async (sim: RunningSimulator) => {
+      try {
+        const res = await fetch(`${sim.url}/api/v1/ticker?symbol=XBTUSDTM`);
+        return Number(res.headers.get('gw-ratelimit-reset'));
+      } finally {
+        await sim.close();
+      }
+    };
+    const kucoin = await reset(await startTestSimulator());
+    expect(kucoin).toBeGreaterThan(3_000);
+    expect(kucoin).toBeLessThanOrEqual(30_000);
+    const short = await reset(await startTestSimulator({ rateLimitWindowMs: 3_000 }));
+    expect(short).toBeGreaterThan(0);
+    expect(short).toBeLessThanOrEqual(3_000);
   });
 });

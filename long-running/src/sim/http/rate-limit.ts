@@ -5,7 +5,7 @@
 
 export type Pool = 'public' | 'futures';
 
-/** Length of a quota window. */
+/** Length of a quota window (KuCoin's; the simulator's `rateLimitWindowMs` can shorten it for tests). */
 export const WINDOW_MS = 30_000;
 /** VIP-0 quota per pool and window. */
 export const POOL_QUOTA: Record<Pool, number> = { public: 2000, futures: 2000 };
@@ -63,12 +63,18 @@ export function weightOf(method: string, path: string, signed: boolean): { pool:
 export class RateLimiter {
   private readonly windows = new Map<Pool, { start: number; used: number }>();
 
-  /** `quota`: per-pool quotas per window (KuCoin's VIP-0 by default; higher VIP levels get more). */
-  constructor(readonly quota: Record<Pool, number> = POOL_QUOTA) {}
+  /**
+   * `quota`: per-pool quotas per window (KuCoin's VIP-0 by default; higher VIP levels get more).
+   * `windowMs`: the window's length (KuCoin's 30 s by default; tests that wait for a reset shorten it).
+   */
+  constructor(
+    readonly quota: Record<Pool, number> = POOL_QUOTA,
+    readonly windowMs: number = WINDOW_MS,
+  ) {}
 
   take(pool: Pool, weight: number, now: number): { allowed: boolean; remaining: number; resetMs: number } {
     let w = this.windows.get(pool);
-    if (!w || now - w.start >= WINDOW_MS) {
+    if (!w || now - w.start >= this.windowMs) {
       w = { start: now, used: 0 };
       this.windows.set(pool, w);
     }
@@ -78,7 +84,7 @@ export class RateLimiter {
     return {
       allowed,
       remaining: Math.max(0, quota - w.used),
-      resetMs: Math.max(0, WINDOW_MS - (now - w.start)),
+      resetMs: Math.max(0, this.windowMs - (now - w.start)),
     };
   }
 }
