@@ -70,6 +70,11 @@ export interface EngineTuning {
    * was lost) runs for a contract at most this often; with the socket down, on every watchdog pass
    */
   fillWindowEveryMs: number;
+  /**
+   * how often the stored settings (risk limits, kill switch) and the cached strategies and sources'
+   * staleness windows are read again: a changed one is in force within this
+   */
+  settingsEveryMs: number;
 }
 
 export const DEFAULT_TUNING: EngineTuning = {
@@ -86,6 +91,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   reclaimIdleMs: 30_000,
   protectEveryMs: 1_000,
   fillWindowEveryMs: 5_000,
+  settingsEveryMs: 1_000,
 };
 
 /** What every part of the engine shares. */

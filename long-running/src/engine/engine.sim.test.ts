@@ -24,7 +24,7 @@ import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { BALANCE_SAVE_EVERY_MS } from './risk-inputs.ts';
-import { useSimEngine } from './testing/sim-engine.ts';
+import { SETTINGS_REREAD_MS, useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
 // A 1 % stop: the synthetic market has no stored candles for an ATR here.
@@ -70,7 +70,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
   async function limitsForTest(patch: Record<string, unknown>): Promise<() => Promise<void>> {
     const before = await getSetting(f.db, 'risk.limits');
     await putSetting(f.db, 'risk.limits', { ...(before as object), maxConsecutiveLosses: 1_000, ...patch });
-    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
+    await new Promise((r) => setTimeout(r, SETTINGS_REREAD_MS)); // limits are re-read every settingsEveryMs
     await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
     await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
     return async () => {
@@ -306,13 +306,13 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     ];
     for (const c of cases) {
       await c.arrange();
-      await new Promise((r) => setTimeout(r, 2_300)); // settings are re-read every second, strategies every 2 s
+      await new Promise((r) => setTimeout(r, SETTINGS_REREAD_MS)); // settings and strategies are re-read every settingsEveryMs
       const { signalId } = await alert({ action: 'buy' });
       expect(await settled(signalId), c.name).toBe('risk_blocked');
       expect((await getSignal(f.db, signalId))!.reason, c.name).toMatch(new RegExp(`^${c.code}:`));
       await c.undo();
     }
-    await new Promise((r) => setTimeout(r, 2_300));
+    await new Promise((r) => setTimeout(r, SETTINGS_REREAD_MS));
     const blocks = await listRiskEvents(f.db, {});
     expect(new Set(blocks.map((b) => b.code))).toEqual(expect.objectContaining({}));
   });
@@ -567,7 +567,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
     await flat();
     const restore = await limitsForTest({});
     await putSetting(f.db, strategyKey('cross'), { ...strategy, marginMode: 'CROSS', leverage: 3 });
-    await new Promise((r) => setTimeout(r, 2_300)); // strategies are re-read every 2 s
+    await new Promise((r) => setTimeout(r, SETTINGS_REREAD_MS)); // strategies are re-read every settingsEveryMs
     try {
       const { signalId } = await f.alert({ action: 'buy', symbol: 'ETHUSDTM' }, 'cross');
       expect(await settled(signalId), (await getSignal(f.db, signalId))?.reason ?? '').toBe('protected');

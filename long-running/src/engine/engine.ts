@@ -319,8 +319,8 @@ export class Engine {
       // Periodic reconciliation: a repeatable job on the queue when there is one (visible in
       // `enigma jobs`, one run per period), else a timer.
       ...(opts.jobs ? [] : [this.every(this.ctx.tuning.reconcileEveryMs, () => this.reconcile())]),
-      this.every(1_000, () => this.refreshSettings()),
-      this.every(1_000, () => this.signals.refreshCaches()),
+      this.every(this.ctx.tuning.settingsEveryMs, () => this.refreshSettings()),
+      this.every(this.ctx.tuning.settingsEveryMs, () => this.signals.refreshCaches()),
       this.every(1_000, () => this.riskInputs.refreshBalance()),
       // KuCoin's own record of the round trips closed since the last pass, one request per contract.
       this.every(1_000, () => this.ledger.fillExchangeRecords()),

@@ -9,7 +9,7 @@ import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core
 import { getSignal, listPositions, putSetting, setBreaker } from '@enigma/db';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
-import { useSimEngine } from './testing/sim-engine.ts';
+import { SETTINGS_REREAD_MS, useSimEngine } from './testing/sim-engine.ts';
 
 const XBT = 'XBTUSDTM';
 // A 1 % stop: the synthetic market has no stored candles for an ATR here.
@@ -34,7 +34,7 @@ describe('risk-limit levels (engine against the simulator)', () => {
       minLiquidationDistanceMultiple: '16',
       maxConsecutiveLosses: 1_000,
     });
-    await new Promise((r) => setTimeout(r, 1_200)); // limits are re-read every second
+    await new Promise((r) => setTimeout(r, SETTINGS_REREAD_MS)); // limits are re-read every settingsEveryMs
     await setBreaker(f.db, 'consecutive_losses', { state: 'active', updatedBy: 'test' });
     await waitFor(async () => (f.running.engine.breakers.state() === 'active' ? true : undefined), 5_000);
   }

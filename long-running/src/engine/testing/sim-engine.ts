@@ -43,12 +43,22 @@ export const ROOMY_RISK_LIMITS = {
   maxTotalExposure: '80000',
 };
 
-/** Fast protection checks and order polls; no periodic reconciliation (a test asks for one). */
-export const SIM_TUNING: Partial<EngineTuning> = {
+/**
+ * Fast protection checks, order polls and settings re-reads; no periodic reconciliation (a test asks for
+ * one).
+ */
+export const SIM_TUNING = {
   protectEveryMs: 200,
   reconcileEveryMs: 3_600_000,
   orderPollMs: 30,
-};
+  settingsEveryMs: 200,
+} satisfies Partial<EngineTuning>;
+
+/**
+ * How long a test waits after storing settings, limits or a strategy for the engine (SIM_TUNING) to have
+ * read them again: three re-reads (`settingsEveryMs`), as 1.2 s and 2.3 s were for the default 1 s.
+ */
+export const SETTINGS_REREAD_MS = 3 * SIM_TUNING.settingsEveryMs;
 
 /** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
 const IN_FLIGHT = ['received', 'scored', 'ordered', 'filled'];
