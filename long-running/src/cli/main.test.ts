@@ -15,7 +15,8 @@ const run = (...args: string[]) =>
     }),
   );
 
-describe('enigma CLI', () => {
+// Each test starts its own `enigma` processes and only reads their output: they run side by side.
+describe.concurrent('enigma CLI', () => {
   it('--help lists exactly the registered commands', async () => {
     const { code, stdout } = await run('--help');
     expect(code).toBe(0);
@@ -33,10 +34,9 @@ describe('enigma CLI', () => {
   });
 
   it('refuses an unknown command or option with exit code 2 and says why', async () => {
-    const unknown = await run('frobnicate');
+    const [unknown, badOption] = await Promise.all([run('frobnicate'), run('migrate', '--no-such-option')]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    const badOption = await run('migrate', '--no-such-option');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('--no-such-option');
   });
