@@ -574,6 +574,14 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       const pos = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM');
       expect(pos).toMatchObject({ marginMode: 'CROSS' });
       expect((await f.kucoin.positions.marginMode('ETHUSDTM')).marginMode).toBe('CROSS');
+      // A restarted engine holds no mode, and the contract's mode cannot be read: its start's position
+      // list (reconciliation) tells it, so the close names CROSS without waiting on the read.
+      await f.restartEngine();
+      f.sim.faults.set({
+        errorResponses: 1_000,
+        errorStatus: 503,
+        pathPrefix: '/api/v2/position/getMarginMode',
+      });
       // The close is reduce-only, and still names the contract's mode: an order without one is an
       // ISOLATED order to KuCoin (marginMode defaults to ISOLATED), refused on a cross contract (330005).
       const close = await f.alert({ action: 'close', symbol: 'ETHUSDTM' }, 'cross');
@@ -583,6 +591,7 @@ describe.each(setups)('engine against the simulator ($name)', (setup) => {
       const after = (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'ETHUSDTM');
       expect(after?.qty ?? 0).toBe(0);
     } finally {
+      f.sim.faults.reset();
       await flat();
       // back to isolated for the tests after this one (a flat contract switches at once)
       await f.kucoin.positions.changeMarginMode('ETHUSDTM', 'ISOLATED');

@@ -53,6 +53,11 @@ export interface OrderSpec {
 
 /** How long an order's pushes are kept for a follower that has not asked for them (ms). */
 const PUSH_KEEP_MS = 60_000;
+/**
+ * How long an order naming no margin mode waits for the contract's mode to be read before it goes without
+ * one (ms): between its committed intent and the wire, so counted in an intent's `mayArriveUntil`.
+ */
+const MODE_READ_WAIT_MS = 2_000;
 
 interface PushedOrder {
   /** when its first push arrived (engine clock) */
@@ -261,7 +266,9 @@ export class Executor {
     let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
     // Every order names the contract's margin mode: one without is an ISOLATED order to KuCoin, refused
     // on a CROSS contract (330005), so a reduce-only close of a cross position would never go through.
-    const marginMode = spec.marginMode ?? (await this.marginModes.modeOf(spec.symbol));
+    // A mode not held is read for at most MODE_READ_WAIT_MS (counted in `mayArriveUntil`): the intent is
+    // committed, and a close, a stop or a flatten goes without one rather than wait on the read's retries.
+    const marginMode = spec.marginMode ?? (await this.marginModes.modeOf(spec.symbol, MODE_READ_WAIT_MS));
     const submittedAt = new Date(ctx.clock.now());
     const request: PlaceOrderRequest = {
       clientOid: spec.clientOid,
@@ -420,7 +427,10 @@ export class Executor {
    * restart) and the row in memory are judged alike.
    */
   private mayArriveUntil(row: OrderRow): number {
-    const sent = (row.submittedAt ?? row.createdAt).getTime();
+    // An intent records no send time: it went out after its row's creation, and one naming no margin mode
+    // may have waited for the contract's mode first (up to MODE_READ_WAIT_MS).
+    const sent =
+      row.submittedAt?.getTime() ?? row.createdAt.getTime() + (row.marginMode ? 0 : MODE_READ_WAIT_MS);
     return sent + this.ctx.kucoin.requestTimeoutMs + this.ctx.tuning.unknownOrderGraceMs;
   }
 

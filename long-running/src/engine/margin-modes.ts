@@ -59,12 +59,26 @@ export class MarginModes {
   /**
    * The contract's margin mode at the exchange, for an order that names none (a reduce-only close, a
    * flatten, a take-profit): KuCoin reads a missing `marginMode` as ISOLATED (kucoin-spec order.txt:
-   * default ISOLATED) and refuses it on a CROSS contract with 330005, closing orders included. As last set
-   * or read here, else read now; null when it cannot be read (the order then goes without one).
+   * default ISOLATED) and refuses it on a CROSS contract with 330005, closing orders included. As last set,
+   * read or seen in a position report here, else read now; null when it cannot be read (the order then
+   * goes without one). `waitMs`: how long an order waits for that read (its intent is already committed:
+   * a close, a stop or a flatten is never held for the client's retries of a read it can go without); a
+   * read still out then is kept when it answers.
    */
-  async modeOf(symbol: string): Promise<Mode | null> {
+  async modeOf(symbol: string, waitMs?: number): Promise<Mode | null> {
     const held = this.known.get(symbol);
     if (held) return held.mode;
+    const read = this.read(symbol);
+    if (waitMs === undefined) return read;
+    const done = new AbortController();
+    try {
+      return await Promise.race([read, this.ctx.clock.sleep(waitMs, done.signal).then(() => null)]);
+    } finally {
+      done.abort();
+    }
+  }
+
+  private async read(symbol: string): Promise<Mode | null> {
     try {
       const mode = (await this.ctx.kucoin.positions.marginMode(symbol)).marginMode;
       if (!this.known.has(symbol)) this.known.set(symbol, { mode, crossLeverage: null });
@@ -73,6 +87,16 @@ export class MarginModes {
       this.ctx.log.warn({ symbol, err: error }, 'margin mode unreadable: the order names none');
       return null;
     }
+  }
+
+  /**
+   * A contract's mode as the exchange reported it with an open position (a mode cannot change while one
+   * is open): held unless this engine holds one already (its own switch may be newer than the report).
+   * Reconciliation's position list warms it, so a restarted engine's first close, stop or flatten of a
+   * position does not wait on a read.
+   */
+  observe(symbol: string, mode: Mode): void {
+    if (!this.known.has(symbol)) this.known.set(symbol, { mode, crossLeverage: null });
   }
 
   /** The exchange said the contract's mode is not what we held (330005): read it again next time. */

@@ -108,7 +108,12 @@ export class Reconciler {
     // 2. Positions: throws when the exchange does not answer (never read as flat).
     const exchangePositions = await ctx.kucoin.positions.positions('USDT');
     const theirs = new Map<string, Position>();
-    for (const p of exchangePositions) if (p.qty !== 0) theirs.set(p.symbol, p);
+    for (const p of exchangePositions) {
+      if (p.qty === 0) continue;
+      theirs.set(p.symbol, p);
+      // Its closes, stop and flatten name the contract's mode without a read on their way to the wire.
+      if (p.marginMode) this.executor.marginModes.observe(p.symbol, p.marginMode);
+    }
     const ours = await listPositions(ctx.db, ctx.accountId, false);
     const symbols = new Set([...theirs.keys(), ...ours.filter((p) => p.qty !== 0).map((p) => p.symbol)]);
     for (const symbol of symbols) {
