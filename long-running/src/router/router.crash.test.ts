@@ -20,6 +20,7 @@ import type { CrashPoint } from '../engine/context.ts';
 import { type Child, CRASH_TUNING, startChild, stopChild } from '../engine/testing/crash-harness.ts';
 import { postAlert } from '../engine/testing/post-alert.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
+import { syntheticSource } from '../sim/market/synthetic.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { routedStrategy } from './testing.ts';
@@ -42,8 +43,29 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
   let kucoin: KucoinHttpClient;
   const children: Child[] = [];
 
+  /**
+   * The simulator's default random walk, lifted by `lift` (1: as it is), which grows by `drift` at each
+   * sample (every 50 ms) while that is not 0. A test that needs the touch to move away from a resting
+   * order moves it itself rather than wait for the walk to (it may not, or may fill the order first).
+   */
+  let lift = 1;
+  let drift = 0;
   beforeEach(async () => {
-    sim = await startTestSimulator({ initialBalance: 100_000, symbols: [SYMBOL] });
+    lift = 1;
+    drift = 0;
+    const walk = syntheticSource({ seed: 1, startTime: Date.now() - 120 * 60_000 });
+    sim = await startTestSimulator({
+      initialBalance: 100_000,
+      symbols: [SYMBOL],
+      source: {
+        kind: 'synthetic',
+        sample: (symbol, now) => {
+          const s = walk.sample(symbol, now);
+          lift *= 1 + drift;
+          return s && { ...s, price: s.price * lift };
+        },
+      },
+    });
     h = await openTestDatabase('pg');
     prefix = randomPrefix();
     bus = createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix, logger: pino({ level: 'silent' }) });
@@ -281,9 +303,12 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     const second = child('second', undefined, undefined, { standby: true });
     const first = child('first', 'before_send', 'a');
     await first.trading;
+    // the market rises 0.01 % every 50 ms from the alert on (a few times the walk's own step): attempt 0 (a buy at the touch) is left behind
+    // unfilled, the chase re-prices, and the child is killed before attempt 1 reaches the wire
+    drift = 0.0001;
     const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
-    // (never killed if attempt 0 filled whole before the touch moved: said here, not as a timeout)
     await waitFor(async () => (first.dead ? true : undefined), 20_000);
+    drift = 0;
     expect(await first.exited).toBe('SIGKILL');
     // the chase re-priced (the touch moved) before its time limit: the child killed is attempt 1
     const attempt1 = lastOid(first, 'before_send')!;
