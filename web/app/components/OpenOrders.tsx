@@ -11,7 +11,7 @@ export function OpenOrders(props: {
   /** the read failed: say so rather than "No open orders" */
   unavailable?: boolean;
   role: Role;
-  onCommand(label: string, result: { ok: boolean; error: string | null }): void;
+  onCommand(label: string, result: { ok: boolean; error: string | null; data?: unknown }): void;
 }) {
   const { format } = useTime();
   const canTrade = props.role !== 'viewer';

@@ -42,7 +42,7 @@ export function OrderTicket(props: {
   lastPrice: number | null;
   role: Role;
   preset: TicketPreset | null;
-  onCommand(label: string, result: { ok: boolean; error: string | null }): void;
+  onCommand(label: string, result: { ok: boolean; error: string | null; data?: unknown }): void;
 }) {
   const id = useId();
   const [symbol, setSymbol] = useState(props.symbol);
@@ -429,7 +429,10 @@ export function OrderTicket(props: {
               });
               setResult(
                 r.ok
-                  ? { ok: true, text: `sent: command ${r.data?.commandId.slice(0, 8)} accepted` }
+                  ? {
+                      ok: true,
+                      text: `sent: command ${r.data?.commandId.slice(0, 8)} accepted (what the engine did: Commands)`,
+                    }
                   : { ok: false, text: r.error ?? 'refused' },
               );
               setServerErrors(r.fields);

@@ -48,7 +48,7 @@ export function Positions(props: {
   unavailable?: boolean;
   role: Role;
   marks: Record<string, string>;
-  onCommand(label: string, result: { ok: boolean; error: string | null }): void;
+  onCommand(label: string, result: { ok: boolean; error: string | null; data?: unknown }): void;
   onAdd(symbol: string, side: 'buy' | 'sell'): void;
 }) {
   const canTrade = props.role !== 'viewer';
@@ -179,7 +179,7 @@ function TpSlForm({
   onDone,
 }: {
   position: PositionRow;
-  onDone(label: string, r: { ok: boolean; error: string | null }): void;
+  onDone(label: string, r: { ok: boolean; error: string | null; data?: unknown }): void;
 }) {
   const [tp, setTp] = useState('');
   const [sl, setSl] = useState('');

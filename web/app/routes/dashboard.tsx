@@ -14,6 +14,15 @@ import { TopBar, type TopBarStats } from '../components/TopBar.tsx';
 import { TRADES_PAGE_SIZE, TradeHistory } from '../components/TradeHistory.tsx';
 import { api } from '../lib/api.ts';
 import { toBars } from '../lib/bars.ts';
+import {
+  addCommand,
+  type CommandEntry,
+  type CommandOutcomeNote,
+  commandEntry,
+  failed,
+  outcomeOf,
+  withOutcome,
+} from '../lib/command-log.ts';
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
 import { ReloadScheduler } from '../lib/reload.ts';
@@ -237,7 +246,9 @@ function Dashboard() {
   const [marks, setMarks] = useState<Record<string, string>>({});
   const held = useRef(new Set<string>());
   held.current = new Set(d.positions.map((p) => p.symbol));
-  const [commands, setCommands] = useState<{ at: number; label: string; ok: boolean; text: string }[]>([]);
+  const [commands, setCommands] = useState<CommandEntry[]>([]);
+  /** engine outcomes by command id, kept for one that finishes before its 202 is read */
+  const outcomes = useRef(new Map<string, CommandOutcomeNote>());
   const [preset, setPreset] = useState<TicketPreset | null>(null);
   const [seenAt, setSeenAt] = useState<string | null>(null);
   const initialBars = useMemo(() => toBars(d.candles), [d.candles]);
@@ -261,6 +272,14 @@ function Dashboard() {
       feed.on((msg) => {
         if (RELOAD_CHANNEL.test(msg.channel)) reload();
         if (SIGNAL_CHANNEL.test(msg.channel)) refreshSignals();
+        if (msg.channel.startsWith('events:commands')) {
+          const outcome = outcomeOf(msg.data);
+          if (outcome) {
+            outcomes.current.set(outcome.commandId, outcome);
+            if (outcomes.current.size > 100) outcomes.current.delete(outcomes.current.keys().next().value!);
+            setCommands((prev) => withOutcome(prev, outcome));
+          }
+        }
         if (msg.channel === 'events:market.mark') {
           const s = String(msg.data['symbol']);
           // marks are shown on positions only: without one in the contract they re-render nothing
@@ -273,13 +292,18 @@ function Dashboard() {
   );
 
   const onCommand = useCallback(
-    (label: string, r: { ok: boolean; error: string | null }) => {
-      setCommands((prev) =>
-        [
-          { at: Date.now(), label, ok: r.ok, text: r.ok ? 'accepted' : (r.error ?? 'refused') },
-          ...prev,
-        ].slice(0, 20),
-      );
+    (label: string, r: { ok: boolean; error: string | null; data?: unknown }) => {
+      const entry = commandEntry(label, r, Date.now());
+      const known = entry.commandId ? outcomes.current.get(entry.commandId) : undefined;
+      setCommands((prev) => addCommand(prev, known ? commandEntry(label, r, entry.at, known) : entry));
+      // an outcome published before this page subscribed, or missed over a reconnect, is stored
+      if (entry.commandId && !known) {
+        const commandId = entry.commandId;
+        void api(`/commands/${commandId}`).then((answer) => {
+          const outcome = answer.ok ? outcomeOf(answer.data) : null;
+          if (outcome) setCommands((prev) => withOutcome(prev, outcome));
+        });
+      }
       reload();
     },
     [reload],
@@ -417,7 +441,7 @@ function Dashboard() {
   );
 }
 
-function CommandLog({ commands }: { commands: { at: number; label: string; ok: boolean; text: string }[] }) {
+function CommandLog({ commands }: { commands: CommandEntry[] }) {
   const { format } = useTime();
   return (
     <section className="card" aria-labelledby="commands-title" data-testid="commands-panel">
@@ -427,9 +451,9 @@ function CommandLog({ commands }: { commands: { at: number; label: string; ok: b
       ) : (
         <ul className="plain" aria-live="polite">
           {commands.map((c) => (
-            <li key={c.at + c.label}>
+            <li key={c.at + c.label} data-testid="command-entry" data-state={c.state}>
               <span className="muted small">{format(c.at)}</span> {c.label}:{' '}
-              <span className={c.ok ? 'pos' : 'neg'}>{c.text}</span>
+              <span className={failed(c) ? 'neg' : c.state === 'accepted' ? 'muted' : 'pos'}>{c.text}</span>
             </li>
           ))}
         </ul>

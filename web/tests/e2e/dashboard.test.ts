@@ -197,8 +197,8 @@ describe('the dashboard, end to end', () => {
       await place.click();
       await page.getByTestId('order-result').filter({ hasText: 'accepted' }).waitFor({ timeout: 10_000 });
       expect(await system.bus.length('commands')).toBe(commandsBefore + 1);
-      await expect(page.getByTestId('commands-panel').textContent()).resolves.toContain(
-        'buy 1 XBTUSDTM market: accepted',
+      await expect(page.getByTestId('commands-panel').textContent()).resolves.toMatch(
+        /buy 1 XBTUSDTM market: (accepted|done)/,
       );
       if ('engine' in system) {
         // with the engine inside enigma start: the order opens a position with a confirmed stop, and
@@ -236,6 +236,20 @@ describe('the dashboard, end to end', () => {
         } finally {
           await phone.close();
         }
+        // what the engine did with the ticket's order, not only the API's 202
+        await page
+          .getByTestId('command-entry')
+          .filter({ hasText: 'buy 1 XBTUSDTM market: done' })
+          .waitFor({ timeout: 15_000 });
+        // a stop-loss on the wrong side of the mark is accepted by the API and rejected by the engine:
+        // the commands panel says so with its reason (it said "accepted" for good)
+        await row.getByRole('button', { name: 'TP/SL' }).click();
+        await row.getByLabel('SL').fill('9999999');
+        await row.getByRole('button', { name: 'Set' }).click();
+        await page
+          .locator('[data-testid="command-entry"][data-state="rejected"]')
+          .filter({ hasText: /TP\/SL XBTUSDTM: rejected by the engine: .*wrong side/ })
+          .waitFor({ timeout: 15_000 });
         // its stop is among the open orders, kept by the engine: no cancel button on it
         const stopRow = page
           .getByTestId('orders-panel')
