@@ -99,9 +99,9 @@ export function Positions(props: {
               <th scope="row">{p.symbol}</th>
               <td className={p.qty > 0 ? 'pos' : 'neg'}>{p.qty > 0 ? 'long' : 'short'}</td>
               <td>{Math.abs(p.qty)}</td>
-              <td className={tone(upnl)}>
+              <td className={`pnl ${tone(upnl)}`} data-testid="position-pnl">
                 {usdt(upnl.toFixed(8), true)}{' '}
-                {pct === null ? '' : <span className="small">({pct.toFixed(1)}%)</span>}
+                {pct === null ? '' : <span className="small pct">({pct.toFixed(1)}%)</span>}
               </td>
               <td>{price(p.symbol, p.avgEntryPrice)}</td>
               <td>{price(p.symbol, mark)}</td>

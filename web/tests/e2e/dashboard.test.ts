@@ -228,11 +228,17 @@ describe('the dashboard, end to end', () => {
         try {
           const phoneRow = (await signIn(phone, admin)).getByTestId('position-XBTUSDTM');
           await phoneRow.waitFor({ timeout: 15_000 });
+          // and so is the P&L, beside it rather than under it (the actions column covered it)
           const onPhone = await phoneRow.evaluate((tr) => {
             const close = tr.querySelector('[data-testid^="close-"]')!.getBoundingClientRect();
-            return close.left >= 0 && close.right <= window.innerWidth;
+            const actions = tr.querySelector('td.actions')!.getBoundingClientRect();
+            const pnl = tr.querySelector('[data-testid="position-pnl"]')!.getBoundingClientRect();
+            return {
+              close: close.left >= 0 && close.right <= window.innerWidth,
+              pnl: pnl.left >= 0 && pnl.right <= actions.left + 0.5,
+            };
           });
-          expect(onPhone).toBe(true);
+          expect(onPhone).toEqual({ close: true, pnl: true });
         } finally {
           await phone.close();
         }
