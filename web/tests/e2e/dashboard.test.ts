@@ -76,33 +76,48 @@ async function signIn(context: BrowserContext, who: { email: string; password: s
 
 /** Main panels: each inside the viewport's width and none overlapping another. */
 async function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate((ids) => {
-    const boxes = [
-      { id: 'chart', r: document.querySelector('.chart-card')!.getBoundingClientRect() },
-      ...ids.map((id) => ({ id, r: document.querySelector(`[data-testid=${id}]`)!.getBoundingClientRect() })),
-    ];
-    const problems: string[] = [];
-    const width = document.documentElement.clientWidth;
-    for (const b of boxes) {
-      if (b.r.width === 0 || b.r.height === 0) problems.push(`${b.id} is not shown`);
-      if (b.r.left < 0 || b.r.right > width + 0.5)
-        problems.push(`${b.id} is cut off (${b.r.left}–${b.r.right} of ${width})`);
-    }
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i]!.r;
-        const b = boxes[j]!.r;
-        const overlap =
-          a.left < b.right - 0.5 &&
-          b.left < a.right - 0.5 &&
-          a.top < b.bottom - 0.5 &&
-          b.top < a.bottom - 0.5;
-        if (overlap) problems.push(`${boxes[i]!.id} overlaps ${boxes[j]!.id}`);
+  return page.evaluate(
+    ([ids, viewport]) => {
+      const boxes = [
+        { id: 'chart', r: document.querySelector('.chart-card')!.getBoundingClientRect() },
+        ...ids.map((id) => ({
+          id,
+          r: document.querySelector(`[data-testid=${id}]`)!.getBoundingClientRect(),
+        })),
+      ];
+      const problems: string[] = [];
+      const width = Math.min(document.documentElement.clientWidth, viewport);
+      for (const b of boxes) {
+        if (b.r.width === 0 || b.r.height === 0) problems.push(`${b.id} is not shown`);
+        if (b.r.left < 0 || b.r.right > width + 0.5)
+          problems.push(`${b.id} is cut off (${b.r.left}–${b.r.right} of ${width})`);
       }
-    if (document.documentElement.scrollWidth > window.innerWidth)
-      problems.push('the page scrolls horizontally');
-    return problems;
-  }, PANELS);
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!.r;
+          const b = boxes[j]!.r;
+          const overlap =
+            a.left < b.right - 0.5 &&
+            b.left < a.right - 0.5 &&
+            a.top < b.bottom - 0.5 &&
+            b.top < a.bottom - 0.5;
+          if (overlap) problems.push(`${boxes[i]!.id} overlaps ${boxes[j]!.id}`);
+        }
+      if (document.documentElement.scrollWidth > Math.min(window.innerWidth, viewport))
+        problems.push('the page scrolls horizontally');
+      return problems;
+    },
+    [PANELS, viewportWidth(page)] as const,
+  );
+}
+
+/**
+ * The width the page was given: on a phone (isMobile) Chromium widens the layout viewport to content
+ * that overflows it, so `innerWidth` and `clientWidth` grew with the overflow (446 on a 390 screen) and
+ * a check against them never saw it.
+ */
+function viewportWidth(page: Page): number {
+  return page.viewportSize()!.width;
 }
 
 /**
@@ -110,10 +125,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
  * another is not an overlap), no horizontal scrolling.
  */
 async function pageLayoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+  return page.evaluate((viewport) => {
     const cards = [...document.querySelectorAll<HTMLElement>('main .card')];
     const problems: string[] = [];
-    const width = document.documentElement.clientWidth;
+    const width = Math.min(document.documentElement.clientWidth, viewport);
     const name = (e: Element) =>
       e.getAttribute('data-testid') ?? e.querySelector('h1,h2,h3')?.textContent ?? e.className;
     for (const c of cards) {
@@ -136,10 +151,10 @@ async function pageLayoutProblems(page: Page): Promise<string[]> {
         )
           problems.push(`${name(x)} overlaps ${name(y)}`);
       }
-    if (document.documentElement.scrollWidth > window.innerWidth)
-      problems.push('the page scrolls horizontally');
+    if (document.documentElement.scrollWidth > Math.min(window.innerWidth, viewport))
+      problems.push(`the page scrolls horizontally (${document.documentElement.scrollWidth} px wide)`);
     return problems;
-  });
+  }, viewportWidth(page));
 }
 
 /** axe-core injected into the page: serious and critical violations only. */
