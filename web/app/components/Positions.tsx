@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../lib/api.ts';
 import { fixed, price, specOf, tone, usdt } from '../lib/market.ts';
+import { positionUnrealised } from '../lib/pnl.ts';
 import type { PositionRow, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { PanelTable } from './PanelTable.tsx';
@@ -86,10 +87,10 @@ export function Positions(props: {
         {props.positions.map((p) => {
           const spec = specOf(p.symbol);
           const mark = props.marks[p.symbol] ?? p.markPrice;
-          const entry = Number(p.avgEntryPrice);
           const mult = spec ? Number(spec.multiplier) : 1;
           const margin = positionMargin(p, mult);
-          const upnl = mark && entry > 0 ? (Number(mark) - entry) * p.qty * mult : Number(p.unrealisedPnl);
+          // the same figure as the top bar's total adds up (lib/pnl.ts)
+          const upnl = positionUnrealised(p, mark).toNumber();
           const pct = margin ? (upnl / margin) * 100 : null;
           const liq = Number(p.liquidationPrice);
           const liqDist =

@@ -25,6 +25,7 @@ import {
 } from '../lib/command-log.ts';
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
+import { totalPnl } from '../lib/pnl.ts';
 import { ReloadScheduler } from '../lib/reload.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
@@ -49,7 +50,11 @@ export const meta: MetaFunction = () => [{ title: 'Enigma · dashboard' }];
 const BARS = 300;
 const MAX_SPAN_MS = 31 * 24 * 3600_000;
 
-function tradeStats(trades: TradeRow[], unrealised: string, nowMs: number): TopBarStats {
+/**
+ * Today's realised P&L and the win rate from the recent trades; `totalPnl` here is only their sum, the
+ * page replaces it with every closed trade plus the live unrealised P&L (`totalPnl()` in lib/pnl.ts).
+ */
+function tradeStats(trades: TradeRow[], nowMs: number): TopBarStats {
   const midnight = Math.floor(nowMs / 86_400_000) * 86_400_000;
   let today = 0;
   let total = 0;
@@ -62,7 +67,7 @@ function tradeStats(trades: TradeRow[], unrealised: string, nowMs: number): TopB
   }
   return {
     todayPnl: today.toFixed(8),
-    totalPnl: (total + Number(unrealised || 0)).toFixed(8),
+    totalPnl: total.toFixed(8),
     winRate: trades.length ? wins / trades.length : null,
     tradesCounted: trades.length,
   };
@@ -163,7 +168,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     signals: signals?.items ?? [],
     fills: fills?.items ?? [],
     trades: trades?.items ?? [],
-    stats: tradeStats(recent?.items ?? [], account?.unrealisedPnl ?? '0', now),
+    stats: tradeStats(recent?.items ?? [], now),
     risk,
     riskDays: riskDays?.items ?? [],
     breakerEvents: breakerEvents?.items ?? [],
@@ -309,6 +314,21 @@ function Dashboard() {
     [reload],
   );
 
+  // the total follows the live marks (as the positions table does) over every closed trade (the
+  // account's sum): it summed the newest 1,000 trades and the unrealised P&L as of the page load
+  const stats = useMemo(
+    () => ({
+      ...d.stats,
+      totalPnl: totalPnl({
+        realised: d.account?.realisedPnl,
+        fallbackRealised: d.stats.totalPnl,
+        positions: d.positions,
+        marks,
+        markOf: (p) => (p as PositionRow).markPrice,
+      }),
+    }),
+    [d.stats, d.account, d.positions, marks],
+  );
   const lastPrice = bars.length ? bars[bars.length - 1]!.close : null;
   const notionals = useMemo(() => {
     const out: Record<string, number> = {};
@@ -336,7 +356,7 @@ function Dashboard() {
       <TopBarPanel
         account={d.account}
         feed={feed}
-        stats={d.stats}
+        stats={stats}
         risk={d.risk}
         unread={unread}
         onSeen={onSeen}
