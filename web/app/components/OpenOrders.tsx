@@ -63,8 +63,9 @@ export function OpenOrders(props: {
               {o.filledSize}/{o.size}
             </td>
             <td>{o.status}</td>
+            {/* the actions column: at the card's right edge on a phone, as the positions' */}
             {canTrade && o.purpose === 'stop' ? (
-              <td>
+              <td className="actions">
                 <span
                   className="muted small"
                   data-testid="stop-kept"
@@ -74,9 +75,10 @@ export function OpenOrders(props: {
                 </span>
               </td>
             ) : canTrade ? (
-              <td>
+              <td className="actions">
                 <ConfirmButton
                   className="small"
+                  testId="cancel-order"
                   confirmLabel="Sure?"
                   onConfirm={async () =>
                     props.onCommand(

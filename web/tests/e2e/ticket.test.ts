@@ -91,6 +91,19 @@ describe('the order ticket, end to end', () => {
         .locator('tr', { hasText: 'stop_market' })
         .first()
         .waitFor({ timeout: 15_000 });
+      // at a phone's width its Cancel button is in sight at the card's right edge (it sat past the
+      // screen's edge, reachable only by scrolling the table sideways)
+      await page.setViewportSize({ width: 390, height: 844 });
+      const cancel = page
+        .getByTestId('orders-panel')
+        .locator('tr', { hasText: 'stop_market' })
+        .first()
+        .getByTestId('cancel-order');
+      const box = await cancel.evaluate((b) => {
+        const r = b.getBoundingClientRect();
+        return { left: Math.round(r.left), right: Math.round(r.right), width: window.innerWidth };
+      });
+      expect(box.left >= 0 && box.right <= box.width, JSON.stringify(box)).toBe(true);
     }
     await context.close();
   }, 180_000);
