@@ -534,6 +534,25 @@ describe('the dashboard, end to end', () => {
     });
     const page = await signIn(context, admin);
     expect(await layoutProblems(page)).toEqual([]);
+    // Shift+Tab back to a control near the top of the screen: nothing may cover it there (a sticky
+    // top bar 181 px tall, a fifth of the screen, hid it, and the browser does not scroll what is
+    // already inside the viewport)
+    const sell = page.getByTestId('order-ticket').getByRole('button', { name: 'Sell / Short' });
+    await sell.evaluate((button) => {
+      window.scrollTo(0, window.scrollY + button.getBoundingClientRect().top - 60);
+      document.querySelector<HTMLInputElement>('[data-testid=order-ticket] input[name=size]')!.focus({
+        preventScroll: true,
+      });
+    });
+    await page.keyboard.press('Shift+Tab');
+    const covered = await sell.evaluate((button) => {
+      if (document.activeElement !== button) return 'not focused';
+      const r = button.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return button.contains(top) ? null : `covered by ${top?.className}`;
+    });
+    expect(covered).toBeNull();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'dashboard-390x844.png') });
     await page.screenshot({ path: join(SHOTS, 'dashboard-390x844-full.png'), fullPage: true });
     await context.close();
