@@ -63,6 +63,28 @@ describe('previewOrder', () => {
     expect(p.allowed).toBe(false);
   });
 
+  it('says what a refused size is and what the limit is, in lots and USDT (only the limits set)', () => {
+    const message = (limits: PreviewRiskState['limits'], equity?: string) =>
+      previewOrder(
+        { ...base, stopLoss: toMoney('59000') },
+        { ...calm, limits, ...(equity ? { equity: toMoney(equity) } : {}) },
+      )
+        .checks.filter((c) => !c.ok)
+        .map((c) => c.message);
+    expect(message({ maxOrderLots: 5, maxOrderNotional: '100' })).toEqual([
+      'order of 10 lots (600.00 USDT) against the order limit of 5 lots and 100 USDT',
+    ]);
+    expect(message({ maxOrderNotional: '100' })).toEqual([
+      'order of 10 lots (600.00 USDT) against the order limit of 100 USDT',
+    ]);
+    expect(message({ maxPositionNotional: '500' })).toEqual([
+      'position after the order 600.00 USDT against the 500 USDT limit',
+    ]);
+    expect(message({ riskPerTradePct: '1' }, '1000')).toEqual([
+      'worst-case loss 10.71 USDT against 1% of equity (10.00 USDT)',
+    ]);
+  });
+
   it('lets a reduce-only order through the kill switch and warns, without blocking, on a missing stop', () => {
     const closing = previewOrder(
       { ...base, side: 'sell', reduceOnly: true },

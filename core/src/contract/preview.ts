@@ -153,7 +153,14 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       'order_size',
       (maxOrderLots === undefined || size <= maxOrderLots) &&
         (maxOrderNotional === undefined || notional.lte(maxOrderNotional)),
-      `order of ${size} lots / ${notional.toFixed(2)} against ${maxOrderLots ?? '∞'} lots / ${maxOrderNotional ?? '∞'}`,
+      // in units, and only the limits that are set (it read "order of 100000 lots / 9560400.00 against
+      // 10000 lots / 5000", or "∞ lots" for a limit not set)
+      `order of ${size} lots (${notional.toFixed(2)} USDT) against the order limit of ${[
+        maxOrderLots !== undefined ? `${maxOrderLots} lots` : null,
+        maxOrderNotional !== undefined ? `${maxOrderNotional} USDT` : null,
+      ]
+        .filter(Boolean)
+        .join(' and ')}`,
     );
   const after = state.currentLots + sign * size;
   // As the engine's checks: only a pure reduction (toward flat, not past it) is exempt from the position
@@ -165,7 +172,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     check(
       'position_notional',
       notionalValue(spec, after, price).lte(maxPositionNotional),
-      `position after the order ${notionalValue(spec, after, price).toFixed(2)} against ${maxPositionNotional}`,
+      `position after the order ${notionalValue(spec, after, price).toFixed(2)} USDT against the ${maxPositionNotional} USDT limit`,
     );
   const maxLots = state.limits.maxPositionLots?.[spec.symbol];
   if (maxLots !== undefined)
@@ -218,7 +225,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       check(
         'risk_per_trade',
         worstCaseLoss.lte(budget),
-        `worst-case loss against ${state.limits.riskPerTradePct}% of equity (${budget.toFixed(2)})`,
+        `worst-case loss ${worstCaseLoss.toFixed(2)} USDT against ${state.limits.riskPerTradePct}% of equity (${budget.toFixed(2)} USDT)`,
       );
     } else {
       check('risk_per_trade', false, 'account equity unknown: risk per trade not checked', false);

@@ -172,7 +172,7 @@ describe('POST /api/orders/preview', () => {
     });
     expect(await riskCheck()).toEqual({
       allowed: false,
-      check: expect.objectContaining({ ok: false, message: expect.stringContaining('(10.00)') }),
+      check: expect.objectContaining({ ok: false, message: expect.stringContaining('(10.00 USDT)') }),
     });
     await saveAccountBalance(h.db, {
       accountId,
@@ -183,7 +183,7 @@ describe('POST /api/orders/preview', () => {
     });
     expect(await riskCheck()).toEqual({
       allowed: true,
-      check: expect.objectContaining({ ok: true, message: expect.stringContaining('(20.00)') }),
+      check: expect.objectContaining({ ok: true, message: expect.stringContaining('(20.00 USDT)') }),
     });
     // 31 s later the stored balance is too old to be the account's equity
     h.clock.now += 30_000;
