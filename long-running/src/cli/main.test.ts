@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { watchChild } from '../testing/child-output.ts';
 import { commands } from './commands/index.ts';
 
 const bin = fileURLToPath(new URL('../../bin/enigma.js', import.meta.url));
@@ -55,24 +56,15 @@ describe.concurrent('enigma CLI', () => {
       detached: true, // a process group of its own, as a terminal's foreground job
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const { out, exit } = watchChild(child);
     try {
-      for (let i = 0; i < 600 && !out.includes('simulator: http'); i++)
+      for (let i = 0; i < 600 && !out().includes('simulator: http'); i++)
         await new Promise((r) => setTimeout(r, 50));
-      expect(out).toContain('simulator: http');
+      expect(out()).toContain('simulator: http');
       process.kill(-child.pid!, 'SIGINT');
       await exit; // pnpm's own status after a Ctrl-C is its business; what it prints is the user's
-      expect(out).toContain('stopped cleanly');
-      expect(out).not.toContain('ELIFECYCLE');
+      expect(out()).toContain('stopped cleanly');
+      expect(out()).not.toContain('ELIFECYCLE');
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
     }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { watchChild } from '../testing/child-output.ts';
 
 // untilStopSignal in a process of its own: the first signal starts a clean stop (here 600 ms long), a
 // copy of it moments later (pnpm passing on a Ctrl-C the process already had) does not end it, and a
@@ -20,17 +21,7 @@ function run() {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exit, out: () => out };
+  return { child, ...watchChild(child) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

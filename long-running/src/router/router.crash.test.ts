@@ -126,6 +126,26 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     [...sim.engine.orders.values()].filter((o) => o.clientOid === clientOid);
   const entries = async (signalId: string) =>
     (await ordersOfSignal(h.db, signalId)).filter((o) => o.purpose === 'entry');
+  /**
+   * A 3-slice TWAP of 3 lots whose engine is killed with slice 1's row written (`intent`) and its request
+   * not sent; a warm spare waits to be started.
+   */
+  async function twapKilledBeforeSlice1() {
+    await putSetting(
+      h.db,
+      strategyKey('twap'),
+      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
+    );
+    const second = child('second', undefined, undefined, { standby: true });
+    const first = child('first', 'before_send', 'a');
+    await first.trading;
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'twap' });
+    expect(await first.exited).toBe('SIGKILL');
+    const slice1 = lastOid(first, 'before_send')!;
+    expect((await entries(signalId)).find((r) => r.clientOid === slice1)?.status).toBe('intent');
+    return { second, signalId, slice1 };
+  }
+
   /** The position the exchange holds, equal to the engine's, and its stop covering it. */
   async function expectProtected(qty: number): Promise<void> {
     const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
@@ -227,18 +247,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
   });
 
   it('TWAP: killed between slice 1’s row and the wire, the kill switch on before the restart: slice 1 is re-checked and never sent, the TWAP stops, slice 0’s fill stays protected', async () => {
-    await putSetting(
-      h.db,
-      strategyKey('twap'),
-      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
-    );
-    const second = child('second', undefined, undefined, { standby: true });
-    const first = child('first', 'before_send', 'a');
-    await first.trading;
-    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'twap' });
-    expect(await first.exited).toBe('SIGKILL');
-    const slice1 = lastOid(first, 'before_send')!;
-    expect((await entries(signalId)).find((r) => r.clientOid === slice1)?.status).toBe('intent');
+    const { second, signalId, slice1 } = await twapKilledBeforeSlice1();
     await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
     await go(second);
     expect(await finalStatus(signalId)).toBe('protected');
@@ -260,18 +269,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
       maxConsecutiveLosses: 1000,
       maxPositionLots: { [SYMBOL]: 3 },
     });
-    await putSetting(
-      h.db,
-      strategyKey('twap'),
-      routedStrategy({ style: 'twap', twap: { slices: 3, durationSeconds: 3 } }, 3),
-    );
-    const second = child('second', undefined, undefined, { standby: true });
-    const first = child('first', 'before_send', 'a');
-    await first.trading;
-    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'twap' });
-    expect(await first.exited).toBe('SIGKILL');
-    const slice1 = lastOid(first, 'before_send')!;
-    expect((await entries(signalId)).find((r) => r.clientOid === slice1)?.status).toBe('intent');
+    const { second, signalId } = await twapKilledBeforeSlice1();
     await go(second);
     expect(await finalStatus(signalId)).toBe('protected');
     // counted twice (its row and itself), slice 1 would have been 4 lots against the cap of 3: blocked
