@@ -7,7 +7,6 @@ import {
   getOrderByClientOid,
   insertClosedTrade,
   insertFills,
-  insertFundingPayment,
   insertRiskEvent,
   latestFillTime,
   type OrderRow,
@@ -20,6 +19,7 @@ import {
 import Decimal from 'decimal.js';
 import type { Fill, Order } from '../exchange/types.ts';
 import type { EngineContext } from './context.ts';
+import { fundingSettlements, recordFundingPayments } from './funding.ts';
 import type { PositionPatch } from './positions.ts';
 
 const ZERO = new Money(0);
@@ -573,48 +573,9 @@ export class Ledger {
   /** Funding the exchange settled on `symbol` between two instants (positive = received), recorded once each. */
   async fundingBetween(symbol: string, fromMs: number, toMs: number): Promise<Decimal> {
     const { ctx } = this;
-    let total = new Money(0);
-    // A HasMore list of at most `maxCount` a page: a trade held past 100 settlements (33 days at 8 h, 4 at
-    // 1 h) has more, read page by page with the window narrowed past each page (newest first, as KuCoin's
-    // `reverse` defaults; oldest first is followed too).
-    const seen = new Set<string>();
-    let startAt = fromMs;
-    let endAt = toMs + 1;
-    for (let page = 0; page < MAX_FUNDING_PAGES && endAt >= startAt; page++) {
-      const res = await ctx.kucoin.account.fundingHistory({ symbol, startAt, endAt, maxCount: 100 });
-      const fresh = res.items.filter((p) => p.time >= fromMs && p.time <= toMs && !seen.has(p.id));
-      for (const p of fresh) seen.add(p.id);
-      total = total.plus(await this.recordFunding(symbol, fresh));
-      if (!res.hasMore || fresh.length === 0) break;
-      const times = res.items.map((p) => p.time);
-      if (times[0]! >= times.at(-1)!) endAt = Math.min(...times) - 1;
-      else startAt = Math.max(...times) + 1;
-    }
-    return total;
-  }
-
-  /** Record funding payments once each (by the exchange's id); their sum. */
-  private async recordFunding(
-    symbol: string,
-    items: Awaited<ReturnType<EngineContext['kucoin']['account']['fundingHistory']>>['items'],
-  ): Promise<Decimal> {
-    const { ctx } = this;
-    let total = new Money(0);
-    for (const p of items) {
-      total = total.plus(p.funding);
-      await insertFundingPayment(ctx.db, {
-        accountId: ctx.accountId,
-        symbol,
-        fundingRate: p.rate.toFixed(),
-        amount: p.funding.toFixed(),
-        currency: p.currency,
-        positionQty: p.positionQty,
-        markPrice: p.markPrice.toFixed(),
-        fundingTime: new Date(p.time),
-        exchangeId: p.id,
-      });
-    }
-    return total;
+    const items = await fundingSettlements(ctx.kucoin.account, symbol, fromMs, toMs, MAX_FUNDING_PAGES);
+    await recordFundingPayments(ctx.db, ctx.accountId, symbol, items);
+    return items.reduce((total, p) => total.plus(p.funding), new Money(0));
   }
 }
 

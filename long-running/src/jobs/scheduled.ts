@@ -7,7 +7,8 @@
  */
 import type { EnigmaDb } from '@enigma/db';
 import { storeDailyReport } from '@enigma/db/repositories/reports';
-import { insertFundingPayment, latestFundingPaymentTime } from '@enigma/db/repositories/trading';
+import { latestFundingPaymentTime } from '@enigma/db/repositories/trading';
+import { fundingSettlements, recordFundingPayments } from '../engine/funding.ts';
 import type { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { JobRun, Jobs } from './types.ts';
@@ -34,8 +35,8 @@ const DAY_MS = 86_400_000;
 const MAX_PAGES = 50;
 
 /**
- * Funding settlements since the last one recorded (or `lookbackMs` back), page by page (newest first:
- * each next page ends before the oldest item seen), each recorded once.
+ * Funding settlements since the last one recorded (or `lookbackMs` back), read page by page
+ * (`fundingSettlements`), each recorded once.
  */
 export async function syncFundingLedger(
   deps: ScheduledJobsDeps,
@@ -47,28 +48,9 @@ export async function syncFundingLedger(
   for (const symbol of symbols) {
     const last = await latestFundingPaymentTime(deps.db, deps.accountId, symbol);
     const startAt = last ? last.getTime() + 1 : now - (deps.lookbackMs ?? 7 * DAY_MS);
-    let endAt = now;
-    for (let page = 0; page < MAX_PAGES && endAt >= startAt; page++) {
-      const res = await deps.kucoin.account.fundingHistory({ symbol, startAt, endAt, maxCount: 100 });
-      for (const p of res.items) {
-        if (p.time < startAt || p.time > endAt) continue;
-        seen++;
-        const added = await insertFundingPayment(deps.db, {
-          accountId: deps.accountId,
-          symbol,
-          fundingRate: p.rate.toFixed(),
-          amount: p.funding.toFixed(),
-          currency: p.currency,
-          positionQty: p.positionQty,
-          markPrice: p.markPrice.toFixed(),
-          fundingTime: new Date(p.time),
-          exchangeId: p.id,
-        });
-        if (added) inserted++;
-      }
-      if (!res.hasMore || res.items.length === 0) break;
-      endAt = Math.min(...res.items.map((p) => p.time)) - 1;
-    }
+    const items = await fundingSettlements(deps.kucoin.account, symbol, startAt, now, MAX_PAGES);
+    seen += items.length;
+    inserted += await recordFundingPayments(deps.db, deps.accountId, symbol, items);
   }
   return { symbols: symbols.length, seen, inserted };
 }
