@@ -21,7 +21,7 @@ import {
   insertSignalRecord,
 } from '@enigma/db/repositories/intake-signals';
 import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
-import { claimOutboxEntry, type OutboxEntry } from '@enigma/db/repositories/outbox';
+import type { OutboxEntry } from '@enigma/db/repositories/outbox';
 import { getSetting } from '@enigma/db/repositories/settings';
 import {
   trace as otel,
@@ -40,7 +40,7 @@ import { clientKeyOf, ipAllowed } from '../security/ip.ts';
 import { kvRefusalLimiter } from '../security/refusal-limit.ts';
 import { bodyKindOf, readBodyCapped } from './body.ts';
 import { masterKeyOf } from './master-key.ts';
-import { publishHeldEntry } from './outbox.ts';
+import { publishAbandonedEntry, publishHeldEntry } from './outbox.ts';
 import { loadIntakeSource } from './source-cache.ts';
 
 /** How long a delivered alert's idempotency key is remembered (TradingView redelivers within minutes). */
@@ -550,8 +550,7 @@ async function acceptIndicators(
   if ('duplicate' in stored) {
     // A copy was stored first. When its entry never reached the stream (its append failed, or its
     // writer died before appending and its lease ran out) this resend publishes it, as for a signal.
-    const held = await claimOutboxEntry(deps.db, entryId);
-    if (held && (await publishHeldEntry(deps, held)))
+    if (await publishAbandonedEntry(deps, entryId))
       return { status: 'received', snapshotId: stored.duplicate };
     return { status: 'duplicate', snapshotId: stored.duplicate };
   }
@@ -635,8 +634,7 @@ function explicitIdempotencyKey(header: string | undefined, field: unknown): str
  */
 async function repeatDelivery(deps: AppDeps, trace: Trace, original: string | null): Promise<IntakeResult> {
   if (original) {
-    const held = await claimOutboxEntry(deps.db, original);
-    if (held && (await publishHeldEntry(deps, held))) {
+    if (await publishAbandonedEntry(deps, original)) {
       const recordId = await recordDuplicate(
         deps,
         trace,

@@ -2,6 +2,7 @@ import { type BusPublisher, EVENTS_PREFIX } from '@enigma/core/bus/index';
 import type { EnigmaDb } from '@enigma/db/db-type';
 import {
   claimDueOutboxEntries,
+  claimOutboxEntry,
   deleteOutboxEntries,
   type OutboxEntry,
   releaseOutboxEntry,
@@ -45,6 +46,16 @@ export async function publishHeldEntry(deps: OutboxDeps, entry: OutboxEntry): Pr
     // at-least-once: consumers dedupe by the payload's id
   }
   return true;
+}
+
+/**
+ * A resend of a delivery already stored: when its entry never reached the stream (its append failed, or
+ * its writer died before appending and its lease ran out), take the entry over and publish it. True when
+ * this call published it; false when it is gone (published) or still someone else's.
+ */
+export async function publishAbandonedEntry(deps: OutboxDeps, id: string): Promise<boolean> {
+  const held = await claimOutboxEntry(deps.db, id);
+  return held !== null && (await publishHeldEntry(deps, held));
 }
 
 const nextTurn: (fn: () => void) => void =
