@@ -88,6 +88,18 @@ describe('the leverage a position and its closed trade keep (against the simulat
     }, 10_000);
   }
 
+  /** A market order of 2 ETH lots at 3x placed on the exchange directly, behind the engine's back. */
+  const behindOurBack = (side: 'buy' | 'sell', marginMode: 'ISOLATED' | 'CROSS') =>
+    f.kucoin.trade.placeOrder({
+      clientOid: `manual${Date.now()}`,
+      symbol: ETH,
+      side,
+      type: 'market',
+      size: 2,
+      leverage: 3,
+      marginMode,
+    });
+
   /**
    * Keep an order's fills from the engine's fill reads for the rest of the file (revealed later, they
    * would be applied to whatever position the contract holds then).
@@ -147,15 +159,7 @@ describe('the leverage a position and its closed trade keep (against the simulat
   });
 
   it('an operator order adding to an adopted position does not give it its own leverage: still unknown', async () => {
-    await f.kucoin.trade.placeOrder({
-      clientOid: `manual${Date.now()}`,
-      symbol: ETH,
-      side: 'buy',
-      type: 'market',
-      size: 2,
-      leverage: 3,
-      marginMode: 'ISOLATED',
-    });
+    await behindOurBack('buy', 'ISOLATED');
     await waitFor(async () => ((await position(ETH))?.qty === 2 ? true : undefined), 15_000);
     expect((await position(ETH)).leverage).toBeNull();
     await market({ symbol: ETH, side: 'buy', size: 1, leverage: 10, stopLoss: '2400' });
@@ -177,16 +181,7 @@ describe('the leverage a position and its closed trade keep (against the simulat
   it('an isolated position a reconciliation adopts does not take KuCoin’s reported leverage (its real leverage at the mark)', async () => {
     // The order's fills stay unlisted to the engine (the exchange lists them late): the position is
     // learned from the position list, as a reconciliation adopts it.
-    const placed = await f.kucoin.trade.placeOrder({
-      clientOid: `manual${Date.now()}`,
-      symbol: ETH,
-      side: 'buy',
-      type: 'market',
-      size: 2,
-      leverage: 3,
-      marginMode: 'ISOLATED',
-    });
-    hideFillsOf(placed.orderId);
+    hideFillsOf((await behindOurBack('buy', 'ISOLATED')).orderId);
     await waitFor(async () => ((await exchangePosition(ETH))?.qty === 2 ? true : undefined), 10_000);
     // the mark moves 4 %: KuCoin's isolated leverage (value at the mark / margin) is no longer 3
     prices[ETH] = 2_600;
@@ -220,16 +215,7 @@ describe('the leverage a position and its closed trade keep (against the simulat
 
   it('a cross position a reconciliation adopts takes KuCoin’s reported leverage: the contract’s cross leverage', async () => {
     // ETH is cross at 3x (the test before)
-    const placed = await f.kucoin.trade.placeOrder({
-      clientOid: `manual${Date.now()}`,
-      symbol: ETH,
-      side: 'sell',
-      type: 'market',
-      size: 2,
-      leverage: 3,
-      marginMode: 'CROSS',
-    });
-    hideFillsOf(placed.orderId);
+    hideFillsOf((await behindOurBack('sell', 'CROSS')).orderId);
     const theirs = await waitFor(async () => {
       const p = await exchangePosition(ETH);
       return p?.qty === -2 ? p : undefined;

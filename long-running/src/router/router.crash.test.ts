@@ -146,6 +146,20 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     return { second, signalId, slice1 };
   }
 
+  /** The `chase` source's strategy: a limit chase of `lots`, re-priced every 200 ms, taker after 3 s. */
+  const chaseStrategy = (lots: number) =>
+    putSetting(
+      h.db,
+      strategyKey('chase'),
+      routedStrategy(
+        {
+          style: 'limit_chase',
+          chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
+        },
+        lots,
+      ),
+    );
+
   /** The position the exchange holds, equal to the engine's, and its stop covering it. */
   async function expectProtected(qty: number): Promise<void> {
     const ex = (await kucoin.positions.positions('USDT')).find((p) => p.symbol === SYMBOL);
@@ -220,17 +234,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
   });
 
   it('limit chase: killed right after the exchange answered its first attempt; the restart follows it, never re-sends it', async () => {
-    await putSetting(
-      h.db,
-      strategyKey('chase'),
-      routedStrategy(
-        {
-          style: 'limit_chase',
-          chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
-        },
-        2,
-      ),
-    );
+    await chaseStrategy(2);
     const first = child('first', 'after_answer', 'o');
     await first.trading;
     const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
@@ -287,17 +291,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
   });
 
   it('limit chase: killed between attempt 1’s row and the wire, the kill switch on before the restart: the attempt is re-checked and never sent, nor the taker fallback', async () => {
-    await putSetting(
-      h.db,
-      strategyKey('chase'),
-      routedStrategy(
-        {
-          style: 'limit_chase',
-          chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
-        },
-        5,
-      ),
-    );
+    await chaseStrategy(5);
     const second = child('second', undefined, undefined, { standby: true });
     const first = child('first', 'before_send', 'a');
     await first.trading;
