@@ -18,6 +18,19 @@ export interface Endpoint<T> {
   placesOrder?: string;
   /** Set on batch placement: the clientOids to look up if the response is lost. */
   placesOrders?: string[];
+  /**
+   * How long after the call begins a request may still go on the wire (ms): past it no attempt is made
+   * (the rate limit would hold it longer, or a retry of a request refused unprocessed comes too late) and
+   * the call throws a KucoinNetworkError that says it was not sent. Its caller can then bound when a
+   * request it lost track of (a crash) could still reach KuCoin. None: no limit.
+   */
+  sendWithinMs?: number;
+}
+
+/** What a caller may ask of an order placement beside the order itself. */
+export interface PlaceOptions {
+  /** see `Endpoint.sendWithinMs` */
+  sendWithinMs?: number;
 }
 
 export interface Page<T> {
@@ -149,7 +162,7 @@ const orderAck = (d: unknown) => {
 };
 
 export const trade = {
-  placeOrder: (o: PlaceOrderRequest) => ({
+  placeOrder: (o: PlaceOrderRequest, opts: PlaceOptions = {}) => ({
     spec: {
       method: 'POST',
       path: '/api/v1/orders',
@@ -159,6 +172,7 @@ export const trade = {
     } as RequestSpec,
     parse: orderAck,
     placesOrder: o.clientOid,
+    ...(opts.sendWithinMs !== undefined ? { sendWithinMs: opts.sendWithinMs } : {}),
   }),
   /** Validation only: KuCoin checks the order and answers like placeOrder without placing it. */
   testOrder: (o: PlaceOrderRequest) => ({

@@ -263,6 +263,47 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     expect(sleeps).toEqual([1500]);
   });
 
+  it('sends no order past its send window: not while the rate limit would hold it longer, nor as a retry after a 429', async () => {
+    const limited = {
+      'gw-ratelimit-limit': '2000',
+      'gw-ratelimit-remaining': '0',
+      'gw-ratelimit-reset': '5000',
+    };
+    const { url, seen } = await kucoinServer((req, res) => {
+      if (req.method === 'GET') return reply(res, 200, fixture('http_get_account_overview'), limited);
+      reply(res, 429, { code: '429000', msg: 'Too Many Requests' }, limited);
+    });
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const c = new KucoinHttpClient({
+      baseUrl: url,
+      credential,
+      clock: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      retryBaseMs: 1,
+    });
+    // the pool is empty for 5 s: an order that must be on the wire within 4 s is not sent at all
+    await c.account.overview();
+    const held = await c.trade.placeOrder(order, { sendWithinMs: 4_000 }).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(KucoinNetworkError);
+    expect((held as KucoinNetworkError).sent).toBe(false);
+    expect((held as Error).message).toMatch(/send window \(4000 ms\) would pass while the rate limit holds it 5000 ms/);
+    expect(seen.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(sleeps).toEqual([]);
+    // within 6 s it waits the 5 s and goes out; refused unprocessed (429), its retry would be past 6 s
+    const retried = await c.trade.placeOrder(order, { sendWithinMs: 6_000 }).catch((e: unknown) => e);
+    expect(retried).toBeInstanceOf(KucoinNetworkError);
+    expect((retried as KucoinNetworkError).sent).toBe(false);
+    expect((retried as Error).message).toMatch(/after 1 attempt refused unprocessed/);
+    expect(seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+    // with no window the same order waits as long as the limit says, and is refused only as rate-limited
+    await expect(c.trade.placeOrder(order)).rejects.toBeInstanceOf(RateLimitError);
+    expect(seen.filter((r) => r.method === 'POST').length).toBeGreaterThan(2);
+  });
+
   it('re-syncs the clock and retries once on 400002 (timestamp out of window)', async () => {
     let serverNow = 0;
     const { url, seen } = await kucoinServer((req, res) => {

@@ -216,8 +216,19 @@ export class KucoinHttpClient {
     // when the call began and when its last attempt went out (a lost order's request left then)
     const began = this.opts.clock();
     let sentAt = began;
+    const sendBy = endpoint.sendWithinMs === undefined ? undefined : began + endpoint.sendWithinMs;
     for (let attempt = 0; ; attempt++) {
       const wait = this.limiter.delayFor(pool, spec.weight);
+      // Past its send window (or bound to pass it waiting for the rate limit): not sent at all. Every
+      // attempt before this one was refused unprocessed (a 429, a request that never left), so nothing
+      // of this call can reach KuCoin after its window.
+      if (sendBy !== undefined && this.opts.clock() + wait > sendBy)
+        throw new KucoinNetworkError(
+          `${spec.method} ${spec.path}: its send window (${endpoint.sendWithinMs} ms) ${
+            wait > 0 ? `would pass while the rate limit holds it ${Math.ceil(wait)} ms` : 'has passed'
+          }${attempt > 0 ? ` (after ${attempt} attempt${attempt > 1 ? 's' : ''} refused unprocessed)` : ''}`,
+          false,
+        );
       if (wait > 0) await this.opts.sleep(wait);
       this.limiter.spend(pool, spec.weight);
       const request = this.buildRequest(spec);
