@@ -55,6 +55,15 @@ export interface EngineTuning {
    */
   unknownOrderGraceMs: number;
   /**
+   * how long after its intent row is written (or, for one sent later, after its send began: recorded as
+   * the row's `submittedAt` first) an order request may still go on the wire: past it the KuCoin client
+   * does not send it (held by the rate limit, waiting for the contract's margin mode, between retries of
+   * a request refused unprocessed) and the row is closed `not_sent`. So an `intent` left by a crash can
+   * land at the exchange only until this + the client's request timeout + `unknownOrderGraceMs` after
+   * that time, the rule by which such a row is given up as never sent
+   */
+  orderSendWindowMs: number;
+  /**
    * how old a reading of a contract's selected risk-limit level may be before it is read again in the
    * background (contracts with an entry in the last hour); twice this old, an entry waits for a new one
    */
@@ -86,6 +95,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   answerMergeMs: 500,
   orderDoneTimeoutMs: 15_000,
   unknownOrderGraceMs: 5_000,
+  orderSendWindowMs: 10_000,
   riskLevelMaxAgeMs: 60_000,
   maxInFlight: 256,
   reclaimIdleMs: 30_000,

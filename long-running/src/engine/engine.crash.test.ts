@@ -19,7 +19,7 @@ import type { Fill } from '../exchange/types.ts';
 import type { FaultState } from '../sim/faults.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
-import { CRASH_POINTS, type CrashPoint } from './context.ts';
+import { CRASH_POINTS, type CrashPoint, DEFAULT_TUNING } from './context.ts';
 import { type Child, CRASH_TUNING, startChild, stopChild } from './testing/crash-harness.ts';
 import { postAlert as postAlertWith } from './testing/post-alert.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
@@ -467,7 +467,13 @@ describe('engine under the simulator faults (live engine, PostgreSQL + in-proces
     // The client gives up on a request after 3 s and looks it up twice, and an unknown order is judged
     // 1 s after that (10 s, five look-ups and 5 s by default): the cases that fail safe settle in
     // seconds, by the same rule.
-    tuning: { ...CRASH_TUNING, reconcileEveryMs: 2_000, unknownOrderGraceMs: 1_000 },
+    // The 429 case's order waits out two 3 s rate-limit windows: within the default send window (10 s).
+    tuning: {
+      ...CRASH_TUNING,
+      reconcileEveryMs: 2_000,
+      unknownOrderGraceMs: 1_000,
+      orderSendWindowMs: DEFAULT_TUNING.orderSendWindowMs,
+    },
     http: { timeoutMs: 3_000, resolveAttempts: 2 },
     ...(process.env.CRASH_CHILD_LOG ? { logLevel: process.env.CRASH_CHILD_LOG } : {}),
   });

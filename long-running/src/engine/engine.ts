@@ -338,6 +338,7 @@ export class Engine {
 
   async close(): Promise<void> {
     this.stop.abort();
+    this.executor.close();
     this.status = 'stopped';
     await this.ws?.close().catch(() => {});
     await this.market.close();

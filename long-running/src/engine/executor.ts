@@ -96,6 +96,10 @@ export class Executor {
     string,
     { patch: OrderPatch; db: EnigmaDb; wake: AbortController; row: OrderRow }
   >();
+  /** Crash-left intents asked to be cancelled, followed until they land or can no longer (row ids). */
+  private readonly following = new Set<string>();
+  /** aborted when the engine stops */
+  private readonly closing = new AbortController();
   /** `whenDone`'s figures by order row id. */
   private readonly atDone = new Map<string, (done: OrderRow) => OrderPatch>();
 
@@ -264,12 +268,22 @@ export class Executor {
   ): Promise<OrderRow> {
     const { ctx } = this;
     let row: OrderRow = { ...order, status: transition(order.status as OrderState, 'submit') };
+    // The send window counts from the row's creation; a send that begins later (a resumed intent, a leg
+    // sent after an earlier one was followed) records when it began first, so the rule by which a
+    // crash-left intent is given up (`mayArriveUntil`) counts from there too.
+    let windowFrom = sendStartOf(order);
+    if (ctx.clock.now() - windowFrom > LATE_SEND_MS) {
+      const began = new Date(ctx.clock.now());
+      row = { ...(await this.save(row.id, { submittedAt: began }, db)), status: row.status };
+      windowFrom = began.getTime();
+    }
     // Every order names the contract's margin mode: one without is an ISOLATED order to KuCoin, refused
     // on a CROSS contract (330005), so a reduce-only close of a cross position would never go through.
     // A mode not held is read for at most MODE_READ_WAIT_MS (counted in `mayArriveUntil`): the intent is
     // committed, and a close, a stop or a flatten goes without one rather than wait on the read's retries.
     const marginMode = spec.marginMode ?? (await this.marginModes.modeOf(spec.symbol, MODE_READ_WAIT_MS));
     const submittedAt = new Date(ctx.clock.now());
+    const sendWithinMs = windowFrom + ctx.tuning.orderSendWindowMs - submittedAt.getTime();
     const request: PlaceOrderRequest = {
       clientOid: spec.clientOid,
       symbol: spec.symbol,
@@ -293,7 +307,14 @@ export class Executor {
     try {
       onWire?.();
       // In the signal's trace even when sent from outside its call chain (a fill's protective stop).
-      const ack = await inSignalTrace(order.signalId, () => ctx.kucoin.trade.placeOrder(request));
+      if (sendWithinMs <= 0)
+        throw new KucoinNetworkError(
+          `its send window (${ctx.tuning.orderSendWindowMs} ms) passed before it reached the wire`,
+          false,
+        );
+      const ack = await inSignalTrace(order.signalId, () =>
+        ctx.kucoin.trade.placeOrder(request, { sendWithinMs }),
+      );
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
       const answer = { status: 'open' as const, exchangeOrderId: ack.orderId, submittedAt };
@@ -420,18 +441,20 @@ export class Executor {
   }
 
   /**
-   * Until when a sent order the exchange does not know may still appear there: its request could be in
-   * flight until its send time (its last attempt's: the client may have held it for its rate-limit window)
-   * + the KuCoin client's request timeout (an answer lost or failed sooner says nothing about the request
-   * itself), and a gateway queue may place it a little after its client gave up (`unknownOrderGraceMs`). Read from the row alone, so a row from the database (after a
-   * restart) and the row in memory are judged alike.
+   * Until when an order the exchange does not know may still appear there: its request could be in
+   * flight until its last send + the KuCoin client's request timeout (an answer lost or failed sooner
+   * says nothing about the request itself), and a gateway queue may place it a little after its client
+   * gave up (`unknownOrderGraceMs`). An answered or lost request's row holds its last send time; an
+   * `intent` (a crash before its answer) only when its send began: no request of it goes on the wire past
+   * `orderSendWindowMs` from there (the client's send window). Read from the row alone, so a row from the
+   * database (after a restart) and the row in memory are judged alike.
    */
   private mayArriveUntil(row: OrderRow): number {
-    // An intent records no send time: it went out after its row's creation, and one naming no margin mode
-    // may have waited for the contract's mode first (up to MODE_READ_WAIT_MS).
-    const sent =
-      row.submittedAt?.getTime() ?? row.createdAt.getTime() + (row.marginMode ? 0 : MODE_READ_WAIT_MS);
-    return sent + this.ctx.kucoin.requestTimeoutMs + this.ctx.tuning.unknownOrderGraceMs;
+    const lastSend =
+      row.status === 'intent' || !row.submittedAt
+        ? sendStartOf(row) + this.ctx.tuning.orderSendWindowMs
+        : row.submittedAt.getTime();
+    return lastSend + this.ctx.kucoin.requestTimeoutMs + this.ctx.tuning.unknownOrderGraceMs;
   }
 
   private async applyExchangeOrder(row: OrderRow, o: Order, canceledReason?: string): Promise<OrderRow> {
@@ -528,10 +551,14 @@ export class Executor {
   async cancelRow(row: OrderRow, reason: string): Promise<OrderRow> {
     const { ctx } = this;
     if (row.status === 'intent') {
-      // Maybe never sent (a crash before the wire): the exchange says; only then is it given up here.
-      const found = await this.lookup(row);
-      if (found === 'absent') return this.abandon(row, reason);
-      row = found;
+      // Maybe never sent (a crash before the wire): given up only once it can no longer land. Until then
+      // it is followed in the background and cancelled if it lands; the caller sees it not cancelled yet.
+      row = await this.settleUnsent(row, reason);
+      if (row.status === 'intent') {
+        this.cancelWhenLanded(row, reason);
+        return row;
+      }
+      if (isTerminal(row.status as OrderState)) return row;
     }
     try {
       if (row.exchangeOrderId) await ctx.kucoin.trade.cancelOrder(row.exchangeOrderId);
@@ -563,6 +590,7 @@ export class Executor {
   async abandonUnlessSent(
     row: OrderRow,
     reason: string,
+    stop?: AbortSignal,
   ): Promise<{ sent: OrderRow } | { abandoned: OrderRow }> {
     const { ctx } = this;
     for (;;) {
@@ -570,8 +598,48 @@ export class Executor {
       if (found !== 'absent') return { sent: found };
       const left = this.mayArriveUntil(row) - ctx.clock.now();
       if (left <= 0) return { abandoned: await this.abandon(row, reason) };
-      await ctx.clock.sleep(Math.min(left, 1_000));
+      await ctx.clock.sleep(Math.min(left, 1_000), stop);
+      if (stop?.aborted) throw new Error(`engine stopping: ${row.clientOid} left to the next run`);
     }
+  }
+
+  /**
+   * `abandonUnlessSent` without waiting: one look-up. The row at the exchange (brought up to date), the
+   * row closed as never sent once its request can no longer land there, or the row unchanged (`intent`)
+   * while it still may.
+   */
+  async settleUnsent(row: OrderRow, reason: string): Promise<OrderRow> {
+    const found = await this.lookup(row);
+    if (found !== 'absent') return found;
+    return this.ctx.clock.now() < this.mayArriveUntil(row) ? row : this.abandon(row, reason);
+  }
+
+  /**
+   * An `intent` asked to be cancelled that may still land (a crash-left request in flight): followed in
+   * the background until it lands (then cancelled) or can no longer (then closed as never sent). Once per
+   * row; ends with the engine (the next run's reconciliation looks it up again).
+   */
+  private cancelWhenLanded(row: OrderRow, reason: string): void {
+    if (this.following.has(row.id)) return;
+    this.following.add(row.id);
+    void this.abandonUnlessSent(row, reason, this.closing.signal)
+      .then((r) =>
+        'sent' in r && !isTerminal(r.sent.status as OrderState)
+          ? this.ctx.withSymbol(row.symbol, () => this.cancelRow(r.sent, reason))
+          : null,
+      )
+      .catch((error) =>
+        this.ctx.log.warn(
+          { clientOid: row.clientOid, err: error },
+          'cancel of a crash-left intent: left to reconciliation',
+        ),
+      )
+      .finally(() => this.following.delete(row.id));
+  }
+
+  /** The engine stops: background follows end (what they followed is looked up again by the next run). */
+  close(): void {
+    this.closing.abort();
   }
 
   /**
@@ -688,6 +756,18 @@ function reportedState(row: OrderRow, size: number, filledSize: number, done: bo
   } catch {
     return null;
   }
+}
+
+/**
+ * A send that begins this long after its row's send window began (its creation, or the send start it
+ * records) records its own start first: one write, off the common path (a decision's legs go out
+ * within milliseconds of their commit).
+ */
+const LATE_SEND_MS = 1_000;
+
+/** When an `intent` row's send window began: the send start it records, else its creation. */
+function sendStartOf(row: OrderRow): number {
+  return (row.status === 'intent' ? row.submittedAt : null)?.getTime() ?? row.createdAt.getTime();
 }
 
 /** An order that is done as soon as it meets the book: a market order or an IOC limit (no stop). */

@@ -4,9 +4,20 @@
  * (`unknownOrderGraceMs`), never sooner. The engine's client gives up after 2 s here (one look-up of
  * its own), so with the default 5 s grace an unknown order is judged 7 s after it was sent.
  */
+import { randomUUID } from 'node:crypto';
+import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { getSignal, listPositions, ordersOfSignal } from '@enigma/db';
+import { checkStreamPayload } from '@enigma/core/streams/catalog';
+import {
+  getOrderByClientOid,
+  getSignal,
+  insertFencedOrderIntent,
+  listPositions,
+  ordersOfSignal,
+  putSetting,
+} from '@enigma/db';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../sim/test-helpers.ts';
 import { DEFAULT_TUNING } from './context.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
 
@@ -71,8 +82,14 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     const theirs = exchangeOrders(entry.clientOid);
     expect(theirs).toHaveLength(1);
     expect(theirs[0]!.createdAt - entry.submittedAt!.getTime()).toBeGreaterThanOrEqual(5_000);
-    // The real order: its exchange id, filled, the position the exchange holds (not adopted later).
-    expect(entry).toMatchObject({
+    // The real order: its exchange id, filled, the position the exchange holds (not adopted later). (Its
+    // row may follow the signal's `protected` by a moment on a loaded machine: the follower's look-up.)
+    await waitFor(
+      async () =>
+        (await getOrderByClientOid(f.db, entry.clientOid))?.status === 'filled' ? true : undefined,
+      5_000,
+    ).catch(() => {});
+    expect(await getOrderByClientOid(f.db, entry.clientOid)).toMatchObject({
       status: 'filled',
       exchangeOrderId: theirs[0]!.id,
       filledSize: theirs[0]!.filledSize,
@@ -106,5 +123,55 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     const pos = (await listPositions(f.db, f.accountId(), true)).find((p) => p.symbol === 'XBTUSDTM');
     expect(pos?.signalId).toBe(signalId);
     expect(await exchangeQty()).toBe(pos?.qty);
+  }, 60_000);
+
+  it('a crash-left entry intent the kill switch cancels that lands afterwards: followed and cancelled, never given up while it may land', async () => {
+    const { ctx } = f.running.engine;
+    // An earlier run's resting entry: its row written, its request on the wire when that run died.
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const price = ticker.bestBid.mul('0.99').toDecimalPlaces(0);
+    const order = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      size: 1,
+      leverage: '5',
+      marginMode: 'ISOLATED' as const,
+    };
+    await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...order,
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+      purpose: 'manual',
+      type: 'limit',
+      price: price.toFixed(),
+      reduceOnly: false,
+    });
+    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await f.bus.append(
+      'commands',
+      checkStreamPayload('commands', {
+        commandId: randomUUID(),
+        issuedBy: 'test',
+        issuedAt: Date.now(),
+        idempotencyKey: 'kill-crash-left',
+        command: { type: 'kill_switch', on: true, reason: 'drill' },
+      }),
+    );
+    // The kill switch's cancel finds nothing at the exchange yet: the row stays an intent (it may land)
+    await waitFor(async () => (ctx.killSwitch().on ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await getOrderByClientOid(f.db, order.clientOid))?.status).toBe('intent');
+    // …and the request lands
+    await f.kucoin.trade.placeOrder({ ...order, type: 'limit', price, leverage: 5 });
+    const row = await waitFor(async () => {
+      const r = await getOrderByClientOid(f.db, order.clientOid);
+      return r?.status === 'canceled' ? r : undefined;
+    }, 10_000).catch(async () => getOrderByClientOid(f.db, order.clientOid));
+    expect(row).toMatchObject({ status: 'canceled', reason: 'kill switch: drill' });
+    expect(exchangeOrders(order.clientOid).map((o) => o.status)).toEqual(['done']);
+    await putSetting(f.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
   }, 60_000);
 });

@@ -105,9 +105,11 @@ export class Protection {
       if (refreshed.status === 'open') return this.ensure(symbol);
       if (refreshed.status === 'intent') {
         // Stored, never at the exchange (a crash before it was sent): the submission below sends it with
-        // the same clientOid; one from an older version is given up instead.
+        // the same clientOid. One from an older version is given up instead, once it can no longer land (a
+        // crash-left request may still be in flight: until then it stays a live row, and `cancelOthers`
+        // cancels it should it land).
         if (refreshed.clientOid !== clientOidFor('stop', pos.id, pos.stopVersion + 1))
-          await this.executor.abandon(refreshed, 'a stop intent superseded before it was sent');
+          await this.executor.settleUnsent(refreshed, 'a stop intent superseded before it was sent');
       } else if (
         refreshed.status !== 'rejected' &&
         refreshed.status !== 'canceled' &&

@@ -13,6 +13,9 @@ export const CRASH_TUNING = {
   orderPollMs: 40,
   protectEveryMs: 250,
   reconcileEveryMs: 3_000,
+  // A crash-left intent may land until 4 s + the client's timeout + the grace after its send began
+  // (10 s + …  by default): the cases that give one up settle in seconds, by the same rule.
+  orderSendWindowMs: 4_000,
 };
 
 export interface Child {
