@@ -290,7 +290,9 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     const held = await c.trade.placeOrder(order, { sendWithinMs: 4_000 }).catch((e: unknown) => e);
     expect(held).toBeInstanceOf(KucoinNetworkError);
     expect((held as KucoinNetworkError).sent).toBe(false);
-    expect((held as Error).message).toMatch(/send window \(4000 ms\) would pass while the rate limit holds it 5000 ms/);
+    expect((held as Error).message).toMatch(
+      /send window \(4000 ms\) would pass while the rate limit holds it 5000 ms/,
+    );
     expect(seen.filter((r) => r.method === 'POST')).toHaveLength(0);
     expect(sleeps).toEqual([]);
     // within 6 s it waits the 5 s and goes out; refused unprocessed (429), its retry would be past 6 s
