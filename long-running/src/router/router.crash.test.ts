@@ -6,7 +6,7 @@
  * or between a child's row and the wire (the restart must risk-check it again before sending it), or the
  * test kills it while a gateway holds its entry (the restart must not give that up while it may land).
  */
-import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { clientOidFor, MAX_CLIENT_OID_SEQ } from '@enigma/core/engine/client-oid';
 import { strategyKey } from '@enigma/core/engine/strategy';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
@@ -146,19 +146,53 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     return { second, signalId, slice1 };
   }
 
-  /** The `chase` source's strategy: a limit chase of `lots`, re-priced every 200 ms, taker after 3 s. */
-  const chaseStrategy = (lots: number) =>
+  /**
+   * The `chase` source's strategy: a limit chase of `lots`, re-priced every 200 ms, taker after 3 s (or
+   * once the touch has moved `maxTicks` against it).
+   */
+  const chaseStrategy = (lots: number, maxTicks = 10_000) =>
     putSetting(
       h.db,
       strategyKey('chase'),
       routedStrategy(
         {
           style: 'limit_chase',
-          chase: { maxTicks: 10_000, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
+          chase: { maxTicks, maxSeconds: 3, repriceMs: 200, fallback: 'taker' },
         },
         lots,
       ),
     );
+
+  /**
+   * A limit chase of 2 lots that gives up at the first tick against it, whose engine is killed with its
+   * taker fallback's row written (`intent`) and its request not sent; a warm spare waits to be started.
+   */
+  async function chaseKilledBeforeFallback() {
+    await chaseStrategy(2, 0);
+    const second = child('second', undefined, undefined, { standby: true });
+    const first = child('first', 'before_send', 'a');
+    await first.trading;
+    // the market rises from the alert on: attempt 0 (a buy at the touch) is left behind and the chase
+    // falls back to a taker order, the run's first child after attempt 0
+    drift = 0.0001;
+    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
+    await waitFor(async () => (first.dead ? true : undefined), 20_000);
+    drift = 0;
+    expect(await first.exited).toBe('SIGKILL');
+    const fallbackOid = lastOid(first, 'before_send')!;
+    expect(fallbackOid).toBe(clientOidFor('algo', signalId, MAX_CLIENT_OID_SEQ));
+    expect((await entries(signalId)).find((r) => r.clientOid === fallbackOid)?.status).toBe('intent');
+    return { second, signalId, fallbackOid };
+  }
+
+  /** The routed order's intent once it has ended, and the signal's entries then. */
+  const whenEnded = async (signalId: string) => {
+    await waitFor(async () => {
+      const i = await getIntentBySignal(h.db, signalId);
+      return i?.status === 'done' || i?.status === 'failed' ? true : undefined;
+    }, 30_000);
+    return entries(signalId);
+  };
 
   /** The position the exchange holds, equal to the engine's, and its stop covering it. */
   async function expectProtected(qty: number): Promise<void> {
@@ -263,6 +297,11 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     ]);
     expect(rows[0]!.filledSize).toBeGreaterThan(0);
     expect(rows[1]!.reason).toMatch(/^not_sent: kill_switch/);
+    // given up only once no request of it can land: its send window (no request of it goes out later),
+    // the client's 3 s timeout and the 1 s grace after its row was written
+    expect(rows[1]!.doneAt!.getTime() - rows[1]!.createdAt.getTime()).toBeGreaterThanOrEqual(
+      CRASH_TUNING.orderSendWindowMs + 3_000 + 1_000,
+    );
     expect(exchangeOrders(slice1)).toHaveLength(0);
     await expectOncePerClientOid(signalId);
   });
@@ -324,6 +363,33 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     expect(rest).toEqual([]);
     // what attempt 0 filled (if anything) is the position, protected
     expect(status).toBe(a0!.filledSize > 0 ? 'protected' : 'failed');
+    await expectOncePerClientOid(signalId);
+  });
+
+  it('limit chase: killed between the taker fallback’s row and the wire; the restart sends it once, never leaves it an intent', async () => {
+    const { second, signalId, fallbackOid } = await chaseKilledBeforeFallback();
+    // restarted past the send window of its row: the resumed send records when it began, and its window
+    // counts from there (from the row's creation it would not go out)
+    await new Promise((r) => setTimeout(r, CRASH_TUNING.orderSendWindowMs));
+    await go(second);
+    const rows = await whenEnded(signalId);
+    const fallback = rows.find((r) => r.clientOid === fallbackOid);
+    expect(fallback?.status).toMatch(/^(filled|canceled)$/);
+    expect(exchangeOrders(fallbackOid)).toHaveLength(1);
+    await expectOncePerClientOid(signalId);
+  });
+
+  it('limit chase: killed between the taker fallback’s row and the wire, the kill switch on before the restart: the fallback is re-checked and never sent', async () => {
+    const { second, signalId, fallbackOid } = await chaseKilledBeforeFallback();
+    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+    await go(second);
+    const rows = await whenEnded(signalId);
+    const fallback = rows.find((r) => r.clientOid === fallbackOid);
+    expect(fallback).toMatchObject({ status: 'rejected' });
+    expect(fallback!.reason).toMatch(/^not_sent: kill_switch/);
+    expect(exchangeOrders(fallbackOid)).toHaveLength(0);
+    // what attempt 0 filled before it (if anything) is the position, protected
+    expect(await finalStatus(signalId)).toBe(rows[0]!.filledSize > 0 ? 'protected' : 'failed');
     await expectOncePerClientOid(signalId);
   });
 

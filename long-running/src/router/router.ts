@@ -664,19 +664,31 @@ export class Router {
     reserve(0);
     let taker = fallback;
     const remaining = leg.lots - filledOf();
+    const takerSpec = (price: Decimal, size: number) =>
+      this.childSpec(owner, intentId, symbol, leg, Router.childOid(signalId, leg, FALLBACK_SEQ), {
+        type: 'limit',
+        price,
+        timeInForce: 'IOC',
+        size,
+      });
     if (!taker && reason && remaining > 0 && exec.chase.fallback === 'taker') {
       const block = await hooks.checkChild(symbol, leg, remaining);
       const limit = block ? null : await this.takerLimit(symbol, leg.side, exec.budgetBps);
-      if (limit)
-        taker = await this.executor.submit(
-          this.childSpec(owner, intentId, symbol, leg, Router.childOid(signalId, leg, FALLBACK_SEQ), {
-            type: 'limit',
-            price: limit,
-            timeInForce: 'IOC',
-            size: remaining,
-          }),
-        );
+      if (limit) taker = await this.executor.submit(takerSpec(limit, remaining));
       else reason = `${reason}; taker fallback not sent: ${block ? block.code : 'no order book'}`;
+    } else if (taker?.status === 'intent') {
+      // The fallback's row written and the run dead before its request went out: judged again as of now
+      // like any crash-left child (sent at its protected limit, an IOC: it takes what is there or nothing),
+      // or given up once it can no longer land.
+      const resumed = await this.resumeIntent(
+        owner,
+        symbol,
+        leg,
+        taker,
+        takerSpec(toMoney(taker.price!), taker.size),
+      );
+      taker = resumed.row;
+      if (resumed.block) reason = `taker fallback not sent: ${resumed.block.code}: ${resumed.block.message}`;
     }
     if (taker) {
       taker = await this.executor.awaitDone(taker);
