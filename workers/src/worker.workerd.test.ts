@@ -255,6 +255,49 @@ describe('worker in workerd', () => {
   });
 });
 
+describe('worker in workerd: a field under two names', () => {
+  /** To the fuzz source (large budget, secret in a header): these requests take none from the others. */
+  const viaFuzz = (route: string, body: string, type = 'application/json') =>
+    post(`/webhooks/${route}?source=fuzz`, body, {
+      'content-type': type,
+      'x-webhook-secret': b['TEST_FUZZ_SECRET']!,
+    });
+
+  async function refusedNaming(res: Response, field: string): Promise<void> {
+    const body = (await res.clone().json()) as { error: { message: string; details: unknown } };
+    expect(await refusal(res)).toMatchObject({
+      status: 422,
+      code: 'invalid_payload',
+      row: { status: 'invalid' },
+    });
+    expect(body.error.details).toMatchObject({ field });
+    expect(body.error.message).toMatch(/both give .*, with different values$/);
+  }
+
+  it("keeps a text alert's leading words over an alias beside them, and refuses an alias beside its field with another value", async () => {
+    const id = crypto.randomUUID();
+    const time = new Date().toISOString();
+    const words = await viaFuzz(
+      'tradingview',
+      `close XBTUSDTM order_action=sell id=${id} time=${time}`,
+      'text/plain',
+    );
+    expect(words.status).toBe(202);
+    const { signalId } = (await words.json()) as { signalId: string };
+    const [row] = await db.select().from(signals).where(eq(signals.id, signalId));
+    expect(row).toMatchObject({ action: 'close', symbol: 'XBTUSDTM' });
+    expect(row?.payload).not.toHaveProperty('order_action');
+    for (const [body, type] of [
+      [`buy XBTUSDTM qty=2 contracts=5 id=${id}-t time=${time}`, 'text/plain'],
+      [
+        JSON.stringify({ ...alert({ order_id: `${id}-j`, qty: '2', contracts: '5' }), secret: undefined }),
+        'application/json',
+      ],
+    ] as const)
+      await refusedNaming(await viaFuzz('tradingview', body, type), 'contracts');
+  });
+});
+
 describe('worker in workerd: tradable symbols', () => {
   it("takes the engine's published contract list (exchange.contracts) as the symbols it accepts", async () => {
     await db.execute(sql`insert into settings (key, value, updated_by)

@@ -413,7 +413,7 @@ describe('parseSignalObject: the signal, field by field', () => {
     expect(parseError(() => parseSignalBody(body, 'text', { maxDepth: 1 })).code).toBe('too_deep');
   });
 
-  it('refuses a JSON body whose keys give one field two values (an alias, another case); a decoded object lets the real field win', () => {
+  it('refuses a body whose keys give one field two values (an alias, another case), JSON or already decoded', () => {
     const action = (body: string) => parseSignalBody(body, 'json').signal.action;
     // the same value twice is no conflict
     expect(action('{"side":"buy","order_action":"buy","symbol":"XBTUSDTM"}')).toBe('buy');
@@ -429,13 +429,48 @@ describe('parseSignalObject: the signal, field by field', () => {
         code: 'invalid_payload',
         details: { field: 'action' },
       });
-    // an object already decoded (a text body's leading words beside an alias: `close X order_action=sell`)
+    // an object already decoded meets the same rule: the real name won over an alias here, silently
+    for (const [raw, field] of [
+      [{ action: 'close', order_action: 'sell' }, 'action'],
+      [{ order_action: 'sell', action: 'close' }, 'action'],
+      [{ Action: 'buy', action: 'sell' }, 'action'],
+      [{ action: 'buy', contracts: '2', qty: '5' }, 'contracts'],
+      [{ action: 'buy', QTY: '5', Contracts: '2' }, 'contracts'],
+      [{ action: 'buy', 'strategy.order.price': '65000', price: '1' }, 'price'],
+      [{ action: 'buy', id: 'a', order_id: 'b' }, 'order_id'],
+      [{ action: 'buy', secret: 'alpha', token: 'bravo' }, 'secret'],
+    ] as const) {
+      const e = parseError(() => parseSignalObject({ symbol: 'XBTUSDTM', ...raw }));
+      expect(e).toMatchObject({ code: 'invalid_payload', details: { field } });
+      expect(e.message).toMatch(/both give .*, with different values$/);
+      expect(`${e.message} ${JSON.stringify(e.details)}`).not.toMatch(/alpha|bravo/);
+    }
+    // the same value twice is one field
     expect(
-      parseSignalObject({ action: 'close', order_action: 'sell', symbol: 'XBTUSDTM' }).signal.action,
-    ).toBe('close');
+      parseSignalObject({ symbol: 'XBTUSDTM', action: 'buy', side: 'buy', contracts: '2', qty: '2' }).signal,
+    ).toMatchObject({ action: 'buy', size: '2' });
+    // the alert's time and symbol are read by precedence: never a conflict
     expect(
-      parseError(() => parseSignalObject({ Action: 'buy', action: 'sell', symbol: 'XBTUSDTM' })).details,
-    ).toStrictEqual({ field: 'action' });
+      parseSignalObject({
+        symbol: 'XBTUSDTM',
+        ticker: 'BTCUSDT.P',
+        action: 'buy',
+        time: '2026-05-01T12:00:00Z',
+        timenow: '2026-05-01T12:00:05Z',
+      }).signal,
+    ).toMatchObject({
+      symbol: 'XBTUSDTM',
+      rawSymbol: 'XBTUSDTM',
+      alertTime: Date.parse('2026-05-01T12:00:05Z'),
+    });
+    // a text body's leading words still win over an alias beside them (the text parser drops it)
+    expect(parseSignalBody('close XBTUSDTM order_action=sell', 'text')).toMatchObject({
+      signal: { action: 'close', rawAction: 'close' },
+      storedPayload: { action: 'close', symbol: 'XBTUSDTM' },
+    });
+    expect(parseSignalBody('close XBTUSDTM order_action=sell', 'text').storedPayload).not.toHaveProperty(
+      'order_action',
+    );
   });
 
   it('reads key aliases from a text body', () => {

@@ -194,12 +194,17 @@ export const KNOWN_FIELD_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Lower-case top-level keys and resolve aliases; the canonical key (in any case: `Action`) wins over an
- * alias. Two keys that give one field two different values (`side` and `order_action`, or `Action` and
- * `action`) are refused, naming the field: which one the sender meant cannot be known. A body never
- * reaches here with a key and its alias giving different values, except a text body's leading
- * `ACTION SYMBOL` words beside an alias (`close X order_action=sell`: the words win): JSON bodies are
- * refused before, keys repeated included (`parseGuardedJson`), and so are text pairs (`parseTextBody`).
+ * Lower-case top-level keys and resolve aliases. Two keys that give one field two different values
+ * (`qty` and `contracts`, `side` and `order_action`, `Action` and `action`) are refused, naming the field:
+ * which one the sender meant cannot be known, and the real name does not win over an alias. The same
+ * value under both is one field. The fields of `PRECEDENCE` (the alert's time, the symbol) are read by
+ * precedence instead, never refused as a conflict. This holds for every object, however it was decoded:
+ * JSON bodies are refused before, keys repeated included (`parseGuardedJson`), and so are text pairs
+ * (`parseTextBody`, whose leading `ACTION SYMBOL` words win over an alias: it drops the alias), but an
+ * object handed to `parseSignalObject` directly meets the same rule here.
+ *
+ * @example normaliseKeys({ Side: 'buy', qty: '2' }) // { action: 'buy', contracts: '2' }
+ * @example normaliseKeys({ qty: '2', contracts: '5' }) // throws invalid_payload, details { field: 'contracts' }
  */
 export function normaliseKeys(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -211,7 +216,6 @@ export function normaliseKeys(input: Record<string, unknown>): Record<string, un
       throw new SignalParseError('forbidden_key', `forbidden key ${JSON.stringify(k)}`, { key: k });
     }
     const canonical = KEY_ALIASES[key] ?? key;
-    if (canonical !== key && named.has(canonical)) continue;
     // a field read by precedence (`time` beside `timenow`): a name ahead of this one is present
     const order = PRECEDENCE[canonical] ?? [];
     const rank = order.indexOf(key);

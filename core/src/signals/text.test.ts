@@ -131,11 +131,18 @@ describe('parseTextBody: key=value pairs', () => {
       qty: '2',
       contracts: '2',
     });
-    // the leading words are written out and win over an alias (close, and the order's side)
+    // the leading words are written out and win over an alias (close, and the order's side): the alias
+    // is dropped, in any case and under each of its names; `ticker=` stays (the symbol goes by precedence)
     expect(parseTextBody('close XBTUSDTM order_action=sell')).toStrictEqual({
       action: 'close',
       symbol: 'XBTUSDTM',
-      order_action: 'sell',
+    });
+    expect(
+      parseTextBody('CLOSE XBTUSDTM Side=close strategy.order.action=close ticker=BTCUSDT.P'),
+    ).toStrictEqual({
+      action: 'CLOSE',
+      symbol: 'XBTUSDTM',
+      ticker: 'BTCUSDT.P',
     });
   });
 
@@ -432,7 +439,6 @@ describe('parseTextBody: a value with spaces runs to the next key=', () => {
       symbol: 'XBTUSDTM',
       comment: 'trail hit',
       'strategy.order.id': 'Long Entry',
-      order_action: 'sell',
     });
     expect(parseTextBody('type=volatility message=ATR doubled on 15m severity=warning')).toStrictEqual({
       type: 'volatility',

@@ -72,16 +72,19 @@ export function parseTextBody(text: string, maxDepth?: number): Record<string, u
     );
   }
   // action= and symbol= may repeat the words (in any case: both are read case-insensitively). An alias
-  // (`order_action=sell` beside `close`) does not: the words are written out and win over it, as the
-  // real name does over an alias in JSON.
+  // (`order_action=sell` beside `close`) does not: the words are written out and win over it, so the
+  // alias is dropped here (normaliseKeys refuses a key and its alias with different values). `ticker=`
+  // stays: the symbol is read by precedence, `symbol` first.
   for (const [word, field] of [
     [bare[0], 'action'],
     [bare[1], 'symbol'],
   ] as const) {
     if (word === undefined) continue;
     const given = out[field];
-    if (given === undefined) out[field] = word;
-    else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase())
+    if (given === undefined) {
+      for (const key of Object.keys(out)) if (conflictNameOf(key) === field) delete out[key];
+      out[field] = word;
+    } else if (typeof given !== 'string' || given.toLowerCase() !== word.toLowerCase())
       throw givenTwice(field, field, field);
   }
   return { ...out };
