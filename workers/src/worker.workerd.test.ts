@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { configureNeon, openNeonPool } from '@enigma/db/client.edge';
-import { signals } from '@enigma/db/schema/index';
+import { alertNotices, indicatorSnapshots, signals } from '@enigma/db/schema/index';
 import { Redis } from '@upstash/redis/cloudflare';
 import { eq, sql } from 'drizzle-orm';
 import fc from 'fast-check';
@@ -273,6 +273,45 @@ describe('worker in workerd: a field under two names', () => {
     expect(body.error.details).toMatchObject({ field });
     expect(body.error.message).toMatch(/both give .*, with different values$/);
   }
+
+  it('refuses an indicator post whose values and indicators differ (422 naming values), storing nothing; the same values twice are one', async () => {
+    // the route read `values ?? indicators`: the second set was dropped silently
+    const timeframe = `t${crypto.randomUUID().slice(0, 8)}`;
+    const snapshots = async () =>
+      (await db.select().from(indicatorSnapshots).where(eq(indicatorSnapshots.timeframe, timeframe))).length;
+    const send = (values: unknown, indicators: unknown) =>
+      viaFuzz('indicators', JSON.stringify({ symbol: 'XBTUSDTM', timeframe, values, indicators }));
+    await refusedNaming(await send({ rsi: 28.4 }, { rsi: 71.6 }), 'values');
+    expect(await snapshots()).toBe(0);
+    expect((await send({ rsi: 28.4 }, { rsi: 28.4 })).status).toBe(202);
+    expect(await snapshots()).toBe(1);
+  });
+
+  it('refuses a notice whose message, alert_message or comment differ (422 naming message), JSON or text, storing nothing', async () => {
+    // the route read `message ?? alert_message ?? comment`: a differing comment was dropped silently
+    const message = `ATR doubled ${crypto.randomUUID()}`;
+    const notices = async () =>
+      (await db.select().from(alertNotices).where(eq(alertNotices.message, message))).length;
+    await refusedNaming(
+      await viaFuzz('alerts', JSON.stringify({ type: 'volatility', message, comment: 'funding flipped' })),
+      'message',
+    );
+    await refusedNaming(
+      await viaFuzz(
+        'alerts',
+        `type=volatility\nalert_message=${message}\ncomment=funding flipped`,
+        'text/plain',
+      ),
+      'message',
+    );
+    expect(await notices()).toBe(0);
+    const same = await viaFuzz(
+      'alerts',
+      JSON.stringify({ type: 'volatility', message, alert_message: message }),
+    );
+    expect(same.status).toBe(202);
+    expect(await notices()).toBe(1);
+  });
 
   it("keeps a text alert's leading words over an alias beside them, and refuses an alias beside its field with another value", async () => {
     const id = crypto.randomUUID();

@@ -39,8 +39,33 @@ function fail(issues: z.core.$ZodIssue[]): never {
 }
 
 /**
+ * The value a field is given under one of its names (`names`, the field's own first). Two of them with
+ * different values are refused, naming the field, as `normaliseKeys` refuses a key and its alias: which
+ * one the sender meant cannot be known (`{"values":{…},"indicators":{…}}` stored the first silently).
+ * The same value under both is one field. Never echoes a value.
+ */
+function givenOnce(raw: Record<string, unknown>, names: readonly [string, ...string[]]): unknown {
+  let found: { name: string; value: unknown; text: string } | undefined;
+  for (const name of names) {
+    // null reads as absent: `"message": null` beside a `comment` gives the comment
+    if (!Object.hasOwn(raw, name) || raw[name] == null) continue;
+    const value = raw[name];
+    const text = JSON.stringify(value);
+    if (found === undefined) found = { name, value, text };
+    else if (found.text !== text)
+      throw new SignalParseError(
+        'invalid_payload',
+        `${JSON.stringify(found.name)} and ${JSON.stringify(name)} both give ${names[0]}, with different values`,
+        { field: names[0] },
+      );
+  }
+  return found?.value;
+}
+
+/**
  * Parse `{ symbol, timeframe | interval | tf, values | indicators, time | timestamp }` (keys already
- * normalised by `normaliseKeys`, so `interval` and `time` arrive as `interval` and `timestamp`).
+ * normalised by `normaliseKeys`, so `interval` and `time` arrive as `interval` and `timestamp`). A
+ * field given under two of its names with different values is refused, naming it.
  *
  * @example parseIndicatorPost({ symbol: 'BTCUSDT.P', interval: '15', indicators: { rsi: '28.4' } })
  * // { symbol: 'XBTUSDTM', timeframe: '15', values: { rsi: 28.4 } }
@@ -51,9 +76,9 @@ export function parseIndicatorPost(
 ): IndicatorPost {
   const r = indicatorPostSchema.safeParse({
     symbol: raw['symbol'],
-    timeframe: raw['timeframe'] ?? raw['interval'],
+    timeframe: givenOnce(raw, ['timeframe', 'interval']),
     timestamp: raw['timestamp'],
-    values: raw['values'] ?? raw['indicators'],
+    values: givenOnce(raw, ['values', 'indicators']),
   });
   if (!r.success) fail(r.error.issues);
   const entries = Object.entries(r.data.values);
@@ -98,7 +123,9 @@ const alertPostSchema = z.object({
 });
 
 /**
- * Parse `{ type, symbol?, message, severity? }` (severity info | warning | critical, default info).
+ * Parse `{ type, symbol?, message, severity? }` (severity info | warning | critical, default info). The
+ * message may be given as `alert_message` or `comment` instead; two of them with different values are
+ * refused, naming `message`.
  *
  * @example parseAlertPost({ type: 'volatility', message: 'ATR doubled', severity: 'warning' })
  */
@@ -109,7 +136,7 @@ export function parseAlertPost(
   const r = alertPostSchema.safeParse({
     type: raw['type'],
     symbol: raw['symbol'],
-    message: raw['message'] ?? raw['alert_message'] ?? raw['comment'],
+    message: givenOnce(raw, ['message', 'alert_message', 'comment']),
     severity: raw['severity'],
   });
   if (!r.success) fail(r.error.issues);
