@@ -79,6 +79,12 @@ export interface EngineOptions {
 }
 
 const DEFAULT_FUNDING_RATE = 0.0001;
+/**
+ * How long a done order stays findable. KuCoin's unified-account order detail
+ * (docs-new/rest/ua/get-order-details) keeps a canceled or filled classic futures order findable by clientOid
+ * for 7 days and by orderId for 3 months; the classic endpoints state no window. Both forget it at 7 days
+ * here: the harsher reading for a look-up by id.
+ */
 const ORDER_RETENTION_MS = 7 * 86_400_000;
 
 /**
@@ -396,7 +402,7 @@ export class SimEngine {
     if (now - this.lastPrune >= 60_000) this.prune(now);
   }
 
-  /** Forget done orders older than KuCoin keeps them queryable (7 days), so long paper runs stay small. */
+  /** Forget done orders past `ORDER_RETENTION_MS` (KuCoin's clientOid window), so long paper runs stay small. */
   private prune(now: number): void {
     this.lastPrune = now;
     const horizon = now - ORDER_RETENTION_MS;

@@ -134,6 +134,34 @@ describe('10. clientOid after the order is done', () => {
   });
 });
 
+describe('10b. how long a done order stays findable', () => {
+  // kucoin-spec/order.txt (GET /api/v1/orders/byClientOid, /orders/{order-id}) states no window. KuCoin's
+  // unified-account order detail (docs-new/rest/ua/get-order-details) keeps a classic futures order that
+  // is canceled or filled findable by clientOid for the last 7 days, by orderId for the last 3 months:
+  // the simulator forgets a done order after 7 days by both (the harsher reading for by-id).
+  it('finds a done order by clientOid and id for 7 days after it ended, then answers it absent; an open one stays', () => {
+    const { engine, clock, move } = setup();
+    const done = engine.placeOrder(order({ clientOid: 'kept-7d', side: 'buy', type: 'market', size: 1 }));
+    const open = engine.placeOrder(
+      order({ clientOid: 'rests-8d', side: 'buy', type: 'limit', price: '90000', size: 1 }),
+    );
+    const endedAt = engine.orders.get(done.orderId)!.endAt!;
+    const at = (ms: number) => {
+      clock.advance(endedAt + ms - clock.now());
+      // prunes at most once a minute: step past that
+      move('XBTUSDTM', 100_000, 60_000);
+    };
+    at(7 * 86_400_000 - 120_000);
+    expect(engine.findByClientOid('kept-7d')).toMatchObject({ id: done.orderId, status: 'done' });
+    expect(engine.orders.has(done.orderId)).toBe(true);
+    at(7 * 86_400_000 + 60_000);
+    expect(engine.findByClientOid('kept-7d')).toBeUndefined();
+    expect(engine.orders.has(done.orderId)).toBe(false);
+    // an order still open is never forgotten, however old
+    expect(engine.findByClientOid('rests-8d')).toMatchObject({ id: open.orderId, status: 'open' });
+  });
+});
+
 describe('11. price bands, order limits, cancel codes, cross margin', () => {
   // KUCOIN.md §3.4 price: "buy ≤ 1.05 × mark, sell ≥ 0.95 × mark"; §2.2: 300011 above max, 300012 below min.
   it('refuses a buy above mark × 1.05 (300011) and a sell below mark × 0.95 (300012)', () => {
