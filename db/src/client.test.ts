@@ -48,6 +48,7 @@ const EXPECTED_TABLES = [
   'positions',
   'refresh_tokens',
   'risk_events',
+  'risk_limit_levels',
   'settings',
   'signals',
   'users',

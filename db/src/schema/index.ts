@@ -23,6 +23,7 @@ export * from './position-snapshots.ts';
 export * from './positions.ts';
 export * from './refresh-tokens.ts';
 export * from './risk-events.ts';
+export * from './risk-limit-levels.ts';
 export * from './settings.ts';
 export * from './signals.ts';
 export * from './users.ts';
