@@ -113,4 +113,51 @@ describe('previewOrder', () => {
     );
     expect(p.checks.find((c) => c.code === 'risk_per_trade')).toMatchObject({ ok: false, blocking: true });
   });
+
+  it("estimates an isolated order at the level selected on the contract, not the one its value falls in, as the engine's check judges it", () => {
+    const stopped = { ...base, stopLoss: toMoney('59000') };
+    const limits = { minLiquidationDistanceMultiple: '4' };
+    // 600 USDT falls in level 1 (0.4 %); the account selected level 7 (5 %, up to 8,000,000 USDT, 10×)
+    const level7 = { level: 7, maintainMargin: toMoney('0.05'), maxNotional: toMoney('8000000') };
+    const at = new Date('2026-01-01T12:00:00Z');
+    const p = previewOrder(stopped, { ...calm, limits, selectedLevel: { ...level7, at } });
+    expect(p.riskLevel).toMatchObject({ level: 7, basis: 'selected', maxLeverage: 10, readAt: at });
+    expect(p.riskLevel.message).toBe(
+      'risk-limit level 7 selected on XBTUSDTM (maintenance 5 %, positions up to 8000000 USDT), as the engine read it at 2026-01-01T12:00:00.000Z',
+    );
+    // 60000 × (1 − (0.1 − 0.05 − 1.1 × 0.0006)) = 57039.6, against 54279.6 at level 1: 2960.4 from entry,
+    // under 4× the 1000 stop distance (the engine blocks it: liquidation_distance)
+    expect(p.liquidationPrice?.toString()).toBe('57039.6');
+    expect(p.checks.find((c) => c.code === 'liquidation_distance')).toMatchObject({
+      ok: false,
+      blocking: true,
+    });
+    expect(p.allowed).toBe(false);
+    // the level's leverage cap, not the one of the level the value falls in (125×)
+    const levered = previewOrder({ ...stopped, leverage: 20 }, { ...calm, selectedLevel: level7 });
+    expect(levered.checks.find((c) => c.code === 'contract_leverage')).toMatchObject({
+      ok: false,
+      message: 'leverage 20× against 10× allowed at the selected risk-limit level 7',
+    });
+    // a reported cap below the table's is the one in force (KuCoin refuses past it, 300005)
+    const capped = previewOrder(stopped, {
+      ...calm,
+      selectedLevel: { level: 1, maintainMargin: toMoney('0.004'), maxNotional: toMoney('500') },
+    });
+    expect(capped.checks.find((c) => c.code === 'risk_limit')).toMatchObject({ ok: false, blocking: true });
+
+    // no level known (none stored, or the contract was read in cross margin): the value's level, said so
+    const unknown = { level: null, maintainMargin: null, maxNotional: null };
+    for (const selectedLevel of [undefined, unknown]) {
+      const fallback = previewOrder(stopped, { ...calm, limits, selectedLevel });
+      expect(fallback.liquidationPrice?.toString()).toBe('54279.6');
+      expect(fallback.allowed).toBe(true);
+      expect(fallback.riskLevel).toMatchObject({ level: 1, basis: 'order_value', readAt: null });
+      expect(fallback.riskLevel.message).toMatch(/^no risk-limit level selected on XBTUSDTM is known/);
+    }
+    // cross margin: KuCoin applies the level the value falls in, whatever was selected
+    const cross = previewOrder({ ...stopped, marginMode: 'cross' }, { ...calm, selectedLevel: level7 });
+    expect(cross.riskLevel).toMatchObject({ level: 1, basis: 'order_value' });
+    expect(cross.riskLevel.message).toMatch(/^cross margin: level 1/);
+  });
 });

@@ -1,5 +1,6 @@
 import type Decimal from 'decimal.js';
 import { alignToTick, Money } from '../money.ts';
+import { type ContractRiskLimit, governingTier } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
 
@@ -44,6 +45,32 @@ export interface PreviewRiskState {
   openPositions: number;
   /** account equity in the settle currency, when known */
   equity?: Decimal | undefined;
+  /**
+   * The risk-limit level the account selected on the contract, as the engine last read it (its position
+   * report or a pushed adjustment; `at`, when), which KuCoin judges an isolated position at. Absent, or
+   * all null (read in cross margin): not known, and the preview falls back to the level the order's value
+   * falls in, saying so.
+   */
+  selectedLevel?: (ContractRiskLimit['selected'] & { at?: Date | undefined }) | undefined;
+}
+
+/** The risk-limit level the preview's liquidation, leverage cap and position cap are estimated at. */
+export interface PreviewRiskLevel {
+  level: number;
+  /** maintenance margin rate, a fraction */
+  maintainMargin: Decimal;
+  /** the largest position value (settle currency) the level allows */
+  maxNotional: Decimal;
+  maxLeverage: number;
+  /**
+   * `selected`: the level the account selected on the contract, as the engine last read it (what the
+   * engine's check judges an isolated entry at); `order_value`: the level the order's value falls in
+   * (cross margin, where KuCoin applies that one, or isolated with no selected level known)
+   */
+  basis: 'selected' | 'order_value';
+  /** when the engine read the selected level (`selected` only) */
+  readAt: Date | null;
+  message: string;
 }
 
 /** One risk check: `ok` false with `blocking` true means the engine would refuse the order. */
@@ -56,6 +83,8 @@ export interface PreviewCheck {
 
 export interface OrderPreview {
   price: Decimal;
+  /** the risk-limit level the estimate is made at, and why that one */
+  riskLevel: PreviewRiskLevel;
   notional: Decimal;
   /** initial margin the order locks */
   margin: Decimal;
@@ -100,7 +129,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   );
   const size = validSize ? lots : Math.max(spec.lotSize, 1);
   const notional = notionalValue(spec, size, price);
-  const tier = riskTierFor(spec, notional);
+  const tier = previewLevel(input, state, notional);
   const lev = Math.max(1, Math.floor(leverage));
   const margin = initialMargin(notional, lev);
   const exitPrice = input.stopLoss ?? price;
@@ -139,7 +168,9 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   check(
     'contract_leverage',
     lev <= tier.maxLeverage,
-    `leverage ${lev}× against ${tier.maxLeverage}× allowed at this size (risk tier ${tier.level})`,
+    tier.basis === 'selected'
+      ? `leverage ${lev}× against ${tier.maxLeverage}× allowed at the selected risk-limit level ${tier.level}`
+      : `leverage ${lev}× against ${tier.maxLeverage}× allowed at this size (risk-limit level ${tier.level})`,
   );
   if (state.limits.maxLeverage !== undefined)
     check(
@@ -174,6 +205,15 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       notionalValue(spec, after, price).lte(maxPositionNotional),
       `position after the order ${notionalValue(spec, after, price).toFixed(2)} USDT against the ${maxPositionNotional} USDT limit`,
     );
+  // As the engine's check: an isolated position is capped by its selected level (KuCoin refuses past it, 300005).
+  if (tier.basis === 'selected' && !input.reduceOnly && !reduces) {
+    const valueAfter = notionalValue(spec, Math.abs(after), price);
+    check(
+      'risk_limit',
+      valueAfter.lte(tier.maxNotional),
+      `position after the order ${valueAfter.toFixed(2)} USDT against ${tier.maxNotional.toFixed()} USDT allowed at the selected risk-limit level ${tier.level}`,
+    );
+  }
   const maxLots = state.limits.maxPositionLots?.[spec.symbol];
   if (maxLots !== undefined)
     check(
@@ -234,6 +274,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
 
   return {
     price,
+    riskLevel: tier,
     notional,
     margin,
     fees,
@@ -245,4 +286,64 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     checks,
     allowed: checks.every((c) => c.ok || !c.blocking),
   };
+}
+
+/**
+ * The level an order is estimated at: for isolated margin the one selected on the contract, when known
+ * (core's `governingTier`, the engine check's own rule: found by its number in the table, the reported
+ * rate and cap winning when stricter); else, and for cross margin, the level the order's value falls in.
+ */
+function previewLevel(
+  input: OrderPreviewInput,
+  state: PreviewRiskState,
+  notional: Decimal,
+): PreviewRiskLevel {
+  const { spec } = input;
+  const isolated = input.marginMode === 'isolated';
+  const chosen = isolated && state.selectedLevel ? selectedTier(spec, state.selectedLevel, notional) : null;
+  const pct = (rate: Decimal) => `${rate.mul(HUNDRED).toFixed()} %`;
+  if (chosen) {
+    const at = state.selectedLevel?.at;
+    return {
+      ...chosen,
+      basis: 'selected',
+      readAt: at ?? null,
+      message: `risk-limit level ${chosen.level} selected on ${spec.symbol} (maintenance ${pct(chosen.maintainMargin)}, positions up to ${chosen.maxNotional.toFixed()} USDT), as the engine read it${at ? ` at ${at.toISOString()}` : ''}`,
+    };
+  }
+  const t = riskTierFor(spec, notional);
+  const level = {
+    level: t.level,
+    maintainMargin: t.maintainMargin,
+    maxNotional: new Money(t.maxRiskLimit),
+    maxLeverage: t.maxLeverage,
+  };
+  return {
+    ...level,
+    basis: 'order_value',
+    readAt: null,
+    message: isolated
+      ? `no risk-limit level selected on ${spec.symbol} is known (the engine stores it once it reads it): estimated at level ${t.level} (maintenance ${pct(t.maintainMargin)}), the one the order's value falls in; the engine judges the order at the selected level`
+      : `cross margin: level ${t.level} (maintenance ${pct(t.maintainMargin)}), the one the order's value falls in`,
+  };
+}
+
+function selectedTier(
+  spec: ContractSpec,
+  selected: ContractRiskLimit['selected'],
+  notional: Decimal,
+): Omit<PreviewRiskLevel, 'basis' | 'readAt' | 'message'> | null {
+  const tiers = spec.riskLimits.map((t) => ({
+    level: t.level,
+    maxNotional: new Money(t.maxRiskLimit),
+    maxLeverage: t.maxLeverage,
+    maintainMargin: t.maintainMargin,
+  }));
+  const t = governingTier({ marginMode: 'ISOLATED', tiers, selected }, notional);
+  if (!t) return null;
+  // a level the table does not list (no leverage cap known): the table's cap at that size, as before
+  const maxLeverage = Number.isFinite(t.maxLeverage)
+    ? t.maxLeverage
+    : riskTierFor(spec, notional).maxLeverage;
+  return { level: t.level, maintainMargin: t.maintainMargin, maxNotional: t.maxNotional, maxLeverage };
 }
