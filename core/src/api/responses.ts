@@ -501,3 +501,49 @@ export const riskEventSchema = z
   })
   .meta({ id: 'RiskEvent' });
 export type RiskEvent = z.output<typeof riskEventSchema>;
+
+const previewDecimal = (description: string, example = '60.5') => decimal.meta({ description, example });
+
+/**
+ * `POST /api/orders/preview`: what an order would cost and risk, and which checks would refuse it
+ * (core's `previewOrder`, serialised: decimals as strings, the liquidation price at the contract's tick).
+ */
+export const orderPreviewSchema = z
+  .object({
+    symbol: z.string(),
+    price: previewDecimal('the limit price, or the last price a market order is previewed at'),
+    priceSource: z.enum(['limit', 'stop', 'last_candle']).meta({
+      description: 'the limit price, the stop price (a stop market fills about there), or the last 1m close',
+    }),
+    notional: previewDecimal('|lots| × multiplier × price'),
+    margin: previewDecimal('initial margin: notional / leverage'),
+    fees: previewDecimal('opening fee plus the closing fee at the stop (or entry)'),
+    liquidationPrice: previewDecimal('isolated liquidation price').nullable(),
+    liquidationDistancePct: previewDecimal('distance from entry to liquidation, %').nullable(),
+    stopDistance: previewDecimal('|entry − stop|').nullable(),
+    stopDistancePct: previewDecimal('stop distance, % of entry').nullable(),
+    worstCaseLoss: previewDecimal('loss at the stop plus fees; without a stop the margin (isolated)'),
+    riskLevel: z
+      .object({
+        level: z.number().int(),
+        maintainMargin: previewDecimal('maintenance margin rate, a fraction (0.004 = 0.4 %)', '0.004'),
+        maxNotional: previewDecimal('the largest position value the level allows', '100000'),
+        maxLeverage: z.number(),
+        basis: z.enum(['selected', 'order_value']).meta({
+          description:
+            "`selected`: the level the account selected on the contract, as the engine last read it (what the engine's check judges an isolated entry at); `order_value`: the level the order's value falls in (cross margin, or no selected level known)",
+        }),
+        readAt: isoTime.nullable().meta({ description: 'when the engine read the selected level' }),
+        message: z.string(),
+      })
+      .meta({
+        description:
+          'the risk-limit level the liquidation price, leverage cap and position cap are estimated at',
+      }),
+    allowed: z.boolean().meta({ description: 'false when a blocking check fails' }),
+    checks: z.array(
+      z.object({ code: z.string(), ok: z.boolean(), blocking: z.boolean(), message: z.string() }),
+    ),
+  })
+  .meta({ id: 'OrderPreview' });
+export type OrderPreviewResponse = z.output<typeof orderPreviewSchema>;

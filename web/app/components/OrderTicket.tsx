@@ -372,6 +372,23 @@ export function OrderTicket(props: {
                     <span className="muted small"> ({preview.liquidationDistancePct}%)</span>
                   ) : null}
                 </dd>
+                <dt>Risk-limit level</dt>
+                <dd
+                  data-testid="preview-risk-level"
+                  data-basis={preview.riskLevel.basis}
+                  title={preview.riskLevel.message}
+                >
+                  {preview.riskLevel.level}{' '}
+                  <span
+                    className={`small ${preview.riskLevel.basis === 'selected' || preview.liquidationPrice === null ? 'muted' : 'warn'}`}
+                  >
+                    {preview.riskLevel.basis === 'selected'
+                      ? 'selected on the account'
+                      : preview.liquidationPrice === null
+                        ? "cross: the order's value"
+                        : "no selected level known: the order's value (the engine judges at the selected one)"}
+                  </span>
+                </dd>
                 <dt>Stop distance</dt>
                 <dd>
                   {preview.stopDistance

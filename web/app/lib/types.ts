@@ -4,6 +4,7 @@ import type {
   DailyPnl,
   Fill,
   Order,
+  OrderPreviewResponse,
   Position,
   RiskEvent,
   Signal,
@@ -107,21 +108,8 @@ export function breakerTripped(b: { state: string }): boolean {
   return b.state !== 'active' && b.state !== 'closed';
 }
 
-export interface OrderPreview {
-  symbol: string;
-  price: string;
-  priceSource: 'limit' | 'stop' | 'last_candle';
-  notional: string;
-  margin: string;
-  fees: string;
-  liquidationPrice: string | null;
-  liquidationDistancePct: string | null;
-  stopDistance: string | null;
-  stopDistancePct: string | null;
-  worstCaseLoss: string;
-  allowed: boolean;
-  checks: { code: string; ok: boolean; blocking: boolean; message: string }[];
-}
+/** `POST /api/orders/preview` (core/src/api/responses.ts, the schema the API answers through). */
+export type OrderPreview = OrderPreviewResponse;
 
 /** Order statuses still working at the exchange (db's LIVE_ORDER_STATUSES). */
 export const LIVE_ORDER_STATUSES: readonly string[] = [

@@ -1,5 +1,7 @@
+import { orderPreviewSchema } from '@enigma/core/api/responses';
 import { saveAccountBalance } from '@enigma/db/repositories/balances';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
+import { saveSelectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import { ensureAccount } from '@enigma/db/repositories/trading';
 import { candles } from '@enigma/db/schema/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +64,16 @@ describe('POST /api/orders/preview', () => {
       liquidationPrice: '54279.6', // core's preview test shows the sum
       stopDistance: '1000',
       worstCaseLoss: '10.714',
+      // no level selected on the contract is stored yet: the one the order's value falls in, said so
+      riskLevel: expect.objectContaining({
+        level: 1,
+        maintainMargin: '0.004',
+        basis: 'order_value',
+        readAt: null,
+      }),
       allowed: true,
     });
+    expect(orderPreviewSchema.safeParse(r.json).success).toBe(true);
   });
 
   it('names the checks that would block, and refuses bad input in place', async () => {
@@ -225,5 +235,60 @@ describe('POST /api/orders/preview', () => {
       h.clock.now = now;
       await setBreaker(h.db, 'consecutive_losses', { state: 'active', now: new Date(now) });
     }
+  });
+
+  it("estimates an isolated order at the level the engine stored as selected on the contract; without one, or read in cross, at the value's level, saying which", async () => {
+    const accountId = await ensureAccount(h.db, 'default', 'paper');
+    const at = new Date(h.clock.now - 60_000);
+    // the engine read level 7 (5 %) on XBTUSDTM; the 600 USDT order falls in level 1 (0.4 %)
+    await saveSelectedRiskLevel(h.db, {
+      accountId,
+      symbol: 'XBTUSDTM',
+      level: 7,
+      maintainMargin: '0.05',
+      maxNotional: '8000000',
+      at,
+    });
+    const r = await preview(STOPPED_BUY);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      liquidationPrice: '57039.6', // not level 1's 54279.6 (core's preview test shows the sum)
+      riskLevel: {
+        level: 7,
+        maintainMargin: '0.05',
+        maxNotional: '8000000',
+        maxLeverage: 10,
+        basis: 'selected',
+        readAt: at.toISOString(),
+        message: expect.stringContaining('risk-limit level 7 selected on XBTUSDTM'),
+      },
+    });
+    // another contract has no stored level: its own value's level
+    const eth = await preview({
+      ...STOPPED_BUY,
+      symbol: 'ETHUSDTM',
+      orderType: 'limit',
+      price: '3000',
+      stopLoss: '2950',
+    });
+    expect(eth.json['riskLevel']).toMatchObject({ basis: 'order_value' });
+    // read in cross margin later: no isolated level is known any more
+    await saveSelectedRiskLevel(h.db, {
+      accountId,
+      symbol: 'XBTUSDTM',
+      level: null,
+      maintainMargin: null,
+      maxNotional: null,
+      at: new Date(h.clock.now),
+    });
+    const after = await preview(STOPPED_BUY);
+    expect(after.json).toMatchObject({
+      liquidationPrice: '54279.6',
+      riskLevel: {
+        level: 1,
+        basis: 'order_value',
+        message: expect.stringMatching(/^no risk-limit level selected/),
+      },
+    });
   });
 });

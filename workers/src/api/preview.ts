@@ -1,3 +1,4 @@
+import { type OrderPreviewResponse, orderPreviewSchema } from '@enigma/core/api/responses';
 import { CONTRACTS } from '@enigma/core/contract/index';
 import { type OrderPreview, previewOrder } from '@enigma/core/contract/preview';
 import { toMoney } from '@enigma/core/money';
@@ -7,38 +8,15 @@ import { orderTicketSchema } from '@enigma/core/signals/commands';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { latestClose } from '@enigma/db/repositories/candles';
 import { listBreakers } from '@enigma/db/repositories/circuit-breakers';
+import { selectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import { getSettingRows } from '@enigma/db/repositories/settings';
 import { openPositionsOfEveryAccount } from '@enigma/db/repositories/trading';
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { OrderTicketBody, validated } from './commands.ts';
 import { bearerSecurity, errorResponses } from './openapi.ts';
-
-const money = (description: string) => z.string().openapi({ description, example: '60.5' });
-
-const PreviewResponse = z
-  .object({
-    symbol: z.string(),
-    price: money('the limit price, or the last price a market order is previewed at'),
-    priceSource: z.enum(['limit', 'stop', 'last_candle']).openapi({
-      description: 'the limit price, the stop price (a stop market fills about there), or the last 1m close',
-    }),
-    notional: money('|lots| × multiplier × price'),
-    margin: money('initial margin: notional / leverage'),
-    fees: money('opening fee plus the closing fee at the stop (or entry)'),
-    liquidationPrice: money('isolated liquidation price').nullable(),
-    liquidationDistancePct: money('distance from entry to liquidation, %').nullable(),
-    stopDistance: money('|entry − stop|').nullable(),
-    stopDistancePct: money('stop distance, % of entry').nullable(),
-    worstCaseLoss: money('loss at the stop plus fees; without a stop the margin (isolated)'),
-    allowed: z.boolean().openapi({ description: 'false when a blocking check fails' }),
-    checks: z.array(
-      z.object({ code: z.string(), ok: z.boolean(), blocking: z.boolean(), message: z.string() }),
-    ),
-  })
-  .openapi('OrderPreview');
 
 const previewRoute = createRoute({
   method: 'post',
@@ -49,12 +27,10 @@ const previewRoute = createRoute({
   middleware: [requireRole('viewer')],
   request: { body: { content: { 'application/json': { schema: OrderTicketBody } } } },
   responses: {
-    200: { description: 'Preview', content: { 'application/json': { schema: PreviewResponse } } },
+    200: { description: 'Preview', content: { 'application/json': { schema: orderPreviewSchema } } },
     ...errorResponses,
   },
 });
-
-const str = (d: { toString(): string } | null) => (d === null ? null : d.toString());
 
 /**
  * The engine stores the exchange's balance every 5 s while it runs; an older one is not the account's
@@ -62,12 +38,19 @@ const str = (d: { toString(): string } | null) => (d === null ? null : d.toStrin
  */
 export const PREVIEW_BALANCE_MAX_AGE_MS = 30_000;
 
-function serialise(symbol: string, source: 'limit' | 'stop' | 'last_candle', p: OrderPreview, dp: number) {
+function serialise(
+  symbol: string,
+  source: 'limit' | 'stop' | 'last_candle',
+  p: OrderPreview,
+  dp: number,
+): OrderPreviewResponse {
+  // toFixed(): plain digits, never an exponent (the schema's decimal)
   const fixed = (d: OrderPreview['margin'] | null, places = 4) =>
-    d === null ? null : d.toDecimalPlaces(places).toString();
+    d === null ? null : d.toDecimalPlaces(places).toFixed();
+  const str = (d: OrderPreview['margin'] | null) => (d === null ? null : d.toFixed());
   return {
     symbol,
-    price: p.price.toString(),
+    price: str(p.price)!,
     priceSource: source,
     notional: fixed(p.notional)!,
     margin: fixed(p.margin)!,
@@ -77,6 +60,15 @@ function serialise(symbol: string, source: 'limit' | 'stop' | 'last_candle', p: 
     stopDistance: str(p.stopDistance),
     stopDistancePct: fixed(p.stopDistancePct, 2),
     worstCaseLoss: fixed(p.worstCaseLoss)!,
+    riskLevel: {
+      level: p.riskLevel.level,
+      maintainMargin: str(p.riskLevel.maintainMargin)!,
+      maxNotional: str(p.riskLevel.maxNotional)!,
+      maxLeverage: p.riskLevel.maxLeverage,
+      basis: p.riskLevel.basis,
+      readAt: p.riskLevel.readAt?.toISOString() ?? null,
+      message: p.riskLevel.message,
+    },
     allowed: p.allowed,
     checks: p.checks,
   };
@@ -97,12 +89,14 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
     // a limit (or stop limit) at its price, a stop market about its stop price, a market at the last close
     const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
     // The reads are independent: they go out together.
-    const [last, stored, open, balance, breakers] = await Promise.all([
+    const [last, stored, open, balance, breakers, level] = await Promise.all([
       (q.price ?? q.stopPrice) ? null : latestClose(db, q.symbol, '1m'),
       getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]),
       openPositionsOfEveryAccount(db),
       latestAccountBalance(db, spec.settleCurrency),
       listBreakers(db),
+      // the level selected on the contract as the engine last read it (an isolated order is judged at it)
+      selectedRiskLevel(db, q.symbol),
     ]);
     const price = q.price ?? q.stopPrice ?? last;
     if (!price) throw new ApiError('validation_failed', `no price yet for ${q.symbol}: give a limit price`);
@@ -141,6 +135,14 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         currentLots: open.filter((p) => p.symbol === q.symbol).reduce((s, p) => s + p.qty, 0),
         openPositions: new Set(open.map((p) => p.symbol)).size,
         equity,
+        selectedLevel: level
+          ? {
+              level: level.level,
+              maintainMargin: level.maintainMargin === null ? null : toMoney(level.maintainMargin),
+              maxNotional: level.maxNotional === null ? null : toMoney(level.maxNotional),
+              at: level.at,
+            }
+          : undefined,
       },
     );
     if (!limits)
@@ -151,6 +153,10 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         message: 'the stored risk limits do not parse: the engine blocks every entry',
       });
     const result = { ...preview, allowed: preview.allowed && limits !== null };
-    return c.json(serialise(q.symbol, source, result, spec.tickSize.decimalPlaces()), 200);
+    // through the shared schema (core/src/api/responses.ts), as the dashboard reads it
+    return c.json(
+      orderPreviewSchema.parse(serialise(q.symbol, source, result, spec.tickSize.decimalPlaces())),
+      200,
+    );
   });
 }
