@@ -6,6 +6,7 @@ import {
 } from '@enigma/core/risk/checks';
 import { type AccountEvent, accountEventSchema } from '@enigma/core/streams/catalog';
 import { saveAccountBalance } from '@enigma/db/repositories/balances';
+import { saveSelectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import Decimal from 'decimal.js';
 import type { EngineContext } from './context.ts';
 import type { MarketView } from './market.ts';
@@ -62,7 +63,17 @@ export class RiskInputs {
     private readonly market: MarketView,
     private readonly state: AccountState,
   ) {
-    this.levels = new RiskLevels(ctx);
+    // each reading of a selected level is also stored, off the decision path, for the ticket's preview
+    this.levels = new RiskLevels(ctx, (symbol, selected, at) =>
+      saveSelectedRiskLevel(ctx.db, {
+        accountId: ctx.accountId,
+        symbol,
+        level: selected?.level ?? null,
+        maintainMargin: selected?.maintainMargin?.toFixed() ?? null,
+        maxNotional: selected?.maxNotional?.toFixed() ?? null,
+        at: new Date(at),
+      }),
+    );
   }
 
   /** Ask the exchange for the balance now (one request at a time; a failure keeps the old snapshot aging). */

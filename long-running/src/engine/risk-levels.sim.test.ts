@@ -3,10 +3,15 @@
  * engine's start reads of them never holds the start back, a reading taken while the contract was
  * in cross margin (it names no isolated level) is not what an isolated entry is judged at, a change whose
  * push is lost is found by the periodic read, and a change KuCoin pushes (`position.adjustRiskLimit`)
- * judges the very next entry.
+ * judges the very next entry. The level the engine reads is what the order ticket's risk preview (the API,
+ * `POST /api/orders/preview`) estimates at, through `risk_limit_levels`.
  */
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
 import { getSignal, listPositions, putSetting, setBreaker } from '@enigma/db';
+import { generateMasterKey } from '@enigma/db/crypto/envelope';
+import { selectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
+import { createApp, DEFAULT_CONFIG, MemoryKv, silentLogger } from '@enigma/workers';
+import { createUserWithPassword } from '@enigma/workers/auth/users';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { SETTINGS_REREAD_MS, useSimEngine } from './testing/sim-engine.ts';
@@ -20,11 +25,63 @@ const HTTP = { timeoutMs: 3_000, maxRetries: 3, retryBaseMs: 50 };
 describe('risk-limit levels (engine against the simulator)', () => {
   // Readings of the selected level are kept an hour (60 s by default): a test that changes the level sees
   // it judged at once only by the push; the periodic read's test shortens it to a second.
+  // The API (the Hono app the Worker and `enigma start` serve) on the engine's database, for the preview.
+  let app: ReturnType<typeof createApp>;
+  let token: string;
   const f = useSimEngine({
     settings: { [strategyKey('tv')]: strategy },
     http: HTTP,
     tuning: { riskLevelMaxAgeMs: 3_600_000 },
+    beforeEngine: async (env) => {
+      app = createApp({
+        db: env.db,
+        kv: new MemoryKv(),
+        bus: env.bus,
+        config: {
+          ...DEFAULT_CONFIG,
+          jwtSecret: 'j'.repeat(40),
+          masterKey: generateMasterKey(),
+          now: Date.now,
+        },
+        logger: silentLogger,
+      });
+      const login = { email: 'viewer@levels.test', password: 'viewer-password' };
+      await createUserWithPassword(env.db, { ...login, role: 'viewer' });
+      const res = await app.request('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(login),
+      });
+      token = ((await res.json()) as { accessToken: string }).accessToken;
+    },
   });
+  /**
+   * The ticket's preview of a 1-lot isolated buy at 5× with a 1 % stop (the strategy's entry), once it is
+   * estimated at `level` selected on the contract (the engine stores its readings in the background).
+   */
+  const previewAt = (level: number) =>
+    waitFor(async () => {
+      const res = await app.request('/api/orders/preview', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          symbol: XBT,
+          side: 'buy',
+          orderType: 'limit',
+          price: '60000',
+          size: 1,
+          leverage: 5,
+          stopLoss: '59400',
+        }),
+      });
+      const p = (await res.json()) as {
+        riskLevel: { level: number; basis: string };
+        checks: { code: string; ok: boolean }[];
+      };
+      return p.riskLevel.basis === 'selected' && p.riskLevel.level === level ? p : undefined;
+    }, 5_000);
+  const liquidationCheck = (p: Awaited<ReturnType<typeof previewAt>>) =>
+    p.checks.find((c) => c.code === 'liquidation_distance')?.ok;
   const tuning = () => f.running.engine.ctx.tuning;
   /** The entry limits of the level tests; the loss pause out of the way (round trips lose their spread and fees). */
   async function levelLimits() {
@@ -99,12 +156,18 @@ describe('risk-limit levels (engine against the simulator)', () => {
       const first = await f.alert({ action: 'buy' });
       expect(await f.settled(first.signalId), await reasonOf(first.signalId)).toBe('protected');
       await flat();
+      // the ticket's preview is estimated at the level the engine read, and passes as the entry did
+      expect(liquidationCheck(await previewAt(1))).toBe(true);
       // raised through the API (as on KuCoin's site): the REST answer is only `true`, the push says it took
       expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 7)).toBe(true);
       const blocked = await f.alert({ action: 'buy' });
       expect(await f.settled(blocked.signalId)).toBe('risk_blocked');
       expect(await reasonOf(blocked.signalId)).toMatch(/^liquidation_distance:/);
       expect(await exchangeQty()).toBe(0);
+      // the pushed level reached the preview: it refuses as the engine did (at the level the 60 USDT order
+      // falls in, level 1, it would pass)
+      expect(liquidationCheck(await previewAt(7))).toBe(false);
+      expect(await selectedRiskLevel(f.db, XBT, f.accountId())).toMatchObject({ level: 7 });
       // a failed adjustment (KuCoin's refusal, here naming another level) changes nothing
       f.sim.engine.bus.emit({
         channel: 'private',
@@ -117,8 +180,9 @@ describe('risk-limit levels (engine against the simulator)', () => {
       const still = await f.alert({ action: 'buy' });
       expect(await f.settled(still.signalId)).toBe('risk_blocked');
       expect(await reasonOf(still.signalId)).toMatch(/^liquidation_distance:/);
-      // lowered again: the very next entry trades
+      // lowered again: the very next entry trades, and the preview passes again
       expect(await f.kucoin.positions.changeRiskLimitLevel(XBT, 1)).toBe(true);
+      expect(liquidationCheck(await previewAt(1))).toBe(true);
       const passed = await f.alert({ action: 'buy' });
       expect(await f.settled(passed.signalId), await reasonOf(passed.signalId)).toBe('protected');
       expect(await exchangeQty()).toBeGreaterThan(0);

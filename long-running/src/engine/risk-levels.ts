@@ -13,6 +13,13 @@ export const RISK_LEVEL_KEEP_WARM_MS = 3_600_000;
 export const RISK_TIERS_MAX_AGE_MS = 3_600_000;
 
 type Mode = 'ISOLATED' | 'CROSS';
+type Selected = ContractRiskLimit['selected'];
+
+/**
+ * Stores a contract's selected level as the engine now knows it (null: read in cross margin, no isolated
+ * level known), `at` the reading's time: the engine's one writer of `risk_limit_levels`.
+ */
+export type SaveSelectedLevel = (symbol: string, selected: Selected | null, at: number) => Promise<void>;
 
 /**
  * Each contract's risk-limit levels (`GET /api/v1/contracts/risk-limit/{symbol}`) and the level the
@@ -29,11 +36,16 @@ type Mode = 'ISOLATED' | 'CROSS';
  * for each contract whose level it has read (`listen`) and hands the pushes to `adjusted`, which selects
  * the new level at once; the periodic read stays as the net for a push lost (and after a reconnect,
  * `readAgainSoon`).
+ *
+ * Every reading (a read or a push; a cross read as "no isolated level") is also handed to `save`, in the
+ * background and never awaited by a decision: readers outside the engine (the order ticket's risk
+ * preview, through `risk_limit_levels`) see the level the engine judges at. Writes go one at a time, in
+ * the order the readings were taken, only a contract's newest waiting; a failed one is logged and dropped.
  */
 export class RiskLevels {
   private readonly tiers = new Map<string, { at: number; tiers: RiskTier[] }>();
   /** the last isolated reading of each contract (one taken while it was cross is not kept: it names no level) */
-  private readonly selected = new Map<string, { at: number; value: ContractRiskLimit['selected'] }>();
+  private readonly selected = new Map<string, { at: number; value: Selected }>();
   private readonly reading = new Map<string, Promise<unknown>>();
   /** when an isolated entry on each contract was last judged */
   private readonly usedAt = new Map<string, number>();
@@ -42,8 +54,14 @@ export class RiskLevels {
   /** the contracts whose level was read: the engine listens for their adjustments */
   private readonly watched = new Set<string>();
   private watch: ((symbol: string) => void) | null = null;
+  /** readings not stored yet: the newest of each contract, in the order taken */
+  private readonly unsaved = new Map<string, { at: number; value: Selected | null }>();
+  private saving: Promise<void> | null = null;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly save?: SaveSelectedLevel,
+  ) {}
 
   /** Read again, in the background, the levels of contracts in use whose reading is `riskLevelMaxAgeMs` old. */
   refreshDue(): void {
@@ -113,14 +131,13 @@ export class RiskLevels {
     const held = this.tiers.get(e.symbol);
     const tier = held?.tiers.find((t) => t.level === e.riskLimitLevel);
     if (held && !tier) this.tiers.delete(e.symbol);
-    this.selected.set(e.symbol, {
-      at: this.ctx.clock.now(),
-      value: {
-        level: e.riskLimitLevel,
-        maintainMargin: tier?.maintainMargin ?? null,
-        maxNotional: tier?.maxNotional ?? null,
-      },
-    });
+    const value = {
+      level: e.riskLimitLevel,
+      maintainMargin: tier?.maintainMargin ?? null,
+      maxNotional: tier?.maxNotional ?? null,
+    };
+    this.selected.set(e.symbol, { at: this.ctx.clock.now(), value });
+    this.store(e.symbol, value);
   }
 
   /**
@@ -155,7 +172,7 @@ export class RiskLevels {
     await Promise.allSettled(symbols.flatMap((s) => [this.tiersOf(s), this.readSelected(s)]));
   }
 
-  private async selectedOf(symbol: string): Promise<ContractRiskLimit['selected']> {
+  private async selectedOf(symbol: string): Promise<Selected> {
     const held = this.selected.get(symbol);
     const age = held ? this.ctx.clock.now() - held.at : Number.POSITIVE_INFINITY;
     const maxAge = this.ctx.tuning.riskLevelMaxAgeMs;
@@ -175,9 +192,7 @@ export class RiskLevels {
     return read.cross ? (await this.readSelected(symbol)).value : read.value;
   }
 
-  private async readSelected(
-    symbol: string,
-  ): Promise<{ cross: boolean; value: ContractRiskLimit['selected'] }> {
+  private async readSelected(symbol: string): Promise<{ cross: boolean; value: Selected }> {
     if (!this.watched.has(symbol)) {
       this.watched.add(symbol);
       this.watch?.(symbol);
@@ -199,7 +214,29 @@ export class RiskLevels {
     // A cross report says nothing of the isolated level: neither kept nor left standing in its place.
     if (cross) this.selected.delete(symbol);
     else this.selected.set(symbol, { at: this.ctx.clock.now(), value });
+    this.store(symbol, cross ? null : value);
     return { cross, value };
+  }
+
+  /** Hand a reading to `save` in the background (see the class): nothing here waits for the database. */
+  private store(symbol: string, value: Selected | null): void {
+    if (!this.save) return;
+    this.unsaved.delete(symbol); // its newest reading goes in the order taken
+    this.unsaved.set(symbol, { at: this.ctx.clock.now(), value });
+    this.saving ??= this.drainSaves();
+  }
+
+  private async drainSaves(): Promise<void> {
+    // a Map's iteration visits the entries set while it runs: a reading taken during a write waits its turn
+    for (const [symbol, r] of this.unsaved) {
+      this.unsaved.delete(symbol);
+      try {
+        await this.save!(symbol, r.value, r.at);
+      } catch (error) {
+        this.ctx.log.warn({ symbol, err: error }, 'storing the risk-limit level failed');
+      }
+    }
+    this.saving = null;
   }
 
   /** One request at a time per key: decisions on one contract at once share its answer. */
