@@ -3,6 +3,7 @@ import {
   type EnigmaDb,
   getOrderByClientOid,
   insertFencedOrderIntent,
+  insertRiskEvent,
   type OrderPatch,
   type OrderPurpose,
   type OrderRow,
@@ -229,8 +230,33 @@ export class Executor {
       // An intent from an earlier run: send only if the exchange has never seen it.
       const found = await this.lookup(order);
       if (found !== 'absent') return found;
+      // …which a look-up can tell only while KuCoin still finds the clientOid (a done order: 7 days).
+      const age = ctx.clock.now() - order.createdAt.getTime();
+      if (age > CLIENT_OID_TRUSTED_MS) return this.tooOldToSend(order, age);
     }
     return this.send(order, spec, onWire);
+  }
+
+  /**
+   * A crash-left intent older than a look-up can vouch for: "absent" no longer means "never sent" (KuCoin
+   * finds a done order by clientOid for 7 days), so it is not sent — a reduce-only close sent again could
+   * close a later position — but closed `not_sent` with a critical risk event for the operator
+   * (reconciliation takes the position as the exchange reports it).
+   */
+  private async tooOldToSend(order: OrderRow, ageMs: number): Promise<OrderRow> {
+    const { ctx } = this;
+    const days = (ageMs / 86_400_000).toFixed(1);
+    const why = `intent_too_old: written ${days} days ago, past the ${CLIENT_OID_TRUSTED_MS / 86_400_000} days a clientOid look-up can tell whether it was sent`;
+    ctx.log.error({ clientOid: order.clientOid, ageMs }, 'crash-left intent too old to send: given up');
+    await insertRiskEvent(ctx.db, {
+      accountId: ctx.accountId,
+      signalId: order.signalId,
+      code: 'intent_too_old',
+      severity: 'critical',
+      message: `${order.symbol} ${order.side} ${order.size} (${order.purpose}, ${order.clientOid}): ${why}; not sent — check the exchange's order history`,
+      data: { symbol: order.symbol, clientOid: order.clientOid, ageMs },
+    }).catch((error) => ctx.log.warn({ err: error }, 'risk event not written'));
+    return this.abandon(order, why);
   }
 
   /**
@@ -757,6 +783,13 @@ function reportedState(row: OrderRow, size: number, filledSize: number, done: bo
     return null;
   }
 }
+
+/**
+ * How old a crash-left intent may be for a clientOid look-up's "absent" to mean "never sent": KuCoin finds
+ * a done futures order by clientOid for 7 days (docs/engine.md, "How long KuCoin remembers a clientOid"),
+ * less a day's margin.
+ */
+export const CLIENT_OID_TRUSTED_MS = 6 * 86_400_000;
 
 /**
  * A send that begins this long after its row's send window began (its creation, or the send start it

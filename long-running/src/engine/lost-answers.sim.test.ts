@@ -13,6 +13,7 @@ import {
   getSignal,
   insertFencedOrderIntent,
   listPositions,
+  listRiskEvents,
   ordersOfSignal,
   putSetting,
 } from '@enigma/db';
@@ -174,4 +175,37 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     expect(exchangeOrders(order.clientOid).map((o) => o.status)).toEqual(['done']);
     await putSetting(f.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
   }, 60_000);
+
+  it('a crash-left close intent written 7 days ago is not sent: a clientOid look-up can no longer tell whether it was', async () => {
+    const { ctx } = f.running.engine;
+    // a long to close (the test before ends with one)
+    if ((await exchangeQty()) === 0) await f.settled((await f.alert({ action: 'buy' })).signalId);
+    const qty = await exchangeQty();
+    expect(qty).toBeGreaterThan(0);
+    const spec = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'sell' as const,
+      type: 'market' as const,
+      size: 1,
+      reduceOnly: true,
+      purpose: 'exit' as const,
+    };
+    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...spec,
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+    });
+    await f.db.execute(`update orders set created_at = now() - interval '7 days' where id = '${order.id}'`);
+    // resumed as every crash-left intent is (a signal's leg, a router's child): submitted again
+    const after = await f.running.engine.executor.submit(spec);
+    expect(after.status).toBe('rejected');
+    expect(after.reason).toMatch(/^not_sent: intent_too_old: written 7\.0 days ago/);
+    expect(exchangeOrders(spec.clientOid)).toHaveLength(0);
+    expect(await exchangeQty()).toBe(qty);
+    const events = await listRiskEvents(f.db, { code: 'intent_too_old' });
+    expect(events.map((e) => e.severity)).toEqual(['critical']);
+  }, 30_000);
 });
