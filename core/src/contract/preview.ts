@@ -260,7 +260,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       `the take-profit must be ${sign > 0 ? 'above' : 'below'} the entry price`,
     );
   if (state.limits.riskPerTradePct !== undefined && !input.reduceOnly) {
-    if (state.equity && state.equity.gt(ZERO)) {
+    if (state.equity?.gt(ZERO)) {
       const budget = state.equity.mul(state.limits.riskPerTradePct).div(HUNDRED);
       check(
         'risk_per_trade',
