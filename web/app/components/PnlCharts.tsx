@@ -1,5 +1,6 @@
 import type { IChartApi, ISeriesApi, SeriesType, Time } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
+import { fixed } from '../lib/market.ts';
 import { dailyLossPoints, drawdownPoints, equityPoints } from '../lib/risk-series.ts';
 import type { DailyPnlRow } from '../lib/types.ts';
 
@@ -47,7 +48,7 @@ function useChart(
         grid: { vertLines: { color: '#161b22' }, horzLines: { color: '#161b22' } },
         rightPriceScale: { borderColor: '#30363d' },
         timeScale: { borderColor: '#30363d' },
-        localization: { priceFormatter: (p: number) => p.toFixed(2) },
+        localization: { priceFormatter: (p: number) => fixed(p, 2) },
         // a phone must still scroll the page: vertical drags over the chart are not the chart's
         handleScroll: { vertTouchDrag: false },
       });

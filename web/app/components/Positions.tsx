@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../lib/api.ts';
-import { fixed, price, specOf, tone, usdt } from '../lib/market.ts';
+import { fixed, pct, price, specOf, tone, usdt } from '../lib/market.ts';
 import { positionUnrealised } from '../lib/pnl.ts';
 import type { PositionRow, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
@@ -91,7 +91,7 @@ export function Positions(props: {
           const margin = positionMargin(p, mult);
           // the same figure as the top bar's total adds up (lib/pnl.ts)
           const upnl = positionUnrealised(p, mark).toNumber();
-          const pct = margin ? (upnl / margin) * 100 : null;
+          const ofMargin = margin ? (upnl / margin) * 100 : null;
           const liq = Number(p.liquidationPrice);
           const liqDist =
             liq > 0 && Number(mark) > 0 ? (Math.abs(Number(mark) - liq) / Number(mark)) * 100 : null;
@@ -100,19 +100,22 @@ export function Positions(props: {
               <th scope="row">{p.symbol}</th>
               <td className={p.qty > 0 ? 'pos' : 'neg'}>{p.qty > 0 ? 'long' : 'short'}</td>
               <td>{Math.abs(p.qty)}</td>
-              <td className={`pnl ${tone(upnl)}`} data-testid="position-pnl">
+              <td className={`pnl ${tone(upnl.toFixed(8), 2)}`} data-testid="position-pnl">
                 {usdt(upnl.toFixed(8), true)}{' '}
-                {pct === null ? '' : <span className="small pct">({pct.toFixed(1)}%)</span>}
+                {ofMargin === null ? '' : <span className="small pct">({pct(ofMargin, 1)})</span>}
               </td>
               <td>{price(p.symbol, p.avgEntryPrice)}</td>
               <td>{price(p.symbol, mark)}</td>
               <td>{p.leverage ? `${fixed(p.leverage, 0)}×` : '—'}</td>
               <td>
                 {price(p.symbol, p.liquidationPrice)}
-                {liqDist === null ? '' : <span className="small muted"> {liqDist.toFixed(1)}%</span>}
+                {liqDist === null ? '' : <span className="small muted"> {pct(liqDist, 1)}</span>}
               </td>
               <td>{margin === null ? '—' : usdt(margin.toFixed(8))}</td>
-              <td className={tone(p.funding)} title="funding accrued on this position (positive: received)">
+              <td
+                className={tone(p.funding, 2)}
+                title="funding accrued on this position (positive: received)"
+              >
                 {usdt(p.funding, true)}
               </td>
               <td>

@@ -12,7 +12,7 @@ import { useEffect, useRef, useState } from 'react';
 import { computeIndicators } from '../lib/bars.ts';
 import { fillMarks } from '../lib/fill-markers.ts';
 import type { LiveFeed } from '../lib/live.ts';
-import { priceDecimals, timeframeMs } from '../lib/market.ts';
+import { pct, priceDecimals, timeframeMs } from '../lib/market.ts';
 import { PriceBand, stopLiquidationZone } from '../lib/price-band.ts';
 import { signalMarks } from '../lib/signal-markers.ts';
 import { useTime } from '../lib/time.tsx';
@@ -70,7 +70,7 @@ interface Series {
 
 /** The liquidation line's title: its distance from the price, in %. */
 function liqTitle(liq: number, price: number): string {
-  return `liq ${((Math.abs(price - liq) / price) * 100).toFixed(1)}%`;
+  return `liq ${pct((Math.abs(price - liq) / price) * 100, 1)}`;
 }
 
 /**

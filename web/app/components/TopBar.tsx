@@ -98,11 +98,11 @@ export function TopBar({ account, feed, stats, risk, unread, onSeen, live, role 
           <AccountFigures feed={feed} />
           <div title="realised since 00:00 UTC: closed trades, net of fees and funding (open positions count in Total)">
             <dt>Today P&amp;L (realised)</dt>
-            <dd className={tone(stats.todayPnl)}>{usdt(stats.todayPnl, true)}</dd>
+            <dd className={tone(stats.todayPnl, 2)}>{usdt(stats.todayPnl, true)}</dd>
           </div>
           <div title="realised (net of fees and funding) + unrealised">
             <dt>Total P&amp;L</dt>
-            <dd className={tone(stats.totalPnl)}>{usdt(stats.totalPnl, true)}</dd>
+            <dd className={tone(stats.totalPnl, 2)}>{usdt(stats.totalPnl, true)}</dd>
           </div>
           <div title={`over the last ${stats.tradesCounted} closed trades`}>
             <dt>Win rate</dt>

@@ -2,7 +2,7 @@ import { Money } from '@enigma/core/money';
 import { Link, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { download } from '../lib/api.ts';
-import { fixed, price, SYMBOLS, tone, usdt } from '../lib/market.ts';
+import { fixed, pct, price, SYMBOLS, tone, usdt } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
 import type { TradeRow } from '../lib/types.ts';
 import { PanelTable } from './PanelTable.tsx';
@@ -92,15 +92,15 @@ export function TradeHistory({
             <td>{price(t.symbol, t.entryPrice)}</td>
             <td>{price(t.symbol, t.exitPrice)}</td>
             <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
-            <td className={tone(t.netPnl)}>{usdt(t.netPnl, true)}</td>
-            <td className={tone(t.exchangePnl)} title={exchangeNote(t)}>
+            <td className={tone(t.netPnl, 2)}>{usdt(t.netPnl, true)}</td>
+            <td className={tone(t.exchangePnl, 2)} title={exchangeNote(t)}>
               {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
             </td>
-            <td className={tone(t.roiOnMargin)} title={marginNote(t.leverage)} data-testid="roi-margin">
+            <td className={tone(t.roiOnMargin, 4)} title={marginNote(t.leverage)} data-testid="roi-margin">
               {t.roiOnMargin === null ? <span className="muted">unknown</span> : percent(t.roiOnMargin)}
             </td>
             <td
-              className={tone(t.roiOnNotional)}
+              className={tone(t.roiOnNotional, 4)}
               title="net P&L over the entry notional (size × multiplier × entry)"
             >
               {percent(t.roiOnNotional)}
@@ -159,9 +159,7 @@ export function exchangeNote(t: {
 
 /** A return given as a decimal fraction ('0.005859375') in percent to two places ('0.59%'), in decimal. */
 export function percent(fraction: string | null): string {
-  if (fraction === null) return '—';
-  const text = fixed(new Money(fraction).mul(100).toFixed(), 2);
-  return text === '—' ? text : `${text}%`;
+  return fraction === null ? '—' : pct(new Money(fraction).mul(100).toFixed(), 2);
 }
 
 /** What the "ROI on margin" cell shows on hover: its margin, or why it is unknown. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixed, price, usdt } from './market.ts';
+import { fixed, pct, price, tone, usdt } from './market.ts';
 
 describe('money and prices on screen', () => {
   it('rounds in decimal to the places asked, never float noise, never "-0.00"', () => {
@@ -13,5 +13,25 @@ describe('money and prices on screen', () => {
     expect(fixed(null, 2)).toBe('—');
     expect(fixed('abc', 2)).toBe('—');
     expect(price('XBTUSDTM', '60000.123')).toBe('60000.1');
+  });
+});
+
+describe('percentages and P&L colours on screen', () => {
+  it('shows a percentage that rounds to zero as "0.0%", never "-0.0%"', () => {
+    expect(pct(-0.0008, 1)).toBe('0.0%');
+    expect(pct(-0, 1)).toBe('0.0%');
+    expect(pct('-0.04', 1)).toBe('0.0%');
+    expect(pct(-0.06, 1)).toBe('-0.1%');
+    expect(pct(12.345, 1)).toBe('12.3%');
+    expect(pct(null, 1)).toBe('—');
+  });
+
+  it('colours a figure by its sign as shown: one that reads 0.00 is neither green nor red', () => {
+    expect(tone('-0.004', 2)).toBe('');
+    expect(tone('0.004', 2)).toBe('');
+    expect(tone('-0.006', 2)).toBe('neg');
+    expect(tone('0.006', 2)).toBe('pos');
+    expect(tone('-0.004')).toBe('neg');
+    expect(tone(null, 2)).toBe('');
   });
 });

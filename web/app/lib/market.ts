@@ -45,15 +45,27 @@ export function price(symbol: string, value: string | number | null | undefined)
   return fixed(value, priceDecimals(symbol));
 }
 
-/** USDT amounts: two decimals, with a sign when asked. */
+/**
+ * A figure already in percent, to `dp` places with a '%' ('-1.3%'); one that rounds to zero is '0.0%',
+ * never '-0.0%' (a loss of a cent on a large margin, or a float's -0).
+ */
+export function pct(value: string | number | null | undefined, dp: number): string {
+  const text = fixed(value, dp);
+  return text === '—' ? text : `${text}%`;
+}
+
+/** USDT amounts: two decimals (never "-0.00"), with a sign when asked (none on "0.00"). */
 export function usdt(value: string | number | null | undefined, signed = false): string {
   const s = fixed(value, 2);
   return signed && s !== '—' && !s.startsWith('-') && s !== '0.00' ? `+${s}` : s;
 }
 
-/** Sign class for P&L colouring. */
-export function tone(value: string | number | null | undefined): 'pos' | 'neg' | '' {
+/**
+ * Sign class for P&L colouring. With `dp`, the sign of the figure as shown at that many places: one that
+ * reads 0.00 is neither green nor red.
+ */
+export function tone(value: string | number | null | undefined, dp?: number): 'pos' | 'neg' | '' {
   if (value === null || value === undefined || value === '') return '';
-  const n = Number(value);
+  const n = Number(dp === undefined ? value : fixed(value, dp));
   return n > 0 ? 'pos' : n < 0 ? 'neg' : '';
 }

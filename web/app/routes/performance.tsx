@@ -64,7 +64,7 @@ export default function PerformanceRoute() {
           <dl className="stats" data-testid="perf-summary">
             <div>
               <dt>Net P&amp;L</dt>
-              <dd className={tone(sum('netPnl'))}>{usdt(sum('netPnl'), true)}</dd>
+              <dd className={tone(sum('netPnl'), 2)}>{usdt(sum('netPnl'), true)}</dd>
             </div>
             <div>
               <dt>Fees</dt>
@@ -84,7 +84,7 @@ export default function PerformanceRoute() {
             </div>
             <div>
               <dt>Worst day</dt>
-              <dd className={worst ? tone(worst.netPnl) : ''}>
+              <dd className={worst ? tone(worst.netPnl, 2) : ''}>
                 {worst ? `${usdt(worst.netPnl, true)} (${worst.day})` : '—'}
               </dd>
             </div>
@@ -133,8 +133,8 @@ export default function PerformanceRoute() {
                 <td>{usdt(x.grossPnl, true)}</td>
                 <td>{usdt(x.fees)}</td>
                 <td>{usdt(x.funding)}</td>
-                <td className={tone(x.netPnl)}>{usdt(x.netPnl, true)}</td>
-                <td className={tone(x.cumulativeNetPnl)}>{usdt(x.cumulativeNetPnl, true)}</td>
+                <td className={tone(x.netPnl, 2)}>{usdt(x.netPnl, true)}</td>
+                <td className={tone(x.cumulativeNetPnl, 2)}>{usdt(x.cumulativeNetPnl, true)}</td>
               </tr>
             ))}
           </PanelTable>
