@@ -25,6 +25,16 @@ export function toMoney(value: string | number | Decimal): Decimal {
   return new Money(value);
 }
 
+/**
+ * A price as the trader reads it, in text: at the decimal places of the contract's tick (XBTUSDTM's 0.1:
+ * a mark of 61234.123456789 → '61234.1', 65000 → '65000.0'), half-even, in decimal. The one formatter of
+ * prices for people (the dashboard's cells, risk and engine refusals); a price off the tick that a
+ * message is about (`tick_size`) is quoted as given instead.
+ */
+export function priceText(price: Decimal | string | number, tickSize: Decimal): string {
+  return new Money(price).toFixed(tickSize.decimalPlaces());
+}
+
 /** Round a price to the contract's tick size (half-even by default, or down/up for passive/aggressive sides). */
 export function alignToTick(
   price: Decimal,

@@ -624,7 +624,12 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     ]);
     // 1,300.1 / 65,000 = 2.0002 %
     expect(only({ order: { price: d('66300.1') } })).toEqual([
-      'price_collar: price 66300.1 is 2.000 % from mark 65000 (limit 2 %)',
+      'price_collar: price 66300.1 is 2.000 % from mark 65000.0 (limit 2 %)',
+    ]);
+    // KuCoin's mark has more places than the tick (the index's 0.01, or a computed mark's noise): the
+    // refusal quotes it at the tick, as the dashboard shows prices, not at 61234.123456789
+    expect(only({ market: { mark: d('61234.123456789') } })).toEqual([
+      'price_collar: price 65000.0 is 6.150 % from mark 61234.1 (limit 2 %)',
     ]);
     expect(only({ limits: { maxPositionLots: { XBTUSDTM: 9 } } })).toEqual([
       'position_limit: position after the order 10 lots = 650.00 USDT (limits 9 lots, 5000 USDT)',
@@ -663,8 +668,11 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
 
   it('says which data is missing or stale, and by how much', () => {
     expect(only({ market: { mark: null } })).toEqual(['data_missing: mark missing, book present']);
-    expect(only({ market: { bestBid: null } })).toEqual(['data_missing: mark 65000, book missing']);
-    expect(only({ market: { bestAsk: null } })).toEqual(['data_missing: mark 65000, book missing']);
+    expect(only({ market: { bestBid: null } })).toEqual(['data_missing: mark 65000.0, book missing']);
+    expect(only({ market: { bestAsk: null } })).toEqual(['data_missing: mark 65000.0, book missing']);
+    expect(only({ market: { bestAsk: null, mark: d('61234.15') } })).toEqual([
+      'data_missing: mark 61234.2, book missing',
+    ]);
     expect(only({ market: { markAt: NOW - 15_001 } })).toEqual([
       {
         code: 'data_stale',
@@ -691,9 +699,9 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     // sell 10 at the bid 63,000: 3.077 % below the mark (the ask, 65,000.1, would be inside the collar)
     expect(
       only({ order: { side: 'sell', price: null, stopPrice: d(64_000) }, market: { bestBid: d(63_000) } }),
-    ).toEqual(['price_collar: price 63000 is 3.077 % from mark 65000 (limit 2 %)']);
+    ).toEqual(['price_collar: price 63000.0 is 3.077 % from mark 65000.0 (limit 2 %)']);
     expect(only({ order: { price: null }, market: { bestAsk: d(67_000) } })).toEqual([
-      'price_collar: price 67000 is 3.077 % from mark 65000 (limit 2 %)',
+      'price_collar: price 67000.0 is 3.077 % from mark 65000.0 (limit 2 %)',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { conservativeLiquidationPrice } from '../contract/math.ts';
+import { priceText } from '../money.ts';
 import type { RiskLimits } from './limits.ts';
 
 /**
@@ -215,7 +216,7 @@ export function preTradeChecks(
   if (!ok(m.mark) || m.markAt === null || !ok(m.bestBid) || !ok(m.bestAsk) || m.bookAt === null) {
     add(
       'data_missing',
-      `mark ${m.mark ? fmt(m.mark) : 'missing'}, book ${m.bestBid && m.bestAsk ? 'present' : 'missing'}`,
+      `mark ${m.mark ? priceText(m.mark, contract.tickSize) : 'missing'}, book ${m.bestBid && m.bestAsk ? 'present' : 'missing'}`,
     );
     return blocks;
   }
@@ -274,7 +275,7 @@ export function preTradeChecks(
   if (deviationPct.gt(limits.priceCollarPct)) {
     add(
       'price_collar',
-      `price ${fmt(price)} is ${deviationPct.toFixed(3)} % from mark ${fmt(mark)} (limit ${limits.priceCollarPct} %)`,
+      `price ${priceText(price, contract.tickSize)} is ${deviationPct.toFixed(3)} % from mark ${priceText(mark, contract.tickSize)} (limit ${limits.priceCollarPct} %)`,
     );
   }
 

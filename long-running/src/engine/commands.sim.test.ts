@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
+import { toMoney } from '@enigma/core/money';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { type OperatorCommand, operatorRouting, placeOrderCommand } from '@enigma/core/signals/commands';
 import { checkStreamPayload } from '@enigma/core/streams/catalog';
@@ -172,6 +173,16 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     const resting = (await f.kucoin.trade.stopOrders({ symbol: XBT })).items;
     expect(resting.map((o) => o.clientOid)).toContain(stop!.clientOid);
     expect((await getOrderByClientOid(f.db, stop!.clientOid))?.status).toBe('open');
+  });
+
+  it("a stop-loss on the wrong side of the mark is refused, quoting the mark at the contract's tick", async () => {
+    // KuCoin's mark has the index's places (0.01, or more) where XBTUSDTM's tick is 0.1: the refusal
+    // the dashboard shows said 'the mark 50600.123456789'
+    prices[XBT] = 50_600.12;
+    f.running.engine.market.setMark(XBT, toMoney('50600.123456789'));
+    const row = await outcome(await send({ type: 'set_tpsl', symbol: XBT, stopLoss: '50700' }));
+    expect(row.status).toBe('rejected');
+    expect(row.reason).toBe('stop 50700 is on the wrong side of the mark 50600.1');
   });
 
   it('stop limit: a sell below the mark rests as a stop order (down) with its limit price, and is cancelled by a command', async () => {

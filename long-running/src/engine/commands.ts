@@ -1,6 +1,6 @@
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { stopPriceFor } from '@enigma/core/engine/sizing';
-import { toMoney } from '@enigma/core/money';
+import { priceText, toMoney } from '@enigma/core/money';
 import {
   preTradeChecks,
   type RiskBlock,
@@ -168,10 +168,11 @@ export class CommandHandler implements AlgoHooks {
                 reason: 'a position always keeps a protective stop: move it, do not clear it',
               } as Outcome;
             const sl = toMoney(c.stopLoss);
+            const tick = ctx.contracts.get(c.symbol)?.tickSize;
             if (mark && (long ? sl.gte(mark) : sl.lte(mark)))
               return {
                 status: 'rejected',
-                reason: `stop ${c.stopLoss} is on the wrong side of the mark ${mark.toFixed()}`,
+                reason: `stop ${c.stopLoss} is on the wrong side of the mark ${tick ? priceText(mark, tick) : mark.toFixed()}`,
               } as Outcome;
             update.stopPrice = sl.toFixed();
           }

@@ -4,7 +4,7 @@ import {
   type Timeframe as StoredTimeframe,
   timeframeMs as storedTimeframeMs,
 } from '@enigma/core/marketdata/timeframe';
-import { Money } from '@enigma/core/money';
+import { Money, priceText } from '@enigma/core/money';
 
 export const SYMBOLS = Object.keys(CONTRACTS);
 /** The chart's timeframes: a subset of the stored ones (core/src/marketdata/timeframe.ts). */
@@ -40,9 +40,16 @@ export function fixed(value: string | number | null | undefined, dp: number): st
   }
 }
 
-/** A price at the contract's tick precision. */
+/** A price at the contract's tick precision (core's `priceText`); '—' for null/empty/unparseable. */
 export function price(symbol: string, value: string | number | null | undefined): string {
-  return fixed(value, priceDecimals(symbol));
+  const spec = specOf(symbol);
+  if (!spec) return fixed(value, 2);
+  if (value === null || value === undefined || value === '') return '—';
+  try {
+    return priceText(value, spec.tickSize);
+  } catch {
+    return '—';
+  }
 }
 
 /**
