@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXECUTION } from '../router/plan.ts';
 import {
+  cancelledByCancelAll,
   operatorCommand,
   operatorRouting,
   orderTicketSchema,
@@ -115,5 +116,16 @@ describe('operator command schemas', () => {
     });
     const block = { ...DEFAULT_EXECUTION, style: 'iceberg' as const };
     expect(operatorRouting(block)).toEqual({ config: block, requested: null });
+  });
+});
+
+describe('what cancel-all cancels', () => {
+  const o = (purpose: string, symbol = 'XBTUSDTM') => ({ purpose, symbol });
+  it('entries and manual orders, of the contract it names; never stops, take-profits, exits or a flatten', () => {
+    expect(
+      ['entry', 'manual', 'stop', 'take_profit', 'exit', 'flatten'].filter((p) => cancelledByCancelAll(o(p))),
+    ).toEqual(['entry', 'manual']);
+    expect(cancelledByCancelAll(o('entry', 'ETHUSDTM'), 'XBTUSDTM')).toBe(false);
+    expect(cancelledByCancelAll(o('manual', 'XBTUSDTM'), 'XBTUSDTM')).toBe(true);
   });
 });

@@ -122,6 +122,17 @@ export const cancelOrderCommand = z.object({
   orderId: z.string().min(1).max(64),
 });
 export const cancelAllCommand = z.object({ type: z.literal('cancel_all'), symbol: symbol.optional() });
+
+/**
+ * The orders `cancel_all` cancels: entries (an alert's) and manual ones (the ticket's), of one contract
+ * when it names one. Protective stops, take-profits and exits in flight stay: the engine keeps a
+ * position's protection (a cancelled stop is placed again) and lets a close finish. The engine's
+ * cancel-all and the dashboard's "Cancel all" button (shown only when there is one) both read it.
+ */
+export function cancelledByCancelAll(order: { symbol: string; purpose: string }, symbol?: string): boolean {
+  return (symbol === undefined || order.symbol === symbol) && CANCEL_ALL_PURPOSES.has(order.purpose);
+}
+const CANCEL_ALL_PURPOSES: ReadonlySet<string> = new Set(['entry', 'manual']);
 export const closePositionCommand = z.object({ type: z.literal('close_position'), symbol });
 export const setTpSlCommand = z
   .object({

@@ -7,7 +7,12 @@ import {
   type RiskContext,
   type TradableContract,
 } from '@enigma/core/risk/checks';
-import { operatorRouting, type PlaceOrderCommand, placeOrderCommand } from '@enigma/core/signals/commands';
+import {
+  cancelledByCancelAll,
+  operatorRouting,
+  type PlaceOrderCommand,
+  placeOrderCommand,
+} from '@enigma/core/signals/commands';
 import type { CommandEnvelopeEntry } from '@enigma/core/streams/catalog';
 import {
   claimCommand,
@@ -114,8 +119,8 @@ export class CommandHandler implements AlgoHooks {
         };
       }
       case 'cancel_all': {
-        const live = (await liveOrders(ctx.db, ctx.accountId)).filter(
-          (o) => (!c.symbol || o.symbol === c.symbol) && (o.purpose === 'entry' || o.purpose === 'manual'),
+        const live = (await liveOrders(ctx.db, ctx.accountId)).filter((o) =>
+          cancelledByCancelAll(o, c.symbol),
         );
         let cancelled = 0;
         for (const o of live)

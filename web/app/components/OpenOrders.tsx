@@ -1,3 +1,4 @@
+import { cancelledByCancelAll } from '@enigma/core/signals/commands';
 import { api } from '../lib/api.ts';
 import { price } from '../lib/market.ts';
 import { useTime } from '../lib/time.tsx';
@@ -5,7 +6,11 @@ import type { OrderRow, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { PanelTable } from './PanelTable.tsx';
 
-/** Orders still working at the exchange, with cancel and cancel-all (confirmed). */
+/**
+ * Orders still working at the exchange, with cancel and cancel-all (confirmed). "Cancel all" shows only
+ * when there is an order it would cancel (an entry or a manual one: `cancelledByCancelAll`, what the
+ * engine's cancel-all takes), and says how many; protective stops, take-profits and exits stay.
+ */
 export function OpenOrders(props: {
   orders: OrderRow[];
   /** the read failed: say so rather than "No open orders" */
@@ -15,14 +20,17 @@ export function OpenOrders(props: {
 }) {
   const { format } = useTime();
   const canTrade = props.role !== 'viewer';
+  const cancellable = props.orders.filter((o) => cancelledByCancelAll(o)).length;
+  const others = props.orders.length - cancellable;
   return (
     <section className="card" aria-labelledby="orders-title" data-testid="orders-panel">
       <h2 id="orders-title">
         Open orders <span className="muted">({props.unavailable ? '?' : props.orders.length})</span>
-        {canTrade && props.orders.length > 0 ? (
+        {canTrade && cancellable > 0 ? (
           <ConfirmButton
             className="danger small right"
-            confirmLabel="Cancel all but stops and TPs?"
+            testId="cancel-all"
+            confirmLabel={`Cancel ${cancellable} order${cancellable === 1 ? '' : 's'}${others > 0 ? `, keep ${others} stop/TP/exit` : ''}?`}
             onConfirm={async () =>
               props.onCommand(
                 'cancel all',
@@ -34,7 +42,7 @@ export function OpenOrders(props: {
               )
             }
           >
-            Cancel all
+            Cancel all ({cancellable})
           </ConfirmButton>
         ) : null}
       </h2>

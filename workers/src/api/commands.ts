@@ -105,7 +105,8 @@ const cancel = createRoute({
 const cancelAll = createRoute({
   method: 'post',
   path: '/orders/cancel-all',
-  summary: 'Cancel every open order, optionally of one contract',
+  summary:
+    'Cancel every open entry and manual order, optionally of one contract (protective stops, take-profits and exits stay)',
   ...trader,
   request: { headers: idempotencyHeader, body: bodyOf(z.object({ symbol: z.string().optional() }).strict()) },
   responses,
