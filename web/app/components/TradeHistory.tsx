@@ -66,16 +66,18 @@ export function TradeHistory({
         {csvError ? <span className="error">{csvError}</span> : null}
       </div>
       <PanelTable
+        // the symbol and its net P&L first: on a phone (390 px) they are in sight without scrolling the
+        // table sideways (the net P&L was the 8th column, past the screen's right edge); KuCoin's beside it
         columns={[
-          'Closed',
           'Symbol',
+          'Net P&L',
+          'KuCoin P&L',
+          'Closed',
           'Side',
           'Size',
           'Entry',
           'Exit',
           'Closed by',
-          'Net P&L',
-          'KuCoin P&L',
           'ROI on margin',
           'ROI on notional',
           'Fees',
@@ -85,17 +87,19 @@ export function TradeHistory({
       >
         {trades.map((t) => (
           <tr key={t.id}>
-            <td>{format(t.closedAt)}</td>
             <th scope="row">{t.symbol}</th>
+            <td className={tone(t.netPnl, 2)} data-testid="trade-net-pnl">
+              {usdt(t.netPnl, true)}
+            </td>
+            <td className={tone(t.exchangePnl, 2)} title={exchangeNote(t)}>
+              {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
+            </td>
+            <td>{format(t.closedAt)}</td>
             <td className={t.side === 'long' || t.side === 'buy' ? 'pos' : 'neg'}>{t.side}</td>
             <td>{t.size}</td>
             <td>{price(t.symbol, t.entryPrice)}</td>
             <td>{price(t.symbol, t.exitPrice)}</td>
             <td>{t.exitReason ? t.exitReason.replace('_', '-') : '—'}</td>
-            <td className={tone(t.netPnl, 2)}>{usdt(t.netPnl, true)}</td>
-            <td className={tone(t.exchangePnl, 2)} title={exchangeNote(t)}>
-              {t.exchangePnl === null ? '—' : usdt(t.exchangePnl, true)}
-            </td>
             <td className={tone(t.roiOnMargin, 4)} title={marginNote(t.leverage)} data-testid="roi-margin">
               {t.roiOnMargin === null ? <span className="muted">unknown</span> : percent(t.roiOnMargin)}
             </td>

@@ -552,6 +552,21 @@ describe('the dashboard, end to end', () => {
       return button.contains(top) ? null : `covered by ${top?.className}`;
     });
     expect(covered).toBeNull();
+    if ('engine' in system) {
+      // each closed trade's net P&L is in sight without scrolling the table sideways (the first test
+      // closed one): it was the 8th column, past the right edge of a 390 px screen
+      const pnl = page.getByTestId('history-panel').getByTestId('trade-net-pnl');
+      await pnl.first().waitFor({ timeout: 15_000 });
+      const outside = await pnl.evaluateAll(
+        (cells, width) =>
+          cells
+            .map((c) => c.getBoundingClientRect())
+            .filter((r) => r.left < 0 || r.right > width + 0.5)
+            .map((r) => `${Math.round(r.left)}–${Math.round(r.right)} of ${width}`),
+        viewportWidth(page),
+      );
+      expect(outside).toEqual([]);
+    }
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'dashboard-390x844.png') });
     await page.screenshot({ path: join(SHOTS, 'dashboard-390x844-full.png'), fullPage: true });
