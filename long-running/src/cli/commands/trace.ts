@@ -55,7 +55,12 @@ export function signalTimeline(detail: SignalDetail): SignalTimeline {
   for (const o of detail.orders) {
     const what = text([o.purpose, o.side, o.type, `${o.size}`, o.stopPrice && `stop ${o.stopPrice}`]);
     add(o.createdAt, `order ${o.purpose}`, `${what} clientOid ${o.clientOid}`);
-    add(o.submittedAt, 'sent', `${what} → exchange order ${o.exchangeOrderId ?? '(unknown)'}`);
+    // An `intent` row's send time is when its send began (its answer never recorded: a crash), and one
+    // closed `not_sent` never reached the wire: neither is shown as sent.
+    if (o.status === 'intent') add(o.submittedAt, 'send began', `${what} (no answer recorded)`);
+    else if (o.reason?.startsWith('not_sent'))
+      add(o.submittedAt, 'send began', `${what} (never on the wire)`);
+    else add(o.submittedAt, 'sent', `${what} → exchange order ${o.exchangeOrderId ?? '(unknown)'}`);
     add(
       o.doneAt,
       `order ${o.status}`,
