@@ -158,11 +158,14 @@ export function createBullMqJobs(options: BullMqJobsOptions): Jobs {
       const o = jobOptions(opts);
       const id = encodeJobId(o.jobId);
       const q = await queueOf(queue);
-      const delay = o.runAt === null ? 0 : Math.max(0, Math.round(o.runAt - Date.now()));
-      const ttl = delay + keepMs + 3600_000;
+      const ttl = (o.runAt === null ? 0 : Math.max(0, o.runAt - Date.now())) + keepMs + 3600_000;
       if ((await conn.set(markerKey(queue, id), '1', 'PX', ttl, 'NX')) !== 'OK') return { added: false };
       if (await q.getJob(id)) return { added: false }; // the marker had expired, the job had not
-      await q.add(name, data, { jobId: id, delay, ...jobOpts(o.attempts, o.backoffMs) });
+      // BullMQ runs a delayed job at its creation time + delay: both from one clock reading, so it runs at
+      // `runAt` itself, not at `runAt` + the round trips between the reading and the job's creation.
+      const now = Date.now();
+      const delay = o.runAt === null ? 0 : Math.max(0, Math.round(o.runAt - now));
+      await q.add(name, data, { jobId: id, delay, timestamp: now, ...jobOpts(o.attempts, o.backoffMs) });
       return { added: true };
     },
 
