@@ -1081,6 +1081,74 @@ export async function insertFencedOrderIntent(
   return { order: existing, created: false };
 }
 
+/** The reason an `intent` row carries while a cancel waits for it (it may still land at the exchange). */
+export const CANCEL_REQUESTED = 'cancel_requested: ';
+
+/**
+ * Claim an `intent` row's send: record when its send begins (`submittedAt`), only while it is still an
+ * intent with no cancel waiting for it. Null when it is not (closed as never sent, answered, or asked to be
+ * cancelled meanwhile, by this process or another): then it must not be sent.
+ */
+export async function claimIntentSend(db: EnigmaDb, id: string, at: Date): Promise<OrderRow | null> {
+  const [row] = await db
+    .update(orders)
+    .set({ submittedAt: at, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(orders.id, id),
+        eq(orders.status, 'intent'),
+        sql`coalesce(${orders.reason}, '') not like ${`${CANCEL_REQUESTED}%`}`,
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Mark an `intent` row as waiting to be cancelled (its reason says so): no later send of it may go out
+ * (`claimIntentSend` refuses it, and the executor checks it before a send). Null when it is no longer an
+ * intent.
+ */
+export async function requestIntentCancel(
+  db: EnigmaDb,
+  id: string,
+  reason: string,
+): Promise<OrderRow | null> {
+  const [row] = await db
+    .update(orders)
+    .set({ reason: `${CANCEL_REQUESTED}${reason}`.slice(0, 500), updatedAt: sql`now()` })
+    .where(and(eq(orders.id, id), eq(orders.status, 'intent')))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Close an `intent` row as never sent (`rejected`), only if it is still the intent the caller judged: the
+ * same status and the same send start (`submittedAt`, null for none). Null when it changed meanwhile (a
+ * send began or was answered): the caller reads it again and judges anew.
+ */
+export async function closeUnsentIntent(
+  db: EnigmaDb,
+  id: string,
+  seenSubmittedAt: Date | null,
+  patch: { reason: string; doneAt: Date },
+): Promise<OrderRow | null> {
+  const [row] = await db
+    .update(orders)
+    .set({ status: 'rejected', reason: patch.reason, doneAt: patch.doneAt, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(orders.id, id),
+        eq(orders.status, 'intent'),
+        seenSubmittedAt === null
+          ? sql`${orders.submittedAt} is null`
+          : sql`${orders.submittedAt} = ${seenSubmittedAt.toISOString()}::timestamptz`,
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
 /** Lots of recorded fills per order id (the engine's view of what its ledger has applied). */
 export async function fillLotsByOrder(
   db: EnigmaDb,

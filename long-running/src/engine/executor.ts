@@ -1,5 +1,8 @@
 import { applyReport, isTerminal, type OrderState, transition } from '@enigma/core/engine/order-state';
 import {
+  CANCEL_REQUESTED,
+  claimIntentSend,
+  closeUnsentIntent,
   type EnigmaDb,
   getOrderByClientOid,
   insertFencedOrderIntent,
@@ -7,6 +10,7 @@ import {
   type OrderPatch,
   type OrderPurpose,
   type OrderRow,
+  requestIntentCancel,
   updateOrder,
 } from '@enigma/db';
 import Decimal from 'decimal.js';
@@ -99,6 +103,8 @@ export class Executor {
   >();
   /** Crash-left intents asked to be cancelled, followed until they land or can no longer (row ids). */
   private readonly following = new Set<string>();
+  /** Intents asked to be cancelled (row id → the cancel's reason): never sent by this process. */
+  private readonly cancelRequested = new Map<string, string>();
   /** aborted when the engine stops */
   private readonly closing = new AbortController();
   /** `whenDone`'s figures by order row id. */
@@ -281,6 +287,12 @@ export class Executor {
   ): Promise<OrderRow> {
     const running = this.inFlight.get(spec.clientOid);
     if (running) return running;
+    // Asked to be cancelled while an intent (by this process, or marked on its row by an earlier one):
+    // never sent; given up once no earlier request of it can land (one that lands is followed, and the
+    // cancel's follow cancels it).
+    const cancel = this.cancelRequested.get(order.id) ?? cancelRequestOf(order);
+    if (cancel !== null)
+      return this.abandonUnlessSent(order, cancel).then((r) => ('sent' in r ? r.sent : r.abandoned));
     const p = this.sendOnce(order, spec, onWire, db).finally(() => this.inFlight.delete(spec.clientOid));
     this.inFlight.set(spec.clientOid, p);
     return p;
@@ -299,17 +311,18 @@ export class Executor {
     // crash-left intent is given up (`mayArriveUntil`) counts from there too.
     let windowFrom = sendStartOf(order);
     if (ctx.clock.now() - windowFrom > LATE_SEND_MS) {
-      const began = new Date(ctx.clock.now());
-      row = { ...(await this.save(row.id, { submittedAt: began }, db)), status: row.status };
-      windowFrom = began.getTime();
+      const claimed = await this.claimSend(row.id, db);
+      // closed, answered or asked to be cancelled meanwhile: not sent
+      if (!claimed) return this.current(order);
+      row = { ...claimed, status: row.status };
+      windowFrom = claimed.submittedAt!.getTime();
     }
     // Every order names the contract's margin mode: one without is an ISOLATED order to KuCoin, refused
     // on a CROSS contract (330005), so a reduce-only close of a cross position would never go through.
     // A mode not held is read for at most MODE_READ_WAIT_MS (counted in `mayArriveUntil`): the intent is
     // committed, and a close, a stop or a flatten goes without one rather than wait on the read's retries.
     const marginMode = spec.marginMode ?? (await this.marginModes.modeOf(spec.symbol, MODE_READ_WAIT_MS));
-    const submittedAt = new Date(ctx.clock.now());
-    const sendWithinMs = windowFrom + ctx.tuning.orderSendWindowMs - submittedAt.getTime();
+    let submittedAt = new Date(ctx.clock.now());
     const request: PlaceOrderRequest = {
       clientOid: spec.clientOid,
       symbol: spec.symbol,
@@ -332,15 +345,43 @@ export class Executor {
     ctx.point('before_send', { clientOid: spec.clientOid, symbol: spec.symbol });
     try {
       onWire?.();
-      // In the signal's trace even when sent from outside its call chain (a fill's protective stop).
-      if (sendWithinMs <= 0)
-        throw new KucoinNetworkError(
-          `its send window (${ctx.tuning.orderSendWindowMs} ms) passed before it reached the wire`,
-          false,
+      let ack: { orderId: string };
+      for (;;) {
+        const sendWithinMs = windowFrom + ctx.tuning.orderSendWindowMs - submittedAt.getTime();
+        if (sendWithinMs <= 0)
+          throw new KucoinNetworkError(
+            `its send window (${ctx.tuning.orderSendWindowMs} ms) passed before it reached the wire`,
+            false,
+          );
+        let holdMs: number;
+        try {
+          // In the signal's trace even when sent from outside its call chain (a fill's protective stop).
+          ack = await inSignalTrace(order.signalId, () =>
+            ctx.kucoin.trade.placeOrder(request, { sendWithinMs }),
+          );
+          break;
+        } catch (error) {
+          if (!(error instanceof KucoinNetworkError) || error.sent || error.holdMs === undefined) throw error;
+          holdMs = error.holdMs;
+        }
+        // Not sent: the rate limit would have held it past its window. It waits here as it would have
+        // there (a close or a stop is delayed, never dropped), then goes in a new window from a recorded
+        // start — unless it was closed or asked to be cancelled meanwhile.
+        ctx.log.warn(
+          { clientOid: spec.clientOid, holdMs },
+          'order held by the rate limit past its send window: waiting',
         );
-      const ack = await inSignalTrace(order.signalId, () =>
-        ctx.kucoin.trade.placeOrder(request, { sendWithinMs }),
-      );
+        await ctx.clock.sleep(holdMs);
+        const claimed = await this.claimSend(row.id, db);
+        if (!claimed) {
+          row = await this.current(order);
+          this.announce(row);
+          return row;
+        }
+        row = { ...claimed, status: row.status };
+        windowFrom = claimed.submittedAt!.getTime();
+        submittedAt = new Date(ctx.clock.now());
+      }
       ctx.point('after_answer', { clientOid: spec.clientOid, symbol: spec.symbol });
       ctx.exchangeOutcome(true);
       const answer = { status: 'open' as const, exchangeOrderId: ack.orderId, submittedAt };
@@ -511,7 +552,7 @@ export class Executor {
         o.avgFillPrice?.toFixed() ??
         (o.filledSize > 0 && o.filledValue.gt(0) ? o.filledValue.div(o.filledSize).toFixed() : null),
       ...(done ? { doneAt: new Date(o.endAt ?? ctx.clock.now()) } : {}),
-      ...(next === 'canceled' && row.reason === null && canceledReason ? { reason: canceledReason } : {}),
+      ...(next === 'canceled' && unreasoned(row) && canceledReason ? { reason: canceledReason } : {}),
     });
   }
 
@@ -577,14 +618,21 @@ export class Executor {
   async cancelRow(row: OrderRow, reason: string): Promise<OrderRow> {
     const { ctx } = this;
     if (row.status === 'intent') {
-      // Maybe never sent (a crash before the wire): given up only once it can no longer land. Until then
-      // it is followed in the background and cancelled if it lands; the caller sees it not cancelled yet.
-      row = await this.settleUnsent(row, reason);
+      // Maybe never sent (a crash before the wire): no send of it goes out from here on (this process's
+      // and, marked on its row, a later run's), and it is given up only once it can no longer land. Until
+      // then it is followed in the background and cancelled if it lands; the caller sees it not cancelled
+      // yet.
+      this.cancelRequested.set(row.id, reason);
+      row = (await requestIntentCancel(ctx.db, row.id, reason)) ?? (await this.current(row));
+      if (row.status === 'intent') row = await this.settleUnsent(row, reason);
       if (row.status === 'intent') {
         this.cancelWhenLanded(row, reason);
         return row;
       }
-      if (isTerminal(row.status as OrderState)) return row;
+      if (isTerminal(row.status as OrderState)) {
+        this.cancelRequested.delete(row.id);
+        return row;
+      }
     }
     try {
       if (row.exchangeOrderId) await ctx.kucoin.trade.cancelOrder(row.exchangeOrderId);
@@ -601,7 +649,7 @@ export class Executor {
     // A cancel can race a fill: the exchange's report decides, never the assumption that it was cancelled.
     const after = await this.refresh(row, reason).catch(() => row);
     const done = after.status === 'filled' || after.status === 'canceled' || after.status === 'rejected';
-    if (done && after.status === 'canceled' && after.reason === null) return this.save(after.id, { reason });
+    if (done && after.status === 'canceled' && unreasoned(after)) return this.save(after.id, { reason });
     return after;
   }
 
@@ -623,7 +671,14 @@ export class Executor {
       const found = await this.lookup(row);
       if (found !== 'absent') return { sent: found };
       const left = this.mayArriveUntil(row) - ctx.clock.now();
-      if (left <= 0) return { abandoned: await this.abandon(row, reason) };
+      if (left <= 0) {
+        const after = await this.abandon(row, reason);
+        if (after.status === 'rejected') return { abandoned: after };
+        if (after.status !== 'intent') return { sent: after };
+        // its send began meanwhile (a recorded start): judged again from there
+        row = after;
+        continue;
+      }
       await ctx.clock.sleep(Math.min(left, 1_000), stop);
       if (stop?.aborted) throw new Error(`engine stopping: ${row.clientOid} left to the next run`);
     }
@@ -648,19 +703,31 @@ export class Executor {
   private cancelWhenLanded(row: OrderRow, reason: string): void {
     if (this.following.has(row.id)) return;
     this.following.add(row.id);
-    void this.abandonUnlessSent(row, reason, this.closing.signal)
-      .then((r) =>
-        'sent' in r && !isTerminal(r.sent.status as OrderState)
-          ? this.ctx.withSymbol(row.symbol, () => this.cancelRow(r.sent, reason))
-          : null,
-      )
-      .catch((error) =>
-        this.ctx.log.warn(
-          { clientOid: row.clientOid, err: error },
-          'cancel of a crash-left intent: left to reconciliation',
-        ),
-      )
-      .finally(() => this.following.delete(row.id));
+    const { ctx } = this;
+    const follow = async () => {
+      for (;;) {
+        try {
+          // as the database holds it now (a send this process began, an answer, another path's close)
+          const now = await this.current(row);
+          if (isTerminal(now.status as OrderState)) return;
+          const settled = now.status === 'intent' ? await this.settleUnsent(now, reason) : now;
+          if (isTerminal(settled.status as OrderState)) return;
+          // landed (or its answer lost: `unknown`, looked up until it lands or is judged never received)
+          if (settled.status !== 'intent') {
+            const after = await ctx.withSymbol(row.symbol, () => this.cancelRow(settled, reason));
+            if (isTerminal(after.status as OrderState)) return;
+          }
+        } catch (error) {
+          ctx.log.warn({ clientOid: row.clientOid, err: error }, 'follow of a crash-left intent to cancel');
+        }
+        await ctx.clock.sleep(1_000, this.closing.signal);
+        if (this.closing.signal.aborted) return;
+      }
+    };
+    void follow().finally(() => {
+      this.following.delete(row.id);
+      this.cancelRequested.delete(row.id);
+    });
   }
 
   /** The engine stops: background follows end (what they followed is looked up again by the next run). */
@@ -672,12 +739,32 @@ export class Executor {
    * An intent given up before sending: only when the exchange cannot have it (never sent by this process,
    * or `abandonUnlessSent`).
    */
-  abandon(row: OrderRow, reason: string): Promise<OrderRow> {
-    return this.save(row.id, {
-      status: 'rejected',
+  async abandon(row: OrderRow, reason: string): Promise<OrderRow> {
+    const { ctx } = this;
+    // Only the intent as judged (the same send start): one whose send began or was answered meanwhile is
+    // read again and returned as it is now.
+    const closed = await closeUnsentIntent(ctx.db, row.id, row.submittedAt, {
       reason: `not_sent: ${reason}`.slice(0, 500),
-      doneAt: new Date(this.ctx.clock.now()),
+      doneAt: new Date(ctx.clock.now()),
     });
+    if (!closed) return this.current(row);
+    ctx.state.track(closed);
+    return closed;
+  }
+
+  /** Claim an intent's send (its start recorded), tracked; null when it must not be sent (see claimIntentSend). */
+  private async claimSend(id: string, db: EnigmaDb): Promise<OrderRow | null> {
+    const claimed = await claimIntentSend(db, id, new Date(this.ctx.clock.now()));
+    if (claimed) this.ctx.state.track(claimed);
+    return claimed;
+  }
+
+  /** A row as the database holds it now (tracked). */
+  private async current(row: OrderRow): Promise<OrderRow> {
+    const now = await getOrderByClientOid(this.ctx.db, row.clientOid);
+    if (!now) return row;
+    this.ctx.state.track(now);
+    return now;
   }
 
   /** The realised execution quality of a finished order (router figures; no state change). */
@@ -797,6 +884,18 @@ export const CLIENT_OID_TRUSTED_MS = 6 * 86_400_000;
  * within milliseconds of their commit).
  */
 const LATE_SEND_MS = 1_000;
+
+/** The reason of a cancel waiting for an `intent` row (marked on the row), or null. */
+function cancelRequestOf(row: OrderRow): string | null {
+  return row.status === 'intent' && row.reason?.startsWith(CANCEL_REQUESTED)
+    ? row.reason.slice(CANCEL_REQUESTED.length)
+    : null;
+}
+
+/** A row whose reason is still free for a cancel's own: none, or only a cancel's request. */
+function unreasoned(row: OrderRow): boolean {
+  return row.reason === null || row.reason.startsWith(CANCEL_REQUESTED);
+}
 
 /** When an `intent` row's send window began: the send start it records, else its creation. */
 function sendStartOf(row: OrderRow): number {

@@ -34,6 +34,9 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   const f = useSimEngine({
     settings: { [strategyKey('tv')]: strategy },
     http: { timeoutMs: TIMEOUT_MS, resolveAttempts: 1, retryBaseMs: 50 },
+    // An order goes on the wire within 4 s of its send's start (10 s by default): the 6 s hold below is
+    // longer, so the engine waits it out itself and sends in a new window.
+    tuning: { orderSendWindowMs: 4_000 },
     onPoint: (step) => {
       if (step !== 'before_send' || holdNextSend === 0 || !f.running) return;
       // KuCoin's quota spent until the window resets: the client waits before the request goes out
@@ -101,7 +104,7 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     expect(pos?.signalId).toBe(signalId);
   }, 60_000);
 
-  it('held 6 s by the client before it went out, then lost: judged from when it went out, followed to its fill', async () => {
+  it('held 6 s by the rate limit (past its 4 s send window), then lost: delayed, never dropped; judged from when it went out, followed to its fill', async () => {
     const close = await f.alert({ action: 'close' });
     await f.settled(close.signalId);
     expect(await exchangeQty()).toBe(0);
@@ -161,12 +164,27 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
         command: { type: 'kill_switch', on: true, reason: 'drill' },
       }),
     );
-    // The kill switch's cancel finds nothing at the exchange yet: the row stays an intent (it may land)
+    // The kill switch's cancel finds nothing at the exchange yet: the row stays an intent (it may land),
+    // marked as waiting for its cancel
     await waitFor(async () => (ctx.killSwitch().on ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await getOrderByClientOid(f.db, order.clientOid))?.status).toBe('intent');
-    // …and the request lands
+    expect(await getOrderByClientOid(f.db, order.clientOid)).toMatchObject({
+      status: 'intent',
+      reason: 'cancel_requested: kill switch: drill',
+    });
+    // A flow that owns the row resumes it (as a signal's leg or a router child is): it does not send it
+    const resumed = f.running.engine.executor.submit({
+      ...order,
+      type: 'limit',
+      price,
+      leverage: 5,
+      reduceOnly: false,
+      purpose: 'manual',
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    // …and the request lands: the exchange had no order of that clientOid (a second would be refused)
     await f.kucoin.trade.placeOrder({ ...order, type: 'limit', price, leverage: 5 });
+    expect((await resumed).exchangeOrderId).toBe(exchangeOrders(order.clientOid)[0]!.id);
     const row = await waitFor(async () => {
       const r = await getOrderByClientOid(f.db, order.clientOid);
       return r?.status === 'canceled' ? r : undefined;

@@ -75,13 +75,16 @@ export class Protection {
     const stopPrice = pos.stopPrice ? toMoney(pos.stopPrice) : await this.defaultStop(symbol, pos);
     if (!stopPrice) return this.unprotected(pos, 'no stop price: no ATR or mark price to derive one');
 
-    const current = stops.find(
-      (o) =>
-        o.side === side &&
-        o.size === Math.abs(qty) &&
-        o.stopPrice !== null &&
-        toMoney(o.stopPrice).eq(stopPrice),
-    );
+    const covers = (o: OrderRow) =>
+      o.side === side &&
+      o.size === Math.abs(qty) &&
+      o.stopPrice !== null &&
+      toMoney(o.stopPrice).eq(stopPrice);
+    // A resting one first: a superseded intent that may still land (kept live until it cannot) is not the
+    // stop to confirm, or each pass would place a new version and cancel the last.
+    const current =
+      stops.find((o) => covers(o) && (o.status === 'open' || o.status === 'partially_filled')) ??
+      stops.find(covers);
     if (current && (current.status === 'open' || current.status === 'partially_filled')) {
       if (!pos.stopConfirmedAt || pos.unprotectedSince || pos.stopClientOid !== current.clientOid) {
         await ctx.positions.save({

@@ -171,13 +171,18 @@ export class OrderOutcomeUnknownError extends Error {
   }
 }
 
-/** Network-level failure (no HTTP response). `sent` says whether the request may have reached KuCoin. */
+/**
+ * Network-level failure (no HTTP response). `sent` says whether the request may have reached KuCoin.
+ * `holdMs`: not sent only because the rate limit would have held it this long, past its send window
+ * (`Endpoint.sendWithinMs`): the caller may wait that long itself and send it again in a new window.
+ */
 export class KucoinNetworkError extends Error {
   override readonly name = 'KucoinNetworkError';
   constructor(
     message: string,
     readonly sent: boolean,
     override readonly cause?: unknown,
+    readonly holdMs?: number,
   ) {
     super(message);
   }

@@ -293,6 +293,7 @@ describe('KuCoin HTTP client against a local KuCoin-protocol server', () => {
     expect((held as Error).message).toMatch(
       /send window \(4000 ms\) would pass while the rate limit holds it 5000 ms/,
     );
+    expect((held as KucoinNetworkError).holdMs).toBe(5_000);
     expect(seen.filter((r) => r.method === 'POST')).toHaveLength(0);
     expect(sleeps).toEqual([]);
     // within 6 s it waits the 5 s and goes out; refused unprocessed (429), its retry would be past 6 s

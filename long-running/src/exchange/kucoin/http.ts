@@ -228,6 +228,8 @@ export class KucoinHttpClient {
             wait > 0 ? `would pass while the rate limit holds it ${Math.ceil(wait)} ms` : 'has passed'
           }${attempt > 0 ? ` (after ${attempt} attempt${attempt > 1 ? 's' : ''} refused unprocessed)` : ''}`,
           false,
+          undefined,
+          wait > 0 ? Math.ceil(wait) : undefined,
         );
       if (wait > 0) await this.opts.sleep(wait);
       this.limiter.spend(pool, spec.weight);
