@@ -1086,10 +1086,15 @@ export const CANCEL_REQUESTED = 'cancel_requested: ';
 
 /**
  * Claim an `intent` row's send: record when its send begins (`submittedAt`), only while it is still an
- * intent with no cancel waiting for it. Null when it is not (closed as never sent, answered, or asked to be
- * cancelled meanwhile, by this process or another): then it must not be sent.
+ * intent with no cancel waiting for it, and only under the lease's fence. Null when it is not (closed as
+ * never sent, answered, asked to be cancelled meanwhile, or the lease lost): then it must not be sent.
  */
-export async function claimIntentSend(db: EnigmaDb, id: string, at: Date): Promise<OrderRow | null> {
+export async function claimIntentSend(
+  db: EnigmaDb,
+  lease: { name: string; fence: number },
+  id: string,
+  at: Date,
+): Promise<OrderRow | null> {
   const [row] = await db
     .update(orders)
     .set({ submittedAt: at, updatedAt: sql`now()` })
@@ -1098,6 +1103,8 @@ export async function claimIntentSend(db: EnigmaDb, id: string, at: Date): Promi
         eq(orders.id, id),
         eq(orders.status, 'intent'),
         sql`coalesce(${orders.reason}, '') not like ${`${CANCEL_REQUESTED}%`}`,
+        // only under the lease: a process that lost it (paused past its expiry) sends nothing late
+        sql`exists (select 1 from ${engineLeases} where ${engineLeases.name} = ${lease.name} and ${engineLeases.fence} = ${lease.fence})`,
       ),
     )
     .returning();

@@ -20,7 +20,7 @@ import type { FaultState } from '../sim/faults.ts';
 import type { RunningSimulator } from '../sim/server.ts';
 import { startTestSimulator, waitFor } from '../sim/test-helpers.ts';
 import { CRASH_POINTS, type CrashPoint, DEFAULT_TUNING } from './context.ts';
-import { type Child, CRASH_TUNING, startChild, stopChild } from './testing/crash-harness.ts';
+import { type Child, CRASH_HTTP, CRASH_TUNING, startChild, stopChild } from './testing/crash-harness.ts';
 import { postAlert as postAlertWith } from './testing/post-alert.ts';
 import { useSimEngine } from './testing/sim-engine.ts';
 
@@ -290,6 +290,7 @@ async function crashChain(name: string, segments: Segment[]): Promise<ChainResul
         holder: `crash-${name}-${i}`,
         ...(seg ? { point: seg.point, nth: seg.nth } : {}),
         tuning: CRASH_TUNING,
+        http: CRASH_HTTP,
         standby: true,
       });
     };

@@ -103,6 +103,8 @@ export class Executor {
   >();
   /** Crash-left intents asked to be cancelled, followed until they land or can no longer (row ids). */
   private readonly following = new Set<string>();
+  /** `committedHere`'s rows not sent yet (ids). */
+  private readonly ownUnsent = new Set<string>();
   /** Intents asked to be cancelled (row id → the cancel's reason): never sent by this process. */
   private readonly cancelRequested = new Map<string, string>();
   /** aborted when the engine stops */
@@ -239,6 +241,14 @@ export class Executor {
       // …which a look-up can tell only while KuCoin still finds the clientOid (a done order: 7 days).
       const age = ctx.clock.now() - order.createdAt.getTime();
       if (age > CLIENT_OID_TRUSTED_MS) return this.tooOldToSend(order, age);
+      // Written by another run (or before this one's restart): a request of it that run sent may still be
+      // on its way (a gateway's queue, a paused process), and KuCoin refuses a repeated clientOid only
+      // while the first order is live — a market order or an IOC would execute twice. Sent only once none
+      // can land any more; one that lands meanwhile is followed, never sent again.
+      if (!this.ownUnsent.has(order.id)) {
+        const landed = await this.untilCannotLand(order);
+        if (landed) return landed;
+      }
     }
     return this.send(order, spec, onWire);
   }
@@ -290,7 +300,10 @@ export class Executor {
     // Asked to be cancelled while an intent (by this process, or marked on its row by an earlier one):
     // never sent; given up once no earlier request of it can land (one that lands is followed, and the
     // cancel's follow cancels it).
+    const own = this.ownUnsent.delete(order.id);
     const cancel = this.cancelRequested.get(order.id) ?? cancelRequestOf(order);
+    // (one this process wrote and never sent: nobody can have sent it)
+    if (cancel !== null && own) return this.abandon(order, cancel);
     if (cancel !== null)
       return this.abandonUnlessSent(order, cancel).then((r) => ('sent' in r ? r.sent : r.abandoned));
     const p = this.sendOnce(order, spec, onWire, db).finally(() => this.inFlight.delete(spec.clientOid));
@@ -624,6 +637,8 @@ export class Executor {
       // yet.
       this.cancelRequested.set(row.id, reason);
       row = (await requestIntentCancel(ctx.db, row.id, reason)) ?? (await this.current(row));
+      // (one this process wrote and never sent is given up at once: nobody can have sent it)
+      if (row.status === 'intent' && this.ownUnsent.has(row.id)) row = await this.abandon(row, reason);
       if (row.status === 'intent') row = await this.settleUnsent(row, reason);
       if (row.status === 'intent') {
         this.cancelWhenLanded(row, reason);
@@ -682,6 +697,29 @@ export class Executor {
       await ctx.clock.sleep(Math.min(left, 1_000), stop);
       if (stop?.aborted) throw new Error(`engine stopping: ${row.clientOid} left to the next run`);
     }
+  }
+
+  /**
+   * Wait until no request of an `intent` row can land at the exchange any more (`mayArriveUntil`),
+   * looking its clientOid up each second: the row as the exchange has it when it lands, null otherwise.
+   */
+  private async untilCannotLand(row: OrderRow): Promise<OrderRow | null> {
+    const { ctx } = this;
+    for (;;) {
+      const left = this.mayArriveUntil(row) - ctx.clock.now();
+      if (left <= 0) return null;
+      await ctx.clock.sleep(Math.min(left, 1_000));
+      const found = await this.lookup(row);
+      if (found !== 'absent') return found;
+    }
+  }
+
+  /**
+   * Intent rows this process wrote (a decision's legs) and has not sent: nobody else can have sent them,
+   * so a later `submit` of one sends it at once. Forgotten when it is sent or given up.
+   */
+  committedHere(rows: readonly OrderRow[]): void {
+    for (const r of rows) if (r.status === 'intent') this.ownUnsent.add(r.id);
   }
 
   /**
@@ -748,13 +786,14 @@ export class Executor {
       doneAt: new Date(ctx.clock.now()),
     });
     if (!closed) return this.current(row);
+    this.ownUnsent.delete(row.id);
     ctx.state.track(closed);
     return closed;
   }
 
   /** Claim an intent's send (its start recorded), tracked; null when it must not be sent (see claimIntentSend). */
   private async claimSend(id: string, db: EnigmaDb): Promise<OrderRow | null> {
-    const claimed = await claimIntentSend(db, id, new Date(this.ctx.clock.now()));
+    const claimed = await claimIntentSend(db, this.ctx.lease, id, new Date(this.ctx.clock.now()));
     if (claimed) this.ctx.state.track(claimed);
     return claimed;
   }

@@ -194,6 +194,43 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     await putSetting(f.db, 'risk.kill_switch', { on: false, reason: 'drill over' });
   }, 60_000);
 
+  it('a crash-left intent another run sent, absent at the first look-up: not sent again while its request may land; it lands and is followed', async () => {
+    const { ctx } = f.running.engine;
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const price = ticker.bestBid.mul('0.99').toDecimalPlaces(0);
+    const spec = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      price,
+      size: 1,
+      leverage: 5,
+      marginMode: 'ISOLATED' as const,
+      reduceOnly: false,
+      purpose: 'manual' as const,
+    };
+    // the earlier run's row, written by it (not by this process)
+    await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...spec,
+      price: price.toFixed(),
+      leverage: '5',
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+    });
+    // resumed: the look-up finds nothing yet…
+    const resumed = f.running.engine.executor.submit(spec);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // …and the earlier run's request lands: the only order of that clientOid (no second one was sent)
+    const theirs = await f.kucoin.trade.placeOrder({ ...spec, type: 'limit' });
+    const row = await resumed;
+    expect(row).toMatchObject({ status: 'open', exchangeOrderId: theirs.orderId });
+    expect(exchangeOrders(spec.clientOid)).toHaveLength(1);
+    await f.running.engine.executor.cancel(row, 'test over');
+  }, 30_000);
+
   it('a crash-left close intent written 7 days ago is not sent: a clientOid look-up can no longer tell whether it was', async () => {
     const { ctx } = f.running.engine;
     // a long to close (the test before ends with one)

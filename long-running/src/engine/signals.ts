@@ -359,6 +359,7 @@ export class SignalHandler implements AlgoHooks {
     // The decided orders count as such from here: tracked, and the entry's held lots let go in the same
     // step (never both counted, never neither).
     for (const o of done.orders) ctx.state.track(o);
+    this.executor.committedHere(done.orders);
     this.risk.releaseLots(entry.signalId);
     // A TWAP's later slices have no order row yet: the next signal is decided against them too.
     for (const l of legs)

@@ -17,7 +17,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisBus } from '../bus/redis.ts';
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from '../bus/testing/redis-prefix.ts';
 import type { CrashPoint } from '../engine/context.ts';
-import { type Child, CRASH_TUNING, startChild, stopChild } from '../engine/testing/crash-harness.ts';
+import {
+  type Child,
+  CRASH_HTTP,
+  CRASH_TUNING,
+  startChild,
+  stopChild,
+} from '../engine/testing/crash-harness.ts';
 import { postAlert } from '../engine/testing/post-alert.ts';
 import { KucoinHttpClient } from '../exchange/kucoin/http.ts';
 import { syntheticSource } from '../sim/market/synthetic.ts';
@@ -102,7 +108,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
       accountName: 'default',
       holder,
       tuning: { ...CRASH_TUNING, unknownOrderGraceMs: graceMs },
-      http: { timeoutMs: 3_000, resolveAttempts: 2 },
+      http: CRASH_HTTP,
       jobs: true,
       jobLeaseMs: 2_000,
       standby,

@@ -13,10 +13,15 @@ export const CRASH_TUNING = {
   orderPollMs: 40,
   protectEveryMs: 250,
   reconcileEveryMs: 3_000,
-  // A crash-left intent may land until 4 s + the client's timeout + the grace after its send began
-  // (10 s + …  by default): the cases that give one up settle in seconds, by the same rule.
+  // A crash-left intent may land until its send window (4 s here, 10 s by default) + the client's
+  // request timeout + the grace after its send began (1 s here, 5 s by default): a restart sends it again,
+  // or gives it up, only after that, so the crash cases settle in seconds by the same rule.
   orderSendWindowMs: 4_000,
+  unknownOrderGraceMs: 1_000,
 };
+
+/** The crash children's KuCoin client: it gives up on a request after 3 s (10 s by default), looks it up twice. */
+export const CRASH_HTTP = { timeoutMs: 3_000, resolveAttempts: 2 };
 
 export interface Child {
   proc: ChildProcess;
