@@ -287,6 +287,30 @@ describe('worker in workerd: a field under two names', () => {
     expect(await snapshots()).toBe(1);
   });
 
+  it('reads one values object written twice with its keys in another order as one (202, one snapshot): under values and indicators, Values and values, or values repeated', async () => {
+    // compared as JSON.stringify wrote them, {"rsi":…,"macd":…} and {"macd":…,"rsi":…} were a 422 conflict
+    const first = '{"rsi":28.4,"macd":-12.5,"close":"64150.5"}';
+    const reordered = '{"close":"64150.5","macd":-12.5,"rsi":28.4}';
+    for (const [a, b] of [
+      ['values', 'indicators'],
+      ['Values', 'values'],
+      ['values', 'values'],
+    ]) {
+      const timeframe = `t${crypto.randomUUID().slice(0, 8)}`;
+      const res = await viaFuzz(
+        'indicators',
+        `{"symbol":"XBTUSDTM","timeframe":"${timeframe}","${a}":${first},"${b}":${reordered}}`,
+      );
+      expect({ names: [a, b], status: res.status }).toEqual({ names: [a, b], status: 202 });
+      const rows = await db
+        .select()
+        .from(indicatorSnapshots)
+        .where(eq(indicatorSnapshots.timeframe, timeframe));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.values).toEqual({ rsi: 28.4, macd: -12.5, close: 64150.5 });
+    }
+  });
+
   it('refuses a notice whose message, alert_message or comment differ (422 naming message), JSON or text, storing nothing', async () => {
     // the route read `message ?? alert_message ?? comment`: a differing comment was dropped silently
     const message = `ATR doubled ${crypto.randomUUID()}`;

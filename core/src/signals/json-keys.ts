@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.ts';
 import { SignalParseError } from './errors.ts';
 
 /** One member of an object seen so far: its key as written and where its value's text lies. */
@@ -32,7 +33,8 @@ const KEY_SHOWN = 64;
  * size of 5. Only members of the same object count: a nested object has its own keys. The top-level
  * keys are compared as the fields they give (`topLevelField`: case and aliases, so `qty` and
  * `contracts` are one field); nested keys as written (after JSON escapes: `"\u0061"` is `"a"`). The
- * same value twice (after parsing: `2` and `2.0` are one value, `2` and `"2"` are not) is no conflict.
+ * same value twice (after parsing: `2` and `2.0` are one value, `2` and `"2"` are not, and an object's keys
+ * may come in any order) is no conflict.
  *
  * `text` must be valid JSON (call it after `JSON.parse` accepted it): the scan does not validate it.
  * One pass over the text with an explicit stack (no recursion); a value is re-parsed only when its key
@@ -109,9 +111,12 @@ function endMember(text: string, stack: Frame[], end: number, topLevelField: (ke
   );
 }
 
-/** A value's text, parsed and written back: equal for equal values whatever the spacing or escapes. */
+/**
+ * A value's text, parsed and written back with its keys sorted: equal for equal values whatever the
+ * spacing, escapes or key order (`{"rsi":1,"macd":2}` and `{"macd":2,"rsi":1}` are one value).
+ */
 function canonical(valueText: string): string {
-  return JSON.stringify(JSON.parse(valueText));
+  return canonicalJson(JSON.parse(valueText));
 }
 
 /** The dotted path of `key` in the innermost object (array elements by index), as findPlaceholders writes it. */

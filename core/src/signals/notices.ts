@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson } from '../canonical-json.ts';
 import { checkFiniteNumber } from '../decimal-text.ts';
 import { SignalParseError } from './errors.ts';
 import { parseAlertTime } from './payload.ts';
@@ -42,7 +43,7 @@ function fail(issues: z.core.$ZodIssue[]): never {
  * The value a field is given under one of its names (`names`, the field's own first). Two of them with
  * different values are refused, naming the field, as `normaliseKeys` refuses a key and its alias: which
  * one the sender meant cannot be known (`{"values":{…},"indicators":{…}}` stored the first silently).
- * The same value under both is one field. Never echoes a value.
+ * The same value under both (an object's keys in any order: `canonicalJson`) is one field. Never echoes a value.
  */
 function givenOnce(raw: Record<string, unknown>, names: readonly [string, ...string[]]): unknown {
   let found: { name: string; value: unknown; text: string } | undefined;
@@ -50,7 +51,7 @@ function givenOnce(raw: Record<string, unknown>, names: readonly [string, ...str
     // null reads as absent: `"message": null` beside a `comment` gives the comment
     if (!Object.hasOwn(raw, name) || raw[name] == null) continue;
     const value = raw[name];
-    const text = JSON.stringify(value);
+    const text = canonicalJson(value);
     if (found === undefined) found = { name, value, text };
     else if (found.text !== text)
       throw new SignalParseError(

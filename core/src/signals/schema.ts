@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson } from '../canonical-json.ts';
 import { checkDecimal, checkFiniteNumber, type DecimalRule } from '../decimal-text.ts';
 import { EXECUTION_STYLES } from '../router/plan.ts';
 import { SignalParseError } from './errors.ts';
@@ -197,7 +198,7 @@ export const KNOWN_FIELD_NAMES: ReadonlySet<string> = new Set([
  * Lower-case top-level keys and resolve aliases. Two keys that give one field two different values
  * (`qty` and `contracts`, `side` and `order_action`, `Action` and `action`) are refused, naming the field:
  * which one the sender meant cannot be known, and the real name does not win over an alias. The same
- * value under both is one field. The fields of `PRECEDENCE` (the alert's time, the symbol) are read by
+ * value under both (an object's keys in any order: `canonicalJson`) is one field. The fields of `PRECEDENCE` (the alert's time, the symbol) are read by
  * precedence instead, never refused as a conflict. This holds for every object, however it was decoded:
  * JSON bodies are refused before, keys repeated included (`parseGuardedJson`), and so are text pairs
  * (`parseTextBody`, whose leading `ACTION SYMBOL` words win over an alias: it drops the alias), but an
@@ -220,7 +221,7 @@ export function normaliseKeys(input: Record<string, unknown>): Record<string, un
     const order = PRECEDENCE[canonical] ?? [];
     const rank = order.indexOf(key);
     if (rank > 0 && order.slice(0, rank).some((k) => named.has(k))) continue;
-    if (Object.hasOwn(out, canonical) && JSON.stringify(out[canonical]) !== JSON.stringify(v))
+    if (Object.hasOwn(out, canonical) && canonicalJson(out[canonical]) !== canonicalJson(v))
       throw new SignalParseError(
         'invalid_payload',
         `${JSON.stringify(from[canonical])} and ${JSON.stringify(k)} both give ${canonical}, with different values`,

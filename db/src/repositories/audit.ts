@@ -1,3 +1,4 @@
+import { canonicalJson } from '@enigma/core/canonical-json';
 import { asc, desc, eq, gt, lt } from 'drizzle-orm';
 import { fromBase64, sha256Hex, toHex, utf8 } from '../crypto/encoding.ts';
 import type { EnigmaDb } from '../db-type.ts';
@@ -59,14 +60,8 @@ export async function auditKeyFromMasterKey(base64: string): Promise<AuditKey> {
   return importAuditKey(new Uint8Array(bits));
 }
 
-/** JSON with object keys sorted at every level, so jsonb's key reordering does not change the hash. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
+/** JSON with object keys sorted at every level, so jsonb's key reordering does not change the hash (now in core, where intake compares values with it too). */
+export { canonicalJson };
 
 function rowContent(version: string, row: Omit<AuditRow, 'hash'>): string {
   return JSON.stringify([
