@@ -311,30 +311,42 @@ describe('worker in workerd: a field under two names', () => {
     }
   });
 
-  it('refuses a notice whose message, alert_message or comment differ (422 naming message), JSON or text, storing nothing', async () => {
-    // the route read `message ?? alert_message ?? comment`: a differing comment was dropped silently
-    const message = `ATR doubled ${crypto.randomUUID()}`;
-    const notices = async () =>
-      (await db.select().from(alertNotices).where(eq(alertNotices.message, message))).length;
-    await refusedNaming(
-      await viaFuzz('alerts', JSON.stringify({ type: 'volatility', message, comment: 'funding flipped' })),
-      'message',
-    );
-    await refusedNaming(
-      await viaFuzz(
-        'alerts',
-        `type=volatility\nalert_message=${message}\ncomment=funding flipped`,
-        'text/plain',
-      ),
-      'message',
-    );
-    expect(await notices()).toBe(0);
-    const same = await viaFuzz(
+  it("reads a notice's text by precedence, message > alert_message > comment, JSON or text: 202, the others kept in the payload; a blank one gives way", async () => {
+    // refused as a conflict (422, the notice lost: TradingView does not retry) since 97a8e58
+    const tag = crypto.randomUUID();
+    const stored = async (message: string) =>
+      db.select().from(alertNotices).where(eq(alertNotices.message, message));
+    const cases = [
+      [{ message: `RSI crossed 70 ${tag}`, comment: 'funding flipped' }, `RSI crossed 70 ${tag}`],
+      [
+        { message: `ATR doubled ${tag}`, alert_message: 'take profit 1', comment: 'tp1' },
+        `ATR doubled ${tag}`,
+      ],
+      [{ comment: 'tp1', alert_message: `alert text ${tag}` }, `alert text ${tag}`],
+      [{ message: '', alert_message: ' ', comment: `comment text ${tag}` }, `comment text ${tag}`],
+      [{ message: `same ${tag}`, alert_message: `same ${tag}` }, `same ${tag}`],
+    ] as const;
+    for (const [fields, text] of cases) {
+      const res = await viaFuzz('alerts', JSON.stringify({ type: 'volatility', ...fields }));
+      expect({ fields, status: res.status }).toEqual({ fields, status: 202 });
+      const rows = await stored(text);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.payload).toMatchObject(fields);
+    }
+    const plain = await viaFuzz(
       'alerts',
-      JSON.stringify({ type: 'volatility', message, alert_message: message }),
+      `type=volatility\nalert_message=text body ${tag}\ncomment=funding flipped`,
+      'text/plain',
     );
-    expect(same.status).toBe(202);
-    expect(await notices()).toBe(1);
+    expect(plain.status).toBe(202);
+    expect(await stored(`text body ${tag}`)).toMatchObject([{ payload: { comment: 'funding flipped' } }]);
+    // every name blank: nothing to show, still refused
+    const blank = await viaFuzz('alerts', JSON.stringify({ type: 'volatility', message: ' ', comment: '' }));
+    expect(await refusal(blank)).toMatchObject({
+      status: 422,
+      code: 'invalid_payload',
+      row: { status: 'invalid' },
+    });
   });
 
   it("keeps a text alert's leading words over an alias beside them, and refuses an alias beside its field with another value", async () => {

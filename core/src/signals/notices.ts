@@ -48,7 +48,7 @@ function fail(issues: z.core.$ZodIssue[]): never {
 function givenOnce(raw: Record<string, unknown>, names: readonly [string, ...string[]]): unknown {
   let found: { name: string; value: unknown; text: string } | undefined;
   for (const name of names) {
-    // null reads as absent: `"message": null` beside a `comment` gives the comment
+    // null reads as absent: `"values": null` beside `indicators` gives the indicators
     if (!Object.hasOwn(raw, name) || raw[name] == null) continue;
     const value = raw[name];
     const text = canonicalJson(value);
@@ -124,9 +124,37 @@ const alertPostSchema = z.object({
 });
 
 /**
+ * The names a notice's text may come under, first wins. Read by precedence, never refused as a conflict
+ * (as the alert's time and symbol, schema.ts `PRECEDENCE`): a notice that also carries TradingView's
+ * `{{strategy.order.comment}}` or `{{strategy.order.alert_message}}` beside its `message` is a natural
+ * thing to send, and refusing it lost the notice (TradingView does not retry). Nothing is traded on it.
+ */
+const MESSAGE_NAMES = ['message', 'alert_message', 'comment'] as const;
+
+/**
+ * The value of the first of `names` given: null, or a string of only white space (a placeholder that
+ * expanded to nothing, `{{strategy.order.alert_message}}` on an order without one), reads as absent, so
+ * the next name gives the text; when every one given is blank the first blank is returned (and refused
+ * as too short).
+ *
+ * @example firstGiven({ message: ' ', comment: 'funding flipped' }, MESSAGE_NAMES) // 'funding flipped'
+ */
+function firstGiven(raw: Record<string, unknown>, names: readonly string[]): unknown {
+  let blank: unknown;
+  for (const name of names) {
+    if (!Object.hasOwn(raw, name) || raw[name] == null) continue;
+    const value = raw[name];
+    if (typeof value === 'string' && value.trim() === '') blank ??= value;
+    else return value;
+  }
+  return blank;
+}
+
+/**
  * Parse `{ type, symbol?, message, severity? }` (severity info | warning | critical, default info). The
- * message may be given as `alert_message` or `comment` instead; two of them with different values are
- * refused, naming `message`.
+ * text is read by precedence (`MESSAGE_NAMES`): `message`, else `alert_message`, else `comment`; the
+ * others are not compared (they stay in the stored payload), so `{"message":"RSI crossed 70",
+ * "comment":"{{strategy.order.comment}}"}` is a notice, not a 422.
  *
  * @example parseAlertPost({ type: 'volatility', message: 'ATR doubled', severity: 'warning' })
  */
@@ -137,7 +165,7 @@ export function parseAlertPost(
   const r = alertPostSchema.safeParse({
     type: raw['type'],
     symbol: raw['symbol'],
-    message: givenOnce(raw, ['message', 'alert_message', 'comment']),
+    message: firstGiven(raw, MESSAGE_NAMES),
     severity: raw['severity'],
   });
   if (!r.success) fail(r.error.issues);
