@@ -402,10 +402,17 @@ export async function openPositionsOfEveryAccount(db: EnigmaDb): Promise<Positio
 /** The newest orders of every account, optionally of one status and contract, newest first. */
 export async function recentOrders(
   db: EnigmaDb,
-  q: { status?: OrderState | undefined; symbol?: string | undefined; limit: number },
+  q: {
+    status?: OrderState | undefined;
+    /** only orders that may still trade or whose outcome is unknown (LIVE_ORDER_STATUSES) */
+    live?: boolean | undefined;
+    symbol?: string | undefined;
+    limit: number;
+  },
 ): Promise<OrderRow[]> {
   const where: SQL[] = [];
   if (q.status) where.push(eq(orders.status, q.status));
+  if (q.live) where.push(inArray(orders.status, [...LIVE_ORDER_STATUSES]));
   if (q.symbol) where.push(eq(orders.symbol, q.symbol));
   return db
     .select()

@@ -5,6 +5,7 @@ import {
   positionSchema,
   webhookSourceSchema,
 } from '@enigma/core/api/responses';
+import { LIVE_ORDER_STATES, ORDER_STATES } from '@enigma/core/engine/order-state';
 import { candles, closedTrades, orders, positions } from '@enigma/db/schema/index';
 import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,47 @@ describe('exact response fields', () => {
     const r = await call('GET', '/api/settings/webhook-sources', { token });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json.items[0]).sort()).toEqual(keysOf(webhookSourceSchema));
+  });
+});
+
+describe('GET /api/orders?live=true', () => {
+  it('answers every order that may still trade, intent and unknown too, however many newer ones ended', async () => {
+    // one older order in each state (2024), then 5 newer finished ones: a plain newest-first read of 5
+    // rows sees only those
+    await h.db.insert(orders).values(
+      ORDER_STATES.map((status, i) => ({
+        clientOid: `live-check-${status}`,
+        symbol: 'ETHUSDTM',
+        side: 'sell' as const,
+        type: 'limit',
+        price: '3000',
+        size: 1,
+        status,
+        createdAt: new Date(Date.UTC(2024, 0, 1 + i)),
+      })),
+    );
+    await h.db.insert(orders).values(
+      [1, 2, 3, 4, 5].map((i) => ({
+        clientOid: `live-check-done-${i}`,
+        symbol: 'ETHUSDTM',
+        side: 'buy' as const,
+        type: 'market',
+        size: 1,
+        filledSize: 1,
+        status: 'filled' as const,
+        createdAt: new Date(Date.UTC(2024, 1, i)),
+      })),
+    );
+    const plain = await call('GET', '/api/orders?symbol=ETHUSDTM&limit=5', { token });
+    expect(plain.json.items.map((o: { status: string }) => o.status)).toEqual(Array(5).fill('filled'));
+    const live = await call('GET', '/api/orders?symbol=ETHUSDTM&live=true&limit=5', { token });
+    expect(live.status).toBe(200);
+    const statuses = live.json.items.map((o: { status: string }) => o.status).sort();
+    expect(statuses).toEqual([...LIVE_ORDER_STATES].sort());
+    expect(statuses).toEqual(['intent', 'open', 'partially_filled', 'submitting', 'unknown']);
+    const all = await call('GET', '/api/orders?symbol=ETHUSDTM&live=false&limit=50', { token });
+    expect(all.json.items).toHaveLength(ORDER_STATES.length + 5);
+    expect((await call('GET', '/api/orders?live=yes', { token })).status).toBe(422);
   });
 });
 

@@ -63,11 +63,13 @@ const ordersRoute = createRoute({
   method: 'get',
   path: '/orders',
   tags: ['trading'],
-  summary: 'Orders, newest first, optionally by status and symbol',
+  summary:
+    'Orders, newest first, optionally by status and symbol; `live=true`: only the orders still working or whose outcome is unknown (intent, submitting, open, partially_filled, unknown)',
   ...viewer,
   request: {
     query: z.object({
       status: z.enum(ORDER_STATES).optional(),
+      live: z.enum(['true', 'false']).optional(),
       symbol: z.string().max(32).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
@@ -265,7 +267,7 @@ export function registerTrading(api: OpenAPIHono<AppEnv>): void {
 
   api.openapi(ordersRoute, async (c) => {
     const q = c.req.valid('query');
-    const items = await recentOrders(c.get('deps').db, q);
+    const items = await recentOrders(c.get('deps').db, { ...q, live: q.live === 'true' });
     return c.json({ items: items.map((r) => toResponse(orderSchema, r)) }, 200);
   });
 
