@@ -1,3 +1,4 @@
+import { ORDER_STATES } from '@enigma/core/engine/order-state';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +65,33 @@ describe('the open orders panel', () => {
     );
     expect(cancelAll(panel([order('manual')]))).toBe('Cancel all (1)');
     expect(cancelAll(panel([order('manual')], 'viewer'))).toBeNull();
+  });
+
+  it("lists every order the engine's cancel-all takes, intent and unknown too, and says what an unknown one is", () => {
+    // one entry in each state, as the dashboard's read could answer: only the live ones are listed
+    const html = panel(ORDER_STATES.map((status) => order('entry', { status })));
+    expect(html).toContain('Open orders <span class="muted">(5)</span>');
+    expect(cancelAll(html)).toBe('Cancel all (5)');
+    expect(html).toContain('outcome unknown — being looked up');
+    expect(html).toContain('about to be sent');
+    expect(html).toContain('partially filled');
+    for (const ended of ['>filled<', '>canceled<', '>rejected<']) expect(html).not.toContain(ended);
+  });
+
+  it('says "+" when the read answered as many orders as it asked for', () => {
+    const html = renderToString(
+      createElement(
+        TimeZoneProvider,
+        null,
+        createElement(OpenOrders, {
+          orders: [order('entry')],
+          capped: true,
+          role: 'trader',
+          onCommand: () => {},
+        }),
+      ),
+    ).replace(/<!-- -->/g, '');
+    expect(html).toContain('Open orders <span class="muted">(1+)</span>');
+    expect(cancelAll(html)).toBe('Cancel all (1+)');
   });
 });

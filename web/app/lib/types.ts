@@ -110,12 +110,3 @@ export function breakerTripped(b: { state: string }): boolean {
 
 /** `POST /api/orders/preview` (core/src/api/responses.ts, the schema the API answers through). */
 export type OrderPreview = OrderPreviewResponse;
-
-/** Order statuses still working at the exchange (db's LIVE_ORDER_STATUSES). */
-export const LIVE_ORDER_STATUSES: readonly string[] = [
-  'new',
-  'submitted',
-  'open',
-  'partially_filled',
-  'cancelling',
-];

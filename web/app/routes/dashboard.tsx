@@ -29,25 +29,26 @@ import { totalPnl } from '../lib/pnl.ts';
 import { ReloadScheduler } from '../lib/reload.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
-import {
-  type AccountSummary,
-  type CandleRow,
-  type DailyPnlRow,
-  type FillRow,
-  LIVE_ORDER_STATUSES,
-  type OrderRow,
-  type PositionRow,
-  type RiskEventRow,
-  type RiskState,
-  type Role,
-  type SignalRow,
-  type TradeRow,
+import type {
+  AccountSummary,
+  CandleRow,
+  DailyPnlRow,
+  FillRow,
+  OrderRow,
+  PositionRow,
+  RiskEventRow,
+  RiskState,
+  Role,
+  SignalRow,
+  TradeRow,
 } from '../lib/types.ts';
 import { RETRY_UNAVAILABLE_MS, unavailableNote, unreadable } from '../lib/unavailable.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Enigma · dashboard' }];
 
 const BARS = 300;
+/** The open orders read (the API's most): the panel says "500+" when it answers that many. */
+const OPEN_ORDERS_LIMIT = 500;
 const MAX_SPAN_MS = 31 * 24 * 3600_000;
 
 /**
@@ -83,7 +84,10 @@ export interface DashboardData {
   tradeSymbol: string | null;
   account: AccountSummary | null;
   positions: PositionRow[];
+  /** the orders still working or whose outcome is unknown (`GET /api/orders?live=true`), newest first */
   orders: OrderRow[];
+  /** the read answered OPEN_ORDERS_LIMIT orders: there may be more */
+  ordersCapped: boolean;
   signals: SignalRow[];
   /** the chart contract's fills over the chart's span (its markers) */
   fills: FillRow[];
@@ -130,7 +134,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     await Promise.all([
       get<AccountSummary>('/account'),
       get<{ items: PositionRow[] }>('/positions'),
-      get<{ items: OrderRow[] }>('/orders?limit=200'),
+      get<{ items: OrderRow[] }>(`/orders?live=true&limit=${OPEN_ORDERS_LIMIT}`),
       get<{ items: SignalRow[] }>('/signals?limit=50'),
       get<{ items: TradeRow[] }>(`/trades?${tradesQuery}`),
       get<{ items: TradeRow[] }>('/trades?limit=1000'),
@@ -164,7 +168,8 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     tradeSymbol,
     account,
     positions: positions?.items ?? [],
-    orders: (orders?.items ?? []).filter((o) => LIVE_ORDER_STATUSES.includes(o.status)),
+    orders: orders?.items ?? [],
+    ordersCapped: (orders?.items.length ?? 0) >= OPEN_ORDERS_LIMIT,
     signals: signals?.items ?? [],
     fills: fills?.items ?? [],
     trades: trades?.items ?? [],
@@ -437,6 +442,7 @@ function Dashboard() {
           />
           <OrdersPanel
             orders={d.orders}
+            capped={d.ordersCapped}
             unavailable={d.unavailable.includes('orders')}
             role={d.role}
             onCommand={onCommand}
