@@ -29,10 +29,47 @@ export function toMoney(value: string | number | Decimal): Decimal {
  * A price as the trader reads it, in text: at the decimal places of the contract's tick (XBTUSDTM's 0.1:
  * a mark of 61234.123456789 → '61234.1', 65000 → '65000.0'), half-even, in decimal. The one formatter of
  * prices for people (the dashboard's cells, risk and engine refusals); a price off the tick that a
- * message is about (`tick_size`) is quoted as given instead.
+ * message is about (`tick_size`) is quoted as given instead, and one a message compares with another
+ * price through `priceTextBeside`.
  */
 export function priceText(price: Decimal | string | number, tickSize: Decimal): string {
   return new Money(price).toFixed(tickSize.decimalPlaces());
+}
+
+/**
+ * A number a message compares with another, at `places` decimal places, or at as many more as it takes
+ * for the text to stand on the same side of `other` as the number does: rounded, a mark of 61234.06
+ * beside a stop of 61234.1 (refused: at or above the mark) would read '61234.1', two equal numbers for
+ * an unequal comparison; this writes '61234.06'. Equal numbers stay equal.
+ *
+ * @example decimalTextBeside('61234.06', '61234.1', 1) // '61234.06'
+ * @example decimalTextBeside('2.0002', 2, 3) // '2.0002' (not '2.000' against a limit of 2)
+ */
+export function decimalTextBeside(
+  value: Decimal | string | number,
+  other: Decimal | string | number,
+  places: number,
+): string {
+  const v = new Money(value);
+  const side = v.cmp(new Money(other));
+  for (let dp = places; dp < v.decimalPlaces(); dp++) {
+    const text = v.toFixed(dp);
+    if (new Money(text).cmp(new Money(other)) === side) return text;
+  }
+  return v.toFixed(Math.max(places, v.decimalPlaces()));
+}
+
+/**
+ * `priceText` for a price a message compares with another (the mark with the trader's stop or limit
+ * price, a liquidation price with the stop): at the tick's places unless that would hide which side of
+ * `other` it lies on (`decimalTextBeside`).
+ */
+export function priceTextBeside(
+  price: Decimal | string | number,
+  other: Decimal | string | number,
+  tickSize: Decimal,
+): string {
+  return decimalTextBeside(price, other, tickSize.decimalPlaces());
 }
 
 /** Round a price to the contract's tick size (half-even by default, or down/up for passive/aggressive sides). */

@@ -97,6 +97,15 @@ describe('previewOrder', () => {
     expect(naked.worstCaseLoss.toString()).toBe('60.72');
   });
 
+  it('quotes the liquidation price a refused stop is compared with at enough places to differ from it', () => {
+    // entry 60001.7, liquidation 54281.137922: at the tick it reads 54281.1, the stop's own price
+    const p = previewOrder({ ...base, price: toMoney('60001.7'), stopLoss: toMoney('54281.1') }, calm);
+    expect(p.checks.find((c) => c.code === 'stop_before_liquidation')).toMatchObject({
+      ok: false,
+      message: 'the stop must trigger before liquidation at 54281.14',
+    });
+  });
+
   it('asks for liquidation at least the configured multiple of the stop distance away', () => {
     const limits = { minLiquidationDistanceMultiple: '2' };
     // entry 60000, liquidation 54240 (5760 away): a stop 3000 away passes, 3000 × 2 > 5760 blocks

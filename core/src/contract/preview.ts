@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { alignToTick, Money, priceText } from '../money.ts';
+import { alignToTick, Money, priceTextBeside } from '../money.ts';
 import { type ContractRiskLimit, governingTier } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
@@ -240,7 +240,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       check(
         'stop_before_liquidation',
         sign > 0 ? stop.gt(liq) : stop.lt(liq),
-        `the stop must trigger before liquidation at ${priceText(liq, spec.tickSize)}`,
+        `the stop must trigger before liquidation at ${priceTextBeside(liq, stop, spec.tickSize)}`,
       );
       const multiple = state.limits.minLiquidationDistanceMultiple;
       if (multiple !== undefined && stopDistance)

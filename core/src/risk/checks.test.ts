@@ -622,9 +622,9 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     expect(only({ limits: { maxOrderLots: 9 } })).toEqual([
       'order_size: 10 lots = 650.00 USDT (limits 9 lots, 5000 USDT)',
     ]);
-    // 1,300.1 / 65,000 = 2.0002 %
+    // 1,300.1 / 65,000 = 2.0002 %: at 3 places '2.000 % (limit 2 %)' read as equal to the limit
     expect(only({ order: { price: d('66300.1') } })).toEqual([
-      'price_collar: price 66300.1 is 2.000 % from mark 65000.0 (limit 2 %)',
+      'price_collar: price 66300.1 is 2.0002 % from mark 65000.0 (limit 2 %)',
     ]);
     // KuCoin's mark has more places than the tick (the index's 0.01, or a computed mark's noise): the
     // refusal quotes it at the tick, as the dashboard shows prices, not at 61234.123456789

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { conservativeLiquidationPrice } from '../contract/math.ts';
-import { priceText } from '../money.ts';
+import { decimalTextBeside, priceText, priceTextBeside } from '../money.ts';
 import type { RiskLimits } from './limits.ts';
 
 /**
@@ -275,7 +275,7 @@ export function preTradeChecks(
   if (deviationPct.gt(limits.priceCollarPct)) {
     add(
       'price_collar',
-      `price ${priceText(price, contract.tickSize)} is ${deviationPct.toFixed(3)} % from mark ${priceText(mark, contract.tickSize)} (limit ${limits.priceCollarPct} %)`,
+      `price ${priceText(price, contract.tickSize)} is ${decimalTextBeside(deviationPct, limits.priceCollarPct, 3)} % from mark ${priceTextBeside(mark, price, contract.tickSize)} (limit ${limits.priceCollarPct} %)`,
     );
   }
 

@@ -175,7 +175,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     expect((await getOrderByClientOid(f.db, stop!.clientOid))?.status).toBe('open');
   });
 
-  it("a stop-loss on the wrong side of the mark is refused, quoting the mark at the contract's tick", async () => {
+  it("a stop-loss on the wrong side of the mark is refused, quoting the mark at the contract's tick, or at as many places as show it is not the stop's price", async () => {
     // KuCoin's mark has the index's places (0.01, or more) where XBTUSDTM's tick is 0.1: the refusal
     // the dashboard shows said 'the mark 50600.123456789'
     prices[XBT] = 50_600.12;
@@ -183,6 +183,11 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     const row = await outcome(await send({ type: 'set_tpsl', symbol: XBT, stopLoss: '50700' }));
     expect(row.status).toBe('rejected');
     expect(row.reason).toBe('stop 50700 is on the wrong side of the mark 50600.1');
+    // a stop at the tick next to the mark: the mark at enough places to show the stop is not below it,
+    // never 'stop 50600.1 is on the wrong side of the mark 50600.1'
+    f.running.engine.market.setMark(XBT, toMoney('50600.06'));
+    const near = await outcome(await send({ type: 'set_tpsl', symbol: XBT, stopLoss: '50600.1' }));
+    expect(near.reason).toBe('stop 50600.1 is on the wrong side of the mark 50600.06');
   });
 
   it('stop limit: a sell below the mark rests as a stop order (down) with its limit price, and is cancelled by a command', async () => {

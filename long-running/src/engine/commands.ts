@@ -1,6 +1,6 @@
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { stopPriceFor } from '@enigma/core/engine/sizing';
-import { priceText, toMoney } from '@enigma/core/money';
+import { priceTextBeside, toMoney } from '@enigma/core/money';
 import {
   preTradeChecks,
   type RiskBlock,
@@ -177,7 +177,8 @@ export class CommandHandler implements AlgoHooks {
             if (mark && (long ? sl.gte(mark) : sl.lte(mark)))
               return {
                 status: 'rejected',
-                reason: `stop ${c.stopLoss} is on the wrong side of the mark ${tick ? priceText(mark, tick) : mark.toFixed()}`,
+                // the mark at the tick, or at as many places as show it on the stop's side
+                reason: `stop ${c.stopLoss} is on the wrong side of the mark ${tick ? priceTextBeside(mark, sl, tick) : mark.toFixed()}`,
               } as Outcome;
             update.stopPrice = sl.toFixed();
           }
