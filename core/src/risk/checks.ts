@@ -112,6 +112,35 @@ export function governingTier(rl: ContractRiskLimit, value: Decimal): RiskTier |
   };
 }
 
+/**
+ * The maintenance rate a position is judged at: its level's (`governingTier`), never below the contract's
+ * own (`TradableContract.maintainMarginRate`, its first level's); the contract's alone with no level known.
+ */
+export function maintenanceRate(tier: RiskTier | null | undefined, contractRate: Decimal): Decimal {
+  return tier ? Decimal.max(tier.maintainMargin, contractRate) : contractRate;
+}
+
+/**
+ * The leverage the contract allows at a level: the contract's maximum, lowered by the level's cap (a level
+ * the table does not list has none: the contract's maximum).
+ */
+export function levelLeverageCap(contractMaxLeverage: number, tier: RiskTier | null | undefined): number {
+  return Math.min(contractMaxLeverage, tier?.maxLeverage ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * The value the risk-limit level of the position after an order is judged by (its level, isolated its cap):
+ * |lots after| × multiplier × the worse (higher) of the order price and the mark.
+ */
+export function positionValueAfter(
+  lotsAfter: number,
+  multiplier: Decimal,
+  price: Decimal,
+  mark: Decimal,
+): Decimal {
+  return Decimal.max(price, mark).mul(multiplier).mul(Math.abs(lotsAfter));
+}
+
 export interface OrderProposal {
   symbol: string;
   side: 'buy' | 'sell';
@@ -240,7 +269,7 @@ export function preTradeChecks(
   // The risk-limit level the position after the order is judged at (its maintenance rate, leverage cap
   // and, isolated, its largest value): valued at the worse of the price and the mark.
   const after = current + signed;
-  const valueAfter = Decimal.max(price, mark).mul(contract.multiplier).mul(Math.abs(after));
+  const valueAfter = positionValueAfter(after, contract.multiplier, price, mark);
   const tier = contract.riskLimit ? governingTier(contract.riskLimit, valueAfter) : undefined;
   if (tier === null) {
     add(
@@ -249,16 +278,10 @@ export function preTradeChecks(
     );
     return blocks;
   }
-  const maintainMarginRate = tier
-    ? Decimal.max(tier.maintainMargin, contract.maintainMarginRate)
-    : contract.maintainMarginRate;
+  const maintainMarginRate = maintenanceRate(tier, contract.maintainMarginRate);
 
   // 5. Leverage, order size, collar.
-  const levCap = Math.min(
-    limits.maxLeverage,
-    contract.maxLeverage,
-    tier?.maxLeverage ?? Number.POSITIVE_INFINITY,
-  );
+  const levCap = Math.min(limits.maxLeverage, levelLeverageCap(contract.maxLeverage, tier));
   if (!(order.leverage <= levCap))
     add(
       'leverage_cap',
