@@ -169,4 +169,15 @@ describe('previewOrder', () => {
     expect(cross.riskLevel).toMatchObject({ level: 1, basis: 'order_value' });
     expect(cross.riskLevel.message).toMatch(/^cross margin: level 1/);
   });
+
+  it("estimates liquidation at the engine check's maintenance rate: the level's, never below the contract's own", () => {
+    // a selected level the table does not list (found neither by number nor by cap), reported at 0.1 %:
+    // the engine's check judges it at the contract's 0.4 % (its first level's), so the preview does too
+    const unlisted = { level: 99, maintainMargin: toMoney('0.001'), maxNotional: toMoney('123456') };
+    const p = previewOrder({ ...base, stopLoss: toMoney('59000') }, { ...calm, selectedLevel: unlisted });
+    expect(p.riskLevel).toMatchObject({ level: 99, basis: 'selected' });
+    expect(p.riskLevel.maintainMargin.toString()).toBe('0.004');
+    // 60000 × (1 − (0.1 − 0.004 − 1.1 × 0.0006)) = 54279.6 (at the reported 0.1 %: 54099.6)
+    expect(p.liquidationPrice?.toString()).toBe('54279.6');
+  });
 });

@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { alignToTick, Money, priceTextBeside } from '../money.ts';
-import { type ContractRiskLimit, governingTier } from '../risk/checks.ts';
+import { type ContractRiskLimit, governingTier, maintenanceRate } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
 
@@ -341,9 +341,18 @@ function selectedTier(
   }));
   const t = governingTier({ marginMode: 'ISOLATED', tiers, selected }, notional);
   if (!t) return null;
+  // the engine's rate: the level's, never below the contract's own (its first level's, the one
+  // `GET /api/v1/contracts/active` reports): a reported rate under it (a level the table does not list)
+  // does not move the liquidation estimate further away than the check judges it
+  const maintainMargin = maintenanceRate(t, contractMaintenanceRate(spec));
   // a level the table does not list (no leverage cap known): the table's cap at that size, as before
   const maxLeverage = Number.isFinite(t.maxLeverage)
     ? t.maxLeverage
     : riskTierFor(spec, notional).maxLeverage;
-  return { level: t.level, maintainMargin: t.maintainMargin, maxNotional: t.maxNotional, maxLeverage };
+  return { level: t.level, maintainMargin, maxNotional: t.maxNotional, maxLeverage };
+}
+
+/** The contract's own maintenance rate, its first level's (the engine's `TradableContract.maintainMarginRate`). */
+function contractMaintenanceRate(spec: ContractSpec): Decimal {
+  return spec.riskLimits[0]!.maintainMargin;
 }
