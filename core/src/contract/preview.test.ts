@@ -180,4 +180,12 @@ describe('previewOrder', () => {
     // 60000 × (1 − (0.1 − 0.004 − 1.1 × 0.0006)) = 54279.6 (at the reported 0.1 %: 54099.6)
     expect(p.liquidationPrice?.toString()).toBe('54279.6');
   });
+
+  it("caps leverage at a selected level the table does not list as the engine's check does: at the contract's maximum", () => {
+    const unlisted = { level: 99, maintainMargin: toMoney('0.001'), maxNotional: toMoney('123456') };
+    // 25,000 lots at 60,000 = 1,500,000 USDT, in level 4 (50×): the engine allows 75×, up to the contract's 125×
+    const p = previewOrder({ ...base, lots: 25_000, leverage: 75 }, { ...calm, selectedLevel: unlisted });
+    expect(p.riskLevel).toMatchObject({ level: 99, basis: 'selected', maxLeverage: 125 });
+    expect(p.checks.find((c) => c.code === 'contract_leverage')).toMatchObject({ ok: true });
+  });
 });

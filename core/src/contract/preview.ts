@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { alignToTick, Money, priceTextBeside } from '../money.ts';
-import { type ContractRiskLimit, governingTier, maintenanceRate } from '../risk/checks.ts';
+import { type ContractRiskLimit, governingTier, levelLeverageCap, maintenanceRate } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
 
@@ -345,10 +345,9 @@ function selectedTier(
   // `GET /api/v1/contracts/active` reports): a reported rate under it (a level the table does not list)
   // does not move the liquidation estimate further away than the check judges it
   const maintainMargin = maintenanceRate(t, contractMaintenanceRate(spec));
-  // a level the table does not list (no leverage cap known): the table's cap at that size, as before
-  const maxLeverage = Number.isFinite(t.maxLeverage)
-    ? t.maxLeverage
-    : riskTierFor(spec, notional).maxLeverage;
+  // the engine's cap: the contract's maximum lowered by the level's (a level the table does not list
+  // has none: the contract's maximum, not the cap of the level the order's value falls in)
+  const maxLeverage = levelLeverageCap(spec.maxLeverage, t);
   return { level: t.level, maintainMargin, maxNotional: t.maxNotional, maxLeverage };
 }
 
