@@ -188,4 +188,27 @@ describe('previewOrder', () => {
     expect(p.riskLevel).toMatchObject({ level: 99, basis: 'selected', maxLeverage: 125 });
     expect(p.checks.find((c) => c.code === 'contract_leverage')).toMatchObject({ ok: true });
   });
+
+  it("values the position after the order as the engine's check does, at the higher of the order price and the mark", () => {
+    // the selected level allows positions up to 600 USDT; a 10-lot buy limit at 59,000 is 590 USDT, but
+    // with the mark at 61,000 the engine values it at 610 and refuses it (risk_limit)
+    const selectedLevel = { level: 1, maintainMargin: toMoney('0.004'), maxNotional: toMoney('600') };
+    const below = { ...base, price: toMoney('59000'), stopLoss: toMoney('58000') };
+    const p = previewOrder(below, { ...calm, selectedLevel, mark: toMoney('61000') });
+    expect(p.checks.find((c) => c.code === 'risk_limit')).toMatchObject({
+      ok: false,
+      blocking: true,
+      message:
+        'position after the order 610.00 USDT (at the mark 61000.0, above the order price, as the engine values it) against 600 USDT allowed at the selected risk-limit level 1',
+    });
+    expect(p.allowed).toBe(false);
+    // a mark below the price: valued at the price (590, allowed); no mark known: at the price, said so
+    const lower = previewOrder(below, { ...calm, selectedLevel, mark: toMoney('58500') });
+    expect(lower.checks.find((c) => c.code === 'risk_limit')).toMatchObject({ ok: true });
+    const unknown = previewOrder(below, { ...calm, selectedLevel });
+    expect(unknown.checks.find((c) => c.code === 'risk_limit')).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('no recent mark known'),
+    });
+  });
 });

@@ -1,6 +1,12 @@
 import type Decimal from 'decimal.js';
 import { alignToTick, Money, priceTextBeside } from '../money.ts';
-import { type ContractRiskLimit, governingTier, levelLeverageCap, maintenanceRate } from '../risk/checks.ts';
+import {
+  type ContractRiskLimit,
+  governingTier,
+  levelLeverageCap,
+  maintenanceRate,
+  positionValueAfter,
+} from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import { type ContractSpec, riskTierFor } from './specs.ts';
 
@@ -43,6 +49,12 @@ export interface PreviewRiskState {
   currentLots: number;
   /** contracts with an open position */
   openPositions: number;
+  /**
+   * The contract's mark price, when a recent one is known: the engine's check values the position after
+   * the order at the higher of the order price and the mark (a buy limit below the mark is judged at the
+   * mark). Absent: valued at the order price, and the `risk_limit` check says so.
+   */
+  mark?: Decimal | undefined;
   /** account equity in the settle currency, when known */
   equity?: Decimal | undefined;
   /**
@@ -206,12 +218,18 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       `position after the order ${notionalValue(spec, after, price).toFixed(2)} USDT against the ${maxPositionNotional} USDT limit`,
     );
   // As the engine's check: an isolated position is capped by its selected level (KuCoin refuses past it, 300005).
+  // Valued as the engine's check values it (core positionValueAfter): at the higher of price and mark.
   if (tier.basis === 'selected' && !input.reduceOnly && !reduces) {
-    const valueAfter = notionalValue(spec, Math.abs(after), price);
+    const valueAfter = positionValueAfter(after, spec.multiplier, price, state.mark ?? price);
+    const at = !state.mark
+      ? ' (at the order price: no recent mark known, the engine values it at the higher of price and mark)'
+      : state.mark.gt(price)
+        ? ` (at the mark ${priceText(state.mark, spec.tickSize)}, above the order price, as the engine values it)`
+        : '';
     check(
       'risk_limit',
       valueAfter.lte(tier.maxNotional),
-      `position after the order ${valueAfter.toFixed(2)} USDT against ${tier.maxNotional.toFixed()} USDT allowed at the selected risk-limit level ${tier.level}`,
+      `position after the order ${valueAfter.toFixed(2)} USDT${at} against ${tier.maxNotional.toFixed()} USDT allowed at the selected risk-limit level ${tier.level}`,
     );
   }
   const maxLots = state.limits.maxPositionLots?.[spec.symbol];

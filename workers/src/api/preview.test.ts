@@ -1,6 +1,7 @@
 import { orderPreviewSchema } from '@enigma/core/api/responses';
 import { saveAccountBalance } from '@enigma/db/repositories/balances';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
+import { upsertMarkSamples } from '@enigma/db/repositories/market-samples';
 import { saveSelectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import { ensureAccount } from '@enigma/db/repositories/trading';
 import { candles } from '@enigma/db/schema/index';
@@ -290,5 +291,42 @@ describe('POST /api/orders/preview', () => {
         message: expect.stringMatching(/^no risk-limit level selected/),
       },
     });
+  });
+  it("values the position after an isolated order at the higher of its price and the collector's newest mark, as the engine's check", async () => {
+    const accountId = await ensureAccount(h.db, 'default', 'paper');
+    // the selected level allows 600 USDT; a 10-lot buy limit at 59,000 is 590 USDT, 610 at a 61,000 mark
+    await saveSelectedRiskLevel(h.db, {
+      accountId,
+      symbol: 'XBTUSDTM',
+      level: 1,
+      maintainMargin: '0.004',
+      maxNotional: '600',
+      at: new Date(h.clock.now),
+    });
+    const belowMark = { ...STOPPED_BUY, orderType: 'limit', price: '59000', stopLoss: '58000' };
+    const riskLimit = async () => {
+      const r = await preview(belowMark);
+      expect(r.status).toBe(200);
+      return (r.json['checks'] as { code: string; ok: boolean; message: string }[]).find(
+        (c) => c.code === 'risk_limit',
+      );
+    };
+    // no mark sampled yet: valued at the price, said so
+    expect(await riskLimit()).toMatchObject({ ok: true, message: expect.stringContaining('no recent mark') });
+    await upsertMarkSamples(h.db, [
+      { symbol: 'XBTUSDTM', ts: new Date(h.clock.now - 200_000), markPrice: '58000' },
+      { symbol: 'XBTUSDTM', ts: new Date(h.clock.now - 30_000), markPrice: '61000' },
+    ]);
+    expect(await riskLimit()).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('610.00 USDT (at the mark 61000.0'),
+    });
+    // 2 min later the sample is too old to be the mark: the price again
+    h.clock.now += 100_000;
+    try {
+      expect(await riskLimit()).toMatchObject({ ok: true });
+    } finally {
+      h.clock.now -= 100_000;
+    }
   });
 });

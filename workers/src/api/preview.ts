@@ -8,6 +8,7 @@ import { orderTicketSchema } from '@enigma/core/signals/commands';
 import { latestAccountBalance } from '@enigma/db/repositories/balances';
 import { latestClose } from '@enigma/db/repositories/candles';
 import { listBreakers } from '@enigma/db/repositories/circuit-breakers';
+import { getMarkSamples } from '@enigma/db/repositories/market-samples';
 import { selectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import { getSettingRows } from '@enigma/db/repositories/settings';
 import { openPositionsOfEveryAccount } from '@enigma/db/repositories/trading';
@@ -37,6 +38,13 @@ const previewRoute = createRoute({
  * equity any more, and risk per trade is then reported unchecked (never checked against a stale figure).
  */
 export const PREVIEW_BALANCE_MAX_AGE_MS = 30_000;
+
+/**
+ * The collector stores a mark sample per contract every 60 s: the newest within two of them is the mark
+ * the `risk_limit` check values the position at (the higher of it and the price, as the engine's check);
+ * none that recent, the position is valued at the order price, and the check says so.
+ */
+export const PREVIEW_MARK_MAX_AGE_MS = 120_000;
 
 function serialise(
   symbol: string,
@@ -89,7 +97,8 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
     // a limit (or stop limit) at its price, a stop market about its stop price, a market at the last close
     const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
     // The reads are independent: they go out together.
-    const [last, stored, open, balance, breakers, level] = await Promise.all([
+    const now = c.get('deps').config.now();
+    const [last, stored, open, balance, breakers, level, marks] = await Promise.all([
       (q.price ?? q.stopPrice) ? null : latestClose(db, q.symbol, '1m'),
       getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]),
       openPositionsOfEveryAccount(db),
@@ -97,7 +106,9 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       listBreakers(db),
       // the level selected on the contract as the engine last read it (an isolated order is judged at it)
       selectedRiskLevel(db, q.symbol),
+      getMarkSamples(db, q.symbol, new Date(now - PREVIEW_MARK_MAX_AGE_MS), new Date(now + 1)),
     ]);
+    const mark = marks.at(-1)?.markPrice;
     const price = q.price ?? q.stopPrice ?? last;
     if (!price) throw new ApiError('validation_failed', `no price yet for ${q.symbol}: give a limit price`);
     const byKey = new Map([...stored].map(([k, r]) => [k, r.value]));
@@ -109,7 +120,6 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
       if (!(error instanceof RiskLimitsError)) throw error;
     }
     const kill = (byKey.get(KILL_SWITCH_KEY) ?? {}) as { on?: unknown };
-    const now = c.get('deps').config.now();
     const equity =
       balance && now - balance.at.getTime() <= PREVIEW_BALANCE_MAX_AGE_MS
         ? toMoney(balance.equity)
@@ -135,6 +145,7 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         currentLots: open.filter((p) => p.symbol === q.symbol).reduce((s, p) => s + p.qty, 0),
         openPositions: new Set(open.map((p) => p.symbol)).size,
         equity,
+        mark: mark ? toMoney(mark) : undefined,
         selectedLevel: level
           ? {
               level: level.level,
