@@ -531,7 +531,7 @@ export const orderPreviewSchema = z
         maxLeverage: z.number(),
         basis: z.enum(['selected', 'order_value']).meta({
           description:
-            "`selected`: the level the account selected on the contract, as the engine last read it (what the engine's check judges an isolated entry at); `order_value`: the level the order's value falls in (cross margin, or no selected level known)",
+            "`selected`: the level the account selected on the contract, as the engine last read it (what the engine's check judges an isolated entry at); `order_value`: the level the position after the order falls in by value, as the engine's check values it (the order's own value when there is no position; cross margin, or no selected level known)",
         }),
         readAt: isoTime.nullable().meta({ description: 'when the engine read the selected level' }),
         message: z.string(),

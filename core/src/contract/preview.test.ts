@@ -211,4 +211,25 @@ describe('previewOrder', () => {
       message: expect.stringContaining('no recent mark known'),
     });
   });
+
+  it("estimates a cross order (and an isolated one with no selected level known) at the level the position after it falls in, as the engine's check", () => {
+    // 2,000 lots held at 60,000 = 120,000 USDT: with the 10-lot buy, 120,600 USDT is in level 2 (0.5 %,
+    // 100×), though the order's own 600 USDT is in level 1
+    const held = { ...calm, currentLots: 2000, openPositions: 1 };
+    const cross = previewOrder({ ...base, marginMode: 'cross' }, held);
+    expect(cross.riskLevel).toMatchObject({ level: 2, basis: 'order_value', maxLeverage: 100 });
+    expect(cross.riskLevel.maintainMargin.toString()).toBe('0.005');
+    expect(cross.riskLevel.message).toBe(
+      'cross margin: level 2 (maintenance 0.5 %), the one the position after the order (120600.00 USDT) falls in',
+    );
+    const isolated = previewOrder({ ...base, stopLoss: toMoney('59000') }, held);
+    expect(isolated.riskLevel).toMatchObject({ level: 2, basis: 'order_value' });
+    // 60000 × (1 − (0.1 − 0.005 − 1.1 × 0.0006)) = 54339.6 (level 1's: 54279.6)
+    expect(isolated.liquidationPrice?.toString()).toBe('54339.6');
+    // a sell that shrinks it to 1,990 lots (119,400 USDT) stays in level 2; flat, the order alone, level 1
+    expect(previewOrder({ ...base, side: 'sell', marginMode: 'cross' }, held).riskLevel.level).toBe(2);
+    expect(previewOrder({ ...base, marginMode: 'cross' }, calm).riskLevel.message).toMatch(
+      /\(600\.00 USDT, the order alone\) falls in$/,
+    );
+  });
 });

@@ -8,7 +8,7 @@ import {
   positionValueAfter,
 } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
-import { type ContractSpec, riskTierFor } from './specs.ts';
+import type { ContractSpec } from './specs.ts';
 
 /** The order a trader is about to send, as the ticket describes it. */
 export interface OrderPreviewInput {
@@ -76,8 +76,9 @@ export interface PreviewRiskLevel {
   maxLeverage: number;
   /**
    * `selected`: the level the account selected on the contract, as the engine last read it (what the
-   * engine's check judges an isolated entry at); `order_value`: the level the order's value falls in
-   * (cross margin, where KuCoin applies that one, or isolated with no selected level known)
+   * engine's check judges an isolated entry at); `order_value`: the level the position after the order
+   * falls in by value, as the check values it (cross margin, where KuCoin applies that one, or isolated
+   * with no selected level known; the name predates the position: with none, it is the order's value)
    */
   basis: 'selected' | 'order_value';
   /** when the engine read the selected level (`selected` only) */
@@ -141,7 +142,10 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   );
   const size = validSize ? lots : Math.max(spec.lotSize, 1);
   const notional = notionalValue(spec, size, price);
-  const tier = previewLevel(input, state, notional);
+  const after = state.currentLots + sign * size;
+  // the position after the order, valued as the engine's check values it (the higher of price and mark)
+  const valueAfter = positionValueAfter(after, spec.multiplier, price, state.mark ?? price);
+  const tier = previewLevel(input, state, valueAfter);
   const lev = Math.max(1, Math.floor(leverage));
   const margin = initialMargin(notional, lev);
   const exitPrice = input.stopLoss ?? price;
@@ -205,7 +209,6 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
         .filter(Boolean)
         .join(' and ')}`,
     );
-  const after = state.currentLots + sign * size;
   // As the engine's checks: only a pure reduction (toward flat, not past it) is exempt from the position
   // caps; an order that flips the position through zero opens a new one.
   const reduces =
@@ -220,7 +223,6 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   // As the engine's check: an isolated position is capped by its selected level (KuCoin refuses past it, 300005).
   // Valued as the engine's check values it (core positionValueAfter): at the higher of price and mark.
   if (tier.basis === 'selected' && !input.reduceOnly && !reduces) {
-    const valueAfter = positionValueAfter(after, spec.multiplier, price, state.mark ?? price);
     const at = !state.mark
       ? ' (at the order price: no recent mark known, the engine values it at the higher of price and mark)'
       : state.mark.gt(price)
@@ -307,19 +309,22 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
 }
 
 /**
- * The level an order is estimated at: for isolated margin the one selected on the contract, when known
- * (core's `governingTier`, the engine check's own rule: found by its number in the table, the reported
- * rate and cap winning when stricter); else, and for cross margin, the level the order's value falls in.
+ * The level an order is estimated at, by the engine check's own rules (core's `governingTier`,
+ * `maintenanceRate`, `levelLeverageCap`): for isolated margin the one selected on the contract, when known
+ * (found by its number in the table, the reported rate and cap winning when stricter); else, and for
+ * cross margin, the level the position after the order falls in by its value (`valueAfter`, as the check
+ * values it: the order's own value when there is no position).
  */
 function previewLevel(
   input: OrderPreviewInput,
   state: PreviewRiskState,
-  notional: Decimal,
+  valueAfter: Decimal,
 ): PreviewRiskLevel {
   const { spec } = input;
   const isolated = input.marginMode === 'isolated';
-  const chosen = isolated && state.selectedLevel ? selectedTier(spec, state.selectedLevel, notional) : null;
   const pct = (rate: Decimal) => `${rate.mul(HUNDRED).toFixed()} %`;
+  const chosen =
+    isolated && state.selectedLevel ? levelOf(spec, 'ISOLATED', state.selectedLevel, valueAfter) : null;
   if (chosen) {
     const at = state.selectedLevel?.at;
     return {
@@ -329,27 +334,26 @@ function previewLevel(
       message: `risk-limit level ${chosen.level} selected on ${spec.symbol} (maintenance ${pct(chosen.maintainMargin)}, positions up to ${chosen.maxNotional.toFixed()} USDT), as the engine read it${at ? ` at ${at.toISOString()}` : ''}`,
     };
   }
-  const t = riskTierFor(spec, notional);
-  const level = {
-    level: t.level,
-    maintainMargin: t.maintainMargin,
-    maxNotional: new Money(t.maxRiskLimit),
-    maxLeverage: t.maxLeverage,
-  };
+  const none = { level: null, maintainMargin: null, maxNotional: null };
+  // a CROSS table always yields a level (the last caps it)
+  const t = levelOf(spec, 'CROSS', none, valueAfter)!;
+  const falls = `the one the position after the order (${valueAfter.toFixed(2)} USDT${state.currentLots === 0 ? ', the order alone' : ''}) falls in`;
   return {
-    ...level,
+    ...t,
     basis: 'order_value',
     readAt: null,
     message: isolated
-      ? `no risk-limit level selected on ${spec.symbol} is known (the engine stores it once it reads it): estimated at level ${t.level} (maintenance ${pct(t.maintainMargin)}), the one the order's value falls in; the engine judges the order at the selected level`
-      : `cross margin: level ${t.level} (maintenance ${pct(t.maintainMargin)}), the one the order's value falls in`,
+      ? `no risk-limit level selected on ${spec.symbol} is known (the engine stores it once it reads it): estimated at level ${t.level} (maintenance ${pct(t.maintainMargin)}), ${falls}; the engine judges the order at the selected level`
+      : `cross margin: level ${t.level} (maintenance ${pct(t.maintainMargin)}), ${falls}`,
   };
 }
 
-function selectedTier(
+/** The engine check's level for a position worth `value`, with its rate and leverage cap as the check applies them. */
+function levelOf(
   spec: ContractSpec,
+  marginMode: ContractRiskLimit['marginMode'],
   selected: ContractRiskLimit['selected'],
-  notional: Decimal,
+  value: Decimal,
 ): Omit<PreviewRiskLevel, 'basis' | 'readAt' | 'message'> | null {
   const tiers = spec.riskLimits.map((t) => ({
     level: t.level,
@@ -357,7 +361,7 @@ function selectedTier(
     maxLeverage: t.maxLeverage,
     maintainMargin: t.maintainMargin,
   }));
-  const t = governingTier({ marginMode: 'ISOLATED', tiers, selected }, notional);
+  const t = governingTier({ marginMode, tiers, selected }, value);
   if (!t) return null;
   // the engine's rate: the level's, never below the contract's own (its first level's, the one
   // `GET /api/v1/contracts/active` reports): a reported rate under it (a level the table does not list)

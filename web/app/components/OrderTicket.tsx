@@ -385,8 +385,8 @@ export function OrderTicket(props: {
                     {preview.riskLevel.basis === 'selected'
                       ? 'selected on the account'
                       : preview.liquidationPrice === null
-                        ? "cross: the order's value"
-                        : "no selected level known: the order's value (the engine judges at the selected one)"}
+                        ? 'cross: the value of the position after the order'
+                        : 'no selected level known: the value of the position after the order (the engine judges at the selected one)'}
                   </span>
                 </dd>
                 <dt>Stop distance</dt>
