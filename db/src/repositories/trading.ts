@@ -106,6 +106,28 @@ export async function acquireLease(
   return { name: r.name, holder: r.holder, fence: Number(r.fence), expiresAt: new Date(r.expires_at) };
 }
 
+/** The name of the lease an engine trading `accountId` holds (one engine per account). */
+export function engineLeaseName(accountId: string): string {
+  return `engine:${accountId}`;
+}
+
+/**
+ * The account the engine trades, which an order command on the `commands` stream reaches: the account of
+ * the engine lease renewed most recently (the running engine's; the last one to run when none runs now),
+ * null when no engine ever ran. The engine consumers share one group on that stream, so a deployment runs
+ * one engine, trading one account (`enigma engine --account`, default `default`); readers outside the
+ * engine (the order ticket's risk preview) judge an order against that account's rows.
+ */
+export async function tradedAccountId(db: EnigmaDb): Promise<string | null> {
+  const [row] = await db
+    .select({ id: exchangeAccounts.id })
+    .from(engineLeases)
+    .innerJoin(exchangeAccounts, eq(engineLeases.name, sql`'engine:' || ${exchangeAccounts.id}::text`))
+    .orderBy(desc(engineLeases.renewedAt))
+    .limit(1);
+  return row?.id ?? null;
+}
+
 /** Give the lease up (only if `holder` still has it with `fence`). */
 export async function releaseLease(db: EnigmaDb, name: string, holder: string, fence: number): Promise<void> {
   await db

@@ -19,6 +19,7 @@ import {
 import {
   acquireLease,
   type EnigmaDb,
+  engineLeaseName,
   ensureAccount,
   fillLotsByOrder,
   getIntentBySignal,
@@ -214,7 +215,7 @@ export class Engine {
       opts.accountName ?? 'default',
       opts.mode === 'live' ? 'live' : 'paper',
     );
-    ctx.lease.name = `engine:${ctx.accountId}`;
+    ctx.lease.name = engineLeaseName(ctx.accountId);
     await opts.kucoin.syncTime().catch((error) => ctx.log.warn({ err: error }, 'server time sync failed'));
     const symbols = await this.contracts.load();
     ctx.log.info({ symbols }, 'engine: contracts loaded');

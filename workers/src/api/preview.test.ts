@@ -3,8 +3,8 @@ import { saveAccountBalance } from '@enigma/db/repositories/balances';
 import { setBreaker } from '@enigma/db/repositories/circuit-breakers';
 import { upsertMarkSamples } from '@enigma/db/repositories/market-samples';
 import { saveSelectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
-import { ensureAccount } from '@enigma/db/repositories/trading';
-import { candles } from '@enigma/db/schema/index';
+import { acquireLease, engineLeaseName, ensureAccount } from '@enigma/db/repositories/trading';
+import { candles, positions } from '@enigma/db/schema/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHarness } from '../../test/node-harness.ts';
 import { createUserWithPassword as createUser } from '../auth/users.ts';
@@ -40,6 +40,9 @@ beforeAll(async () => {
     body: JSON.stringify({ email: 'viewer@x.test', password: 'viewer-password' }),
   });
   viewer = ((await res.json()) as { accessToken: string }).accessToken;
+  // the engine trading the 'default' account holds its lease: the ticket trades that account
+  const accountId = await ensureAccount(h.db, 'default', 'paper');
+  await acquireLease(h.db, engineLeaseName(accountId), 'engine-default', 30_000, new Date(h.clock.now));
 });
 afterAll(() => h.close());
 
@@ -328,5 +331,68 @@ describe('POST /api/orders/preview', () => {
     } finally {
       h.clock.now -= 100_000;
     }
+  });
+  it("reads the level, balance and position of the account the engine trades (its lease's), never another account's newer rows", async () => {
+    const mine = await ensureAccount(h.db, 'default', 'paper');
+    const other = await ensureAccount(h.db, 'other', 'paper');
+    const later = new Date(h.clock.now + 5_000);
+    await saveSelectedRiskLevel(h.db, {
+      accountId: mine,
+      symbol: 'XBTUSDTM',
+      level: 1,
+      maintainMargin: '0.004',
+      maxNotional: '100000',
+      at: new Date(h.clock.now),
+    });
+    // another account (no engine trades it now: its lease is older) read level 7 later
+    await acquireLease(h.db, engineLeaseName(other), 'engine-other', 30_000, new Date(h.clock.now - 60_000));
+    await saveSelectedRiskLevel(h.db, {
+      accountId: other,
+      symbol: 'XBTUSDTM',
+      level: 7,
+      maintainMargin: '0.05',
+      maxNotional: '8000000',
+      at: later,
+    });
+    const levelOf = async () => ((await preview(STOPPED_BUY)).json['riskLevel'] as { level: number }).level;
+    expect(await levelOf()).toBe(1);
+    // its balance (1 % of 1,000,000) and its 2,000-lot position (a cross buy of 10 would make 120,600 USDT,
+    // level 2) are not the traded account's either: 1 % of 1,000 equity, level 1
+    await saveAccountBalance(h.db, {
+      accountId: mine,
+      currency: 'USDT',
+      equity: '1000',
+      available: '900',
+      at: new Date(h.clock.now - 500),
+    });
+    await saveAccountBalance(h.db, {
+      accountId: other,
+      currency: 'USDT',
+      equity: '1000000',
+      available: '1000000',
+      at: new Date(h.clock.now - 250),
+    });
+    await h.db.insert(positions).values({ accountId: other, symbol: 'XBTUSDTM', qty: 2000 });
+    const cross = await preview({ ...STOPPED_BUY, marginMode: 'cross' });
+    expect(cross.json['riskLevel']).toMatchObject({ level: 1 });
+    expect(cross.json['checks']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'risk_per_trade', message: expect.stringContaining('(10.00 USDT)') }),
+      ]),
+    );
+    // the other account's engine takes over (its lease renewed last): the ticket now trades that account
+    await acquireLease(h.db, engineLeaseName(other), 'engine-other', 30_000, later);
+    try {
+      expect(await levelOf()).toBe(7);
+    } finally {
+      await acquireLease(
+        h.db,
+        engineLeaseName(mine),
+        'engine-default',
+        30_000,
+        new Date(later.getTime() + 1),
+      );
+    }
+    expect(await levelOf()).toBe(1);
   });
 });

@@ -11,7 +11,7 @@ import { listBreakers } from '@enigma/db/repositories/circuit-breakers';
 import { getMarkSamples } from '@enigma/db/repositories/market-samples';
 import { selectedRiskLevel } from '@enigma/db/repositories/risk-limit-levels';
 import { getSettingRows } from '@enigma/db/repositories/settings';
-import { openPositionsOfEveryAccount } from '@enigma/db/repositories/trading';
+import { listPositions, tradedAccountId } from '@enigma/db/repositories/trading';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -98,14 +98,17 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
     const source = q.price ? 'limit' : q.stopPrice ? 'stop' : 'last_candle';
     // The reads are independent: they go out together.
     const now = c.get('deps').config.now();
+    // The account the ticket trades: the engine's (its lease's; db tradedAccountId). Its positions, balance
+    // and selected level are the ones the engine's check reads; no engine ever ran, none is known.
+    const accountId = await tradedAccountId(db);
     const [last, stored, open, balance, breakers, level, marks] = await Promise.all([
       (q.price ?? q.stopPrice) ? null : latestClose(db, q.symbol, '1m'),
       getSettingRows(db, [RISK_LIMITS_KEY, KILL_SWITCH_KEY]),
-      openPositionsOfEveryAccount(db),
-      latestAccountBalance(db, spec.settleCurrency),
+      accountId ? listPositions(db, accountId, true) : [],
+      accountId ? latestAccountBalance(db, spec.settleCurrency, accountId) : null,
       listBreakers(db),
       // the level selected on the contract as the engine last read it (an isolated order is judged at it)
-      selectedRiskLevel(db, q.symbol),
+      accountId ? selectedRiskLevel(db, q.symbol, accountId) : null,
       getMarkSamples(db, q.symbol, new Date(now - PREVIEW_MARK_MAX_AGE_MS), new Date(now + 1)),
     ]);
     const mark = marks.at(-1)?.markPrice;
