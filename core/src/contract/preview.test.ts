@@ -232,4 +232,22 @@ describe('previewOrder', () => {
       /\(600\.00 USDT, the order alone\) falls in$/,
     );
   });
+
+  it("values the position after the order at the mark against maxPositionNotional, as the engine's check (position_limit)", () => {
+    const limits = { maxPositionNotional: '600' };
+    const buy = { ...base, price: toMoney('59000'), stopLoss: toMoney('58000') };
+    // 10 lots: 590 USDT at the price, 610 at a 61,000 mark (the engine refuses it)
+    expect(
+      previewOrder(buy, { ...calm, limits, mark: toMoney('61000') }).checks.find(
+        (c) => c.code === 'position_notional',
+      ),
+    ).toMatchObject({
+      ok: false,
+      message: 'position after the order 610.00 USDT at the mark 61000.0 against the 600 USDT limit',
+    });
+    // no mark known: at the price
+    expect(
+      previewOrder(buy, { ...calm, limits }).checks.find((c) => c.code === 'position_notional'),
+    ).toMatchObject({ ok: true, message: 'position after the order 590.00 USDT against the 600 USDT limit' });
+  });
 });

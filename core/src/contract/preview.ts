@@ -214,12 +214,15 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
   const reduces =
     after === 0 ||
     (Math.sign(after) === Math.sign(state.currentLots) && Math.abs(after) <= Math.abs(state.currentLots));
-  if (maxPositionNotional !== undefined && !input.reduceOnly && !reduces)
+  if (maxPositionNotional !== undefined && !input.reduceOnly && !reduces) {
+    // valued as the engine's check values it (position_limit): at the mark; none known, at the order price
+    const positionValue = notionalValue(spec, Math.abs(after), state.mark ?? price);
     check(
       'position_notional',
-      notionalValue(spec, after, price).lte(maxPositionNotional),
-      `position after the order ${notionalValue(spec, after, price).toFixed(2)} USDT against the ${maxPositionNotional} USDT limit`,
+      positionValue.lte(maxPositionNotional),
+      `position after the order ${positionValue.toFixed(2)} USDT${state.mark ? ` at the mark ${priceText(state.mark, spec.tickSize)}` : ''} against the ${maxPositionNotional} USDT limit`,
     );
+  }
   // As the engine's check: an isolated position is capped by its selected level (KuCoin refuses past it, 300005).
   // Valued as the engine's check values it (core positionValueAfter): at the higher of price and mark.
   if (tier.basis === 'selected' && !input.reduceOnly && !reduces) {
