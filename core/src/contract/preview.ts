@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { alignToTick, Money, priceTextBeside } from '../money.ts';
+import { alignToTick, Money, priceText, priceTextBeside } from '../money.ts';
 import {
   type ContractRiskLimit,
   governingTier,
