@@ -34,7 +34,13 @@ import {
 } from '@enigma/db';
 import { SpanKind } from '@opentelemetry/api';
 import Decimal from 'decimal.js';
-import { type AlgoHooks, type LegExecution, type RoutedLeg, Router } from '../router/router.ts';
+import {
+  type AlgoHooks,
+  type ChildBlock,
+  type LegExecution,
+  type RoutedLeg,
+  Router,
+} from '../router/router.ts';
 import { contextOfTraceparent, inSpan, rememberSignalSpan } from '../runtime/tracing.ts';
 import type { EngineContext } from './context.ts';
 import type { Executor, OrderSpec } from './executor.ts';
@@ -868,10 +874,24 @@ export class SignalHandler implements AlgoHooks {
   }
 
   /**
-   * The router's risk check of one child of a routed entry (no staleness: the algorithm outlives the
-   * alert). `own`: the child's unsent intent row, judged again: left out of the expected position.
+   * The router's risk check of one child of a routed entry (not the alert's staleness: the algorithm
+   * outlives the alert). `own`: the child's unsent intent row a crash left, judged again: left out of the
+   * expected position, and not sent at all once it is older than its source's staleness window (the
+   * algorithm was interrupted longer than an alert may wait: a chase's taker fallback or a TWAP slice is
+   * not sent hours late at its old limit).
    */
-  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<RiskBlock | null> {
+  async checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<ChildBlock | null> {
+    const { ctx } = this;
+    const signal = own?.signalId ? await getSignal(ctx.db, own.signalId) : null;
+    if (own && signal) {
+      const staleAfterMs = (await this.staleWindowSeconds(signal.source)) * 1000;
+      const age = ctx.clock.now() - own.createdAt.getTime();
+      if (age > staleAfterMs)
+        return {
+          code: 'stale_at_engine',
+          message: `this child of the routed entry was written ${Math.round(age / 1000)} s ago and never sent (window ${staleAfterMs / 1000} s): not sent late`,
+        };
+    }
     return this.checkOpen(
       symbol,
       leg as Leg,

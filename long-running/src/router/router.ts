@@ -95,13 +95,18 @@ export interface AlgoHooks {
    * the engine's pre-trade checks for a child of `lots` (kill switch, breakers, limits); null = allowed.
    * `own`: the child's unsent intent row, judged again (left out of the position it is judged against).
    */
-  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<RiskBlock | null>;
+  checkChild(symbol: string, leg: RoutedLeg, lots: number, own?: OrderRow): Promise<ChildBlock | null>;
   /**
    * fills of the leg's children arrived: apply them and protect the position (under the contract's lock).
    * `children`: the rows whose fills arrived (their fills are fetched by order id, not by a time window).
    */
   filled(ownerKey: string, symbol: string, leg: RoutedLeg, children: readonly OrderRow[]): Promise<void>;
 }
+
+/**
+ * Why a child is not sent: a pre-trade check's block, or (a crash-left child resumed) `stale_at_engine`.
+ */
+export type ChildBlock = RiskBlock | { code: 'stale_at_engine'; message: string };
 
 export interface AlgoResult {
   filledLots: number;
@@ -712,7 +717,7 @@ export class Router {
     leg: RoutedLeg,
     row: OrderRow,
     spec: OrderSpec,
-  ): Promise<{ row: OrderRow; block: RiskBlock | null }> {
+  ): Promise<{ row: OrderRow; block: ChildBlock | null }> {
     const block = leg.reduceOnly ? null : await this.hooksOf(owner).checkChild(symbol, leg, row.size, row);
     if (!block) return { row: await this.executor.submit(spec), block: null };
     const given = await this.executor.abandonUnlessSent(row, `${block.code}: ${block.message}`);
