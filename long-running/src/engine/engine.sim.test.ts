@@ -24,7 +24,7 @@ import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { BALANCE_SAVE_EVERY_MS } from './risk-inputs.ts';
-import { SETTINGS_REREAD_MS, useSimEngine } from './testing/sim-engine.ts';
+import { SETTINGS_REREAD_MS, turnKillSwitch, useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
 // A 1 % stop: the synthetic market has no stored candles for an ATR here.
@@ -935,17 +935,7 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
       10_000,
     );
 
-    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill' });
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId: randomUUID(),
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: 'kill-1',
-        command: { type: 'kill_switch', on: true, reason: 'drill' },
-      }),
-    );
+    await turnKillSwitch(f, { on: true, reason: 'drill' }, 'kill-1');
     await waitFor(
       async () =>
         (await f.kucoin.trade.orders({ status: 'active', symbol: 'XBTUSDTM' })).items.length === 0
@@ -960,17 +950,7 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     expect(await settled(blocked)).toBe('risk_blocked');
     expect((await getSignal(f.db, blocked))!.reason).toMatch(/^kill_switch:/);
 
-    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill', flatten: true });
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId: randomUUID(),
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: 'kill-2',
-        command: { type: 'kill_switch', on: true, reason: 'flatten drill', flatten: true },
-      }),
-    );
+    await turnKillSwitch(f, { on: true, reason: 'flatten drill', flatten: true }, 'kill-2');
     await waitFor(
       async () => ((await f.kucoin.positions.positions('USDT')).every((p) => p.qty === 0) ? true : undefined),
       15_000,

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { DEFAULT_STRATEGY, type StrategyConfig, strategyKey } from '@enigma/core/engine/strategy';
-import { checkStreamPayload } from '@enigma/core/streams/catalog';
 import {
   getOrderByClientOid,
   getSignal,
@@ -20,7 +19,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { DEFAULT_TUNING } from './context.ts';
-import { useSimEngine } from './testing/sim-engine.ts';
+import { turnKillSwitch, useSimEngine } from './testing/sim-engine.ts';
 
 const ORDERS = '/api/v1/orders';
 const TIMEOUT_MS = 2_000;
@@ -153,17 +152,7 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
       price: price.toFixed(),
       reduceOnly: false,
     });
-    await putSetting(f.db, 'risk.kill_switch', { on: true, reason: 'drill' });
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId: randomUUID(),
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: 'kill-crash-left',
-        command: { type: 'kill_switch', on: true, reason: 'drill' },
-      }),
-    );
+    await turnKillSwitch(f, { on: true, reason: 'drill' }, 'kill-crash-left');
     // The kill switch's cancel finds nothing at the exchange yet: the row stays an intent (it may land),
     // marked as waiting for its cancel
     await waitFor(async () => (ctx.killSwitch().on ? true : undefined), 10_000);

@@ -174,21 +174,30 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
    * taker fallback's row written (`intent`) and its request not sent; a warm spare waits to be started.
    */
   async function chaseKilledBeforeFallback() {
-    await chaseStrategy(2, 0);
+    // at the first tick against it: the run's first child after attempt 0 is the taker fallback
+    const { second, signalId, killedOid: fallbackOid } = await chaseKilledBeforeChild(2, 0);
+    expect(fallbackOid).toBe(clientOidFor('algo', signalId, MAX_CLIENT_OID_SEQ));
+    expect((await entries(signalId)).find((r) => r.clientOid === fallbackOid)?.status).toBe('intent');
+    return { second, signalId, fallbackOid };
+  }
+
+  /**
+   * A limit chase of `lots` (giving up `maxTicks` against it) whose engine is killed before its first
+   * child after attempt 0 reaches the wire; a warm spare waits to be started. The market rises 0.01 % every
+   * 50 ms from the alert on (a few times the walk's own step): attempt 0, a buy at the touch, is left
+   * behind unfilled.
+   */
+  async function chaseKilledBeforeChild(lots: number, maxTicks?: number) {
+    await chaseStrategy(lots, maxTicks);
     const second = child('second', undefined, undefined, { standby: true });
     const first = child('first', 'before_send', 'a');
     await first.trading;
-    // the market rises from the alert on: attempt 0 (a buy at the touch) is left behind and the chase
-    // falls back to a taker order, the run's first child after attempt 0
     drift = 0.0001;
     const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
     await waitFor(async () => (first.dead ? true : undefined), 20_000);
     drift = 0;
     expect(await first.exited).toBe('SIGKILL');
-    const fallbackOid = lastOid(first, 'before_send')!;
-    expect(fallbackOid).toBe(clientOidFor('algo', signalId, MAX_CLIENT_OID_SEQ));
-    expect((await entries(signalId)).find((r) => r.clientOid === fallbackOid)?.status).toBe('intent');
-    return { second, signalId, fallbackOid };
+    return { second, signalId, killedOid: lastOid(first, 'before_send')! };
   }
 
   /** The routed order's intent once it has ended, and the signal's entries then. */
@@ -336,19 +345,8 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
   });
 
   it('limit chase: killed between attempt 1’s row and the wire, the kill switch on before the restart: the attempt is re-checked and never sent, nor the taker fallback', async () => {
-    await chaseStrategy(5);
-    const second = child('second', undefined, undefined, { standby: true });
-    const first = child('first', 'before_send', 'a');
-    await first.trading;
-    // the market rises 0.01 % every 50 ms from the alert on (a few times the walk's own step): attempt 0 (a buy at the touch) is left behind
-    // unfilled, the chase re-prices, and the child is killed before attempt 1 reaches the wire
-    drift = 0.0001;
-    const { signalId } = await postAlert(h.db, bus, { action: 'buy', symbol: SYMBOL }, { source: 'chase' });
-    await waitFor(async () => (first.dead ? true : undefined), 20_000);
-    drift = 0;
-    expect(await first.exited).toBe('SIGKILL');
+    const { second, signalId, killedOid: attempt1 } = await chaseKilledBeforeChild(5);
     // the chase re-priced (the touch moved) before its time limit: the child killed is attempt 1
-    const attempt1 = lastOid(first, 'before_send')!;
     expect(attempt1).toBe(clientOidFor('algo', signalId, 1));
     await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
     await go(second);

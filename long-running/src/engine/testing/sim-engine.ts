@@ -7,9 +7,11 @@
  * `useSimEngine(options)` registers the hooks (once for the file or describe block, or around each test
  * with `each: true`) and returns the fixture, whose fields are filled in before the first test runs.
  */
+
+import { randomUUID } from 'node:crypto';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
-import type { SignalEntryInput } from '@enigma/core/streams/catalog';
+import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
 import { type EnigmaDb, getSignal, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
@@ -59,6 +61,28 @@ export const SIM_TUNING = {
  * read them again: three re-reads (`settingsEveryMs`), as 1.2 s and 2.3 s were for the default 1 s.
  */
 export const SETTINGS_REREAD_MS = 3 * SIM_TUNING.settingsEveryMs;
+
+/**
+ * The kill switch turned as the API turns it: the stored state, then its command on the `commands` stream
+ * (`key`: the command's idempotency key, one per turn).
+ */
+export async function turnKillSwitch(
+  f: { db: EnigmaDb; bus: Bus },
+  state: { on: boolean; reason: string; flatten?: boolean },
+  key: string,
+): Promise<void> {
+  await putSetting(f.db, 'risk.kill_switch', state);
+  await f.bus.append(
+    'commands',
+    checkStreamPayload('commands', {
+      commandId: randomUUID(),
+      issuedBy: 'test',
+      issuedAt: Date.now(),
+      idempotencyKey: key,
+      command: { type: 'kill_switch', ...state },
+    }),
+  );
+}
 
 /** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
 const IN_FLIGHT = ['received', 'scored', 'ordered', 'filled'];
