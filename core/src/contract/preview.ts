@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { alignToTick, Money, priceText, priceTextBeside } from '../money.ts';
+import { alignToTick, decimalTextBeside, Money, priceText, priceTextBeside } from '../money.ts';
 import {
   type ContractRiskLimit,
   governingTier,
@@ -202,7 +202,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
         (maxOrderNotional === undefined || notional.lte(maxOrderNotional)),
       // in units, and only the limits that are set (it read "order of 100000 lots / 9560400.00 against
       // 10000 lots / 5000", or "∞ lots" for a limit not set)
-      `order of ${size} lots (${notional.toFixed(2)} USDT) against the order limit of ${[
+      `order of ${size} lots (${maxOrderNotional !== undefined ? decimalTextBeside(notional, maxOrderNotional, 2) : notional.toFixed(2)} USDT) against the order limit of ${[
         maxOrderLots !== undefined ? `${maxOrderLots} lots` : null,
         maxOrderNotional !== undefined ? `${maxOrderNotional} USDT` : null,
       ]
@@ -220,7 +220,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     check(
       'position_notional',
       positionValue.lte(maxPositionNotional),
-      `position after the order ${positionValue.toFixed(2)} USDT${state.mark ? ` at the mark ${priceText(state.mark, spec.tickSize)}` : ''} against the ${maxPositionNotional} USDT limit`,
+      `position after the order ${decimalTextBeside(positionValue, maxPositionNotional, 2)} USDT${state.mark ? ` at the mark ${priceText(state.mark, spec.tickSize)}` : ''} against the ${maxPositionNotional} USDT limit`,
     );
   }
   // As the engine's check: an isolated position is capped by its selected level (KuCoin refuses past it, 300005).
@@ -234,7 +234,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     check(
       'risk_limit',
       valueAfter.lte(tier.maxNotional),
-      `position after the order ${valueAfter.toFixed(2)} USDT${at} against ${tier.maxNotional.toFixed()} USDT allowed at the selected risk-limit level ${tier.level}`,
+      `position after the order ${decimalTextBeside(valueAfter, tier.maxNotional, 2)} USDT${at} against ${tier.maxNotional.toFixed()} USDT allowed at the selected risk-limit level ${tier.level}`,
     );
   }
   const maxLots = state.limits.maxPositionLots?.[spec.symbol];
@@ -288,7 +288,7 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
       check(
         'risk_per_trade',
         worstCaseLoss.lte(budget),
-        `worst-case loss ${worstCaseLoss.toFixed(2)} USDT against ${state.limits.riskPerTradePct}% of equity (${budget.toFixed(2)} USDT)`,
+        `worst-case loss ${decimalTextBeside(worstCaseLoss, budget, 2)} USDT against ${state.limits.riskPerTradePct}% of equity (${decimalTextBeside(budget, worstCaseLoss, 2)} USDT)`,
       );
     } else {
       check('risk_per_trade', false, 'account equity unknown: risk per trade not checked', false);

@@ -640,6 +640,10 @@ describe('preTradeChecks — every message and the finer rules, by hand', () => 
     expect(only({ ctx: { positions: [ETH(100)] }, limits: { maxTotalExposure: '3649.99' } })).toEqual([
       'total_exposure: exposure after the order 3650.00 USDT > 3649.99 USDT',
     ]);
+    // 650.004 USDT against a 650 limit: at 2 places it would read '650.00 … 650 USDT', as if equal
+    expect(only({ limits: { maxPositionNotional: '650' }, market: { mark: d('65000.4') } })).toEqual([
+      'position_limit: position after the order 10 lots = 650.004 USDT (limits – lots, 650 USDT)',
+    ]);
     expect(only({ ctx: { positions: [ETH(1)] }, limits: { maxOpenPositions: 1 } })).toEqual([
       'open_positions: 1 positions open (limit 1)',
     ]);

@@ -291,7 +291,7 @@ export function preTradeChecks(
   if (order.lots > limits.maxOrderLots || orderNotional.gt(limits.maxOrderNotional)) {
     add(
       'order_size',
-      `${order.lots} lots = ${orderNotional.toFixed(2)} USDT (limits ${limits.maxOrderLots} lots, ${limits.maxOrderNotional} USDT)`,
+      `${order.lots} lots = ${decimalTextBeside(orderNotional, limits.maxOrderNotional, 2)} USDT (limits ${limits.maxOrderLots} lots, ${limits.maxOrderNotional} USDT)`,
     );
   }
   const deviationPct = price.minus(mark).abs().div(mark).mul(100);
@@ -311,7 +311,7 @@ export function preTradeChecks(
     if ((lotCap !== undefined && Math.abs(after) > lotCap) || afterNotional.gt(limits.maxPositionNotional)) {
       add(
         'position_limit',
-        `position after the order ${after} lots = ${afterNotional.toFixed(2)} USDT (limits ${lotCap ?? '–'} lots, ${limits.maxPositionNotional} USDT)`,
+        `position after the order ${after} lots = ${decimalTextBeside(afterNotional, limits.maxPositionNotional, 2)} USDT (limits ${lotCap ?? '–'} lots, ${limits.maxPositionNotional} USDT)`,
       );
     }
     let exposure = afterNotional;
@@ -326,7 +326,7 @@ export function preTradeChecks(
     if (tier && contract.riskLimit?.marginMode === 'ISOLATED' && valueAfter.gt(tier.maxNotional))
       add(
         'risk_limit',
-        `position after the order worth ${valueAfter.toFixed(2)} USDT > ${fmt(tier.maxNotional)} USDT allowed at risk-limit level ${tier.level || '(reported)'}`,
+        `position after the order worth ${decimalTextBeside(valueAfter, tier.maxNotional, 2)} USDT > ${fmt(tier.maxNotional)} USDT allowed at risk-limit level ${tier.level || '(reported)'}`,
         {
           valueAfter: valueAfter.toFixed(2),
           levelMaxNotional: fmt(tier.maxNotional),
@@ -336,7 +336,7 @@ export function preTradeChecks(
     if (exposure.gt(limits.maxTotalExposure))
       add(
         'total_exposure',
-        `exposure after the order ${exposure.toFixed(2)} USDT > ${limits.maxTotalExposure} USDT`,
+        `exposure after the order ${decimalTextBeside(exposure, limits.maxTotalExposure, 2)} USDT > ${limits.maxTotalExposure} USDT`,
       );
     const open = ctx.positions.filter((p) => p.qty !== 0 && p.symbol !== order.symbol).length;
     if (current === 0 && open >= limits.maxOpenPositions)
@@ -380,7 +380,10 @@ export function preTradeChecks(
   // 8. Margin.
   const required = orderNotional.div(order.leverage).plus(orderNotional.mul(contract.takerFeeRate));
   if (required.gt(available))
-    add('margin_insufficient', `needs ${required.toFixed(2)} USDT, ${available.toFixed(2)} available`);
+    add(
+      'margin_insufficient',
+      `needs ${decimalTextBeside(required, available, 2)} USDT, ${decimalTextBeside(available, required, 2)} available`,
+    );
   return blocks;
 }
 
