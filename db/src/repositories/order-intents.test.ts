@@ -48,33 +48,35 @@ describe('order intents: claim a send, ask for a cancel, close as never sent (Po
 
   it('a send is claimed (its start recorded) only while the row is an intent with no cancel waiting', async () => {
     const free = await intent();
-    expect((await claimIntentSend(h.db, lease, free.id, at(1)))?.submittedAt).toEqual(at(1));
+    expect((await claimIntentSend(h.db, lease, free.id, at(1), null))?.submittedAt).toEqual(at(1));
     const asked = await intent();
     expect((await requestIntentCancel(h.db, asked.id, 'kill switch: drill'))?.reason).toBe(
       `${CANCEL_REQUESTED}kill switch: drill`,
     );
-    expect(await claimIntentSend(h.db, lease, asked.id, at(2))).toBeNull();
+    expect(await claimIntentSend(h.db, lease, asked.id, at(2), null)).toBeNull();
     const answered = await intent();
     await updateOrder(h.db, answered.id, { status: 'open', exchangeOrderId: 'x1', submittedAt: at(1) });
-    expect(await claimIntentSend(h.db, lease, answered.id, at(2))).toBeNull();
+    expect(await claimIntentSend(h.db, lease, answered.id, at(2), null)).toBeNull();
     expect(await requestIntentCancel(h.db, answered.id, 'late')).toBeNull();
     // a process whose lease was taken over claims nothing
     const stale = await intent();
     const taken = await acquireLease(h.db, lease.name, 'another', 60_000, new Date(Date.now() + 120_000));
-    expect(await claimIntentSend(h.db, lease, stale.id, at(3))).toBeNull();
+    expect(await claimIntentSend(h.db, lease, stale.id, at(3), null)).toBeNull();
     lease = { name: taken!.name, fence: taken!.fence };
-    expect((await claimIntentSend(h.db, lease, stale.id, at(3)))?.submittedAt).toEqual(at(3));
+    expect((await claimIntentSend(h.db, lease, stale.id, at(3), null))?.submittedAt).toEqual(at(3));
   });
 
   it('an intent is closed as never sent only as judged: not once its send began again or it was answered', async () => {
     const row = await intent();
-    await claimIntentSend(h.db, lease, row.id, at(5));
+    await claimIntentSend(h.db, lease, row.id, at(5), null);
+    // a second claim judged on the row before that one is refused (its send began meanwhile)
+    expect(await claimIntentSend(h.db, lease, row.id, at(6), null)).toBeNull();
     // judged with no send start: its send began since (at 5 s)
     expect(await closeUnsentIntent(h.db, row.id, null, { reason: 'not_sent: x', doneAt: at(9) })).toBeNull();
     const closed = await closeUnsentIntent(h.db, row.id, at(5), { reason: 'not_sent: x', doneAt: at(9) });
     expect(closed).toMatchObject({ status: 'rejected', reason: 'not_sent: x' });
     // closed: no send may be claimed
-    expect(await claimIntentSend(h.db, lease, row.id, at(10))).toBeNull();
+    expect(await claimIntentSend(h.db, lease, row.id, at(10), at(5))).toBeNull();
     const answered = await intent();
     await updateOrder(h.db, answered.id, { status: 'open', exchangeOrderId: 'x2', submittedAt: at(1) });
     expect(

@@ -1123,6 +1123,7 @@ export async function claimIntentSend(
   lease: { name: string; fence: number },
   id: string,
   at: Date,
+  seenSubmittedAt: Date | null,
 ): Promise<OrderRow | null> {
   const [row] = await db
     .update(orders)
@@ -1131,6 +1132,9 @@ export async function claimIntentSend(
       and(
         eq(orders.id, id),
         eq(orders.status, 'intent'),
+        // the intent as the caller judged it: no send claimed since, no exchange id written
+        sameSubmittedAt(seenSubmittedAt),
+        sql`${orders.exchangeOrderId} is null`,
         sql`coalesce(${orders.reason}, '') not like ${`${CANCEL_REQUESTED}%`}`,
         // only under the lease: a process that lost it (paused past its expiry) sends nothing late
         sql`exists (select 1 from ${engineLeases} where ${engineLeases.name} = ${lease.name} and ${engineLeases.fence} = ${lease.fence})`,
@@ -1176,13 +1180,19 @@ export async function closeUnsentIntent(
       and(
         eq(orders.id, id),
         eq(orders.status, 'intent'),
-        seenSubmittedAt === null
-          ? sql`${orders.submittedAt} is null`
-          : sql`${orders.submittedAt} = ${seenSubmittedAt.toISOString()}::timestamptz`,
+        sameSubmittedAt(seenSubmittedAt),
+        sql`${orders.exchangeOrderId} is null`,
       ),
     )
     .returning();
   return row ?? null;
+}
+
+/** An order row's send start is still the one a caller saw (null: none). */
+function sameSubmittedAt(seen: Date | null): SQL {
+  return seen === null
+    ? sql`${orders.submittedAt} is null`
+    : sql`${orders.submittedAt} = ${seen.toISOString()}::timestamptz`;
 }
 
 /** Lots of recorded fills per order id (the engine's view of what its ledger has applied). */

@@ -324,8 +324,8 @@ export class Executor {
     // crash-left intent is given up (`mayArriveUntil`) counts from there too.
     let windowFrom = sendStartOf(order);
     if (ctx.clock.now() - windowFrom > LATE_SEND_MS) {
-      const claimed = await this.claimSend(row.id, db);
-      // closed, answered or asked to be cancelled meanwhile: not sent
+      const claimed = await this.claimSend(order, db);
+      // closed, answered, sent by another path or asked to be cancelled meanwhile: not sent
       if (!claimed) return this.current(order);
       row = { ...claimed, status: row.status };
       windowFrom = claimed.submittedAt!.getTime();
@@ -385,7 +385,7 @@ export class Executor {
           'order held by the rate limit past its send window: waiting',
         );
         await ctx.clock.sleep(holdMs);
-        const claimed = await this.claimSend(row.id, db);
+        const claimed = await this.claimSend(row, db);
         if (!claimed) {
           row = await this.current(order);
           this.announce(row);
@@ -415,8 +415,9 @@ export class Executor {
   ): Promise<OrderRow> {
     const { ctx } = this;
     if (error instanceof DuplicateClientOidError) {
-      // The exchange already has this clientOid: it is ours from an earlier attempt.
-      const found = await this.lookup(row);
+      // The exchange already has this clientOid: it is ours from an earlier attempt. (Looked up at the
+      // exchange: this send is the one in flight for it, and waiting for itself it would never end.)
+      const found = await this.lookupAtExchange(row);
       if (found !== 'absent') return found;
     }
     // The contract's mode changed behind our back: read again before the next order.
@@ -477,9 +478,14 @@ export class Executor {
    * seen it (only then may an intent be sent).
    */
   async lookup(row: OrderRow): Promise<OrderRow | 'absent'> {
-    const { ctx } = this;
     const sending = this.inFlight.get(row.clientOid);
     if (sending) return sending;
+    return this.lookupAtExchange(row);
+  }
+
+  /** `lookup` at the exchange itself (the send in flight here is the caller's own: not waited for). */
+  private async lookupAtExchange(row: OrderRow): Promise<OrderRow | 'absent'> {
+    const { ctx } = this;
     let found: Order | null;
     try {
       found = await ctx.kucoin.trade.orderByClientOid(row.clientOid);
@@ -592,6 +598,10 @@ export class Executor {
     }
     const updated = await this.save(row.id, patch);
     this.announce(updated);
+    // A cancel was asked of it while it was an intent (by this run, or marked on its row by an earlier
+    // one whose follow ended with it): it has landed, so it is cancelled now.
+    const cancel = cancelRequestOf(row);
+    if (cancel !== null && !isTerminal(updated.status as OrderState)) this.cancelWhenLanded(updated, cancel);
     return updated;
   }
 
@@ -644,10 +654,8 @@ export class Executor {
         this.cancelWhenLanded(row, reason);
         return row;
       }
-      if (isTerminal(row.status as OrderState)) {
-        this.cancelRequested.delete(row.id);
-        return row;
-      }
+      this.cancelRequested.delete(row.id);
+      if (isTerminal(row.status as OrderState)) return row;
     }
     try {
       if (row.exchangeOrderId) await ctx.kucoin.trade.cancelOrder(row.exchangeOrderId);
@@ -685,7 +693,8 @@ export class Executor {
     for (;;) {
       const found = await this.lookup(row);
       if (found !== 'absent') return { sent: found };
-      const left = this.mayArriveUntil(row) - ctx.clock.now();
+      // one this process wrote and never sent: nobody can have sent it
+      const left = this.ownUnsent.has(row.id) ? 0 : this.mayArriveUntil(row) - ctx.clock.now();
       if (left <= 0) {
         const after = await this.abandon(row, reason);
         if (after.status === 'rejected') return { abandoned: after };
@@ -792,8 +801,16 @@ export class Executor {
   }
 
   /** Claim an intent's send (its start recorded), tracked; null when it must not be sent (see claimIntentSend). */
-  private async claimSend(id: string, db: EnigmaDb): Promise<OrderRow | null> {
-    const claimed = await claimIntentSend(db, this.ctx.lease, id, new Date(this.ctx.clock.now()));
+  private async claimSend(row: OrderRow, db: EnigmaDb): Promise<OrderRow | null> {
+    // (not one whose answer this process keeps unwritten: it was sent)
+    if (this.answers.has(row.id)) return null;
+    const claimed = await claimIntentSend(
+      db,
+      this.ctx.lease,
+      row.id,
+      new Date(this.ctx.clock.now()),
+      row.submittedAt,
+    );
     if (claimed) this.ctx.state.track(claimed);
     return claimed;
   }

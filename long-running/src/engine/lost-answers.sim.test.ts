@@ -15,6 +15,7 @@ import {
   listRiskEvents,
   ordersOfSignal,
   putSetting,
+  requestIntentCancel,
 } from '@enigma/db';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
@@ -218,6 +219,77 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
     expect(row).toMatchObject({ status: 'open', exchangeOrderId: theirs.orderId });
     expect(exchangeOrders(spec.clientOid)).toHaveLength(1);
     await f.running.engine.executor.cancel(row, 'test over');
+  }, 30_000);
+
+  it('an order the exchange already holds by its clientOid (300018): its send resolves to that order, it does not wait for itself', async () => {
+    const { ctx } = f.running.engine;
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const spec = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      price: ticker.bestBid.mul('0.99').toDecimalPlaces(0),
+      size: 1,
+      leverage: 5,
+      marginMode: 'ISOLATED' as const,
+      reduceOnly: false,
+      purpose: 'manual' as const,
+    };
+    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...spec,
+      price: spec.price.toFixed(),
+      leverage: '5',
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+    });
+    const theirs = await f.kucoin.trade.placeOrder(spec);
+    // sent straight (a decision's row is): KuCoin answers 300018, and the send looks the order up
+    const row = await Promise.race([
+      f.running.engine.executor.sendIntent(order, spec),
+      new Promise<null>((r) => setTimeout(() => r(null), 10_000)),
+    ]);
+    expect(row).toMatchObject({ status: 'open', exchangeOrderId: theirs.orderId });
+    await f.running.engine.executor.cancel(row!, 'test over');
+  }, 30_000);
+
+  it('an intent a cancel was asked of (marked by an earlier run), found landed later: cancelled', async () => {
+    const { ctx } = f.running.engine;
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const spec = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      price: ticker.bestBid.mul('0.99').toDecimalPlaces(0),
+      size: 1,
+      leverage: 5,
+      marginMode: 'ISOLATED' as const,
+    };
+    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...spec,
+      price: spec.price.toFixed(),
+      leverage: '5',
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+      purpose: 'manual',
+      reduceOnly: false,
+    });
+    // the earlier run's cancel marked the row, and that run ended before the order landed
+    const marked = await requestIntentCancel(f.db, order.id, 'cancel-all by test');
+    await f.kucoin.trade.placeOrder(spec);
+    // this run meets it (reconciliation refreshes such a row): landed, so it is cancelled
+    await f.running.engine.executor.refresh(marked!);
+    const row = await waitFor(async () => {
+      const r = await getOrderByClientOid(f.db, spec.clientOid);
+      return r?.status === 'canceled' ? r : undefined;
+    }, 10_000).catch(async () => getOrderByClientOid(f.db, spec.clientOid));
+    expect(row).toMatchObject({ status: 'canceled', reason: 'cancel-all by test' });
+    expect(exchangeOrders(spec.clientOid).map((o) => o.status)).toEqual(['done']);
   }, 30_000);
 
   it('a crash-left close intent written 7 days ago is not sent: a clientOid look-up can no longer tell whether it was', async () => {

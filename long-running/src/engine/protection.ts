@@ -111,8 +111,14 @@ export class Protection {
         // the same clientOid. One from an older version is given up instead, once it can no longer land (a
         // crash-left request may still be in flight: until then it stays a live row, and `cancelOthers`
         // cancels it should it land).
-        if (refreshed.clientOid !== clientOidFor('stop', pos.id, pos.stopVersion + 1))
-          await this.executor.settleUnsent(refreshed, 'a stop intent superseded before it was sent');
+        if (refreshed.clientOid !== clientOidFor('stop', pos.id, pos.stopVersion + 1)) {
+          const settled = await this.executor.settleUnsent(
+            refreshed,
+            'a stop intent superseded before it was sent',
+          );
+          // it had landed: judged again as the resting stop it is
+          if (settled.status === 'open') return this.ensure(symbol);
+        }
       } else if (
         refreshed.status !== 'rejected' &&
         refreshed.status !== 'canceled' &&

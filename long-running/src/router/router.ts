@@ -588,6 +588,7 @@ export class Router {
       }
     };
     let reason: string | null = null;
+    let stale = false;
     if (!fallback) {
       for (;;) {
         let current = attempts[attempts.length - 1]!;
@@ -603,6 +604,8 @@ export class Router {
           attempts[attempts.length - 1] = resumed.row;
           if (resumed.block) {
             reason = `chase stopped: ${resumed.block.code}: ${resumed.block.message}`;
+            // interrupted longer than an alert may wait: no taker fallback either
+            if (resumed.block.code === 'stale_at_engine') stale = true;
             break;
           }
           current = resumed.row;
@@ -676,7 +679,7 @@ export class Router {
         timeInForce: 'IOC',
         size,
       });
-    if (!taker && reason && remaining > 0 && exec.chase.fallback === 'taker') {
+    if (!taker && reason && !stale && remaining > 0 && exec.chase.fallback === 'taker') {
       const block = await hooks.checkChild(symbol, leg, remaining);
       const limit = block ? null : await this.takerLimit(symbol, leg.side, exec.budgetBps);
       if (limit) taker = await this.executor.submit(takerSpec(limit, remaining));
