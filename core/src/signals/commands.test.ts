@@ -39,6 +39,21 @@ describe('operator command schemas', () => {
     });
   });
 
+  it("refuses a stop-loss or take-profit off the contract's tick, naming the field (KuCoin would refuse the order)", () => {
+    const paths = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
+      r.error?.issues.map((i) => i.path.join('.')) ?? [];
+    const tpsl = { type: 'set_tpsl', symbol: 'XBTUSDTM' };
+    expect(paths(setTpSlCommand.safeParse({ ...tpsl, stopLoss: '90000.05' }))).toEqual(['stopLoss']);
+    expect(paths(setTpSlCommand.safeParse({ ...tpsl, takeProfit: '150.0005' }))).toEqual(['takeProfit']);
+    expect(setTpSlCommand.safeParse({ ...tpsl, stopLoss: '90000.1', takeProfit: null }).success).toBe(true);
+    const order = { type: 'place_order', symbol: 'XBTUSDTM', side: 'buy', orderType: 'market', size: 1 };
+    expect(paths(placeOrderCommand.safeParse({ ...order, stopLoss: '93000.05' }))).toEqual(['stopLoss']);
+    expect(paths(placeOrderCommand.safeParse({ ...order, takeProfit: '99000.01' }))).toEqual(['takeProfit']);
+    expect(placeOrderCommand.safeParse({ ...order, stopLoss: '93000', takeProfit: '99000.1' }).success).toBe(
+      true,
+    );
+  });
+
   it('dispatches on the type field', () => {
     expect(operatorCommand.parse({ type: 'kill_switch', on: true, reason: 'drill' })).toEqual({
       type: 'kill_switch',

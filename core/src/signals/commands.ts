@@ -66,6 +66,8 @@ type TicketFields = {
   orderType: OperatorOrderType;
   price?: string | undefined;
   stopPrice?: string | undefined;
+  stopLoss?: string | undefined;
+  takeProfit?: string | undefined;
   postOnly: boolean;
   execution?: unknown;
 };
@@ -85,13 +87,24 @@ function ticketRules(c: TicketFields, ctx: z.RefinementCtx): void {
   if (c.execution !== undefined && c.orderType !== 'market')
     issue('execution', 'a router style is for market orders (the router prices its own children)');
   // KuCoin refuses a price off the contract's tick: refused here, naming the field, not after a 202.
+  // The stop-loss and take-profit become exchange orders at those prices: refused alike (an off-tick
+  // stop was refused by KuCoin after a 202, and the position flattened as unprotected).
+  offTick(c, ['price', 'stopPrice', 'stopLoss', 'takeProfit'], issue);
+}
+
+/** Each given price field of `c` that is not a multiple of its contract's tick, as an issue naming it. */
+function offTick<F extends string>(
+  c: { symbol: string } & Partial<Record<F, string | null | undefined>>,
+  fields: readonly F[],
+  issue: (path: string, message: string) => void,
+): void {
   const tick = CONTRACTS[c.symbol]?.tickSize;
-  if (tick)
-    for (const field of ['price', 'stopPrice'] as const) {
-      const v = c[field];
-      if (v !== undefined && !new Decimal(v).mod(tick).isZero())
-        issue(field, `must be a multiple of ${c.symbol}'s tick size ${tick.toFixed()}`);
-    }
+  if (!tick) return;
+  for (const field of fields) {
+    const v = c[field];
+    if (typeof v === 'string' && !new Decimal(v).mod(tick).isZero())
+      issue(field, `must be a multiple of ${c.symbol}'s tick size ${tick.toFixed()}`);
+  }
 }
 
 /** The ticket's order, as the risk preview reads it. */
@@ -143,7 +156,12 @@ export const setTpSlCommand = z
   })
   .refine((c) => c.takeProfit !== undefined || c.stopLoss !== undefined, {
     message: 'give takeProfit, stopLoss or both (null clears one)',
-  });
+  })
+  .superRefine((c, ctx) =>
+    offTick(c, ['stopLoss', 'takeProfit'], (path, message) =>
+      ctx.addIssue({ code: 'custom', message, path: [path] }),
+    ),
+  );
 export const killSwitchCommand = z.object({
   type: z.literal('kill_switch'),
   on: z.boolean(),

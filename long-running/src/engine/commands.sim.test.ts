@@ -15,6 +15,7 @@ import {
   insertCommand,
   insertIntentOnce,
   listOrders,
+  listRiskEvents,
   putSetting,
 } from '@enigma/db';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -188,6 +189,40 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
     f.running.engine.market.setMark(XBT, toMoney('50600.06'));
     const near = await outcome(await send({ type: 'set_tpsl', symbol: XBT, stopLoss: '50600.1' }));
     expect(near.reason).toBe('stop 50600.1 is on the wrong side of the mark 50600.06');
+  });
+
+  it('a take-profit on the wrong side of the mark is refused (it would fill at once and close the position)', async () => {
+    prices[XBT] = 50_600;
+    f.running.engine.market.setMark(XBT, toMoney('50600'));
+    const qty = (await exchangePosition(XBT))?.qty ?? 0;
+    expect(qty).not.toBe(0);
+    const wrong = qty > 0 ? '50500' : '50700';
+    const row = await outcome(await send({ type: 'set_tpsl', symbol: XBT, takeProfit: wrong }));
+    expect(row.status).toBe('rejected');
+    expect(row.reason).toBe(
+      `take-profit ${wrong} is on the wrong side of the mark 50600.0: it would fill at once`,
+    );
+    expect((await exchangePosition(XBT))?.qty).toBe(qty);
+  });
+
+  it('a stop the exchange refuses to move to keeps the stop resting: the position stays protected, not flattened', async () => {
+    const { ctx } = f.running.engine;
+    const pos = (await ctx.positions.get(XBT))!;
+    expect(pos.qty).not.toBe(0);
+    const resting = pos.stopPrice;
+    // a move KuCoin refuses (off the 0.1 tick: the API refuses such a stop, a computed one could be)
+    const refused = toMoney(resting!)
+      .minus(pos.qty > 0 ? '10.05' : '-10.05')
+      .toFixed();
+    await ctx.withSymbol(XBT, async () => {
+      await ctx.positions.save({ ...(await ctx.positions.get(XBT))!, stopPrice: refused });
+      expect(await f.running.engine.protection.ensure(XBT)).toBe('protected');
+    });
+    const after = (await ctx.positions.get(XBT))!;
+    expect(after).toMatchObject({ qty: pos.qty, stopPrice: resting, unprotectedSince: null });
+    expect((await exchangePosition(XBT))?.qty).toBe(pos.qty);
+    const events = await listRiskEvents(f.db, { code: 'stop_move_refused' });
+    expect(events.at(0)?.message).toContain(`the stop at ${refused} was refused`);
   });
 
   it('stop limit: a sell below the mark rests as a stop order (down) with its limit price, and is cancelled by a command', async () => {

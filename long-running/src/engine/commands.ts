@@ -182,6 +182,23 @@ export class CommandHandler implements AlgoHooks {
               } as Outcome;
             update.stopPrice = sl.toFixed();
           }
+          if (c.takeProfit !== undefined && c.takeProfit !== null) {
+            // (off the tick: refused by the command's schema, before the stream)
+            const tp = toMoney(c.takeProfit);
+            const tick = ctx.contracts.get(c.symbol)?.tickSize;
+            // A take-profit is a resting limit: on the wrong side of the mark it would fill at once and
+            // close the position — never what "take profit at X" means.
+            if (!mark)
+              return {
+                status: 'rejected',
+                reason: `data_missing: no mark price for ${c.symbol}: a take-profit cannot be checked against it`,
+              } as Outcome;
+            if (long ? tp.lte(mark) : tp.gte(mark))
+              return {
+                status: 'rejected',
+                reason: `take-profit ${c.takeProfit} is on the wrong side of the mark ${tick ? priceTextBeside(mark, tp, tick) : mark.toFixed()}: it would fill at once`,
+              } as Outcome;
+          }
           if (c.takeProfit !== undefined) {
             // Existing take-profits are replaced by one level for the whole position (or removed).
             for (const o of (await liveOrders(ctx.db, ctx.accountId, c.symbol)).filter(
@@ -202,10 +219,29 @@ export class CommandHandler implements AlgoHooks {
           }
           await ctx.positions.save(update);
           const state = await this.protection.ensure(c.symbol);
+          const after = await ctx.positions.get(c.symbol);
+          // What the exchange refused is said, and not shown as set: a take-profit it refused is taken off
+          // the position; a stop it refused to move leaves the one resting (protection keeps it).
+          const refused: string[] = [];
+          if (c.takeProfit !== undefined && c.takeProfit !== null) {
+            const tpRow = await getOrderByClientOid(ctx.db, clientOidFor('command', envelope.commandId, 1));
+            if (tpRow?.status === 'rejected') {
+              refused.push(`take-profit ${c.takeProfit} refused by the exchange: ${tpRow.reason ?? ''}`);
+              if (after) await ctx.positions.save({ ...after, takeProfits: [] });
+            }
+          }
+          if (
+            c.stopLoss !== undefined &&
+            c.stopLoss !== null &&
+            after?.stopPrice &&
+            !toMoney(after.stopPrice).eq(toMoney(c.stopLoss))
+          )
+            refused.push(`stop ${c.stopLoss} refused by the exchange: the stop stays at ${after.stopPrice}`);
+          if (state !== 'protected') refused.push(`protection ${state}`);
           return {
-            status: state === 'protected' ? 'done' : 'failed',
-            reason: state === 'protected' ? null : `protection ${state}`,
-            result: { stopPrice: update.stopPrice },
+            status: refused.length === 0 ? 'done' : 'failed',
+            reason: refused.length === 0 ? null : refused.join('; ').slice(0, 500),
+            result: { stopPrice: after?.stopPrice ?? update.stopPrice },
           } as Outcome;
         });
       }

@@ -168,6 +168,39 @@ export class Protection {
       await this.ensureTakeProfits({ ...pos, stopVersion: version }, tps);
       return 'protected';
     }
+    // The exchange refused the new stop (a move to a price it does not take), while the stop it replaces
+    // still rests and covers the whole position: that one stays the position's stop. Flattening a
+    // protected position because a move was refused would turn an operator's typo into a forced close.
+    const resting =
+      order.status === 'rejected' && order.reason?.startsWith('exchange_')
+        ? stops.find(
+            (o) =>
+              o.side === side &&
+              o.size === Math.abs(qty) &&
+              o.stopPrice !== null &&
+              (o.status === 'open' || o.status === 'partially_filled'),
+          )
+        : undefined;
+    if (resting) {
+      await ctx.positions.save({
+        ...pos,
+        stopVersion: version,
+        stopPrice: resting.stopPrice,
+        stopOrderId: resting.exchangeOrderId,
+        stopClientOid: resting.clientOid,
+        stopConfirmedAt: new Date(ctx.clock.now()),
+        unprotectedSince: null,
+      });
+      await insertRiskEvent(ctx.db, {
+        accountId: ctx.accountId,
+        signalId: pos.signalId,
+        code: 'stop_move_refused',
+        severity: 'warn',
+        message: `${symbol}: the stop at ${stopPrice.toFixed()} was refused (${order.reason}); the stop at ${resting.stopPrice} stays`,
+        data: { symbol, refused: stopPrice.toFixed(), kept: resting.stopPrice },
+      }).catch((error) => ctx.log.warn({ err: error }, 'risk event not written'));
+      return 'protected';
+    }
     const after = await ctx.positions.save({ ...pos, stopVersion: version, stopPrice: stopPrice.toFixed() });
     return this.unprotected(after, `stop order ${order.status}: ${order.reason ?? ''}`);
   }
