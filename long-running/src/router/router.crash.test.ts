@@ -200,6 +200,12 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     return { second, signalId, killedOid: lastOid(first, 'before_send')! };
   }
 
+  /** A webhook source whose alerts may wait `seconds` (60 for a source with no row). */
+  const staleAfterSeconds = (source: string, seconds: number) =>
+    h.db.execute(
+      `insert into webhook_sources (name, kind, stale_after_seconds) values ('${source}', 'tradingview', ${seconds})`,
+    );
+
   /** The routed order's intent once it has ended, and the signal's entries then. */
   const whenEnded = async (signalId: string) => {
     await waitFor(async () => {
@@ -344,31 +350,31 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
     await expectOncePerClientOid(signalId);
   });
 
-  it('limit chase: killed between attempt 1’s row and the wire, the kill switch on before the restart: the attempt is re-checked and never sent, nor the taker fallback', async () => {
-    const { second, signalId, killedOid: attempt1 } = await chaseKilledBeforeChild(5);
-    // the chase re-priced (the touch moved) before its time limit: the child killed is attempt 1
-    expect(attempt1).toBe(clientOidFor('algo', signalId, 1));
-    await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
-    await go(second);
-    const status = await waitFor(async () => {
-      const st = (await getSignal(h.db, signalId))?.status;
-      return st === 'protected' || st === 'failed' ? st : undefined;
-    }, 30_000);
-    await waitFor(async () => {
-      const i = await getIntentBySignal(h.db, signalId);
-      return i?.status === 'done' || i?.status === 'failed' ? true : undefined;
-    }, 30_000);
-    const rows = await entries(signalId);
-    const [a0, a1, ...rest] = rows;
-    expect(a1).toMatchObject({ clientOid: attempt1, status: 'rejected' });
-    expect(a1!.reason).toMatch(/^not_sent: kill_switch/);
-    expect(exchangeOrders(attempt1)).toHaveLength(0);
-    // nothing after it: no other attempt, no taker fallback
-    expect(rest).toEqual([]);
-    // what attempt 0 filled (if anything) is the position, protected
-    expect(status).toBe(a0!.filledSize > 0 ? 'protected' : 'failed');
-    await expectOncePerClientOid(signalId);
-  });
+  for (const blocker of ['kill_switch', 'stale_at_engine'] as const)
+    it(`limit chase: killed between attempt 1’s row and the wire, ${blocker === 'kill_switch' ? 'the kill switch on before the restart' : 'restarted past its source’s staleness window'}: the attempt is re-checked and never sent, nor the taker fallback`, async () => {
+      if (blocker === 'stale_at_engine') await staleAfterSeconds('chase', 3);
+      const { second, signalId, killedOid: attempt1 } = await chaseKilledBeforeChild(5);
+      // the chase re-priced (the touch moved) before its time limit: the child killed is attempt 1
+      expect(attempt1).toBe(clientOidFor('algo', signalId, 1));
+      if (blocker === 'kill_switch')
+        await putSetting(h.db, 'risk.kill_switch', { on: true, reason: 'drill' });
+      else await new Promise((r) => setTimeout(r, 3_000));
+      await go(second);
+      const status = await waitFor(async () => {
+        const st = (await getSignal(h.db, signalId))?.status;
+        return st === 'protected' || st === 'failed' ? st : undefined;
+      }, 30_000);
+      const rows = await whenEnded(signalId);
+      const [a0, a1, ...rest] = rows;
+      expect(a1).toMatchObject({ clientOid: attempt1, status: 'rejected' });
+      expect(a1!.reason).toMatch(new RegExp(`^not_sent: ${blocker}`));
+      expect(exchangeOrders(attempt1)).toHaveLength(0);
+      // nothing after it: no other attempt, no taker fallback
+      expect(rest).toEqual([]);
+      // what attempt 0 filled (if anything) is the position, protected
+      expect(status).toBe(a0!.filledSize > 0 ? 'protected' : 'failed');
+      await expectOncePerClientOid(signalId);
+    });
 
   it('limit chase: killed between the taker fallback’s row and the wire; the restart sends it once, never leaves it an intent', async () => {
     const { second, signalId, fallbackOid } = await chaseKilledBeforeFallback();
@@ -385,9 +391,7 @@ describe('the router survives a SIGKILL mid-algorithm (PostgreSQL, Redis, databa
 
   it('limit chase: killed between the taker fallback’s row and the wire, restarted past its source’s staleness window: the fallback is re-checked and never sent late', async () => {
     // the source's alerts may wait 3 s (60 by default): the algorithm is interrupted longer than that
-    await h.db.execute(
-      `insert into webhook_sources (name, kind, stale_after_seconds) values ('chase', 'tradingview', 3)`,
-    );
+    await staleAfterSeconds('chase', 3);
     const { second, signalId, fallbackOid } = await chaseKilledBeforeFallback();
     await new Promise((r) => setTimeout(r, 3_000));
     await go(second);
