@@ -1,3 +1,7 @@
+import { TRADABLE_CONTRACTS_KEY } from '@enigma/core/settings/keys';
+import { putSetting } from '@enigma/db/repositories/settings';
+import { auditLog, commands, outbox } from '@enigma/db/schema/index';
+import { count } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { loginAs, useApiHarness } from '../../test/node-harness.ts';
 
@@ -162,5 +166,40 @@ describe('commands: errors', () => {
     const bad = await t.call('GET', '/api/commands/not-a-uuid', { token: t.token });
     expect(bad.status).toBe(422);
     expect(paths(bad)).toContain('commandId');
+  });
+
+  it('422 unknown_symbol naming symbol for a contract the exchange does not list, storing nothing', async () => {
+    // DOGEUSDTM is in core's table but not on the list the engine published (exploratory QA: 202, and
+    // the engine rejected it later). The list is the one intake refuses alerts by (`exchange.contracts`).
+    await putSetting(t.h.db, TRADABLE_CONTRACTS_KEY, {
+      symbols: ['XBTUSDTM', 'ETHUSDTM'],
+      at: t.h.clock.now,
+    });
+    t.h.clock.now += 61_000; // past the app's cache of the list
+    const footprint = async () => ({
+      commands: (await t.h.db.select({ n: count() }).from(commands))[0]!.n,
+      audit: (await t.h.db.select({ n: count() }).from(auditLog))[0]!.n,
+      outbox: (await t.h.db.select({ n: count() }).from(outbox))[0]!.n,
+      bus: t.h.bus.entries.length,
+    });
+    const before = await footprint();
+    for (const [method, path, body] of [
+      ['POST', '/api/orders', { ...order, symbol: 'DOGEUSDTM', price: '0.15' }],
+      ['POST', '/api/positions/DOGEUSDTM/close', undefined],
+      ['PUT', '/api/positions/DOGEUSDTM/tpsl', { stopLoss: '0.1' }],
+      ['POST', '/api/orders/cancel-all', { symbol: 'DOGEUSDTM' }],
+    ] as const) {
+      const r = await t.call(method, path, { token: t.token, headers: key(), ...(body ? { body } : {}) });
+      expect(r.status, `${method} ${path}`).toBe(422);
+      expect(r.json.error.code).toBe('unknown_symbol');
+      expect(paths(r)).toEqual(['symbol']);
+      expect(r.json.error.details).toMatchObject({ field: 'symbol', known: ['XBTUSDTM', 'ETHUSDTM'] });
+    }
+    expect(await footprint()).toEqual(before);
+    // a listed contract is still taken, and cancel-all without a symbol is unaffected
+    const eth = await t.call('POST', '/api/positions/ETHUSDTM/close', { token: t.token, headers: key() });
+    expect(eth.status).toBe(202);
+    const all = await t.call('POST', '/api/orders/cancel-all', { token: t.token, headers: key(), body: {} });
+    expect(all.status).toBe(202);
   });
 });

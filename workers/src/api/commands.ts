@@ -22,6 +22,7 @@ import type { AppDeps, AppEnv } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { sha256Hex } from '../security/compare.ts';
+import { refuseUntradableSymbol } from '../tradable.ts';
 import { publishHeldEntry } from '../webhooks/outbox.ts';
 import { bearerSecurity, ErrorSchema, errorResponses } from './openapi.ts';
 
@@ -140,7 +141,8 @@ const tpsl = createRoute({
 /**
  * Validate with the shared command schema, then record it: the command row (idempotent per caller and
  * key IN THE DATABASE), its audit row and its outbox entry in one transaction, so a command is either
- * stored, audited and bound for the engine, or not at all. The entry is appended to `commands` at once;
+ * stored, audited and bound for the engine, or not at all. A command for a contract intake would refuse
+ * (not on the exchange's published list) is a 422 `unknown_symbol` naming `symbol`, and nothing is stored. The entry is appended to `commands` at once;
  * if that fails the outbox relay publishes it. The engine does the work; the API answers 202 with the
  * command id, and `GET /api/commands/{id}` tells its outcome.
  */
@@ -152,6 +154,9 @@ export async function submitCommand(
   const command = validated(schema, raw, 'invalid command');
   const key = c.req.header('idempotency-key');
   if (!key) throw new ApiError('bad_request', 'the Idempotency-Key header is required');
+  // a contract the exchange does not list: refused here, nothing stored (the engine would reject it)
+  if ('symbol' in command && command.symbol !== undefined)
+    await refuseUntradableSymbol(c.get('deps'), command.symbol);
   const result = await recordCommand(c.get('deps'), c.get('auth')!.subject, key, command);
   return c.json({ commandId: result.commandId, status: 'accepted' as const, replayed: result.replayed }, 202);
 }

@@ -1,7 +1,6 @@
 import { EVENTS_PREFIX, STREAMS } from '@enigma/core/bus/index';
 import { checkFiniteNumber } from '@enigma/core/decimal-text';
 import { findUnsafeText, unsafeTextProblem } from '@enigma/core/safe-text';
-import { TRADABLE_CONTRACTS_KEY, tradableContractsSchema } from '@enigma/core/settings/keys';
 import {
   normaliseKeys,
   type ParsedSignal,
@@ -22,7 +21,6 @@ import {
 } from '@enigma/db/repositories/intake-signals';
 import { insertAlertNotice, insertIndicatorSnapshot } from '@enigma/db/repositories/notices';
 import type { OutboxEntry } from '@enigma/db/repositories/outbox';
-import { getSetting } from '@enigma/db/repositories/settings';
 import {
   trace as otel,
   ROOT_CONTEXT,
@@ -38,6 +36,7 @@ import { secretMatchesDigests, sha256Hex } from '../security/compare.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../security/hmac.ts';
 import { clientKeyOf, ipAllowed } from '../security/ip.ts';
 import { kvRefusalLimiter } from '../security/refusal-limit.ts';
+import { knownSymbolsOf } from '../tradable.ts';
 import { bodyKindOf, readBodyCapped } from './body.ts';
 import { masterKeyOf } from './master-key.ts';
 import { publishAbandonedEntry, publishHeldEntry } from './outbox.ts';
@@ -461,46 +460,6 @@ function publishAccepted(deps: AppDeps, entry: OutboxEntry): Promise<boolean> {
   if (!deps.publishLater) return publishHeldEntry(deps, entry);
   deps.publishLater(entry);
   return Promise.resolve(true);
-}
-
-/** How long this process (or isolate) trusts the tradable contracts it read from the settings. */
-const TRADABLE_TTL_MS = 60_000;
-/** Until an engine has published the list, how long "none published" is trusted (as long as a cached source). */
-const TRADABLE_ABSENT_TTL_MS = 5_000;
-/** Per app (its source cache; the Worker keeps one per isolate): requests of one app share the list. */
-const tradableByApp = new WeakMap<object, { at: number; symbols: readonly string[] | null }>();
-
-/**
- * The symbols intake accepts: an explicit `config.knownSymbols`, else the contracts the engine publishes
- * from the exchange's list (`exchange.contracts` in the settings; one source of truth for intake, engine
- * and collector), read at most once a minute per app (the Worker: per isolate). Until an engine has
- * published them, core's contract table decides here, and the engine refuses what the exchange does not list.
- */
-async function knownSymbolsOf(deps: AppDeps): Promise<{ knownSymbols?: readonly string[] }> {
-  if (deps.config.knownSymbols) return { knownSymbols: deps.config.knownSymbols };
-  const now = deps.config.now();
-  const appKey = (deps.sourceCache ?? deps.db) as object;
-  let tradable = tradableByApp.get(appKey);
-  const ttl = tradable?.symbols ? TRADABLE_TTL_MS : TRADABLE_ABSENT_TTL_MS;
-  if (!tradable || now - tradable.at >= ttl) {
-    let symbols: readonly string[] | null = null;
-    try {
-      const parsed = tradableContractsSchema.safeParse(await getSetting(deps.db, TRADABLE_CONTRACTS_KEY));
-      symbols = parsed.success ? parsed.data.symbols : null;
-    } catch (error) {
-      // The database answered the source lookup a moment ago; keep what we had rather than fail the alert.
-      deps.logger.warn(
-        { err: (error as Error).message },
-        'tradable contracts unreadable: kept the last list',
-      );
-      symbols = tradable?.symbols ?? null;
-    }
-    tradable = { at: now, symbols };
-    // Nothing published yet: asked again within a few seconds, so the list applies soon after an
-    // engine publishes it, without a query per alert meanwhile.
-    tradableByApp.set(appKey, tradable);
-  }
-  return tradable.symbols ? { knownSymbols: tradable.symbols } : {};
 }
 
 function refuseFuture(deps: AppDeps, at: number | undefined): void {
