@@ -6,6 +6,7 @@ import {
   levelLeverageCap,
   maintenanceRate,
   positionValueAfter,
+  priceCollar,
 } from '../risk/checks.ts';
 import { conservativeLiquidationPrice, initialMargin, notionalValue, tradingFee } from './math.ts';
 import type { ContractSpec } from './specs.ts';
@@ -23,6 +24,11 @@ export interface OrderPreviewInput {
   /** maker fee for a post-only limit, taker otherwise */
   liquidity: 'maker' | 'taker';
   reduceOnly: boolean;
+  /**
+   * the ticket's order type; a `limit` is held to the price collar around the mark, as the engine holds
+   * it (absent: not a limit)
+   */
+  orderType?: 'market' | 'limit' | 'stop_market' | 'stop_limit' | undefined;
   stopLoss?: Decimal | undefined;
   takeProfit?: Decimal | undefined;
 }
@@ -44,6 +50,8 @@ export interface PreviewRiskState {
     minLiquidationDistanceMultiple?: string | undefined;
     /** percent of equity a trade may lose at its stop */
     riskPerTradePct?: string | undefined;
+    /** a limit price may lie at most this percentage from the mark (the engine's `price_collar`) */
+    priceCollarPct?: string | undefined;
   };
   /** signed lots already held in this contract */
   currentLots: number;
@@ -52,7 +60,8 @@ export interface PreviewRiskState {
   /**
    * The contract's mark price, when a recent one is known: the engine's check values the position after
    * the order at the higher of the order price and the mark (a buy limit below the mark is judged at the
-   * mark). Absent: valued at the order price, and the `risk_limit` check says so.
+   * mark). Absent: valued at the order price, and the `risk_limit` check says so; a limit price is then
+   * not held to the price collar, and the `price_collar` check says it is not checked.
    */
   mark?: Decimal | undefined;
   /** account equity in the settle currency, when known */
@@ -175,6 +184,17 @@ export function previewOrder(input: OrderPreviewInput, state: PreviewRiskState):
     !state.killSwitchOn || input.reduceOnly,
     state.killSwitchOn ? 'the kill switch is on: only reduce-only orders pass' : 'kill switch off',
   );
+  // As the engine's check (core's priceCollar): a limit more than priceCollarPct % from the mark is
+  // refused (reduce-only orders are not held to it). Without a recent mark it is not checked, and says so.
+  const collarPct = state.limits.priceCollarPct;
+  if (input.orderType === 'limit' && collarPct !== undefined && !input.reduceOnly) {
+    if (state.mark) {
+      const collar = priceCollar(price, state.mark, collarPct, spec.tickSize);
+      check('price_collar', collar.ok, collar.message);
+    } else {
+      check('price_collar', false, 'no recent mark known: the price collar is not checked', false);
+    }
+  }
   if (state.breaker && state.breaker !== 'active')
     check(
       'breaker',

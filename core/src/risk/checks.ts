@@ -181,6 +181,25 @@ export interface RiskContext {
 const ok = (d: Decimal | null): d is Decimal => Decimal.isDecimal(d) && d.isFinite() && d.gt(0);
 const fmt = (d: Decimal) => d.toFixed();
 
+/**
+ * The price collar (`price_collar`; one home: the engine's check and the ticket's preview call it): an
+ * order's price may lie at most `collarPct` % from the mark. `message` says how far it is, either way.
+ *
+ * @example priceCollar(toMoney(62000), toMoney(60000), '2', toMoney('0.1')).ok // false: 3.333 % from the mark
+ */
+export function priceCollar(
+  price: Decimal,
+  mark: Decimal,
+  collarPct: string,
+  tickSize: Decimal,
+): { ok: boolean; message: string } {
+  const deviationPct = price.minus(mark).abs().div(mark).mul(100);
+  return {
+    ok: !deviationPct.gt(collarPct),
+    message: `price ${priceText(price, tickSize)} is ${decimalTextBeside(deviationPct, collarPct, 3)} % from mark ${priceTextBeside(mark, price, tickSize)} (limit ${collarPct} %)`,
+  };
+}
+
 /** Every block for this order, in check order; empty means it may be sent. */
 export function preTradeChecks(
   order: OrderProposal,
@@ -294,13 +313,8 @@ export function preTradeChecks(
       `${order.lots} lots = ${decimalTextBeside(orderNotional, limits.maxOrderNotional, 2)} USDT (limits ${limits.maxOrderLots} lots, ${limits.maxOrderNotional} USDT)`,
     );
   }
-  const deviationPct = price.minus(mark).abs().div(mark).mul(100);
-  if (deviationPct.gt(limits.priceCollarPct)) {
-    add(
-      'price_collar',
-      `price ${priceText(price, contract.tickSize)} is ${decimalTextBeside(deviationPct, limits.priceCollarPct, 3)} % from mark ${priceTextBeside(mark, price, contract.tickSize)} (limit ${limits.priceCollarPct} %)`,
-    );
-  }
+  const collar = priceCollar(price, mark, limits.priceCollarPct, contract.tickSize);
+  if (!collar.ok) add('price_collar', collar.message);
 
   // 6. Position, exposure, count.
   // Only a pure reduction (toward flat, not past it) skips the caps: an order that flips the position

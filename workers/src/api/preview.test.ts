@@ -332,6 +332,56 @@ describe('POST /api/orders/preview', () => {
       h.clock.now -= 100_000;
     }
   });
+  it("holds a limit to the engine's price collar around the collector's newest mark; without one, says it is not checked", async () => {
+    // exploratory QA: a buy limit 3.3 % above the mark previewed "every risk check passes", and the
+    // engine refused it with price_collar (default limit: 2 %)
+    const limit = {
+      symbol: 'ETHUSDTM',
+      side: 'buy',
+      orderType: 'limit',
+      size: 1,
+      leverage: 5,
+      price: '3100',
+    };
+    const collarOf = async (body: unknown) => {
+      const r = await preview(body);
+      expect(r.status).toBe(200);
+      const checks = r.json['checks'] as { code: string; ok: boolean; blocking: boolean; message: string }[];
+      return { allowed: r.json['allowed'], collar: checks.find((c) => c.code === 'price_collar') };
+    };
+    expect(await collarOf(limit)).toMatchObject({
+      collar: { ok: false, blocking: false, message: expect.stringContaining('not checked') },
+    });
+    await upsertMarkSamples(h.db, [
+      { symbol: 'ETHUSDTM', ts: new Date(h.clock.now - 30_000), markPrice: '3000' },
+    ]);
+    expect(await collarOf(limit)).toEqual({
+      allowed: false,
+      collar: {
+        code: 'price_collar',
+        ok: false,
+        blocking: true,
+        message: 'price 3100.00 is 3.333 % from mark 3000.00 (limit 2 %)',
+      },
+    });
+    expect(await collarOf({ ...limit, price: '3050' })).toMatchObject({
+      collar: { ok: true, blocking: true },
+    });
+    // as the engine: a reduce-only order is not held to it; a market order's touch is the engine's to judge
+    expect((await collarOf({ ...limit, reduceOnly: true })).collar).toBeUndefined();
+    const market = { ...limit, orderType: 'market', price: undefined };
+    await h.db.insert(candles).values({
+      symbol: 'ETHUSDTM',
+      timeframe: '1m',
+      openTime: new Date(h.clock.now - 60_000),
+      open: '3100',
+      high: '3100',
+      low: '3100',
+      close: '3100',
+      volume: '1',
+    });
+    expect((await collarOf(market)).collar).toBeUndefined();
+  });
   it("reads the level, balance and position of the account the engine trades (its lease's), never another account's newer rows", async () => {
     const mine = await ensureAccount(h.db, 'default', 'paper');
     const other = await ensureAccount(h.db, 'other', 'paper');

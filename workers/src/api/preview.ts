@@ -138,6 +138,7 @@ export function registerPreview(api: OpenAPIHono<AppEnv>): void {
         marginMode: q.marginMode,
         liquidity: q.postOnly ? 'maker' : 'taker',
         reduceOnly: q.reduceOnly,
+        orderType: q.orderType,
         stopLoss: q.stopLoss ? toMoney(q.stopLoss) : undefined,
         takeProfit: q.takeProfit ? toMoney(q.takeProfit) : undefined,
       },
