@@ -122,19 +122,25 @@ export default function PerformanceRoute() {
         <section className="card" aria-labelledby="days-title" data-testid="perf-days">
           <h2 id="days-title">Days</h2>
           <PanelTable
-            columns={['Day (UTC)', 'Trades', 'Wins', 'Gross', 'Fees', 'Funding', 'Net', 'Running net']}
+            // the day and its net first: on a phone (390 px) they are in sight without scrolling the table
+            // sideways (Net and Running net were the 7th and 8th columns, past the screen's right edge)
+            columns={['Day (UTC)', 'Net', 'Running net', 'Trades', 'Wins', 'Gross', 'Fees', 'Funding']}
             empty={d.items.length ? null : 'No closed trades.'}
           >
             {[...d.items].reverse().map((x) => (
               <tr key={x.day}>
                 <td>{x.day}</td>
+                <td className={tone(x.netPnl, 2)} data-testid="day-net">
+                  {usdt(x.netPnl, true)}
+                </td>
+                <td className={tone(x.cumulativeNetPnl, 2)} data-testid="day-running-net">
+                  {usdt(x.cumulativeNetPnl, true)}
+                </td>
                 <td>{x.trades}</td>
                 <td>{x.wins}</td>
                 <td>{usdt(x.grossPnl, true)}</td>
                 <td>{usdt(x.fees)}</td>
                 <td>{usdt(x.funding)}</td>
-                <td className={tone(x.netPnl, 2)}>{usdt(x.netPnl, true)}</td>
-                <td className={tone(x.cumulativeNetPnl, 2)}>{usdt(x.cumulativeNetPnl, true)}</td>
               </tr>
             ))}
           </PanelTable>

@@ -419,6 +419,22 @@ describe('the dashboard, end to end', () => {
               .waitFor({ timeout: 10_000 });
           }
           await expect(page.getByTestId('perf-days').locator('tbody tr').count()).resolves.toBeGreaterThan(0);
+          if (phone) {
+            // each day's net and running net are in sight without scrolling the table sideways: they
+            // were its 7th and 8th columns, past the right edge of a 390 px screen
+            const outside = await page
+              .getByTestId('perf-days')
+              .locator('[data-testid=day-net], [data-testid=day-running-net]')
+              .evaluateAll(
+                (cells, width) =>
+                  cells
+                    .map((c) => [c.getAttribute('data-testid'), c.getBoundingClientRect()] as const)
+                    .filter(([, r]) => r.left < 0 || r.right > width + 0.5)
+                    .map(([id, r]) => `${id} ${Math.round(r.left)}–${Math.round(r.right)} of ${width}`),
+                viewportWidth(page),
+              );
+            expect(outside).toEqual([]);
+          }
         } else await page.getByTestId('perf-empty').waitFor();
         expect(await pageLayoutProblems(page)).toEqual([]);
         expect(await accessibilityViolations(page)).toEqual([]);
