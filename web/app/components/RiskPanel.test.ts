@@ -3,7 +3,7 @@ import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { TimeZoneProvider } from '../lib/time.tsx';
 import type { DailyPnlRow, RiskEventRow, RiskState } from '../lib/types.ts';
-import { RiskPanel } from './RiskPanel.tsx';
+import { killSwitchConfirmLabel, RiskPanel } from './RiskPanel.tsx';
 
 // The risk panel as the server renders it: the breakers' history, the drawdown and daily-loss charts'
 // containers with their labels (the charts themselves are drawn in the browser).
@@ -84,5 +84,13 @@ describe('the risk panel', () => {
     expect(html).toContain('No breaker has tripped.');
     expect(html).toContain('No closed trade in the last 30 days.');
     expect(html).not.toContain('drawdown-chart');
+  });
+});
+
+describe("the kill switch's confirmation", () => {
+  it('says the positions will be closed when "also close every position" is ticked', () => {
+    expect(killSwitchConfirmLabel(false, true)).toBe('Confirm: halt all trading and close every position');
+    expect(killSwitchConfirmLabel(false, false)).toBe('Confirm: halt all trading');
+    expect(killSwitchConfirmLabel(true, false)).toBe('Confirm: resume trading');
   });
 });

@@ -185,7 +185,7 @@ export function RiskPanel(props: {
           <ConfirmButton
             className={risk.killSwitch.on ? 'small' : 'danger small'}
             testId="kill-switch-toggle"
-            confirmLabel={risk.killSwitch.on ? 'Confirm: resume trading' : 'Confirm: halt all trading'}
+            confirmLabel={killSwitchConfirmLabel(risk.killSwitch.on, flatten)}
             onConfirm={async () => {
               if (!reason.trim()) return setError('give a reason: it goes into the audit log');
               const r = await api('/risk/kill-switch', {
@@ -216,4 +216,13 @@ export function RiskPanel(props: {
       )}
     </section>
   );
+}
+
+/**
+ * What the kill switch's button asks before it acts: turning it on with "also close every position"
+ * ticked says the positions will be closed (it read only "halt all trading", as if they were kept).
+ */
+export function killSwitchConfirmLabel(on: boolean, flatten: boolean): string {
+  if (on) return 'Confirm: resume trading';
+  return flatten ? 'Confirm: halt all trading and close every position' : 'Confirm: halt all trading';
 }
