@@ -1,6 +1,7 @@
-import { useEffect, useId, useMemo, useState } from 'react';
-import { api } from '../lib/api.ts';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type ApiResult, api } from '../lib/api.ts';
 import { fixed, price as fmtPrice, SYMBOLS, specOf } from '../lib/market.ts';
+import { PreviewRefresher } from '../lib/preview-refresh.ts';
 import { ticketReferencePrice } from '../lib/ticket-price.ts';
 import type { OrderPreview, Role } from '../lib/types.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
@@ -42,6 +43,11 @@ export function OrderTicket(props: {
   lastPrice: number | null;
   role: Role;
   preset: TicketPreset | null;
+  /**
+   * Stands for the risk state the preview depends on (the kill switch, the breakers): when it
+   * changes, the preview is read again at once
+   */
+  riskKey?: string;
   onCommand(label: string, result: { ok: boolean; error: string | null; data?: unknown }): void;
 }) {
   const id = useId();
@@ -129,26 +135,34 @@ export function OrderTicket(props: {
     : null;
   const bodyKey = JSON.stringify(body);
 
+  // the preview is read when the body changes, again every few seconds while the ticket is shown (the
+  // kill switch, the breakers, the mark and the account change it too), and at once when the
+  // dashboard's risk state changes; one request at a time, the answer shown until the next arrives
+  const refresher = useMemo(
+    () =>
+      new PreviewRefresher<NonNullable<typeof body>, ApiResult<OrderPreview>>(
+        // the preview takes the order's own body (one schema for both)
+        (b, signal) => api<OrderPreview>('/orders/preview', { method: 'POST', body: b, signal }),
+        (r) => {
+          setServerErrors(r.fields);
+          setPreviewError(r.ok ? null : r.error);
+          setPreview(r.ok ? r.data : null);
+        },
+      ),
+    [],
+  );
+  useEffect(() => () => refresher.dispose(), [refresher]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: bodyKey stands for the body
   useEffect(() => {
-    if (!body) {
-      setPreview(null);
-      return;
-    }
-    let cancelled = false;
-    const t = setTimeout(async () => {
-      // the preview takes the order's own body (one schema for both)
-      const r = await api<OrderPreview>('/orders/preview', { method: 'POST', body });
-      if (cancelled) return;
-      setServerErrors(r.fields);
-      setPreviewError(r.ok ? null : r.error);
-      setPreview(r.ok ? r.data : null);
-    }, 250);
-    return () => {
-      cancelled = true;
-      clearTimeout(t);
-    };
-  }, [bodyKey]);
+    if (!body) setPreview(null);
+    refresher.set(body);
+  }, [bodyKey, refresher]);
+  const riskKey = useRef(props.riskKey);
+  useEffect(() => {
+    if (riskKey.current === props.riskKey) return;
+    riskKey.current = props.riskKey;
+    refresher.refresh();
+  }, [props.riskKey, refresher]);
 
   const fieldError = (name: string) => errors[name] ?? serverErrors[name];
   const err = (name: string) =>

@@ -31,7 +31,7 @@ export interface ApiResult<T> {
 /** Call `/api${path}` with JSON in and out; never throws for an HTTP error. */
 export async function api<T = unknown>(
   path: string,
-  init: { method?: string; body?: unknown; idempotencyKey?: string } = {},
+  init: { method?: string; body?: unknown; idempotencyKey?: string; signal?: AbortSignal } = {},
 ): Promise<ApiResult<T>> {
   const send = async (token: string) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -40,6 +40,7 @@ export async function api<T = unknown>(
     return fetch(`/api${path}`, {
       method: init.method ?? 'GET',
       headers,
+      ...(init.signal ? { signal: init.signal } : {}),
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
   };

@@ -26,6 +26,7 @@ import {
 import { LiveFeed, useLiveConnection } from '../lib/live.ts';
 import { SYMBOLS, specOf, TIMEFRAMES, timeframeMs } from '../lib/market.ts';
 import { totalPnl } from '../lib/pnl.ts';
+import { previewRiskKey } from '../lib/preview-refresh.ts';
 import { ReloadScheduler } from '../lib/reload.ts';
 import { apiReader, requireSession } from '../lib/session.server.ts';
 import { TimeZoneProvider, useTime } from '../lib/time.tsx';
@@ -355,6 +356,9 @@ function Dashboard() {
     setSeenAt(at);
   }, []);
   const position = d.positions.find((p) => p.symbol === d.symbol);
+  // the kill switch and the breakers as the page last read them (events:risk reloads them): the
+  // ticket reads its preview again when they change
+  const riskKey = previewRiskKey(d.risk);
 
   return (
     <div className="app">
@@ -427,6 +431,7 @@ function Dashboard() {
             lastPrice={lastPrice}
             role={d.role}
             preset={preset}
+            riskKey={riskKey}
             onCommand={onCommand}
           />
           <CommandLog commands={commands} />

@@ -317,19 +317,30 @@ describe('the dashboard, end to end', () => {
       // the kill switch halts trading and the page says so; the preview then blocks new orders
       await page.getByLabel('Reason').fill('end-to-end test');
       const kill = page.getByTestId('kill-switch-toggle');
+      // ticked "also close every position", the confirmation says so (it read only "halt all trading")
+      const flatten = page.getByLabel(/also close every position/);
+      await flatten.check();
       await kill.click();
+      await expect(kill.textContent()).resolves.toBe('Confirm: halt all trading and close every position');
+      await page.keyboard.press('Escape');
+      await flatten.uncheck();
+      await kill.click();
+      await expect(kill.textContent()).resolves.toBe('Confirm: halt all trading');
+      const enabledBefore = await place.isEnabled();
       await kill.click();
       await page.getByTestId('kill-state').filter({ hasText: 'KILL SWITCH ON' }).waitFor({ timeout: 10_000 });
-      await page.getByLabel('Size').fill('2');
-      await page
-        .getByTestId('risk-preview')
-        .filter({ hasText: 'kill switch is on' })
-        .waitFor({ timeout: 10_000 });
+      // the ticket untouched: its preview is read again (it stayed passing, Buy enabled, until a field
+      // changed)
+      const blocked = page.getByTestId('risk-preview').filter({ hasText: 'kill switch is on' });
+      await blocked.waitFor({ timeout: 10_000 });
       await expect(place.isDisabled()).resolves.toBe(true);
       await page.getByLabel('Reason').fill('resume after the test');
       await kill.click();
       await kill.click();
       await page.getByTestId('kill-state').filter({ hasText: 'trading on' }).waitFor({ timeout: 10_000 });
+      // and turned off, the block goes without a field touched (it stayed, Buy disabled)
+      await blocked.waitFor({ state: 'detached', timeout: 10_000 });
+      await expect.poll(() => place.isEnabled(), { timeout: 10_000 }).toBe(enabledBefore);
       await context.close();
     },
     MANY_STEPS_MS,
