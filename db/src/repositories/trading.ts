@@ -1130,11 +1130,7 @@ export async function claimIntentSend(
     .set({ submittedAt: at, updatedAt: sql`now()` })
     .where(
       and(
-        eq(orders.id, id),
-        eq(orders.status, 'intent'),
-        // the intent as the caller judged it: no send claimed since, no exchange id written
-        sameSubmittedAt(seenSubmittedAt),
-        sql`${orders.exchangeOrderId} is null`,
+        sameIntent(id, seenSubmittedAt),
         sql`coalesce(${orders.reason}, '') not like ${`${CANCEL_REQUESTED}%`}`,
         // only under the lease: a process that lost it (paused past its expiry) sends nothing late
         sql`exists (select 1 from ${engineLeases} where ${engineLeases.name} = ${lease.name} and ${engineLeases.fence} = ${lease.fence})`,
@@ -1176,23 +1172,24 @@ export async function closeUnsentIntent(
   const [row] = await db
     .update(orders)
     .set({ status: 'rejected', reason: patch.reason, doneAt: patch.doneAt, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(orders.id, id),
-        eq(orders.status, 'intent'),
-        sameSubmittedAt(seenSubmittedAt),
-        sql`${orders.exchangeOrderId} is null`,
-      ),
-    )
+    .where(sameIntent(id, seenSubmittedAt))
     .returning();
   return row ?? null;
 }
 
-/** An order row's send start is still the one a caller saw (null: none). */
-function sameSubmittedAt(seen: Date | null): SQL {
-  return seen === null
-    ? sql`${orders.submittedAt} is null`
-    : sql`${orders.submittedAt} = ${seen.toISOString()}::timestamptz`;
+/**
+ * Order `id` is still the `intent` a caller judged: no send claimed since (its send start the one the
+ * caller saw, null: none) and no exchange id written.
+ */
+function sameIntent(id: string, seenSubmittedAt: Date | null): SQL {
+  return and(
+    eq(orders.id, id),
+    eq(orders.status, 'intent'),
+    seenSubmittedAt === null
+      ? sql`${orders.submittedAt} is null`
+      : sql`${orders.submittedAt} = ${seenSubmittedAt.toISOString()}::timestamptz`,
+    sql`${orders.exchangeOrderId} is null`,
+  )!;
 }
 
 /** Lots of recorded fills per order id (the engine's view of what its ledger has applied). */

@@ -24,7 +24,7 @@ import { register } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../sim/test-helpers.ts';
 import { BALANCE_SAVE_EVERY_MS } from './risk-inputs.ts';
-import { SETTINGS_REREAD_MS, turnKillSwitch, useSimEngine } from './testing/sim-engine.ts';
+import { appendCommand, SETTINGS_REREAD_MS, turnKillSwitch, useSimEngine } from './testing/sim-engine.ts';
 
 const SOURCE = 'tv';
 // A 1 % stop: the synthetic market has no stored candles for an ATR here.
@@ -909,23 +909,18 @@ describe('engine against the simulator: stops, funding and the kill switch', () 
     const ticker = await f.kucoin.market.ticker('XBTUSDTM');
     const mark = (await f.kucoin.market.contract('XBTUSDTM')).markPrice ?? ticker.bestBid;
     const below = (mark.lt(ticker.bestBid) ? mark : ticker.bestBid).mul('0.985');
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId: randomUUID(),
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: 'resting',
-        command: {
-          type: 'place_order',
-          symbol: 'XBTUSDTM',
-          side: 'buy',
-          orderType: 'limit',
-          size: 1,
-          price: below.toDecimalPlaces(1).toFixed(),
-          reduceOnly: false,
-        },
-      }),
+    await appendCommand(
+      f,
+      {
+        type: 'place_order',
+        symbol: 'XBTUSDTM',
+        side: 'buy',
+        orderType: 'limit',
+        size: 1,
+        price: below.toDecimalPlaces(1).toFixed(),
+        reduceOnly: false,
+      },
+      'resting',
     );
     await waitFor(
       async () =>

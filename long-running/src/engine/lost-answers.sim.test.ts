@@ -51,6 +51,37 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   const exchangeQty = async () =>
     (await f.kucoin.positions.positions('USDT')).find((p) => p.symbol === 'XBTUSDTM')?.qty ?? 0;
 
+  /**
+   * An earlier run's resting buy limit (1 lot, 1 % under the bid): its `intent` row as that run wrote it
+   * (not this process), and its order spec as the executor and the exchange take it.
+   */
+  async function earlierRunsLimit() {
+    const { ctx } = f.running.engine;
+    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
+    const spec = {
+      clientOid: clientOidFor('command', randomUUID()),
+      symbol: 'XBTUSDTM',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      price: ticker.bestBid.mul('0.99').toDecimalPlaces(0),
+      size: 1,
+      leverage: 5,
+      marginMode: 'ISOLATED' as const,
+      reduceOnly: false,
+      purpose: 'manual' as const,
+    };
+    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
+      ...spec,
+      price: spec.price.toFixed(),
+      leverage: '5',
+      accountId: ctx.accountId,
+      intentId: null,
+      signalId: null,
+      commandId: null,
+    });
+    return { spec, order };
+  }
+
   it('never received by the exchange: rejected as not_at_exchange, only after the timeout and the grace', async () => {
     // The placement is dropped unprocessed: the client's look-up finds nothing, nor do the engine's.
     f.sim.faults.set({ dropRequests: 1, pathPrefix: ORDERS });
@@ -132,27 +163,7 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   it('a crash-left entry intent the kill switch cancels that lands afterwards: followed and cancelled, never given up while it may land', async () => {
     const { ctx } = f.running.engine;
     // An earlier run's resting entry: its row written, its request on the wire when that run died.
-    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
-    const price = ticker.bestBid.mul('0.99').toDecimalPlaces(0);
-    const order = {
-      clientOid: clientOidFor('command', randomUUID()),
-      symbol: 'XBTUSDTM',
-      side: 'buy' as const,
-      size: 1,
-      leverage: '5',
-      marginMode: 'ISOLATED' as const,
-    };
-    await insertFencedOrderIntent(f.db, ctx.lease, {
-      ...order,
-      accountId: ctx.accountId,
-      intentId: null,
-      signalId: null,
-      commandId: null,
-      purpose: 'manual',
-      type: 'limit',
-      price: price.toFixed(),
-      reduceOnly: false,
-    });
+    const { spec: order } = await earlierRunsLimit();
     await turnKillSwitch(f, { on: true, reason: 'drill' }, 'kill-crash-left');
     // The kill switch's cancel finds nothing at the exchange yet: the row stays an intent (it may land),
     // marked as waiting for its cancel
@@ -163,17 +174,10 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
       reason: 'cancel_requested: kill switch: drill',
     });
     // A flow that owns the row resumes it (as a signal's leg or a router child is): it does not send it
-    const resumed = f.running.engine.executor.submit({
-      ...order,
-      type: 'limit',
-      price,
-      leverage: 5,
-      reduceOnly: false,
-      purpose: 'manual',
-    });
+    const resumed = f.running.engine.executor.submit(order);
     await new Promise((r) => setTimeout(r, 500));
     // …and the request lands: the exchange had no order of that clientOid (a second would be refused)
-    await f.kucoin.trade.placeOrder({ ...order, type: 'limit', price, leverage: 5 });
+    await f.kucoin.trade.placeOrder(order);
     expect((await resumed).exchangeOrderId).toBe(exchangeOrders(order.clientOid)[0]!.id);
     const row = await waitFor(async () => {
       const r = await getOrderByClientOid(f.db, order.clientOid);
@@ -185,36 +189,13 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   }, 60_000);
 
   it('a crash-left intent another run sent, absent at the first look-up: not sent again while its request may land; it lands and is followed', async () => {
-    const { ctx } = f.running.engine;
-    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
-    const price = ticker.bestBid.mul('0.99').toDecimalPlaces(0);
-    const spec = {
-      clientOid: clientOidFor('command', randomUUID()),
-      symbol: 'XBTUSDTM',
-      side: 'buy' as const,
-      type: 'limit' as const,
-      price,
-      size: 1,
-      leverage: 5,
-      marginMode: 'ISOLATED' as const,
-      reduceOnly: false,
-      purpose: 'manual' as const,
-    };
     // the earlier run's row, written by it (not by this process)
-    await insertFencedOrderIntent(f.db, ctx.lease, {
-      ...spec,
-      price: price.toFixed(),
-      leverage: '5',
-      accountId: ctx.accountId,
-      intentId: null,
-      signalId: null,
-      commandId: null,
-    });
+    const { spec } = await earlierRunsLimit();
     // resumed: the look-up finds nothing yet…
     const resumed = f.running.engine.executor.submit(spec);
     await new Promise((r) => setTimeout(r, 1_500));
     // …and the earlier run's request lands: the only order of that clientOid (no second one was sent)
-    const theirs = await f.kucoin.trade.placeOrder({ ...spec, type: 'limit' });
+    const theirs = await f.kucoin.trade.placeOrder(spec);
     const row = await resumed;
     expect(row).toMatchObject({ status: 'open', exchangeOrderId: theirs.orderId });
     expect(exchangeOrders(spec.clientOid)).toHaveLength(1);
@@ -222,29 +203,7 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   }, 30_000);
 
   it('an order the exchange already holds by its clientOid (300018): its send resolves to that order, it does not wait for itself', async () => {
-    const { ctx } = f.running.engine;
-    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
-    const spec = {
-      clientOid: clientOidFor('command', randomUUID()),
-      symbol: 'XBTUSDTM',
-      side: 'buy' as const,
-      type: 'limit' as const,
-      price: ticker.bestBid.mul('0.99').toDecimalPlaces(0),
-      size: 1,
-      leverage: 5,
-      marginMode: 'ISOLATED' as const,
-      reduceOnly: false,
-      purpose: 'manual' as const,
-    };
-    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
-      ...spec,
-      price: spec.price.toFixed(),
-      leverage: '5',
-      accountId: ctx.accountId,
-      intentId: null,
-      signalId: null,
-      commandId: null,
-    });
+    const { spec, order } = await earlierRunsLimit();
     const theirs = await f.kucoin.trade.placeOrder(spec);
     // sent straight (a decision's row is): KuCoin answers 300018, and the send looks the order up
     const row = await Promise.race([
@@ -256,29 +215,7 @@ describe('an order whose answer was lost (engine against the simulator)', () => 
   }, 30_000);
 
   it('an intent a cancel was asked of (marked by an earlier run), found landed later: cancelled', async () => {
-    const { ctx } = f.running.engine;
-    const ticker = await f.kucoin.market.ticker('XBTUSDTM');
-    const spec = {
-      clientOid: clientOidFor('command', randomUUID()),
-      symbol: 'XBTUSDTM',
-      side: 'buy' as const,
-      type: 'limit' as const,
-      price: ticker.bestBid.mul('0.99').toDecimalPlaces(0),
-      size: 1,
-      leverage: 5,
-      marginMode: 'ISOLATED' as const,
-    };
-    const { order } = await insertFencedOrderIntent(f.db, ctx.lease, {
-      ...spec,
-      price: spec.price.toFixed(),
-      leverage: '5',
-      accountId: ctx.accountId,
-      intentId: null,
-      signalId: null,
-      commandId: null,
-      purpose: 'manual',
-      reduceOnly: false,
-    });
+    const { spec, order } = await earlierRunsLimit();
     // the earlier run's cancel marked the row, and that run ended before the order landed
     const marked = await requestIntentCancel(f.db, order.id, 'cancel-all by test');
     await f.kucoin.trade.placeOrder(spec);

@@ -11,7 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
-import { checkStreamPayload, type SignalEntryInput } from '@enigma/core/streams/catalog';
+import {
+  checkStreamPayload,
+  type SignalEntryInput,
+  type StreamPayloadInput,
+} from '@enigma/core/streams/catalog';
 import { type EnigmaDb, getSignal, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
@@ -72,16 +76,27 @@ export async function turnKillSwitch(
   key: string,
 ): Promise<void> {
   await putSetting(f.db, 'risk.kill_switch', state);
+  await appendCommand(f, { type: 'kill_switch', ...state }, key);
+}
+
+/** An operator command on the `commands` stream, as the API publishes it (`key`: its idempotency key). */
+export async function appendCommand(
+  f: { bus: Bus },
+  command: StreamPayloadInput<'commands'>['command'],
+  key: string,
+): Promise<string> {
+  const commandId = randomUUID();
   await f.bus.append(
     'commands',
     checkStreamPayload('commands', {
-      commandId: randomUUID(),
+      commandId,
       issuedBy: 'test',
       issuedAt: Date.now(),
       idempotencyKey: key,
-      command: { type: 'kill_switch', ...state },
+      command,
     }),
   );
+  return commandId;
 }
 
 /** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
