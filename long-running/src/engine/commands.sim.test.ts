@@ -3,7 +3,6 @@ import { clientOidFor } from '@enigma/core/engine/client-oid';
 import { toMoney } from '@enigma/core/money';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { type OperatorCommand, operatorRouting, placeOrderCommand } from '@enigma/core/signals/commands';
-import { checkStreamPayload } from '@enigma/core/streams/catalog';
 import {
   type CommandRow,
   claimCommand,
@@ -21,7 +20,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTER_QUEUE } from '../router/router.ts';
 import { waitFor } from '../sim/test-helpers.ts';
-import { movablePrices, ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
+import { movablePrices, ROOMY_RISK_LIMITS, sendCommand, useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The order ticket's orders end to end (command → engine → simulator): stop market and stop limit as
@@ -59,27 +58,7 @@ describe('operator orders from the ticket against the simulator', { timeout: 90_
   afterAll(() => f.running?.engine.commands.idle());
 
   /** Store the command as the API does (its row holds the outcome) and publish it to the engine. */
-  async function send(cmd: OperatorCommand, commandId: string = randomUUID()): Promise<string> {
-    await insertCommand(f.db, {
-      id: commandId,
-      issuedBy: 'test',
-      idempotencyKey: commandId,
-      type: cmd.type,
-      command: cmd as unknown as Record<string, unknown>,
-      fingerprint: commandId,
-    });
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId,
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: commandId,
-        command: cmd,
-      }),
-    );
-    return commandId;
-  }
+  const send = (cmd: OperatorCommand, commandId?: string): Promise<string> => sendCommand(f, cmd, commandId);
   /** A place_order as the API validates it (core's one schema). */
   const command = (body: Record<string, unknown>) =>
     send(placeOrderCommand.parse({ type: 'place_order', ...body }));

@@ -1,22 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { closedTradeReturns } from '@enigma/core/contract/math';
 import { CONTRACTS } from '@enigma/core/contract/specs';
 import { toMoney } from '@enigma/core/money';
 import { RISK_LIMITS_KEY } from '@enigma/core/settings/keys';
 import { type OperatorCommand, placeOrderCommand } from '@enigma/core/signals/commands';
-import { checkStreamPayload } from '@enigma/core/streams/catalog';
-import {
-  type CommandRow,
-  getCommand,
-  getPosition,
-  insertCommand,
-  listOrders,
-  recentClosedTrades,
-} from '@enigma/db';
+import { type CommandRow, getCommand, getPosition, listOrders, recentClosedTrades } from '@enigma/db';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../exchange/types.ts';
 import { waitFor } from '../sim/test-helpers.ts';
-import { movablePrices, ROOMY_RISK_LIMITS, useSimEngine } from './testing/sim-engine.ts';
+import { movablePrices, ROOMY_RISK_LIMITS, sendCommand, useSimEngine } from './testing/sim-engine.ts';
 
 /**
  * The leverage a position row and the closed trade it becomes keep (what ROI on margin is figured from):
@@ -42,28 +33,7 @@ describe('the leverage a position and its closed trade keep (against the simulat
   });
   afterAll(() => f.running?.engine.commands.idle());
 
-  async function send(cmd: OperatorCommand): Promise<string> {
-    const commandId = randomUUID();
-    await insertCommand(f.db, {
-      id: commandId,
-      issuedBy: 'test',
-      idempotencyKey: commandId,
-      type: cmd.type,
-      command: cmd as unknown as Record<string, unknown>,
-      fingerprint: commandId,
-    });
-    await f.bus.append(
-      'commands',
-      checkStreamPayload('commands', {
-        commandId,
-        issuedBy: 'test',
-        issuedAt: Date.now(),
-        idempotencyKey: commandId,
-        command: cmd,
-      }),
-    );
-    return commandId;
-  }
+  const send = (cmd: OperatorCommand): Promise<string> => sendCommand(f, cmd);
   /** A market order from the ticket, done (filled and its fills applied). */
   async function market(body: Record<string, unknown>): Promise<string> {
     const id = await send(placeOrderCommand.parse({ type: 'place_order', orderType: 'market', ...body }));

@@ -11,12 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@enigma/core/bus/index';
 import { DEFAULT_RISK_LIMITS } from '@enigma/core/risk/limits';
+import type { OperatorCommand } from '@enigma/core/signals/commands';
 import {
   checkStreamPayload,
   type SignalEntryInput,
   type StreamPayloadInput,
 } from '@enigma/core/streams/catalog';
-import { type EnigmaDb, getSignal, putSetting } from '@enigma/db';
+import { type EnigmaDb, getSignal, insertCommand, putSetting } from '@enigma/db';
 import { openTestDatabase, type TestHandle } from '@enigma/db/testing/drivers';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
@@ -84,8 +85,8 @@ export async function appendCommand(
   f: { bus: Bus },
   command: StreamPayloadInput<'commands'>['command'],
   key: string,
+  commandId: string = randomUUID(),
 ): Promise<string> {
-  const commandId = randomUUID();
   await f.bus.append(
     'commands',
     checkStreamPayload('commands', {
@@ -97,6 +98,26 @@ export async function appendCommand(
     }),
   );
   return commandId;
+}
+
+/**
+ * An operator command stored as the API stores it (its row holds the outcome, `GET /api/commands/{id}`)
+ * and published to the engine; its id is also its idempotency key.
+ */
+export async function sendCommand(
+  f: { db: EnigmaDb; bus: Bus },
+  cmd: OperatorCommand,
+  commandId: string = randomUUID(),
+): Promise<string> {
+  await insertCommand(f.db, {
+    id: commandId,
+    issuedBy: 'test',
+    idempotencyKey: commandId,
+    type: cmd.type,
+    command: cmd as unknown as Record<string, unknown>,
+    fingerprint: commandId,
+  });
+  return appendCommand(f, cmd, commandId, commandId);
 }
 
 /** A signal's status once the engine is done deciding and executing it (not one of the steps on the way). */
