@@ -75,17 +75,15 @@ export class Protection {
     const stopPrice = pos.stopPrice ? toMoney(pos.stopPrice) : await this.defaultStop(symbol, pos);
     if (!stopPrice) return this.unprotected(pos, 'no stop price: no ATR or mark price to derive one');
 
-    const covers = (o: OrderRow) =>
-      o.side === side &&
-      o.size === Math.abs(qty) &&
-      o.stopPrice !== null &&
-      toMoney(o.stopPrice).eq(stopPrice);
+    // a stop for the whole position, and one resting at the exchange
+    const wholePosition = (o: OrderRow) =>
+      o.side === side && o.size === Math.abs(qty) && o.stopPrice !== null;
+    const rests = (o: OrderRow) => o.status === 'open' || o.status === 'partially_filled';
+    const covers = (o: OrderRow) => wholePosition(o) && toMoney(o.stopPrice!).eq(stopPrice);
     // A resting one first: a superseded intent that may still land (kept live until it cannot) is not the
     // stop to confirm, or each pass would place a new version and cancel the last.
-    const current =
-      stops.find((o) => covers(o) && (o.status === 'open' || o.status === 'partially_filled')) ??
-      stops.find(covers);
-    if (current && (current.status === 'open' || current.status === 'partially_filled')) {
+    const current = stops.find((o) => covers(o) && rests(o)) ?? stops.find(covers);
+    if (current && rests(current)) {
       if (!pos.stopConfirmedAt || pos.unprotectedSince || pos.stopClientOid !== current.clientOid) {
         await ctx.positions.save({
           ...pos,
@@ -173,13 +171,7 @@ export class Protection {
     // protected position because a move was refused would turn an operator's typo into a forced close.
     const resting =
       order.status === 'rejected' && order.reason?.startsWith('exchange_')
-        ? stops.find(
-            (o) =>
-              o.side === side &&
-              o.size === Math.abs(qty) &&
-              o.stopPrice !== null &&
-              (o.status === 'open' || o.status === 'partially_filled'),
-          )
+        ? stops.find((o) => wholePosition(o) && rests(o))
         : undefined;
     if (resting) {
       await ctx.positions.save({
